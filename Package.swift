@@ -1,0 +1,52 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "outcomes",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "outcomes", targets: ["outcomes"]),
+        .library(name: "OutcomesDomain", targets: ["OutcomesDomain"]),
+        .library(name: "PostgresClient", targets: ["PostgresClient"]),
+        .library(name: "OutcomesDatabase", targets: ["OutcomesDatabase"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // libpq, the PostgreSQL C client library, found through pkg-config.
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"]), .brew(["libpq"])]
+        ),
+        // A small PostgreSQL client: connections, bound queries, typed rows, COPY, transactions.
+        .target(name: "PostgresClient", dependencies: ["CLibPQ"]),
+        // Pure domain code: no database dependency.
+        .target(name: "OutcomesDomain"),
+        // Migrations, the embedded cluster, loaders and repositories.
+        .target(name: "OutcomesDatabase", dependencies: ["PostgresClient", "OutcomesDomain"]),
+        // The CLI commands, as a testable library.
+        .target(
+            name: "OutcomesCLI",
+            dependencies: [
+                "OutcomesDatabase", "OutcomesDomain", "PostgresClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .executableTarget(name: "outcomes", dependencies: ["OutcomesCLI"]),
+        // A throwaway PostgreSQL cluster shared by the test suites of one test process.
+        .target(name: "OutcomesTestSupport", dependencies: ["OutcomesDatabase", "PostgresClient"]),
+        .testTarget(name: "OutcomesDomainTests", dependencies: ["OutcomesDomain"]),
+        .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "OutcomesTestSupport"]),
+        .testTarget(
+            name: "OutcomesDatabaseTests",
+            dependencies: ["OutcomesDatabase", "OutcomesDomain", "OutcomesTestSupport"]
+        ),
+        .testTarget(
+            name: "OutcomesCLITests",
+            dependencies: ["OutcomesCLI", "OutcomesTestSupport"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

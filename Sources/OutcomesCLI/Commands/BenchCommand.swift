@@ -1,0 +1,145 @@
+import ArgumentParser
+import Foundation
+import OutcomesDatabase
+import OutcomesDomain
+import PostgresClient
+
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Benchmarks (figures for README.md; never run as timed tests).",
+        subcommands: [LoadBenchmark.self]
+    )
+}
+
+struct LoadBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "load",
+        abstract: "Time the synthetic load against psql \\copy of the same rows; report peak memory.",
+        discussion: """
+            1. outcomes generates and loads the data set (as `outcomes synth` does) and is timed;
+            2. the loaded rows are exported to files;
+            3. psql loads the same files with \\copy into the same tables, in one transaction after \
+            TRUNCATE, as outcomes does, and is timed.
+            Prints both throughputs, their ratio and the peak resident memory of this process.
+
+            Examples:
+              outcomes bench load                      # 1,000,000 people
+              outcomes bench load --persons 100000 --format json
+            """
+    )
+
+    @Option(name: .long, help: "Number of people.")
+    var persons = 1_000_000
+
+    @Option(name: .long, help: "Random seed.")
+    var seed: UInt64 = 1
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws {
+        let progress = output.progress
+        let (connection, target) = try database.connectReady(progress: progress)
+        var loader = SyntheticLoader(ids: SyntheticIDS(persons: persons, seed: seed))
+        let bar = progress.bar("outcomes: generating and loading \(persons) people")
+        loader.progress = bar.update
+        let ours = try measure { try loader.load(into: connection) }
+        bar.finish()
+        let report = ours.value
+
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("outcomes-bench-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        progress.note("Exporting the loaded rows for psql…")
+        let tables = [
+            ("ids.persons", SyntheticRowWriter.personColumns), ("ids.events", SyntheticRowWriter.eventColumns),
+            ("ids.source_links", SyntheticRowWriter.linkColumns), ("ids.enrollments", SyntheticRowWriter.enrollmentColumns),
+        ]
+        var script = "\\set ON_ERROR_STOP on\nBEGIN;\nTRUNCATE ids.events, ids.enrollments, ids.source_links, ids.persons;\n"
+            + "SELECT set_config('outcomes.load_id', '\(report.loadID)', true);\n"
+        for (table, columns) in tables {
+            let file = directory.appendingPathComponent("\(table).copy")
+            try export(table: table, columns: columns, to: file, connection: connection)
+            script += "\\copy \(table) (\(columns)) FROM '\(file.path)'\n"
+        }
+        script += "COMMIT;\n"
+        let scriptFile = directory.appendingPathComponent("load.sql")
+        try Data(script.utf8).write(to: scriptFile)
+
+        progress.note("Loading the same rows with psql \\copy…")
+        let conninfo: String
+        switch target {
+        case .embedded(let cluster): conninfo = cluster.conninfo()
+        case .named(let named): conninfo = named
+        }
+        let psql = try measure { try runPsql(conninfo: conninfo, script: scriptFile) }
+        try SyntheticLoader.analyze(connection)
+
+        let rows = report.totalRows
+        let oursRate = Double(rows) / ours.seconds
+        let psqlRate = Double(rows) / psql.seconds
+        var result = Report(title: "Load benchmark: \(persons) people, seed \(seed)")
+        result.notes = [
+            "Rows: \(rows) (persons \(report.persons), links \(report.links), enrollments \(report.enrollments), events \(report.events)).",
+            "Machine: \(ProcessInfo.processInfo.activeProcessorCount) cores, "
+                + "\(ProcessInfo.processInfo.physicalMemory / 1_073_741_824) GiB; database: \(target).",
+        ]
+        var table = ReportTable(name: "load", title: "Throughput", columns: ["measure", "value"])
+        table.rows = [
+            [.text("outcomes synth load (s)"), .text(String(format: "%.1f", ours.seconds))],
+            [.text("outcomes rows/s"), .int(Int(oursRate))],
+            [.text("psql \\copy load (s)"), .text(String(format: "%.1f", psql.seconds))],
+            [.text("psql rows/s"), .int(Int(psqlRate))],
+            [.text("ratio outcomes / psql"), .text(String(format: "%.2f", oursRate / psqlRate))],
+            [.text("peak memory of outcomes (MB)"), .int(peakResidentMegabytes())],
+        ]
+        result.tables = [table]
+        print(result.render(output.format), terminator: "")
+    }
+
+    private func export(table: String, columns: String, to file: URL, connection: PostgresConnection) throws {
+        _ = FileManager.default.createFile(atPath: file.path, contents: nil)
+        let handle = try FileHandle(forWritingTo: file)
+        defer { try? handle.close() }
+        var buffer = Data()
+        try connection.copyOut("COPY \(table) (\(columns)) TO STDOUT") { chunk in
+            buffer.append(contentsOf: chunk)
+            if buffer.count >= 1 << 20 {
+                try handle.write(contentsOf: buffer)
+                buffer.removeAll(keepingCapacity: true)
+            }
+        }
+        try handle.write(contentsOf: buffer)
+    }
+
+    private func runPsql(conninfo: String, script: URL) throws {
+        let candidates = (ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin").split(separator: ":")
+            .map { "\($0)/psql" } + ["/usr/bin/psql"]
+        guard let psql = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0) }) else {
+            throw ValidationError("psql was not found on the PATH; install the PostgreSQL client (postgresql-client).")
+        }
+        let result = try ProcessRunner.run(URL(fileURLWithPath: psql), ["-X", "-q", "-d", conninfo, "-f", script.path])
+        guard result.succeeded else {
+            throw ValidationError("psql failed (status \(result.status)) loading the benchmark files: \(result.output)")
+        }
+    }
+}
+
+func measure<T>(_ body: () throws -> T) rethrows -> (value: T, seconds: Double) {
+    let start = DispatchTime.now().uptimeNanoseconds
+    let value = try body()
+    return (value, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+}
+
+/// Peak resident set size of this process, in megabytes (getrusage reports kilobytes on Linux).
+func peakResidentMegabytes() -> Int {
+    var usage = rusage()
+    #if os(Linux)
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return usage.ru_maxrss / 1024
+    #else
+    getrusage(RUSAGE_SELF, &usage)
+    return usage.ru_maxrss / 1_048_576
+    #endif
+}

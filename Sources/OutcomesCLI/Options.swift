@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import OutcomesDatabase
+import PostgresClient
+
+typealias PostgresClientConnection = PostgresConnection
+
+/// Where to connect, shared by every command that touches the database.
+struct DatabaseOptions: ParsableArguments {
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A libpq conninfo string or URI (e.g. postgresql://user@host/db). Default: DATABASE_URL, then PG* variables, then the embedded cluster.",
+            valueName: "conninfo"))
+    var database: String?
+
+    func target() throws -> DatabaseTarget { try DatabaseTarget.resolve(option: database) }
+
+    /// Connects; on the embedded cluster, starts it and applies pending migrations (it is ours);
+    /// on a named database, requires the schema to be current (migrating it is the user's call).
+    func connectReady(progress: Progress) throws -> (PostgresConnection, DatabaseTarget) {
+        let target = try target()
+        let connection = try target.connect(notes: progress.note)
+        let migrator = try Migrator()
+        if case .embedded = target {
+            for migration in try migrator.migrate(connection) { progress.note("Applied migration \(migration.fileName).") }
+        } else {
+            try migrator.requireCurrent(connection)
+        }
+        return (connection, target)
+    }
+}
+
+struct OutputOptions: ParsableArguments {
+    @Option(name: .long, help: "Output format: md, json or csv.")
+    var format: OutputFormat = .md
+
+    @Flag(name: .shortAndLong, help: "No progress bars or notes on standard error.")
+    var quiet = false
+
+    var progress: Progress { Progress(quiet: quiet) }
+}

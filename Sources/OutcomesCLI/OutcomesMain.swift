@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import OutcomesDomain
+import PostgresClient
+
+/// The process entry point: parses, runs, and turns errors into one paragraph and an exit status.
+public enum OutcomesMain {
+    public static func run(_ arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> Never {
+        do {
+            var command = try OutcomesCommand.parseAsRoot(arguments)
+            try command.run()
+            exit(ExitStatus.success.rawValue)
+        } catch let error as UserFacingError {
+            fail(error.message, error.exitStatus)
+        } catch let error as PostgresError {
+            fail("the database refused the request: \(error)", status(for: error))
+        } catch let error as CocoaError {
+            fail(error.localizedDescription, .noInput)
+        } catch {
+            OutcomesCommand.exit(withError: error)  // usage errors, --help, --version
+        }
+    }
+
+    static func fail(_ message: String, _ status: ExitStatus) -> Never {
+        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        exit(status.rawValue)
+    }
+
+    static func status(for error: PostgresError) -> ExitStatus {
+        if error.sqlState == .insufficientPrivilege { return .permission }
+        return switch error.sqlState?.errorClass {
+        case "22", "23": .dataError
+        case "28": .permission
+        case "08", "57": .unavailable
+        case "3D", "42": .configuration
+        default: error.kind == .connection ? .unavailable : .software
+        }
+    }
+}
+
+public struct OutcomesCommand: ParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "outcomes",
+        abstract: "Outcomes-based contracting on linked administrative data (IDS).",
+        discussion: """
+            Computes outcome metrics, pay-for-success payments, cohort comparisons and return on \
+            investment from an Integrated Data System held in PostgreSQL.
+
+            Without --database (or DATABASE_URL, or PGHOST and friends), commands use a private \
+            PostgreSQL cluster that outcomes creates and starts itself.
+
+            Examples:
+              outcomes demo                         Build the demo data set and summarize it
+              outcomes synth --persons 2000 --seed 7
+              outcomes db status
+              outcomes --help db
+            """,
+        version: "0.1.0",
+        subcommands: [DemoCommand.self, SynthCommand.self, DBCommand.self, BenchCommand.self]
+    )
+
+    public init() {}
+}

@@ -1,0 +1,133 @@
+import ArgumentParser
+import Foundation
+import OutcomesDomain
+
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case md, json, csv
+}
+
+/// One value of a report table.
+enum Cell: Equatable {
+    case text(String)
+    case int(Int)
+    case decimal(Decimal)
+    /// An amount of money, shown with two decimals.
+    case money(Decimal)
+    /// A share in [0, 1], shown as a percentage with one decimal.
+    case share(Double)
+    /// Hidden by small-cell suppression; shown as the policy's marker (JSON: null).
+    case suppressed(String)
+    case null
+
+    /// A count under a small-cell policy.
+    static func count(_ value: Int, _ policy: SmallCellPolicy) -> Cell {
+        policy.suppresses(value) ? .suppressed(policy.marker) : .int(value)
+    }
+
+    /// A share whose numerator or denominator is a count under the policy.
+    static func share(_ numerator: Int, of denominator: Int, _ policy: SmallCellPolicy) -> Cell {
+        if policy.suppresses(numerator) || policy.suppresses(denominator) { return .suppressed(policy.marker) }
+        return denominator == 0 ? .null : .share(Double(numerator) / Double(denominator))
+    }
+
+    /// Fixed two decimals without going through Double: 3694834.4 → "3694834.40".
+    static func twoDecimals(_ value: Decimal) -> String {
+        var rounded = Decimal()
+        var source = value
+        NSDecimalRound(&rounded, &source, 2, .bankers)
+        let text = rounded.description
+        guard let dot = text.firstIndex(of: ".") else { return text + ".00" }
+        let decimals = text.distance(from: dot, to: text.endIndex) - 1
+        return text + String(repeating: "0", count: max(0, 2 - decimals))
+    }
+
+    var plain: String {
+        switch self {
+        case .text(let text): text
+        case .int(let value): String(value)
+        case .decimal(let value): value.description
+        case .money(let value): Cell.twoDecimals(value)
+        case .share(let value): String(format: "%.1f%%", value * 100)
+        case .suppressed(let marker): marker
+        case .null: ""
+        }
+    }
+
+    var json: Any {
+        switch self {
+        case .text(let text): text
+        case .int(let value): value
+        case .decimal(let value), .money(let value): NSDecimalNumber(decimal: value)
+        case .share(let value): (value * 10_000).rounded() / 10_000
+        case .suppressed, .null: NSNull()
+        }
+    }
+}
+
+struct ReportTable {
+    /// A machine name: the JSON key.
+    let name: String
+    let title: String
+    let columns: [String]
+    var rows: [[Cell]] = []
+}
+
+/// A titled set of tables that renders as Markdown, JSON or CSV.
+struct Report {
+    var title: String
+    var notes: [String] = []
+    var tables: [ReportTable] = []
+
+    func render(_ format: OutputFormat) -> String {
+        switch format {
+        case .md: markdown()
+        case .json: json()
+        case .csv: csv()
+        }
+    }
+
+    private func markdown() -> String {
+        var lines = ["# \(title)", ""]
+        if !notes.isEmpty { lines += notes.map { "- \($0)" } + [""] }
+        for table in tables {
+            lines += ["## \(table.title)", ""]
+            let rows = table.rows.map { $0.map { $0.plain.replacingOccurrences(of: "|", with: "\\|") } }
+            let widths = table.columns.indices.map { column in
+                max(3, ([table.columns[column]] + rows.map { $0[column] }).map(\.count).max() ?? 3)
+            }
+            func line(_ cells: [String]) -> String {
+                "| " + cells.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
+                    .joined(separator: " | ") + " |"
+            }
+            lines.append(line(table.columns))
+            lines.append("|" + widths.map { String(repeating: "-", count: $0 + 2) }.joined(separator: "|") + "|")
+            lines += rows.map(line)
+            lines.append("")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    private func json() -> String {
+        var object: [String: Any] = ["title": title, "notes": notes]
+        var tableObjects: [String: Any] = [:]
+        for table in tables {
+            tableObjects[table.name] = table.rows.map { row in
+                Dictionary(uniqueKeysWithValues: zip(table.columns, row.map(\.json)))
+            }
+        }
+        object["tables"] = tableObjects
+        let data = try! JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+
+    /// Tables one after another, each with its header row, separated by a blank line.
+    private func csv() -> String {
+        func field(_ text: String) -> String {
+            text.contains(where: { ",\"\n\r".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+        }
+        return tables.map { table in
+            ([table.columns.map(field).joined(separator: ",")]
+                + table.rows.map { $0.map { field($0.plain) }.joined(separator: ",") }).joined(separator: "\n")
+        }.joined(separator: "\n\n") + "\n"
+    }
+}

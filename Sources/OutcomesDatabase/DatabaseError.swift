@@ -1,0 +1,31 @@
+import OutcomesDomain
+
+/// An error of the database layer that the user can act on.
+public struct DatabaseError: UserFacingError, Equatable {
+    public enum Code: String, Sendable {
+        case postgresNotInstalled
+        case postgresTooOld
+        case noServerUser
+        case dataDirectoryOwnership
+        case clusterStartFailed
+        case clusterCommandFailed
+        case unreachable
+        case authenticationFailed
+        case databaseMissing
+        case schemaMissing
+        case schemaOutdated
+        case schemaNewer
+        case migrationChanged
+        case migrationFiles
+    }
+
+    public let code: Code
+    public let message: String
+    public let exitStatus: ExitStatus
+
+    public init(_ code: Code, _ message: String, exitStatus: ExitStatus) {
+        self.code = code
+        self.message = message
+        self.exitStatus = exitStatus
+    }
+}

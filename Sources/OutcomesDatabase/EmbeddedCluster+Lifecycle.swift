@@ -1,0 +1,188 @@
+import Foundation
+import PostgresClient
+
+extension EmbeddedCluster {
+    /// Starts the cluster, creating it first if needed. Starting a running cluster does nothing.
+    /// Returns what it did, as sentences for the user.
+    @discardableResult
+    public func start() throws -> [String] {
+        var notes: [String] = []
+        let installation = try PostgresInstallation.locate()
+        if !isInitialized {
+            try initialize(installation)
+            notes.append("Created a PostgreSQL \(installation.version) cluster in \(directory.path).")
+        }
+        try checkOwnership()
+        switch status() {
+        case .running:
+            try ensureDatabase()
+            return notes + ["The embedded PostgreSQL server is already running (\(directory.path))."]
+        case .stalePidFile(let pid):
+            try FileManager.default.removeItem(at: pidFile)
+            notes.append(
+                "Found a stale postmaster.pid (process \(pid) is gone: the server crashed or was killed); "
+                    + "removed it. PostgreSQL recovers from its write-ahead log on start.")
+        case .stopped, .notInitialized:
+            break
+        }
+        try prepareSocketDirectory()
+        try launch(installation)
+        try ensureDatabase()
+        notes.append("Started the embedded PostgreSQL server (socket in \(socketDirectory.path)).")
+        return notes
+    }
+
+    /// Stops the cluster if it runs (fast shutdown: sessions are ended, work is kept).
+    @discardableResult
+    public func stop() throws -> String {
+        switch status() {
+        case .notInitialized: return "There is no embedded cluster in \(directory.path)."
+        case .stopped: return "The embedded PostgreSQL server is not running."
+        case .stalePidFile:
+            try FileManager.default.removeItem(at: pidFile)
+            return "The embedded PostgreSQL server was not running; removed its stale postmaster.pid."
+        case .running:
+            let installation = try PostgresInstallation.locate()
+            let result = try ProcessRunner.run(
+                installation.program("pg_ctl"), ["-D", directory.path, "-m", "fast", "-w", "-t", "60", "stop"],
+                as: serverUser)
+            guard result.succeeded else { throw commandFailed("pg_ctl stop", result.output) }
+            return "Stopped the embedded PostgreSQL server."
+        }
+    }
+
+    /// Stops the cluster, deletes it with all its data, and creates and starts a new one.
+    @discardableResult
+    public func reset() throws -> [String] {
+        _ = try stop()
+        if FileManager.default.fileExists(atPath: directory.path) {
+            try FileManager.default.removeItem(at: directory)
+        }
+        return ["Deleted the embedded cluster in \(directory.path)."] + (try start())
+    }
+
+    // MARK: Steps
+
+    private func initialize(_ installation: PostgresInstallation) throws {
+        let manager = FileManager.default
+        if let contents = try? manager.contentsOfDirectory(atPath: directory.path), !contents.isEmpty {
+            throw DatabaseError(
+                .clusterStartFailed,
+                "\(directory.path) exists and is not empty, but it is not a PostgreSQL data directory (no PG_VERSION). "
+                    + "outcomes will not write into it: choose another directory with OUTCOMES_DATA_DIR, or empty it.",
+                exitStatus: .configuration)
+        }
+        try manager.createDirectory(at: directory, withIntermediateDirectories: true)
+        try giveToServerUser(directory)
+        try manager.setAttributes([.posixPermissions: 0o700], ofItemAtPath: directory.path)
+        var arguments = ["-D", directory.path, "-U", EmbeddedCluster.superuser, "-A", "trust", "-E", "UTF8", "--no-locale"]
+        if !durable { arguments.append("--no-sync") }
+        let result = try ProcessRunner.run(installation.program("initdb"), arguments, as: serverUser)
+        guard result.succeeded else { throw commandFailed("initdb", result.output) }
+        let settings = configuration()
+        let conf = directory.appendingPathComponent("postgresql.conf")
+        let handle = try FileHandle(forWritingTo: conf)
+        try handle.seekToEnd()
+        try handle.write(contentsOf: Data("\ninclude = 'outcomes.conf'\n".utf8))
+        try handle.close()
+        let outcomesConf = directory.appendingPathComponent("outcomes.conf")
+        try Data(settings.utf8).write(to: outcomesConf)
+        try giveToServerUser(outcomesConf)
+    }
+
+    /// Settings for a private analytics cluster: socket only, minimal WAL (bulk loads into tables
+    /// truncated in the same transaction skip WAL), memory sized for set-based work on 1M people.
+    func configuration() -> String {
+        var lines = [
+            "# Written by outcomes for its embedded cluster.",
+            "listen_addresses = ''",
+            "unix_socket_directories = '\(socketDirectory.path)'",
+            "unix_socket_permissions = 0700",
+            "port = \(EmbeddedCluster.port)",
+            "wal_level = minimal",
+            "max_wal_senders = 0",
+            "max_wal_size = 4GB",
+            "checkpoint_timeout = 15min",
+            "shared_buffers = \(durable ? "512MB" : "128MB")",
+            "work_mem = 64MB",
+            "maintenance_work_mem = 512MB",
+            "timezone = 'UTC'",
+            "datestyle = 'iso, ymd'",
+            "log_min_messages = warning",
+        ]
+        if !durable { lines += ["fsync = off", "synchronous_commit = off", "full_page_writes = off"] }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private func checkOwnership() throws {
+        let attributes = try FileManager.default.attributesOfItem(atPath: directory.path)
+        let owner = (attributes[.ownerAccountID] as? NSNumber)?.uint32Value
+        let expected = serverUser.flatMap { getpwnam($0)?.pointee.pw_uid } ?? geteuid()
+        guard owner == expected else {
+            let ownerName = owner.flatMap { getpwuid($0) }.map { String(cString: $0.pointee.pw_name) } ?? "uid \(owner ?? 0)"
+            let expectedName = serverUser ?? (getpwuid(expected).map { String(cString: $0.pointee.pw_name) } ?? "you")
+            throw DatabaseError(
+                .dataDirectoryOwnership,
+                "The data directory \(directory.path) belongs to \(ownerName), but the embedded server runs as "
+                    + "\(expectedName), and PostgreSQL only starts on a data directory its own user owns. Use your own "
+                    + "directory (OUTCOMES_DATA_DIR=…), or, if this one is yours, `chown -R \(expectedName) \(directory.path)`.",
+                exitStatus: .permission)
+        }
+    }
+
+    private func prepareSocketDirectory() throws {
+        guard socketDirectory != directory else { return }
+        try FileManager.default.createDirectory(
+            at: socketDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        try giveToServerUser(socketDirectory)
+    }
+
+    private func launch(_ installation: PostgresInstallation) throws {
+        // A server killed with SIGKILL may leave children holding shared memory for a moment.
+        for attempt in 1...10 {
+            let result = try ProcessRunner.run(
+                installation.program("pg_ctl"),
+                ["-D", directory.path, "-l", logFile.path, "-w", "-t", "60", "start"], as: serverUser)
+            if result.succeeded { return }
+            let log = logTail()
+            if attempt < 10, log.contains("pre-existing shared memory block") || log.contains("lock file") {
+                Thread.sleep(forTimeInterval: 0.5)
+                continue
+            }
+            throw DatabaseError(
+                .clusterStartFailed,
+                "The embedded PostgreSQL server in \(directory.path) did not start. pg_ctl said: \(result.output). "
+                    + "The end of \(logFile.path) reads: \(log) — fix what it names, or start afresh with "
+                    + "`outcomes db reset` (this deletes the embedded cluster's data).",
+                exitStatus: .unavailable)
+        }
+    }
+
+    /// Creates the `outcomes` database on a new cluster.
+    private func ensureDatabase() throws {
+        let connection = try PostgresConnection(conninfo: conninfo(database: "postgres"))
+        let exists = try connection.execute(
+            "SELECT count(*) FROM pg_database WHERE datname = \(EmbeddedCluster.databaseName)"
+        ).scalar(Int.self)
+        if exists == 0 { try connection.executeScript("CREATE DATABASE \(EmbeddedCluster.databaseName)") }
+    }
+
+    func logTail(lines: Int = 5) -> String {
+        let text = (try? String(contentsOf: logFile, encoding: .utf8)) ?? "(no log)"
+        return text.split(separator: "\n").suffix(lines).joined(separator: " / ")
+    }
+
+    private func giveToServerUser(_ url: URL) throws {
+        guard let serverUser, let account = getpwnam(serverUser) else { return }
+        guard chown(url.path, account.pointee.pw_uid, account.pointee.pw_gid) == 0 else {
+            throw commandFailed("chown \(serverUser) \(url.path)", String(cString: strerror(errno)))
+        }
+    }
+
+    private func commandFailed(_ command: String, _ output: String) -> DatabaseError {
+        DatabaseError(
+            .clusterCommandFailed,
+            "\(command) failed for the embedded cluster in \(directory.path): \(output)",
+            exitStatus: .unavailable)
+    }
+}

@@ -1,0 +1,2 @@
+import OutcomesCLI
+OutcomesMain.run()
