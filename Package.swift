@@ -45,7 +45,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OutcomesCLITests",
-            dependencies: ["OutcomesCLI", "OutcomesTestSupport"]
+            dependencies: ["OutcomesCLI", "OutcomesTestSupport", "outcomes"]
         ),
     ],
     swiftLanguageModes: [.v6]

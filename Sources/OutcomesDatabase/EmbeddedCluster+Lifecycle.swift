@@ -115,19 +115,25 @@ extension EmbeddedCluster {
     }
 
     private func checkOwnership() throws {
+        let expected = serverUser.flatMap { getpwnam($0)?.pointee.pw_uid } ?? geteuid()
+        if let problem = try EmbeddedCluster.ownershipProblem(of: directory, expectedOwner: expected) { throw problem }
+    }
+
+    /// The error to report when `directory` is not owned by `expectedOwner`, else nil.
+    static func ownershipProblem(of directory: URL, expectedOwner expected: uid_t) throws -> DatabaseError? {
         let attributes = try FileManager.default.attributesOfItem(atPath: directory.path)
         let owner = (attributes[.ownerAccountID] as? NSNumber)?.uint32Value
-        let expected = serverUser.flatMap { getpwnam($0)?.pointee.pw_uid } ?? geteuid()
-        guard owner == expected else {
-            let ownerName = owner.flatMap { getpwuid($0) }.map { String(cString: $0.pointee.pw_name) } ?? "uid \(owner ?? 0)"
-            let expectedName = serverUser ?? (getpwuid(expected).map { String(cString: $0.pointee.pw_name) } ?? "you")
-            throw DatabaseError(
-                .dataDirectoryOwnership,
-                "The data directory \(directory.path) belongs to \(ownerName), but the embedded server runs as "
-                    + "\(expectedName), and PostgreSQL only starts on a data directory its own user owns. Use your own "
-                    + "directory (OUTCOMES_DATA_DIR=…), or, if this one is yours, `chown -R \(expectedName) \(directory.path)`.",
-                exitStatus: .permission)
+        guard owner != expected else { return nil }
+        func name(_ uid: uid_t?) -> String {
+            uid.flatMap { getpwuid($0) }.map { String(cString: $0.pointee.pw_name) } ?? "uid \(uid.map(String.init) ?? "?")"
         }
+        return DatabaseError(
+            .dataDirectoryOwnership,
+            "The data directory \(directory.path) belongs to \(name(owner)), but the embedded server runs as "
+                + "\(name(expected)), and PostgreSQL only starts on a data directory its own user owns. Use another "
+                + "directory (OUTCOMES_DATA_DIR=…), or, if this one is meant for the server, "
+                + "`chown -R \(name(expected)) \(directory.path)`.",
+            exitStatus: .permission)
     }
 
     private func prepareSocketDirectory() throws {

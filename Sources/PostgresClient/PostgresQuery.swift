@@ -82,14 +82,14 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation, CustomS
 public struct SQLIdentifier: Sendable, Hashable, ExpressibleByStringLiteral, CustomStringConvertible {
     public let parts: [String]
 
-    public init?(_ name: String) {
+    public init?(validating name: String) {
         let parts = name.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
         guard (1...2).contains(parts.count), parts.allSatisfy(SQLIdentifier.isPlain) else { return nil }
         self.parts = parts
     }
 
     public init(stringLiteral value: String) {
-        guard let identifier = SQLIdentifier(value) else {
+        guard let identifier = SQLIdentifier(validating: value) else {
             preconditionFailure("invalid SQL identifier literal: \(value)")
         }
         self = identifier

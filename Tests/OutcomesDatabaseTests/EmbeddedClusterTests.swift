@@ -1,0 +1,125 @@
+import Foundation
+import OutcomesTestSupport
+import PostgresClient
+import Testing
+@testable import OutcomesDatabase
+
+@Suite struct EmbeddedClusterTests {
+    @Test func startStopRestartAndStalePidRecovery() throws {
+        let cluster = try EmbeddedCluster(directory: TestDatabase.scratchDirectory("lifecycle"), durable: false)
+        defer {
+            _ = try? cluster.stop()
+            try? FileManager.default.removeItem(at: cluster.directory)
+        }
+        #expect(cluster.status() == .notInitialized)
+        let created = try cluster.start()
+        #expect(created.contains { $0.hasPrefix("Created a PostgreSQL") })
+        guard case .running = cluster.status() else { Issue.record("not running after start"); return }
+
+        // Starting again is a no-op.
+        #expect(try cluster.start().contains { $0.contains("already running") })
+        let db = try PostgresConnection(conninfo: cluster.conninfo())
+        try db.execute("CREATE TABLE kept (x int)")
+        try db.execute("INSERT INTO kept VALUES (\(7))")
+
+        #expect(try cluster.stop() == "Stopped the embedded PostgreSQL server.")
+        #expect(cluster.status() == .stopped)
+        #expect(throws: PostgresError.self) { try db.execute("SELECT 1") }
+
+        // Restart keeps the data.
+        try cluster.start()
+        let reopened = try PostgresConnection(conninfo: cluster.conninfo())
+        #expect(try reopened.execute("SELECT x FROM kept").scalar(Int.self) == 7)
+
+        // A killed server leaves its pid file behind; start recovers.
+        guard case .running(let pid) = cluster.status() else { Issue.record("not running"); return }
+        kill(pid, SIGKILL)
+        while EmbeddedCluster.isPostgresProcess(pid) { usleep(50_000) }
+        #expect(cluster.status() == .stalePidFile(pid: pid))
+        let notes = try cluster.start()
+        #expect(notes.contains { $0.contains("stale postmaster.pid") })
+        let recovered = try PostgresConnection(conninfo: cluster.conninfo())
+        #expect(try recovered.execute("SELECT x FROM kept").scalar(Int.self) == 7)
+
+        // A pid file naming a process that is not PostgreSQL is stale too.
+        try cluster.stop()
+        try Data("\(getpid())\n\(cluster.directory.path)\n".utf8).write(to: cluster.directory.appendingPathComponent("postmaster.pid"))
+        #expect(cluster.status() == .stalePidFile(pid: getpid()))
+        try cluster.start()
+        guard case .running = cluster.status() else { Issue.record("not running after recovery"); return }
+    }
+
+    @Test func aDirectoryOwnedBySomeoneElseIsRefused() throws {
+        let directory = TestDatabase.scratchDirectory("owner")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        #expect(try EmbeddedCluster.ownershipProblem(of: directory, expectedOwner: geteuid()) == nil)
+        let problem = try #require(try EmbeddedCluster.ownershipProblem(of: directory, expectedOwner: geteuid() + 4242))
+        #expect(problem.code == .dataDirectoryOwnership)
+        #expect(problem.exitStatus == .permission)
+        #expect(problem.message.contains(directory.path))
+    }
+
+    @Test func aNonEmptyDirectoryThatIsNoClusterIsLeftAlone() throws {
+        let directory = TestDatabase.scratchDirectory("notacluster")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try Data("mine".utf8).write(to: directory.appendingPathComponent("notes.txt"))
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let cluster = try EmbeddedCluster(directory: directory, durable: false)
+        #expect { try cluster.start() } throws: { ($0 as? DatabaseError)?.code == .clusterStartFailed }
+        #expect(try String(contentsOf: directory.appendingPathComponent("notes.txt"), encoding: .utf8) == "mine")
+    }
+
+    @Test func longDirectoriesGetASocketDirectoryThatFits() throws {
+        let long = URL(fileURLWithPath: "/tmp/" + String(repeating: "deep/", count: 30) + "cluster")
+        let cluster = try EmbeddedCluster(directory: long)
+        #expect(cluster.socketDirectory.path.utf8.count < 60)
+        let short = try EmbeddedCluster(directory: URL(fileURLWithPath: "/tmp/c"))
+        #expect(short.socketDirectory == short.directory)
+    }
+}
+
+@Suite struct PostgresInstallationTests {
+    @Test func findsTheLocalServer() throws {
+        let installation = try PostgresInstallation.locate()
+        #expect(installation.majorVersion >= PostgresInstallation.minimumMajorVersion)
+        #expect(FileManager.default.isExecutableFile(atPath: installation.program("initdb").path))
+    }
+
+    @Test func aWrongExplicitDirectoryIsAClearError() {
+        #expect {
+            _ = try PostgresInstallation.locate(environment: ["OUTCOMES_PG_BINDIR": "/nonexistent/bin", "PATH": "/usr/bin"])
+        } throws: { error in
+            let error = error as? DatabaseError
+            return error?.code == .postgresNotInstalled && error?.message.contains("/nonexistent/bin") == true
+        }
+    }
+}
+
+@Suite struct DatabaseTargetTests {
+    @Test func resolutionOrder() throws {
+        guard case .named("host=a") = try DatabaseTarget.resolve(option: "host=a", environment: ["DATABASE_URL": "x"]) else {
+            Issue.record("--database must win"); return
+        }
+        guard case .named("postgresql://u@h/d") = try DatabaseTarget.resolve(option: nil, environment: ["DATABASE_URL": "postgresql://u@h/d"]) else {
+            Issue.record("DATABASE_URL comes next"); return
+        }
+        guard case .named("") = try DatabaseTarget.resolve(option: nil, environment: ["PGHOST": "db"]) else {
+            Issue.record("PGHOST names a server"); return
+        }
+        guard case .embedded(let cluster) = try DatabaseTarget.resolve(
+            option: nil, environment: ["PGUSER": "ana", "OUTCOMES_DATA_DIR": "/tmp/x"])
+        else { Issue.record("PGUSER alone names no database"); return }
+        #expect(cluster.directory.path == "/tmp/x")
+    }
+
+    @Test func unreachableServersGetAnActionableError() {
+        #expect {
+            _ = try DatabaseTarget.named("host=/nonexistent-dir port=1").connect()
+        } throws: { error in
+            let error = error as? DatabaseError
+            return error?.code == .unreachable && error?.exitStatus == .unavailable
+                && error?.message.contains("--database") == true
+        }
+    }
+}

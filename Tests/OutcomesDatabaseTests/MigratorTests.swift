@@ -1,0 +1,81 @@
+import Foundation
+import OutcomesTestSupport
+import PostgresClient
+import Testing
+@testable import OutcomesDatabase
+
+@Suite struct MigratorTests {
+    /// A directory with copies of the real migrations, to change without touching sql/.
+    func copyOfMigrations() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("migrations-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        for migration in try Migrator().migrations {
+            try Data(migration.sql.utf8).write(to: directory.appendingPathComponent(migration.fileName))
+        }
+        return directory
+    }
+
+    func code(_ body: () throws -> Void) -> DatabaseError.Code? {
+        do {
+            try body()
+            return nil
+        } catch {
+            return (error as? DatabaseError)?.code
+        }
+    }
+
+    @Test func migratingTwiceAppliesEachMigrationOnce() throws {
+        let (db, _) = try TestDatabase.fresh(migrated: false)
+        let migrator = try Migrator()
+        #expect(!migrator.migrations.isEmpty)
+        #expect(code { try migrator.requireCurrent(db) } == .schemaMissing)
+        let first = try migrator.migrate(db)
+        #expect(first.map(\.version) == migrator.migrations.map(\.version))
+        #expect(try migrator.migrate(db).isEmpty)
+        let recorded = try migrator.applied(on: db)
+        #expect(recorded.map(\.checksum) == migrator.migrations.map(\.checksum))
+        try migrator.requireCurrent(db)
+        #expect(try db.execute("SELECT count(*) FROM ids.event_domains").scalar(Int.self) == 6)
+    }
+
+    @Test func aChangedAppliedMigrationIsRefused() throws {
+        let (db, _) = try TestDatabase.fresh(migrated: false)
+        let directory = try copyOfMigrations()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Migrator(directory: directory).migrate(db)
+        let first = try Migrator(directory: directory).migrations[0]
+        try Data((first.sql + "\n-- edited after it was applied\n").utf8)
+            .write(to: directory.appendingPathComponent(first.fileName))
+        let edited = try Migrator(directory: directory)
+        #expect(code { try edited.migrate(db) } == .migrationChanged)
+        #expect(code { try edited.requireCurrent(db) } == .migrationChanged)
+    }
+
+    @Test func aNewMigrationIsAppliedAndAFailingOneLeavesNothing() throws {
+        let (db, _) = try TestDatabase.fresh(migrated: true)
+        let directory = try copyOfMigrations()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Data("CREATE TABLE ids.extra (person_id bigint PRIMARY KEY);".utf8)
+            .write(to: directory.appendingPathComponent("0900_extra.sql"))
+        try Data("CREATE TABLE ids.broken (x int); SELECT 1/0;".utf8)
+            .write(to: directory.appendingPathComponent("0901_broken.sql"))
+        #expect(throws: PostgresError.self) { try Migrator(directory: directory).migrate(db) }
+        // Each migration is all-or-nothing, and the run stopped at the failure.
+        #expect(try db.execute("SELECT to_regclass('ids.broken') IS NULL").scalar(Bool.self))
+        #expect(try Migrator(directory: directory).applied(on: db).map(\.version).contains(900) == false)
+        try FileManager.default.removeItem(at: directory.appendingPathComponent("0901_broken.sql"))
+        #expect(try Migrator(directory: directory).migrate(db).map(\.version) == [900])
+        // The database is now ahead of the real migrations: this version refuses it.
+        #expect(code { try Migrator().migrate(db) } == .schemaNewer)
+    }
+
+    @Test func badlyNamedOrDuplicateFilesAreRejected() throws {
+        let directory = try copyOfMigrations()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Data("SELECT 1;".utf8).write(to: directory.appendingPathComponent("0001_again.sql"))
+        #expect(code { _ = try Migrator(directory: directory) } == .migrationFiles)
+        try FileManager.default.removeItem(at: directory.appendingPathComponent("0001_again.sql"))
+        try Data("SELECT 1;".utf8).write(to: directory.appendingPathComponent("add_things.sql"))
+        #expect(code { _ = try Migrator(directory: directory) } == .migrationFiles)
+    }
+}
