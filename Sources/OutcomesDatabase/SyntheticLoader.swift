@@ -17,6 +17,9 @@ public struct SyntheticLoadReport: Sendable, Equatable {
 /// Replaces the IDS data with a synthetic data set, streamed through COPY in one transaction:
 /// either all of it is loaded or nothing changes.
 ///
+/// Foreign keys of the loaded tables are dropped for the load and re-added (validated) before
+/// commit: see `ForeignKeyDeferral`.
+///
 /// Memory stays flat whatever the size: people are generated one at a time; events go straight
 /// to the server, and links and enrollments (which must follow the persons they reference) are
 /// spooled to temporary files and copied after.
@@ -27,12 +30,17 @@ public struct SyntheticLoader {
 
     public init(ids: SyntheticIDS) { self.ids = ids }
 
-    static let flushSize = 1 << 18
+    // Small chunks keep the generator and the server working at the same time.
+    static let flushSize = 1 << 16
+    /// The IDS tables a synthetic load replaces.
+    public static let tables = ["ids.events", "ids.enrollments", "ids.source_links", "ids.persons"]
 
     public func load(into connection: PostgresConnection) throws -> SyntheticLoadReport {
         let report = try connection.transaction { connection in
-            try connection.executeScript("TRUNCATE ids.events, ids.enrollments, ids.source_links, ids.persons")
+            try connection.executeScript("TRUNCATE \(Self.tables.joined(separator: ", "))")
             try ReferenceData.upsert(ids.catalog, on: connection)
+            let foreignKeys = try ForeignKeyDeferral(tables: Self.tables, on: connection)
+            try foreignKeys.drop(on: connection)
             let parameters = "{\"persons\": \(ids.personCount), \"seed\": \(ids.seed), \"model\": \"\(SyntheticIDS.modelVersion)\"}"
             let loadID = try connection.execute("""
                 INSERT INTO ids.data_loads (kind, description, parameters)
@@ -77,6 +85,7 @@ public struct SyntheticLoader {
             let enrollments = try enrollmentSpool.copy(
                 into: "ids.enrollments", columns: SyntheticRowWriter.enrollmentColumns, on: connection)
             progress(total, total)
+            try foreignKeys.restore(on: connection)
 
             try writeTruth(loadID: loadID, on: connection)
             var combined = SHA256()

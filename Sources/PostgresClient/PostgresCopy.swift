@@ -68,7 +68,7 @@ public struct CopyInWriter {
     let connection: PostgresConnection
     let statement: String
     private var buffer: [UInt8] = []
-    private let chunkSize = 1 << 18
+    private let chunkSize = 1 << 16
 
     init(connection: PostgresConnection, statement: String) {
         self.connection = connection

@@ -56,14 +56,17 @@ struct LoadBenchmark: ParsableCommand {
             ("ids.persons", SyntheticRowWriter.personColumns), ("ids.events", SyntheticRowWriter.eventColumns),
             ("ids.source_links", SyntheticRowWriter.linkColumns), ("ids.enrollments", SyntheticRowWriter.enrollmentColumns),
         ]
-        var script = "\\set ON_ERROR_STOP on\nBEGIN;\nTRUNCATE ids.events, ids.enrollments, ids.source_links, ids.persons;\n"
+        // The same server-side steps as the loader: truncate, drop foreign keys, load, re-add them.
+        let foreignKeys = try ForeignKeyDeferral(tables: SyntheticLoader.tables, on: connection)
+        var script = "\\set ON_ERROR_STOP on\nBEGIN;\nTRUNCATE \(SyntheticLoader.tables.joined(separator: ", "));\n"
             + "SELECT set_config('outcomes.load_id', '\(report.loadID)', true);\n"
+            + foreignKeys.dropStatements.map { $0 + ";\n" }.joined()
         for (table, columns) in tables {
             let file = directory.appendingPathComponent("\(table).copy")
             try export(table: table, columns: columns, to: file, connection: connection)
             script += "\\copy \(table) (\(columns)) FROM '\(file.path)'\n"
         }
-        script += "COMMIT;\n"
+        script += foreignKeys.addStatements.map { $0 + ";\n" }.joined() + "COMMIT;\n"
         let scriptFile = directory.appendingPathComponent("load.sql")
         try Data(script.utf8).write(to: scriptFile)
 
