@@ -17,12 +17,15 @@ struct DatabaseOptions: ParsableArguments {
     func target() throws -> DatabaseTarget { try DatabaseTarget.resolve(option: database) }
 
     /// Connects; on the embedded cluster, starts it and applies pending migrations (it is ours);
-    /// on a named database, requires the schema to be current (migrating it is the user's call).
-    func connectReady(progress: Progress) throws -> (PostgresConnection, DatabaseTarget) {
+    /// on a named database, requires the schema to be current (migrating it is the user's call,
+    /// unless `migrateNamed`, as for the demo, whose job is to set everything up).
+    func connectReady(progress: Progress, migrateNamed: Bool = false) throws -> (PostgresConnection, DatabaseTarget) {
         let target = try target()
         let connection = try target.connect(notes: progress.note)
         let migrator = try Migrator()
-        if case .embedded = target {
+        var isEmbedded = false
+        if case .embedded = target { isEmbedded = true }
+        if isEmbedded || migrateNamed {
             for migration in try migrator.migrate(connection) { progress.note("Applied migration \(migration.fileName).") }
         } else {
             try migrator.requireCurrent(connection)

@@ -17,6 +17,7 @@ public struct DatabaseError: UserFacingError, Equatable {
         case schemaNewer
         case migrationChanged
         case migrationFiles
+        case wouldReplaceExtract
     }
 
     public let code: Code

@@ -9,13 +9,17 @@ import Foundation
 public enum ProcessRunner {
     public struct Result: Sendable {
         public let status: Int32
+        /// Standard output, and standard error too unless they were captured apart.
         public let output: String
+        /// Standard error when captured apart, else empty.
+        public let errors: String
         public var succeeded: Bool { status == 0 }
     }
 
     /// Runs `executable` with `arguments`, as `user` when given (through `runuser`, which needs root).
     public static func run(
-        _ executable: URL, _ arguments: [String], as user: String? = nil, environment extra: [String: String] = [:]
+        _ executable: URL, _ arguments: [String], as user: String? = nil, environment extra: [String: String] = [:],
+        separateErrors: Bool = false
     ) throws -> Result {
         let argv: [String]
         if let user {
@@ -25,20 +29,15 @@ public enum ProcessRunner {
         } else {
             argv = [executable.path] + arguments
         }
-        let capture = FileManager.default.temporaryDirectory.appendingPathComponent("outcomes-cmd-\(UUID().uuidString).log")
-        let fd = open(capture.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
-        defer {
-            close(fd)
-            unlink(capture.path)
-        }
+        let output = try CaptureFile()
+        let errors = separateErrors ? try CaptureFile() : output
 
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_adddup2(&actions, fd, 1)
-        posix_spawn_file_actions_adddup2(&actions, fd, 2)
+        posix_spawn_file_actions_adddup2(&actions, output.descriptor, 1)
+        posix_spawn_file_actions_adddup2(&actions, errors.descriptor, 2)
 
         var environment = ProcessInfo.processInfo.environment
         environment["LC_ALL"] = "C"
@@ -59,7 +58,26 @@ public enum ProcessRunner {
             guard errno == EINTR else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .ECHILD) }
         }
         let exitCode = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        let text = (try? String(contentsOf: capture, encoding: .utf8)) ?? ""
-        return Result(status: exitCode, output: text.trimmingCharacters(in: .whitespacesAndNewlines))
+        return Result(status: exitCode, output: output.text(), errors: separateErrors ? errors.text() : "")
+    }
+}
+
+/// A temporary file opened close-on-exec, removed when released.
+private final class CaptureFile {
+    let url = FileManager.default.temporaryDirectory.appendingPathComponent("outcomes-cmd-\(UUID().uuidString).log")
+    let descriptor: Int32
+
+    init() throws {
+        descriptor = open(url.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+        guard descriptor >= 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
+    }
+
+    deinit {
+        close(descriptor)
+        unlink(url.path)
+    }
+
+    func text() -> String {
+        ((try? String(contentsOf: url, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

@@ -37,6 +37,7 @@ public struct SyntheticLoader {
 
     public func load(into connection: PostgresConnection) throws -> SyntheticLoadReport {
         let report = try connection.transaction { connection in
+            try refuseToReplaceExtracts(on: connection)
             try connection.executeScript("TRUNCATE \(Self.tables.joined(separator: ", "))")
             try ReferenceData.upsert(ids.catalog, on: connection)
             let foreignKeys = try ForeignKeyDeferral(tables: Self.tables, on: connection)
@@ -107,6 +108,20 @@ public struct SyntheticLoader {
     /// Refreshes planner statistics after a load, so the first queries know the new sizes.
     public static func analyze(_ connection: PostgresConnection) throws {
         try connection.executeScript("ANALYZE ids.persons, ids.source_links, ids.enrollments, ids.events")
+    }
+
+    /// Synthetic data replace the IDS tables; real extracts must never be wiped that way.
+    private func refuseToReplaceExtracts(on connection: PostgresConnection) throws {
+        let extracts = try connection.execute("""
+            SELECT string_agg(load_id::text, ', ' ORDER BY load_id) FROM ids.data_loads d
+            WHERE kind = 'extract' AND EXISTS (SELECT 1 FROM ids.persons p WHERE p.load_id = d.load_id)
+            """).scalar(String?.self)
+        guard let extracts else { return }
+        throw DatabaseError(
+            .wouldReplaceExtract,
+            "\(connection.target) holds IDS data from extract load(s) \(extracts). A synthetic data set replaces all "
+                + "IDS data, so outcomes refuses to load one here: use the embedded cluster or another database.",
+            exitStatus: .dataError)
     }
 
     private func writeTruth(loadID: Int, on connection: PostgresConnection) throws {

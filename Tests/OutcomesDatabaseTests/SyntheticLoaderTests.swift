@@ -93,9 +93,23 @@ import Testing
         #expect(try SyntheticLoader(ids: SyntheticIDS(persons: 401, seed: 1)).existingLoad(on: db) == nil)
     }
 
+    @Test func realExtractsAreNeverReplacedBySyntheticData() throws {
+        let (db, _) = try TestDatabase.fresh()
+        _ = try SyntheticLoader(ids: SyntheticIDS(persons: 50, seed: 1)).load(into: db)
+        let extract = try db.execute("""
+            INSERT INTO ids.data_loads (kind, description, content_hash, finished_at)
+            VALUES ('extract', 'county extract', repeat('a', 64), now()) RETURNING load_id
+            """).scalar(Int.self)
+        try db.execute("UPDATE ids.persons SET load_id = \(extract) WHERE person_id = \(1)")
+        #expect {
+            _ = try SyntheticLoader(ids: SyntheticIDS(persons: 50, seed: 2)).load(into: db)
+        } throws: { ($0 as? DatabaseError)?.code == .wouldReplaceExtract }
+        #expect(try db.execute("SELECT count(*) FROM ids.persons").scalar(Int.self) == 50)
+    }
+
     @Test func theDataKeepsItsPromises() throws {
         let (db, _) = try TestDatabase.fresh()
-        try SyntheticLoader(ids: SyntheticIDS(persons: 3_000, seed: 8)).load(into: db)
+        _ = try SyntheticLoader(ids: SyntheticIDS(persons: 3_000, seed: 8)).load(into: db)
         func count(_ query: PostgresQuery) throws -> Int { try db.execute(query).scalar(Int.self) }
         // Events come only from sources the person is linked to.
         #expect(try count("""

@@ -8,8 +8,10 @@ struct DemoCommand: ParsableCommand {
         commandName: "demo",
         abstract: "Set up the demo: start the database, migrate, generate the demo data set, summarize it.",
         discussion: """
-            On the embedded cluster unless a database is named. A second run reuses the data set \
-            when it is already loaded with the same size and seed; --fresh regenerates it.
+            On the embedded cluster unless a database is named (which it migrates). The demo data \
+            set replaces the IDS data, so a database holding a loaded extract is refused. A second \
+            run reuses the data set when it is already loaded with the same size and seed; --fresh \
+            regenerates it.
 
             Examples:
               outcomes demo
@@ -42,7 +44,7 @@ struct DemoCommand: ParsableCommand {
 
     func run() throws {
         let progress = output.progress
-        let (connection, target) = try database.connectReady(progress: progress)
+        let (connection, target) = try database.connectReady(progress: progress, migrateNamed: true)
         progress.note("Using \(target).")
         let loader = SyntheticLoader(ids: SyntheticIDS(persons: persons, seed: seed))
         if !fresh, let loadID = try loader.existingLoad(on: connection) {

@@ -1,0 +1,36 @@
+import Foundation
+import OutcomesDatabase
+import OutcomesTestSupport
+import Testing
+
+/// Runs the built `outcomes` binary, as a user would.
+enum CLI {
+    static var binary: URL {
+        let besideTests = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            .deletingLastPathComponent().appendingPathComponent("outcomes")
+        if FileManager.default.isExecutableFile(atPath: besideTests.path) { return besideTests }
+        return URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appendingPathComponent("../../.build/debug/outcomes").standardizedFileURL
+    }
+
+    /// Runs with a private data directory so no test touches the user's embedded cluster.
+    static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> ProcessRunner.Result {
+        var environment = environment
+        if environment["OUTCOMES_DATA_DIR"] == nil {
+            environment["OUTCOMES_DATA_DIR"] = "/nonexistent/outcomes-tests-must-name-a-database"
+        }
+        return try ProcessRunner.run(binary, arguments, environment: environment, separateErrors: true)
+    }
+
+    /// A user error: one paragraph on stderr, no crash report.
+    static func expectCleanFailure(_ result: ProcessRunner.Result, status: Int32, mentioning text: String,
+                                   sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(result.status == status, "stderr: \(result.errors)", sourceLocation: sourceLocation)
+        #expect(result.errors.hasPrefix("error: "), "stderr: \(result.errors)", sourceLocation: sourceLocation)
+        #expect(result.errors.contains(text), "stderr: \(result.errors)", sourceLocation: sourceLocation)
+        #expect(!result.errors.contains("Fatal error") && !result.errors.contains("Backtrace"),
+                sourceLocation: sourceLocation)
+        #expect(result.errors.split(separator: "\n").count == 1, "stderr: \(result.errors)", sourceLocation: sourceLocation)
+        #expect(result.output.isEmpty, sourceLocation: sourceLocation)
+    }
+}

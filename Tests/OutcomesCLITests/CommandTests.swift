@@ -1,0 +1,126 @@
+import Foundation
+import OutcomesTestSupport
+import PostgresClient
+import Testing
+
+@Suite struct HelpAndUsageTests {
+    @Test func helpShowsCommandsAndExamples() throws {
+        let result = try CLI.run(["--help"])
+        #expect(result.status == 0)
+        for word in ["demo", "synth", "db", "bench", "Examples:"] { #expect(result.output.contains(word)) }
+        let synth = try CLI.run(["synth", "--help"])
+        #expect(synth.output.contains("--persons") && synth.output.contains("--seed") && synth.output.contains("Examples:"))
+    }
+
+    @Test func badOptionsAreUsageErrors() throws {
+        let result = try CLI.run(["synth", "--persons", "0"])
+        #expect(result.status == 64)
+        #expect(result.errors.contains("--persons must be between 1 and 20000000"))
+        #expect(try CLI.run(["synth", "--format", "xml"]).status == 64)
+        #expect(try CLI.run(["no-such-command"]).status == 64)
+    }
+}
+
+@Suite struct DatabaseErrorTests {
+    @Test func anUnreachableDatabase() throws {
+        let result = try CLI.run(["synth", "--database", "host=/nonexistent-socket-dir port=1"])
+        CLI.expectCleanFailure(result, status: 69, mentioning: "Could not connect to host=/nonexistent-socket-dir")
+    }
+
+    @Test func aWrongPasswordIsNamedWithoutTheSecret() throws {
+        let cluster = try TestDatabase.cluster()
+        let admin = try PostgresConnection(conninfo: cluster.conninfo(database: "postgres"))
+        try admin.executeScript("""
+            DO $$ BEGIN
+              IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pw_tester') THEN
+                CREATE ROLE pw_tester LOGIN PASSWORD 'right-password';
+              END IF;
+            END $$
+            """)
+        let hba = cluster.directory.appendingPathComponent("pg_hba.conf")
+        let rules = try String(contentsOf: hba, encoding: .utf8)
+        if !rules.hasPrefix("local all pw_tester") {
+            try Data(("local all pw_tester scram-sha-256\n" + rules).utf8).write(to: hba)
+            try admin.execute("SELECT pg_reload_conf()")
+        }
+        let conninfo = "host=\(cluster.socketDirectory.path) user=pw_tester password=wrong-secret-42 dbname=postgres"
+        let result = try CLI.run(["db", "status", "--database", conninfo])
+        CLI.expectCleanFailure(result, status: 77, mentioning: "Could not log in")
+        #expect(!result.errors.contains("wrong-secret-42"))
+    }
+
+    @Test func aDatabaseWithoutTheSchema() throws {
+        let (_, conninfo) = try TestDatabase.fresh(migrated: false)
+        let result = try CLI.run(["synth", "--persons", "10", "--database", conninfo])
+        CLI.expectCleanFailure(result, status: 78, mentioning: "has no outcomes schema. Run `outcomes db migrate`")
+    }
+
+    @Test func aMissingPostgreSQLInstallation() throws {
+        let result = try CLI.run(["db", "start"], environment: [
+            "OUTCOMES_PG_BINDIR": "/nonexistent/postgresql/bin", "OUTCOMES_DATA_DIR": "/tmp/outcomes-cli-never-created",
+        ])
+        CLI.expectCleanFailure(result, status: 78, mentioning: "OUTCOMES_PG_BINDIR is set to /nonexistent/postgresql/bin")
+        #expect(!FileManager.default.fileExists(atPath: "/tmp/outcomes-cli-never-created"))
+    }
+
+    /// Needs a directory owned by another user than the server's; as root that is root's own.
+    @Test(.enabled(if: geteuid() == 0, "as a non-root user the unit test of the ownership check covers it"))
+    func aDataDirectoryOwnedBySomeoneElse() throws {
+        let directory = TestDatabase.scratchDirectory("foreign")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        try Data("15\n".utf8).write(to: directory.appendingPathComponent("PG_VERSION"))
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let result = try CLI.run(["db", "start"], environment: ["OUTCOMES_DATA_DIR": directory.path])
+        CLI.expectCleanFailure(result, status: 77, mentioning: "belongs to root, but the embedded server runs as postgres")
+    }
+}
+
+@Suite struct WorkflowTests {
+    @Test func migrateThenStatus() throws {
+        let (_, conninfo) = try TestDatabase.fresh(migrated: false)
+        let migrate = try CLI.run(["db", "migrate", "--database", conninfo])
+        #expect(migrate.status == 0)
+        #expect(migrate.output == "Applied 0001_linked_ids.sql.")
+        #expect(try CLI.run(["db", "migrate", "--database", conninfo]).output == "The schema is up to date.")
+        let status = try CLI.run(["db", "status", "--database", conninfo, "--format", "json"])
+        let json = try JSONSerialization.jsonObject(with: Data(status.output.utf8)) as? [String: Any]
+        let rows = (json?["tables"] as? [String: Any])?["status"] as? [[String: Any]] ?? []
+        let applied = rows.first { $0["item"] as? String == "migrations applied" }?["value"] as? Int
+        #expect(applied == 1)
+    }
+
+    @Test func demoBuildsSummarizesAndReuses() throws {
+        let (db, conninfo) = try TestDatabase.fresh(migrated: false)
+        let first = try CLI.run(["demo", "--persons", "400", "--seed", "3", "--database", conninfo, "--format", "json"])
+        #expect(first.status == 0, "\(first.errors)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(first.output.utf8)) as? [String: Any])
+        let tables = try #require(json["tables"] as? [String: [[String: Any]]])
+        #expect(tables["persons"]?.first?["count"] as? Int == 400)
+        #expect(Set(tables["events"]?.compactMap { $0["domain"] as? String } ?? [])
+            == ["benefit", "child_welfare", "er_visit", "jail", "shelter", "wages"])
+        // Small cells are suppressed: no count from 1 to 10 appears anywhere.
+        for rows in tables.values {
+            for row in rows { for case let count as Int in row.values { #expect(count == 0 || count >= 11) } }
+        }
+        let loads = try db.execute("SELECT count(*) FROM ids.data_loads").scalar(Int.self)
+        let second = try CLI.run(["demo", "--persons", "400", "--seed", "3", "--database", conninfo])
+        #expect(second.status == 0)
+        #expect(second.errors.contains("Reusing the demo data set"))
+        #expect(second.output.contains("| persons in the person index | 400"))
+        #expect(try db.execute("SELECT count(*) FROM ids.data_loads").scalar(Int.self) == loads)
+        let fresh = try CLI.run(["demo", "--persons", "400", "--seed", "3", "--fresh", "-q", "--database", conninfo])
+        #expect(fresh.status == 0 && fresh.errors.isEmpty)
+        #expect(try db.execute("SELECT count(*) FROM ids.data_loads").scalar(Int.self) == loads + 1)
+    }
+
+    @Test func synthReportsWhatItLoadedAsCSV() throws {
+        let (db, conninfo) = try TestDatabase.fresh()
+        let result = try CLI.run(["synth", "--persons", "250", "--seed", "8", "--database", conninfo, "--format", "csv", "-q"])
+        #expect(result.status == 0, "\(result.errors)")
+        let lines = result.output.split(separator: "\n").map(String.init)
+        #expect(lines.first == "table,rows")
+        let events = try db.execute("SELECT count(*) FROM ids.events").scalar(Int.self)
+        #expect(lines.contains("ids.events,\(events)"))
+        #expect(lines.contains("ids.persons,250"))
+    }
+}
