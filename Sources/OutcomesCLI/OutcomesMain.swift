@@ -15,7 +15,8 @@ public enum OutcomesMain {
         } catch let error as PostgresError {
             fail("the database refused the request: \(error)", status(for: error))
         } catch let error as CocoaError {
-            fail(error.localizedDescription, .noInput)
+            let path = error.userInfo[NSFilePathErrorKey] as? String ?? error.filePath
+            fail((path.map { "\($0): " } ?? "") + error.localizedDescription, .noInput)
         } catch {
             OutcomesCommand.exit(withError: error)  // usage errors, --help, --version
         }

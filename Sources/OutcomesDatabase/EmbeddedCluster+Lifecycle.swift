@@ -8,11 +8,12 @@ extension EmbeddedCluster {
     public func start() throws -> [String] {
         var notes: [String] = []
         let installation = try PostgresInstallation.locate()
+        // Ownership first: someone else's directory may not even be readable to us.
+        if FileManager.default.fileExists(atPath: directory.path) { try checkOwnership() }
         if !isInitialized {
             try initialize(installation)
             notes.append("Created a PostgreSQL \(installation.version) cluster in \(directory.path).")
         }
-        try checkOwnership()
         switch status() {
         case .running:
             try ensureDatabase()
