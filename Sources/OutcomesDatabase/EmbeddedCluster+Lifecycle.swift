@@ -8,8 +8,7 @@ extension EmbeddedCluster {
     public func start() throws -> [String] {
         var notes: [String] = []
         let installation = try PostgresInstallation.locate()
-        // Ownership first: someone else's directory may not even be readable to us.
-        if FileManager.default.fileExists(atPath: directory.path) { try checkOwnership() }
+        try checkExistingDirectory()
         if !isInitialized {
             try initialize(installation)
             notes.append("Created a PostgreSQL \(installation.version) cluster in \(directory.path).")
@@ -66,13 +65,6 @@ extension EmbeddedCluster {
 
     private func initialize(_ installation: PostgresInstallation) throws {
         let manager = FileManager.default
-        if let contents = try? manager.contentsOfDirectory(atPath: directory.path), !contents.isEmpty {
-            throw DatabaseError(
-                .clusterStartFailed,
-                "\(directory.path) exists and is not empty, but it is not a PostgreSQL data directory (no PG_VERSION). "
-                    + "outcomes will not write into it: choose another directory with OUTCOMES_DATA_DIR, or empty it.",
-                exitStatus: .configuration)
-        }
         try manager.createDirectory(at: directory, withIntermediateDirectories: true)
         try giveToServerUser(directory)
         try manager.setAttributes([.posixPermissions: 0o700], ofItemAtPath: directory.path)
@@ -113,6 +105,23 @@ extension EmbeddedCluster {
         ]
         if !durable { lines += ["fsync = off", "synchronous_commit = off", "full_page_writes = off"] }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// An existing directory must be a cluster (or empty) and belong to the server user. Checked
+    /// before anything reads it: someone else's directory may not even be readable to us.
+    private func checkExistingDirectory() throws {
+        let manager = FileManager.default
+        guard manager.fileExists(atPath: directory.path) else { return }
+        let contents = try? manager.contentsOfDirectory(atPath: directory.path)
+        if contents?.isEmpty == true { return }  // an empty directory is taken over by initdb
+        if let contents, !contents.contains("PG_VERSION") {
+            throw DatabaseError(
+                .clusterStartFailed,
+                "\(directory.path) exists and is not empty, but it is not a PostgreSQL data directory (no PG_VERSION). "
+                    + "outcomes will not write into it: choose another directory with OUTCOMES_DATA_DIR, or empty it.",
+                exitStatus: .configuration)
+        }
+        try checkOwnership()
     }
 
     private func checkOwnership() throws {

@@ -68,6 +68,10 @@ import Testing
         let cluster = try EmbeddedCluster(directory: directory, durable: false)
         #expect { try cluster.start() } throws: { ($0 as? DatabaseError)?.code == .clusterStartFailed }
         #expect(try String(contentsOf: directory.appendingPathComponent("notes.txt"), encoding: .utf8) == "mine")
+        // Emptied, the same directory is taken over (as root: handed to the server user).
+        try FileManager.default.removeItem(at: directory.appendingPathComponent("notes.txt"))
+        defer { _ = try? cluster.stop() }
+        #expect(try cluster.start().contains { $0.hasPrefix("Created a PostgreSQL") })
     }
 
     @Test func longDirectoriesGetASocketDirectoryThatFits() throws {
