@@ -94,6 +94,12 @@ public struct EmbeddedCluster: Sendable {
 
     static func isPostgresProcess(_ pid: Int32) -> Bool {
         guard pid > 0, kill(pid, 0) == 0 || errno == EPERM else { return false }
+        // A killed server nobody has reaped yet (a zombie) is gone too: state "Z" in /proc/PID/stat.
+        if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = stat.lastIndex(of: ")"), stat[stat.index(after: close)...].hasPrefix(" Z")
+        {
+            return false
+        }
         guard let name = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8) else {
             return !FileManager.default.fileExists(atPath: "/proc/self")  // no procfs: trust kill(2)
         }

@@ -34,7 +34,7 @@ import Testing
         // A killed server leaves its pid file behind; start recovers.
         guard case .running(let pid) = cluster.status() else { Issue.record("not running"); return }
         kill(pid, SIGKILL)
-        while EmbeddedCluster.isPostgresProcess(pid) { usleep(50_000) }
+        for _ in 0..<200 where EmbeddedCluster.isPostgresProcess(pid) { usleep(50_000) }
         #expect(cluster.status() == .stalePidFile(pid: pid))
         let notes = try cluster.start()
         #expect(notes.contains { $0.contains("stale postmaster.pid") })
