@@ -12,6 +12,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // libpq, the PostgreSQL C client library, found through pkg-config.
@@ -22,8 +23,8 @@ let package = Package(
         ),
         // A small PostgreSQL client: connections, bound queries, typed rows, COPY, transactions.
         .target(name: "PostgresClient", dependencies: ["CLibPQ"]),
-        // Pure domain code: no database dependency.
-        .target(name: "OutcomesDomain"),
+        // Pure domain code: no database dependency (Yams reads contract files).
+        .target(name: "OutcomesDomain", dependencies: [.product(name: "Yams", package: "Yams")]),
         // Migrations, the embedded cluster, loaders and repositories.
         .target(name: "OutcomesDatabase", dependencies: ["PostgresClient", "OutcomesDomain"]),
         // The CLI commands, as a testable library.

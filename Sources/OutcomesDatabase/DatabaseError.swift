@@ -18,6 +18,7 @@ public struct DatabaseError: UserFacingError, Equatable {
         case migrationChanged
         case migrationFiles
         case wouldReplaceExtract
+        case noData
     }
 
     public let code: Code

@@ -1,0 +1,78 @@
+import Foundation
+import OutcomesDomain
+import PostgresClient
+
+/// One metric's aggregate for one provider (or `(all)`) in a period.
+public struct ProviderMetricResult: Sendable, Equatable {
+    public let metricID: String
+    public let providerID: String
+    public let measure: String
+    public let participants: Int
+    public let withValue: Int
+    public let total: Decimal?
+    public let mean: Decimal?
+    public let rate: Decimal?
+}
+
+/// Computes a contract's metrics for a reporting period: person-level values, then provider
+/// aggregates, replacing that contract-period's earlier results in one transaction.
+public struct MetricsRunner {
+    public let contract: OutcomeContract
+    public static let allProviders = "(all)"
+
+    public init(contract: OutcomeContract) { self.contract = contract }
+
+    @discardableResult
+    public func run(period: ReportingPeriod, on connection: PostgresConnection) throws -> [ProviderMetricResult] {
+        try connection.transaction { connection in
+            // Serialize runs of the same contract and period; others proceed in parallel.
+            try connection.execute("SELECT pg_advisory_xact_lock(hashtext(\(contract.id + "/" + period.label)))")
+            let loadID = try connection.execute("""
+                SELECT max(load_id) FROM ids.data_loads WHERE finished_at IS NOT NULL
+                """).scalar(Int?.self)
+            guard let loadID else {
+                throw DatabaseError(
+                    .noData, "There are no IDS data to compute metrics from: load an extract or run `outcomes synth` first.",
+                    exitStatus: .dataError)
+            }
+            for table: SQLIdentifier in ["metrics.person_results", "metrics.provider_results"] {
+                try connection.execute(
+                    "DELETE FROM \(identifier: table) WHERE contract_id = \(contract.id) AND period = \(period.label)")
+            }
+            for metric in contract.metrics {
+                try connection.execute(
+                    MetricCompiler(contract: contract, metric: metric, period: period, loadID: loadID).insertStatement())
+                try connection.execute("""
+                    INSERT INTO metrics.provider_results
+                        (contract_id, metric_id, period, provider_id, measure, participants, with_value, total, mean, rate, load_id)
+                    SELECT contract_id, metric_id, period, coalesce(provider_id, \(Self.allProviders)), \(metric.measure.name),
+                           count(*), count(value), sum(value), avg(value),
+                           CASE WHEN \(metric.measure.isBinary) THEN avg(value) END, \(loadID)
+                    FROM metrics.person_results
+                    WHERE contract_id = \(contract.id) AND period = \(period.label) AND metric_id = \(metric.id)
+                    GROUP BY GROUPING SETS ((contract_id, metric_id, period, provider_id), (contract_id, metric_id, period))
+                    """)
+            }
+            return try Self.read(contract: contract, period: period, on: connection)
+        }
+    }
+
+    /// The stored provider aggregates, in the contract's metric order, providers alphabetically, `(all)` last.
+    public static func read(contract: OutcomeContract, period: ReportingPeriod, on connection: PostgresConnection) throws
+        -> [ProviderMetricResult]
+    {
+        let rows = try connection.execute("""
+            SELECT metric_id, provider_id, measure, participants, with_value, total, mean, rate
+            FROM metrics.provider_results WHERE contract_id = \(contract.id) AND period = \(period.label)
+            ORDER BY metric_id, provider_id = \(allProviders), provider_id
+            """).map {
+            ProviderMetricResult(
+                metricID: try $0.decode(at: 0), providerID: try $0.decode(at: 1), measure: try $0.decode(at: 2),
+                participants: try $0.decode(at: 3), withValue: try $0.decode(at: 4), total: try $0.decode(at: 5),
+                mean: try $0.decode(at: 6), rate: try $0.decode(at: 7))
+        }
+        let order = Dictionary(uniqueKeysWithValues: contract.metrics.enumerated().map { ($1.id, $0) })
+        return rows.enumerated().sorted { (order[$0.element.metricID] ?? 0, $0.offset) < (order[$1.element.metricID] ?? 0, $1.offset) }
+            .map(\.element)
+    }
+}

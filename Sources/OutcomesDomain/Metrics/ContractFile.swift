@@ -1,0 +1,199 @@
+import Foundation
+
+extension OutcomeContract {
+    static let topLevelKeys = ["contract", "name", "program", "data_through", "cohort", "periods", "metrics"]
+    static let metricKeys = [
+        "id", "label", "measure", "domain", "domains", "source_systems", "event_types", "amount", "window",
+        "consecutive", "condition", "of", "pre_window",
+    ]
+
+    /// Reads a contract file (YAML). Every problem is reported as file:line with what is allowed.
+    public static func load(path: String) throws -> OutcomeContract {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ContractFileError(file: path, line: 0, problem: "cannot read the file (does it exist?)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw ContractFileError(file: path, line: 1, problem: "the file is not UTF-8 text")
+        }
+        return try parse(yaml: text, file: path)
+    }
+
+    public static func parse(yaml text: String, file: String) throws -> OutcomeContract {
+        let root = try YAMLValue.parse(text, file: file)
+        let entries = try root.mapping(allowed: topLevelKeys, context: "the contract")
+        let id = try entries.required("contract", in: "the contract", at: root).string("contract")
+        guard id.range(of: "^[a-z0-9][a-z0-9_-]*$", options: .regularExpression) != nil else {
+            throw entries["contract"]!.error("the contract id '\(id)' may hold only a-z, 0-9, '-' and '_'")
+        }
+        let metricsNode = try entries.required("metrics", in: "the contract", at: root)
+        var metrics: [MetricDefinition] = []
+        for item in metricsNode.list() {
+            let metric = try parseMetric(item)
+            if metrics.contains(where: { $0.id == metric.id }) {
+                throw item.error("metric id '\(metric.id)' is used twice")
+            }
+            metrics.append(metric)
+        }
+        guard !metrics.isEmpty else { throw metricsNode.error("a contract needs at least one metric") }
+        return OutcomeContract(
+            id: id,
+            name: try entries["name"]?.string("name") ?? id,
+            program: try entries.required("program", in: "the contract", at: root).string("program"),
+            dataThrough: try entries.required("data_through", in: "the contract", at: root).date("data_through"),
+            cohort: try entries["cohort"].map(parseCohort) ?? CohortRule(),
+            periods: try parsePeriods(try entries.required("periods", in: "the contract", at: root)),
+            metrics: metrics)
+    }
+
+    static func parseCohort(_ node: YAMLValue) throws -> CohortRule {
+        let entries = try node.mapping(
+            allowed: ["providers", "study_arm", "min_enrolled_days", "assign_by"], context: "cohort")
+        let minimum = try entries["min_enrolled_days"]?.int("min_enrolled_days") ?? 0
+        guard minimum >= 0 else { throw entries["min_enrolled_days"]!.error("min_enrolled_days cannot be negative") }
+        return CohortRule(
+            providers: try entries["providers"]?.list().map { try $0.string("a provider") } ?? [],
+            studyArm: try entries["study_arm"]?.choice("study arm", StudyArm.allCases.map { ($0.rawValue, $0) }),
+            minimumEnrolledDays: minimum,
+            assignBy: try entries["assign_by"]?.choice(
+                "assign_by", CohortRule.PeriodAssignment.allCases.map { ($0.rawValue, $0) }) ?? .windowEnd)
+    }
+
+    /// `{every: quarter|year|month, from:, to:}` or a list of `{label:, from:, to:}`.
+    static func parsePeriods(_ node: YAMLValue) throws -> [ReportingPeriod] {
+        if node.node.sequence != nil {
+            let periods = try node.list().map { item -> ReportingPeriod in
+                let entries = try item.mapping(allowed: ["label", "from", "to"], context: "a period")
+                let period = ReportingPeriod(
+                    label: try entries.required("label", in: "a period", at: item).string("label"),
+                    start: try entries.required("from", in: "a period", at: item).date("from"),
+                    end: try entries.required("to", in: "a period", at: item).date("to"))
+                guard period.start <= period.end else { throw item.error("period '\(period.label)' ends before it starts") }
+                return period
+            }
+            guard !periods.isEmpty else { throw node.error("periods needs at least one period") }
+            return periods
+        }
+        let entries = try node.mapping(allowed: ["every", "from", "to"], context: "periods")
+        let unit = try entries.required("every", in: "periods", at: node)
+            .choice("period length", [("month", 1), ("quarter", 3), ("year", 12)])
+        let from = try entries.required("from", in: "periods", at: node).date("from")
+        let to = try entries.required("to", in: "periods", at: node).date("to")
+        let (_, month, day) = from.components
+        guard day == 1, (month - 1) % unit == 0 else {
+            throw entries["from"]!.error("periods of \(unit) month(s) must start on the first day of one, not \(from)")
+        }
+        guard from <= to else { throw node.error("periods end before they start") }
+        var periods: [ReportingPeriod] = []
+        var start = from
+        while start <= to {
+            let next = Offset(unit, .months).applied(to: start)
+            let (y, m, _) = start.components
+            let label = switch unit {
+            case 1: "\(y)-" + (m < 10 ? "0\(m)" : "\(m)")
+            case 3: "\(y)Q\((m - 1) / 3 + 1)"
+            default: "\(y)"
+            }
+            periods.append(ReportingPeriod(label: label, start: start, end: min(next.adding(days: -1), to)))
+            start = next
+        }
+        return periods
+    }
+
+    static func parseMetric(_ node: YAMLValue) throws -> MetricDefinition {
+        let entries = try node.mapping(allowed: metricKeys, context: "a metric")
+        let id = try entries.required("id", in: "a metric", at: node).string("id")
+        guard id.range(of: "^[a-z][a-z0-9_]*$", options: .regularExpression) != nil else {
+            throw entries["id"]!.error("metric id '\(id)' may hold only a-z, 0-9 and '_', starting with a letter")
+        }
+        let context = "metric '\(id)'"
+        let measureNode = try entries.required("measure", in: context, at: node)
+        let measureName = try measureNode.string("measure")
+        let window = try parseWindow(try entries.required("window", in: context, at: node), context: context)
+        let measure: Measure
+        switch measureName {
+        case "any": measure = .any
+        case "count": measure = .count
+        case "days_covered": measure = .daysCovered
+        case "sum": measure = .sum
+        case "days_to_event": measure = .daysToEvent
+        case "sustained":
+            let run = try entries.required("consecutive", in: context, at: node)
+            guard let offset = Offset(text: try run.string("consecutive")), offset.amount > 0, offset.unit != .years else {
+                throw run.error("consecutive must be a positive count of days, months or quarters, e.g. '4 quarters'")
+            }
+            let present: Bool = try entries["condition"]?.choice("condition", [("present", true), ("absent", false)]) ?? true
+            measure = .sustained(consecutive: offset.amount, unit: offset.unit, present: present)
+        case "change":
+            let base = try entries.required("of", in: context, at: node)
+                .choice("base measure of a change", [("any", Measure.any), ("count", .count), ("days_covered", .daysCovered), ("sum", .sum)])
+            let pre = try parseWindow(try entries.required("pre_window", in: context, at: node), context: "\(context) pre_window")
+            measure = .change(of: base, pre: pre)
+        default:
+            throw measureNode.error("unknown measure '\(measureName)'; allowed: \(Measure.names.joined(separator: ", "))")
+        }
+        for key in ["consecutive", "condition"] where entries[key] != nil && measure.name != "sustained" {
+            throw entries[key]!.error("'\(key)' belongs to measure: sustained")
+        }
+        for key in ["of", "pre_window"] where entries[key] != nil && measure.name != "change" {
+            throw entries[key]!.error("'\(key)' belongs to measure: change")
+        }
+        return MetricDefinition(
+            id: id, label: try entries["label"]?.string("label") ?? id, measure: measure,
+            events: try parseSelection(entries, node: node, context: context), window: window)
+    }
+
+    static func parseSelection(_ entries: [String: YAMLValue], node: YAMLValue, context: String) throws -> EventSelection {
+        guard let domainNode = entries["domain"] ?? entries["domains"] else { throw node.error("\(context) needs 'domain'") }
+        let domains = try domainNode.list().map {
+            try $0.choice("domain", EventDomain.allCases.map { ($0.rawValue, $0) })
+        }
+        var amount: AmountCondition?
+        if let amountNode = entries["amount"] {
+            let text = try amountNode.string("amount").trimmingCharacters(in: .whitespaces)
+            let operators = AmountCondition.Comparison.allCases.sorted { $0.rawValue.count > $1.rawValue.count }
+            guard let comparison = operators.first(where: { text.hasPrefix($0.rawValue) }),
+                let value = Decimal(string: String(text.dropFirst(comparison.rawValue.count)).trimmingCharacters(in: .whitespaces),
+                                    locale: Locale(identifier: "en_US_POSIX"))
+            else {
+                throw amountNode.error("amount must be a comparison such as '> 0' or '>= 1000.50' (operators: > >= < <= = <>)")
+            }
+            amount = AmountCondition(comparison, value)
+        }
+        return EventSelection(
+            domains: domains,
+            sourceSystems: try entries["source_systems"]?.list().map { try $0.string("a source system") } ?? [],
+            eventTypes: try entries["event_types"]?.list().map { try $0.string("an event type") } ?? [],
+            amount: amount)
+    }
+
+    static func parseWindow(_ node: YAMLValue, context: String) throws -> Window {
+        let entries = try node.mapping(allowed: ["anchor", "date", "from", "to"], context: "\(context) window")
+        let anchorNode = try entries.required("anchor", in: "a window", at: node)
+        let anchor: Anchor
+        switch try anchorNode.string("anchor") {
+        case "enrollment_start": anchor = .enrollmentStart
+        case "enrollment_end": anchor = .enrollmentEnd
+        case "date": anchor = .fixed(try entries.required("date", in: "a window anchored at a date", at: node).date("date"))
+        case let other:
+            throw anchorNode.error("unknown anchor '\(other)'; allowed: enrollment_start, enrollment_end, date")
+        }
+        func offset(_ key: String) throws -> Offset {
+            let value = try entries.required(key, in: "a window", at: node)
+            let text = value.node.string ?? ""
+            guard let offset = Offset(text: text) else {
+                if Int(text) != nil {
+                    throw value.error("the offset '\(text)' has no unit; write e.g. '\(text) days' (units: days, months, quarters, years)")
+                }
+                throw value.error("'\(text)' is not an offset; write a whole number and a unit, e.g. '12 months' or '-1 day'")
+            }
+            return offset
+        }
+        let window = Window(anchor: anchor, from: try offset("from"), to: try offset("to"))
+        // Months have different lengths: check the window on anchors where that matters.
+        let probes = ["2021-01-31", "2021-02-28", "2024-02-29", "2023-06-30", "2023-07-01"].compactMap { LocalDate(iso: $0) }
+        if probes.contains(where: { window.range(anchoredAt: $0) == nil }) {
+            throw node.error("the window ends before it starts (from \(window.from) to \(window.to))")
+        }
+        return window
+    }
+}

@@ -1,0 +1,177 @@
+import Foundation
+
+/// The date a window is measured from.
+public enum Anchor: Sendable, Equatable {
+    case enrollmentStart
+    case enrollmentEnd
+    case fixed(LocalDate)
+}
+
+/// A span of days relative to an anchor, both ends included: [anchor + from, anchor + to].
+public struct Window: Sendable, Equatable {
+    public let anchor: Anchor
+    public let from: Offset
+    public let to: Offset
+
+    public init(anchor: Anchor, from: Offset, to: Offset) {
+        self.anchor = anchor
+        self.from = from
+        self.to = to
+    }
+
+    /// The window for an anchor date.
+    public func range(anchoredAt date: LocalDate) -> ClosedRange<LocalDate>? {
+        let start = from.applied(to: date), end = to.applied(to: date)
+        return start <= end ? start...end : nil
+    }
+}
+
+/// Which events a metric looks at.
+public struct EventSelection: Sendable, Equatable {
+    public let domains: [EventDomain]
+    public let sourceSystems: [String]
+    public let eventTypes: [String]
+    public let amount: AmountCondition?
+
+    public init(domains: [EventDomain], sourceSystems: [String] = [], eventTypes: [String] = [], amount: AmountCondition? = nil) {
+        self.domains = domains
+        self.sourceSystems = sourceSystems
+        self.eventTypes = eventTypes
+        self.amount = amount
+    }
+}
+
+/// A comparison on an event's amount, e.g. `> 0`. Events without an amount never match.
+public struct AmountCondition: Sendable, Equatable {
+    public enum Comparison: String, Sendable, CaseIterable {
+        case greater = ">", greaterOrEqual = ">=", less = "<", lessOrEqual = "<=", equal = "=", notEqual = "<>"
+    }
+
+    public let comparison: Comparison
+    public let value: Decimal
+
+    public init(_ comparison: Comparison, _ value: Decimal) {
+        self.comparison = comparison
+        self.value = value
+    }
+
+    public func matches(_ amount: Decimal?) -> Bool {
+        guard let amount else { return false }
+        switch comparison {
+        case .greater: return amount > value
+        case .greaterOrEqual: return amount >= value
+        case .less: return amount < value
+        case .lessOrEqual: return amount <= value
+        case .equal: return amount == value
+        case .notEqual: return amount != value
+        }
+    }
+}
+
+/// What a metric computes per participant over its window.
+public indirect enum Measure: Sendable, Equatable {
+    /// 1 if any selected event touches the window (a spell overlapping it, a point event in it), else 0.
+    case any
+    /// Events starting in the window.
+    case count
+    /// Days of the window covered by selected spells, overlaps counted once; an open spell runs to the data date.
+    case daysCovered
+    /// Sum of the amounts of events starting in the window (0 when none).
+    case sum
+    /// Days from the window start to the first selected event starting in the window; none: no value.
+    case daysToEvent
+    /// 1 if the window holds `consecutive` back-to-back units (from the window start) in which selected
+    /// events are present (or absent), else 0.
+    case sustained(consecutive: Int, unit: Offset.Unit, present: Bool)
+    /// The base measure over the window minus the same over `pre`; the ratio is kept too.
+    case change(of: Measure, pre: Window)
+
+    public var name: String {
+        switch self {
+        case .any: "any"
+        case .count: "count"
+        case .daysCovered: "days_covered"
+        case .sum: "sum"
+        case .daysToEvent: "days_to_event"
+        case .sustained: "sustained"
+        case .change: "change"
+        }
+    }
+
+    /// Whether the value is 0/1, so its mean is a rate.
+    public var isBinary: Bool {
+        switch self {
+        case .any, .sustained: true
+        default: false
+        }
+    }
+
+    public static let names = ["any", "count", "days_covered", "sum", "days_to_event", "sustained", "change"]
+}
+
+/// One outcome metric of a contract.
+public struct MetricDefinition: Sendable, Equatable {
+    public let id: String
+    public let label: String
+    public let measure: Measure
+    public let events: EventSelection
+    public let window: Window
+
+    public init(id: String, label: String, measure: Measure, events: EventSelection, window: Window) {
+        self.id = id
+        self.label = label
+        self.measure = measure
+        self.events = events
+        self.window = window
+    }
+}
+
+/// Who counts as a participant, and in which reporting period.
+public struct CohortRule: Sendable, Equatable {
+    /// Which date puts a participant's metric in a period.
+    public enum PeriodAssignment: String, Sendable, CaseIterable {
+        /// The period holding the end of the metric's window: an outcome counts once it is observable.
+        case windowEnd = "window_end"
+        /// The period holding the enrollment start: an entry cohort.
+        case enrollmentStart = "enrollment_start"
+    }
+
+    public let providers: [String]
+    public let studyArm: StudyArm?
+    public let minimumEnrolledDays: Int
+    public let assignBy: PeriodAssignment
+
+    public init(providers: [String] = [], studyArm: StudyArm? = nil, minimumEnrolledDays: Int = 0,
+                assignBy: PeriodAssignment = .windowEnd) {
+        self.providers = providers
+        self.studyArm = studyArm
+        self.minimumEnrolledDays = minimumEnrolledDays
+        self.assignBy = assignBy
+    }
+}
+
+public struct ReportingPeriod: Sendable, Equatable {
+    public let label: String
+    public let start: LocalDate
+    public let end: LocalDate
+
+    public init(label: String, start: LocalDate, end: LocalDate) {
+        self.label = label
+        self.start = start
+        self.end = end
+    }
+}
+
+/// The outcome-measurement part of a contract file: cohort, periods and metrics.
+public struct OutcomeContract: Sendable, Equatable {
+    public let id: String
+    public let name: String
+    public let program: String
+    /// The last day the data cover; windows ending later are not yet observable.
+    public let dataThrough: LocalDate
+    public let cohort: CohortRule
+    public let periods: [ReportingPeriod]
+    public let metrics: [MetricDefinition]
+
+    public func period(_ label: String) -> ReportingPeriod? { periods.first { $0.label == label } }
+}

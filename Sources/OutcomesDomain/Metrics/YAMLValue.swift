@@ -1,0 +1,97 @@
+import Foundation
+import Yams
+
+/// An error in a contract file, located at file:line.
+public struct ContractFileError: UserFacingError, Equatable {
+    public let file: String
+    public let line: Int
+    public let problem: String
+
+    public var message: String { "\(file):\(line): \(problem)" }
+    public var exitStatus: ExitStatus { .dataError }
+}
+
+/// A YAML node with the file it came from, for typed reads that fail with file:line.
+struct YAMLValue {
+    let node: Node
+    let file: String
+
+    var line: Int { node.mark?.line ?? 1 }
+
+    func error(_ problem: String) -> ContractFileError { ContractFileError(file: file, line: line, problem: problem) }
+
+    /// Parses a document; YAML syntax errors come back with their line.
+    static func parse(_ text: String, file: String) throws -> YAMLValue {
+        do {
+            guard let node = try Yams.compose(yaml: text) else {
+                throw ContractFileError(file: file, line: 1, problem: "the file is empty")
+            }
+            return YAMLValue(node: node, file: file)
+        } catch let error as YamlError {
+            switch error {
+            case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
+                .composer(_, let problem, let mark, _):
+                throw ContractFileError(file: file, line: mark.line, problem: "not valid YAML: \(problem)")
+            default:
+                throw ContractFileError(file: file, line: 1, problem: "not valid YAML: \(error)")
+            }
+        }
+    }
+
+    /// The entries of a mapping; a key outside `allowed` is an error naming the allowed keys.
+    func mapping(allowed: [String], context: String) throws -> [String: YAMLValue] {
+        guard let mapping = node.mapping else { throw error("\(context) must be a mapping of keys to values") }
+        var entries: [String: YAMLValue] = [:]
+        for (key, value) in mapping {
+            let name = key.string ?? ""
+            guard allowed.contains(name) else {
+                throw ContractFileError(
+                    file: file, line: key.mark?.line ?? line,
+                    problem: "unknown key '\(name)' in \(context); allowed: \(allowed.joined(separator: ", "))")
+            }
+            entries[name] = YAMLValue(node: value, file: file)
+        }
+        return entries
+    }
+
+    func string(_ what: String) throws -> String {
+        guard case .scalar(let scalar) = node, !scalar.string.isEmpty else { throw error("\(what) must be a text value") }
+        return scalar.string
+    }
+
+    func int(_ what: String) throws -> Int {
+        guard case .scalar(let scalar) = node, let value = Int(scalar.string) else {
+            throw error("\(what) must be a whole number, not '\(node.string ?? "a list or mapping")'")
+        }
+        return value
+    }
+
+    func date(_ what: String) throws -> LocalDate {
+        guard case .scalar(let scalar) = node, let date = LocalDate(iso: scalar.string) else {
+            throw error("\(what) must be a date written YYYY-MM-DD, not '\(node.string ?? "a list or mapping")'")
+        }
+        return date
+    }
+
+    /// A list, or a single value standing for a list of one.
+    func list() -> [YAMLValue] {
+        if let sequence = node.sequence { return sequence.map { YAMLValue(node: $0, file: file) } }
+        return [self]
+    }
+
+    /// One of the allowed words.
+    func choice<T>(_ what: String, _ options: [(String, T)]) throws -> T {
+        let word = try string(what)
+        guard let match = options.first(where: { $0.0 == word }) else {
+            throw error("unknown \(what) '\(word)'; allowed: \(options.map(\.0).joined(separator: ", "))")
+        }
+        return match.1
+    }
+}
+
+extension [String: YAMLValue] {
+    func required(_ key: String, in context: String, at parent: YAMLValue) throws -> YAMLValue {
+        guard let value = self[key] else { throw parent.error("\(context) needs '\(key)'") }
+        return value
+    }
+}

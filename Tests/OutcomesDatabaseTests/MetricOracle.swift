@@ -1,0 +1,143 @@
+import Foundation
+import OutcomesDomain
+import PostgresClient
+
+/// An independent, straightforward Swift computation of metric values from the raw IDS rows:
+/// the reference the compiled SQL is checked against. Deliberately naive (day by day, unit by unit).
+struct MetricOracle {
+    struct Enrollment {
+        let personID: Int, enrollmentID: Int, providerID: String, contractID: String
+        let start: LocalDate, end: LocalDate?, arm: String?
+    }
+
+    struct Event {
+        let domain: String, type: String?, source: String, start: LocalDate, end: LocalDate?, amount: Decimal?
+    }
+
+    struct Value: Equatable {
+        let value: Decimal?, pre: Decimal?, post: Decimal?, ratio: Decimal?
+
+        /// Equal values; ratios within 1e-12 (PostgreSQL divides numerics to about 16 significant digits).
+        func matches(_ other: Value) -> Bool {
+            guard value == other.value, pre == other.pre, post == other.post else { return false }
+            guard let ratio, let otherRatio = other.ratio else { return ratio == nil && other.ratio == nil }
+            return abs(NSDecimalNumber(decimal: ratio - otherRatio).doubleValue) < 1e-12
+        }
+    }
+
+    let enrollments: [Enrollment]
+    let events: [Int: [Event]]
+
+    init(reading db: PostgresConnection) throws {
+        enrollments = try db.execute("""
+            SELECT person_id, enrollment_id, provider_id, contract_id, start_date::text, end_date::text, study_arm
+            FROM ids.enrollments
+            """).map {
+            Enrollment(
+                personID: try $0.decode(at: 0), enrollmentID: try $0.decode(at: 1), providerID: try $0.decode(at: 2),
+                contractID: try $0.decode(String?.self, at: 3) ?? "", start: LocalDate(iso: try $0.decode(String.self, at: 4))!,
+                end: try $0.decode(String?.self, at: 5).flatMap { LocalDate(iso: $0) }, arm: try $0.decode(at: 6))
+        }
+        var events: [Int: [Event]] = [:]
+        for row in try db.execute("""
+            SELECT person_id, domain, event_type, source_system, start_date::text, end_date::text, amount FROM ids.events
+            """) {
+            events[try row.decode(Int.self, at: 0), default: []].append(Event(
+                domain: try row.decode(at: 1), type: try row.decode(at: 2), source: try row.decode(at: 3),
+                start: LocalDate(iso: try row.decode(String.self, at: 4))!,
+                end: try row.decode(String?.self, at: 5).flatMap { LocalDate(iso: $0) }, amount: try row.decode(at: 6)))
+        }
+        self.events = events
+    }
+
+    func values(contract: OutcomeContract, metric: MetricDefinition, period: ReportingPeriod) -> [Int: Value] {
+        let through = contract.dataThrough
+        var first: [Int: Enrollment] = [:]
+        for enrollment in enrollments where enrollment.contractID == contract.id
+            && (contract.cohort.providers.isEmpty || contract.cohort.providers.contains(enrollment.providerID))
+            && (contract.cohort.studyArm == nil || contract.cohort.studyArm?.rawValue == enrollment.arm)
+        {
+            if let current = first[enrollment.personID],
+                (current.start, current.enrollmentID) < (enrollment.start, enrollment.enrollmentID) { continue }
+            first[enrollment.personID] = enrollment
+        }
+        var result: [Int: Value] = [:]
+        for (person, enrollment) in first {
+            let enrolledDays = min(enrollment.end ?? through, through).daysSinceEpoch - enrollment.start.daysSinceEpoch + 1
+            guard enrolledDays >= contract.cohort.minimumEnrolledDays,
+                let window = range(metric.window, enrollment), window.upperBound <= through
+            else { continue }
+            let assigned = contract.cohort.assignBy == .windowEnd ? window.upperBound : enrollment.start
+            guard period.start <= assigned, assigned <= period.end else { continue }
+            let selected = (events[person] ?? []).filter { select($0, metric.events) }
+            if case .change(let base, let preWindow) = metric.measure {
+                guard let pre = range(preWindow, enrollment), pre.upperBound <= through else { continue }
+                let post = measure(base, window, selected, through)!, before = measure(base, pre, selected, through)!
+                result[person] = Value(value: post - before, pre: before, post: post, ratio: before == 0 ? nil : post / before)
+            } else {
+                result[person] = Value(value: measure(metric.measure, window, selected, through), pre: nil, post: nil, ratio: nil)
+            }
+        }
+        return result
+    }
+
+    private func range(_ window: Window, _ enrollment: Enrollment) -> ClosedRange<LocalDate>? {
+        let anchor: LocalDate?
+        switch window.anchor {
+        case .enrollmentStart: anchor = enrollment.start
+        case .enrollmentEnd: anchor = enrollment.end
+        case .fixed(let date): anchor = date
+        }
+        guard let anchor else { return nil }
+        let start = window.from.applied(to: anchor), end = window.to.applied(to: anchor)
+        return start <= end ? start...end : nil
+    }
+
+    private func select(_ event: Event, _ selection: EventSelection) -> Bool {
+        selection.domains.map(\.rawValue).contains(event.domain)
+            && (selection.sourceSystems.isEmpty || selection.sourceSystems.contains(event.source))
+            && (selection.eventTypes.isEmpty || event.type.map(selection.eventTypes.contains) == true)
+            && (selection.amount?.matches(event.amount) ?? true)
+    }
+
+    private func overlaps(_ event: Event, _ start: LocalDate, _ end: LocalDate, _ through: LocalDate) -> Bool {
+        event.start <= end && (event.end ?? through) >= start
+    }
+
+    private func measure(_ measure: Measure, _ window: ClosedRange<LocalDate>, _ events: [Event], _ through: LocalDate) -> Decimal? {
+        let (start, end) = (window.lowerBound, window.upperBound)
+        let startingIn = events.filter { window.contains($0.start) }
+        switch measure {
+        case .any:
+            return events.contains { overlaps($0, start, end, through) } ? 1 : 0
+        case .count:
+            return Decimal(startingIn.count)
+        case .sum:
+            return startingIn.compactMap(\.amount).reduce(0, +)
+        case .daysToEvent:
+            return startingIn.map(\.start).min().map { Decimal(start.days(to: $0)) }
+        case .daysCovered:
+            var covered = 0
+            var day = start
+            while day <= end {
+                if events.contains(where: { $0.start <= day && day <= ($0.end ?? through) }) { covered += 1 }
+                day = day.adding(days: 1)
+            }
+            return Decimal(covered)
+        case .sustained(let consecutive, let unit, let present):
+            var longest = 0, run = 0, k = 0
+            while true {
+                let unitStart = Offset(k, unit).applied(to: start)
+                guard unitStart <= end else { break }
+                let unitEnd = min(Offset(k + 1, unit).applied(to: start).adding(days: -1), end)
+                let found = events.contains { overlaps($0, unitStart, unitEnd, through) }
+                run = found == present ? run + 1 : 0
+                longest = max(longest, run)
+                k += 1
+            }
+            return longest >= consecutive ? 1 : 0
+        case .change:
+            return nil
+        }
+    }
+}

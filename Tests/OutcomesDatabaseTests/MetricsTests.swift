@@ -1,0 +1,108 @@
+import Foundation
+import OutcomesDomain
+import OutcomesTestSupport
+import PostgresClient
+import Testing
+@testable import OutcomesDatabase
+
+/// A contract exercising every measure, anchor and filter.
+let oracleContractYAML = """
+    contract: housing-2021
+    program: housing
+    data_through: 2024-12-31
+    cohort:
+      min_enrolled_days: 30
+    periods:
+      every: year
+      from: 2021-01-01
+      to: 2024-12-31
+    metrics:
+      - id: any_jail_12m
+        measure: any
+        domain: jail
+        window: {anchor: enrollment_start, from: 0 days, to: 12 months}
+      - id: shelter_entries_12m
+        measure: count
+        domain: shelter
+        window: {anchor: enrollment_start, from: 1 day, to: 1 year}
+      - id: custody_days_12m
+        measure: days_covered
+        domains: [jail, shelter]
+        window: {anchor: enrollment_start, from: 0 days, to: 364 days}
+      - id: wages_4q
+        measure: sum
+        domain: wages
+        amount: "> 1000"
+        window: {anchor: enrollment_start, from: 1 quarter, to: 5 quarters}
+      - id: days_to_er
+        measure: days_to_event
+        domain: er_visit
+        window: {anchor: enrollment_start, from: 0 days, to: 18 months}
+      - id: employed_4q
+        measure: sustained
+        domain: wages
+        consecutive: 4 quarters
+        window: {anchor: enrollment_start, from: 0 days, to: 24 months}
+      - id: housed_6m
+        measure: sustained
+        domain: shelter
+        condition: absent
+        consecutive: 6 months
+        window: {anchor: enrollment_start, from: 0 days, to: 12 months}
+      - id: jail_days_change
+        measure: change
+        of: days_covered
+        domain: jail
+        window: {anchor: enrollment_start, from: 0 days, to: 12 months}
+        pre_window: {anchor: enrollment_start, from: -12 months, to: -1 day}
+      - id: snap_after_exit
+        measure: count
+        domain: benefit
+        event_types: [SNAP]
+        source_systems: [EBT]
+        window: {anchor: enrollment_end, from: 1 day, to: 6 months}
+      - id: er_2022
+        measure: count
+        domain: er_visit
+        window: {anchor: date, date: 2022-01-01, from: 0 days, to: 1 year}
+    """
+
+@Suite struct MetricOracleTests {
+    /// Every metric, every period, several seeds: the SQL values equal the oracle's, person by person.
+    @Test(arguments: [3, 17, 42])
+    func compiledSQLMatchesTheOracle(seed: Int) throws {
+        let (db, _) = try TestDatabase.fresh()
+        _ = try SyntheticLoader(ids: SyntheticIDS(persons: 1_500, seed: UInt64(seed))).load(into: db)
+        let contract = try OutcomeContract.parse(yaml: oracleContractYAML, file: "oracle.yaml")
+        let oracle = try MetricOracle(reading: db)
+        var compared = 0
+        for period in contract.periods {
+            try MetricsRunner(contract: contract).run(period: period, on: db)
+            for metric in contract.metrics {
+                let expected = oracle.values(contract: contract, metric: metric, period: period)
+                let stored = try storedValues(db, contract: contract.id, metric: metric.id, period: period.label)
+                #expect(Set(stored.keys) == Set(expected.keys), "participants of \(metric.id) in \(period.label)")
+                for (person, value) in expected {
+                    guard let actual = stored[person] else { continue }
+                    #expect(actual.matches(value), "\(metric.id) \(period.label) person \(person): SQL \(actual), oracle \(value)")
+                    compared += 1
+                }
+            }
+        }
+        #expect(compared > 1_000)
+    }
+
+    func storedValues(_ db: PostgresConnection, contract: String, metric: String, period: String) throws
+        -> [Int: MetricOracle.Value]
+    {
+        var values: [Int: MetricOracle.Value] = [:]
+        for row in try db.execute("""
+            SELECT person_id, value, pre_value, post_value, ratio FROM metrics.person_results
+            WHERE contract_id = \(contract) AND metric_id = \(metric) AND period = \(period)
+            """) {
+            values[try row.decode(Int.self, at: 0)] = MetricOracle.Value(
+                value: try row.decode(at: 1), pre: try row.decode(at: 2), post: try row.decode(at: 3), ratio: try row.decode(at: 4))
+        }
+        return values
+    }
+}
