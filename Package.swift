@@ -46,7 +46,7 @@ let package = Package(
         ),
         .testTarget(
             name: "OutcomesCLITests",
-            dependencies: ["OutcomesCLI", "OutcomesTestSupport", "outcomes"]
+            dependencies: ["OutcomesCLI", "OutcomesDatabase", "OutcomesDomain", "OutcomesTestSupport", "outcomes"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -59,13 +59,7 @@ public struct Migrator: Sendable {
     /// `OUTCOMES_SQL_DIR`, else `share/outcomes/sql/migrations` beside an installed binary,
     /// else the `sql/migrations` directory of the source checkout this was built from.
     public static func defaultDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
-        if let explicit = environment["OUTCOMES_SQL_DIR"], !explicit.isEmpty { return URL(fileURLWithPath: explicit) }
-        let executable = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
-        let installed = executable.deletingLastPathComponent()
-            .appendingPathComponent("../share/outcomes/sql/migrations").standardizedFileURL
-        if FileManager.default.fileExists(atPath: installed.path) { return installed }
-        return URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("../../sql/migrations").standardizedFileURL
+        ProjectFiles.directory("sql/migrations", override: "OUTCOMES_SQL_DIR", environment: environment)
     }
 
     public struct Applied: Sendable, Equatable {

@@ -1,5 +1,6 @@
 import Foundation
 import OutcomesDatabase
+import OutcomesDomain
 import OutcomesTestSupport
 import PostgresClient
 import Testing
@@ -102,9 +103,18 @@ import Testing
         #expect(Set(tables["events"]?.compactMap { $0["domain"] as? String } ?? [])
             == ["benefit", "child_welfare", "er_visit", "jail", "shelter", "wages"])
         // Small cells are suppressed: no count from 1 to 10 appears anywhere.
+        let countColumns = ["count", "linked persons", "links", "probabilistic links", "enrollments", "persons",
+                            "events", "open spells", "participants", "with value"]
         for rows in tables.values {
-            for row in rows { for case let count as Int in row.values { #expect(count == 0 || count >= 11) } }
+            for row in rows {
+                for column in countColumns {
+                    if let count = row[column] as? Int { #expect(count == 0 || count >= 11, "\(column): \(count)") }
+                }
+            }
         }
+        // The demo contract's metrics, by provider, with the all-provider total last.
+        let metrics = try #require(tables["metrics"])
+        #expect(Set(metrics.compactMap { $0["provider"] as? String }) == ["hearth", "keystone", "(all)"])
         let loads = try db.execute("SELECT count(*) FROM ids.data_loads").scalar(Int.self)
         let second = try CLI.run(["demo", "--persons", "400", "--seed", "3", "--database", conninfo])
         #expect(second.status == 0)
@@ -125,5 +135,43 @@ import Testing
         let events = try db.execute("SELECT count(*) FROM ids.events").scalar(Int.self)
         #expect(lines.contains("ids.events,\(events)"))
         #expect(lines.contains("ids.persons,250"))
+    }
+}
+
+@Suite struct MetricsCommandTests {
+    let contract = ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR")
+        .appendingPathComponent("reentry-2021.yaml").path
+
+    @Test func printsProviderMetricsAndStoresThem() throws {
+        let (db, conninfo) = try TestDatabase.fresh()
+        _ = try SyntheticLoader(ids: SyntheticIDS(persons: 3_000, seed: 2)).load(into: db)
+        let result = try CLI.run(["metrics", "--contract", contract, "--period", "2021Q3", "--database", conninfo,
+                                  "--format", "csv", "--small-cell-threshold", "1"])
+        #expect(result.status == 0, "\(result.errors)")
+        let lines = result.output.split(separator: "\n").map(String.init)
+        #expect(lines.first == "metric,provider,participants,with value,total,mean,rate")
+        let stored = try db.execute("""
+            SELECT participants FROM metrics.provider_results
+            WHERE contract_id = 'reentry-2021' AND period = '2021Q3' AND metric_id = 'earnings_year_1' AND provider_id = '(all)'
+            """).scalar(Int.self)
+        #expect(stored > 0)
+        #expect(lines.contains { $0.hasPrefix("Wages in the first year after enrollment,(all),\(stored),") })
+    }
+
+    @Test func aBadContractFileNamesItsLine() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID().uuidString).yaml")
+        let text = try String(contentsOfFile: contract, encoding: .utf8).replacingOccurrences(of: "domain: jail", with: "domain: prison")
+        try Data(text.utf8).write(to: file)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let line = text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("prison") }! + 1
+        let result = try CLI.run(["metrics", "--contract", file.path, "--period", "2021Q3", "--database", "host=/nowhere"])
+        CLI.expectCleanFailure(result, status: 65, mentioning: "\(file.path):\(line): unknown domain 'prison'; allowed:")
+    }
+
+    @Test func anUnknownPeriodListsTheKnownOnes() throws {
+        let result = try CLI.run(["metrics", "--contract", contract, "--period", "2030Q1", "--database", "host=/nowhere"])
+        #expect(result.status == 64)
+        #expect(result.errors.contains("--period 2030Q1 is not a period of"))
+        #expect(result.errors.contains("2021Q1, 2021Q2"))
     }
 }

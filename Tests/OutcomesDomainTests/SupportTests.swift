@@ -118,3 +118,19 @@ import Testing
         #expect(!SmallCellPolicy.none.suppresses(1))
     }
 }
+
+@Suite struct ComplementarySuppressionTests {
+    let policy = SmallCellPolicy(threshold: 11)
+
+    @Test func aLoneSmallPartTakesTheNextSmallestWithIt() {
+        #expect(policy.suppressedParts(of: [120, 7, 45]) == [false, true, true])
+        #expect(policy.suppressedParts(of: [3, 200]) == [true, true])
+    }
+
+    @Test func twoSmallPartsOrNoneNeedNoComplement() {
+        #expect(policy.suppressedParts(of: [120, 7, 5]) == [false, true, true])
+        #expect(policy.suppressedParts(of: [120, 40, 0]) == [false, false, false])
+        // Zero is shown and cannot serve as the complement.
+        #expect(policy.suppressedParts(of: [0, 4, 30]) == [false, true, true])
+    }
+}

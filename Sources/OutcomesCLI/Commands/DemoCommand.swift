@@ -8,7 +8,8 @@ struct DemoCommand: ParsableCommand {
         commandName: "demo",
         abstract: "Set up the demo: start the database, migrate, generate the demo data set, summarize it.",
         discussion: """
-            On the embedded cluster unless a database is named (which it migrates). The demo data \
+            Then computes the outcome metrics of scenarios/housing-2021.yaml for 2023 and prints \
+            them by provider. On the embedded cluster unless a database is named (which it migrates). The demo data \
             set replaces the IDS data, so a database holding a loaded extract is refused. A second \
             run reuses the data set when it is already loaded with the same size and seed; --fresh \
             regenerates it.
@@ -19,6 +20,9 @@ struct DemoCommand: ParsableCommand {
               outcomes demo --fresh --quiet
             """
     )
+
+    static let contractFile = "housing-2021.yaml"
+    static let metricsPeriod = "2023"
 
     @Option(name: .long, help: "Number of people in the demo data set.")
     var persons = 50_000
@@ -53,10 +57,29 @@ struct DemoCommand: ParsableCommand {
             let report = try loadSynthetic(persons: persons, seed: seed, connection: connection, progress: progress)
             progress.note("Loaded \(report.totalRows) rows (load \(report.loadID)).")
         }
-        let summary = try IDSSummary.read(from: connection)
-        let report = Report(
-            summary: summary, policy: SmallCellPolicy(threshold: smallCellThreshold),
+        let policy = SmallCellPolicy(threshold: smallCellThreshold)
+        var report = Report(
+            summary: try IDSSummary.read(from: connection), policy: policy,
             title: "Demo IDS: \(persons) synthetic people, seed \(seed)")
+
+        // Outcome metrics of the demo contract, for the last year whose 12-month windows are all observed.
+        let file = ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR")
+            .appendingPathComponent(DemoCommand.contractFile).path
+        let contract = try OutcomeContract.load(path: file)
+        let period = try contract.period(DemoCommand.metricsPeriod).orThrow(
+            ValidationError("\(file) has no period \(DemoCommand.metricsPeriod)"))
+        let metrics = Report(
+            metrics: try MetricsRunner(contract: contract).run(period: period, on: connection),
+            contract: contract, period: period, policy: policy)
+        report.notes += metrics.notes.map { "Metrics: \($0)" }
+        report.tables += metrics.tables
         print(report.render(output.format), terminator: "")
+    }
+}
+
+extension Optional {
+    func orThrow(_ error: @autoclosure () -> Error) throws -> Wrapped {
+        guard let self else { throw error() }
+        return self
     }
 }

@@ -18,3 +18,17 @@ public struct SmallCellPolicy: Sendable, Equatable {
     /// How a suppressed cell is shown, e.g. "<11".
     public var marker: String { "<\(threshold)" }
 }
+
+extension SmallCellPolicy {
+    /// Which parts of a shown total to suppress: the small ones, and — when exactly one part is
+    /// small, so the total minus the others would reveal it — also the smallest other non-zero part.
+    public func suppressedParts(of parts: [Int]) -> [Bool] {
+        var hidden = parts.map(suppresses)
+        if hidden.filter({ $0 }).count == 1,
+            let complement = parts.indices.filter({ !hidden[$0] && parts[$0] > 0 }).min(by: { parts[$0] < parts[$1] })
+        {
+            hidden[complement] = true
+        }
+        return hidden
+    }
+}
