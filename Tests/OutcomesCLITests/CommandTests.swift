@@ -118,7 +118,7 @@ import Testing
         let loads = try db.execute("SELECT count(*) FROM ids.data_loads").scalar(Int.self)
         let second = try CLI.run(["demo", "--persons", "400", "--seed", "3", "--database", conninfo])
         #expect(second.status == 0)
-        #expect(second.errors.contains("Reusing the demo data set"))
+        #expect(second.errors.contains("Reusing the data set already loaded"))
         #expect(second.output.contains("| persons in the person index | 400"))
         #expect(try db.execute("SELECT count(*) FROM ids.data_loads").scalar(Int.self) == loads)
         let fresh = try CLI.run(["demo", "--persons", "400", "--seed", "3", "--fresh", "-q", "--database", conninfo])

@@ -19,7 +19,9 @@ CREATE TABLE metrics.person_results (
     pre_value     numeric,
     post_value    numeric,
     ratio         numeric,
-    load_id       integer NOT NULL REFERENCES ids.data_loads,
+    -- Written by the metrics runner from ids.data_loads in the same transaction; not a foreign
+    -- key, whose per-row check would cost more than computing the row.
+    load_id       integer NOT NULL,
     computed_at   timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (person_id, contract_id, metric_id, period)
 );

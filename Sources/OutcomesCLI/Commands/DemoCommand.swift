@@ -50,12 +50,11 @@ struct DemoCommand: ParsableCommand {
         let progress = output.progress
         let (connection, target) = try database.connectReady(progress: progress, migrateNamed: true)
         progress.note("Using \(target).")
-        let loader = SyntheticLoader(ids: SyntheticIDS(persons: persons, seed: seed))
-        if !fresh, let loadID = try loader.existingLoad(on: connection) {
-            progress.note("Reusing the demo data set already loaded (load \(loadID)); --fresh regenerates it.")
-        } else {
+        if fresh {
             let report = try loadSynthetic(persons: persons, seed: seed, connection: connection, progress: progress)
             progress.note("Loaded \(report.totalRows) rows (load \(report.loadID)).")
+        } else {
+            try reuseOrLoadSynthetic(persons: persons, seed: seed, connection: connection, progress: progress)
         }
         let policy = SmallCellPolicy(threshold: smallCellThreshold)
         var report = Report(

@@ -67,3 +67,13 @@ func loadSynthetic(persons: Int, seed: UInt64, connection: PostgresClientConnect
     try SyntheticLoader.analyze(connection)
     return report
 }
+
+/// Reuses the synthetic data set when it is already loaded with this size and seed, else loads it.
+func reuseOrLoadSynthetic(persons: Int, seed: UInt64, connection: PostgresClientConnection, progress: Progress) throws {
+    if let loadID = try SyntheticLoader(ids: SyntheticIDS(persons: persons, seed: seed)).existingLoad(on: connection) {
+        progress.note("Reusing the data set already loaded (load \(loadID)).")
+    } else {
+        let report = try loadSynthetic(persons: persons, seed: seed, connection: connection, progress: progress)
+        progress.note("Loaded \(report.totalRows) rows (load \(report.loadID)).")
+    }
+}

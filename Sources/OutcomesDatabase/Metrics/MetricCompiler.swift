@@ -1,33 +1,77 @@
 import OutcomesDomain
 import PostgresClient
 
-/// Compiles a metric definition into one set-based INSERT … SELECT that computes every participant's
-/// value for a reporting period inside PostgreSQL.
+/// Compiles all of a contract's metrics into one set-based INSERT … SELECT that computes every
+/// participant's values for a reporting period inside PostgreSQL.
 ///
-/// Every value from the contract file (dates, offsets, domains, sources, amounts) is a bound
-/// parameter; the only text spliced into the SQL comes from fixed vocabularies (anchor columns,
-/// comparison operators) and internal column names.
+/// Shape: participants (first enrollment under the contract) get every metric's window bounds;
+/// they are joined once with their events on `person_id`; each metric is an aggregate with its
+/// own FILTER; the per-person row is unpivoted into one row per metric for which the participant
+/// counts. One pass over the events serves all metrics.
+///
+/// Every value from the contract file is a bound parameter; the only text spliced into the SQL
+/// comes from fixed vocabularies (anchor columns, comparison operators) and generated column names.
 struct MetricCompiler {
     let contract: OutcomeContract
-    let metric: MetricDefinition
     let period: ReportingPeriod
     let loadID: Int
 
+    private struct Columns {
+        let index: Int
+        var start: String { "m\(index)_start" }
+        var end: String { "m\(index)_end" }
+        var preStart: String { "m\(index)_pre_start" }
+        var preEnd: String { "m\(index)_pre_end" }
+        var ok: String { "m\(index)_ok" }
+        var post: String { "m\(index)_post" }
+        var pre: String { "m\(index)_pre" }
+    }
+
     func insertStatement() -> PostgresQuery {
         var query = PostgresQuery(unsafeSQL: "")
-        let through = query.bind(contract.dataThrough.description)
+        let through = "\(query.bind(contract.dataThrough.description))::date"
         let cohortFilters = cohortConditions(&query)
-        let postWindow = windowColumns(metric.window, prefix: "w", through: through, &query)
-        var preWindow = ""
-        if case .change(_, let pre) = metric.measure {
-            preWindow = ",\n           " + windowColumns(pre, prefix: "p", through: through, &query)
-        }
         let minimumDays = query.bind(contract.cohort.minimumEnrolledDays)
-        let periodStart = query.bind(period.start.description), periodEnd = query.bind(period.end.description)
-        let assignDate = contract.cohort.assignBy == .windowEnd ? "w_end" : "start_date"
-        let measured = measuredValues(through: through, &query)
-        let metadata = [contract.id, metric.id, period.label].map { query.bind($0) }
-        let load = query.bind(loadID)
+        let periodStart = "\(query.bind(period.start.description))::date"
+        let periodEnd = "\(query.bind(period.end.description))::date"
+        var windows: [String] = [], flags: [String] = [], starts: [String] = [], ends: [String] = []
+        var aggregates: [String] = [], rows: [String] = []
+        for (index, metric) in contract.metrics.enumerated() {
+            let c = Columns(index: index)
+            windows.append(windowColumns(metric.window, c.start, c.end, &query))
+            var complete = "\(c.end) <= \(through)"
+            starts.append(c.start)
+            ends.append(c.end)
+            var base = metric.measure
+            if case .change(let of, let pre) = metric.measure {
+                windows.append(windowColumns(pre, c.preStart, c.preEnd, &query))
+                complete += " AND \(c.preEnd) <= \(through) AND \(c.preStart) <= \(c.preEnd)"
+                starts.append(c.preStart)
+                ends.append(c.preEnd)
+                base = of
+            }
+            let assigned = contract.cohort.assignBy == .windowEnd ? c.end : "start_date"
+            flags.append("coalesce(\(complete) AND \(assigned) BETWEEN \(periodStart) AND \(periodEnd), false) AS \(c.ok)")
+            let events = eventConditions(metric.events, &query)
+            aggregates.append(aggregate(base, events: events, start: "p.\(c.start)", end: "p.\(c.end)", through: through, &query)
+                + " AS \(c.post)")
+            if metric.measure.name == "change" {
+                aggregates.append(aggregate(base, events: events, start: "p.\(c.preStart)", end: "p.\(c.preEnd)",
+                                            through: through, &query) + " AS \(c.pre)")
+            }
+            let post = finish(base, "m.\(c.post)", start: "e.\(c.start)", end: "e.\(c.end)", &query)
+            let values: String
+            if metric.measure.name == "change" {
+                let pre = finish(base, "m.\(c.pre)", start: "e.\(c.preStart)", end: "e.\(c.preEnd)", &query)
+                values = "(\(post)) - (\(pre)), (\(pre))::numeric, (\(post))::numeric, (\(post))::numeric / nullif(\(pre), 0)"
+            } else {
+                values = "(\(post))::numeric, NULL::numeric, NULL::numeric, NULL::numeric"
+            }
+            rows.append("(\(query.bind(metric.id)), e.\(c.ok), e.\(c.start), e.\(c.end), \(values))")
+        }
+        let allDomains = Set(contract.metrics.flatMap { $0.events.domains.map(\.rawValue) }).sorted()
+        let domains = query.bind(PostgresArrayLiteral.text(allDomains))
+        let (contractID, periodLabel, load) = (query.bind(contract.id), query.bind(period.label), query.bind(loadID))
         query.append(sql: """
             INSERT INTO metrics.person_results
                 (person_id, contract_id, metric_id, period, enrollment_id, provider_id, window_start, window_end,
@@ -40,19 +84,33 @@ struct MetricCompiler {
                 ORDER BY e.person_id, e.start_date, e.enrollment_id
             ),
             windows AS (
-                SELECT c.*, \(postWindow)\(preWindow)
+                SELECT c.*, \(windows.joined(separator: ",\n                       "))
                 FROM cohort c
-                WHERE least(coalesce(c.end_date, \(through)::date), \(through)::date) - c.start_date + 1 >= \(minimumDays)
+                WHERE least(coalesce(c.end_date, \(through)), \(through)) - c.start_date + 1 >= \(minimumDays)
             ),
             eligible AS (
-                -- Only windows the data fully cover, assigned to the period by \(assignDate).
-                SELECT * FROM windows
-                WHERE w_end <= \(through)::date \(preWindow.isEmpty ? "" : "AND p_end <= \(through)::date AND p_start <= p_end")
-                  AND \(assignDate) BETWEEN \(periodStart)::date AND \(periodEnd)::date
+                -- Per metric: the window is fully observed and falls in the period.
+                SELECT * FROM (SELECT w.*, \(flags.joined(separator: ",\n                                 ")) FROM windows w) f
+                WHERE \(contract.metrics.indices.map { Columns(index: $0).ok }.joined(separator: " OR "))
+            ),
+            measured AS (
+                -- One pass: each participant joined once with the events any metric may use.
+                SELECT p.person_id, \(aggregates.joined(separator: ",\n                       "))
+                FROM eligible p
+                LEFT JOIN ids.events ev
+                  ON ev.person_id = p.person_id AND ev.domain = ANY (\(domains)::text[])
+                 AND ev.start_date <= greatest(\(ends.map { "p.\($0)" }.joined(separator: ", ")))
+                 AND coalesce(ev.end_date, \(through)) >= least(\(starts.map { "p.\($0)" }.joined(separator: ", ")))
+                GROUP BY p.person_id
             )
-            SELECT w.person_id, \(metadata[0]), \(metadata[1]), \(metadata[2]), w.enrollment_id, w.provider_id,
-                   w.w_start, w.w_end, \(isChange ? "m.post - m.pre, m.pre, m.post, m.post::numeric / nullif(m.pre, 0)" : "m.post, NULL, NULL, NULL"), \(load)
-            FROM eligible w CROSS JOIN LATERAL (SELECT \(measured)) AS m
+            SELECT e.person_id, \(contractID), v.metric_id, \(periodLabel), e.enrollment_id, e.provider_id,
+                   v.window_start, v.window_end, v.value, v.pre_value, v.post_value, v.ratio, \(load)
+            FROM eligible e
+            JOIN measured m USING (person_id)
+            CROSS JOIN LATERAL (VALUES
+                \(rows.joined(separator: ",\n                "))
+            ) AS v(metric_id, ok, window_start, window_end, value, pre_value, post_value, ratio)
+            WHERE v.ok
             """)
         return query
     }
@@ -68,8 +126,7 @@ struct MetricCompiler {
         return conditions.joined(separator: " AND ")
     }
 
-    /// `<prefix>_start` and `<prefix>_end` of a window, computed from its anchor.
-    private func windowColumns(_ window: Window, prefix: String, through: String, _ query: inout PostgresQuery) -> String {
+    private func windowColumns(_ window: Window, _ start: String, _ end: String, _ query: inout PostgresQuery) -> String {
         let anchor: String
         switch window.anchor {
         case .enrollmentStart: anchor = "c.start_date"
@@ -79,32 +136,12 @@ struct MetricCompiler {
         func shifted(_ offset: Offset) -> String {
             "(\(anchor) + make_interval(months => \(query.bind(offset.months))::int, days => \(query.bind(offset.days))::int))::date"
         }
-        return "\(shifted(window.from)) AS \(prefix)_start, \(shifted(window.to)) AS \(prefix)_end"
+        return "\(shifted(window.from)) AS \(start), \(shifted(window.to)) AS \(end)"
     }
 
-    private var isChange: Bool {
-        if case .change = metric.measure { return true }
-        return false
-    }
-
-    /// `post` (the measure over the window) and, for a change, `pre` (over the pre-window), each once.
-    private func measuredValues(through: String, _ query: inout PostgresQuery) -> String {
-        let events = eventConditions(&query)
-        guard case .change(let base, _) = metric.measure else {
-            return "\(measure(metric.measure, start: "w.w_start", end: "w.w_end", events: events, through: through, &query)) AS post"
-        }
-        let post = measure(base, start: "w.w_start", end: "w.w_end", events: events, through: through, &query)
-        let pre = measure(base, start: "w.p_start", end: "w.p_end", events: events, through: through, &query)
-        return "\(post) AS post, \(pre) AS pre"
-    }
-
-    /// The WHERE conditions selecting the metric's events of the participant `w`.
-    private func eventConditions(_ query: inout PostgresQuery) -> String {
-        let selection = metric.events
-        var conditions = [
-            "ev.person_id = w.person_id",
-            "ev.domain = ANY (\(query.bind(PostgresArrayLiteral.text(selection.domains.map(\.rawValue))))::text[])",
-        ]
+    /// A metric's event filter (the person and the time are added per measure).
+    private func eventConditions(_ selection: EventSelection, _ query: inout PostgresQuery) -> String {
+        var conditions = ["ev.domain = ANY (\(query.bind(PostgresArrayLiteral.text(selection.domains.map(\.rawValue))))::text[])"]
         if !selection.sourceSystems.isEmpty {
             conditions.append("ev.source_system = ANY (\(query.bind(PostgresArrayLiteral.text(selection.sourceSystems)))::text[])")
         }
@@ -117,52 +154,61 @@ struct MetricCompiler {
         return conditions.joined(separator: " AND ")
     }
 
-    private func measure(
-        _ measure: Measure, start: String, end: String, events: String, through: String, _ query: inout PostgresQuery
+    /// The aggregate over a participant's joined events for one measure and window.
+    private func aggregate(
+        _ measure: Measure, events: String, start: String, end: String, through: String, _ query: inout PostgresQuery
     ) -> String {
-        let spellEnd = "coalesce(ev.end_date, \(through)::date)"
-        let overlaps = "ev.start_date <= \(end) AND \(spellEnd) >= \(start)"
-        let startsIn = "ev.start_date BETWEEN \(start) AND \(end)"
+        let spellEnd = "coalesce(ev.end_date, \(through))"
+        let overlaps = "\(events) AND ev.start_date <= \(end) AND \(spellEnd) >= \(start)"
+        let startsIn = "\(events) AND ev.start_date BETWEEN \(start) AND \(end)"
         switch measure {
-        case .any:
-            return "(EXISTS (SELECT 1 FROM ids.events ev WHERE \(events) AND \(overlaps)))::int"
-        case .count:
-            return "(SELECT count(*) FROM ids.events ev WHERE \(events) AND \(startsIn))"
-        case .sum:
-            return "(SELECT coalesce(sum(ev.amount), 0) FROM ids.events ev WHERE \(events) AND \(startsIn))"
-        case .daysToEvent:
-            return "(SELECT min(ev.start_date) - \(start) FROM ids.events ev WHERE \(events) AND \(startsIn))"
+        case .any: return "count(*) FILTER (WHERE \(overlaps))"
+        case .count: return "count(*) FILTER (WHERE \(startsIn))"
+        case .sum: return "sum(ev.amount) FILTER (WHERE \(startsIn))"
+        case .daysToEvent: return "min(ev.start_date) FILTER (WHERE \(startsIn))"
         case .daysCovered:
             // range_agg merges overlapping spells, so no day is counted twice.
-            return """
-                (SELECT coalesce(sum(upper(r) - lower(r)), 0) FROM unnest((
-                    SELECT range_agg(daterange(greatest(ev.start_date, \(start)), least(\(spellEnd), \(end)), '[]'))
-                    FROM ids.events ev WHERE \(events) AND \(overlaps))) AS r)
-                """
-        case .sustained(let consecutive, let unit, let present):
-            let step = Offset(1, unit)
-            let months = query.bind(step.months), days = query.bind(step.days)
-            let shortest = query.bind(unit == .days ? 1 : unit == .months ? 28 : 89)
-            let unitStart = "(\(start) + make_interval(months => k * \(months)::int, days => k * \(days)::int))::date"
-            let unitEnd = "least((\(start) + make_interval(months => (k + 1) * \(months)::int, days => (k + 1) * \(days)::int))::date - 1, \(end))"
-            let flagged = """
-                SELECT k, EXISTS (SELECT 1 FROM ids.events ev WHERE \(events)
-                                  AND ev.start_date <= u_end AND \(spellEnd) >= u_start) AS present
-                FROM (SELECT k, \(unitStart) AS u_start, \(unitEnd) AS u_end
-                      FROM generate_series(0, (\(end) - \(start)) / \(shortest)::int) AS k) units
-                WHERE u_start <= \(end)
-                """
-            // Runs of consecutive units with the wanted flag: gaps and islands on k.
-            return """
-                (SELECT (coalesce(max(run), 0) >= \(query.bind(consecutive)))::int FROM (
-                    SELECT count(*) AS run FROM (
-                        SELECT k - row_number() OVER (ORDER BY k) AS island FROM (\(flagged)) flags
-                        WHERE present = \(query.bind(present))) marked
-                    GROUP BY island) runs)
-                """
+            return "range_agg(daterange(greatest(ev.start_date, \(start)), least(\(spellEnd), \(end)), '[]')) FILTER (WHERE \(overlaps))"
+        case .sustained(_, let unit, _):
+            // The units (from the window start) each event touches, as one integer multirange.
+            let first = unitIndex("greatest(ev.start_date, \(start))", from: start, unit: unit, &query)
+            let last = unitIndex("least(\(spellEnd), \(end))", from: start, unit: unit, &query)
+            return "range_agg(int4range(\(first), \(last), '[]')) FILTER (WHERE \(overlaps))"
         case .change:
-            preconditionFailure("a change measure is compiled through its base measure")
+            preconditionFailure("a change is aggregated through its base measure")
         }
+    }
+
+    /// The participant's value from the aggregate.
+    private func finish(_ measure: Measure, _ aggregated: String, start: String, end: String, _ query: inout PostgresQuery) -> String {
+        switch measure {
+        case .any: return "(\(aggregated) > 0)::int"
+        case .count: return aggregated
+        case .sum: return "coalesce(\(aggregated), 0)"
+        case .daysToEvent: return "\(aggregated) - \(start)"
+        case .daysCovered:
+            return "(SELECT coalesce(sum(upper(r) - lower(r)), 0) FROM unnest(coalesce(\(aggregated), '{}'::datemultirange)) AS r)"
+        case .sustained(let consecutive, let unit, let present):
+            let units = "int4multirange(int4range(0, \(unitIndex(end, from: start, unit: unit, &query)) + 1))"
+            let touched = "coalesce(\(aggregated), '{}'::int4multirange)"
+            let runs = present ? touched : "(\(units) - \(touched))"
+            return "((SELECT coalesce(max(upper(r) - lower(r)), 0) FROM unnest(\(runs)) AS r) >= \(query.bind(consecutive)))::int"
+        case .change:
+            preconditionFailure("a change is finished through its base measure")
+        }
+    }
+
+    /// The index k of the unit holding `date`: the largest k with start + k units <= date
+    /// (months added as PostgreSQL adds them, clipped to the month's end).
+    private func unitIndex(_ date: String, from start: String, unit: Offset.Unit, _ query: inout PostgresQuery) -> String {
+        guard unit != .days else { return "(\(date) - \(start))" }
+        let months = query.bind(Offset(1, unit).months)
+        let candidate = """
+            (((extract(year FROM \(date)) * 12 + extract(month FROM \(date)))
+              - (extract(year FROM \(start)) * 12 + extract(month FROM \(start))))::int / \(months)::int)
+            """
+        return "(CASE WHEN (\(start) + make_interval(months => \(candidate) * \(months)::int))::date > \(date) "
+            + "THEN \(candidate) - 1 ELSE \(candidate) END)"
     }
 }
 

@@ -1,0 +1,101 @@
+import ArgumentParser
+import Foundation
+import OutcomesDatabase
+import OutcomesDomain
+import PostgresClient
+
+struct MetricsBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "metrics",
+        abstract: "Time six mixed outcome metrics for every enrolled participant against one full scan of the events.",
+        discussion: """
+            Loads the synthetic data set unless it is already loaded, then times (1) one full scan of \
+            ids.events (SELECT count(*), sum(amount); the best of three, warm) and (2) computing six \
+            metrics of mixed measures — any, count, days covered, sum, sustained, change — for every \
+            participant of the three synthetic contracts, with provider aggregates. Prints both, their \
+            ratio and this process's peak memory.
+
+            Examples:
+              outcomes bench metrics                    # 1,000,000 people
+              outcomes bench metrics --persons 100000 --format json
+            """
+    )
+
+    @Option(name: .long, help: "Number of people.")
+    var persons = 1_000_000
+
+    @Option(name: .long, help: "Random seed.")
+    var seed: UInt64 = 1
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var output: OutputOptions
+
+    static func contractYAML(_ contract: ProgramCatalog.Contract) -> String {
+        """
+        contract: \(contract.id)
+        program: \(contract.programID)
+        data_through: 2024-12-31
+        cohort: {assign_by: enrollment_start}
+        periods:
+          - {label: all, from: 2019-01-01, to: 2024-12-31}
+        metrics:
+          - {id: any_jail_12m, measure: any, domain: jail, window: {anchor: enrollment_start, from: 0 days, to: 12 months}}
+          - {id: shelter_entries_12m, measure: count, domain: shelter, window: {anchor: enrollment_start, from: 1 day, to: 12 months}}
+          - {id: jail_days_12m, measure: days_covered, domain: jail, window: {anchor: enrollment_start, from: 0 days, to: 364 days}}
+          - {id: wages_4q, measure: sum, domain: wages, window: {anchor: enrollment_start, from: 1 quarter, to: 5 quarters}}
+          - id: employed_4q
+            measure: sustained
+            domain: wages
+            consecutive: 4 quarters
+            window: {anchor: enrollment_start, from: 0 days, to: 24 months}
+          - id: er_visits_change
+            measure: change
+            of: count
+            domain: er_visit
+            window: {anchor: enrollment_start, from: 0 days, to: 12 months}
+            pre_window: {anchor: enrollment_start, from: -12 months, to: -1 day}
+        """
+    }
+
+    func run() throws {
+        let progress = output.progress
+        let (connection, target) = try database.connectReady(progress: progress)
+        try reuseOrLoadSynthetic(persons: persons, seed: seed, connection: connection, progress: progress)
+        progress.note("Scanning ids.events…")
+        var scans: [Double] = []
+        for _ in 0..<3 {
+            scans.append(try measure { try connection.execute("SELECT count(*), sum(amount) FROM ids.events") }.seconds)
+        }
+        let scan = scans.min()!
+        let contracts = try ProgramCatalog.synthetic.contracts.map {
+            try OutcomeContract.parse(yaml: Self.contractYAML($0), file: "bench-\($0.id).yaml")
+        }
+        progress.note("Computing 6 metrics for every participant of \(contracts.count) contracts…")
+        let timed = try measure { () throws -> [ProviderMetricResult] in
+            var results: [ProviderMetricResult] = []
+            for contract in contracts {
+                results += try MetricsRunner(contract: contract).run(period: contract.periods[0], on: connection)
+            }
+            return results
+        }
+        let totals: [ProviderMetricResult] = timed.value.filter {
+            $0.providerID == MetricsRunner.allProviders && $0.metricID == "any_jail_12m"
+        }
+        let participants = totals.reduce(0) { $0 + $1.participants }
+        var report = Report(title: "Metrics benchmark: \(persons) people, seed \(seed)")
+        report.notes = [
+            "Participants: \(participants) across \(contracts.count) contracts; 6 metrics each "
+                + "(any, count, days_covered, sum, sustained, change).",
+            "Events: \(try connection.execute("SELECT count(*) FROM ids.events").scalar(Int.self)) rows; database: \(target).",
+        ]
+        var table = ReportTable(name: "metrics", title: "Timing", columns: ["measure", "value"])
+        table.rows = [
+            [.text("one full scan of ids.events (s)"), .text(String(format: "%.2f", scan))],
+            [.text("6 metrics + provider aggregates (s)"), .text(String(format: "%.2f", timed.seconds))],
+            [.text("ratio metrics / scan"), .text(String(format: "%.2f", timed.seconds / scan))],
+            [.text("peak memory of outcomes (MB)"), .int(peakResidentMegabytes())],
+        ]
+        report.tables = [table]
+        print(report.render(output.format), terminator: "")
+    }
+}
