@@ -12,6 +12,15 @@ struct BenchCommand: ParsableCommand {
     )
 }
 
+/// The synthetic data set a benchmark runs on.
+struct BenchmarkDataOptions: ParsableArguments {
+    @Option(name: .long, help: "Number of people.")
+    var persons = 1_000_000
+
+    @Option(name: .long, help: "Random seed.")
+    var seed: UInt64 = 1
+}
+
 struct LoadBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "load",
@@ -29,16 +38,12 @@ struct LoadBenchmark: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "Number of people.")
-    var persons = 1_000_000
-
-    @Option(name: .long, help: "Random seed.")
-    var seed: UInt64 = 1
-
+    @OptionGroup var data: BenchmarkDataOptions
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var output: OutputOptions
 
     func run() throws {
+        let (persons, seed) = (data.persons, data.seed)
         let progress = output.progress
         let (connection, target) = try database.connectReady(progress: progress)
         var loader = SyntheticLoader(ids: SyntheticIDS(persons: persons, seed: seed))

@@ -21,12 +21,7 @@ struct MetricsBenchmark: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "Number of people.")
-    var persons = 1_000_000
-
-    @Option(name: .long, help: "Random seed.")
-    var seed: UInt64 = 1
-
+    @OptionGroup var data: BenchmarkDataOptions
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var output: OutputOptions
 
@@ -58,6 +53,7 @@ struct MetricsBenchmark: ParsableCommand {
     }
 
     func run() throws {
+        let (persons, seed) = (data.persons, data.seed)
         let progress = output.progress
         let (connection, target) = try database.connectReady(progress: progress)
         try reuseOrLoadSynthetic(persons: persons, seed: seed, connection: connection, progress: progress)
