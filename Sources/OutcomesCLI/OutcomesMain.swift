@@ -57,7 +57,7 @@ public struct OutcomesCommand: ParsableCommand {
               outcomes --help db
             """,
         version: "0.1.0",
-        subcommands: [DemoCommand.self, MetricsCommand.self, SynthCommand.self, DBCommand.self, BenchCommand.self]
+        subcommands: [DemoCommand.self, MetricsCommand.self, LoadCommand.self, SynthCommand.self, DBCommand.self, BenchCommand.self]
     )
 
     public init() {}

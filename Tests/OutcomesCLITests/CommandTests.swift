@@ -175,3 +175,36 @@ import Testing
         #expect(result.errors.contains("2021Q1, 2021Q2"))
     }
 }
+
+@Suite struct LoadCommandTests {
+    func extract(_ files: [String: String]) throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("cli-extract-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        for (name, text) in files { try Data(text.utf8).write(to: directory.appendingPathComponent(name)) }
+        return directory
+    }
+
+    @Test func loadsAnExtractAndRejectsABadOneWholly() throws {
+        let (db, conninfo) = try TestDatabase.fresh()
+        let good = try extract([
+            "persons.csv": "person_id,birth_year,sex\n1,1980,F\n2,1975,M\n",
+            "events.csv": "person_id,event_id,domain,source_system,source_record,start_date,end_date\n"
+                + "1,1,jail,JMS,J-1,2022-01-05,2022-01-07\n",
+            "source_systems.csv": "source_system,name,agency,domain\nJMS,Jail system,Sheriff,jail\n",
+        ])
+        defer { try? FileManager.default.removeItem(at: good) }
+        let result = try CLI.run(["load", good.path, "--database", conninfo, "--format", "csv", "-q"])
+        #expect(result.status == 0, "\(result.errors)")
+        #expect(result.output.contains("persons.csv,2,2,0,0"))
+        #expect(result.output.contains("events.csv,1,1,0,0"))
+
+        let bad = try extract([
+            "persons.csv": "person_id,birth_year\n3,1990\n",
+            "events.csv": "person_id,event_id,domain,source_system,source_record,start_date\n3,2,jail,JMS,J-2,2022-13-01\n",
+        ])
+        defer { try? FileManager.default.removeItem(at: bad) }
+        let failure = try CLI.run(["load", bad.path, "--database", conninfo])
+        CLI.expectCleanFailure(failure, status: 65, mentioning: "events.csv:2: column start_date: '2022-13-01' is not a date")
+        #expect(try db.execute("SELECT count(*) FROM ids.persons").scalar(Int.self) == 2)
+    }
+}

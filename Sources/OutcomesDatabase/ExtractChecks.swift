@@ -1,0 +1,98 @@
+import OutcomesDomain
+import PostgresClient
+
+/// Set-based checks of staged extract rows, run before anything is written. Each finds the
+/// first offending line of its file.
+struct ExtractChecks: Sendable {
+    struct Failure: Sendable {
+        let layout: ExtractLayout
+        let line: Int
+        let column: String?
+        let reason: String
+    }
+
+    let layout: ExtractLayout
+    let column: String?
+    /// Selects (line, detail) of offending staged rows; the first by line is reported.
+    let query: String
+    let reason: @Sendable (String) -> String
+
+    func firstFailure(on connection: PostgresConnection) throws -> Failure? {
+        let rows = try connection.execute(PostgresQuery(unsafeSQL: "SELECT * FROM (\(query)) AS f(line, detail) ORDER BY line LIMIT 1"))
+        guard rows.count == 1 else { return nil }
+        return Failure(layout: layout, line: try rows[0].decode(at: 0), column: column,
+                       reason: reason(try rows[0].decode(String?.self, at: 1) ?? ""))
+    }
+
+    /// Values that stand in for an empty optional column whose table column is NOT NULL.
+    static let defaults: [String: (String, String)] = [
+        "sex": ("sex", "'U'"), "race_ethnicity": ("race_ethnicity", "'unknown'"),
+        "randomized": ("randomized::boolean", "false"),
+    ]
+
+    static func stage(_ layout: ExtractLayout) -> String { ExtractLoader.stage(layout) }
+
+    static func duplicates(_ layout: ExtractLayout) -> ExtractChecks {
+        let key = layout.key.joined(separator: ", ")
+        return ExtractChecks(
+            layout: layout, column: nil,
+            query: "SELECT max(line), min(line)::text || ': (\(key)) = (' || concat_ws(', ', \(key)) || ')' FROM \(stage(layout)) GROUP BY \(key) HAVING count(*) > 1",
+            reason: { "duplicate key: the same as line \($0)." })
+    }
+
+    /// Rows whose `column` names nothing in `table` (existing rows or rows staged with this extract).
+    static func unknown(
+        _ layout: ExtractLayout, _ column: String, in target: ExtractLayout, _ targetColumn: String? = nil
+    ) -> ExtractChecks {
+        let targetColumn = targetColumn ?? column
+        return ExtractChecks(
+            layout: layout, column: column,
+            query: """
+                SELECT s.line, s.\(column)::text FROM \(stage(layout)) s
+                WHERE s.\(column) IS NOT NULL
+                  AND NOT EXISTS (SELECT 1 FROM \(target.table) t WHERE t.\(targetColumn) = s.\(column))
+                  AND NOT EXISTS (SELECT 1 FROM \(stage(target)) t WHERE t.\(targetColumn) = s.\(column))
+                """,
+            reason: { "'\($0)' is unknown: it is neither in \(target.table) nor in \(target.file) of this extract." })
+    }
+
+    static let all: [ExtractChecks] = {
+        var checks = ExtractLayout.all.map(duplicates)
+        for layout in [ExtractLayout.sourceLinks, .enrollments, .events] {
+            checks.append(unknown(layout, "person_id", in: .persons))
+        }
+        checks += [
+            unknown(.sourceLinks, "source_system", in: .sourceSystems),
+            unknown(.events, "source_system", in: .sourceSystems),
+            unknown(.providers, "program_id", in: .programs),
+            unknown(.contracts, "program_id", in: .programs),
+            unknown(.enrollments, "program_id", in: .programs),
+            unknown(.enrollments, "provider_id", in: .providers),
+            unknown(.enrollments, "contract_id", in: .contracts),
+            ExtractChecks(
+                layout: .enrollments, column: "provider_id",
+                query: """
+                    SELECT s.line, s.provider_id || ' delivers ' || p.program_id || ', not ' || s.program_id
+                    FROM stage_enrollments s
+                    JOIN (SELECT provider_id, program_id FROM ids.providers
+                          WHERE provider_id NOT IN (SELECT provider_id FROM stage_providers)
+                          UNION ALL SELECT provider_id, program_id FROM stage_providers) p USING (provider_id)
+                    WHERE p.program_id <> s.program_id
+                    """,
+                reason: { "the provider does not deliver this program: \($0)." }),
+            ExtractChecks(
+                layout: .persons, column: "birth_year",
+                query: """
+                    SELECT line, birth_year::text FROM stage_persons
+                    WHERE birth_year NOT BETWEEN 1880 AND 2100
+                       OR (birth_date IS NOT NULL AND birth_year IS NOT NULL AND extract(year FROM birth_date) <> birth_year)
+                    """,
+                reason: { "birth year \($0) is outside 1880–2100 or differs from the birth date's year." }),
+            ExtractChecks(
+                layout: .sourceLinks, column: "match_score",
+                query: "SELECT line, match_score::text FROM stage_source_links WHERE match_score NOT BETWEEN 0 AND 1",
+                reason: { "match score \($0) is not between 0 and 1." }),
+        ]
+        return checks
+    }()
+}

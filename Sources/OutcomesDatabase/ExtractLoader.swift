@@ -1,0 +1,144 @@
+import Foundation
+import OutcomesDomain
+import PostgresClient
+
+/// What an extract load did to each table.
+public struct ExtractLoadReport: Sendable {
+    public struct Table: Sendable, Equatable {
+        public let file: String
+        public let rows: Int
+        public let inserted: Int
+        public let updated: Int
+    }
+
+    public let loadID: Int
+    public let tables: [Table]
+    public let contentHash: String
+}
+
+/// Loads a directory of CSV extract files (see `ExtractLayout`) in one transaction: every file is
+/// checked — field by field while streaming, then by set-based queries for duplicate keys and
+/// unknown references — before any row is written; a bad row rejects the whole set with file:line.
+/// Rows are upserted on their keys, so loading the same extract again changes nothing.
+public struct ExtractLoader {
+    public let directory: URL
+    public let description: String
+
+    public init(directory: URL, description: String? = nil) {
+        self.directory = directory
+        self.description = description ?? "extract \(directory.lastPathComponent)"
+    }
+
+    public var presentLayouts: [ExtractLayout] {
+        ExtractLayout.all.filter { FileManager.default.fileExists(atPath: path($0)) }
+    }
+
+    func path(_ layout: ExtractLayout) -> String { directory.appendingPathComponent(layout.file).path }
+
+    static func stage(_ layout: ExtractLayout) -> String { "stage_" + layout.file.replacingOccurrences(of: ".csv", with: "") }
+
+    public func load(into connection: PostgresConnection) throws -> ExtractLoadReport {
+        let layouts = presentLayouts
+        guard !layouts.isEmpty else {
+            throw ExtractError(
+                file: directory.path, line: 0, column: nil,
+                reason: "holds none of the extract files (\(ExtractLayout.all.map(\.file).joined(separator: ", "))).")
+        }
+        return try connection.transaction { connection in
+            let loadID = try connection.execute("""
+                INSERT INTO ids.data_loads (kind, description, parameters)
+                VALUES ('extract', \(description), jsonb_build_object('directory', \(directory.path)::text,
+                        'files', \(PostgresArrayLiteral.text(layouts.map(\.file)))::text[]))
+                RETURNING load_id
+                """).scalar(Int.self)
+            try connection.execute("SELECT set_config('outcomes.load_id', \(String(loadID)), true)")
+            var hasher = SHA256()
+            for layout in ExtractLayout.all {
+                try createStage(layout, on: connection)
+                if layouts.contains(where: { $0.file == layout.file }) {
+                    hasher.update(try stageFile(layout, on: connection).finalize())
+                }
+            }
+            for check in ExtractChecks.all {
+                if let failure = try check.firstFailure(on: connection) {
+                    throw ExtractError(file: path(failure.layout), line: failure.line, column: failure.column,
+                                       reason: failure.reason)
+                }
+            }
+            var tables: [ExtractLoadReport.Table] = []
+            for layout in layouts {
+                let (inserted, updated, rows) = try upsert(layout, on: connection)
+                tables.append(.init(file: layout.file, rows: rows, inserted: inserted, updated: updated))
+            }
+            let hash = hasher.hexDigest()
+            let counts = "{" + tables.map { "\"\($0.file)\": \($0.rows)" }.joined(separator: ", ") + "}"
+            try connection.execute("""
+                UPDATE ids.data_loads SET content_hash = \(hash), row_counts = \(counts)::jsonb, finished_at = clock_timestamp()
+                WHERE load_id = \(loadID)
+                """)
+            return ExtractLoadReport(loadID: loadID, tables: tables, contentHash: hash)
+        }
+    }
+
+    private func createStage(_ layout: ExtractLayout, on connection: PostgresConnection) throws {
+        let columns = layout.columns.map { column -> String in
+            let type = switch column.kind {
+            case .integer: "bigint"
+            case .date: "date"
+            case .decimal: "numeric"
+            case .text, .code: "text"
+            }
+            return "\(column.name) \(type)"
+        }
+        try connection.executeScript(
+            "CREATE TEMP TABLE \(Self.stage(layout)) (\(columns.joined(separator: ", ")), line integer NOT NULL) ON COMMIT DROP")
+    }
+
+    /// Streams a file into its staging table, checking every field on the way; returns the hash of what it staged.
+    private func stageFile(_ layout: ExtractLayout, on connection: PostgresConnection) throws -> SHA256 {
+        let file = path(layout)
+        var reader = try CSVReader(path: file)
+        guard let header = try reader.next() else {
+            throw ExtractError(file: file, line: 1, column: nil, reason: "the file is empty; it needs at least a header.")
+        }
+        let positions = try layout.positions(header: header, file: file)
+        var hasher = SHA256()
+        try connection.copyIn("COPY \(Self.stage(layout)) FROM STDIN") { writer in
+            var buffer = CopyTextBuffer()
+            while let record = try reader.next() {
+                try layout.write(record, positions: positions, headerWidth: header.fields.count, file: file, into: &buffer)
+                if buffer.count >= 1 << 16 {
+                    buffer.bytes.withUnsafeBytes { hasher.update($0) }
+                    try writer.write(buffer.bytes)
+                    buffer.removeAll()
+                }
+            }
+            buffer.bytes.withUnsafeBytes { hasher.update($0) }
+            try writer.write(buffer.bytes)
+        }
+        return hasher
+    }
+
+    /// Inserts new rows and updates changed ones; identical rows are left alone.
+    private func upsert(_ layout: ExtractLayout, on connection: PostgresConnection) throws -> (Int, Int, Int) {
+        let names = layout.columns.map(\.name)
+        let selected = names.map { ExtractChecks.defaults[$0].map { "coalesce(\($0.0), \($0.1))" } ?? $0 }
+        let changing = names.filter { !layout.key.contains($0) }
+        let tracksLoad = layout.referencesPersons || layout.table == "ids.persons"
+        let assignments = changing.map { "\($0) = excluded.\($0)" } + (tracksLoad ? ["load_id = excluded.load_id"] : [])
+        let changed = changing.isEmpty ? "false"
+            : "(\(changing.map { "t.\($0)" }.joined(separator: ", "))) IS DISTINCT FROM (\(changing.map { "excluded.\($0)" }.joined(separator: ", ")))"
+        let row = try connection.execute(PostgresQuery(unsafeSQL: """
+            WITH upserted AS (
+                INSERT INTO \(layout.table) AS t (\(names.joined(separator: ", ")))
+                SELECT \(selected.joined(separator: ", ")) FROM \(Self.stage(layout)) ORDER BY line
+                ON CONFLICT (\(layout.key.joined(separator: ", "))) DO UPDATE SET \(assignments.joined(separator: ", "))
+                WHERE \(changed)
+                RETURNING (xmax = 0) AS inserted)
+            SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted),
+                   (SELECT count(*) FROM \(Self.stage(layout)))
+            FROM upserted
+            """))[0]
+        return (try row.decode(at: 0), try row.decode(at: 1), try row.decode(at: 2))
+    }
+}
