@@ -40,22 +40,23 @@ public struct MetricsRunner {
                     "DELETE FROM \(identifier: table) WHERE contract_id = \(contract.id) AND period = \(period.label)")
             }
             try connection.execute(MetricCompiler(contract: contract, period: period, loadID: loadID).insertStatement())
-            var kinds = PostgresQuery(unsafeSQL: "")
+            var aggregation = PostgresQuery(unsafeSQL: "")
             let kindRows = contract.metrics.map { metric in
-                "(\(kinds.bind(metric.id)), \(kinds.bind(metric.measure.name)), \(kinds.bind(metric.measure.isBinary)))"
+                "(\(aggregation.bind(metric.id)), \(aggregation.bind(metric.measure.name)), \(aggregation.bind(metric.measure.isBinary)))"
             }
-            let (contractID, periodLabel, load) = (kinds.bind(contract.id), kinds.bind(period.label), kinds.bind(loadID))
-            kinds.append(sql: """
+            let (contractID, periodLabel, load) = (aggregation.bind(contract.id), aggregation.bind(period.label), aggregation.bind(loadID))
+            let allProviders = aggregation.bind(Self.allProviders)
+            aggregation.append(sql: """
                 INSERT INTO metrics.provider_results
                     (contract_id, metric_id, period, provider_id, measure, participants, with_value, total, mean, rate, load_id)
-                SELECT \(contractID), r.metric_id, \(periodLabel), coalesce(r.provider_id, '\(Self.allProviders)'), k.measure,
+                SELECT \(contractID), r.metric_id, \(periodLabel), coalesce(r.provider_id, \(allProviders)), k.measure,
                        count(*), count(r.value), sum(r.value), avg(r.value), CASE WHEN k.is_binary THEN avg(r.value) END, \(load)
                 FROM metrics.person_results r
                 JOIN (VALUES \(kindRows.joined(separator: ", "))) AS k(metric_id, measure, is_binary) USING (metric_id)
                 WHERE r.contract_id = \(contractID) AND r.period = \(periodLabel)
                 GROUP BY GROUPING SETS ((r.metric_id, k.measure, k.is_binary, r.provider_id), (r.metric_id, k.measure, k.is_binary))
                 """)
-            try connection.execute(kinds)
+            try connection.execute(aggregation)
             return try Self.read(contract: contract, period: period, on: connection)
         }
     }
