@@ -52,12 +52,14 @@ public struct OutcomesCommand: ParsableCommand {
 
             Examples:
               outcomes demo                         Build the demo data set and summarize it
+              outcomes metrics --contract scenarios/housing-2021.yaml --period 2023
+              outcomes quality                      Is the linked data fit for computing payments?
               outcomes synth --persons 2000 --seed 7
               outcomes db status
               outcomes --help db
             """,
         version: "0.1.0",
-        subcommands: [DemoCommand.self, MetricsCommand.self, LoadCommand.self, SynthCommand.self, DBCommand.self, BenchCommand.self]
+        subcommands: [DemoCommand.self, MetricsCommand.self, QualityCommand.self, LoadCommand.self, SynthCommand.self, DBCommand.self, BenchCommand.self]
     )
 
     public init() {}

@@ -208,3 +208,49 @@ import Testing
         #expect(try db.execute("SELECT count(*) FROM ids.persons").scalar(Int.self) == 2)
     }
 }
+
+@Suite struct QualityCommandTests {
+    func thresholdsFile(_ text: String) throws -> URL {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("limits-\(UUID().uuidString).yaml")
+        try Data(text.utf8).write(to: file)
+        return file
+    }
+
+    @Test func exitsNonZeroOnlyWhenAFailLimitIsExceeded() throws {
+        let (db, conninfo) = try TestDatabase.fresh()
+        _ = try SyntheticLoader(ids: SyntheticIDS(persons: 2_000, seed: 11)).load(into: db)
+        let clean = try CLI.run(["quality", "--database", conninfo, "--format", "json", "-q"])
+        #expect(clean.status == 0, "\(clean.errors)")
+        let report = try JSONSerialization.jsonObject(with: Data(clean.output.utf8)) as? [String: Any]
+        let tables = report?["tables"] as? [String: [[String: Any]]]
+        let wageCheck = tables?["checks"]?.first { $0["check"] as? String == "wage_quarter_gaps" }
+        #expect(wageCheck?["status"] as? String == "ok" && wageCheck?["of"] as? Int == 24)
+        #expect(tables?["wage_quarters"]?.count == 24)
+        #expect((report?["notes"] as? [String])?.first?.hasPrefix("Verdict: fit for computing payments") == true)
+
+        try db.executeScript("DELETE FROM ids.events WHERE domain = 'wages' AND start_date = '2023-04-01'")
+        let spoiled = try CLI.run(["quality", "--database", conninfo, "-q"])
+        #expect(spoiled.status == 1)
+        #expect(spoiled.output.contains("Verdict: NOT fit for computing payments"))
+        #expect(spoiled.output.contains("| wage_quarter_gaps          | FAIL   | 1     | 24"))
+        #expect(spoiled.errors.hasPrefix(
+            "error: the linked data is not fit for computing payments: wage_quarter_gaps: 1 of 24 (4.17%), limit max 0."))
+        #expect(spoiled.errors.split(separator: "\n").count == 1)
+
+        let lenient = try thresholdsFile("wage_quarter_gaps: {max_count: 1}\n")
+        defer { try? FileManager.default.removeItem(at: lenient) }
+        let allowed = try CLI.run(["quality", "--database", conninfo, "--thresholds", lenient.path, "-q", "--format", "csv"])
+        #expect(allowed.status == 0, "\(allowed.errors)")
+        #expect(allowed.output.contains("wage_quarter_gaps,ok,1,24,4.2%,max 1,2023Q2: 0 vs median "))
+    }
+
+    @Test func badThresholdsAndDatesAreUserErrors() throws {
+        let file = try thresholdsFile("persons_without_links: {max_rate: 0.02}\noverlapping_enrollment: {max_count: 0}\n")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let result = try CLI.run(["quality", "--thresholds", file.path, "--database", "host=/nowhere"])
+        CLI.expectCleanFailure(result, status: 65, mentioning: "\(file.path):2: unknown key 'overlapping_enrollment' in the thresholds file; allowed:")
+        let date = try CLI.run(["quality", "--through", "2024-13-01", "--database", "host=/nowhere"])
+        #expect(date.status == 64)
+        #expect(date.errors.contains("--through must be a date written YYYY-MM-DD, not '2024-13-01'"))
+    }
+}

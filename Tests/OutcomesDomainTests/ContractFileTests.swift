@@ -42,13 +42,13 @@ import Testing
     }
 
     /// Replaces one line of the valid contract and returns the error it causes.
-    func error(replacing old: String, with new: String) -> ContractFileError? {
+    func error(replacing old: String, with new: String) -> DefinitionFileError? {
         #expect(Self.valid.contains(old), "the fixture has '\(old)'")
         do {
             _ = try OutcomeContract.parse(yaml: Self.valid.replacingOccurrences(of: old, with: new), file: "reentry.yaml")
             return nil
         } catch {
-            return error as? ContractFileError
+            return error as? DefinitionFileError
         }
     }
 

@@ -9,7 +9,8 @@ struct DemoCommand: ParsableCommand {
         abstract: "Set up the demo: start the database, migrate, generate the demo data set, summarize it.",
         discussion: """
             Then computes the outcome metrics of scenarios/housing-2021.yaml for 2023 and prints \
-            them by provider. On the embedded cluster unless a database is named (which it migrates). The demo data \
+            them by provider, and runs the data-quality checks of `outcomes quality`. On the \
+            embedded cluster unless a database is named (which it migrates). The demo data \
             set replaces the IDS data, so a database holding a loaded extract is refused. A second \
             run reuses the data set when it is already loaded with the same size and seed; --fresh \
             regenerates it.
@@ -72,6 +73,17 @@ struct DemoCommand: ParsableCommand {
             contract: contract, period: period, policy: policy)
         report.notes += metrics.notes.map { "Metrics: \($0)" }
         report.tables += metrics.tables
+
+        // Whether the data is fit for computing payments: the checks of `outcomes quality`.
+        let quality = Report(
+            quality: QualityAssessment(
+                try QualityQueries.measure(on: connection, dataThrough: nil, reviewScore: QualityThresholds.defaults.reviewScore),
+                thresholds: .defaults),
+            thresholdsFile: nil)
+        report.notes.append("Data quality: " + quality.notes[0] + " Full report: outcomes quality.")
+        report.tables += quality.tables.filter { $0.name == "checks" }.map {
+            ReportTable(name: "quality_checks", title: "Data-quality checks", columns: $0.columns, rows: $0.rows)
+        }
         print(report.render(output.format), terminator: "")
     }
 }

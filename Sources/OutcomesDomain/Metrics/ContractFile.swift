@@ -10,10 +10,10 @@ extension OutcomeContract {
     /// Reads a contract file (YAML). Every problem is reported as file:line with what is allowed.
     public static func load(path: String) throws -> OutcomeContract {
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw ContractFileError(file: path, line: 0, problem: "cannot read the file (does it exist?)")
+            throw DefinitionFileError(file: path, line: 0, problem: "cannot read the file (does it exist?)")
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw ContractFileError(file: path, line: 1, problem: "the file is not UTF-8 text")
+            throw DefinitionFileError(file: path, line: 1, problem: "the file is not UTF-8 text")
         }
         return try parse(yaml: text, file: path)
     }
@@ -90,7 +90,7 @@ extension OutcomeContract {
             let (y, m, _) = start.components
             let label = switch unit {
             case 1: "\(y)-" + (m < 10 ? "0\(m)" : "\(m)")
-            case 3: "\(y)Q\((m - 1) / 3 + 1)"
+            case 3: start.quarterLabel
             default: "\(y)"
             }
             periods.append(ReportingPeriod(label: label, start: start, end: min(next.adding(days: -1), to)))

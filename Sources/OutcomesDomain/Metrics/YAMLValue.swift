@@ -1,8 +1,8 @@
 import Foundation
 import Yams
 
-/// An error in a contract file, located at file:line.
-public struct ContractFileError: UserFacingError, Equatable {
+/// An error in a YAML definition file (a contract, quality thresholds), located at file:line.
+public struct DefinitionFileError: UserFacingError, Equatable {
     public let file: String
     public let line: Int
     public let problem: String
@@ -18,22 +18,22 @@ struct YAMLValue {
 
     var line: Int { node.mark?.line ?? 1 }
 
-    func error(_ problem: String) -> ContractFileError { ContractFileError(file: file, line: line, problem: problem) }
+    func error(_ problem: String) -> DefinitionFileError { DefinitionFileError(file: file, line: line, problem: problem) }
 
     /// Parses a document; YAML syntax errors come back with their line.
     static func parse(_ text: String, file: String) throws -> YAMLValue {
         do {
             guard let node = try Yams.compose(yaml: text) else {
-                throw ContractFileError(file: file, line: 1, problem: "the file is empty")
+                throw DefinitionFileError(file: file, line: 1, problem: "the file is empty")
             }
             return YAMLValue(node: node, file: file)
         } catch let error as YamlError {
             switch error {
             case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
                 .composer(_, let problem, let mark, _):
-                throw ContractFileError(file: file, line: mark.line, problem: "not valid YAML: \(problem)")
+                throw DefinitionFileError(file: file, line: mark.line, problem: "not valid YAML: \(problem)")
             default:
-                throw ContractFileError(file: file, line: 1, problem: "not valid YAML: \(error)")
+                throw DefinitionFileError(file: file, line: 1, problem: "not valid YAML: \(error)")
             }
         }
     }
@@ -45,7 +45,7 @@ struct YAMLValue {
         for (key, value) in mapping {
             let name = key.string ?? ""
             guard allowed.contains(name) else {
-                throw ContractFileError(
+                throw DefinitionFileError(
                     file: file, line: key.mark?.line ?? line,
                     problem: "unknown key '\(name)' in \(context); allowed: \(allowed.joined(separator: ", "))")
             }
