@@ -1,13 +1,13 @@
 import OutcomesDomain
 import PostgresClient
 
-/// Compiles all of a contract's metrics into one set-based INSERT … SELECT that computes every
+/// Compiles all of a contract's metrics into two set-based statements that compute every
 /// participant's values for a reporting period inside PostgreSQL.
 ///
-/// Shape: participants (first enrollment under the contract) get every metric's window bounds;
-/// they are joined once with their events on `person_id`; each metric is an aggregate with its
-/// own FILTER; the per-person row is unpivoted into one row per metric for which the participant
-/// counts. One pass over the events serves all metrics.
+/// Shape: participants (first enrollment under the contract) get every metric's window bounds
+/// (`eligibleTable`); they are joined once with their events on `person_id`; each metric is an
+/// aggregate with its own FILTER; the per-person row is unpivoted into one row per metric for
+/// which the participant counts (`resultsTable`). One pass over the events serves all metrics.
 ///
 /// Every value from the contract file is a bound parameter; the only text spliced into the SQL
 /// comes from fixed vocabularies (anchor columns, comparison operators) and generated column names.
@@ -27,55 +27,38 @@ struct MetricCompiler {
         var pre: String { "m\(index)_pre" }
     }
 
-    func insertStatement() -> PostgresQuery {
+    /// The columns of a results table, in `metrics.person_results` order and types.
+    static let resultColumns = """
+        person_id, contract_id, metric_id, period, enrollment_id, provider_id, window_start, window_end,
+        value, pre_value, post_value, ratio, load_id, computed_at
+        """
+
+    /// `CREATE TABLE eligible AS …`: every participant with each metric's window bounds and
+    /// whether the metric counts them in the period, and the slice (of `slices`) they fall in.
+    func eligibleTable(_ table: SQLIdentifier, slices: Int) -> PostgresQuery {
         var query = PostgresQuery(unsafeSQL: "")
         let through = "\(query.bind(contract.dataThrough.description))::date"
         let cohortFilters = cohortConditions(&query)
         let minimumDays = query.bind(contract.cohort.minimumEnrolledDays)
         let periodStart = "\(query.bind(period.start.description))::date"
         let periodEnd = "\(query.bind(period.end.description))::date"
-        var windows: [String] = [], flags: [String] = [], starts: [String] = [], ends: [String] = []
-        var aggregates: [String] = [], rows: [String] = []
+        var windows: [String] = [], flags: [String] = []
         for (index, metric) in contract.metrics.enumerated() {
             let c = Columns(index: index)
             windows.append(windowColumns(metric.window, c.start, c.end, &query))
             var complete = "\(c.end) <= \(through)"
-            starts.append(c.start)
-            ends.append(c.end)
-            var base = metric.measure
-            if case .change(let of, let pre) = metric.measure {
+            if case .change(_, let pre) = metric.measure {
                 windows.append(windowColumns(pre, c.preStart, c.preEnd, &query))
                 complete += " AND \(c.preEnd) <= \(through) AND \(c.preStart) <= \(c.preEnd)"
-                starts.append(c.preStart)
-                ends.append(c.preEnd)
-                base = of
             }
             let assigned = contract.cohort.assignBy == .windowEnd ? c.end : "start_date"
             flags.append("coalesce(\(complete) AND \(assigned) BETWEEN \(periodStart) AND \(periodEnd), false) AS \(c.ok)")
-            let events = eventConditions(metric.events, &query)
-            aggregates.append(aggregate(base, events: events, start: "p.\(c.start)", end: "p.\(c.end)", through: through, &query)
-                + " AS \(c.post)")
-            if metric.measure.name == "change" {
-                aggregates.append(aggregate(base, events: events, start: "p.\(c.preStart)", end: "p.\(c.preEnd)",
-                                            through: through, &query) + " AS \(c.pre)")
-            }
-            let post = finish(base, "m.\(c.post)", start: "e.\(c.start)", end: "e.\(c.end)", &query)
-            let values: String
-            if metric.measure.name == "change" {
-                let pre = finish(base, "m.\(c.pre)", start: "e.\(c.preStart)", end: "e.\(c.preEnd)", &query)
-                values = "(\(post)) - (\(pre)), (\(pre))::numeric, (\(post))::numeric, (\(post))::numeric / nullif(\(pre), 0)"
-            } else {
-                values = "(\(post))::numeric, NULL::numeric, NULL::numeric, NULL::numeric"
-            }
-            rows.append("(\(query.bind(metric.id)), e.\(c.ok), e.\(c.start), e.\(c.end), \(values))")
         }
-        let allDomains = Set(contract.metrics.flatMap { $0.events.domains.map(\.rawValue) }).sorted()
-        let domains = query.bind(PostgresArrayLiteral.text(allDomains))
-        let (contractID, periodLabel, load) = (query.bind(contract.id), query.bind(period.label), query.bind(loadID))
+        let sliceCount = query.bind(slices)
+        query.append(sql: "CREATE TABLE ")
+        query.append(sql: table.quoted)
         query.append(sql: """
-            INSERT INTO metrics.person_results
-                (person_id, contract_id, metric_id, period, enrollment_id, provider_id, window_start, window_end,
-                 value, pre_value, post_value, ratio, load_id)
+             AS
             WITH cohort AS (
                 -- A participant is a person's first enrollment under the contract.
                 SELECT DISTINCT ON (e.person_id) e.person_id, e.enrollment_id, e.provider_id, e.start_date, e.end_date
@@ -87,26 +70,79 @@ struct MetricCompiler {
                 SELECT c.*, \(windows.joined(separator: ",\n                       "))
                 FROM cohort c
                 WHERE least(coalesce(c.end_date, \(through)), \(through)) - c.start_date + 1 >= \(minimumDays)
-            ),
-            eligible AS (
-                -- Per metric: the window is fully observed and falls in the period.
-                SELECT * FROM (SELECT w.*, \(flags.joined(separator: ",\n                                 ")) FROM windows w) f
-                WHERE \(contract.metrics.indices.map { Columns(index: $0).ok }.joined(separator: " OR "))
-            ),
-            measured AS (
-                -- One pass: each participant joined once with the events any metric may use.
-                SELECT p.person_id, \(aggregates.joined(separator: ",\n                       "))
-                FROM eligible p
-                LEFT JOIN ids.events ev
-                  ON ev.person_id = p.person_id AND ev.domain = ANY (\(domains)::text[])
-                 AND ev.start_date <= greatest(\(ends.map { "p.\($0)" }.joined(separator: ", ")))
-                 AND coalesce(ev.end_date, \(through)) >= least(\(starts.map { "p.\($0)" }.joined(separator: ", ")))
-                GROUP BY p.person_id
             )
-            SELECT e.person_id, \(contractID), v.metric_id, \(periodLabel), e.enrollment_id, e.provider_id,
-                   v.window_start, v.window_end, v.value, v.pre_value, v.post_value, v.ratio, \(load)
-            FROM eligible e
-            JOIN measured m USING (person_id)
+            -- Per metric: the window is fully observed and falls in the period.
+            SELECT * FROM (SELECT w.*, abs(w.person_id % \(sliceCount))::int AS slice,
+                                  \(flags.joined(separator: ",\n                                  ")) FROM windows w) f
+            WHERE \(contract.metrics.indices.map { Columns(index: $0).ok }.joined(separator: " OR "))
+            """)
+        return query
+    }
+
+    /// `CREATE TABLE results AS …`: one row per participant and metric that counts them.
+    ///
+    /// Each slice of participants is joined with its events and aggregated in its own branch of a
+    /// UNION ALL, so that PostgreSQL runs the branches in parallel workers (a CREATE TABLE AS may
+    /// use parallel query; an INSERT may not). A branch reads its participants in person_id order
+    /// and looks up each one's events by index, so the grouping needs no sort and no hash table.
+    func resultsTable(_ table: SQLIdentifier, from eligible: SQLIdentifier, slices: Int) -> PostgresQuery {
+        var query = PostgresQuery(unsafeSQL: "")
+        let through = "\(query.bind(contract.dataThrough.description))::date"
+        var starts: [String] = [], ends: [String] = [], aggregates: [String] = [], rows: [String] = []
+        for (index, metric) in contract.metrics.enumerated() {
+            let c = Columns(index: index)
+            starts.append(c.start)
+            ends.append(c.end)
+            var base = metric.measure
+            if case .change(let of, _) = metric.measure {
+                starts.append(c.preStart)
+                ends.append(c.preEnd)
+                base = of
+            }
+            let events = eventConditions(metric.events, &query)
+            aggregates.append(aggregate(base, events: events, start: "p.\(c.start)", end: "p.\(c.end)", through: through, &query)
+                + " AS \(c.post)")
+            if metric.measure.name == "change" {
+                aggregates.append(aggregate(base, events: events, start: "p.\(c.preStart)", end: "p.\(c.preEnd)",
+                                            through: through, &query) + " AS \(c.pre)")
+            }
+            let post = finish(base, "m.\(c.post)", start: "m.\(c.start)", end: "m.\(c.end)", &query)
+            let values: String
+            if metric.measure.name == "change" {
+                let pre = finish(base, "m.\(c.pre)", start: "m.\(c.preStart)", end: "m.\(c.preEnd)", &query)
+                values = "(\(post)) - (\(pre)), (\(pre))::numeric, (\(post))::numeric, (\(post))::numeric / nullif(\(pre), 0)"
+            } else {
+                values = "(\(post))::numeric, NULL::numeric, NULL::numeric, NULL::numeric"
+            }
+            rows.append("(\(query.bind(metric.id)), m.\(c.ok), m.\(c.start), m.\(c.end), \(values))")
+        }
+        let allDomains = Set(contract.metrics.flatMap { $0.events.domains.map(\.rawValue) }).sorted()
+        let domains = query.bind(PostgresArrayLiteral.text(allDomains))
+        let (contractID, periodLabel, load) = (query.bind(contract.id), query.bind(period.label), query.bind(loadID))
+        let branches = (0..<max(1, slices)).map { slice in
+            """
+            (SELECT p.*, \(aggregates.joined(separator: ",\n                       "))
+             FROM \(eligible.quoted) p
+             LEFT JOIN ids.events ev
+               ON ev.person_id = p.person_id AND ev.domain = ANY (\(domains)::text[])
+              AND ev.start_date <= greatest(\(ends.map { "p.\($0)" }.joined(separator: ", ")))
+              AND coalesce(ev.end_date, \(through)) >= least(\(starts.map { "p.\($0)" }.joined(separator: ", ")))
+             WHERE p.slice = \(query.bind(slice))
+             GROUP BY p.person_id)
+            """
+        }
+        query.append(sql: "CREATE TABLE ")
+        query.append(sql: table.quoted)
+        query.append(sql: """
+             AS
+            WITH measured AS (
+                -- One pass per slice: each participant joined once with the events any metric may use.
+                \(branches.joined(separator: "\n    UNION ALL\n    "))
+            )
+            SELECT m.person_id, \(contractID)::text AS contract_id, v.metric_id, \(periodLabel)::text AS period,
+                   m.enrollment_id, m.provider_id, v.window_start, v.window_end, v.value, v.pre_value, v.post_value,
+                   v.ratio, \(load)::integer AS load_id, now() AS computed_at
+            FROM measured m
             CROSS JOIN LATERAL (VALUES
                 \(rows.joined(separator: ",\n                "))
             ) AS v(metric_id, ok, window_start, window_end, value, pre_value, post_value, ratio)

@@ -27,6 +27,8 @@ public struct MetricsRunner {
         try connection.transaction { connection in
             // Serialize runs of the same contract and period; others proceed in parallel.
             try connection.execute("SELECT pg_advisory_xact_lock(hashtext(\(contract.id + "/" + period.label)))")
+            // JIT compilation costs more than it saves on these statements.
+            try connection.executeScript("SET LOCAL jit = off")
             let loadID = try connection.execute("""
                 SELECT max(load_id) FROM ids.data_loads WHERE finished_at IS NOT NULL
                 """).scalar(Int?.self)
@@ -35,11 +37,9 @@ public struct MetricsRunner {
                     .noData, "There are no IDS data to compute metrics from: load an extract or run `outcomes synth` first.",
                     exitStatus: .dataError)
             }
-            for table: SQLIdentifier in ["metrics.person_results", "metrics.provider_results"] {
-                try connection.execute(
-                    "DELETE FROM \(identifier: table) WHERE contract_id = \(contract.id) AND period = \(period.label)")
-            }
-            try connection.execute(MetricCompiler(contract: contract, period: period, loadID: loadID).insertStatement())
+            try connection.execute(
+                "DELETE FROM metrics.provider_results WHERE contract_id = \(contract.id) AND period = \(period.label)")
+            try computePersonResults(period: period, loadID: loadID, on: connection)
             var aggregation = PostgresQuery(unsafeSQL: "")
             let kindRows = contract.metrics.map { metric in
                 "(\(aggregation.bind(metric.id)), \(aggregation.bind(metric.measure.name)), \(aggregation.bind(metric.measure.isBinary)))"
@@ -59,6 +59,30 @@ public struct MetricsRunner {
             try connection.execute(aggregation)
             return try Self.read(contract: contract, period: period, on: connection)
         }
+    }
+
+    /// Builds the participants' values in a staged table, one slice of participants per parallel
+    /// worker the server allows, and swaps it in for the contract-period's old results.
+    private func computePersonResults(period: ReportingPeriod, loadID: Int, on connection: PostgresConnection) throws {
+        let compiler = MetricCompiler(contract: contract, period: period, loadID: loadID)
+        let tables = ResultPartitions(contractID: contract.id, period: period.label)
+        let workers = try connection.execute(
+            "SELECT current_setting('max_parallel_workers_per_gather')::int").scalar(Int.self)
+        let slices = min(max(workers, 1), 8)
+        try connection.execute(compiler.eligibleTable(tables.eligibleTable, slices: slices))
+        try connection.executeScript("""
+            ALTER TABLE \(tables.eligibleTable.quoted) ADD PRIMARY KEY (person_id);
+            ANALYZE \(tables.eligibleTable.quoted);
+            """)
+        // Each participant's events are few and found by index: keep the planner from hashing
+        // the whole events table once per slice.
+        try connection.executeScript("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
+        try connection.execute(compiler.resultsTable(tables.stagedTable, from: tables.eligibleTable, slices: slices))
+        try connection.executeScript("""
+            SET LOCAL enable_hashjoin = on; SET LOCAL enable_mergejoin = on;
+            DROP TABLE \(tables.eligibleTable.quoted);
+            """)
+        try tables.swapIn(on: connection)
     }
 
     /// The stored provider aggregates, in the contract's metric order, providers alphabetically, `(all)` last.
