@@ -77,7 +77,8 @@ let oracleContractYAML = """
         let oracle = try MetricOracle(reading: db)
         var compared = 0
         for period in contract.periods {
-            try MetricsRunner(contract: contract).run(period: period, on: db)
+            let providerResults = try MetricsRunner(contract: contract).run(period: period, on: db)
+            try expectProviderAggregates(providerResults, db, contract: contract.id, period: period.label)
             for metric in contract.metrics {
                 let expected = oracle.values(contract: contract, metric: metric, period: period)
                 let stored = try storedValues(db, contract: contract.id, metric: metric.id, period: period.label)
@@ -90,6 +91,34 @@ let oracleContractYAML = """
             }
         }
         #expect(compared > 1_000)
+    }
+
+    /// Provider and `(all)` aggregates equal counts, sums and means taken in Swift over the stored
+    /// person values (which the oracle checks).
+    func expectProviderAggregates(_ results: [ProviderMetricResult], _ db: PostgresConnection, contract: String, period: String) throws {
+        var groups: [String: (participants: Int, values: [Decimal])] = [:]
+        for row in try db.execute("""
+            SELECT metric_id, provider_id, value FROM metrics.person_results WHERE contract_id = \(contract) AND period = \(period)
+            """) {
+            let (metric, provider, value): (String, String, Decimal?) = (try row.decode(at: 0), try row.decode(at: 1), try row.decode(at: 2))
+            for key in [metric + "/" + provider, metric + "/" + MetricsRunner.allProviders] {
+                groups[key, default: (0, [])].participants += 1
+                if let value { groups[key, default: (0, [])].values.append(value) }
+            }
+        }
+        #expect(Set(results.map { $0.metricID + "/" + $0.providerID }) == Set(groups.keys), "groups of \(period)")
+        for result in results {
+            guard let group = groups[result.metricID + "/" + result.providerID] else { continue }
+            let total = group.values.reduce(0, +)
+            #expect(result.participants == group.participants && result.withValue == group.values.count)
+            #expect(result.total == (group.values.isEmpty ? nil : total), "\(result.metricID) \(result.providerID)")
+            if let mean = result.mean, !group.values.isEmpty {
+                let expected = total / Decimal(group.values.count)
+                #expect(abs(NSDecimalNumber(decimal: mean - expected).doubleValue) < 1e-12, "mean of \(result.metricID)")
+            } else {
+                #expect(result.mean == nil && group.values.isEmpty)
+            }
+        }
     }
 
     func storedValues(_ db: PostgresConnection, contract: String, metric: String, period: String) throws

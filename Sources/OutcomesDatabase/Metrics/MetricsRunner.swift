@@ -40,25 +40,41 @@ public struct MetricsRunner {
             try connection.execute(
                 "DELETE FROM metrics.provider_results WHERE contract_id = \(contract.id) AND period = \(period.label)")
             try computePersonResults(period: period, loadID: loadID, on: connection)
-            var aggregation = PostgresQuery(unsafeSQL: "")
-            let kindRows = contract.metrics.map { metric in
-                "(\(aggregation.bind(metric.id)), \(aggregation.bind(metric.measure.name)), \(aggregation.bind(metric.measure.isBinary)))"
-            }
-            let (contractID, periodLabel, load) = (aggregation.bind(contract.id), aggregation.bind(period.label), aggregation.bind(loadID))
-            let allProviders = aggregation.bind(Self.allProviders)
-            aggregation.append(sql: """
-                INSERT INTO metrics.provider_results
-                    (contract_id, metric_id, period, provider_id, measure, participants, with_value, total, mean, rate, load_id)
-                SELECT \(contractID), r.metric_id, \(periodLabel), coalesce(r.provider_id, \(allProviders)), k.measure,
-                       count(*), count(r.value), sum(r.value), avg(r.value), CASE WHEN k.is_binary THEN avg(r.value) END, \(load)
-                FROM metrics.person_results r
-                JOIN (VALUES \(kindRows.joined(separator: ", "))) AS k(metric_id, measure, is_binary) USING (metric_id)
-                WHERE r.contract_id = \(contractID) AND r.period = \(periodLabel)
-                GROUP BY GROUPING SETS ((r.metric_id, k.measure, k.is_binary, r.provider_id), (r.metric_id, k.measure, k.is_binary))
-                """)
-            try connection.execute(aggregation)
+            try aggregateByProvider(period: period, loadID: loadID, on: connection)
             return try Self.read(contract: contract, period: period, on: connection)
         }
+    }
+
+    /// Provider aggregates and the contract's `(all)` row. Counts and sums per provider are taken
+    /// by a CREATE TABLE AS (parallel, unlike an INSERT); the small result is then rolled up.
+    private func aggregateByProvider(period: ReportingPeriod, loadID: Int, on connection: PostgresConnection) throws {
+        let scratch = ResultPartitions(contractID: contract.id, period: period.label).providerTable
+        try connection.execute("""
+            CREATE TABLE \(identifier: scratch) AS
+            SELECT metric_id, provider_id, count(*) AS participants, count(value) AS with_value, sum(value) AS total
+            FROM metrics.person_results
+            WHERE contract_id = \(contract.id) AND period = \(period.label)
+            GROUP BY metric_id, provider_id
+            """)
+        var aggregation = PostgresQuery(unsafeSQL: "")
+        let kindRows = contract.metrics.map { metric in
+            "(\(aggregation.bind(metric.id)), \(aggregation.bind(metric.measure.name)), \(aggregation.bind(metric.measure.isBinary)))"
+        }
+        let (contractID, periodLabel, load) = (aggregation.bind(contract.id), aggregation.bind(period.label), aggregation.bind(loadID))
+        let allProviders = aggregation.bind(Self.allProviders)
+        aggregation.append(sql: """
+            INSERT INTO metrics.provider_results
+                (contract_id, metric_id, period, provider_id, measure, participants, with_value, total, mean, rate, load_id)
+            SELECT \(contractID), g.metric_id, \(periodLabel), coalesce(g.provider_id, \(allProviders)), k.measure,
+                   sum(g.participants), sum(g.with_value), sum(g.total),
+                   sum(g.total) / nullif(sum(g.with_value), 0),
+                   CASE WHEN k.is_binary THEN sum(g.total) / nullif(sum(g.with_value), 0) END, \(load)
+            FROM \(scratch.quoted) g
+            JOIN (VALUES \(kindRows.joined(separator: ", "))) AS k(metric_id, measure, is_binary) USING (metric_id)
+            GROUP BY GROUPING SETS ((g.metric_id, k.measure, k.is_binary, g.provider_id), (g.metric_id, k.measure, k.is_binary))
+            """)
+        try connection.execute(aggregation)
+        try connection.execute("DROP TABLE \(identifier: scratch)")
     }
 
     /// Builds the participants' values in a staged table, one slice of participants per parallel

@@ -22,6 +22,7 @@ struct ResultPartitions {
     /// Scratch tables of a run; created and dropped inside its transaction.
     var eligibleTable: SQLIdentifier { SQLIdentifier(validating: "metrics.run_\(periodKey)_eligible")! }
     var stagedTable: SQLIdentifier { SQLIdentifier(validating: "metrics.run_\(periodKey)_staged")! }
+    var providerTable: SQLIdentifier { SQLIdentifier(validating: "metrics.run_\(periodKey)_providers")! }
     private var stagedName: String { stagedTable.parts[1] }
     private var periodName: String { periodTable.parts[1] }
 
