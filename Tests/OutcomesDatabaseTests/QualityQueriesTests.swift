@@ -23,7 +23,7 @@ import Testing
             let participant = !history.enrollments.isEmpty
             m.persons += 1
             if participant { m.participants += 1 }
-            if history.links.isEmpty { m.personsWithoutLinks += 1 } else { m.personsLinked += 1 }
+            if history.links.isEmpty { m.personsWithoutLinks += 1 }
             let keysBySource = Dictionary(grouping: history.links, by: \.source.code)
             if keysBySource.values.contains(where: { $0.count > 1 }) { m.personsWithSeveralKeys += 1 }
             for (code, links) in keysBySource {

@@ -83,7 +83,6 @@ import Testing
         m.persons = 1_000
         m.personsWithoutLinks = 20
         m.participants = 200
-        m.personsLinked = 980
         m.sources = [QualityMeasurements.SourceLinkage(source: "UI", name: "wages", personsLinked: 900, participantsLinked: 150,
                                                        links: 900, keys: 900)]
         m.events = 10_000

@@ -56,14 +56,10 @@ public enum QualityQueries {
             FROM ids.persons p
             """)[0]
         (m.persons, m.personsWithoutLinks, m.participants) = (try row.decode(at: 0), try row.decode(at: 1), try row.decode(at: 2))
-        let linked = try connection.execute("""
-            SELECT count(*), count(*) FILTER (WHERE several)
-            FROM (SELECT person_id, bool_or(keys > 1) AS several
-                  FROM (SELECT person_id, source_system, count(*) AS keys FROM ids.source_links
-                        GROUP BY person_id, source_system) per_source
-                  GROUP BY person_id) per_person
-            """)[0]
-        (m.personsLinked, m.personsWithSeveralKeys) = (try linked.decode(at: 0), try linked.decode(at: 1))
+        m.personsWithSeveralKeys = try connection.execute("""
+            SELECT count(DISTINCT person_id)
+            FROM (SELECT person_id FROM ids.source_links GROUP BY person_id, source_system HAVING count(*) > 1) several
+            """).scalar(Int.self)
     }
 
     private static func measureLinks(

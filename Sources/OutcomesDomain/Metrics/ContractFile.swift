@@ -9,13 +9,7 @@ extension OutcomeContract {
 
     /// Reads a contract file (YAML). Every problem is reported as file:line with what is allowed.
     public static func load(path: String) throws -> OutcomeContract {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw DefinitionFileError(file: path, line: 0, problem: "cannot read the file (does it exist?)")
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
-            throw DefinitionFileError(file: path, line: 1, problem: "the file is not UTF-8 text")
-        }
-        return try parse(yaml: text, file: path)
+        try parse(yaml: YAMLValue.readFile(path), file: path)
     }
 
     public static func parse(yaml text: String, file: String) throws -> OutcomeContract {

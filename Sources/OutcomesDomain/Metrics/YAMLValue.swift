@@ -20,6 +20,17 @@ struct YAMLValue {
 
     func error(_ problem: String) -> DefinitionFileError { DefinitionFileError(file: file, line: line, problem: problem) }
 
+    /// The text of a definition file, or an error naming it.
+    static func readFile(_ path: String) throws -> String {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw DefinitionFileError(file: path, line: 0, problem: "cannot read the file (does it exist?)")
+        }
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw DefinitionFileError(file: path, line: 1, problem: "the file is not UTF-8 text")
+        }
+        return text
+    }
+
     /// Parses a document; YAML syntax errors come back with their line.
     static func parse(_ text: String, file: String) throws -> YAMLValue {
         do {

@@ -65,8 +65,6 @@ public struct QualityMeasurements: Sendable, Equatable {
     public var personsWithoutLinks = 0
     /// Persons with at least one enrollment.
     public var participants = 0
-    /// Persons linked to at least one source.
-    public var personsLinked = 0
     /// Persons holding two or more keys in at least one source.
     public var personsWithSeveralKeys = 0
     public var sources: [SourceLinkage] = []
@@ -84,6 +82,8 @@ public struct QualityMeasurements: Sendable, Equatable {
 
     public init(dataThrough: LocalDate) { self.dataThrough = dataThrough }
 
+    /// Persons linked to at least one source (every link's person is in the person index).
+    public var personsLinked: Int { persons - personsWithoutLinks }
     public var links: Int { sources.reduce(0) { $0 + $1.links } }
     public var keys: Int { sources.reduce(0) { $0 + $1.keys } }
     public var enrollments: Int { programs.reduce(0) { $0 + $1.enrollments } }
