@@ -26,6 +26,7 @@ extension EmbeddedCluster {
             break
         }
         try prepareSocketDirectory()
+        try writeConfiguration()  // rewritten on every start, so settings from a newer outcomes apply
         try launch(installation)
         try ensureDatabase()
         notes.append("Started the embedded PostgreSQL server (socket in \(socketDirectory.path)).")
@@ -72,14 +73,18 @@ extension EmbeddedCluster {
         if !durable { arguments.append("--no-sync") }
         let result = try ProcessRunner.run(installation.program("initdb"), arguments, as: serverUser)
         guard result.succeeded else { throw commandFailed("initdb", result.output) }
-        let settings = configuration()
         let conf = directory.appendingPathComponent("postgresql.conf")
         let handle = try FileHandle(forWritingTo: conf)
         try handle.seekToEnd()
         try handle.write(contentsOf: Data("\ninclude = 'outcomes.conf'\n".utf8))
         try handle.close()
+        try writeConfiguration()
+    }
+
+    /// Writes outcomes.conf, the settings outcomes owns (ALTER SYSTEM settings still override them).
+    private func writeConfiguration() throws {
         let outcomesConf = directory.appendingPathComponent("outcomes.conf")
-        try Data(settings.utf8).write(to: outcomesConf)
+        try Data(configuration().utf8).write(to: outcomesConf)
         try giveToServerUser(outcomesConf)
     }
 
@@ -96,7 +101,7 @@ extension EmbeddedCluster {
             "max_wal_senders = 0",
             "max_wal_size = 4GB",
             "checkpoint_timeout = 15min",
-            "shared_buffers = \(durable ? "512MB" : "128MB")",
+            "shared_buffers = \(durable ? Self.sharedBuffersMegabytes() : 128)MB",
             "work_mem = 64MB",
             "maintenance_work_mem = 512MB",
             "timezone = 'UTC'",
@@ -105,6 +110,13 @@ extension EmbeddedCluster {
         ]
         if !durable { lines += ["fsync = off", "synchronous_commit = off", "full_page_writes = off"] }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// A quarter of the machine's memory, as PostgreSQL's documentation suggests for a dedicated
+    /// server, within 128 MB to 8 GB: enough to keep the events index of a 1M-person IDS cached.
+    static func sharedBuffersMegabytes(physicalMemory: UInt64 = ProcessInfo.processInfo.physicalMemory) -> Int {
+        let quarter = Int(physicalMemory / 4 / 1_048_576)
+        return min(max(quarter, 128), 8_192)
     }
 
     /// An existing directory must be a cluster (or empty) and belong to the server user. Checked

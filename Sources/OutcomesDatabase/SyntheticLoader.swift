@@ -105,11 +105,6 @@ public struct SyntheticLoader {
         return report
     }
 
-    /// Refreshes planner statistics after a load, so the first queries know the new sizes.
-    public static func analyze(_ connection: PostgresConnection) throws {
-        try connection.executeScript("ANALYZE ids.persons, ids.source_links, ids.enrollments, ids.events")
-    }
-
     /// Synthetic data replace the IDS tables; real extracts must never be wiped that way.
     private func refuseToReplaceExtracts(on connection: PostgresConnection) throws {
         let extracts = try connection.execute("""

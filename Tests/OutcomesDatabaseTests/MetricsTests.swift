@@ -49,6 +49,17 @@ let oracleContractYAML = """
         condition: absent
         consecutive: 6 months
         window: {anchor: enrollment_start, from: 0 days, to: 12 months}
+      - id: jail_free_90d
+        measure: sustained
+        domain: jail
+        condition: absent
+        consecutive: 90 days
+        window: {anchor: enrollment_start, from: 1 day, to: 12 months}
+      - id: sheltered_2m_before
+        measure: sustained
+        domain: shelter
+        consecutive: 2 months
+        window: {anchor: enrollment_start, from: -6 months, to: -1 day}
       - id: jail_days_change
         measure: change
         of: days_covered

@@ -82,7 +82,7 @@ struct LoadBenchmark: ParsableCommand {
         case .named(let named): conninfo = named
         }
         let psql = try measure { try runPsql(conninfo: conninfo, script: scriptFile) }
-        try SyntheticLoader.analyze(connection)
+        try IDSMaintenance.refreshAfterLoad(connection)
 
         let rows = report.totalRows
         let oursRate = Double(rows) / ours.seconds

@@ -39,6 +39,7 @@ struct LoadCommand: ParsableCommand {
         let loader = ExtractLoader(directory: URL(fileURLWithPath: directory), description: description)
         let (connection, _) = try database.connectReady(progress: output.progress)
         let report = try loader.load(into: connection)
+        try IDSMaintenance.refreshAfterLoad(connection)
         var result = Report(title: "Extract loaded: \(loader.description)")
         result.notes = ["Load \(report.loadID); content SHA-256 \(report.contentHash)."]
         var table = ReportTable(name: "files", title: "Rows", columns: ["file", "rows", "new", "changed", "unchanged"])

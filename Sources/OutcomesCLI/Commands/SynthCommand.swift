@@ -64,7 +64,7 @@ func loadSynthetic(persons: Int, seed: UInt64, connection: PostgresClientConnect
     loader.progress = bar.update
     defer { bar.finish() }
     let report = try loader.load(into: connection)
-    try SyntheticLoader.analyze(connection)
+    try IDSMaintenance.refreshAfterLoad(connection)
     return report
 }
 

@@ -49,6 +49,8 @@ public struct MetricsRunner {
     /// by a CREATE TABLE AS (parallel, unlike an INSERT); the small result is then rolled up.
     private func aggregateByProvider(period: ReportingPeriod, loadID: Int, on connection: PostgresConnection) throws {
         let scratch = ResultPartitions(contractID: contract.id, period: period.label).providerTable
+        // The new partition has no statistics yet; without them the planner would sort it.
+        try connection.executeScript("SET LOCAL enable_sort = off")
         try connection.execute("""
             CREATE TABLE \(identifier: scratch) AS
             SELECT metric_id, provider_id, count(*) AS participants, count(value) AS with_value, sum(value) AS total
@@ -56,6 +58,7 @@ public struct MetricsRunner {
             WHERE contract_id = \(contract.id) AND period = \(period.label)
             GROUP BY metric_id, provider_id
             """)
+        try connection.executeScript("SET LOCAL enable_sort TO DEFAULT")
         var aggregation = PostgresQuery(unsafeSQL: "")
         let kindRows = contract.metrics.map { metric in
             "(\(aggregation.bind(metric.id)), \(aggregation.bind(metric.measure.name)), \(aggregation.bind(metric.measure.isBinary)))"
@@ -85,19 +88,19 @@ public struct MetricsRunner {
         let workers = try connection.execute(
             "SELECT current_setting('max_parallel_workers_per_gather')::int").scalar(Int.self)
         let slices = min(max(workers, 1), 8)
-        try connection.execute(compiler.eligibleTable(tables.eligibleTable, slices: slices))
+        let boundaries: [Int] = slices > 1
+            ? try connection.execute(compiler.sliceBoundaries(count: slices)).map { try $0.decode(at: 0) } : []
+        // Each participant's events are few and found by index, in person order: keep the planner
+        // from hashing the events table or the groups. The parallelism comes from the slices: keep
+        // it from splitting a slice's own scans across workers, which would keep the slices out of them.
+        let planning = ["enable_hashjoin", "enable_mergejoin", "enable_hashagg", "min_parallel_table_scan_size",
+                        "min_parallel_index_scan_size"]
         try connection.executeScript("""
-            ALTER TABLE \(tables.eligibleTable.quoted) ADD PRIMARY KEY (person_id);
-            ANALYZE \(tables.eligibleTable.quoted);
+            SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL enable_hashagg = off;
+            SET LOCAL min_parallel_table_scan_size = '1TB'; SET LOCAL min_parallel_index_scan_size = '1TB';
             """)
-        // Each participant's events are few and found by index: keep the planner from hashing
-        // the whole events table once per slice.
-        try connection.executeScript("SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off")
-        try connection.execute(compiler.resultsTable(tables.stagedTable, from: tables.eligibleTable, slices: slices))
-        try connection.executeScript("""
-            SET LOCAL enable_hashjoin = on; SET LOCAL enable_mergejoin = on;
-            DROP TABLE \(tables.eligibleTable.quoted);
-            """)
+        try connection.execute(compiler.resultsTable(tables.stagedTable, boundaries: boundaries))
+        try connection.executeScript(planning.map { "SET LOCAL \($0) TO DEFAULT;" }.joined(separator: " "))
         try tables.swapIn(on: connection)
     }
 

@@ -20,7 +20,6 @@ struct ResultPartitions {
     var contractTable: SQLIdentifier { SQLIdentifier(validating: "metrics.person_results_\(contractKey)")! }
     var periodTable: SQLIdentifier { SQLIdentifier(validating: "metrics.person_results_\(contractKey)_\(periodKey)")! }
     /// Scratch tables of a run; created and dropped inside its transaction.
-    var eligibleTable: SQLIdentifier { SQLIdentifier(validating: "metrics.run_\(periodKey)_eligible")! }
     var stagedTable: SQLIdentifier { SQLIdentifier(validating: "metrics.run_\(periodKey)_staged")! }
     var providerTable: SQLIdentifier { SQLIdentifier(validating: "metrics.run_\(periodKey)_providers")! }
     private var stagedName: String { stagedTable.parts[1] }
@@ -30,17 +29,18 @@ struct ResultPartitions {
     /// partition with them. Runs inside the caller's transaction.
     func swapIn(on connection: PostgresConnection) throws {
         let staged = stagedTable.quoted
-        try connection.executeScript("""
-            ALTER TABLE \(staged)
+        // One statement, so the NOT NULL and CHECK constraints are verified in one scan; the CHECK
+        // implies the partition bounds, so attaching scans nothing, and the primary key matches
+        // the parent's, so attaching builds no second index. Partition bounds and CHECK
+        // constraints take no parameters: PostgreSQL quotes the values (`%L`).
+        try executeFormatted("""
+            ALTER TABLE %s
                 ALTER person_id SET NOT NULL, ALTER contract_id SET NOT NULL, ALTER metric_id SET NOT NULL,
                 ALTER period SET NOT NULL, ALTER enrollment_id SET NOT NULL, ALTER provider_id SET NOT NULL,
                 ALTER window_start SET NOT NULL, ALTER window_end SET NOT NULL, ALTER load_id SET NOT NULL,
-                ALTER computed_at SET NOT NULL, ALTER computed_at SET DEFAULT now();
-            CREATE UNIQUE INDEX ON \(staged) (person_id, contract_id, metric_id, period);
-            """)
-        // Partition bounds and CHECK constraints take no parameters: PostgreSQL quotes the values.
-        try executeFormatted("""
-            ALTER TABLE %s ADD CONSTRAINT %I CHECK (contract_id = %L AND period = %L)
+                ALTER computed_at SET NOT NULL, ALTER computed_at SET DEFAULT now(),
+                ADD CONSTRAINT %I CHECK (contract_id = %L AND period = %L),
+                ADD PRIMARY KEY (person_id, contract_id, metric_id, period)
             """, [staged, stagedName + "_bounds", contractID, period], on: connection)
         // Creating the contract's partition is serialized per contract across concurrent runs.
         try connection.execute("SELECT pg_advisory_xact_lock(hashtext(\("metrics/" + contractID)))")
@@ -53,6 +53,7 @@ struct ResultPartitions {
             DROP TABLE IF EXISTS \(periodTable.quoted);
             ALTER TABLE \(staged) RENAME TO \(periodTable.parts[1]);
             ALTER TABLE \(periodTable.quoted) RENAME CONSTRAINT \(stagedName)_bounds TO \(periodName)_bounds;
+            ALTER INDEX \(SQLIdentifier(validating: "metrics.\(stagedName)_pkey")!.quoted) RENAME TO \(periodName)_pkey;
             """)
         // The CHECK constraint implies the partition bounds, so attaching scans nothing.
         try executeFormatted("ALTER TABLE %s ATTACH PARTITION %s FOR VALUES IN (%L)",

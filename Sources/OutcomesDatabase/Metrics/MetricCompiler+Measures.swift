@@ -1,0 +1,109 @@
+import OutcomesDomain
+import PostgresClient
+
+/// The SQL of each measure: what a participant's window needs, the aggregate over the
+/// participant's events, and the value computed from the aggregate.
+///
+/// Days covered and sustained runs are bit strings with one bit per day (or month, or quarter)
+/// from the window's start: each event sets the bits it overlaps, `bit_or` merges them —
+/// overlapping spells are counted once — and `bit_count` or `position` read the result. The
+/// strings have a fixed length per metric, enough for any window (bits past the window's end stay
+/// clear), and everything stays a plain expression, so it runs in the parallel workers.
+extension MetricCompiler {
+    /// Columns computed once per participant for a window's measure (`start`: its first day).
+    func measureColumns(_ part: Part, start: String, _ query: inout PostgresQuery) -> [String] {
+        guard case .sustained(_, let unit, _) = part.measure, unit != .days else { return [] }
+        return ["\(unitStarts(part.window, unit: unit, from: start, &query)) AS \(part.unitStarts)"]
+    }
+
+    /// The aggregate over the participant's joined events (`ev`) for one window.
+    func aggregate(_ part: Part, events: String, through: String, _ query: inout PostgresQuery) -> String {
+        let (start, end) = ("p.\(part.start)", "p.\(part.end)")
+        let spellEnd = "coalesce(ev.end_date, \(through))"
+        let overlaps = "\(events) AND ev.start_date <= \(end) AND \(spellEnd) >= \(start)"
+        let startsIn = "\(events) AND ev.start_date BETWEEN \(start) AND \(end)"
+        switch part.measure {
+        case .any: return "count(*) FILTER (WHERE \(overlaps))"
+        case .count: return "count(*) FILTER (WHERE \(startsIn))"
+        case .sum: return "sum(ev.amount) FILTER (WHERE \(startsIn))"
+        case .daysToEvent: return "min(ev.start_date) FILTER (WHERE \(startsIn))"
+        case .daysCovered, .sustained(_, .days, _):
+            // The bits of the spell's days inside the window.
+            let first = "greatest(ev.start_date, \(start)) - \(start)", last = "least(\(spellEnd), \(end)) - \(start)"
+            return "bit_or(\(mask(bits: Self.maximumDays(part.window), first: first, last: last, &query))) FILTER (WHERE \(overlaps))"
+        case .sustained(_, let unit, _):
+            // The bits of the units holding the spell's first to last day inside the window.
+            let starts = "p.\(part.unitStarts)"
+            let first = "width_bucket(greatest(ev.start_date, \(start)), \(starts)) - 1"
+            let last = "width_bucket(least(\(spellEnd), \(end)), \(starts)) - 1"
+            let bits = Self.maximumUnits(part.window, unitMonths: Offset(1, unit).months)
+            return "bit_or(\(mask(bits: bits, first: first, last: last, &query))) FILTER (WHERE \(overlaps))"
+        case .change:
+            preconditionFailure("a change is aggregated through its base measure")
+        }
+    }
+
+    /// A string of `bits` bits with bits `first` through `last` (0-based) set.
+    private func mask(bits: Int, first: String, last: String, _ query: inout PostgresQuery) -> String {
+        let ones = "\(query.bind(String(repeating: "1", count: bits)))::varbit"
+        return "((\(ones) >> (\(first))) & (\(ones) << (\(query.bind(bits - 1))::int - (\(last)))))"
+    }
+
+    /// The participant's value for one window from its aggregate, in the grouped row `alias`.
+    func finish(_ part: Part, in alias: String, _ query: inout PostgresQuery) -> String {
+        let (measured, start, end) = ("\(alias).\(part.measured)", "\(alias).\(part.start)", "\(alias).\(part.end)")
+        switch part.measure {
+        case .any: return "(\(measured) > 0)::int"
+        case .count: return measured
+        case .sum: return "coalesce(\(measured), 0)"
+        case .daysToEvent: return "\(measured) - \(start)"
+        case .daysCovered: return "coalesce(bit_count(\(measured)), 0)"
+        case .sustained(let consecutive, let unit, let present):
+            let run = "\(query.bind(String(repeating: present ? "1" : "0", count: consecutive)))::varbit"
+            if present {
+                return "(coalesce(position(\(run) IN \(measured)), 0) > 0)::int"
+            }
+            // The first run of clear bits (from the window's start when no event touched it) must
+            // end inside the window: the string runs on past the window's end.
+            let first = "coalesce(position(\(run) IN \(measured)), 1)"
+            let runEnd = "\(first) + \(query.bind(consecutive - 2))::int"
+            let lastUnitStart = unit == .days
+                ? "(\(start) + (\(runEnd)))"
+                : "(\(start) + make_interval(months => (\(runEnd)) * \(query.bind(Offset(1, unit).months))::int))::date"
+            return "(\(first) > 0 AND \(lastUnitStart) <= \(end))::int"
+        case .change:
+            preconditionFailure("a change is finished through its base measure")
+        }
+    }
+
+    /// `ARRAY[start, start + 1 unit, start + 2 units, …]`, enough entries to cover the window:
+    /// `width_bucket(date, array) - 1` is then the index of the unit holding `date` (the largest
+    /// k with start + k units <= date, months added as PostgreSQL adds them).
+    private func unitStarts(_ window: Window, unit: Offset.Unit, from start: String, _ query: inout PostgresQuery) -> String {
+        let unitMonths = Offset(1, unit).months
+        let starts = (0..<Self.maximumUnits(window, unitMonths: unitMonths)).map { index in
+            "(\(start) + make_interval(months => \(query.bind(index * unitMonths))::int))::date"
+        }
+        return "ARRAY[\(starts.joined(separator: ", "))]"
+    }
+
+    /// Adding n months moves a date by 28n - 3 to 31n days (clipped to the month's end).
+    private static func latestDay(_ offset: Offset) -> Int {
+        offset.unit == .days ? offset.days : (offset.months >= 0 ? 31 * offset.months : 28 * offset.months)
+    }
+
+    private static func earliestDay(_ offset: Offset) -> Int {
+        offset.unit == .days ? offset.days : (offset.months >= 0 ? 28 * offset.months : 31 * offset.months) - 3
+    }
+
+    /// An upper bound on the number of days in a window, whatever its anchor date.
+    static func maximumDays(_ window: Window) -> Int {
+        max(1, latestDay(window.to) - earliestDay(window.from) + 1)
+    }
+
+    /// An upper bound on the number of `unitMonths`-month units a window touches, whatever its anchor date.
+    static func maximumUnits(_ window: Window, unitMonths: Int) -> Int {
+        let wholeMonths = (maximumDays(window) + 2) / 28 + 1
+        return wholeMonths / unitMonths + 2
+    }
+}
