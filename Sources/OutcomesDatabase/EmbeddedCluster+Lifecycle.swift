@@ -113,10 +113,12 @@ extension EmbeddedCluster {
     }
 
     /// A quarter of the machine's memory, as PostgreSQL's documentation suggests for a dedicated
-    /// server, within 128 MB to 8 GB: enough to keep the events index of a 1M-person IDS cached.
+    /// server, within 128 MB to 2 GB: 2 GB keeps the events index of a 1M-person IDS cached. More
+    /// costs more than it saves here: every parallel worker is a new process that maps shared
+    /// memory page by page (the metrics benchmark ran 10% slower with 6 GB).
     static func sharedBuffersMegabytes(physicalMemory: UInt64 = ProcessInfo.processInfo.physicalMemory) -> Int {
         let quarter = Int(physicalMemory / 4 / 1_048_576)
-        return min(max(quarter, 128), 8_192)
+        return min(max(quarter, 128), 2_048)
     }
 
     /// An existing directory must be a cluster (or empty) and belong to the server user. Checked

@@ -90,6 +90,12 @@ let oracleContractYAML = """
         for period in contract.periods {
             let providerResults = try MetricsRunner(contract: contract).run(period: period, on: db)
             try expectProviderAggregates(providerResults, db, contract: contract.id, period: period.label)
+            // The results carry no key: the statement itself must yield one row per participant and metric.
+            let repeated = try db.execute("""
+                SELECT count(*) FROM (SELECT 1 FROM metrics.person_results WHERE contract_id = \(contract.id)
+                    AND period = \(period.label) GROUP BY person_id, metric_id HAVING count(*) > 1) AS repeated
+                """).scalar(Int.self)
+            #expect(repeated == 0, "rows repeated in \(period.label)")
             for metric in contract.metrics {
                 let expected = oracle.values(contract: contract, metric: metric, period: period)
                 let stored = try storedValues(db, contract: contract.id, metric: metric.id, period: period.label)

@@ -12,8 +12,9 @@ struct MetricsBenchmark: ParsableCommand {
             Loads the synthetic data set unless it is already loaded, then times (1) one full scan of \
             ids.events (SELECT count(*), sum(amount); the best of three, warm) and (2) computing six \
             metrics of mixed measures — any, count, days covered, sum, sustained, change — for every \
-            participant of the three synthetic contracts, with provider aggregates. Prints both, their \
-            ratio and this process's peak memory.
+            participant of the three synthetic contracts, with provider aggregates (the contracts side \
+            by side on one connection each; the best of three runs). Prints both, their ratio, the \
+            slowest metrics run and this process's peak memory.
 
             Examples:
               outcomes bench metrics                    # 1,000,000 people
@@ -52,6 +53,19 @@ struct MetricsBenchmark: ParsableCommand {
         """
     }
 
+    /// Runs each contract's metrics on a connection of its own, all at once; the first error wins.
+    static func runSideBySide(_ contracts: [OutcomeContract], on target: DatabaseTarget) throws -> [ProviderMetricResult] {
+        let outcomes = SideBySideResults(count: contracts.count)
+        DispatchQueue.concurrentPerform(iterations: contracts.count) { index in
+            let contract = contracts[index]
+            outcomes.set(index, Result {
+                let connection = try target.connect()
+                return try MetricsRunner(contract: contract).run(period: contract.periods[0], on: connection)
+            })
+        }
+        return try outcomes.all().flatMap { try $0.get() }
+    }
+
     func run() throws {
         let (persons, seed) = (data.persons, data.seed)
         let progress = output.progress
@@ -66,14 +80,12 @@ struct MetricsBenchmark: ParsableCommand {
         let contracts = try ProgramCatalog.synthetic.contracts.map {
             try OutcomeContract.parse(yaml: Self.contractYAML($0), file: "bench-\($0.id).yaml")
         }
-        progress.note("Computing 6 metrics for every participant of \(contracts.count) contracts…")
-        let timed = try measure { () throws -> [ProviderMetricResult] in
-            var results: [ProviderMetricResult] = []
-            for contract in contracts {
-                results += try MetricsRunner(contract: contract).run(period: contract.periods[0], on: connection)
-            }
-            return results
-        }
+        progress.note("Computing 6 metrics for every participant of \(contracts.count) contracts, side by side…")
+        // Best of three, like the scan: each run replaces the previous run's results.
+        var runs: [(value: [ProviderMetricResult], seconds: Double)] = []
+        for _ in 0..<3 { runs.append(try measure { try Self.runSideBySide(contracts, on: target) }) }
+        let timed = runs.min { $0.seconds < $1.seconds }!
+        let slowest = runs.map(\.seconds).max()!
         let totals: [ProviderMetricResult] = timed.value.filter {
             $0.providerID == MetricsRunner.allProviders && $0.metricID == "any_jail_12m"
         }
@@ -81,17 +93,35 @@ struct MetricsBenchmark: ParsableCommand {
         var report = Report(title: "Metrics benchmark: \(persons) people, seed \(seed)")
         report.notes = [
             "Participants: \(participants) across \(contracts.count) contracts; 6 metrics each "
-                + "(any, count, days_covered, sum, sustained, change).",
+                + "(any, count, days_covered, sum, sustained, change). The contracts run side by side, one "
+                + "connection each, as a nightly refresh of every contract would.",
             "Events: \(try connection.execute("SELECT count(*) FROM ids.events").scalar(Int.self)) rows; database: \(target).",
         ]
         var table = ReportTable(name: "metrics", title: "Timing", columns: ["measure", "value"])
         table.rows = [
             [.text("one full scan of ids.events (s)"), .text(String(format: "%.2f", scan))],
             [.text("6 metrics + provider aggregates (s)"), .text(String(format: "%.2f", timed.seconds))],
+            [.text("slowest of the three metrics runs (s)"), .text(String(format: "%.2f", slowest))],
             [.text("ratio metrics / scan"), .text(String(format: "%.2f", timed.seconds / scan))],
             [.text("peak memory of outcomes (MB)"), .int(peakResidentMegabytes())],
         ]
         report.tables = [table]
         print(report.render(output.format), terminator: "")
+    }
+}
+
+/// Results of work done on several threads, filled in by index.
+private final class SideBySideResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var results: [Result<[ProviderMetricResult], any Error>?]
+
+    init(count: Int) { results = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ result: Result<[ProviderMetricResult], any Error>) {
+        lock.withLock { results[index] = result }
+    }
+
+    func all() -> [Result<[ProviderMetricResult], any Error>] {
+        lock.withLock { results.map { $0! } }
     }
 }

@@ -124,7 +124,6 @@ struct MetricCompiler {
         }
 
         // 3. One row per metric that counts the participant.
-        let metricCount = contract.metrics.count
         func perMetric(_ expressions: [String?]) -> String {
             let cases = expressions.enumerated().compactMap { index, expression in
                 expression.map { "WHEN \(index + 1) THEN \($0)" }
@@ -152,10 +151,10 @@ struct MetricCompiler {
                 ratios.append(nil)
             }
         }
-        let metricIDs = query.bind(PostgresArrayLiteral.text(contract.metrics.map(\.id)))
+        let metricRows = contract.metrics.enumerated().map { "(\($0.offset + 1), \(query.bind($0.element.id))::text)" }
         let (contractID, periodLabel, load) = (query.bind(contract.id), query.bind(period.label), query.bind(loadID))
         return """
-            SELECT g.person_id, \(contractID)::text AS contract_id, (\(metricIDs)::text[])[k.i] AS metric_id,
+            SELECT g.person_id, \(contractID)::text AS contract_id, k.metric_id,
                    \(periodLabel)::text AS period, g.enrollment_id, g.provider_id,
                    \(perMetric(windowStarts)) AS window_start, \(perMetric(windowEnds)) AS window_end,
                    \(perMetric(values)) AS value, \(perMetric(preValues))::numeric AS pre_value,
@@ -178,7 +177,7 @@ struct MetricCompiler {
                 WHERE \(eligible)
                 GROUP BY p.person_id, p.start_date, p.enrollment_id, p.provider_id, p.end_date
             ) g
-            CROSS JOIN generate_series(1, \(query.bind(metricCount))::int) AS k(i)
+            CROSS JOIN (VALUES \(metricRows.joined(separator: ", "))) AS k(i, metric_id)
             WHERE \(perMetric(counted))
             """
     }

@@ -30,8 +30,7 @@ struct ResultPartitions {
     func swapIn(on connection: PostgresConnection) throws {
         let staged = stagedTable.quoted
         // One statement, so the NOT NULL and CHECK constraints are verified in one scan; the CHECK
-        // implies the partition bounds, so attaching scans nothing, and the primary key matches
-        // the parent's, so attaching builds no second index. Partition bounds and CHECK
+        // implies the partition bounds, so attaching scans nothing. Partition bounds and CHECK
         // constraints take no parameters: PostgreSQL quotes the values (`%L`).
         try executeFormatted("""
             ALTER TABLE %s
@@ -39,8 +38,7 @@ struct ResultPartitions {
                 ALTER period SET NOT NULL, ALTER enrollment_id SET NOT NULL, ALTER provider_id SET NOT NULL,
                 ALTER window_start SET NOT NULL, ALTER window_end SET NOT NULL, ALTER load_id SET NOT NULL,
                 ALTER computed_at SET NOT NULL, ALTER computed_at SET DEFAULT now(),
-                ADD CONSTRAINT %I CHECK (contract_id = %L AND period = %L),
-                ADD PRIMARY KEY (person_id, contract_id, metric_id, period)
+                ADD CONSTRAINT %I CHECK (contract_id = %L AND period = %L)
             """, [staged, stagedName + "_bounds", contractID, period], on: connection)
         // Creating the contract's partition is serialized per contract across concurrent runs.
         try connection.execute("SELECT pg_advisory_xact_lock(hashtext(\("metrics/" + contractID)))")
@@ -53,7 +51,6 @@ struct ResultPartitions {
             DROP TABLE IF EXISTS \(periodTable.quoted);
             ALTER TABLE \(staged) RENAME TO \(periodTable.parts[1]);
             ALTER TABLE \(periodTable.quoted) RENAME CONSTRAINT \(stagedName)_bounds TO \(periodName)_bounds;
-            ALTER INDEX \(SQLIdentifier(validating: "metrics.\(stagedName)_pkey")!.quoted) RENAME TO \(periodName)_pkey;
             """)
         // The CHECK constraint implies the partition bounds, so attaching scans nothing.
         try executeFormatted("ALTER TABLE %s ATTACH PARTITION %s FOR VALUES IN (%L)",
