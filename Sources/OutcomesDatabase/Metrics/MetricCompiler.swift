@@ -22,12 +22,6 @@ struct MetricCompiler {
     let period: ReportingPeriod
     let loadID: Int
 
-    /// The columns of a results table, in `metrics.person_results` order and types.
-    static let resultColumns = """
-        person_id, contract_id, metric_id, period, enrollment_id, provider_id, window_start, window_end,
-        value, pre_value, post_value, ratio, load_id, computed_at
-        """
-
     /// One window a metric measures: its own window, or a change's window before enrollment.
     struct Part {
         let prefix: String

@@ -25,7 +25,7 @@ struct ResultPartitions {
     private var stagedName: String { stagedTable.parts[1] }
     private var periodName: String { periodTable.parts[1] }
 
-    /// Gives the staged results the constraints and key of a partition, then replaces the old
+    /// Gives the staged results the constraints of a partition, then replaces the old
     /// partition with them. Runs inside the caller's transaction.
     func swapIn(on connection: PostgresConnection) throws {
         let staged = stagedTable.quoted
