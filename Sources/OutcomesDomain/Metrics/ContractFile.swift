@@ -1,7 +1,10 @@
 import Foundation
 
 extension OutcomeContract {
-    static let topLevelKeys = ["contract", "name", "program", "data_through", "cohort", "periods", "metrics"]
+    static let topLevelKeys = [
+        "contract", "name", "program", "version", "data_through", "currency", "rounding", "cohort", "periods", "metrics",
+        "payments",
+    ]
     static let metricKeys = [
         "id", "label", "measure", "domain", "domains", "source_systems", "event_types", "amount", "window",
         "consecutive", "condition", "of", "pre_window",
@@ -36,7 +39,8 @@ extension OutcomeContract {
             dataThrough: try entries.required("data_through", in: "the contract", at: root).date("data_through"),
             cohort: try entries["cohort"].map(parseCohort) ?? CohortRule(),
             periods: try parsePeriods(try entries.required("periods", in: "the contract", at: root)),
-            metrics: metrics)
+            metrics: metrics,
+            payments: try PaymentTerms.parse(entries, root: root, metrics: metrics))
     }
 
     static func parseCohort(_ node: YAMLValue) throws -> CohortRule {
@@ -141,23 +145,11 @@ extension OutcomeContract {
         let domains = try domainNode.list().map {
             try $0.choice("domain", EventDomain.allCases.map { ($0.rawValue, $0) })
         }
-        var amount: AmountCondition?
-        if let amountNode = entries["amount"] {
-            let text = try amountNode.string("amount").trimmingCharacters(in: .whitespaces)
-            let operators = AmountCondition.Comparison.allCases.sorted { $0.rawValue.count > $1.rawValue.count }
-            guard let comparison = operators.first(where: { text.hasPrefix($0.rawValue) }),
-                let value = Decimal(string: String(text.dropFirst(comparison.rawValue.count)).trimmingCharacters(in: .whitespaces),
-                                    locale: Locale(identifier: "en_US_POSIX"))
-            else {
-                throw amountNode.error("amount must be a comparison such as '> 0' or '>= 1000.50' (operators: > >= < <= = <>)")
-            }
-            amount = AmountCondition(comparison, value)
-        }
         return EventSelection(
             domains: domains,
             sourceSystems: try entries["source_systems"]?.list().map { try $0.string("a source system") } ?? [],
             eventTypes: try entries["event_types"]?.list().map { try $0.string("an event type") } ?? [],
-            amount: amount)
+            amount: try entries["amount"]?.comparison("amount"))
     }
 
     static func parseWindow(_ node: YAMLValue, context: String) throws -> Window {

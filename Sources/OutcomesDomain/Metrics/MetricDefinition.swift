@@ -172,6 +172,8 @@ public struct OutcomeContract: Sendable, Equatable {
     public let cohort: CohortRule
     public let periods: [ReportingPeriod]
     public let metrics: [MetricDefinition]
+    /// What the contract pays for; nil when the file declares metrics only.
+    public var payments: PaymentTerms? = nil
 
     public func period(_ label: String) -> ReportingPeriod? { periods.first { $0.label == label } }
 }

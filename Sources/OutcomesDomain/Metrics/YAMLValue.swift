@@ -84,6 +84,35 @@ struct YAMLValue {
         return date
     }
 
+    func bool(_ what: String) throws -> Bool {
+        guard case .scalar(let scalar) = node, let value = ["true": true, "false": false][scalar.string] else {
+            throw error("\(what) must be true or false, not '\(node.string ?? "a list or mapping")'")
+        }
+        return value
+    }
+
+    /// A decimal number written plainly (`1500`, `1500.25`, `-0.5`): no thousands separators, no exponent.
+    func decimal(_ what: String) throws -> Decimal {
+        guard case .scalar(let scalar) = node,
+            scalar.string.range(of: "^-?[0-9]+(\\.[0-9]+)?$", options: .regularExpression) != nil,
+            let value = Decimal(string: scalar.string, locale: Locale(identifier: "en_US_POSIX"))
+        else { throw error("\(what) must be a number such as 1500 or 1500.25, not '\(node.string ?? "a list or mapping")'") }
+        return value
+    }
+
+    /// A comparison with a number, e.g. `"> 0"` or `">= 1000.50"`.
+    func comparison(_ what: String) throws -> AmountCondition {
+        let text = try string(what).trimmingCharacters(in: .whitespaces)
+        let operators = AmountCondition.Comparison.allCases.sorted { $0.rawValue.count > $1.rawValue.count }
+        guard let comparison = operators.first(where: { text.hasPrefix($0.rawValue) }),
+            let value = Decimal(string: String(text.dropFirst(comparison.rawValue.count)).trimmingCharacters(in: .whitespaces),
+                                locale: Locale(identifier: "en_US_POSIX"))
+        else {
+            throw error("\(what) must be a comparison such as '> 0' or '>= 1000.50' (operators: > >= < <= = <>)")
+        }
+        return AmountCondition(comparison, value)
+    }
+
     /// A list, or a single value standing for a list of one.
     func list() -> [YAMLValue] {
         if let sequence = node.sequence { return sequence.map { YAMLValue(node: $0, file: file) } }

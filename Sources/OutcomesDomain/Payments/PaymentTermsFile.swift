@@ -1,0 +1,187 @@
+import Foundation
+
+/// Reading the payment part of a contract file: `version`, `currency`, `rounding` and `payments`.
+extension PaymentTerms {
+    static let paymentKeys = ["rate_card"]
+    static let rateCardKeys = ["precondition", "lines", "exclusive", "caps", "tiers_count_per"]
+    static let lineKeys = ["id", "outcome", "achieved", "price", "tiers", "recurs", "requires", "cap"]
+
+    /// The terms, or nil when the file has no `payments`. Every problem names its file:line.
+    static func parse(_ entries: [String: YAMLValue], root: YAMLValue, metrics: [MetricDefinition]) throws -> PaymentTerms? {
+        guard let paymentsNode = entries["payments"] else {
+            for key in ["currency", "rounding"] where entries[key] != nil {
+                throw entries[key]!.error("'\(key)' applies to payments, and this contract has no 'payments'")
+            }
+            return nil
+        }
+        guard let currencyNode = entries["currency"] else {
+            throw root.error("a contract with payments needs 'currency', an ISO 4217 code such as USD")
+        }
+        let code = try currencyNode.string("currency")
+        guard let currency = Currency(code: code) else {
+            throw currencyNode.error("unknown currency '\(code)'; known: \(Currency.known.keys.sorted().joined(separator: ", "))")
+        }
+        guard let versionNode = entries["version"] else {
+            throw root.error("a contract with payments needs 'version', a whole number raised whenever the terms change")
+        }
+        let version = try versionNode.int("version")
+        guard version > 0 else { throw versionNode.error("version must be 1 or more") }
+        let rounding = try entries["rounding"]?.choice("rounding", RoundingRule.allCases.map { ($0.rawValue, $0) }) ?? .halfEven
+        let payments = try paymentsNode.mapping(allowed: paymentKeys, context: "payments")
+        guard !payments.isEmpty else { throw paymentsNode.error("payments needs at least one of: \(paymentKeys.joined(separator: ", "))") }
+        let reader = TermsReader(currency: currency, metrics: metrics)
+        return PaymentTerms(
+            version: version, currency: currency, rounding: rounding,
+            rateCard: try payments["rate_card"].map(reader.rateCard))
+    }
+}
+
+/// Typed reads of payment terms against the contract's currency and metrics.
+private struct TermsReader {
+    let currency: Currency
+    let metrics: [MetricDefinition]
+
+    func money(_ node: YAMLValue, _ what: String) throws -> Money {
+        let value = try node.decimal(what)
+        guard value >= 0 else { throw node.error("\(what) cannot be negative (\(value))") }
+        guard value.rounded(scale: currency.minorUnits) == value else {
+            throw node.error("\(what) \(value) has more decimals than \(currency.code) has minor units (\(currency.minorUnits))")
+        }
+        return Money(value, currency)
+    }
+
+    /// `metric_id`, optionally with `achieved: "> 0"` beside it in `entries`.
+    func outcome(_ node: YAMLValue, achieved: YAMLValue?) throws -> OutcomeTest {
+        let id = try node.string("outcome")
+        guard metrics.contains(where: { $0.id == id }) else {
+            throw node.error("unknown outcome '\(id)': not a metric of this contract; metrics: \(metrics.map(\.id).joined(separator: ", "))")
+        }
+        return OutcomeTest(metricID: id, condition: try achieved?.comparison("achieved") ?? AmountCondition(.greater, 0))
+    }
+
+    func rateCard(_ node: YAMLValue) throws -> RateCard {
+        let entries = try node.mapping(allowed: PaymentTerms.rateCardKeys, context: "rate_card")
+        let linesNode = try entries.required("lines", in: "rate_card", at: node)
+        var lines: [RateCard.Line] = []
+        var lineNodes: [String: YAMLValue] = [:]
+        for item in linesNode.list() {
+            let line = try self.line(item)
+            guard lineNodes[line.id] == nil else { throw item.error("line id '\(line.id)' is used twice") }
+            lines.append(line)
+            lineNodes[line.id] = item
+        }
+        guard !lines.isEmpty else { throw linesNode.error("rate_card needs at least one line") }
+        try checkRequirements(lines, lineNodes)
+        var precondition: OutcomeTest?
+        if let preconditionNode = entries["precondition"] {
+            if preconditionNode.node.mapping != nil {
+                let fields = try preconditionNode.mapping(allowed: ["outcome", "achieved"], context: "precondition")
+                precondition = try outcome(try fields.required("outcome", in: "precondition", at: preconditionNode),
+                                           achieved: fields["achieved"])
+            } else {
+                precondition = try outcome(preconditionNode, achieved: nil)
+            }
+        }
+        return RateCard(
+            precondition: precondition, lines: lines,
+            exclusiveGroups: try entries["exclusive"].map { try exclusiveGroups($0, lines: lines) } ?? [],
+            caps: try entries["caps"].map(caps) ?? RateCard.Caps(),
+            tiersCountPer: try entries["tiers_count_per"]?.choice(
+                "tiers_count_per", RateCard.TierScope.allCases.map { ($0.rawValue, $0) }) ?? .provider)
+    }
+
+    func line(_ node: YAMLValue) throws -> RateCard.Line {
+        let entries = try node.mapping(allowed: PaymentTerms.lineKeys, context: "a rate-card line")
+        let id = try entries.required("id", in: "a rate-card line", at: node).string("id")
+        guard id.range(of: "^[a-z][a-z0-9_]*$", options: .regularExpression) != nil else {
+            throw entries["id"]!.error("line id '\(id)' may hold only a-z, 0-9 and '_', starting with a letter")
+        }
+        let context = "line '\(id)'"
+        let pricing: RateCard.Pricing
+        switch (entries["price"], entries["tiers"]) {
+        case (let price?, nil): pricing = .flat(try money(price, "price"))
+        case (nil, let tiers?): pricing = .tiers(try self.tiers(tiers))
+        case (_?, _?): throw node.error("\(context) has both 'price' and 'tiers'; give one")
+        case (nil, nil): throw node.error("\(context) needs 'price' or 'tiers'")
+        }
+        return RateCard.Line(
+            id: id,
+            outcome: try outcome(try entries.required("outcome", in: context, at: node), achieved: entries["achieved"]),
+            pricing: pricing,
+            recurs: try entries["recurs"]?.bool("recurs") ?? false,
+            requires: try entries["requires"]?.list().map { try $0.string("a required line") } ?? [],
+            cap: try entries["cap"].map { try money($0, "cap") })
+    }
+
+    /// Marginal tiers: `up_to` strictly increasing, the last tier open-ended.
+    func tiers(_ node: YAMLValue) throws -> [RateCard.Tier] {
+        let items = node.list()
+        var tiers: [RateCard.Tier] = []
+        for (index, item) in items.enumerated() {
+            let entries = try item.mapping(allowed: ["up_to", "price"], context: "a tier")
+            let upTo = try entries["up_to"]?.int("up_to")
+            let isLast = index == items.count - 1
+            if isLast, upTo != nil {
+                throw item.error("the last tier has no up_to: it prices every outcome after the tiers before it")
+            }
+            if !isLast {
+                guard let upTo else { throw item.error("only the last tier may leave out up_to") }
+                let floor = tiers.last?.upTo ?? 0
+                guard upTo > floor else {
+                    throw entries["up_to"]!.error("tiers must be in order with no overlap: up_to \(upTo) does not come after \(floor)")
+                }
+            }
+            tiers.append(RateCard.Tier(upTo: upTo, price: try money(try entries.required("price", in: "a tier", at: item), "price")))
+        }
+        guard !tiers.isEmpty else { throw node.error("tiers needs at least one tier") }
+        return tiers
+    }
+
+    func caps(_ node: YAMLValue) throws -> RateCard.Caps {
+        let entries = try node.mapping(allowed: ["participant", "provider", "period", "contract"], context: "caps")
+        return RateCard.Caps(
+            participant: try entries["participant"].map { try money($0, "the participant cap") },
+            provider: try entries["provider"].map { try money($0, "the provider cap") },
+            period: try entries["period"].map { try money($0, "the period cap") },
+            contract: try entries["contract"].map { try money($0, "the contract cap") })
+    }
+
+    func exclusiveGroups(_ node: YAMLValue, lines: [RateCard.Line]) throws -> [[String]] {
+        var seen: Set<String> = []
+        return try node.list().map { groupNode in
+            let ids = try groupNode.list().map { try $0.string("a line id") }
+            guard Set(ids).count >= 2 else { throw groupNode.error("an exclusive group names two or more different lines") }
+            for id in ids {
+                guard lines.contains(where: { $0.id == id }) else { throw groupNode.error("exclusive group names unknown line '\(id)'") }
+                guard seen.insert(id).inserted else { throw groupNode.error("line '\(id)' is in two exclusive groups") }
+            }
+            return ids
+        }
+    }
+
+    /// Required lines must exist and must not lead back to the line that requires them.
+    func checkRequirements(_ lines: [RateCard.Line], _ nodes: [String: YAMLValue]) throws {
+        let byID = Dictionary(uniqueKeysWithValues: lines.map { ($0.id, $0) })
+        for line in lines {
+            for required in line.requires {
+                guard required != line.id else { throw nodes[line.id]!.error("line '\(line.id)' requires itself") }
+                guard byID[required] != nil else {
+                    throw nodes[line.id]!.error("line '\(line.id)' requires unknown line '\(required)'")
+                }
+            }
+            var path = [line.id]
+            func visit(_ id: String) throws {
+                for next in byID[id]?.requires ?? [] {
+                    if next == line.id {
+                        throw nodes[line.id]!.error("lines require each other in a circle: \((path + [next]).joined(separator: " → "))")
+                    }
+                    guard !path.contains(next) else { continue }
+                    path.append(next)
+                    try visit(next)
+                    path.removeLast()
+                }
+            }
+            try visit(line.id)
+        }
+    }
+}

@@ -1,0 +1,103 @@
+import Foundation
+
+/// What a contract pays for and how: the payment part of a contract file.
+public struct PaymentTerms: Sendable, Equatable {
+    /// The contract file's version; every payment run records it.
+    public let version: Int
+    public let currency: Currency
+    public let rounding: RoundingRule
+    public let rateCard: RateCard?
+}
+
+/// When a participant's metric value counts as the outcome achieved, e.g. `value > 0`.
+public struct OutcomeTest: Sendable, Equatable {
+    public let metricID: String
+    public let condition: AmountCondition
+
+    public init(metricID: String, condition: AmountCondition = AmountCondition(.greater, 0)) {
+        self.metricID = metricID
+        self.condition = condition
+    }
+
+    public func isMet(by value: Decimal?) -> Bool { condition.matches(value) }
+}
+
+/// A price per outcome per participant, with the rules real rate cards combine: one-off or
+/// recurring outcomes, prerequisites, a precondition before any payment, mutually exclusive
+/// outcomes (the higher pays), marginal tiers, and caps per participant, outcome line, provider,
+/// period and contract.
+public struct RateCard: Sendable, Equatable {
+    /// An outcome the participant must have achieved (in this or an earlier period) before any line pays.
+    public let precondition: OutcomeTest?
+    public let lines: [Line]
+    /// Groups of line ids of which a participant is paid only the highest price.
+    public let exclusiveGroups: [[String]]
+    public let caps: Caps
+    /// Whether marginal tiers count a line's outcomes per provider or over the whole contract.
+    public let tiersCountPer: TierScope
+
+    public enum TierScope: String, Sendable, CaseIterable { case provider, contract }
+
+    public struct Line: Sendable, Equatable {
+        public let id: String
+        public let outcome: OutcomeTest
+        public let pricing: Pricing
+        /// Pays every period the outcome is achieved; otherwise once per participant.
+        public let recurs: Bool
+        /// Lines whose outcomes the participant must have achieved first (or in the same period).
+        public let requires: [String]
+        /// The most this line pays over the contract, all participants together.
+        public let cap: Money?
+    }
+
+    public enum Pricing: Sendable, Equatable {
+        case flat(Money)
+        /// Marginal tiers: the first `upTo` outcomes at one price, the next at the following tier's.
+        case tiers([Tier])
+    }
+
+    public struct Tier: Sendable, Equatable {
+        /// The last outcome (1-based, cumulative) priced by this tier; nil for the last tier.
+        public let upTo: Int?
+        public let price: Money
+    }
+
+    /// Caps over the contract's life, except `period`, which limits each reporting period.
+    public struct Caps: Sendable, Equatable {
+        public var participant: Money?
+        public var provider: Money?
+        public var period: Money?
+        public var contract: Money?
+
+        public init(participant: Money? = nil, provider: Money? = nil, period: Money? = nil, contract: Money? = nil) {
+            self.participant = participant
+            self.provider = provider
+            self.period = period
+            self.contract = contract
+        }
+    }
+
+    public func line(_ id: String) -> Line? { lines.first { $0.id == id } }
+}
+
+extension RateCard.Pricing {
+    /// The price of the `ordinal`-th outcome (1-based) and, for tiers, which tier priced it.
+    func price(ofOutcome ordinal: Int) -> (price: Money, tier: Int?) {
+        switch self {
+        case .flat(let price): return (price, nil)
+        case .tiers(let tiers):
+            for (index, tier) in tiers.enumerated() where tier.upTo.map({ ordinal <= $0 }) ?? true {
+                return (tier.price, index + 1)
+            }
+            return (tiers[tiers.count - 1].price, tiers.count)
+        }
+    }
+
+    /// The highest price the line can pay (for choosing among exclusive outcomes).
+    var firstPrice: Money {
+        switch self {
+        case .flat(let price): price
+        case .tiers(let tiers): tiers[0].price
+        }
+    }
+}
