@@ -2,7 +2,7 @@ import Foundation
 
 /// Reading the payment part of a contract file: `version`, `currency`, `rounding` and `payments`.
 extension PaymentTerms {
-    static let paymentKeys = ["rate_card"]
+    static let paymentKeys = ["rate_card", "effect"]
     static let rateCardKeys = ["precondition", "lines", "exclusive", "caps", "tiers_count_per"]
     static let lineKeys = ["id", "outcome", "achieved", "price", "tiers", "recurs", "requires", "cap"]
 
@@ -32,12 +32,13 @@ extension PaymentTerms {
         let reader = TermsReader(currency: currency, metrics: metrics)
         return PaymentTerms(
             version: version, currency: currency, rounding: rounding,
-            rateCard: try payments["rate_card"].map(reader.rateCard))
+            rateCard: try payments["rate_card"].map(reader.rateCard),
+            effectLines: try payments["effect"].map(reader.effectLines) ?? [])
     }
 }
 
 /// Typed reads of payment terms against the contract's currency and metrics.
-private struct TermsReader {
+struct TermsReader {
     let currency: Currency
     let metrics: [MetricDefinition]
 

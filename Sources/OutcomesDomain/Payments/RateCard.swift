@@ -7,6 +7,7 @@ public struct PaymentTerms: Sendable, Equatable {
     public let currency: Currency
     public let rounding: RoundingRule
     public let rateCard: RateCard?
+    public let effectLines: [EffectLine]
 }
 
 /// When a participant's metric value counts as the outcome achieved, e.g. `value > 0`.

@@ -1,0 +1,117 @@
+import Foundation
+
+/// Reading `payments: effect:` lines.
+extension TermsReader {
+    static let effectKeys = [
+        "id", "outcome", "achieved", "statistic", "better", "improvement", "comparison", "threshold", "tiers", "per_unit",
+        "per_participant", "cap", "overall_threshold",
+    ]
+
+    func effectLines(_ node: YAMLValue) throws -> [EffectLine] {
+        var ids: Set<String> = []
+        return try node.list().map { item in
+            let line = try effectLine(item)
+            guard ids.insert(line.id).inserted else { throw item.error("effect line id '\(line.id)' is used twice") }
+            return line
+        }
+    }
+
+    func effectLine(_ node: YAMLValue) throws -> EffectLine {
+        let entries = try node.mapping(allowed: Self.effectKeys, context: "an effect line")
+        let id = try entries.required("id", in: "an effect line", at: node).string("id")
+        guard id.range(of: "^[a-z][a-z0-9_]*$", options: .regularExpression) != nil else {
+            throw entries["id"]!.error("line id '\(id)' may hold only a-z, 0-9 and '_', starting with a letter")
+        }
+        let context = "effect line '\(id)'"
+        let statistic = try entries["statistic"]?.choice("statistic", EffectLine.Statistic.allCases.map { ($0.rawValue, $0) }) ?? .mean
+        if statistic == .mean, let achieved = entries["achieved"] {
+            throw achieved.error("'achieved' applies to statistic: rate (a mean compares the values themselves)")
+        }
+        let better = try entries.required("better", in: context, at: node)
+            .choice("better", EffectLine.Direction.allCases.map { ($0.rawValue, $0) })
+        let improvement = try entries.required("improvement", in: context, at: node)
+            .choice("improvement", EffectLine.Improvement.allCases.map { ($0.rawValue, $0) })
+        let thresholdNode = try entries.required("threshold", in: context, at: node)
+        let threshold = try thresholdNode.decimal("threshold")
+        try checkRange(threshold, at: thresholdNode, "threshold", statistic: statistic, better: better, improvement: improvement)
+        var overall: Decimal?
+        if let overallNode = entries["overall_threshold"] {
+            overall = try overallNode.decimal("overall_threshold")
+            try checkRange(overall!, at: overallNode, "overall_threshold", statistic: statistic, better: better, improvement: improvement)
+        }
+        let pricing: EffectLine.Pricing
+        switch (entries["tiers"], entries["per_unit"]) {
+        case (let tiers?, nil): pricing = .tiers(try effectTiers(tiers, threshold: min(threshold, overall ?? threshold)))
+        case (nil, let brackets?): pricing = .perUnit(try effectBrackets(brackets))
+        case (_?, _?): throw node.error("\(context) has both 'tiers' and 'per_unit'; give one")
+        case (nil, nil): throw node.error("\(context) needs 'tiers' or 'per_unit'")
+        }
+        return EffectLine(
+            id: id,
+            outcome: try outcome(try entries.required("outcome", in: context, at: node), achieved: entries["achieved"]),
+            statistic: statistic, better: better, improvement: improvement,
+            comparison: try comparison(try entries.required("comparison", in: context, at: node)),
+            threshold: threshold, pricing: pricing,
+            perParticipant: try entries["per_participant"]?.bool("per_participant") ?? false,
+            cap: try entries["cap"].map { try money($0, "cap") },
+            overallThreshold: overall)
+    }
+
+    /// Improvements are never negative; a relative reduction, or a difference of rates in points, is at most 100.
+    func checkRange(_ value: Decimal, at node: YAMLValue, _ what: String, statistic: EffectLine.Statistic,
+                    better: EffectLine.Direction, improvement: EffectLine.Improvement) throws {
+        guard value >= 0 else { throw node.error("\(what) \(value) is outside its range: an improvement cannot be negative") }
+        let bounded = (improvement == .relative && better == .lower) || (improvement == .absolute && statistic == .rate)
+        if bounded, value > 100 {
+            throw node.error("\(what) \(value) is outside its range: this improvement is at most 100 "
+                             + (improvement == .relative ? "(percent)" : "(percentage points)"))
+        }
+    }
+
+    func comparison(_ node: YAMLValue) throws -> EffectLine.Comparison {
+        if node.node.mapping != nil {
+            let entries = try node.mapping(allowed: ["baseline"], context: "comparison")
+            let baselineNode = try entries.required("baseline", in: "comparison", at: node)
+            let baseline = try baselineNode.decimal("baseline")
+            guard baseline >= 0 else { throw baselineNode.error("baseline cannot be negative (\(baseline))") }
+            return .baseline(baseline)
+        }
+        return try node.choice("comparison", [("comparison_group", EffectLine.Comparison.comparisonGroup)])
+    }
+
+    func effectTiers(_ node: YAMLValue, threshold: Decimal) throws -> [EffectLine.Tier] {
+        var tiers: [EffectLine.Tier] = []
+        for item in node.list() {
+            let entries = try item.mapping(allowed: ["from", "pays"], context: "a tier")
+            let fromNode = try entries.required("from", in: "a tier", at: item)
+            let from = try fromNode.decimal("from")
+            guard from >= threshold else { throw fromNode.error("tier from \(from) is below the threshold \(threshold): it could never pay") }
+            if let last = tiers.last, from <= last.from {
+                throw fromNode.error("tiers must be in order with no overlap: from \(from) does not come after \(last.from)")
+            }
+            tiers.append(EffectLine.Tier(from: from, amount: try money(try entries.required("pays", in: "a tier", at: item), "pays")))
+        }
+        guard !tiers.isEmpty else { throw node.error("tiers needs at least one tier") }
+        return tiers
+    }
+
+    func effectBrackets(_ node: YAMLValue) throws -> [EffectLine.Bracket] {
+        let items = node.list()
+        var brackets: [EffectLine.Bracket] = []
+        for (index, item) in items.enumerated() {
+            let entries = try item.mapping(allowed: ["from", "to", "price"], context: "a bracket")
+            let from = try entries.required("from", in: "a bracket", at: item).decimal("from")
+            let to = try entries["to"]?.decimal("to")
+            guard from >= 0 else { throw item.error("bracket from \(from) cannot be negative") }
+            if let to, to <= from { throw item.error("bracket to \(to) must come after its from \(from)") }
+            if to == nil, index < items.count - 1 { throw item.error("only the last bracket may leave out 'to'") }
+            if let last = brackets.last, let lastTo = last.to, from < lastTo {
+                throw item.error("brackets must be in order with no overlap: from \(from) comes before the previous bracket's to \(lastTo)")
+            }
+            brackets.append(EffectLine.Bracket(
+                from: from, to: to, price: try money(try entries.required("price", in: "a bracket", at: item), "price")))
+        }
+        guard !brackets.isEmpty else { throw node.error("per_unit needs at least one bracket") }
+        return brackets
+    }
+}
