@@ -32,15 +32,16 @@ extension OutcomeContract {
             metrics.append(metric)
         }
         guard !metrics.isEmpty else { throw metricsNode.error("a contract needs at least one metric") }
+        let periods = try parsePeriods(try entries.required("periods", in: "the contract", at: root))
         return OutcomeContract(
             id: id,
             name: try entries["name"]?.string("name") ?? id,
             program: try entries.required("program", in: "the contract", at: root).string("program"),
             dataThrough: try entries.required("data_through", in: "the contract", at: root).date("data_through"),
             cohort: try entries["cohort"].map(parseCohort) ?? CohortRule(),
-            periods: try parsePeriods(try entries.required("periods", in: "the contract", at: root)),
+            periods: periods,
             metrics: metrics,
-            payments: try PaymentTerms.parse(entries, root: root, metrics: metrics))
+            payments: try PaymentTerms.parse(entries, root: root, metrics: metrics, periods: periods))
     }
 
     static func parseCohort(_ node: YAMLValue) throws -> CohortRule {

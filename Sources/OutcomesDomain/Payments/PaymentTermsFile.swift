@@ -2,12 +2,14 @@ import Foundation
 
 /// Reading the payment part of a contract file: `version`, `currency`, `rounding` and `payments`.
 extension PaymentTerms {
-    static let paymentKeys = ["rate_card", "effect"]
+    static let paymentKeys = ["rate_card", "effect", "per_day", "savings_share", "milestones", "clawback", "payers", "interim"]
     static let rateCardKeys = ["precondition", "lines", "exclusive", "caps", "tiers_count_per"]
     static let lineKeys = ["id", "outcome", "achieved", "price", "tiers", "recurs", "requires", "cap"]
 
     /// The terms, or nil when the file has no `payments`. Every problem names its file:line.
-    static func parse(_ entries: [String: YAMLValue], root: YAMLValue, metrics: [MetricDefinition]) throws -> PaymentTerms? {
+    static func parse(_ entries: [String: YAMLValue], root: YAMLValue, metrics: [MetricDefinition], periods: [ReportingPeriod])
+        throws -> PaymentTerms?
+    {
         guard let paymentsNode = entries["payments"] else {
             for key in ["currency", "rounding"] where entries[key] != nil {
                 throw entries[key]!.error("'\(key)' applies to payments, and this contract has no 'payments'")
@@ -29,11 +31,25 @@ extension PaymentTerms {
         let rounding = try entries["rounding"]?.choice("rounding", RoundingRule.allCases.map { ($0.rawValue, $0) }) ?? .halfEven
         let payments = try paymentsNode.mapping(allowed: paymentKeys, context: "payments")
         guard !payments.isEmpty else { throw paymentsNode.error("payments needs at least one of: \(paymentKeys.joined(separator: ", "))") }
-        let reader = TermsReader(currency: currency, metrics: metrics)
-        return PaymentTerms(
+        let reader = TermsReader(currency: currency, metrics: metrics, periods: periods)
+        var terms = PaymentTerms(
             version: version, currency: currency, rounding: rounding,
             rateCard: try payments["rate_card"].map(reader.rateCard),
             effectLines: try payments["effect"].map(reader.effectLines) ?? [])
+        terms.perDayLines = try payments["per_day"]?.list().map(reader.perDayLine) ?? []
+        terms.savingsShares = try payments["savings_share"]?.list().map(reader.savingsShare) ?? []
+        terms.milestones = try payments["milestones"]?.list().map(reader.milestone) ?? []
+        terms.clawbacks = try payments["clawback"]?.list().map(reader.clawback) ?? []
+        var seen: Set<String> = []
+        for id in terms.lineIDs where !seen.insert(id).inserted {
+            throw paymentsNode.error("line id '\(id)' is used twice in payments; every line of every mechanism needs its own")
+        }
+        if let payersNode = payments["payers"] { terms.payers = try reader.payers(payersNode, lineIDs: terms.lineIDs) }
+        if let interimNode = payments["interim"] {
+            let fields = try interimNode.mapping(allowed: ["share"], context: "interim")
+            terms.interimSharePercent = try reader.percent(try fields.required("share", in: "interim", at: interimNode), "interim share")
+        }
+        return terms
     }
 }
 
@@ -41,6 +57,7 @@ extension PaymentTerms {
 struct TermsReader {
     let currency: Currency
     let metrics: [MetricDefinition]
+    let periods: [ReportingPeriod]
 
     func money(_ node: YAMLValue, _ what: String) throws -> Money {
         let value = try node.decimal(what)
@@ -60,6 +77,13 @@ struct TermsReader {
         return OutcomeTest(metricID: id, condition: try achieved?.comparison("achieved") ?? AmountCondition(.greater, 0))
     }
 
+    /// `metric_id`, or `{outcome: metric_id, achieved: "> 0"}`.
+    func precondition(_ node: YAMLValue) throws -> OutcomeTest {
+        guard node.node.mapping != nil else { return try outcome(node, achieved: nil) }
+        let fields = try node.mapping(allowed: ["outcome", "achieved"], context: "precondition")
+        return try outcome(try fields.required("outcome", in: "precondition", at: node), achieved: fields["achieved"])
+    }
+
     func rateCard(_ node: YAMLValue) throws -> RateCard {
         let entries = try node.mapping(allowed: PaymentTerms.rateCardKeys, context: "rate_card")
         let linesNode = try entries.required("lines", in: "rate_card", at: node)
@@ -73,18 +97,8 @@ struct TermsReader {
         }
         guard !lines.isEmpty else { throw linesNode.error("rate_card needs at least one line") }
         try checkRequirements(lines, lineNodes)
-        var precondition: OutcomeTest?
-        if let preconditionNode = entries["precondition"] {
-            if preconditionNode.node.mapping != nil {
-                let fields = try preconditionNode.mapping(allowed: ["outcome", "achieved"], context: "precondition")
-                precondition = try outcome(try fields.required("outcome", in: "precondition", at: preconditionNode),
-                                           achieved: fields["achieved"])
-            } else {
-                precondition = try outcome(preconditionNode, achieved: nil)
-            }
-        }
         return RateCard(
-            precondition: precondition, lines: lines,
+            precondition: try entries["precondition"].map(precondition), lines: lines,
             exclusiveGroups: try entries["exclusive"].map { try exclusiveGroups($0, lines: lines) } ?? [],
             caps: try entries["caps"].map(caps) ?? RateCard.Caps(),
             tiersCountPer: try entries["tiers_count_per"]?.choice(

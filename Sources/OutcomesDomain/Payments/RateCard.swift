@@ -8,6 +8,19 @@ public struct PaymentTerms: Sendable, Equatable {
     public let rounding: RoundingRule
     public let rateCard: RateCard?
     public let effectLines: [EffectLine]
+    public var perDayLines: [PerDayLine] = []
+    public var savingsShares: [SavingsShareLine] = []
+    public var milestones: [Milestone] = []
+    public var clawbacks: [Clawback] = []
+    public var payers: [Payer] = []
+    /// Interim runs pay this percent of what is owed so far; the final run pays the rest.
+    public var interimSharePercent: Decimal? = nil
+
+    /// Every line id of every mechanism, in file order.
+    public var lineIDs: [String] {
+        (rateCard?.lines.map(\.id) ?? []) + effectLines.map(\.id) + perDayLines.map(\.id) + savingsShares.map(\.id)
+            + milestones.map(\.id) + clawbacks.map(\.id)
+    }
 }
 
 /// When a participant's metric value counts as the outcome achieved, e.g. `value > 0`.
