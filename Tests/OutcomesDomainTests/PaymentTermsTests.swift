@@ -120,3 +120,21 @@ import Testing
         }
     }
 }
+
+/// The worked examples under scenarios/ read, with the payment terms their comments describe.
+@Suite struct ScenarioPaymentTests {
+    static let scenarios = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("scenarios")
+
+    @Test func theScenarioContractsCarryTheirTerms() throws {
+        let reentry = try OutcomeContract.load(path: Self.scenarios.appendingPathComponent("reentry-2021.yaml").path)
+        let card = try #require(reentry.payments?.rateCard)
+        #expect(card.caps == RateCard.Caps(participant: dollars("5000"), provider: dollars("600000"), contract: dollars("1000000")))
+        #expect(card.lines.map(\.id) == ["employed_after_exit", "employed_4_quarters"])
+        #expect(reentry.payments?.payers.map(\.sharePercent) == [70, 30])
+        let housing = try OutcomeContract.load(path: Self.scenarios.appendingPathComponent("housing-2021.yaml").path)
+        let effect = try #require(housing.payments?.effectLines.first)
+        #expect(effect.threshold == 5 && effect.statistic == .rate && effect.perParticipant)
+        #expect(housing.payments?.milestones.map(\.amount) == [dollars("75000")])
+    }
+}
