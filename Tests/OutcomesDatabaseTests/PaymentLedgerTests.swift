@@ -1,0 +1,93 @@
+import Foundation
+import OutcomesTestSupport
+import PostgresClient
+import Testing
+@testable import OutcomesDatabase
+
+/// The ledger is append-only for everyone, and each role sees and writes only what it should.
+@Suite struct PaymentLedgerTests {
+    /// A database with one posted run: two lines for provider hearth, one for keystone.
+    func ledger() throws -> PostgresConnection {
+        let (db, _) = try TestDatabase.fresh()
+        try db.executeScript("""
+            INSERT INTO payments.contracts (contract_id, version, currency, file_sha256, body)
+                VALUES ('pay-test', 1, 'USD', 'abc', 'contract: pay-test');
+            INSERT INTO payments.runs (contract_id, version, period, kind, inputs_sha256, load_id, total)
+                VALUES ('pay-test', 1, '2021', 'final', 'def', 1, 3500);
+            INSERT INTO payments.ledger (run_id, line_no, contract_id, period, provider_id, payer_id, person_id, line_id, entry, amount)
+            SELECT run_id, n, 'pay-test', '2021', p, 'state', 100 + n, 'housed', 'payment', 1000 + 500 * (n - 1)
+            FROM payments.runs, (VALUES (1, 'hearth'), (2, 'hearth'), (3, 'keystone')) AS l(n, p);
+            """)
+        // Login users of the roles; roles are cluster-wide, so tests share them.
+        for (user, role) in [("hearth_staff", "outcomes_provider"), ("an_analyst", "outcomes_analyst"), ("a_payer", "outcomes_payments")] {
+            try db.executeScript("""
+                DO $$ BEGIN
+                    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '\(user)') THEN CREATE ROLE \(user) LOGIN; END IF;
+                END $$;
+                GRANT \(role) TO \(user);
+                """)
+        }
+        try db.execute("INSERT INTO payments.provider_users (user_name, provider_id) VALUES ('hearth_staff', 'hearth')")
+        return db
+    }
+
+    /// The error running `sql` as `user` (the owner when nil), or nil when it ran.
+    func refusal(_ db: PostgresConnection, as user: String?, _ sql: String) -> PostgresError? {
+        do {
+            try db.executeScript("BEGIN; " + (user.map { "SET LOCAL ROLE \($0); " } ?? "") + sql + "; COMMIT;")
+            return nil
+        } catch {
+            try? db.executeScript("ROLLBACK")
+            return error
+        }
+    }
+
+    @Test func aProviderSeesItsOwnLinesAndCannotWrite() throws {
+        let db = try ledger()
+        try db.executeScript("BEGIN; SET LOCAL ROLE hearth_staff")
+        let visible = try db.execute("SELECT provider_id, count(*) FROM payments.ledger GROUP BY 1 ORDER BY 1")
+        #expect(visible.count == 1)
+        #expect(try visible[0].decode(String.self, at: 0) == "hearth" && visible[0].decode(Int.self, at: 1) == 2)
+        #expect(try db.execute("SELECT count(*) FROM payments.ledger WHERE provider_id = 'keystone'").scalar(Int.self) == 0)
+        try db.executeScript("COMMIT")
+        #expect(refusal(db, as: "hearth_staff", "SELECT count(*) FROM payments.runs")?.sqlState == .insufficientPrivilege)
+        #expect(refusal(db, as: "hearth_staff", """
+            INSERT INTO payments.ledger (run_id, line_no, contract_id, period, provider_id, payer_id, line_id, entry, amount)
+            VALUES (1, 9, 'pay-test', '2021', 'hearth', 'state', 'housed', 'payment', 1)
+            """)?.sqlState == .insufficientPrivilege)
+    }
+
+    @Test func anAnalystReadsButCannotWriteTheLedger() throws {
+        let db = try ledger()
+        try db.executeScript("BEGIN; SET LOCAL ROLE an_analyst")
+        #expect(try db.execute("SELECT count(*) FROM payments.ledger").scalar(Int.self) == 3)
+        #expect(try db.execute("SELECT count(*) FROM ids.persons").scalar(Int.self) == 0)
+        try db.executeScript("COMMIT")
+        #expect(refusal(db, as: "an_analyst", """
+            INSERT INTO payments.ledger (run_id, line_no, contract_id, period, provider_id, payer_id, line_id, entry, amount)
+            VALUES (1, 9, 'pay-test', '2021', 'hearth', 'state', 'housed', 'payment', 1)
+            """)?.sqlState == .insufficientPrivilege)
+    }
+
+    @Test func noRoleUpdatesOrDeletesLedgerRows() throws {
+        let db = try ledger()
+        // The payments role posts …
+        #expect(refusal(db, as: "a_payer", """
+            INSERT INTO payments.ledger (run_id, line_no, contract_id, period, provider_id, payer_id, line_id, entry, amount)
+            VALUES (1, 4, 'pay-test', '2021', 'hearth', 'state', 'housed', 'adjustment', -100)
+            """) == nil)
+        // … but neither it nor the owner changes or removes a line.
+        for sql in ["UPDATE payments.ledger SET amount = 0", "DELETE FROM payments.ledger", "UPDATE payments.runs SET total = 0",
+                    "DELETE FROM payments.contracts"] {
+            let error = refusal(db, as: "a_payer", sql)
+            #expect(error?.sqlState == .insufficientPrivilege, "\(sql) as the payments role")
+        }
+        for sql in ["UPDATE payments.ledger SET amount = 0", "DELETE FROM payments.ledger WHERE line_no = 1",
+                    "TRUNCATE payments.ledger CASCADE", "UPDATE payments.contracts SET body = ''"] {
+            let error = refusal(db, as: nil, sql)
+            #expect(error?.sqlState == .insufficientPrivilege, "the owner ran: \(sql)")
+            #expect(error?.message.contains("append-only") == true, "\(sql)")
+        }
+        #expect(try db.execute("SELECT count(*), sum(amount) FROM payments.ledger")[0].decode(Int.self, at: 0) == 4)
+    }
+}
