@@ -54,12 +54,16 @@ public struct OutcomesCommand: ParsableCommand {
               outcomes demo                         Build the demo data set and summarize it
               outcomes metrics --contract scenarios/housing-2021.yaml --period 2023
               outcomes quality                      Is the linked data fit for computing payments?
+              outcomes contract load scenarios/reentry-2021.yaml
               outcomes synth --persons 2000 --seed 7
               outcomes db status
               outcomes --help db
             """,
         version: "0.1.0",
-        subcommands: [DemoCommand.self, MetricsCommand.self, QualityCommand.self, LoadCommand.self, SynthCommand.self, DBCommand.self, BenchCommand.self]
+        subcommands: [
+            DemoCommand.self, MetricsCommand.self, QualityCommand.self, ContractCommand.self, LoadCommand.self, SynthCommand.self,
+            DBCommand.self, BenchCommand.self,
+        ]
     )
 
     public init() {}

@@ -19,6 +19,8 @@ public struct DatabaseError: UserFacingError, Equatable {
         case migrationFiles
         case wouldReplaceExtract
         case noData
+        case contractVersionConflict
+        case contractNotLoaded
     }
 
     public let code: Code

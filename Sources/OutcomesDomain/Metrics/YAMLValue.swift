@@ -7,6 +7,12 @@ public struct DefinitionFileError: UserFacingError, Equatable {
     public let line: Int
     public let problem: String
 
+    public init(file: String, line: Int, problem: String) {
+        self.file = file
+        self.line = line
+        self.problem = problem
+    }
+
     public var message: String { "\(file):\(line): \(problem)" }
     public var exitStatus: ExitStatus { .dataError }
 }
@@ -134,4 +140,10 @@ extension [String: YAMLValue] {
         guard let value = self[key] else { throw parent.error("\(context) needs '\(key)'") }
         return value
     }
+}
+
+/// Reading definition files (contracts, thresholds) for callers outside this module.
+public enum YAMLFile {
+    /// The file's text, or a `DefinitionFileError` naming it.
+    public static func read(_ path: String) throws -> String { try YAMLValue.readFile(path) }
 }

@@ -1,0 +1,91 @@
+import Foundation
+import OutcomesDomain
+
+extension Report {
+    /// A contract's payment terms, line by line: what each pays for, how it is priced, its limits.
+    init(terms: PaymentTerms, contract: OutcomeContract, title: String, notes: [String] = []) {
+        self.init(title: title)
+        self.notes = notes + [
+            "Version \(terms.version); amounts in \(terms.currency.code), rounded \(terms.rounding.rawValue.replacingOccurrences(of: "_", with: "-")) "
+                + "to \(terms.currency.minorUnits) decimals once per line."
+                + (terms.interimSharePercent.map { " Interim runs pay \($0)% of what is owed so far." } ?? ""),
+        ]
+        var lines = ReportTable(name: "lines", title: "Payment lines", columns: ["line", "mechanism", "outcome", "pays", "conditions", "cap"])
+        func money(_ value: Money?) -> Cell { value.map { .money($0.amount) } ?? .null }
+        if let card = terms.rateCard {
+            for line in card.lines {
+                let pays: String = switch line.pricing {
+                case .flat(let price): "\(price.plain) per participant"
+                case .tiers(let tiers):
+                    tiers.map { tier in tier.upTo.map { "up to \($0): \(tier.price.plain)" } ?? "then \(tier.price.plain)" }
+                        .joined(separator: "; ")
+                }
+                var conditions = [line.recurs ? "every period achieved" : "once per participant",
+                                  "achieved when \(line.outcome.condition.comparison.rawValue) \(line.outcome.condition.value)"]
+                if !line.requires.isEmpty { conditions.append("after " + line.requires.joined(separator: ", ")) }
+                if let group = card.exclusiveGroups.first(where: { $0.contains(line.id) }) {
+                    conditions.append("the highest of " + group.joined(separator: ", "))
+                }
+                if let precondition = card.precondition { conditions.append("once \(precondition.metricID) is achieved") }
+                lines.rows.append([.text(line.id), .text("rate card"), .text(line.outcome.metricID), .text(pays),
+                                   .text(conditions.joined(separator: "; ")), money(line.cap)])
+            }
+        }
+        for line in terms.effectLines {
+            let unit = line.improvement == .relative ? "%" : (line.statistic == .rate ? " points" : " units")
+            let pays: String = switch line.pricing {
+            case .tiers(let tiers): tiers.map { "from \($0.from)\(unit): \($0.amount.plain)" }.joined(separator: "; ")
+            case .perUnit(let brackets):
+                brackets.map { "\($0.price.plain) per whole\(unit) from \($0.from)" + ($0.to.map { " to \($0)" } ?? "") }
+                    .joined(separator: "; ")
+            }
+            let against: String = switch line.comparison {
+            case .comparisonGroup: "the comparison group"
+            case .baseline(let value): "a baseline of \(value)"
+            }
+            var conditions = ["\(line.better.rawValue) \(line.statistic.rawValue) is better, against \(against)",
+                              "nothing below \(line.threshold)\(unit)"]
+            if line.perParticipant { conditions.append("per treated participant") }
+            if let overall = line.overallThreshold { conditions.append("all cohorts together from \(overall)\(unit)") }
+            lines.rows.append([.text(line.id), .text("effect"), .text(line.outcome.metricID), .text(pays),
+                               .text(conditions.joined(separator: "; ")), money(line.cap)])
+        }
+        for line in terms.perDayLines {
+            var conditions = line.less.map { ["less the days of \($0)"] } ?? []
+            if let precondition = line.precondition { conditions.append("once \(precondition.metricID) is achieved") }
+            if let cap = line.participantCap { conditions.append("at most \(cap.plain) per participant") }
+            lines.rows.append([.text(line.id), .text("per day"), .text(line.days), .text("\(line.pricePerDay.plain) per day"),
+                               .text(conditions.joined(separator: "; ")), money(line.cap)])
+        }
+        for line in terms.savingsShares {
+            lines.rows.append([.text(line.id), .text("savings share"), .text(line.outcome),
+                               .text("\(line.sharePercent)% of \(line.unitCost.plain) per unit avoided"), .text(""), money(line.cap)])
+        }
+        for milestone in terms.milestones {
+            lines.rows.append([.text(milestone.id), .text("milestone"), .null, .text(milestone.amount.plain),
+                               .text("when delivered; paid in \(milestone.period)"), .null])
+        }
+        for clawback in terms.clawbacks {
+            lines.rows.append([.text(clawback.id), .text("clawback"), .text(clawback.outcome.metricID),
+                               .text("repays \(clawback.sharePercent)% of \(clawback.contractValue.plain)"),
+                               .text("when the \(clawback.statistic.rawValue) misses \(clawback.target.comparison.rawValue) "
+                                     + "\(clawback.target.value) in \(clawback.assessedIn)"), .null])
+        }
+        tables.append(lines)
+        if let caps = terms.rateCard?.caps {
+            var capTable = ReportTable(name: "caps", title: "Rate-card caps", columns: ["scope", "cap"])
+            for (scope, cap) in [("per participant", caps.participant), ("per provider", caps.provider),
+                                 ("per period", caps.period), ("per contract", caps.contract)] {
+                if let cap { capTable.rows.append([.text(scope), .money(cap.amount)]) }
+            }
+            if !capTable.rows.isEmpty { tables.append(capTable) }
+        }
+        if !terms.payers.isEmpty {
+            var payers = ReportTable(name: "payers", title: "Payers", columns: ["payer", "lines", "share of other lines"])
+            payers.rows = terms.payers.map {
+                [.text($0.id), .text($0.lines.joined(separator: ", ")), $0.sharePercent.map { .text("\($0)%") } ?? .null]
+            }
+            tables.append(payers)
+        }
+    }
+}
