@@ -61,7 +61,8 @@ public struct OutcomesCommand: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            DemoCommand.self, MetricsCommand.self, QualityCommand.self, ContractCommand.self, LoadCommand.self, SynthCommand.self,
+            DemoCommand.self, MetricsCommand.self, QualityCommand.self, ContractCommand.self, PaymentsCommand.self, LoadCommand.self,
+            SynthCommand.self,
             DBCommand.self, BenchCommand.self,
         ]
     )

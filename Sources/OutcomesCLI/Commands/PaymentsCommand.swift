@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import OutcomesDatabase
+import OutcomesDomain
+import PostgresClient
+
+struct PaymentsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "payments",
+        abstract: "Compute what a contract owes and post it to the append-only payment ledger.",
+        subcommands: [Run.self]
+    )
+
+    struct Run: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Post a payment run for a contract and reporting period.",
+            discussion: """
+                Uses the latest loaded version of the contract (`outcomes contract load`) and the outcome \
+                metrics stored for every period up to this one (`outcomes metrics`). Computes each \
+                provider's payment lines — per participant, by pseudonymous id, for rate cards — and posts \
+                the difference from what the ledger already holds for the period, in one transaction: \
+                payment lines the first time, adjustment lines when late data or new terms changed what \
+                is owed, and nothing ("no change") when nothing did. A run of the same contract and period \
+                started meanwhile waits for this one.
+
+                Examples:
+                  outcomes payments run --contract reentry-2021 --period 2021 --dry-run
+                  outcomes payments run --contract reentry-2021 --period 2021 --interim
+                  outcomes payments run --contract reentry-2021 --period 2021 --format json
+                """)
+
+        @Option(help: ArgumentHelp("The contract id, as loaded.", valueName: "id"))
+        var contract: String
+
+        @Option(help: ArgumentHelp("A reporting period of the contract.", valueName: "label"))
+        var period: String
+
+        @Flag(help: "An interim run: pays the contract's interim share of what is owed so far.")
+        var interim = false
+
+        @Flag(help: "Show what the run would post, and post nothing.")
+        var dryRun = false
+
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let (connection, _) = try database.connectReady(progress: output.progress)
+            let stored = try ContractStore.stored(contract, on: connection)
+            let result = try PaymentRunner(stored: stored).run(
+                period: period, kind: interim ? .interim : .final, dryRun: dryRun, on: connection)
+            print(Report(run: result).render(output.format), terminator: "")
+        }
+    }
+}
+
+extension Report {
+    /// A payment run: what happened, and the posted lines summed by provider, line, payer and kind.
+    init(run result: PaymentRunResult) {
+        let what: String = switch result.outcome {
+        case .posted(let runID): "Posted run \(runID): \(result.entries.count) ledger lines, \(result.total.plain) \(result.total.currency.code) in all."
+        case .noChange: "No change: the ledger already holds everything owed for \(result.period); nothing was posted."
+        case .dryRun: "Dry run: nothing was posted. A run would post \(result.entries.count) ledger lines, \(result.total.plain) "
+            + "\(result.total.currency.code) in all."
+        }
+        self.init(title: "Payments of \(result.contractID), \(result.period) (\(result.kind.rawValue) run)")
+        notes = [
+            what,
+            "Owed for the period after caps\(result.kind == .interim ? ", at the interim share" : ""): \(result.owed.plain) "
+                + "\(result.owed.currency.code). Contract version \(result.version); inputs SHA-256 \(result.inputsSHA256).",
+        ]
+        var table = ReportTable(name: "posted", title: "Lines \(result.outcome == .dryRun ? "a run would post" : "posted")",
+                                columns: ["provider", "line", "payer", "kind", "lines", "participants", "amount"])
+        struct Group: Hashable { let provider, line, payer, kind: String }
+        var groups: [Group: (lines: Int, people: Set<Int>, amount: Decimal)] = [:]
+        for entry in result.entries {
+            let key = Group(provider: entry.providerID, line: entry.lineID, payer: entry.payerID, kind: entry.kind.rawValue)
+            groups[key, default: (0, [], 0)].lines += 1
+            if let person = entry.personID { groups[key]!.people.insert(person) }
+            groups[key]!.amount += entry.amount.amount
+        }
+        table.rows = groups.keys.sorted { ($0.provider, $0.line, $0.payer, $0.kind) < ($1.provider, $1.line, $1.payer, $1.kind) }.map {
+            let group = groups[$0]!
+            return [.text($0.provider), .text($0.line), .text($0.payer), .text($0.kind), .int(group.lines), .int(group.people.count),
+                    .money(group.amount)]
+        }
+        tables = [table]
+    }
+}

@@ -1,0 +1,203 @@
+import Foundation
+import OutcomesDomain
+import PostgresClient
+
+/// One line a run posts to the ledger (or, on a dry run, would post).
+public struct LedgerEntry: Sendable, Equatable {
+    public enum Kind: String, Sendable { case payment, adjustment }
+
+    public let providerID: String
+    public let payerID: String
+    public let personID: Int?
+    public let lineID: String
+    public let kind: Kind
+    public let amount: Money
+    public let earned: Money?
+    public let notes: String
+}
+
+/// What a payment run found and did.
+public struct PaymentRunResult: Sendable {
+    public enum Outcome: Sendable, Equatable {
+        case posted(runID: Int)
+        /// Everything owed is already in the ledger: nothing was posted.
+        case noChange
+        case dryRun
+    }
+
+    public let outcome: Outcome
+    public let contractID: String
+    public let version: Int
+    public let period: String
+    public let kind: PaymentRunner.Kind
+    public let inputsSHA256: String
+    /// What the period's lines owe in all (after caps, and the interim share for interim runs).
+    public let owed: Money
+    /// The lines posted (or that would be), and their sum.
+    public let entries: [LedgerEntry]
+    public let total: Money
+}
+
+/// Computes what a contract owes for a reporting period from the stored outcome metrics and posts
+/// the difference from what the ledger already holds, in one transaction: the first run of a
+/// period posts payment lines; a later run posts adjustment lines only where late data or new terms
+/// changed what is owed, and nothing at all when nothing changed. Runs of the same contract and
+/// period take turns (the second waits for the first, then finds its lines posted).
+public struct PaymentRunner {
+    public enum Kind: String, Sendable { case interim, final }
+
+    /// The payer named on lines of a contract that names none.
+    public static let soleOutcomePayer = "outcome_payer"
+
+    public let stored: StoredContract
+
+    public init(stored: StoredContract) { self.stored = stored }
+
+    public func run(period label: String, kind: Kind = .final, dryRun: Bool = false, on connection: PostgresConnection) throws
+        -> PaymentRunResult
+    {
+        let contract = stored.contract
+        guard let terms = contract.payments else { preconditionFailure("stored contracts have payment terms") }
+        guard let index = contract.periods.firstIndex(where: { $0.label == label }) else {
+            throw DatabaseError(
+                .noData, "\(label) is not a period of contract \(contract.id); it has: \(contract.periods.map(\.label).joined(separator: ", ")).",
+                exitStatus: .dataError)
+        }
+        let periods = Array(contract.periods[...index].map(\.label))
+        return try connection.transaction { connection in
+            try connection.execute("SELECT pg_advisory_xact_lock(hashtext(\("payments/" + contract.id + "/" + label)))")
+            if kind == .interim {
+                let finals = try connection.execute("""
+                    SELECT count(*) FROM payments.runs WHERE contract_id = \(contract.id) AND period = \(label) AND kind = 'final'
+                    """).scalar(Int.self)
+                guard finals == 0 else {
+                    throw DatabaseError(
+                        .noData, "period \(label) of contract \(contract.id) already has a final run; interim runs come before it.",
+                        exitStatus: .dataError)
+                }
+            }
+            let inputs = try PaymentInputs.read(contract: contract, terms: terms, periods: periods, on: connection)
+            var hash = SHA256()
+            hash.update("\(stored.fileSHA256)\n\(label)\n\(kind.rawValue)\n")
+            hash.update(inputs.digest)
+            let inputsSHA256 = hash.hexDigest()
+            let owed = owedEntries(terms: terms, inputs: inputs, period: label, kind: kind)
+            let posted = try postedAmounts(contract: contract.id, period: label, currency: terms.currency, on: connection)
+            let entries = differences(owed: owed, posted: posted, currency: terms.currency)
+            let total = entries.reduce(Money.zero(terms.currency)) { $0 + $1.amount }
+            let owedTotal = owed.values.reduce(Money.zero(terms.currency)) { $0 + $1.amount }
+            func result(_ outcome: PaymentRunResult.Outcome) -> PaymentRunResult {
+                PaymentRunResult(outcome: outcome, contractID: contract.id, version: stored.version, period: label, kind: kind,
+                                 inputsSHA256: inputsSHA256, owed: owedTotal, entries: entries, total: total)
+            }
+            if dryRun { return result(.dryRun) }
+            if entries.isEmpty { return result(.noChange) }
+            let runID = try connection.execute("""
+                INSERT INTO payments.runs (contract_id, version, period, kind, inputs_sha256, load_id, total)
+                VALUES (\(contract.id), \(stored.version), \(label), \(kind.rawValue), \(inputsSHA256), \(inputs.loadID), \(total.amount))
+                RETURNING run_id
+                """).scalar(Int.self)
+            try post(entries, runID: runID, contract: contract.id, period: label, on: connection)
+            return result(.posted(runID: runID))
+        }
+    }
+
+    /// What is owed in the period on each (provider, payer, participant, line), with what it earned and why.
+    private func owedEntries(terms: PaymentTerms, inputs: PaymentInputs, period: String, kind: Kind)
+        -> [LedgerKey: (amount: Money, earned: Money, notes: [String])]
+    {
+        var lines: [PaymentLine] = []
+        if let engine = RateCardEngine(terms: terms) { lines += engine.lines(for: inputs.periods) }
+        for perDay in terms.perDayLines { lines += perDay.payments(for: inputs.periods, rounding: terms.rounding) }
+        var owed: [LedgerKey: (amount: Money, earned: Money, notes: [String])] = [:]
+        for line in lines where line.period == period {
+            var payable = line.payable, notes = line.notes
+            if kind == .interim, let share = terms.interimSharePercent {
+                payable = (payable * (share / 100)).rounded(terms.rounding)
+                notes.append("interim: \(share)% of \(line.payable.plain)")
+            }
+            let parts = terms.payers.isEmpty
+                ? [(payer: Self.soleOutcomePayer, amount: payable)] : terms.payers.split(payable, line: line.lineID, rounding: terms.rounding)
+            for part in parts {
+                let key = LedgerKey(provider: line.providerID, payer: part.payer, person: line.personID, line: line.lineID)
+                owed[key] = (part.amount, line.earned, notes)
+            }
+        }
+        return owed
+    }
+
+    /// The ledger's sums so far for the period, by key.
+    private func postedAmounts(contract: String, period: String, currency: Currency, on connection: PostgresConnection) throws
+        -> [LedgerKey: Money]
+    {
+        var posted: [LedgerKey: Money] = [:]
+        try connection.stream("""
+            SELECT provider_id, payer_id, person_id, line_id, sum(amount) FROM payments.ledger
+            WHERE contract_id = \(contract) AND period = \(period) GROUP BY 1, 2, 3, 4
+            """) { row in
+            let key = LedgerKey(provider: try row.decode(at: 0), payer: try row.decode(at: 1), person: try row.decode(at: 2),
+                                line: try row.decode(at: 3))
+            posted[key] = Money(try row.decode(Decimal.self, at: 4), currency)
+        }
+        return posted
+    }
+
+    /// Owed minus posted, per key, in a stable order; keys with nothing to change are left out.
+    private func differences(owed: [LedgerKey: (amount: Money, earned: Money, notes: [String])], posted: [LedgerKey: Money],
+                             currency: Currency) -> [LedgerEntry]
+    {
+        Set(owed.keys).union(posted.keys).sorted().compactMap { key in
+            let due = owed[key]?.amount ?? .zero(currency)
+            let already = posted[key]
+            let change = due - (already ?? .zero(currency))
+            guard !change.isZero || (already == nil && owed[key] != nil && !(owed[key]!.earned.isZero)) else { return nil }
+            var notes = owed[key]?.notes ?? ["no longer owed"]
+            if let already { notes.append("\(already.plain) posted before; now owed \(due.plain)") }
+            return LedgerEntry(
+                providerID: key.provider, payerID: key.payer, personID: key.person, lineID: key.line,
+                kind: already == nil ? .payment : .adjustment, amount: change, earned: owed[key]?.earned,
+                notes: notes.joined(separator: "; "))
+        }
+    }
+
+    private func post(_ entries: [LedgerEntry], runID: Int, contract: String, period: String, on connection: PostgresConnection) throws {
+        try connection.copyIn("""
+            COPY payments.ledger (run_id, line_no, contract_id, period, provider_id, payer_id, person_id, line_id, entry, amount, earned, notes)
+            FROM STDIN
+            """) { writer in
+            var buffer = CopyTextBuffer()
+            for (index, entry) in entries.enumerated() {
+                buffer.int(runID)
+                buffer.int(index + 1)
+                buffer.text(contract)
+                buffer.text(period)
+                buffer.text(entry.providerID)
+                buffer.text(entry.payerID)
+                buffer.int(entry.personID)
+                buffer.text(entry.lineID)
+                buffer.text(entry.kind.rawValue)
+                buffer.text(entry.amount.plain)
+                buffer.text(entry.earned?.plain)
+                buffer.text(entry.notes)
+                buffer.endRow()
+                if buffer.count > 1 << 20 {
+                    try writer.write(buffer.bytes)
+                    buffer.removeAll()
+                }
+            }
+            try writer.write(buffer.bytes)
+        }
+    }
+}
+
+/// Where a ledger amount belongs: provider, payer, participant (if any) and payment line.
+struct LedgerKey: Hashable, Comparable {
+    let provider: String
+    let payer: String
+    let person: Int?
+    let line: String
+
+    static func < (lhs: LedgerKey, rhs: LedgerKey) -> Bool {
+        (lhs.provider, lhs.person ?? -1, lhs.line, lhs.payer) < (rhs.provider, rhs.person ?? -1, rhs.line, rhs.payer)
+    }
+}

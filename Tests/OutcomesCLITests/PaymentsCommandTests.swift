@@ -1,0 +1,54 @@
+import Foundation
+import OutcomesDatabase
+import OutcomesDomain
+import OutcomesTestSupport
+import Testing
+
+@Suite struct PaymentsCommandTests {
+    @Test func runPostsOnceThenSaysNoChange() throws {
+        let (db, conninfo) = try TestDatabase.fresh()
+        _ = try SyntheticLoader(ids: SyntheticIDS(persons: 2_000, seed: 9)).load(into: db)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("pay-\(UUID().uuidString).yaml")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Data(Self.contract.utf8).write(to: file)
+        #expect(try CLI.run(["contract", "load", file.path, "--database", conninfo, "-q"]).status == 0)
+        CLI.expectCleanFailure(try CLI.run(["payments", "run", "--contract", "reentry-2021", "--period", "2021", "--database", conninfo, "-q"]),
+                               status: 65, mentioning: "are not computed for 2021")
+        #expect(try CLI.run(["metrics", "--contract", file.path, "--period", "2021", "--database", conninfo, "-q"]).status == 0)
+
+        let dry = try CLI.run(["payments", "run", "--contract", "reentry-2021", "--period", "2021", "--dry-run", "--database", conninfo, "-q"])
+        #expect(dry.status == 0, "\(dry.errors)")
+        #expect(dry.output.contains("Dry run: nothing was posted."))
+        #expect(try db.execute("SELECT count(*) FROM payments.ledger").scalar(Int.self) == 0)
+
+        let posted = try CLI.run(["payments", "run", "--contract", "reentry-2021", "--period", "2021", "--database", conninfo,
+                                  "--format", "json", "-q"])
+        #expect(posted.status == 0, "\(posted.errors)")
+        let report = try JSONSerialization.jsonObject(with: Data(posted.output.utf8)) as? [String: Any]
+        #expect((report?["notes"] as? [String])?.first?.hasPrefix("Posted run 1: ") == true)
+        let rows = (report?["tables"] as? [String: [[String: Any]]])?["posted"] ?? []
+        let printed = rows.reduce(Decimal(0)) { $0 + (($1["amount"] as? NSNumber)?.decimalValue ?? 0) }
+        #expect(printed == (try db.execute("SELECT sum(amount) FROM payments.ledger").scalar(Decimal.self)))
+        #expect(Set(rows.compactMap { $0["payer"] as? String }) == ["outcome_payer"])
+
+        let again = try CLI.run(["payments", "run", "--contract", "reentry-2021", "--period", "2021", "--database", conninfo, "-q"])
+        #expect(again.output.contains("No change: the ledger already holds everything owed for 2021; nothing was posted."))
+        CLI.expectCleanFailure(try CLI.run(["payments", "run", "--contract", "nope", "--period", "2021", "--database", conninfo, "-q"]),
+                               status: 65, mentioning: "contract nope is not loaded")
+    }
+
+    static let contract = """
+        contract: reentry-2021
+        program: reentry
+        version: 1
+        data_through: 2024-12-31
+        currency: USD
+        cohort: {min_enrolled_days: 30, assign_by: enrollment_start}
+        periods: [{label: "2021", from: 2021-01-01, to: 2021-12-31}]
+        metrics:
+          - {id: any_jail_12m, measure: any, domain: jail, window: {anchor: enrollment_start, from: 0 days, to: 12 months}}
+        payments:
+          rate_card:
+            lines: [{id: stayed_out, outcome: any_jail_12m, achieved: "= 0", price: 250}]
+        """
+}

@@ -1,0 +1,180 @@
+import Foundation
+import OutcomesDomain
+import OutcomesTestSupport
+import PostgresClient
+import Testing
+@testable import OutcomesDatabase
+
+let paymentRunContract = """
+    contract: reentry-2021
+    program: reentry
+    version: 1
+    data_through: 2024-12-31
+    currency: USD
+    cohort: {min_enrolled_days: 30, assign_by: enrollment_start}
+    periods: {every: year, from: 2021-01-01, to: 2022-12-31}
+    metrics:
+      - {id: employed_after_exit, measure: any, domain: wages, amount: "> 0", window: {anchor: enrollment_end, from: 6 months, to: 9 months}}
+      - {id: any_jail_12m, measure: any, domain: jail, window: {anchor: enrollment_start, from: 0 days, to: 12 months}}
+    payments:
+      rate_card:
+        caps: {provider: 20000}
+        lines:
+          - {id: employed, outcome: employed_after_exit, price: 1500}
+          - {id: stayed_out, outcome: any_jail_12m, achieved: "= 0", price: 500.50}
+      payers:
+        - {id: state, share: 60}
+        - {id: county, share: 40}
+      interim: {share: 75}
+    """
+
+@Suite(.serialized) struct PaymentRunnerTests {
+    /// Synthetic IDS, the contract loaded, metrics computed for both years.
+    func prepared(_ yaml: String = paymentRunContract) throws -> (PostgresConnection, String, StoredContract) {
+        let (db, conninfo) = try TestDatabase.fresh()
+        _ = try SyntheticLoader(ids: SyntheticIDS(persons: 3_000, seed: 5)).load(into: db)
+        let (contract, _) = try ContractStore.load(text: yaml, file: "reentry.yaml", on: db)
+        for period in contract.periods { try MetricsRunner(contract: contract).run(period: period, on: db) }
+        return (db, conninfo, try ContractStore.stored(contract.id, on: db))
+    }
+
+    /// The oracle: the pure engine over the stored person values, split among the payers.
+    func expectedOwed(_ db: PostgresConnection, _ stored: StoredContract, period: String) throws -> [String: Decimal] {
+        let terms = stored.contract.payments!
+        var periods: [PeriodOutcomes] = []
+        for label in stored.contract.periods.map(\.label) {
+            let rows = try db.execute("""
+                SELECT person_id, provider_id, metric_id, value FROM metrics.person_results
+                WHERE contract_id = \(stored.contract.id) AND period = \(label)
+                """)
+            periods.append(PeriodOutcomes(period: label, outcomes: try rows.map {
+                ParticipantOutcome(personID: try $0.decode(at: 0), providerID: try $0.decode(at: 1), metricID: try $0.decode(at: 2),
+                                   value: try $0.decode(at: 3))
+            }))
+            if label == period { break }
+        }
+        var owed: [String: Decimal] = [:]
+        for line in RateCardEngine(terms: terms)!.lines(for: periods) where line.period == period {
+            for part in terms.payers.split(line.payable, line: line.lineID, rounding: terms.rounding) {
+                owed["\(line.providerID)/\(part.payer)/\(line.personID!)/\(line.lineID)", default: 0] += part.amount.amount
+            }
+        }
+        return owed.filter { $0.value != 0 }
+    }
+
+    func ledger(_ db: PostgresConnection, period: String) throws -> [String: Decimal] {
+        var sums: [String: Decimal] = [:]
+        for row in try db.execute("""
+            SELECT provider_id || '/' || payer_id || '/' || person_id || '/' || line_id, sum(amount) FROM payments.ledger
+            WHERE period = \(period) GROUP BY 1 HAVING sum(amount) <> 0
+            """) {
+            sums[try row.decode(at: 0)] = try row.decode(at: 1)
+        }
+        return sums
+    }
+
+    @Test func postsWhatTheEngineOwesThenNothingTwice() throws {
+        let (db, _, stored) = try prepared()
+        let first = try PaymentRunner(stored: stored).run(period: "2021", on: db)
+        guard case .posted = first.outcome else { Issue.record("nothing posted: \(first.outcome)"); return }
+        let expected = try expectedOwed(db, stored, period: "2021")
+        #expect(expected.count > 50, "the synthetic cohort earns outcomes")
+        #expect(try ledger(db, period: "2021") == expected)
+        #expect(first.entries.allSatisfy { $0.kind == .payment })
+        #expect(first.total.amount == expected.values.reduce(0, +))
+        #expect(try db.execute("SELECT total FROM payments.runs").scalar(Decimal.self) == first.total.amount)
+
+        let again = try PaymentRunner(stored: stored).run(period: "2021", on: db)
+        #expect(again.outcome == .noChange && again.entries.isEmpty)
+        #expect(again.inputsSHA256 == first.inputsSHA256)
+        #expect(try db.execute("SELECT count(*) FROM payments.runs").scalar(Int.self) == 1)
+
+        // The second year's caps see the first year's payments.
+        _ = try PaymentRunner(stored: stored).run(period: "2022", on: db)
+        #expect(try ledger(db, period: "2022") == (try expectedOwed(db, stored, period: "2022")))
+        let byProvider = try db.execute("SELECT provider_id, sum(amount) FROM payments.ledger GROUP BY 1")
+        for row in byProvider { #expect(try row.decode(Decimal.self, at: 1) <= 20_000, "provider cap") }
+    }
+
+    @Test func lateDataPostsAdjustmentsThatNetToTheDifference() throws {
+        let (db, _, stored) = try prepared()
+        let before = try PaymentRunner(stored: stored).run(period: "2021", on: db)
+        // Late data: the jail bookings of one provider's 2021 participants arrive.
+        try db.executeScript("""
+            SELECT set_config('outcomes.load_id', (SELECT max(load_id)::text FROM ids.data_loads), false);
+            INSERT INTO ids.events (person_id, event_id, domain, event_type, source_system, source_record, start_date, end_date)
+            SELECT e.person_id, 900000000 + e.enrollment_id, 'jail', 'booking', 'JMS', 'late-' || e.enrollment_id,
+                   e.start_date + 30, e.start_date + 31
+            FROM ids.enrollments e WHERE e.contract_id = 'reentry-2021' AND e.start_date BETWEEN '2021-01-01' AND '2021-12-31'
+              AND e.person_id % 5 = 0;
+            """)
+        try MetricsRunner(contract: stored.contract).run(period: stored.contract.period("2021")!, on: db)
+        let after = try PaymentRunner(stored: stored).run(period: "2021", on: db)
+        guard case .posted = after.outcome else { Issue.record("no adjustment posted"); return }
+        #expect(after.entries.allSatisfy { $0.kind == .adjustment })
+        #expect(after.entries.contains { $0.amount.amount < 0 }, "outcomes lost to late bookings are taken back")
+        #expect(try ledger(db, period: "2021") == (try expectedOwed(db, stored, period: "2021")))
+        #expect(after.total.amount == after.owed.amount - before.owed.amount)
+    }
+
+    @Test func interimRunsPayAShareAndTheFinalRunReconciles() throws {
+        let (db, _, stored) = try prepared()
+        let interim = try PaymentRunner(stored: stored).run(period: "2021", kind: .interim, on: db)
+        let final = try PaymentRunner(stored: stored).run(period: "2021", kind: .final, on: db)
+        let owed = try expectedOwed(db, stored, period: "2021").values.reduce(0, +)
+        #expect(final.owed.amount == owed)
+        #expect(interim.total.amount + final.total.amount == owed)
+        // 75% per payer line, rounded half-even: within half a cent per line of three quarters of the whole.
+        let lines = Decimal(interim.entries.count)
+        #expect(abs(NSDecimalNumber(decimal: interim.total.amount - owed * Decimal(string: "0.75")!).doubleValue)
+                <= NSDecimalNumber(decimal: lines * Decimal(string: "0.005")!).doubleValue)
+        #expect(final.entries.allSatisfy { $0.kind == .adjustment })
+        #expect(throws: DatabaseError.self) { try PaymentRunner(stored: stored).run(period: "2021", kind: .interim, on: db) }
+    }
+
+    @Test func aDryRunPostsNothingAndShowsWhatARunWould() throws {
+        let (db, _, stored) = try prepared()
+        let dry = try PaymentRunner(stored: stored).run(period: "2021", dryRun: true, on: db)
+        #expect(dry.outcome == .dryRun)
+        #expect(try db.execute("SELECT count(*) FROM payments.ledger").scalar(Int.self) == 0)
+        let real = try PaymentRunner(stored: stored).run(period: "2021", on: db)
+        #expect(real.entries == dry.entries && real.inputsSHA256 == dry.inputsSHA256)
+    }
+
+    @Test func twoRunsAtOnceNeverBothPost() throws {
+        let (db, conninfo, stored) = try prepared()
+        _ = db
+        let outcomes = Outcomes()
+        DispatchQueue.concurrentPerform(iterations: 2) { _ in
+            outcomes.add(Result {
+                let connection = try PostgresConnection(conninfo: conninfo)
+                return try PaymentRunner(stored: stored).run(period: "2021", on: connection).outcome
+            })
+        }
+        let results = try outcomes.all().map { try $0.get() }
+        #expect(results.filter { if case .posted = $0 { true } else { false } }.count == 1)
+        #expect(results.contains(.noChange))
+        #expect(try db.execute("SELECT count(*) FROM payments.runs").scalar(Int.self) == 1)
+    }
+
+    @Test func aPeriodWithoutComputedMetricsIsRefused() throws {
+        let (db, _) = try TestDatabase.fresh()
+        _ = try SyntheticLoader(ids: SyntheticIDS(persons: 500, seed: 5)).load(into: db)
+        let (contract, _) = try ContractStore.load(text: paymentRunContract, file: "reentry.yaml", on: db)
+        try MetricsRunner(contract: contract).run(period: contract.period("2022")!, on: db)
+        let stored = try ContractStore.stored(contract.id, on: db)
+        do {
+            _ = try PaymentRunner(stored: stored).run(period: "2022", on: db)
+            Issue.record("ran without the 2021 metrics")
+        } catch let error as DatabaseError {
+            #expect(error.message.contains("are not computed for 2021"))
+        }
+    }
+}
+
+private final class Outcomes: @unchecked Sendable {
+    private let lock = NSLock()
+    private var results: [Result<PaymentRunResult.Outcome, any Error>] = []
+    func add(_ result: Result<PaymentRunResult.Outcome, any Error>) { lock.withLock { results.append(result) } }
+    func all() -> [Result<PaymentRunResult.Outcome, any Error>] { lock.withLock { results } }
+}
