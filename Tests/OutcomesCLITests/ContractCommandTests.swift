@@ -18,7 +18,7 @@ import Testing
         #expect(valid.status == 0, "\(valid.errors)")
         #expect(valid.output.contains("employed_4_quarters,rate card,employed_4_quarters,3000.00 per participant,"
                                       + "once per participant; achieved when > 0; after employed_after_exit,"))
-        #expect(valid.output.contains("per provider,600000.00"))
+        #expect(valid.output.contains("per provider,2500000.00"))
         let bad = try copy(replacing: "price: 3000", with: "price: -3000")
         defer { try? FileManager.default.removeItem(at: bad) }
         let rejected = try CLI.run(["contract", "validate", bad.path])

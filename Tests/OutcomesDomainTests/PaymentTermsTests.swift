@@ -129,7 +129,7 @@ import Testing
     @Test func theScenarioContractsCarryTheirTerms() throws {
         let reentry = try OutcomeContract.load(path: Self.scenarios.appendingPathComponent("reentry-2021.yaml").path)
         let card = try #require(reentry.payments?.rateCard)
-        #expect(card.caps == RateCard.Caps(participant: dollars("5000"), provider: dollars("600000"), contract: dollars("1000000")))
+        #expect(card.caps == RateCard.Caps(participant: dollars("5000"), provider: dollars("2500000"), contract: dollars("4000000")))
         #expect(card.lines.map(\.id) == ["employed_after_exit", "employed_4_quarters"])
         #expect(reentry.payments?.payers.map(\.sharePercent) == [70, 30])
         let housing = try OutcomeContract.load(path: Self.scenarios.appendingPathComponent("housing-2021.yaml").path)
