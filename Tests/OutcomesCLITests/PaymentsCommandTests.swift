@@ -35,6 +35,18 @@ import Testing
         #expect(again.output.contains("No change: the ledger already holds everything owed for 2021; nothing was posted."))
         CLI.expectCleanFailure(try CLI.run(["payments", "run", "--contract", "nope", "--period", "2021", "--database", conninfo, "-q"]),
                                status: 65, mentioning: "contract nope is not loaded")
+
+        let provider = try db.execute("SELECT min(provider_id) FROM payments.ledger").scalar(String.self)
+        let statement = try CLI.run(["payments", "statement", "--contract", "reentry-2021", "--provider", provider, "--database", conninfo,
+                                     "--format", "csv", "-q"])
+        #expect(statement.status == 0, "\(statement.errors)")
+        let own = try db.execute("""
+            SELECT count(DISTINCT person_id), sum(amount) FROM payments.ledger WHERE provider_id = \(provider)
+            """)[0]
+        let expectedRow = "2021,stayed_out,\(try own.decode(Int.self, at: 0)),\(try own.decode(Decimal.self, at: 1)).00,"
+        #expect(statement.output.contains(expectedRow), "\(statement.output)")
+        let summary = try CLI.run(["payments", "summary", "--contract", "reentry-2021", "--database", conninfo, "-q"])
+        #expect(summary.status == 0 && summary.output.contains("## Headroom under the caps"))
     }
 
     static let contract = """

@@ -178,3 +178,73 @@ private final class Outcomes: @unchecked Sendable {
     func add(_ result: Result<PaymentRunResult.Outcome, any Error>) { lock.withLock { results.append(result) } }
     func all() -> [Result<PaymentRunResult.Outcome, any Error>] { lock.withLock { results } }
 }
+
+@Suite(.serialized) struct PaymentStatementTests {
+    @Test func statementAndSummaryAgreeWithTheRunsAndTheCaps() throws {
+        let tight = paymentRunContract.replacingOccurrences(of: "caps: {provider: 20000}", with: "caps: {provider: 5000, contract: 9000}")
+        let (db, _, stored) = try PaymentRunnerTests().prepared(tight)
+        let first = try PaymentRunner(stored: stored).run(period: "2021", on: db)
+        let second = try PaymentRunner(stored: stored).run(period: "2022", on: db)
+        let entries = first.entries + second.entries
+        let providers = Set(entries.map(\.providerID)).sorted()
+        #expect(providers.count == 2)
+
+        // What the engine says, independently of the ledger.
+        let terms = stored.contract.payments!
+        var periods: [PeriodOutcomes] = []
+        for label in ["2021", "2022"] {
+            periods.append(PeriodOutcomes(period: label, outcomes: try db.execute("""
+                SELECT person_id, provider_id, metric_id, value FROM metrics.person_results WHERE period = \(label)
+                """).map {
+                ParticipantOutcome(personID: try $0.decode(at: 0), providerID: try $0.decode(at: 1), metricID: try $0.decode(at: 2),
+                                   value: try $0.decode(at: 3))
+            }))
+        }
+        let lines = RateCardEngine(terms: terms)!.lines(for: periods)
+        for provider in providers {
+            let statement = try ProviderStatement.read(contract: stored, provider: provider, on: db)
+            let own = lines.filter { $0.providerID == provider }
+            for row in statement.lines {
+                let engineRows = own.filter { $0.period == row.period && $0.lineID == row.lineID }
+                #expect(row.earned == engineRows.reduce(Decimal(0)) { $0 + $1.earned.amount }, "\(provider) \(row.period) \(row.lineID)")
+                #expect(row.payments == engineRows.reduce(Decimal(0)) { $0 + $1.payable.amount })
+                #expect(row.adjustments == 0)
+            }
+            let capped = own.filter { $0.notes.contains { $0.hasPrefix("provider cap") } }
+            #expect(statement.caps.filter { $0.cap == "provider cap" }.reduce(0) { $0 + $1.participants } == capped.count)
+            #expect(!capped.isEmpty, "the provider cap binds for \(provider)")
+            #expect(statement.payers.map(\.payer) == ["county", "state"])
+            #expect(statement.runs.map(\.runID).count == 2)
+        }
+
+        let summary = try PaymentSummary.read(contract: stored, on: db)
+        let paidByProvider = Dictionary(grouping: lines, by: \.providerID).mapValues { $0.reduce(Decimal(0)) { $0 + $1.payable.amount } }
+        for provider in providers {
+            let row = try #require(summary.headroom.first { $0.scope == "provider \(provider)" })
+            #expect(row.paid == paidByProvider[provider] && row.cap == 5000 && row.left == 5000 - paidByProvider[provider]!)
+        }
+        let contractRow = try #require(summary.headroom.first { $0.scope == "contract" })
+        #expect(contractRow.paid == lines.reduce(Decimal(0)) { $0 + $1.payable.amount } && contractRow.paid <= 9000)
+        #expect(summary.paid.reduce(Decimal(0)) { $0 + $1.amount } == contractRow.paid)
+    }
+
+    @Test func aProvidersUserReadsOnlyItsOwnStatement() throws {
+        let (db, _, stored) = try PaymentRunnerTests().prepared()
+        _ = try PaymentRunner(stored: stored).run(period: "2021", on: db)
+        try db.executeScript("""
+            DO $$ BEGIN
+                IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'bridgeway_staff') THEN CREATE ROLE bridgeway_staff LOGIN; END IF;
+            END $$;
+            GRANT outcomes_provider TO bridgeway_staff;
+            INSERT INTO payments.provider_users VALUES ('bridgeway_staff', 'bridgeway');
+            """)
+        let asOwner = try ProviderStatement.read(contract: stored, provider: "bridgeway", on: db)
+        try db.executeScript("BEGIN; SET LOCAL ROLE bridgeway_staff")
+        let own = try ProviderStatement.read(contract: stored, provider: "bridgeway", on: db)
+        let other = try ProviderStatement.read(contract: stored, provider: "secondchance", on: db)
+        try db.executeScript("COMMIT")
+        #expect(own.lines.map(\.payments) == asOwner.lines.map(\.payments) && !own.lines.isEmpty)
+        #expect(other.lines.isEmpty && other.payers.isEmpty && other.runs.isEmpty)
+        #expect(own.runs.count == 1)
+    }
+}

@@ -8,8 +8,59 @@ struct PaymentsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "payments",
         abstract: "Compute what a contract owes and post it to the append-only payment ledger.",
-        subcommands: [Run.self]
+        subcommands: [Run.self, Statement.self, Summary.self]
     )
+
+    struct Statement: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "A provider's statement: earned and paid per line and period, caps that applied, adjustments, totals.",
+            discussion: """
+                Read from the ledger. A provider's own database users (role outcomes_provider) see their \
+                provider's lines only.
+
+                Examples:
+                  outcomes payments statement --contract reentry-2021 --provider bridgeway
+                  outcomes payments statement --contract reentry-2021 --provider bridgeway --format csv
+                """)
+
+        @Option(help: ArgumentHelp("The contract id, as loaded.", valueName: "id"))
+        var contract: String
+
+        @Option(help: ArgumentHelp("The provider id.", valueName: "id"))
+        var provider: String
+
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let (connection, _) = try database.connectReady(progress: output.progress)
+            let stored = try ContractStore.stored(contract, on: connection)
+            let statement = try ProviderStatement.read(contract: stored, provider: provider, on: connection)
+            print(Report(statement: statement).render(output.format), terminator: "")
+        }
+    }
+
+    struct Summary: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Paid to date by provider, payer and period, and the headroom left under each cap.",
+            discussion: """
+                Examples:
+                  outcomes payments summary --contract reentry-2021
+                  outcomes payments summary --contract reentry-2021 --format json
+                """)
+
+        @Option(help: ArgumentHelp("The contract id, as loaded.", valueName: "id"))
+        var contract: String
+
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let (connection, _) = try database.connectReady(progress: output.progress)
+            let stored = try ContractStore.stored(contract, on: connection)
+            print(Report(summary: try PaymentSummary.read(contract: stored, on: connection)).render(output.format), terminator: "")
+        }
+    }
 
     struct Run: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -85,5 +136,42 @@ extension Report {
                     .money(group.amount)]
         }
         tables = [table]
+    }
+}
+
+extension Report {
+    init(statement: ProviderStatement) {
+        self.init(title: "Statement of \(statement.providerID) under \(statement.contractID)")
+        let net = statement.lines.reduce(Decimal(0)) { $0 + $1.payments + $1.adjustments }
+        notes = [
+            "Net paid to date: \(Money(net, statement.currency).plain) \(statement.currency.code), over \(statement.runs.count) runs.",
+            "Earned is what the outcomes earned before caps; adjustments are later runs' corrections (late data, new terms, final "
+                + "determination after interim payments).",
+        ]
+        if statement.lines.isEmpty { notes.append("The ledger holds no lines of this provider under this contract (that you may read).") }
+        var lines = ReportTable(name: "lines", title: "Earned and paid, by period and line",
+                                columns: ["period", "line", "participants", "earned", "payments", "adjustments", "net"])
+        lines.rows = statement.lines.map {
+            [.text($0.period), .text($0.lineID), .int($0.participants), .money($0.earned), .money($0.payments), .money($0.adjustments),
+             .money($0.payments + $0.adjustments)]
+        }
+        var caps = ReportTable(name: "caps", title: "Caps that applied", columns: ["period", "line", "cap", "participants cut"])
+        caps.rows = statement.caps.map { [.text($0.period), .text($0.lineID), .text($0.cap), .int($0.participants)] }
+        var payers = ReportTable(name: "payers", title: "Owed by payer", columns: ["payer", "net"])
+        payers.rows = statement.payers.map { [.text($0.payer), .money($0.amount)] }
+        var runs = ReportTable(name: "runs", title: "Runs", columns: ["run", "period", "kind", "contract version", "run at"])
+        runs.rows = statement.runs.map { [.int($0.runID), .text($0.period), .text($0.kind), .int($0.version), .text($0.runAt)] }
+        tables = [lines, caps, payers, runs]
+    }
+
+    init(summary: PaymentSummary) {
+        self.init(title: "Payments under \(summary.contractID): paid to date and headroom")
+        let total = summary.paid.reduce(Decimal(0)) { $0 + $1.amount }
+        notes = ["Paid to date: \(Money(total, summary.currency).plain) \(summary.currency.code)."]
+        var paid = ReportTable(name: "paid", title: "Paid to date", columns: ["provider", "payer", "period", "amount"])
+        paid.rows = summary.paid.map { [.text($0.provider), .text($0.payer), .text($0.period), .money($0.amount)] }
+        var headroom = ReportTable(name: "headroom", title: "Headroom under the caps", columns: ["scope", "cap", "paid", "left"])
+        headroom.rows = summary.headroom.map { [.text($0.scope), .money($0.cap), .money($0.paid), .money($0.left)] }
+        tables = [paid, headroom]
     }
 }

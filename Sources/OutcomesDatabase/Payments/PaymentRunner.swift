@@ -104,12 +104,12 @@ public struct PaymentRunner {
 
     /// What is owed in the period on each (provider, payer, participant, line), with what it earned and why.
     private func owedEntries(terms: PaymentTerms, inputs: PaymentInputs, period: String, kind: Kind)
-        -> [LedgerKey: (amount: Money, earned: Money, notes: [String])]
+        -> [LedgerKey: (amount: Money, earned: Money?, notes: [String])]
     {
         var lines: [PaymentLine] = []
         if let engine = RateCardEngine(terms: terms) { lines += engine.lines(for: inputs.periods) }
         for perDay in terms.perDayLines { lines += perDay.payments(for: inputs.periods, rounding: terms.rounding) }
-        var owed: [LedgerKey: (amount: Money, earned: Money, notes: [String])] = [:]
+        var owed: [LedgerKey: (amount: Money, earned: Money?, notes: [String])] = [:]
         for line in lines where line.period == period {
             var payable = line.payable, notes = line.notes
             if kind == .interim, let share = terms.interimSharePercent {
@@ -118,9 +118,10 @@ public struct PaymentRunner {
             }
             let parts = terms.payers.isEmpty
                 ? [(payer: Self.soleOutcomePayer, amount: payable)] : terms.payers.split(payable, line: line.lineID, rounding: terms.rounding)
-            for part in parts {
+            for (index, part) in parts.enumerated() {
+                // What the outcome earned is recorded once, on the first payer's part, so sums of it stay true.
                 let key = LedgerKey(provider: line.providerID, payer: part.payer, person: line.personID, line: line.lineID)
-                owed[key] = (part.amount, line.earned, notes)
+                owed[key] = (part.amount, index == 0 ? line.earned : nil, notes)
             }
         }
         return owed
@@ -143,19 +144,21 @@ public struct PaymentRunner {
     }
 
     /// Owed minus posted, per key, in a stable order; keys with nothing to change are left out.
-    private func differences(owed: [LedgerKey: (amount: Money, earned: Money, notes: [String])], posted: [LedgerKey: Money],
+    private func differences(owed: [LedgerKey: (amount: Money, earned: Money?, notes: [String])], posted: [LedgerKey: Money],
                              currency: Currency) -> [LedgerEntry]
     {
         Set(owed.keys).union(posted.keys).sorted().compactMap { key in
             let due = owed[key]?.amount ?? .zero(currency)
             let already = posted[key]
             let change = due - (already ?? .zero(currency))
-            guard !change.isZero || (already == nil && owed[key] != nil && !(owed[key]!.earned.isZero)) else { return nil }
+            // A first line is posted even at zero when the outcome earned something (a cap took it all).
+            let earnedSomething = owed[key]?.earned.map { !$0.isZero } ?? false
+            guard !change.isZero || (already == nil && earnedSomething) else { return nil }
             var notes = owed[key]?.notes ?? ["no longer owed"]
             if let already { notes.append("\(already.plain) posted before; now owed \(due.plain)") }
             return LedgerEntry(
                 providerID: key.provider, payerID: key.payer, personID: key.person, lineID: key.line,
-                kind: already == nil ? .payment : .adjustment, amount: change, earned: owed[key]?.earned,
+                kind: already == nil ? .payment : .adjustment, amount: change, earned: already == nil ? owed[key]?.earned ?? nil : nil,
                 notes: notes.joined(separator: "; "))
         }
     }
