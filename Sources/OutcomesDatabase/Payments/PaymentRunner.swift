@@ -147,7 +147,9 @@ public struct PaymentRunner {
     private func differences(owed: [LedgerKey: (amount: Money, earned: Money?, notes: [String])], posted: [LedgerKey: Money],
                              currency: Currency) -> [LedgerEntry]
     {
-        Set(owed.keys).union(posted.keys).sorted().compactMap { key in
+        // The period's first run posts payments; every later run's lines adjust it.
+        let kind: LedgerEntry.Kind = posted.isEmpty ? .payment : .adjustment
+        return Set(owed.keys).union(posted.keys).sorted().compactMap { key in
             let due = owed[key]?.amount ?? .zero(currency)
             let already = posted[key]
             let change = due - (already ?? .zero(currency))
@@ -158,7 +160,7 @@ public struct PaymentRunner {
             if let already { notes.append("\(already.plain) posted before; now owed \(due.plain)") }
             return LedgerEntry(
                 providerID: key.provider, payerID: key.payer, personID: key.person, lineID: key.line,
-                kind: already == nil ? .payment : .adjustment, amount: change, earned: already == nil ? owed[key]?.earned ?? nil : nil,
+                kind: kind, amount: change, earned: already == nil ? owed[key]?.earned ?? nil : nil,
                 notes: notes.joined(separator: "; "))
         }
     }
