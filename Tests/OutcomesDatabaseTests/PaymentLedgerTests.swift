@@ -91,3 +91,16 @@ import Testing
         #expect(try db.execute("SELECT count(*), sum(amount) FROM payments.ledger")[0].decode(Int.self, at: 0) == 4)
     }
 }
+
+extension PaymentLedgerTests {
+    @Test func linesMustBelongToARunOfTheirContractAndPeriod() throws {
+        let db = try ledger()
+        for (run, period) in [(99, "2021"), (1, "2022")] {
+            let error = refusal(db, as: nil, """
+                INSERT INTO payments.ledger (run_id, line_no, contract_id, period, provider_id, payer_id, line_id, entry, amount)
+                VALUES (\(run), 50, 'pay-test', '\(period)', 'hearth', 'state', 'housed', 'payment', 1)
+                """)
+            #expect(error?.sqlState == .foreignKeyViolation, "run \(run), period \(period)")
+        }
+    }
+}

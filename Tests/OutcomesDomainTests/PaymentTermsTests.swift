@@ -20,6 +20,18 @@ import Testing
         #expect(rounded("1500", .halfEven) == "1500.00")
     }
 
+    @Test func amountsPrintWithTheCurrencysDecimals() {
+        #expect(["1500", "-12.5", "0.05", "-0.05", "0", "123456789012.34"].map { dollars($0).plain }
+                == ["1500.00", "-12.50", "0.05", "-0.05", "0.00", "123456789012.34"])
+        #expect(dollars("1234.567").plain == "1234.57" && dollars("1234.567").minorUnits == nil)
+        #expect(dollars("-12.5").minorUnits == -1250 && Money(300, Currency(code: "JPY")!).plain == "300")
+        var buffer = CopyTextBuffer()
+        buffer.money(dollars("-0.07"))
+        buffer.money(nil)
+        buffer.money(dollars("1.005"))
+        #expect(String(decoding: buffer.bytes, as: UTF8.self) == "-0.07\t\\N\t1.00")
+    }
+
     @Test func amountsAreExactDecimals() {
         // 0.1 + 0.2 is exactly 0.3 (it is not in binary floating point).
         #expect(dollars("0.1") + dollars("0.2") == dollars("0.3"))

@@ -2,13 +2,16 @@ import Foundation
 import OutcomesDomain
 import PostgresClient
 
-/// The stored outcome values a payment run reads: every participant's value of every metric the
-/// per-participant lines use, for each period up to the one paid (caps over the contract's life
-/// need the earlier ones), with a digest of exactly those values.
+/// What a payment run reads from the stored outcome metrics, for each period up to the one paid
+/// (caps over the contract's life need the earlier ones), with a digest of exactly that:
+/// - for the rate card, which lines' outcomes each participant achieved — evaluated in PostgreSQL,
+///   one row per participant and period;
+/// - for per-day lines, the participants' values of the metrics those lines use.
 struct PaymentInputs {
-    let periods: [PeriodOutcomes]
+    let achievements: [PeriodAchievements]
+    let values: [PeriodOutcomes]
     let loadID: Int
-    /// SHA-256 over the values read, in a canonical order.
+    /// SHA-256 over the rows read, in a canonical order.
     let digest: String
 
     static func read(contract: OutcomeContract, terms: PaymentTerms, periods labels: [String], on connection: PostgresConnection)
@@ -28,14 +31,37 @@ struct PaymentInputs {
                     + "run reads every period up to the one it pays. Run `outcomes metrics --contract FILE --period P` for each first.",
                 exitStatus: .dataError)
         }
-        let metrics = Set(
-            (terms.rateCard.map { card in card.lines.map(\.outcome.metricID) + (card.precondition.map { [$0.metricID] } ?? []) } ?? [])
-                + terms.perDayLines.flatMap { [$0.days] + ($0.less.map { [$0] } ?? []) + ($0.precondition.map { [$0.metricID] } ?? []) }
-        ).sorted()
-        var byPeriod: [String: [ParticipantOutcome]] = [:]
         var hash = SHA256()
+        var buffer = CopyTextBuffer()
+        func hashRow() {
+            buffer.endRow()
+            if buffer.count > 1 << 16 {
+                buffer.bytes.withUnsafeBytes { hash.update($0) }
+                buffer.removeAll()
+            }
+        }
+        var achievements: [PeriodAchievements] = []
+        if let card = terms.rateCard {
+            var byPeriod: [String: [RateCardAchievement]] = [:]
+            try connection.stream(achievementsQuery(card, contract: contract.id, periods: labels)) { row in
+                let (period, person, provider, bits, precondition): (String, Int, String, Int, Bool) =
+                    (try row.decode(at: 0), try row.decode(at: 1), try row.decode(at: 2), try row.decode(at: 3), try row.decode(at: 4))
+                byPeriod[period, default: []].append(RateCardAchievement(
+                    personID: person, providerID: provider, lines: UInt64(bitPattern: Int64(bits)), precondition: precondition))
+                buffer.text(period)
+                buffer.int(person)
+                buffer.text(provider)
+                buffer.int(bits)
+                buffer.bool(precondition)
+                hashRow()
+            }
+            achievements = labels.map { PeriodAchievements(period: $0, participants: byPeriod[$0] ?? []) }
+        }
+        let metrics = Set(terms.perDayLines.flatMap {
+            [$0.days] + ($0.less.map { [$0] } ?? []) + ($0.precondition.map { [$0.metricID] } ?? [])
+        }).sorted()
+        var values: [String: [ParticipantOutcome]] = [:]
         if !metrics.isEmpty {
-            var buffer = CopyTextBuffer()
             try connection.stream("""
                 SELECT period, person_id, provider_id, metric_id, value FROM metrics.person_results
                 WHERE contract_id = \(contract.id) AND period = ANY (\(PostgresArrayLiteral.text(labels))::text[])
@@ -45,23 +71,44 @@ struct PaymentInputs {
                 let (period, person, provider, metric): (String, Int, String, String) =
                     (try row.decode(at: 0), try row.decode(at: 1), try row.decode(at: 2), try row.decode(at: 3))
                 let value: Decimal? = try row.decode(at: 4)
-                byPeriod[period, default: []].append(
+                values[period, default: []].append(
                     ParticipantOutcome(personID: person, providerID: provider, metricID: metric, value: value))
                 buffer.text(period)
                 buffer.int(person)
                 buffer.text(provider)
                 buffer.text(metric)
                 buffer.text(value.map { "\($0)" })
-                buffer.endRow()
-                if buffer.count > 1 << 16 {
-                    buffer.bytes.withUnsafeBytes { hash.update($0) }
-                    buffer.removeAll()
-                }
+                hashRow()
             }
-            buffer.bytes.withUnsafeBytes { hash.update($0) }
         }
+        buffer.bytes.withUnsafeBytes { hash.update($0) }
         return PaymentInputs(
-            periods: labels.map { PeriodOutcomes(period: $0, outcomes: byPeriod[$0] ?? []) },
+            achievements: achievements, values: labels.map { PeriodOutcomes(period: $0, outcomes: values[$0] ?? []) },
             loadID: loads.values.max() ?? 0, digest: hash.hexDigest())
+    }
+
+    /// One row per participant and period: the bits of the lines whose outcome the values meet
+    /// (bit k for line k) and whether the precondition is met. Metric ids and thresholds are bound;
+    /// the comparison operators come from the fixed vocabulary of `AmountCondition`.
+    static func achievementsQuery(_ card: RateCard, contract: String, periods: [String]) -> PostgresQuery {
+        var query = PostgresQuery(unsafeSQL: "")
+        func test(_ outcome: OutcomeTest) -> String {
+            "metric_id = \(query.bind(outcome.metricID)) AND value \(outcome.condition.comparison.rawValue) \(query.bind(outcome.condition.value))"
+        }
+        let bits = card.lines.enumerated().map { index, line in
+            "(CASE WHEN \(test(line.outcome)) THEN \(query.bind(Int(Int64(bitPattern: 1 << UInt64(index)))))::bigint ELSE 0 END)"
+        }
+        let precondition = card.precondition.map { "coalesce(bool_or(\(test($0))), false)" } ?? "false"
+        let metrics = Set(card.lines.map(\.outcome.metricID) + (card.precondition.map { [$0.metricID] } ?? [])).sorted()
+        let (contractID, periodList, metricList) = (
+            query.bind(contract), query.bind(PostgresArrayLiteral.text(periods)), query.bind(PostgresArrayLiteral.text(metrics)))
+        query.append(sql: """
+            SELECT period, person_id, min(provider_id), coalesce(bit_or(\(bits.joined(separator: " | "))), 0), \(precondition)
+            FROM metrics.person_results
+            WHERE contract_id = \(contractID) AND period = ANY (\(periodList)::text[]) AND metric_id = ANY (\(metricList)::text[])
+            GROUP BY period, person_id
+            ORDER BY period, person_id
+            """)
+        return query
     }
 }

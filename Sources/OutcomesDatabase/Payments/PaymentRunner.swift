@@ -85,7 +85,7 @@ public struct PaymentRunner {
             let posted = try postedAmounts(contract: contract.id, period: label, currency: terms.currency, on: connection)
             let entries = differences(owed: owed, posted: posted, currency: terms.currency)
             let total = entries.reduce(Money.zero(terms.currency)) { $0 + $1.amount }
-            let owedTotal = owed.values.reduce(Money.zero(terms.currency)) { $0 + $1.amount }
+            let owedTotal = owed.reduce(Money.zero(terms.currency)) { $0 + $1.amount }
             func result(_ outcome: PaymentRunResult.Outcome) -> PaymentRunResult {
                 PaymentRunResult(outcome: outcome, contractID: contract.id, version: stored.version, period: label, kind: kind,
                                  inputsSHA256: inputsSHA256, owed: owedTotal, entries: entries, total: total)
@@ -102,14 +102,14 @@ public struct PaymentRunner {
         }
     }
 
-    /// What is owed in the period on each (provider, payer, participant, line), with what it earned and why.
-    private func owedEntries(terms: PaymentTerms, inputs: PaymentInputs, period: String, kind: Kind)
-        -> [LedgerKey: (amount: Money, earned: Money?, notes: [String])]
-    {
+    /// What is owed in the period on each (provider, payer, participant, line), with what it earned
+    /// and why, in the engines' order (stable: participants by id, lines in file order).
+    private func owedEntries(terms: PaymentTerms, inputs: PaymentInputs, period: String, kind: Kind) -> [Owed] {
         var lines: [PaymentLine] = []
-        if let engine = RateCardEngine(terms: terms) { lines += engine.lines(for: inputs.periods) }
-        for perDay in terms.perDayLines { lines += perDay.payments(for: inputs.periods, rounding: terms.rounding) }
-        var owed: [LedgerKey: (amount: Money, earned: Money?, notes: [String])] = [:]
+        if let engine = RateCardEngine(terms: terms) { lines += engine.lines(for: inputs.achievements) }
+        for perDay in terms.perDayLines { lines += perDay.payments(for: inputs.values, rounding: terms.rounding) }
+        var owed: [Owed] = []
+        owed.reserveCapacity(lines.count)
         for line in lines where line.period == period {
             var payable = line.payable, notes = line.notes
             if kind == .interim, let share = terms.interimSharePercent {
@@ -121,7 +121,7 @@ public struct PaymentRunner {
             for (index, part) in parts.enumerated() {
                 // What the outcome earned is recorded once, on the first payer's part, so sums of it stay true.
                 let key = LedgerKey(provider: line.providerID, payer: part.payer, person: line.personID, line: line.lineID)
-                owed[key] = (part.amount, index == 0 ? line.earned : nil, notes)
+                owed.append(Owed(key: key, amount: part.amount, earned: index == 0 ? line.earned : nil, notes: notes))
             }
         }
         return owed
@@ -143,26 +143,33 @@ public struct PaymentRunner {
         return posted
     }
 
-    /// Owed minus posted, per key, in a stable order; keys with nothing to change are left out.
-    private func differences(owed: [LedgerKey: (amount: Money, earned: Money?, notes: [String])], posted: [LedgerKey: Money],
-                             currency: Currency) -> [LedgerEntry]
-    {
+    /// Owed minus posted, per key, in a stable order (owed keys as the engines gave them, then keys
+    /// no longer owed); keys with nothing to change are left out.
+    private func differences(owed: [Owed], posted: [LedgerKey: Money], currency: Currency) -> [LedgerEntry] {
         // The period's first run posts payments; every later run's lines adjust it.
         let kind: LedgerEntry.Kind = posted.isEmpty ? .payment : .adjustment
-        return Set(owed.keys).union(posted.keys).sorted().compactMap { key in
-            let due = owed[key]?.amount ?? .zero(currency)
-            let already = posted[key]
-            let change = due - (already ?? .zero(currency))
+        var entries: [LedgerEntry] = []
+        entries.reserveCapacity(owed.count)
+        var seen: Set<LedgerKey> = []
+        for due in owed {
+            let already = posted[due.key]
+            if !posted.isEmpty { seen.insert(due.key) }
+            let change = already.map { due.amount - $0 } ?? due.amount
             // A first line is posted even at zero when the outcome earned something (a cap took it all).
-            let earnedSomething = owed[key]?.earned.map { !$0.isZero } ?? false
-            guard !change.isZero || (already == nil && earnedSomething) else { return nil }
-            var notes = owed[key]?.notes ?? ["no longer owed"]
-            if let already { notes.append("\(already.plain) posted before; now owed \(due.plain)") }
-            return LedgerEntry(
-                providerID: key.provider, payerID: key.payer, personID: key.person, lineID: key.line,
-                kind: kind, amount: change, earned: already == nil ? owed[key]?.earned ?? nil : nil,
-                notes: notes.joined(separator: "; "))
+            let earnedSomething = due.earned.map { !$0.isZero } ?? false
+            guard !change.isZero || (already == nil && earnedSomething) else { continue }
+            var notes = due.notes
+            if let already { notes.append("\(already.plain) posted before; now owed \(due.amount.plain)") }
+            entries.append(LedgerEntry(
+                providerID: due.key.provider, payerID: due.key.payer, personID: due.key.person, lineID: due.key.line,
+                kind: kind, amount: change, earned: already == nil ? due.earned : nil, notes: notes.joined(separator: "; ")))
         }
+        for key in posted.keys.filter({ !seen.contains($0) }).sorted() where !posted[key]!.isZero {
+            entries.append(LedgerEntry(
+                providerID: key.provider, payerID: key.payer, personID: key.person, lineID: key.line, kind: kind,
+                amount: .zero(currency) - posted[key]!, earned: nil, notes: "no longer owed; \(posted[key]!.plain) posted before"))
+        }
+        return entries
     }
 
     private func post(_ entries: [LedgerEntry], runID: Int, contract: String, period: String, on connection: PostgresConnection) throws {
@@ -181,8 +188,8 @@ public struct PaymentRunner {
                 buffer.int(entry.personID)
                 buffer.text(entry.lineID)
                 buffer.text(entry.kind.rawValue)
-                buffer.text(entry.amount.plain)
-                buffer.text(entry.earned?.plain)
+                buffer.money(entry.amount)
+                buffer.money(entry.earned)
                 buffer.text(entry.notes)
                 buffer.endRow()
                 if buffer.count > 1 << 20 {
@@ -193,6 +200,14 @@ public struct PaymentRunner {
             try writer.write(buffer.bytes)
         }
     }
+}
+
+/// What a period owes on one ledger key.
+struct Owed {
+    let key: LedgerKey
+    let amount: Money
+    let earned: Money?
+    let notes: [String]
 }
 
 /// Where a ledger amount belongs: provider, payer, participant (if any) and payment line.

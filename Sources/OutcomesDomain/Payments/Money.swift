@@ -1,22 +1,25 @@
 import Foundation
 
 /// A currency named in a contract, with the number of minor units amounts are rounded to.
+/// (Held as an index into a fixed table, so a `Money` is a plain value: copying it costs nothing.)
 public struct Currency: Sendable, Hashable, CustomStringConvertible {
-    public let code: String
-    public let minorUnits: Int
+    private let index: UInt8
 
     /// ISO 4217 codes the contract file accepts, with their minor units.
-    public static let known: [String: Int] = [
-        "USD": 2, "EUR": 2, "GBP": 2, "CAD": 2, "AUD": 2, "NZD": 2, "CHF": 2, "SEK": 2, "NOK": 2, "DKK": 2,
-        "JPY": 0, "KRW": 0, "ISK": 0,
+    private static let table: [(code: String, minorUnits: Int)] = [
+        ("AUD", 2), ("CAD", 2), ("CHF", 2), ("DKK", 2), ("EUR", 2), ("GBP", 2), ("ISK", 0), ("JPY", 0), ("KRW", 0), ("NOK", 2),
+        ("NZD", 2), ("SEK", 2), ("USD", 2),
     ]
 
+    public static let known: [String: Int] = Dictionary(uniqueKeysWithValues: table.map { ($0.code, $0.minorUnits) })
+
     public init?(code: String) {
-        guard let minorUnits = Self.known[code] else { return nil }
-        self.code = code
-        self.minorUnits = minorUnits
+        guard let index = Self.table.firstIndex(where: { $0.code == code }) else { return nil }
+        self.index = UInt8(index)
     }
 
+    public var code: String { Self.table[Int(index)].code }
+    public var minorUnits: Int { Self.table[Int(index)].minorUnits }
     public var description: String { code }
 }
 
@@ -82,13 +85,29 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// The amount with exactly the currency's minor units, e.g. `1500.00`, `-12.50`, `300` (JPY).
     public var plain: String {
-        let rounded = amount.rounded(scale: currency.minorUnits)
-        var text = NSDecimalNumber(decimal: rounded).description(withLocale: Locale(identifier: "en_US_POSIX"))
-        guard currency.minorUnits > 0 else { return text }
-        if !text.contains(".") { text += "." }
-        let decimals = text.split(separator: ".", omittingEmptySubsequences: false)[1].count
-        return text + String(repeating: "0", count: max(0, currency.minorUnits - decimals))
+        let scale = currency.minorUnits
+        guard let minor = minorUnits else {
+            var text = amount.rounded(scale: scale).description  // always "." and no grouping
+            guard scale > 0 else { return text }
+            if !text.contains(".") { text += "." }
+            let decimals = text.split(separator: ".", omittingEmptySubsequences: false)[1].count
+            return text + String(repeating: "0", count: max(0, scale - decimals))
+        }
+        guard scale > 0 else { return String(minor) }
+        var digits = String(minor.magnitude)
+        if digits.count <= scale { digits = String(repeating: "0", count: scale - digits.count + 1) + digits }
+        digits.insert(".", at: digits.index(digits.endIndex, offsetBy: -scale))
+        return minor < 0 ? "-" + digits : digits
     }
+
+    /// The amount in minor units (cents), when it is a whole number of them and fits an Int.
+    public var minorUnits: Int? {
+        let scaled = amount * Self.minorUnitScales[currency.minorUnits]
+        let whole = NSDecimalNumber(decimal: scaled).int64Value
+        return Decimal(whole) == scaled ? Int(whole) : nil
+    }
+
+    private static let minorUnitScales: [Decimal] = [1, 10, 100, 1000]
 
     public var description: String { "\(plain) \(currency.code)" }
 }

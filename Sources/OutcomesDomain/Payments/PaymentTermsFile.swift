@@ -96,6 +96,9 @@ struct TermsReader {
             lineNodes[line.id] = item
         }
         guard !lines.isEmpty else { throw linesNode.error("rate_card needs at least one line") }
+        guard lines.count <= RateCard.maximumLines else {
+            throw linesNode.error("rate_card has \(lines.count) lines; at most \(RateCard.maximumLines)")
+        }
         try checkRequirements(lines, lineNodes)
         return RateCard(
             precondition: try entries["precondition"].map(precondition), lines: lines,

@@ -41,6 +41,54 @@ public struct PaymentLine: Sendable, Equatable {
     public let notes: [String]
 }
 
+/// What one participant achieved in a period, as a rate card sees it: bit k of `lines` for the
+/// outcome of the card's k-th line, and whether the precondition was met.
+public struct RateCardAchievement: Sendable, Equatable {
+    public let personID: Int
+    public let providerID: String
+    public let lines: UInt64
+    public let precondition: Bool
+
+    public init(personID: Int, providerID: String, lines: UInt64, precondition: Bool) {
+        self.personID = personID
+        self.providerID = providerID
+        self.lines = lines
+        self.precondition = precondition
+    }
+}
+
+/// The achievements of one reporting period; periods are given in contract order.
+public struct PeriodAchievements: Sendable, Equatable {
+    public let period: String
+    public let participants: [RateCardAchievement]
+
+    public init(period: String, participants: [RateCardAchievement]) {
+        self.period = period
+        self.participants = participants
+    }
+}
+
+extension RateCard {
+    /// The most lines a card may have: achievements are bits of a 64-bit word.
+    public static let maximumLines = 64
+
+    /// Which lines' outcomes each participant achieved, from their metric values.
+    public func achievements(_ period: PeriodOutcomes) -> PeriodAchievements {
+        var byPerson: [Int: (provider: String, values: [String: Decimal?])] = [:]
+        for outcome in period.outcomes {
+            byPerson[outcome.personID, default: (outcome.providerID, [:])].values[outcome.metricID] = outcome.value
+        }
+        return PeriodAchievements(period: period.period, participants: byPerson.map { person, entry in
+            var bits: UInt64 = 0
+            for (index, line) in lines.enumerated() where line.outcome.isMet(by: entry.values[line.outcome.metricID] ?? nil) {
+                bits |= 1 << UInt64(index)
+            }
+            let precondition = self.precondition.map { $0.isMet(by: entry.values[$0.metricID] ?? nil) } ?? false
+            return RateCardAchievement(personID: person, providerID: entry.provider, lines: bits, precondition: precondition)
+        })
+    }
+}
+
 /// Computes rate-card entitlements period by period from the outcomes alone: the same outcomes
 /// give the same lines, and caps over the contract's life see every earlier period. Participants
 /// are taken in person-id order, lines in contract order, so when a cap binds it is clear who was
@@ -61,61 +109,67 @@ public struct RateCardEngine: Sendable {
         self.init(card: card, currency: terms.currency, rounding: terms.rounding)
     }
 
-    /// The lines of every period, in order; periods later than the one a run is for can be left out.
+    /// The lines of every period, in order, from metric values.
     public func lines(for periods: [PeriodOutcomes]) -> [PaymentLine] {
-        var ledger = Ledger(currency: currency)
+        lines(for: periods.map(card.achievements))
+    }
+
+    /// The lines of every period, in order; periods later than the one a run is for can be left out.
+    public func lines(for periods: [PeriodAchievements]) -> [PaymentLine] {
+        var ledger = Ledger(card: card, currency: currency, rounding: rounding)
         return periods.flatMap { period in
             ledger.paidInPeriod = .zero(currency)  // the period cap starts afresh
             return lines(for: period, ledger: &ledger)
         }
     }
 
-    private func lines(for period: PeriodOutcomes, ledger: inout Ledger) -> [PaymentLine] {
-        var byPerson: [Int: (provider: String, values: [String: Decimal?])] = [:]
-        for outcome in period.outcomes {
-            byPerson[outcome.personID, default: (outcome.providerID, [:])].values[outcome.metricID] = outcome.value
-        }
+    private func lines(for period: PeriodAchievements, ledger: inout Ledger) -> [PaymentLine] {
+        let plan = ledger.plan
         var result: [PaymentLine] = []
-        for person in byPerson.keys.sorted() {
-            let (provider, values) = byPerson[person]!
-            func isMet(_ test: OutcomeTest) -> Bool { test.isMet(by: values[test.metricID] ?? nil) }
-            let achievedNow = Set(card.lines.filter { isMet($0.outcome) }.map(\.id))
-            ledger.achievedLines[person, default: []].formUnion(achievedNow)
-            if let precondition = card.precondition, isMet(precondition) { ledger.preconditionMet.insert(person) }
-            guard card.precondition == nil || ledger.preconditionMet.contains(person) else { continue }
-            var candidates = card.lines.filter { line in
-                achievedNow.contains(line.id)
-                    && (line.recurs || !ledger.counted.contains(Ledger.Key(person, line.id)))
-                    && line.requires.allSatisfy { ledger.achievedLines[person, default: []].contains($0) }
+        result.reserveCapacity(period.participants.count)
+        for participant in period.participants.sorted(by: { $0.personID < $1.personID }) {
+            let person = participant.personID
+            var state = ledger.people[person] ?? PersonState(currency: currency)
+            defer { ledger.people[person] = state }
+            state.achieved |= participant.lines
+            if participant.precondition { state.preconditionMet = true }
+            guard card.precondition == nil || state.preconditionMet else { continue }
+            var candidates: UInt64 = 0
+            for index in plan.indices(of: participant.lines)
+            where (plan.recurs[index] || state.counted & (1 << UInt64(index)) == 0) && plan.requires[index] & ~state.achieved == 0 {
+                candidates |= 1 << UInt64(index)
             }
             // Of exclusive outcomes achieved together, only the highest-priced one pays.
-            var competed: [String: [String]] = [:]
-            for group in card.exclusiveGroups {
-                let inGroup = candidates.filter { group.contains($0.id) }
-                guard let winner = inGroup.max(by: { $0.pricing.firstPrice < $1.pricing.firstPrice }), inGroup.count > 1 else {
-                    continue
-                }
-                for line in inGroup where line.id != winner.id { ledger.counted.insert(Ledger.Key(person, line.id)) }
-                candidates.removeAll { group.contains($0.id) && $0.id != winner.id }
-                competed[winner.id] = inGroup.map(\.id).sorted()
+            var competed: [Int: String] = [:]
+            for group in plan.groups {
+                let inGroup = candidates & group
+                guard inGroup.nonzeroBitCount > 1 else { continue }
+                let members = plan.indices(of: inGroup)
+                let winner = members.max { card.lines[$0].pricing.firstPrice < card.lines[$1].pricing.firstPrice }!
+                let losers = inGroup & ~(1 << UInt64(winner))
+                state.counted |= losers
+                candidates &= ~losers
+                competed[winner] = "pays the highest of " + members.map { card.lines[$0].id }.sorted().joined(separator: ", ")
             }
-            for line in candidates {
-                ledger.counted.insert(Ledger.Key(person, line.id))
+            for index in plan.indices(of: candidates) {
+                let line = card.lines[index]
+                state.counted |= 1 << UInt64(index)
                 var notes: [String] = []
-                var earned = price(of: line, provider: provider, ledger: &ledger, notes: &notes)
-                if let ids = competed[line.id] { notes.append("pays the highest of " + ids.joined(separator: ", ")) }
-                if let group = card.exclusiveGroups.first(where: { $0.contains(line.id) }) {
+                var earned = price(of: index, provider: participant.providerID, ledger: &ledger, notes: &notes)
+                if let note = competed[index] { notes.append(note) }
+                if let group = plan.groupOf[index] {
                     // An outcome of the group paid earlier is topped up to the higher price, never paid twice.
-                    let before = group.reduce(Money.zero(currency)) { $0 + ledger.earned[Ledger.Key(person, $1), default: .zero(currency)] }
+                    let before = plan.indices(of: group).reduce(Money.zero(currency)) { $0 + (state.groupEarned[$1] ?? .zero(currency)) }
                     if !before.isZero {
-                        notes.append("less \(before.plain) earned earlier on " + group.sorted().joined(separator: ", "))
+                        notes.append("less \(before.plain) earned earlier on "
+                                     + plan.indices(of: group).map { card.lines[$0].id }.sorted().joined(separator: ", "))
                         earned = (earned - before).clampedAtZero
                     }
+                    state.groupEarned[index, default: .zero(currency)] += earned
                 }
-                let payable = ledger.allocate(earned, person: person, line: line, provider: provider, caps: card.caps, notes: &notes)
-                ledger.earned[Ledger.Key(person, line.id), default: .zero(currency)] += earned
+                let payable = ledger.allocate(earned, person: &state, line: index, provider: participant.providerID, notes: &notes)
                 result.append(PaymentLine(
-                    period: period.period, providerID: provider, personID: person, lineID: line.id,
+                    period: period.period, providerID: participant.providerID, personID: person, lineID: line.id,
                     earned: earned, payable: payable, notes: notes))
             }
         }
@@ -123,10 +177,12 @@ public struct RateCardEngine: Sendable {
     }
 
     /// The line's price for its next outcome (marginal tiers count outcomes per provider or per contract), rounded.
-    private func price(of line: RateCard.Line, provider: String, ledger: inout Ledger, notes: inout [String]) -> Money {
-        let key = card.tiersCountPer == .provider ? "\(line.id)/\(provider)" : line.id
-        ledger.outcomesPriced[key, default: 0] += 1
-        let ordinal = ledger.outcomesPriced[key]!
+    private func price(of index: Int, provider: String, ledger: inout Ledger, notes: inout [String]) -> Money {
+        let line = card.lines[index]
+        guard case .tiers = line.pricing else { return ledger.plan.flatPrices[index]! }
+        let scope = card.tiersCountPer == .provider ? provider : ""
+        ledger.outcomesPriced[scope, default: Array(repeating: 0, count: card.lines.count)][index] += 1
+        let ordinal = ledger.outcomesPriced[scope]![index]
         let (price, tier) = line.pricing.price(ofOutcome: ordinal)
         if let tier {
             notes.append("tier \(tier): outcome \(ordinal) of this line" + (card.tiersCountPer == .provider ? " for the provider" : ""))
@@ -135,57 +191,93 @@ public struct RateCardEngine: Sendable {
     }
 }
 
-/// Running totals across periods: what was earned and paid at every cap's scope.
-private struct Ledger {
-    struct Key: Hashable {
-        let person: Int
-        let line: String
-        init(_ person: Int, _ line: String) { (self.person, self.line) = (person, line) }
+/// A participant's history over the periods so far.
+private struct PersonState {
+    var achieved: UInt64 = 0
+    /// Lines already considered (one-off lines pay once; exclusion losers are spent).
+    var counted: UInt64 = 0
+    var preconditionMet = false
+    var paid: Money
+    /// What lines of exclusive groups earned, for topping up.
+    var groupEarned: [Int: Money] = [:]
+
+    init(currency: Currency) { paid = .zero(currency) }
+}
+
+/// The card's lines as bit masks and arrays, worked out once.
+private struct LinePlan {
+    let recurs: [Bool]
+    let requires: [UInt64]
+    let groups: [UInt64]
+    let groupOf: [UInt64?]
+    let flatPrices: [Money?]
+
+    init(card: RateCard, rounding: RoundingRule) {
+        let index = Dictionary(uniqueKeysWithValues: card.lines.enumerated().map { ($1.id, $0) })
+        func mask(_ ids: [String]) -> UInt64 { ids.reduce(0) { $0 | (1 << UInt64(index[$1]!)) } }
+        recurs = card.lines.map(\.recurs)
+        requires = card.lines.map { mask($0.requires) }
+        groups = card.exclusiveGroups.map(mask)
+        groupOf = card.lines.map { line in card.exclusiveGroups.first { $0.contains(line.id) }.map(mask) }
+        flatPrices = card.lines.map { line in
+            if case .flat(let price) = line.pricing { price.rounded(rounding) } else { nil }
+        }
     }
 
+    /// The indices of the set bits, lowest first.
+    func indices(of bits: UInt64) -> [Int] {
+        var remaining = bits, result: [Int] = []
+        while remaining != 0 {
+            result.append(remaining.trailingZeroBitCount)
+            remaining &= remaining - 1
+        }
+        return result
+    }
+}
+
+/// Running totals across periods: what was earned and paid at every cap's scope.
+private struct Ledger {
+    let card: RateCard
     let currency: Currency
-    var achievedLines: [Int: Set<String>] = [:]
-    var preconditionMet: Set<Int> = []
-    /// Participant-line pairs already considered (one-off lines pay once; exclusion losers are spent).
-    var counted: Set<Key> = []
-    var outcomesPriced: [String: Int] = [:]
-    var earned: [Key: Money] = [:]
-    var paidByPerson: [Int: Money] = [:]
-    var paidByLine: [String: Money] = [:]
+    let plan: LinePlan
+    var people: [Int: PersonState] = [:]
+    var outcomesPriced: [String: [Int]] = [:]
+    var paidByLine: [Money]
     var paidByProvider: [String: Money] = [:]
     var paidInPeriod: Money
     var paidInContract: Money
 
-    init(currency: Currency) {
+    init(card: RateCard, currency: Currency, rounding: RoundingRule) {
+        self.card = card
         self.currency = currency
+        plan = LinePlan(card: card, rounding: rounding)
+        paidByLine = Array(repeating: .zero(currency), count: card.lines.count)
         paidInPeriod = .zero(currency)
         paidInContract = .zero(currency)
     }
 
     /// Pays as much of `earned` as every cap's remaining headroom allows, narrowest cap first,
     /// and notes each cap that bound.
-    mutating func allocate(_ earned: Money, person: Int, line: RateCard.Line, provider: String, caps: RateCard.Caps,
-                           notes: inout [String]) -> Money {
+    mutating func allocate(_ earned: Money, person: inout PersonState, line: Int, provider: String, notes: inout [String]) -> Money {
+        let caps = card.caps
         let zero = Money.zero(currency)
-        let scopes: [(String, Money?, Money)] = [
-            ("participant cap", caps.participant, paidByPerson[person, default: zero]),
-            ("cap of line \(line.id)", line.cap, paidByLine[line.id, default: zero]),
-            ("provider cap", caps.provider, paidByProvider[provider, default: zero]),
-            ("period cap", caps.period, paidInPeriod),
-            ("contract cap", caps.contract, paidInContract),
-        ]
         var payable = earned
-        for (name, cap, used) in scopes {
-            guard let cap else { continue }
+        func limit(_ name: @autoclosure () -> String, _ cap: Money?, _ used: Money) {
+            guard let cap else { return }
             let headroom = (cap - used).clampedAtZero
             if headroom < payable {
-                notes.append("\(name) \(cap.plain) reached: pays \(headroom.plain) of \(payable.plain)")
+                notes.append("\(name()) \(cap.plain) reached: pays \(headroom.plain) of \(payable.plain)")
                 payable = headroom
             }
         }
-        paidByPerson[person, default: zero] += payable
-        paidByLine[line.id, default: zero] += payable
-        paidByProvider[provider, default: zero] += payable
+        limit("participant cap", caps.participant, person.paid)
+        limit("cap of line \(card.lines[line].id)", card.lines[line].cap, paidByLine[line])
+        if caps.provider != nil { limit("provider cap", caps.provider, paidByProvider[provider, default: zero]) }
+        limit("period cap", caps.period, paidInPeriod)
+        limit("contract cap", caps.contract, paidInContract)
+        person.paid += payable
+        paidByLine[line] += payable
+        if caps.provider != nil { paidByProvider[provider, default: zero] += payable }
         paidInPeriod += payable
         paidInContract += payable
         return payable

@@ -69,6 +69,16 @@ public struct CopyTextBuffer: Sendable {
         appendPadded(day, width: 2)
     }
 
+    /// An amount of money with the currency's decimals, written without going through a String.
+    public mutating func money(_ value: Money?) {
+        guard let value else { return null() }
+        guard let minor = value.minorUnits, value.currency.minorUnits == 2 || value.currency.minorUnits == 0 else {
+            return text(value.plain)
+        }
+        if value.currency.minorUnits == 0 { return int(minor) }
+        cents(minor)
+    }
+
     /// An amount in minor units (cents) written as a decimal with two places: 12345 → 123.45.
     public mutating func cents(_ value: Int?) {
         guard let value else { return null() }

@@ -1,0 +1,107 @@
+import ArgumentParser
+import Foundation
+import OutcomesDatabase
+import OutcomesDomain
+import PostgresClient
+
+struct PaymentsBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "payments",
+        abstract: "Time rate-card payment runs, posting included, against computing their metrics.",
+        discussion: """
+            Loads the synthetic data set unless it is already loaded, loads a rate-card contract for each \
+            synthetic contract — six outcome lines on the metrics benchmark's six metrics, a \
+            per-participant cap — computes their metrics (timed), then posts a payment run for each \
+            (timed). The ledger is append-only and a period already paid posts nothing, so every \
+            invocation loads the terms as a new version with a reporting period of its own \
+            (bench1, bench2, …), whose first run posts every line. Contracts run side by side, as \
+            in the metrics benchmark. Prints both times, their ratio and this process's peak memory.
+
+            Examples:
+              outcomes bench payments
+              outcomes bench payments --persons 100000 --format json
+            """
+    )
+
+    @OptionGroup var data: BenchmarkDataOptions
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var output: OutputOptions
+
+    /// The metrics benchmark's contract with a rate card on its six metrics, as version `version`
+    /// with one reporting period named after it.
+    static func contractYAML(_ contract: ProgramCatalog.Contract, version: Int) -> String {
+        MetricsBenchmark.contractYAML(contract).replacingOccurrences(of: "label: all", with: "label: bench\(version)")
+            + """
+
+            version: \(version)
+            currency: USD
+            payments:
+              rate_card:
+                caps: {participant: 4000}
+                lines:
+                  - {id: no_jail, outcome: any_jail_12m, achieved: "= 0", price: 750}
+                  - {id: no_shelter_entry, outcome: shelter_entries_12m, achieved: "= 0", price: 500}
+                  - {id: few_jail_days, outcome: jail_days_12m, achieved: "< 15", price: 400}
+                  - {id: earnings, outcome: wages_4q, achieved: ">= 10000", price: 1200}
+                  - {id: employed_year, outcome: employed_4q, price: 1500}
+                  - {id: fewer_er_visits, outcome: er_visits_change, achieved: "< 0", price: 350}
+            """
+    }
+
+    func run() throws {
+        let progress = output.progress
+        let (connection, target) = try database.connectReady(progress: progress)
+        try reuseOrLoadSynthetic(persons: data.persons, seed: data.seed, connection: connection, progress: progress)
+        // A ledger never forgets: each invocation pays a period of its own under a new version of the terms.
+        var stored: [StoredContract] = []
+        for synthetic in ProgramCatalog.synthetic.contracts {
+            let loaded = try connection.execute("""
+                SELECT coalesce(max(version), 0) FROM payments.contracts WHERE contract_id = \(synthetic.id)
+                """).scalar(Int.self)
+            let text = Self.contractYAML(synthetic, version: loaded + 1)
+            let (contract, _) = try ContractStore.load(text: text, file: "bench-\(synthetic.id).yaml", on: connection)
+            stored.append(try ContractStore.stored(contract.id, on: connection))
+        }
+        progress.note("Computing the metrics of \(stored.count) contracts, side by side…")
+        let metrics = try measure { try MetricsBenchmark.runSideBySide(stored.map(\.contract), on: target) }
+        progress.note("Posting their payment runs, side by side…")
+        let runs = try measure { try Self.runPayments(stored, on: target) }
+        let participants = metrics.value.filter { $0.providerID == MetricsRunner.allProviders && $0.metricID == "any_jail_12m" }
+            .reduce(0) { $0 + $1.participants }
+        let lines = runs.value.reduce(0) { $0 + $1.entries.count }
+        let total = runs.value.reduce(Decimal(0)) { $0 + $1.total.amount }
+        var report = Report(title: "Payments benchmark: \(data.persons) people, seed \(data.seed)")
+        report.notes = [
+            "Participants: \(participants) across \(stored.count) contracts; 6 rate-card lines each, a participant cap.",
+            "Posted \(lines) ledger lines, \(Money(total, Currency(code: "USD")!).plain) USD; database: \(target).",
+        ]
+        var table = ReportTable(name: "payments", title: "Timing", columns: ["measure", "value"])
+        table.rows = [
+            [.text("metrics of the contracts (s)"), .text(String(format: "%.2f", metrics.seconds))],
+            [.text("payment runs, posted (s)"), .text(String(format: "%.2f", runs.seconds))],
+            [.text("ratio payments / metrics"), .text(String(format: "%.2f", runs.seconds / metrics.seconds))],
+            [.text("peak memory of outcomes (MB)"), .int(peakResidentMegabytes())],
+        ]
+        report.tables = [table]
+        print(report.render(output.format), terminator: "")
+    }
+
+    static func runPayments(_ contracts: [StoredContract], on target: DatabaseTarget) throws -> [PaymentRunResult] {
+        let results = PaymentBenchResults(count: contracts.count)
+        DispatchQueue.concurrentPerform(iterations: contracts.count) { index in
+            results.set(index, Result {
+                let connection = try target.connect()
+                return try PaymentRunner(stored: contracts[index]).run(period: contracts[index].contract.periods[0].label, on: connection)
+            })
+        }
+        return try results.all().map { try $0.get() }
+    }
+}
+
+private final class PaymentBenchResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var results: [Result<PaymentRunResult, any Error>?]
+    init(count: Int) { results = Array(repeating: nil, count: count) }
+    func set(_ index: Int, _ result: Result<PaymentRunResult, any Error>) { lock.withLock { results[index] = result } }
+    func all() -> [Result<PaymentRunResult, any Error>] { lock.withLock { results.map { $0! } } }
+}
