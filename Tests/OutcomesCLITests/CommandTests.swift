@@ -95,11 +95,11 @@ import Testing
 
     @Test func demoBuildsSummarizesAndReuses() throws {
         let (db, conninfo) = try TestDatabase.fresh(migrated: false)
-        let first = try CLI.run(["demo", "--persons", "400", "--seed", "3", "--database", conninfo, "--format", "json"])
+        let first = try CLI.run(["demo", "--persons", "3000", "--seed", "3", "--database", conninfo, "--format", "json"])
         #expect(first.status == 0, "\(first.errors)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(first.output.utf8)) as? [String: Any])
         let tables = try #require(json["tables"] as? [String: [[String: Any]]])
-        #expect(tables["persons"]?.first?["count"] as? Int == 400)
+        #expect(tables["persons"]?.first?["count"] as? Int == 3000)
         #expect(Set(tables["events"]?.compactMap { $0["domain"] as? String } ?? [])
             == ["benefit", "child_welfare", "er_visit", "jail", "shelter", "wages"])
         // Small cells are suppressed: no count from 1 to 10 appears anywhere.
@@ -115,13 +115,21 @@ import Testing
         // The demo contract's metrics, by provider, with the all-provider total last.
         let metrics = try #require(tables["metrics"])
         #expect(Set(metrics.compactMap { $0["provider"] as? String }) == ["hearth", "keystone", "(all)"])
+        // The reentry rate card's first quarter is paid, and a provider's statement printed.
+        let notes = json["notes"] as? [String] ?? []
+        #expect(notes.contains { $0.hasPrefix("Payments: Posted run 1: ") }, "\(notes)")
+        #expect(tables["statement_lines"]?.isEmpty == false)
+        let ledgerTotal = try db.execute("SELECT sum(amount) FROM payments.ledger").scalar(Decimal.self)
+        #expect(ledgerTotal > 0)
         let loads = try db.execute("SELECT count(*) FROM ids.data_loads").scalar(Int.self)
-        let second = try CLI.run(["demo", "--persons", "400", "--seed", "3", "--database", conninfo])
+        let second = try CLI.run(["demo", "--persons", "3000", "--seed", "3", "--database", conninfo])
         #expect(second.status == 0)
         #expect(second.errors.contains("Reusing the data set already loaded"))
-        #expect(second.output.contains("| persons in the person index | 400"))
+        #expect(second.output.contains("| persons in the person index | 3000"))
+        #expect(second.output.contains("Payments: No change: the ledger already holds everything owed for 2021Q1"))
+        #expect(try db.execute("SELECT sum(amount) FROM payments.ledger").scalar(Decimal.self) == ledgerTotal)
         #expect(try db.execute("SELECT count(*) FROM ids.data_loads").scalar(Int.self) == loads)
-        let fresh = try CLI.run(["demo", "--persons", "400", "--seed", "3", "--fresh", "-q", "--database", conninfo])
+        let fresh = try CLI.run(["demo", "--persons", "3000", "--seed", "3", "--fresh", "-q", "--database", conninfo])
         #expect(fresh.status == 0 && fresh.errors.isEmpty)
         #expect(try db.execute("SELECT count(*) FROM ids.data_loads").scalar(Int.self) == loads + 1)
     }

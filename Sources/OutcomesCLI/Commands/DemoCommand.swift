@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import OutcomesDatabase
 import OutcomesDomain
+import PostgresClient
 
 struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -9,7 +10,9 @@ struct DemoCommand: ParsableCommand {
         abstract: "Set up the demo: start the database, migrate, generate the demo data set, summarize it.",
         discussion: """
             Then computes the outcome metrics of scenarios/housing-2021.yaml for 2023 and prints \
-            them by provider, and runs the data-quality checks of `outcomes quality`. On the \
+            them by provider, runs the data-quality checks of `outcomes quality`, loads the rate card \
+            of scenarios/reentry-2021.yaml, posts its payment run for 2021Q1 (a second demo finds \
+            nothing new to post) and prints a provider's statement. On the \
             embedded cluster unless a database is named (which it migrates). The demo data \
             set replaces the IDS data, so a database holding a loaded extract is refused. A second \
             run reuses the data set when it is already loaded with the same size and seed; --fresh \
@@ -24,6 +27,8 @@ struct DemoCommand: ParsableCommand {
 
     static let contractFile = "housing-2021.yaml"
     static let metricsPeriod = "2023"
+    static let paymentsFile = "reentry-2021.yaml"
+    static let paymentsPeriod = "2021Q1"
 
     @Option(name: .long, help: "Number of people in the demo data set.")
     var persons = 50_000
@@ -84,7 +89,40 @@ struct DemoCommand: ParsableCommand {
         report.tables += quality.tables.filter { $0.name == "checks" }.map {
             ReportTable(name: "quality_checks", title: "Data-quality checks", columns: $0.columns, rows: $0.rows)
         }
+        try addPayments(to: &report, on: connection)
         print(report.render(output.format), terminator: "")
+    }
+
+    /// The rate card of the reentry contract: its first quarter paid, and one provider's statement.
+    func addPayments(to report: inout Report, on connection: PostgresConnection) throws {
+        let file = ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR")
+            .appendingPathComponent(DemoCommand.paymentsFile).path
+        let (contract, _) = try ContractStore.load(text: try YAMLFile.read(file), file: file, on: connection)
+        let period = try contract.period(DemoCommand.paymentsPeriod).orThrow(
+            ValidationError("\(file) has no period \(DemoCommand.paymentsPeriod)"))
+        try MetricsRunner(contract: contract).run(period: period, on: connection)
+        let stored = try ContractStore.stored(contract.id, on: connection)
+        let run = try PaymentRunner(stored: stored).run(period: period.label, on: connection)
+        report.notes += Report(run: run).notes.map { "Payments: \($0)" }
+        guard let provider = try connection.execute("""
+            SELECT min(provider_id) FROM payments.ledger WHERE contract_id = \(contract.id)
+            """).scalar(String?.self) else { return }
+        let statement = Report(statement: try ProviderStatement.read(contract: stored, provider: provider, on: connection))
+        report.notes.append("Payments: statement of \(provider) — " + statement.notes[0] + " Full statement: "
+                            + "outcomes payments statement --contract \(contract.id) --provider \(provider).")
+        // Published like every demo table: small participant counts are suppressed.
+        let policy = SmallCellPolicy(threshold: smallCellThreshold)
+        report.tables += statement.tables.filter { ["lines", "caps", "payers"].contains($0.name) }.map { table in
+            let counts = table.columns.indices.filter { table.columns[$0].hasPrefix("participants") }
+            let rows = table.rows.map { row in
+                row.enumerated().map { index, cell in
+                    if counts.contains(index), case .int(let count) = cell { return Cell.count(count, policy) }
+                    return cell
+                }
+            }
+            return ReportTable(name: "statement_\(table.name)", title: "Statement of \(provider): \(table.title.lowercased())",
+                               columns: table.columns, rows: rows)
+        }
     }
 }
 

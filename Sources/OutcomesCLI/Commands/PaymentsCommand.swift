@@ -110,6 +110,8 @@ extension Report {
     init(run result: PaymentRunResult) {
         let what: String = switch result.outcome {
         case .posted(let runID): "Posted run \(runID): \(result.entries.count) ledger lines, \(result.total.plain) \(result.total.currency.code) in all."
+        case .noChange where result.owed.isZero && result.postedBefore.isZero:
+            "Nothing is owed for \(result.period): no outcome earned a payment; nothing was posted."
         case .noChange: "No change: the ledger already holds everything owed for \(result.period); nothing was posted."
         case .dryRun: "Dry run: nothing was posted. A run would post \(result.entries.count) ledger lines, \(result.total.plain) "
             + "\(result.total.currency.code) in all."

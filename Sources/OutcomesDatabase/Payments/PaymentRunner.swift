@@ -36,6 +36,8 @@ public struct PaymentRunResult: Sendable {
     /// The lines posted (or that would be), and their sum.
     public let entries: [LedgerEntry]
     public let total: Money
+    /// What the ledger held for the period before this run.
+    public let postedBefore: Money
 }
 
 /// Computes what a contract owes for a reporting period from the stored outcome metrics and posts
@@ -88,7 +90,8 @@ public struct PaymentRunner {
             let owedTotal = owed.reduce(Money.zero(terms.currency)) { $0 + $1.amount }
             func result(_ outcome: PaymentRunResult.Outcome) -> PaymentRunResult {
                 PaymentRunResult(outcome: outcome, contractID: contract.id, version: stored.version, period: label, kind: kind,
-                                 inputsSHA256: inputsSHA256, owed: owedTotal, entries: entries, total: total)
+                                 inputsSHA256: inputsSHA256, owed: owedTotal, entries: entries, total: total,
+                                 postedBefore: posted.values.reduce(Money.zero(terms.currency), +))
             }
             if dryRun { return result(.dryRun) }
             if entries.isEmpty { return result(.noChange) }
