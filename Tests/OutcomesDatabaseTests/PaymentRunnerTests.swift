@@ -248,3 +248,87 @@ private final class Outcomes: @unchecked Sendable {
         #expect(own.runs.count == 1)
     }
 }
+
+@Suite(.serialized) struct EffectPaymentRunTests {
+    static let contract = """
+        contract: housing-2021
+        program: housing
+        version: 1
+        data_through: 2024-12-31
+        currency: USD
+        cohort: {study_arm: treatment, assign_by: enrollment_start}
+        periods: {every: year, from: 2021-01-01, to: 2022-12-31}
+        metrics:
+          - {id: any_shelter_12m, measure: any, domain: shelter, window: {anchor: enrollment_start, from: 1 day, to: 12 months}}
+        payments:
+          effect:
+            - id: fewer_in_shelter
+              outcome: any_shelter_12m
+              statistic: rate
+              better: lower
+              improvement: absolute
+              comparison: comparison_group
+              threshold: 0
+              per_unit: [{from: 0, to: 10, price: 100}, {from: 10, price: 40}]
+              per_participant: true
+              cap: 900000
+              overall_threshold: 0
+        """
+
+    @Test func effectLinesPayEachProviderForItsImprovementOverItsControlArm() throws {
+        let (db, _) = try TestDatabase.fresh()
+        _ = try SyntheticLoader(ids: SyntheticIDS(persons: 6_000, seed: 4)).load(into: db)
+        let (contract, _) = try ContractStore.load(text: Self.contract, file: "housing.yaml", on: db)
+        for period in contract.periods { try MetricsRunner(contract: contract).run(period: period, on: db) }
+        #expect(try db.execute("SELECT count(*) FROM metrics.person_results WHERE contract_id = 'housing-2021@control'")
+            .scalar(Int.self) > 100)
+        let stored = try ContractStore.stored(contract.id, on: db)
+        _ = try PaymentRunner(stored: stored).run(period: "2021", on: db)
+        _ = try PaymentRunner(stored: stored).run(period: "2022", on: db)
+
+        // The oracle: rates counted in Swift from the stored values, priced by the domain code.
+        func rates(_ id: String, _ periods: [String]) throws -> [String: (Int, Decimal)] {
+            var counts: [String: (Int, Int)] = [:]
+            for row in try db.execute("""
+                SELECT provider_id, value FROM metrics.person_results
+                WHERE contract_id = \(id) AND period = ANY (\(PostgresArrayLiteral.text(periods))::text[])
+                """) {
+                let provider: String = try row.decode(at: 0)
+                let value: Decimal = try row.decode(at: 1)
+                counts[provider, default: (0, 0)].0 += 1
+                if value > 0 { counts[provider]!.1 += 1 }
+            }
+            return counts.mapValues { ($0.0, Decimal($0.1) / Decimal($0.0)) }
+        }
+        let line = stored.contract.payments!.effectLines[0]
+        var cohorts: [EffectFigures] = []
+        for period in ["2021", "2022"] {
+            let (treated, control) = (try rates("housing-2021", [period]), try rates("housing-2021@control", [period]))
+            for provider in treated.keys.sorted() {
+                cohorts.append(EffectFigures(cohort: period, group: provider, treatedParticipants: treated[provider]!.0,
+                                             treated: treated[provider]!.1, comparison: control[provider]?.1))
+            }
+        }
+        let (pooled, pooledControl) = (try rates("housing-2021", ["2021", "2022"]), try rates("housing-2021@control", ["2021", "2022"]))
+        let overall = pooled.keys.sorted().map {
+            EffectFigures(cohort: "all periods", group: $0, treatedParticipants: pooled[$0]!.0, treated: pooled[$0]!.1,
+                          comparison: pooledControl[$0]?.1)
+        }
+        let expected = line.payments(cohorts: cohorts, overall: overall, currency: Currency(code: "USD")!, rounding: .halfEven)
+        var expectedByKey: [String: Decimal] = [:]
+        for payment in expected {
+            let period = payment.cohort == "all periods" ? "2022" : payment.cohort
+            expectedByKey["\(period)/\(payment.group)", default: 0] += payment.payable.amount
+        }
+        var posted: [String: Decimal] = [:]
+        for row in try db.execute("""
+            SELECT period || '/' || provider_id, sum(amount) FROM payments.ledger WHERE line_id = 'fewer_in_shelter' AND person_id IS NULL
+            GROUP BY 1
+            """) {
+            posted[try row.decode(at: 0)] = try row.decode(at: 1)
+        }
+        #expect(posted == expectedByKey.filter { $0.value != 0 })
+        #expect(expected.contains { !$0.payable.isZero }, "some provider improved on its control arm")
+        #expect(try PaymentRunner(stored: stored).run(period: "2022", on: db).outcome == .noChange)
+    }
+}

@@ -146,7 +146,7 @@ struct MetricCompiler {
             }
         }
         let metricRows = contract.metrics.enumerated().map { "(\($0.offset + 1), \(query.bind($0.element.id))::text)" }
-        let (contractID, periodLabel, load) = (query.bind(contract.id), query.bind(period.label), query.bind(loadID))
+        let (contractID, periodLabel, load) = (query.bind(contract.storedID), query.bind(period.label), query.bind(loadID))
         return """
             SELECT g.person_id, \(contractID)::text AS contract_id, k.metric_id,
                    \(periodLabel)::text AS period, g.enrollment_id, g.provider_id,

@@ -22,11 +22,22 @@ public struct MetricsRunner {
 
     public init(contract: OutcomeContract) { self.contract = contract }
 
+    /// Computes the period's metrics — and, when an effect-based payment compares the participants
+    /// with the control arm, the same metrics over the control arm (stored as `<id>@control`).
     @discardableResult
     public func run(period: ReportingPeriod, on connection: PostgresConnection) throws -> [ProviderMetricResult] {
+        let results = try runArm(period: period, on: connection)
+        if contract.needsComparisonArm, let arm = contract.comparisonArm {
+            try MetricsRunner(contract: arm).runArm(period: period, on: connection)
+        }
+        return results
+    }
+
+    @discardableResult
+    private func runArm(period: ReportingPeriod, on connection: PostgresConnection) throws -> [ProviderMetricResult] {
         try connection.transaction { connection in
             // Serialize runs of the same contract and period; others proceed in parallel.
-            try connection.execute("SELECT pg_advisory_xact_lock(hashtext(\(contract.id + "/" + period.label)))")
+            try connection.execute("SELECT pg_advisory_xact_lock(hashtext(\(contract.storedID + "/" + period.label)))")
             // JIT compilation costs more than it saves on these statements.
             try connection.executeScript("SET LOCAL jit = off")
             let loadID = try connection.execute("""
@@ -38,7 +49,7 @@ public struct MetricsRunner {
                     exitStatus: .dataError)
             }
             try connection.execute(
-                "DELETE FROM metrics.provider_results WHERE contract_id = \(contract.id) AND period = \(period.label)")
+                "DELETE FROM metrics.provider_results WHERE contract_id = \(contract.storedID) AND period = \(period.label)")
             try computePersonResults(period: period, loadID: loadID, on: connection)
             try aggregateByProvider(period: period, loadID: loadID, on: connection)
             return try Self.read(contract: contract, period: period, on: connection)
@@ -48,14 +59,14 @@ public struct MetricsRunner {
     /// Provider aggregates and the contract's `(all)` row. Counts and sums per provider are taken
     /// by a CREATE TABLE AS (parallel, unlike an INSERT); the small result is then rolled up.
     private func aggregateByProvider(period: ReportingPeriod, loadID: Int, on connection: PostgresConnection) throws {
-        let scratch = ResultPartitions(contractID: contract.id, period: period.label).providerTable
+        let scratch = ResultPartitions(contractID: contract.storedID, period: period.label).providerTable
         // The new partition has no statistics yet; without them the planner would sort it.
         try connection.executeScript("SET LOCAL enable_sort = off")
         try connection.execute("""
             CREATE TABLE \(identifier: scratch) AS
             SELECT metric_id, provider_id, count(*) AS participants, count(value) AS with_value, sum(value) AS total
             FROM metrics.person_results
-            WHERE contract_id = \(contract.id) AND period = \(period.label)
+            WHERE contract_id = \(contract.storedID) AND period = \(period.label)
             GROUP BY metric_id, provider_id
             """)
         try connection.executeScript("SET LOCAL enable_sort TO DEFAULT")
@@ -63,7 +74,7 @@ public struct MetricsRunner {
         let kindRows = contract.metrics.map { metric in
             "(\(aggregation.bind(metric.id)), \(aggregation.bind(metric.measure.name)), \(aggregation.bind(metric.measure.isBinary)))"
         }
-        let (contractID, periodLabel, load) = (aggregation.bind(contract.id), aggregation.bind(period.label), aggregation.bind(loadID))
+        let (contractID, periodLabel, load) = (aggregation.bind(contract.storedID), aggregation.bind(period.label), aggregation.bind(loadID))
         let allProviders = aggregation.bind(Self.allProviders)
         aggregation.append(sql: """
             INSERT INTO metrics.provider_results
@@ -84,7 +95,7 @@ public struct MetricsRunner {
     /// worker the server allows, and swaps it in for the contract-period's old results.
     private func computePersonResults(period: ReportingPeriod, loadID: Int, on connection: PostgresConnection) throws {
         let compiler = MetricCompiler(contract: contract, period: period, loadID: loadID)
-        let tables = ResultPartitions(contractID: contract.id, period: period.label)
+        let tables = ResultPartitions(contractID: contract.storedID, period: period.label)
         let workers = try connection.execute(
             "SELECT current_setting('max_parallel_workers_per_gather')::int").scalar(Int.self)
         let slices = min(max(workers, 1), 8)
@@ -110,7 +121,7 @@ public struct MetricsRunner {
     {
         let rows = try connection.execute("""
             SELECT metric_id, provider_id, measure, participants, with_value, total, mean, rate
-            FROM metrics.provider_results WHERE contract_id = \(contract.id) AND period = \(period.label)
+            FROM metrics.provider_results WHERE contract_id = \(contract.storedID) AND period = \(period.label)
             ORDER BY metric_id, provider_id = \(allProviders), provider_id
             """).map {
             ProviderMetricResult(

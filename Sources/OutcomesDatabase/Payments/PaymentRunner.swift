@@ -83,7 +83,20 @@ public struct PaymentRunner {
             hash.update("\(stored.fileSHA256)\n\(label)\n\(kind.rawValue)\n")
             hash.update(inputs.digest)
             let inputsSHA256 = hash.hexDigest()
-            let owed = owedEntries(terms: terms, inputs: inputs, period: label, kind: kind)
+            var effectLines: [PaymentLine] = []
+            for line in terms.effectLines {
+                let (cohorts, overall) = try EffectInputs.figures(line: line, contract: contract, periods: periods, on: connection)
+                effectLines += line.payments(cohorts: cohorts, overall: overall, currency: terms.currency, rounding: terms.rounding)
+                    .filter { $0.cohort == label || $0.cohort == "all periods" }
+                    .map { payment in
+                        let improvement = payment.improvement.map { "improvement \($0.rounded(scale: 2))" } ?? "no improvement measured"
+                        return PaymentLine(
+                            period: label, providerID: payment.group, personID: nil, lineID: line.id, earned: payment.earned,
+                            payable: payment.payable,
+                            notes: ["\(payment.cohort == label ? "cohort \(label)" : "all cohorts together"): \(improvement)"] + payment.notes)
+                    }
+            }
+            let owed = owedEntries(terms: terms, inputs: inputs, period: label, kind: kind, extra: effectLines)
             let posted = try postedAmounts(contract: contract.id, period: label, currency: terms.currency, on: connection)
             let entries = differences(owed: owed, posted: posted, currency: terms.currency)
             let total = entries.reduce(Money.zero(terms.currency)) { $0 + $1.amount }
@@ -107,10 +120,11 @@ public struct PaymentRunner {
 
     /// What is owed in the period on each (provider, payer, participant, line), with what it earned
     /// and why, in the engines' order (stable: participants by id, lines in file order).
-    private func owedEntries(terms: PaymentTerms, inputs: PaymentInputs, period: String, kind: Kind) -> [Owed] {
+    private func owedEntries(terms: PaymentTerms, inputs: PaymentInputs, period: String, kind: Kind, extra: [PaymentLine]) -> [Owed] {
         var lines: [PaymentLine] = []
         if let engine = RateCardEngine(terms: terms) { lines += engine.lines(for: inputs.achievements) }
         for perDay in terms.perDayLines { lines += perDay.payments(for: inputs.values, rounding: terms.rounding) }
+        lines += extra
         var owed: [Owed] = []
         owed.reserveCapacity(lines.count)
         for line in lines where line.period == period {
@@ -127,7 +141,28 @@ public struct PaymentRunner {
                 owed.append(Owed(key: key, amount: part.amount, earned: index == 0 ? line.earned : nil, notes: notes))
             }
         }
-        return owed
+        return merged(owed)
+    }
+
+    /// One entry per key: an effect line's cohort and all-cohorts payments in the same run share a key.
+    private func merged(_ owed: [Owed]) -> [Owed] {
+        var position: [LedgerKey: Int] = [:]
+        var result: [Owed] = []
+        result.reserveCapacity(owed.count)
+        for entry in owed {
+            guard let index = position[entry.key] else {
+                position[entry.key] = result.count
+                result.append(entry)
+                continue
+            }
+            let earlier = result[index]
+            let earned: Money? = switch (earlier.earned, entry.earned) {
+            case (let a?, let b?): a + b
+            case (let a, let b): a ?? b
+            }
+            result[index] = Owed(key: entry.key, amount: earlier.amount + entry.amount, earned: earned, notes: earlier.notes + entry.notes)
+        }
+        return result
     }
 
     /// The ledger's sums so far for the period, by key.

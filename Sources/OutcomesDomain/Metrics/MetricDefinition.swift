@@ -169,11 +169,35 @@ public struct OutcomeContract: Sendable, Equatable {
     public let program: String
     /// The last day the data cover; windows ending later are not yet observable.
     public let dataThrough: LocalDate
-    public let cohort: CohortRule
+    public private(set) var cohort: CohortRule
     public let periods: [ReportingPeriod]
     public let metrics: [MetricDefinition]
     /// What the contract pays for; nil when the file declares metrics only.
     public var payments: PaymentTerms? = nil
+    /// The id results are stored under: the contract's own, or `<id>@control` for its comparison arm.
+    public private(set) var resultsID: String = ""
+
+    /// The id results are stored under, `id` unless this is a comparison arm.
+    public var storedID: String { resultsID.isEmpty ? id : resultsID }
+
+    /// The suffix of the comparison arm's stored results.
+    public static let comparisonSuffix = "@control"
+
+    /// The same metrics over the control arm of a randomized contract whose participants are its
+    /// treatment arm — the comparison figures of effect-based payments; nil for other contracts.
+    public var comparisonArm: OutcomeContract? {
+        guard cohort.studyArm == .treatment, resultsID.isEmpty else { return nil }
+        var arm = self
+        arm.cohort = CohortRule(providers: cohort.providers, studyArm: .control, minimumEnrolledDays: cohort.minimumEnrolledDays,
+                                assignBy: cohort.assignBy)
+        arm.resultsID = id + Self.comparisonSuffix
+        return arm
+    }
+
+    /// Whether an effect line compares with the comparison group, so its control arm's metrics are needed.
+    public var needsComparisonArm: Bool {
+        payments?.effectLines.contains { $0.comparison == .comparisonGroup } == true && comparisonArm != nil
+    }
 
     public func period(_ label: String) -> ReportingPeriod? { periods.first { $0.label == label } }
 }

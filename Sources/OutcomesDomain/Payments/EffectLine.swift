@@ -57,13 +57,16 @@ public struct EffectLine: Sendable, Equatable {
 /// The figures of one cohort: the treated participants' statistic and the comparison figure.
 public struct EffectFigures: Sendable, Equatable {
     public let cohort: String
+    /// Who is paid for it (a provider); the overall test of a group subtracts that group's cohorts.
+    public let group: String
     public let treatedParticipants: Int
     public let treated: Decimal
     /// The comparison group's statistic; ignored when the line compares with a baseline.
     public let comparison: Decimal?
 
-    public init(cohort: String, treatedParticipants: Int, treated: Decimal, comparison: Decimal?) {
+    public init(cohort: String, group: String = "", treatedParticipants: Int, treated: Decimal, comparison: Decimal?) {
         self.cohort = cohort
+        self.group = group
         self.treatedParticipants = treatedParticipants
         self.treated = treated
         self.comparison = comparison
@@ -74,6 +77,7 @@ public struct EffectFigures: Sendable, Equatable {
 public struct EffectPayment: Sendable, Equatable {
     public let lineID: String
     public let cohort: String
+    public var group: String = ""
     /// nil when it cannot be computed (no comparison figure, or a relative change from zero).
     public let improvement: Decimal?
     public let earned: Money
@@ -125,12 +129,20 @@ extension EffectLine {
     public func payments(cohorts: [EffectFigures], overall: EffectFigures?, currency: Currency, rounding: RoundingRule)
         -> [EffectPayment]
     {
+        payments(cohorts: cohorts, overall: overall.map { [$0] } ?? [], currency: currency, rounding: rounding)
+    }
+
+    /// Cohorts of several groups (providers), in the order the cap is shared out — period by
+    /// period — then each group's overall test, which subtracts what that group's cohorts earned.
+    public func payments(cohorts: [EffectFigures], overall: [EffectFigures], currency: Currency, rounding: RoundingRule)
+        -> [EffectPayment]
+    {
         var paid = Money.zero(currency)
         var result: [EffectPayment] = []
         func settle(_ figures: EffectFigures, threshold: Decimal, alreadyEarned: Money, label: String) {
             var notes: [String] = []
             guard let improvement = improvement(of: figures) else {
-                result.append(EffectPayment(lineID: id, cohort: label, improvement: nil, earned: .zero(currency),
+                result.append(EffectPayment(lineID: id, cohort: label, group: figures.group, improvement: nil, earned: .zero(currency),
                                             payable: .zero(currency), notes: ["no comparison figure to measure an improvement against"]))
                 return
             }
@@ -149,13 +161,16 @@ extension EffectLine {
                 notes.append("cap \(cap.plain) reached: pays \(payable.plain) of \(earned.plain)")
             }
             paid += payable
-            result.append(EffectPayment(lineID: id, cohort: label, improvement: improvement, earned: earned,
+            result.append(EffectPayment(lineID: id, cohort: label, group: figures.group, improvement: improvement, earned: earned,
                                         payable: payable, notes: notes))
         }
         for figures in cohorts { settle(figures, threshold: threshold, alreadyEarned: .zero(currency), label: figures.cohort) }
-        if let overall, let overallThreshold {
-            let cohortsEarned = result.reduce(Money.zero(currency)) { $0 + $1.earned }
-            settle(overall, threshold: overallThreshold, alreadyEarned: cohortsEarned, label: overall.cohort)
+        if let overallThreshold {
+            let cohortsEarned = result.reduce(into: [String: Money]()) { $0[$1.group, default: .zero(currency)] += $1.earned }
+            for figures in overall {
+                settle(figures, threshold: overallThreshold, alreadyEarned: cohortsEarned[figures.group] ?? .zero(currency),
+                       label: figures.cohort)
+            }
         }
         return result
     }

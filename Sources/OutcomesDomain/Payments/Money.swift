@@ -114,7 +114,7 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
 
 extension Decimal {
     /// Rounded half-even to `scale` decimals — for display only; payable amounts use `Money.rounded`.
-    func rounded(scale: Int) -> Decimal {
+    public func rounded(scale: Int) -> Decimal {
         var value = self, result = Decimal()
         NSDecimalRound(&result, &value, scale, .bankers)
         return result

@@ -39,6 +39,16 @@ public struct PaymentLine: Sendable, Equatable {
     public let payable: Money
     /// Why the amounts are what they are: tier, exclusion, the caps that bound.
     public let notes: [String]
+
+    public init(period: String, providerID: String, personID: Int?, lineID: String, earned: Money, payable: Money, notes: [String]) {
+        self.period = period
+        self.providerID = providerID
+        self.personID = personID
+        self.lineID = lineID
+        self.earned = earned
+        self.payable = payable
+        self.notes = notes
+    }
 }
 
 /// What one participant achieved in a period, as a rate card sees it: bit k of `lines` for the
