@@ -260,7 +260,10 @@ private final class Outcomes: @unchecked Sendable {
         periods: {every: year, from: 2021-01-01, to: 2022-12-31}
         metrics:
           - {id: any_shelter_12m, measure: any, domain: shelter, window: {anchor: enrollment_start, from: 1 day, to: 12 months}}
+          - {id: jail_days_12m, measure: days_covered, domain: jail, window: {anchor: enrollment_start, from: 0 days, to: 364 days}}
         payments:
+          savings_share:
+            - {id: jail_savings, outcome: jail_days_12m, comparison: comparison_group, unit_cost: 150.25, share: 40, cap: 400000}
           effect:
             - id: fewer_in_shelter
               outcome: any_shelter_12m
@@ -292,6 +295,7 @@ private final class Outcomes: @unchecked Sendable {
             for row in try db.execute("""
                 SELECT provider_id, value FROM metrics.person_results
                 WHERE contract_id = \(id) AND period = ANY (\(PostgresArrayLiteral.text(periods))::text[])
+                  AND metric_id = 'any_shelter_12m'
                 """) {
                 let provider: String = try row.decode(at: 0)
                 let value: Decimal = try row.decode(at: 1)
@@ -330,5 +334,37 @@ private final class Outcomes: @unchecked Sendable {
         #expect(posted == expectedByKey.filter { $0.value != 0 })
         #expect(expected.contains { !$0.payable.isZero }, "some provider improved on its control arm")
         #expect(try PaymentRunner(stored: stored).run(period: "2022", on: db).outcome == .noChange)
+
+        // The savings share: mean jail days per provider and arm, computed in Swift.
+        func means(_ id: String, _ period: String) throws -> [String: (Int, Decimal)] {
+            var sums: [String: (Int, Decimal)] = [:]
+            for row in try db.execute("""
+                SELECT provider_id, value FROM metrics.person_results
+                WHERE contract_id = \(id) AND period = \(period) AND metric_id = 'jail_days_12m'
+                """) {
+                let provider: String = try row.decode(at: 0)
+                sums[provider, default: (0, 0)].0 += 1
+                sums[provider]!.1 += try row.decode(Decimal.self, at: 1)
+            }
+            return sums.mapValues { ($0.0, $0.1 / Decimal($0.0)) }
+        }
+        var savingsCohorts: [EffectFigures] = []
+        for period in ["2021", "2022"] {
+            let (treated, control) = (try means("housing-2021", period), try means("housing-2021@control", period))
+            for provider in treated.keys.sorted() {
+                savingsCohorts.append(EffectFigures(cohort: period, group: provider, treatedParticipants: treated[provider]!.0,
+                                                    treated: treated[provider]!.1, comparison: control[provider]?.1))
+            }
+        }
+        let savings = stored.contract.payments!.savingsShares[0].payments(cohorts: savingsCohorts, rounding: .halfEven)
+        var savingsPosted: [String: Decimal] = [:]
+        for row in try db.execute("""
+            SELECT period || '/' || provider_id, sum(amount) FROM payments.ledger WHERE line_id = 'jail_savings' GROUP BY 1
+            """) {
+            savingsPosted[try row.decode(at: 0)] = try row.decode(at: 1)
+        }
+        let savingsExpected = Dictionary(uniqueKeysWithValues: savings.map { ("\($0.cohort)/\($0.group)", $0.payable.amount) })
+        #expect(savingsPosted == savingsExpected.filter { $0.value != 0 })
+        #expect(savings.contains { !$0.payable.isZero }, "some provider saved jail days")
     }
 }

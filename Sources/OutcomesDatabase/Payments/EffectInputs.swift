@@ -11,6 +11,32 @@ enum EffectInputs {
     static func figures(line: EffectLine, contract: OutcomeContract, periods: [String], on connection: PostgresConnection)
         throws -> (cohorts: [EffectFigures], overall: [EffectFigures])
     {
+        try figures(Subject(id: line.id, outcome: line.outcome, statistic: line.statistic, comparison: line.comparison,
+                            overall: line.overallThreshold != nil),
+                    contract: contract, periods: periods, on: connection)
+    }
+
+    /// The figures of a savings share: the participants' mean against the comparison, per period and provider.
+    static func figures(savings line: SavingsShareLine, contract: OutcomeContract, periods: [String], on connection: PostgresConnection)
+        throws -> [EffectFigures]
+    {
+        try figures(Subject(id: line.id, outcome: OutcomeTest(metricID: line.outcome), statistic: .mean, comparison: line.comparison,
+                            overall: false),
+                    contract: contract, periods: periods, on: connection).cohorts
+    }
+
+    /// What is compared: a metric, its statistic, against what, and whether all cohorts are also tested together.
+    struct Subject {
+        let id: String
+        let outcome: OutcomeTest
+        let statistic: EffectLine.Statistic
+        let comparison: EffectLine.Comparison
+        let overall: Bool
+    }
+
+    static func figures(_ line: Subject, contract: OutcomeContract, periods: [String], on connection: PostgresConnection)
+        throws -> (cohorts: [EffectFigures], overall: [EffectFigures])
+    {
         if line.comparison == .comparisonGroup {
             let armID = contract.id + OutcomeContract.comparisonSuffix
             let computed = try connection.execute("""
@@ -20,7 +46,7 @@ enum EffectInputs {
             guard computed == periods.count else {
                 throw DatabaseError(
                     .noData,
-                    "effect line \(line.id) compares with the control arm, whose metrics are not computed for every period up to "
+                    "line \(line.id) compares with the control arm, whose metrics are not computed for every period up to "
                         + "\(periods.last ?? ""): run `outcomes metrics --contract FILE --period P` for each (it computes both arms).",
                     exitStatus: .dataError)
             }
@@ -34,7 +60,7 @@ enum EffectInputs {
                               treated: treated[key]!.figure, comparison: control[key]?.figure)
             }
         }
-        guard line.overallThreshold != nil, periods.last == contract.periods.last?.label else { return (cohorts, []) }
+        guard line.overall, periods.last == contract.periods.last?.label else { return (cohorts, []) }
         let pooled = try statistics(line, contract.id, periods, pooled: true, on: connection)
         let pooledControl = line.comparison == .comparisonGroup
             ? try statistics(line, contract.id + OutcomeContract.comparisonSuffix, periods, pooled: true, on: connection) : [:]
@@ -51,7 +77,7 @@ enum EffectInputs {
     }
 
     /// Per period (or pooled) and provider: participants, and the mean value or the share achieving the outcome.
-    static func statistics(_ line: EffectLine, _ storedID: String, _ periods: [String], pooled: Bool,
+    static func statistics(_ line: Subject, _ storedID: String, _ periods: [String], pooled: Bool,
                            on connection: PostgresConnection) throws -> [Key: (count: Int, figure: Decimal)]
     {
         var query = PostgresQuery(unsafeSQL: "")

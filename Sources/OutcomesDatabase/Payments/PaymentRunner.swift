@@ -96,6 +96,13 @@ public struct PaymentRunner {
                             notes: ["\(payment.cohort == label ? "cohort \(label)" : "all cohorts together"): \(improvement)"] + payment.notes)
                     }
             }
+            for line in terms.savingsShares {
+                let cohorts = try EffectInputs.figures(savings: line, contract: contract, periods: periods, on: connection)
+                effectLines += line.payments(cohorts: cohorts, rounding: terms.rounding).filter { $0.cohort == label }.map {
+                    PaymentLine(period: label, providerID: $0.group, personID: nil, lineID: line.id, earned: $0.earned,
+                                payable: $0.payable, notes: $0.notes)
+                }
+            }
             let owed = owedEntries(terms: terms, inputs: inputs, period: label, kind: kind, extra: effectLines)
             let posted = try postedAmounts(contract: contract.id, period: label, currency: terms.currency, on: connection)
             let entries = differences(owed: owed, posted: posted, currency: terms.currency)

@@ -194,9 +194,10 @@ public struct OutcomeContract: Sendable, Equatable {
         return arm
     }
 
-    /// Whether an effect line compares with the comparison group, so its control arm's metrics are needed.
+    /// Whether an effect or savings-share line compares with the comparison group, so the control arm's metrics are needed.
     public var needsComparisonArm: Bool {
-        payments?.effectLines.contains { $0.comparison == .comparisonGroup } == true && comparisonArm != nil
+        let comparisons = (payments?.effectLines.map(\.comparison) ?? []) + (payments?.savingsShares.map(\.comparison) ?? [])
+        return comparisons.contains(.comparisonGroup) && comparisonArm != nil
     }
 
     public func period(_ label: String) -> ReportingPeriod? { periods.first { $0.label == label } }

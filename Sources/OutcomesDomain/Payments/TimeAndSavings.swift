@@ -77,7 +77,7 @@ public struct SavingsShareLine: Sendable, Equatable {
             case .comparisonGroup: reference = figures.comparison
             }
             guard let reference else {
-                return EffectPayment(lineID: id, cohort: figures.cohort, improvement: nil, earned: .zero(currency),
+                return EffectPayment(lineID: id, cohort: figures.cohort, group: figures.group, improvement: nil, earned: .zero(currency),
                                      payable: .zero(currency), notes: ["no comparison figure to measure a saving against"])
             }
             let avoided = reference - figures.treated
@@ -90,7 +90,8 @@ public struct SavingsShareLine: Sendable, Equatable {
                 notes.append("cap \(cap.plain) reached: pays \(payable.plain) of \(earned.plain)")
             }
             paid += payable
-            return EffectPayment(lineID: id, cohort: figures.cohort, improvement: avoided, earned: earned, payable: payable, notes: notes)
+            return EffectPayment(lineID: id, cohort: figures.cohort, group: figures.group, improvement: avoided, earned: earned,
+                                 payable: payable, notes: notes)
         }
     }
 }
