@@ -117,7 +117,12 @@ import Testing
         #expect(Set(metrics.compactMap { $0["provider"] as? String }) == ["hearth", "keystone", "(all)"])
         // The reentry rate card's first quarter is paid, and a provider's statement printed.
         let notes = json["notes"] as? [String] ?? []
-        #expect(notes.contains { $0.hasPrefix("Payments: Posted run 1: ") }, "\(notes)")
+        #expect(notes.contains { $0.hasPrefix("Payments of reentry-2021: Posted run 1: ") }, "\(notes)")
+        #expect(notes.contains { $0.hasPrefix("Payments of housing-2021: Posted run 2: ") }, "\(notes)")
+        let housingLines = try db.execute("""
+            SELECT DISTINCT line_id FROM payments.ledger WHERE contract_id = 'housing-2021' ORDER BY 1
+            """).map { try $0.decode(String.self, at: 0) }
+        #expect(housingLines == ["housed_days", "housing_stability"] || housingLines == ["housed_days"], "\(housingLines)")
         #expect(tables["statement_lines"]?.isEmpty == false)
         let ledgerTotal = try db.execute("SELECT sum(amount) FROM payments.ledger").scalar(Decimal.self)
         #expect(ledgerTotal > 0)
@@ -126,7 +131,8 @@ import Testing
         #expect(second.status == 0)
         #expect(second.errors.contains("Reusing the data set already loaded"))
         #expect(second.output.contains("| persons in the person index | 3000"))
-        #expect(second.output.contains("Payments: No change: the ledger already holds everything owed for 2021Q1"))
+        #expect(second.output.contains("Payments of reentry-2021: No change: the ledger already holds everything owed for 2021Q1"))
+        #expect(second.output.contains("Payments of housing-2021: No change"))
         #expect(try db.execute("SELECT sum(amount) FROM payments.ledger").scalar(Decimal.self) == ledgerTotal)
         #expect(try db.execute("SELECT count(*) FROM ids.data_loads").scalar(Int.self) == loads)
         let fresh = try CLI.run(["demo", "--persons", "3000", "--seed", "3", "--fresh", "-q", "--database", conninfo])

@@ -124,6 +124,7 @@ import Testing
         #expect(try value("custody_days_12m", 103) == 0)  // 364 days from Jan 31 2022 ends Jan 30 2023
         #expect(try value("jail_days_change", 104) == 2)  // 11 after − 9 before (window from 2019-02-28)
         #expect(try value("custody_days_12m", 105) == 41)
+        #expect(try value("housed_days_12m", 105) == 325)  // Apr 1 2022 – Apr 1 2023 is 366 days, 41 in custody
         #expect(try value("custody_days_12m", 106) == 223)  // Jun 1 2023 – Jan 9 2024
         #expect(try value("housed_6m", 106) == 0)  // 4 clear months, then shelter
         #expect(try value("wages_4q", 107) == Decimal(string: "9500.50"))  // 2500.50 + 3000 + 4000 (Jul 1 2022 included)

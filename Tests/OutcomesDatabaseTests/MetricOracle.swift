@@ -116,14 +116,15 @@ struct MetricOracle {
             return startingIn.compactMap(\.amount).reduce(0, +)
         case .daysToEvent:
             return startingIn.map(\.start).min().map { Decimal(start.days(to: $0)) }
-        case .daysCovered:
-            var covered = 0
+        case .daysCovered, .daysWithout:
+            var covered = 0, days = 0
             var day = start
             while day <= end {
                 if events.contains(where: { $0.start <= day && day <= ($0.end ?? through) }) { covered += 1 }
+                days += 1
                 day = day.adding(days: 1)
             }
-            return Decimal(covered)
+            return Decimal(measure == .daysCovered ? covered : days - covered)
         case .sustained(let consecutive, let unit, let present):
             var longest = 0, run = 0, k = 0
             while true {

@@ -29,6 +29,10 @@ let oracleContractYAML = """
         measure: days_covered
         domains: [jail, shelter]
         window: {anchor: enrollment_start, from: 0 days, to: 364 days}
+      - id: housed_days_12m
+        measure: days_without
+        domains: [shelter, jail]
+        window: {anchor: enrollment_start, from: 0 days, to: 12 months}
       - id: wages_4q
         measure: sum
         domain: wages

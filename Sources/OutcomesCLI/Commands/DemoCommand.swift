@@ -10,9 +10,11 @@ struct DemoCommand: ParsableCommand {
         abstract: "Set up the demo: start the database, migrate, generate the demo data set, summarize it.",
         discussion: """
             Then computes the outcome metrics of scenarios/housing-2021.yaml for 2023 and prints \
-            them by provider, runs the data-quality checks of `outcomes quality`, loads the rate card \
-            of scenarios/reentry-2021.yaml, posts its payment run for 2021Q1 (a second demo finds \
-            nothing new to post) and prints a provider's statement. On the \
+            them by provider, runs the data-quality checks of `outcomes quality`, loads the payment \
+            terms of scenarios/reentry-2021.yaml (a rate card) and housing-2021.yaml (an effect-based \
+            line against the control arm and a per-day line), posts their payment runs for 2021Q1 \
+            and 2022 (a second demo finds nothing new to post) and prints a housing provider's \
+            statement. On the \
             embedded cluster unless a database is named (which it migrates). The demo data \
             set replaces the IDS data, so a database holding a loaded extract is refused. A second \
             run reuses the data set when it is already loaded with the same size and seed; --fresh \
@@ -93,23 +95,28 @@ struct DemoCommand: ParsableCommand {
         print(report.render(output.format), terminator: "")
     }
 
-    /// The rate card of the reentry contract: its first quarter paid, and one provider's statement.
+    /// Two contracts paid for their first period — the reentry rate card, the housing effect-based
+    /// and per-day lines — and one housing provider's statement.
     func addPayments(to report: inout Report, on connection: PostgresConnection) throws {
-        let file = ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR")
-            .appendingPathComponent(DemoCommand.paymentsFile).path
-        let (contract, _) = try ContractStore.load(text: try YAMLFile.read(file), file: file, on: connection)
-        let period = try contract.period(DemoCommand.paymentsPeriod).orThrow(
-            ValidationError("\(file) has no period \(DemoCommand.paymentsPeriod)"))
-        try MetricsRunner(contract: contract).run(period: period, on: connection)
-        let stored = try ContractStore.stored(contract.id, on: connection)
-        let run = try PaymentRunner(stored: stored).run(period: period.label, on: connection)
-        report.notes += Report(run: run).notes.map { "Payments: \($0)" }
-        guard let provider = try connection.execute("""
-            SELECT min(provider_id) FROM payments.ledger WHERE contract_id = \(contract.id)
+        var stored: StoredContract?
+        for (name, label) in [(DemoCommand.paymentsFile, DemoCommand.paymentsPeriod), (DemoCommand.contractFile, "2022")] {
+            let file = ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR").appendingPathComponent(name).path
+            let (contract, _) = try ContractStore.load(text: try YAMLFile.read(file), file: file, on: connection)
+            let period = try contract.period(label).orThrow(ValidationError("\(file) has no period \(label)"))
+            // A payment run reads every period up to the one it pays.
+            for earlier in contract.periods.prefix(while: { $0.start <= period.start }) {
+                try MetricsRunner(contract: contract).run(period: earlier, on: connection)
+            }
+            stored = try ContractStore.stored(contract.id, on: connection)
+            let run = try PaymentRunner(stored: stored!).run(period: period.label, on: connection)
+            report.notes += Report(run: run).notes.prefix(1).map { "Payments of \(contract.id): \($0)" }
+        }
+        guard let stored, let provider = try connection.execute("""
+            SELECT min(provider_id) FROM payments.ledger WHERE contract_id = \(stored.contract.id)
             """).scalar(String?.self) else { return }
         let statement = Report(statement: try ProviderStatement.read(contract: stored, provider: provider, on: connection))
         report.notes.append("Payments: statement of \(provider) — " + statement.notes[0] + " Full statement: "
-                            + "outcomes payments statement --contract \(contract.id) --provider \(provider).")
+                            + "outcomes payments statement --contract \(stored.contract.id) --provider \(provider).")
         // Published like every demo table: small participant counts are suppressed.
         let policy = SmallCellPolicy(threshold: smallCellThreshold)
         report.tables += statement.tables.filter { ["lines", "caps", "payers"].contains($0.name) }.map { table in

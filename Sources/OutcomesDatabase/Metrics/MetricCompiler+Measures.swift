@@ -27,7 +27,7 @@ extension MetricCompiler {
         case .count: return "count(*) FILTER (WHERE \(startsIn))"
         case .sum: return "sum(ev.amount) FILTER (WHERE \(startsIn))"
         case .daysToEvent: return "min(ev.start_date) FILTER (WHERE \(startsIn))"
-        case .daysCovered, .sustained(_, .days, _):
+        case .daysCovered, .daysWithout, .sustained(_, .days, _):
             // The bits of the spell's days inside the window.
             let first = "greatest(ev.start_date, \(start)) - \(start)", last = "least(\(spellEnd), \(end)) - \(start)"
             return "bit_or(\(mask(bits: Self.maximumDays(part.window), first: first, last: last, &query))) FILTER (WHERE \(overlaps))"
@@ -58,6 +58,7 @@ extension MetricCompiler {
         case .sum: return "coalesce(\(measured), 0)"
         case .daysToEvent: return "\(measured) - \(start)"
         case .daysCovered: return "coalesce(bit_count(\(measured)), 0)"
+        case .daysWithout: return "(\(end) - \(start) + 1) - coalesce(bit_count(\(measured)), 0)"
         case .sustained(let consecutive, let unit, let present):
             let run = "\(query.bind(String(repeating: present ? "1" : "0", count: consecutive)))::varbit"
             if present {

@@ -52,6 +52,10 @@ public struct MetricsRunner {
                 "DELETE FROM metrics.provider_results WHERE contract_id = \(contract.storedID) AND period = \(period.label)")
             try computePersonResults(period: period, loadID: loadID, on: connection)
             try aggregateByProvider(period: period, loadID: loadID, on: connection)
+            try connection.execute("""
+                INSERT INTO metrics.computed_periods (contract_id, period, load_id) VALUES (\(contract.storedID), \(period.label), \(loadID))
+                ON CONFLICT (contract_id, period) DO UPDATE SET load_id = excluded.load_id, computed_at = now()
+                """)
             return try Self.read(contract: contract, period: period, on: connection)
         }
     }

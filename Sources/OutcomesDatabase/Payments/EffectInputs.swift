@@ -40,7 +40,7 @@ enum EffectInputs {
         if line.comparison == .comparisonGroup {
             let armID = contract.id + OutcomeContract.comparisonSuffix
             let computed = try connection.execute("""
-                SELECT count(DISTINCT period)::int FROM metrics.provider_results
+                SELECT count(*)::int FROM metrics.computed_periods
                 WHERE contract_id = \(armID) AND period = ANY (\(PostgresArrayLiteral.text(periods))::text[])
                 """).scalar(Int.self)
             guard computed == periods.count else {

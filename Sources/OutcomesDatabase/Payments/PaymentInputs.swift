@@ -18,8 +18,8 @@ struct PaymentInputs {
         throws -> PaymentInputs
     {
         let computed = try connection.execute("""
-            SELECT period, max(load_id) FROM metrics.provider_results
-            WHERE contract_id = \(contract.id) AND period = ANY (\(PostgresArrayLiteral.text(labels))::text[]) GROUP BY period
+            SELECT period, load_id FROM metrics.computed_periods
+            WHERE contract_id = \(contract.id) AND period = ANY (\(PostgresArrayLiteral.text(labels))::text[])
             """)
         var loads: [String: Int] = [:]
         for row in computed { loads[try row.decode(at: 0)] = try row.decode(at: 1) }

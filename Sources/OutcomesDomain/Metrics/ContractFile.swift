@@ -113,6 +113,7 @@ extension OutcomeContract {
         case "any": measure = .any
         case "count": measure = .count
         case "days_covered": measure = .daysCovered
+        case "days_without": measure = .daysWithout
         case "sum": measure = .sum
         case "days_to_event": measure = .daysToEvent
         case "sustained":

@@ -76,6 +76,8 @@ public indirect enum Measure: Sendable, Equatable {
     case count
     /// Days of the window covered by selected spells, overlaps counted once; an open spell runs to the data date.
     case daysCovered
+    /// Days of the window covered by no selected spell (days housed: not in shelter, not in jail).
+    case daysWithout
     /// Sum of the amounts of events starting in the window (0 when none).
     case sum
     /// Days from the window start to the first selected event starting in the window; none: no value.
@@ -91,6 +93,7 @@ public indirect enum Measure: Sendable, Equatable {
         case .any: "any"
         case .count: "count"
         case .daysCovered: "days_covered"
+        case .daysWithout: "days_without"
         case .sum: "sum"
         case .daysToEvent: "days_to_event"
         case .sustained: "sustained"
@@ -106,7 +109,7 @@ public indirect enum Measure: Sendable, Equatable {
         }
     }
 
-    public static let names = ["any", "count", "days_covered", "sum", "days_to_event", "sustained", "change"]
+    public static let names = ["any", "count", "days_covered", "days_without", "sum", "days_to_event", "sustained", "change"]
 }
 
 /// One outcome metric of a contract.
