@@ -154,11 +154,12 @@ extension Report {
         var lines = ReportTable(name: "lines", title: "Earned and paid, by period and line",
                                 columns: ["period", "line", "participants", "earned", "payments", "adjustments", "net"])
         lines.rows = statement.lines.map {
-            [.text($0.period), .text($0.lineID), .int($0.participants), .money($0.earned), .money($0.payments), .money($0.adjustments),
+            [.text($0.period), .text($0.lineID), $0.participants.map(Cell.int) ?? .null, .money($0.earned), .money($0.payments),
+             .money($0.adjustments),
              .money($0.payments + $0.adjustments)]
         }
         var caps = ReportTable(name: "caps", title: "Caps that applied", columns: ["period", "line", "cap", "participants cut"])
-        caps.rows = statement.caps.map { [.text($0.period), .text($0.lineID), .text($0.cap), .int($0.participants)] }
+        caps.rows = statement.caps.map { [.text($0.period), .text($0.lineID), .text($0.cap), $0.participants.map(Cell.int) ?? .null] }
         var payers = ReportTable(name: "payers", title: "Owed by payer", columns: ["payer", "net"])
         payers.rows = statement.payers.map { [.text($0.payer), .money($0.amount)] }
         var runs = ReportTable(name: "runs", title: "Runs", columns: ["run", "period", "kind", "contract version", "run at"])

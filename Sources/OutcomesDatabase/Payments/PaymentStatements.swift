@@ -9,7 +9,8 @@ public struct ProviderStatement: Sendable {
     public struct LineRow: Sendable {
         public let period: String
         public let lineID: String
-        public let participants: Int
+        /// Participants paid on the line; nil for lines owed for a whole cohort (effect, savings share).
+        public let participants: Int?
         public let earned: Decimal
         public let payments: Decimal
         public let adjustments: Decimal
@@ -19,8 +20,8 @@ public struct ProviderStatement: Sendable {
         public let period: String
         public let lineID: String
         public let cap: String
-        /// Participants whose line the cap cut (per-participant lines).
-        public let participants: Int
+        /// Participants whose line the cap cut; nil for lines owed for a whole cohort.
+        public let participants: Int?
     }
 
     public let contractID: String
@@ -34,7 +35,7 @@ public struct ProviderStatement: Sendable {
     public static func read(contract: StoredContract, provider: String, on connection: PostgresConnection) throws -> ProviderStatement {
         let id = contract.contract.id
         let lines = try connection.execute("""
-            SELECT period, line_id, count(DISTINCT person_id)::int,
+            SELECT period, line_id, nullif(count(DISTINCT person_id), 0)::int,
                    coalesce(sum(earned), 0),
                    coalesce(sum(amount) FILTER (WHERE entry = 'payment'), 0), coalesce(sum(amount) FILTER (WHERE entry = 'adjustment'), 0)
             FROM payments.ledger
@@ -46,7 +47,7 @@ public struct ProviderStatement: Sendable {
         }
         // Notes name each cap that bound as "<cap> <amount> reached: …".
         let caps = try connection.execute("""
-            SELECT period, line_id, substring(note FROM '^(.*) [0-9.]+ reached') AS cap, count(DISTINCT person_id)::int
+            SELECT period, line_id, substring(note FROM '^(.*) [0-9.]+ reached') AS cap, nullif(count(DISTINCT person_id), 0)::int
             FROM payments.ledger, unnest(string_to_array(notes, '; ')) AS note
             WHERE contract_id = \(id) AND provider_id = \(provider) AND entry = 'payment' AND note LIKE '% reached: %'
             GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
