@@ -146,7 +146,7 @@ extension Report {
         self.init(title: "Statement of \(statement.providerID) under \(statement.contractID)")
         let net = statement.lines.reduce(Decimal(0)) { $0 + $1.payments + $1.adjustments }
         notes = [
-            "Net paid to date: \(Money(net, statement.currency).plain) \(statement.currency.code), over \(statement.runs.count) runs.",
+            "Net paid to date: \(Money(net, statement.currency).plain) \(statement.currency.code), in \(statement.runs.count) run\(statement.runs.count == 1 ? "" : "s").",
             "Earned is what the outcomes earned before caps; adjustments are later runs' corrections (late data, new terms, final "
                 + "determination after interim payments).",
         ]

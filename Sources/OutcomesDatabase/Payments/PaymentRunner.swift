@@ -151,12 +151,17 @@ public struct PaymentRunner {
         return merged(owed)
     }
 
-    /// One entry per key: an effect line's cohort and all-cohorts payments in the same run share a key.
+    /// One entry per key: an effect line's cohort and all-cohorts payments in the same run share a
+    /// key. (Per-participant lines are unique by construction and are left alone.)
     private func merged(_ owed: [Owed]) -> [Owed] {
         var position: [LedgerKey: Int] = [:]
         var result: [Owed] = []
         result.reserveCapacity(owed.count)
         for entry in owed {
+            guard entry.key.person == nil else {
+                result.append(entry)
+                continue
+            }
             guard let index = position[entry.key] else {
                 position[entry.key] = result.count
                 result.append(entry)
