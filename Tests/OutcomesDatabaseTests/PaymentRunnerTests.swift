@@ -368,3 +368,41 @@ private final class Outcomes: @unchecked Sendable {
         #expect(savings.contains { !$0.payable.isZero }, "some provider saved jail days")
     }
 }
+
+@Suite(.serialized) struct MilestoneAndClawbackRunTests {
+    @Test func attestedMilestonesPayAndMissedTargetsAreRepaid() throws {
+        let contract = paymentRunContract.replacingOccurrences(of: "  interim: {share: 75}", with: """
+              interim: {share: 75}
+              milestones: [{id: launch, amount: 50000, period: "2021", provider: bridgeway}]
+              clawback:
+                - {id: missed_target, contract_value: 200000, share: 10, outcome: any_jail_12m, statistic: rate, target: "<= 0.05",
+                   assessed_in: "2021", provider: bridgeway}
+            """)
+        let (db, _, stored) = try PaymentRunnerTests().prepared(contract)
+        _ = try PaymentRunner(stored: stored).run(period: "2021", on: db)
+        func posted(_ line: String) throws -> Decimal? {
+            try db.execute("SELECT sum(amount) FROM payments.ledger WHERE line_id = \(line)").scalar(Decimal?.self)
+        }
+        // The oracle: bridgeway's 2021 jail rate, counted in Swift.
+        let values = try db.execute("""
+            SELECT value FROM metrics.person_results WHERE contract_id = 'reentry-2021' AND period = '2021'
+              AND metric_id = 'any_jail_12m' AND provider_id = 'bridgeway'
+            """).map { try $0.decode(Decimal.self, at: 0) }
+        let rate = Decimal(values.filter { $0 > 0 }.count) / Decimal(values.count)
+        #expect(rate > Decimal(string: "0.05")!, "the synthetic jail rate misses the target")
+        #expect(try posted("missed_target") == -20000)  // 10% of 200,000, split 60/40 between the payers
+        #expect(try posted("launch") == nil, "not attested yet")
+
+        #expect(try MilestoneAttestation.attest("launch", of: stored, note: "opened", on: db) == .attested)
+        guard case .already = try MilestoneAttestation.attest("launch", of: stored, note: "again", on: db) else {
+            Issue.record("attested twice")
+            return
+        }
+        #expect(throws: DatabaseError.self) { try MilestoneAttestation.attest("lunch", of: stored, note: "", on: db) }
+        let after = try PaymentRunner(stored: stored).run(period: "2021", on: db)
+        #expect(after.entries.map(\.lineID).allSatisfy { $0 == "launch" } && after.entries.allSatisfy { $0.kind == .adjustment })
+        #expect(try posted("launch") == 50000)
+        #expect(try db.execute("SELECT count(*) FROM payments.ledger WHERE line_id = 'launch' AND provider_id = 'bridgeway'")
+            .scalar(Int.self) == 2, "one line per payer")
+    }
+}

@@ -50,11 +50,11 @@ import Testing
 
     @Test func milestonesAndClawback() throws {
         let terms = try terms("""
-              milestones: [{id: launch, amount: 50000, period: "2021"}]
+              milestones: [{id: launch, amount: 50000, period: "2021", provider: hearth}]
               clawback:
-                - {id: missed_jobs, contract_value: 1000000, share: 10, outcome: employed, statistic: rate, target: ">= 0.6", assessed_in: "2024"}
+                - {id: missed_jobs, contract_value: 1000000, share: 10, outcome: employed, statistic: rate, target: ">= 0.6", assessed_in: "2024", provider: hearth}
             """)
-        #expect(terms.milestones == [Milestone(id: "launch", amount: dollars("50000"), period: "2021")])
+        #expect(terms.milestones == [Milestone(id: "launch", amount: dollars("50000"), period: "2021", provider: "hearth")])
         let clawback = try #require(terms.clawbacks.first)
         #expect(clawback.repayment(figure: Decimal(string: "0.58"), rounding: .halfEven).amount == dollars("-100000"))
         #expect(clawback.repayment(figure: Decimal(string: "0.6"), rounding: .halfEven).amount == dollars("0"))
@@ -87,10 +87,10 @@ import Testing
         let cases: [(String, String)] = [
             ("  payers:\n    - {id: state, share: 60}\n    - {id: federal, share: 30}\n  rate_card: {lines: [{id: job, outcome: employed, price: 1}]}",
              "payer shares add up to 90%, not 100%, and lines job are named by no payer"),
-            ("  milestones: [{id: launch, amount: 1, period: \"2031\"}]", "unknown period '2031'; periods: 2021, 2022, 2023, 2024"),
+            ("  milestones: [{id: launch, amount: 1, period: \"2031\", provider: x}]", "unknown period '2031'; periods: 2021, 2022, 2023, 2024"),
             ("  savings_share: [{id: s, outcome: jail_days, comparison: comparison_group, unit_cost: 1, share: 140}]",
              "share 140 is outside its range: a percent from 0 to 100"),
-            ("  milestones: [{id: job, amount: 1, period: \"2021\"}]\n  rate_card: {lines: [{id: job, outcome: employed, price: 1}]}",
+            ("  milestones: [{id: job, amount: 1, period: \"2021\", provider: x}]\n  rate_card: {lines: [{id: job, outcome: employed, price: 1}]}",
              "line id 'job' is used twice in payments; every line of every mechanism needs its own"),
             ("  per_day: [{id: d, days: housing, price: 1}]",
              "unknown outcome 'housing': not a metric of this contract; metrics: housed_days, jail_days, lease, employed, placed"),

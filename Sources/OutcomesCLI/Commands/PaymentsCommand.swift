@@ -8,8 +8,41 @@ struct PaymentsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "payments",
         abstract: "Compute what a contract owes and post it to the append-only payment ledger.",
-        subcommands: [Run.self, Statement.self, Summary.self]
+        subcommands: [Run.self, Statement.self, Summary.self, Attest.self]
     )
+
+    struct Attest: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record that a milestone was delivered; the payment run of its period pays it.",
+            discussion: """
+                Attestations are kept for good, with who made them and when; attesting again changes nothing.
+
+                Examples:
+                  outcomes payments attest --contract housing-2021 --milestone first_year_report --note "report received 2021-12-15"
+                """)
+
+        @Option(help: ArgumentHelp("The contract id, as loaded.", valueName: "id"))
+        var contract: String
+
+        @Option(help: ArgumentHelp("The milestone id in the contract file.", valueName: "id"))
+        var milestone: String
+
+        @Option(help: "What was delivered, and how it was checked.")
+        var note = ""
+
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let (connection, _) = try database.connectReady(progress: output.progress)
+            let stored = try ContractStore.stored(contract, on: connection)
+            let message = switch try MilestoneAttestation.attest(milestone, of: stored, note: note, on: connection) {
+            case .attested: "Attested the delivery of milestone \(milestone) of \(contract)."
+            case .already(let by, let at): "Milestone \(milestone) of \(contract) was already attested by \(by) at \(at): no change."
+            }
+            print(Report(title: message).render(output.format), terminator: "")
+        }
+    }
 
     struct Statement: ParsableCommand {
         static let configuration = CommandConfiguration(

@@ -103,6 +103,7 @@ public struct PaymentRunner {
                                 payable: $0.payable, notes: $0.notes)
                 }
             }
+            effectLines += try milestoneAndClawbackLines(terms: terms, contract: contract, period: label, on: connection)
             let owed = owedEntries(terms: terms, inputs: inputs, period: label, kind: kind, extra: effectLines)
             let posted = try postedAmounts(contract: contract.id, period: label, currency: terms.currency, on: connection)
             let entries = differences(owed: owed, posted: posted, currency: terms.currency)
@@ -123,6 +124,32 @@ public struct PaymentRunner {
             try post(entries, runID: runID, contract: contract.id, period: label, on: connection)
             return result(.posted(runID: runID))
         }
+    }
+
+    /// Milestones of the period that are attested, and clawbacks assessed in it.
+    private func milestoneAndClawbackLines(terms: PaymentTerms, contract: OutcomeContract, period: String,
+                                           on connection: PostgresConnection) throws -> [PaymentLine] {
+        var lines: [PaymentLine] = []
+        for milestone in terms.milestones where milestone.period == period {
+            let rows = try connection.execute("""
+                SELECT attested_by, to_char(attested_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') FROM payments.milestone_attestations
+                WHERE contract_id = \(contract.id) AND milestone_id = \(milestone.id)
+                """)
+            guard rows.count == 1 else { continue }
+            let note = "delivery attested by \(try rows[0].decode(String.self, at: 0)) on \(try rows[0].decode(String.self, at: 1))"
+            lines.append(PaymentLine(period: period, providerID: milestone.provider, personID: nil, lineID: milestone.id,
+                                     earned: milestone.amount, payable: milestone.amount, notes: [note]))
+        }
+        for clawback in terms.clawbacks where clawback.assessedIn == period {
+            let subject = EffectInputs.Subject(id: clawback.id, outcome: clawback.outcome, statistic: clawback.statistic,
+                                               comparison: .baseline(0), overall: false)
+            let figures = try EffectInputs.statistics(subject, contract.id, [period], pooled: false, on: connection)
+            let figure = figures[EffectInputs.Key(period: period, provider: clawback.provider)]?.figure
+            let (amount, note) = clawback.repayment(figure: figure, rounding: terms.rounding)
+            lines.append(PaymentLine(period: period, providerID: clawback.provider, personID: nil, lineID: clawback.id,
+                                     earned: amount, payable: amount, notes: [note]))
+        }
+        return lines
     }
 
     /// What is owed in the period on each (provider, payer, participant, line), with what it earned

@@ -6,6 +6,8 @@ public struct Milestone: Sendable, Equatable {
     public let amount: Money
     /// The period whose run pays it.
     public let period: String
+    /// Who is paid.
+    public let provider: String
 }
 
 /// A share of a fixed contract value repaid when a target is missed at its assessment.
@@ -19,6 +21,8 @@ public struct Clawback: Sendable, Equatable {
     public let target: AmountCondition
     /// The period whose figures decide it, and whose run posts the repayment.
     public let assessedIn: String
+    /// Whose participants' figure is assessed, and who repays.
+    public let provider: String
 
     /// The repayment (a negative amount) when the figure misses the target; zero when it meets it.
     public func repayment(figure: Decimal?, rounding: RoundingRule) -> (amount: Money, note: String) {

@@ -58,16 +58,17 @@ extension TermsReader {
     }
 
     func milestone(_ node: YAMLValue) throws -> Milestone {
-        let entries = try node.mapping(allowed: ["id", "amount", "period"], context: "a milestone")
+        let entries = try node.mapping(allowed: ["id", "amount", "period", "provider"], context: "a milestone")
         let id = try lineID(entries, node, "a milestone")
         return Milestone(
             id: id, amount: try money(try entries.required("amount", in: "milestone '\(id)'", at: node), "amount"),
-            period: try period(try entries.required("period", in: "milestone '\(id)'", at: node), "period"))
+            period: try period(try entries.required("period", in: "milestone '\(id)'", at: node), "period"),
+            provider: try entries.required("provider", in: "milestone '\(id)'", at: node).string("provider"))
     }
 
     func clawback(_ node: YAMLValue) throws -> Clawback {
         let entries = try node.mapping(
-            allowed: ["id", "contract_value", "share", "outcome", "achieved", "statistic", "target", "assessed_in"],
+            allowed: ["id", "contract_value", "share", "outcome", "achieved", "statistic", "target", "assessed_in", "provider"],
             context: "a clawback")
         let id = try lineID(entries, node, "a clawback")
         let context = "clawback '\(id)'"
@@ -79,7 +80,8 @@ extension TermsReader {
             outcome: try outcome(try entries.required("outcome", in: context, at: node), achieved: entries["achieved"]),
             statistic: statistic,
             target: try entries.required("target", in: context, at: node).comparison("target"),
-            assessedIn: try period(try entries.required("assessed_in", in: context, at: node), "assessed_in"))
+            assessedIn: try period(try entries.required("assessed_in", in: context, at: node), "assessed_in"),
+            provider: try entries.required("provider", in: context, at: node).string("provider"))
     }
 
     /// Each line belongs to at most one payer; shares add up to 100 when some line is not named.
