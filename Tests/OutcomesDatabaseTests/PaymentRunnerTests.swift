@@ -86,6 +86,10 @@ let paymentRunContract = """
 
         let again = try PaymentRunner(stored: stored).run(period: "2021", on: db)
         #expect(again.outcome == .noChange && again.entries.isEmpty)
+        // Every run's lines sum to its total.
+        #expect(try db.execute("""
+            SELECT count(*) FROM payments.runs r WHERE r.total <> (SELECT sum(amount) FROM payments.ledger l WHERE l.run_id = r.run_id)
+            """).scalar(Int.self) == 0)
         #expect(again.inputsSHA256 == first.inputsSHA256)
         #expect(try db.execute("SELECT count(*) FROM payments.runs").scalar(Int.self) == 1)
 
@@ -115,6 +119,10 @@ let paymentRunContract = """
         #expect(after.entries.contains { $0.amount.amount < 0 }, "outcomes lost to late bookings are taken back")
         #expect(try ledger(db, period: "2021") == (try expectedOwed(db, stored, period: "2021")))
         #expect(after.total.amount == after.owed.amount - before.owed.amount)
+        #expect(after.inputsSHA256 != before.inputsSHA256)
+        #expect(try db.execute("""
+            SELECT count(*) FROM payments.runs r WHERE r.total <> (SELECT sum(amount) FROM payments.ledger l WHERE l.run_id = r.run_id)
+            """).scalar(Int.self) == 0, "every run's lines sum to its total")
     }
 
     @Test func interimRunsPayAShareAndTheFinalRunReconciles() throws {
@@ -334,6 +342,9 @@ private final class Outcomes: @unchecked Sendable {
         #expect(posted == expectedByKey.filter { $0.value != 0 })
         #expect(expected.contains { !$0.payable.isZero }, "some provider improved on its control arm")
         #expect(try PaymentRunner(stored: stored).run(period: "2022", on: db).outcome == .noChange)
+        let summary = try PaymentSummary.read(contract: stored, on: db)
+        #expect(summary.headroom.map(\.scope) == ["line fewer_in_shelter", "line jail_savings"])
+        #expect(summary.headroom.allSatisfy { $0.paid <= $0.cap })
 
         // The savings share: mean jail days per provider and arm, computed in Swift.
         func means(_ id: String, _ period: String) throws -> [String: (Int, Decimal)] {

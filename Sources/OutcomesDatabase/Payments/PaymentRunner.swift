@@ -79,32 +79,14 @@ public struct PaymentRunner {
                 }
             }
             let inputs = try PaymentInputs.read(contract: contract, terms: terms, periods: periods, on: connection)
+            let (cohortLines, figures) = try self.cohortLines(terms: terms, contract: contract, periods: periods, on: connection)
+            // The content hash: the terms, the run, and every value and figure read.
             var hash = SHA256()
             hash.update("\(stored.fileSHA256)\n\(label)\n\(kind.rawValue)\n")
             hash.update(inputs.digest)
+            hash.update(figures)
             let inputsSHA256 = hash.hexDigest()
-            var effectLines: [PaymentLine] = []
-            for line in terms.effectLines {
-                let (cohorts, overall) = try EffectInputs.figures(line: line, contract: contract, periods: periods, on: connection)
-                effectLines += line.payments(cohorts: cohorts, overall: overall, currency: terms.currency, rounding: terms.rounding)
-                    .filter { $0.cohort == label || $0.cohort == "all periods" }
-                    .map { payment in
-                        let improvement = payment.improvement.map { "improvement \($0.rounded(scale: 2))" } ?? "no improvement measured"
-                        return PaymentLine(
-                            period: label, providerID: payment.group, personID: nil, lineID: line.id, earned: payment.earned,
-                            payable: payment.payable,
-                            notes: ["\(payment.cohort == label ? "cohort \(label)" : "all cohorts together"): \(improvement)"] + payment.notes)
-                    }
-            }
-            for line in terms.savingsShares {
-                let cohorts = try EffectInputs.figures(savings: line, contract: contract, periods: periods, on: connection)
-                effectLines += line.payments(cohorts: cohorts, rounding: terms.rounding).filter { $0.cohort == label }.map {
-                    PaymentLine(period: label, providerID: $0.group, personID: nil, lineID: line.id, earned: $0.earned,
-                                payable: $0.payable, notes: $0.notes)
-                }
-            }
-            effectLines += try milestoneAndClawbackLines(terms: terms, contract: contract, period: label, on: connection)
-            let owed = owedEntries(terms: terms, inputs: inputs, period: label, kind: kind, extra: effectLines)
+            let owed = owedEntries(terms: terms, inputs: inputs, period: label, kind: kind, extra: cohortLines)
             let posted = try postedAmounts(contract: contract.id, period: label, currency: terms.currency, on: connection)
             let entries = differences(owed: owed, posted: posted, currency: terms.currency)
             let total = entries.reduce(Money.zero(terms.currency)) { $0 + $1.amount }
@@ -124,6 +106,46 @@ public struct PaymentRunner {
             try post(entries, runID: runID, contract: contract.id, period: label, on: connection)
             return result(.posted(runID: runID))
         }
+    }
+
+    /// Lines owed per cohort rather than per participant — effect, savings share, milestone,
+    /// clawback — for the run's period, and a canonical text of the figures and attestations they used.
+    private func cohortLines(terms: PaymentTerms, contract: OutcomeContract, periods: [String], on connection: PostgresConnection)
+        throws -> (lines: [PaymentLine], figures: String)
+    {
+        let label = periods.last!
+        var lines: [PaymentLine] = []
+        var figures = ""
+        func record(_ line: String, _ list: [EffectFigures]) {
+            for figure in list {
+                figures += "\(line)\t\(figure.cohort)\t\(figure.group)\t\(figure.treatedParticipants)\t\(figure.treated)\t"
+                    + "\(figure.comparison.map { "\($0)" } ?? "-")\n"
+            }
+        }
+        for line in terms.effectLines {
+            let (cohorts, overall) = try EffectInputs.figures(line: line, contract: contract, periods: periods, on: connection)
+            record(line.id, cohorts + overall)
+            lines += line.payments(cohorts: cohorts, overall: overall, currency: terms.currency, rounding: terms.rounding)
+                .filter { $0.cohort == label || $0.cohort == "all periods" }
+                .map { payment in
+                    let improvement = payment.improvement.map { "improvement \($0.rounded(scale: 2))" } ?? "no improvement measured"
+                    return PaymentLine(
+                        period: label, providerID: payment.group, personID: nil, lineID: line.id, earned: payment.earned,
+                        payable: payment.payable,
+                        notes: ["\(payment.cohort == label ? "cohort \(label)" : "all cohorts together"): \(improvement)"] + payment.notes)
+                }
+        }
+        for line in terms.savingsShares {
+            let cohorts = try EffectInputs.figures(savings: line, contract: contract, periods: periods, on: connection)
+            record(line.id, cohorts)
+            lines += line.payments(cohorts: cohorts, rounding: terms.rounding).filter { $0.cohort == label }.map {
+                PaymentLine(period: label, providerID: $0.group, personID: nil, lineID: line.id, earned: $0.earned,
+                            payable: $0.payable, notes: $0.notes)
+            }
+        }
+        let others = try milestoneAndClawbackLines(terms: terms, contract: contract, period: label, on: connection)
+        for line in others { figures += "\(line.lineID)\t\(line.providerID)\t\(line.earned.plain)\t\(line.notes.joined(separator: "; "))\n" }
+        return (lines + others, figures)
     }
 
     /// Milestones of the period that are attested, and clawbacks assessed in it.

@@ -131,12 +131,14 @@ public struct PaymentSummary: Sendable {
                 headroom.append(Headroom(scope: "participant (the most paid to one)", cap: cap.amount, paid: most))
             }
         }
-        for line in terms.effectLines {
-            guard let cap = line.cap else { continue }
+        let lineCaps = terms.effectLines.map { ($0.id, $0.cap) } + terms.perDayLines.map { ($0.id, $0.cap) }
+            + terms.savingsShares.map { ($0.id, $0.cap) }
+        for (lineID, lineCap) in lineCaps {
+            guard let cap = lineCap else { continue }
             let paidOnLine = try connection.execute("""
-                SELECT coalesce(sum(amount), 0) FROM payments.ledger WHERE contract_id = \(id) AND line_id = \(line.id)
+                SELECT coalesce(sum(amount), 0) FROM payments.ledger WHERE contract_id = \(id) AND line_id = \(lineID)
                 """).scalar(Decimal.self)
-            headroom.append(Headroom(scope: "line \(line.id)", cap: cap.amount, paid: paidOnLine))
+            headroom.append(Headroom(scope: "line \(lineID)", cap: cap.amount, paid: paidOnLine))
         }
         return PaymentSummary(contractID: id, currency: terms.currency, paid: paid, headroom: headroom)
     }
