@@ -256,3 +256,36 @@ private final class Outcomes: @unchecked Sendable {
         #expect(own.runs.count == 1)
     }
 }
+
+@Suite(.serialized) struct CorrectedTermsTests {
+    @Test func aCorrectedContractPostsTheDifferenceUnderItsVersion() throws {
+        let (db, _, first) = try PaymentRunnerTests().prepared()
+        let before = try PaymentRunner(stored: first).run(period: "2021", on: db)
+        let corrected = paymentRunContract.replacingOccurrences(of: "version: 1", with: "version: 2")
+            .replacingOccurrences(of: "price: 500.50", with: "price: 450")
+        _ = try ContractStore.load(text: corrected, file: "reentry.yaml", on: db)
+        let second = try ContractStore.stored("reentry-2021", on: db)
+        #expect(second.version == 2)
+        let after = try PaymentRunner(stored: second).run(period: "2021", on: db)
+        guard case .posted(let runID) = after.outcome else { Issue.record("nothing posted"); return }
+        // Every line of the period is re-priced (caps move headroom between lines): all adjustments.
+        #expect(after.entries.allSatisfy { $0.kind == .adjustment } && after.entries.contains { $0.lineID == "stayed_out" })
+        #expect(after.total.amount == after.owed.amount - before.owed.amount)
+        #expect(try db.execute("SELECT version FROM payments.runs WHERE run_id = \(runID)").scalar(Int.self) == 2)
+        #expect(try db.execute("SELECT sum(amount) FROM payments.ledger").scalar(Decimal.self) == after.owed.amount)
+        #expect(throws: DatabaseError.self) {
+            try PaymentRunner(stored: second).run(period: "2022", kind: .interim, on: db)  // has an interim share: runs
+            try PaymentRunner(stored: try PaymentRunnerTests.withoutInterim(db)).run(period: "2022", kind: .interim, on: db)
+        }
+    }
+}
+
+extension PaymentRunnerTests {
+    /// Version 3 of the test contract, without interim payments.
+    static func withoutInterim(_ db: PostgresConnection) throws -> StoredContract {
+        let text = paymentRunContract.replacingOccurrences(of: "version: 1", with: "version: 3")
+            .replacingOccurrences(of: "  interim: {share: 75}", with: "")
+        _ = try ContractStore.load(text: text, file: "reentry.yaml", on: db)
+        return try ContractStore.stored("reentry-2021", on: db)
+    }
+}

@@ -66,6 +66,11 @@ public struct PaymentRunner {
                 exitStatus: .dataError)
         }
         let periods = Array(contract.periods[...index].map(\.label))
+        if kind == .interim, terms.interimSharePercent == nil {
+            throw DatabaseError(
+                .noData, "contract \(contract.id) version \(stored.version) has no interim payments ('payments: interim: {share: …}').",
+                exitStatus: .dataError)
+        }
         return try connection.transaction { connection in
             try connection.execute("SELECT pg_advisory_xact_lock(hashtext(\("payments/" + contract.id + "/" + label)))")
             if kind == .interim {
