@@ -25,6 +25,11 @@ import Testing
                 == ["1500.00", "-12.50", "0.05", "-0.05", "0.00", "123456789012.34"])
         #expect(dollars("1234.567").plain == "1234.57" && dollars("1234.567").minorUnits == nil)
         #expect(dollars("-12.5").minorUnits == -1250 && Money(300, Currency(code: "JPY")!).plain == "300")
+        #expect(Money(minorUnits: -1250, usd) == dollars("-12.5") && Money(minorUnits: 7, usd).plain == "0.07")
+        #expect(Money(minorUnits: 300, Currency(code: "JPY")!) == Money(300, Currency(code: "JPY")!))
+        let mixed = [Money(minorUnits: 1250, usd), dollars("0.105"), Money(minorUnits: -5, usd)]
+        #expect(Money.sum(mixed, usd) == dollars("12.555") && Money.sum(mixed.prefix(1) + mixed.suffix(1), usd) == dollars("12.45"))
+        #expect(Money.sum([Money](), usd) == dollars("0"))
         var buffer = CopyTextBuffer()
         buffer.money(dollars("-0.07"))
         buffer.money(nil)

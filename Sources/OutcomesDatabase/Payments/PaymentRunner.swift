@@ -94,8 +94,8 @@ public struct PaymentRunner {
             let owed = owedEntries(terms: terms, inputs: inputs, period: label, kind: kind, extra: cohortLines)
             let posted = try postedAmounts(contract: contract.id, period: label, currency: terms.currency, on: connection)
             let entries = differences(owed: owed, posted: posted, currency: terms.currency)
-            let total = entries.reduce(Money.zero(terms.currency)) { $0 + $1.amount }
-            let owedTotal = owed.reduce(Money.zero(terms.currency)) { $0 + $1.amount }
+            let total = Money.sum(entries.lazy.map(\.amount), terms.currency)
+            let owedTotal = Money.sum(owed.lazy.map(\.amount), terms.currency)
             func result(_ outcome: PaymentRunResult.Outcome) -> PaymentRunResult {
                 PaymentRunResult(outcome: outcome, contractID: contract.id, version: stored.version, period: label, kind: kind,
                                  inputsSHA256: inputsSHA256, owed: owedTotal, entries: entries, total: total,

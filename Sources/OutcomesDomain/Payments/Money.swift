@@ -44,13 +44,54 @@ public enum RoundingRule: String, Sendable, CaseIterable {
 public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
     public let amount: Decimal
     public let currency: Currency
+    /// The amount in minor units when it was made from them: lets sums and COPY skip decimal work.
+    private let knownMinorUnits: Int?
 
     public init(_ amount: Decimal, _ currency: Currency) {
         self.amount = amount
         self.currency = currency
+        knownMinorUnits = nil
+    }
+
+    public static func == (lhs: Money, rhs: Money) -> Bool { lhs.amount == rhs.amount && lhs.currency == rhs.currency }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(amount)
+        hasher.combine(currency)
     }
 
     public static func zero(_ currency: Currency) -> Money { Money(0, currency) }
+
+    /// An amount given in minor units (cents): `Money(minorUnits: 1250, usd)` is 12.50.
+    public init(minorUnits: Int, _ currency: Currency) {
+        let significand = Decimal(minorUnits.magnitude)
+        amount = Decimal(sign: minorUnits < 0 ? .minus : .plus, exponent: -currency.minorUnits, significand: significand)
+        self.currency = currency
+        knownMinorUnits = minorUnits
+    }
+
+    /// The sum of amounts of one currency (in integer minor units when every amount came from them).
+    public static func sum(_ amounts: some Sequence<Money>, _ currency: Currency) -> Money {
+        var minor = 0, exact = true
+        var total = Money.zero(currency)
+        for money in amounts {
+            if exact, let known = money.knownMinorUnits {
+                minor += known
+            } else {
+                if exact { total = Money(minorUnits: minor, currency) }
+                exact = false
+                total += money
+            }
+        }
+        return exact ? Money(minorUnits: minor, currency) : total
+    }
+
+    /// The amount in minor units, for amounts known to be whole minor units (prices and caps the
+    /// contract parser checked); traps otherwise, which would be a programming error.
+    var exactMinorUnits: Int {
+        guard let minor = minorUnits else { preconditionFailure("\(self) is not a whole number of minor units") }
+        return minor
+    }
 
     /// The amount rounded to the currency's minor units by `rule` — the one place rounding happens.
     /// (`.down` rounds toward zero for negative amounts too, so a refund is never overstated.)
@@ -102,6 +143,7 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     /// The amount in minor units (cents), when it is a whole number of them and fits an Int.
     public var minorUnits: Int? {
+        if let knownMinorUnits { return knownMinorUnits }
         let scaled = amount * Self.minorUnitScales[currency.minorUnits]
         let whole = NSDecimalNumber(decimal: scaled).int64Value
         return Decimal(whole) == scaled ? Int(whole) : nil

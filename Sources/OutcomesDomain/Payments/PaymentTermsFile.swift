@@ -55,6 +55,7 @@ extension PaymentTerms {
 
 /// Typed reads of payment terms against the contract's currency and metrics.
 struct TermsReader {
+    static let largestAmount = Decimal(string: "1000000000000000")!
     let currency: Currency
     let metrics: [MetricDefinition]
     let periods: [ReportingPeriod]
@@ -62,6 +63,7 @@ struct TermsReader {
     func money(_ node: YAMLValue, _ what: String) throws -> Money {
         let value = try node.decimal(what)
         guard value >= 0 else { throw node.error("\(what) cannot be negative (\(value))") }
+        guard value < Self.largestAmount else { throw node.error("\(what) \(value) is too large: amounts stay below 10^15") }
         guard value.rounded(scale: currency.minorUnits) == value else {
             throw node.error("\(what) \(value) has more decimals than \(currency.code) has minor units (\(currency.minorUnits))")
         }

@@ -128,7 +128,7 @@ public struct RateCardEngine: Sendable {
     public func lines(for periods: [PeriodAchievements]) -> [PaymentLine] {
         var ledger = Ledger(card: card, currency: currency, rounding: rounding)
         return periods.flatMap { period in
-            ledger.paidInPeriod = .zero(currency)  // the period cap starts afresh
+            ledger.paidInPeriod = 0  // the period cap starts afresh
             return lines(for: period, ledger: &ledger)
         }
     }
@@ -139,7 +139,7 @@ public struct RateCardEngine: Sendable {
         result.reserveCapacity(period.participants.count)
         for participant in period.participants.sorted(by: { $0.personID < $1.personID }) {
             let person = participant.personID
-            var state = ledger.people[person] ?? PersonState(currency: currency)
+            var state = ledger.people[person] ?? PersonState()
             defer { ledger.people[person] = state }
             state.achieved |= participant.lines
             if participant.precondition { state.preconditionMet = true }
@@ -169,58 +169,61 @@ public struct RateCardEngine: Sendable {
                 if let note = competed[index] { notes.append(note) }
                 if let group = plan.groupOf[index] {
                     // An outcome of the group paid earlier is topped up to the higher price, never paid twice.
-                    let before = plan.indices(of: group).reduce(Money.zero(currency)) { $0 + (state.groupEarned[$1] ?? .zero(currency)) }
-                    if !before.isZero {
-                        notes.append("less \(before.plain) earned earlier on "
+                    let before = plan.indices(of: group).reduce(0) { $0 + (state.groupEarned[$1] ?? 0) }
+                    if before != 0 {
+                        notes.append("less \(money(before).plain) earned earlier on "
                                      + plan.indices(of: group).map { card.lines[$0].id }.sorted().joined(separator: ", "))
-                        earned = (earned - before).clampedAtZero
+                        earned = max(0, earned - before)
                     }
-                    state.groupEarned[index, default: .zero(currency)] += earned
+                    state.groupEarned[index, default: 0] += earned
                 }
                 let payable = ledger.allocate(earned, person: &state, line: index, provider: participant.providerID, notes: &notes)
                 result.append(PaymentLine(
                     period: period.period, providerID: participant.providerID, personID: person, lineID: line.id,
-                    earned: earned, payable: payable, notes: notes))
+                    earned: money(earned), payable: money(payable), notes: notes))
             }
         }
         return result
     }
 
-    /// The line's price for its next outcome (marginal tiers count outcomes per provider or per contract), rounded.
-    private func price(of index: Int, provider: String, ledger: inout Ledger, notes: inout [String]) -> Money {
-        let line = card.lines[index]
-        guard case .tiers = line.pricing else { return ledger.plan.flatPrices[index]! }
+    /// The line's price for its next outcome (marginal tiers count outcomes per provider or per
+    /// contract), rounded, in minor units.
+    private func price(of index: Int, provider: String, ledger: inout Ledger, notes: inout [String]) -> Int {
+        let prices = ledger.plan.prices[index]
+        guard prices.count > 1 || prices[0].upTo != nil else { return prices[0].minor }
         let scope = card.tiersCountPer == .provider ? provider : ""
         ledger.outcomesPriced[scope, default: Array(repeating: 0, count: card.lines.count)][index] += 1
         let ordinal = ledger.outcomesPriced[scope]![index]
-        let (price, tier) = line.pricing.price(ofOutcome: ordinal)
-        if let tier {
-            notes.append("tier \(tier): outcome \(ordinal) of this line" + (card.tiersCountPer == .provider ? " for the provider" : ""))
-        }
-        return price.rounded(rounding)
+        let tier = prices.firstIndex { $0.upTo.map { ordinal <= $0 } ?? true } ?? prices.count - 1
+        notes.append("tier \(tier + 1): outcome \(ordinal) of this line" + (card.tiersCountPer == .provider ? " for the provider" : ""))
+        return prices[tier].minor
     }
+
+    /// An amount in minor units as money of the contract's currency.
+    private func money(_ minor: Int) -> Money { Money(minorUnits: minor, currency) }
 }
 
-/// A participant's history over the periods so far.
+/// A participant's history over the periods so far. Amounts are in minor units (cents): the
+/// engine's running totals are exact integers, and only lines become `Money`.
 private struct PersonState {
     var achieved: UInt64 = 0
     /// Lines already considered (one-off lines pay once; exclusion losers are spent).
     var counted: UInt64 = 0
     var preconditionMet = false
-    var paid: Money
+    var paid = 0
     /// What lines of exclusive groups earned, for topping up.
-    var groupEarned: [Int: Money] = [:]
-
-    init(currency: Currency) { paid = .zero(currency) }
+    var groupEarned: [Int: Int] = [:]
 }
 
-/// The card's lines as bit masks and arrays, worked out once.
+/// The card's lines as bit masks, arrays and minor units, worked out once.
 private struct LinePlan {
     let recurs: [Bool]
     let requires: [UInt64]
     let groups: [UInt64]
     let groupOf: [UInt64?]
-    let flatPrices: [Money?]
+    /// Each line's prices: one open-ended entry for a flat price, the tiers otherwise.
+    let prices: [[(upTo: Int?, minor: Int)]]
+    let lineCaps: [Int?]
 
     init(card: RateCard, rounding: RoundingRule) {
         let index = Dictionary(uniqueKeysWithValues: card.lines.enumerated().map { ($1.id, $0) })
@@ -229,9 +232,13 @@ private struct LinePlan {
         requires = card.lines.map { mask($0.requires) }
         groups = card.exclusiveGroups.map(mask)
         groupOf = card.lines.map { line in card.exclusiveGroups.first { $0.contains(line.id) }.map(mask) }
-        flatPrices = card.lines.map { line in
-            if case .flat(let price) = line.pricing { price.rounded(rounding) } else { nil }
+        prices = card.lines.map { line in
+            switch line.pricing {
+            case .flat(let price): [(nil, price.rounded(rounding).exactMinorUnits)]
+            case .tiers(let tiers): tiers.map { ($0.upTo, $0.price.rounded(rounding).exactMinorUnits) }
+            }
         }
+        lineCaps = card.lines.map { $0.cap?.exactMinorUnits }
     }
 
     /// The indices of the set bits, lowest first.
@@ -245,49 +252,50 @@ private struct LinePlan {
     }
 }
 
-/// Running totals across periods: what was earned and paid at every cap's scope.
+/// Running totals across periods, in minor units: what was paid at every cap's scope.
 private struct Ledger {
     let card: RateCard
     let currency: Currency
     let plan: LinePlan
+    let caps: (participant: Int?, provider: Int?, period: Int?, contract: Int?)
     var people: [Int: PersonState] = [:]
     var outcomesPriced: [String: [Int]] = [:]
-    var paidByLine: [Money]
-    var paidByProvider: [String: Money] = [:]
-    var paidInPeriod: Money
-    var paidInContract: Money
+    var paidByLine: [Int]
+    var paidByProvider: [String: Int] = [:]
+    var paidInPeriod = 0
+    var paidInContract = 0
 
     init(card: RateCard, currency: Currency, rounding: RoundingRule) {
         self.card = card
         self.currency = currency
         plan = LinePlan(card: card, rounding: rounding)
-        paidByLine = Array(repeating: .zero(currency), count: card.lines.count)
-        paidInPeriod = .zero(currency)
-        paidInContract = .zero(currency)
+        caps = (card.caps.participant?.exactMinorUnits, card.caps.provider?.exactMinorUnits, card.caps.period?.exactMinorUnits,
+                card.caps.contract?.exactMinorUnits)
+        paidByLine = Array(repeating: 0, count: card.lines.count)
     }
 
     /// Pays as much of `earned` as every cap's remaining headroom allows, narrowest cap first,
     /// and notes each cap that bound.
-    mutating func allocate(_ earned: Money, person: inout PersonState, line: Int, provider: String, notes: inout [String]) -> Money {
-        let caps = card.caps
-        let zero = Money.zero(currency)
+    mutating func allocate(_ earned: Int, person: inout PersonState, line: Int, provider: String, notes: inout [String]) -> Int {
         var payable = earned
-        func limit(_ name: @autoclosure () -> String, _ cap: Money?, _ used: Money) {
+        let currency = self.currency
+        func limit(_ name: @autoclosure () -> String, _ cap: Int?, _ used: Int) {
             guard let cap else { return }
-            let headroom = (cap - used).clampedAtZero
+            let headroom = max(0, cap - used)
             if headroom < payable {
-                notes.append("\(name()) \(cap.plain) reached: pays \(headroom.plain) of \(payable.plain)")
+                func plain(_ minor: Int) -> String { Money(minorUnits: minor, currency).plain }
+                notes.append("\(name()) \(plain(cap)) reached: pays \(plain(headroom)) of \(plain(payable))")
                 payable = headroom
             }
         }
         limit("participant cap", caps.participant, person.paid)
-        limit("cap of line \(card.lines[line].id)", card.lines[line].cap, paidByLine[line])
-        if caps.provider != nil { limit("provider cap", caps.provider, paidByProvider[provider, default: zero]) }
+        limit("cap of line \(card.lines[line].id)", plan.lineCaps[line], paidByLine[line])
+        if caps.provider != nil { limit("provider cap", caps.provider, paidByProvider[provider, default: 0]) }
         limit("period cap", caps.period, paidInPeriod)
         limit("contract cap", caps.contract, paidInContract)
         person.paid += payable
         paidByLine[line] += payable
-        if caps.provider != nil { paidByProvider[provider, default: zero] += payable }
+        if caps.provider != nil { paidByProvider[provider, default: 0] += payable }
         paidInPeriod += payable
         paidInContract += payable
         return payable
