@@ -55,15 +55,9 @@ struct MetricsBenchmark: ParsableCommand {
 
     /// Runs each contract's metrics on a connection of its own, all at once; the first error wins.
     static func runSideBySide(_ contracts: [OutcomeContract], on target: DatabaseTarget) throws -> [ProviderMetricResult] {
-        let outcomes = SideBySideResults(count: contracts.count)
-        DispatchQueue.concurrentPerform(iterations: contracts.count) { index in
-            let contract = contracts[index]
-            outcomes.set(index, Result {
-                let connection = try target.connect()
-                return try MetricsRunner(contract: contract).run(period: contract.periods[0], on: connection)
-            })
-        }
-        return try outcomes.all().flatMap { try $0.get() }
+        try sideBySide(contracts.count) { index in
+            try MetricsRunner(contract: contracts[index]).run(period: contracts[index].periods[0], on: try target.connect())
+        }.flatMap { $0 }
     }
 
     func run() throws {
@@ -110,18 +104,20 @@ struct MetricsBenchmark: ParsableCommand {
     }
 }
 
-/// Results of work done on several threads, filled in by index.
-private final class SideBySideResults: @unchecked Sendable {
-    private let lock = NSLock()
-    private var results: [Result<[ProviderMetricResult], any Error>?]
-
-    init(count: Int) { results = Array(repeating: nil, count: count) }
-
-    func set(_ index: Int, _ result: Result<[ProviderMetricResult], any Error>) {
-        lock.withLock { results[index] = result }
+/// Runs `body` for 0..<count on as many threads at once, and returns the results in index order;
+/// the first error (by index) is thrown.
+func sideBySide<T: Sendable>(_ count: Int, _ body: @Sendable (Int) throws -> T) throws -> [T] {
+    let slots = SideBySideSlots<T>(count)
+    DispatchQueue.concurrentPerform(iterations: count) { index in
+        let result = Result { try body(index) }
+        slots.lock.withLock { slots.results[index] = result }
     }
+    return try slots.lock.withLock { slots.results }.map { try $0!.get() }
+}
 
-    func all() -> [Result<[ProviderMetricResult], any Error>] {
-        lock.withLock { results.map { $0! } }
-    }
+/// The results of `sideBySide`, filled in by index under a lock.
+private final class SideBySideSlots<T: Sendable>: @unchecked Sendable {
+    let lock = NSLock()
+    var results: [Result<T, any Error>?]
+    init(_ count: Int) { results = Array(repeating: nil, count: count) }
 }

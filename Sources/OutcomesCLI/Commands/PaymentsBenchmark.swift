@@ -87,21 +87,8 @@ struct PaymentsBenchmark: ParsableCommand {
     }
 
     static func runPayments(_ contracts: [StoredContract], on target: DatabaseTarget) throws -> [PaymentRunResult] {
-        let results = PaymentBenchResults(count: contracts.count)
-        DispatchQueue.concurrentPerform(iterations: contracts.count) { index in
-            results.set(index, Result {
-                let connection = try target.connect()
-                return try PaymentRunner(stored: contracts[index]).run(period: contracts[index].contract.periods[0].label, on: connection)
-            })
+        try sideBySide(contracts.count) { index in
+            try PaymentRunner(stored: contracts[index]).run(period: contracts[index].contract.periods[0].label, on: try target.connect())
         }
-        return try results.all().map { try $0.get() }
     }
-}
-
-private final class PaymentBenchResults: @unchecked Sendable {
-    private let lock = NSLock()
-    private var results: [Result<PaymentRunResult, any Error>?]
-    init(count: Int) { results = Array(repeating: nil, count: count) }
-    func set(_ index: Int, _ result: Result<PaymentRunResult, any Error>) { lock.withLock { results[index] = result } }
-    func all() -> [Result<PaymentRunResult, any Error>] { lock.withLock { results.map { $0! } } }
 }

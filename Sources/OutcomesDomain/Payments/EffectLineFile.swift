@@ -18,10 +18,7 @@ extension TermsReader {
 
     func effectLine(_ node: YAMLValue) throws -> EffectLine {
         let entries = try node.mapping(allowed: Self.effectKeys, context: "an effect line")
-        let id = try entries.required("id", in: "an effect line", at: node).string("id")
-        guard id.range(of: "^[a-z][a-z0-9_]*$", options: .regularExpression) != nil else {
-            throw entries["id"]!.error("line id '\(id)' may hold only a-z, 0-9 and '_', starting with a letter")
-        }
+        let id = try lineID(entries, node, "an effect line")
         let context = "effect line '\(id)'"
         let statistic = try entries["statistic"]?.choice("statistic", EffectLine.Statistic.allCases.map { ($0.rawValue, $0) }) ?? .mean
         if statistic == .mean, let achieved = entries["achieved"] {

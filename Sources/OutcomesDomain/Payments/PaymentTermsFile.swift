@@ -112,10 +112,7 @@ struct TermsReader {
 
     func line(_ node: YAMLValue) throws -> RateCard.Line {
         let entries = try node.mapping(allowed: PaymentTerms.lineKeys, context: "a rate-card line")
-        let id = try entries.required("id", in: "a rate-card line", at: node).string("id")
-        guard id.range(of: "^[a-z][a-z0-9_]*$", options: .regularExpression) != nil else {
-            throw entries["id"]!.error("line id '\(id)' may hold only a-z, 0-9 and '_', starting with a letter")
-        }
+        let id = try lineID(entries, node, "a rate-card line")
         let context = "line '\(id)'"
         let pricing: RateCard.Pricing
         switch (entries["price"], entries["tiers"]) {

@@ -95,18 +95,6 @@ public struct RateCard: Sendable, Equatable {
 }
 
 extension RateCard.Pricing {
-    /// The price of the `ordinal`-th outcome (1-based) and, for tiers, which tier priced it.
-    func price(ofOutcome ordinal: Int) -> (price: Money, tier: Int?) {
-        switch self {
-        case .flat(let price): return (price, nil)
-        case .tiers(let tiers):
-            for (index, tier) in tiers.enumerated() where tier.upTo.map({ ordinal <= $0 }) ?? true {
-                return (tier.price, index + 1)
-            }
-            return (tiers[tiers.count - 1].price, tiers.count)
-        }
-    }
-
     /// The highest price the line can pay (for choosing among exclusive outcomes).
     var firstPrice: Money {
         switch self {

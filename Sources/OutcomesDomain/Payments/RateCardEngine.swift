@@ -26,6 +26,17 @@ public struct PeriodOutcomes: Sendable, Equatable {
     }
 }
 
+extension PeriodOutcomes {
+    /// Each participant's provider and metric values.
+    func byParticipant() -> [Int: (provider: String, values: [String: Decimal?])] {
+        var byPerson: [Int: (provider: String, values: [String: Decimal?])] = [:]
+        for outcome in outcomes {
+            byPerson[outcome.personID, default: (outcome.providerID, [:])].values[outcome.metricID] = outcome.value
+        }
+        return byPerson
+    }
+}
+
 /// What a rate-card line owes for one participant in one period.
 public struct PaymentLine: Sendable, Equatable {
     public let period: String
@@ -84,11 +95,7 @@ extension RateCard {
 
     /// Which lines' outcomes each participant achieved, from their metric values.
     public func achievements(_ period: PeriodOutcomes) -> PeriodAchievements {
-        var byPerson: [Int: (provider: String, values: [String: Decimal?])] = [:]
-        for outcome in period.outcomes {
-            byPerson[outcome.personID, default: (outcome.providerID, [:])].values[outcome.metricID] = outcome.value
-        }
-        return PeriodAchievements(period: period.period, participants: byPerson.map { person, entry in
+        PeriodAchievements(period: period.period, participants: period.byParticipant().map { person, entry in
             var bits: UInt64 = 0
             for (index, line) in lines.enumerated() where line.outcome.isMet(by: entry.values[line.outcome.metricID] ?? nil) {
                 bits |= 1 << UInt64(index)

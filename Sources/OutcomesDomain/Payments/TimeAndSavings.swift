@@ -21,10 +21,7 @@ public struct PerDayLine: Sendable, Equatable {
         var paid = Money.zero(currency)
         var lines: [PaymentLine] = []
         for period in periods {
-            var byPerson: [Int: (provider: String, values: [String: Decimal?])] = [:]
-            for outcome in period.outcomes {
-                byPerson[outcome.personID, default: (outcome.providerID, [:])].values[outcome.metricID] = outcome.value
-            }
+            let byPerson = period.byParticipant()
             for person in byPerson.keys.sorted() {
                 let (provider, values) = byPerson[person]!
                 if let precondition, precondition.isMet(by: values[precondition.metricID] ?? nil) { metPrecondition.insert(person) }
