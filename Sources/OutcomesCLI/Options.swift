@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import OutcomesDatabase
+import OutcomesDomain
 import PostgresClient
 
 typealias PostgresClientConnection = PostgresConnection
@@ -42,4 +43,18 @@ struct OutputOptions: ParsableArguments {
     var quiet = false
 
     var progress: Progress { Progress(quiet: quiet) }
+}
+
+/// Small-cell suppression of published counts, shared by every command that publishes them.
+struct SuppressionOptions: ParsableArguments {
+    @Option(name: .long, help: "Smallest count shown; smaller non-zero counts are suppressed (at least 1; 11 hides 1–10).")
+    var smallCellThreshold = 11
+
+    func validate() throws {
+        guard smallCellThreshold >= 1 else {
+            throw ValidationError("--small-cell-threshold must be at least 1 (1 shows every count), not \(smallCellThreshold).")
+        }
+    }
+
+    var policy: SmallCellPolicy { SmallCellPolicy(threshold: smallCellThreshold) }
 }

@@ -52,9 +52,9 @@ public struct OutcomesCommand: ParsableCommand {
 
             Examples:
               outcomes demo                         Build the demo data set and summarize it
-              outcomes metrics --contract scenarios/housing-2021.yaml --period 2023
               outcomes quality                      Is the linked data fit for computing payments?
-              outcomes contract load scenarios/reentry-2021.yaml
+              outcomes contract load scenarios/housing-2021.yaml
+              outcomes metrics --contract housing-2021 --period 2023
               outcomes synth --persons 2000 --seed 7
               outcomes db status
               outcomes --help db

@@ -21,6 +21,8 @@ public struct DatabaseError: UserFacingError, Equatable {
         case noData
         case contractVersionConflict
         case contractNotLoaded
+        /// A payment run's metrics were computed from another contract version or an older data load.
+        case staleMetrics
     }
 
     public let code: Code

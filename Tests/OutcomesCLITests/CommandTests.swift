@@ -159,8 +159,9 @@ import Testing
     @Test func printsProviderMetricsAndStoresThem() throws {
         let (db, conninfo) = try TestDatabase.fresh()
         _ = try SyntheticLoader(ids: SyntheticIDS(persons: 3_000, seed: 2)).load(into: db)
-        let result = try CLI.run(["metrics", "--contract", contract, "--period", "2021Q3", "--database", conninfo,
-                                  "--format", "csv", "--small-cell-threshold", "1"])
+        #expect(try CLI.run(["contract", "load", contract, "--database", conninfo, "-q"]).status == 0)
+        let result = try CLI.run(["metrics", "--contract", "reentry-2021", "--period", "2021Q3", "--database", conninfo,
+                                  "--format", "csv", "--small-cell-threshold", "1", "-q"])
         #expect(result.status == 0, "\(result.errors)")
         let lines = result.output.split(separator: "\n").map(String.init)
         #expect(lines.first == "metric,provider,participants,with value,total,mean,rate")
@@ -178,12 +179,12 @@ import Testing
         try Data(text.utf8).write(to: file)
         defer { try? FileManager.default.removeItem(at: file) }
         let line = text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.contains("prison") }! + 1
-        let result = try CLI.run(["metrics", "--contract", file.path, "--period", "2021Q3", "--database", "host=/nowhere"])
+        let result = try CLI.run(["metrics", "--file", file.path, "--period", "2021Q3", "--database", "host=/nowhere"])
         CLI.expectCleanFailure(result, status: 65, mentioning: "\(file.path):\(line): unknown domain 'prison'; allowed:")
     }
 
     @Test func anUnknownPeriodListsTheKnownOnes() throws {
-        let result = try CLI.run(["metrics", "--contract", contract, "--period", "2030Q1", "--database", "host=/nowhere"])
+        let result = try CLI.run(["metrics", "--file", contract, "--period", "2030Q1", "--database", "host=/nowhere"])
         #expect(result.status == 64)
         #expect(result.errors.contains("--period 2030Q1 is not a period of"))
         #expect(result.errors.contains("2021Q1, 2021Q2"))

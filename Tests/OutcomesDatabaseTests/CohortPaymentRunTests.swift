@@ -38,11 +38,11 @@ import Testing
     @Test func effectLinesPayEachProviderForItsImprovementOverItsControlArm() throws {
         let (db, _) = try TestDatabase.fresh()
         _ = try SyntheticLoader(ids: SyntheticIDS(persons: 6_000, seed: 4)).load(into: db)
-        let (contract, _) = try ContractStore.load(text: Self.contract, file: "housing.yaml", on: db)
-        for period in contract.periods { try MetricsRunner(contract: contract).run(period: period, on: db) }
+        let stored = try ContractStore.loadStored(text: Self.contract, file: "housing.yaml", on: db)
+        let contract = stored.contract
+        for period in contract.periods { try MetricsRunner(stored: stored).run(period: period, on: db) }
         #expect(try db.execute("SELECT count(*) FROM metrics.person_results WHERE contract_id = 'housing-2021@control'")
             .scalar(Int.self) > 100)
-        let stored = try ContractStore.stored(contract.id, on: db)
         _ = try PaymentRunner(stored: stored).run(period: "2021", on: db)
         _ = try PaymentRunner(stored: stored).run(period: "2022", on: db)
 

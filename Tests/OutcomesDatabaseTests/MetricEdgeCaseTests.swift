@@ -87,9 +87,10 @@ import Testing
 
     @Test func edgesMatchTheOracleAndHandWorkedValues() throws {
         let db = try load()
-        let contract = try OutcomeContract.parse(yaml: Self.contractYAML, file: "edges.yaml")
+        let stored = try ContractStore.loadStored(text: Self.contractYAML, file: "edges.yaml", on: db)
+        let contract = stored.contract
         let period = try #require(contract.period("all"))
-        try MetricsRunner(contract: contract).run(period: period, on: db)
+        try MetricsRunner(stored: stored).run(period: period, on: db)
         let oracle = try MetricOracle(reading: db)
         for metric in contract.metrics {
             let expected = oracle.values(contract: contract, metric: metric, period: period)
@@ -136,15 +137,16 @@ import Testing
 
     @Test func recomputingReplacesThePeriodAtomically() throws {
         let db = try load()
-        let contract = try OutcomeContract.parse(yaml: Self.contractYAML, file: "edges.yaml")
+        let stored = try ContractStore.loadStored(text: Self.contractYAML, file: "edges.yaml", on: db)
+        let contract = stored.contract
         let period = try #require(contract.period("all"))
-        let first = try MetricsRunner(contract: contract).run(period: period, on: db)
+        let first = try MetricsRunner(stored: stored).run(period: period, on: db)
         let rows = try db.execute("SELECT count(*) FROM metrics.person_results").scalar(Int.self)
-        #expect(try MetricsRunner(contract: contract).run(period: period, on: db) == first)
+        #expect(try MetricsRunner(stored: stored).run(period: period, on: db) == first)
         #expect(try db.execute("SELECT count(*) FROM metrics.person_results").scalar(Int.self) == rows)
         // A failing recompute keeps the previous results.
         try db.execute("ALTER TABLE metrics.person_results ADD CONSTRAINT stop CHECK (metric_id <> 'er_2022') NOT VALID")
-        #expect(throws: PostgresError.self) { try MetricsRunner(contract: contract).run(period: period, on: db) }
+        #expect(throws: PostgresError.self) { try MetricsRunner(stored: stored).run(period: period, on: db) }
         #expect(try db.execute("SELECT count(*) FROM metrics.person_results").scalar(Int.self) == rows)
         let all = try #require(first.first { $0.metricID == "any_jail_12m" && $0.providerID == MetricsRunner.allProviders })
         #expect(all.participants == 8)  // 101–107 and 109

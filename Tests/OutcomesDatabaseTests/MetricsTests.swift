@@ -88,11 +88,12 @@ let oracleContractYAML = """
     func compiledSQLMatchesTheOracle(seed: Int) throws {
         let (db, _) = try TestDatabase.fresh()
         _ = try SyntheticLoader(ids: SyntheticIDS(persons: 1_500, seed: UInt64(seed))).load(into: db)
-        let contract = try OutcomeContract.parse(yaml: oracleContractYAML, file: "oracle.yaml")
+        let stored = try ContractStore.loadStored(text: oracleContractYAML, file: "oracle.yaml", on: db)
+        let contract = stored.contract
         let oracle = try MetricOracle(reading: db)
         var compared = 0
         for period in contract.periods {
-            let providerResults = try MetricsRunner(contract: contract).run(period: period, on: db)
+            let providerResults = try MetricsRunner(stored: stored).run(period: period, on: db)
             try expectProviderAggregates(providerResults, db, contract: contract.id, period: period.label)
             // The results carry no key: the statement itself must yield one row per participant and metric.
             let repeated = try db.execute("""

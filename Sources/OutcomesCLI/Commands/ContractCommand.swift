@@ -7,11 +7,12 @@ import PostgresClient
 struct ContractCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "contract",
-        abstract: "Validate, load and show contract files with payment terms.",
+        abstract: "Validate, load and show contract files: their metrics and payment terms.",
         discussion: """
             A contract file holds a contract's metrics and its payment terms (see scenarios/README.md). \
-            Loading stores the file's text in the database under its version; payment runs use the \
-            latest loaded version and record it. A loaded version never changes: to change the terms, \
+            Loading stores the file's text in the database under its version; `outcomes metrics` and \
+            payment runs compute from the stored text of a loaded version (the latest unless one is \
+            named as id@version) and record it. A loaded version never changes: to change the terms, \
             raise `version` and load again.
 
             Examples:
@@ -62,7 +63,7 @@ struct ContractCommand: ParsableCommand {
             case .unchanged(let version): "Version \(version) of contract \(contract.id) is already loaded with these terms: no change."
             }
             output.progress.note(message)
-            print(Report(terms: contract.payments!, contract: contract, title: "Contract \(contract.id)", notes: [message])
+            print(Report(contract: contract, title: "Contract \(contract.id)", notes: [message])
                 .render(output.format), terminator: "")
         }
     }
@@ -83,7 +84,7 @@ struct ContractCommand: ParsableCommand {
             let (connection, _) = try database.connectReady(progress: output.progress)
             let stored = try ContractStore.stored(contractID, version: version, on: connection)
             let notes = ["Loaded by \(stored.loadedBy) at \(stored.loadedAt); file SHA-256 \(stored.fileSHA256)."]
-            print(Report(terms: stored.contract.payments!, contract: stored.contract,
+            print(Report(contract: stored.contract,
                          title: "Contract \(contractID), version \(stored.version)", notes: notes).render(output.format), terminator: "")
         }
     }

@@ -41,9 +41,7 @@ struct DemoCommand: ParsableCommand {
     @Flag(name: .long, help: "Regenerate the data set even when it is already loaded.")
     var fresh = false
 
-    @Option(name: .long, help: "Smallest count shown in published tables; smaller non-zero counts are suppressed.")
-    var smallCellThreshold = 11
-
+    @OptionGroup var suppression: SuppressionOptions
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var output: OutputOptions
 
@@ -51,7 +49,6 @@ struct DemoCommand: ParsableCommand {
         guard (1...20_000_000).contains(persons) else {
             throw ValidationError("--persons must be between 1 and 20000000, not \(persons).")
         }
-        guard smallCellThreshold >= 1 else { throw ValidationError("--small-cell-threshold must be at least 1.") }
     }
 
     func run() throws {
@@ -64,7 +61,7 @@ struct DemoCommand: ParsableCommand {
         } else {
             try reuseOrLoadSynthetic(persons: persons, seed: seed, connection: connection, progress: progress)
         }
-        let policy = SmallCellPolicy(threshold: smallCellThreshold)
+        let policy = suppression.policy
         var report = Report(
             summary: try IDSSummary.read(from: connection), policy: policy,
             title: "Demo IDS: \(persons) synthetic people, seed \(seed)")
@@ -72,11 +69,12 @@ struct DemoCommand: ParsableCommand {
         // Outcome metrics of the demo contract, for the last year whose 12-month windows are all observed.
         let file = ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR")
             .appendingPathComponent(DemoCommand.contractFile).path
-        let contract = try OutcomeContract.load(path: file)
+        let stored = try Self.loadContract(file, on: connection)
+        let contract = stored.contract
         let period = try contract.period(DemoCommand.metricsPeriod).orThrow(
             ValidationError("\(file) has no period \(DemoCommand.metricsPeriod)"))
         let metrics = Report(
-            metrics: try MetricsRunner(contract: contract).run(period: period, on: connection),
+            metrics: try MetricsRunner(stored: stored).run(period: period, on: connection),
             contract: contract, period: period, policy: policy)
         report.notes += metrics.notes.map { "Metrics: \($0)" }
         report.tables += metrics.tables
@@ -101,13 +99,14 @@ struct DemoCommand: ParsableCommand {
         var stored: StoredContract?
         for (name, label) in [(DemoCommand.paymentsFile, DemoCommand.paymentsPeriod), (DemoCommand.contractFile, "2022")] {
             let file = ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR").appendingPathComponent(name).path
-            let (contract, _) = try ContractStore.load(text: try YAMLFile.read(file), file: file, on: connection)
+            let loaded = try Self.loadContract(file, on: connection)
+            let contract = loaded.contract
+            stored = loaded
             let period = try contract.period(label).orThrow(ValidationError("\(file) has no period \(label)"))
-            // A payment run reads every period up to the one it pays.
+            // A payment run reads every period up to the one it pays, computed from the loaded version.
             for earlier in contract.periods.prefix(while: { $0.start <= period.start }) {
-                try MetricsRunner(contract: contract).run(period: earlier, on: connection)
+                try MetricsRunner(stored: loaded).run(period: earlier, on: connection)
             }
-            stored = try ContractStore.stored(contract.id, on: connection)
             let run = try PaymentRunner(stored: stored!).run(period: period.label, on: connection)
             report.notes += Report(run: run).notes.prefix(1).map { "Payments of \(contract.id): \($0)" }
         }
@@ -118,7 +117,7 @@ struct DemoCommand: ParsableCommand {
         report.notes.append("Payments: statement of \(provider) — " + statement.notes[0] + " Full statement: "
                             + "outcomes payments statement --contract \(stored.contract.id) --provider \(provider).")
         // Published like every demo table: small participant counts are suppressed.
-        let policy = SmallCellPolicy(threshold: smallCellThreshold)
+        let policy = suppression.policy
         report.tables += statement.tables.filter { ["lines", "caps", "payers"].contains($0.name) }.map { table in
             let counts = table.columns.indices.filter { table.columns[$0].hasPrefix("participants") }
             let rows = table.rows.map { row in
@@ -130,6 +129,13 @@ struct DemoCommand: ParsableCommand {
             return ReportTable(name: "statement_\(table.name)", title: "Statement of \(provider): \(table.title.lowercased())",
                                columns: table.columns, rows: rows)
         }
+    }
+}
+
+extension DemoCommand {
+    /// Loads a scenario contract (no change when its version is already loaded) and returns it as stored.
+    static func loadContract(_ file: String, on connection: PostgresConnection) throws -> StoredContract {
+        try ContractStore.loadStored(text: try YAMLFile.read(file), file: file, on: connection)
     }
 }
 

@@ -54,9 +54,9 @@ struct MetricsBenchmark: ParsableCommand {
     }
 
     /// Runs each contract's metrics on a connection of its own, all at once; the first error wins.
-    static func runSideBySide(_ contracts: [OutcomeContract], on target: DatabaseTarget) throws -> [ProviderMetricResult] {
-        try sideBySide(contracts.count) { index in
-            try MetricsRunner(contract: contracts[index]).run(period: contracts[index].periods[0], on: try target.connect())
+    static func runSideBySide(_ runners: [MetricsRunner], on target: DatabaseTarget) throws -> [ProviderMetricResult] {
+        try sideBySide(runners.count) { index in
+            try runners[index].run(period: runners[index].contract.periods[0], on: try target.connect())
         }.flatMap { $0 }
     }
 
@@ -71,8 +71,9 @@ struct MetricsBenchmark: ParsableCommand {
             scans.append(try measure { try connection.execute("SELECT count(*), sum(amount) FROM ids.events") }.seconds)
         }
         let scan = scans.min()!
+        // The benchmark's contracts are not loaded: their results are stored apart, as trials.
         let contracts = try ProgramCatalog.synthetic.contracts.map {
-            try OutcomeContract.parse(yaml: Self.contractYAML($0), file: "bench-\($0.id).yaml")
+            MetricsRunner(trying: try OutcomeContract.parse(yaml: Self.contractYAML($0), file: "bench-\($0.id).yaml"))
         }
         progress.note("Computing 6 metrics for every participant of \(contracts.count) contracts, side by side…")
         // Best of three, like the scan: each run replaces the previous run's results.

@@ -63,7 +63,7 @@ struct PaymentsBenchmark: ParsableCommand {
             stored.append(try ContractStore.stored(contract.id, on: connection))
         }
         progress.note("Computing the metrics of \(stored.count) contracts, side by side…")
-        let metrics = try measure { try MetricsBenchmark.runSideBySide(stored.map(\.contract), on: target) }
+        let metrics = try measure { try MetricsBenchmark.runSideBySide(stored.map(MetricsRunner.init(stored:)), on: target) }
         progress.note("Posting their payment runs, side by side…")
         let runs = try measure { try Self.runPayments(stored, on: target) }
         let participants = metrics.value.filter { $0.providerID == MetricsRunner.allProviders && $0.metricID == "any_jail_12m" }

@@ -35,7 +35,7 @@ struct PaymentsCommand: ParsableCommand {
 
         func run() throws {
             let (connection, _) = try database.connectReady(progress: output.progress)
-            let stored = try ContractStore.stored(contract, on: connection)
+            let stored = try ContractStore.stored(reference: contract, on: connection)
             let message = switch try MilestoneAttestation.attest(milestone, of: stored, note: note, on: connection) {
             case .attested: "Attested the delivery of milestone \(milestone) of \(contract)."
             case .already(let by, let at): "Milestone \(milestone) of \(contract) was already attested by \(by) at \(at): no change."
@@ -67,7 +67,7 @@ struct PaymentsCommand: ParsableCommand {
 
         func run() throws {
             let (connection, _) = try database.connectReady(progress: output.progress)
-            let stored = try ContractStore.stored(contract, on: connection)
+            let stored = try ContractStore.stored(reference: contract, on: connection)
             let statement = try ProviderStatement.read(contract: stored, provider: provider, on: connection)
             print(Report(statement: statement).render(output.format), terminator: "")
         }
@@ -90,7 +90,7 @@ struct PaymentsCommand: ParsableCommand {
 
         func run() throws {
             let (connection, _) = try database.connectReady(progress: output.progress)
-            let stored = try ContractStore.stored(contract, on: connection)
+            let stored = try ContractStore.stored(reference: contract, on: connection)
             print(Report(summary: try PaymentSummary.read(contract: stored, on: connection)).render(output.format), terminator: "")
         }
     }
@@ -130,7 +130,7 @@ struct PaymentsCommand: ParsableCommand {
 
         func run() throws {
             let (connection, _) = try database.connectReady(progress: output.progress)
-            let stored = try ContractStore.stored(contract, on: connection)
+            let stored = try ContractStore.stored(reference: contract, on: connection)
             let result = try PaymentRunner(stored: stored).run(
                 period: period, kind: interim ? .interim : .final, dryRun: dryRun, on: connection)
             print(Report(run: result).render(output.format), terminator: "")

@@ -2,6 +2,19 @@ import Foundation
 import OutcomesDomain
 
 extension Report {
+    /// A contract as loaded: its payment terms, or its metrics when it has none.
+    init(contract: OutcomeContract, title: String, notes: [String] = []) {
+        if let terms = contract.payments {
+            self.init(terms: terms, contract: contract, title: title, notes: notes)
+            return
+        }
+        self.init(title: title)
+        self.notes = notes + ["Version \(contract.version); metrics only, no payment terms."]
+        var metrics = ReportTable(name: "metrics", title: "Metrics", columns: ["metric", "label", "measure"])
+        metrics.rows = contract.metrics.map { [.text($0.id), .text($0.label), .text($0.measure.name)] }
+        tables = [metrics]
+    }
+
     /// A contract's payment terms, line by line: what each pays for, how it is priced, its limits.
     init(terms: PaymentTerms, contract: OutcomeContract, title: String, notes: [String] = []) {
         self.init(title: title)

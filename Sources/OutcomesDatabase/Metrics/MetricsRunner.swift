@@ -14,28 +14,53 @@ public struct ProviderMetricResult: Sendable, Equatable {
     public let rate: Decimal?
 }
 
+/// Where a run's contract came from, recorded with its results in `metrics.computed_periods`.
+public enum MetricsSource: Sendable, Equatable {
+    /// A loaded version, computed from its stored text: what payment runs read.
+    case stored(version: Int, fileSHA256: String)
+    /// A file tried out (`outcomes metrics --file`): stored apart as `<id>@trial`, never paid on.
+    case trial(fileSHA256: String?)
+}
+
 /// Computes a contract's metrics for a reporting period: person-level values, then provider
 /// aggregates, replacing that contract-period's earlier results in one transaction.
-public struct MetricsRunner {
+public struct MetricsRunner: Sendable {
     public let contract: OutcomeContract
+    public let source: MetricsSource
     public static let allProviders = "(all)"
 
-    public init(contract: OutcomeContract) { self.contract = contract }
+    /// The metrics of a loaded contract version, computed from its stored text.
+    public init(stored: StoredContract) {
+        self.contract = stored.contract
+        self.source = .stored(version: stored.version, fileSHA256: stored.fileSHA256)
+    }
+
+    /// The metrics of a contract file tried out; its results are kept apart (`<id>@trial`).
+    public init(trying contract: OutcomeContract, fileSHA256: String? = nil) {
+        self.contract = contract.trial
+        self.source = .trial(fileSHA256: fileSHA256)
+    }
 
     /// Computes the period's metrics — and, when an effect-based payment compares the participants
-    /// with the control arm, the same metrics over the control arm (stored as `<id>@control`).
+    /// with the control arm, the same metrics over the control arm (stored as `<id>@control`), in
+    /// the same transaction, so both arms always come from the same data load.
     @discardableResult
     public func run(period: ReportingPeriod, on connection: PostgresConnection) throws -> [ProviderMetricResult] {
-        let results = try runArm(period: period, on: connection)
-        if contract.needsComparisonArm, let arm = contract.comparisonArm {
-            try MetricsRunner(contract: arm).runArm(period: period, on: connection)
+        try connection.transaction { connection in
+            let results = try runArm(contract, period: period, on: connection)
+            if contract.needsComparisonArm, let arm = contract.comparisonArm {
+                try runArm(arm, period: period, on: connection)
+            }
+            return results
         }
-        return results
     }
 
     @discardableResult
-    private func runArm(period: ReportingPeriod, on connection: PostgresConnection) throws -> [ProviderMetricResult] {
-        try connection.transaction { connection in
+    private func runArm(_ contract: OutcomeContract, period: ReportingPeriod, on connection: PostgresConnection) throws
+        -> [ProviderMetricResult]
+    {
+        let arm = ArmRunner(contract: contract)
+        return try connection.transaction { connection in
             // Serialize runs of the same contract and period; others proceed in parallel.
             try connection.execute("SELECT pg_advisory_xact_lock(hashtext(\(contract.storedID + "/" + period.label)))")
             // JIT compilation costs more than it saves on these statements.
@@ -50,19 +75,30 @@ public struct MetricsRunner {
             }
             try connection.execute(
                 "DELETE FROM metrics.provider_results WHERE contract_id = \(contract.storedID) AND period = \(period.label)")
-            try computePersonResults(period: period, loadID: loadID, on: connection)
-            try aggregateByProvider(period: period, loadID: loadID, on: connection)
+            try arm.computePersonResults(period: period, loadID: loadID, on: connection)
+            try arm.aggregateByProvider(period: period, loadID: loadID, on: connection)
+            let (version, fileSHA256): (Int?, String?) = switch source {
+            case .stored(let version, let hash): (version, hash)
+            case .trial(let hash): (nil, hash)
+            }
             try connection.execute("""
-                INSERT INTO metrics.computed_periods (contract_id, period, load_id) VALUES (\(contract.storedID), \(period.label), \(loadID))
-                ON CONFLICT (contract_id, period) DO UPDATE SET load_id = excluded.load_id, computed_at = now()
+                INSERT INTO metrics.computed_periods (contract_id, period, load_id, version, file_sha256)
+                VALUES (\(contract.storedID), \(period.label), \(loadID), \(version), \(fileSHA256))
+                ON CONFLICT (contract_id, period) DO UPDATE
+                SET load_id = excluded.load_id, version = excluded.version, file_sha256 = excluded.file_sha256, computed_at = now()
                 """)
             return try Self.read(contract: contract, period: period, on: connection)
         }
     }
+}
+
+/// The statements that compute one arm's results.
+private struct ArmRunner {
+    let contract: OutcomeContract
 
     /// Provider aggregates and the contract's `(all)` row. Counts and sums per provider are taken
     /// by a CREATE TABLE AS (parallel, unlike an INSERT); the small result is then rolled up.
-    private func aggregateByProvider(period: ReportingPeriod, loadID: Int, on connection: PostgresConnection) throws {
+    func aggregateByProvider(period: ReportingPeriod, loadID: Int, on connection: PostgresConnection) throws {
         let scratch = ResultPartitions(contractID: contract.storedID, period: period.label).providerTable
         // The new partition has no statistics yet; without them the planner would sort it.
         try connection.executeScript("SET LOCAL enable_sort = off")
@@ -79,7 +115,7 @@ public struct MetricsRunner {
             "(\(aggregation.bind(metric.id)), \(aggregation.bind(metric.measure.name)), \(aggregation.bind(metric.measure.isBinary)))"
         }
         let (contractID, periodLabel, load) = (aggregation.bind(contract.storedID), aggregation.bind(period.label), aggregation.bind(loadID))
-        let allProviders = aggregation.bind(Self.allProviders)
+        let allProviders = aggregation.bind(MetricsRunner.allProviders)
         aggregation.append(sql: """
             INSERT INTO metrics.provider_results
                 (contract_id, metric_id, period, provider_id, measure, participants, with_value, total, mean, rate, load_id)
@@ -97,7 +133,7 @@ public struct MetricsRunner {
 
     /// Builds the participants' values in a staged table, one slice of participants per parallel
     /// worker the server allows, and swaps it in for the contract-period's old results.
-    private func computePersonResults(period: ReportingPeriod, loadID: Int, on connection: PostgresConnection) throws {
+    func computePersonResults(period: ReportingPeriod, loadID: Int, on connection: PostgresConnection) throws {
         let compiler = MetricCompiler(contract: contract, period: period, loadID: loadID)
         let tables = ResultPartitions(contractID: contract.storedID, period: period.label)
         let workers = try connection.execute(
@@ -119,6 +155,9 @@ public struct MetricsRunner {
         try tables.swapIn(on: connection)
     }
 
+}
+
+extension MetricsRunner {
     /// The stored provider aggregates, in the contract's metric order, providers alphabetically, `(all)` last.
     public static func read(contract: OutcomeContract, period: ReportingPeriod, on connection: PostgresConnection) throws
         -> [ProviderMetricResult]

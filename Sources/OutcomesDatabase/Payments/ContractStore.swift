@@ -20,12 +20,11 @@ public enum ContractStore {
         case unchanged(version: Int)
     }
 
-    /// Validates and stores a contract file with payment terms, in one transaction.
+    /// Validates and stores a contract file, in one transaction. Its metrics and payments are then
+    /// computed from the stored text only.
     public static func load(text: String, file: String, on connection: PostgresConnection) throws -> (OutcomeContract, LoadResult) {
         let contract = try OutcomeContract.parse(yaml: text, file: file)
-        guard let terms = contract.payments else {
-            throw DefinitionFileError(file: file, line: 1, problem: "the contract has no 'payments': there are no terms to load")
-        }
+        let version = contract.version
         let hash = SHA256.hex(text)
         let result = try connection.transaction { connection -> LoadResult in
             try connection.execute("SELECT pg_advisory_xact_lock(hashtext(\("contract/" + contract.id)))")
@@ -33,30 +32,49 @@ public enum ContractStore {
                 SELECT version, file_sha256 FROM payments.contracts WHERE contract_id = \(contract.id) ORDER BY version
                 """)
             let loaded = try rows.map { (try $0.decode(Int.self, at: 0), try $0.decode(String.self, at: 1)) }
-            if let same = loaded.first(where: { $0.0 == terms.version }) {
+            if let same = loaded.first(where: { $0.0 == version }) {
                 guard same.1 == hash else {
                     throw DatabaseError(
                         .contractVersionConflict,
-                        "\(file): version \(terms.version) of contract \(contract.id) is already loaded with different terms; "
+                        "\(file): version \(version) of contract \(contract.id) is already loaded with different terms; "
                             + "a loaded version never changes: raise 'version' to load the new terms.",
                         exitStatus: .dataError)
                 }
-                return .unchanged(version: terms.version)
+                return .unchanged(version: version)
             }
-            if let latest = loaded.last?.0, latest > terms.version {
+            if let latest = loaded.last?.0, latest > version {
                 throw DatabaseError(
                     .contractVersionConflict,
-                    "\(file): version \(terms.version) is older than version \(latest) of contract \(contract.id), already loaded; "
+                    "\(file): version \(version) is older than version \(latest) of contract \(contract.id), already loaded; "
                         + "give the new terms a version above \(latest).",
                     exitStatus: .dataError)
             }
             try connection.execute("""
                 INSERT INTO payments.contracts (contract_id, version, currency, file_sha256, body)
-                VALUES (\(contract.id), \(terms.version), \(terms.currency.code), \(hash), \(text))
+                VALUES (\(contract.id), \(version), \(contract.payments?.currency.code), \(hash), \(text))
                 """)
-            return .loaded(version: terms.version)
+            return .loaded(version: version)
         }
         return (contract, result)
+    }
+
+    /// Loads a contract file (no change when its version is already loaded with the same text) and returns it as stored.
+    public static func loadStored(text: String, file: String, on connection: PostgresConnection) throws -> StoredContract {
+        let (contract, _) = try load(text: text, file: file, on: connection)
+        return try stored(contract.id, version: contract.version, on: connection)
+    }
+
+    /// A loaded contract named as `ID` (its latest version) or `ID@VERSION`, as the CLI takes it.
+    public static func stored(reference: String, on connection: PostgresConnection) throws -> StoredContract {
+        let parts = reference.split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2 else { return try stored(reference, on: connection) }
+        guard let version = Int(parts[1]), version > 0 else {
+            throw DatabaseError(
+                .contractNotLoaded,
+                "'\(reference)' is not a contract reference: write the contract id, or the id and a version such as \(parts[0])@2.",
+                exitStatus: .usage)
+        }
+        return try stored(String(parts[0]), version: version, on: connection)
     }
 
     /// The latest loaded version of a contract, or the version asked for.

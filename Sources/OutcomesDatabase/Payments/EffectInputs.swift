@@ -37,20 +37,6 @@ enum EffectInputs {
     static func figures(_ line: Subject, contract: OutcomeContract, periods: [String], on connection: PostgresConnection)
         throws -> (cohorts: [EffectFigures], overall: [EffectFigures])
     {
-        if line.comparison == .comparisonGroup {
-            let armID = contract.id + OutcomeContract.comparisonSuffix
-            let computed = try connection.execute("""
-                SELECT count(*)::int FROM metrics.computed_periods
-                WHERE contract_id = \(armID) AND period = ANY (\(PostgresArrayLiteral.text(periods))::text[])
-                """).scalar(Int.self)
-            guard computed == periods.count else {
-                throw DatabaseError(
-                    .noData,
-                    "line \(line.id) compares with the control arm, whose metrics are not computed for every period up to "
-                        + "\(periods.last ?? ""): run `outcomes metrics --contract FILE --period P` for each (it computes both arms).",
-                    exitStatus: .dataError)
-            }
-        }
         let treated = try statistics(line, contract.id, periods, pooled: false, on: connection)
         let control = line.comparison == .comparisonGroup
             ? try statistics(line, contract.id + OutcomeContract.comparisonSuffix, periods, pooled: false, on: connection) : [:]

@@ -14,23 +14,10 @@ struct PaymentInputs {
     /// SHA-256 over the rows read, in a canonical order.
     let digest: String
 
-    static func read(contract: OutcomeContract, terms: PaymentTerms, periods labels: [String], on connection: PostgresConnection)
-        throws -> PaymentInputs
+    /// Reads the stored values of a run whose metrics `MetricsProvenance` found current (from data load `loadID`).
+    static func read(contract: OutcomeContract, terms: PaymentTerms, periods labels: [String], loadID: Int,
+                     on connection: PostgresConnection) throws -> PaymentInputs
     {
-        let computed = try connection.execute("""
-            SELECT period, load_id FROM metrics.computed_periods
-            WHERE contract_id = \(contract.id) AND period = ANY (\(PostgresArrayLiteral.text(labels))::text[])
-            """)
-        var loads: [String: Int] = [:]
-        for row in computed { loads[try row.decode(at: 0)] = try row.decode(at: 1) }
-        let missing = labels.filter { loads[$0] == nil }
-        guard missing.isEmpty else {
-            throw DatabaseError(
-                .noData,
-                "the outcome metrics of contract \(contract.id) are not computed for \(missing.joined(separator: ", ")); a payment "
-                    + "run reads every period up to the one it pays. Run `outcomes metrics --contract FILE --period P` for each first.",
-                exitStatus: .dataError)
-        }
         var hash = SHA256()
         var buffer = CopyTextBuffer()
         func hashRow() {
@@ -84,7 +71,7 @@ struct PaymentInputs {
         buffer.bytes.withUnsafeBytes { hash.update($0) }
         return PaymentInputs(
             achievements: achievements, values: labels.map { PeriodOutcomes(period: $0, outcomes: values[$0] ?? []) },
-            loadID: loads.values.max() ?? 0, digest: hash.hexDigest())
+            loadID: loadID, digest: hash.hexDigest())
     }
 
     /// One row per participant and period: the bits of the lines whose outcome the values meet

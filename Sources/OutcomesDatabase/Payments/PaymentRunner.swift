@@ -83,7 +83,8 @@ public struct PaymentRunner {
                         exitStatus: .dataError)
                 }
             }
-            let inputs = try PaymentInputs.read(contract: contract, terms: terms, periods: periods, on: connection)
+            let loadID = try MetricsProvenance.requireCurrent(stored, periods: periods, on: connection)
+            let inputs = try PaymentInputs.read(contract: contract, terms: terms, periods: periods, loadID: loadID, on: connection)
             let (cohortLines, figures) = try self.cohortLines(terms: terms, contract: contract, periods: periods, on: connection)
             // The content hash: the terms, the run, and every value and figure read.
             var hash = SHA256()

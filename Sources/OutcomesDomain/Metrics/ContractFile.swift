@@ -33,7 +33,7 @@ extension OutcomeContract {
         }
         guard !metrics.isEmpty else { throw metricsNode.error("a contract needs at least one metric") }
         let periods = try parsePeriods(try entries.required("periods", in: "the contract", at: root))
-        return OutcomeContract(
+        var contract = OutcomeContract(
             id: id,
             name: try entries["name"]?.string("name") ?? id,
             program: try entries.required("program", in: "the contract", at: root).string("program"),
@@ -42,6 +42,13 @@ extension OutcomeContract {
             periods: periods,
             metrics: metrics,
             payments: try PaymentTerms.parse(entries, root: root, metrics: metrics, periods: periods))
+        if let terms = contract.payments {
+            contract.version = terms.version
+        } else if let versionNode = entries["version"] {
+            contract.version = try versionNode.int("version")
+            guard contract.version > 0 else { throw versionNode.error("version must be 1 or more") }
+        }
+        return contract
     }
 
     static func parseCohort(_ node: YAMLValue) throws -> CohortRule {

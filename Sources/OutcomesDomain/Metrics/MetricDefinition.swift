@@ -175,6 +175,8 @@ public struct OutcomeContract: Sendable, Equatable {
     public private(set) var cohort: CohortRule
     public let periods: [ReportingPeriod]
     public let metrics: [MetricDefinition]
+    /// The file's `version` (1 when a file without payment terms gives none); raised whenever the terms change.
+    public var version: Int = 1
     /// What the contract pays for; nil when the file declares metrics only.
     public var payments: PaymentTerms? = nil
     /// The id results are stored under: the contract's own, or `<id>@control` for its comparison arm.
@@ -185,15 +187,25 @@ public struct OutcomeContract: Sendable, Equatable {
 
     /// The suffix of the comparison arm's stored results.
     public static let comparisonSuffix = "@control"
+    /// The suffix of results computed from a file tried out (`outcomes metrics --file`): kept apart
+    /// from the loaded contract's results, so they never feed a payment.
+    public static let trialSuffix = "@trial"
+
+    /// The same contract with its results stored apart, as a trial of its file.
+    public var trial: OutcomeContract {
+        var trial = self
+        trial.resultsID = id + Self.trialSuffix
+        return trial
+    }
 
     /// The same metrics over the control arm of a randomized contract whose participants are its
     /// treatment arm — the comparison figures of effect-based payments; nil for other contracts.
     public var comparisonArm: OutcomeContract? {
-        guard cohort.studyArm == .treatment, resultsID.isEmpty else { return nil }
+        guard cohort.studyArm == .treatment, !storedID.hasSuffix(Self.comparisonSuffix) else { return nil }
         var arm = self
         arm.cohort = CohortRule(providers: cohort.providers, studyArm: .control, minimumEnrolledDays: cohort.minimumEnrolledDays,
                                 assignBy: cohort.assignBy)
-        arm.resultsID = id + Self.comparisonSuffix
+        arm.resultsID = storedID + Self.comparisonSuffix
         return arm
     }
 

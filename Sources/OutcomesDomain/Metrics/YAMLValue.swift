@@ -17,6 +17,28 @@ public struct DefinitionFileError: UserFacingError, Equatable {
     public var exitStatus: ExitStatus { .dataError }
 }
 
+/// An input file that is missing, a directory or unreadable (exit 66, like `cat`).
+public struct InputFileError: UserFacingError, Equatable {
+    public enum Problem: Sendable, Equatable { case noSuchFile, isDirectory, unreadable }
+    public let path: String
+    public let problem: Problem
+
+    public init(path: String, problem: Problem) {
+        self.path = path
+        self.problem = problem
+    }
+
+    public var message: String {
+        switch problem {
+        case .noSuchFile: "\(path): no such file."
+        case .isDirectory: "\(path) is a directory; give the path of a file in it."
+        case .unreadable: "\(path): the file cannot be read (permission denied?)."
+        }
+    }
+
+    public var exitStatus: ExitStatus { .noInput }
+}
+
 /// A YAML node with the file it came from, for typed reads that fail with file:line.
 struct YAMLValue {
     let node: Node
@@ -28,9 +50,12 @@ struct YAMLValue {
 
     /// The text of a definition file, or an error naming it.
     static func readFile(_ path: String) throws -> String {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw DefinitionFileError(file: path, line: 0, problem: "cannot read the file (does it exist?)")
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw InputFileError(path: path, problem: .noSuchFile)
         }
+        guard !isDirectory.boolValue else { throw InputFileError(path: path, problem: .isDirectory) }
+        guard let data = FileManager.default.contents(atPath: path) else { throw InputFileError(path: path, problem: .unreadable) }
         guard let text = String(data: data, encoding: .utf8) else {
             throw DefinitionFileError(file: path, line: 1, problem: "the file is not UTF-8 text")
         }
