@@ -27,7 +27,9 @@ import Testing
         let report = try JSONSerialization.jsonObject(with: Data(posted.output.utf8)) as? [String: Any]
         #expect((report?["notes"] as? [String])?.first?.hasPrefix("Posted run 1: ") == true)
         let rows = (report?["tables"] as? [String: [[String: Any]]])?["posted"] ?? []
-        let printed = rows.reduce(Decimal(0)) { $0 + (($1["amount"] as? NSNumber)?.decimalValue ?? 0) }
+        // Money in JSON: a decimal string with its currency.
+        #expect(rows.allSatisfy { ($0["amount"] as? [String: String])?["currency"] == "USD" })
+        let printed = rows.reduce(Decimal(0)) { $0 + (Decimal(string: ($1["amount"] as? [String: String])?["amount"] ?? "x") ?? 0) }
         #expect(printed == (try db.execute("SELECT sum(amount) FROM payments.ledger").scalar(Decimal.self)))
         #expect(Set(rows.compactMap { $0["payer"] as? String }) == ["outcome_payer"])
 

@@ -30,11 +30,12 @@ import Testing
             figures("2022", "9.001", "10"),  // 9.99%: one basis point below
             figures("2023", "8.5", "10"),  // 15%: the higher tier, cut by the cap
         ], overall: nil, currency: usd, rounding: .halfEven)
-        #expect(paid.map(\.improvement) == [10, Decimal(string: "9.99"), 15])
+        #expect(paid.map { $0.improvement?.rounded(scale: 4) } == [10, Decimal(string: "9.99"), 15])
         #expect(paid.map(\.earned) == ["100000", "0", "250000"].map(dollars))
         #expect(paid.map(\.payable) == ["100000", "0", "200000"].map(dollars))
-        #expect(paid[1].notes == ["improvement 9.99 is below the threshold 10: nothing is paid"])
-        #expect(paid[2].notes == ["cap 300000.00 reached: pays 200000.00 of 250000.00"])
+        #expect(paid.map(\.determination.finding) == [.met, .belowThreshold, .met])
+        #expect(paid[1].determination.arithmetic.contains("improvement 9.99 < threshold 10: nothing is paid"))
+        #expect(paid[2].reasons.map(\.text) == ["determination of 2023", "cap of line jail_reduction 300000.00 reached: pays 200000.00 of 250000.00"])
     }
 
     @Test func pricePerWholePointWithinBracketsPerParticipant() throws {

@@ -56,10 +56,14 @@ import Testing
             """)
         #expect(terms.milestones == [Milestone(id: "launch", amount: dollars("50000"), period: "2021", provider: "hearth")])
         let clawback = try #require(terms.clawbacks.first)
-        #expect(clawback.repayment(figure: Decimal(string: "0.58"), rounding: .halfEven).amount == dollars("-100000"))
-        #expect(clawback.repayment(figure: Decimal(string: "0.6"), rounding: .halfEven).amount == dollars("0"))
-        #expect(clawback.repayment(figure: Decimal(string: "0.58"), rounding: .halfEven).note
-                == "rate 0.58 misses the target >= 0.6: 10% of 1000000.00 is repaid")
+        func figure(_ achieved: Int, of participants: Int) -> GroupFigure {
+            GroupFigure(participants: participants, total: Decimal(achieved), count: participants)
+        }
+        #expect(clawback.repayment(figure: figure(58, of: 100), rounding: .halfEven).amount == dollars("-100000"))
+        #expect(clawback.repayment(figure: figure(60, of: 100), rounding: .halfEven).amount == dollars("0"))
+        let missed = clawback.repayment(figure: figure(58, of: 100), rounding: .halfEven).determination
+        #expect(missed.finding == .targetMissed && missed.improvement == ExactRatio(Decimal(string: "0.58")!))
+        #expect(clawback.repayment(figure: nil, rounding: .halfEven).determination.finding == .notMeasurable)
     }
 
     @Test func payersSplitLinesExactly() throws {

@@ -76,7 +76,7 @@ import Testing
         let card = try #require(terms.rateCard)
         let gbp = Currency(code: "GBP")!
         #expect(card.precondition == OutcomeTest(metricID: "employed", condition: AmountCondition(.greaterOrEqual, 1)))
-        #expect(card.caps == RateCard.Caps(participant: Money(5000, gbp), provider: Money(Decimal(string: "100000.50")!, gbp),
+        #expect(card.caps == RateCard.Caps(participant: Money(5000, gbp), provider: .each(Money(Decimal(string: "100000.50")!, gbp)),
                                            period: Money(40000, gbp), contract: Money(250000, gbp)))
         #expect(card.tiersCountPer == .contract && card.exclusiveGroups == [["a", "b"]])
         #expect(card.lines[1] == RateCard.Line(
@@ -146,7 +146,7 @@ import Testing
     @Test func theScenarioContractsCarryTheirTerms() throws {
         let reentry = try OutcomeContract.load(path: Self.scenarios.appendingPathComponent("reentry-2021.yaml").path)
         let card = try #require(reentry.payments?.rateCard)
-        #expect(card.caps == RateCard.Caps(participant: dollars("5000"), provider: dollars("2500000"), contract: dollars("4000000")))
+        #expect(card.caps == RateCard.Caps(participant: dollars("5000"), provider: .each(dollars("2500000")), contract: dollars("4000000")))
         #expect(card.lines.map(\.id) == ["employed_after_exit", "employed_4_quarters"])
         #expect(reentry.payments?.payers.map(\.sharePercent) == [70, 30])
         let housing = try OutcomeContract.load(path: Self.scenarios.appendingPathComponent("housing-2021.yaml").path)

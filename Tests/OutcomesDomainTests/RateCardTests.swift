@@ -215,7 +215,7 @@ func period(_ label: String, _ rows: [(Int, String, String, Int)]) -> PeriodOutc
             #expect(own.filter { ["part", "full"].contains($0.lineID) }.reduce(Money.zero(usd)) { $0 + $1.earned } <= higher)
         }
         for (provider, own) in Dictionary(grouping: lines, by: \.providerID) {
-            if let cap = card.caps.provider { #expect(!(cap < total(own)), "provider \(provider)") }
+            if let cap = card.caps.provider?.cap(for: provider) { #expect(!(cap < total(own)), "provider \(provider)") }
         }
         for (label, own) in Dictionary(grouping: lines, by: \.period) {
             if let cap = card.caps.period { #expect(!(cap < total(own)), "period \(label)") }

@@ -118,7 +118,7 @@ struct DemoCommand: ParsableCommand {
                             + "outcomes payments statement --contract \(stored.contract.id) --provider \(provider).")
         // Published like every demo table: small participant counts are suppressed.
         let policy = suppression.policy
-        report.tables += statement.tables.filter { ["lines", "caps", "payers"].contains($0.name) }.map { table in
+        report.tables += statement.tables.filter { ["lines", "caps", "determinations", "payers"].contains($0.name) }.map { table in
             let counts = table.columns.indices.filter { table.columns[$0].hasPrefix("participants") }
             let rows = table.rows.map { row in
                 row.enumerated().map { index, cell in

@@ -139,31 +139,35 @@ struct PaymentsCommand: ParsableCommand {
 }
 
 extension Report {
-    /// A payment run: what happened, and the posted lines summed by provider, line, payer and kind.
+    /// A payment run: what happened, the posted lines summed by provider, line, payer and kind, and
+    /// the determinations of its effect-based, savings-share and clawback lines.
     init(run result: PaymentRunResult) {
+        let currency = result.total.currency
         let what: String = switch result.outcome {
-        case .posted(let runID): "Posted run \(runID): \(result.entries.count) ledger lines, \(result.total.plain) \(result.total.currency.code) in all."
+        case .posted(let runID) where result.entries.isEmpty:
+            "Posted run \(runID) with nothing to pay (total 0): its determinations are recorded."
+        case .posted(let runID): "Posted run \(runID): \(result.entries.count) ledger lines, \(result.total.grouped) \(currency.code) in all."
         case .noChange where result.owed.isZero && result.postedBefore.isZero:
             "Nothing is owed for \(result.period): no outcome earned a payment; nothing was posted."
         case .noChange: "No change: the ledger already holds everything owed for \(result.period); nothing was posted."
-        case .dryRun: "Dry run: nothing was posted. A run would post \(result.entries.count) ledger lines, \(result.total.plain) "
-            + "\(result.total.currency.code) in all."
+        case .dryRun: "Dry run: nothing was posted. A run would post \(result.entries.count) ledger lines, \(result.total.grouped) "
+            + "\(currency.code) in all."
         }
         self.init(title: "Payments of \(result.contractID), \(result.period) (\(result.kind.rawValue) run)")
         notes = [
             what,
-            "Owed for the period after caps\(result.kind == .interim ? ", at the interim share" : ""): \(result.owed.plain) "
-                + "\(result.owed.currency.code). Contract version \(result.version); inputs SHA-256 \(result.inputsSHA256).",
+            "Owed for the period after caps\(result.kind == .interim ? ", at the interim share" : ""): \(result.owed.grouped) "
+                + "\(currency.code). Contract version \(result.version); inputs SHA-256 \(result.inputsSHA256).",
         ]
         var table = ReportTable(name: "posted", title: "Lines \(result.outcome == .dryRun ? "a run would post" : "posted")",
                                 columns: ["provider", "line", "payer", "kind", "lines", "participants", "amount"])
         struct Group: Hashable { let provider, line, payer, kind: String }
-        var groups: [Group: (lines: Int, people: Set<Int>, amount: Decimal)] = [:]
+        var groups: [Group: (lines: Int, people: Set<Int>, amount: Money)] = [:]
         for entry in result.entries {
             let key = Group(provider: entry.providerID, line: entry.lineID, payer: entry.payerID, kind: entry.kind.rawValue)
-            groups[key, default: (0, [], 0)].lines += 1
+            groups[key, default: (0, [], .zero(currency))].lines += 1
             if let person = entry.personID { groups[key]!.people.insert(person) }
-            groups[key]!.amount += entry.amount.amount
+            groups[key]!.amount += entry.amount
         }
         table.rows = groups.keys.sorted { ($0.provider, $0.line, $0.payer, $0.kind) < ($1.provider, $1.line, $1.payer, $1.kind) }.map {
             let group = groups[$0]!
@@ -171,15 +175,28 @@ extension Report {
                     .money(group.amount)]
         }
         tables = [table]
+        if !result.determinations.isEmpty {
+            var determinations = ReportTable(
+                name: "determinations", title: "Determinations",
+                columns: ["line", "cohort", "provider", "finding", "improvement", "threshold", "payable", "arithmetic"])
+            determinations.rows = result.determinations.map {
+                [.text($0.lineID), .text($0.cohort), .text($0.provider), .text($0.finding.rawValue.replacingOccurrences(of: "_", with: " ")),
+                 $0.improvement.map { .text($0.description) } ?? .null, $0.threshold.map(Cell.decimal) ?? .null, .money($0.payable),
+                 .text($0.arithmetic)]
+            }
+            tables.append(determinations)
+        }
     }
 }
 
 extension Report {
     init(statement: ProviderStatement) {
+        let currency = statement.currency
+        func money(_ value: Decimal) -> Cell { .money(Money(value, currency)) }
         self.init(title: "Statement of \(statement.providerID) under \(statement.contractID)")
         let net = statement.lines.reduce(Decimal(0)) { $0 + $1.payments + $1.adjustments }
         notes = [
-            "Net paid to date: \(Money(net, statement.currency).plain) \(statement.currency.code), in \(statement.runs.count) run\(statement.runs.count == 1 ? "" : "s").",
+            "Net paid to date: \(Money(net, currency).grouped) \(currency.code), in \(statement.runs.count) run\(statement.runs.count == 1 ? "" : "s").",
             "Earned is what the outcomes earned before caps; adjustments are later runs' corrections (late data, new terms, final "
                 + "determination after interim payments).",
         ]
@@ -187,27 +204,41 @@ extension Report {
         var lines = ReportTable(name: "lines", title: "Earned and paid, by period and line",
                                 columns: ["period", "line", "participants", "earned", "payments", "adjustments", "net"])
         lines.rows = statement.lines.map {
-            [.text($0.period), .text($0.lineID), $0.participants.map(Cell.int) ?? .null, .money($0.earned), .money($0.payments),
-             .money($0.adjustments),
-             .money($0.payments + $0.adjustments)]
+            [.text($0.period), .text($0.lineID), $0.participants.map(Cell.int) ?? .null, money($0.earned), money($0.payments),
+             money($0.adjustments), money($0.payments + $0.adjustments)]
         }
-        var caps = ReportTable(name: "caps", title: "Caps that applied", columns: ["period", "line", "cap", "participants cut"])
-        caps.rows = statement.caps.map { [.text($0.period), .text($0.lineID), .text($0.cap), $0.participants.map(Cell.int) ?? .null] }
+        var caps = ReportTable(name: "caps", title: "Caps that applied",
+                               columns: ["period", "line", "cap", "cap amount", "cut", "participants cut"])
+        caps.rows = statement.caps.map {
+            [.text($0.period), .text($0.lineID), .text($0.cap), money($0.amount), money($0.cut), $0.participants.map(Cell.int) ?? .null]
+        }
+        var determinations = ReportTable(
+            name: "determinations", title: "How effect-based, savings-share and clawback lines were determined (latest run)",
+            columns: ["period", "line", "cohort", "finding", "improvement", "threshold", "payable", "arithmetic", "run"])
+        determinations.rows = statement.determinations.map {
+            [.text($0.period), .text($0.lineID), .text($0.cohort), .text($0.finding.replacingOccurrences(of: "_", with: " ")),
+             $0.improvement.map(Cell.decimal) ?? .null, $0.threshold.map(Cell.decimal) ?? .null, money($0.payable), .text($0.arithmetic),
+             .int($0.runID)]
+        }
+        var repayments = ReportTable(name: "repayments", title: "Repayments due (clawbacks)", columns: ["period", "line", "repayment due"])
+        repayments.rows = statement.repayments.map { [.text($0.period), .text($0.lineID), money($0.amount)] }
         var payers = ReportTable(name: "payers", title: "Owed by payer", columns: ["payer", "net"])
-        payers.rows = statement.payers.map { [.text($0.payer), .money($0.amount)] }
+        payers.rows = statement.payers.map { [.text($0.payer), money($0.amount)] }
         var runs = ReportTable(name: "runs", title: "Runs", columns: ["run", "period", "kind", "contract version", "run at"])
         runs.rows = statement.runs.map { [.int($0.runID), .text($0.period), .text($0.kind), .int($0.version), .text($0.runAt)] }
-        tables = [lines, caps, payers, runs]
+        tables = [lines, caps, determinations, repayments, payers, runs]
     }
 
     init(summary: PaymentSummary) {
+        let currency = summary.currency
+        func money(_ value: Decimal) -> Cell { .money(Money(value, currency)) }
         self.init(title: "Payments under \(summary.contractID): paid to date and headroom")
         let total = summary.paid.reduce(Decimal(0)) { $0 + $1.amount }
-        notes = ["Paid to date: \(Money(total, summary.currency).plain) \(summary.currency.code)."]
+        notes = ["Paid to date: \(Money(total, currency).grouped) \(currency.code)."]
         var paid = ReportTable(name: "paid", title: "Paid to date", columns: ["provider", "payer", "period", "amount"])
-        paid.rows = summary.paid.map { [.text($0.provider), .text($0.payer), .text($0.period), .money($0.amount)] }
+        paid.rows = summary.paid.map { [.text($0.provider), .text($0.payer), .text($0.period), money($0.amount)] }
         var headroom = ReportTable(name: "headroom", title: "Headroom under the caps", columns: ["scope", "cap", "paid", "left"])
-        headroom.rows = summary.headroom.map { [.text($0.scope), .money($0.cap), .money($0.paid), .money($0.left)] }
+        headroom.rows = summary.headroom.map { [.text($0.scope), money($0.cap), money($0.paid), money($0.left)] }
         tables = [paid, headroom]
     }
 }

@@ -11,8 +11,9 @@ enum Cell: Equatable {
     case text(String)
     case int(Int)
     case decimal(Decimal)
-    /// An amount of money, shown with two decimals.
-    case money(Decimal)
+    /// An amount of money: the currency's decimals, thousands separators in Markdown, a decimal
+    /// string with its currency in JSON.
+    case money(Money)
     /// A share in [0, 1], shown as a percentage with one decimal.
     case share(Double)
     /// Hidden by small-cell suppression; shown as the policy's marker (JSON: null).
@@ -30,26 +31,29 @@ enum Cell: Equatable {
         return denominator == 0 ? .null : .share(Double(numerator) / Double(denominator))
     }
 
-    /// Fixed two decimals without going through Double: 3694834.4 → "3694834.40".
-    static func twoDecimals(_ value: Decimal) -> String {
-        var rounded = Decimal()
-        var source = value
-        NSDecimalRound(&rounded, &source, 2, .bankers)
-        let text = rounded.description
-        guard let dot = text.firstIndex(of: ".") else { return text + ".00" }
-        let decimals = text.distance(from: dot, to: text.endIndex) - 1
-        return text + String(repeating: "0", count: max(0, 2 - decimals))
-    }
-
     var plain: String {
         switch self {
         case .text(let text): text
         case .int(let value): String(value)
         case .decimal(let value): value.description
-        case .money(let value): Cell.twoDecimals(value)
+        case .money(let value): value.plain
         case .share(let value): String(format: "%.1f%%", value * 100)
         case .suppressed(let marker): marker
         case .null: ""
+        }
+    }
+
+    /// As a person reads it in Markdown: money with thousands separators.
+    var display: String {
+        guard case .money(let value) = self else { return plain }
+        return value.grouped
+    }
+
+    /// Numbers are right-aligned in Markdown tables.
+    var isNumber: Bool {
+        switch self {
+        case .int, .decimal, .money, .share: true
+        case .text, .suppressed, .null: false
         }
     }
 
@@ -57,7 +61,8 @@ enum Cell: Equatable {
         switch self {
         case .text(let text): text
         case .int(let value): value
-        case .decimal(let value), .money(let value): NSDecimalNumber(decimal: value)
+        case .decimal(let value): NSDecimalNumber(decimal: value)
+        case .money(let value): ["amount": value.plain, "currency": value.currency.code]
         case .share(let value): (value * 10_000).rounded() / 10_000
         case .suppressed, .null: NSNull()
         }
@@ -91,16 +96,25 @@ struct Report {
         if !notes.isEmpty { lines += notes.map { "- \($0)" } + [""] }
         for table in tables {
             lines += ["## \(table.title)", ""]
-            let rows = table.rows.map { $0.map { $0.plain.replacingOccurrences(of: "|", with: "\\|") } }
+            let rows = table.rows.map { $0.map { $0.display.replacingOccurrences(of: "|", with: "\\|") } }
             let widths = table.columns.indices.map { column in
                 max(3, ([table.columns[column]] + rows.map { $0[column] }).map(\.count).max() ?? 3)
             }
+            // A column of numbers (every non-empty cell a number) is right-aligned.
+            let numeric = table.columns.indices.map { column in
+                let cells = table.rows.map { $0[column] }.filter { $0 != .null }
+                return !cells.isEmpty && cells.allSatisfy { $0.isNumber || { if case .suppressed = $0 { true } else { false } }($0) }
+            }
+            func pad(_ text: String, _ column: Int) -> String {
+                let fill = String(repeating: " ", count: max(0, widths[column] - text.count))
+                return numeric[column] ? fill + text : text + fill
+            }
             func line(_ cells: [String]) -> String {
-                "| " + cells.enumerated().map { $1.padding(toLength: widths[$0], withPad: " ", startingAt: 0) }
-                    .joined(separator: " | ") + " |"
+                "| " + cells.enumerated().map { pad($1, $0) }.joined(separator: " | ") + " |"
             }
             lines.append(line(table.columns))
-            lines.append("|" + widths.map { String(repeating: "-", count: $0 + 2) }.joined(separator: "|") + "|")
+            lines.append("|" + widths.indices.map { String(repeating: "-", count: widths[$0] + 1) + (numeric[$0] ? ":" : "-") }
+                .joined(separator: "|") + "|")
             lines += rows.map(line)
             lines.append("")
         }

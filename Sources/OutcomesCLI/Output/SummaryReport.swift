@@ -36,7 +36,7 @@ extension Report {
             columns: ["domain", "events", "persons", "open spells", "amount"])
         events.rows = summary.events.map {
             [.text($0.domain), .count($0.events, policy), .count($0.persons, policy), .count($0.openSpells, policy),
-             policy.suppresses($0.events) ? .suppressed(policy.marker) : $0.amount.map(Cell.money) ?? .null]
+             policy.suppresses($0.events) ? .suppressed(policy.marker) : $0.amount.map { .decimal($0.rounded(scale: 2)) } ?? .null]
         }
         tables = [people, linkage, enrollments, events]
     }

@@ -1,7 +1,24 @@
 import Foundation
 import OutcomesDomain
 
+extension Clawback.Target {
+    var wording: String {
+        switch self {
+        case .figure(let condition): "\(condition.comparison.rawValue) \(condition.value)"
+        case .change(let baseline, let better, let improvement, let atLeast):
+            "an improvement of \(atLeast)\(improvement == .relative ? "%" : "") on the baseline \(baseline) (\(better.rawValue) is better)"
+        }
+    }
+}
+
 extension Report {
+    static func providerCapRows(_ caps: ProviderCaps?) -> [[Cell]] {
+        (caps?.listed ?? []).map { entry in
+            [.text(entry.provider.map { "provider \($0)" } ?? (caps.map { if case .each = $0 { true } else { false } } == true
+                                                              ? "per provider" : "each other provider")), .money(entry.cap)]
+        }
+    }
+
     /// A contract as loaded: its payment terms, or its metrics when it has none.
     init(contract: OutcomeContract, title: String, notes: [String] = []) {
         if let terms = contract.payments {
@@ -24,7 +41,7 @@ extension Report {
                 + (terms.interimSharePercent.map { " Interim runs pay \($0)% of what is owed so far." } ?? ""),
         ]
         var lines = ReportTable(name: "lines", title: "Payment lines", columns: ["line", "mechanism", "outcome", "pays", "conditions", "cap"])
-        func money(_ value: Money?) -> Cell { value.map { .money($0.amount) } ?? .null }
+        func money(_ value: Money?) -> Cell { value.map { .money($0) } ?? .null }
         if let card = terms.rateCard {
             for line in card.lines {
                 let pays: String = switch line.pricing {
@@ -48,12 +65,17 @@ extension Report {
             let unit = line.improvement == .relative ? "%" : (line.statistic == .rate ? " points" : " units")
             let pays: String = switch line.pricing {
             case .tiers(let tiers): tiers.map { "from \($0.from)\(unit): \($0.amount.plain)" }.joined(separator: "; ")
-            case .perUnit(let brackets):
-                brackets.map { "\($0.price.plain) per whole\(unit) from \($0.from)" + ($0.to.map { " to \($0)" } ?? "") }
-                    .joined(separator: "; ")
+            case .perUnit(let rule):
+                rule.brackets.enumerated().map { index, bracket in
+                    let from = rule.countedFrom == .zero && index == 0 ? "0 (once the threshold is met)" : "\(bracket.from)"
+                    return "\(bracket.price.plain) per \(rule.units == .whole ? "whole" : "fractional")\(unit) counted from \(from)"
+                        + (bracket.to.map { " to \($0)" } ?? "")
+                }.joined(separator: "; ")
             }
             let against: String = switch line.comparison {
-            case .comparisonGroup: "the comparison group"
+            case .comparisonGroup: "each provider's own control arm"
+            case .sharedControlGroup: "the control group the providers share"
+            case .matchedGroup: "each provider's matched comparison group"
             case .baseline(let value): "a baseline of \(value)"
             }
             var conditions = ["\(line.better.rawValue) \(line.statistic.rawValue) is better, against \(against)",
@@ -72,7 +94,10 @@ extension Report {
         }
         for line in terms.savingsShares {
             lines.rows.append([.text(line.id), .text("savings share"), .text(line.outcome),
-                               .text("\(line.sharePercent)% of \(line.unitCost.plain) per unit avoided"), .text(""), money(line.cap)])
+                               .text(line.schedule.map { step in
+                                   "\(step.percent)% of \(line.unitCost.plain) per unit avoided"
+                                       + (step.until.map { " until the line has paid \($0.plain)" } ?? "")
+                               }.joined(separator: "; then ")), .text(""), money(line.cap)])
         }
         for milestone in terms.milestones {
             lines.rows.append([.text(milestone.id), .text("milestone"), .null, .text(milestone.amount.plain),
@@ -81,17 +106,23 @@ extension Report {
         for clawback in terms.clawbacks {
             lines.rows.append([.text(clawback.id), .text("clawback"), .text(clawback.outcome.metricID),
                                .text("repays \(clawback.sharePercent)% of \(clawback.contractValue.plain)"),
-                               .text("when the \(clawback.statistic.rawValue) misses \(clawback.target.comparison.rawValue) "
-                                     + "\(clawback.target.value) in \(clawback.assessedIn)"), .null])
+                               .text("when the \(clawback.statistic.rawValue) misses \(clawback.target.wording) in \(clawback.assessedIn)"),
+                               .null])
         }
         tables.append(lines)
         if let caps = terms.rateCard?.caps {
             var capTable = ReportTable(name: "caps", title: "Rate-card caps", columns: ["scope", "cap"])
-            for (scope, cap) in [("per participant", caps.participant), ("per provider", caps.provider),
-                                 ("per period", caps.period), ("per contract", caps.contract)] {
-                if let cap { capTable.rows.append([.text(scope), .money(cap.amount)]) }
+            for (scope, cap) in [("per participant", caps.participant), ("per period", caps.period), ("per contract", caps.contract)] {
+                if let cap { capTable.rows.append([.text(scope), .money(cap)]) }
             }
+            capTable.rows += Self.providerCapRows(caps.provider)
             if !capTable.rows.isEmpty { tables.append(capTable) }
+        }
+        if !terms.caps.isEmpty {
+            var capTable = ReportTable(name: "contract_caps", title: "Caps across every mechanism", columns: ["scope", "cap"])
+            if let cap = terms.caps.contract { capTable.rows.append([.text("per contract"), .money(cap)]) }
+            capTable.rows += Self.providerCapRows(terms.caps.provider)
+            tables.append(capTable)
         }
         if !terms.payers.isEmpty {
             var payers = ReportTable(name: "payers", title: "Payers", columns: ["payer", "lines", "share of other lines"])

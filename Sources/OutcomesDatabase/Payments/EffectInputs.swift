@@ -2,29 +2,11 @@ import Foundation
 import OutcomesDomain
 import PostgresClient
 
-/// The figures effect-based lines compare, per period and provider, computed in PostgreSQL from
-/// the stored metrics: the participants' mean value or rate, and the control arm's
-/// (stored as `<id>@control`) when the line compares with the comparison group.
+/// The figures effect-based, savings-share and clawback lines compare, per period and provider,
+/// summed in PostgreSQL from the stored metrics as exact totals and counts (never averages): the
+/// participants', and the comparison's — each provider's own control arm (`<id>@control`), the
+/// control arm pooled when providers share it, or a matched comparison group (`<id>@matched`).
 enum EffectInputs {
-    /// Every period up to the one paid, in order, then — when the line tests all cohorts together
-    /// and the period paid is the contract's last — each provider's cohorts pooled.
-    static func figures(line: EffectLine, contract: OutcomeContract, periods: [String], on connection: PostgresConnection)
-        throws -> (cohorts: [EffectFigures], overall: [EffectFigures])
-    {
-        try figures(Subject(id: line.id, outcome: line.outcome, statistic: line.statistic, comparison: line.comparison,
-                            overall: line.overallThreshold != nil),
-                    contract: contract, periods: periods, on: connection)
-    }
-
-    /// The figures of a savings share: the participants' mean against the comparison, per period and provider.
-    static func figures(savings line: SavingsShareLine, contract: OutcomeContract, periods: [String], on connection: PostgresConnection)
-        throws -> [EffectFigures]
-    {
-        try figures(Subject(id: line.id, outcome: OutcomeTest(metricID: line.outcome), statistic: .mean, comparison: line.comparison,
-                            overall: false),
-                    contract: contract, periods: periods, on: connection).cohorts
-    }
-
     /// What is compared: a metric, its statistic, against what, and whether all cohorts are also tested together.
     struct Subject {
         let id: String
@@ -32,29 +14,19 @@ enum EffectInputs {
         let statistic: EffectLine.Statistic
         let comparison: EffectLine.Comparison
         let overall: Bool
-    }
 
-    static func figures(_ line: Subject, contract: OutcomeContract, periods: [String], on connection: PostgresConnection)
-        throws -> (cohorts: [EffectFigures], overall: [EffectFigures])
-    {
-        let treated = try statistics(line, contract.id, periods, pooled: false, on: connection)
-        let control = line.comparison == .comparisonGroup
-            ? try statistics(line, contract.id + OutcomeContract.comparisonSuffix, periods, pooled: false, on: connection) : [:]
-        let cohorts = periods.flatMap { period in
-            treated.keys.filter { $0.period == period }.sorted { $0.provider < $1.provider }.map { key in
-                EffectFigures(cohort: period, group: key.provider, treatedParticipants: treated[key]!.count,
-                              treated: treated[key]!.figure, comparison: control[key]?.figure)
-            }
+        init(_ line: EffectLine) {
+            (id, outcome, statistic, comparison, overall) = (line.id, line.outcome, line.statistic, line.comparison,
+                                                            line.overallThreshold != nil)
         }
-        guard line.overall, periods.last == contract.periods.last?.label else { return (cohorts, []) }
-        let pooled = try statistics(line, contract.id, periods, pooled: true, on: connection)
-        let pooledControl = line.comparison == .comparisonGroup
-            ? try statistics(line, contract.id + OutcomeContract.comparisonSuffix, periods, pooled: true, on: connection) : [:]
-        let overall = pooled.keys.sorted { $0.provider < $1.provider }.map { key in
-            EffectFigures(cohort: "all periods", group: key.provider, treatedParticipants: pooled[key]!.count,
-                          treated: pooled[key]!.figure, comparison: pooledControl[key]?.figure)
+
+        init(_ line: SavingsShareLine) {
+            (id, outcome, statistic, comparison, overall) = (line.id, OutcomeTest(metricID: line.outcome), .mean, line.comparison, false)
         }
-        return (cohorts, overall)
+
+        init(_ clawback: Clawback) {
+            (id, outcome, statistic, comparison, overall) = (clawback.id, clawback.outcome, clawback.statistic, .baseline(0), false)
+        }
     }
 
     struct Key: Hashable {
@@ -62,26 +34,82 @@ enum EffectInputs {
         let provider: String
     }
 
-    /// Per period (or pooled) and provider: participants, and the mean value or the share achieving the outcome.
-    static func statistics(_ line: Subject, _ storedID: String, _ periods: [String], pooled: Bool,
-                           on connection: PostgresConnection) throws -> [Key: (count: Int, figure: Decimal)]
+    /// Every period up to the one paid, in order, then — when the line tests all cohorts together
+    /// and the period paid is the contract's last — each provider's cohorts pooled.
+    static func figures(_ line: Subject, contract: OutcomeContract, periods: [String], on connection: PostgresConnection)
+        throws -> (cohorts: [EffectFigures], overall: [EffectFigures])
+    {
+        let lastPeriod = periods.last == contract.periods.last?.label
+        var result: (cohorts: [EffectFigures], overall: [EffectFigures]) = ([], [])
+        for pooled in line.overall && lastPeriod ? [false, true] : [false] {
+            let treated = try statistics(line, contract.id, periods, pooledPeriods: pooled, pooledProviders: false, on: connection)
+            let comparison: [Key: GroupFigure]? = switch line.comparison {
+            case .baseline: nil
+            case .comparisonGroup:
+                try statistics(line, contract.id + OutcomeContract.comparisonSuffix, periods, pooledPeriods: pooled,
+                               pooledProviders: false, on: connection)
+            case .sharedControlGroup:
+                try statistics(line, contract.id + OutcomeContract.comparisonSuffix, periods, pooledPeriods: pooled,
+                               pooledProviders: true, on: connection)
+            case .matchedGroup:
+                try statistics(line, contract.id + OutcomeContract.matchedSuffix, periods, pooledPeriods: pooled,
+                               pooledProviders: false, on: connection)
+            }
+            let keys = treated.keys.sorted { (periods.firstIndex(of: $0.period) ?? -1, $0.provider) < (periods.firstIndex(of: $1.period) ?? -1, $1.provider) }
+            let figures = try keys.map { key in
+                var found: GroupFigure?
+                if let comparison {
+                    let lookup = line.comparison == .sharedControlGroup ? Key(period: key.period, provider: "") : key
+                    found = comparison[lookup]
+                    guard found != nil else { throw missingComparison(line, key, pooled: pooled, contract: contract.id) }
+                }
+                return EffectFigures(cohort: pooled ? "all periods" : key.period, group: key.provider, treated: treated[key]!,
+                                     comparison: found)
+            }
+            if pooled { result.overall = figures } else { result.cohorts = figures }
+        }
+        return result
+    }
+
+    /// A comparison with nothing to compare with is refused, never paid as zero.
+    static func missingComparison(_ line: Subject, _ key: Key, pooled: Bool, contract: String) -> DatabaseError {
+        let cohort = pooled ? "all cohorts together" : key.period
+        let message: String = switch line.comparison {
+        case .sharedControlGroup:
+            "line \(line.id) compares every provider with the shared control group, which has no participants in \(cohort): "
+                + "there is nothing to compare \(key.provider)'s participants with. Check the control arm's enrollments."
+        case .matchedGroup:
+            "line \(line.id) compares \(key.provider) with its matched comparison group, which has no members in \(cohort)."
+        default:
+            "line \(line.id) compares each provider with its own control arm, and \(key.provider) has no control-arm "
+                + "participants in \(cohort). If the providers share one control group, write comparison: shared_control_group."
+        }
+        return DatabaseError(.noData, "contract \(contract): " + message + " Nothing was posted.", exitStatus: .dataError)
+    }
+
+    /// Per period (or all periods pooled) and provider (or all providers pooled, under the key ""):
+    /// participants, and the exact total and count the figure is the ratio of.
+    static func statistics(_ line: Subject, _ storedID: String, _ periods: [String], pooledPeriods: Bool, pooledProviders: Bool,
+                           on connection: PostgresConnection) throws -> [Key: GroupFigure]
     {
         var query = PostgresQuery(unsafeSQL: "")
-        let figure = line.statistic == .rate
-            ? "avg(CASE WHEN value \(line.outcome.condition.comparison.rawValue) \(query.bind(line.outcome.condition.value)) THEN 1 ELSE 0 END)"
-            : "avg(value)"
+        let (total, count) = line.statistic == .rate
+            ? ("sum(CASE WHEN value \(line.outcome.condition.comparison.rawValue) \(query.bind(line.outcome.condition.value)) THEN 1 ELSE 0 END)",
+               "count(*)")
+            : ("sum(value)", "count(value)")
         let (contract, periodList, metric) = (query.bind(storedID), query.bind(PostgresArrayLiteral.text(periods)),
                                               query.bind(line.outcome.metricID))
         query.append(sql: """
-            SELECT \(pooled ? "''" : "period"), provider_id, count(*)::int, \(figure)
+            SELECT \(pooledPeriods ? "''" : "period"), \(pooledProviders ? "''" : "provider_id"), count(*)::int,
+                   coalesce(\(total), 0), \(count)::int
             FROM metrics.person_results
             WHERE contract_id = \(contract) AND period = ANY (\(periodList)::text[]) AND metric_id = \(metric)
             GROUP BY 1, 2
             """)
-        var result: [Key: (count: Int, figure: Decimal)] = [:]
+        var result: [Key: GroupFigure] = [:]
         for row in try connection.execute(query) {
-            guard let value = try row.decode(Decimal?.self, at: 3) else { continue }
-            result[Key(period: try row.decode(at: 0), provider: try row.decode(at: 1))] = (try row.decode(at: 2), value)
+            let key = Key(period: pooledPeriods ? "all periods" : try row.decode(at: 0), provider: try row.decode(at: 1))
+            result[key] = GroupFigure(participants: try row.decode(at: 2), total: try row.decode(at: 3), count: try row.decode(at: 4))
         }
         return result
     }

@@ -2,9 +2,10 @@ import Foundation
 import OutcomesDomain
 import PostgresClient
 
-/// A provider's statement: what each line earned and was paid, period by period, the caps that
-/// cut it, the adjustments, and what each payer owes. Read from the ledger (a provider's own users
-/// see only their rows: row-level security).
+/// A provider's statement: what each line earned and was paid, period by period in the contract's
+/// order, every cap that bound with its amount and what it cut, how each effect-based,
+/// savings-share and clawback line was determined, repayments due, and what each payer owes. Read
+/// from the ledger (a provider's own users see only their rows: row-level security).
 public struct ProviderStatement: Sendable {
     public struct LineRow: Sendable {
         public let period: String
@@ -19,9 +20,27 @@ public struct ProviderStatement: Sendable {
     public struct CapRow: Sendable {
         public let period: String
         public let lineID: String
+        /// The cap's scope as printed ("participant cap", "cap of line housed", …).
         public let cap: String
+        public let amount: Decimal
+        /// What the cap took off the line (payment lines, before later adjustments).
+        public let cut: Decimal
         /// Participants whose line the cap cut; nil for lines owed for a whole cohort.
         public let participants: Int?
+    }
+
+    /// The latest determination of a line for a cohort.
+    public struct DeterminationRow: Sendable {
+        public let period: String
+        public let lineID: String
+        public let mechanism: String
+        public let cohort: String
+        public let finding: String
+        public let improvement: Decimal?
+        public let threshold: Decimal?
+        public let payable: Decimal
+        public let arithmetic: String
+        public let runID: Int
     }
 
     public let contractID: String
@@ -29,31 +48,51 @@ public struct ProviderStatement: Sendable {
     public let currency: Currency
     public let lines: [LineRow]
     public let caps: [CapRow]
+    public let determinations: [DeterminationRow]
+    /// Clawback lines: what the provider must repay, per period and line (positive amounts).
+    public let repayments: [(period: String, lineID: String, amount: Decimal)]
     public let payers: [(payer: String, amount: Decimal)]
     public let runs: [(runID: Int, period: String, kind: String, version: Int, runAt: String)]
 
     public static func read(contract: StoredContract, provider: String, on connection: PostgresConnection) throws -> ProviderStatement {
         let id = contract.contract.id
+        let order = ContractOrder(contract.contract)
+        let clawbacks = Set(contract.contract.payments?.clawbacks.map(\.id) ?? [])
         let lines = try connection.execute("""
             SELECT period, line_id, nullif(count(DISTINCT person_id), 0)::int,
                    coalesce(sum(earned), 0),
                    coalesce(sum(amount) FILTER (WHERE entry = 'payment'), 0), coalesce(sum(amount) FILTER (WHERE entry = 'adjustment'), 0)
             FROM payments.ledger
             WHERE contract_id = \(id) AND provider_id = \(provider)
-            GROUP BY period, line_id ORDER BY period, line_id
+            GROUP BY period, line_id
             """).map {
             LineRow(period: try $0.decode(at: 0), lineID: try $0.decode(at: 1), participants: try $0.decode(at: 2),
                     earned: try $0.decode(at: 3), payments: try $0.decode(at: 4), adjustments: try $0.decode(at: 5))
-        }
-        // Notes name each cap that bound as "<cap> <amount> reached: …".
+        }.sorted { order.key($0.period, $0.lineID) < order.key($1.period, $1.lineID) }
         let caps = try connection.execute("""
-            SELECT period, line_id, substring(note FROM '^(.*) [0-9.]+ reached') AS cap, nullif(count(DISTINCT person_id), 0)::int
-            FROM payments.ledger, unnest(string_to_array(notes, '; ')) AS note
-            WHERE contract_id = \(id) AND provider_id = \(provider) AND entry = 'payment' AND note LIKE '% reached: %'
-            GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+            SELECT period, line_id, scope, subject, cap, sum(cut), nullif(count(DISTINCT person_id), 0)::int
+            FROM payments.ledger_caps
+            WHERE contract_id = \(id) AND provider_id = \(provider) AND entry = 'payment'
+            GROUP BY 1, 2, 3, 4, 5
             """).map {
-            CapRow(period: try $0.decode(at: 0), lineID: try $0.decode(at: 1), cap: try $0.decode(at: 2), participants: try $0.decode(at: 3))
-        }
+            CapRow(period: try $0.decode(at: 0), lineID: try $0.decode(at: 1),
+                   cap: CapScope.named(kind: try $0.decode(at: 2), subject: try $0.decode(at: 3)),
+                   amount: try $0.decode(at: 4), cut: try $0.decode(at: 5), participants: try $0.decode(at: 6))
+        }.sorted { order.key($0.period, $0.lineID, then: $0.cap) < order.key($1.period, $1.lineID, then: $1.cap) }
+        let determinations: [DeterminationRow] = try connection.execute("""
+            SELECT DISTINCT ON (d.period, d.line_id, d.cohort) d.period, d.line_id, d.mechanism, d.cohort, d.finding, d.improvement,
+                   d.threshold, d.payable, d.detail->>'arithmetic', d.run_id
+            FROM payments.determinations d
+            WHERE d.contract_id = \(id) AND d.provider_id = \(provider)
+            ORDER BY d.period, d.line_id, d.cohort, d.run_id DESC
+            """).map {
+            DeterminationRow(period: try $0.decode(at: 0), lineID: try $0.decode(at: 1), mechanism: try $0.decode(at: 2),
+                             cohort: try $0.decode(at: 3), finding: try $0.decode(at: 4), improvement: try $0.decode(at: 5),
+                             threshold: try $0.decode(at: 6), payable: try $0.decode(at: 7), arithmetic: try $0.decode(at: 8),
+                             runID: try $0.decode(at: 9))
+        }.sorted { order.key($0.period, $0.lineID, then: $0.cohort) < order.key($1.period, $1.lineID, then: $1.cohort) }
+        let repayments: [(period: String, lineID: String, amount: Decimal)] = lines.filter { clawbacks.contains($0.lineID) && $0.payments + $0.adjustments < 0 }
+            .map { (period: $0.period, lineID: $0.lineID, amount: -($0.payments + $0.adjustments)) }
         let payers = try connection.execute("""
             SELECT payer_id, sum(amount) FROM payments.ledger WHERE contract_id = \(id) AND provider_id = \(provider)
             GROUP BY 1 ORDER BY 1
@@ -67,7 +106,46 @@ public struct ProviderStatement: Sendable {
              version: try $0.decode(Int.self, at: 3), runAt: try $0.decode(String.self, at: 4))
         }
         return ProviderStatement(contractID: id, providerID: provider, currency: contract.contract.payments!.currency,
-                                 lines: lines, caps: caps, payers: payers, runs: runs)
+                                 lines: lines, caps: caps, determinations: determinations, repayments: repayments, payers: payers,
+                                 runs: runs)
+    }
+}
+
+/// Periods and lines in the contract's own order.
+struct ContractOrder {
+    let periods: [String: Int]
+    let lines: [String: Int]
+
+    init(_ contract: OutcomeContract) {
+        periods = Dictionary(uniqueKeysWithValues: contract.periods.enumerated().map { ($1.label, $0) })
+        lines = Dictionary((contract.payments?.lineIDs ?? []).enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+    }
+
+    /// Sorts by period, then line (unknown ones last); then by `then`.
+    func key(_ period: String, _ line: String, then: String = "") -> Key {
+        Key(period: periods[period] ?? Int.max, line: lines[line] ?? Int.max, then: then)
+    }
+
+    struct Key: Comparable {
+        let period: Int, line: Int
+        let then: String
+        static func < (a: Key, b: Key) -> Bool { (a.period, a.line, a.then) < (b.period, b.line, b.then) }
+    }
+}
+
+extension CapScope {
+    /// The printed name of a cap scope as stored in `payments.ledger_caps`.
+    static func named(kind: String, subject: String?) -> String {
+        switch kind {
+        case "participant": CapScope.participant.name
+        case "line": CapScope.line(subject ?? "").name
+        case "provider": CapScope.provider(subject ?? "").name
+        case "period": CapScope.period.name
+        case "contract": CapScope.contract.name
+        case "all_mechanisms": CapScope.allMechanisms.name
+        case "provider_all_mechanisms": CapScope.providerAllMechanisms(subject ?? "").name
+        default: kind
+        }
     }
 }
 
@@ -118,8 +196,10 @@ public struct PaymentSummary: Sendable {
             if let cap = card.caps.contract {
                 headroom.append(Headroom(scope: "contract", cap: cap.amount, paid: try sums("contract_id").first?.1 ?? 0))
             }
-            if let cap = card.caps.provider {
-                headroom += try sums("provider_id").map { Headroom(scope: "provider \($0.0)", cap: cap.amount, paid: $0.1) }
+            if let caps = card.caps.provider {
+                headroom += try sums("provider_id").compactMap { provider, paid in
+                    caps.cap(for: provider).map { Headroom(scope: "provider \(provider)", cap: $0.amount, paid: paid) }
+                }
             }
             if let cap = card.caps.period {
                 headroom += try sums("period").map { Headroom(scope: "period \($0.0)", cap: cap.amount, paid: $0.1) }
@@ -129,6 +209,25 @@ public struct PaymentSummary: Sendable {
             if let cap = card.caps.participant {
                 let most = try sums("person_id").map(\.1).max() ?? 0
                 headroom.append(Headroom(scope: "participant (the most paid to one)", cap: cap.amount, paid: most))
+            }
+        }
+        if !terms.caps.isEmpty {
+            // Caps across every mechanism count what all lines paid but repayments.
+            let byProvider = try connection.execute("""
+                SELECT provider_id, coalesce(sum(amount) FILTER (WHERE NOT line_id = ANY (\(PostgresArrayLiteral.text(terms.clawbacks.map(\.id)))::text[])), 0)
+                FROM payments.ledger WHERE contract_id = \(id) GROUP BY 1 ORDER BY 1
+                """).map { (try $0.decode(String.self, at: 0), try $0.decode(Decimal.self, at: 1)) }
+            if let cap = terms.caps.contract {
+                headroom.append(Headroom(scope: "contract, all mechanisms", cap: cap.amount, paid: byProvider.reduce(0) { $0 + $1.1 }))
+            }
+            if let caps = terms.caps.provider {
+                let paid = Dictionary(uniqueKeysWithValues: byProvider)
+                var providers = Set(byProvider.map(\.0))
+                if case .named(let named, _) = caps { providers.formUnion(named.keys) }
+                for provider in providers.sorted() {
+                    guard let cap = caps.cap(for: provider) else { continue }
+                    headroom.append(Headroom(scope: "provider \(provider), all mechanisms", cap: cap.amount, paid: paid[provider] ?? 0))
+                }
             }
         }
         let lineCaps = terms.effectLines.map { ($0.id, $0.cap) } + terms.perDayLines.map { ($0.id, $0.cap) }

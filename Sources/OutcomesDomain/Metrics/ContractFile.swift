@@ -33,15 +33,16 @@ extension OutcomeContract {
         }
         guard !metrics.isEmpty else { throw metricsNode.error("a contract needs at least one metric") }
         let periods = try parsePeriods(try entries.required("periods", in: "the contract", at: root))
+        let cohort = try entries["cohort"].map(parseCohort) ?? CohortRule()
         var contract = OutcomeContract(
             id: id,
             name: try entries["name"]?.string("name") ?? id,
             program: try entries.required("program", in: "the contract", at: root).string("program"),
             dataThrough: try entries.required("data_through", in: "the contract", at: root).date("data_through"),
-            cohort: try entries["cohort"].map(parseCohort) ?? CohortRule(),
+            cohort: cohort,
             periods: periods,
             metrics: metrics,
-            payments: try PaymentTerms.parse(entries, root: root, metrics: metrics, periods: periods))
+            payments: try PaymentTerms.parse(entries, root: root, metrics: metrics, periods: periods, providers: cohort.providers))
         if let terms = contract.payments {
             contract.version = terms.version
         } else if let versionNode = entries["version"] {

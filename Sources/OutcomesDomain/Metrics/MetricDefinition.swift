@@ -55,6 +55,19 @@ public struct AmountCondition: Sendable, Equatable {
         self.value = value
     }
 
+    /// Whether an exact figure meets the condition (figures that decide a payment are never rounded first).
+    public func matches(_ figure: ExactRatio) -> Bool {
+        let value = ExactRatio(self.value)
+        switch comparison {
+        case .greater: return figure > value
+        case .greaterOrEqual: return figure >= value
+        case .less: return figure < value
+        case .lessOrEqual: return figure <= value
+        case .equal: return figure == value
+        case .notEqual: return figure != value
+        }
+    }
+
     public func matches(_ amount: Decimal?) -> Bool {
         guard let amount else { return false }
         switch comparison {
@@ -209,11 +222,19 @@ public struct OutcomeContract: Sendable, Equatable {
         return arm
     }
 
-    /// Whether an effect or savings-share line compares with the comparison group, so the control arm's metrics are needed.
-    public var needsComparisonArm: Bool {
-        let comparisons = (payments?.effectLines.map(\.comparison) ?? []) + (payments?.savingsShares.map(\.comparison) ?? [])
-        return comparisons.contains(.comparisonGroup) && comparisonArm != nil
+    /// The comparisons of the effect-based and savings-share lines.
+    var comparisons: [EffectLine.Comparison] {
+        (payments?.effectLines.map(\.comparison) ?? []) + (payments?.savingsShares.map(\.comparison) ?? [])
     }
+
+    /// Whether an effect or savings-share line compares with the control arm, so its metrics are needed.
+    public var needsComparisonArm: Bool { comparisons.contains { $0.usesControlArm } && comparisonArm != nil }
+
+    /// Whether a line compares with a matched comparison group (stored as `<id>@matched`).
+    public var needsMatchedGroup: Bool { comparisons.contains(.matchedGroup) }
+
+    /// The suffix of a matched comparison group's stored results.
+    public static let matchedSuffix = "@matched"
 
     public func period(_ label: String) -> ReportingPeriod? { periods.first { $0.label == label } }
 }

@@ -96,6 +96,12 @@ struct YAMLValue {
         return entries
     }
 
+    /// The entries of a mapping whose keys are names (providers, say), in file order.
+    func pairs() throws -> [(String, YAMLValue)] {
+        guard let mapping = node.mapping else { throw error("a mapping of names to values is expected here") }
+        return mapping.map { (key, value) in (key.string ?? "", YAMLValue(node: value, file: file)) }
+    }
+
     func string(_ what: String) throws -> String {
         guard case .scalar(let scalar) = node, !scalar.string.isEmpty else { throw error("\(what) must be a text value") }
         return scalar.string

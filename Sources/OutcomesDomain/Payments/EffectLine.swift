@@ -30,16 +30,51 @@ public struct EffectLine: Sendable, Equatable {
     public enum Improvement: String, Sendable, CaseIterable { case relative, absolute }
 
     public enum Comparison: Sendable, Equatable {
-        /// The control arm recorded with the enrollments (randomized designs), or a matched group.
+        /// Each provider's own control arm, recorded with the enrollments (randomized designs).
         case comparisonGroup
+        /// One control group shared by every provider: each is compared with all of it, pooled.
+        case sharedControlGroup
+        /// A matched comparison group stored by `outcomes compare --store-comparison`.
+        case matchedGroup
         case baseline(Decimal)
+
+        public var basis: ComparisonBasis {
+            switch self {
+            case .comparisonGroup: .controlArm
+            case .sharedControlGroup: .sharedControlGroup
+            case .matchedGroup: .matchedGroup
+            case .baseline(let value): .baseline(value)
+            }
+        }
+
+        /// Compared with the contract's randomized control arm (its metrics computed as `<id>@control`).
+        public var usesControlArm: Bool { self == .comparisonGroup || self == .sharedControlGroup }
     }
 
     public enum Pricing: Sendable, Equatable {
         /// The amount of the highest tier whose `from` the improvement reaches.
         case tiers([Tier])
-        /// A price per whole unit of improvement in each bracket, counted from the bracket's `from`.
-        case perUnit([Bracket])
+        /// A price per unit of improvement in each bracket.
+        case perUnit(PerUnit)
+    }
+
+    /// Brackets of a price per unit, with how units are counted — stated in the file.
+    public struct PerUnit: Sendable, Equatable {
+        /// `whole`: 12.9 points pay for 12; `fractional`: for 12.9 (a price per reconviction avoided).
+        public enum Units: String, Sendable, CaseIterable { case whole, fractional }
+        /// `bracket_start`: each bracket pays the units above its own `from`; `zero`: the lowest
+        /// bracket pays from zero, so once the threshold is met every unit of improvement pays.
+        public enum CountedFrom: String, Sendable, CaseIterable { case bracketStart = "bracket_start", zero }
+
+        public let brackets: [Bracket]
+        public let units: Units
+        public let countedFrom: CountedFrom
+
+        public init(brackets: [Bracket], units: Units = .whole, countedFrom: CountedFrom = .bracketStart) {
+            self.brackets = brackets
+            self.units = units
+            self.countedFrom = countedFrom
+        }
     }
 
     public struct Tier: Sendable, Equatable {
@@ -54,23 +89,29 @@ public struct EffectLine: Sendable, Equatable {
     }
 }
 
-/// The figures of one cohort: the treated participants' statistic and the comparison figure.
+/// The figures of one cohort: the treated participants' figure and the comparison's, exactly.
 public struct EffectFigures: Sendable, Equatable {
     public let cohort: String
     /// Who is paid for it (a provider); the overall test of a group subtracts that group's cohorts.
     public let group: String
-    public let treatedParticipants: Int
-    public let treated: Decimal
-    /// The comparison group's statistic; ignored when the line compares with a baseline.
-    public let comparison: Decimal?
+    public let treated: GroupFigure
+    /// The comparison group's figure; ignored when the line compares with a baseline.
+    public let comparison: GroupFigure?
 
-    public init(cohort: String, group: String = "", treatedParticipants: Int, treated: Decimal, comparison: Decimal?) {
+    public init(cohort: String, group: String = "", treated: GroupFigure, comparison: GroupFigure?) {
         self.cohort = cohort
         self.group = group
-        self.treatedParticipants = treatedParticipants
         self.treated = treated
         self.comparison = comparison
     }
+
+    /// Figures given directly (in tests and hand-worked examples): each is one stated value.
+    public init(cohort: String, group: String = "", treatedParticipants: Int, treated: Decimal, comparison: Decimal?) {
+        self.init(cohort: cohort, group: group, treated: GroupFigure(stated: treated, participants: treatedParticipants),
+                  comparison: comparison.map { GroupFigure(stated: $0, participants: 0) })
+    }
+
+    public var treatedParticipants: Int { treated.participants }
 }
 
 /// What an effect line pays for one cohort (or, for `overall`, for all cohorts together).
@@ -79,47 +120,53 @@ public struct EffectPayment: Sendable, Equatable {
     public let cohort: String
     public var group: String = ""
     /// nil when it cannot be computed (no comparison figure, or a relative change from zero).
-    public let improvement: Decimal?
+    public let improvement: ExactRatio?
     public let earned: Money
     public let payable: Money
-    public let notes: [String]
+    public let determination: Determination
+
+    /// What a ledger line records: the determination it rests on, and the caps that cut it.
+    public var reasons: [PaymentReason] { [.determination(cohort: cohort)] + determination.reasons }
 }
 
 extension EffectLine {
-    /// The improvement in the line's units; nil when there is nothing to compare with.
-    public func improvement(of figures: EffectFigures) -> Decimal? {
-        let reference: Decimal
+    /// The comparison figure, exactly: the baseline, or the comparison group's.
+    func reference(_ figures: EffectFigures) -> ExactRatio? {
         switch comparison {
-        case .baseline(let value): reference = value
-        case .comparisonGroup:
-            guard let value = figures.comparison else { return nil }
-            reference = value
-        }
-        let gain = better == .lower ? reference - figures.treated : figures.treated - reference
-        switch improvement {
-        case .relative:
-            guard reference != 0 else { return nil }
-            return gain / reference * 100
-        case .absolute:
-            return statistic == .rate ? gain * 100 : gain
+        case .baseline(let value): ExactRatio(value)
+        default: figures.comparison?.value
         }
     }
 
-    /// The amount an improvement earns before the cap (zero below `threshold`).
-    func earned(for improvement: Decimal, threshold: Decimal, participants: Int, currency: Currency) -> Money {
-        guard improvement >= threshold else { return .zero(currency) }
-        let scale = perParticipant ? Decimal(participants) : 1
+    /// The improvement in the line's units, exactly; nil when there is nothing to compare with.
+    public func improvement(of figures: EffectFigures) -> ExactRatio? {
+        guard let reference = reference(figures), let treated = figures.treated.value else { return nil }
+        let gain = better == .lower ? reference - treated : treated - reference
+        switch improvement {
+        case .relative: return (gain / reference).map { $0 * ExactRatio(100) }
+        case .absolute: return statistic == .rate ? gain * ExactRatio(100) : gain
+        }
+    }
+
+    /// The pricing arithmetic of an improvement at or above the threshold: the tier reached, or
+    /// the units priced in each bracket; each step's amount is exact (rounded once, by the caller).
+    func steps(for improvement: ExactRatio, scale: Int) -> [PricingStep] {
+        let scaled = ExactRatio(scale)
         switch pricing {
         case .tiers(let tiers):
-            guard let tier = tiers.last(where: { improvement >= $0.from }) else { return .zero(currency) }
-            return tier.amount * scale
-        case .perUnit(let brackets):
-            // Whole units only: 12.9 points pay for 12.
-            var units = improvement, whole = Decimal()
-            NSDecimalRound(&whole, &units, 0, .down)
-            return brackets.reduce(Money.zero(currency)) { total, bracket in
-                let top = bracket.to.map { Swift.min($0, whole) } ?? whole
-                return top > bracket.from ? total + bracket.price * (top - bracket.from) * scale : total
+            guard let index = tiers.lastIndex(where: { improvement >= ExactRatio($0.from) }) else { return [] }
+            let tier = tiers[index]
+            return [PricingStep(from: tier.from, to: index + 1 < tiers.count ? tiers[index + 1].from : nil, units: ExactRatio(1),
+                                price: tier.amount, amount: ExactRatio(tier.amount.amount) * scaled)]
+        case .perUnit(let rule):
+            let units = rule.units == .whole ? ExactRatio(improvement.floor) : improvement
+            return rule.brackets.enumerated().compactMap { index, bracket in
+                let start = ExactRatio(rule.countedFrom == .zero && index == 0 ? 0 : bracket.from)
+                let top = bracket.to.map { ExactRatio.min(ExactRatio($0), units) } ?? units
+                guard top > start else { return nil }
+                let priced = top - start
+                return PricingStep(from: rule.countedFrom == .zero && index == 0 ? 0 : bracket.from, to: bracket.to, units: priced,
+                                   price: bracket.price, amount: priced * ExactRatio(bracket.price.amount) * scaled)
             }
         }
     }
@@ -139,37 +186,37 @@ extension EffectLine {
     {
         var paid = Money.zero(currency)
         var result: [EffectPayment] = []
-        func settle(_ figures: EffectFigures, threshold: Decimal, alreadyEarned: Money, label: String) {
-            var notes: [String] = []
-            guard let improvement = improvement(of: figures) else {
-                result.append(EffectPayment(lineID: id, cohort: label, group: figures.group, improvement: nil, earned: .zero(currency),
-                                            payable: .zero(currency), notes: ["no comparison figure to measure an improvement against"]))
-                return
-            }
-            var earned = self.earned(for: improvement, threshold: threshold, participants: figures.treatedParticipants,
-                                     currency: currency).rounded(rounding)
-            if improvement < threshold {
-                notes.append("improvement \(improvement.rounded(scale: 2)) is below the threshold \(threshold): nothing is paid")
-            }
+        func settle(_ figures: EffectFigures, threshold: Decimal, alreadyEarned: Money) {
+            let improvement = improvement(of: figures)
+            let scale = perParticipant ? figures.treatedParticipants : 1
+            let met = improvement.map { $0 >= ExactRatio(threshold) } ?? false
+            let steps = met ? self.steps(for: improvement!, scale: scale) : []
+            let exact = steps.reduce(ExactRatio.zero) { $0 + $1.amount }
+            var earned = Money.rounding(exact, currency, rounding)
+            var reasons: [PaymentReason] = []
             if !alreadyEarned.isZero {
-                notes.append("less \(alreadyEarned.plain) earned by the cohorts")
+                reasons.append(.lessEarnedByCohorts(alreadyEarned))
                 earned = (earned - alreadyEarned).clampedAtZero
             }
             var payable = earned
             if let cap, cap - paid < payable {
                 payable = (cap - paid).clampedAtZero
-                notes.append("cap \(cap.plain) reached: pays \(payable.plain) of \(earned.plain)")
+                reasons.append(.cap(.line(id), cap: cap, payable: payable, before: earned))
             }
             paid += payable
-            result.append(EffectPayment(lineID: id, cohort: label, group: figures.group, improvement: improvement, earned: earned,
-                                        payable: payable, notes: notes))
+            let determination = Determination(
+                lineID: id, mechanism: .effect, cohort: figures.cohort, provider: figures.group, treated: figures.treated,
+                basis: comparison.basis, comparison: figures.comparison, improvement: improvement, threshold: threshold,
+                finding: improvement == nil ? .notMeasurable : met ? .met : .belowThreshold, steps: steps, scale: scale,
+                earned: earned, payable: payable, reasons: reasons)
+            result.append(EffectPayment(lineID: id, cohort: figures.cohort, group: figures.group, improvement: improvement,
+                                        earned: earned, payable: payable, determination: determination))
         }
-        for figures in cohorts { settle(figures, threshold: threshold, alreadyEarned: .zero(currency), label: figures.cohort) }
+        for figures in cohorts { settle(figures, threshold: threshold, alreadyEarned: .zero(currency)) }
         if let overallThreshold {
             let cohortsEarned = result.reduce(into: [String: Money]()) { $0[$1.group, default: .zero(currency)] += $1.earned }
             for figures in overall {
-                settle(figures, threshold: overallThreshold, alreadyEarned: cohortsEarned[figures.group] ?? .zero(currency),
-                       label: figures.cohort)
+                settle(figures, threshold: overallThreshold, alreadyEarned: cohortsEarned[figures.group] ?? .zero(currency))
             }
         }
         return result

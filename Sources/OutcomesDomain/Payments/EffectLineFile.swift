@@ -39,7 +39,7 @@ extension TermsReader {
         let pricing: EffectLine.Pricing
         switch (entries["tiers"], entries["per_unit"]) {
         case (let tiers?, nil): pricing = .tiers(try effectTiers(tiers, threshold: min(threshold, overall ?? threshold)))
-        case (nil, let brackets?): pricing = .perUnit(try effectBrackets(brackets))
+        case (nil, let brackets?): pricing = .perUnit(try perUnit(brackets))
         case (_?, _?): throw node.error("\(context) has both 'tiers' and 'per_unit'; give one")
         case (nil, nil): throw node.error("\(context) needs 'tiers' or 'per_unit'")
         }
@@ -73,7 +73,10 @@ extension TermsReader {
             guard baseline >= 0 else { throw baselineNode.error("baseline cannot be negative (\(baseline))") }
             return .baseline(baseline)
         }
-        return try node.choice("comparison", [("comparison_group", EffectLine.Comparison.comparisonGroup)])
+        return try node.choice("comparison", [
+            ("comparison_group", EffectLine.Comparison.comparisonGroup), ("shared_control_group", .sharedControlGroup),
+            ("matched_group", .matchedGroup),
+        ])
     }
 
     func effectTiers(_ node: YAMLValue, threshold: Decimal) throws -> [EffectLine.Tier] {
@@ -90,6 +93,19 @@ extension TermsReader {
         }
         guard !tiers.isEmpty else { throw node.error("tiers needs at least one tier") }
         return tiers
+    }
+
+    /// `per_unit: [brackets]` (whole units, each counted from its bracket's start), or
+    /// `per_unit: {units: whole|fractional, counted_from: bracket_start|zero, brackets: […]}`.
+    func perUnit(_ node: YAMLValue) throws -> EffectLine.PerUnit {
+        guard node.node.mapping != nil else { return EffectLine.PerUnit(brackets: try effectBrackets(node)) }
+        let entries = try node.mapping(allowed: ["units", "counted_from", "brackets"], context: "per_unit")
+        return EffectLine.PerUnit(
+            brackets: try effectBrackets(try entries.required("brackets", in: "per_unit", at: node)),
+            units: try entries.required("units", in: "per_unit", at: node)
+                .choice("units", EffectLine.PerUnit.Units.allCases.map { ($0.rawValue, $0) }),
+            countedFrom: try entries.required("counted_from", in: "per_unit", at: node)
+                .choice("counted_from", EffectLine.PerUnit.CountedFrom.allCases.map { ($0.rawValue, $0) }))
     }
 
     func effectBrackets(_ node: YAMLValue) throws -> [EffectLine.Bracket] {

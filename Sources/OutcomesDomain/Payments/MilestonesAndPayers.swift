@@ -15,25 +15,59 @@ public struct Clawback: Sendable, Equatable {
     public let id: String
     public let contractValue: Money
     public let sharePercent: Decimal
-    /// The metric, the statistic of the participants compared with the target, and the target itself.
+    /// The metric, and the statistic of the participants compared with the target.
     public let outcome: OutcomeTest
     public let statistic: EffectLine.Statistic
-    public let target: AmountCondition
+    public let target: Target
     /// The period whose figures decide it, and whose run posts the repayment.
     public let assessedIn: String
     /// Whose participants' figure is assessed, and who repays.
     public let provider: String
 
-    /// The repayment (a negative amount) when the figure misses the target; zero when it meets it.
-    public func repayment(figure: Decimal?, rounding: RoundingRule) -> (amount: Money, note: String) {
+    public enum Target: Sendable, Equatable {
+        /// The figure itself meets a condition, e.g. `<= 0.05`.
+        case figure(AmountCondition)
+        /// The figure improves on a baseline by at least `atLeast` (percent or points, as for effect lines).
+        case change(baseline: Decimal, better: EffectLine.Direction, improvement: EffectLine.Improvement, atLeast: Decimal)
+    }
+
+    /// The repayment (a negative amount) when the figure misses the target, zero when it meets it,
+    /// with its determination.
+    public func repayment(figure: GroupFigure?, rounding: RoundingRule) -> (amount: Money, determination: Determination) {
         let currency = contractValue.currency
-        guard let figure else { return (.zero(currency), "no figure to assess: nothing is repaid") }
-        if target.matches(figure) {
-            return (.zero(currency), "\(statistic.rawValue) \(figure) meets the target \(target.comparison.rawValue) \(target.value)")
+        let value = figure?.value
+        var measured: ExactRatio? = value
+        var met = false
+        var threshold: Decimal?
+        if let value {
+            switch target {
+            case .figure(let condition):
+                met = condition.matches(value)
+                threshold = condition.value
+            case .change(let baseline, let better, let improvement, let atLeast):
+                let base = ExactRatio(baseline)
+                let gain = better == .lower ? base - value : value - base
+                measured = improvement == .relative ? (gain / base).map { $0 * ExactRatio(100) }
+                    : statistic == .rate ? gain * ExactRatio(100) : gain
+                met = measured.map { $0 >= ExactRatio(atLeast) } ?? false
+                threshold = atLeast
+            }
         }
-        let amount = (Money.zero(currency) - contractValue * (sharePercent / 100)).rounded(rounding)
-        return (amount, "\(statistic.rawValue) \(figure) misses the target \(target.comparison.rawValue) \(target.value): "
-                + "\(sharePercent)% of \(contractValue.plain) is repaid")
+        let due = measured != nil && !met
+        let share = ExactRatio(contractValue.amount) * ExactRatio(sharePercent) * ExactRatio(Decimal(1), 100)
+        let amount = due ? Money.rounding(-share, currency, rounding) : .zero(currency)
+        let basis: ComparisonBasis = switch target {
+        case .figure: .baseline(0)
+        case .change(let baseline, _, _, _): .baseline(baseline)
+        }
+        let determination = Determination(
+            lineID: id, mechanism: .clawback, cohort: assessedIn, provider: provider,
+            treated: figure ?? GroupFigure(participants: 0, total: 0, count: 0), basis: basis, comparison: nil,
+            improvement: measured, threshold: threshold, finding: measured == nil ? .notMeasurable : met ? .met : .targetMissed,
+            steps: due ? [PricingStep(from: 0, to: nil, units: ExactRatio(sharePercent) * ExactRatio(Decimal(1), 100),
+                                      price: contractValue, amount: -share)] : [],
+            scale: 1, earned: amount, payable: amount, reasons: [])
+        return (amount, determination)
     }
 }
 

@@ -151,6 +151,21 @@ public struct Money: Sendable, Hashable, Comparable, CustomStringConvertible {
 
     private static let minorUnitScales: [Decimal] = [1, 10, 100, 1000]
 
+    /// The amount with the currency's decimals and thousands separators, e.g. `1,234,567.50`.
+    public var grouped: String {
+        let text = plain
+        let negative = text.hasPrefix("-")
+        let digits = negative ? String(text.dropFirst()) : text
+        let parts = digits.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        var whole = String(parts[0]), result = ""
+        while whole.count > 3 {
+            result = "," + whole.suffix(3) + result
+            whole = String(whole.dropLast(3))
+        }
+        result = whole + result
+        return (negative ? "-" : "") + result + (parts.count > 1 ? "." + parts[1] : "")
+    }
+
     public var description: String { "\(plain) \(currency.code)" }
 }
 

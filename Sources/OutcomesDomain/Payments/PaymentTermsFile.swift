@@ -2,13 +2,13 @@ import Foundation
 
 /// Reading the payment part of a contract file: `version`, `currency`, `rounding` and `payments`.
 extension PaymentTerms {
-    static let paymentKeys = ["rate_card", "effect", "per_day", "savings_share", "milestones", "clawback", "payers", "interim"]
+    static let paymentKeys = ["rate_card", "effect", "per_day", "savings_share", "milestones", "clawback", "payers", "interim", "caps"]
     static let rateCardKeys = ["precondition", "lines", "exclusive", "caps", "tiers_count_per"]
     static let lineKeys = ["id", "outcome", "achieved", "price", "tiers", "recurs", "requires", "cap"]
 
     /// The terms, or nil when the file has no `payments`. Every problem names its file:line.
-    static func parse(_ entries: [String: YAMLValue], root: YAMLValue, metrics: [MetricDefinition], periods: [ReportingPeriod])
-        throws -> PaymentTerms?
+    static func parse(_ entries: [String: YAMLValue], root: YAMLValue, metrics: [MetricDefinition], periods: [ReportingPeriod],
+                      providers: [String]) throws -> PaymentTerms?
     {
         guard let paymentsNode = entries["payments"] else {
             for key in ["currency", "rounding"] where entries[key] != nil {
@@ -31,7 +31,8 @@ extension PaymentTerms {
         let rounding = try entries["rounding"]?.choice("rounding", RoundingRule.allCases.map { ($0.rawValue, $0) }) ?? .halfEven
         let payments = try paymentsNode.mapping(allowed: paymentKeys, context: "payments")
         guard !payments.isEmpty else { throw paymentsNode.error("payments needs at least one of: \(paymentKeys.joined(separator: ", "))") }
-        let reader = TermsReader(currency: currency, metrics: metrics, periods: periods)
+        var reader = TermsReader(currency: currency, metrics: metrics, periods: periods)
+        reader.providers = providers
         var terms = PaymentTerms(
             version: version, currency: currency, rounding: rounding,
             rateCard: try payments["rate_card"].map(reader.rateCard),
@@ -45,6 +46,13 @@ extension PaymentTerms {
             throw paymentsNode.error("line id '\(id)' is used twice in payments; every line of every mechanism needs its own")
         }
         if let payersNode = payments["payers"] { terms.payers = try reader.payers(payersNode, lineIDs: terms.lineIDs) }
+        if let capsNode = payments["caps"] {
+            let fields = try capsNode.mapping(allowed: ["contract", "provider"], context: "payments caps (across every mechanism)")
+            terms.caps = ContractCaps(
+                contract: try fields["contract"].map { try reader.money($0, "the contract cap") },
+                provider: try fields["provider"].map { try reader.providerCaps($0) })
+            guard !terms.caps.isEmpty else { throw capsNode.error("payments caps needs 'contract', 'provider' or both") }
+        }
         if let interimNode = payments["interim"] {
             let fields = try interimNode.mapping(allowed: ["share"], context: "interim")
             terms.interimSharePercent = try reader.percent(try fields.required("share", in: "interim", at: interimNode), "interim share")
@@ -59,6 +67,8 @@ struct TermsReader {
     let currency: Currency
     let metrics: [MetricDefinition]
     let periods: [ReportingPeriod]
+    /// The cohort's providers, when the contract lists them.
+    var providers: [String] = []
 
     func money(_ node: YAMLValue, _ what: String) throws -> Money {
         let value = try node.decimal(what)
@@ -158,9 +168,28 @@ struct TermsReader {
         let entries = try node.mapping(allowed: ["participant", "provider", "period", "contract"], context: "caps")
         return RateCard.Caps(
             participant: try entries["participant"].map { try money($0, "the participant cap") },
-            provider: try entries["provider"].map { try money($0, "the provider cap") },
+            provider: try entries["provider"].map { try providerCaps($0) },
             period: try entries["period"].map { try money($0, "the period cap") },
             contract: try entries["contract"].map { try money($0, "the contract cap") })
+    }
+
+    /// `provider: 20000` (each provider) or `provider: {hearth: 20000, keystone: 15000, others: 5000}`.
+    func providerCaps(_ node: YAMLValue) throws -> ProviderCaps {
+        guard node.node.mapping != nil else { return .each(try money(node, "the provider cap")) }
+        var named: [String: Money] = [:]
+        var others: Money?
+        for (key, value) in try node.pairs() {
+            if key == "others" {
+                others = try money(value, "the cap of the other providers")
+                continue
+            }
+            if !providers.isEmpty, !providers.contains(key) {
+                throw value.error("provider '\(key)' is not a provider of the cohort; providers: \(providers.joined(separator: ", ")), or others")
+            }
+            named[key] = try money(value, "the cap of provider \(key)")
+        }
+        guard !named.isEmpty || others != nil else { throw node.error("provider caps name at least one provider") }
+        return .named(named, others: others)
     }
 
     func exclusiveGroups(_ node: YAMLValue, lines: [RateCard.Line]) throws -> [[String]] {

@@ -15,12 +15,28 @@ public struct PaymentTerms: Sendable, Equatable {
     public var payers: [Payer] = []
     /// Interim runs pay this percent of what is owed so far; the final run pays the rest.
     public var interimSharePercent: Decimal? = nil
+    /// Caps across every mechanism (`payments: caps`), applied after each mechanism's own.
+    public var caps = ContractCaps()
 
     /// Every line id of every mechanism, in file order.
     public var lineIDs: [String] {
         (rateCard?.lines.map(\.id) ?? []) + effectLines.map(\.id) + perDayLines.map(\.id) + savingsShares.map(\.id)
             + milestones.map(\.id) + clawbacks.map(\.id)
     }
+}
+
+/// Caps over the contract's life across every mechanism — rate card, per-day, effect, savings
+/// share and milestones together (a clawback's repayment is not capped and frees no headroom).
+public struct ContractCaps: Sendable, Equatable {
+    public var contract: Money?
+    public var provider: ProviderCaps?
+
+    public init(contract: Money? = nil, provider: ProviderCaps? = nil) {
+        self.contract = contract
+        self.provider = provider
+    }
+
+    public var isEmpty: Bool { contract == nil && provider == nil }
 }
 
 /// When a participant's metric value counts as the outcome achieved, e.g. `value > 0`.
@@ -79,11 +95,11 @@ public struct RateCard: Sendable, Equatable {
     /// Caps over the contract's life, except `period`, which limits each reporting period.
     public struct Caps: Sendable, Equatable {
         public var participant: Money?
-        public var provider: Money?
+        public var provider: ProviderCaps?
         public var period: Money?
         public var contract: Money?
 
-        public init(participant: Money? = nil, provider: Money? = nil, period: Money? = nil, contract: Money? = nil) {
+        public init(participant: Money? = nil, provider: ProviderCaps? = nil, period: Money? = nil, contract: Money? = nil) {
             self.participant = participant
             self.provider = provider
             self.period = period
@@ -92,6 +108,28 @@ public struct RateCard: Sendable, Equatable {
     }
 
     public func line(_ id: String) -> Line? { lines.first { $0.id == id } }
+}
+
+/// A cap per provider: one amount for each, or amounts given provider by provider (with one for
+/// the providers not named, if the file gives `others`).
+public enum ProviderCaps: Sendable, Equatable {
+    case each(Money)
+    case named([String: Money], others: Money?)
+
+    public func cap(for provider: String) -> Money? {
+        switch self {
+        case .each(let cap): cap
+        case .named(let caps, let others): caps[provider] ?? others
+        }
+    }
+
+    /// The providers named, in order, and the cap of the others.
+    public var listed: [(provider: String?, cap: Money)] {
+        switch self {
+        case .each(let cap): [(nil, cap)]
+        case .named(let caps, let others): caps.keys.sorted().map { ($0, caps[$0]!) } + (others.map { [(nil, $0)] } ?? [])
+        }
+    }
 }
 
 extension RateCard.Pricing {

@@ -47,19 +47,23 @@ public struct PaymentLine: Sendable, Equatable {
     /// The price the outcome earns, before caps.
     public let earned: Money
     /// What is payable after caps.
-    public let payable: Money
+    public var payable: Money
     /// Why the amounts are what they are: tier, exclusion, the caps that bound.
-    public let notes: [String]
+    public var reasons: [PaymentReason]
 
-    public init(period: String, providerID: String, personID: Int?, lineID: String, earned: Money, payable: Money, notes: [String]) {
+    public init(period: String, providerID: String, personID: Int?, lineID: String, earned: Money, payable: Money,
+                reasons: [PaymentReason]) {
         self.period = period
         self.providerID = providerID
         self.personID = personID
         self.lineID = lineID
         self.earned = earned
         self.payable = payable
-        self.notes = notes
+        self.reasons = reasons
     }
+
+    /// The reasons in words.
+    public var notes: [String] { reasons.map(\.text) }
 }
 
 /// What one participant achieved in a period, as a rate card sees it: bit k of `lines` for the
@@ -157,7 +161,7 @@ public struct RateCardEngine: Sendable {
                 candidates |= 1 << UInt64(index)
             }
             // Of exclusive outcomes achieved together, only the highest-priced one pays.
-            var competed: [Int: String] = [:]
+            var competed: [Int: [String]] = [:]
             for group in plan.groups {
                 let inGroup = candidates & group
                 guard inGroup.nonzeroBitCount > 1 else { continue }
@@ -166,28 +170,27 @@ public struct RateCardEngine: Sendable {
                 let losers = inGroup & ~(1 << UInt64(winner))
                 state.counted |= losers
                 candidates &= ~losers
-                competed[winner] = "pays the highest of " + members.map { card.lines[$0].id }.sorted().joined(separator: ", ")
+                competed[winner] = members.map { card.lines[$0].id }.sorted()
             }
             for index in plan.indices(of: candidates) {
                 let line = card.lines[index]
                 state.counted |= 1 << UInt64(index)
-                var notes: [String] = []
-                var earned = price(of: index, provider: participant.providerID, ledger: &ledger, notes: &notes)
-                if let note = competed[index] { notes.append(note) }
+                var reasons: [PaymentReason] = []
+                var earned = price(of: index, provider: participant.providerID, ledger: &ledger, reasons: &reasons)
+                if let lines = competed[index] { reasons.append(.highestOf(lines)) }
                 if let group = plan.groupOf[index] {
                     // An outcome of the group paid earlier is topped up to the higher price, never paid twice.
                     let before = plan.indices(of: group).reduce(0) { $0 + (state.groupEarned[$1] ?? 0) }
                     if before != 0 {
-                        notes.append("less \(money(before).plain) earned earlier on "
-                                     + plan.indices(of: group).map { card.lines[$0].id }.sorted().joined(separator: ", "))
+                        reasons.append(.lessEarnedEarlier(money(before), lines: plan.indices(of: group).map { card.lines[$0].id }.sorted()))
                         earned = max(0, earned - before)
                     }
                     state.groupEarned[index, default: 0] += earned
                 }
-                let payable = ledger.allocate(earned, person: &state, line: index, provider: participant.providerID, notes: &notes)
+                let payable = ledger.allocate(earned, person: &state, line: index, provider: participant.providerID, reasons: &reasons)
                 result.append(PaymentLine(
                     period: period.period, providerID: participant.providerID, personID: person, lineID: line.id,
-                    earned: money(earned), payable: money(payable), notes: notes))
+                    earned: money(earned), payable: money(payable), reasons: reasons))
             }
         }
         return result
@@ -195,14 +198,14 @@ public struct RateCardEngine: Sendable {
 
     /// The line's price for its next outcome (marginal tiers count outcomes per provider or per
     /// contract), rounded, in minor units.
-    private func price(of index: Int, provider: String, ledger: inout Ledger, notes: inout [String]) -> Int {
+    private func price(of index: Int, provider: String, ledger: inout Ledger, reasons: inout [PaymentReason]) -> Int {
         let prices = ledger.plan.prices[index]
         guard prices.count > 1 || prices[0].upTo != nil else { return prices[0].minor }
         let scope = card.tiersCountPer == .provider ? provider : ""
         ledger.outcomesPriced[scope, default: Array(repeating: 0, count: card.lines.count)][index] += 1
         let ordinal = ledger.outcomesPriced[scope]![index]
         let tier = prices.firstIndex { $0.upTo.map { ordinal <= $0 } ?? true } ?? prices.count - 1
-        notes.append("tier \(tier + 1): outcome \(ordinal) of this line" + (card.tiersCountPer == .provider ? " for the provider" : ""))
+        reasons.append(.tier(number: tier + 1, ordinal: ordinal, perProvider: card.tiersCountPer == .provider))
         return prices[tier].minor
     }
 
@@ -264,7 +267,7 @@ private struct Ledger {
     let card: RateCard
     let currency: Currency
     let plan: LinePlan
-    let caps: (participant: Int?, provider: Int?, period: Int?, contract: Int?)
+    let caps: (participant: Int?, provider: ProviderCaps?, period: Int?, contract: Int?)
     var people: [Int: PersonState] = [:]
     var outcomesPriced: [String: [Int]] = [:]
     var paidByLine: [Int]
@@ -276,33 +279,35 @@ private struct Ledger {
         self.card = card
         self.currency = currency
         plan = LinePlan(card: card, rounding: rounding)
-        caps = (card.caps.participant?.exactMinorUnits, card.caps.provider?.exactMinorUnits, card.caps.period?.exactMinorUnits,
+        caps = (card.caps.participant?.exactMinorUnits, card.caps.provider, card.caps.period?.exactMinorUnits,
                 card.caps.contract?.exactMinorUnits)
         paidByLine = Array(repeating: 0, count: card.lines.count)
     }
 
     /// Pays as much of `earned` as every cap's remaining headroom allows, narrowest cap first,
     /// and notes each cap that bound.
-    mutating func allocate(_ earned: Int, person: inout PersonState, line: Int, provider: String, notes: inout [String]) -> Int {
+    mutating func allocate(_ earned: Int, person: inout PersonState, line: Int, provider: String,
+                           reasons: inout [PaymentReason]) -> Int {
         var payable = earned
         let currency = self.currency
-        func limit(_ name: @autoclosure () -> String, _ cap: Int?, _ used: Int) {
+        func limit(_ scope: @autoclosure () -> CapScope, _ cap: Int?, _ used: Int) {
             guard let cap else { return }
             let headroom = max(0, cap - used)
             if headroom < payable {
-                func plain(_ minor: Int) -> String { Money(minorUnits: minor, currency).plain }
-                notes.append("\(name()) \(plain(cap)) reached: pays \(plain(headroom)) of \(plain(payable))")
+                reasons.append(.cap(scope(), cap: Money(minorUnits: cap, currency), payable: Money(minorUnits: headroom, currency),
+                                    before: Money(minorUnits: payable, currency)))
                 payable = headroom
             }
         }
-        limit("participant cap", caps.participant, person.paid)
-        limit("cap of line \(card.lines[line].id)", plan.lineCaps[line], paidByLine[line])
-        if caps.provider != nil { limit("provider cap", caps.provider, paidByProvider[provider, default: 0]) }
-        limit("period cap", caps.period, paidInPeriod)
-        limit("contract cap", caps.contract, paidInContract)
+        let providerCap = caps.provider.flatMap { $0.cap(for: provider)?.exactMinorUnits }
+        limit(.participant, caps.participant, person.paid)
+        limit(.line(card.lines[line].id), plan.lineCaps[line], paidByLine[line])
+        if providerCap != nil { limit(.provider(provider), providerCap, paidByProvider[provider, default: 0]) }
+        limit(.period, caps.period, paidInPeriod)
+        limit(.contract, caps.contract, paidInContract)
         person.paid += payable
         paidByLine[line] += payable
-        if caps.provider != nil { paidByProvider[provider, default: 0] += payable }
+        if providerCap != nil { paidByProvider[provider, default: 0] += payable }
         paidInPeriod += payable
         paidInContract += payable
         return payable

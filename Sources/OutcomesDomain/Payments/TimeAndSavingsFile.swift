@@ -53,8 +53,32 @@ extension TermsReader {
             outcome: try metricID(try entries.required("outcome", in: context, at: node), "outcome"),
             comparison: try comparison(try entries.required("comparison", in: context, at: node)),
             unitCost: try money(try entries.required("unit_cost", in: context, at: node), "unit_cost"),
-            sharePercent: try percent(try entries.required("share", in: context, at: node), "share"),
+            schedule: try shareSchedule(try entries.required("share", in: context, at: node)),
             cap: try entries["cap"].map { try money($0, "cap") })
+    }
+
+    /// `share: 50`, or steps `share: [{percent: 50, until: 2000000}, {percent: 20}]` in order of
+    /// what the line has paid; only the last step leaves out `until`.
+    func shareSchedule(_ node: YAMLValue) throws -> [SavingsShareLine.ShareStep] {
+        guard node.node.sequence != nil else { return [SavingsShareLine.ShareStep(percent: try percent(node, "share"))] }
+        let items = node.list()
+        var steps: [SavingsShareLine.ShareStep] = []
+        for (index, item) in items.enumerated() {
+            let entries = try item.mapping(allowed: ["percent", "until"], context: "a share step")
+            let step = SavingsShareLine.ShareStep(
+                percent: try percent(try entries.required("percent", in: "a share step", at: item), "percent"),
+                until: try entries["until"].map { try money($0, "until") })
+            if step.until == nil, index < items.count - 1 { throw item.error("only the last share step may leave out 'until'") }
+            if step.until != nil, index == items.count - 1 {
+                throw item.error("the last share step has no 'until': it applies to everything after the steps before it")
+            }
+            if let last = steps.last?.until, let until = step.until, until <= last {
+                throw item.error("share steps must be in order: until \(until.plain) does not come after \(last.plain)")
+            }
+            steps.append(step)
+        }
+        guard !steps.isEmpty else { throw node.error("share needs at least one step") }
+        return steps
     }
 
     func milestone(_ node: YAMLValue) throws -> Milestone {
@@ -79,9 +103,30 @@ extension TermsReader {
             sharePercent: try percent(try entries.required("share", in: context, at: node), "share"),
             outcome: try outcome(try entries.required("outcome", in: context, at: node), achieved: entries["achieved"]),
             statistic: statistic,
-            target: try entries.required("target", in: context, at: node).comparison("target"),
+            target: try clawbackTarget(try entries.required("target", in: context, at: node), statistic: statistic),
             assessedIn: try period(try entries.required("assessed_in", in: context, at: node), "assessed_in"),
             provider: try entries.required("provider", in: context, at: node).string("provider"))
+    }
+
+    /// `target: "<= 0.05"` (the figure itself), or a change from a baseline:
+    /// `target: {baseline: 0.40, better: lower, improvement: relative, at_least: 10}`.
+    func clawbackTarget(_ node: YAMLValue, statistic: EffectLine.Statistic) throws -> Clawback.Target {
+        guard node.node.mapping != nil else { return .figure(try node.comparison("target")) }
+        let entries = try node.mapping(allowed: ["baseline", "better", "improvement", "at_least"], context: "a clawback target")
+        let baselineNode = try entries.required("baseline", in: "a clawback target", at: node)
+        let baseline = try baselineNode.decimal("baseline")
+        guard baseline >= 0 else { throw baselineNode.error("baseline cannot be negative (\(baseline))") }
+        let better = try entries.required("better", in: "a clawback target", at: node)
+            .choice("better", EffectLine.Direction.allCases.map { ($0.rawValue, $0) })
+        let improvement = try entries.required("improvement", in: "a clawback target", at: node)
+            .choice("improvement", EffectLine.Improvement.allCases.map { ($0.rawValue, $0) })
+        if improvement == .relative, baseline == 0 {
+            throw baselineNode.error("a relative change from a baseline of 0 cannot be measured; give improvement: absolute")
+        }
+        let atLeastNode = try entries.required("at_least", in: "a clawback target", at: node)
+        let atLeast = try atLeastNode.decimal("at_least")
+        try checkRange(atLeast, at: atLeastNode, "at_least", statistic: statistic, better: better, improvement: improvement)
+        return .change(baseline: baseline, better: better, improvement: improvement, atLeast: atLeast)
     }
 
     /// Each line belongs to at most one payer; shares add up to 100 when some line is not named.

@@ -1,0 +1,265 @@
+import Foundation
+
+/// Interim runs pay a share of what is owed so far; the final run reconciles.
+public enum PaymentRunKind: String, Sendable { case interim, final }
+
+/// Where a ledger amount belongs: provider, payer, participant (if any) and payment line.
+public struct LedgerKey: Hashable, Comparable, Sendable {
+    public let provider: String
+    public let payer: String
+    public let person: Int?
+    public let line: String
+
+    public init(provider: String, payer: String, person: Int?, line: String) {
+        self.provider = provider
+        self.payer = payer
+        self.person = person
+        self.line = line
+    }
+
+    public static func < (lhs: LedgerKey, rhs: LedgerKey) -> Bool {
+        (lhs.provider, lhs.person ?? -1, lhs.line, lhs.payer) < (rhs.provider, rhs.person ?? -1, rhs.line, rhs.payer)
+    }
+}
+
+/// What a period owes on one ledger key.
+public struct OwedAmount: Sendable, Equatable {
+    public let key: LedgerKey
+    public let amount: Money
+    /// What the outcome earned before caps, recorded once (on the first payer's part).
+    public let earned: Money?
+    public let reasons: [PaymentReason]
+}
+
+/// One line a run posts to the ledger (or, on a dry run, would post).
+public struct LedgerEntry: Sendable, Equatable {
+    public enum Kind: String, Sendable { case payment, adjustment }
+
+    public let providerID: String
+    public let payerID: String
+    public let personID: Int?
+    public let lineID: String
+    public let kind: Kind
+    public let amount: Money
+    public let earned: Money?
+    public let reasons: [PaymentReason]
+
+    public var notes: String { reasons.map(\.text).joined(separator: "; ") }
+}
+
+/// Everything a payment run reads, taken in one snapshot of the database.
+public struct PaymentSnapshot: Sendable {
+    /// Rate-card achievements and per-day values of every period up to the one paid, in order.
+    public var achievements: [PeriodAchievements] = []
+    public var values: [PeriodOutcomes] = []
+    /// Each effect line's figures (every period up to the one paid; all cohorts together in the last).
+    public var effectFigures: [String: (cohorts: [EffectFigures], overall: [EffectFigures])] = [:]
+    public var savingsFigures: [String: [EffectFigures]] = [:]
+    /// Milestones whose delivery is attested, by id.
+    public var attestations: [String: (by: String, on: String)] = [:]
+    /// Each clawback's assessed figure (nil when its provider had no participants).
+    public var clawbackFigures: [String: GroupFigure?] = [:]
+
+    public init() {}
+}
+
+/// What a run computes: what the period owes, the difference from the ledger, and the
+/// determinations of its effect, savings-share and clawback lines.
+public struct PaymentComputation: Sendable {
+    public let owed: [OwedAmount]
+    public let entries: [LedgerEntry]
+    public let determinations: [Determination]
+    public let owedTotal: Money
+    public let total: Money
+    public let postedBefore: Money
+}
+
+/// The one pure function from (terms, a snapshot of figures, what was already posted) to the
+/// ledger lines a run posts. `PaymentRunner` reads the snapshot and writes the result.
+public struct PaymentPlan: Sendable {
+    /// The payer named on lines of a contract that names none.
+    public static let soleOutcomePayer = "outcome_payer"
+
+    public let terms: PaymentTerms
+    /// The contract's periods up to and including the one paid, in order.
+    public let periods: [String]
+    /// Whether the period paid is the contract's last (all cohorts are then tested together).
+    public let isLastPeriod: Bool
+
+    public init(terms: PaymentTerms, periods: [String], isLastPeriod: Bool) {
+        self.terms = terms
+        self.periods = periods
+        self.isLastPeriod = isLastPeriod
+    }
+
+    public var period: String { periods.last! }
+
+    public func compute(kind: PaymentRunKind, snapshot: PaymentSnapshot, posted: [LedgerKey: Money]) -> PaymentComputation {
+        let currency = terms.currency
+        var (lines, determinations) = linesOfEveryPeriod(snapshot)
+        if !terms.caps.isEmpty { applyContractCaps(&lines) }
+        let owed = owedAmounts(lines.filter { $0.period == period }, kind: kind)
+        let entries = differences(owed: owed, posted: posted)
+        determinations.sort { ($0.lineOrder(terms), $0.cohort, $0.provider) < ($1.lineOrder(terms), $1.cohort, $1.provider) }
+        return PaymentComputation(
+            owed: owed, entries: entries, determinations: determinations, owedTotal: Money.sum(owed.lazy.map(\.amount), currency),
+            total: Money.sum(entries.lazy.map(\.amount), currency), postedBefore: posted.values.reduce(Money.zero(currency), +))
+    }
+
+    /// Every mechanism's lines for every period up to the one paid (caps over the contract's life
+    /// see them all), and the determinations of the period paid.
+    func linesOfEveryPeriod(_ snapshot: PaymentSnapshot) -> ([PaymentLine], [Determination]) {
+        var lines: [PaymentLine] = []
+        var determinations: [Determination] = []
+        // Only the periods up to the one paid: a later period's figures never reach a cap.
+        let included = Set(periods)
+        if let engine = RateCardEngine(terms: terms) { lines += engine.lines(for: snapshot.achievements.filter { included.contains($0.period) }) }
+        for line in terms.effectLines {
+            let figures = snapshot.effectFigures[line.id] ?? ([], [])
+            for payment in line.payments(cohorts: figures.cohorts.filter { included.contains($0.cohort) }, overall: isLastPeriod ? figures.overall : [],
+                                         currency: terms.currency, rounding: terms.rounding) {
+                // The all-cohorts test is owed in the last period.
+                let owedIn = periods.contains(payment.cohort) ? payment.cohort : period
+                if owedIn == period { determinations.append(payment.determination) }
+                lines.append(PaymentLine(period: owedIn, providerID: payment.group, personID: nil, lineID: line.id,
+                                         earned: payment.earned, payable: payment.payable, reasons: payment.reasons))
+            }
+        }
+        let values = snapshot.values.filter { included.contains($0.period) }
+        for perDay in terms.perDayLines { lines += perDay.payments(for: values, rounding: terms.rounding) }
+        for line in terms.savingsShares {
+            for payment in line.payments(cohorts: (snapshot.savingsFigures[line.id] ?? []).filter { included.contains($0.cohort) },
+                                         rounding: terms.rounding) {
+                if payment.cohort == period { determinations.append(payment.determination) }
+                lines.append(PaymentLine(period: payment.cohort, providerID: payment.group, personID: nil, lineID: line.id,
+                                         earned: payment.earned, payable: payment.payable, reasons: payment.reasons))
+            }
+        }
+        for milestone in terms.milestones where periods.contains(milestone.period) {
+            guard let attestation = snapshot.attestations[milestone.id] else { continue }
+            lines.append(PaymentLine(period: milestone.period, providerID: milestone.provider, personID: nil, lineID: milestone.id,
+                                     earned: milestone.amount, payable: milestone.amount,
+                                     reasons: [.milestoneAttested(by: attestation.by, on: attestation.on)]))
+        }
+        for clawback in terms.clawbacks where clawback.assessedIn == period {
+            let (amount, determination) = clawback.repayment(figure: snapshot.clawbackFigures[clawback.id] ?? nil,
+                                                             rounding: terms.rounding)
+            determinations.append(determination)
+            lines.append(PaymentLine(period: period, providerID: clawback.provider, personID: nil, lineID: clawback.id,
+                                     earned: amount, payable: amount, reasons: [.determination(cohort: period)]))
+        }
+        return (lines, determinations)
+    }
+
+    /// The caps across every mechanism, shared out period by period, line by line in the
+    /// contract's order, participants by id. Repayments (negative lines) are left as they are.
+    func applyContractCaps(_ lines: inout [PaymentLine]) {
+        let periodOrder = Dictionary(uniqueKeysWithValues: periods.enumerated().map { ($1, $0) })
+        let lineOrder = Dictionary(terms.lineIDs.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
+        let order = lines.indices.sorted {
+            let (a, b) = (lines[$0], lines[$1])
+            return (periodOrder[a.period] ?? 0, lineOrder[a.lineID] ?? 0, a.personID ?? -1, a.providerID)
+                < (periodOrder[b.period] ?? 0, lineOrder[b.lineID] ?? 0, b.personID ?? -1, b.providerID)
+        }
+        let currency = terms.currency
+        var paid = Money.zero(currency)
+        var paidByProvider: [String: Money] = [:]
+        for index in order where lines[index].payable.amount > 0 {
+            var line = lines[index]
+            func limit(_ scope: CapScope, _ cap: Money?, _ used: Money) {
+                guard let cap, cap - used < line.payable else { return }
+                let headroom = (cap - used).clampedAtZero
+                line.reasons.append(.cap(scope, cap: cap, payable: headroom, before: line.payable))
+                line.payable = headroom
+            }
+            let provider = line.providerID
+            limit(.providerAllMechanisms(provider), terms.caps.provider?.cap(for: provider), paidByProvider[provider] ?? .zero(currency))
+            limit(.allMechanisms, terms.caps.contract, paid)
+            paid += line.payable
+            paidByProvider[provider, default: .zero(currency)] += line.payable
+            lines[index] = line
+        }
+    }
+
+    /// What the period owes on each (provider, payer, participant, line): the interim share,
+    /// split among the payers, lines owed per cohort merged on their key.
+    func owedAmounts(_ lines: [PaymentLine], kind: PaymentRunKind) -> [OwedAmount] {
+        var owed: [OwedAmount] = []
+        owed.reserveCapacity(lines.count)
+        for line in lines {
+            var payable = line.payable, reasons = line.reasons
+            if kind == .interim, let share = terms.interimSharePercent {
+                payable = (payable * (share / 100)).rounded(terms.rounding)
+                reasons.append(.interim(sharePercent: share, of: line.payable))
+            }
+            let parts = terms.payers.isEmpty
+                ? [(payer: Self.soleOutcomePayer, amount: payable)] : terms.payers.split(payable, line: line.lineID, rounding: terms.rounding)
+            for (index, part) in parts.enumerated() {
+                // What the outcome earned is recorded once, on the first payer's part, so sums of it stay true.
+                let key = LedgerKey(provider: line.providerID, payer: part.payer, person: line.personID, line: line.lineID)
+                owed.append(OwedAmount(key: key, amount: part.amount, earned: index == 0 ? line.earned : nil, reasons: reasons))
+            }
+        }
+        return merged(owed)
+    }
+
+    /// One entry per key: an effect line's cohort and all-cohorts payments in the same run share a
+    /// key. (Per-participant lines are unique by construction and are left alone.)
+    func merged(_ owed: [OwedAmount]) -> [OwedAmount] {
+        var position: [LedgerKey: Int] = [:]
+        var result: [OwedAmount] = []
+        result.reserveCapacity(owed.count)
+        for entry in owed {
+            guard entry.key.person == nil else {
+                result.append(entry)
+                continue
+            }
+            guard let index = position[entry.key] else {
+                position[entry.key] = result.count
+                result.append(entry)
+                continue
+            }
+            let earlier = result[index]
+            let earned: Money? = switch (earlier.earned, entry.earned) {
+            case (let a?, let b?): a + b
+            case (let a, let b): a ?? b
+            }
+            result[index] = OwedAmount(key: entry.key, amount: earlier.amount + entry.amount, earned: earned,
+                                       reasons: earlier.reasons + entry.reasons)
+        }
+        return result
+    }
+
+    /// Owed minus posted, per key, in a stable order (owed keys as the engines gave them, then keys
+    /// no longer owed); keys with nothing to change are left out.
+    func differences(owed: [OwedAmount], posted: [LedgerKey: Money]) -> [LedgerEntry] {
+        // The period's first run posts payments; every later run's lines adjust it.
+        let kind: LedgerEntry.Kind = posted.isEmpty ? .payment : .adjustment
+        var entries: [LedgerEntry] = []
+        entries.reserveCapacity(owed.count)
+        var seen: Set<LedgerKey> = []
+        for due in owed {
+            let already = posted[due.key]
+            if !posted.isEmpty { seen.insert(due.key) }
+            let change = already.map { due.amount - $0 } ?? due.amount
+            // A first line is posted even at zero when the outcome earned something (a cap took it all).
+            let earnedSomething = due.earned.map { !$0.isZero } ?? false
+            guard !change.isZero || (already == nil && earnedSomething) else { continue }
+            var reasons = due.reasons
+            if let already { reasons.append(.adjustment(postedBefore: already, nowOwed: due.amount)) }
+            entries.append(LedgerEntry(
+                providerID: due.key.provider, payerID: due.key.payer, personID: due.key.person, lineID: due.key.line,
+                kind: kind, amount: change, earned: already == nil ? due.earned : nil, reasons: reasons))
+        }
+        for key in posted.keys.filter({ !seen.contains($0) }).sorted() where !posted[key]!.isZero {
+            entries.append(LedgerEntry(
+                providerID: key.provider, payerID: key.payer, personID: key.person, lineID: key.line, kind: kind,
+                amount: .zero(terms.currency) - posted[key]!, earned: nil, reasons: [.noLongerOwed(postedBefore: posted[key]!)]))
+        }
+        return entries
+    }
+}
+
+extension Determination {
+    func lineOrder(_ terms: PaymentTerms) -> Int { terms.lineIDs.firstIndex(of: lineID) ?? 0 }
+}
