@@ -90,7 +90,8 @@ struct MetricsCommand: ParsableCommand {
 }
 
 extension Report {
-    /// Provider aggregates, with small groups and their complements suppressed within each metric.
+    /// Provider aggregates, every count cell protected: small counts and those that would reveal
+    /// them are suppressed within each metric, and means and rates of a suppressed count with them.
     init(metrics results: [ProviderMetricResult], contract: OutcomeContract, period: ReportingPeriod, policy: SmallCellPolicy) {
         self.init(title: "\(contract.name): outcome metrics, period \(period.label) (\(period.start) to \(period.end))")
         notes = [
@@ -98,8 +99,8 @@ extension Report {
                 + (contract.cohort.studyArm.map { ", study arm \($0.rawValue)" } ?? "")
                 + "; counted in the period by \(contract.cohort.assignBy.rawValue.replacingOccurrences(of: "_", with: " ")); "
                 + "data through \(contract.dataThrough).",
-            "Groups of 1 to \(policy.threshold - 1) participants are suppressed (\(policy.marker)), with a complementary "
-                + "provider where one alone would be revealed by the total.",
+            "Counts of 1 to \(policy.threshold - 1) are suppressed (\(policy.marker)) — participants, with a value, and totals of "
+                + "yes/no measures — with the cells that would reveal them, and the means and rates of suppressed counts.",
         ]
         var table = ReportTable(
             name: "metrics", title: "Outcome metrics by provider, \(period.label)",
@@ -107,18 +108,88 @@ extension Report {
         let labels = Dictionary(uniqueKeysWithValues: contract.metrics.map { ($0.id, $0.label) })
         for metricID in contract.metrics.map(\.id) {
             let rows = results.filter { $0.metricID == metricID }
-            let providers = rows.filter { $0.providerID != MetricsRunner.allProviders }
-            let hidden = policy.suppressedParts(of: providers.map(\.participants))
+            let hidden = MetricCellSuppression(rows: rows, policy: policy)
             for (index, row) in rows.enumerated() {
-                let suppressed = row.providerID == MetricsRunner.allProviders ? policy.suppresses(row.participants) : hidden[index]
-                let cells: [Cell] = suppressed
-                    ? Array(repeating: .suppressed(policy.marker), count: 5)
-                    : [.int(row.participants), .int(row.withValue), row.total.map(Cell.rounded) ?? .null,
-                       row.mean.map(Cell.rounded) ?? .null, row.rate.map(Cell.rounded) ?? .null]
+                let marker = Cell.suppressed(policy.marker)
+                let cells: [Cell] = [
+                    hidden.participants[index] ? marker : .int(row.participants),
+                    hidden.withValue[index] ? marker : .int(row.withValue),
+                    hidden.total[index] ? marker : row.total.map(Cell.rounded) ?? .null,
+                    hidden.figure[index] ? marker : row.mean.map(Cell.rounded) ?? .null,
+                    hidden.figure[index] ? marker : row.rate.map(Cell.rounded) ?? .null,
+                ]
                 table.rows.append([.text(labels[metricID] ?? metricID), .text(row.providerID)] + cells)
             }
         }
         tables = [table]
+    }
+}
+
+/// Which cells of one metric's provider rows (and its `(all)` row) are suppressed. The people of a
+/// provider fall into disjoint groups — without a value; with one (for yes/no measures: achieved
+/// or not) — and each published count is a sum of them, so `ComplementarySuppression` can check
+/// that none of them, nor any suppressed cell, is recoverable.
+struct MetricCellSuppression {
+    var participants: [Bool], withValue: [Bool], total: [Bool], figure: [Bool]
+
+    init(rows: [ProviderMetricResult], policy: SmallCellPolicy) {
+        let binary = rows.contains { $0.rate != nil }
+        let providers = rows.indices.filter { rows[$0].providerID != MetricsRunner.allProviders }
+        let totalRow = rows.indices.first { rows[$0].providerID == MetricsRunner.allProviders }
+        var atoms: [Int] = []
+        // Each provider row's atoms: without a value, and achieved / not achieved (or with a value).
+        var rowAtoms: [Int: (without: Int, with: [Int], achieved: Int?)] = [:]
+        func addAtoms(for index: Int) {
+            let row = rows[index]
+            let achieved = binary ? NSDecimalNumber(decimal: row.total ?? 0).intValue : 0
+            let without = atoms.count
+            atoms.append(row.participants - row.withValue)
+            var with: [Int] = []
+            if binary {
+                atoms.append(achieved)
+                atoms.append(row.withValue - achieved)
+                with = [without + 1, without + 2]
+            } else {
+                atoms.append(row.withValue)
+                with = [without + 1]
+            }
+            rowAtoms[index] = (without, with, binary ? without + 1 : nil)
+        }
+        providers.forEach(addAtoms)
+        // The (all) row sums the providers' atoms; if it does not add up, it stands on atoms of its own.
+        if let totalRow {
+            let all = rows[totalRow]
+            let sums = providers.reduce(into: (0, 0)) { $0.0 += rows[$1].participants; $0.1 += rows[$1].withValue }
+            if sums != (all.participants, all.withValue) || providers.isEmpty { addAtoms(for: totalRow) }
+        }
+        var cells: [[Int]] = []
+        var position: [(row: Int, kind: Int)] = []  // kind: 0 participants, 1 with value, 2 total
+        for index in rows.indices {
+            let parts: [(without: Int, with: [Int], achieved: Int?)] = rowAtoms[index].map { [$0] } ?? providers.map { rowAtoms[$0]! }
+            cells.append(parts.flatMap { [$0.without] + $0.with })
+            position.append((index, 0))
+            cells.append(parts.flatMap(\.with))
+            position.append((index, 1))
+            if binary {
+                cells.append(parts.compactMap(\.achieved))
+                position.append((index, 2))
+            }
+        }
+        let hidden = policy.suppressed(CountTable(atoms: atoms, cells: cells))
+        participants = Array(repeating: false, count: rows.count)
+        withValue = participants
+        total = participants
+        for (cell, place) in position.enumerated() where hidden[cell] {
+            switch place.kind {
+            case 0: participants[place.row] = true
+            case 1: withValue[place.row] = true
+            default: total[place.row] = true
+            }
+        }
+        // A total of values (days, amounts) and a mean or rate go with the count they are of.
+        if !binary { total = withValue }
+        let (shownWith, shownTotal) = (withValue, total)
+        figure = rows.indices.map { shownWith[$0] || shownTotal[$0] }
     }
 }
 

@@ -12,6 +12,12 @@ public struct ProviderMetricResult: Sendable, Equatable {
     public let total: Decimal?
     public let mean: Decimal?
     public let rate: Decimal?
+
+    public init(metricID: String, providerID: String, measure: String, participants: Int, withValue: Int, total: Decimal?,
+                mean: Decimal?, rate: Decimal?) {
+        (self.metricID, self.providerID, self.measure, self.participants, self.withValue, self.total, self.mean, self.rate) =
+            (metricID, providerID, measure, participants, withValue, total, mean, rate)
+    }
 }
 
 /// Where a run's contract came from, recorded with its results in `metrics.computed_periods`.

@@ -20,7 +20,9 @@ enum MetricsProvenance {
     /// compare with it) its control arm's; returns the current data load.
     static func requireCurrent(_ stored: StoredContract, periods: [String], on connection: PostgresConnection) throws -> Int {
         let contract = stored.contract
+        let matchedID = contract.id + OutcomeContract.matchedSuffix
         let storedIDs = [contract.id] + (contract.needsComparisonArm ? [contract.id + OutcomeContract.comparisonSuffix] : [])
+            + (contract.needsMatchedGroup ? [matchedID] : [])
         let currentLoad = try connection.execute(
             "SELECT coalesce(max(load_id), 0) FROM ids.data_loads WHERE finished_at IS NOT NULL").scalar(Int.self)
         struct Key: Hashable { let storedID, period: String }
@@ -36,7 +38,7 @@ enum MetricsProvenance {
         var problems: [(period: String, arm: String, problem: Problem)] = []
         for storedID in storedIDs {
             for period in periods {
-                let arm = storedID == contract.id ? "" : " (control arm)"
+                let arm = storedID == contract.id ? "" : storedID == matchedID ? " (matched comparison group)" : " (control arm)"
                 guard let found = computed[Key(storedID: storedID, period: period)] else {
                     problems.append((period, arm, .notComputed))
                     continue
@@ -63,6 +65,14 @@ enum MetricsProvenance {
             case .olderLoad(let load): reasons.append("for \(what) come from data load \(load), not the current load \(currentLoad)")
             case .notComputed: break
             }
+        }
+        if problems.contains(where: { $0.arm == " (matched comparison group)" }) {
+            throw DatabaseError(
+                .staleMetrics,
+                "the outcome metrics of contract \(contract.id) \(reasons.joined(separator: "; ")). A line pays against a matched "
+                    + "comparison group, which `outcomes compare --store-comparison` builds and stores for a contract version; "
+                    + "store one for version \(stored.version) and every period up to \(periods.last ?? "") first. Nothing was posted.",
+                exitStatus: .dataError)
         }
         let stale = unique(problems.map(\.period))
         throw DatabaseError(

@@ -98,9 +98,11 @@ public struct ProviderStatement: Sendable {
             GROUP BY 1 ORDER BY 1
             """).map { (payer: try $0.decode(String.self, at: 0), amount: try $0.decode(Decimal.self, at: 1)) }
         let runs = try connection.execute("""
-            SELECT DISTINCT r.run_id, r.period, r.kind, r.version, to_char(r.run_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI "UTC"')
-            FROM payments.ledger l JOIN payments.run_headers r USING (run_id)
-            WHERE l.contract_id = \(id) AND l.provider_id = \(provider) ORDER BY r.run_id
+            SELECT r.run_id, r.period, r.kind, r.version, to_char(r.run_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI "UTC"')
+            FROM payments.run_headers r
+            WHERE r.run_id IN (SELECT run_id FROM payments.ledger WHERE contract_id = \(id) AND provider_id = \(provider))
+               OR r.run_id IN (SELECT run_id FROM payments.determinations WHERE contract_id = \(id) AND provider_id = \(provider))
+            ORDER BY r.run_id
             """).map {
             (runID: try $0.decode(Int.self, at: 0), period: try $0.decode(String.self, at: 1), kind: try $0.decode(String.self, at: 2),
              version: try $0.decode(Int.self, at: 3), runAt: try $0.decode(String.self, at: 4))

@@ -116,10 +116,10 @@ extension Determination {
         let currency = earned.currency
         for step in steps {
             let range = step.to.map { "\(step.from)–\($0)" } ?? "from \(step.from)"
-            parts.append("\(range): \(step.units) × \(step.price.plain)" + (scale == 1 ? "" : " × \(scale)")
-                         + " = \(Money(step.amount.rounded(scale: currency.minorUnits + 2), currency).plain)")
+            parts.append("\(range): \(step.units) × \(step.price.grouped)" + (scale == 1 ? "" : " × \(scale)")
+                         + " = \(Money(step.amount.rounded(scale: currency.minorUnits + 2), currency).grouped)")
         }
-        parts.append("earned \(earned.plain)" + (payable == earned ? "" : ", payable \(payable.plain)"))
+        parts.append("earned \(earned.grouped)" + (payable == earned ? "" : ", payable \(payable.grouped)"))
         parts += reasons.map(\.text)
         return parts.joined(separator: "; ")
     }

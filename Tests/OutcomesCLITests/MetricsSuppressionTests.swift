@@ -1,0 +1,46 @@
+import Foundation
+import OutcomesDatabase
+import OutcomesDomain
+import Testing
+@testable import OutcomesCLI
+
+/// Every count cell of the metrics report is protected, not only the participant count.
+@Suite struct MetricsSuppressionTests {
+    func row(_ provider: String, _ participants: Int, _ withValue: Int, _ total: Int) -> ProviderMetricResult {
+        let rate = withValue == 0 ? nil : Decimal(total) / Decimal(withValue)
+        return ProviderMetricResult(metricID: "any_jail", providerID: provider, measure: "any", participants: participants,
+                                    withValue: withValue, total: Decimal(total), mean: rate, rate: rate)
+    }
+
+    func report(_ rows: [ProviderMetricResult]) throws -> [[Cell]] {
+        let contract = try OutcomeContract.parse(yaml: """
+            contract: c
+            program: reentry
+            data_through: 2024-12-31
+            periods: [{label: "2021", from: 2021-01-01, to: 2021-12-31}]
+            metrics:
+              - {id: any_jail, measure: any, domain: jail, window: {anchor: enrollment_start, from: 0 days, to: 12 months}}
+            """, file: "c.yaml")
+        return Report(metrics: rows, contract: contract, period: contract.periods[0], policy: SmallCellPolicy(threshold: 11))
+            .tables[0].rows.map { Array($0.dropFirst(2)) }
+    }
+
+    @Test func aTotalOfThreePeopleIsNotPrinted() throws {
+        // 3 of hearth's 40 participants were jailed: the total, its rate, and what would give them away are suppressed.
+        let cells = try report([row("hearth", 40, 40, 3), row("keystone", 55, 55, 20), row("(all)", 95, 95, 23)])
+        let marker = Cell.suppressed("<11")
+        #expect(cells[0][2] == marker && cells[0][3] == marker && cells[0][4] == marker)
+        #expect(cells[0][0] == .int(40) && cells[0][1] == .int(40))
+        // Keystone's total or the overall total goes too, or 23 − 20 would give hearth's 3.
+        #expect(cells[1][2] == marker || cells[2][2] == marker)
+        #expect(cells[2][0] == .int(95), "what reveals nothing stays")
+    }
+
+    @Test func participantsWithoutAValueAreProtectedToo() throws {
+        // 44 participants, 40 with a value: the 4 without one would be 44 − 40.
+        let cells = try report([row("hearth", 44, 40, 20), row("keystone", 55, 55, 20), row("(all)", 99, 95, 40)])
+        let marker = Cell.suppressed("<11")
+        #expect(cells[0][0] == marker || cells[0][1] == marker)
+        #expect((cells[2][0] == marker || cells[2][1] == marker), "the (all) row would give it by the same subtraction")
+    }
+}
