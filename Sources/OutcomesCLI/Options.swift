@@ -58,3 +58,14 @@ struct SuppressionOptions: ParsableArguments {
 
     var policy: SmallCellPolicy { SmallCellPolicy(threshold: smallCellThreshold) }
 }
+
+extension ContractReference {
+    /// Checks a `--contract` value before anything runs: a malformed one is a usage error.
+    static func validate(_ text: String) throws {
+        do {
+            _ = try ContractReference(parsing: text)
+        } catch let error as ContractReferenceError {
+            throw ValidationError(error.message)
+        }
+    }
+}

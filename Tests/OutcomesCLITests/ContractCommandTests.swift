@@ -13,6 +13,26 @@ import Testing
         return file
     }
 
+    @Test func aMissingFileOrADirectoryIsSaidSoBeforeAnythingIsWritten() throws {
+        CLI.expectCleanFailure(try CLI.run(["contract", "validate", "/nonexistent/terms.yaml"]), status: 66,
+                               mentioning: "/nonexistent/terms.yaml: no such file.")
+        CLI.expectCleanFailure(try CLI.run(["contract", "load", "/tmp", "--database", "host=/nowhere"]), status: 66,
+                               mentioning: "/tmp is a directory; give the path of a file in it.")
+        CLI.expectCleanFailure(try CLI.run(["metrics", "--file", "/nonexistent/c.yaml", "--period", "2021", "--database", "host=/nowhere"]),
+                               status: 66, mentioning: "no such file")
+        // Invalid option values are usage errors, found before the database is touched.
+        for arguments in [["metrics", "--contract", "reentry-2021", "--period", "2021Q1", "--small-cell-threshold", "0"],
+                          ["demo", "--small-cell-threshold", "-3"], ["metrics", "--period", "2021Q1"],
+                          ["metrics", "--contract", "a", "--file", "b.yaml", "--period", "2021Q1"],
+                          ["payments", "run", "--contract", "reentry-2021@x", "--period", "2021Q1"]] {
+            let result = try CLI.run(arguments + ["--database", "host=/nowhere"])
+            #expect(result.status == 64, "\(arguments): \(result.errors)")
+            #expect(!result.errors.contains("Fatal error") && !result.errors.contains("Backtrace"))
+            #expect(result.errors.contains("--small-cell-threshold") || result.errors.contains("--contract")
+                    || result.errors.contains("contract reference"), "\(arguments): \(result.errors)")
+        }
+    }
+
     @Test func validatePrintsTheTermsAndNamesBadLines() throws {
         let valid = try CLI.run(["contract", "validate", Self.reentry.path, "--format", "csv"])
         #expect(valid.status == 0, "\(valid.errors)")
@@ -30,22 +50,22 @@ import Testing
         let (db, conninfo) = try TestDatabase.fresh()
         let first = try CLI.run(["contract", "load", Self.reentry.path, "--database", conninfo, "-q"])
         #expect(first.status == 0, "\(first.errors)")
-        #expect(first.output.contains("Loaded version 1 of contract reentry-2021"))
+        #expect(first.output.contains("Loaded version 2 of contract reentry-2021"))
         let again = try CLI.run(["contract", "load", Self.reentry.path, "--database", conninfo, "-q"])
         #expect(again.output.contains("already loaded with these terms: no change"))
         let changed = try copy(replacing: "price: 3000", with: "price: 3500")
         defer { try? FileManager.default.removeItem(at: changed) }
         CLI.expectCleanFailure(try CLI.run(["contract", "load", changed.path, "--database", conninfo, "-q"]), status: 65,
-                               mentioning: "version 1 of contract reentry-2021 is already loaded with different terms")
-        let raised = try copy(replacing: "version: 1", with: "version: 2")
+                               mentioning: "version 2 of contract reentry-2021 is already loaded with different terms")
+        let raised = try copy(replacing: "version: 2 ", with: "version: 3 ")
         defer { try? FileManager.default.removeItem(at: raised) }
         #expect(try CLI.run(["contract", "load", raised.path, "--database", conninfo, "-q"]).status == 0)
         #expect(try db.execute("SELECT count(*) FROM payments.contracts WHERE contract_id = 'reentry-2021'").scalar(Int.self) == 2)
 
-        let shown = try CLI.run(["contract", "show", "reentry-2021", "--version", "1", "--database", conninfo, "--format", "json", "-q"])
+        let shown = try CLI.run(["contract", "show", "reentry-2021", "--version", "2", "--database", conninfo, "--format", "json", "-q"])
         #expect(shown.status == 0, "\(shown.errors)")
         let report = try JSONSerialization.jsonObject(with: Data(shown.output.utf8)) as? [String: Any]
-        #expect(report?["title"] as? String == "Contract reentry-2021, version 1")
+        #expect(report?["title"] as? String == "Contract reentry-2021, version 2")
         let lines = (report?["tables"] as? [String: [[String: Any]]])?["lines"]
         #expect(lines?.map { $0["line"] as? String } == ["employed_after_exit", "employed_4_quarters"])
         CLI.expectCleanFailure(try CLI.run(["contract", "show", "housing-2021", "--database", conninfo, "-q"]), status: 65,

@@ -248,10 +248,15 @@ private final class Outcomes: @unchecked Sendable {
         let asOwner = try ProviderStatement.read(contract: stored, provider: "bridgeway", on: db)
         try db.executeScript("BEGIN; SET LOCAL ROLE bridgeway_staff")
         let own = try ProviderStatement.read(contract: stored, provider: "bridgeway", on: db)
-        let other = try ProviderStatement.read(contract: stored, provider: "secondchance", on: db)
+        // Another provider's statement is refused, naming only what this user may read.
+        let other = #expect(throws: DatabaseError.self) { try ProviderStatement.read(contract: stored, provider: "secondchance", on: db) }
         try db.executeScript("COMMIT")
         #expect(own.lines.map(\.payments) == asOwner.lines.map(\.payments) && !own.lines.isEmpty)
-        #expect(other.lines.isEmpty && other.payers.isEmpty && other.runs.isEmpty)
+        #expect(other?.message == "secondchance is not a provider of contract reentry-2021 whose lines you may read; "
+                + "its providers you may read: bridgeway.")
+        // As the owner, an unknown provider is an error too — not an empty statement.
+        let unknown = #expect(throws: DatabaseError.self) { try ProviderStatement.read(contract: stored, provider: "nobody", on: db) }
+        #expect(unknown?.message.hasPrefix("nobody is not a provider of contract reentry-2021; its providers: ") == true)
         #expect(own.runs.count == 1)
     }
 }

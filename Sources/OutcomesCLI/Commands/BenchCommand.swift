@@ -32,9 +32,11 @@ struct LoadBenchmark: ParsableCommand {
             TRUNCATE, as outcomes does, and is timed.
             Prints both throughputs, their ratio and the peak resident memory of this process.
 
+            Without --persons, 1,000,000 people (the figures in README.md).
+
             Examples:
-              outcomes bench load                      # 1,000,000 people
-              outcomes bench load --persons 100000 --format json
+              outcomes bench load --persons 5000
+              outcomes bench load --persons 5000 --format json --quiet
             """
     )
 

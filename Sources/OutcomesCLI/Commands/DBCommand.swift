@@ -13,10 +13,14 @@ struct DBCommand: ParsableCommand {
             /var/lib/outcomes/cluster as root, else ~/.local/share/outcomes/cluster. As root the \
             server runs as the postgres OS user.
 
+            migrate and status also work on a named database: \
+            outcomes db migrate --database postgresql://analyst@ids-db/ids.
+
             Examples:
               outcomes db start
-              outcomes db migrate --database postgresql://analyst@ids-db/ids
-              outcomes db reset
+              outcomes db status --format json
+              outcomes db reset --migrate --quiet
+              outcomes db stop
             """,
         subcommands: [Start.self, Stop.self, Status.self, Reset.self, Migrate.self]
     )
@@ -28,29 +32,44 @@ struct DBCommand: ParsableCommand {
     struct Start: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create (if needed) and start the embedded cluster; a no-op when it runs.")
+
+        @Flag(name: .shortAndLong, help: "Print nothing but errors.")
+        var quiet = false
+
         func run() throws {
-            for note in try DBCommand.embeddedCluster().start() { print(note) }
+            for note in try DBCommand.embeddedCluster().start() where !quiet { print(note) }
         }
     }
 
     struct Stop: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Stop the embedded cluster.")
-        func run() throws { print(try DBCommand.embeddedCluster().stop()) }
+
+        @Flag(name: .shortAndLong, help: "Print nothing but errors.")
+        var quiet = false
+
+        func run() throws {
+            let note = try DBCommand.embeddedCluster().stop()
+            if !quiet { print(note) }
+        }
     }
 
     struct Reset: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Delete the embedded cluster and all its data, then create and start a new one.")
+
         @Flag(name: .long, help: "Also apply the migrations to the new cluster.")
         var migrate = false
 
+        @Flag(name: .shortAndLong, help: "Print nothing but errors.")
+        var quiet = false
+
         func run() throws {
             let cluster = try DBCommand.embeddedCluster()
-            for note in try cluster.reset() { print(note) }
+            for note in try cluster.reset() where !quiet { print(note) }
             if migrate {
                 let connection = try DatabaseTarget.embedded(cluster).connect()
                 let applied = try Migrator().migrate(connection)
-                print("Applied \(applied.count) migration(s).")
+                if !quiet { print("Applied \(applied.count) migration(s).") }
             }
         }
     }

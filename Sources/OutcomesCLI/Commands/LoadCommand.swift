@@ -16,9 +16,12 @@ struct LoadCommand: ParsableCommand {
             Rows are matched on their keys: loading the same extract again changes nothing, and a \
             corrected extract updates the rows that changed.
 
+            scenarios/extracts/sample holds a small extract in this layout. On your own server: \
+            outcomes load extracts/2024-12/ --database postgresql:///ids.
+
             Examples:
-              outcomes load extracts/2024-12/
-              outcomes load extracts/2024-12/ --description "County IDS, December 2024" --database postgresql:///ids
+              outcomes load scenarios/extracts/sample
+              outcomes load scenarios/extracts/sample --description "Sample extract, again: no change" --format json
             """
     )
 

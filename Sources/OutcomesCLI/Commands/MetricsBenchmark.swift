@@ -16,9 +16,11 @@ struct MetricsBenchmark: ParsableCommand {
             by side on one connection each; the best of three runs). Prints both, their ratio, the \
             slowest metrics run and this process's peak memory.
 
+            Without --persons, 1,000,000 people (the figures in README.md).
+
             Examples:
-              outcomes bench metrics                    # 1,000,000 people
-              outcomes bench metrics --persons 100000 --format json
+              outcomes bench metrics --persons 5000
+              outcomes bench metrics --persons 5000 --format json --quiet
             """
     )
 

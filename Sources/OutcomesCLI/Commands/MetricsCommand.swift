@@ -22,7 +22,7 @@ struct MetricsCommand: ParsableCommand {
 
             Examples:
               outcomes metrics --contract housing-2021 --period 2023
-              outcomes metrics --contract reentry-2021@1 --period 2021Q1 --format csv
+              outcomes metrics --contract reentry-2021@2 --period 2021Q1 --format csv
               outcomes metrics --file scenarios/housing-2021.yaml --period 2022
             """
     )
@@ -44,6 +44,7 @@ struct MetricsCommand: ParsableCommand {
         guard (contract == nil) != (file == nil) else {
             throw ValidationError("Give either --contract ID (a loaded contract) or --file FILE (a file to try out), not \(contract == nil ? "neither" : "both").")
         }
+        if let contract { try ContractReference.validate(contract) }
     }
 
     func run() throws {

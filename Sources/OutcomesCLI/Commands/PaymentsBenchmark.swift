@@ -17,9 +17,11 @@ struct PaymentsBenchmark: ParsableCommand {
             (bench1, bench2, …), whose first run posts every line. Contracts run side by side, as \
             in the metrics benchmark. Prints both times, their ratio and this process's peak memory.
 
+            Without --persons, 1,000,000 people (the figures in README.md).
+
             Examples:
-              outcomes bench payments
-              outcomes bench payments --persons 100000 --format json
+              outcomes bench payments --persons 5000
+              outcomes bench payments --persons 5000 --format json --quiet
             """
     )
 

@@ -33,6 +33,8 @@ struct PaymentsCommand: ParsableCommand {
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions
 
+        func validate() throws { try ContractReference.validate(contract) }
+
         func run() throws {
             let (connection, _) = try database.connectReady(progress: output.progress)
             let stored = try ContractStore.stored(reference: contract, on: connection)
@@ -65,6 +67,8 @@ struct PaymentsCommand: ParsableCommand {
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions
 
+        func validate() throws { try ContractReference.validate(contract) }
+
         func run() throws {
             let (connection, _) = try database.connectReady(progress: output.progress)
             let stored = try ContractStore.stored(reference: contract, on: connection)
@@ -88,6 +92,8 @@ struct PaymentsCommand: ParsableCommand {
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions
 
+        func validate() throws { try ContractReference.validate(contract) }
+
         func run() throws {
             let (connection, _) = try database.connectReady(progress: output.progress)
             let stored = try ContractStore.stored(reference: contract, on: connection)
@@ -108,9 +114,10 @@ struct PaymentsCommand: ParsableCommand {
                 started meanwhile waits for this one.
 
                 Examples:
-                  outcomes payments run --contract reentry-2021 --period 2021 --dry-run
-                  outcomes payments run --contract reentry-2021 --period 2021 --interim
-                  outcomes payments run --contract reentry-2021 --period 2021 --format json
+                  outcomes payments run --contract reentry-2021 --period 2021Q1 --dry-run
+                  outcomes metrics --contract reentry-2021 --period 2021Q2
+                  outcomes payments run --contract reentry-2021 --period 2021Q2 --interim
+                  outcomes payments run --contract reentry-2021@2 --period 2021Q2 --format json
                 """)
 
         @Option(help: ArgumentHelp("The contract id, as loaded.", valueName: "id"))
@@ -127,6 +134,8 @@ struct PaymentsCommand: ParsableCommand {
 
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions
+
+        func validate() throws { try ContractReference.validate(contract) }
 
         func run() throws {
             let (connection, _) = try database.connectReady(progress: output.progress)

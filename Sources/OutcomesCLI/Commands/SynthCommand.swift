@@ -13,9 +13,11 @@ struct SynthCommand: ParsableCommand {
             effects planted per provider (written to ids.synthetic_truth). Loads with COPY in one \
             transaction: the previous IDS data is replaced entirely, or nothing changes.
 
+            On your own server: outcomes synth --persons 1000000 --seed 1 --database postgresql:///ids.
+
             Examples:
               outcomes synth --persons 2000 --seed 7
-              outcomes synth --persons 1000000 --seed 1 --database postgresql:///ids
+              outcomes synth --persons 500 --seed 1 --format json --quiet
             """
     )
 

@@ -66,15 +66,8 @@ public enum ContractStore {
 
     /// A loaded contract named as `ID` (its latest version) or `ID@VERSION`, as the CLI takes it.
     public static func stored(reference: String, on connection: PostgresConnection) throws -> StoredContract {
-        let parts = reference.split(separator: "@", maxSplits: 1, omittingEmptySubsequences: false)
-        guard parts.count == 2 else { return try stored(reference, on: connection) }
-        guard let version = Int(parts[1]), version > 0 else {
-            throw DatabaseError(
-                .contractNotLoaded,
-                "'\(reference)' is not a contract reference: write the contract id, or the id and a version such as \(parts[0])@2.",
-                exitStatus: .usage)
-        }
-        return try stored(String(parts[0]), version: version, on: connection)
+        let parsed = try ContractReference(parsing: reference)
+        return try stored(parsed.id, version: parsed.version, on: connection)
     }
 
     /// The latest loaded version of a contract, or the version asked for.

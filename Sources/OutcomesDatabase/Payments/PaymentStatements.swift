@@ -56,6 +56,7 @@ public struct ProviderStatement: Sendable {
 
     public static func read(contract: StoredContract, provider: String, on connection: PostgresConnection) throws -> ProviderStatement {
         let id = contract.contract.id
+        try requireKnown(provider, of: contract.contract, on: connection)
         let order = ContractOrder(contract.contract)
         let clawbacks = Set(contract.contract.payments?.clawbacks.map(\.id) ?? [])
         let lines = try connection.execute("""
@@ -110,6 +111,37 @@ public struct ProviderStatement: Sendable {
         return ProviderStatement(contractID: id, providerID: provider, currency: contract.contract.payments!.currency,
                                  lines: lines, caps: caps, determinations: determinations, repayments: repayments, payers: payers,
                                  runs: runs)
+    }
+}
+
+extension ProviderStatement {
+    /// A provider the contract does not know is an error, not an empty statement. The providers are
+    /// the cohort's, when the file lists them, else those enrolled under the contract or on its ledger.
+    static func requireKnown(_ provider: String, of contract: OutcomeContract, on connection: PostgresConnection) throws {
+        var known = Set(contract.cohort.providers)
+        // A provider's own users may not read the enrollments: then they know what they may read of the ledger.
+        let readsEnrollments = try connection.execute("""
+            SELECT CASE WHEN has_schema_privilege('ids', 'USAGE') THEN has_table_privilege('ids.enrollments', 'SELECT') ELSE false END
+            """).scalar(Bool.self)
+        if known.isEmpty {
+            if readsEnrollments {
+                known.formUnion(try connection.execute("""
+                    SELECT DISTINCT provider_id FROM ids.enrollments WHERE contract_id = \(contract.id)
+                    """).map { try $0.decode(String.self, at: 0) })
+            }
+            known.formUnion(try connection.execute("""
+                SELECT DISTINCT provider_id FROM payments.ledger WHERE contract_id = \(contract.id)
+                """).map { try $0.decode(String.self, at: 0) })
+        }
+        guard known.contains(provider) else {
+            let scope = readsEnrollments ? "" : " whose lines you may read"
+            throw DatabaseError(
+                .noData,
+                "\(provider) is not a provider of contract \(contract.id)\(scope); "
+                    + (known.isEmpty ? "none is known yet (no enrollments or payments\(scope))."
+                                     : "its providers\(readsEnrollments ? "" : " you may read"): \(known.sorted().joined(separator: ", "))."),
+                exitStatus: .dataError)
+        }
     }
 }
 

@@ -1,0 +1,91 @@
+import ArgumentParser
+import Foundation
+import OutcomesDatabase
+import OutcomesTestSupport
+import PostgresClient
+import Testing
+@testable import OutcomesCLI
+
+/// Every example in every command's `--help` runs as written against the demo, in order, each
+/// command's examples on a copy of a database the demo set up; and every command takes `--quiet`.
+@Suite struct HelpExamplesTests {
+    struct Examples: Sendable, CustomTestStringConvertible {
+        let path: [String]
+        let lines: [String]
+        var testDescription: String { (["outcomes"] + path).joined(separator: " ") }
+    }
+
+    /// The command tree, depth first, with the path of names that reaches each command.
+    static func commands(_ type: ParsableCommand.Type = OutcomesCommand.self, path: [String] = [])
+        -> [(path: [String], type: ParsableCommand.Type)]
+    {
+        [(path, type)] + type.configuration.subcommands.flatMap { sub in
+            commands(sub, path: path + [sub.configuration.commandName ?? String(describing: sub).lowercased()])
+        }
+    }
+
+    /// The lines of a discussion's `Examples:` block, without the descriptions and comments beside them.
+    static let examples: [Examples] = commands().compactMap { command in
+        let discussion = command.type.configuration.discussion
+        guard let start = discussion.range(of: "Examples:") else { return nil }
+        let lines = discussion[start.upperBound...].split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { $0.hasPrefix("outcomes") }
+            .map { line in
+                let text = line.components(separatedBy: "  ")[0]
+                return (text.components(separatedBy: " # ")[0]).trimmingCharacters(in: .whitespaces)
+            }
+        return lines.isEmpty ? nil : Examples(path: command.path, lines: lines)
+    }
+
+    static let demoDatabase: Result<String, Error> = Result {
+        let cluster = try TestDatabase.cluster()
+        let name = "examples_demo_\(getpid())"
+        let admin = try PostgresConnection(conninfo: cluster.conninfo(database: "postgres"))
+        try admin.executeScript("CREATE DATABASE \(name) TEMPLATE outcomes_template")
+        let demo = try CLI.run(["demo", "--persons", "3000", "--database", cluster.conninfo(database: name), "-q"])
+        guard demo.status == 0 else { throw DatabaseError(.noData, "the demo failed: \(demo.errors)", exitStatus: .software) }
+        return name
+    }
+
+    @Test func everyCommandWithExamplesIsCovered() {
+        let covered = Set(Self.examples.map { $0.path.first ?? "" })
+        #expect(covered.isSuperset(of: ["", "demo", "metrics", "quality", "contract", "payments", "load", "synth", "db", "bench"]),
+                "\(covered.sorted())")
+        #expect(Self.examples.reduce(0) { $0 + $1.lines.count } >= 30)
+    }
+
+    @Test func everyCommandTakesQuiet() {
+        for command in Self.commands() where command.type.configuration.subcommands.isEmpty {
+            #expect(command.type.helpMessage().contains("--quiet"), "outcomes \(command.path.joined(separator: " ")) has no --quiet")
+        }
+    }
+
+    @Test(arguments: examples)
+    func examplesRunAsWritten(_ examples: Examples) throws {
+        let cluster = try TestDatabase.cluster()
+        let template = try Self.demoDatabase.get()
+        // A copy of the demo database for this command's examples, in a folder with the scenarios beside it.
+        let name = "ex_" + UUID().uuidString.prefix(8).lowercased()
+        let admin = try PostgresConnection(conninfo: cluster.conninfo(database: "postgres"))
+        try admin.executeScript("CREATE DATABASE \(name) TEMPLATE \(template)")
+        let folder = TestDatabase.scratchDirectory("examples")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let scenarios = ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR")
+        try FileManager.default.createSymbolicLink(at: folder.appendingPathComponent("scenarios"), withDestinationURL: scenarios)
+        // `db` examples act on an embedded cluster of their own; all others on the copy.
+        let ownCluster = examples.path.first == "db"
+        var environment = ["OUTCOMES_DATA_DIR": folder.appendingPathComponent("cluster").path]
+        if !ownCluster { environment["DATABASE_URL"] = cluster.conninfo(database: name) }
+        defer {
+            if ownCluster { _ = try? CLI.run(["db", "stop", "-q"], environment: environment) }
+        }
+        for line in examples.lines {
+            let command = "cd '\(folder.path)' && exec '\(CLI.binary.path)'" + line.dropFirst("outcomes".count)
+            let result = try ProcessRunner.run(URL(fileURLWithPath: "/bin/sh"), ["-c", command], environment: environment,
+                                               separateErrors: true)
+            #expect(result.status == 0, "\(line): exit \(result.status): \(result.errors)")
+            #expect(!result.errors.contains("error:"), "\(line): \(result.errors)")
+        }
+    }
+}
