@@ -49,13 +49,17 @@ public struct MetricsRunner: Sendable {
 
     /// Computes the period's metrics — and, when an effect-based payment compares the participants
     /// with the control arm, the same metrics over the control arm (stored as `<id>@control`), in
-    /// the same transaction, so both arms always come from the same data load.
+    /// the same transaction, so both arms always come from the same data load. With the first
+    /// period, when the terms look back before it, everything before it too (`priorPeriod`).
     @discardableResult
     public func run(period: ReportingPeriod, on connection: PostgresConnection) throws -> [ProviderMetricResult] {
         try connection.transaction { connection in
             let results = try runArm(contract, period: period, on: connection)
             if contract.needsComparisonArm, let arm = contract.comparisonArm {
                 try runArm(arm, period: period, on: connection)
+            }
+            if period.label == contract.periods.first?.label, contract.needsPriorPeriod {
+                try runArm(contract, period: contract.priorPeriod, on: connection)
             }
             return results
         }

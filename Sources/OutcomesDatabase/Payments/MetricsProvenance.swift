@@ -30,14 +30,16 @@ enum MetricsProvenance {
         for row in try connection.execute("""
             SELECT contract_id, period, load_id, version, file_sha256 FROM metrics.computed_periods
             WHERE contract_id = ANY (\(PostgresArrayLiteral.text(storedIDs))::text[])
-              AND period = ANY (\(PostgresArrayLiteral.text(periods))::text[])
+              AND period = ANY (\(PostgresArrayLiteral.text([OutcomeContract.priorPeriodLabel] + periods))::text[])
             """) {
             computed[Key(storedID: try row.decode(at: 0), period: try row.decode(at: 1))] =
                 (try row.decode(at: 2), try row.decode(at: 3), try row.decode(at: 4))
         }
         var problems: [(period: String, arm: String, problem: Problem)] = []
+        // What came before the first period is computed with the first, for the contract's own participants.
+        let prior = contract.needsPriorPeriod ? [OutcomeContract.priorPeriodLabel] : []
         for storedID in storedIDs {
-            for period in periods {
+            for period in (storedID == contract.id ? prior : []) + periods {
                 let arm = storedID == contract.id ? "" : storedID == matchedID ? " (matched comparison group)" : " (control arm)"
                 guard let found = computed[Key(storedID: storedID, period: period)] else {
                     problems.append((period, arm, .notComputed))
@@ -74,7 +76,7 @@ enum MetricsProvenance {
                     + "store one for version \(stored.version) and every period up to \(periods.last ?? "") first. Nothing was posted.",
                 exitStatus: .dataError)
         }
-        let stale = unique(problems.map(\.period))
+        let stale = unique(problems.map { $0.period == OutcomeContract.priorPeriodLabel ? contract.periods[0].label : $0.period })
         throw DatabaseError(
             problems.allSatisfy { $0.problem == .notComputed } ? .noData : .staleMetrics,
             "the outcome metrics of contract \(contract.id) \(reasons.joined(separator: "; ")); a payment run under version "

@@ -14,10 +14,13 @@ struct PaymentInputs {
     /// SHA-256 over the rows read, in a canonical order.
     let digest: String
 
-    /// Reads the stored values of a run whose metrics `MetricsProvenance` found current (from data load `loadID`).
-    static func read(contract: OutcomeContract, terms: PaymentTerms, periods labels: [String], loadID: Int,
+    /// Reads the stored values of a run whose metrics `MetricsProvenance` found current (from data
+    /// load `loadID`) — and of what came before the first period when the terms look back.
+    static func read(contract: OutcomeContract, terms: PaymentTerms, periods paid: [String], loadID: Int,
                      on connection: PostgresConnection) throws -> PaymentInputs
     {
+        let prior = contract.needsPriorPeriod ? [OutcomeContract.priorPeriodLabel] : []
+        let labels = prior + paid
         var hash = SHA256()
         var buffer = CopyTextBuffer()
         func hashRow() {
@@ -42,7 +45,9 @@ struct PaymentInputs {
                 buffer.bool(precondition)
                 hashRow()
             }
-            achievements = labels.map { PeriodAchievements(period: $0, participants: byPeriod[$0] ?? []) }
+            achievements = labels.map {
+                PeriodAchievements(period: $0, participants: byPeriod[$0] ?? [], payable: !prior.contains($0))
+            }
         }
         let metrics = Set(terms.perDayLines.flatMap {
             [$0.days] + ($0.less.map { [$0] } ?? []) + ($0.precondition.map { [$0.metricID] } ?? [])
@@ -70,7 +75,8 @@ struct PaymentInputs {
         }
         buffer.bytes.withUnsafeBytes { hash.update($0) }
         return PaymentInputs(
-            achievements: achievements, values: labels.map { PeriodOutcomes(period: $0, outcomes: values[$0] ?? []) },
+            achievements: achievements,
+            values: labels.map { PeriodOutcomes(period: $0, outcomes: values[$0] ?? [], payable: !prior.contains($0)) },
             loadID: loadID, digest: hash.hexDigest())
     }
 

@@ -237,4 +237,21 @@ public struct OutcomeContract: Sendable, Equatable {
     public static let matchedSuffix = "@matched"
 
     public func period(_ label: String) -> ReportingPeriod? { periods.first { $0.label == label } }
+
+    /// Everything before the first reporting period, as one period that is never paid: a
+    /// precondition or a prerequisite achieved before the contract's first period still counts.
+    public var priorPeriod: ReportingPeriod {
+        ReportingPeriod(label: Self.priorPeriodLabel, start: LocalDate(iso: "1900-01-01")!, end: periods[0].start.adding(days: -1))
+    }
+
+    public static let priorPeriodLabel = "(before)"
+
+    /// Whether the terms look back before the first period: a rate-card precondition or
+    /// prerequisite, or a per-day line's precondition. Its metrics are then computed for
+    /// `priorPeriod` too, with the first period.
+    public var needsPriorPeriod: Bool {
+        guard let payments else { return false }
+        return payments.rateCard?.precondition != nil || payments.rateCard?.lines.contains { !$0.requires.isEmpty } == true
+            || payments.perDayLines.contains { $0.precondition != nil }
+    }
 }

@@ -113,7 +113,10 @@ public struct PaymentPlan: Sendable {
         var determinations: [Determination] = []
         // Only the periods up to the one paid: a later period's figures never reach a cap.
         let included = Set(periods)
-        if let engine = RateCardEngine(terms: terms) { lines += engine.lines(for: snapshot.achievements.filter { included.contains($0.period) }) }
+        // What came before the first period (not payable) is read for preconditions and prerequisites.
+        if let engine = RateCardEngine(terms: terms) {
+            lines += engine.lines(for: snapshot.achievements.filter { !$0.payable || included.contains($0.period) })
+        }
         for line in terms.effectLines {
             let figures = snapshot.effectFigures[line.id] ?? ([], [])
             for payment in line.payments(cohorts: figures.cohorts.filter { included.contains($0.cohort) }, overall: isLastPeriod ? figures.overall : [],
@@ -125,7 +128,7 @@ public struct PaymentPlan: Sendable {
                                          earned: payment.earned, payable: payment.payable, reasons: payment.reasons))
             }
         }
-        let values = snapshot.values.filter { included.contains($0.period) }
+        let values = snapshot.values.filter { !$0.payable || included.contains($0.period) }
         for perDay in terms.perDayLines { lines += perDay.payments(for: values, rounding: terms.rounding) }
         for line in terms.savingsShares {
             for payment in line.payments(cohorts: (snapshot.savingsFigures[line.id] ?? []).filter { included.contains($0.cohort) },

@@ -19,10 +19,13 @@ public struct ParticipantOutcome: Sendable, Equatable {
 public struct PeriodOutcomes: Sendable, Equatable {
     public let period: String
     public let outcomes: [ParticipantOutcome]
+    /// false for what came before the first reporting period: it meets preconditions, never pays.
+    public let payable: Bool
 
-    public init(period: String, outcomes: [ParticipantOutcome]) {
+    public init(period: String, outcomes: [ParticipantOutcome], payable: Bool = true) {
         self.period = period
         self.outcomes = outcomes
+        self.payable = payable
     }
 }
 
@@ -86,10 +89,14 @@ public struct RateCardAchievement: Sendable, Equatable {
 public struct PeriodAchievements: Sendable, Equatable {
     public let period: String
     public let participants: [RateCardAchievement]
+    /// false for what came before the first reporting period: it meets preconditions and
+    /// prerequisites, never pays.
+    public let payable: Bool
 
-    public init(period: String, participants: [RateCardAchievement]) {
+    public init(period: String, participants: [RateCardAchievement], payable: Bool = true) {
         self.period = period
         self.participants = participants
+        self.payable = payable
     }
 }
 
@@ -106,7 +113,7 @@ extension RateCard {
             }
             let precondition = self.precondition.map { $0.isMet(by: entry.values[$0.metricID] ?? nil) } ?? false
             return RateCardAchievement(personID: person, providerID: entry.provider, lines: bits, precondition: precondition)
-        })
+        }, payable: period.payable)
     }
 }
 
@@ -154,6 +161,8 @@ public struct RateCardEngine: Sendable {
             defer { ledger.people[person] = state }
             state.achieved |= participant.lines
             if participant.precondition { state.preconditionMet = true }
+            // Before the first period: achievements count toward preconditions and prerequisites only.
+            guard period.payable else { continue }
             guard card.precondition == nil || state.preconditionMet else { continue }
             var candidates: UInt64 = 0
             for index in plan.indices(of: participant.lines)

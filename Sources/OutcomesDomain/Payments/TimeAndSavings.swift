@@ -25,6 +25,7 @@ public struct PerDayLine: Sendable, Equatable {
             for person in byPerson.keys.sorted() {
                 let (provider, values) = byPerson[person]!
                 if let precondition, precondition.isMet(by: values[precondition.metricID] ?? nil) { metPrecondition.insert(person) }
+                guard period.payable else { continue }  // before the first period: preconditions only
                 guard precondition == nil || metPrecondition.contains(person), let inState = values[days] ?? nil else { continue }
                 let taken = less.flatMap { values[$0] ?? nil } ?? 0
                 let netDays = max(0, inState - taken)
