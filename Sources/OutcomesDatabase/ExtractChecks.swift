@@ -63,6 +63,8 @@ struct ExtractChecks: Sendable {
         }
         checks += [
             unknown(.sourceLinks, "source_system", in: .sourceSystems),
+            unknown(.events, "domain", in: .eventDomains),
+            unknown(.sourceSystems, "domain", in: .eventDomains),
             unknown(.events, "source_system", in: .sourceSystems),
             unknown(.providers, "program_id", in: .programs),
             unknown(.contracts, "program_id", in: .programs),

@@ -10,7 +10,7 @@ public enum EventDomain: String, CaseIterable, Sendable, Codable {
 
     /// Spells have a start and an end (possibly open); point events happen on one day;
     /// quarterly amounts cover one calendar quarter.
-    public enum Shape: String, Sendable { case spell, point, quarterlyAmount = "quarterly_amount" }
+    public enum Shape: String, Sendable, CaseIterable { case spell, point, quarterlyAmount = "quarterly_amount" }
 
     public var shape: Shape {
         switch self {

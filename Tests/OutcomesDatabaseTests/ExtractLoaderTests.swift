@@ -85,7 +85,7 @@ struct ExtractFixture {
         ("enrollments.csv", "2,11,", "9,11,", 3, "person_id", "'9' is unknown"),
         ("events.csv", "1,101,", "1,100,", 3, nil, "duplicate key: the same as line 2"),
         ("persons.csv", "3,1970-01-31,1970,M,white_nh,Birch", "3,1970-01-31,1970,M", 4, nil, "4 fields where the header has 6"),
-        ("events.csv", ",jail,booking,JMS,\"J-1-1\"", ",prison,booking,JMS,\"J-1-1\"", 2, "domain", "'prison' is not one of jail"),
+        ("events.csv", ",jail,booking,JMS,\"J-1-1\"", ",prison,booking,JMS,\"J-1-1\"", 2, "domain", "'prison' is unknown: it is neither in ids.event_domains nor in event_domains.csv of this extract."),
         ("source_links.csv", "J-1,deterministic,1", "J-1,deterministic,1.5", 2, "match_score", "not between 0 and 1"),
         ("enrollments.csv", "reentry-2021,2022-01-15", "reentry-2099,2022-01-15", 3, "contract_id", "'reentry-2099' is unknown"),
         ("persons.csv", "1,1990-05-01,1990", "1,1990-05-01,1991", 2, "birth_year", "differs from the birth date"),

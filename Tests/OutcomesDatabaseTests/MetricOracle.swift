@@ -64,12 +64,32 @@ struct MetricOracle {
         var result: [Int: Value] = [:]
         for (person, enrollment) in first {
             let enrolledDays = min(enrollment.end ?? through, through).daysSinceEpoch - enrollment.start.daysSinceEpoch + 1
-            guard enrolledDays >= contract.cohort.minimumEnrolledDays,
-                let window = range(metric.window, enrollment), window.upperBound <= through
+            guard enrolledDays >= contract.cohort.minimumEnrolledDays, let window = range(metric.window, enrollment, period)
             else { continue }
-            let assigned = contract.cohort.assignBy == .windowEnd ? window.upperBound : enrollment.start
-            guard period.start <= assigned, assigned <= period.end else { continue }
             let selected = (events[person] ?? []).filter { select($0, metric.events) }
+            let inPeriod = { (date: LocalDate) in period.start <= date && date <= period.end }
+            if metric.window.anchor == .reportingPeriod {
+                // Every period the participant is enrolled during the window.
+                guard window.upperBound <= through, enrollment.start <= window.upperBound,
+                    (enrollment.end ?? through) >= window.lowerBound else { continue }
+            } else {
+                switch contract.assignment(of: metric) {
+                case .windowEnd: guard window.upperBound <= through, inPeriod(window.upperBound) else { continue }
+                case .enrollmentStart: guard window.upperBound <= through, inPeriod(enrollment.start) else { continue }
+                case .achieved:
+                    if let achieved = achievement(metric.measure, window, selected, through) {
+                        guard inPeriod(achieved) else { continue }
+                    } else {
+                        guard window.upperBound <= through, inPeriod(window.upperBound) else { continue }
+                    }
+                }
+            }
+            if let overlap = metric.events.overlap {
+                let others = (events[person] ?? []).filter { select($0, overlap.events) }
+                result[person] = Value(value: covered(window, selected, through, also: others, during: overlap.kind == .during),
+                                       pre: nil, post: nil, ratio: nil)
+                continue
+            }
             if case .change(let base, let preWindow) = metric.measure {
                 guard let pre = range(preWindow, enrollment), pre.upperBound <= through else { continue }
                 let post = measure(base, window, selected, through)!, before = measure(base, pre, selected, through)!
@@ -81,20 +101,64 @@ struct MetricOracle {
         return result
     }
 
-    private func range(_ window: Window, _ enrollment: Enrollment) -> ClosedRange<LocalDate>? {
+    private func range(_ window: Window, _ enrollment: Enrollment, _ period: ReportingPeriod? = nil) -> ClosedRange<LocalDate>? {
         let anchor: LocalDate?
         switch window.anchor {
         case .enrollmentStart: anchor = enrollment.start
         case .enrollmentEnd: anchor = enrollment.end
         case .fixed(let date): anchor = date
+        case .reportingPeriod: return period.flatMap { window.range(of: $0) }
         }
         guard let anchor else { return nil }
         let start = window.from.applied(to: anchor), end = window.to.applied(to: anchor)
         return start <= end ? start...end : nil
     }
 
+    /// The first day of the window on which the outcome was achieved, day by day.
+    private func achievement(_ measure: Measure, _ window: ClosedRange<LocalDate>, _ events: [Event], _ through: LocalDate)
+        -> LocalDate?
+    {
+        switch measure {
+        case .any:
+            var day = window.lowerBound
+            while day <= window.upperBound {
+                if events.contains(where: { $0.start <= day && day <= ($0.end ?? through) }) { return day }
+                day = day.adding(days: 1)
+            }
+            return nil
+        case .count, .daysToEvent:
+            return events.filter { window.contains($0.start) }.map(\.start).min()
+        case .sustained(let consecutive, let unit, true):
+            var run = 0, k = 0
+            while true {
+                let unitStart = Offset(k, unit).applied(to: window.lowerBound)
+                guard unitStart <= window.upperBound else { return nil }
+                let unitEnd = min(Offset(k + 1, unit).applied(to: window.lowerBound).adding(days: -1), window.upperBound)
+                run = events.contains { overlaps($0, unitStart, unitEnd, through) } ? run + 1 : 0
+                if run == consecutive { return unitEnd }
+                k += 1
+            }
+        default:
+            return nil
+        }
+    }
+
+    /// Days of the window covered by `events` and also covered (`during`) — or not (`outside`) — by `others`.
+    private func covered(_ window: ClosedRange<LocalDate>, _ events: [Event], _ through: LocalDate, also others: [Event],
+                         during: Bool) -> Decimal {
+        var count = 0
+        var day = window.lowerBound
+        while day <= window.upperBound {
+            let inFirst = events.contains { $0.start <= day && day <= ($0.end ?? through) }
+            let inOther = others.contains { $0.start <= day && day <= ($0.end ?? through) }
+            if inFirst && inOther == during { count += 1 }
+            day = day.adding(days: 1)
+        }
+        return Decimal(count)
+    }
+
     private func select(_ event: Event, _ selection: EventSelection) -> Bool {
-        selection.domains.map(\.rawValue).contains(event.domain)
+        selection.domains.contains(event.domain)
             && (selection.sourceSystems.isEmpty || selection.sourceSystems.contains(event.source))
             && (selection.eventTypes.isEmpty || event.type.map(selection.eventTypes.contains) == true)
             && (selection.amount?.matches(event.amount) ?? true)

@@ -21,6 +21,36 @@ let oracleContractYAML = """
         measure: any
         domain: jail
         window: {anchor: enrollment_start, from: 0 days, to: 12 months}
+      - id: shelter_days_in_period
+        measure: days_covered
+        domain: shelter
+        window: {anchor: period}
+      - id: jail_days_outside_shelter
+        measure: days_covered
+        domain: jail
+        outside: {domain: shelter}
+        window: {anchor: enrollment_start, from: 0 days, to: 364 days}
+      - id: jail_days_while_sheltered
+        measure: days_covered
+        domain: jail
+        during: {domains: [shelter]}
+        window: {anchor: enrollment_start, from: -30 days, to: 12 months}
+      - id: jailed_when_achieved
+        measure: any
+        domain: jail
+        assign_by: achieved
+        window: {anchor: enrollment_start, from: 0 days, to: 12 months}
+      - id: er_visits_when_achieved
+        measure: count
+        domain: er_visit
+        assign_by: achieved
+        window: {anchor: enrollment_start, from: 1 day, to: 18 months}
+      - id: employed_4q_when_achieved
+        measure: sustained
+        domain: wages
+        consecutive: 4 quarters
+        assign_by: achieved
+        window: {anchor: enrollment_start, from: 0 days, to: 24 months}
       - id: shelter_entries_12m
         measure: count
         domain: shelter
@@ -92,6 +122,7 @@ let oracleContractYAML = """
         let contract = stored.contract
         let oracle = try MetricOracle(reading: db)
         var compared = 0
+        var nonZero: [String: Int] = [:]
         for period in contract.periods {
             let providerResults = try MetricsRunner(stored: stored).run(period: period, on: db)
             try expectProviderAggregates(providerResults, db, contract: contract.id, period: period.label)
@@ -109,10 +140,13 @@ let oracleContractYAML = """
                     guard let actual = stored[person] else { continue }
                     #expect(actual.matches(value), "\(metric.id) \(period.label) person \(person): SQL \(actual), oracle \(value)")
                     compared += 1
+                    if (value.value ?? 0) != 0 { nonZero[metric.id, default: 0] += 1 }
                 }
             }
         }
         #expect(compared > 1_000)
+        // Every metric meets participants with something to count, so no comparison above is of zeros alone.
+        for metric in contract.metrics { #expect((nonZero[metric.id] ?? 0) >= 5, "\(metric.id): \(nonZero[metric.id] ?? 0) non-zero values") }
     }
 
     /// Provider and `(all)` aggregates equal counts, sums and means taken in Swift over the stored

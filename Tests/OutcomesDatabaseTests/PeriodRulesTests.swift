@@ -25,7 +25,8 @@ func loadHandcrafted(_ people: [HandcraftedPerson], contract: String = "housing-
             VALUES (\(person), \(person), \(program), 'hearth', \(contract), \(start)::date, \(end)::date)
             """)
         for (domain, type, from, to) in events {
-            let source = SourceSystem.feeding(EventDomain(rawValue: domain)!).code
+            // A domain loaded as data (not one of the synthetic vocabulary's) comes from the housing management system.
+            let source = EventDomain(rawValue: domain).map { SourceSystem.feeding($0).code } ?? "HMS"
             try db.execute("""
                 INSERT INTO ids.events (person_id, event_id, domain, event_type, source_system, source_record, start_date, end_date)
                 VALUES (\(person), \(eventID), \(domain), \(type), \(source), \("R\(eventID)"), \(from)::date, \(to)::date)
@@ -92,4 +93,83 @@ func loadHandcrafted(_ people: [HandcraftedPerson], contract: String = "housing-
         #expect(refused?.message.contains("are not computed for (before)") == true, "\(refused?.message ?? "")")
         #expect(refused?.message.contains("--period P` for 2021 first") == true)
     }
+
+    static let tenancy = """
+        contract: housing-2021
+        program: housing
+        version: 1
+        data_through: 2024-12-31
+        currency: USD
+        periods: {every: quarter, from: 2021-01-01, to: 2021-12-31}
+        metrics:
+          - {id: days_housed_q, measure: days_covered, domain: tenancy, window: {anchor: period}}
+          - {id: jail_days_while_housed_q, measure: days_covered, domain: jail, during: {domain: tenancy}, window: {anchor: period}}
+          - id: housed_within_90d
+            measure: any
+            domain: tenancy
+            assign_by: achieved
+            window: {anchor: enrollment_start, from: 0 days, to: 90 days}
+        payments:
+          rate_card:
+            lines: [{id: housed_quickly, outcome: housed_within_90d, price: 500}]
+          per_day:
+            - {id: housed_days, days: days_housed_q, less: jail_days_while_housed_q, price: 10}
+        """
+
+    /// A domain loaded as data (tenancies), days housed in each quarter, jail days taken off only
+    /// inside the tenancy, and an outcome paid in the quarter it is achieved.
+    @Test func tenanciesLoadedAsDataPayPerQuarterNetOfJailInsideThemAndWhenAchieved() throws {
+        let db = try loadHandcrafted([])
+        let contract = try OutcomeContract.parse(yaml: Self.tenancy, file: "tenancy.yaml")
+        // Before the domain is loaded: the contract does not load, and a file tried out does not compute.
+        let refused = #expect(throws: DefinitionFileError.self) { _ = try ContractStore.load(text: Self.tenancy, file: "tenancy.yaml", on: db) }
+        #expect(refused?.message.hasPrefix("tenancy.yaml:8: metric 'days_housed_q' names domain 'tenancy', which the IDS does not know") == true)
+        let unknown = #expect(throws: DatabaseError.self) { try MetricsRunner(trying: contract).run(period: contract.periods[0], on: db) }
+        #expect(unknown?.message.contains("names domain 'tenancy', which the IDS does not know") == true, "\(unknown?.message ?? "")")
+
+        // The vocabulary is data: an extract brings the domain and the system that records it.
+        let extract = FileManager.default.temporaryDirectory.appendingPathComponent("tenancy-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: extract, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: extract) }
+        try Data("domain,shape\ntenancy,spell\n".utf8).write(to: extract.appendingPathComponent("event_domains.csv"))
+        try Data("source_system,name,agency,domain\nHMS,Housing management,Housing Authority,tenancy\n".utf8)
+            .write(to: extract.appendingPathComponent("source_systems.csv"))
+        _ = try ExtractLoader(directory: extract, description: "tenancies").load(into: db)
+        let stored = try ContractStore.loadStored(text: Self.tenancy, file: "tenancy.yaml", on: db)
+        let load = try db.execute("SELECT max(load_id) FROM ids.data_loads").scalar(Int.self)
+        try db.execute("SELECT set_config('outcomes.load_id', \(String(load)), false)")
+        var eventID = 1000
+        func add(_ person: Int, _ start: String, _ events: [(String, String, String?)]) throws {
+            try db.execute("INSERT INTO ids.persons (person_id, birth_year, sex) VALUES (\(person), 1980, 'U')")
+            try db.execute("""
+                INSERT INTO ids.enrollments (person_id, enrollment_id, program_id, provider_id, contract_id, start_date)
+                VALUES (\(person), \(person), 'housing', 'hearth', 'housing-2021', \(start)::date)
+                """)
+            for (domain, from, to) in events {
+                eventID += 1
+                try db.execute("""
+                    INSERT INTO ids.events (person_id, event_id, domain, source_system, source_record, start_date, end_date)
+                    VALUES (\(person), \(eventID), \(domain), \(domain == "tenancy" ? "HMS" : "JMS"), \("T\(eventID)"), \(from)::date, \(to)::date)
+                    """)
+            }
+        }
+        try add(301, "2021-01-15", [("tenancy", "2021-02-01", nil), ("jail", "2021-03-10", "2021-03-19"), ("jail", "2020-12-01", "2020-12-05")])
+        try add(302, "2021-01-15", [("jail", "2021-05-01", "2021-05-10")])
+        try add(303, "2021-04-01", [("tenancy", "2021-04-10", "2021-06-30"), ("jail", "2021-06-25", "2021-07-05")])
+        for period in contract.periods { try MetricsRunner(stored: stored).run(period: period, on: db) }
+        for period in contract.periods { _ = try PaymentRunner(stored: stored).run(period: period.label, on: db) }
+        // 301: housed from Feb 1 (achieved in Q1, though its 90-day window ends in Q2); Q1 59 days less 10 in jail
+        // inside the tenancy; then whole quarters. 302: never housed, the jail days outside any tenancy take nothing.
+        // 303: housed Apr 10 – Jun 30 (82 days) less the 6 jail days inside it; July's jail days are outside it.
+        #expect(try paid(db) == [
+            "2021Q1/301/housed_quickly": 500, "2021Q1/301/housed_days": 490,
+            "2021Q2/301/housed_days": 910, "2021Q2/303/housed_quickly": 500, "2021Q2/303/housed_days": 760,
+            "2021Q3/301/housed_days": 920, "2021Q4/301/housed_days": 920,
+        ])
+        // 302's unachieved outcome is on record, with the value 0, in the quarter its window ended.
+        #expect(try db.execute("""
+            SELECT period FROM metrics.person_results WHERE person_id = 302 AND metric_id = 'housed_within_90d'
+            """).map { try $0.decode(String.self, at: 0) } == ["2021Q2"])
+    }
 }
+

@@ -52,10 +52,11 @@ import Testing
         }
     }
 
-    @Test func unknownDomain() {
-        let error = error(replacing: "domain: wages", with: "domain: wage")
+    /// Domains are data, checked against the IDS when the contract is loaded; here only their spelling.
+    @Test func aMalformedDomainCode() {
+        let error = error(replacing: "domain: wages", with: "domain: Wages!")
         #expect(error?.line == 15)
-        #expect(error?.message.hasPrefix("reentry.yaml:15: unknown domain 'wage'; allowed: jail, shelter, wages") == true)
+        #expect(error?.message == "reentry.yaml:15: domain 'Wages!' is not a domain code (a-z, 0-9 and '_', starting with a letter)")
     }
 
     @Test func unknownMeasure() {

@@ -16,8 +16,10 @@ extension MetricCompiler {
         return ["\(unitStarts(part.window, unit: unit, from: start, &query)) AS \(part.unitStarts)"]
     }
 
-    /// The aggregate over the participant's joined events (`ev`) for one window.
-    func aggregate(_ part: Part, events: String, through: String, _ query: inout PostgresQuery) -> String {
+    /// The aggregate over the participant's joined events (`ev`) for one window; days covered may
+    /// be limited to the days `overlap`'s events also cover (`during`) or do not (`outside`).
+    func aggregate(_ part: Part, events: String, overlap: (kind: EventSelection.Overlap.Kind, events: String)? = nil,
+                   through: String, _ query: inout PostgresQuery) -> String {
         let (start, end) = ("p.\(part.start)", "p.\(part.end)")
         let spellEnd = "coalesce(ev.end_date, \(through))"
         let overlaps = "\(events) AND ev.start_date <= \(end) AND \(spellEnd) >= \(start)"
@@ -30,13 +32,20 @@ extension MetricCompiler {
         case .daysCovered, .daysWithout, .sustained(_, .days, _):
             // The bits of the spell's days inside the window.
             let first = "greatest(ev.start_date, \(start)) - \(start)", last = "least(\(spellEnd), \(end)) - \(start)"
-            return "bit_or(\(mask(bits: Self.maximumDays(part.window), first: first, last: last, &query))) FILTER (WHERE \(overlaps))"
+            let bits = maximumDays(part.window)
+            let covered = "bit_or(\(mask(bits: bits, first: first, last: last, &query))) FILTER (WHERE \(overlaps))"
+            guard let overlap else { return covered }
+            // Days also (or never) covered by the other events: the two bit strings combined.
+            let zeros = "\(query.bind(String(repeating: "0", count: bits)))::varbit"
+            let other = "coalesce(bit_or(\(mask(bits: bits, first: first, last: last, &query))) FILTER (WHERE \(overlap.events) "
+                + "AND ev.start_date <= \(end) AND \(spellEnd) >= \(start)), \(zeros))"
+            return overlap.kind == .during ? "(\(covered) & \(other))" : "(\(covered) & ~\(other))"
         case .sustained(_, let unit, _):
             // The bits of the units holding the spell's first to last day inside the window.
             let starts = "p.\(part.unitStarts)"
             let first = "width_bucket(greatest(ev.start_date, \(start)), \(starts)) - 1"
             let last = "width_bucket(least(\(spellEnd), \(end)), \(starts)) - 1"
-            let bits = Self.maximumUnits(part.window, unitMonths: Offset(1, unit).months)
+            let bits = maximumUnits(part.window, unitMonths: Offset(1, unit).months)
             return "bit_or(\(mask(bits: bits, first: first, last: last, &query))) FILTER (WHERE \(overlaps))"
         case .change:
             preconditionFailure("a change is aggregated through its base measure")
@@ -47,6 +56,40 @@ extension MetricCompiler {
     private func mask(bits: Int, first: String, last: String, _ query: inout PostgresQuery) -> String {
         let ones = "\(query.bind(String(repeating: "1", count: bits)))::varbit"
         return "((\(ones) >> (\(first))) & (\(ones) << (\(query.bind(bits - 1))::int - (\(last)))))"
+    }
+
+    /// The aggregate dating a metric's achievement, for metrics assigned by it (sustained runs are
+    /// dated from their bit string instead, by `achievementDate`).
+    func achievementAggregate(_ index: Int, events: String, through: String, _ query: inout PostgresQuery) -> String? {
+        let metric = contract.metrics[index]
+        guard contract.assignment(of: metric) == .achieved, metric.window.anchor != .reportingPeriod else { return nil }
+        let part = Part(prefix: "m\(index)", window: metric.window, measure: metric.measure)
+        let (start, end) = ("p.\(part.start)", "p.\(part.end)")
+        switch metric.measure {
+        case .any:
+            // The first day a selected event touches the window.
+            return "min(greatest(ev.start_date, \(start))) FILTER (WHERE \(events) AND ev.start_date <= \(end) "
+                + "AND coalesce(ev.end_date, \(through)) >= \(start))"
+        case .count, .daysToEvent:
+            return "min(ev.start_date) FILTER (WHERE \(events) AND ev.start_date BETWEEN \(start) AND \(end))"
+        default:
+            return nil
+        }
+    }
+
+    /// The date metric `index` was achieved, in the grouped row `alias` (NULL when it was not).
+    func achievementDate(_ index: Int, in alias: String, _ query: inout PostgresQuery) -> String {
+        let metric = contract.metrics[index]
+        let part = Part(prefix: "m\(index)", window: metric.window, measure: metric.measure)
+        guard case .sustained(let consecutive, let unit, _) = metric.measure else { return "\(alias).\(part.achievedOn)" }
+        // The last day of the first run of `consecutive` units with events.
+        let run = "\(query.bind(String(repeating: "1", count: consecutive)))::varbit"
+        let position = "nullif(position(\(run) IN \(alias).\(part.measured)), 0)"
+        let start = "\(alias).\(part.start)"
+        let last = unit == .days
+            ? "(\(start) + (\(position) - 1 + \(query.bind(consecutive - 1))::int))"
+            : "((\(start) + make_interval(months => (\(position) - 1 + \(query.bind(consecutive))::int) * \(query.bind(Offset(1, unit).months))::int))::date - 1)"
+        return "least(\(last), \(alias).\(part.end))"
     }
 
     /// The participant's value for one window from its aggregate, in the grouped row `alias`.
@@ -82,7 +125,7 @@ extension MetricCompiler {
     /// k with start + k units <= date, months added as PostgreSQL adds them).
     private func unitStarts(_ window: Window, unit: Offset.Unit, from start: String, _ query: inout PostgresQuery) -> String {
         let unitMonths = Offset(1, unit).months
-        let starts = (0..<Self.maximumUnits(window, unitMonths: unitMonths)).map { index in
+        let starts = (0..<maximumUnits(window, unitMonths: unitMonths)).map { index in
             "(\(start) + make_interval(months => \(query.bind(index * unitMonths))::int))::date"
         }
         return "ARRAY[\(starts.joined(separator: ", "))]"
@@ -104,7 +147,23 @@ extension MetricCompiler {
 
     /// An upper bound on the number of `unitMonths`-month units a window touches, whatever its anchor date.
     static func maximumUnits(_ window: Window, unitMonths: Int) -> Int {
-        let wholeMonths = (maximumDays(window) + 2) / 28 + 1
+        maximumUnits(days: maximumDays(window), unitMonths: unitMonths)
+    }
+
+    static func maximumUnits(days: Int, unitMonths: Int) -> Int {
+        let wholeMonths = (days + 2) / 28 + 1
         return wholeMonths / unitMonths + 2
+    }
+
+    /// The bound for this contract: a window anchored on the reporting period spans the longest of
+    /// its periods, moved by its offsets.
+    func maximumDays(_ window: Window) -> Int {
+        guard window.anchor == .reportingPeriod else { return Self.maximumDays(window) }
+        let longest = contract.periods.map { $0.start.days(to: $0.end) + 1 }.max() ?? 1
+        return max(1, longest - 1 + Self.latestDay(window.to) - Self.earliestDay(window.from) + 1)
+    }
+
+    func maximumUnits(_ window: Window, unitMonths: Int) -> Int {
+        Self.maximumUnits(days: maximumDays(window), unitMonths: unitMonths)
     }
 }

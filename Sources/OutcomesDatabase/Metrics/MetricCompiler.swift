@@ -30,6 +30,8 @@ struct MetricCompiler {
         let measure: Measure
         var start: String { prefix + "_start" }
         var end: String { prefix + "_end" }
+        /// The first date the outcome was achieved (for metrics assigned by achievement).
+        var achievedOn: String { prefix + "_achieved_on" }
         /// Aggregated value over the participant's events.
         var measured: String { prefix + "_measured" }
         /// The start dates of the window's months or quarters, for `width_bucket`.
@@ -102,8 +104,8 @@ struct MetricCompiler {
 
         // 2. Each participant joined once with the events any metric may use.
         let starts = windows.map { "p.\($0.start)" }, ends = windows.map { "p.\($0.end)" }
-        let domains = Set(contract.metrics.flatMap { $0.events.domains.map(\.rawValue) }).sorted()
-        var groupColumns = ["p.person_id", "p.enrollment_id", "p.provider_id", "p.start_date"]
+        let domains = Set(contract.metrics.flatMap { $0.events.domains + ($0.events.overlap?.events.domains ?? []) }).sorted()
+        var groupColumns = ["p.person_id", "p.enrollment_id", "p.provider_id", "p.start_date", "p.end_date"]
         for part in windows {
             // Recomputed from the grouped enrollment dates rather than carried as grouping keys.
             let (start, end) = windowBounds(part.window, of: "p", &query)
@@ -111,9 +113,13 @@ struct MetricCompiler {
         }
         for (index, metric) in contract.metrics.enumerated() {
             let events = eventConditions(metric.events, &query)
+            let overlap = metric.events.overlap.map { (kind: $0.kind, events: eventConditions($0.events, &query)) }
             let (post, pre) = self.parts(of: index)
             for part in [post] + (pre.map { [$0] } ?? []) {
-                groupColumns.append(aggregate(part, events: events, through: through, &query) + " AS \(part.measured)")
+                groupColumns.append(aggregate(part, events: events, overlap: overlap, through: through, &query) + " AS \(part.measured)")
+            }
+            if let achieved = achievementAggregate(index, events: events, through: through, &query) {
+                groupColumns.append(achieved + " AS \(post.achievedOn)")
             }
         }
 
@@ -185,17 +191,39 @@ struct MetricCompiler {
         contract.metrics.indices.map { countsForMetric($0, in: alias, through: through, &query) }.joined(separator: " OR ")
     }
 
-    /// Whether metric `index` counts the participant in the period: its windows are fully
-    /// observed by the data-through date and it is assigned to the period.
+    /// Whether metric `index` counts the participant in the period. By its assignment: the window
+    /// fully observed by the data-through date and its end (or the enrollment start) in the period;
+    /// the achievement in the period, or none and the window ended in it; for a window that is the
+    /// period itself, the participant enrolled during it. On the participant rows (`p`, before the
+    /// events are joined) the achievement is unknown: any window reaching into the period may count.
     private func countsForMetric(_ index: Int, in alias: String, through: String, _ query: inout PostgresQuery) -> String {
+        let metric = contract.metrics[index]
         let (post, pre) = parts(of: index)
-        var complete = "\(alias).\(post.end) <= \(through)"
+        let (start, end) = ("\(alias).\(post.start)", "\(alias).\(post.end)")
+        var complete = "\(end) <= \(through)"
         if let pre {
             complete += " AND \(alias).\(pre.end) <= \(through) AND \(alias).\(pre.start) <= \(alias).\(pre.end)"
         }
-        let assigned = contract.cohort.assignBy == .windowEnd ? "\(alias).\(post.end)" : "\(alias).start_date"
-        let (periodStart, periodEnd) = (query.bind(period.start.description), query.bind(period.end.description))
-        return "coalesce(\(complete) AND \(assigned) BETWEEN \(periodStart)::date AND \(periodEnd)::date, false)"
+        let condition: String
+        if metric.window.anchor == .reportingPeriod {
+            // Contract periods only: what came before the first is not a period of its own to measure.
+            guard period.label != OutcomeContract.priorPeriodLabel else { return "false" }
+            condition = "\(complete) AND \(alias).start_date <= \(end) AND coalesce(\(alias).end_date, \(through)) >= \(start)"
+        } else {
+            // Bound only where used: a parameter the statement never mentions has no type.
+            let (periodStart, periodEnd) = ("\(query.bind(period.start.description))::date", "\(query.bind(period.end.description))::date")
+            switch contract.assignment(of: metric) {
+            case .windowEnd: condition = "\(complete) AND \(end) BETWEEN \(periodStart) AND \(periodEnd)"
+            case .enrollmentStart: condition = "\(complete) AND \(alias).start_date BETWEEN \(periodStart) AND \(periodEnd)"
+            case .achieved where alias == "p":
+                condition = "\(start) <= least(\(periodEnd), \(through)) AND \(end) >= \(periodStart)"
+            case .achieved:
+                let achieved = achievementDate(index, in: alias, &query)
+                condition = "CASE WHEN \(achieved) IS NOT NULL THEN \(achieved) BETWEEN \(periodStart) AND \(periodEnd) "
+                    + "ELSE \(complete) AND \(end) BETWEEN \(periodStart) AND \(periodEnd) END"
+            }
+        }
+        return "coalesce(\(condition), false)"
     }
 
     func cohortConditions(_ query: inout PostgresQuery) -> String {
@@ -216,6 +244,9 @@ struct MetricCompiler {
         case .enrollmentStart: anchor = "\(alias).start_date"
         case .enrollmentEnd: anchor = "\(alias).end_date"
         case .fixed(let date): anchor = "\(query.bind(date.description))::date"
+        case .reportingPeriod:
+            let (first, last) = ("\(query.bind(period.start.description))::date", "\(query.bind(period.end.description))::date")
+            return (shifted(first, by: window.from, &query), shifted(last, by: window.to, &query))
         }
         return (shifted(anchor, by: window.from, &query), shifted(anchor, by: window.to, &query))
     }
@@ -235,7 +266,7 @@ struct MetricCompiler {
                 ? "\(column) = \(query.bind(values[0]))::text"
                 : "\(column) = ANY (\(query.bind(PostgresArrayLiteral.text(values)))::text[])"
         }
-        var conditions = [isIn("ev.domain", selection.domains.map(\.rawValue))]
+        var conditions = [isIn("ev.domain", selection.domains)]
         if !selection.sourceSystems.isEmpty { conditions.append(isIn("ev.source_system", selection.sourceSystems)) }
         if !selection.eventTypes.isEmpty { conditions.append(isIn("ev.event_type", selection.eventTypes)) }
         if let amount = selection.amount {

@@ -54,6 +54,7 @@ public struct MetricsRunner: Sendable {
     @discardableResult
     public func run(period: ReportingPeriod, on connection: PostgresConnection) throws -> [ProviderMetricResult] {
         try connection.transaction { connection in
+            try requireKnownDomains(on: connection)
             let results = try runArm(contract, period: period, on: connection)
             if contract.needsComparisonArm, let arm = contract.comparisonArm {
                 try runArm(arm, period: period, on: connection)
@@ -62,6 +63,23 @@ public struct MetricsRunner: Sendable {
                 try runArm(contract, period: contract.priorPeriod, on: connection)
             }
             return results
+        }
+    }
+
+    /// Every domain a metric names is in the loaded vocabulary (`ids.event_domains`), and days
+    /// are counted over spells.
+    private func requireKnownDomains(on connection: PostgresConnection) throws {
+        var shapes: [String: String] = [:]
+        for row in try connection.execute("SELECT domain, shape FROM ids.event_domains") { shapes[try row.decode(at: 0)] = try row.decode(at: 1) }
+        for metric in contract.metrics {
+            for domain in metric.events.domains + (metric.events.overlap?.events.domains ?? []) where shapes[domain] == nil {
+                throw DatabaseError(
+                    .noData,
+                    "metric \(metric.id) of contract \(contract.id) names domain '\(domain)', which the IDS does not know; its "
+                        + "domains: \(shapes.keys.sorted().joined(separator: ", ")). Load it with an extract's event_domains.csv "
+                        + "(domain, shape).",
+                    exitStatus: .dataError)
+            }
         }
     }
 

@@ -28,10 +28,17 @@ public struct ExtractLayout: Sendable {
         Column(name: name, kind: kind, required: required)
     }
 
+    /// The vocabulary of event domains, with their shape: data, so that new kinds of records
+    /// (tenancies, qualifications, convictions) load and are measured without a code change.
+    public static let eventDomains = ExtractLayout(
+        file: "event_domains.csv", table: "ids.event_domains",
+        columns: [column("domain", .text, required: true),
+                  column("shape", .code(EventDomain.Shape.allCases.map(\.rawValue)), required: true)],
+        key: ["domain"], referencesPersons: false, span: nil)
     public static let sourceSystems = ExtractLayout(
         file: "source_systems.csv", table: "ids.source_systems",
         columns: [column("source_system", .text, required: true), column("name", .text, required: true),
-                  column("agency", .text, required: true), column("domain", .code(EventDomain.allCases.map(\.rawValue)))],
+                  column("agency", .text, required: true), column("domain", .text)],
         key: ["source_system"], referencesPersons: false, span: nil)
     public static let programs = ExtractLayout(
         file: "programs.csv", table: "ids.programs",
@@ -72,14 +79,14 @@ public struct ExtractLayout: Sendable {
     public static let events = ExtractLayout(
         file: "events.csv", table: "ids.events",
         columns: [column("person_id", .integer, required: true), column("event_id", .integer, required: true),
-                  column("domain", .code(EventDomain.allCases.map(\.rawValue)), required: true),
+                  column("domain", .text, required: true),
                   column("event_type", .text), column("source_system", .text, required: true),
                   column("source_record", .text, required: true), column("start_date", .date, required: true),
                   column("end_date", .date), column("amount", .decimal)],
         key: ["person_id", "event_id"], referencesPersons: true, span: ("start_date", "end_date"))
 
     /// In loading order: what a table refers to comes first.
-    public static let all = [sourceSystems, programs, providers, contracts, persons, sourceLinks, enrollments, events]
+    public static let all = [eventDomains, sourceSystems, programs, providers, contracts, persons, sourceLinks, enrollments, events]
 
     /// For each layout column, its position in the file's header (nil when an optional column is absent).
     public func positions(header: CSVReader.Record, file path: String) throws -> [Int?] {

@@ -7,7 +7,7 @@ extension OutcomeContract {
     ]
     static let metricKeys = [
         "id", "label", "measure", "domain", "domains", "source_systems", "event_types", "amount", "window",
-        "consecutive", "condition", "of", "pre_window",
+        "consecutive", "condition", "of", "pre_window", "assign_by", "during", "outside",
     ]
 
     /// Reads a contract file (YAML). Every problem is reported as file:line with what is allowed.
@@ -33,6 +33,12 @@ extension OutcomeContract {
         }
         guard !metrics.isEmpty else { throw metricsNode.error("a contract needs at least one metric") }
         let periods = try parsePeriods(try entries.required("periods", in: "the contract", at: root))
+        // A window anchored on the reporting period must be a window of every period.
+        for (metric, item) in zip(metrics, metricsNode.list()) where metric.window.anchor == .reportingPeriod {
+            if let period = periods.first(where: { metric.window.range(of: $0) == nil }) {
+                throw item.error("metric '\(metric.id)': its window ends before it starts in period \(period.label)")
+            }
+        }
         let cohort = try entries["cohort"].map(parseCohort) ?? CohortRule()
         var contract = OutcomeContract(
             id: id,
@@ -145,15 +151,46 @@ extension OutcomeContract {
         for key in ["of", "pre_window"] where entries[key] != nil && measure.name != "change" {
             throw entries[key]!.error("'\(key)' belongs to measure: change")
         }
-        return MetricDefinition(
-            id: id, label: try entries["label"]?.string("label") ?? id, measure: measure,
-            events: try parseSelection(entries, node: node, context: context), window: window)
+        if case .change(_, let pre) = measure, pre.anchor == .reportingPeriod {
+            throw entries["pre_window"]!.error("a pre_window cannot be anchored on the reporting period; anchor it on the enrollment or a date")
+        }
+        var events = try parseSelection(entries, node: node, context: context)
+        if entries["during"] != nil, entries["outside"] != nil {
+            throw node.error("\(context) has both 'during' and 'outside'; give one")
+        }
+        for kind in [EventSelection.Overlap.Kind.during, .outside] {
+            guard let overlapNode = entries[kind.rawValue] else { continue }
+            guard measure == .daysCovered else { throw overlapNode.error("'\(kind.rawValue)' belongs to measure: days_covered") }
+            let fields = try overlapNode.mapping(allowed: ["domain", "domains", "source_systems", "event_types", "amount"],
+                                                 context: "\(context) \(kind.rawValue)")
+            let selection = try parseSelection(fields, node: overlapNode, context: "\(context) \(kind.rawValue)")
+            events.overlap = kind == .during ? .during(selection) : .outside(selection)
+        }
+        var metric = MetricDefinition(
+            id: id, label: try entries["label"]?.string("label") ?? id, measure: measure, events: events, window: window)
+        metric.domainLine = (entries["domain"] ?? entries["domains"])?.line ?? node.line
+        if let assignNode = entries["assign_by"] {
+            metric.assignBy = try assignNode.choice("assign_by", CohortRule.PeriodAssignment.allCases.map { ($0.rawValue, $0) })
+            if metric.assignBy == .achieved, !metric.hasAchievementDate {
+                throw assignNode.error("assign_by: achieved needs a date of achievement: measures any, count, days_to_event, "
+                                       + "or sustained with condition: present")
+            }
+        }
+        if window.anchor == .reportingPeriod, let assignNode = entries["assign_by"] {
+            throw assignNode.error("a window anchored on the reporting period counts every period a participant is enrolled; drop 'assign_by'")
+        }
+        return metric
     }
 
     static func parseSelection(_ entries: [String: YAMLValue], node: YAMLValue, context: String) throws -> EventSelection {
         guard let domainNode = entries["domain"] ?? entries["domains"] else { throw node.error("\(context) needs 'domain'") }
-        let domains = try domainNode.list().map {
-            try $0.choice("domain", EventDomain.allCases.map { ($0.rawValue, $0) })
+        // Domains are data (ids.event_domains): here only their spelling is checked.
+        let domains = try domainNode.list().map { item -> String in
+            let code = try item.string("domain")
+            guard code.range(of: "^[a-z][a-z0-9_]*$", options: .regularExpression) != nil else {
+                throw item.error("domain '\(code)' is not a domain code (a-z, 0-9 and '_', starting with a letter)")
+            }
+            return code
         }
         return EventSelection(
             domains: domains,
@@ -170,10 +207,13 @@ extension OutcomeContract {
         case "enrollment_start": anchor = .enrollmentStart
         case "enrollment_end": anchor = .enrollmentEnd
         case "date": anchor = .fixed(try entries.required("date", in: "a window anchored at a date", at: node).date("date"))
+        case "period": anchor = .reportingPeriod
         case let other:
-            throw anchorNode.error("unknown anchor '\(other)'; allowed: enrollment_start, enrollment_end, date")
+            throw anchorNode.error("unknown anchor '\(other)'; allowed: enrollment_start, enrollment_end, date, period")
         }
         func offset(_ key: String) throws -> Offset {
+            // A window anchored on the period is the period unless told otherwise.
+            if anchor == .reportingPeriod, entries[key] == nil { return Offset(0, .days) }
             let value = try entries.required(key, in: "a window", at: node)
             let text = value.node.string ?? ""
             guard let offset = Offset(text: text) else {
@@ -185,6 +225,7 @@ extension OutcomeContract {
             return offset
         }
         let window = Window(anchor: anchor, from: try offset("from"), to: try offset("to"))
+        if anchor == .reportingPeriod { return window }  // checked against every period once they are read
         // Months have different lengths: check the window on anchors where that matters.
         let probes = ["2021-01-31", "2021-02-28", "2024-02-29", "2023-06-30", "2023-07-01"].compactMap { LocalDate(iso: $0) }
         if probes.contains(where: { window.range(anchoredAt: $0) == nil }) {

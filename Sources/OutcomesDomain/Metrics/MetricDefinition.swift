@@ -5,6 +5,9 @@ public enum Anchor: Sendable, Equatable {
     case enrollmentStart
     case enrollmentEnd
     case fixed(LocalDate)
+    /// The reporting period itself: `from` moves its first day, `to` its last (days housed in each
+    /// quarter). Such a metric counts every participant enrolled during the window, every period.
+    case reportingPeriod
 }
 
 /// A span of days relative to an anchor, both ends included: [anchor + from, anchor + to].
@@ -24,20 +27,52 @@ public struct Window: Sendable, Equatable {
         let start = from.applied(to: date), end = to.applied(to: date)
         return start <= end ? start...end : nil
     }
+
+    /// The window of a reporting period, for a window anchored on it.
+    public func range(of period: ReportingPeriod) -> ClosedRange<LocalDate>? {
+        let start = from.applied(to: period.start), end = to.applied(to: period.end)
+        return start <= end ? start...end : nil
+    }
 }
 
 /// Which events a metric looks at.
 public struct EventSelection: Sendable, Equatable {
-    public let domains: [EventDomain]
+    /// Codes of `ids.event_domains`, checked against the loaded vocabulary when the metrics run.
+    public let domains: [String]
     public let sourceSystems: [String]
     public let eventTypes: [String]
     public let amount: AmountCondition?
+    /// For days covered: only the days also covered (`during`) or not covered (`outside`) by
+    /// these other events — jail days inside the housed spells, say.
+    public var overlap: Overlap?
 
-    public init(domains: [EventDomain], sourceSystems: [String] = [], eventTypes: [String] = [], amount: AmountCondition? = nil) {
+    public indirect enum Overlap: Sendable, Equatable {
+        case during(EventSelection)
+        case outside(EventSelection)
+
+        public enum Kind: String, Sendable, CaseIterable { case during, outside }
+
+        public var kind: Kind {
+            switch self {
+            case .during: .during
+            case .outside: .outside
+            }
+        }
+
+        public var events: EventSelection {
+            switch self {
+            case .during(let events), .outside(let events): events
+            }
+        }
+    }
+
+    public init(domains: [String], sourceSystems: [String] = [], eventTypes: [String] = [], amount: AmountCondition? = nil,
+                overlap: Overlap? = nil) {
         self.domains = domains
         self.sourceSystems = sourceSystems
         self.eventTypes = eventTypes
         self.amount = amount
+        self.overlap = overlap
     }
 }
 
@@ -132,13 +167,30 @@ public struct MetricDefinition: Sendable, Equatable {
     public let measure: Measure
     public let events: EventSelection
     public let window: Window
+    /// Which date puts a participant's value in a period, when the metric says (else the cohort's rule).
+    public var assignBy: CohortRule.PeriodAssignment?
+    /// The line of the contract file the metric's domain is named on, for errors found later
+    /// (a domain the IDS does not know).
+    public var domainLine = 0
 
-    public init(id: String, label: String, measure: Measure, events: EventSelection, window: Window) {
+    public init(id: String, label: String, measure: Measure, events: EventSelection, window: Window,
+                assignBy: CohortRule.PeriodAssignment? = nil) {
         self.id = id
         self.label = label
         self.measure = measure
         self.events = events
         self.window = window
+        self.assignBy = assignBy
+    }
+
+    /// Whether `assign_by: achieved` can date this metric's achievement: the first event (any,
+    /// count, days to event) or the end of the first run (sustained presence).
+    public var hasAchievementDate: Bool {
+        switch measure {
+        case .any, .count, .daysToEvent: true
+        case .sustained(_, _, let present): present
+        default: false
+        }
     }
 }
 
@@ -150,6 +202,9 @@ public struct CohortRule: Sendable, Equatable {
         case windowEnd = "window_end"
         /// The period holding the enrollment start: an entry cohort.
         case enrollmentStart = "enrollment_start"
+        /// The period holding the date the outcome was achieved (pays when achieved); a participant
+        /// who has not achieved it counts, with the value 0, once the window has ended.
+        case achieved
     }
 
     public let providers: [String]
@@ -237,6 +292,13 @@ public struct OutcomeContract: Sendable, Equatable {
     public static let matchedSuffix = "@matched"
 
     public func period(_ label: String) -> ReportingPeriod? { periods.first { $0.label == label } }
+
+    /// Which date puts a participant's value of `metric` in a period: the metric's own rule, else
+    /// the cohort's (whose `achieved` falls back to the window end for measures without a date of achievement).
+    public func assignment(of metric: MetricDefinition) -> CohortRule.PeriodAssignment {
+        if let own = metric.assignBy { return own }
+        return cohort.assignBy == .achieved && !metric.hasAchievementDate ? .windowEnd : cohort.assignBy
+    }
 
     /// Everything before the first reporting period, as one period that is never paid: a
     /// precondition or a prerequisite achieved before the contract's first period still counts.
