@@ -124,6 +124,12 @@ import Testing
             """).map { try $0.decode(String.self, at: 0) }
         #expect(housingLines == ["housed_days", "housing_stability"] || housingLines == ["housed_days"], "\(housingLines)")
         #expect(tables["statement_lines"]?.isEmpty == false)
+        // The statement shows how the effect line was determined, and each cap that bound with its amount and cut.
+        let determination = try #require(tables["statement_determinations"]?.first)
+        #expect((determination["arithmetic"] as? String)?.contains("treated: ") == true, "\(determination)")
+        #expect((determination["arithmetic"] as? String)?.contains("against control arm") == true)
+        let caps = try #require(tables["statement_caps"])
+        #expect(!caps.isEmpty && caps.allSatisfy { ($0["cap amount"] as? [String: String])?["currency"] == "USD" && $0["cut"] != nil })
         let ledgerTotal = try db.execute("SELECT sum(amount) FROM payments.ledger").scalar(Decimal.self)
         #expect(ledgerTotal > 0)
         let loads = try db.execute("SELECT count(*) FROM ids.data_loads").scalar(Int.self)

@@ -88,6 +88,14 @@ import Testing
         #expect(try db.execute("SELECT count(*) FROM payments.runs").scalar(Int.self) == 0)
     }
 
+    @Test func aSharedControlGroupWithNoOneInItIsRefused() throws {
+        let (db, stored) = try prepared(Self.shared, persons: 1_500)
+        try db.execute("DELETE FROM metrics.person_results WHERE contract_id = 'housing-2021@control' AND period = '2021'")
+        let refused = #expect(throws: DatabaseError.self) { _ = try PaymentRunner(stored: stored).run(period: "2021", on: db) }
+        #expect(refused?.message.contains("shared control group, which has no participants in 2021") == true, "\(refused?.message ?? "")")
+        #expect(try db.execute("SELECT count(*) FROM payments.runs").scalar(Int.self) == 0)
+    }
+
     @Test func aRunThatPaysNothingStillRecordsItsDeterminations() throws {
         // No improvement reaches 90 points: nothing is owed, but the determination is on record.
         let strict = EffectPaymentRunTests.contract
