@@ -96,11 +96,14 @@ public struct PaymentPlan: Sendable {
 
     public func compute(kind: PaymentRunKind, snapshot: PaymentSnapshot, posted: [LedgerKey: Money]) -> PaymentComputation {
         let currency = terms.currency
-        var (lines, determinations) = linesOfEveryPeriod(snapshot)
-        if !terms.caps.isEmpty { applyContractCaps(&lines) }
-        let owed = owedAmounts(lines.filter { $0.period == period }, kind: kind)
+        // The lines of every period are let go once the period's amounts are known.
+        let (owed, determinations) = { () -> ([OwedAmount], [Determination]) in
+            var (lines, determinations) = linesOfEveryPeriod(snapshot)
+            if !terms.caps.isEmpty { applyContractCaps(&lines) }
+            determinations.sort { ($0.lineOrder(terms), $0.cohort, $0.provider) < ($1.lineOrder(terms), $1.cohort, $1.provider) }
+            return (owedAmounts(lines, kind: kind), determinations)
+        }()
         let entries = differences(owed: owed, posted: posted)
-        determinations.sort { ($0.lineOrder(terms), $0.cohort, $0.provider) < ($1.lineOrder(terms), $1.cohort, $1.provider) }
         return PaymentComputation(
             owed: owed, entries: entries, determinations: determinations, owedTotal: Money.sum(owed.lazy.map(\.amount), currency),
             total: Money.sum(entries.lazy.map(\.amount), currency), postedBefore: posted.values.reduce(Money.zero(currency), +))
@@ -184,12 +187,12 @@ public struct PaymentPlan: Sendable {
         }
     }
 
-    /// What the period owes on each (provider, payer, participant, line): the interim share,
-    /// split among the payers, lines owed per cohort merged on their key.
+    /// What the period paid owes on each (provider, payer, participant, line): the interim share,
+    /// split among the payers, lines owed per cohort merged on their key. (The lines of earlier
+    /// periods are skipped in place: a run holds hundreds of thousands.)
     func owedAmounts(_ lines: [PaymentLine], kind: PaymentRunKind) -> [OwedAmount] {
         var owed: [OwedAmount] = []
-        owed.reserveCapacity(lines.count)
-        for line in lines {
+        for line in lines where line.period == period {
             var payable = line.payable, reasons = line.reasons
             if kind == .interim, let share = terms.interimSharePercent {
                 payable = (payable * (share / 100)).rounded(terms.rounding)
