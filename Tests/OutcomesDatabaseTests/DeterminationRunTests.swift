@@ -130,13 +130,7 @@ import Testing
 
     /// Lines posted before typed reasons keep their caps in their notes: the caps view reads them once, in SQL.
     @Test func capsOfLinesPostedBeforeTypedReasonsAreReadFromTheirNotes() throws {
-        let (db, _) = try TestDatabase.fresh(migrated: false)
-        let directory = try MigratorTests().copyOfMigrations()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        for migration in try Migrator().migrations where migration.version >= 12 {
-            try FileManager.default.removeItem(at: directory.appendingPathComponent(migration.fileName))
-        }
-        try Migrator(directory: directory).migrate(db)
+        let db = try MigratorTests().migrated(before: 12)
         try db.executeScript("""
             INSERT INTO payments.contracts (contract_id, version, currency, file_sha256, body) VALUES ('c', 1, 'USD', 'x', 'x');
             INSERT INTO payments.runs (contract_id, version, period, kind, inputs_sha256, load_id, total)

@@ -54,11 +54,7 @@ import Testing
     ]
 
     func load() throws -> PostgresConnection {
-        let (db, _) = try TestDatabase.fresh()
-        _ = try SyntheticLoader(ids: SyntheticIDS(persons: 1, seed: 1)).load(into: db)  // reference data and a load
-        try db.executeScript("TRUNCATE ids.events, ids.enrollments, ids.source_links, ids.persons")
-        let load = try db.execute("SELECT max(load_id) FROM ids.data_loads").scalar(Int.self)
-        try db.execute("SELECT set_config('outcomes.load_id', \(String(load)), false)")
+        let db = try referenceDataOnly()
         var eventID = 1
         for (person, start, end, events) in Self.people {
             try db.execute("INSERT INTO ids.persons (person_id, birth_year, sex) VALUES (\(person), \(1980), 'U')")

@@ -107,13 +107,7 @@ import Testing
 
     /// Rows from before migration 0011 carry no version: runs refuse them until the metrics are recomputed.
     @Test func metricsComputedBeforeTheMigrationAreRecomputedBeforeAnyRun() throws {
-        let (db, _) = try TestDatabase.fresh(migrated: false)
-        let directory = try MigratorTests().copyOfMigrations()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        for migration in try Migrator().migrations where migration.version >= 11 {
-            try FileManager.default.removeItem(at: directory.appendingPathComponent(migration.fileName))
-        }
-        try Migrator(directory: directory).migrate(db)
+        let db = try MigratorTests().migrated(before: 11)
         _ = try SyntheticLoader(ids: SyntheticIDS(persons: 800, seed: 5)).load(into: db)
         let load = try db.execute("SELECT max(load_id) FROM ids.data_loads").scalar(Int.self)
         // What the previous release stored: the contract, and computed periods without a version.

@@ -15,6 +15,18 @@ import Testing
         return directory
     }
 
+    /// A new database migrated as a release before migration `version` left it: to try a new migration on its data.
+    func migrated(before version: Int) throws -> PostgresConnection {
+        let (db, _) = try TestDatabase.fresh(migrated: false)
+        let directory = try copyOfMigrations()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for migration in try Migrator().migrations where migration.version >= version {
+            try FileManager.default.removeItem(at: directory.appendingPathComponent(migration.fileName))
+        }
+        try Migrator(directory: directory).migrate(db)
+        return db
+    }
+
     func code(_ body: () throws -> Void) -> DatabaseError.Code? {
         do {
             try body()

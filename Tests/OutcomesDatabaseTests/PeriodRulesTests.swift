@@ -8,15 +8,21 @@ import Testing
 /// A handful of handcrafted participants: (person, enrollment start, end, [(domain, type, start, end)]).
 typealias HandcraftedPerson = (Int, String, String?, [(String, String, String, String?)])
 
-/// Loads handcrafted people under a contract (one provider), after the reference data.
-func loadHandcrafted(_ people: [HandcraftedPerson], contract: String = "housing-2021", program: String = "housing")
-    throws -> PostgresConnection
-{
+/// A new database with the reference data and a data load, and no people: for handcrafted ones.
+func referenceDataOnly() throws -> PostgresConnection {
     let (db, _) = try TestDatabase.fresh()
     _ = try SyntheticLoader(ids: SyntheticIDS(persons: 1, seed: 1)).load(into: db)  // reference data and a load
     try db.executeScript("TRUNCATE ids.events, ids.enrollments, ids.source_links, ids.persons")
     let load = try db.execute("SELECT max(load_id) FROM ids.data_loads").scalar(Int.self)
     try db.execute("SELECT set_config('outcomes.load_id', \(String(load)), false)")
+    return db
+}
+
+/// Loads handcrafted people under a contract (one provider), after the reference data.
+func loadHandcrafted(_ people: [HandcraftedPerson], contract: String = "housing-2021", program: String = "housing")
+    throws -> PostgresConnection
+{
+    let db = try referenceDataOnly()
     var eventID = 1
     for (person, start, end, events) in people {
         try db.execute("INSERT INTO ids.persons (person_id, birth_year, sex) VALUES (\(person), \(1980), 'U')")
