@@ -154,7 +154,9 @@ extension Report {
         let currency = result.total.currency
         let what: String = switch result.outcome {
         case .posted(let runID) where result.entries.isEmpty:
-            "Posted run \(runID) with nothing to pay (total 0): its determinations are recorded."
+            "Posted run \(runID) with nothing new to pay (total 0): the ledger already holds what is owed; the run records "
+                + "that these inputs (version \(result.version), new data or terms) were checked"
+                + (result.determinations.isEmpty ? "." : ", and its determinations.")
         case .posted(let runID): "Posted run \(runID): \(result.entries.count) ledger lines, \(result.total.grouped) \(currency.code) in all."
         case .noChange where result.owed.isZero && result.postedBefore.isZero:
             "Nothing is owed for \(result.period): no outcome earned a payment; nothing was posted."
