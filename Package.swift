@@ -38,7 +38,7 @@ let package = Package(
         .executableTarget(name: "outcomes", dependencies: ["OutcomesCLI"]),
         // A throwaway PostgreSQL cluster shared by the test suites of one test process.
         .target(name: "OutcomesTestSupport", dependencies: ["OutcomesDatabase", "PostgresClient"]),
-        .testTarget(name: "OutcomesDomainTests", dependencies: ["OutcomesDomain"]),
+        .testTarget(name: "OutcomesDomainTests", dependencies: ["OutcomesDomain", "OutcomesTestSupport"]),
         .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "OutcomesTestSupport"]),
         .testTarget(
             name: "OutcomesDatabaseTests",

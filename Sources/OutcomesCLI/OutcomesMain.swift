@@ -23,7 +23,9 @@ public enum OutcomesMain {
     }
 
     static func fail(_ message: String, _ status: ExitStatus) -> Never {
-        FileHandle.standardError.write(Data("error: \(message)\n".utf8))
+        // One paragraph: line breaks and control characters from input files are escaped, not printed.
+        let paragraph = message.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\t", with: " ").printable
+        FileHandle.standardError.write(Data("error: \(paragraph)\n".utf8))
         exit(status.rawValue)
     }
 

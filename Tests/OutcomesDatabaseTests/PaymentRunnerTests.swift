@@ -54,7 +54,7 @@ let paymentRunContract = """
             if label == period { break }
         }
         var owed: [String: Decimal] = [:]
-        for line in RateCardEngine(terms: terms)!.lines(for: periods) where line.period == period {
+        for line in try RateCardEngine(terms: terms)!.lines(for: periods) where line.period == period {
             for part in terms.payers.split(line.payable, line: line.lineID, rounding: terms.rounding) {
                 owed["\(line.providerID)/\(part.payer)/\(line.personID!)/\(line.lineID)", default: 0] += part.amount.amount
             }
@@ -207,7 +207,7 @@ private final class Outcomes: @unchecked Sendable {
                                    value: try $0.decode(at: 3))
             }))
         }
-        let lines = RateCardEngine(terms: terms)!.lines(for: periods)
+        let lines = try RateCardEngine(terms: terms)!.lines(for: periods)
         for provider in providers {
             let statement = try ProviderStatement.read(contract: stored, provider: provider, on: db)
             let own = lines.filter { $0.providerID == provider }

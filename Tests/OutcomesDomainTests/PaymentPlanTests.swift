@@ -65,7 +65,7 @@ import Testing
     /// keystone exactly the 0.5 threshold, counted from zero: 0.5 × 300 × 10 = 1,500, cut to 1,000 by the contract's 10,000.
     @Test func capsAcrossMechanismsAndPerProviderWithASharedControlGroupAndFractionalUnits() throws {
         let plan = PaymentPlan(terms: try terms(), periods: ["2021"], isLastPeriod: false)
-        let first = plan.compute(kind: .final, snapshot: snapshot(), posted: [:])
+        let first = try plan.compute(kind: .final, snapshot: snapshot(), posted: [:])
         #expect(byKey(first.entries) == ["hearth/housed": dollars("4000"), "keystone/housed": dollars("3000"),
                                          "hearth/fewer_nights": dollars("2000"), "keystone/fewer_nights": dollars("1000")])
         #expect(first.total == dollars("10000") && first.entries.allSatisfy { $0.kind == .payment && $0.payerID == "outcome_payer" })
@@ -85,10 +85,10 @@ import Testing
         // The same inputs against what was posted: nothing to post.
         let posted = Dictionary(first.entries.map { (LedgerKey(provider: $0.providerID, payer: $0.payerID, person: $0.personID,
                                                                line: $0.lineID), $0.amount) }, uniquingKeysWith: +)
-        #expect(plan.compute(kind: .final, snapshot: snapshot(), posted: posted).entries.isEmpty)
+        #expect(try plan.compute(kind: .final, snapshot: snapshot(), posted: posted).entries.isEmpty)
 
         // 2022: the contract cap is spent; keystone's new outcome earns 1,000 and pays nothing, and says why.
-        let next = PaymentPlan(terms: try terms(), periods: ["2021", "2022"], isLastPeriod: true)
+        let next = try PaymentPlan(terms: try terms(), periods: ["2021", "2022"], isLastPeriod: true)
             .compute(kind: .final, snapshot: snapshot(), posted: [:])
         #expect(next.entries.map(\.amount) == [dollars("0")])
         #expect(next.entries[0].earned == dollars("1000"))
@@ -105,7 +105,7 @@ import Testing
               payers: [{id: state, share: 60}, {id: county, share: 40}]
             """)
         let plan = PaymentPlan(terms: try terms(text), periods: ["2021"], isLastPeriod: false)
-        let interim = plan.compute(kind: .interim, snapshot: snapshot(), posted: [:])
+        let interim = try plan.compute(kind: .interim, snapshot: snapshot(), posted: [:])
         // Person 1's 1,000: 75% = 750, split 450 / 300; what was earned is recorded once, on the first payer's part.
         let person1 = interim.entries.filter { $0.personID == 1 }
         #expect(person1.map(\.payerID) == ["state", "county"] && person1.map(\.amount) == [dollars("450"), dollars("300")])
@@ -115,7 +115,7 @@ import Testing
         #expect(interim.owedTotal == dollars("8625"))  // (7,000 + 4,500) × 75%
         let posted = Dictionary(interim.entries.map { (LedgerKey(provider: $0.providerID, payer: $0.payerID, person: $0.personID,
                                                                  line: $0.lineID), $0.amount) }, uniquingKeysWith: +)
-        let final = plan.compute(kind: .final, snapshot: snapshot(), posted: posted)
+        let final = try plan.compute(kind: .final, snapshot: snapshot(), posted: posted)
         #expect(final.entries.allSatisfy { $0.kind == .adjustment } && final.total == dollars("2875"))
         let adjusted = try #require(final.entries.first { $0.personID == 1 && $0.payerID == "state" })
         #expect(adjusted.amount == dollars("150"))
@@ -128,7 +128,7 @@ import Testing
                                                       with: "caps: {provider: {hearth: 2500, others: 1000}}\n    lines: [{id: housed, outcome: housed, price: 1000}]")
         let terms = try terms(text)
         #expect(terms.rateCard?.caps.provider == .named(["hearth": dollars("2500")], others: dollars("1000")))
-        let lines = RateCardEngine(terms: terms)!.lines(for: snapshot().achievements)
+        let lines = try RateCardEngine(terms: terms)!.lines(for: snapshot().achievements)
         let paid = Dictionary(grouping: lines, by: \.providerID).mapValues { Money.sum($0.map(\.payable), usd) }
         #expect(paid == ["hearth": dollars("2500"), "keystone": dollars("1000")])
         #expect(lines.first { $0.personID == 3 }?.reasons == [.cap(.provider("hearth"), cap: dollars("2500"), payable: dollars("500"),

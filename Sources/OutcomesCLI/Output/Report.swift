@@ -92,11 +92,11 @@ struct Report {
     }
 
     private func markdown() -> String {
-        var lines = ["# \(title)", ""]
-        if !notes.isEmpty { lines += notes.map { "- \($0)" } + [""] }
+        var lines = ["# \(title.printable)", ""]
+        if !notes.isEmpty { lines += notes.map { "- \($0.printable)" } + [""] }
         for table in tables {
             lines += ["## \(table.title)", ""]
-            let rows = table.rows.map { $0.map { $0.display.replacingOccurrences(of: "|", with: "\\|") } }
+            let rows = table.rows.map { $0.map { $0.display.printable.replacingOccurrences(of: "|", with: "\\|") } }
             let widths = table.columns.indices.map { column in
                 max(3, ([table.columns[column]] + rows.map { $0[column] }).map(\.count).max() ?? 3)
             }

@@ -87,7 +87,7 @@ public struct PaymentRunner {
             let inputsSHA256 = hash.hexDigest()
             let posted = try postedAmounts(contract: contract.id, period: label, currency: terms.currency, on: connection)
             let plan = PaymentPlan(terms: terms, periods: periods, isLastPeriod: index == contract.periods.count - 1)
-            let computed = plan.compute(kind: kind, snapshot: snapshot, posted: posted)
+            let computed = try plan.compute(kind: kind, snapshot: snapshot, posted: posted)
             func result(_ outcome: PaymentRunResult.Outcome) -> PaymentRunResult {
                 PaymentRunResult(outcome: outcome, contractID: contract.id, version: stored.version, period: label, kind: kind,
                                  inputsSHA256: inputsSHA256, owed: computed.owedTotal, entries: computed.entries, total: computed.total,

@@ -15,6 +15,10 @@ public struct CSVReader {
     private var position = 0
     private var atEnd = false
     private var line = 1
+    private var startOfFile = true
+
+    /// The longest field accepted: a longer one is an error, never a reason to fill memory.
+    public static let maximumFieldBytes = 1 << 20
 
     public init(path: String) throws {
         guard let handle = FileHandle(forReadingAtPath: path) else {
@@ -29,6 +33,13 @@ public struct CSVReader {
             guard !atEnd else { return nil }
             buffer = [UInt8](try handle.read(upToCount: 1 << 20) ?? Data())
             position = 0
+            // A byte-order mark at the start of the file is not part of the first column's name.
+            if startOfFile, buffer.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3 }
+            startOfFile = false
+            if position == buffer.count {
+                atEnd = true
+                return nil
+            }
             if buffer.isEmpty {
                 atEnd = true
                 return nil
@@ -42,6 +53,10 @@ public struct CSVReader {
         guard let byte = try nextByte() else { return nil }
         position -= 1
         return byte
+    }
+
+    private func tooLong(_ line: Int) -> ExtractError {
+        ExtractError(file: path, line: line, column: nil, reason: "a field is longer than \(Self.maximumFieldBytes / 1024) KiB.")
     }
 
     /// The next record, or nil at the end of the file. Blank lines are skipped.
@@ -74,6 +89,7 @@ public struct CSVReader {
                     } else {
                         if byte == lineFeed { line += 1 }
                         field.append(byte)
+                        if field.count > Self.maximumFieldBytes { throw tooLong(start) }
                     }
                     continue
                 }
@@ -93,6 +109,7 @@ public struct CSVReader {
                                            reason: "text after a closing quote; a quote inside a quoted field is written \"\".")
                     }
                     field.append(byte)
+                    if field.count > Self.maximumFieldBytes { throw tooLong(start) }
                 }
             }
             guard !inQuotes else {

@@ -10,6 +10,10 @@ extension OutcomeContract {
         "consecutive", "condition", "of", "pre_window", "assign_by", "during", "outside",
     ]
 
+    /// Limits on what one file may declare (they keep a run's statements and memory bounded).
+    static let maximumMetrics = 200
+    static let maximumPeriods = 1_200
+
     /// Reads a contract file (YAML). Every problem is reported as file:line with what is allowed.
     public static func load(path: String) throws -> OutcomeContract {
         try parse(yaml: YAMLValue.readFile(path), file: path)
@@ -32,6 +36,9 @@ extension OutcomeContract {
             metrics.append(metric)
         }
         guard !metrics.isEmpty else { throw metricsNode.error("a contract needs at least one metric") }
+        guard metrics.count <= Self.maximumMetrics else {
+            throw metricsNode.error("a contract has at most \(Self.maximumMetrics) metrics, not \(metrics.count)")
+        }
         let periods = try parsePeriods(try entries.required("periods", in: "the contract", at: root))
         // A window anchored on the reporting period must be a window of every period.
         for (metric, item) in zip(metrics, metricsNode.list()) where metric.window.anchor == .reportingPeriod {
@@ -84,6 +91,7 @@ extension OutcomeContract {
                 return period
             }
             guard !periods.isEmpty else { throw node.error("periods needs at least one period") }
+            guard periods.count <= maximumPeriods else { throw node.error("a contract has at most \(maximumPeriods) periods") }
             return periods
         }
         let entries = try node.mapping(allowed: ["every", "from", "to"], context: "periods")
@@ -99,6 +107,7 @@ extension OutcomeContract {
         var periods: [ReportingPeriod] = []
         var start = from
         while start <= to {
+            guard periods.count < maximumPeriods else { throw node.error("a contract has at most \(maximumPeriods) periods") }
             let next = Offset(unit, .months).applied(to: start)
             let (y, m, _) = start.components
             let label = switch unit {

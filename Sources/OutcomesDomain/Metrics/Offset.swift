@@ -18,12 +18,17 @@ public struct Offset: Sendable, Equatable, CustomStringConvertible {
         self.unit = unit
     }
 
-    /// Parses "<integer> <unit>"; nil when either part is missing or not understood.
+    /// Parses "<integer> <unit>"; nil when either part is missing or not understood, or the
+    /// distance is beyond `maximumYears` (which keeps every date computation in range).
     public init?(text: String) {
         let words = text.split(separator: " ", omittingEmptySubsequences: true)
-        guard words.count == 2, let amount = Int(words[0]), let unit = Unit(word: words[1]) else { return nil }
+        guard words.count == 2, words[0].count <= 7, let amount = Int(words[0]), let unit = Unit(word: words[1]) else { return nil }
         self.init(amount, unit)
+        guard abs(unit == .days ? amount : months * 31) <= Self.maximumYears * 366 else { return nil }
     }
+
+    /// The longest distance an offset may span.
+    public static let maximumYears = 100
 
     public var months: Int {
         switch unit {

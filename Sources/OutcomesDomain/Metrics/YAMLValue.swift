@@ -55,6 +55,10 @@ struct YAMLValue {
             throw InputFileError(path: path, problem: .noSuchFile)
         }
         guard !isDirectory.boolValue else { throw InputFileError(path: path, problem: .isDirectory) }
+        if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > maximumFileBytes {
+            throw DefinitionFileError(file: path, line: 1, problem: "the file is \(size) bytes; a definition file is at most "
+                                      + "\(maximumFileBytes / 1024) KiB")
+        }
         guard let data = FileManager.default.contents(atPath: path) else { throw InputFileError(path: path, problem: .unreadable) }
         guard let text = String(data: data, encoding: .utf8) else {
             throw DefinitionFileError(file: path, line: 1, problem: "the file is not UTF-8 text")
@@ -62,8 +66,20 @@ struct YAMLValue {
         return text
     }
 
+    /// Limits that keep a hostile file from exhausting the machine: size, and nesting (the YAML
+    /// parser recurses once per level).
+    static let maximumFileBytes = 1 << 20
+    static let maximumDepth = 32
+
     /// Parses a document; YAML syntax errors come back with their line.
     static func parse(_ text: String, file: String) throws -> YAMLValue {
+        guard text.utf8.count <= maximumFileBytes else {
+            throw DefinitionFileError(file: file, line: 1, problem: "the text is \(text.utf8.count) bytes; a definition file is at most "
+                                      + "\(maximumFileBytes / 1024) KiB")
+        }
+        try checkNesting(text, file: file)
+        // A byte-order mark is not part of the document.
+        let text = text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
         do {
             guard let node = try Yams.compose(yaml: text) else {
                 throw DefinitionFileError(file: file, line: 1, problem: "the file is empty")
@@ -74,23 +90,64 @@ struct YAMLValue {
             case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
                 .composer(_, let problem, let mark, _):
                 throw DefinitionFileError(file: file, line: mark.line, problem: "not valid YAML: \(problem)")
+            case .reader(let problem, let offset, let value, _):
+                // The reader counts bytes; the line is the number of line breaks before the offset, plus one.
+                let line = offset.map { 1 + text.utf8.prefix($0).filter { $0 == 0x0A }.count } ?? 1
+                let character = value >= 0 ? String(format: " (U+%04X)", value) : ""
+                throw DefinitionFileError(file: file, line: line, problem: "not valid YAML: \(problem)\(character)")
             default:
                 throw DefinitionFileError(file: file, line: 1, problem: "not valid YAML: \(error)")
             }
         }
     }
 
-    /// The entries of a mapping; a key outside `allowed` is an error naming the allowed keys.
+    /// Flow collections (`[`, `{`) nested deeper than `maximumDepth`, or block indentation deeper
+    /// than two columns a level, are refused before the parser sees them. Brackets are counted
+    /// wherever they stand (in quotes and comments too): that only ever refuses more.
+    static func checkNesting(_ text: String, file: String) throws {
+        var depth = 0, line = 1, lineStart = true, indent = 0
+        func tooDeep() -> DefinitionFileError {
+            DefinitionFileError(file: file, line: line, problem: "nested too deeply (more than \(maximumDepth) levels)")
+        }
+        for byte in text.utf8 {
+            switch byte {
+            case 0x0A:
+                line += 1
+                (lineStart, indent) = (true, 0)
+                continue
+            case 0x20 where lineStart, 0x2D where lineStart:  // leading spaces and "- " open block levels
+                indent += 1
+                if indent > maximumDepth * 2 { throw tooDeep() }
+                continue
+            case 0x5B, 0x7B:
+                depth += 1
+                if depth > maximumDepth { throw tooDeep() }
+            case 0x5D, 0x7D:
+                depth = max(0, depth - 1)
+            default:
+                break
+            }
+            lineStart = false
+        }
+    }
+
+    /// The entries of a mapping; a key outside `allowed`, or given twice, is an error naming it.
     func mapping(allowed: [String], context: String) throws -> [String: YAMLValue] {
         guard let mapping = node.mapping else { throw error("\(context) must be a mapping of keys to values") }
         var entries: [String: YAMLValue] = [:]
+        var lines: [String: Int] = [:]
         for (key, value) in mapping {
             let name = key.string ?? ""
+            let keyLine = key.mark?.line ?? line
             guard allowed.contains(name) else {
                 throw DefinitionFileError(
-                    file: file, line: key.mark?.line ?? line,
+                    file: file, line: keyLine,
                     problem: "unknown key '\(name)' in \(context); allowed: \(allowed.joined(separator: ", "))")
             }
+            if let first = lines[name] {
+                throw DefinitionFileError(file: file, line: keyLine, problem: "key '\(name)' is given twice in \(context), on lines \(first) and \(keyLine)")
+            }
+            lines[name] = keyLine
             entries[name] = YAMLValue(node: value, file: file)
         }
         return entries
@@ -99,7 +156,15 @@ struct YAMLValue {
     /// The entries of a mapping whose keys are names (providers, say), in file order.
     func pairs() throws -> [(String, YAMLValue)] {
         guard let mapping = node.mapping else { throw error("a mapping of names to values is expected here") }
-        return mapping.map { (key, value) in (key.string ?? "", YAMLValue(node: value, file: file)) }
+        var lines: [String: Int] = [:]
+        return try mapping.map { (key, value) in
+            let name = key.string ?? "", keyLine = key.mark?.line ?? line
+            if let first = lines[name] {
+                throw DefinitionFileError(file: file, line: keyLine, problem: "'\(name)' is given twice, on lines \(first) and \(keyLine)")
+            }
+            lines[name] = keyLine
+            return (name, YAMLValue(node: value, file: file))
+        }
     }
 
     func string(_ what: String) throws -> String {

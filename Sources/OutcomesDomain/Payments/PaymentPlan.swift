@@ -1,5 +1,16 @@
 import Foundation
 
+/// An amount too large for the arithmetic that decides payments (a price of 10^14 times millions
+/// of participants, say): the run is refused with this error, never crashes.
+public struct PaymentArithmeticError: UserFacingError, Equatable {
+    public let what: String
+    public var message: String {
+        "\(what) go beyond what the payment arithmetic holds (about 9.2 × 10^16 in the currency); check the prices and caps "
+            + "of the contract. Nothing was posted."
+    }
+    public var exitStatus: ExitStatus { .dataError }
+}
+
 /// Interim runs pay a share of what is owed so far; the final run reconciles.
 public enum PaymentRunKind: String, Sendable { case interim, final }
 
@@ -94,11 +105,11 @@ public struct PaymentPlan: Sendable {
 
     public var period: String { periods.last! }
 
-    public func compute(kind: PaymentRunKind, snapshot: PaymentSnapshot, posted: [LedgerKey: Money]) -> PaymentComputation {
+    public func compute(kind: PaymentRunKind, snapshot: PaymentSnapshot, posted: [LedgerKey: Money]) throws -> PaymentComputation {
         let currency = terms.currency
         // The lines of every period are let go once the period's amounts are known.
-        let (owed, determinations) = { () -> ([OwedAmount], [Determination]) in
-            var (lines, determinations) = linesOfEveryPeriod(snapshot)
+        let (owed, determinations) = try { () throws -> ([OwedAmount], [Determination]) in
+            var (lines, determinations) = try linesOfEveryPeriod(snapshot)
             if !terms.caps.isEmpty { applyContractCaps(&lines) }
             determinations.sort { ($0.lineOrder(terms), $0.cohort, $0.provider) < ($1.lineOrder(terms), $1.cohort, $1.provider) }
             return (owedAmounts(lines, kind: kind), determinations)
@@ -111,14 +122,14 @@ public struct PaymentPlan: Sendable {
 
     /// Every mechanism's lines for every period up to the one paid (caps over the contract's life
     /// see them all), and the determinations of the period paid.
-    func linesOfEveryPeriod(_ snapshot: PaymentSnapshot) -> ([PaymentLine], [Determination]) {
+    func linesOfEveryPeriod(_ snapshot: PaymentSnapshot) throws -> ([PaymentLine], [Determination]) {
         var lines: [PaymentLine] = []
         var determinations: [Determination] = []
         // Only the periods up to the one paid: a later period's figures never reach a cap.
         let included = Set(periods)
         // What came before the first period (not payable) is read for preconditions and prerequisites.
         if let engine = RateCardEngine(terms: terms) {
-            lines += engine.lines(for: snapshot.achievements.filter { !$0.payable || included.contains($0.period) })
+            lines += try engine.lines(for: snapshot.achievements.filter { !$0.payable || included.contains($0.period) })
         }
         for line in terms.effectLines {
             let figures = snapshot.effectFigures[line.id] ?? ([], [])

@@ -138,17 +138,20 @@ public struct RateCardEngine: Sendable {
     }
 
     /// The lines of every period, in order, from metric values.
-    public func lines(for periods: [PeriodOutcomes]) -> [PaymentLine] {
-        lines(for: periods.map(card.achievements))
+    public func lines(for periods: [PeriodOutcomes]) throws -> [PaymentLine] {
+        try lines(for: periods.map(card.achievements))
     }
 
     /// The lines of every period, in order; periods later than the one a run is for can be left out.
-    public func lines(for periods: [PeriodAchievements]) -> [PaymentLine] {
+    /// Running totals are checked: amounts beyond what 64-bit minor units hold are an error, never a crash.
+    public func lines(for periods: [PeriodAchievements]) throws -> [PaymentLine] {
         var ledger = Ledger(card: card, currency: currency, rounding: rounding)
-        return periods.flatMap { period in
+        let result = periods.flatMap { period in
             ledger.paidInPeriod = 0  // the period cap starts afresh
             return lines(for: period, ledger: &ledger)
         }
+        if ledger.overflowed { throw PaymentArithmeticError(what: "the rate card's running totals") }
+        return result
     }
 
     private func lines(for period: PeriodAchievements, ledger: inout Ledger) -> [PaymentLine] {
@@ -194,7 +197,7 @@ public struct RateCardEngine: Sendable {
                         reasons.append(.lessEarnedEarlier(money(before), lines: plan.indices(of: group).map { card.lines[$0].id }.sorted()))
                         earned = max(0, earned - before)
                     }
-                    state.groupEarned[index, default: 0] += earned
+                    state.groupEarned[index, default: 0] &+= earned  // bounded by the card's prices: never near Int.max
                 }
                 let payable = ledger.allocate(earned, person: &state, line: index, provider: participant.providerID, reasons: &reasons)
                 result.append(PaymentLine(
@@ -283,6 +286,8 @@ private struct Ledger {
     var paidByProvider: [String: Int] = [:]
     var paidInPeriod = 0
     var paidInContract = 0
+    /// A running total went past what an Int holds: the run is refused.
+    var overflowed = false
 
     init(card: RateCard, currency: Currency, rounding: RoundingRule) {
         self.card = card
@@ -314,11 +319,15 @@ private struct Ledger {
         if providerCap != nil { limit(.provider(provider), providerCap, paidByProvider[provider, default: 0]) }
         limit(.period, caps.period, paidInPeriod)
         limit(.contract, caps.contract, paidInContract)
-        person.paid += payable
-        paidByLine[line] += payable
-        if providerCap != nil { paidByProvider[provider, default: 0] += payable }
-        paidInPeriod += payable
-        paidInContract += payable
+        func add(_ total: inout Int) {
+            let (sum, overflow) = total.addingReportingOverflow(payable)
+            if overflow { overflowed = true } else { total = sum }
+        }
+        add(&person.paid)
+        add(&paidByLine[line])
+        if providerCap != nil { add(&paidByProvider[provider, default: 0]) }
+        add(&paidInPeriod)
+        add(&paidInContract)
         return payable
     }
 }
