@@ -49,6 +49,16 @@ import Testing
         #expect(statement.output.contains(expectedRow), "\(statement.output)")
         let summary = try CLI.run(["payments", "summary", "--contract", "reentry-2021", "--database", conninfo, "-q"])
         #expect(summary.status == 0 && summary.output.contains("## Headroom under the caps"))
+        #expect(summary.output.contains("Ledger chain head: position 1, seal "))
+        let verified = try CLI.run(["payments", "verify", "--database", conninfo, "-q"])
+        #expect(verified.status == 0 && verified.output.contains("Intact: 1 runs"), "\(verified.output)")
+        try db.executeScript("""
+            SET session_replication_role = replica; UPDATE payments.ledger SET amount = amount + 1 WHERE line_no = 1;
+            SET session_replication_role = origin;
+            """)
+        let broken = try CLI.run(["payments", "verify", "--database", conninfo, "-q"])
+        #expect(broken.status == 1 && broken.output.contains("seal_mismatch") && broken.output.contains("total_mismatch"))
+        #expect(broken.errors.hasPrefix("error: the payment ledger does not match its seals: 2 breaks"))
     }
 
     static let contract = """

@@ -71,12 +71,12 @@ import Testing
 
     @Test func noRoleUpdatesOrDeletesLedgerRows() throws {
         let db = try ledger()
-        // The payments role posts …
+        // The payments role posts only through the door (payments.open_run / close_run), never by INSERT …
         #expect(refusal(db, as: "a_payer", """
             INSERT INTO payments.ledger (run_id, line_no, contract_id, period, provider_id, payer_id, line_id, entry, amount)
-            VALUES (1, 4, 'pay-test', '2021', 'hearth', 'state', 'housed', 'adjustment', -100)
-            """) == nil)
-        // … but neither it nor the owner changes or removes a line.
+            VALUES (1, 4, 'pay-test', '2021', 'hearth', 'state', 'housed', 'adjustment', 5000000)
+            """)?.sqlState == .insufficientPrivilege)
+        // … and neither it nor the owner changes or removes a line.
         for sql in ["UPDATE payments.ledger SET amount = 0", "DELETE FROM payments.ledger", "UPDATE payments.runs SET total = 0",
                     "DELETE FROM payments.contracts"] {
             let error = refusal(db, as: "a_payer", sql)
@@ -88,19 +88,21 @@ import Testing
             #expect(error?.sqlState == .insufficientPrivilege, "the owner ran: \(sql)")
             #expect(error?.message.contains("append-only") == true, "\(sql)")
         }
-        #expect(try db.execute("SELECT count(*), sum(amount) FROM payments.ledger")[0].decode(Int.self, at: 0) == 4)
+        #expect(try db.execute("SELECT count(*), sum(amount) FROM payments.ledger")[0].decode(Int.self, at: 0) == 3)
     }
 }
 
 extension PaymentLedgerTests {
-    @Test func linesMustBelongToARunOfTheirContractAndPeriod() throws {
+    /// Lines enter through `payments.close_run` only; a line the owner slips in beside it is found by `payments verify`.
+    @Test func linesOfNoRunOfTheirContractAndPeriodAreFound() throws {
         let db = try ledger()
         for (run, period) in [(99, "2021"), (1, "2022")] {
-            let error = refusal(db, as: nil, """
+            #expect(refusal(db, as: nil, """
                 INSERT INTO payments.ledger (run_id, line_no, contract_id, period, provider_id, payer_id, line_id, entry, amount)
                 VALUES (\(run), 50, 'pay-test', '\(period)', 'hearth', 'state', 'housed', 'payment', 1)
-                """)
-            #expect(error?.sqlState == .foreignKeyViolation, "run \(run), period \(period)")
+                """) == nil)
         }
+        let verified = try ChainVerification.verify(on: db)
+        #expect(verified.breaks.filter { $0.problem == .strayLines }.map(\.runID) == [1, 99])
     }
 }

@@ -8,8 +8,36 @@ struct PaymentsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "payments",
         abstract: "Compute what a contract owes and post it to the append-only payment ledger.",
-        subcommands: [Run.self, Statement.self, Summary.self, Attest.self]
+        subcommands: [Run.self, Statement.self, Summary.self, Attest.self, Verify.self]
     )
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Recompute the payment runs' hash chain and every run's total; exit 1 on any break.",
+            discussion: """
+                Every posted run is sealed: a SHA-256 over its header, its ledger lines and its \
+                determinations, chained to the seal before it. This recomputes them all, so an edit to \
+                the ledger — even a superuser's, with the append-only triggers switched off — is found. \
+                Keep the chain head it prints: a later verify that ends on the same head proves nothing \
+                before it changed.
+
+                Examples:
+                  outcomes payments verify
+                  outcomes payments verify --format json
+                """)
+
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func run() throws {
+            let (connection, _) = try database.connectReady(progress: output.progress)
+            let verification = try ChainVerification.verify(on: connection)
+            print(Report(verification: verification).render(output.format), terminator: "")
+            guard verification.isIntact else {
+                throw ChainBrokenError(breaks: verification.breaks.count)
+            }
+        }
+    }
 
     struct Attest: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -73,7 +101,9 @@ struct PaymentsCommand: ParsableCommand {
             let (connection, _) = try database.connectReady(progress: output.progress)
             let stored = try ContractStore.stored(reference: contract, on: connection)
             let statement = try ProviderStatement.read(contract: stored, provider: provider, on: connection)
-            print(Report(statement: statement).render(output.format), terminator: "")
+            var report = Report(statement: statement)
+            report.notes.append(try ChainHeadNote.text(on: connection))
+            print(report.render(output.format), terminator: "")
         }
     }
 
@@ -97,7 +127,9 @@ struct PaymentsCommand: ParsableCommand {
         func run() throws {
             let (connection, _) = try database.connectReady(progress: output.progress)
             let stored = try ContractStore.stored(reference: contract, on: connection)
-            print(Report(summary: try PaymentSummary.read(contract: stored, on: connection)).render(output.format), terminator: "")
+            var report = Report(summary: try PaymentSummary.read(contract: stored, on: connection))
+            report.notes.append(try ChainHeadNote.text(on: connection))
+            print(report.render(output.format), terminator: "")
         }
     }
 
@@ -200,7 +232,42 @@ extension Report {
     }
 }
 
+/// The chain head as a statement or summary prints it, for an auditor to keep.
+enum ChainHeadNote {
+    static func text(on connection: PostgresConnection) throws -> String {
+        // A provider's users may not read the seals: then the note says so.
+        let readable = try connection.execute("SELECT has_table_privilege('payments.run_seals', 'SELECT')").scalar(Bool.self)
+        guard readable else { return "Ledger chain head: not visible to this role." }
+        guard let head = try ChainVerification.head(on: connection) else { return "Ledger chain head: no runs posted yet." }
+        return "Ledger chain head: position \(head.position), seal \(head.seal) (check it with `outcomes payments verify`)."
+    }
+}
+
+/// `payments verify` found breaks: exit 1, like a failed check.
+struct ChainBrokenError: UserFacingError {
+    let breaks: Int
+    var message: String {
+        "the payment ledger does not match its seals: \(breaks) break\(breaks == 1 ? "" : "s") (listed above); the ledger was changed after it was posted."
+    }
+    var exitStatus: ExitStatus { .checkFailed }
+}
+
 extension Report {
+    init(verification: ChainVerification) {
+        self.init(title: "Payment ledger: hash chain verified")
+        let head = verification.head.map { "position \($0.position), seal \($0.seal)" } ?? "no runs posted yet"
+        notes = [
+            verification.isIntact ? "Intact: \(verification.runs) runs, every seal, link and total recomputed."
+                : "BROKEN: \(verification.breaks.count) breaks in \(verification.runs) runs.",
+            "Chain head: \(head).",
+        ]
+        var breaks = ReportTable(name: "breaks", title: "Breaks", columns: ["position", "run", "problem", "detail"])
+        breaks.rows = verification.breaks.map {
+            [$0.position.map(Cell.int) ?? .null, $0.runID.map(Cell.int) ?? .null, .text($0.problem.rawValue), .text($0.detail)]
+        }
+        tables = [breaks]
+    }
+
     init(statement: ProviderStatement) {
         let currency = statement.currency
         func money(_ value: Decimal) -> Cell { .money(Money(value, currency)) }

@@ -103,13 +103,13 @@ public struct PaymentRunner {
                     """).map { try $0.decode(String.self, at: 0) }.first
                 if last == inputsSHA256 || (last == nil && computed.determinations.isEmpty) { return result(.noChange) }
             }
+            // Through the database's door: open the run, stage its lines and determinations, close and seal it.
             let runID = try connection.execute("""
-                INSERT INTO payments.runs (contract_id, version, period, kind, inputs_sha256, load_id, total)
-                VALUES (\(contract.id), \(stored.version), \(label), \(kind.rawValue), \(inputsSHA256), \(inputs.loadID), \(computed.total.amount))
-                RETURNING run_id
+                SELECT payments.open_run(\(contract.id)::text, \(stored.version)::int, \(label)::text, \(kind.rawValue)::text,
+                                         \(inputsSHA256)::text, \(inputs.loadID)::int, \(computed.total.amount)::numeric)
                 """).scalar(Int.self)
-            try LedgerWriter.post(computed.entries, runID: runID, contract: contract.id, period: label, on: connection)
-            try LedgerWriter.record(computed.determinations, runID: runID, contract: contract.id, period: label, on: connection)
+            try LedgerWriter.stage(computed.entries, computed.determinations, on: connection)
+            _ = try connection.execute("SELECT payments.close_run(\(runID)::bigint)").scalar(String.self)
             return result(.posted(runID: runID))
         }
     }

@@ -1,0 +1,122 @@
+import Foundation
+import OutcomesDomain
+import OutcomesTestSupport
+import PostgresClient
+import Testing
+@testable import OutcomesDatabase
+
+/// Runs are posted only through the database's door, and sealed into a hash chain that
+/// `payments verify` recomputes — so that even a superuser's edit is detected.
+@Suite(.serialized) struct PostingDoorTests {
+    /// A login of the payments role on the test's database.
+    func paymentsLogin(_ conninfo: String, _ db: PostgresConnection) throws -> PostgresConnection {
+        try db.executeScript("""
+            DO $$ BEGIN
+                IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'a_payer') THEN CREATE ROLE a_payer LOGIN; END IF;
+            END $$;
+            GRANT outcomes_payments TO a_payer;
+            """)
+        return try PostgresConnection(conninfo: conninfo + " user=a_payer")
+    }
+
+    func sqlState(_ body: () throws -> Void) -> SQLState? {
+        do {
+            try body()
+            return nil
+        } catch {
+            return (error as? PostgresError)?.sqlState
+        }
+    }
+
+    @Test func theDoorChecksWhatItIsGivenAndRecordsWhoRanIt() throws {
+        let (db, conninfo, stored) = try PaymentRunnerTests().prepared()
+        let payer = try paymentsLogin(conninfo, db)
+        let load = try db.execute("SELECT max(load_id) FROM ids.data_loads").scalar(Int.self)
+        func open(_ version: Int, _ period: String, total: Int) throws -> Int {
+            try payer.execute("""
+                SELECT payments.open_run('reentry-2021', \(version)::int, \(period)::text, 'final', 'x', \(load)::int, \(total)::numeric)
+                """).scalar(Int.self)
+        }
+        // A version not loaded, a period not computed from it: refused.
+        #expect(sqlState { _ = try payer.transaction { _ in try open(7, "2021", total: 10) } } == .foreignKeyViolation)
+        #expect(sqlState { _ = try payer.transaction { _ in try open(1, "2031", total: 10) } } == .foreignKeyViolation)
+        // Lines that do not add up to the run's total: refused, nothing posted.
+        let stage = """
+            CREATE TEMP TABLE IF NOT EXISTS outcomes_run_lines (line_no integer, provider_id text, payer_id text, person_id bigint,
+                line_id text, entry text, amount numeric, earned numeric, notes text, reasons jsonb) ON COMMIT DROP;
+            CREATE TEMP TABLE IF NOT EXISTS outcomes_run_determinations (seq integer, line_id text, mechanism text, cohort text,
+                provider_id text, finding text, improvement numeric, improvement_exact text, threshold numeric, earned numeric,
+                payable numeric, detail jsonb) ON COMMIT DROP;
+            INSERT INTO outcomes_run_lines VALUES (1, 'bridgeway', 'state', 1, 'employed', 'payment', 5000000, NULL, '', '[]');
+            """
+        let unbalanced = sqlState {
+            try payer.transaction { connection in
+                let run = try open(1, "2021", total: 10)
+                try connection.executeScript(stage)
+                _ = try connection.execute("SELECT payments.close_run(\(run)::bigint)").scalar(String.self)
+            }
+        }
+        #expect(unbalanced == .checkViolation)
+        #expect(try db.execute("SELECT count(*) FROM payments.runs").scalar(Int.self) == 0)
+        // A balanced run posts, recorded as the session's user — whatever the caller claims.
+        let run = try payer.transaction { connection -> Int in
+            let run = try open(1, "2021", total: 5_000_000)
+            try connection.executeScript(stage)
+            _ = try connection.execute("SELECT payments.close_run(\(run)::bigint)").scalar(String.self)
+            return run
+        }
+        #expect(try db.execute("SELECT run_by FROM payments.runs WHERE run_id = \(run)").scalar(String.self) == "a_payer")
+        // A sealed run takes no more lines.
+        let again = sqlState {
+            try payer.transaction { connection in
+                try connection.executeScript(stage)
+                _ = try connection.execute("SELECT payments.close_run(\(run)::bigint)").scalar(String.self)
+            }
+        }
+        #expect(again == .insufficientPrivilege)
+        _ = stored
+    }
+
+    @Test func verifyFindsASuperusersEdit() throws {
+        let (db, _, stored) = try PaymentRunnerTests().prepared()
+        _ = try PaymentRunner(stored: stored).run(period: "2021", on: db)
+        _ = try PaymentRunner(stored: stored).run(period: "2022", on: db)
+        let intact = try ChainVerification.verify(on: db)
+        #expect(intact.isIntact && intact.runs == 2 && intact.head?.position == 2)
+        // A superuser switches the append-only triggers off and moves money between lines.
+        try db.executeScript("""
+            SET session_replication_role = replica;
+            UPDATE payments.ledger SET amount = amount + 100 WHERE run_id = 1 AND line_no = 1;
+            UPDATE payments.ledger SET amount = amount - 100 WHERE run_id = 1 AND line_no = 2;
+            SET session_replication_role = origin;
+            """)
+        let edited = try ChainVerification.verify(on: db)
+        #expect(edited.breaks.map(\.problem) == [.sealMismatch], "the totals still add up; the seal does not")
+        #expect(edited.breaks.first?.runID == 1)
+        // Removing a run and its seal breaks the chain's links.
+        try db.executeScript("""
+            SET session_replication_role = replica;
+            DELETE FROM payments.run_seals WHERE position = 1;
+            SET session_replication_role = origin;
+            """)
+        let removed = try ChainVerification.verify(on: db)
+        #expect(removed.breaks.contains { $0.problem == .brokenLink && $0.position == 2 })
+        #expect(removed.breaks.contains { $0.problem == .unsealed && $0.runID == 1 })
+    }
+
+    /// Runs posted before the chain are sealed by its migration, in the order they were posted.
+    @Test func runsPostedBeforeTheChainAreSealedByTheMigration() throws {
+        let db = try MigratorTests().migrated(before: 13)
+        try db.executeScript("""
+            INSERT INTO payments.contracts (contract_id, version, currency, file_sha256, body) VALUES ('c', 1, 'USD', 'x', 'x');
+            INSERT INTO payments.runs (contract_id, version, period, kind, inputs_sha256, load_id, total)
+            VALUES ('c', 1, '2021', 'final', 'h', 1, 1500), ('c', 1, '2022', 'final', 'i', 1, -200);
+            INSERT INTO payments.ledger (run_id, line_no, contract_id, period, provider_id, payer_id, person_id, line_id, entry, amount)
+            VALUES (1, 1, 'c', '2021', 'p', 'o', 7, 'employed', 'payment', 1500), (2, 1, 'c', '2022', 'p', 'o', 7, 'employed', 'payment', -200);
+            """)
+        try Migrator().migrate(db)
+        let verified = try ChainVerification.verify(on: db)
+        #expect(verified.isIntact && verified.runs == 2)
+        #expect(try db.execute("SELECT run_id FROM payments.run_seals ORDER BY position").map { try $0.decode(Int.self, at: 0) } == [1, 2])
+    }
+}
