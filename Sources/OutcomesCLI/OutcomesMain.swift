@@ -12,14 +12,24 @@ public enum OutcomesMain {
             exit(ExitStatus.success.rawValue)
         } catch let error as UserFacingError {
             fail(error.message, error.exitStatus)
+        } catch let error as PostgresError where error.isConnectionLoss {
+            // What happened and what to do; never the SQL, never "a bug".
+            fail("the connection to the database was lost (\(firstLine(of: error.message))); whatever this command had not "
+                 + "committed was rolled back. Check that the server runs (`outcomes db status`) and run the command again.",
+                 .unavailable)
         } catch let error as PostgresError {
-            fail("the database refused the request: \(error)", status(for: error))
+            fail("the database refused the request: \(firstLine(of: error.message))" + (error.hint.map { " Hint: \($0)" } ?? ""),
+                 status(for: error))
         } catch let error as CocoaError {
             let path = error.userInfo[NSFilePathErrorKey] as? String ?? error.filePath
             fail((path.map { "\($0): " } ?? "") + error.localizedDescription, .noInput)
         } catch {
             OutcomesCommand.exit(withError: error)  // usage errors, --help, --version
         }
+    }
+
+    static func firstLine(of text: String) -> String {
+        String(text.split(separator: "\n", omittingEmptySubsequences: true).first ?? "")
     }
 
     static func fail(_ message: String, _ status: ExitStatus) -> Never {

@@ -89,6 +89,10 @@ public final class PostgresConnection {
                 PQclear(result)
             }
         }
+        if var failure = failure as? PostgresError, PQstatus(handle) == CONNECTION_BAD {
+            failure.kind = .connection  // the connection went away mid-stream
+            throw failure
+        }
         if let failure { throw failure }
     }
 
@@ -120,8 +124,10 @@ public final class PostgresConnection {
     ) throws(PostgresError) -> PostgresRows {
         guard let result else { throw PostgresError(connection: handle, kind: .server, statement: statement) }
         guard accepted.contains(PQresultStatus(result)) else {
-            let error = PostgresError(result: result, statement: statement)
+            var error = PostgresError(result: result, statement: statement)
             PQclear(result)
+            // A statement that failed because the connection went away is a connection error.
+            if PQstatus(handle) == CONNECTION_BAD { error.kind = .connection }
             drainResults()
             throw error
         }

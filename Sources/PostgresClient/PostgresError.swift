@@ -79,7 +79,15 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible {
     /// Builds an error from the connection's last error message (no result available).
     init(connection: OpaquePointer?, kind: Kind, statement: String?) {
         let text = connection.map { String(cString: PQerrorMessage($0)) } ?? "out of memory"
-        self.init(kind: kind, message: text.trimmingTrailingWhitespace(), statement: statement)
+        // A statement that failed because the connection went away is a connection error.
+        let lost = connection.map { PQstatus($0) == CONNECTION_BAD } ?? false
+        self.init(kind: lost ? .connection : kind, message: text.trimmingTrailingWhitespace(), statement: statement)
+    }
+
+    /// Whether the server went away: the connection was lost, or the server is shutting down.
+    public var isConnectionLoss: Bool {
+        kind == .connection || sqlState?.errorClass == "08" || sqlState?.code == "57P01" || sqlState?.code == "57P02"
+            || sqlState?.code == "57P03"
     }
 }
 

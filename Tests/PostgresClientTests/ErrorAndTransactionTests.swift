@@ -25,6 +25,16 @@ import Testing
         #expect(try db.execute("SELECT 1").scalar(Int.self) == 1)
     }
 
+    @Test func aLostConnectionIsAConnectionLossNotAServerError() throws {
+        let (db, conninfo) = try TestDatabase.fresh(migrated: false)
+        let pid = try db.execute("SELECT pg_backend_pid()").scalar(Int.self)
+        let other = try PostgresConnection(conninfo: conninfo)
+        _ = try other.execute("SELECT pg_terminate_backend(\(pid)::int)").scalar(Bool.self)
+        let error = try #require(failure { try db.execute("SELECT 1") })
+        #expect(error.isConnectionLoss, "\(error.kind) \(error.sqlState?.code ?? "-"): \(error.message)")
+        #expect(try other.execute("SELECT 1").scalar(Int.self) == 1)
+    }
+
     @Test func uniqueViolationCarries23505AndTheConstraint() throws {
         let (db, _) = try TestDatabase.fresh(migrated: false)
         try db.execute("CREATE TABLE people (person_id bigint PRIMARY KEY, secret text)")
