@@ -6,6 +6,9 @@ extension EmbeddedCluster {
     /// Returns what it did, as sentences for the user.
     @discardableResult
     public func start() throws -> [String] {
+        // Commands starting the same cluster at once take turns: the first starts it, the others find it running.
+        let lock = try StartLock(beside: directory)
+        defer { lock.release() }
         var notes: [String] = []
         let installation = try PostgresInstallation.locate()
         try checkExistingDirectory()
@@ -214,5 +217,28 @@ extension EmbeddedCluster {
             .clusterCommandFailed,
             "\(command) failed for the embedded cluster in \(directory.path): \(output)",
             exitStatus: .unavailable)
+    }
+}
+
+/// An exclusive lock on a file beside the data directory (which may not exist yet), held while a
+/// command starts the cluster.
+struct StartLock {
+    private let descriptor: Int32
+
+    init(beside directory: URL) throws {
+        let path = directory.standardizedFileURL.path + ".start-lock"
+        try? FileManager.default.createDirectory(at: URL(fileURLWithPath: path).deletingLastPathComponent(),
+                                                 withIntermediateDirectories: true)
+        descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            throw DatabaseError(.clusterStartFailed, "Cannot create the lock file \(path) that serializes starting the embedded "
+                                + "cluster: \(String(cString: strerror(errno))).", exitStatus: .unavailable)
+        }
+        while flock(descriptor, LOCK_EX) != 0 && errno == EINTR {}
+    }
+
+    func release() {
+        flock(descriptor, LOCK_UN)
+        close(descriptor)
     }
 }

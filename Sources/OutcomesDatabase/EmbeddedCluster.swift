@@ -82,7 +82,24 @@ public struct EmbeddedCluster: Sendable {
     public func status() -> Status {
         guard isInitialized else { return .notInitialized }
         guard let pid = pidFromFile() else { return .stopped }
-        return EmbeddedCluster.isPostgresProcess(pid) ? .running(pid: pid) : .stalePidFile(pid: pid)
+        return isPostmaster(pid) ? .running(pid: pid) : .stalePidFile(pid: pid)
+    }
+
+    /// Whether `pid` is a PostgreSQL server of this data directory — not merely some PostgreSQL:
+    /// a pid file left behind may name another server's process, which must never be stopped.
+    func isPostmaster(_ pid: Int32) -> Bool {
+        guard EmbeddedCluster.isPostgresProcess(pid) else { return false }
+        let mine = directory.resolvingSymlinksInPath().path
+        // The server works in its data directory.
+        if let cwd = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd") {
+            return URL(fileURLWithPath: cwd).resolvingSymlinksInPath().path == mine
+        }
+        // Without /proc/PID/cwd (another user's process, no procfs): its command line names the directory.
+        if let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") {
+            let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+            return arguments.contains(directory.path) || arguments.contains(mine)
+        }
+        return !FileManager.default.fileExists(atPath: "/proc/self")  // no procfs at all: trust kill(2)
     }
 
     var pidFile: URL { directory.appendingPathComponent("postmaster.pid") }

@@ -30,6 +30,7 @@ public enum TestDatabase {
             let directory = TestDatabase.directory(for: getpid())
             if let cluster = try? EmbeddedCluster(directory: directory) { _ = try? cluster.stop() }
             try? FileManager.default.removeItem(at: directory)
+            try? FileManager.default.removeItem(atPath: directory.path + ".start-lock")
         }
         try cluster.start()
         let admin = try PostgresConnection(conninfo: cluster.conninfo(database: "postgres"))

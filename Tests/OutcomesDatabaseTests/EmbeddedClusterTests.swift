@@ -49,6 +49,42 @@ import Testing
         guard case .running = cluster.status() else { Issue.record("not running after recovery"); return }
     }
 
+    /// A pid file naming another PostgreSQL server's process is stale for this cluster: stopping
+    /// this cluster never stops that server.
+    @Test func aPidFileNamingAnotherServerIsNotTrusted() throws {
+        let other = try TestDatabase.cluster()
+        guard case .running(let otherPID) = other.status() else { Issue.record("the test cluster is not running"); return }
+        let directory = TestDatabase.scratchDirectory("foreign-pid")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        try Data("15\n".utf8).write(to: directory.appendingPathComponent("PG_VERSION"))
+        try Data("\(otherPID)\n\(directory.path)\n".utf8).write(to: directory.appendingPathComponent("postmaster.pid"))
+        let cluster = try EmbeddedCluster(directory: directory, durable: false)
+        #expect(cluster.status() == .stalePidFile(pid: otherPID))
+        #expect(try cluster.stop() == "The embedded PostgreSQL server was not running; removed its stale postmaster.pid.")
+        #expect(other.status() == .running(pid: otherPID))
+        let (db, _) = try TestDatabase.fresh(migrated: false)
+        #expect(try db.execute("SELECT 1").scalar(Int.self) == 1, "the other server still serves")
+    }
+
+    /// Commands that start a stopped cluster at once all succeed: starting takes turns.
+    @Test func concurrentStartsAllSucceed() throws {
+        let cluster = try EmbeddedCluster(directory: TestDatabase.scratchDirectory("concurrent"), durable: false)
+        defer {
+            _ = try? cluster.stop()
+            try? FileManager.default.removeItem(at: cluster.directory)
+            try? FileManager.default.removeItem(atPath: cluster.directory.path + ".start-lock")
+        }
+        try cluster.start()
+        try cluster.stop()
+        let results = ConcurrentResults()
+        DispatchQueue.concurrentPerform(iterations: 6) { _ in
+            results.add(Result { try cluster.start() })
+        }
+        #expect(results.all.allSatisfy { (try? $0.get()) != nil }, "\(results.all)")
+        guard case .running = cluster.status() else { Issue.record("not running"); return }
+    }
+
     @Test func aDirectoryOwnedBySomeoneElseIsRefused() throws {
         let directory = TestDatabase.scratchDirectory("owner")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
@@ -126,4 +162,11 @@ import Testing
                 && error?.message.contains("--database") == true
         }
     }
+}
+
+private final class ConcurrentResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var results: [Result<[String], any Error>] = []
+    func add(_ result: Result<[String], any Error>) { lock.withLock { results.append(result) } }
+    var all: [Result<[String], any Error>] { lock.withLock { results } }
 }
