@@ -120,3 +120,53 @@ import Testing
         #expect(try db.execute("SELECT run_id FROM payments.run_seals ORDER BY position").map { try $0.decode(Int.self, at: 0) } == [1, 2])
     }
 }
+
+/// Everything a provider's user can reach returns only that provider's rows.
+@Suite(.serialized) struct ProviderIsolationTests {
+    @Test func everyRelationAProviderCanReadHoldsOnlyItsOwnRows() throws {
+        let (db, _, stored) = try PaymentRunnerTests().prepared()
+        _ = try PaymentRunner(stored: stored).run(period: "2021", on: db)
+        try db.executeScript("""
+            DO $$ BEGIN
+                IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'bridgeway_staff') THEN CREATE ROLE bridgeway_staff LOGIN; END IF;
+                IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'secondchance_staff') THEN CREATE ROLE secondchance_staff LOGIN; END IF;
+            END $$;
+            GRANT outcomes_provider TO bridgeway_staff, secondchance_staff;
+            INSERT INTO payments.provider_users VALUES ('bridgeway_staff', 'bridgeway'), ('secondchance_staff', 'secondchance');
+            """)
+        // A run with no bridgeway line (the owner posts one by hand): its header must stay hidden from bridgeway's users.
+        try db.executeScript("""
+            INSERT INTO payments.runs (contract_id, version, period, kind, inputs_sha256, load_id, total)
+            VALUES ('reentry-2021', 1, '2022', 'final', 'only-secondchance', 1, 10);
+            INSERT INTO payments.ledger (run_id, line_no, contract_id, period, provider_id, payer_id, line_id, entry, amount)
+            SELECT max(run_id), 1, 'reentry-2021', '2022', 'secondchance', 'state', 'employed', 'payment', 10 FROM payments.runs;
+            """)
+        let allRuns = try db.execute("SELECT count(*) FROM payments.runs").scalar(Int.self)
+        let relations = try db.execute("""
+            SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+            WHERE c.relkind IN ('r', 'v', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
+              AND has_table_privilege('bridgeway_staff', c.oid, 'SELECT')
+            ORDER BY 1
+            """).map { try $0.decode(String.self, at: 0) }
+        #expect(Set(relations) == ["payments.determinations", "payments.ledger", "payments.ledger_caps", "payments.provider_users",
+                                   "payments.run_headers"], "\(relations)")
+        try db.executeScript("BEGIN; SET LOCAL ROLE bridgeway_staff")
+        for relation in relations {
+            let columns = try db.execute(PostgresQuery(unsafeSQL: "SELECT * FROM \(relation) LIMIT 0")).columns.map(\.name)
+            if columns.contains("provider_id") {
+                let others = try db.execute(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(relation) WHERE provider_id <> 'bridgeway'"))
+                    .scalar(Int.self)
+                #expect(others == 0, "\(relation) shows other providers' rows")
+            }
+        }
+        #expect(try db.execute("SELECT count(*) FROM payments.provider_users").scalar(Int.self) == 1)
+        let visibleRuns = try db.execute("SELECT count(*) FROM payments.run_headers").scalar(Int.self)
+        let ownRuns = try db.execute("SELECT count(DISTINCT run_id) FROM payments.ledger").scalar(Int.self)
+        #expect(visibleRuns == ownRuns && visibleRuns == allRuns - 1, "bridgeway sees \(visibleRuns) of \(allRuns) runs")
+        try db.executeScript("COMMIT")
+        // As another provider, a run of bridgeway's only would be hidden the same way.
+        try db.executeScript("BEGIN; SET LOCAL ROLE secondchance_staff")
+        #expect(try db.execute("SELECT count(*) FROM payments.ledger WHERE provider_id = 'bridgeway'").scalar(Int.self) == 0)
+        try db.executeScript("COMMIT")
+    }
+}
