@@ -20,6 +20,21 @@ struct DatabaseOptions: ParsableArguments {
     /// Connects; on the embedded cluster, starts it and applies pending migrations (it is ours);
     /// on a named database, requires the schema to be current (migrating it is the user's call,
     /// unless `migrateNamed`, as for the demo, whose job is to set everything up).
+    /// Connects, makes the schema current (or requires it), then takes `role`: the command's job.
+    func connectReady(progress: Progress, as role: DatabaseRole?, migrateNamed: Bool = false) throws
+        -> (PostgresConnection, DatabaseTarget)
+    {
+        try connectReady(progress: progress, asFirstOf: role.map { [$0] } ?? [], migrateNamed: migrateNamed)
+    }
+
+    func connectReady(progress: Progress, asFirstOf roles: [DatabaseRole], migrateNamed: Bool = false) throws
+        -> (PostgresConnection, DatabaseTarget)
+    {
+        let (connection, target) = try connectReady(progress: progress, migrateNamed: migrateNamed)
+        if !roles.isEmpty { try DatabaseRole.assume(firstOf: roles, on: connection) }
+        return (connection, target)
+    }
+
     func connectReady(progress: Progress, migrateNamed: Bool = false) throws -> (PostgresConnection, DatabaseTarget) {
         let target = try target()
         let connection = try target.connect(notes: progress.note)

@@ -23,6 +23,8 @@ public struct DatabaseError: UserFacingError, Equatable {
         case contractNotLoaded
         /// A payment run's metrics were computed from another contract version or an older data load.
         case staleMetrics
+        /// The connected user may not take the role a command needs.
+        case permissionDenied
     }
 
     public let code: Code

@@ -149,7 +149,7 @@ import Testing
             ORDER BY 1
             """).map { try $0.decode(String.self, at: 0) }
         #expect(Set(relations) == ["payments.determinations", "payments.ledger", "payments.ledger_caps", "payments.provider_users",
-                                   "payments.run_headers"], "\(relations)")
+                                   "payments.run_headers", "payments.contracts", "public.schema_migrations"], "\(relations)")
         try db.executeScript("BEGIN; SET LOCAL ROLE bridgeway_staff")
         for relation in relations {
             let columns = try db.execute(PostgresQuery(unsafeSQL: "SELECT * FROM \(relation) LIMIT 0")).columns.map(\.name)

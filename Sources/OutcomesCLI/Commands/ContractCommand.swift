@@ -56,7 +56,7 @@ struct ContractCommand: ParsableCommand {
 
         func run() throws {
             let text = try YAMLFile.read(file)
-            let (connection, _) = try database.connectReady(progress: output.progress)
+            let (connection, _) = try database.connectReady(progress: output.progress, as: .payments)
             let (contract, result) = try ContractStore.load(text: text, file: file, on: connection)
             let message = switch result {
             case .loaded(let version): "Loaded version \(version) of contract \(contract.id) from \(file)."
@@ -81,7 +81,7 @@ struct ContractCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let (connection, _) = try database.connectReady(progress: output.progress)
+            let (connection, _) = try database.connectReady(progress: output.progress, as: .analyst)
             let stored = try ContractStore.stored(contractID, version: version, on: connection)
             let notes = ["Loaded by \(stored.loadedBy) at \(stored.loadedAt); file SHA-256 \(stored.fileSHA256)."]
             print(Report(contract: stored.contract,

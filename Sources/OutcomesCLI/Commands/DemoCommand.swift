@@ -74,7 +74,7 @@ struct DemoCommand: ParsableCommand {
         let period = try contract.period(DemoCommand.metricsPeriod).orThrow(
             ValidationError("\(file) has no period \(DemoCommand.metricsPeriod)"))
         let metrics = Report(
-            metrics: try MetricsRunner(stored: stored).run(period: period, on: connection),
+            metrics: try acting(as: .analyst, on: connection) { try MetricsRunner(stored: stored).run(period: period, on: connection) },
             contract: contract, period: period, policy: policy)
         report.notes += metrics.notes.map { "Metrics: \($0)" }
         report.tables += metrics.tables
@@ -82,7 +82,9 @@ struct DemoCommand: ParsableCommand {
         // Whether the data is fit for computing payments: the checks of `outcomes quality`.
         let quality = Report(
             quality: QualityAssessment(
-                try QualityQueries.measure(on: connection, dataThrough: nil, reviewScore: QualityThresholds.defaults.reviewScore),
+                try acting(as: .analyst, on: connection) {
+                    try QualityQueries.measure(on: connection, dataThrough: nil, reviewScore: QualityThresholds.defaults.reviewScore)
+                },
                 thresholds: .defaults),
             thresholdsFile: nil)
         report.notes.append("Data quality: " + quality.notes[0] + " Full report: outcomes quality.")
@@ -105,15 +107,17 @@ struct DemoCommand: ParsableCommand {
             let period = try contract.period(label).orThrow(ValidationError("\(file) has no period \(label)"))
             // A payment run reads every period up to the one it pays, computed from the loaded version.
             for earlier in contract.periods.prefix(while: { $0.start <= period.start }) {
-                try MetricsRunner(stored: loaded).run(period: earlier, on: connection)
+                try acting(as: .analyst, on: connection) { try MetricsRunner(stored: loaded).run(period: earlier, on: connection) }
             }
-            let run = try PaymentRunner(stored: stored!).run(period: period.label, on: connection)
+            let run = try acting(as: .payments, on: connection) { try PaymentRunner(stored: stored!).run(period: period.label, on: connection) }
             report.notes += Report(run: run).notes.prefix(1).map { "Payments of \(contract.id): \($0)" }
         }
         guard let stored, let provider = try connection.execute("""
             SELECT min(provider_id) FROM payments.ledger WHERE contract_id = \(stored.contract.id)
             """).scalar(String?.self) else { return }
-        let statement = Report(statement: try ProviderStatement.read(contract: stored, provider: provider, on: connection))
+        let statement = Report(statement: try acting(as: .analyst, on: connection) {
+            try ProviderStatement.read(contract: stored, provider: provider, on: connection)
+        })
         report.notes.append("Payments: statement of \(provider) — " + statement.notes[0] + " Full statement: "
                             + "outcomes payments statement --contract \(stored.contract.id) --provider \(provider).")
         // Published like every demo table: small participant counts are suppressed.
@@ -135,8 +139,16 @@ struct DemoCommand: ParsableCommand {
 extension DemoCommand {
     /// Loads a scenario contract (no change when its version is already loaded) and returns it as stored.
     static func loadContract(_ file: String, on connection: PostgresConnection) throws -> StoredContract {
-        try ContractStore.loadStored(text: try YAMLFile.read(file), file: file, on: connection)
+        let text = try YAMLFile.read(file)
+        return try acting(as: .payments, on: connection) { try ContractStore.loadStored(text: text, file: file, on: connection) }
     }
+}
+
+/// Runs one step of the demo as the role that step's command takes, then returns to the demo's own.
+func acting<T>(as role: DatabaseRole, on connection: PostgresConnection, _ body: () throws -> T) throws -> T {
+    try role.assume(on: connection)
+    defer { try? connection.executeScript("RESET ROLE") }
+    return try body()
 }
 
 extension Optional {

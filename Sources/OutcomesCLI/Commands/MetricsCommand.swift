@@ -56,7 +56,7 @@ struct MetricsCommand: ParsableCommand {
             _ = try reportingPeriod(in: contract)
             return (contract: contract, hash: SHA256.hex(text))
         }
-        let (connection, _) = try database.connectReady(progress: progress)
+        let (connection, _) = try database.connectReady(progress: progress, as: .analyst)
         let runner: MetricsRunner
         var notes: [String] = []
         if let trial {

@@ -30,7 +30,7 @@ struct PaymentsCommand: ParsableCommand {
         @OptionGroup var output: OutputOptions
 
         func run() throws {
-            let (connection, _) = try database.connectReady(progress: output.progress)
+            let (connection, _) = try database.connectReady(progress: output.progress, as: .analyst)
             let verification = try ChainVerification.verify(on: connection)
             print(Report(verification: verification).render(output.format), terminator: "")
             guard verification.isIntact else {
@@ -64,7 +64,7 @@ struct PaymentsCommand: ParsableCommand {
         func validate() throws { try ContractReference.validate(contract) }
 
         func run() throws {
-            let (connection, _) = try database.connectReady(progress: output.progress)
+            let (connection, _) = try database.connectReady(progress: output.progress, as: .payments)
             let stored = try ContractStore.stored(reference: contract, on: connection)
             let message = switch try MilestoneAttestation.attest(milestone, of: stored, note: note, on: connection) {
             case .attested: "Attested the delivery of milestone \(milestone) of \(contract)."
@@ -98,7 +98,7 @@ struct PaymentsCommand: ParsableCommand {
         func validate() throws { try ContractReference.validate(contract) }
 
         func run() throws {
-            let (connection, _) = try database.connectReady(progress: output.progress)
+            let (connection, _) = try database.connectReady(progress: output.progress, asFirstOf: [.analyst, .provider])
             let stored = try ContractStore.stored(reference: contract, on: connection)
             let statement = try ProviderStatement.read(contract: stored, provider: provider, on: connection)
             var report = Report(statement: statement)
@@ -125,7 +125,7 @@ struct PaymentsCommand: ParsableCommand {
         func validate() throws { try ContractReference.validate(contract) }
 
         func run() throws {
-            let (connection, _) = try database.connectReady(progress: output.progress)
+            let (connection, _) = try database.connectReady(progress: output.progress, as: .analyst)
             let stored = try ContractStore.stored(reference: contract, on: connection)
             var report = Report(summary: try PaymentSummary.read(contract: stored, on: connection))
             report.notes.append(try ChainHeadNote.text(on: connection))
@@ -170,7 +170,7 @@ struct PaymentsCommand: ParsableCommand {
         func validate() throws { try ContractReference.validate(contract) }
 
         func run() throws {
-            let (connection, _) = try database.connectReady(progress: output.progress)
+            let (connection, _) = try database.connectReady(progress: output.progress, as: .payments)
             let stored = try ContractStore.stored(reference: contract, on: connection)
             let result = try PaymentRunner(stored: stored).run(
                 period: period, kind: interim ? .interim : .final, dryRun: dryRun, on: connection)

@@ -45,7 +45,7 @@ struct QualityCommand: ParsableCommand {
     func run() throws {
         let limits = try thresholds.map(QualityThresholds.load(path:)) ?? .defaults
         let progress = output.progress
-        let (connection, _) = try database.connectReady(progress: progress)
+        let (connection, _) = try database.connectReady(progress: progress, as: .analyst)
         let bar = progress.bar("Checking the linked data")
         let steps = 4
         var done = 0

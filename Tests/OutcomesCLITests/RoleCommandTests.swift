@@ -1,0 +1,57 @@
+import Foundation
+import OutcomesDatabase
+import OutcomesDomain
+import OutcomesTestSupport
+import PostgresClient
+import Testing
+
+/// The CLI run by each role's users: each does its job, and nothing more.
+@Suite struct RoleCommandTests {
+    @Test func eachRoleDoesItsJobAndNothingMore() throws {
+        let (db, conninfo) = try TestDatabase.fresh()
+        _ = try SyntheticLoader(ids: SyntheticIDS(persons: 1_500, seed: 9)).load(into: db)
+        try db.executeScript("""
+            DO $$ BEGIN
+                IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'cli_analyst') THEN CREATE ROLE cli_analyst LOGIN; END IF;
+                IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'cli_payer') THEN CREATE ROLE cli_payer LOGIN; END IF;
+                IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'cli_bridgeway') THEN CREATE ROLE cli_bridgeway LOGIN; END IF;
+            END $$;
+            GRANT outcomes_analyst TO cli_analyst;
+            GRANT outcomes_payments TO cli_payer;
+            GRANT outcomes_provider TO cli_bridgeway;
+            INSERT INTO payments.provider_users VALUES ('cli_bridgeway', 'bridgeway') ON CONFLICT DO NOTHING;
+            """)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("roles-\(UUID().uuidString).yaml")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Data(PaymentsCommandTests.contract.utf8).write(to: file)
+        func run(_ user: String, _ arguments: [String]) throws -> ProcessRunner.Result {
+            try CLI.run(arguments + ["--database", conninfo + " user=\(user)", "-q"])
+        }
+        let refused = "may not act as"
+        // Contract terms are the payments role's to load; an analyst may not.
+        CLI.expectCleanFailure(try run("cli_analyst", ["contract", "load", file.path]), status: 77, mentioning: refused)
+        #expect(try run("cli_payer", ["contract", "load", file.path]).status == 0)
+        // Metrics are the analyst's job.
+        CLI.expectCleanFailure(try run("cli_payer", ["metrics", "--contract", "reentry-2021", "--period", "2021"]), status: 77,
+                               mentioning: "outcomes_analyst")
+        let metrics = try run("cli_analyst", ["metrics", "--contract", "reentry-2021", "--period", "2021"])
+        #expect(metrics.status == 0, "\(metrics.errors)")
+        // Payments are posted by the payments role only; who ran it is the login, not a claim.
+        CLI.expectCleanFailure(try run("cli_analyst", ["payments", "run", "--contract", "reentry-2021", "--period", "2021"]),
+                               status: 77, mentioning: "outcomes_payments")
+        let posted = try run("cli_payer", ["payments", "run", "--contract", "reentry-2021", "--period", "2021"])
+        #expect(posted.status == 0 && posted.output.contains("Posted run 1"), "\(posted.errors)")
+        #expect(try db.execute("SELECT run_by FROM payments.runs").scalar(String.self) == "cli_payer")
+        // The analyst verifies and summarizes; a provider's user reads its own statement and nothing else.
+        #expect(try run("cli_analyst", ["payments", "verify"]).status == 0)
+        #expect(try run("cli_analyst", ["quality"]).status == 0)
+        let own = try run("cli_bridgeway", ["payments", "statement", "--contract", "reentry-2021", "--provider", "bridgeway"])
+        #expect(own.status == 0 && own.output.contains("Statement of bridgeway"), "\(own.errors) \(own.output)")
+        CLI.expectCleanFailure(try run("cli_bridgeway", ["payments", "statement", "--contract", "reentry-2021", "--provider", "secondchance"]),
+                               status: 65, mentioning: "whose lines you may read")
+        for arguments in [["payments", "run", "--contract", "reentry-2021", "--period", "2021"], ["payments", "summary", "--contract", "reentry-2021"],
+                          ["metrics", "--contract", "reentry-2021", "--period", "2021"], ["quality"]] {
+            CLI.expectCleanFailure(try run("cli_bridgeway", arguments), status: 77, mentioning: refused)
+        }
+    }
+}
