@@ -12,6 +12,38 @@ public enum DatabaseRole: String, Sendable, CaseIterable {
     /// Reads its own provider's lines.
     case provider = "outcomes_provider"
 
+    /// `analyst`, `payments` or `provider`.
+    public init?(name: String) {
+        guard let role = Self.allCases.first(where: { $0.rawValue == "outcomes_" + name }) else { return nil }
+        self = role
+    }
+
+    /// Grants the role to a database user (creating it as a login first when asked); a provider's
+    /// user is mapped to its provider. Names are checked by the caller and quoted by PostgreSQL.
+    @discardableResult
+    public func grant(to user: String, provider: String?, create: Bool, on connection: PostgresConnection) throws -> DatabaseRole {
+        try connection.transaction { connection in
+            let exists = try connection.execute("SELECT count(*) FROM pg_roles WHERE rolname = \(user)").scalar(Int.self) == 1
+            if !exists {
+                guard create else {
+                    throw DatabaseError(.permissionDenied, "there is no database user \(user); create it (CREATE ROLE \(user) LOGIN) or "
+                                        + "pass --create.", exitStatus: .dataError)
+                }
+                try connection.executeScript(try connection.execute("SELECT format('CREATE ROLE %I LOGIN', \(user)::text)").scalar(String.self))
+            }
+            try connection.executeScript(try connection.execute("""
+                SELECT format('GRANT %I TO %I', \(rawValue)::text, \(user)::text)
+                """).scalar(String.self))
+            if let provider {
+                try connection.execute("""
+                    INSERT INTO payments.provider_users (user_name, provider_id) VALUES (\(user), \(provider))
+                    ON CONFLICT (user_name) DO UPDATE SET provider_id = excluded.provider_id
+                    """)
+            }
+            return self
+        }
+    }
+
     /// Switches the session to the role; a user who may not take it gets a one-paragraph error
     /// saying what the DBA grants.
     public func assume(on connection: PostgresConnection) throws {

@@ -54,4 +54,21 @@ import Testing
             CLI.expectCleanFailure(try run("cli_bridgeway", arguments), status: 77, mentioning: refused)
         }
     }
+
+    @Test func dbGrantSetsUpAUserForItsRole() throws {
+        let (db, conninfo) = try TestDatabase.fresh()
+        let granted = try CLI.run(["db", "grant", "--user", "cli_granted", "--role", "provider", "--provider", "hearth", "--create",
+                                   "--database", conninfo, "-q"])
+        #expect(granted.status == 0, "\(granted.errors)")
+        #expect(try db.execute("SELECT pg_has_role('cli_granted', 'outcomes_provider', 'MEMBER')").scalar(Bool.self))
+        #expect(try db.execute("SELECT provider_id FROM payments.provider_users WHERE user_name = 'cli_granted'").scalar(String.self)
+                == "hearth")
+        for arguments in [["--user", "x", "--role", "owner"], ["--user", "Robert'); DROP", "--role", "analyst"],
+                          ["--user", "x", "--role", "provider"], ["--user", "x", "--role", "analyst", "--provider", "hearth"]] {
+            #expect(try CLI.run(["db", "grant"] + arguments + ["--database", conninfo]).status == 64, "\(arguments)")
+        }
+        CLI.expectCleanFailure(try CLI.run(["db", "grant", "--user", "nobody_here", "--role", "analyst", "--database", conninfo, "-q"]),
+                               status: 65, mentioning: "there is no database user nobody_here")
+    }
 }
+

@@ -22,7 +22,7 @@ struct DBCommand: ParsableCommand {
               outcomes db reset --migrate --quiet
               outcomes db stop
             """,
-        subcommands: [Start.self, Stop.self, Status.self, Reset.self, Migrate.self]
+        subcommands: [Start.self, Stop.self, Status.self, Reset.self, Migrate.self, Grant.self]
     )
 
     static func embeddedCluster() throws -> EmbeddedCluster {
@@ -134,4 +134,51 @@ struct DBCommand: ParsableCommand {
             }
         }
     }
+
+    struct Grant: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Let a database user act as one of outcomes' roles (a provider's user: for one provider).",
+            discussion: """
+                Run by the schema's owner or a superuser. The user must exist (CREATE ROLE name LOGIN). \
+                analyst: metrics, quality, statements, summaries, verify; payments: contract load, \
+                payment runs, attestations; provider: that provider's own statement only.
+
+                Examples:
+                  outcomes db grant --user cli_analyst_example --role analyst --create
+                  outcomes db grant --user hearth_reader_example --role provider --provider hearth --create
+                """)
+
+        @Option(help: ArgumentHelp("The database user (a login role).", valueName: "name"))
+        var user: String
+
+        @Option(help: ArgumentHelp("analyst, payments or provider.", valueName: "role"))
+        var role: String
+
+        @Option(help: ArgumentHelp("For --role provider: the provider whose lines the user reads.", valueName: "id"))
+        var provider: String?
+
+        @Flag(help: "Create the user as a login role first if it does not exist (no password: set one, or use your own auth).")
+        var create = false
+
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            guard user.range(of: "^[a-z_][a-z0-9_]*$", options: .regularExpression) != nil, user.count <= 63 else {
+                throw ValidationError("--user '\(user.printable)' must be a plain lower-case name (a-z, 0-9, '_').")
+            }
+            guard DatabaseRole(name: role) != nil else { throw ValidationError("--role must be analyst, payments or provider, not '\(role.printable)'.") }
+            if (role == "provider") != (provider != nil) {
+                throw ValidationError("--provider is given with --role provider, and only then.")
+            }
+        }
+
+        func run() throws {
+            let (connection, _) = try database.connectReady(progress: output.progress)
+            let granted = try DatabaseRole(name: role)!.grant(to: user, provider: provider, create: create, on: connection)
+            print(Report(title: "Granted \(granted.rawValue) to \(user)" + (provider.map { " for provider \($0)" } ?? "")).render(output.format),
+                  terminator: "")
+        }
+    }
 }
+
