@@ -31,6 +31,12 @@ import Testing
         // Contract terms are the payments role's to load; an analyst may not.
         CLI.expectCleanFailure(try run("cli_analyst", ["contract", "load", file.path]), status: 77, mentioning: refused)
         #expect(try run("cli_payer", ["contract", "load", file.path]).status == 0)
+        #expect(try db.execute("SELECT loaded_by FROM payments.contracts").scalar(String.self) == "cli_payer", "the login, not the role")
+        // A name given by the caller is not recorded either.
+        try db.executeScript("""
+            INSERT INTO payments.contracts (contract_id, version, currency, file_sha256, body, loaded_by) VALUES ('x', 1, 'USD', 'h', 'b', 'somebody else')
+            """)
+        #expect(try db.execute("SELECT loaded_by FROM payments.contracts WHERE contract_id = 'x'").scalar(String.self) != "somebody else")
         // Metrics are the analyst's job.
         CLI.expectCleanFailure(try run("cli_payer", ["metrics", "--contract", "reentry-2021", "--period", "2021"]), status: 77,
                                mentioning: "outcomes_analyst")

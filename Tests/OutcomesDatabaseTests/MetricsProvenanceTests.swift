@@ -92,6 +92,25 @@ import Testing
         #expect(run.outcome != .noChange)
     }
 
+    /// Both arms are computed in one transaction: they share its start time, so a killed or concurrent
+    /// recomputation can never leave them from different data loads.
+    @Test func bothArmsAreComputedInOneTransaction() throws {
+        let (db, _) = try TestDatabase.fresh()
+        _ = try SyntheticLoader(ids: SyntheticIDS(persons: 1_500, seed: 4)).load(into: db)
+        let stored = try ContractStore.loadStored(text: EffectPaymentRunTests.contract, file: "housing.yaml", on: db)
+        try MetricsRunner(stored: stored).run(period: stored.contract.periods[0], on: db)
+        let times = try db.execute("""
+            SELECT contract_id, computed_at::text FROM metrics.computed_periods WHERE period = '2021' ORDER BY 1
+            """).map { (try $0.decode(String.self, at: 0), try $0.decode(String.self, at: 1)) }
+        #expect(times.map(\.0) == ["housing-2021", "housing-2021@control"])
+        #expect(Set(times.map(\.1)).count == 1, "one transaction: \(times)")
+        // A failure in the second arm leaves the first arm's earlier results too.
+        try db.execute("ALTER TABLE metrics.provider_results ADD CONSTRAINT no_control CHECK (contract_id NOT LIKE '%@control') NOT VALID")
+        #expect(throws: PostgresError.self) { try MetricsRunner(stored: stored).run(period: stored.contract.periods[0], on: db) }
+        #expect(try db.execute("SELECT computed_at::text FROM metrics.computed_periods WHERE contract_id = 'housing-2021' AND period = '2021'")
+            .scalar(String.self) == times[0].1, "the participants' arm was rolled back with the control arm")
+    }
+
     @Test func theControlArmMustBeCurrentToo() throws {
         let (db, _) = try TestDatabase.fresh()
         _ = try SyntheticLoader(ids: SyntheticIDS(persons: 3_000, seed: 4)).load(into: db)

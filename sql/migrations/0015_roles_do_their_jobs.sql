@@ -48,3 +48,27 @@ CREATE OR REPLACE VIEW payments.run_headers WITH (security_barrier = true) AS
                   WHERE u.user_name IN (current_user, session_user) AND l.run_id = r.run_id)
        OR EXISTS (SELECT 1 FROM payments.determinations d JOIN payments.provider_users u USING (provider_id)
                   WHERE u.user_name IN (current_user, session_user) AND d.run_id = r.run_id);
+
+-- Who loaded a contract and who attested a milestone is the session's login, whatever the
+-- INSERT says (a role taken with SET ROLE, or a name given by the caller, is not a person).
+CREATE FUNCTION payments.record_loader() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.loaded_by := session_user;
+    NEW.loaded_at := now();
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER contracts_loaded_by_the_session BEFORE INSERT ON payments.contracts
+    FOR EACH ROW EXECUTE FUNCTION payments.record_loader();
+
+CREATE FUNCTION payments.record_attester() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    NEW.attested_by := session_user;
+    NEW.attested_at := now();
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER attestations_by_the_session BEFORE INSERT ON payments.milestone_attestations
+    FOR EACH ROW EXECUTE FUNCTION payments.record_attester();
