@@ -164,6 +164,22 @@ import Testing
         let ownRuns = try db.execute("SELECT count(DISTINCT run_id) FROM payments.ledger").scalar(Int.self)
         #expect(visibleRuns == ownRuns && visibleRuns == allRuns - 1, "bridgeway sees \(visibleRuns) of \(allRuns) runs")
         try db.executeScript("COMMIT")
+        // The functions it may call: the door is closed to it, and the digests see only what it may read.
+        let functions = try db.execute("""
+            SELECT DISTINCT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+            WHERE n.nspname = 'payments' AND p.prorettype <> 'trigger'::regtype AND has_function_privilege('bridgeway_staff', p.oid, 'EXECUTE')
+            ORDER BY 1
+            """).map { try $0.decode(String.self, at: 0) }
+        #expect(functions == ["determinations_digest", "lines_digest", "seal_of"], "\(functions)")
+        let hidden = try db.execute("SELECT max(run_id) FROM payments.runs").scalar(Int.self)
+        try db.executeScript("BEGIN; SET LOCAL ROLE bridgeway_staff")
+        let digest = try db.execute("SELECT payments.lines_digest(\(hidden)::bigint)").scalar(String.self)
+        #expect(digest == SHA256.hex(""), "another provider's run digests as empty")
+        try db.executeScript("COMMIT")
+        #expect(throws: PostgresError.self) {
+            try db.executeScript("BEGIN; SET LOCAL ROLE bridgeway_staff; SELECT payments.seal_of(1, NULL); COMMIT")
+        }
+        try? db.executeScript("ROLLBACK")
         // As another provider, a run of bridgeway's only would be hidden the same way.
         try db.executeScript("BEGIN; SET LOCAL ROLE secondchance_staff")
         #expect(try db.execute("SELECT count(*) FROM payments.ledger WHERE provider_id = 'bridgeway'").scalar(Int.self) == 0)
