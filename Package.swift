@@ -23,6 +23,8 @@ let package = Package(
         ),
         // A small PostgreSQL client: connections, bound queries, typed rows, COPY, transactions.
         .target(name: "PostgresClient", dependencies: ["CLibPQ"]),
+        // Numeric kernels with no business words: regression, matching, weights, standard errors.
+        .target(name: "OutcomesStatistics"),
         // Pure domain code: no database dependency (Yams reads contract files).
         .target(name: "OutcomesDomain", dependencies: [.product(name: "Yams", package: "Yams")]),
         // Migrations, the embedded cluster, loaders and repositories.
@@ -39,6 +41,7 @@ let package = Package(
         // A throwaway PostgreSQL cluster shared by the test suites of one test process.
         .target(name: "OutcomesTestSupport", dependencies: ["OutcomesDatabase", "PostgresClient"]),
         .testTarget(name: "OutcomesDomainTests", dependencies: ["OutcomesDomain", "OutcomesTestSupport"]),
+        .testTarget(name: "OutcomesStatisticsTests", dependencies: ["OutcomesStatistics"], resources: [.copy("reference")]),
         .testTarget(name: "PostgresClientTests", dependencies: ["PostgresClient", "OutcomesTestSupport"]),
         .testTarget(
             name: "OutcomesDatabaseTests",
