@@ -1,0 +1,91 @@
+/// Greedy nearest-neighbour matching on a distance (the propensity score), the way R's MatchIt
+/// defines `method = "nearest"`: treated units in descending order of their distance (`m.order =
+/// "largest"`, the default), each taking the closest control still available; `ratio` k takes k
+/// rounds, each treated unit taking one more control per round; with `replace` a control may be
+/// taken again; a `caliper` in standard deviations of the distance over all units rules out
+/// controls farther than that; `exact` keys restrict candidates to the treated unit's stratum;
+/// `discard` drops units outside the other group's range of distances first.
+///
+/// Ties are broken by data order, deterministically: treated units with equal distances are taken
+/// in the order they come; among controls at the same distance, the first in data order is taken.
+public struct NearestNeighbourMatching: Sendable {
+    public enum Order: Sendable { case largest, smallest, data }
+    public enum Discard: Sendable { case none, treated, control, both }
+
+    public var ratio = 1
+    public var replace = false
+    public var caliper: Double?
+    public var order: Order = .largest
+    public var discard: Discard = .none
+
+    public init(ratio: Int = 1, replace: Bool = false, caliper: Double? = nil, order: Order = .largest, discard: Discard = .none) {
+        (self.ratio, self.replace, self.caliper, self.order, self.discard) = (ratio, replace, caliper, order, discard)
+    }
+
+    public struct Result: Sendable, Equatable {
+        /// For each unit that is treated, its matched controls (indices), in the order taken; empty when unmatched.
+        public let matches: [Int: [Int]]
+        /// MatchIt's weights: 1 for matched treated units; for controls, the sum over their treated units of
+        /// 1 / (that unit's matches), scaled so they add up to the number of controls matched; 0 otherwise.
+        public let weights: [Double]
+        public let discarded: [Bool]
+    }
+
+    public func match(distance: [Double], treated: [Bool], exact: [String]? = nil) -> Result {
+        let n = distance.count
+        var discarded = Array(repeating: false, count: n)
+        let treatedIndices = (0..<n).filter { treated[$0] }, controlIndices = (0..<n).filter { !treated[$0] }
+        if discard != .none, let tMin = treatedIndices.map({ distance[$0] }).min(), let tMax = treatedIndices.map({ distance[$0] }).max(),
+           let cMin = controlIndices.map({ distance[$0] }).min(), let cMax = controlIndices.map({ distance[$0] }).max() {
+            for i in 0..<n {
+                let outside = treated[i] ? (distance[i] < cMin || distance[i] > cMax) : (distance[i] < tMin || distance[i] > tMax)
+                if outside && (discard == .both || (discard == .treated) == treated[i]) { discarded[i] = true }
+            }
+        }
+        let width = caliper.map { $0 * Self.standardDeviation(distance) }
+        var ordered = treatedIndices.filter { !discarded[$0] }
+        switch order {
+        case .largest: ordered = ordered.enumerated().sorted { (-distance[$0.element], $0.offset) < (-distance[$1.element], $1.offset) }.map(\.element)
+        case .smallest: ordered = ordered.enumerated().sorted { (distance[$0.element], $0.offset) < (distance[$1.element], $1.offset) }.map(\.element)
+        case .data: break
+        }
+        var available = Set(controlIndices.filter { !discarded[$0] })
+        let controls = controlIndices.filter { !discarded[$0] }
+        var matches: [Int: [Int]] = Dictionary(uniqueKeysWithValues: ordered.map { ($0, []) })
+        for round in 0..<ratio {
+            for unit in ordered where matches[unit]!.count == round {
+                var best: Int?
+                var bestDistance = Double.infinity
+                for control in controls {
+                    guard replace || available.contains(control), !matches[unit]!.contains(control) else { continue }
+                    if let exact, exact[control] != exact[unit] { continue }
+                    let gap = abs(distance[control] - distance[unit])
+                    if let width, gap > width { continue }
+                    if gap < bestDistance {  // strictly closer: the first in data order wins a tie
+                        (best, bestDistance) = (control, gap)
+                    }
+                }
+                guard let best else { continue }
+                matches[unit]!.append(best)
+                if !replace { available.remove(best) }
+            }
+        }
+        var weights = Array(repeating: 0.0, count: n)
+        for (unit, taken) in matches where !taken.isEmpty {
+            weights[unit] = 1
+            for control in taken { weights[control] += 1 / Double(taken.count) }
+        }
+        let controlWeight = controlIndices.reduce(0.0) { $0 + weights[$1] }
+        let matchedControls = controlIndices.filter { weights[$0] > 0 }.count
+        if controlWeight > 0 {
+            for control in controlIndices { weights[control] *= Double(matchedControls) / controlWeight }
+        }
+        return Result(matches: matches, weights: weights, discarded: discarded)
+    }
+
+    /// The sample standard deviation (n − 1), as R's `sd`.
+    static func standardDeviation(_ values: [Double]) -> Double {
+        let mean = values.reduce(0, +) / Double(values.count)
+        return (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)).squareRoot()
+    }
+}
