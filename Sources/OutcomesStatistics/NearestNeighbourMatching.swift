@@ -12,14 +12,23 @@ public struct NearestNeighbourMatching: Sendable {
     public enum Order: Sendable { case largest, smallest, data }
     public enum Discard: Sendable { case none, treated, control, both }
 
+    /// How the control is found. `nearest`: the closest available control, as MatchIt documents
+    /// it. `matchIt451`: as MatchIt 4.5.1's C++ finds it — the next available control below the
+    /// treated unit's score when there is one, else the next above — because it compares the two
+    /// gaps, and checks the caliper, with an integer `abs` that truncates gaps under 1 to 0 (hence
+    /// also MatchIt issue #163: calipers ignored). Use it to reproduce that version's matches.
+    public enum Search: Sendable { case nearest, matchIt451 }
+
     public var ratio = 1
     public var replace = false
     public var caliper: Double?
     public var order: Order = .largest
     public var discard: Discard = .none
+    public var search: Search = .nearest
 
-    public init(ratio: Int = 1, replace: Bool = false, caliper: Double? = nil, order: Order = .largest, discard: Discard = .none) {
-        (self.ratio, self.replace, self.caliper, self.order, self.discard) = (ratio, replace, caliper, order, discard)
+    public init(ratio: Int = 1, replace: Bool = false, caliper: Double? = nil, order: Order = .largest, discard: Discard = .none,
+                search: Search = .nearest) {
+        (self.ratio, self.replace, self.caliper, self.order, self.discard, self.search) = (ratio, replace, caliper, order, discard, search)
     }
 
     public struct Result: Sendable, Equatable {
@@ -52,17 +61,48 @@ public struct NearestNeighbourMatching: Sendable {
         var available = Set(controlIndices.filter { !discarded[$0] })
         let controls = controlIndices.filter { !discarded[$0] }
         var matches: [Int: [Int]] = Dictionary(uniqueKeysWithValues: ordered.map { ($0, []) })
+        // MatchIt 4.5.1 walks all units sorted by score (ties in data order) out from the treated unit.
+        let sorted = (0..<n).sorted { (distance[$0], $0) < (distance[$1], $1) }
+        var position = Array(repeating: 0, count: n)
+        for (index, unit) in sorted.enumerated() { position[unit] = index }
         for round in 0..<ratio {
             for unit in ordered where matches[unit]!.count == round {
+                func eligible(_ control: Int) -> Bool {
+                    guard !treated[control], !discarded[control], replace || available.contains(control),
+                          !matches[unit]!.contains(control) else { return false }
+                    if let exact, exact[control] != exact[unit] { return false }
+                    return true
+                }
                 var best: Int?
-                var bestDistance = Double.infinity
-                for control in controls {
-                    guard replace || available.contains(control), !matches[unit]!.contains(control) else { continue }
-                    if let exact, exact[control] != exact[unit] { continue }
-                    let gap = abs(distance[control] - distance[unit])
-                    if let width, gap > width { continue }
-                    if gap < bestDistance {  // strictly closer: the first in data order wins a tie
-                        (best, bestDistance) = (control, gap)
+                switch search {
+                case .nearest:
+                    var bestDistance = Double.infinity
+                    for control in controls where eligible(control) {
+                        let gap = abs(distance[control] - distance[unit])
+                        if let width, gap > width { continue }
+                        if gap < bestDistance {  // strictly closer: the first in data order wins a tie
+                            (best, bestDistance) = (control, gap)
+                        }
+                    }
+                case .matchIt451:
+                    let truncated = { (control: Int) in abs(distance[control] - distance[unit]).rounded(.towardZero) }
+                    func scan(_ step: Int) -> Int? {
+                        var index = position[unit] + step
+                        while index >= 0, index < n {
+                            let control = sorted[index]
+                            if eligible(control) {
+                                if let width, truncated(control) > width { return nil }
+                                return control
+                            }
+                            index += step
+                        }
+                        return nil
+                    }
+                    switch (scan(-1), scan(1)) {
+                    case (let left?, let right?): best = truncated(left) <= truncated(right) ? left : right
+                    case (let left?, nil): best = left
+                    case (nil, let right?): best = right
+                    case (nil, nil): best = nil
                     }
                 }
                 guard let best else { continue }

@@ -3,9 +3,8 @@ import Testing
 @testable import OutcomesStatistics
 
 /// The LaLonde (NSW) data MatchIt ships, against R's MatchIt 4.5.1 (reference/lalonde_matchit.R
-/// wrote the data, MatchIt's propensity scores, weights and pairs). The pairs themselves are not
-/// compared yet: MatchIt's differ from greedy nearest matching in 18 of 185 (it takes the later of
-/// tied controls, and in a few cases a farther one), to be settled with the rest of the comparisons.
+/// wrote the data, MatchIt's propensity scores, weights and pairs): its pairs are reproduced with
+/// `search: .matchIt451`, which takes the version's integer-`abs` search into account.
 @Suite struct LalondeMatchItTests {
     func table(_ name: String) throws -> [[String]] {
         let url = try #require(Bundle.module.url(forResource: name, withExtension: nil, subdirectory: "reference"))
@@ -29,5 +28,21 @@ import Testing
         for (index, row) in reference.enumerated() {
             #expect(abs(fit.fitted[index] - Double(row[1])!) < 1e-8, "propensity of \(row[0])")
         }
+        // MatchIt's own scores, so that no last-digit difference can move a match.
+        let scores = reference.map { Double($0[1])! }
+        let ids = rows.map { $0[0] }
+        let pairs = Dictionary(uniqueKeysWithValues: try table("lalonde_matchit_nearest.csv").map { ($0[0], $0[1]) })
+        let compatible = NearestNeighbourMatching(search: .matchIt451).match(distance: scores, treated: treated.map { $0 == 1 })
+        let agree = compatible.matches.filter { pairs[ids[$0.key]] == $0.value.first.map { ids[$0] } }.count
+        #expect(agree == 185, "\(agree) of 185 pairs as MatchIt 4.5.1 made them")
+        for (index, row) in reference.enumerated() { #expect(compatible.weights[index] == Double(row[2])!, "weight of \(row[0])") }
+        // That version's caliper never binds on propensity scores (MatchIt issue #163): the same pairs with a tight one.
+        let calipered = NearestNeighbourMatching(caliper: 0.01, search: .matchIt451).match(distance: scores, treated: treated.map { $0 == 1 })
+        #expect(calipered.matches == compatible.matches)
+        #expect(NearestNeighbourMatching(caliper: 0.01).match(distance: scores, treated: treated.map { $0 == 1 }).matches
+            .filter { $0.value.isEmpty }.count > 0, "the documented caliper leaves treated units unmatched")
+        // The documented algorithm (true nearest) differs from that version on a handful of pairs.
+        let nearest = NearestNeighbourMatching().match(distance: scores, treated: treated.map { $0 == 1 })
+        #expect(nearest.matches.filter { pairs[ids[$0.key]] != $0.value.first.map { ids[$0] } }.count > 0)
     }
 }
