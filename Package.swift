@@ -25,8 +25,8 @@ let package = Package(
         .target(name: "PostgresClient", dependencies: ["CLibPQ"]),
         // Numeric kernels with no business words: regression, matching, weights, standard errors.
         .target(name: "OutcomesStatistics"),
-        // Pure domain code: no database dependency (Yams reads contract files).
-        .target(name: "OutcomesDomain", dependencies: [.product(name: "Yams", package: "Yams")]),
+        // Pure domain code: no database dependency (Yams reads contract files; evaluations use the statistics).
+        .target(name: "OutcomesDomain", dependencies: ["OutcomesStatistics", .product(name: "Yams", package: "Yams")]),
         // Migrations, the embedded cluster, loaders and repositories.
         .target(name: "OutcomesDatabase", dependencies: ["PostgresClient", "OutcomesDomain"]),
         // The CLI commands, as a testable library.

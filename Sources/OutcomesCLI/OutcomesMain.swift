@@ -73,7 +73,7 @@ public struct OutcomesCommand: ParsableCommand {
             """,
         version: "0.1.0",
         subcommands: [
-            DemoCommand.self, MetricsCommand.self, QualityCommand.self, ContractCommand.self, PaymentsCommand.self, LoadCommand.self,
+            DemoCommand.self, MetricsCommand.self, CompareCommand.self, QualityCommand.self, ContractCommand.self, PaymentsCommand.self, LoadCommand.self,
             SynthCommand.self,
             DBCommand.self, BenchCommand.self,
         ]

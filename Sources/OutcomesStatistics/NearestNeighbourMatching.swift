@@ -16,7 +16,8 @@ public struct NearestNeighbourMatching: Sendable {
     /// it. `matchIt451`: as MatchIt 4.5.1's C++ finds it — the next available control below the
     /// treated unit's score when there is one, else the next above — because it compares the two
     /// gaps, and checks the caliper, with an integer `abs` that truncates gaps under 1 to 0 (hence
-    /// also MatchIt issue #163: calipers ignored). Use it to reproduce that version's matches.
+    /// also MatchIt issue #163: calipers ignored); with replacement and a ratio above 1 it takes
+    /// the same control in every round. Use it to reproduce that version's matches.
     public enum Search: Sendable { case nearest, matchIt451 }
 
     public var ratio = 1
@@ -68,8 +69,9 @@ public struct NearestNeighbourMatching: Sendable {
         for round in 0..<ratio {
             for unit in ordered where matches[unit]!.count == round {
                 func eligible(_ control: Int) -> Bool {
-                    guard !treated[control], !discarded[control], replace || available.contains(control),
-                          !matches[unit]!.contains(control) else { return false }
+                    guard !treated[control], !discarded[control], replace || available.contains(control) else { return false }
+                    // MatchIt 4.5.1 with replacement takes the same control again in every round.
+                    if !(replace && search == .matchIt451) && matches[unit]!.contains(control) { return false }
                     if let exact, exact[control] != exact[unit] { return false }
                     return true
                 }

@@ -11,6 +11,8 @@ enum Cell: Equatable {
     case text(String)
     case int(Int)
     case decimal(Decimal)
+    /// An estimate (a statistic, not money): full precision in CSV and JSON, rounded in Markdown.
+    case real(Double)
     /// An amount of money: the currency's decimals, thousands separators in Markdown, a decimal
     /// string with its currency in JSON.
     case money(Money)
@@ -36,6 +38,7 @@ enum Cell: Equatable {
         case .text(let text): text
         case .int(let value): String(value)
         case .decimal(let value): value.description
+        case .real(let value): value.description
         case .money(let value): value.plain
         case .share(let value): String(format: "%.1f%%", value * 100)
         case .suppressed(let marker): marker
@@ -45,14 +48,17 @@ enum Cell: Equatable {
 
     /// As a person reads it in Markdown: money with thousands separators.
     var display: String {
-        guard case .money(let value) = self else { return plain }
-        return value.grouped
+        switch self {
+        case .money(let value): return value.grouped
+        case .real(let value): return String(format: abs(value) >= 1 || value == 0 ? "%.2f" : "%.4g", value)
+        default: return plain
+        }
     }
 
     /// Numbers are right-aligned in Markdown tables.
     var isNumber: Bool {
         switch self {
-        case .int, .decimal, .money, .share: true
+        case .int, .decimal, .real, .money, .share: true
         case .text, .suppressed, .null: false
         }
     }
@@ -62,6 +68,7 @@ enum Cell: Equatable {
         case .text(let text): text
         case .int(let value): value
         case .decimal(let value): NSDecimalNumber(decimal: value)
+        case .real(let value): value
         case .money(let value): ["amount": value.plain, "currency": value.currency.code]
         case .share(let value): (value * 10_000).rounded() / 10_000
         case .suppressed, .null: NSNull()

@@ -1,0 +1,98 @@
+import Foundation
+import OutcomesDomain
+import OutcomesStatistics
+
+extension Report {
+    /// The estimate table, sample sizes, balance before and after (MatchIt's `summary()` columns)
+    /// and the propensity model, with what the reader must know stated as notes.
+    init(comparison result: EvaluationResult, source: String, ids: [String]? = nil, policy: SmallCellPolicy? = nil) {
+        let spec = result.spec
+        self.init(title: "Comparison of \(spec.outcomes.map(\.name).joined(separator: ", ")) — \(source)")
+        notes.append(Self.describe(spec))
+        for warning in result.warnings { notes.append(Self.describe(warning, method: spec.method == .nearest ? "matching" : "weighting")) }
+        if result.imbalanced.isEmpty && spec.method != .none {
+            notes.append("Balance: every covariate's |SMD| is at most \(spec.balanceThreshold) after \(spec.method == .nearest ? "matching" : "weighting").")
+        }
+        func count(_ value: Double) -> Cell {
+            let whole = value.rounded()
+            guard abs(value - whole) < 1e-9 else { return .real(value) }
+            return policy.map { Cell.count(Int(whole), $0) } ?? .int(Int(whole))
+        }
+        var estimates = ReportTable(name: "estimates", title: "Effect estimates (\(spec.estimand.rawValue))", columns: [
+            "outcome", "provider", "analysis", "treated", "controls", "mean_treated", "mean_control", "estimate", "std_error", "se_type",
+            "z", "p_value", "ci_lower", "ci_upper", "mde",
+        ])
+        for row in result.estimates {
+            let e = row.effect, ci = e.confidenceInterval
+            let small = policy.map { $0.suppresses(e.treated) || $0.suppresses(e.controls) } ?? false
+            let value = { (x: Double) -> Cell in small ? .suppressed(policy!.marker) : .real(x) }
+            estimates.rows.append([
+                .text(row.outcome), .text(row.group ?? "all"), .text(row.analysis.rawValue), count(Double(e.treated)), count(Double(e.controls)),
+                value(row.meanTreated), value(row.meanControl), value(e.estimate), value(e.standardError), .text(e.kind.rawValue),
+                value(e.z), value(e.pValue), value(ci.lower), value(ci.upper), value(e.minimumDetectableEffect),
+            ])
+        }
+        tables.append(estimates)
+        let sizes = result.sampleSizes
+        var sampleSizes = ReportTable(name: "sample_sizes", title: "Sample sizes", columns: ["sample", "control", "treated"])
+        for (label, pair) in [("All", sizes.all), ("Matched (ESS)", sizes.matchedESS), ("Matched", sizes.matched),
+                              ("Unmatched", sizes.unmatched), ("Discarded", sizes.discarded)] {
+            sampleSizes.rows.append([.text(label), count(pair.control), count(pair.treated)])
+        }
+        tables.append(sampleSizes)
+        let columns = ["covariate", "type", "means_treated", "means_control", "std_mean_diff", "var_ratio", "ecdf_mean", "ecdf_max"]
+        func balance(_ name: String, _ title: String, _ rows: [Balance.Row]) -> ReportTable {
+            var table = ReportTable(name: name, title: title, columns: columns)
+            for row in rows {
+                table.rows.append([
+                    .text(row.name), .text(row.name == "distance" ? "propensity" : row.binary ? "binary" : "continuous"),
+                    .real(row.meanTreated), .real(row.meanControl), row.standardizedMeanDifference.map(Cell.real) ?? .null,
+                    row.varianceRatio.map(Cell.real) ?? .null, row.eCDFMean.map(Cell.real) ?? .null, row.eCDFMax.map(Cell.real) ?? .null,
+                ])
+            }
+            return table
+        }
+        tables.append(balance("balance_all", "Balance before (all units)", result.balanceBefore))
+        if spec.method != .none {
+            tables.append(balance("balance_matched", spec.method == .nearest ? "Balance after matching" : "Balance after weighting", result.balanceAfter))
+            var model = ReportTable(name: "propensity_model", title: "Propensity model (logistic regression)", columns: ["term", "coefficient", "std_error"])
+            model.rows = result.propensityModel.map { [.text($0.name), .real($0.coefficient), .real($0.standardError)] }
+            tables.append(model)
+        }
+    }
+
+    static func describe(_ spec: EvaluationSpec) -> String {
+        let se = "95% intervals and p-values are z-based"
+        let confidence = spec.confidence == 0.95 ? se : "\(Int((spec.confidence * 100).rounded()))% intervals; p-values z-based"
+        let mde = "MDE at \(Int((spec.power * 100).rounded()))% power"
+        switch spec.method {
+        case .none:
+            return "No model: difference in means with HC2 (Welch) standard errors\(spec.adjust ? ", and adjusted for the covariates (ANCOVA)" : ""); \(confidence); \(mde)."
+        case .weighting:
+            return "Inverse-probability weights (\(spec.estimand.rawValue)) from a logistic propensity model\(spec.trim.map { ", trimmed at the \($0) quantile" } ?? ""); HC2 standard errors; \(confidence); \(mde)."
+        case .nearest:
+            var parts = ["\(spec.ratio):1 nearest-neighbour matching \(spec.replace ? "with" : "without") replacement on a logistic propensity score, largest first"]
+            if let caliper = spec.caliper { parts.append("caliper \(caliper) SD") }
+            if !spec.exact.isEmpty { parts.append("exact on \(spec.exact.joined(separator: ", "))") }
+            if spec.discard != .none { parts.append("discarding \(spec.discard.rawValue) outside common support") }
+            if spec.search == .matchIt451 { parts.append("MatchIt 4.5.1's search") }
+            let errors = spec.replace ? "HC2 standard errors on the matching weights" : "standard errors clustered by matched set (CR1)"
+            return parts.joined(separator: ", ") + "; \(errors); \(confidence); \(mde)."
+        }
+    }
+
+    static func describe(_ warning: EvaluationResult.Warning, method: String) -> String {
+        switch warning {
+        case .unmatchedTreated(let count, let of):
+            "Warning: \(count) of \(of) participants found no comparison unit (caliper or exact strata); the estimate is over the \(of - count) matched."
+        case .discarded(let treated, let control):
+            "Warning: \(treated) participants and \(control) comparison units lie outside common support and were discarded."
+        case .imbalanced(let covariates, let threshold):
+            "Warning: not balanced — |SMD| above \(threshold) after \(method) for \(covariates.joined(separator: ", "))."
+        case .groupNotEstimated(let group, let reason):
+            "Warning: no estimate for provider \(group): \(reason)"
+        case .weightsTrimmed(let at, let count):
+            "Weights trimmed at their \(at) quantile: \(count) weights capped."
+        }
+    }
+}

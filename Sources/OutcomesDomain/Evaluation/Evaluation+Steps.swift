@@ -1,0 +1,170 @@
+import OutcomesStatistics
+
+extension Evaluation {
+    static func covariate(_ name: String, _ table: EvaluationTable) throws(EvaluationError) -> DesignMatrix.Covariate {
+        switch try table.column(name, option: "covariates") {
+        case .numeric(let values):
+            if let first = values.first, values.allSatisfy({ $0 == first }) {
+                throw .design("covariate \(name.printable) is \(first) for every unit, so it cannot explain who was treated; drop it")
+            }
+            return .numeric(name, values)
+        case .categorical(let values):
+            if Set(values).count < 2 { throw .design("covariate \(name.printable) has the single value \(values[0].printable) for every unit; drop it") }
+            return .categorical(name, values)
+        }
+    }
+
+    static func propensityModel(_ design: DesignMatrix, _ table: EvaluationTable) throws(EvaluationError) -> (fit: LogisticRegression.Fit, names: [String]) {
+        let outcome = table.treated.map { $0 ? 1.0 : 0.0 }
+        do {
+            return (try LogisticRegression().fit(design: design.matrix, outcome: outcome), design.names)
+        } catch {
+            switch error {
+            case .collinear(let column):
+                throw .design("in the propensity model, column \(design.names[column].printable) is a linear combination of the others (a constant, a copy, or a sum of other columns); drop it")
+            case .separation:
+                let culprits = separatingColumns(design, table.treated)
+                let named = culprits.isEmpty ? "" : " — \(culprits.map(\.printable).joined(separator: ", ")) alone separates them"
+                throw .design("the covariates predict treatment perfectly (no overlap between participants and the pool\(named)); drop or coarsen the covariate, or restrict the pool to comparable people")
+            case .notConverged(let iterations):
+                throw .design("the propensity model did not converge in \(iterations) iterations; rescale or drop covariates")
+            case .tooLittleData:
+                throw .design("\(table.count) units are too few for a propensity model with \(design.names.count) columns")
+            }
+        }
+    }
+
+    /// Columns whose treated and control values do not overlap at all.
+    static func separatingColumns(_ design: DesignMatrix, _ treated: [Bool]) -> [String] {
+        (1..<design.names.count).filter { column in
+            let t = treated.indices.filter { treated[$0] }.map { design.matrix[$0, column] }
+            let c = treated.indices.filter { !treated[$0] }.map { design.matrix[$0, column] }
+            guard let tMin = t.min(), let tMax = t.max(), let cMin = c.min(), let cMax = c.max() else { return false }
+            return tMin > cMax || tMax < cMin
+        }.map { design.names[$0] }
+    }
+
+    static func exactKeys(_ names: [String], _ table: EvaluationTable) throws(EvaluationError) -> [String] {
+        let columns = try names.map { name throws(EvaluationError) in try table.column(name, option: "exact") }
+        return (0..<table.count).map { row in
+            columns.map { column in
+                switch column {
+                case .numeric(let v): String(v[row])
+                case .categorical(let v): v[row]
+                }
+            }.joined(separator: "\u{1F}")
+        }
+    }
+
+    static func discardRule(_ discard: EvaluationSpec.Discard) -> NearestNeighbourMatching.Discard {
+        switch discard {
+        case .none: .none
+        case .treated: .treated
+        case .control: .control
+        case .both: .both
+        }
+    }
+
+    /// The propensity score, then each covariate — categorical ones as one 0/1 row per level, as
+    /// MatchIt's `summary()` lists them (`race_black`, `race_hispan`, `race_white`).
+    static func balanceRows(_ covariates: [DesignMatrix.Covariate], distance: [Double]?, table: EvaluationTable, weights: [Double]?,
+                            estimand: Estimand) -> [Balance.Row] {
+        var rows: [Balance.Row] = []
+        if let distance { rows.append(Balance.row(name: "distance", values: distance, treated: table.treated, weights: weights, estimand: estimand)) }
+        for covariate in covariates {
+            switch covariate {
+            case .numeric(let name, let values):
+                rows.append(Balance.row(name: name, values: values, treated: table.treated, weights: weights, estimand: estimand))
+            case .categorical(let name, let values):
+                for level in Set(values).sorted() {
+                    rows.append(Balance.row(name: "\(name)_\(level)", values: values.map { $0 == level ? 1 : 0 }, treated: table.treated,
+                                            weights: weights, estimand: estimand))
+                }
+            }
+        }
+        return rows
+    }
+
+    static func effects(_ spec: EvaluationSpec, _ table: EvaluationTable, weights: [Double], clusters: [Int]?, adjustment: [[Double]],
+                        group: String?) throws(EvaluationError) -> [EvaluationResult.Estimate] {
+        var estimates: [EvaluationResult.Estimate] = []
+        for outcome in spec.outcomes {
+            let y = try table.numeric(outcome.name, option: "outcome")
+            var analyses: [(EvaluationResult.Analysis, [Double], [[Double]])] = [(.difference, y, [])]
+            if spec.adjust { analyses.append((.adjusted, y, adjustment)) }
+            if let pre = outcome.pre {
+                let before = try table.numeric(pre, option: "pre")
+                analyses.append((.differenceInDifferences, zip(y, before).map { $0 - $1 }, []))
+            }
+            for (analysis, values, columns) in analyses {
+                let effect: EffectEstimate
+                do {
+                    effect = try EffectEstimate.regression(outcome: values, treated: table.treated, weights: weights, adjustment: columns,
+                                                           clusters: clusters, confidence: spec.confidence, power: spec.power)
+                } catch {
+                    switch error {
+                    case .tooLittleData: throw .design("too few weighted units (or matched sets) to estimate the effect on \(outcome.name.printable)")
+                    case .collinearAdjustment: throw .design("the covariates are collinear with treatment in the adjusted model for \(outcome.name.printable); drop --adjust")
+                    }
+                }
+                guard effect.standardError.isFinite, effect.standardError > 0 else {
+                    throw .design("\(outcome.name.printable) does not vary among the weighted units, so its effect has no standard error")
+                }
+                let t = table.treated.indices.filter { table.treated[$0] }, c = table.treated.indices.filter { !table.treated[$0] }
+                func mean(_ indices: [Int]) -> Double {
+                    indices.reduce(0) { $0 + weights[$1] * values[$1] } / indices.reduce(0) { $0 + weights[$1] }
+                }
+                estimates.append(.init(outcome: outcome.name, group: group, analysis: analysis, effect: effect, meanTreated: mean(t), meanControl: mean(c)))
+            }
+        }
+        return estimates
+    }
+
+    /// One provider's participants against their own comparisons: their matches (weights as
+    /// MatchIt computes them for those participants alone), or, with weighting, a propensity
+    /// model of that provider's participants against the whole pool.
+    static func groupEffects(_ group: String, _ spec: EvaluationSpec, _ table: EvaluationTable, weights: [Double], matches: [Int: [Int]]?,
+                             clusters: [Int]?, adjustment: [[Double]]) throws(EvaluationError) -> [EvaluationResult.Estimate] {
+        let members = table.treated.indices.filter { table.treated[$0] && table.groups[$0] == group }
+        let controls = table.treated.indices.filter { !table.treated[$0] }
+        switch spec.method {
+        case .weighting:
+            var single = table.subset(members + controls)
+            single.groups = Array(repeating: nil, count: single.count)
+            let result = try run(spec, on: single)
+            return result.estimates.map { .init(outcome: $0.outcome, group: group, analysis: $0.analysis, effect: $0.effect,
+                                                meanTreated: $0.meanTreated, meanControl: $0.meanControl) }
+        case .none:
+            let indices = members + controls
+            let sub = table.subset(indices)
+            return try effects(spec, sub, weights: Array(repeating: 1, count: indices.count), clusters: nil,
+                               adjustment: adjustment.map { column in indices.map { column[$0] } }, group: group)
+        case .nearest:
+            var local = Array(repeating: 0.0, count: table.count)
+            for unit in members {
+                guard let taken = matches?[unit], !taken.isEmpty else { continue }
+                local[unit] = 1
+                for control in taken { local[control] += 1 / Double(taken.count) }
+            }
+            let matchedControls = controls.filter { local[$0] > 0 }
+            let total = matchedControls.reduce(0) { $0 + local[$1] }
+            for control in matchedControls { local[control] *= Double(matchedControls.count) / total }
+            let indices = members.filter { local[$0] > 0 } + matchedControls
+            guard !indices.isEmpty else { throw .design("no participant of \(group.printable) was matched") }
+            return try effects(spec, table.subset(indices), weights: indices.map { local[$0] }, clusters: clusters.map { c in indices.map { c[$0] } },
+                               adjustment: adjustment.map { column in indices.map { column[$0] } }, group: group)
+        }
+    }
+
+    static func sampleSizes(_ table: EvaluationTable, weights: [Double], discarded: [Bool]) -> EvaluationResult.SampleSizes {
+        typealias Pair = EvaluationResult.SampleSizes.Pair
+        func pair(_ value: (Bool) -> Double) -> Pair { Pair(control: value(false), treated: value(true)) }
+        func indices(_ treated: Bool) -> [Int] { table.treated.indices.filter { table.treated[$0] == treated } }
+        return .init(
+            all: pair { Double(indices($0).count) },
+            matchedESS: pair { PropensityWeights.effectiveSampleSize(indices($0).map { weights[$0] }) },
+            matched: pair { Double(indices($0).filter { weights[$0] > 0 }.count) },
+            unmatched: pair { Double(indices($0).filter { weights[$0] == 0 && !discarded[$0] }.count) },
+            discarded: pair { Double(indices($0).filter { discarded[$0] }.count) })
+    }
+}

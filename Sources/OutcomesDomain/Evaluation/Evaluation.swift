@@ -1,0 +1,83 @@
+import OutcomesStatistics
+
+/// The pure steps of a comparison: propensity model → matching or weights → balance → effects.
+public enum Evaluation {
+    public static func run(_ spec: EvaluationSpec, on table: EvaluationTable) throws(EvaluationError) -> EvaluationResult {
+        let spec = try spec.validated()
+        let nTreated = table.treated.filter { $0 }.count, nControl = table.count - nTreated
+        guard nTreated > 0 else { throw .design("\(table.source) has no treated units (participants)") }
+        guard nControl > 0 else { throw .design("\(table.source) has no comparison units; the pool is empty") }
+        let covariates = try spec.covariates.map { name throws(EvaluationError) in try covariate(name, table) }
+        let design = DesignMatrix(covariates, rows: table.count)
+        let propensity = spec.method == .none ? nil : try propensityModel(design, table)
+
+        // Weights (and matched sets) for the chosen method.
+        var weights = Array(repeating: 1.0, count: table.count)
+        var subclass: [Int?] = Array(repeating: nil, count: table.count)
+        var matches: [Int: [Int]]? = nil
+        var discarded = Array(repeating: false, count: table.count)
+        var warnings: [EvaluationResult.Warning] = []
+        switch spec.method {
+        case .none: break
+        case .weighting:
+            weights = PropensityWeights.weights(propensity: propensity!.fit.fitted, treated: table.treated, estimand: spec.estimand)
+            if let trim = spec.trim {
+                let trimmed = PropensityWeights.trimmed(weights, treated: table.treated, estimand: spec.estimand, at: trim)
+                warnings.append(.weightsTrimmed(at: trim, count: zip(trimmed, weights).filter { $0 != $1 }.count))
+                weights = trimmed
+            }
+        case .nearest:
+            let exact = try spec.exact.isEmpty ? nil : exactKeys(spec.exact, table)
+            let matching = NearestNeighbourMatching(ratio: spec.ratio, replace: spec.replace, caliper: spec.caliper,
+                                                    discard: discardRule(spec.discard), search: spec.search == .matchIt451 ? .matchIt451 : .nearest)
+            let result = matching.match(distance: propensity!.fit.fitted, treated: table.treated, exact: exact)
+            (weights, matches, discarded) = (result.weights, result.matches, result.discarded)
+            let matchedTreated = result.matches.values.filter { !$0.isEmpty }.count
+            let discardedTreated = table.treated.indices.filter { table.treated[$0] && discarded[$0] }.count
+            let discardedControls = discarded.filter { $0 }.count - discardedTreated
+            if discardedTreated + discardedControls > 0 { warnings.append(.discarded(treated: discardedTreated, control: discardedControls)) }
+            guard matchedTreated > 0 else {
+                throw .design("no participant found a comparison unit (\(nTreated) participants, \(discardedTreated) outside common support, the rest without a control within the caliper or exact strata); widen the caliper or drop an exact key")
+            }
+            if matchedTreated < nTreated - discardedTreated { warnings.append(.unmatchedTreated(count: nTreated - discardedTreated - matchedTreated, of: nTreated)) }
+            if !spec.replace {
+                var number = 0
+                for unit in table.treated.indices where table.treated[unit] {
+                    guard let taken = result.matches[unit], !taken.isEmpty else { continue }
+                    number += 1
+                    subclass[unit] = number
+                    for control in taken { subclass[control] = number }
+                }
+            }
+        }
+
+        let distance = propensity?.fit.fitted
+        let before = balanceRows(covariates, distance: distance, table: table, weights: nil, estimand: spec.estimand)
+        let after = spec.method == .none ? before : balanceRows(covariates, distance: distance, table: table, weights: weights, estimand: spec.estimand)
+        let imbalanced = after.filter { abs($0.standardizedMeanDifference ?? 0) > spec.balanceThreshold && $0.name != "distance" }.map(\.name)
+        if !imbalanced.isEmpty { warnings.append(.imbalanced(covariates: imbalanced, threshold: spec.balanceThreshold)) }
+
+        let clusters = subclass.contains { $0 != nil } ? subclass.map { $0 ?? 0 } : nil
+        let adjustment = spec.adjust ? (1..<design.matrix.columns).map { column in (0..<table.count).map { design.matrix[$0, column] } } : []
+        var estimates = try effects(spec, table, weights: weights, clusters: clusters, adjustment: adjustment, group: nil)
+        let groups = Set(table.groups.compactMap { $0 }).sorted()
+        if groups.count > 1 {
+            for group in groups {
+                do {
+                    estimates += try groupEffects(group, spec, table, weights: weights, matches: matches, clusters: clusters,
+                                                  adjustment: adjustment)
+                } catch {
+                    warnings.append(.groupNotEstimated(group: group, reason: error.message))
+                }
+            }
+        }
+
+        let sizes = sampleSizes(table, weights: weights, discarded: discarded)
+        let units = table.ids.indices.filter { weights[$0] > 0 }.map {
+            EvaluationResult.Unit(index: $0, propensity: distance?[$0], weight: weights[$0], subclass: subclass[$0])
+        }
+        let model = propensity.map { p in p.names.indices.map { (p.names[$0], p.fit.coefficients[$0], p.fit.standardErrors[$0]) } } ?? []
+        return EvaluationResult(spec: spec, propensityModel: model, sampleSizes: sizes, balanceBefore: before, balanceAfter: after,
+                                estimates: estimates, warnings: warnings, units: units)
+    }
+}

@@ -1,0 +1,28 @@
+/// Why a comparison could not be made, as a paragraph the user can act on.
+public enum EvaluationError: UserFacingError, Equatable {
+    /// A command-line option or evaluation-file key, and what is wrong with it.
+    case option(String, String)
+    /// A data file and line (0: the file as a whole), and what is wrong there.
+    case data(file: String, line: Int, String)
+    /// A data file that does not exist or cannot be read.
+    case unreadable(file: String)
+    /// The data are fine but the comparison cannot be made (no overlap, no pool, …).
+    case design(String)
+
+    public var message: String {
+        switch self {
+        case .option(let name, let reason): "--\(name): \(reason)."
+        case .data(let file, let line, let reason): line > 0 ? "\(file):\(line): \(reason)." : "\(file): \(reason)."
+        case .design(let reason): "cannot compare: \(reason)."
+        case .unreadable(let file): "\(file): no such file, or it cannot be read; --data names a CSV with a header row."
+        }
+    }
+
+    public var exitStatus: ExitStatus {
+        switch self {
+        case .option: .usage
+        case .data, .design: .dataError
+        case .unreadable: .noInput
+        }
+    }
+}

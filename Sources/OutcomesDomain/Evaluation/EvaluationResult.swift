@@ -1,0 +1,71 @@
+import OutcomesStatistics
+
+/// What a comparison found: the propensity model, sample sizes, balance before and after, the
+/// effect estimates (overall and per provider) and what the reader must be told.
+public struct EvaluationResult: Sendable {
+    /// Counts as MatchIt's `summary()$nn` lays them out, for controls and treated units.
+    public struct SampleSizes: Sendable, Equatable {
+        public struct Pair: Sendable, Equatable {
+            public var control: Double
+            public var treated: Double
+        }
+        public var all: Pair
+        /// Kish's effective sample size of the weights.
+        public var matchedESS: Pair
+        /// Units with weight above 0.
+        public var matched: Pair
+        public var unmatched: Pair
+        public var discarded: Pair
+    }
+
+    public enum Analysis: String, Sendable, Codable {
+        /// Weighted difference in means.
+        case difference
+        /// With the covariates in the outcome regression (ANCOVA).
+        case adjusted
+        /// Of the change from the pre-window to the outcome window.
+        case differenceInDifferences = "difference-in-differences"
+    }
+
+    public struct Estimate: Sendable {
+        public let outcome: String
+        /// nil: all participants; else one provider's participants against their own comparisons.
+        public let group: String?
+        public let analysis: Analysis
+        public let effect: EffectEstimate
+        public let meanTreated: Double
+        public let meanControl: Double
+    }
+
+    /// Stated beside the tables: facts the estimate depends on, with their counts.
+    public enum Warning: Sendable, Equatable {
+        case unmatchedTreated(count: Int, of: Int)
+        case discarded(treated: Int, control: Int)
+        case imbalanced(covariates: [String], threshold: Double)
+        case groupNotEstimated(group: String, reason: String)
+        case weightsTrimmed(at: Double, count: Int)
+    }
+
+    public struct Unit: Sendable, Equatable {
+        public let index: Int
+        public let propensity: Double?
+        public let weight: Double
+        /// The matched set (nearest-neighbour matching without replacement), numbered from 1.
+        public let subclass: Int?
+    }
+
+    public let spec: EvaluationSpec
+    /// Model coefficients by design-matrix name (`(Intercept)`, `age`, `race_hispan`, …).
+    public let propensityModel: [(name: String, coefficient: Double, standardError: Double)]
+    public let sampleSizes: SampleSizes
+    public let balanceBefore: [Balance.Row]
+    public let balanceAfter: [Balance.Row]
+    public let estimates: [Estimate]
+    public let warnings: [Warning]
+    /// Every unit with weight above 0 (and its propensity score).
+    public let units: [Unit]
+
+    public var imbalanced: [String] {
+        balanceAfter.filter { abs($0.standardizedMeanDifference ?? 0) > spec.balanceThreshold }.map(\.name)
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+
+/// The units of a comparison, one row each: an id, treated or not, the group (provider) a treated
+/// unit belongs to, and named columns — covariates, exact-match keys and outcomes. Built from the
+/// IDS in PostgreSQL or read from a CSV an evaluator already has.
+public struct EvaluationTable: Sendable {
+    public enum Column: Sendable, Equatable {
+        case numeric([Double])
+        case categorical([String])
+    }
+
+    public var ids: [String]
+    public var treated: [Bool]
+    /// The provider of each treated unit; nil for controls, or when the data name none.
+    public var groups: [String?]
+    public var columns: [String: Column]
+    /// Where the rows came from, for messages: a file name, or "the IDS".
+    public var source: String
+
+    public init(ids: [String], treated: [Bool], groups: [String?]? = nil, columns: [String: Column], source: String) {
+        self.ids = ids
+        self.treated = treated
+        self.groups = groups ?? Array(repeating: nil, count: ids.count)
+        self.columns = columns
+        self.source = source
+    }
+
+    public var count: Int { ids.count }
+
+    func numeric(_ name: String, option: String) throws(EvaluationError) -> [Double] {
+        switch try column(name, option: option) {
+        case .numeric(let values): return values
+        case .categorical(let values):
+            let example = values.first { Double($0) == nil } ?? ""
+            throw .data(file: source, line: 0, "column \(name.printable) (\(option)) must be numeric; it holds text such as \(example.printable)")
+        }
+    }
+
+    func column(_ name: String, option: String) throws(EvaluationError) -> Column {
+        guard let column = columns[name] else {
+            let known = columns.keys.sorted().prefix(30).map(\.printable).joined(separator: ", ")
+            throw .option(option, "\(source) has no column \(name.printable); it has \(known)")
+        }
+        return column
+    }
+
+    /// The rows at `indices`, in that order.
+    func subset(_ indices: [Int]) -> EvaluationTable {
+        EvaluationTable(ids: indices.map { ids[$0] }, treated: indices.map { treated[$0] }, groups: indices.map { groups[$0] },
+                        columns: columns.mapValues { column in
+                            switch column {
+                            case .numeric(let v): .numeric(indices.map { v[$0] })
+                            case .categorical(let v): .categorical(indices.map { v[$0] })
+                            }
+                        }, source: source)
+    }
+}
+
+extension EvaluationTable {
+    /// Reads a CSV with a header row. `treatment` must hold 0 or 1; `id` and `group` columns are
+    /// optional; every other column is numeric when all its values are numbers, else categorical.
+    /// An empty cell in a used column is an error naming file:line (nothing is imputed).
+    public static func read(csv path: String, treatment: String, id: String?, group: String?, using used: Set<String>) throws -> EvaluationTable {
+        guard FileManager.default.isReadableFile(atPath: path) else { throw EvaluationError.unreadable(file: path) }
+        var reader = try CSVReader(path: path)
+        guard let header = try reader.next() else { throw EvaluationError.data(file: path, line: 1, "the file is empty; it needs a header row") }
+        let names = header.fields.map { $0.trimmingCharacters(in: .whitespaces) }
+        func position(_ name: String, _ option: String) throws -> Int {
+            guard let index = names.firstIndex(of: name) else {
+                throw EvaluationError.option(option, "\(path) has no column \(name.printable); its header has \(names.prefix(30).map(\.printable).joined(separator: ", "))")
+            }
+            return index
+        }
+        let treatmentColumn = try position(treatment, "treatment")
+        let idColumn = try id.map { try position($0, "id") }
+        let groupColumn = try group.map { try position($0, "group") }
+        let usedColumns = try used.sorted().map { ($0, try position($0, "covariates")) }
+        var ids: [String] = [], treated: [Bool] = [], groups: [String?] = []
+        var raw: [String: [String]] = Dictionary(uniqueKeysWithValues: usedColumns.map { ($0.0, []) })
+        while let record = try reader.next() {
+            guard record.fields.count == names.count else {
+                throw EvaluationError.data(file: path, line: record.line, "\(record.fields.count) fields where the header has \(names.count)")
+            }
+            let value = record.fields[treatmentColumn].trimmingCharacters(in: .whitespaces)
+            guard value == "0" || value == "1" else {
+                throw EvaluationError.data(file: path, line: record.line, "the treatment column \(treatment.printable) must be 0 or 1, not \(value.printable)")
+            }
+            treated.append(value == "1")
+            ids.append(idColumn.map { record.fields[$0] } ?? String(record.line))
+            groups.append(groupColumn.map { record.fields[$0] }.flatMap { value == "1" && !$0.isEmpty ? $0 : nil })
+            for (name, index) in usedColumns {
+                let cell = record.fields[index].trimmingCharacters(in: .whitespaces)
+                guard !cell.isEmpty, cell != "NA" else {
+                    throw EvaluationError.data(file: path, line: record.line, "column \(name.printable) is empty; outcomes does not impute — fill or drop the row")
+                }
+                raw[name]!.append(cell)
+            }
+        }
+        guard !ids.isEmpty else { throw EvaluationError.data(file: path, line: 2, "the file has a header but no rows") }
+        var columns: [String: Column] = [:]
+        for (name, cells) in raw {
+            let numbers = cells.compactMap { Double($0) }
+            columns[name] = numbers.count == cells.count && numbers.allSatisfy(\.isFinite) ? .numeric(numbers) : .categorical(cells)
+        }
+        return EvaluationTable(ids: ids, treated: treated, groups: groups, columns: columns, source: path)
+    }
+}
