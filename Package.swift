@@ -33,7 +33,7 @@ let package = Package(
         .target(
             name: "OutcomesCLI",
             dependencies: [
-                "OutcomesDatabase", "OutcomesDomain", "PostgresClient",
+                "OutcomesDatabase", "OutcomesDomain", "OutcomesStatistics", "PostgresClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

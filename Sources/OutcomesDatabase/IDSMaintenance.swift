@@ -5,7 +5,23 @@ public enum IDSMaintenance {
     /// Refreshes planner statistics after a load, so the first queries know the new sizes, and
     /// marks the loaded pages all-visible, so outcome windows are read from the events index alone
     /// (an index-only scan). Runs outside a transaction, as VACUUM must.
+    ///
+    /// The person-keyed tables are stored in person order, so ANALYZE's sample sees each person's
+    /// rows together and estimates about a tenth of the distinct `person_id`s there are; joins from
+    /// a set of persons to their events then plan as full scans. The true count — the persons in
+    /// the IDS, an upper bound that is close — is set as `n_distinct` first (enrollments, a few
+    /// persons each, are sampled well enough).
     public static func refreshAfterLoad(_ connection: PostgresConnection) throws {
+        let persons = try connection.execute("SELECT count(*) FROM ids.persons").scalar(Int.self)
+        if persons > 0 {
+            for table in ["ids.events", "ids.source_links"] {
+                // n_distinct is a storage parameter: it takes a literal, which PostgreSQL's format() writes.
+                let statement = try connection.execute(
+                    "SELECT format('ALTER TABLE %s ALTER COLUMN person_id SET (n_distinct = %s)', \(table)::regclass, \(persons)::bigint)"
+                ).scalar(String.self)
+                try connection.executeScript(statement)
+            }
+        }
         try connection.executeScript("VACUUM (ANALYZE) ids.persons, ids.source_links, ids.enrollments, ids.events")
     }
 }

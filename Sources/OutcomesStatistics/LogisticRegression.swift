@@ -12,6 +12,9 @@ public struct LogisticRegression: Sendable {
         public let iterations: Int
         /// P(treatment | covariates) for each row.
         public let fitted: [Double]
+        /// Rows fitted at 0 or 1 (within 1e-10): quasi-separation, e.g. a category found in one
+        /// group only. R's glm warns "fitted probabilities numerically 0 or 1 occurred" and goes on.
+        public let extremeFits: Int
     }
 
     public enum Failure: Error, Equatable, Sendable {
@@ -58,14 +61,15 @@ public struct LogisticRegression: Sendable {
             let converged = abs(next - deviance) / (abs(next) + 0.1) < tolerance
             deviance = next
             if converged {
-                // Probabilities at 0 or 1 with a shrinking deviance: the likelihood has no maximum.
-                if mu.contains(where: { $0 < 1e-10 || $0 > 1 - 1e-10 }) { throw .separation }
+                // Every probability at 0 or 1: the covariates separate the groups, the likelihood has no maximum.
+                let extreme = mu.filter { $0 < 1e-10 || $0 > 1 - 1e-10 }.count
+                if extreme == n { throw .separation }
                 let covariance = try Self.covariance(design, mu)
                 return Fit(coefficients: beta, standardErrors: (0..<p).map { covariance[$0, $0].squareRoot() }, deviance: deviance,
-                           iterations: iteration, fitted: mu)
+                           iterations: iteration, fitted: mu, extremeFits: extreme)
             }
         }
-        if mu.contains(where: { $0 < 1e-10 || $0 > 1 - 1e-10 }) { throw .separation }
+        if mu.allSatisfy({ $0 < 1e-10 || $0 > 1 - 1e-10 }) { throw .separation }
         throw .notConverged(iterations: maximumIterations)
     }
 

@@ -66,6 +66,7 @@ public struct NearestNeighbourMatching: Sendable {
         let sorted = (0..<n).sorted { (distance[$0], $0) < (distance[$1], $1) }
         var position = Array(repeating: 0, count: n)
         for (index, unit) in sorted.enumerated() { position[unit] = index }
+        var index = SortedControls(controls: controls, distance: distance, exact: exact)
         for round in 0..<ratio {
             for unit in ordered where matches[unit]!.count == round {
                 func eligible(_ control: Int) -> Bool {
@@ -78,14 +79,7 @@ public struct NearestNeighbourMatching: Sendable {
                 var best: Int?
                 switch search {
                 case .nearest:
-                    var bestDistance = Double.infinity
-                    for control in controls where eligible(control) {
-                        let gap = abs(distance[control] - distance[unit])
-                        if let width, gap > width { continue }
-                        if gap < bestDistance {  // strictly closer: the first in data order wins a tie
-                            (best, bestDistance) = (control, gap)
-                        }
-                    }
+                    best = index.nearest(to: unit, distance: distance, width: width, excluding: matches[unit]!)
                 case .matchIt451:
                     let truncated = { (control: Int) in abs(distance[control] - distance[unit]).rounded(.towardZero) }
                     func scan(_ step: Int) -> Int? {
@@ -109,7 +103,10 @@ public struct NearestNeighbourMatching: Sendable {
                 }
                 guard let best else { continue }
                 matches[unit]!.append(best)
-                if !replace { available.remove(best) }
+                if !replace {
+                    available.remove(best)
+                    index.remove(best)
+                }
             }
         }
         var weights = Array(repeating: 0.0, count: n)
@@ -123,6 +120,76 @@ public struct NearestNeighbourMatching: Sendable {
             for control in controlIndices { weights[control] *= Double(matchedControls) / controlWeight }
         }
         return Result(matches: matches, weights: weights, discarded: discarded)
+    }
+
+    /// The available controls of each exact stratum sorted by (distance, data order), with skip
+    /// pointers past those taken, so the nearest on either side is found in near-constant time.
+    struct SortedControls {
+        var lists: [String: [Int]] = [:]
+        var position: [Int: (key: String, at: Int)] = [:]
+        var left: [String: [Int]] = [:], right: [String: [Int]] = [:]
+        let keys: [String]?
+
+        init(controls: [Int], distance: [Double], exact: [String]?) {
+            keys = exact
+            for control in controls { lists[exact?[control] ?? "", default: []].append(control) }
+            for (key, list) in lists {
+                let sorted = list.sorted { (distance[$0], $0) < (distance[$1], $1) }
+                lists[key] = sorted
+                for (at, control) in sorted.enumerated() { position[control] = (key, at) }
+                left[key] = Array(0..<sorted.count)
+                right[key] = Array(0..<sorted.count)
+            }
+        }
+
+        mutating func remove(_ control: Int) {
+            guard let (key, at) = position[control] else { return }
+            left[key]![at] = at - 1
+            right[key]![at] = at + 1
+        }
+
+        /// The first position at or after `at` (step 1) or at or before it (step −1) still available.
+        private mutating func find(_ key: String, _ at: Int, step: Int) -> Int {
+            let count = lists[key]!.count
+            var p = at
+            var path: [Int] = []
+            while p >= 0 && p < count {
+                let next = step > 0 ? right[key]![p] : left[key]![p]
+                if next == p { break }
+                path.append(p)
+                p = next
+            }
+            for q in path { if step > 0 { right[key]![q] = p } else { left[key]![q] = p } }
+            return p
+        }
+
+        /// The closest available control to `unit` in its stratum within `width`, not in
+        /// `excluding`; of equally close ones, the first in data order.
+        mutating func nearest(to unit: Int, distance: [Double], width: Double?, excluding: [Int]) -> Int? {
+            let key = keys?[unit] ?? ""
+            guard let list = lists[key] else { return nil }
+            let target = distance[unit]
+            var low = 0, high = list.count
+            while low < high {
+                let mid = (low + high) / 2
+                if distance[list[mid]] < target { low = mid + 1 } else { high = mid }
+            }
+            var r = find(key, low, step: 1)
+            while r < list.count, excluding.contains(list[r]) { r = find(key, r + 1, step: 1) }
+            var l = find(key, low - 1, step: -1)
+            while l >= 0, excluding.contains(list[l]) { l = find(key, l - 1, step: -1) }
+            // Of several available at the same distance below, the first in data order is leftmost.
+            while l >= 0 {
+                var further = find(key, l - 1, step: -1)
+                while further >= 0, excluding.contains(list[further]) { further = find(key, further - 1, step: -1) }
+                guard further >= 0, distance[list[further]] == distance[list[l]] else { break }
+                l = further
+            }
+            let below = l >= 0 ? list[l] : nil, above = r < list.count ? list[r] : nil
+            func gap(_ c: Int) -> Double { abs(distance[c] - target) }
+            let candidates = [below, above].compactMap { $0 }.filter { width == nil || gap($0) <= width! }
+            return candidates.min { (gap($0), $0) < (gap($1), $1) }
+        }
     }
 
     /// The sample standard deviation (n − 1), as R's `sd`.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OutcomesDatabase
 import OutcomesDomain
 import OutcomesStatistics
 
@@ -8,41 +9,65 @@ struct CompareCommand: ParsableCommand {
         commandName: "compare",
         abstract: "Compare participants with a matched or weighted comparison group: effect estimates and balance.",
         discussion: """
+            Against the IDS (--evaluation FILE): the evaluation file (YAML, see scenarios/README.md) \
+            names a loaded contract, whose participants and outcome metrics are used as loaded, a \
+            comparison pool of eligible people never enrolled (with an index date each) and \
+            baseline covariates measured before the index date. Covariates and outcomes are \
+            computed in PostgreSQL by the metric compiler for every unit, streamed once, and the \
+            run is stored in the evaluation schema. --against control_arm compares with the \
+            randomized control arm instead (the experimental estimate). --store-comparison \
+            stores the matched group's metrics for the period as <contract>@matched, which \
+            effect lines with comparison: matched_group pay against.
+
             On a flat CSV an evaluator already has (--data): one row per unit, a 0/1 treatment \
             column, covariates (numeric, or text such as race, dummy-coded on the first level as R \
-            does) and outcomes. Fits a logistic propensity model, matches (--method nearest, the \
-            default: 1:1 greedy without replacement, largest score first, as R's MatchIt) or \
-            weights (--method weighting), and prints the effect estimates (ATT by default: \
-            estimate, standard error — clustered by matched set without replacement, else HC2 — \
-            z-based 95% interval, p-value and minimum detectable effect at 80% power), the sample \
-            sizes and the balance table before and after, as MatchIt's summary() reports them.
+            does) and outcomes; --outcome NAME:PRE adds a difference-in-differences estimate.
 
-            --outcome NAME:PRE adds a difference-in-differences estimate of NAME − PRE. --group \
-            COL adds one estimate per provider (its participants against their own matches).
+            Either way: a logistic propensity model, then matching (--method nearest, the \
+            default: 1:1 greedy without replacement, largest score first, as R's MatchIt) or \
+            weights (--method weighting); the effect estimates (ATT by default: estimate, standard \
+            error — clustered by matched set without replacement, else HC2 — z-based 95% interval, \
+            p-value and minimum detectable effect at 80% power), overall and per provider, the \
+            sample sizes and the balance before and after, as MatchIt's summary() reports them.
 
             Examples:
+              outcomes compare --evaluation scenarios/housing-2021-evaluation.yaml
+              outcomes compare --evaluation scenarios/housing-2021-evaluation.yaml --against control_arm
+              outcomes compare --evaluation scenarios/housing-2021-evaluation.yaml --period 2022 --store-comparison --format json
               outcomes compare --data scenarios/data/lalonde.csv --treatment treat --covariates age,educ,race,married,nodegree,re74,re75 --outcome re78
               outcomes compare --data scenarios/data/lalonde.csv --treatment treat --covariates age,educ,race,married,nodegree,re74,re75 --outcome re78:re75 --ratio 2 --replace
               outcomes compare --data scenarios/data/lalonde.csv --treatment treat --covariates age,educ,race,re74,re75 --outcome re78 --method weighting --estimand ATE --format json
             """
     )
 
+    @Option(name: .long, help: ArgumentHelp("An evaluation file (YAML): compare a loaded contract's participants in the IDS.", valueName: "file"))
+    var evaluation: String?
+
+    @Option(name: .long, help: ArgumentHelp("With --evaluation: a reporting period of the contract (default: every complete window).", valueName: "label"))
+    var period: String?
+
+    @Option(name: .long, help: "With --evaluation: compare with the pool (default) or the randomized control_arm.")
+    var against: ComparisonSource = .pool
+
+    @Flag(name: .long, help: "With --evaluation and --period: store the matched group's metrics as <contract>@matched for payments.")
+    var storeComparison = false
+
     @Option(name: .long, help: ArgumentHelp("A CSV with a header row, one row per unit.", valueName: "file"))
-    var data: String
+    var data: String?
 
-    @Option(name: .long, help: ArgumentHelp("The 0/1 column: 1 for participants (treated).", valueName: "column"))
-    var treatment: String
+    @Option(name: .long, help: ArgumentHelp("With --data: the 0/1 column, 1 for participants (treated).", valueName: "column"))
+    var treatment: String?
 
-    @Option(name: .long, parsing: .singleValue, help: ArgumentHelp("Covariates of the propensity model, comma-separated (repeatable).", valueName: "columns"))
+    @Option(name: .long, parsing: .singleValue, help: ArgumentHelp("With --data: covariates of the propensity model, comma-separated (repeatable).", valueName: "columns"))
     var covariates: [String] = []
 
-    @Option(name: .long, parsing: .singleValue, help: ArgumentHelp("An outcome column, or NAME:PRE for a difference-in-differences too (repeatable).", valueName: "column"))
+    @Option(name: .long, parsing: .singleValue, help: ArgumentHelp("With --data: an outcome column, or NAME:PRE for a difference-in-differences too (repeatable).", valueName: "column"))
     var outcome: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("A column naming each unit (default: its line number).", valueName: "column"))
+    @Option(name: .long, help: ArgumentHelp("With --data: a column naming each unit (default: its line number).", valueName: "column"))
     var id: String?
 
-    @Option(name: .long, help: ArgumentHelp("A column naming each participant's provider: adds per-provider estimates.", valueName: "column"))
+    @Option(name: .long, help: ArgumentHelp("With --data: a column naming each participant's provider (adds per-provider estimates).", valueName: "column"))
     var group: String?
 
     @OptionGroup var design: ComparisonDesignOptions
@@ -50,16 +75,74 @@ struct CompareCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Also write the matched or weighted units (id, treated, weight, subclass, distance) to this CSV.", valueName: "file"))
     var matchedData: String?
 
+    @OptionGroup var suppression: SuppressionOptions
+    @OptionGroup var database: DatabaseOptions
     @OptionGroup var output: OutputOptions
 
+    func validate() throws {
+        guard (evaluation == nil) != (data == nil) else {
+            throw ValidationError("Give either --evaluation FILE (against the IDS) or --data FILE (a CSV), not \(data == nil ? "neither" : "both").")
+        }
+        if data != nil {
+            guard treatment != nil else { throw ValidationError("--data needs --treatment COLUMN (the 0/1 column).") }
+            for (name, given) in [("--period", period != nil), ("--store-comparison", storeComparison), ("--against", against != .pool)] where given {
+                throw ValidationError("\(name) applies to --evaluation (the IDS), not --data.")
+            }
+        } else {
+            for (name, given) in [("--treatment", treatment != nil), ("--covariates", !covariates.isEmpty), ("--outcome", !outcome.isEmpty),
+                                  ("--id", id != nil), ("--group", group != nil)] where given {
+                throw ValidationError("\(name) applies to --data; with --evaluation the file names the covariates and outcomes.")
+            }
+        }
+    }
+
     func run() throws {
+        if let evaluation { return try runOnIDS(evaluation) }
         let spec = try design.spec(covariates: covariates.flatMap(Self.list), outcomes: outcome.map(Self.outcome))
+        let treatment = treatment!, data = data!
         var used = Set(spec.covariates + spec.exact + spec.outcomes.flatMap { [$0.name] + ($0.pre.map { [$0] } ?? []) })
         used.remove(treatment)
         let table = try EvaluationTable.read(csv: data, treatment: treatment, id: id, group: group, using: used)
         let result = try Evaluation.run(spec, on: table)
         if let matchedData { try Self.writeUnits(result, table, to: matchedData) }
         print(Report(comparison: result, source: data).render(output.format), terminator: "")
+    }
+
+    private func runOnIDS(_ path: String) throws {
+        let progress = output.progress
+        let text = try YAMLFile.read(path)
+        let definition = try EvaluationDefinition.parse(yaml: text, file: path)
+        var base = definition.design
+        // The experiment needs no model: the randomized arms as they are, unless told otherwise.
+        if against == .controlArm {
+            (base.method, base.exact, base.caliper, base.ratio, base.replace, base.discard, base.trim) = (.none, [], nil, 1, false, .none, nil)
+        }
+        let spec = try design.applied(to: base)
+        let (connection, _) = try database.connectReady(progress: progress, as: .analyst)
+        let stored = try ContractStore.stored(reference: definition.contract, on: connection)
+        var chosen: ReportingPeriod?
+        if let period {
+            guard let found = stored.contract.period(period) else {
+                throw ValidationError("--period \(period) is not a period of \(stored.contract.id); it has: \(stored.contract.periods.map(\.label).joined(separator: ", ")).")
+            }
+            chosen = found
+        }
+        var runner = ComparisonRunner(definition: definition, text: text, stored: stored, period: chosen, source: against)
+        runner.design = spec
+        runner.storeComparison = storeComparison
+        let outcome = try runner.run(on: connection)
+        if let matchedData { try Self.writeUnits(outcome.result, outcome.table, to: matchedData) }
+        let comparison = against == .pool ? "the comparison pool" : "the randomized control arm"
+        var report = Report(comparison: outcome.result, source: "\(stored.contract.id) against \(comparison)", policy: suppression.policy)
+        var notes = ["Evaluation \(definition.id), run \(outcome.runID): participants and outcomes from version \(stored.version) of \(stored.contract.id) as loaded (SHA-256 \(stored.fileSHA256.prefix(12))…), data load \(outcome.loadID)\(chosen.map { ", period \($0.label)" } ?? ", every complete window"); inputs SHA-256 \(outcome.inputsSHA256.prefix(12))…."]
+        if outcome.participantsLeftOut > 0 {
+            notes.append("\(outcome.participantsLeftOut) participants have no outcome counted\(chosen.map { " in \($0.label)" } ?? " yet") (or no known age) and are left out.")
+        }
+        if storeComparison {
+            notes.append("Stored the matched group's metrics as \(stored.contract.id)\(OutcomeContract.matchedSuffix), period \(chosen!.label), for version \(stored.version): effect lines with comparison: matched_group pay against it.")
+        }
+        report.notes.insert(contentsOf: notes, at: 0)
+        print(report.render(output.format), terminator: "")
     }
 
     static func list(_ value: String) -> [String] {
@@ -88,17 +171,17 @@ struct CompareCommand: ParsableCommand {
 
 /// How the comparison is made, shared by `compare --data` and the IDS evaluation.
 struct ComparisonDesignOptions: ParsableArguments {
-    @Option(name: .long, help: "nearest (matching), weighting (inverse probability) or none (as randomized).")
-    var method: EvaluationSpec.Method = .nearest
+    @Option(name: .long, help: "nearest (matching, the default), weighting (inverse probability) or none (as randomized).")
+    var method: EvaluationSpec.Method?
 
-    @Option(name: .long, help: "ATT (effect on participants) or ATE (weighting only).")
-    var estimand: Estimand = .att
+    @Option(name: .long, help: "ATT (effect on participants, the default) or ATE (weighting only).")
+    var estimand: Estimand?
 
     @Option(name: .long, help: ArgumentHelp("Columns a control must share with its participant, comma-separated.", valueName: "columns"))
     var exact: String?
 
-    @Option(name: .long, help: "Controls per participant (k:1 matching).")
-    var ratio = 1
+    @Option(name: .long, help: "Controls per participant (k:1 matching; default 1).")
+    var ratio: Int?
 
     @Flag(name: .long, help: "Match with replacement: a control may serve several participants.")
     var replace = false
@@ -106,11 +189,11 @@ struct ComparisonDesignOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Largest distance to a control, in standard deviations of the propensity score (0.2 is common).", valueName: "sd"))
     var caliper: Double?
 
-    @Option(name: .long, help: "Drop units outside common support first: none, treated, control or both.")
-    var discard: EvaluationSpec.Discard = .none
+    @Option(name: .long, help: "Drop units outside common support first: none (default), treated, control or both.")
+    var discard: EvaluationSpec.Discard?
 
-    @Option(name: .long, help: "Nearest-neighbour search: nearest (documented) or matchit-4.5.1 (that version's pairs).")
-    var search: EvaluationSpec.Search = .nearest
+    @Option(name: .long, help: "Nearest-neighbour search: nearest (documented, default) or matchit-4.5.1 (that version's pairs).")
+    var search: EvaluationSpec.Search?
 
     @Option(name: .long, help: ArgumentHelp("Weighting: cap weights at this quantile of theirs (e.g. 0.99).", valueName: "quantile"))
     var trim: Double?
@@ -118,19 +201,35 @@ struct ComparisonDesignOptions: ParsableArguments {
     @Flag(name: .long, help: "Also estimate with the covariates in the outcome regression (ANCOVA).")
     var adjust = false
 
-    @Option(name: .long, help: "Confidence level of the intervals.")
-    var confidence = 0.95
+    @Option(name: .long, help: "Confidence level of the intervals (default 0.95).")
+    var confidence: Double?
 
-    @Option(name: .long, help: "Power of the minimum detectable effect.")
-    var power = 0.8
+    @Option(name: .long, help: "Power of the minimum detectable effect (default 0.8).")
+    var power: Double?
 
     func spec(covariates: [String], outcomes: [EvaluationSpec.Outcome]) throws -> EvaluationSpec {
-        var spec = EvaluationSpec(covariates: covariates, outcomes: outcomes)
-        spec.method = method
-        spec.estimand = estimand
-        spec.exact = exact.map(CompareCommand.list) ?? []
-        (spec.ratio, spec.replace, spec.caliper, spec.discard, spec.search) = (ratio, replace, caliper, discard, search)
-        (spec.trim, spec.adjust, spec.confidence, spec.power) = (trim, adjust, confidence, power)
+        try applied(to: EvaluationSpec(covariates: covariates, outcomes: outcomes))
+    }
+
+    /// `base` (an evaluation file's design, or the defaults) with the options given on the command line.
+    func applied(to base: EvaluationSpec) throws -> EvaluationSpec {
+        var spec = base
+        if let method, method != base.method {
+            // Another method than the file's: its nearest-neighbour or weighting options do not carry over.
+            spec.method = method
+            (spec.exact, spec.caliper, spec.ratio, spec.replace, spec.discard, spec.trim) = ([], nil, 1, false, .none, nil)
+        }
+        if let estimand { spec.estimand = estimand }
+        if let exact { spec.exact = CompareCommand.list(exact) }
+        if let ratio { spec.ratio = ratio }
+        if replace { spec.replace = true }
+        if let caliper { spec.caliper = caliper }
+        if let discard { spec.discard = discard }
+        if let search { spec.search = search }
+        if let trim { spec.trim = trim }
+        if adjust { spec.adjust = true }
+        if let confidence { spec.confidence = confidence }
+        if let power { spec.power = power }
         return try spec.validated()
     }
 }
@@ -139,3 +238,4 @@ extension EvaluationSpec.Method: ExpressibleByArgument {}
 extension EvaluationSpec.Discard: ExpressibleByArgument {}
 extension EvaluationSpec.Search: ExpressibleByArgument {}
 extension Estimand: ExpressibleByArgument {}
+extension ComparisonSource: ExpressibleByArgument {}

@@ -91,6 +91,8 @@ extension Report {
             "Warning: not balanced — |SMD| above \(threshold) after \(method) for \(covariates.joined(separator: ", "))."
         case .groupNotEstimated(let group, let reason):
             "Warning: no estimate for provider \(group): \(reason)"
+        case .extremePropensity(let count):
+            "Warning: \(count) units have a propensity score of 0 or 1 (a covariate level found in one group only); they cannot be matched or weighted."
         case .weightsTrimmed(let at, let count):
             "Weights trimmed at their \(at) quantile: \(count) weights capped."
         }

@@ -21,6 +21,18 @@ struct MetricCompiler {
     let contract: OutcomeContract
     let period: ReportingPeriod
     let loadID: Int
+    /// Whose metrics: the contract's participants, or any set of units.
+    var units: UnitSource = .enrollments
+
+    /// The units metrics are computed for: each a person, an index date (the window anchor
+    /// `enrollment_start`/`index_date`), an optional end and the provider it is reported under.
+    enum UnitSource {
+        /// A person's first enrollment under the contract that meets the cohort rule.
+        case enrollments
+        /// A table with columns person_id, start_date (the index date), end_date, enrollment_id and
+        /// provider_id, one row per person: a comparison pool, a control arm, participants.
+        case table(SQLIdentifier)
+    }
 
     /// One window a metric measures: its own window, or a change's window before enrollment.
     struct Part {
@@ -58,13 +70,17 @@ struct MetricCompiler {
     /// equal size (fewer when there are few enrollments).
     func sliceBoundaries(count: Int) -> PostgresQuery {
         var query = PostgresQuery(unsafeSQL: "")
-        let conditions = cohortConditions(&query)
+        let source: String
+        switch units {
+        case .enrollments: source = "ids.enrollments e WHERE \(cohortConditions(&query))"
+        case .table(let table): source = "\(table.quoted) e"
+        }
         let slices = query.bind(count)
         query.append(sql: """
             SELECT DISTINCT b FROM unnest((
                 SELECT percentile_disc(ARRAY(SELECT s::float8 / \(slices)::int FROM generate_series(1, \(slices)::int - 1) AS s))
                        WITHIN GROUP (ORDER BY e.person_id)
-                FROM ids.enrollments e WHERE \(conditions)
+                FROM \(source)
             )) AS b
             WHERE b IS NOT NULL ORDER BY b
             """)
@@ -88,7 +104,8 @@ struct MetricCompiler {
     /// The rows of one slice of participants.
     private func branch(lower: Int?, upper: Int?, _ query: inout PostgresQuery) -> String {
         let through = "\(query.bind(contract.dataThrough.description))::date"
-        var slice = [cohortConditions(&query)]
+        var slice: [String] = []
+        if case .enrollments = units { slice.append(cohortConditions(&query)) }
         if let lower { slice.append("e.person_id >= \(query.bind(lower))") }
         if let upper { slice.append("e.person_id < \(query.bind(upper))") }
         let windows = allParts
@@ -163,12 +180,7 @@ struct MetricCompiler {
             FROM (
                 SELECT \(groupColumns.joined(separator: ",\n           "))
                 FROM (
-                    -- A participant is a person's first enrollment under the contract.
-                    SELECT DISTINCT ON (e.person_id) e.person_id, e.start_date, e.enrollment_id, e.provider_id, e.end_date,
-                           \(participantColumns.joined(separator: ",\n               "))
-                    FROM ids.enrollments e
-                    WHERE \(slice.joined(separator: " AND "))
-                    ORDER BY e.person_id, e.start_date, e.enrollment_id, e.provider_id, e.end_date
+                    \(unitRows(participantColumns, slice))
                 ) p
                 LEFT JOIN ids.events ev
                   ON ev.person_id = p.person_id AND ev.domain = ANY (\(query.bind(PostgresArrayLiteral.text(domains)))::text[])
@@ -180,6 +192,30 @@ struct MetricCompiler {
             CROSS JOIN (VALUES \(metricRows.joined(separator: ", "))) AS k(i, metric_id)
             WHERE \(perMetric(counted))
             """
+    }
+
+    /// The units with their window columns, in person order.
+    private func unitRows(_ columns: [String], _ slice: [String]) -> String {
+        let conditions = slice.isEmpty ? "true" : slice.joined(separator: " AND ")
+        switch units {
+        case .enrollments:
+            return """
+                -- A participant is a person's first enrollment under the contract.
+                SELECT DISTINCT ON (e.person_id) e.person_id, e.start_date, e.enrollment_id, e.provider_id, e.end_date,
+                       \(columns.joined(separator: ",\n               "))
+                FROM ids.enrollments e
+                WHERE \(conditions)
+                ORDER BY e.person_id, e.start_date, e.enrollment_id, e.provider_id, e.end_date
+                """
+        case .table(let table):
+            return """
+                SELECT e.person_id, e.start_date, e.enrollment_id, e.provider_id, e.end_date,
+                       \(columns.joined(separator: ",\n               "))
+                FROM \(table.quoted) e
+                WHERE \(conditions)
+                ORDER BY e.person_id
+                """
+        }
     }
 
     /// Enrolled long enough: at least the minimum number of days up to the data-through date.
@@ -259,7 +295,7 @@ struct MetricCompiler {
     }
 
     /// A metric's event filter (the person and the time are added per measure).
-    private func eventConditions(_ selection: EventSelection, _ query: inout PostgresQuery) -> String {
+    func eventConditions(_ selection: EventSelection, _ query: inout PostgresQuery) -> String {
         // `= ANY` only for several values: it costs an array walk per event and aggregate.
         func isIn(_ column: String, _ values: [String]) -> String {
             values.count == 1
@@ -273,6 +309,27 @@ struct MetricCompiler {
             conditions.append("ev.amount \(amount.comparison.rawValue) \(query.bind(amount.value))")
         }
         return conditions.joined(separator: " AND ")
+    }
+}
+
+extension MetricCompiler {
+    /// Creates `table` with the units' results, one slice of units per parallel worker the server allows.
+    func build(_ table: SQLIdentifier, on connection: PostgresConnection) throws {
+        let workers = try connection.execute(
+            "SELECT current_setting('max_parallel_workers_per_gather')::int").scalar(Int.self)
+        let slices = min(max(workers, 1), 8)
+        let boundaries: [Int] = slices > 1 ? try connection.execute(sliceBoundaries(count: slices)).map { try $0.decode(at: 0) } : []
+        // Each unit's events are few and found by index, in person order: keep the planner from
+        // hashing the events table or the groups. The parallelism comes from the slices: keep it
+        // from splitting a slice's own scans across workers, which would keep the slices out of them.
+        let planning = ["enable_hashjoin", "enable_mergejoin", "enable_hashagg", "min_parallel_table_scan_size",
+                        "min_parallel_index_scan_size"]
+        try connection.executeScript("""
+            SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL enable_hashagg = off;
+            SET LOCAL min_parallel_table_scan_size = '1TB'; SET LOCAL min_parallel_index_scan_size = '1TB';
+            """)
+        try connection.execute(resultsTable(table, boundaries: boundaries))
+        try connection.executeScript(planning.map { "SET LOCAL \($0) TO DEFAULT;" }.joined(separator: " "))
     }
 }
 

@@ -162,24 +162,8 @@ private struct ArmRunner {
     /// Builds the participants' values in a staged table, one slice of participants per parallel
     /// worker the server allows, and swaps it in for the contract-period's old results.
     func computePersonResults(period: ReportingPeriod, loadID: Int, on connection: PostgresConnection) throws {
-        let compiler = MetricCompiler(contract: contract, period: period, loadID: loadID)
         let tables = ResultPartitions(contractID: contract.storedID, period: period.label)
-        let workers = try connection.execute(
-            "SELECT current_setting('max_parallel_workers_per_gather')::int").scalar(Int.self)
-        let slices = min(max(workers, 1), 8)
-        let boundaries: [Int] = slices > 1
-            ? try connection.execute(compiler.sliceBoundaries(count: slices)).map { try $0.decode(at: 0) } : []
-        // Each participant's events are few and found by index, in person order: keep the planner
-        // from hashing the events table or the groups. The parallelism comes from the slices: keep
-        // it from splitting a slice's own scans across workers, which would keep the slices out of them.
-        let planning = ["enable_hashjoin", "enable_mergejoin", "enable_hashagg", "min_parallel_table_scan_size",
-                        "min_parallel_index_scan_size"]
-        try connection.executeScript("""
-            SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL enable_hashagg = off;
-            SET LOCAL min_parallel_table_scan_size = '1TB'; SET LOCAL min_parallel_index_scan_size = '1TB';
-            """)
-        try connection.execute(compiler.resultsTable(tables.stagedTable, boundaries: boundaries))
-        try connection.executeScript(planning.map { "SET LOCAL \($0) TO DEFAULT;" }.joined(separator: " "))
+        try MetricCompiler(contract: contract, period: period, loadID: loadID).build(tables.stagedTable, on: connection)
         try tables.swapIn(on: connection)
     }
 

@@ -126,7 +126,10 @@ extension Evaluation {
     static func groupEffects(_ group: String, _ spec: EvaluationSpec, _ table: EvaluationTable, weights: [Double], matches: [Int: [Int]]?,
                              clusters: [Int]?, adjustment: [[Double]]) throws(EvaluationError) -> [EvaluationResult.Estimate] {
         let members = table.treated.indices.filter { table.treated[$0] && table.groups[$0] == group }
-        let controls = table.treated.indices.filter { !table.treated[$0] }
+        // Controls that name a group (a randomized site's control arm) are that group's alone.
+        let allControls = table.treated.indices.filter { !table.treated[$0] }
+        let ownControls = allControls.filter { table.groups[$0] == group }
+        let controls = allControls.contains { table.groups[$0] != nil } ? ownControls : allControls
         switch spec.method {
         case .weighting:
             var single = table.subset(members + controls)

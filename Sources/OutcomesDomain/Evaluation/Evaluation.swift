@@ -17,6 +17,7 @@ public enum Evaluation {
         var matches: [Int: [Int]]? = nil
         var discarded = Array(repeating: false, count: table.count)
         var warnings: [EvaluationResult.Warning] = []
+        if let extreme = propensity?.fit.extremeFits, extreme > 0 { warnings.append(.extremePropensity(count: extreme)) }
         switch spec.method {
         case .none: break
         case .weighting:
@@ -60,7 +61,7 @@ public enum Evaluation {
         let clusters = subclass.contains { $0 != nil } ? subclass.map { $0 ?? 0 } : nil
         let adjustment = spec.adjust ? (1..<design.matrix.columns).map { column in (0..<table.count).map { design.matrix[$0, column] } } : []
         var estimates = try effects(spec, table, weights: weights, clusters: clusters, adjustment: adjustment, group: nil)
-        let groups = Set(table.groups.compactMap { $0 }).sorted()
+        let groups = Set(table.groups.indices.filter { table.treated[$0] }.compactMap { table.groups[$0] }).sorted()
         if groups.count > 1 {
             for group in groups {
                 do {

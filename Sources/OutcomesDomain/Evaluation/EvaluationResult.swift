@@ -38,12 +38,14 @@ public struct EvaluationResult: Sendable {
     }
 
     /// Stated beside the tables: facts the estimate depends on, with their counts.
-    public enum Warning: Sendable, Equatable {
+    public enum Warning: Sendable, Equatable, Codable {
         case unmatchedTreated(count: Int, of: Int)
         case discarded(treated: Int, control: Int)
         case imbalanced(covariates: [String], threshold: Double)
         case groupNotEstimated(group: String, reason: String)
         case weightsTrimmed(at: Double, count: Int)
+        /// Units whose propensity is 0 or 1 to within 1e-10 (a category found in one group only).
+        case extremePropensity(count: Int)
     }
 
     public struct Unit: Sendable, Equatable {

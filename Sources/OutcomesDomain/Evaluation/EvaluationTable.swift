@@ -11,11 +11,13 @@ public struct EvaluationTable: Sendable {
 
     public var ids: [String]
     public var treated: [Bool]
-    /// The provider of each treated unit; nil for controls, or when the data name none.
+    /// The provider of each treated unit (and of a randomized control unit, its site); nil when none is named.
     public var groups: [String?]
     public var columns: [String: Column]
     /// Where the rows came from, for messages: a file name, or "the IDS".
     public var source: String
+    /// Each unit's index date (ISO), when the units come from the IDS.
+    public var indexDates: [String] = []
 
     public init(ids: [String], treated: [Bool], groups: [String?]? = nil, columns: [String: Column], source: String) {
         self.ids = ids
@@ -46,13 +48,15 @@ public struct EvaluationTable: Sendable {
 
     /// The rows at `indices`, in that order.
     func subset(_ indices: [Int]) -> EvaluationTable {
-        EvaluationTable(ids: indices.map { ids[$0] }, treated: indices.map { treated[$0] }, groups: indices.map { groups[$0] },
-                        columns: columns.mapValues { column in
-                            switch column {
-                            case .numeric(let v): .numeric(indices.map { v[$0] })
-                            case .categorical(let v): .categorical(indices.map { v[$0] })
-                            }
-                        }, source: source)
+        var subset = EvaluationTable(ids: indices.map { ids[$0] }, treated: indices.map { treated[$0] }, groups: indices.map { groups[$0] },
+                                     columns: columns.mapValues { column in
+                                         switch column {
+                                         case .numeric(let v): .numeric(indices.map { v[$0] })
+                                         case .categorical(let v): .categorical(indices.map { v[$0] })
+                                         }
+                                     }, source: source)
+        if !indexDates.isEmpty { subset.indexDates = indices.map { indexDates[$0] } }
+        return subset
     }
 }
 

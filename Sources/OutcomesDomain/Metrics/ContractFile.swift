@@ -213,12 +213,13 @@ extension OutcomeContract {
         let anchorNode = try entries.required("anchor", in: "a window", at: node)
         let anchor: Anchor
         switch try anchorNode.string("anchor") {
-        case "enrollment_start": anchor = .enrollmentStart
+        // An evaluation's units have an index date: a participant's is the enrollment start.
+        case "enrollment_start", "index_date": anchor = .enrollmentStart
         case "enrollment_end": anchor = .enrollmentEnd
         case "date": anchor = .fixed(try entries.required("date", in: "a window anchored at a date", at: node).date("date"))
         case "period": anchor = .reportingPeriod
         case let other:
-            throw anchorNode.error("unknown anchor '\(other)'; allowed: enrollment_start, enrollment_end, date, period")
+            throw anchorNode.error("unknown anchor '\(other)'; allowed: enrollment_start (index_date in an evaluation), enrollment_end, date, period")
         }
         func offset(_ key: String) throws -> Offset {
             // A window anchored on the period is the period unless told otherwise.

@@ -248,7 +248,7 @@ public struct OutcomeContract: Sendable, Equatable {
     /// What the contract pays for; nil when the file declares metrics only.
     public var payments: PaymentTerms? = nil
     /// The id results are stored under: the contract's own, or `<id>@control` for its comparison arm.
-    public private(set) var resultsID: String = ""
+    public internal(set) var resultsID: String = ""
 
     /// The id results are stored under, `id` unless this is a comparison arm.
     public var storedID: String { resultsID.isEmpty ? id : resultsID }

@@ -1,0 +1,88 @@
+import Foundation
+import OutcomesDomain
+import OutcomesStatistics
+import PostgresClient
+
+/// Runs an evaluation against the IDS: builds the units, their covariates and outcomes in
+/// PostgreSQL (the metric compiler over a unit table), streams the one table once to the pure
+/// `Evaluation`, and stores the run — and, when asked, the matched comparison group's metrics
+/// (`<id>@matched`), which effect-based payment lines pay against.
+public struct ComparisonRunner: Sendable {
+    public let definition: EvaluationDefinition
+    /// The evaluation file's text, stored with the run.
+    public let text: String
+    public let stored: StoredContract
+    /// A reporting period of the contract: units are those its outcomes count in it; nil: all complete windows.
+    public let period: ReportingPeriod?
+    public let source: ComparisonSource
+    public var design: EvaluationSpec
+    public var storeComparison = false
+
+    public init(definition: EvaluationDefinition, text: String, stored: StoredContract, period: ReportingPeriod?, source: ComparisonSource) {
+        (self.definition, self.text, self.stored, self.period, self.source) = (definition, text, stored, period, source)
+        self.design = definition.design
+    }
+
+    public struct Outcome: Sendable {
+        public let result: EvaluationResult
+        public let table: EvaluationTable
+        public let runID: Int
+        public let loadID: Int
+        public let inputsSHA256: String
+        /// Participants whose outcomes do not count in the period (or whose age is unknown), left out.
+        public let participantsLeftOut: Int
+    }
+
+    public func run(on connection: PostgresConnection) throws -> Outcome {
+        let contract = stored.contract
+        let outcomeMetrics = try definition.outcomes.map { outcome -> MetricDefinition in
+            guard let metric = contract.metrics.first(where: { $0.id == outcome.name }) else {
+                throw EvaluationError.option("outcome", "contract \(contract.id) has no metric \(outcome.name.printable); its metrics: \(contract.metrics.map(\.id).joined(separator: ", "))")
+            }
+            guard metric.measure.name != "days_to_event", metric.window.anchor != .reportingPeriod else {
+                throw EvaluationError.option("outcome", "metric \(metric.id) cannot be an evaluation outcome (days_to_event is missing for units without the event; a period-anchored window has no index date)")
+            }
+            return metric
+        }
+        if storeComparison {
+            guard period != nil, design.method == .nearest, design.ratio == 1, !design.replace, source == .pool else {
+                throw EvaluationError.option("store-comparison", "stores a 1:1 matched comparison group without replacement, from the pool, for one --period (payments count its members one for one)")
+            }
+        }
+        return try connection.transaction { connection in
+            try connection.executeScript("SET LOCAL jit = off")
+            let loadID = try connection.execute("SELECT max(load_id) FROM ids.data_loads WHERE finished_at IS NOT NULL").scalar(Int?.self)
+            guard let loadID else { throw DatabaseError(.noData, "There are no IDS data to compare: load an extract or run `outcomes synth` first.", exitStatus: .dataError) }
+            let key = String(SHA256.hex(definition.id + "/" + UUID().uuidString).prefix(12))
+            func work(_ name: String) -> SQLIdentifier { SQLIdentifier(validating: "evaluation.w\(key)_\(name)")! }
+            let (units, covariates, outcomes) = (work("units"), work("covariates"), work("outcomes"))
+            try ComparisonUnits(table: units, contract: contract, pool: definition.pool, source: source).create(on: connection)
+
+            let covariateMetrics = definition.covariates.compactMap { if case .metric(let m) = $0 { m } else { nil } }
+            if !covariateMetrics.isEmpty {
+                var compiler = MetricCompiler(contract: contract.measuring(covariateMetrics, storedAs: contract.id + "@covariates", keepCohort: false),
+                                              period: OutcomeContract.allTime, loadID: loadID)
+                compiler.units = .table(units)
+                try compiler.build(covariates, on: connection)
+            }
+            // Every metric of the contract a stored comparison may be paid on; else the outcomes.
+            let measured = storeComparison ? contract.metrics.filter { $0.window.anchor != .reportingPeriod } : outcomeMetrics
+            var compiler = MetricCompiler(contract: contract.measuring(measured, storedAs: contract.id + OutcomeContract.matchedSuffix, keepCohort: true),
+                                          period: period ?? OutcomeContract.allTime, loadID: loadID)
+            compiler.units = .table(units)
+            try compiler.build(outcomes, on: connection)
+
+            let (table, hash, participants) = try ComparisonTable(definition: definition, units: units, covariates: covariateMetrics.isEmpty ? nil : covariates,
+                                                                  outcomes: outcomes, loadID: loadID).read(on: connection)
+            // A comparison that cannot be made rolls back: nothing of it is stored.
+            let result = try Evaluation.run(design, on: table)
+            let store = ComparisonStore(runner: self, loadID: loadID, inputsSHA256: hash)
+            let runID = try store.record(result, table, on: connection)
+            if storeComparison { try store.storeMatchedGroup(result, table, outcomes: outcomes, on: connection) }
+            try connection.executeScript("DROP TABLE \(units.quoted), \(outcomes.quoted)" + (covariateMetrics.isEmpty ? "" : ", \(covariates.quoted)"))
+            let treated = table.treated.filter { $0 }.count
+            return Outcome(result: result, table: table, runID: runID, loadID: loadID, inputsSHA256: hash,
+                           participantsLeftOut: max(0, participants - treated))
+        }
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import OutcomesDomain
+import OutcomesStatistics
+import PostgresClient
+
+/// Writes a comparison run to the `evaluation` schema, and a matched comparison group's metrics
+/// to `metrics.person_results` as `<id>@matched` (recorded in `metrics.computed_periods` with the
+/// contract version and text it was built for, so a payment run can check where it came from).
+struct ComparisonStore {
+    let runner: ComparisonRunner
+    let loadID: Int
+    let inputsSHA256: String
+
+    func record(_ result: EvaluationResult, _ table: EvaluationTable, on connection: PostgresConnection) throws -> Int {
+        let json = EvaluationJSON(result)
+        let runID = try connection.execute("""
+            INSERT INTO evaluation.runs (evaluation_id, contract_id, version, contract_sha256, period, comparison, load_id,
+                                         spec_text, spec_sha256, design, inputs_sha256, sample_sizes, estimates, balance,
+                                         propensity_model, warnings, stored_comparison)
+            VALUES (\(runner.definition.id), \(runner.stored.contract.id), \(runner.stored.version), \(runner.stored.fileSHA256),
+                    \(runner.period?.label), \(runner.source.rawValue), \(loadID), \(runner.text), \(SHA256.hex(runner.text)),
+                    \(json.design)::jsonb, \(inputsSHA256), \(json.sampleSizes)::jsonb, \(json.estimates)::jsonb, \(json.balance)::jsonb,
+                    \(json.propensityModel)::jsonb, \(json.warnings)::jsonb, \(runner.storeComparison))
+            RETURNING run_id
+            """).scalar(Int.self)
+        let units = result.units
+        // Unknowns travel through the arrays as NaN, 0 and '' and are stored as NULL.
+        func array(_ values: [String]) -> String { PostgresArrayLiteral.text(values) }
+        try connection.execute("""
+            INSERT INTO evaluation.run_units (person_id, run_id, treated, provider_id, index_date, propensity, weight, subclass)
+            SELECT u.person_id, \(runID), u.treated, nullif(u.provider_id, ''), u.index_date,
+                   CASE WHEN u.propensity = 'NaN' THEN NULL ELSE u.propensity END, u.weight, nullif(u.subclass, 0)
+            FROM unnest(\(array(units.map { table.ids[$0.index] }))::bigint[], \(array(units.map { String(table.treated[$0.index]) }))::boolean[],
+                        \(array(units.map { table.groups[$0.index] ?? "" }))::text[], \(array(units.map { table.indexDates[$0.index] }))::date[],
+                        \(array(units.map { $0.propensity.map { "\($0)" } ?? "NaN" }))::float8[], \(array(units.map { "\($0.weight)" }))::float8[],
+                        \(array(units.map { $0.subclass.map(String.init) ?? "0" }))::int[])
+                 AS u(person_id, treated, provider_id, index_date, propensity, weight, subclass)
+            """)
+        return runID
+    }
+
+    /// The matched controls' values of every metric, each under its participant's provider, as
+    /// the contract-period's `<id>@matched` results, replacing earlier ones.
+    func storeMatchedGroup(_ result: EvaluationResult, _ table: EvaluationTable, outcomes: SQLIdentifier, on connection: PostgresConnection) throws {
+        let contract = runner.stored.contract, period = runner.period!
+        let storedID = contract.id + OutcomeContract.matchedSuffix
+        var providerOfSubclass: [Int: String] = [:]
+        for unit in result.units where table.treated[unit.index] { if let s = unit.subclass { providerOfSubclass[s] = table.groups[unit.index] ?? "" } }
+        let controls = result.units.filter { !table.treated[$0.index] && $0.subclass != nil }
+        let partitions = ResultPartitions(contractID: storedID, period: period.label)
+        try connection.execute("""
+            CREATE TABLE \(identifier: partitions.stagedTable) AS
+            SELECT r.person_id, \(storedID)::text AS contract_id, r.metric_id, r.period, r.enrollment_id, m.provider_id,
+                   r.window_start, r.window_end, r.value, r.pre_value, r.post_value, r.ratio, r.load_id, r.computed_at
+            FROM \(identifier: outcomes) r
+            JOIN unnest(\(PostgresArrayLiteral.text(controls.map { table.ids[$0.index] }))::bigint[],
+                        \(PostgresArrayLiteral.text(controls.map { providerOfSubclass[$0.subclass!] ?? "" }))::text[]) AS m(person_id, provider_id)
+              USING (person_id)
+            """)
+        try partitions.swapIn(on: connection)
+        try connection.execute("""
+            INSERT INTO metrics.computed_periods (contract_id, period, load_id, version, file_sha256)
+            VALUES (\(storedID), \(period.label), \(loadID), \(runner.stored.version), \(runner.stored.fileSHA256))
+            ON CONFLICT (contract_id, period) DO UPDATE
+            SET load_id = excluded.load_id, version = excluded.version, file_sha256 = excluded.file_sha256, computed_at = now()
+            """)
+    }
+}
+
+/// The run's findings as the JSON stored with it (and printed by `--format json`).
+struct EvaluationJSON {
+    let design: String, sampleSizes: String, estimates: String, balance: String, propensityModel: String, warnings: String
+
+    init(_ result: EvaluationResult) {
+        func encode(_ object: Any) -> String {
+            String(decoding: try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
+        }
+        func number(_ value: Double?) -> Any { value.flatMap { $0.isFinite ? $0 : nil } ?? NSNull() }
+        design = String(decoding: try! JSONEncoder().encode(result.spec), as: UTF8.self)
+        let s = result.sampleSizes
+        sampleSizes = encode(Dictionary(uniqueKeysWithValues: [("all", s.all), ("matched_ess", s.matchedESS), ("matched", s.matched),
+                                                               ("unmatched", s.unmatched), ("discarded", s.discarded)]
+            .map { ($0.0, ["control": $0.1.control, "treated": $0.1.treated]) }))
+        estimates = encode(result.estimates.map { e -> [String: Any] in
+            let ci = e.effect.confidenceInterval
+            return ["outcome": e.outcome, "provider": e.group ?? NSNull(), "analysis": e.analysis.rawValue, "estimate": number(e.effect.estimate),
+                    "std_error": number(e.effect.standardError), "se_type": e.effect.kind.rawValue, "ci_lower": number(ci.lower),
+                    "ci_upper": number(ci.upper), "p_value": number(e.effect.pValue), "mde": number(e.effect.minimumDetectableEffect),
+                    "treated": e.effect.treated, "controls": e.effect.controls, "mean_treated": number(e.meanTreated), "mean_control": number(e.meanControl)]
+        })
+        func rows(_ rows: [Balance.Row]) -> [[String: Any]] {
+            rows.map { ["covariate": $0.name, "binary": $0.binary, "means_treated": number($0.meanTreated), "means_control": number($0.meanControl),
+                        "std_mean_diff": number($0.standardizedMeanDifference), "var_ratio": number($0.varianceRatio),
+                        "ecdf_mean": number($0.eCDFMean), "ecdf_max": number($0.eCDFMax)] }
+        }
+        balance = encode(["before": rows(result.balanceBefore), "after": rows(result.balanceAfter)])
+        propensityModel = encode(result.propensityModel.map { ["term": $0.name, "coefficient": number($0.coefficient), "std_error": number($0.standardError)] })
+        warnings = String(decoding: try! JSONEncoder().encode(result.warnings), as: UTF8.self)
+    }
+}

@@ -1,0 +1,107 @@
+import Foundation
+import OutcomesDomain
+import PostgresClient
+
+/// The one table the estimators read: a row per unit with its covariates (metric values pivoted,
+/// attributes at the index date) and outcomes, built in PostgreSQL and streamed once, in a stable
+/// order (participants first, then by person id), with a hash of what was read.
+struct ComparisonTable {
+    let definition: EvaluationDefinition
+    let units: SQLIdentifier
+    let covariates: SQLIdentifier?
+    let outcomes: SQLIdentifier
+    let loadID: Int
+
+    /// The table, the SHA-256 of its rows as read, and how many participants there were before
+    /// those without outcomes in the period were left out.
+    func read(on connection: PostgresConnection) throws -> (EvaluationTable, String, Int) {
+        var query = PostgresQuery(unsafeSQL: "")
+        var select = ["u.person_id", "u.treated", "u.provider_id", "u.start_date::text"]
+        var kinds: [(name: String, numeric: Bool)] = []
+        let metricCovariates = definition.covariates.compactMap { if case .metric(let m) = $0 { m.id } else { nil } }
+        var needsAge = false
+        for covariate in definition.covariates {
+            switch covariate {
+            case .metric(let metric):
+                select.append("coalesce(c.\(column("c", metricCovariates.firstIndex(of: metric.id)!)), 0)::float8")
+                kinds.append((metric.id, true))
+            case .attribute(let attribute):
+                select.append(Self.attribute(attribute))
+                kinds.append((attribute.rawValue, attribute == .age))
+                needsAge = needsAge || attribute == .age
+            }
+        }
+        // Exact keys that are attributes but not covariates.
+        for key in definition.exact where !kinds.contains(where: { $0.name == key }) {
+            if let attribute = EvaluationDefinition.Attribute(rawValue: key) {
+                select.append(Self.attribute(attribute))
+                kinds.append((key, attribute == .age))
+            }
+        }
+        for (index, outcome) in definition.outcomes.enumerated() {
+            select.append("o.\(column("o", index))::float8")
+            kinds.append((outcome.name, true))
+        }
+        let outcomePivot = definition.outcomes.enumerated().map { "max(value) FILTER (WHERE metric_id = \(query.bind($1.name))::text) AS \(column("o", $0))" }
+        var joins = "JOIN (SELECT person_id, \(outcomePivot.joined(separator: ", ")) FROM \(outcomes.quoted) GROUP BY person_id) o USING (person_id)"
+        if let covariates {
+            let pivot = metricCovariates.enumerated().map { "max(value) FILTER (WHERE metric_id = \(query.bind($1))::text) AS \(column("c", $0))" }
+            joins += "\nLEFT JOIN (SELECT person_id, \(pivot.joined(separator: ", ")) FROM \(covariates.quoted) GROUP BY person_id) c USING (person_id)"
+        }
+        var conditions = definition.outcomes.indices.map { "o.\(column("o", $0)) IS NOT NULL" }
+        if needsAge { conditions.append("(ps.birth_date IS NOT NULL OR ps.birth_year IS NOT NULL)") }
+        query.append(sql: """
+            SELECT \(select.joined(separator: ", "))
+            FROM \(units.quoted) u
+            JOIN ids.persons ps USING (person_id)
+            \(joins)
+            WHERE \(conditions.joined(separator: " AND "))
+            ORDER BY u.treated DESC, u.person_id
+            """)
+        var ids: [String] = [], treated: [Bool] = [], groups: [String?] = [], indexDates: [String] = []
+        var numbers = Array(repeating: [Double](), count: kinds.count), texts = Array(repeating: [String](), count: kinds.count)
+        var hash = SHA256()
+        try connection.stream(query) { row in
+            let person: Int = try row.decode(at: 0), isTreated: Bool = try row.decode(at: 1)
+            let provider: String? = try row.decode(at: 2), index: String = try row.decode(at: 3)
+            ids.append(String(person))
+            treated.append(isTreated)
+            // A control arm's units name the site whose referral was randomized; a pool's name none.
+            groups.append(provider.flatMap { $0.isEmpty ? nil : $0 })
+            indexDates.append(index)
+            var line = "\(person)\t\(isTreated)\t\(provider ?? "")\t\(index)"
+            for (k, kind) in kinds.enumerated() {
+                if kind.numeric {
+                    let value: Double = try row.decode(at: 4 + k)
+                    numbers[k].append(value)
+                    line += "\t\(value)"
+                } else {
+                    let value: String = try row.decode(at: 4 + k)
+                    texts[k].append(value)
+                    line += "\t\(value)"
+                }
+            }
+            hash.update(line + "\n")
+        }
+        var columns: [String: EvaluationTable.Column] = [:]
+        for (k, kind) in kinds.enumerated() { columns[kind.name] = kind.numeric ? .numeric(numbers[k]) : .categorical(texts[k]) }
+        var table = EvaluationTable(ids: ids, treated: treated, groups: groups, columns: columns, source: "the IDS (data load \(loadID))")
+        table.indexDates = indexDates
+        let participants = try connection.execute("SELECT count(*) FROM \(identifier: units) WHERE treated").scalar(Int.self)
+        return (table, hash.hexDigest(), participants)
+    }
+
+    private func column(_ prefix: String, _ index: Int) -> String { "\(prefix)\(index)" }
+
+    /// An attribute at the index date, as text (or, for age, whole years as a number).
+    static func attribute(_ attribute: EvaluationDefinition.Attribute) -> String {
+        switch attribute {
+        case .age:
+            "(CASE WHEN ps.birth_date IS NOT NULL THEN extract(year FROM age(u.start_date, ps.birth_date)) ELSE extract(year FROM u.start_date) - ps.birth_year END)::float8"
+        case .sex: "ps.sex"
+        case .race: "ps.race_ethnicity"
+        case .county: "coalesce(ps.county, 'unknown')"
+        case .indexQuarter: "to_char(u.start_date, 'YYYY\"Q\"Q')"
+        }
+    }
+}

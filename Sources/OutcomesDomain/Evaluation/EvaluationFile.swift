@@ -1,0 +1,191 @@
+import Foundation
+import OutcomesStatistics
+
+/// An evaluation of a contract's participants against a comparison pool drawn from the IDS, as
+/// an evaluation file (YAML under `scenarios/`) declares it: who is in the pool and when their
+/// index date is, the baseline covariates (metrics over windows before the index date, and person
+/// attributes at it), the outcomes (the contract's own metrics) and how the comparison is made.
+public struct EvaluationDefinition: Sendable, Equatable {
+    public struct Pool: Sendable, Equatable {
+        public enum IndexDate: String, Sendable, CaseIterable {
+            /// The first eligibility event in the intake window.
+            case firstEligibility = "first_eligibility"
+            /// A participant's enrollment date drawn for each pool member (seeded, uniform over participants).
+            case participants
+        }
+        /// Events that make a person eligible, in the intake window.
+        public var eligibility: EventSelection
+        public var intakeFrom: LocalDate
+        public var intakeTo: LocalDate
+        /// Days covered by eligibility events inside the intake window, at least (1: any).
+        public var minimumDays: Int
+        public var indexDate: IndexDate
+        public var seed: Int
+        /// Persons ever enrolled in these programs are not in the pool (default: the contract's program).
+        public var excludePrograms: [String]
+        /// Only persons of these counties (empty: all).
+        public var counties: [String]
+    }
+
+    public enum Attribute: String, Sendable, CaseIterable {
+        case age, sex, race, county
+        case indexQuarter = "index_quarter"
+    }
+
+    public enum Covariate: Sendable, Equatable {
+        case metric(MetricDefinition)
+        case attribute(Attribute)
+
+        public var name: String {
+            switch self {
+            case .metric(let metric): metric.id
+            case .attribute(let attribute): attribute.rawValue
+            }
+        }
+    }
+
+    public var id: String
+    /// `id` or `id@version` of a loaded contract: its participants and outcome metrics.
+    public var contract: String
+    public var pool: Pool
+    public var covariates: [Covariate]
+    /// Exact-match keys: attributes (index quarter, county, sex) or covariate ids.
+    public var exact: [String]
+    /// The contract's metrics to estimate effects on, each with an optional pre-window covariate (DiD).
+    public var outcomes: [EvaluationSpec.Outcome]
+    /// Method and options (covariates, outcomes and exact are filled from the fields above).
+    public var design: EvaluationSpec
+
+    /// Measures whose value is a number for every unit (a covariate cannot be missing).
+    static let covariateMeasures: Set<String> = ["any", "count", "days_covered", "days_without", "sum"]
+}
+
+extension EvaluationDefinition {
+    static let keys = ["evaluation", "contract", "pool", "covariates", "exact", "outcomes", "method", "estimand", "ratio", "replace",
+                       "caliper", "discard", "search", "trim", "adjust", "confidence", "power"]
+
+    public static func load(path: String) throws -> EvaluationDefinition {
+        try parse(yaml: YAMLValue.readFile(path), file: path)
+    }
+
+    public static func parse(yaml text: String, file: String) throws -> EvaluationDefinition {
+        let root = try YAMLValue.parse(text, file: file)
+        let entries = try root.mapping(allowed: keys, context: "the evaluation")
+        let id = try entries.required("evaluation", in: "the evaluation", at: root).string("evaluation")
+        guard id.range(of: "^[a-z0-9][a-z0-9_-]*$", options: .regularExpression) != nil else {
+            throw entries["evaluation"]!.error("the evaluation id '\(id)' may hold only a-z, 0-9, '-' and '_'")
+        }
+        let contractNode = try entries.required("contract", in: "the evaluation", at: root)
+        let contract = try contractNode.string("contract")
+        guard (try? ContractReference(parsing: contract)) != nil else {
+            throw contractNode.error("'\(contract)' is not a contract reference: the id of a loaded contract, or id@version")
+        }
+        let pool = try parsePool(try entries.required("pool", in: "the evaluation", at: root))
+
+        var covariates: [Covariate] = []
+        let covariatesNode = try entries.required("covariates", in: "the evaluation", at: root)
+        for item in covariatesNode.list() {
+            let covariate: Covariate
+            if let name = item.node.string {
+                guard let attribute = Attribute(rawValue: name) else {
+                    throw item.error("unknown attribute '\(name)'; attributes: \(Attribute.allCases.map(\.rawValue).joined(separator: ", ")), or a metric over a window before the index date")
+                }
+                covariate = .attribute(attribute)
+            } else {
+                let metric = try OutcomeContract.parseMetric(item)
+                guard covariateMeasures.contains(metric.measure.name) else {
+                    throw item.error("covariate '\(metric.id)': measure \(metric.measure.name) can be missing; a covariate uses \(covariateMeasures.sorted().joined(separator: ", "))")
+                }
+                if metric.window.anchor == .enrollmentStart, metric.window.to.amount >= 0 {
+                    throw item.error("covariate '\(metric.id)': its window must end before the index date (to: -1 day or earlier), so treatment cannot affect it")
+                }
+                if metric.window.anchor == .enrollmentEnd || metric.window.anchor == .reportingPeriod {
+                    throw item.error("covariate '\(metric.id)': anchor its window at index_date or a date")
+                }
+                covariate = .metric(metric)
+            }
+            if covariates.contains(where: { $0.name == covariate.name }) { throw item.error("covariate '\(covariate.name)' is listed twice") }
+            covariates.append(covariate)
+        }
+        guard !covariates.isEmpty else { throw covariatesNode.error("an evaluation needs at least one covariate") }
+
+        let names = Set(covariates.map(\.name))
+        let exact = try entries["exact"]?.list().map { item -> String in
+            let key = try item.string("an exact-match key")
+            guard names.contains(key) || Attribute(rawValue: key) != nil else {
+                throw item.error("exact-match key '\(key)' is neither an attribute (\(Attribute.allCases.map(\.rawValue).joined(separator: ", "))) nor a covariate")
+            }
+            return key
+        } ?? []
+        let outcomesNode = try entries.required("outcomes", in: "the evaluation", at: root)
+        let outcomes = try outcomesNode.list().map { item -> EvaluationSpec.Outcome in
+            if let name = item.node.string { return EvaluationSpec.Outcome(name: name) }
+            let fields = try item.mapping(allowed: ["metric", "pre"], context: "an outcome")
+            let pre = try fields["pre"]?.string("pre")
+            if let pre, !names.contains(pre) { throw fields["pre"]!.error("pre '\(pre)' is not one of the covariates") }
+            return EvaluationSpec.Outcome(name: try fields.required("metric", in: "an outcome", at: item).string("metric"), pre: pre)
+        }
+        guard !outcomes.isEmpty else { throw outcomesNode.error("an evaluation needs at least one outcome (a metric of the contract)") }
+
+        var design = EvaluationSpec(covariates: covariates.map(\.name), outcomes: outcomes)
+        design.exact = exact
+        design.method = try entries["method"]?.choice("method", EvaluationSpec.Method.allCases.map { ($0.rawValue, $0) }) ?? .nearest
+        design.estimand = try entries["estimand"]?.choice("estimand", Estimand.allCases.map { ($0.rawValue, $0) }) ?? .att
+        design.ratio = try entries["ratio"]?.int("ratio") ?? 1
+        design.replace = try entries["replace"]?.bool("replace") ?? false
+        design.caliper = try entries["caliper"].map { NSDecimalNumber(decimal: try $0.decimal("caliper")).doubleValue }
+        design.discard = try entries["discard"]?.choice("discard", EvaluationSpec.Discard.allCases.map { ($0.rawValue, $0) }) ?? .none
+        design.search = try entries["search"]?.choice("search", EvaluationSpec.Search.allCases.map { ($0.rawValue, $0) }) ?? .nearest
+        design.trim = try entries["trim"].map { NSDecimalNumber(decimal: try $0.decimal("trim")).doubleValue }
+        design.adjust = try entries["adjust"]?.bool("adjust") ?? false
+        if let node = entries["confidence"] { design.confidence = NSDecimalNumber(decimal: try node.decimal("confidence")).doubleValue }
+        if let node = entries["power"] { design.power = NSDecimalNumber(decimal: try node.decimal("power")).doubleValue }
+        do {
+            design = try design.validated()
+        } catch {
+            guard case .option(let option, let reason) = error else { throw error }
+            throw (entries[option] ?? root).error("\(option): \(reason)")
+        }
+        return EvaluationDefinition(id: id, contract: contract, pool: pool, covariates: covariates, exact: exact, outcomes: outcomes, design: design)
+    }
+
+    static func parsePool(_ node: YAMLValue) throws -> Pool {
+        let entries = try node.mapping(allowed: ["eligibility", "intake", "min_days", "index_date", "seed", "exclude_programs", "counties"],
+                                       context: "pool")
+        let eligibilityNode = try entries.required("eligibility", in: "pool", at: node)
+        let eligibility = try OutcomeContract.parseSelection(
+            try eligibilityNode.mapping(allowed: ["domain", "domains", "source_systems", "event_types", "amount"], context: "eligibility"),
+            node: eligibilityNode, context: "eligibility")
+        let intakeNode = try entries.required("intake", in: "pool", at: node)
+        let intake = try intakeNode.mapping(allowed: ["from", "to"], context: "intake")
+        let from = try intake.required("from", in: "intake", at: intakeNode).date("from")
+        let to = try intake.required("to", in: "intake", at: intakeNode).date("to")
+        guard from <= to else { throw intakeNode.error("the intake window ends before it starts") }
+        let minimumDays = try entries["min_days"]?.int("min_days") ?? 1
+        guard minimumDays >= 1 else { throw entries["min_days"]!.error("min_days must be 1 or more") }
+        return Pool(
+            eligibility: eligibility, intakeFrom: from, intakeTo: to, minimumDays: minimumDays,
+            indexDate: try entries["index_date"]?.choice("index_date", Pool.IndexDate.allCases.map { ($0.rawValue, $0) }) ?? .firstEligibility,
+            seed: try entries["seed"]?.int("seed") ?? 1,
+            excludePrograms: try entries["exclude_programs"]?.list().map { try $0.string("a program") } ?? [],
+            counties: try entries["counties"]?.list().map { try $0.string("a county") } ?? [])
+    }
+}
+
+extension OutcomeContract {
+    /// The same contract measuring `metrics` instead (no payment terms), its results stored under
+    /// `resultsID`: an evaluation's covariates, or the contract's outcomes over other units.
+    public func measuring(_ metrics: [MetricDefinition], storedAs resultsID: String, keepCohort: Bool) -> OutcomeContract {
+        var copy = OutcomeContract(
+            id: id, name: name, program: program, dataThrough: dataThrough,
+            cohort: keepCohort ? cohort : CohortRule(providers: cohort.providers, studyArm: cohort.studyArm),
+            periods: periods, metrics: metrics, payments: nil)
+        copy.version = version
+        copy.resultsID = resultsID
+        return copy
+    }
+
+    /// Every day there is, as one period: a covariate (or an outcome over all periods) counts
+    /// whenever its window is complete.
+    public static let allTime = ReportingPeriod(label: "(all)", start: LocalDate(iso: "1900-01-01")!, end: LocalDate(iso: "9999-12-31")!)
+}
