@@ -67,14 +67,17 @@ public struct Cholesky: Sendable {
 
     public enum Failure: Error, Equatable { case notPositiveDefinite(column: Int) }
 
-    public init(_ matrix: Matrix, relativeTolerance: Double = 1e-10) throws(Failure) {
+    /// A column is collinear with those before it when what remains of its squared norm, once
+    /// they are projected out, is below `relativeTolerance` of its own (as R's QR judges a column
+    /// by its own norm): a column of tiny weights, such as a category fitted at probability 0, is
+    /// still estimable.
+    public init(_ matrix: Matrix, relativeTolerance: Double = 1e-13) throws(Failure) {
         let n = matrix.rows
         var l = Matrix.zeros(n, n)
-        let scale = (0..<n).map { matrix[$0, $0] }.max() ?? 1
         for j in 0..<n {
             var diagonal = matrix[j, j]
             for k in 0..<j { diagonal -= l[j, k] * l[j, k] }
-            guard diagonal > relativeTolerance * max(scale, 1e-300) else { throw .notPositiveDefinite(column: j) }
+            guard matrix[j, j] > 0, diagonal > relativeTolerance * matrix[j, j] else { throw .notPositiveDefinite(column: j) }
             let root = diagonal.squareRoot()
             l[j, j] = root
             for i in (j + 1)..<max(n, j + 1) {

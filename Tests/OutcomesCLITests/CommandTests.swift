@@ -104,7 +104,7 @@ import Testing
             == ["benefit", "child_welfare", "er_visit", "jail", "shelter", "wages"])
         // Small cells are suppressed: no count from 1 to 10 appears anywhere.
         let countColumns = ["count", "linked persons", "links", "probabilistic links", "enrollments", "persons",
-                            "events", "open spells", "participants", "with value"]
+                            "events", "open spells", "participants", "with value", "treated", "controls", "control"]
         for rows in tables.values {
             for row in rows {
                 for column in countColumns {
@@ -130,6 +130,13 @@ import Testing
         #expect((determination["arithmetic"] as? String)?.contains("against control arm") == true)
         let caps = try #require(tables["statement_caps"])
         #expect(!caps.isEmpty && caps.allSatisfy { ($0["cap amount"] as? [String: String])?["currency"] == "USD" && $0["cut"] != nil })
+        // A comparison of the housing participants with a matched pool, stored as a run.
+        #expect(notes.contains { $0.hasPrefix("Comparison (evaluation housing-2021-matched, run 1): 1:1 nearest-neighbour matching") }, "\(notes)")
+        let estimates = try #require(tables["comparison_estimates"])
+        #expect(Set(estimates.compactMap { $0["outcome"] as? String }) == ["shelter_entries_12m", "jail_days_12m"])
+        #expect(estimates.allSatisfy { $0["provider"] as? String == "all" && $0["estimate"] is Double && $0["std_error"] is Double })
+        #expect(tables["comparison_balance_matched"]?.contains { $0["covariate"] as? String == "shelter_days_2019_2020" } == true)
+        #expect(try db.execute("SELECT count(*) FROM evaluation.runs WHERE evaluation_id = 'housing-2021-matched'").scalar(Int.self) == 1)
         let ledgerTotal = try db.execute("SELECT sum(amount) FROM payments.ledger").scalar(Decimal.self)
         #expect(ledgerTotal > 0)
         let loads = try db.execute("SELECT count(*) FROM ids.data_loads").scalar(Int.self)

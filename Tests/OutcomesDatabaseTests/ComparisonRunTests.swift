@@ -72,6 +72,16 @@ import Testing
         #expect(try record.decode(Int.self, at: 0) == stored.version && record.decode(String.self, at: 1) == stored.fileSHA256)
         #expect(try record.decode(String.self, at: 3) == SHA256.hex(Self.evaluation) && record.decode(String.self, at: 4) == comparison.inputsSHA256)
         #expect(try record.decode(Bool.self, at: 5))
+
+        // Another matched group (index dates drawn with another seed) is another input of the payment run.
+        let reseeded = Self.evaluation.replacingOccurrences(of: "seed: 7", with: "seed: 8")
+        var again = ComparisonRunner(definition: try EvaluationDefinition.parse(yaml: reseeded, file: "evaluation.yaml"), text: reseeded,
+                                     stored: stored, period: stored.contract.period("2021"), source: .pool)
+        again.storeComparison = true
+        _ = try again.run(on: db)
+        let rerun = try PaymentRunner(stored: stored).run(period: "2021", on: db)
+        #expect(rerun.inputsSHA256 != run.inputsSHA256)
+        #expect(rerun.outcome != .noChange)
     }
 
     @Test func aComparisonThatCannotBeMadeStoresNothing() throws {

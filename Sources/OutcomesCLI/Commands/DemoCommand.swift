@@ -92,7 +92,29 @@ struct DemoCommand: ParsableCommand {
             ReportTable(name: "quality_checks", title: "Data-quality checks", columns: $0.columns, rows: $0.rows)
         }
         try addPayments(to: &report, on: connection)
+        try addComparison(to: &report, on: connection)
         print(report.render(output.format), terminator: "")
+    }
+
+    /// The housing participants against a propensity-matched pool of people never referred: the
+    /// estimates, sample sizes and balance after matching (`outcomes compare` prints all of it).
+    func addComparison(to report: inout Report, on connection: PostgresConnection) throws {
+        let path = ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR").appendingPathComponent(DemoCommand.evaluationFile).path
+        let text = try YAMLFile.read(path)
+        let definition = try EvaluationDefinition.parse(yaml: text, file: path)
+        let stored = try ContractStore.stored(reference: definition.contract, on: connection)
+        let outcome = try acting(as: .analyst, on: connection) {
+            try ComparisonRunner(definition: definition, text: text, stored: stored, period: nil, source: .pool).run(on: connection)
+        }
+        let comparison = Report(comparison: outcome.result, source: stored.contract.id, policy: suppression.policy)
+        report.notes.append("Comparison (evaluation \(definition.id), run \(outcome.runID)): " + comparison.notes.joined(separator: " ")
+                            + " Full report: outcomes compare --evaluation scenarios/\(DemoCommand.evaluationFile).")
+        let titles = ["estimates": "Comparison: effect estimates against a matched pool (ATT)", "sample_sizes": "Comparison: sample sizes",
+                      "balance_matched": "Comparison: balance after matching"]
+        report.tables += comparison.tables.filter { titles[$0.name] != nil }.map {
+            ReportTable(name: "comparison_\($0.name)", title: titles[$0.name]!, columns: $0.columns,
+                        rows: $0.name == "estimates" ? $0.rows.filter { $0[1] == .text("all") } : $0.rows)
+        }
     }
 
     /// Two contracts paid for their first period — the reentry rate card, the housing effect-based
@@ -137,6 +159,8 @@ struct DemoCommand: ParsableCommand {
 }
 
 extension DemoCommand {
+    static let evaluationFile = "housing-2021-evaluation.yaml"
+
     /// Loads a scenario contract (no change when its version is already loaded) and returns it as stored.
     static func loadContract(_ file: String, on connection: PostgresConnection) throws -> StoredContract {
         let text = try YAMLFile.read(file)

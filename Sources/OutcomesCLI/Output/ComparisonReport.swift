@@ -13,10 +13,11 @@ extension Report {
         if result.imbalanced.isEmpty && spec.method != .none {
             notes.append("Balance: every covariate's |SMD| is at most \(spec.balanceThreshold) after \(spec.method == .nearest ? "matching" : "weighting").")
         }
+        // Counts, and effective sample sizes (which are nearly counts), under the small-cell policy.
         func count(_ value: Double) -> Cell {
+            if let policy, value > 0, value < Double(policy.threshold) { return .suppressed(policy.marker) }
             let whole = value.rounded()
-            guard abs(value - whole) < 1e-9 else { return .real(value) }
-            return policy.map { Cell.count(Int(whole), $0) } ?? .int(Int(whole))
+            return abs(value - whole) < 1e-9 ? .int(Int(whole)) : .real(value)
         }
         var estimates = ReportTable(name: "estimates", title: "Effect estimates (\(spec.estimand.rawValue))", columns: [
             "outcome", "provider", "analysis", "treated", "controls", "mean_treated", "mean_control", "estimate", "std_error", "se_type",

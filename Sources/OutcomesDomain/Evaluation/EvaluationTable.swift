@@ -47,7 +47,7 @@ public struct EvaluationTable: Sendable {
     }
 
     /// The rows at `indices`, in that order.
-    func subset(_ indices: [Int]) -> EvaluationTable {
+    public func subset(_ indices: [Int]) -> EvaluationTable {
         var subset = EvaluationTable(ids: indices.map { ids[$0] }, treated: indices.map { treated[$0] }, groups: indices.map { groups[$0] },
                                      columns: columns.mapValues { column in
                                          switch column {

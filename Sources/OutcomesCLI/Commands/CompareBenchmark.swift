@@ -1,0 +1,179 @@
+import ArgumentParser
+import Foundation
+import OutcomesDatabase
+import OutcomesDomain
+import PostgresClient
+
+struct CompareBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Time a cohort comparison on the IDS, and the same specification in R's MatchIt on the same table.",
+        discussion: """
+            Loads the synthetic data set unless it is already loaded, loads the housing contract, then \
+            times `outcomes compare` of all its participants against every person with a shelter \
+            stay in 2019–2020 who was never referred (17 covariates built in PostgreSQL, a logistic \
+            propensity model, 1:1 nearest-neighbour matching without replacement within index \
+            quarters and a 0.2 SD caliper, balance, estimates, the run stored). Then exports the \
+            unit table the estimators read to CSV and runs, one after the other, `outcomes compare \
+            --data` and R's MatchIt (Rscript, with sandwich for the clustered SE) on it with the same \
+            specification, each as a whole process; prints both times and their ratio. R runs at \
+            most 10 minutes; if it does not finish, the pool is halved until it does, and the sizes \
+            compared are said. Without R (r-cran-matchit, r-cran-sandwich) that pair is skipped.
+
+            Without --persons, 1,000,000 people (the figures in README.md).
+
+            Examples:
+              outcomes bench compare --persons 20000
+              outcomes bench compare --persons 20000 --format json --quiet
+            """
+    )
+
+    @OptionGroup var data: BenchmarkDataOptions
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var output: OutputOptions
+
+    static let covariates = [
+        ("shelter_days_2019_2020", "days_covered", "shelter", "{anchor: date, date: 2019-01-01, from: 0 days, to: 729 days}"),
+        ("shelter_days_2020", "days_covered", "shelter", "{anchor: date, date: 2020-01-01, from: 0 days, to: 365 days}"),
+        ("shelter_entries_2019_2020", "count", "shelter", "{anchor: date, date: 2019-01-01, from: 0 days, to: 729 days}"),
+        ("any_jail_2019_2020", "any", "jail", "{anchor: date, date: 2019-01-01, from: 0 days, to: 729 days}"),
+        ("jail_days_2019_2020", "days_covered", "jail", "{anchor: date, date: 2019-01-01, from: 0 days, to: 729 days}"),
+        ("shelter_entries_12m_before", "count", "shelter", "{anchor: index_date, from: -12 months, to: -1 day}"),
+        ("shelter_days_12m_before", "days_covered", "shelter", "{anchor: index_date, from: -365 days, to: -1 day}"),
+        ("jail_days_12m_before", "days_covered", "jail", "{anchor: index_date, from: -365 days, to: -1 day}"),
+        ("jail_bookings_12m_before", "count", "jail", "{anchor: index_date, from: -12 months, to: -1 day}"),
+        ("er_visits_12m_before", "count", "er_visit", "{anchor: index_date, from: -12 months, to: -1 day}"),
+        ("er_visits_24m_before", "count", "er_visit", "{anchor: index_date, from: -24 months, to: -1 day}"),
+        ("wages_4q_before", "sum", "wages", "{anchor: index_date, from: -4 quarters, to: -1 day}"),
+        ("quarters_employed_4q_before", "count", "wages", "{anchor: index_date, from: -4 quarters, to: -1 day}"),
+        ("benefit_days_12m_before", "days_covered", "benefit", "{anchor: index_date, from: -365 days, to: -1 day}"),
+    ]
+    static let attributes = ["age", "sex", "county"]
+
+    static var evaluationYAML: String {
+        """
+        evaluation: bench-housing
+        contract: housing-2021
+        pool:
+          eligibility: {domain: shelter}
+          intake: {from: 2019-01-01, to: 2020-12-31}
+          index_date: participants
+          seed: 2021
+        covariates:
+        \(covariates.map { "  - {id: \($0.0), measure: \($0.1), domain: \($0.2), window: \($0.3)}" }.joined(separator: "\n"))
+        \(attributes.map { "  - \($0)" }.joined(separator: "\n"))
+        exact: [index_quarter]
+        outcomes: [shelter_entries_12m]
+        caliper: 0.2
+        """
+    }
+
+    func run() throws {
+        let progress = output.progress
+        let (connection, target) = try database.connectReady(progress: progress)
+        try reuseOrLoadSynthetic(persons: data.persons, seed: data.seed, connection: connection, progress: progress)
+        let file = ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR").appendingPathComponent(DemoCommand.contractFile).path
+        // The contract as loaded when it is (its terms do not matter here), else the scenario file.
+        let stored = try (try? ContractStore.stored(reference: "housing-2021", on: connection)) ?? DemoCommand.loadContract(file, on: connection)
+        let definition = try EvaluationDefinition.parse(yaml: Self.evaluationYAML, file: "bench-housing.yaml")
+        progress.note("Comparing the housing participants with the pool (17 covariates)…")
+        let ids = try measure {
+            try acting(as: .analyst, on: connection) {
+                try ComparisonRunner(definition: definition, text: Self.evaluationYAML, stored: stored, period: nil, source: .pool).run(on: connection)
+            }
+        }
+        let peak = peakResidentMegabytes()
+        let outcome = ids.value
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("outcomes-bench-compare-\(getpid())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let names = Self.covariates.map(\.0) + Self.attributes
+        var sizes = (treated: outcome.table.treated.filter { $0 }.count, pool: outcome.table.treated.filter { !$0 }.count)
+
+        var report = Report(title: "Comparison benchmark: \(data.persons) people, seed \(data.seed)")
+        report.notes = [
+            "Units: \(sizes.treated) participants of housing-2021, \(sizes.pool) in the pool; \(names.count) covariates "
+                + "(\(Self.covariates.count) metrics before the index date, \(Self.attributes.joined(separator: ", "))); 1:1 matching "
+                + "without replacement, exact on index quarter, caliper 0.2 SD; database: \(target).",
+        ]
+        var table = ReportTable(name: "compare", title: "Timing", columns: ["measure", "value"])
+        table.rows = [
+            [.text("outcomes compare on the IDS, end to end (s)"), .text(String(format: "%.2f", ids.seconds))],
+            [.text("peak memory of outcomes (MB)"), .int(peak)],
+        ]
+
+        // The same table, both tools, whole processes.
+        var csv = outcome.table
+        if let rscript = ["/usr/bin/Rscript", "/usr/local/bin/Rscript"].first(where: { FileManager.default.isExecutableFile(atPath: $0) }) {
+            let script = directory.appendingPathComponent("matchit.R")
+            try Data(Self.rScript(names).utf8).write(to: script)
+            while true {
+                let path = directory.appendingPathComponent("units.csv").path
+                try Self.writeCSV(csv, columns: names + ["index_quarter", "shelter_entries_12m"], to: path)
+                let ours = try measure {
+                    try ProcessRunner.run(URL(fileURLWithPath: CommandLine.arguments[0]), [
+                        "compare", "--data", path, "--treatment", "treat", "--id", "id", "--covariates", names.joined(separator: ","),
+                        "--outcome", "shelter_entries_12m", "--exact", "index_quarter", "--caliper", "0.2", "--format", "json", "-q",
+                    ])
+                }
+                guard ours.value.succeeded else { throw ValidationError("outcomes compare --data failed: \(ours.value.output.prefix(400))") }
+                progress.note("Running R MatchIt on \(csv.count) units (at most 10 minutes)…")
+                let r = try measure {
+                    try ProcessRunner.run(URL(fileURLWithPath: "/usr/bin/timeout"), ["600", rscript, script.path, path])
+                }
+                if r.value.succeeded {
+                    let size = csv.count == outcome.table.count ? "the whole table" : "\(csv.count) units (the pool halved until MatchIt finished in 10 minutes)"
+                    table.rows += [
+                        [.text("outcomes compare --data on the exported table (s)"), .text(String(format: "%.2f", ours.seconds))],
+                        [.text("R MatchIt + sandwich on the same table (s)"), .text(String(format: "%.2f", r.seconds))],
+                        [.text("ratio R / outcomes"), .text(String(format: "%.1f", r.seconds / ours.seconds))],
+                    ]
+                    report.notes.append("Side by side on \(size): both read the CSV, fit the model, match, summarize balance and estimate the ATT with an SE clustered by pair. \(r.value.output.split(separator: "\n").last.map(String.init) ?? "")")
+                    break
+                }
+                guard r.value.status == 124, sizes.pool > 1_000 else {
+                    report.notes.append("R MatchIt failed (exit \(r.value.status)): \(r.value.output.suffix(300))")
+                    break
+                }
+                sizes.pool /= 2
+                let keep = csv.ids.indices.filter { csv.treated[$0] } + csv.ids.indices.filter { !csv.treated[$0] }.enumerated().filter { $0.offset % 2 == 0 }.map(\.element)
+                csv = csv.subset(keep)
+            }
+        } else {
+            report.notes.append("R (Rscript with r-cran-matchit and r-cran-sandwich) is not installed: the side-by-side pair was skipped.")
+        }
+        report.tables = [table]
+        print(report.render(output.format), terminator: "")
+    }
+
+    static func rScript(_ names: [String]) -> String {
+        """
+        suppressPackageStartupMessages({ library(MatchIt); library(sandwich) })
+        d <- read.csv(commandArgs(trailingOnly = TRUE)[1], stringsAsFactors = TRUE)
+        f <- treat ~ \(names.joined(separator: " + "))
+        m <- matchit(f, data = d, method = "nearest", exact = ~index_quarter, caliper = 0.2)
+        s <- summary(m)
+        md <- match.data(m)
+        fit <- lm(shelter_entries_12m ~ treat, data = md, weights = weights)
+        se <- sqrt(diag(vcovCL(fit, cluster = ~subclass)))["treat"]
+        cat(sprintf("MatchIt %s: %d pairs, ATT %.4f (SE %.4f); this version ignores caliper= (issue #163).\\n",
+                    packageVersion("MatchIt"), sum(d$treat[m$weights > 0]), coef(fit)["treat"], se))
+        """
+    }
+
+    static func writeCSV(_ table: EvaluationTable, columns: [String], to path: String) throws {
+        var text = "id,treat," + columns.joined(separator: ",") + "\n"
+        let values = columns.map { table.columns[$0]! }
+        for row in 0..<table.count {
+            text += table.ids[row] + "," + (table.treated[row] ? "1" : "0")
+            for column in values {
+                switch column {
+                case .numeric(let v): text += ",\(v[row])"
+                case .categorical(let v): text += ",\(v[row])"
+                }
+            }
+            text += "\n"
+        }
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+    }
+}
