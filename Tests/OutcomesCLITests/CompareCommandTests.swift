@@ -100,6 +100,20 @@ import Testing
         if estimand == "ATT" { estimate(tables["estimates"]!, "difference", try Self.json("lalonde_statsmodels.json")["ipwATT"]) }
     }
 
+    /// MatchIt 4.5.1 ignores calipers (issue #163): the reference is the documented algorithm in numpy
+    /// (reference/lalonde_caliper.py), with statsmodels' clustered SE.
+    @Test(arguments: ["0.1", "0.25"]) func aCaliperEqualsTheDocumentedAlgorithm(caliper: String) throws {
+        let r = try Self.json("lalonde_caliper.json")[caliper] as! [String: Any]
+        let tables = try compare(["--outcome", "re78", "--caliper", caliper])
+        let matched = tables["sample_sizes"]!.first { $0["sample"] as? String == "Matched" }
+        close(matched?["treated"], r["matched_treated"], "matched treated")
+        close(matched?["control"], r["matched_control"], "matched controls")
+        estimate(tables["estimates"]!, "difference", r["effect"])
+        for (name, value) in r["smd"] as! [String: Any] {
+            close(tables["balance_matched"]!.first { $0["covariate"] as? String == name }?["std_mean_diff"], value, "SMD of \(name)")
+        }
+    }
+
     @Test func noModelIsWelchAndANCOVA() throws {
         let r = try Self.json("lalonde_estimates.json")["unmatched"] as! [String: Any]
         let tables = try compare(["--outcome", "re78", "--method", "none", "--adjust"])

@@ -15,13 +15,6 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 
-data = pd.read_csv("logistic_data.csv")
-design = pd.get_dummies(data[["age", "jail_days", "employed", "county"]], columns=["county"], drop_first=True, dtype=float)
-score = sm.Logit(data["treated"], sm.add_constant(design)).fit(disp=0, tol=1e-12, maxiter=100).predict()
-treated = data["treated"].to_numpy() == 1
-county = data["county"].to_numpy()
-
-
 def nearest(distance, treated, ratio=1, replace=False, caliper=None, exact=None, discard="none"):
     n = len(distance)
     keep = np.ones(n, dtype=bool)
@@ -65,17 +58,23 @@ def nearest(distance, treated, ratio=1, replace=False, caliper=None, exact=None,
     return {"matches": {str(k): v for k, v in matches.items()}, "weights": list(weights), "discarded": list(map(bool, ~keep))}
 
 
-cases = {
-    "one_to_one": {},
-    "ratio_2": {"ratio": 2},
-    "with_replacement_ratio_3": {"ratio": 3, "replace": True},
-    "caliper_0.05": {"caliper": 0.05},
-    "exact_county": {"exact": county},
-    "discard_both_caliper_0.2": {"discard": "both", "caliper": 0.2},
-}
-out = {"distance": list(score), "treated": list(map(bool, treated)), "cases": {}}
-for name, options in cases.items():
-    result = nearest(np.asarray(score), treated, **options)
-    out["cases"][name] = {"options": {k: (v if k != "exact" else "county") for k, v in options.items()}, **result}
-json.dump(out, open("matching_reference.json", "w"))
-print({name: sum(1 for v in c["matches"].values() if v) for name, c in out["cases"].items()})
+if __name__ == "__main__":
+    data = pd.read_csv("logistic_data.csv")
+    design = pd.get_dummies(data[["age", "jail_days", "employed", "county"]], columns=["county"], drop_first=True, dtype=float)
+    score = sm.Logit(data["treated"], sm.add_constant(design)).fit(disp=0, tol=1e-12, maxiter=100).predict()
+    treated = data["treated"].to_numpy() == 1
+    county = data["county"].to_numpy()
+    cases = {
+        "one_to_one": {},
+        "ratio_2": {"ratio": 2},
+        "with_replacement_ratio_3": {"ratio": 3, "replace": True},
+        "caliper_0.05": {"caliper": 0.05},
+        "exact_county": {"exact": county},
+        "discard_both_caliper_0.2": {"discard": "both", "caliper": 0.2},
+    }
+    out = {"distance": list(score), "treated": list(map(bool, treated)), "cases": {}}
+    for name, options in cases.items():
+        result = nearest(np.asarray(score), treated, **options)
+        out["cases"][name] = {"options": {k: (v if k != "exact" else "county") for k, v in options.items()}, **result}
+    json.dump(out, open("matching_reference.json", "w"))
+    print({name: sum(1 for v in c["matches"].values() if v) for name, c in out["cases"].items()})
