@@ -130,6 +130,7 @@ struct CompareCommand: ParsableCommand {
         var runner = ComparisonRunner(definition: definition, text: text, stored: stored, period: chosen, source: against)
         runner.design = spec
         runner.storeComparison = storeComparison
+        runner.progress = { progress.note($0) }
         let outcome = try runner.run(on: connection)
         if let matchedData { try Self.writeUnits(outcome.result, outcome.table, to: matchedData) }
         let comparison = against == .pool ? "the comparison pool" : "the randomized control arm"

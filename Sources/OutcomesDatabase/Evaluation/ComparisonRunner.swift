@@ -17,6 +17,8 @@ public struct ComparisonRunner: Sendable {
     public let source: ComparisonSource
     public var design: EvaluationSpec
     public var storeComparison = false
+    /// Told what is being done, step by step (the CLI prints it as notes; `--quiet` silences it).
+    public var progress: @Sendable (String) -> Void = { _ in }
 
     public init(definition: EvaluationDefinition, text: String, stored: StoredContract, period: ReportingPeriod?, source: ComparisonSource) {
         (self.definition, self.text, self.stored, self.period, self.source) = (definition, text, stored, period, source)
@@ -56,16 +58,20 @@ public struct ComparisonRunner: Sendable {
             let key = String(SHA256.hex(definition.id + "/" + UUID().uuidString).prefix(12))
             func work(_ name: String) -> SQLIdentifier { SQLIdentifier(validating: "evaluation.w\(key)_\(name)")! }
             let (units, covariates, outcomes) = (work("units"), work("covariates"), work("outcomes"))
+            progress("Building the units: the participants and \(source == .pool ? "the comparison pool" : "the control arm")…")
             try ComparisonUnits(table: units, contract: contract, pool: definition.pool, source: source).create(on: connection)
 
             let covariateMetrics = definition.covariates.compactMap { if case .metric(let m) = $0 { m } else { nil } }
             if !covariateMetrics.isEmpty {
+                progress("Computing \(covariateMetrics.count) covariates before each unit's index date…")
                 var compiler = MetricCompiler(contract: contract.measuring(covariateMetrics, storedAs: contract.id + "@covariates", keepCohort: false),
                                               period: OutcomeContract.allTime, loadID: loadID)
                 compiler.units = .table(units)
+                compiler.wide = true
                 try compiler.build(covariates, on: connection)
             }
             // Every metric of the contract a stored comparison may be paid on; else the outcomes.
+            progress("Computing the outcomes after each unit's index date…")
             let measured = storeComparison ? contract.metrics.filter { $0.window.anchor != .reportingPeriod } : outcomeMetrics
             var compiler = MetricCompiler(contract: contract.measuring(measured, storedAs: contract.id + OutcomeContract.matchedSuffix, keepCohort: true),
                                           period: period ?? OutcomeContract.allTime, loadID: loadID)
@@ -75,6 +81,7 @@ public struct ComparisonRunner: Sendable {
             let (table, hash, participants) = try ComparisonTable(definition: definition, units: units, covariates: covariateMetrics.isEmpty ? nil : covariates,
                                                                   outcomes: outcomes, loadID: loadID).read(on: connection)
             // A comparison that cannot be made rolls back: nothing of it is stored.
+            progress("Fitting the propensity model, \(design.method == .nearest ? "matching" : "weighting") and estimating on \(table.count) units…")
             let result = try Evaluation.run(design, on: table)
             let store = ComparisonStore(runner: self, loadID: loadID, inputsSHA256: hash)
             let runID = try store.record(result, table, on: connection)

@@ -23,7 +23,7 @@ struct ComparisonTable {
         for covariate in definition.covariates {
             switch covariate {
             case .metric(let metric):
-                select.append("coalesce(c.\(column("c", metricCovariates.firstIndex(of: metric.id)!)), 0)::float8")
+                select.append("coalesce(c.\(column("m", metricCovariates.firstIndex(of: metric.id)!)), 0)::float8")
                 kinds.append((metric.id, true))
             case .attribute(let attribute):
                 select.append(Self.attribute(attribute))
@@ -44,10 +44,8 @@ struct ComparisonTable {
         }
         let outcomePivot = definition.outcomes.enumerated().map { "max(value) FILTER (WHERE metric_id = \(query.bind($1.name))::text) AS \(column("o", $0))" }
         var joins = "JOIN (SELECT person_id, \(outcomePivot.joined(separator: ", ")) FROM \(outcomes.quoted) GROUP BY person_id) o USING (person_id)"
-        if let covariates {
-            let pivot = metricCovariates.enumerated().map { "max(value) FILTER (WHERE metric_id = \(query.bind($1))::text) AS \(column("c", $0))" }
-            joins += "\nLEFT JOIN (SELECT person_id, \(pivot.joined(separator: ", ")) FROM \(covariates.quoted) GROUP BY person_id) c USING (person_id)"
-        }
+        // Covariates come one row per unit, a column per metric (the compiler's wide form).
+        if let covariates { joins += "\nLEFT JOIN \(covariates.quoted) c USING (person_id)" }
         var conditions = definition.outcomes.indices.map { "o.\(column("o", $0)) IS NOT NULL" }
         if needsAge { conditions.append("(ps.birth_date IS NOT NULL OR ps.birth_year IS NOT NULL)") }
         query.append(sql: """

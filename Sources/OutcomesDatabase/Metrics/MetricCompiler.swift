@@ -23,6 +23,9 @@ struct MetricCompiler {
     let loadID: Int
     /// Whose metrics: the contract's participants, or any set of units.
     var units: UnitSource = .enrollments
+    /// One row per unit with a column per metric (`m0`, `m1`, …), instead of a row per unit and
+    /// metric that counts it: an evaluation's covariates, read as a matrix.
+    var wide = false
 
     /// The units metrics are computed for: each a person, an index date (the window anchor
     /// `enrollment_start`/`index_date`), an optional end and the provider it is reported under.
@@ -168,16 +171,8 @@ struct MetricCompiler {
                 ratios.append(nil)
             }
         }
-        let metricRows = contract.metrics.enumerated().map { "(\($0.offset + 1), \(query.bind($0.element.id))::text)" }
-        let (contractID, periodLabel, load) = (query.bind(contract.storedID), query.bind(period.label), query.bind(loadID))
-        return """
-            SELECT g.person_id, \(contractID)::text AS contract_id, k.metric_id,
-                   \(periodLabel)::text AS period, g.enrollment_id, g.provider_id,
-                   \(perMetric(windowStarts)) AS window_start, \(perMetric(windowEnds)) AS window_end,
-                   \(perMetric(values)) AS value, \(perMetric(preValues))::numeric AS pre_value,
-                   \(perMetric(postValues))::numeric AS post_value, \(perMetric(ratios))::numeric AS ratio,
-                   \(load)::integer AS load_id, now() AS computed_at
-            FROM (
+        let grouped = """
+            (
                 SELECT \(groupColumns.joined(separator: ",\n           "))
                 FROM (
                     \(unitRows(participantColumns, slice))
@@ -189,6 +184,22 @@ struct MetricCompiler {
                 WHERE \(eligible)
                 GROUP BY p.person_id, p.start_date, p.enrollment_id, p.provider_id, p.end_date
             ) g
+            """
+        if wide {
+            // One row per unit, metric i's value in column m<i> (NULL where it does not count the unit).
+            let columns = contract.metrics.indices.map { "CASE WHEN \(counted[$0]) THEN \(values[$0]) END AS m\($0)" }
+            return "SELECT g.person_id, \(columns.joined(separator: ", ")) FROM \(grouped)"
+        }
+        let metricRows = contract.metrics.enumerated().map { "(\($0.offset + 1), \(query.bind($0.element.id))::text)" }
+        let (contractID, periodLabel, load) = (query.bind(contract.storedID), query.bind(period.label), query.bind(loadID))
+        return """
+            SELECT g.person_id, \(contractID)::text AS contract_id, k.metric_id,
+                   \(periodLabel)::text AS period, g.enrollment_id, g.provider_id,
+                   \(perMetric(windowStarts)) AS window_start, \(perMetric(windowEnds)) AS window_end,
+                   \(perMetric(values)) AS value, \(perMetric(preValues))::numeric AS pre_value,
+                   \(perMetric(postValues))::numeric AS post_value, \(perMetric(ratios))::numeric AS ratio,
+                   \(load)::integer AS load_id, now() AS computed_at
+            FROM \(grouped)
             CROSS JOIN (VALUES \(metricRows.joined(separator: ", "))) AS k(i, metric_id)
             WHERE \(perMetric(counted))
             """
