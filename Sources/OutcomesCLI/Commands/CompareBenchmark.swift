@@ -23,8 +23,8 @@ struct CompareBenchmark: ParsableCommand {
             Without --persons, 1,000,000 people (the figures in README.md).
 
             Examples:
-              outcomes bench compare --persons 20000
-              outcomes bench compare --persons 20000 --format json --quiet
+              outcomes bench compare --persons 5000
+              outcomes bench compare --persons 5000 --format json --quiet
             """
     )
 

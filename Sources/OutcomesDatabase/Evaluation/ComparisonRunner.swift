@@ -39,10 +39,10 @@ public struct ComparisonRunner: Sendable {
         let contract = stored.contract
         let outcomeMetrics = try definition.outcomes.map { outcome -> MetricDefinition in
             guard let metric = contract.metrics.first(where: { $0.id == outcome.name }) else {
-                throw EvaluationError.option("outcome", "contract \(contract.id) has no metric \(outcome.name.printable); its metrics: \(contract.metrics.map(\.id).joined(separator: ", "))")
+                throw EvaluationError.design("the evaluation names the outcome \(outcome.name.printable), but contract \(contract.id) has no metric \(outcome.name.printable); its metrics: \(contract.metrics.map(\.id).joined(separator: ", "))")
             }
             guard metric.measure.name != "days_to_event", metric.window.anchor != .reportingPeriod else {
-                throw EvaluationError.option("outcome", "metric \(metric.id) cannot be an evaluation outcome (days_to_event is missing for units without the event; a period-anchored window has no index date)")
+                throw EvaluationError.design("metric \(metric.id) cannot be an evaluation outcome (days_to_event is missing for units without the event; a period-anchored window has no index date)")
             }
             return metric
         }
