@@ -75,7 +75,7 @@ public struct OutcomesCommand: ParsableCommand {
         subcommands: [
             DemoCommand.self, MetricsCommand.self, CompareCommand.self, QualityCommand.self, ContractCommand.self, PaymentsCommand.self, LoadCommand.self,
             SynthCommand.self,
-            DBCommand.self, BenchCommand.self,
+            ScenarioCommand.self, DBCommand.self, BenchCommand.self,
         ]
     )
 

@@ -11,7 +11,8 @@ public enum FlowTiming: String, Sendable, Codable, CaseIterable {
     /// Flow t at time t + ½ (flows spread over each year).
     case midPeriod = "mid_period"
 
-    var shift: Double {
+    /// Where flow t falls: at t + shift.
+    public var shift: Double {
         switch self {
         case .firstAtZero: 0
         case .endOfPeriod: 1

@@ -1,0 +1,148 @@
+import Foundation
+import OutcomesDomain
+import PostgresClient
+
+/// Runs a scenario file against the database: the loaded contract it names, the effects of the
+/// stored comparison runs it points to (overall and per provider), the pure `ScenarioRun`, and
+/// the run stored with its inputs.
+public struct ScenarioRunner: Sendable {
+    public let definition: ScenarioDefinition
+    public let text: String
+    public let file: String
+
+    public init(definition: ScenarioDefinition, text: String, file: String) {
+        (self.definition, self.text, self.file) = (definition, text, file)
+    }
+
+    public struct Outcome: Sendable {
+        public let run: ScenarioRun
+        public let runID: Int
+        public let stored: StoredContract
+        public let comparisonRuns: [Int]
+    }
+
+    func error(_ line: Int, _ problem: String) -> DefinitionFileError { DefinitionFileError(file: file, line: line, problem: problem) }
+
+    public func run(on connection: PostgresConnection) throws -> Outcome {
+        let stored: StoredContract
+        do {
+            stored = try ContractStore.stored(reference: definition.contract, on: connection)
+        } catch let failure as UserFacingError {
+            throw error(definition.contractLine, "contract \(definition.contract) is not loaded (\(failure.message)) — load it with `outcomes contract load` first")
+        }
+        let contract = stored.contract
+        var overall: [String: ScenarioRun.ResolvedEffect] = [:]
+        var byProvider: [String: [String: ScenarioRun.ResolvedEffect]] = [:]
+        var runs: Set<Int> = []
+        for effect in definition.effects {
+            guard contract.metrics.contains(where: { $0.id == effect.outcome }) else {
+                throw error(effect.line, "effect on '\(effect.outcome)': contract \(contract.id) has no such metric; its metrics: \(contract.metrics.map(\.id).joined(separator: ", "))")
+            }
+            switch effect.source {
+            case .stated(let estimate, let se):
+                let resolved = ScenarioRun.ResolvedEffect(outcome: effect.outcome, estimate: estimate, standardError: se)
+                if let provider = effect.provider { byProvider[provider, default: [:]][effect.outcome] = resolved } else { overall[effect.outcome] = resolved }
+            case .comparisonRun, .evaluation:
+                let (runID, rows) = try storedEstimates(effect, stored, on: connection)
+                runs.insert(runID)
+                for row in rows {
+                    let resolved = ScenarioRun.ResolvedEffect(outcome: effect.outcome, estimate: row.estimate, standardError: row.se)
+                    switch (row.provider, effect.provider) {
+                    case (nil, nil): overall[effect.outcome] = resolved
+                    case (let p?, nil): byProvider[p, default: [:]][effect.outcome] = resolved
+                    case (let p?, let wanted?) where p == wanted: byProvider[p, default: [:]][effect.outcome] = resolved
+                    default: break
+                    }
+                }
+            }
+        }
+        // Every group has every outcome: a provider without its own effect takes the overall one.
+        let outcomes = Array(Set(definition.effects.map(\.outcome))).sorted()
+        var groups: [String?: [ScenarioRun.ResolvedEffect]] = [:]
+        if outcomes.allSatisfy({ overall[$0] != nil }) { groups[nil] = outcomes.map { overall[$0]! } }
+        let enrolled = try connection.execute("SELECT DISTINCT provider_id FROM ids.enrollments WHERE contract_id = \(contract.id)")
+            .map { try $0.decode(String.self, at: 0) }
+        for provider in Set(contract.cohort.providers).union(byProvider.keys).union(enrolled) {
+            let effects = outcomes.compactMap { byProvider[provider]?[$0] ?? overall[$0] }
+            if effects.count == outcomes.count { groups[provider] = effects }
+        }
+        guard !groups.isEmpty else { throw error(definition.effects[0].line, "no group of participants has an effect on every outcome; state an overall effect for each") }
+        let result = ScenarioRun(definition, effects: groups)
+        let json = ScenarioJSON(result).text
+        let runID = try connection.execute("""
+            INSERT INTO scenario.runs (scenario_id, contract_id, version, contract_sha256, spec_text, spec_sha256, comparison_runs, seed, draws,
+                                       results, results_sha256)
+            VALUES (\(definition.id), \(contract.id), \(stored.version), \(stored.fileSHA256), \(text), \(SHA256.hex(text)),
+                    \("{" + runs.sorted().map(String.init).joined(separator: ",") + "}")::bigint[], \(Int(definition.seed)), \(definition.draws),
+                    \(json)::jsonb, \(SHA256.hex(json)))
+            RETURNING run_id
+            """).scalar(Int.self)
+        return Outcome(run: result, runID: runID, stored: stored, comparisonRuns: runs.sorted())
+    }
+
+    /// The stored run's difference estimates of the effect's outcome: overall (provider nil) and per provider.
+    private func storedEstimates(_ effect: ScenarioDefinition.Effect, _ stored: StoredContract, on connection: PostgresConnection) throws
+        -> (Int, [(provider: String?, estimate: Double, se: Double)])
+    {
+        let (runID, evaluation): (Int?, String?) = switch effect.source {
+        case .comparisonRun(let id): (id, nil)
+        case .evaluation(let id): (nil, id)
+        case .stated: (nil, nil)
+        }
+        let rows = try connection.execute("""
+            SELECT run_id, estimates::text FROM evaluation.runs
+            WHERE contract_id = \(stored.contract.id) AND version = \(stored.version)
+              AND (run_id = \(runID) OR evaluation_id = \(evaluation))
+            ORDER BY run_id DESC LIMIT 1
+            """)
+        let what = runID.map { "comparison run \($0)" } ?? "run of evaluation \(evaluation ?? "")"
+        guard rows.count == 1 else {
+            throw error(effect.line, "effect on '\(effect.outcome)': there is no \(what) for version \(stored.version) of \(stored.contract.id); run `outcomes compare` first")
+        }
+        let found: Int = try rows[0].decode(at: 0), body: String = try rows[0].decode(at: 1)
+        let estimates = (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [[String: Any]] ?? []
+        let matching = estimates.filter { $0["outcome"] as? String == effect.outcome && $0["analysis"] as? String == "difference" }
+            .compactMap { row -> (String?, Double, Double)? in
+                guard let estimate = row["estimate"] as? Double, let se = row["std_error"] as? Double else { return nil }
+                return (row["provider"] as? String, estimate, se)
+            }
+        guard !matching.isEmpty else {
+            throw error(effect.line, "effect on '\(effect.outcome)': comparison run \(found) did not estimate it; its outcomes: \(Set(estimates.compactMap { $0["outcome"] as? String }).sorted().joined(separator: ", "))")
+        }
+        return (found, matching.map { (provider: $0.0, estimate: $0.1, se: $0.2) })
+    }
+}
+
+/// The figures a scenario run printed, as stored with it.
+struct ScenarioJSON {
+    let text: String
+
+    init(_ run: ScenarioRun) {
+        func row(_ figures: BenefitCost.Figures) -> [String: Any] {
+            let cents = BenefitCostRow(figures)
+            var object: [String: Any] = Dictionary(uniqueKeysWithValues: ScenarioDefinition.Perspective.allCases.map { ($0.rawValue, "\(cents.benefits[$0]!)") })
+            object["total_benefits"] = "\(cents.total)"
+            object["cost"] = "\(cents.cost)"
+            object["benefits_minus_costs"] = "\(cents.net)"
+            object["benefit_cost_ratio"] = cents.ratio.map { "\($0)" } ?? NSNull()
+            return object
+        }
+        let groups = run.groups.map { group -> [String: Any] in
+            var object = row(group.expected)
+            object["group"] = group.group ?? NSNull()
+            object["chance_benefits_exceed_costs"] = group.simulated.chanceBenefitsExceedCosts
+            object["net_p5"] = group.simulated.netP5
+            object["net_p95"] = group.simulated.netP95
+            object["break_even_scale"] = group.breakEvenScale ?? NSNull()
+            return object
+        }
+        let variants = run.variants.map { variant -> [String: Any] in
+            var object = row(variant.expected)
+            object["variant"] = variant.name
+            object["chance_benefits_exceed_costs"] = variant.simulated.chanceBenefitsExceedCosts
+            return object
+        }
+        let data = try! JSONSerialization.data(withJSONObject: ["groups": groups, "variants": variants], options: [.sortedKeys])
+        text = String(decoding: data, as: UTF8.self)
+    }
+}

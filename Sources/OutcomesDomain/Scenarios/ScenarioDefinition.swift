@@ -1,0 +1,81 @@
+import OutcomesStatistics
+
+/// A benefit-cost scenario of a contract, as a scenario file (YAML under `scenarios/`) declares
+/// it: effects per outcome (stated, or from a stored comparison run), what a unit of each outcome
+/// is worth to each perspective, the program's cost, the discounting and the uncertainty.
+public struct ScenarioDefinition: Sendable, Equatable {
+    /// Who gains or loses, as WSIPP / Results First tables break benefits down.
+    public enum Perspective: String, Sendable, CaseIterable, Codable {
+        case taxpayers, participants, others, indirect
+    }
+
+    /// Where an effect comes from.
+    public enum EffectSource: Sendable, Equatable {
+        /// An estimate and its standard error, stated in the file.
+        case stated(estimate: Double, standardError: Double)
+        /// A stored `outcomes compare` run: its estimate of the outcome (overall, and each provider's).
+        case comparisonRun(Int)
+        /// The latest stored run of this evaluation for the contract version.
+        case evaluation(String)
+    }
+
+    public struct Effect: Sendable, Equatable {
+        /// A metric of the contract, in its units per participant.
+        public var outcome: String
+        /// nil: every provider; else that provider's own effect.
+        public var provider: String?
+        public var source: EffectSource
+        /// Share of the effect lost each year after the first (0: it persists).
+        public var decay: Double
+        /// Years the effect lasts (nil: the whole horizon).
+        public var years: Int?
+        public var line: Int
+    }
+
+    public struct UnitValue: Sendable, Equatable {
+        public var outcome: String
+        public var perspective: Perspective
+        /// Worth of one more unit of the outcome, in dollars of `year` (negative for a harm, e.g. a jail day).
+        public var value: Distribution
+        public var year: Int
+        public var line: Int
+    }
+
+    public struct Variant: Sendable, Equatable {
+        public var name: String
+        /// Multiplies every effect (0.8: 20% smaller).
+        public var effectScale: Double?
+        /// Effects at their lower 95% bound — the one nearer zero, a smaller effect whatever its
+        /// sign — (or the upper, farther from zero) instead of the estimate.
+        public var effectsAt: Bound?
+        public var costPerParticipant: Double?
+        public var discountRate: Double?
+        public var horizon: Int?
+        public enum Bound: String, Sendable, CaseIterable { case lower, upper }
+    }
+
+    public var id: String
+    public var contract: String
+    /// Where `contract:` stands, for errors about the contract.
+    public var contractLine = 0
+    public var baseYear: Int
+    /// Price index by year (any base): amounts of year y are multiplied by index[base] / index[y].
+    public var priceIndex: [Int: Double]
+    public var discountRate: Distribution
+    public var horizon: Int
+    public var timing: FlowTiming
+    public var costPerParticipant: Distribution
+    public var costYear: Int
+    /// Deadweight cost of taxation per dollar of net taxpayer cost (WSIPP's indirect perspective); 0: none.
+    public var deadweight: Double
+    public var effects: [Effect]
+    public var unitValues: [UnitValue]
+    public var draws: Int
+    public var seed: UInt64
+    public var variants: [Variant]
+
+    /// Dollars of `year` in dollars of the base year.
+    public func inBaseYear(_ amount: Double, of year: Int) -> Double {
+        amount * priceIndex[baseYear]! / priceIndex[year]!
+    }
+}

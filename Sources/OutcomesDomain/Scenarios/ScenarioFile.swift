@@ -1,0 +1,153 @@
+import Foundation
+import OutcomesStatistics
+
+extension ScenarioDefinition {
+    static let keys = ["scenario", "contract", "base_year", "price_index", "discount_rate", "horizon", "timing", "cost_per_participant",
+                       "deadweight_cost_of_taxation", "effects", "unit_values", "draws", "seed", "variants"]
+
+    public static func load(path: String) throws -> ScenarioDefinition {
+        try parse(yaml: YAMLValue.readFile(path), file: path)
+    }
+
+    public static func parse(yaml text: String, file: String) throws -> ScenarioDefinition {
+        let root = try YAMLValue.parse(text, file: file)
+        let entries = try root.mapping(allowed: keys, context: "the scenario")
+        let id = try entries.required("scenario", in: "the scenario", at: root).string("scenario")
+        guard id.range(of: "^[a-z0-9][a-z0-9_-]*$", options: .regularExpression) != nil else {
+            throw entries["scenario"]!.error("the scenario id '\(id)' may hold only a-z, 0-9, '-' and '_'")
+        }
+        let contractNode = try entries.required("contract", in: "the scenario", at: root)
+        let contract = try contractNode.string("contract")
+        guard (try? ContractReference(parsing: contract)) != nil else {
+            throw contractNode.error("'\(contract)' is not a contract reference: the id of a loaded contract, or id@version")
+        }
+        let indexNode = try entries.required("price_index", in: "the scenario", at: root)
+        var index: [Int: Double] = [:]
+        for (key, value) in try indexNode.pairs() {
+            guard let year = Int(key), (1900...2200).contains(year) else { throw value.error("price_index: '\(key)' is not a year") }
+            let level = try double(value, "the price index of \(year)")
+            guard level > 0 else { throw value.error("price_index: the index of \(year) must be positive") }
+            index[year] = level
+        }
+        let baseNode = try entries.required("base_year", in: "the scenario", at: root)
+        let baseYear = try baseNode.int("base_year")
+        func covered(_ year: Int, _ node: YAMLValue, _ what: String) throws {
+            guard index[year] != nil else {
+                throw node.error("\(what): the price index has no \(year) (it covers \(index.keys.sorted().map(String.init).joined(separator: ", "))); add the year or state the amount in another")
+            }
+        }
+        try covered(baseYear, baseNode, "base_year")
+
+        let rateNode = try entries.required("discount_rate", in: "the scenario", at: root)
+        let rate = try distribution(rateNode, "discount_rate")
+        if rate.range.low <= -1 || rate.center <= -1 { throw rateNode.error("discount_rate must stay above -100% (-1)") }
+        let horizonNode = try entries.required("horizon", in: "the scenario", at: root)
+        let horizon = try horizonNode.int("horizon")
+        guard (1...100).contains(horizon) else { throw horizonNode.error("horizon must be 1 to 100 years, not \(horizon)") }
+        let timing = try entries["timing"]?.choice("timing", FlowTiming.allCases.map { ($0.rawValue, $0) }) ?? .endOfPeriod
+
+        let costNode = try entries.required("cost_per_participant", in: "the scenario", at: root)
+        let costFields = try costNode.mapping(allowed: ["amount", "low", "high", "year"], context: "cost_per_participant")
+        let cost = try distribution(costNode, "cost_per_participant", valueKey: "amount")
+        let costYearNode = try costFields.required("year", in: "cost_per_participant", at: costNode)
+        let costYear = try costYearNode.int("year")
+        try covered(costYear, costYearNode, "cost_per_participant")
+
+        let effectsNode = try entries.required("effects", in: "the scenario", at: root)
+        let effects = try effectsNode.list().map { item -> Effect in
+            let fields = try item.mapping(allowed: ["outcome", "provider", "estimate", "std_error", "comparison", "comparison_run", "decay", "years"],
+                                          context: "an effect")
+            let source: EffectSource
+            let stored = ["comparison", "comparison_run"].filter { fields[$0] != nil }
+            if !stored.isEmpty {
+                guard stored.count == 1, fields["estimate"] == nil, fields["std_error"] == nil else {
+                    throw item.error("an effect comes from one of comparison (an evaluation id), comparison_run (a run id), or estimate and std_error")
+                }
+                if let run = fields["comparison_run"] { source = .comparisonRun(try run.int("comparison_run")) }
+                else { source = .evaluation(try fields["comparison"]!.string("comparison")) }
+            } else {
+                let estimate = try double(try fields.required("estimate", in: "an effect without comparison_run", at: item), "estimate")
+                let se = try double(try fields.required("std_error", in: "an effect without comparison_run", at: item), "std_error")
+                guard se >= 0 else { throw fields["std_error"]!.error("std_error cannot be negative") }
+                source = .stated(estimate: estimate, standardError: se)
+            }
+            let decay = try fields["decay"].map { try double($0, "decay") } ?? 0
+            guard (0...1).contains(decay) else { throw fields["decay"]!.error("decay is the share lost each year: 0 to 1, not \(decay)") }
+            let years = try fields["years"]?.int("years")
+            if let years, years < 1 { throw fields["years"]!.error("years must be 1 or more") }
+            return Effect(outcome: try fields.required("outcome", in: "an effect", at: item).string("outcome"),
+                          provider: try fields["provider"]?.string("provider"), source: source, decay: decay, years: years, line: item.line)
+        }
+        guard !effects.isEmpty else { throw effectsNode.error("a scenario needs at least one effect") }
+
+        let valuesNode = try entries.required("unit_values", in: "the scenario", at: root)
+        let values = try valuesNode.list().map { item -> UnitValue in
+            let fields = try item.mapping(allowed: ["outcome", "perspective", "value", "low", "high", "year"], context: "a unit value")
+            let outcome = try fields.required("outcome", in: "a unit value", at: item).string("outcome")
+            guard effects.contains(where: { $0.outcome == outcome }) else {
+                throw item.error("unit value of '\(outcome)': no effect names that outcome (effects: \(Set(effects.map(\.outcome)).sorted().joined(separator: ", ")))")
+            }
+            let yearNode = try fields.required("year", in: "a unit value (its dollars' year)", at: item)
+            let year = try yearNode.int("year")
+            try covered(year, yearNode, "unit value of '\(outcome)'")
+            return UnitValue(outcome: outcome,
+                             perspective: try fields.required("perspective", in: "a unit value", at: item)
+                                .choice("perspective", Perspective.allCases.map { ($0.rawValue, $0) }),
+                             value: try distribution(item, "value", valueKey: "value"), year: year, line: item.line)
+        }
+        let variants = try entries["variants"]?.list().map(parseVariant) ?? []
+        if let repeated = Dictionary(grouping: variants, by: \.name).first(where: { $0.value.count > 1 }) {
+            throw entries["variants"]!.error("variant '\(repeated.key)' is named twice")
+        }
+        let draws = try entries["draws"]?.int("draws") ?? 10_000
+        guard (1...1_000_000).contains(draws) else { throw entries["draws"]!.error("draws must be 1 to 1,000,000, not \(draws)") }
+        let deadweight = try entries["deadweight_cost_of_taxation"].map { try double($0, "deadweight_cost_of_taxation") } ?? 0
+        guard (0...2).contains(deadweight) else { throw entries["deadweight_cost_of_taxation"]!.error("deadweight_cost_of_taxation is a share of each tax dollar: 0 to 2") }
+        var definition = ScenarioDefinition(
+            id: id, contract: contract, baseYear: baseYear, priceIndex: index, discountRate: rate, horizon: horizon, timing: timing,
+            costPerParticipant: cost, costYear: costYear, deadweight: deadweight, effects: effects, unitValues: values, draws: draws,
+            seed: UInt64(try entries["seed"]?.int("seed") ?? 1), variants: variants)
+        definition.contractLine = contractNode.line
+        return definition
+    }
+
+    static let variantKeys = ["name", "effect_scale", "effects_at", "cost_per_participant", "discount_rate", "horizon"]
+
+    static func parseVariant(_ item: YAMLValue) throws -> Variant {
+        let fields = try item.mapping(allowed: variantKeys, context: "a variant")
+        var variant = Variant(name: try fields.required("name", in: "a variant", at: item).string("name"))
+        guard fields.count > 1 else { throw item.error("variant '\(variant.name)' changes nothing; give one of \(variantKeys.dropFirst().joined(separator: ", "))") }
+        variant.effectScale = try fields["effect_scale"].map { try double($0, "effect_scale") }
+        variant.effectsAt = try fields["effects_at"]?.choice("effects_at", Variant.Bound.allCases.map { ($0.rawValue, $0) })
+        variant.costPerParticipant = try fields["cost_per_participant"].map { try double($0, "cost_per_participant") }
+        variant.discountRate = try fields["discount_rate"].map { try double($0, "discount_rate") }
+        if let rate = variant.discountRate, rate <= -1 { throw fields["discount_rate"]!.error("discount_rate must stay above -100% (-1)") }
+        variant.horizon = try fields["horizon"]?.int("horizon")
+        if let horizon = variant.horizon, !(1...100).contains(horizon) { throw fields["horizon"]!.error("horizon must be 1 to 100 years") }
+        return variant
+    }
+
+    static func double(_ node: YAMLValue, _ what: String) throws -> Double {
+        NSDecimalNumber(decimal: try node.decimal(what)).doubleValue
+    }
+
+    /// A number, or `{value|amount: central, low:, high:}` (triangular), or `{low:, high:}` (uniform).
+    static func distribution(_ node: YAMLValue, _ what: String, valueKey: String = "value") throws -> Distribution {
+        if node.node.scalar != nil { return .fixed(try double(node, what)) }
+        let fields = try node.mapping(allowed: [valueKey, "low", "high", "year", "outcome", "perspective"], context: what)
+        let low = try fields["low"].map { try double($0, "\(what) low") }
+        let high = try fields["high"].map { try double($0, "\(what) high") }
+        let central = try fields[valueKey].map { try double($0, "\(what) \(valueKey)") }
+        switch (low, central, high) {
+        case (nil, let c?, nil): return .fixed(c)
+        case (let l?, let c?, let h?):
+            guard l <= c, c <= h else { throw node.error("\(what): low \(l), \(valueKey) \(c) and high \(h) must be in order (low ≤ \(valueKey) ≤ high)") }
+            return .triangular(low: l, mode: c, high: h)
+        case (let l?, nil, let h?):
+            guard l <= h else { throw node.error("\(what): low \(l) is above high \(h)") }
+            return .uniform(low: l, high: h)
+        default:
+            throw node.error("\(what): give \(valueKey), or low and high, or all three")
+        }
+    }
+}

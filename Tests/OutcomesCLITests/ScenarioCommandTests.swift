@@ -1,0 +1,97 @@
+import Foundation
+import OutcomesDatabase
+import OutcomesDomain
+import OutcomesTestSupport
+import Testing
+
+/// `outcomes scenario run`: the WSIPP-shaped table with its identities exact as printed, the same
+/// report for the same seed, effects taken from a stored comparison, and mistakes named by line.
+@Suite struct ScenarioCommandTests {
+    static let scenarios = ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR")
+    static func path(_ name: String) -> String { scenarios.appendingPathComponent(name).path }
+
+    func tables(_ result: ProcessRunner.Result) throws -> [String: [[String: Any]]] {
+        #expect(result.status == 0, "\(result.errors)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
+        return try #require(json["tables"] as? [String: [[String: Any]]])
+    }
+
+    func amount(_ cell: Any?) -> Decimal? { (cell as? [String: String])?["amount"].flatMap { Decimal(string: $0) } }
+
+    @Test func bothDemoContractsGetTheirTableWithExactIdentities() throws {
+        let (db, conninfo) = try TestDatabase.fresh()
+        _ = try SyntheticLoader(ids: SyntheticIDS(persons: 4_000, seed: 6)).load(into: db)
+        for contract in ["housing-2021.yaml", "reentry-2021.yaml"] {
+            #expect(try CLI.run(["contract", "load", Self.path(contract), "--database", conninfo, "-q"]).status == 0)
+        }
+        // The housing effects come from the stored comparison.
+        #expect(try CLI.run(["compare", "--evaluation", Self.path("housing-2021-evaluation.yaml"), "--database", conninfo, "-q"]).status == 0)
+        for scenario in ["reentry-2021-scenario.yaml", "housing-2021-scenario.yaml"] {
+            let arguments = ["scenario", "run", Self.path(scenario), "--database", conninfo, "--format", "json", "-q"]
+            let first = try CLI.run(arguments)
+            let tables = try tables(first)
+            let rows = try #require(tables["benefit_cost"])
+            #expect(rows.count >= 3, "all and each provider: \(rows.map { $0["group"] ?? "" })")
+            for row in rows + (tables["variants"] ?? []) {
+                let perspectives = ["taxpayers", "participants", "others", "indirect"].compactMap { amount(row[$0]) }
+                let (total, cost, net) = (try #require(amount(row["total_benefits"])), try #require(amount(row["cost"])), try #require(amount(row["benefits_minus_costs"])))
+                #expect(perspectives.count == 4 && perspectives.reduce(0, +) == total)
+                #expect(total - cost == net)
+                var ratio = total / cost, rounded = Decimal()
+                NSDecimalRound(&rounded, &ratio, 2, .bankers)
+                let printed = try #require((row["benefit_cost_ratio"] as? NSNumber)?.doubleValue)
+                #expect(abs(printed - NSDecimalNumber(decimal: rounded).doubleValue) < 1e-12, "\(printed) vs \(rounded)")
+                let chance = try #require(row["chance_benefits_exceed_costs"] as? Double)
+                #expect(chance >= 0 && chance <= 1)
+            }
+            #expect(tables["tornado"]?.isEmpty == false && tables["break_even"]?.isEmpty == false)
+            // The same seed, the same report (but for the run's number).
+            let second = try CLI.run(arguments)
+            func withoutRun(_ text: String) -> String { text.replacingOccurrences(of: #"Run [0-9]+:"#, with: "Run:", options: .regularExpression) }
+            #expect(second.status == 0 && withoutRun(second.output) == withoutRun(first.output))
+        }
+        // The housing scenario's effects are the comparison run's estimates, overall and per provider.
+        let estimates = try db.execute("SELECT estimates::text FROM evaluation.runs ORDER BY run_id DESC LIMIT 1").scalar(String.self)
+        let stored = try #require(try JSONSerialization.jsonObject(with: Data(estimates.utf8)) as? [[String: Any]])
+        let result = try CLI.run(["scenario", "run", Self.path("housing-2021-scenario.yaml"), "--database", conninfo, "--format", "json", "-q"])
+        for row in try tables(result)["break_even"]! {
+            let group = row["group"] as? String == "all" ? nil : row["group"] as? String
+            let match = stored.first {
+                $0["outcome"] as? String == row["outcome"] as? String && $0["analysis"] as? String == "difference" && ($0["provider"] as? String) == group
+            }
+            let (storedEstimate, used) = (try #require(match?["estimate"] as? Double), try #require(row["estimate"] as? Double))
+            #expect(abs(storedEstimate - used) <= 1e-12 * max(1, abs(used)), "\(row)")
+        }
+        #expect(try db.execute("SELECT count(*) FROM scenario.runs WHERE comparison_runs <> '{}'").scalar(Int.self) == 3)
+    }
+
+    @Test func mistakesNameTheLineAndStoreNothing() throws {
+        let (db, conninfo) = try TestDatabase.fresh()
+        _ = try SyntheticLoader(ids: SyntheticIDS(persons: 500, seed: 6)).load(into: db)
+        let text = try String(contentsOfFile: Self.path("reentry-2021-scenario.yaml"), encoding: .utf8)
+        func failure(_ changed: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("scenario-\(UUID().uuidString).yaml")
+            try changed.write(to: file, atomically: true, encoding: .utf8)
+            let result = try CLI.run(["scenario", "run", file.path, "--database", conninfo, "-q"])
+            CLI.expectCleanFailure(result, status: 65, mentioning: file.path + ":", sourceLocation: sourceLocation)
+            return result.errors
+        }
+        // Not loaded yet.
+        #expect(try failure(text).contains(":5: contract reentry-2021 is not loaded"))
+        #expect(try CLI.run(["contract", "load", Self.path("reentry-2021.yaml"), "--database", conninfo, "-q"]).status == 0)
+        let cases: [(String, String, String)] = [
+            ("value: 0.78, year: 2024", "value: 0.78, year: 2018", ":20: unit value of 'earnings_year_1': the price index has no 2018"),
+            ("{amount: 6200, low: 5000, high: 7500, year: 2021}", "{amount: 6200, low: 7000, high: 5000, year: 2021}", ":11: cost_per_participant: low 7000.0, amount 6200.0 and high 5000.0 must be in order"),
+            ("discount_rate: 0.035", "discount_rate: -1.5", ":8: discount_rate must stay above -100%"),
+            ("{name: effects half as large, effect_scale: 0.5}", "{name: effects half as large, effect_size: 0.5}", ":30: unknown key 'effect_size'"),
+            ("{outcome: earnings_year_1, estimate: 1850, std_error: 600, decay: 0.2}", "{outcome: earnings_year_1, comparison: reentry-matched}", ":15: effect on 'earnings_year_1': there is no run of evaluation reentry-matched"),
+            ("{outcome: jail_bookings_change, provider: bridgeway,", "{outcome: bookings_9, provider: bridgeway,", ":17: effect on 'bookings_9': contract reentry-2021 has no such metric"),
+        ]
+        for (from, to, expected) in cases {
+            #expect(text.contains(from), "\(from)")
+            let message = try failure(text.replacingOccurrences(of: from, with: to))
+            #expect(message.contains(expected), "\(message)")
+        }
+        #expect(try db.execute("SELECT count(*) FROM scenario.runs").scalar(Int.self) == 0)
+    }
+}
