@@ -137,6 +137,10 @@ import Testing
         #expect(estimates.allSatisfy { $0["provider"] as? String == "all" && $0["estimate"] is Double && $0["std_error"] is Double })
         #expect(tables["comparison_balance_matched"]?.contains { $0["covariate"] as? String == "shelter_days_2019_2020" } == true)
         #expect(try db.execute("SELECT count(*) FROM evaluation.runs WHERE evaluation_id = 'housing-2021-matched'").scalar(Int.self) == 1)
+        // It ends with the housing contract's benefits and costs, its effects from that comparison.
+        let scenario = try #require(tables["scenario_benefit_cost"])
+        #expect(scenario.first?["group"] as? String == "all" && scenario.count == 3)
+        #expect(notes.contains { $0.hasPrefix("Scenario (housing-2021-benefit-cost): Run 1: ") && $0.contains("effects from comparison run 1") }, "\(notes)")
         let ledgerTotal = try db.execute("SELECT sum(amount) FROM payments.ledger").scalar(Decimal.self)
         #expect(ledgerTotal > 0)
         let loads = try db.execute("SELECT count(*) FROM ids.data_loads").scalar(Int.self)

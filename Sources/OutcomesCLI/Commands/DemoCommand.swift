@@ -93,6 +93,7 @@ struct DemoCommand: ParsableCommand {
         }
         try addPayments(to: &report, on: connection)
         try addComparison(to: &report, on: connection)
+        try addScenario(to: &report, on: connection)
         print(report.render(output.format), terminator: "")
     }
 
@@ -160,6 +161,23 @@ struct DemoCommand: ParsableCommand {
 
 extension DemoCommand {
     static let evaluationFile = "housing-2021-evaluation.yaml"
+    static let scenarioFile = "housing-2021-scenario.yaml"
+
+    /// The housing contract's benefits and costs per participant, from the comparison just stored.
+    func addScenario(to report: inout Report, on connection: PostgresConnection) throws {
+        let path = ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR").appendingPathComponent(Self.scenarioFile).path
+        let text = try YAMLFile.read(path)
+        let definition = try ScenarioDefinition.parse(yaml: text, file: path)
+        let outcome = try acting(as: .analyst, on: connection) {
+            try ScenarioRunner(definition: definition, text: text, file: path).run(on: connection)
+        }
+        let scenario = Report(scenario: outcome)
+        report.notes.append("Scenario (\(definition.id)): " + scenario.notes.prefix(3).joined(separator: " ")
+                            + " Full report: outcomes scenario run scenarios/\(Self.scenarioFile).")
+        report.tables += scenario.tables.filter { $0.name == "benefit_cost" }.map {
+            ReportTable(name: "scenario_benefit_cost", title: "Scenario: benefits and costs per participant", columns: $0.columns, rows: $0.rows)
+        }
+    }
 
     /// Loads a scenario contract (no change when its version is already loaded) and returns it as stored.
     static func loadContract(_ file: String, on connection: PostgresConnection) throws -> StoredContract {

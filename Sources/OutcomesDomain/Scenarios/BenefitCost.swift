@@ -11,6 +11,9 @@ public struct BenefitCost: Sendable {
         public var standardError: Double
         public var decay: Double
         public var years: Int?
+        public init(outcome: String, estimate: Double, standardError: Double, decay: Double, years: Int?) {
+            (self.outcome, self.estimate, self.standardError, self.decay, self.years) = (outcome, estimate, standardError, decay, years)
+        }
     }
 
     /// One unit value in base-year dollars.
@@ -18,6 +21,9 @@ public struct BenefitCost: Sendable {
         public var outcome: String
         public var perspective: ScenarioDefinition.Perspective
         public var value: Distribution
+        public init(outcome: String, perspective: ScenarioDefinition.Perspective, value: Distribution) {
+            (self.outcome, self.perspective, self.value) = (outcome, perspective, value)
+        }
     }
 
     public var effects: [Effect]
@@ -27,6 +33,12 @@ public struct BenefitCost: Sendable {
     public var horizon: Int
     public var timing: FlowTiming
     public var deadweight: Double
+
+    public init(effects: [Effect], values: [Value], cost: Distribution, discountRate: Distribution, horizon: Int, timing: FlowTiming,
+                deadweight: Double) {
+        (self.effects, self.values, self.cost, self.discountRate, self.horizon, self.timing, self.deadweight) =
+            (effects, values, cost, discountRate, horizon, timing, deadweight)
+    }
 
     /// Present values per participant under one set of inputs.
     public struct Figures: Sendable, Equatable {
