@@ -71,15 +71,8 @@ extension EvaluationDefinition {
     public static func parse(yaml text: String, file: String) throws -> EvaluationDefinition {
         let root = try YAMLValue.parse(text, file: file)
         let entries = try root.mapping(allowed: keys, context: "the evaluation")
-        let id = try entries.required("evaluation", in: "the evaluation", at: root).string("evaluation")
-        guard id.range(of: "^[a-z0-9][a-z0-9_-]*$", options: .regularExpression) != nil else {
-            throw entries["evaluation"]!.error("the evaluation id '\(id)' may hold only a-z, 0-9, '-' and '_'")
-        }
-        let contractNode = try entries.required("contract", in: "the evaluation", at: root)
-        let contract = try contractNode.string("contract")
-        guard (try? ContractReference(parsing: contract)) != nil else {
-            throw contractNode.error("'\(contract)' is not a contract reference: the id of a loaded contract, or id@version")
-        }
+        let id = try entries.identifier("evaluation", in: "the evaluation", at: root)
+        let contract = try entries.contractReference(in: "the evaluation", at: root).reference
         let pool = try parsePool(try entries.required("pool", in: "the evaluation", at: root))
 
         var covariates: [Covariate] = []

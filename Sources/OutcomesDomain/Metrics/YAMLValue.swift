@@ -236,6 +236,25 @@ extension [String: YAMLValue] {
         guard let value = self[key] else { throw parent.error("\(context) needs '\(key)'") }
         return value
     }
+
+    /// A file's own id under `key`: a-z, 0-9, '-' and '_'.
+    func identifier(_ key: String, in context: String, at parent: YAMLValue) throws -> String {
+        let id = try required(key, in: context, at: parent).string(key)
+        guard id.range(of: "^[a-z0-9][a-z0-9_-]*$", options: .regularExpression) != nil else {
+            throw self[key]!.error("the \(key) id '\(id)' may hold only a-z, 0-9, '-' and '_'")
+        }
+        return id
+    }
+
+    /// The loaded contract a file names under `contract`: `ID` or `ID@VERSION`, and its line.
+    func contractReference(in context: String, at parent: YAMLValue) throws -> (reference: String, line: Int) {
+        let node = try required("contract", in: context, at: parent)
+        let reference = try node.string("contract")
+        guard (try? ContractReference(parsing: reference)) != nil else {
+            throw node.error("'\(reference)' is not a contract reference: the id of a loaded contract, or id@version")
+        }
+        return (reference, node.line)
+    }
 }
 
 /// Reading definition files (contracts, thresholds) for callers outside this module.

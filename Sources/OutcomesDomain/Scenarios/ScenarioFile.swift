@@ -12,15 +12,8 @@ extension ScenarioDefinition {
     public static func parse(yaml text: String, file: String) throws -> ScenarioDefinition {
         let root = try YAMLValue.parse(text, file: file)
         let entries = try root.mapping(allowed: keys, context: "the scenario")
-        let id = try entries.required("scenario", in: "the scenario", at: root).string("scenario")
-        guard id.range(of: "^[a-z0-9][a-z0-9_-]*$", options: .regularExpression) != nil else {
-            throw entries["scenario"]!.error("the scenario id '\(id)' may hold only a-z, 0-9, '-' and '_'")
-        }
-        let contractNode = try entries.required("contract", in: "the scenario", at: root)
-        let contract = try contractNode.string("contract")
-        guard (try? ContractReference(parsing: contract)) != nil else {
-            throw contractNode.error("'\(contract)' is not a contract reference: the id of a loaded contract, or id@version")
-        }
+        let id = try entries.identifier("scenario", in: "the scenario", at: root)
+        let (contract, contractLine) = try entries.contractReference(in: "the scenario", at: root)
         let indexNode = try entries.required("price_index", in: "the scenario", at: root)
         var index: [Int: Double] = [:]
         for (key, value) in try indexNode.pairs() {
@@ -107,7 +100,7 @@ extension ScenarioDefinition {
             id: id, contract: contract, baseYear: baseYear, priceIndex: index, discountRate: rate, horizon: horizon, timing: timing,
             costPerParticipant: cost, costYear: costYear, deadweight: deadweight, effects: effects, unitValues: values, draws: draws,
             seed: UInt64(try entries["seed"]?.int("seed") ?? 1), variants: variants)
-        definition.contractLine = contractNode.line
+        definition.contractLine = contractLine
         return definition
     }
 
