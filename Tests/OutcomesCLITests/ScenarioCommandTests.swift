@@ -24,10 +24,14 @@ import Testing
         for contract in ["housing-2021.yaml", "reentry-2021.yaml"] {
             #expect(try CLI.run(["contract", "load", Self.path(contract), "--database", conninfo, "-q"]).status == 0)
         }
+        // Payments are projected over the periods whose metrics are computed.
+        for (contract, period) in [("reentry-2021", "2021Q1"), ("reentry-2021", "2021Q2"), ("housing-2021", "2021"), ("housing-2021", "2022")] {
+            #expect(try CLI.run(["metrics", "--contract", contract, "--period", period, "--database", conninfo, "-q"]).status == 0)
+        }
         // The housing effects come from the stored comparison.
         #expect(try CLI.run(["compare", "--evaluation", Self.path("housing-2021-evaluation.yaml"), "--database", conninfo, "-q"]).status == 0)
         for scenario in ["reentry-2021-scenario.yaml", "housing-2021-scenario.yaml"] {
-            let arguments = ["scenario", "run", Self.path(scenario), "--database", conninfo, "--format", "json", "-q"]
+            let arguments = ["scenario", "run", Self.path(scenario), "--payment-draws", "300", "--database", conninfo, "--format", "json", "-q"]
             let first = try CLI.run(arguments)
             let tables = try tables(first)
             let rows = try #require(tables["benefit_cost"])
@@ -45,6 +49,14 @@ import Testing
                 #expect(chance >= 0 && chance <= 1)
             }
             #expect(tables["tornado"]?.isEmpty == false && tables["break_even"]?.isEmpty == false)
+            // The payment distributions, per provider and period, and by year with the worst year.
+            let payments = try #require(tables["payments"])
+            #expect(!payments.isEmpty && Set(payments.compactMap { $0["period"] as? String }).isSubset(of: ["2021Q1", "2021Q2", "2021", "2022"]), "\(payments)")
+            for row in payments + (tables["payments_by_year"] ?? []) {
+                let (p5, p50, p95) = (amount(row["p5"]) ?? -1, amount(row["p50"]) ?? -1, amount(row["p95"]) ?? -1)
+                #expect(p5 >= 0 && p5 <= p50 && p50 <= p95, "\(row)")
+            }
+            #expect(tables["payments_by_year"]?.contains { $0["year"] as? String == "worst year" } == true)
             // The same seed, the same report (but for the run's number).
             let second = try CLI.run(arguments)
             func withoutRun(_ text: String) -> String { text.replacingOccurrences(of: #"Run [0-9]+:"#, with: "Run:", options: .regularExpression) }
@@ -53,7 +65,8 @@ import Testing
         // The housing scenario's effects are the comparison run's estimates, overall and per provider.
         let estimates = try db.execute("SELECT estimates::text FROM evaluation.runs ORDER BY run_id DESC LIMIT 1").scalar(String.self)
         let stored = try #require(try JSONSerialization.jsonObject(with: Data(estimates.utf8)) as? [[String: Any]])
-        let result = try CLI.run(["scenario", "run", Self.path("housing-2021-scenario.yaml"), "--database", conninfo, "--format", "json", "-q"])
+        let result = try CLI.run(["scenario", "run", Self.path("housing-2021-scenario.yaml"), "--payment-draws", "50", "--database", conninfo,
+                                  "--format", "json", "-q"])
         for row in try tables(result)["break_even"]! {
             let group = row["group"] as? String == "all" ? nil : row["group"] as? String
             let match = stored.first {
@@ -77,20 +90,24 @@ import Testing
             return result.errors
         }
         // Not loaded yet.
-        #expect(try failure(text).contains(":5: contract reentry-2021 is not loaded"))
+        /// The line a fragment stands on in the file (where each mistake is made).
+        func lineOf(_ fragment: String) -> Int {
+            (text.components(separatedBy: "\n").firstIndex { $0.contains(fragment) } ?? -1) + 1
+        }
+        #expect(try failure(text).contains(":\(lineOf("contract: reentry-2021")): contract reentry-2021 is not loaded"))
         #expect(try CLI.run(["contract", "load", Self.path("reentry-2021.yaml"), "--database", conninfo, "-q"]).status == 0)
         let cases: [(String, String, String)] = [
-            ("value: 0.78, year: 2024", "value: 0.78, year: 2018", ":20: unit value of 'earnings_year_1': the price index has no 2018"),
-            ("{amount: 6200, low: 5000, high: 7500, year: 2021}", "{amount: 6200, low: 7000, high: 5000, year: 2021}", ":11: cost_per_participant: low 7000.0, amount 6200.0 and high 5000.0 must be in order"),
-            ("discount_rate: 0.035", "discount_rate: -1.5", ":8: discount_rate must stay above -100%"),
-            ("{name: effects half as large, effect_scale: 0.5}", "{name: effects half as large, effect_size: 0.5}", ":30: unknown key 'effect_size'"),
-            ("{outcome: earnings_year_1, estimate: 1850, std_error: 600, decay: 0.2}", "{outcome: earnings_year_1, comparison: reentry-matched}", ":15: effect on 'earnings_year_1': there is no run of evaluation reentry-matched"),
-            ("{outcome: jail_bookings_change, provider: bridgeway,", "{outcome: bookings_9, provider: bridgeway,", ":17: effect on 'bookings_9': contract reentry-2021 has no such metric"),
+            ("value: 0.78, year: 2024", "value: 0.78, year: 2018", "unit value of 'earnings_year_1': the price index has no 2018"),
+            ("{amount: 6200, low: 5000, high: 7500, year: 2021}", "{amount: 6200, low: 7000, high: 5000, year: 2021}", "cost_per_participant: low 7000.0, amount 6200.0 and high 5000.0 must be in order"),
+            ("discount_rate: 0.035", "discount_rate: -1.5", "discount_rate must stay above -100%"),
+            ("{name: effects half as large, effect_scale: 0.5}", "{name: effects half as large, effect_size: 0.5}", "unknown key 'effect_size'"),
+            ("{outcome: earnings_year_1, estimate: 1850, std_error: 600, decay: 0.2}", "{outcome: earnings_year_1, comparison: reentry-matched}", "effect on 'earnings_year_1': there is no run of evaluation reentry-matched"),
+            ("{outcome: jail_bookings_change, provider: bridgeway,", "{outcome: bookings_9, provider: bridgeway,", "effect on 'bookings_9': contract reentry-2021 has no such metric"),
         ]
         for (from, to, expected) in cases {
             #expect(text.contains(from), "\(from)")
             let message = try failure(text.replacingOccurrences(of: from, with: to))
-            #expect(message.contains(expected), "\(message)")
+            #expect(message.contains(":\(lineOf(from)): " + expected), "\(message)")
         }
         #expect(try db.execute("SELECT count(*) FROM scenario.runs").scalar(Int.self) == 0)
     }

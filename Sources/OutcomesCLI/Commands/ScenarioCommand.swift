@@ -37,12 +37,26 @@ struct ScenarioRunCommand: ParsableCommand {
     @Argument(help: ArgumentHelp("A scenario file (YAML).", valueName: "file"))
     var file: String
 
+    @Option(name: .long, help: "Monte Carlo draws of benefits and costs (default: the file's, else 10,000).")
+    var draws: Int?
+
+    @Option(name: .long, help: "Draws of the payment projection (default: the file's, else as --draws).")
+    var paymentDraws: Int?
+
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var output: OutputOptions
 
+    func validate() throws {
+        for (name, value) in [("--draws", draws), ("--payment-draws", paymentDraws)] {
+            if let value, !(1...1_000_000).contains(value) { throw ValidationError("\(name) must be 1 to 1,000,000, not \(value).") }
+        }
+    }
+
     func run() throws {
         let text = try YAMLFile.read(file)
-        let definition = try ScenarioDefinition.parse(yaml: text, file: file)
+        var definition = try ScenarioDefinition.parse(yaml: text, file: file)
+        if let draws { definition.draws = draws }
+        if let paymentDraws { definition.paymentDraws = paymentDraws }
         let (connection, _) = try database.connectReady(progress: output.progress, as: .analyst)
         let outcome = try ScenarioRunner(definition: definition, text: text, file: file).run(on: connection)
         print(Report(scenario: outcome).render(output.format), terminator: "")
@@ -63,8 +77,10 @@ extension Report {
                 + (outcome.comparisonRuns.isEmpty ? "; effects stated in the file." : "; effects from comparison run \(outcome.comparisonRuns.map(String.init).joined(separator: ", "))."),
             "Per participant, in \(definition.baseYear) dollars; real discount rate \(Self.describe(definition.discountRate)), horizon \(definition.horizon) years, timing: \(timing).",
             "Chance benefits exceed costs: share of \(definition.draws) Monte Carlo draws (seed \(definition.seed)) of effects (normal, from their standard errors), unit values, cost and discount rate.",
-            "Program outcome payments are not yet among the costs: the cost is the program's cost per participant.",
         ]
+        if outcome.payments == nil {
+            notes.append("Outcome payments: the contract has no payment terms, or no period's metrics are computed; the cost is the program's cost per participant.")
+        }
         let columns = ["group", "taxpayers", "participants", "others", "indirect", "total_benefits", "cost", "benefits_minus_costs",
                        "benefit_cost_ratio", "chance_benefits_exceed_costs", "net_p5", "net_p95"]
         let currency = outcome.stored.contract.payments?.currency ?? Currency(code: "USD")!
@@ -103,6 +119,37 @@ extension Report {
             }
         }
         tables.append(breakEven)
+        if let payments = outcome.payments { addPayments(payments, outcome: outcome, money: money) }
+    }
+
+    /// The contract's outcome payments under the uncertain effects, by provider and period and by
+    /// year, with the chance each cap binds, the worst year and the government's net savings.
+    mutating func addPayments(_ payments: PaymentProjection.Summary, outcome: ScenarioRunner.Outcome, money: (Decimal) -> Cell) {
+        let columns = ["expected", "mean", "p5", "p50", "p95"]
+        func cells(_ expected: Decimal, _ d: PaymentProjection.Summary.Distribution) -> [Cell] {
+            [money(expected), money(d.mean), money(d.p5), money(d.p50), money(d.p95)]
+        }
+        var table = ReportTable(name: "payments", title: "Outcome payments by provider and period (\(payments.draws) draws)", columns: ["provider", "period"] + columns)
+        table.rows = payments.byProviderPeriod.map { [.text($0.key.provider), .text($0.key.period)] + cells($0.expected, $0.draws) }
+        tables.append(table)
+        var years = ReportTable(name: "payments_by_year", title: "Outcome payments by year, all providers", columns: ["year"] + columns)
+        years.rows = payments.byYear.map { [.text($0.year)] + cells($0.expected, $0.draws) }
+        years.rows.append([.text("worst year"), .null, money(payments.worstYear.mean), money(payments.worstYear.p5), money(payments.worstYear.p50),
+                           money(payments.worstYear.p95)])
+        years.rows.append([.text("all years")] + cells(payments.expectedTotal, payments.total))
+        tables.append(years)
+        var caps = ReportTable(name: "caps", title: "Chance each cap binds", columns: ["cap", "probability"])
+        caps.rows = payments.capBinds.map { [.text($0.scope), .share($0.probability)] }
+        tables.append(caps)
+        let participants = outcome.participantsPaid
+        if participants > 0, let all = outcome.run.groups.first(where: { $0.group == nil }) {
+            let perParticipant = BenefitCostRow.round(payments.expectedTotal / Decimal(participants), 2)
+            let taxpayers = BenefitCostRow(all.expected).benefits[.taxpayers]!
+            notes.append("Outcome payments: \(participants) participants paid for, \(perParticipant) per participant expected (nominal, undiscounted); "
+                         + "government net savings per participant = taxpayer benefits \(taxpayers) − payments \(perParticipant) = \(taxpayers - perParticipant). "
+                         + "Worst-year exposure: \(payments.worstYear.p95) at the 95th percentile. Payments are computed by the contract's own terms "
+                         + "(the payment engine) on the stored figures, each draw moving them by its effect's departure from the estimate.")
+        }
     }
 
     static func short(_ value: Double) -> String { String(format: "%.6g", value) }

@@ -73,12 +73,7 @@ public struct PaymentRunner {
                         exitStatus: .dataError)
                 }
             }
-            let loadID = try MetricsProvenance.requireCurrent(stored, periods: periods, on: connection)
-            let inputs = try PaymentInputs.read(contract: contract, terms: terms, periods: periods, loadID: loadID, on: connection)
-            var snapshot = PaymentSnapshot()
-            snapshot.achievements = inputs.achievements
-            snapshot.values = inputs.values
-            let figures = try readCohortFigures(terms: terms, contract: contract, periods: periods, into: &snapshot, on: connection)
+            let (snapshot, inputs, figures) = try readSnapshot(terms: terms, periods: periods, on: connection)
             // The content hash: the terms, the run, and every value and figure read.
             var hash = SHA256()
             hash.update("\(stored.fileSHA256)\n\(label)\n\(kind.rawValue)\n")
@@ -112,6 +107,39 @@ public struct PaymentRunner {
             _ = try connection.execute("SELECT payments.close_run(\(runID)::bigint)").scalar(String.self)
             return result(.posted(runID: runID))
         }
+    }
+
+    /// What a run of the last of `periods` reads: the snapshot, the values read and a text of the figures.
+    private func readSnapshot(terms: PaymentTerms, periods: [String], on connection: PostgresConnection) throws
+        -> (PaymentSnapshot, PaymentInputs, String)
+    {
+        let loadID = try MetricsProvenance.requireCurrent(stored, periods: periods, on: connection)
+        let inputs = try PaymentInputs.read(contract: stored.contract, terms: terms, periods: periods, loadID: loadID, on: connection)
+        var snapshot = PaymentSnapshot()
+        snapshot.achievements = inputs.achievements
+        snapshot.values = inputs.values
+        let figures = try readCohortFigures(terms: terms, contract: stored.contract, periods: periods, into: &snapshot, on: connection)
+        return (snapshot, inputs, figures)
+    }
+
+    /// For each period whose metrics are current, in order, the plan and snapshot a final run of it
+    /// would compute from — the inputs of a payment scenario, which runs the same engine on them.
+    public func projection(on connection: PostgresConnection) throws -> [PaymentProjection.Period] {
+        guard let terms = stored.contract.payments else { return [] }
+        var result: [PaymentProjection.Period] = []
+        let labels = stored.contract.periods.map(\.label)
+        for index in labels.indices {
+            let periods = Array(labels[...index])
+            let snapshot: PaymentSnapshot
+            do {
+                snapshot = try readSnapshot(terms: terms, periods: periods, on: connection).0
+            } catch let error as DatabaseError where error.code == .noData || error.code == .staleMetrics {
+                break  // the periods after the last one computed are not projected
+            }
+            result.append(.init(period: labels[index], plan: PaymentPlan(terms: terms, periods: periods, isLastPeriod: index == labels.count - 1),
+                                snapshot: snapshot))
+        }
+        return result
     }
 
     /// The figures of lines owed per cohort — effect, savings share, milestones, clawbacks — into

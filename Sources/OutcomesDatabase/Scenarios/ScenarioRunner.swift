@@ -1,5 +1,6 @@
 import Foundation
 import OutcomesDomain
+import OutcomesStatistics
 import PostgresClient
 
 /// Runs a scenario file against the database: the loaded contract it names, the effects of the
@@ -19,6 +20,10 @@ public struct ScenarioRunner: Sendable {
         public let runID: Int
         public let stored: StoredContract
         public let comparisonRuns: [Int]
+        /// The contract's outcome payments under the uncertain effects, when it has payment terms
+        /// and computed metrics.
+        public let payments: PaymentProjection.Summary?
+        public let participantsPaid: Int
     }
 
     func error(_ line: Int, _ problem: String) -> DefinitionFileError { DefinitionFileError(file: file, line: line, problem: problem) }
@@ -68,7 +73,21 @@ public struct ScenarioRunner: Sendable {
         }
         guard !groups.isEmpty else { throw error(definition.effects[0].line, "no group of participants has an effect on every outcome; state an overall effect for each") }
         let result = ScenarioRun(definition, effects: groups)
-        let json = ScenarioJSON(result).text
+        var payments: PaymentProjection.Summary?
+        var participants = 0
+        if let terms = contract.payments {
+            let periods = try PaymentRunner(stored: stored).projection(on: connection)
+            if !periods.isEmpty {
+                var effects: [String: [String?: (estimate: Double, se: Double)]] = [:]
+                for (group, list) in groups { for effect in list { effects[effect.outcome, default: [:]][group] = (effect.estimate, effect.standardError) } }
+                let projection = PaymentProjection(periods: periods, terms: terms, effects: effects)
+                payments = PaymentProjection.summarize(
+                    expected: try projection.expected(),
+                    draws: try projection.simulate(draws: definition.paymentDraws, stream: MonteCarloStream(seed: definition.seed)))
+                participants = projection.participants
+            }
+        }
+        let json = ScenarioJSON(result, payments: payments).text
         let runID = try connection.execute("""
             INSERT INTO scenario.runs (scenario_id, contract_id, version, contract_sha256, spec_text, spec_sha256, comparison_runs, seed, draws,
                                        results, results_sha256)
@@ -77,7 +96,7 @@ public struct ScenarioRunner: Sendable {
                     \(json)::jsonb, \(SHA256.hex(json)))
             RETURNING run_id
             """).scalar(Int.self)
-        return Outcome(run: result, runID: runID, stored: stored, comparisonRuns: runs.sorted())
+        return Outcome(run: result, runID: runID, stored: stored, comparisonRuns: runs.sorted(), payments: payments, participantsPaid: participants)
     }
 
     /// The stored run's difference estimates of the effect's outcome: overall (provider nil) and per provider.
@@ -117,7 +136,7 @@ public struct ScenarioRunner: Sendable {
 struct ScenarioJSON {
     let text: String
 
-    init(_ run: ScenarioRun) {
+    init(_ run: ScenarioRun, payments: PaymentProjection.Summary?) {
         func row(_ figures: BenefitCost.Figures) -> [String: Any] {
             let cents = BenefitCostRow(figures)
             var object: [String: Any] = Dictionary(uniqueKeysWithValues: ScenarioDefinition.Perspective.allCases.map { ($0.rawValue, "\(cents.benefits[$0]!)") })
@@ -142,7 +161,20 @@ struct ScenarioJSON {
             object["chance_benefits_exceed_costs"] = variant.simulated.chanceBenefitsExceedCosts
             return object
         }
-        let data = try! JSONSerialization.data(withJSONObject: ["groups": groups, "variants": variants], options: [.sortedKeys])
+        var object: [String: Any] = ["groups": groups, "variants": variants]
+        if let payments {
+            func distribution(_ d: PaymentProjection.Summary.Distribution) -> [String: String] {
+                ["mean": "\(d.mean)", "p5": "\(d.p5)", "p50": "\(d.p50)", "p95": "\(d.p95)"]
+            }
+            object["payments"] = [
+                "by_provider_period": payments.byProviderPeriod.map {
+                    ["provider": $0.key.provider, "period": $0.key.period, "expected": "\($0.expected)", "draws": distribution($0.draws)] as [String: Any]
+                },
+                "worst_year": distribution(payments.worstYear), "total": distribution(payments.total), "expected_total": "\(payments.expectedTotal)",
+                "cap_binds": Dictionary(uniqueKeysWithValues: payments.capBinds.map { ($0.scope, $0.probability) }), "draws": payments.draws,
+            ] as [String: Any]
+        }
+        let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         text = String(decoding: data, as: UTF8.self)
     }
 }

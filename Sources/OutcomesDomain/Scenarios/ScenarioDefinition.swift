@@ -71,6 +71,8 @@ public struct ScenarioDefinition: Sendable, Equatable {
     public var effects: [Effect]
     public var unitValues: [UnitValue]
     public var draws: Int
+    /// Draws of the payment projection (each runs the payment engine over every period).
+    public var paymentDraws: Int
     public var seed: UInt64
     public var variants: [Variant]
 

@@ -3,7 +3,7 @@ import OutcomesStatistics
 
 extension ScenarioDefinition {
     static let keys = ["scenario", "contract", "base_year", "price_index", "discount_rate", "horizon", "timing", "cost_per_participant",
-                       "deadweight_cost_of_taxation", "effects", "unit_values", "draws", "seed", "variants"]
+                       "deadweight_cost_of_taxation", "effects", "unit_values", "draws", "payment_draws", "seed", "variants"]
 
     public static func load(path: String) throws -> ScenarioDefinition {
         try parse(yaml: YAMLValue.readFile(path), file: path)
@@ -94,11 +94,13 @@ extension ScenarioDefinition {
         }
         let draws = try entries["draws"]?.int("draws") ?? 10_000
         guard (1...1_000_000).contains(draws) else { throw entries["draws"]!.error("draws must be 1 to 1,000,000, not \(draws)") }
+        let paymentDraws = try entries["payment_draws"]?.int("payment_draws") ?? draws
+        guard (1...1_000_000).contains(paymentDraws) else { throw entries["payment_draws"]!.error("payment_draws must be 1 to 1,000,000") }
         let deadweight = try entries["deadweight_cost_of_taxation"].map { try double($0, "deadweight_cost_of_taxation") } ?? 0
         guard (0...2).contains(deadweight) else { throw entries["deadweight_cost_of_taxation"]!.error("deadweight_cost_of_taxation is a share of each tax dollar: 0 to 2") }
         var definition = ScenarioDefinition(
             id: id, contract: contract, baseYear: baseYear, priceIndex: index, discountRate: rate, horizon: horizon, timing: timing,
-            costPerParticipant: cost, costYear: costYear, deadweight: deadweight, effects: effects, unitValues: values, draws: draws,
+            costPerParticipant: cost, costYear: costYear, deadweight: deadweight, effects: effects, unitValues: values, draws: draws, paymentDraws: paymentDraws,
             seed: UInt64(try entries["seed"]?.int("seed") ?? 1), variants: variants)
         definition.contractLine = contractLine
         return definition

@@ -1,0 +1,154 @@
+import Foundation
+import OutcomesStatistics
+
+/// What a contract's own payment terms would pay when the effects are uncertain: each draw moves
+/// the figures the payment engine reads — effect and savings lines' treated figures, rate-card
+/// achievements — by the draw's departure from the estimated effect, and runs the same
+/// `PaymentPlan` on them, period by period. With no departure it computes exactly what a final
+/// payment run of each period computes.
+public struct PaymentProjection: Sendable {
+    public struct Period: Sendable {
+        public let period: String
+        public let plan: PaymentPlan
+        public let snapshot: PaymentSnapshot
+        public init(period: String, plan: PaymentPlan, snapshot: PaymentSnapshot) {
+            (self.period, self.plan, self.snapshot) = (period, plan, snapshot)
+        }
+    }
+
+    public struct Key: Hashable, Sendable, Comparable {
+        public let provider: String
+        public let period: String
+        public init(provider: String, period: String) { (self.provider, self.period) = (provider, period) }
+        public static func < (a: Key, b: Key) -> Bool { (a.period, a.provider) < (b.period, b.provider) }
+    }
+
+    /// One draw: what each provider is owed in each period, and whether any cap cut a line.
+    public struct Draw: Sendable, Equatable {
+        public var owed: [Key: Decimal]
+        public var capsBound: Set<String>
+    }
+
+    public let periods: [Period]
+    public let terms: PaymentTerms
+    /// Per outcome: the effect's estimate and standard error, per provider (nil: everyone's).
+    public let effects: [String: [String?: (estimate: Double, se: Double)]]
+
+    public init(periods: [Period], terms: PaymentTerms, effects: [String: [String?: (estimate: Double, se: Double)]]) {
+        (self.periods, self.terms, self.effects) = (periods, terms, effects)
+    }
+
+    /// The participants paid for: those of the rate card's payable periods, or the treated of the
+    /// first effect line's cohorts, in the last period projected.
+    public var participants: Int {
+        guard let last = periods.last?.snapshot else { return 0 }
+        let persons = Set(last.achievements.filter(\.payable).flatMap { $0.participants.map(\.personID) })
+        if !persons.isEmpty { return persons.count }
+        if let line = terms.effectLines.first, let figures = last.effectFigures[line.id] {
+            return figures.cohorts.reduce(0) { $0 + $1.treated.participants }
+        }
+        return 0
+    }
+
+    /// The draw with every effect at its estimate: the figures as they are.
+    public func expected() throws -> Draw { try draw(shifts: [:]) }
+
+    /// `draws` draws, each effect's departure a normal with its standard error; draw i's inputs
+    /// depend only on the seed and i.
+    public func simulate(draws: Int, stream: MonteCarloStream) throws -> [Draw] {
+        let outcomes = effects.keys.sorted()
+        let providers = Set(effects.values.flatMap(\.keys)).sorted { ($0 ?? "") < ($1 ?? "") }
+        return try (0..<draws).map { i in
+            var shifts: [String: [String?: Double]] = [:]
+            for (o, outcome) in outcomes.enumerated() {
+                for (p, provider) in providers.enumerated() {
+                    guard let effect = effects[outcome]?[provider] else { continue }
+                    let u = stream.uniform(draw: i, variable: 10_000 + o * 100 + p)
+                    shifts[outcome, default: [:]][provider] = effect.se * Normal.quantile(u)
+                }
+            }
+            return try draw(shifts: shifts)
+        }
+    }
+
+    /// A provider's departure for an outcome: its own, else everyone's.
+    private func shift(_ shifts: [String: [String?: Double]], _ outcome: String, _ provider: String) -> Double? {
+        shifts[outcome].flatMap { $0[provider] ?? $0[nil] }
+    }
+
+    func draw(shifts: [String: [String?: Double]]) throws -> Draw {
+        var result = Draw(owed: [:], capsBound: [])
+        for period in periods {
+            var snapshot = period.snapshot
+            if !shifts.isEmpty { moved(&snapshot, shifts) }
+            let computation = try period.plan.compute(kind: .final, snapshot: snapshot, posted: [:])
+            for owed in computation.owed {
+                result.owed[Key(provider: owed.key.provider, period: period.period), default: 0] += owed.amount.amount
+                for reason in owed.reasons {
+                    if case .cap(let scope, _, _, _) = reason { result.capsBound.insert("\(scope)") }
+                }
+            }
+        }
+        return result
+    }
+
+    private func moved(_ snapshot: inout PaymentSnapshot, _ shifts: [String: [String?: Double]]) {
+        func move(_ figure: GroupFigure?, _ outcome: String, _ provider: String, rate: Bool) -> GroupFigure? {
+            guard let figure, let delta = shift(shifts, outcome, provider), figure.count > 0 else { return figure }
+            let count = Decimal(figure.count)
+            var total = figure.total + Decimal(delta) * count
+            if rate { total = min(max(round(total, 0), 0), count) } else { total = round(total, 2) }
+            return GroupFigure(participants: figure.participants, total: total, count: figure.count)
+        }
+        for line in terms.effectLines {
+            guard let found = snapshot.effectFigures[line.id] else { continue }
+            let rate = line.statistic == .rate
+            func each(_ list: [EffectFigures]) -> [EffectFigures] {
+                list.map { EffectFigures(cohort: $0.cohort, group: $0.group, treated: move($0.treated, line.outcome.metricID, $0.group, rate: rate)!,
+                                         comparison: $0.comparison) }
+            }
+            snapshot.effectFigures[line.id] = (each(found.cohorts), each(found.overall))
+        }
+        for line in terms.savingsShares {
+            guard let found = snapshot.savingsFigures[line.id] else { continue }
+            snapshot.savingsFigures[line.id] = found.map {
+                EffectFigures(cohort: $0.cohort, group: $0.group, treated: move($0.treated, line.outcome, $0.group, rate: false)!, comparison: $0.comparison)
+            }
+        }
+        if let card = terms.rateCard {
+            snapshot.achievements = snapshot.achievements.map { period in
+                var participants = period.participants
+                for (bit, line) in card.lines.enumerated() {
+                    let mask = UInt64(1) << UInt64(bit)
+                    for provider in Set(participants.map(\.providerID)) {
+                        guard let delta = shift(shifts, line.outcome.metricID, provider) else { continue }
+                        let members = participants.indices.filter { participants[$0].providerID == provider }
+                        let flips = Int((delta * Double(members.count)).rounded())
+                        guard flips != 0 else { continue }
+                        // Deterministic: those who would change first are ordered by a hash of person and line.
+                        let candidates = members.filter { (participants[$0].lines & mask != 0) == (flips < 0) }
+                            .sorted { (Self.order(participants[$0].personID, bit), $0) < (Self.order(participants[$1].personID, bit), $1) }
+                        for index in candidates.prefix(abs(flips)) {
+                            let p = participants[index]
+                            participants[index] = RateCardAchievement(personID: p.personID, providerID: p.providerID,
+                                                                      lines: flips > 0 ? p.lines | mask : p.lines & ~mask, precondition: p.precondition)
+                        }
+                    }
+                }
+                return PeriodAchievements(period: period.period, participants: participants, payable: period.payable)
+            }
+        }
+    }
+
+    static func order(_ person: Int, _ line: Int) -> UInt64 {
+        var z = UInt64(bitPattern: Int64(person)) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(line)
+        z = (z ^ (z >> 31)) &* 0xBF58_476D_1CE4_E5B9
+        return z ^ (z >> 29)
+    }
+
+    func round(_ value: Decimal, _ scale: Int) -> Decimal {
+        var input = value, output = Decimal()
+        NSDecimalRound(&output, &input, scale, .bankers)
+        return output
+    }
+}
