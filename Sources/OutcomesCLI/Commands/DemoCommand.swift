@@ -174,8 +174,9 @@ extension DemoCommand {
         let scenario = Report(scenario: outcome)
         report.notes.append("Scenario (\(definition.id)): " + scenario.notes.prefix(3).joined(separator: " ")
                             + " Full report: outcomes scenario run scenarios/\(Self.scenarioFile).")
-        report.tables += scenario.tables.filter { $0.name == "benefit_cost" }.map {
-            ReportTable(name: "scenario_benefit_cost", title: "Scenario: benefits and costs per participant", columns: $0.columns, rows: $0.rows)
+        let titles = ["benefit_cost": "Scenario: benefits and costs per participant", "payments_by_year": "Scenario: outcome payments by year"]
+        report.tables += scenario.tables.filter { titles[$0.name] != nil }.map {
+            ReportTable(name: "scenario_\($0.name)", title: titles[$0.name]!, columns: $0.columns, rows: $0.rows)
         }
     }
 

@@ -120,6 +120,45 @@ extension Report {
         }
         tables.append(breakEven)
         if let payments = outcome.payments { addPayments(payments, outcome: outcome, money: money) }
+        if let investors = outcome.investors, let financing = definition.financing {
+            addInvestors(investors, financing, money: money)
+        } else if definition.financing != nil {
+            notes.append("Finance: no outcome payments are projected (no period's metrics computed), so no investor returns.")
+        }
+    }
+
+    static func rate(_ value: RateOfReturn) -> Cell {
+        switch value {
+        case .unique(let r): .share(r)
+        case .notUnique(let roots): .text(roots.isEmpty ? "not unique" : "not unique: " + roots.map { String(format: "%.2f%%", $0 * 100) }.joined(separator: ", "))
+        case .none: .text("none")
+        }
+    }
+
+    /// Investors' returns per tranche over the draws, and at effect levels; the break-even effects.
+    mutating func addInvestors(_ investors: InvestorReturns, _ financing: Financing, money: (Decimal) -> Cell) {
+        var table = ReportTable(name: "investors", title: "Investor returns per tranche (XIRR on actual dates)", columns: [
+            "tranche", "kind", "amount", "expected_irr", "expected_multiple", "irr_p5", "irr_p50", "irr_p95", "draws_without_unique_irr", "mean_multiple",
+            "probability_repaid_in_full",
+        ])
+        for (summary, tranche) in zip(investors.tranches, financing.tranches) {
+            table.rows.append([
+                .text(summary.id), .text(tranche.kind.rawValue), money(BenefitCostRow.round(Decimal(tranche.amount), 2)), Self.rate(summary.expected),
+                .real(summary.expectedMultiple), summary.irrP5.map(Cell.share) ?? .null, summary.irrP50.map(Cell.share) ?? .null,
+                summary.irrP95.map(Cell.share) ?? .null, .int(summary.irrNotUnique), .real(summary.meanMultiple), .share(summary.probabilityRepaidInFull),
+            ])
+        }
+        tables.append(table)
+        var levels = ReportTable(name: "returns_by_effect", title: "Payments and investor returns by effect level",
+                                 columns: ["effect", "payments"] + financing.tranches.flatMap { ["\($0.id)_irr", "\($0.id)_multiple"] })
+        levels.rows = investors.levels.map { level in
+            [.text(level.name), money(level.payments)] + level.tranches.flatMap { [Self.rate($0.rateOfReturn), .real($0.multiple)] }
+        }
+        tables.append(levels)
+        notes.append("Finance: payments reach investors at each period's end, through fees (upfront \(Self.short(financing.upfrontFee)), annual \(Self.short(financing.annualFee))), then "
+                     + financing.tranches.map(\.id).joined(separator: ", ") + " in order of seniority, each its accrued return before its principal, the rest to the most junior; "
+                     + (investors.breakEvenScale.map { "the junior investors get their money back at \(String(format: "%.0f%%", $0 * 100)) of the estimated effects." }
+                        ?? "the junior investors do not get their money back at up to three times the estimated effects."))
     }
 
     /// The contract's outcome payments under the uncertain effects, by provider and period and by

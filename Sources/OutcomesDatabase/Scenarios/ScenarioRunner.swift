@@ -24,6 +24,8 @@ public struct ScenarioRunner: Sendable {
         /// and computed metrics.
         public let payments: PaymentProjection.Summary?
         public let participantsPaid: Int
+        /// With finance: the investors' returns through the waterfall.
+        public let investors: InvestorReturns?
     }
 
     func error(_ line: Int, _ problem: String) -> DefinitionFileError { DefinitionFileError(file: file, line: line, problem: problem) }
@@ -74,6 +76,7 @@ public struct ScenarioRunner: Sendable {
         guard !groups.isEmpty else { throw error(definition.effects[0].line, "no group of participants has an effect on every outcome; state an overall effect for each") }
         let result = ScenarioRun(definition, effects: groups)
         var payments: PaymentProjection.Summary?
+        var investors: InvestorReturns?
         var participants = 0
         if let terms = contract.payments {
             let periods = try PaymentRunner(stored: stored).projection(on: connection)
@@ -81,10 +84,14 @@ public struct ScenarioRunner: Sendable {
                 var effects: [String: [String?: (estimate: Double, se: Double)]] = [:]
                 for (group, list) in groups { for effect in list { effects[effect.outcome, default: [:]][group] = (effect.estimate, effect.standardError) } }
                 let projection = PaymentProjection(periods: periods, terms: terms, effects: effects)
-                payments = PaymentProjection.summarize(
-                    expected: try projection.expected(),
-                    draws: try projection.simulate(draws: definition.paymentDraws, stream: MonteCarloStream(seed: definition.seed)))
+                let (expected, draws) = (try projection.expected(),
+                                         try projection.simulate(draws: definition.paymentDraws, stream: MonteCarloStream(seed: definition.seed)))
+                payments = PaymentProjection.summarize(expected: expected, draws: draws)
                 participants = projection.participants
+                if let financing = definition.financing {
+                    let ends = Dictionary(uniqueKeysWithValues: contract.periods.map { ($0.label, $0.end) })
+                    investors = try InvestorReturns(financing: financing, projection: projection, expected: expected, draws: draws, periodEnds: ends)
+                }
             }
         }
         let json = ScenarioJSON(result, payments: payments).text
@@ -96,7 +103,8 @@ public struct ScenarioRunner: Sendable {
                     \(json)::jsonb, \(SHA256.hex(json)))
             RETURNING run_id
             """).scalar(Int.self)
-        return Outcome(run: result, runID: runID, stored: stored, comparisonRuns: runs.sorted(), payments: payments, participantsPaid: participants)
+        return Outcome(run: result, runID: runID, stored: stored, comparisonRuns: runs.sorted(), payments: payments, participantsPaid: participants,
+                       investors: investors)
     }
 
     /// The stored run's difference estimates of the effect's outcome: overall (provider nil) and per provider.

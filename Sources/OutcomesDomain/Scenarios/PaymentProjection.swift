@@ -53,6 +53,10 @@ public struct PaymentProjection: Sendable {
     /// The draw with every effect at its estimate: the figures as they are.
     public func expected() throws -> Draw { try draw(shifts: [:]) }
 
+    /// What is owed when each effect departs from its estimate by the given amount (per outcome,
+    /// per provider; nil: everyone's).
+    public func owed(shifts: [String: [String?: Double]]) throws -> Draw { try draw(shifts: shifts) }
+
     /// `draws` draws, each effect's departure a normal with its standard error; draw i's inputs
     /// depend only on the seed and i.
     public func simulate(draws: Int, stream: MonteCarloStream) throws -> [Draw] {

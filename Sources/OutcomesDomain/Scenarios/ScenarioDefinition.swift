@@ -75,6 +75,8 @@ public struct ScenarioDefinition: Sendable, Equatable {
     public var paymentDraws: Int
     public var seed: UInt64
     public var variants: [Variant]
+    /// Pay-for-success finance: investors repaid from the outcome payments.
+    public var financing: Financing?
 
     /// Dollars of `year` in dollars of the base year.
     public func inBaseYear(_ amount: Double, of year: Int) -> Double {

@@ -3,7 +3,7 @@ import OutcomesStatistics
 
 extension ScenarioDefinition {
     static let keys = ["scenario", "contract", "base_year", "price_index", "discount_rate", "horizon", "timing", "cost_per_participant",
-                       "deadweight_cost_of_taxation", "effects", "unit_values", "draws", "payment_draws", "seed", "variants"]
+                       "deadweight_cost_of_taxation", "effects", "unit_values", "draws", "payment_draws", "seed", "variants", "finance"]
 
     public static func load(path: String) throws -> ScenarioDefinition {
         try parse(yaml: YAMLValue.readFile(path), file: path)
@@ -103,7 +103,47 @@ extension ScenarioDefinition {
             costPerParticipant: cost, costYear: costYear, deadweight: deadweight, effects: effects, unitValues: values, draws: draws, paymentDraws: paymentDraws,
             seed: UInt64(try entries["seed"]?.int("seed") ?? 1), variants: variants)
         definition.contractLine = contractLine
+        definition.financing = try entries["finance"].map(parseFinance)
         return definition
+    }
+
+    static func parseFinance(_ node: YAMLValue) throws -> Financing {
+        let fields = try node.mapping(allowed: ["start", "fees", "tranches", "guarantee"], context: "finance")
+        let start = try fields.required("start", in: "finance", at: node).date("start")
+        var (upfront, annual) = (0.0, 0.0)
+        if let feesNode = fields["fees"] {
+            let fees = try feesNode.mapping(allowed: ["upfront", "annual"], context: "fees")
+            upfront = try fees["upfront"].map { try double($0, "upfront") } ?? 0
+            annual = try fees["annual"].map { try double($0, "annual") } ?? 0
+            guard upfront >= 0, annual >= 0 else { throw feesNode.error("fees cannot be negative") }
+        }
+        let tranchesNode = try fields.required("tranches", in: "finance", at: node)
+        let tranches = try tranchesNode.list().map { item -> Financing.Tranche in
+            let t = try item.mapping(allowed: ["id", "kind", "amount", "coupon"], context: "a tranche")
+            let kind = try t.required("kind", in: "a tranche", at: item).choice("tranche kind", Financing.Kind.allCases.map { ($0.rawValue, $0) })
+            let amount = try double(try t.required("amount", in: "a tranche", at: item), "amount")
+            guard amount > 0 else { throw t["amount"]!.error("a tranche's amount must be positive") }
+            let coupon = try t["coupon"].map { try double($0, "coupon") } ?? 0
+            guard coupon > -1, coupon < 1 else { throw t["coupon"]!.error("coupon is an annual rate between -100% and 100%") }
+            if kind == .recoverableGrant, coupon != 0 { throw t["coupon"]!.error("a recoverable grant earns no coupon") }
+            return .init(id: try t.required("id", in: "a tranche", at: item).string("id"), kind: kind, amount: amount, coupon: coupon)
+        }
+        guard !tranches.isEmpty else { throw tranchesNode.error("finance needs at least one tranche") }
+        if let repeated = Dictionary(grouping: tranches, by: \.id).first(where: { $0.value.count > 1 }) {
+            throw tranchesNode.error("tranche '\(repeated.key)' is named twice")
+        }
+        var guarantee: Financing.Guarantee?
+        if let guaranteeNode = fields["guarantee"] {
+            let g = try guaranteeNode.mapping(allowed: ["tranche", "covers"], context: "guarantee")
+            let tranche = try g.required("tranche", in: "guarantee", at: guaranteeNode).string("tranche")
+            guard tranches.contains(where: { $0.id == tranche }) else {
+                throw guaranteeNode.error("the guarantee covers tranche '\(tranche)', which is not one of \(tranches.map(\.id).joined(separator: ", "))")
+            }
+            let covers = try double(try g.required("covers", in: "guarantee", at: guaranteeNode), "covers")
+            guard (0...1).contains(covers) else { throw g["covers"]!.error("covers is a share of unpaid principal: 0 to 1") }
+            guarantee = .init(tranche: tranche, covers: covers)
+        }
+        return Financing(start: start, tranches: tranches, upfrontFee: upfront, annualFee: annual, guarantee: guarantee)
     }
 
     static let variantKeys = ["name", "effect_scale", "effects_at", "cost_per_participant", "discount_rate", "horizon"]
