@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OutcomesDatabase
 import OutcomesDomain
 import OutcomesStatistics
 
@@ -8,20 +9,33 @@ struct ScenarioBenchmark: ParsableCommand {
         commandName: "scenario",
         abstract: "Time the Monte Carlo of a benefit-cost scenario: 10 outcomes, 4 perspectives, a 50-year horizon.",
         discussion: """
-            Builds a scenario of 10 outcomes, each valued by all 4 perspectives (40 uncertain unit \\
-            values), with uncertain effects, cost and discount rate over a 50-year horizon, and times \\
-            its Monte Carlo (the best of three) at 10,000 draws and at 1,000 and 100,000, to show how \\
-            the time grows with draws. No database is needed.
+            Builds a scenario of 10 outcomes, each valued by all 4 perspectives (40 uncertain unit \
+            values), with uncertain effects, cost and discount rate over a 50-year horizon, and times \
+            its Monte Carlo (the best of three) at 10,000 draws and at 1,000 and 100,000, to show how \
+            the time grows with draws. Then a provider-level payment scenario: on the demo's data \
+            set (loaded unless it is), with every period's metrics of both demo contracts computed \
+            (not timed), the contract's payment engine run over every period for each draw, timed \
+            at --payment-draws and a tenth of them, per contract with its providers and periods.
 
             Examples:
-              outcomes bench scenario
-              outcomes bench scenario --draws 2000 --format json --quiet
+              outcomes bench scenario --persons 3000 --payment-draws 20
+              outcomes bench scenario --persons 3000 --draws 2000 --payment-draws 10 --format json --quiet
             """
     )
 
     @Option(name: .long, help: "Draws of the main measurement.")
     var draws = 10_000
 
+    @Option(name: .long, help: "Draws of the payment scenario.")
+    var paymentDraws = 1_000
+
+    @Option(name: .long, help: "People in the data set of the payment scenario (the demo's size by default).")
+    var persons = 50_000
+
+    @Option(name: .long, help: "Random seed of that data set.")
+    var seed: UInt64 = 2026
+
+    @OptionGroup var database: DatabaseOptions
     @OptionGroup var output: OutputOptions
 
     static func model() -> BenefitCost {
@@ -56,6 +70,41 @@ struct ScenarioBenchmark: ParsableCommand {
         }
         table.rows.append([.text("peak memory (MB)"), .int(peakResidentMegabytes()), .null])
         report.tables = [table]
+        report.tables.append(try paymentScenarios(&report))
         print(report.render(output.format), terminator: "")
+    }
+
+    /// Each demo contract's payment engine over its computed periods, draw after draw.
+    func paymentScenarios(_ report: inout Report) throws -> ReportTable {
+        guard paymentDraws >= 1, paymentDraws <= 1_000_000 else { throw ValidationError("--payment-draws must be 1 to 1,000,000.") }
+        let progress = output.progress
+        let (connection, _) = try database.connectReady(progress: progress)
+        try reuseOrLoadSynthetic(persons: persons, seed: seed, connection: connection, progress: progress)
+        var table = ReportTable(name: "payment_scenario", title: "Payment scenarios: the payment engine per draw (best of three)",
+                                columns: ["contract", "providers", "periods", "participants", "draws", "seconds", "ms per draw"])
+        for file in [DemoCommand.contractFile, DemoCommand.paymentsFile] {
+            let path = ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR").appendingPathComponent(file).path
+            let stored = try DemoCommand.loadContract(path, on: connection)
+            progress.note("Computing every period's metrics of \(stored.contract.id) (not timed)…")
+            for period in stored.contract.periods {
+                try acting(as: .analyst, on: connection) { try MetricsRunner(stored: stored).run(period: period, on: connection) }
+            }
+            let periods = try acting(as: .analyst, on: connection) { try PaymentRunner(stored: stored).projection(on: connection) }
+            guard let terms = stored.contract.payments else { continue }
+            // Every metric a line pays on is uncertain, for every provider.
+            let metrics = Set(terms.effectLines.map(\.outcome.metricID) + (terms.rateCard?.lines.map(\.outcome.metricID) ?? []))
+            let projection = PaymentProjection(periods: periods, terms: terms,
+                                               effects: Dictionary(uniqueKeysWithValues: metrics.map { ($0, [nil: (estimate: 0.05, se: 0.03)]) }))
+            let providers = Set(periods.last?.snapshot.achievements.flatMap { $0.participants.map(\.providerID) } ?? [])
+                .union(periods.last?.snapshot.effectFigures.values.flatMap { $0.cohorts.map(\.group) } ?? [])
+            for draws in [max(1, paymentDraws / 10), paymentDraws] {
+                let runs = try (0..<3).map { _ in try measure { try projection.simulate(draws: draws, stream: MonteCarloStream(seed: 1)) } }
+                let best = runs.map(\.seconds).min()!
+                table.rows.append([.text(stored.contract.id), .int(providers.count), .int(periods.count), .int(projection.participants), .int(draws),
+                                   .text(String(format: "%.2f", best)), .text(String(format: "%.3f", best / Double(draws) * 1000))])
+            }
+        }
+        report.notes.append("Payment scenarios on \(persons) synthetic people (seed \(seed)); peak memory after them \(peakResidentMegabytes()) MB.")
+        return table
     }
 }

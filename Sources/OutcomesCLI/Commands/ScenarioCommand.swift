@@ -17,15 +17,15 @@ struct ScenarioRunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Benefits per participant by perspective, net of the program's cost, with the chance they exceed it.",
         discussion: """
-            Reads a scenario file (YAML, see scenarios/README.md): a loaded contract, effects per \\
-            outcome (stated, or from a stored `outcomes compare` run, overall and per provider), \\
-            what a unit of each outcome is worth to taxpayers, participants, others and indirectly, \\
-            the program's cost, a price index, the discount rate, horizon and timing convention, and \\
-            the uncertainty. Prints, per participant and for each provider and all together, the \\
-            WSIPP / Results First table — benefits by perspective, total, cost, benefits minus costs, \\
-            benefit-cost ratio and the chance benefits exceed costs over the Monte Carlo draws — then \\
-            the variants side by side, a one-way sensitivity (tornado) of benefits minus costs, and \\
-            the break-even effect. The same seed gives the same report; the run is stored \\
+            Reads a scenario file (YAML, see scenarios/README.md): a loaded contract, effects per \
+            outcome (stated, or from a stored `outcomes compare` run, overall and per provider), \
+            what a unit of each outcome is worth to taxpayers, participants, others and indirectly, \
+            the program's cost, a price index, the discount rate, horizon and timing convention, and \
+            the uncertainty. Prints, per participant and for each provider and all together, the \
+            WSIPP / Results First table — benefits by perspective, total, cost, benefits minus costs, \
+            benefit-cost ratio and the chance benefits exceed costs over the Monte Carlo draws — then \
+            the variants side by side, a one-way sensitivity (tornado) of benefits minus costs, and \
+            the break-even effect. The same seed gives the same report; the run is stored \
             (scenario.runs) with the file, the contract version and the comparison runs it used.
 
             Examples:

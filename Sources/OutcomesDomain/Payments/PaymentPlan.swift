@@ -122,7 +122,7 @@ public struct PaymentPlan: Sendable {
 
     /// Every mechanism's lines for every period up to the one paid (caps over the contract's life
     /// see them all), and the determinations of the period paid.
-    func linesOfEveryPeriod(_ snapshot: PaymentSnapshot) throws -> ([PaymentLine], [Determination]) {
+    func linesOfEveryPeriod(_ snapshot: PaymentSnapshot, perDay cached: [PaymentLine]? = nil) throws -> ([PaymentLine], [Determination]) {
         var lines: [PaymentLine] = []
         var determinations: [Determination] = []
         // Only the periods up to the one paid: a later period's figures never reach a cap.
@@ -142,8 +142,7 @@ public struct PaymentPlan: Sendable {
                                          earned: payment.earned, payable: payment.payable, reasons: payment.reasons))
             }
         }
-        let values = snapshot.values.filter { !$0.payable || included.contains($0.period) }
-        for perDay in terms.perDayLines { lines += perDay.payments(for: values, rounding: terms.rounding) }
+        lines += cached ?? perDayLines(snapshot)
         for line in terms.savingsShares {
             for payment in line.payments(cohorts: (snapshot.savingsFigures[line.id] ?? []).filter { included.contains($0.cohort) },
                                          rounding: terms.rounding) {
@@ -201,7 +200,42 @@ public struct PaymentPlan: Sendable {
     /// What the period paid owes on each (provider, payer, participant, line): the interim share,
     /// split among the payers, lines owed per cohort merged on their key. (The lines of earlier
     /// periods are skipped in place: a run holds hundreds of thousands.)
-    func owedAmounts(_ lines: [PaymentLine], kind: PaymentRunKind) -> [OwedAmount] {
+    /// Every period's owed amounts from one pass over the lines of all of them: caps are shared
+    /// out period by period in order, so each period's amounts are what its own final run owes
+    /// (a payment scenario's shortcut; `PaymentProjectionTests` holds it to the posted runs).
+    public func owedInEveryPeriod(snapshot: PaymentSnapshot) throws -> [String: [OwedAmount]] {
+        var (lines, _) = try linesOfEveryPeriod(snapshot)
+        if !terms.caps.isEmpty { applyContractCaps(&lines) }
+        return Dictionary(uniqueKeysWithValues: periods.map { ($0, owedAmounts(lines, kind: .final, in: $0)) })
+    }
+
+    /// The per-day lines of every period up to the one paid, before caps: they depend on the
+    /// participants' values alone, which a payment scenario never moves, so it computes them once.
+    public func perDayLines(_ snapshot: PaymentSnapshot) -> [PaymentLine] {
+        let included = Set(periods)
+        let values = snapshot.values.filter { !$0.payable || included.contains($0.period) }
+        return terms.perDayLines.flatMap { $0.payments(for: values, rounding: terms.rounding) }
+    }
+
+    /// What each provider is owed in each period, all payers together, from the same one pass, and
+    /// the caps that cut a line: the payer split is left out (its parts add up to the line).
+    public func payableInEveryPeriod(snapshot: PaymentSnapshot, perDay: [PaymentLine]? = nil) throws
+        -> (owed: [String: [String: Money]], capsBound: Set<String>)
+    {
+        var (lines, _) = try linesOfEveryPeriod(snapshot, perDay: perDay)
+        if !terms.caps.isEmpty { applyContractCaps(&lines) }
+        var owed: [String: [String: [Money]]] = [:]
+        var caps: Set<String> = []
+        let included = Set(periods)
+        for line in lines where included.contains(line.period) {
+            owed[line.period, default: [:]][line.providerID, default: []].append(line.payable)
+            for reason in line.reasons { if case .cap(let scope, _, _, _) = reason { caps.insert(scope.name) } }
+        }
+        return (owed.mapValues { $0.mapValues { Money.sum($0, terms.currency) } }, caps)
+    }
+
+    func owedAmounts(_ lines: [PaymentLine], kind: PaymentRunKind, in paid: String? = nil) -> [OwedAmount] {
+        let period = paid ?? self.period
         var owed: [OwedAmount] = []
         for line in lines where line.period == period {
             var payable = line.payable, reasons = line.reasons

@@ -34,8 +34,12 @@ public struct PaymentProjection: Sendable {
     /// Per outcome: the effect's estimate and standard error, per provider (nil: everyone's).
     public let effects: [String: [String?: (estimate: Double, se: Double)]]
 
+    /// The last period's per-day lines, computed once (a scenario never moves their inputs).
+    let perDay: [PaymentLine]?
+
     public init(periods: [Period], terms: PaymentTerms, effects: [String: [String?: (estimate: Double, se: Double)]]) {
         (self.periods, self.terms, self.effects) = (periods, terms, effects)
+        perDay = periods.last.map { $0.plan.perDayLines($0.snapshot) }
     }
 
     /// The participants paid for: those of the rate card's payable periods, or the treated of the
@@ -80,19 +84,17 @@ public struct PaymentProjection: Sendable {
         shifts[outcome].flatMap { $0[provider] ?? $0[nil] }
     }
 
+    /// One pass of the last period's plan over every period (what each period's own run owes).
     func draw(shifts: [String: [String?: Double]]) throws -> Draw {
         var result = Draw(owed: [:], capsBound: [])
-        for period in periods {
-            var snapshot = period.snapshot
-            if !shifts.isEmpty { moved(&snapshot, shifts) }
-            let computation = try period.plan.compute(kind: .final, snapshot: snapshot, posted: [:])
-            for owed in computation.owed {
-                result.owed[Key(provider: owed.key.provider, period: period.period), default: 0] += owed.amount.amount
-                for reason in owed.reasons {
-                    if case .cap(let scope, _, _, _) = reason { result.capsBound.insert("\(scope)") }
-                }
-            }
+        guard let last = periods.last else { return result }
+        var snapshot = last.snapshot
+        if !shifts.isEmpty { moved(&snapshot, shifts) }
+        let (owed, caps) = try last.plan.payableInEveryPeriod(snapshot: snapshot, perDay: perDay)
+        for (period, byProvider) in owed {
+            for (provider, amount) in byProvider where !amount.amount.isZero { result.owed[Key(provider: provider, period: period)] = amount.amount }
         }
+        result.capsBound = caps
         return result
     }
 
