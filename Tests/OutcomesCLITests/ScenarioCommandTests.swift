@@ -57,6 +57,10 @@ import Testing
                 #expect(p5 >= 0 && p5 <= p50 && p50 <= p95, "\(row)")
             }
             #expect(tables["payments_by_year"]?.contains { $0["year"] as? String == "worst year" } == true)
+            // Both examples carry finance: each tranche's returns, and the returns at four effect levels.
+            let investors = try #require(tables["investors"])
+            #expect(investors.count >= 2 && investors.allSatisfy { ($0["probability_repaid_in_full"] as? Double).map { (0...1).contains($0) } == true })
+            #expect(tables["returns_by_effect"]?.map { $0["effect"] as? String } == ["no effect", "lower 95% bound", "estimate", "upper 95% bound"])
             // The same seed, the same report (but for the run's number).
             let second = try CLI.run(arguments)
             func withoutRun(_ text: String) -> String { text.replacingOccurrences(of: #"Run [0-9]+:"#, with: "Run:", options: .regularExpression) }
