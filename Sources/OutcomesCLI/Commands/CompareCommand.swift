@@ -120,13 +120,7 @@ struct CompareCommand: ParsableCommand {
         let spec = try design.applied(to: base)
         let (connection, _) = try database.connectReady(progress: progress, as: .analyst)
         let stored = try ContractStore.stored(reference: definition.contract, on: connection)
-        var chosen: ReportingPeriod?
-        if let period {
-            guard let found = stored.contract.period(period) else {
-                throw ValidationError("--period \(period) is not a period of \(stored.contract.id); it has: \(stored.contract.periods.map(\.label).joined(separator: ", ")).")
-            }
-            chosen = found
-        }
+        let chosen = try period.map { try stored.contract.period(option: $0) }
         var runner = ComparisonRunner(definition: definition, text: text, stored: stored, period: chosen, source: against)
         runner.design = spec
         runner.storeComparison = storeComparison

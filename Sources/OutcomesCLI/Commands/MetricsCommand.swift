@@ -82,9 +82,15 @@ struct MetricsCommand: ParsableCommand {
     }
 
     private func reportingPeriod(in contract: OutcomeContract) throws -> ReportingPeriod {
-        guard let found = contract.period(period) else {
-            throw ValidationError(
-                "--period \(period) is not a period of \(contract.id); it has: \(contract.periods.map(\.label).joined(separator: ", ")).")
+        try contract.period(option: period)
+    }
+}
+
+extension OutcomeContract {
+    /// The period a `--period` option names, or a usage error listing the contract's periods.
+    func period(option label: String) throws -> ReportingPeriod {
+        guard let found = period(label) else {
+            throw ValidationError("--period \(label) is not a period of \(id); it has: \(periods.map(\.label).joined(separator: ", ")).")
         }
         return found
     }

@@ -89,8 +89,8 @@ extension Report {
             let row = BenefitCostRow(figures)
             return ScenarioDefinition.Perspective.allCases.map { money(row.benefits[$0]!) }
                 + [money(row.total), money(row.cost), money(row.net), row.ratio.map(Cell.decimal) ?? .null,
-                   .share(summary.chanceBenefitsExceedCosts), .decimal(BenefitCostRow.round(Decimal(summary.netP5), 0)),
-                   .decimal(BenefitCostRow.round(Decimal(summary.netP95), 0))]
+                   .share(summary.chanceBenefitsExceedCosts), .decimal((Decimal(summary.netP5)).rounded(scale: 0)),
+                   .decimal((Decimal(summary.netP95)).rounded(scale: 0))]
         }
         var table = ReportTable(name: "benefit_cost", title: "Benefits and costs per participant", columns: columns)
         table.rows = run.groups.map { [.text($0.group ?? "all")] + cells($0.expected, $0.simulated) }
@@ -104,8 +104,8 @@ extension Report {
             var tornado = ReportTable(name: "tornado", title: "One-way sensitivity of benefits minus costs (\(all.group ?? "all"))",
                                       columns: ["input", "low", "high", "net_at_low", "net_at_high", "swing"])
             tornado.rows = all.tornado.map {
-                [.text($0.input), .real($0.low), .real($0.high), .decimal(BenefitCostRow.round(Decimal($0.netAtLow), 0)),
-                 .decimal(BenefitCostRow.round(Decimal($0.netAtHigh), 0)), .decimal(BenefitCostRow.round(Decimal($0.width), 0))]
+                [.text($0.input), .real($0.low), .real($0.high), .decimal((Decimal($0.netAtLow)).rounded(scale: 0)),
+                 .decimal((Decimal($0.netAtHigh)).rounded(scale: 0)), .decimal((Decimal($0.width)).rounded(scale: 0))]
             }
             tables.append(tornado)
         }
@@ -143,7 +143,7 @@ extension Report {
         ])
         for (summary, tranche) in zip(investors.tranches, financing.tranches) {
             table.rows.append([
-                .text(summary.id), .text(tranche.kind.rawValue), money(BenefitCostRow.round(Decimal(tranche.amount), 2)), Self.rate(summary.expected),
+                .text(summary.id), .text(tranche.kind.rawValue), money((Decimal(tranche.amount)).rounded(scale: 2)), Self.rate(summary.expected),
                 .real(summary.expectedMultiple), summary.irrP5.map(Cell.share) ?? .null, summary.irrP50.map(Cell.share) ?? .null,
                 summary.irrP95.map(Cell.share) ?? .null, .int(summary.irrNotUnique), .real(summary.meanMultiple), .share(summary.probabilityRepaidInFull),
             ])
@@ -182,7 +182,7 @@ extension Report {
         tables.append(caps)
         let participants = outcome.participantsPaid
         if participants > 0, let all = outcome.run.groups.first(where: { $0.group == nil }) {
-            let perParticipant = BenefitCostRow.round(payments.expectedTotal / Decimal(participants), 2)
+            let perParticipant = (payments.expectedTotal / Decimal(participants)).rounded(scale: 2)
             let taxpayers = BenefitCostRow(all.expected).benefits[.taxpayers]!
             notes.append("Outcome payments: \(participants) participants paid for, \(perParticipant) per participant expected (nominal, undiscounted); "
                          + "government net savings per participant = taxpayer benefits \(taxpayers) − payments \(perParticipant) = \(taxpayers - perParticipant). "

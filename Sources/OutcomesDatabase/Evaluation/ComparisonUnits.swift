@@ -45,11 +45,7 @@ struct ComparisonUnits {
 
     /// A person's first enrollment meeting the cohort rule, as the metric compiler takes it.
     private func firstEnrollments(_ conditions: String) -> String {
-        """
-        SELECT DISTINCT ON (e.person_id) e.person_id, e.start_date, e.end_date, e.enrollment_id, e.provider_id
-        FROM ids.enrollments e WHERE \(conditions)
-        ORDER BY e.person_id, e.start_date, e.enrollment_id, e.provider_id, e.end_date
-        """
+        MetricCompiler.firstEnrollments(conditions: conditions)
     }
 
     /// Eligible: eligibility events covering at least `min_days` of the intake window; never

@@ -205,19 +205,23 @@ struct MetricCompiler {
             """
     }
 
+    /// A participant is a person's first enrollment that meets `conditions` (on `ids.enrollments e`),
+    /// with its person, start, enrollment, provider and end, and `extraColumns` computed from it.
+    static func firstEnrollments(extraColumns: [String] = [], conditions: String) -> String {
+        """
+        SELECT DISTINCT ON (e.person_id) e.person_id, e.start_date, e.enrollment_id, e.provider_id, e.end_date\(extraColumns.map { ",\n       " + $0 }.joined())
+        FROM ids.enrollments e
+        WHERE \(conditions)
+        ORDER BY e.person_id, e.start_date, e.enrollment_id, e.provider_id, e.end_date
+        """
+    }
+
     /// The units with their window columns, in person order.
     private func unitRows(_ columns: [String], _ slice: [String]) -> String {
         let conditions = slice.isEmpty ? "true" : slice.joined(separator: " AND ")
         switch units {
         case .enrollments:
-            return """
-                -- A participant is a person's first enrollment under the contract.
-                SELECT DISTINCT ON (e.person_id) e.person_id, e.start_date, e.enrollment_id, e.provider_id, e.end_date,
-                       \(columns.joined(separator: ",\n               "))
-                FROM ids.enrollments e
-                WHERE \(conditions)
-                ORDER BY e.person_id, e.start_date, e.enrollment_id, e.provider_id, e.end_date
-                """
+            return Self.firstEnrollments(extraColumns: columns, conditions: conditions)
         case .table(let table):
             return """
                 SELECT e.person_id, e.start_date, e.enrollment_id, e.provider_id, e.end_date,

@@ -28,11 +28,7 @@ extension PaymentProjection {
         func distribution(_ values: [Decimal]) -> Summary.Distribution {
             let sorted = values.sorted()
             let doubles = sorted.map { NSDecimalNumber(decimal: $0).doubleValue }
-            func cents(_ value: Double) -> Decimal {
-                var input = Decimal(value), output = Decimal()
-                NSDecimalRound(&output, &input, 2, .bankers)
-                return output
-            }
+            func cents(_ value: Double) -> Decimal { Decimal(value).rounded(scale: 2) }
             let mean = values.reduce(Decimal(0), +) / Decimal(max(values.count, 1))
             return .init(mean: cents(NSDecimalNumber(decimal: mean).doubleValue), p5: cents(Percentiles.of(sorted: doubles, 0.05)),
                          p50: cents(Percentiles.of(sorted: doubles, 0.5)), p95: cents(Percentiles.of(sorted: doubles, 0.95)))

@@ -103,7 +103,7 @@ public struct PaymentProjection: Sendable {
             guard let figure, let delta = shift(shifts, outcome, provider), figure.count > 0 else { return figure }
             let count = Decimal(figure.count)
             var total = figure.total + Decimal(delta) * count
-            if rate { total = min(max(round(total, 0), 0), count) } else { total = round(total, 2) }
+            if rate { total = min(max(total.rounded(scale: 0), 0), count) } else { total = total.rounded(scale: 2) }
             return GroupFigure(participants: figure.participants, total: total, count: figure.count)
         }
         for line in terms.effectLines {
@@ -150,11 +150,5 @@ public struct PaymentProjection: Sendable {
         var z = UInt64(bitPattern: Int64(person)) &* 0x9E37_79B9_7F4A_7C15 &+ UInt64(line)
         z = (z ^ (z >> 31)) &* 0xBF58_476D_1CE4_E5B9
         return z ^ (z >> 29)
-    }
-
-    func round(_ value: Decimal, _ scale: Int) -> Decimal {
-        var input = value, output = Decimal()
-        NSDecimalRound(&output, &input, scale, .bankers)
-        return output
     }
 }

@@ -127,17 +127,10 @@ public struct BenefitCostRow: Sendable, Equatable {
     public var total: Decimal { ScenarioDefinition.Perspective.allCases.reduce(Decimal(0)) { $0 + (benefits[$1] ?? 0) } }
     public var net: Decimal { total - cost }
     /// Benefits per dollar of cost, to the cent; nil for a program that costs nothing.
-    public var ratio: Decimal? { cost > 0 ? Self.round(total / cost, 2) : nil }
+    public var ratio: Decimal? { cost > 0 ? (total / cost).rounded(scale: 2) : nil }
 
     public init(_ figures: BenefitCost.Figures) {
-        benefits = Dictionary(uniqueKeysWithValues: ScenarioDefinition.Perspective.allCases.map { ($0, Self.round(Decimal(figures.benefits[$0] ?? 0), 2)) })
-        cost = Self.round(Decimal(figures.cost), 2)
-    }
-
-    /// Half-even to `scale` decimals.
-    public static func round(_ value: Decimal, _ scale: Int) -> Decimal {
-        var input = value, output = Decimal()
-        NSDecimalRound(&output, &input, scale, .bankers)
-        return output
+        benefits = Dictionary(uniqueKeysWithValues: ScenarioDefinition.Perspective.allCases.map { ($0, Decimal(figures.benefits[$0] ?? 0).rounded(scale: 2)) })
+        cost = Decimal(figures.cost).rounded(scale: 2)
     }
 }
