@@ -39,6 +39,35 @@ import Testing
         #expect(fit.iterations < 10)
     }
 
+    /// A county found among controls only: R's glm fits its rows at probability 0 and goes on; the
+    /// other coefficients are then those of the fit without those rows (the oracle). This was a
+    /// "collinear" error while collinearity was judged against the largest diagonal.
+    @Test func aCategoryInOneGroupOnlyIsFittedAtZeroNotAnError() throws {
+        let (outcome, design) = try data()
+        let rows = outcome.count
+        let column = { (c: Int) in (0..<rows).map { design.matrix[$0, c] } }
+        let controls = (0..<rows).filter { outcome[$0] == 0 }.prefix(4)
+        let county = (0..<rows).map { row -> String in
+            if controls.contains(row) { return "zz_elsewhere" }
+            return design.matrix[row, 4] == 1 ? "birch" : design.matrix[row, 5] == 1 ? "cedar" : "alder"
+        }
+        func covariates(_ keep: [Int]) -> DesignMatrix {
+            let pick = { (values: [Double]) in keep.map { values[$0] } }
+            return DesignMatrix([.numeric("age", pick(column(1))), .numeric("jail_days", pick(column(2))), .numeric("employed", pick(column(3))),
+                                 .categorical("county", keep.map { county[$0] })], rows: keep.count)
+        }
+        let all = Array(0..<rows), rest = all.filter { !controls.contains($0) }
+        let full = covariates(all)
+        #expect(full.names.last == "county_zz_elsewhere")
+        let fit = try LogisticRegression().fit(design: full.matrix, outcome: outcome)
+        #expect(controls.allSatisfy { fit.fitted[$0] < 1e-5 } && fit.extremeFits == 0, "near 0, short of R's numerical-zero warning")
+        let oracle = try LogisticRegression().fit(design: covariates(rest).matrix, outcome: rest.map { outcome[$0] })
+        for index in oracle.coefficients.indices {
+            #expect(abs(fit.coefficients[index] - oracle.coefficients[index]) < 1e-6 * max(1, abs(oracle.coefficients[index])), "\(full.names[index])")
+        }
+        #expect(fit.coefficients.last! < -10, "the category's units fitted at probability near 0")
+    }
+
     @Test func aConstantOrCollinearCovariateAndSeparationAreReportedNotNaN() throws {
         let (outcome, design) = try data()
         let rows = outcome.count
