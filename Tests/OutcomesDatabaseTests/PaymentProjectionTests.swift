@@ -1,5 +1,5 @@
 import Foundation
-import OutcomesDomain
+@testable import OutcomesDomain
 import OutcomesStatistics
 import OutcomesTestSupport
 import PostgresClient
@@ -15,7 +15,7 @@ import Testing
             .appendingPathComponent("housing-2021.yaml"), encoding: .utf8)
         let (db, stored) = try DeterminationRunTests().prepared(text, persons: 3_000)
         let periods = try PaymentRunner(stored: stored).projection(on: db)
-        let projection = PaymentProjection(periods: periods, terms: stored.contract.payments!, effects: ["housed_12m": [nil: (estimate: 0.1, se: 0.05)]])
+        let projection = try PaymentProjection(periods: periods, terms: stored.contract.payments!, effects: ["housed_12m": [nil: (estimate: 0.1, se: 0.05)]])
         let expected = try projection.expected()
         for period in periods { _ = try PaymentRunner(stored: stored).run(period: period.period, on: db) }
         var posted: [PaymentProjection.Key: Decimal] = [:]
@@ -31,7 +31,7 @@ import Testing
         let periods = try PaymentRunner(stored: stored).projection(on: db)
         #expect(periods.map(\.period) == ["2021", "2022"])
         let terms = try #require(stored.contract.payments)
-        let projection = PaymentProjection(periods: periods, terms: terms, effects: ["any_shelter_12m": [nil: (estimate: -0.1, se: 0.05)]])
+        let projection = try PaymentProjection(periods: periods, terms: terms, effects: ["any_shelter_12m": [nil: (estimate: -0.1, se: 0.05)]])
         let expected = try projection.expected()
         for period in ["2021", "2022"] { _ = try PaymentRunner(stored: stored).run(period: period, on: db) }
         var posted: [PaymentProjection.Key: Decimal] = [:]
@@ -48,5 +48,52 @@ import Testing
         #expect(totals.contains { $0 > expectedTotal } && totals.contains { $0 < expectedTotal }, "the draws spread around the estimate")
         // Reproducible: the same seed, the same draws.
         #expect(try projection.simulate(draws: 20, stream: MonteCarloStream(seed: 3)) == Array(draws.prefix(20)))
+    }
+
+    /// The demo's reentry contract: a rate card with marginal tiers, caps per participant, provider
+    /// and contract, two payers. At the estimates it owes what the runs post; under departures the
+    /// integer kernel owes what the engine owes.
+    @Test func aRateCardOwesWhatItsRunsPostAndTheKernelAgreesWithTheEngine() throws {
+        let text = try String(contentsOf: ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR")
+            .appendingPathComponent("reentry-2021.yaml"), encoding: .utf8)
+        let (db, stored) = try DeterminationRunTests().prepared(text, persons: 3_000)
+        let periods = try PaymentRunner(stored: stored).projection(on: db)
+        let terms = try #require(stored.contract.payments)
+        let effects: [String: [String?: (estimate: Double, se: Double)]] = [
+            "employed_after_exit": [nil: (0.05, 0.04)], "employed_4_quarters": ["northside_reentry": (0.03, 0.05), nil: (0.02, 0.03)],
+        ]
+        let projection = try PaymentProjection(periods: periods, terms: terms, effects: effects)
+        #expect(projection.kernel != nil && projection.participants > 0)
+        let expected = try projection.expected()
+        for period in periods { _ = try PaymentRunner(stored: stored).run(period: period.period, kind: .final, on: db) }
+        var posted: [PaymentProjection.Key: Decimal] = [:]
+        for row in try db.execute("SELECT provider_id, period, sum(amount) FROM payments.ledger GROUP BY 1, 2") {
+            posted[PaymentProjection.Key(provider: try row.decode(at: 0), period: try row.decode(at: 1))] = try row.decode(at: 2)
+        }
+        #expect(periods.count >= 2 && !posted.isEmpty)
+        #expect(expected.owed.filter { $0.value != 0 } == posted.filter { $0.value != 0 })
+        try expectKernelAgrees(projection, draws: 60, seed: 5)
+    }
+
+    /// The same for the housing contract's per-day, effect and milestone lines under caps across every mechanism.
+    @Test func theKernelAgreesWithTheEngineOnPerDayAndEffectLines() throws {
+        let text = try String(contentsOf: ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR")
+            .appendingPathComponent("housing-2021.yaml"), encoding: .utf8)
+        let (db, stored) = try DeterminationRunTests().prepared(text, persons: 3_000)
+        let projection = try PaymentProjection(periods: try PaymentRunner(stored: stored).projection(on: db), terms: stored.contract.payments!,
+                                               effects: ["housed_12m": [nil: (estimate: 0.1, se: 0.15), "hearth": (estimate: 0.2, se: 0.2)]])
+        #expect(projection.kernel != nil)
+        try expectKernelAgrees(projection, draws: 60, seed: 9)
+    }
+
+    /// Draw by draw (the simulation's own departures), the kernel's amounts and caps are the engine's.
+    func expectKernelAgrees(_ projection: PaymentProjection, draws: Int, seed: UInt64) throws {
+        let stream = MonteCarloStream(seed: seed)
+        let simulated = try projection.simulate(draws: draws, stream: stream)
+        #expect(Set(simulated.map { $0.owed.values.reduce(0, +) }).count > 10, "the draws move the payments (caps hold the rest)")
+        for (i, draw) in simulated.enumerated() {
+            let engine = try projection.referenceDraw(shifts: projection.shifts(draw: i, stream: stream))
+            #expect(draw == engine, "draw \(i)")
+        }
     }
 }

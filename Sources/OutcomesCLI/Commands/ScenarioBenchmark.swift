@@ -93,7 +93,7 @@ struct ScenarioBenchmark: ParsableCommand {
             guard let terms = stored.contract.payments else { continue }
             // Every metric a line pays on is uncertain, for every provider.
             let metrics = Set(terms.effectLines.map(\.outcome.metricID) + (terms.rateCard?.lines.map(\.outcome.metricID) ?? []))
-            let projection = PaymentProjection(periods: periods, terms: terms,
+            let projection = try PaymentProjection(periods: periods, terms: terms,
                                                effects: Dictionary(uniqueKeysWithValues: metrics.map { ($0, [nil: (estimate: 0.05, se: 0.03)]) }))
             let providers = Set(periods.last?.snapshot.achievements.flatMap { $0.participants.map(\.providerID) } ?? [])
                 .union(periods.last?.snapshot.effectFigures.values.flatMap { $0.cohorts.map(\.group) } ?? [])

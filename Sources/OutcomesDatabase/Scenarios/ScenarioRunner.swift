@@ -83,7 +83,7 @@ public struct ScenarioRunner: Sendable {
             if !periods.isEmpty {
                 var effects: [String: [String?: (estimate: Double, se: Double)]] = [:]
                 for (group, list) in groups { for effect in list { effects[effect.outcome, default: [:]][group] = (effect.estimate, effect.standardError) } }
-                let projection = PaymentProjection(periods: periods, terms: terms, effects: effects)
+                let projection = try PaymentProjection(periods: periods, terms: terms, effects: effects)
                 let (expected, draws) = (try projection.expected(),
                                          try projection.simulate(draws: definition.paymentDraws, stream: MonteCarloStream(seed: definition.seed)))
                 payments = PaymentProjection.summarize(expected: expected, draws: draws)

@@ -110,7 +110,7 @@ public struct PaymentPlan: Sendable {
         // The lines of every period are let go once the period's amounts are known.
         let (owed, determinations) = try { () throws -> ([OwedAmount], [Determination]) in
             var (lines, determinations) = try linesOfEveryPeriod(snapshot)
-            if !terms.caps.isEmpty { applyContractCaps(&lines) }
+            if !terms.caps.isEmpty { try applyContractCaps(&lines) }
             determinations.sort { ($0.lineOrder(terms), $0.cohort, $0.provider) < ($1.lineOrder(terms), $1.cohort, $1.provider) }
             return (owedAmounts(lines, kind: kind), determinations)
         }()
@@ -121,14 +121,17 @@ public struct PaymentPlan: Sendable {
     }
 
     /// Every mechanism's lines for every period up to the one paid (caps over the contract's life
-    /// see them all), and the determinations of the period paid.
-    func linesOfEveryPeriod(_ snapshot: PaymentSnapshot, perDay cached: [PaymentLine]? = nil) throws -> ([PaymentLine], [Determination]) {
+    /// see them all), and the determinations of the period paid. A payment scenario gives the
+    /// per-day lines it computed once and works the rate card itself (`rateCard: false`).
+    func linesOfEveryPeriod(_ snapshot: PaymentSnapshot, perDay cached: [PaymentLine]? = nil, rateCard: Bool = true) throws
+        -> ([PaymentLine], [Determination])
+    {
         var lines: [PaymentLine] = []
         var determinations: [Determination] = []
         // Only the periods up to the one paid: a later period's figures never reach a cap.
         let included = Set(periods)
         // What came before the first period (not payable) is read for preconditions and prerequisites.
-        if let engine = RateCardEngine(terms: terms) {
+        if rateCard, let engine = RateCardEngine(terms: terms) {
             lines += try engine.lines(for: snapshot.achievements.filter { !$0.payable || included.contains($0.period) })
         }
         for line in terms.effectLines {
@@ -169,31 +172,22 @@ public struct PaymentPlan: Sendable {
 
     /// The caps across every mechanism, shared out period by period, line by line in the
     /// contract's order, participants by id. Repayments (negative lines) are left as they are.
-    func applyContractCaps(_ lines: inout [PaymentLine]) {
-        let periodOrder = Dictionary(uniqueKeysWithValues: periods.enumerated().map { ($1, $0) })
-        let lineOrder = Dictionary(terms.lineIDs.enumerated().map { ($1, $0) }, uniquingKeysWith: { first, _ in first })
-        let order = lines.indices.sorted {
-            let (a, b) = (lines[$0], lines[$1])
-            return (periodOrder[a.period] ?? 0, lineOrder[a.lineID] ?? 0, a.personID ?? -1, a.providerID)
-                < (periodOrder[b.period] ?? 0, lineOrder[b.lineID] ?? 0, b.personID ?? -1, b.providerID)
-        }
+    func applyContractCaps(_ lines: inout [PaymentLine]) throws {
+        let providers = Set(lines.lazy.map(\.providerID)).sorted()
+        let providerIndex = Dictionary(uniqueKeysWithValues: providers.enumerated().map { ($1, $0) })
+        let order = ContractCapOrder(plan: self)
+        let keys = lines.map { order.key(period: $0.period, line: $0.lineID, person: $0.personID, provider: providerIndex[$0.providerID]!) }
+        var allocator = ContractCapAllocator(caps: terms.caps, providers: providers)
         let currency = terms.currency
-        var paid = Money.zero(currency)
-        var paidByProvider: [String: Money] = [:]
-        for index in order where lines[index].payable.amount > 0 {
-            var line = lines[index]
-            func limit(_ scope: CapScope, _ cap: Money?, _ used: Money) {
-                guard let cap, cap - used < line.payable else { return }
-                let headroom = (cap - used).clampedAtZero
-                line.reasons.append(.cap(scope, cap: cap, payable: headroom, before: line.payable))
-                line.payable = headroom
+        for index in lines.indices.sorted(by: { keys[$0] < keys[$1] }) where lines[index].payable.amount > 0 {
+            guard let minor = lines[index].payable.minorUnits else { throw PaymentArithmeticError(what: "amounts of line \(lines[index].lineID)") }
+            let provider = providerIndex[lines[index].providerID]!
+            let payable = try allocator.allocate(minor, provider: provider) { bound in
+                let scope: CapScope = bound.acrossContract ? .allMechanisms : .providerAllMechanisms(providers[provider])
+                lines[index].reasons.append(.cap(scope, cap: Money(minorUnits: bound.cap, currency), payable: Money(minorUnits: bound.payable, currency),
+                                                 before: Money(minorUnits: bound.before, currency)))
             }
-            let provider = line.providerID
-            limit(.providerAllMechanisms(provider), terms.caps.provider?.cap(for: provider), paidByProvider[provider] ?? .zero(currency))
-            limit(.allMechanisms, terms.caps.contract, paid)
-            paid += line.payable
-            paidByProvider[provider, default: .zero(currency)] += line.payable
-            lines[index] = line
+            if payable != minor { lines[index].payable = Money(minorUnits: payable, currency) }
         }
     }
 
@@ -205,7 +199,7 @@ public struct PaymentPlan: Sendable {
     /// (a payment scenario's shortcut; `PaymentProjectionTests` holds it to the posted runs).
     public func owedInEveryPeriod(snapshot: PaymentSnapshot) throws -> [String: [OwedAmount]] {
         var (lines, _) = try linesOfEveryPeriod(snapshot)
-        if !terms.caps.isEmpty { applyContractCaps(&lines) }
+        if !terms.caps.isEmpty { try applyContractCaps(&lines) }
         return Dictionary(uniqueKeysWithValues: periods.map { ($0, owedAmounts(lines, kind: .final, in: $0)) })
     }
 
@@ -223,7 +217,7 @@ public struct PaymentPlan: Sendable {
         -> (owed: [String: [String: Money]], capsBound: Set<String>)
     {
         var (lines, _) = try linesOfEveryPeriod(snapshot, perDay: perDay)
-        if !terms.caps.isEmpty { applyContractCaps(&lines) }
+        if !terms.caps.isEmpty { try applyContractCaps(&lines) }
         var owed: [String: [String: [Money]]] = [:]
         var caps: Set<String> = []
         let included = Set(periods)

@@ -36,10 +36,15 @@ public struct PaymentProjection: Sendable {
 
     /// The last period's per-day lines, computed once (a scenario never moves their inputs).
     let perDay: [PaymentLine]?
+    /// The plan in integers, worked out once (nil when an amount is not whole minor units: every
+    /// draw then takes the engine's own path).
+    let kernel: Kernel?
 
-    public init(periods: [Period], terms: PaymentTerms, effects: [String: [String?: (estimate: Double, se: Double)]]) {
+    public init(periods: [Period], terms: PaymentTerms, effects: [String: [String?: (estimate: Double, se: Double)]]) throws {
         (self.periods, self.terms, self.effects) = (periods, terms, effects)
-        perDay = periods.last.map { $0.plan.perDayLines($0.snapshot) }
+        let perDay = periods.last.map { $0.plan.perDayLines($0.snapshot) }
+        self.perDay = perDay
+        kernel = try periods.last.flatMap { try Kernel(plan: $0.plan, snapshot: $0.snapshot, perDay: perDay ?? []) }
     }
 
     /// The participants paid for: those of the rate card's payable periods, or the treated of the
@@ -64,32 +69,55 @@ public struct PaymentProjection: Sendable {
     /// `draws` draws, each effect's departure a normal with its standard error; draw i's inputs
     /// depend only on the seed and i.
     public func simulate(draws: Int, stream: MonteCarloStream) throws -> [Draw] {
-        let outcomes = effects.keys.sorted()
-        let providers = Set(effects.values.flatMap(\.keys)).sorted { ($0 ?? "") < ($1 ?? "") }
-        return try (0..<draws).map { i in
-            var shifts: [String: [String?: Double]] = [:]
-            for (o, outcome) in outcomes.enumerated() {
-                for (p, provider) in providers.enumerated() {
-                    guard let effect = effects[outcome]?[provider] else { continue }
-                    let u = stream.uniform(draw: i, variable: 10_000 + o * 100 + p)
-                    shifts[outcome, default: [:]][provider] = effect.se * Normal.quantile(u)
-                }
-            }
-            return try draw(shifts: shifts)
-        }
+        try (0..<draws).map { try draw(shifts: shifts(draw: $0, stream: stream)) }
     }
 
+    /// Draw i's departures: per outcome and provider, a normal with the effect's standard error.
+    func shifts(draw i: Int, stream: MonteCarloStream) -> [String: [String?: Double]] {
+        var shifts: [String: [String?: Double]] = [:]
+        for (o, outcome) in outcomes.enumerated() {
+            for (p, provider) in effectProviders.enumerated() {
+                guard let effect = effects[outcome]?[provider] else { continue }
+                let u = stream.uniform(draw: i, variable: 10_000 + o * 100 + p)
+                shifts[outcome, default: [:]][provider] = effect.se * Normal.quantile(u)
+            }
+        }
+        return shifts
+    }
+
+    private var outcomes: [String] { effects.keys.sorted() }
+    private var effectProviders: [String?] { Set(effects.values.flatMap(\.keys)).sorted { ($0 ?? "") < ($1 ?? "") } }
+
     /// A provider's departure for an outcome: its own, else everyone's.
-    private func shift(_ shifts: [String: [String?: Double]], _ outcome: String, _ provider: String) -> Double? {
+    static func shift(_ shifts: [String: [String?: Double]], _ outcome: String, _ provider: String) -> Double? {
         shifts[outcome].flatMap { $0[provider] ?? $0[nil] }
     }
 
-    /// One pass of the last period's plan over every period (what each period's own run owes).
+    /// What each period's own run owes: the kernel's integer pass where it can, else the engine's.
     func draw(shifts: [String: [String?: Double]]) throws -> Draw {
+        guard let last = periods.last else { return Draw(owed: [:], capsBound: []) }
+        var snapshot = last.snapshot
+        if !shifts.isEmpty { movedFigures(&snapshot, shifts) }
+        if let kernel, let draw = try kernel.draw(snapshot: snapshot, shifts: shifts, terms: terms) { return draw }
+        if !shifts.isEmpty { movedAchievements(&snapshot, shifts) }
+        return try engineDraw(snapshot)
+    }
+
+    /// The same draw by the payment engine itself: one pass of the last period's plan over every
+    /// period (the kernel is held to it by `PaymentProjectionKernelTests`).
+    func referenceDraw(shifts: [String: [String?: Double]]) throws -> Draw {
+        guard let last = periods.last else { return Draw(owed: [:], capsBound: []) }
+        var snapshot = last.snapshot
+        if !shifts.isEmpty {
+            movedFigures(&snapshot, shifts)
+            movedAchievements(&snapshot, shifts)
+        }
+        return try engineDraw(snapshot)
+    }
+
+    private func engineDraw(_ snapshot: PaymentSnapshot) throws -> Draw {
         var result = Draw(owed: [:], capsBound: [])
         guard let last = periods.last else { return result }
-        var snapshot = last.snapshot
-        if !shifts.isEmpty { moved(&snapshot, shifts) }
         let (owed, caps) = try last.plan.payableInEveryPeriod(snapshot: snapshot, perDay: perDay)
         for (period, byProvider) in owed {
             for (provider, amount) in byProvider where !amount.amount.isZero { result.owed[Key(provider: provider, period: period)] = amount.amount }
@@ -98,9 +126,10 @@ public struct PaymentProjection: Sendable {
         return result
     }
 
-    private func moved(_ snapshot: inout PaymentSnapshot, _ shifts: [String: [String?: Double]]) {
+    /// Effect and savings lines' treated figures moved by the departures.
+    func movedFigures(_ snapshot: inout PaymentSnapshot, _ shifts: [String: [String?: Double]]) {
         func move(_ figure: GroupFigure?, _ outcome: String, _ provider: String, rate: Bool) -> GroupFigure? {
-            guard let figure, let delta = shift(shifts, outcome, provider), figure.count > 0 else { return figure }
+            guard let figure, let delta = Self.shift(shifts, outcome, provider), figure.count > 0 else { return figure }
             let count = Decimal(figure.count)
             var total = figure.total + Decimal(delta) * count
             if rate { total = min(max(total.rounded(scale: 0), 0), count) } else { total = total.rounded(scale: 2) }
@@ -121,13 +150,19 @@ public struct PaymentProjection: Sendable {
                 EffectFigures(cohort: $0.cohort, group: $0.group, treated: move($0.treated, line.outcome, $0.group, rate: false)!, comparison: $0.comparison)
             }
         }
+    }
+
+    /// Rate-card achievements moved by the departures: in each period, a provider's participants
+    /// gain (or lose) the line's outcome, as many as the departure times their number, those
+    /// first whose hash of person and line is lowest.
+    func movedAchievements(_ snapshot: inout PaymentSnapshot, _ shifts: [String: [String?: Double]]) {
         if let card = terms.rateCard {
             snapshot.achievements = snapshot.achievements.map { period in
                 var participants = period.participants
                 for (bit, line) in card.lines.enumerated() {
                     let mask = UInt64(1) << UInt64(bit)
                     for provider in Set(participants.map(\.providerID)) {
-                        guard let delta = shift(shifts, line.outcome.metricID, provider) else { continue }
+                        guard let delta = Self.shift(shifts, line.outcome.metricID, provider) else { continue }
                         let members = participants.indices.filter { participants[$0].providerID == provider }
                         let flips = Int((delta * Double(members.count)).rounded())
                         guard flips != 0 else { continue }
