@@ -57,6 +57,19 @@ import Testing
                 #expect(p5 >= 0 && p5 <= p50 && p50 <= p95, "\(row)")
             }
             #expect(tables["payments_by_year"]?.contains { $0["year"] as? String == "worst year" } == true)
+            // Each variant that changes the payments, beside the scenario as stated; a lower contract cap holds.
+            let variants = try #require(tables["payment_variants"])
+            #expect(variants.first?["variant"] as? String == "as stated" && variants.count >= 4, "\(variants.map { $0["variant"] ?? "" })")
+            for row in variants {
+                let (p5, p50, p95) = (amount(row["p5"]) ?? -1, amount(row["p50"]) ?? -1, amount(row["p95"]) ?? -1)
+                #expect(p5 >= 0 && p5 <= p50 && p50 <= p95, "\(row)")
+            }
+            let capped = try #require(variants.first { ($0["variant"] as? String)?.hasPrefix("contract cap") == true })
+            let cap = try #require(Decimal(string: String((capped["variant"] as! String).split(separator: " ").last!)))
+            #expect(try #require(amount(capped["p95"])) <= cap)
+            let fewer = try #require(variants.first { $0["variant"] as? String == "20% fewer enrollments" })
+            let (fewerPaid, allPaid) = (try #require(fewer["participants_paid"] as? Int), try #require(variants[0]["participants_paid"] as? Int))
+            #expect(Double(fewerPaid) > 0.7 * Double(allPaid) && Double(fewerPaid) < 0.9 * Double(allPaid), "\(fewerPaid) of \(allPaid)")
             // Both examples carry finance: each tranche's returns, and the returns at four effect levels.
             let investors = try #require(tables["investors"])
             #expect(investors.count >= 2 && investors.allSatisfy { ($0["probability_repaid_in_full"] as? Double).map { (0...1).contains($0) } == true })
@@ -107,12 +120,17 @@ import Testing
             ("{name: effects half as large, effect_scale: 0.5}", "{name: effects half as large, effect_size: 0.5}", "unknown key 'effect_size'"),
             ("{outcome: earnings_year_1, estimate: 1850, std_error: 600, decay: 0.2}", "{outcome: earnings_year_1, comparison: reentry-matched}", "effect on 'earnings_year_1': there is no run of evaluation reentry-matched"),
             ("{outcome: jail_bookings_change, provider: bridgeway,", "{outcome: bookings_9, provider: bridgeway,", "effect on 'bookings_9': contract reentry-2021 has no such metric"),
+            ("price_scale: 0.8}", "price_scale: 0}", "price_scale must be above 0"),
+            ("enrollment_scale: 0.8}", "enrollment_scale: 1.5}", "enrollment_scale must be above 0 and at most 1"),
+            ("contract_cap: 5000000}", "contract_cap: -5}", "contract_cap must not be negative"),
         ]
         for (from, to, expected) in cases {
             #expect(text.contains(from), "\(from)")
             let message = try failure(text.replacingOccurrences(of: from, with: to))
             #expect(message.contains(":\(lineOf(from)): " + expected), "\(message)")
         }
+        // A variant that changes the payments needs them computed: no period's metrics are.
+        #expect(try failure(text).contains(":\(lineOf("price_scale: 0.8")): variant 'prices 20% lower' changes the payments (price_scale), but no period"))
         #expect(try db.execute("SELECT count(*) FROM scenario.runs").scalar(Int.self) == 0)
     }
 }

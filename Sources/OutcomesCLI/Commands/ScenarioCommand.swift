@@ -25,7 +25,10 @@ struct ScenarioRunCommand: ParsableCommand {
             WSIPP / Results First table — benefits by perspective, total, cost, benefits minus costs, \
             benefit-cost ratio and the chance benefits exceed costs over the Monte Carlo draws — then \
             the variants side by side, a one-way sensitivity (tornado) of benefits minus costs, and \
-            the break-even effect. The same seed gives the same report; the run is stored \
+            the break-even effect. With payment terms and computed metrics: the outcome payments by \
+            provider, period and year (the contract's own payment engine, each draw moving its \
+            figures by the effects' uncertainty), the chance each cap binds, each variant's payments \
+            (other effects, prices, cap or enrollment), and with finance the investors' returns. The same seed gives the same report; the run is stored \
             (scenario.runs) with the file, the contract version and the comparison runs it used.
 
             Examples:
@@ -177,6 +180,16 @@ extension Report {
                            money(payments.worstYear.p95)])
         years.rows.append([.text("all years")] + cells(payments.expectedTotal, payments.total))
         tables.append(years)
+        if !outcome.paymentVariants.isEmpty {
+            var variants = ReportTable(name: "payment_variants", title: "Outcome payments by variant, all providers and years (\(payments.draws) draws)",
+                                       columns: ["variant", "participants_paid", "per_participant"] + columns + ["worst_year_p95", "chance_a_cap_binds"])
+            func row(_ name: String, _ summary: PaymentProjection.Summary, _ participants: Int) -> [Cell] {
+                [.text(name), .int(participants), participants > 0 ? money((summary.expectedTotal / Decimal(participants)).rounded(scale: 2)) : .null]
+                    + cells(summary.expectedTotal, summary.total) + [money(summary.worstYear.p95), .share(summary.anyCapBinds)]
+            }
+            variants.rows = [row("as stated", payments, outcome.participantsPaid)] + outcome.paymentVariants.map { row($0.name, $0.summary, $0.participants) }
+            tables.append(variants)
+        }
         var caps = ReportTable(name: "caps", title: "Chance each cap binds", columns: ["cap", "probability"])
         caps.rows = payments.capBinds.map { [.text($0.scope), .share($0.probability)] }
         tables.append(caps)

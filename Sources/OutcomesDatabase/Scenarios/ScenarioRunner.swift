@@ -26,6 +26,9 @@ public struct ScenarioRunner: Sendable {
         public let participantsPaid: Int
         /// With finance: the investors' returns through the waterfall.
         public let investors: InvestorReturns?
+        /// The payments of each variant that changes them (effects, prices, cap, enrollment), with
+        /// the participants it pays for.
+        public let paymentVariants: [(name: String, summary: PaymentProjection.Summary, participants: Int)]
     }
 
     func error(_ line: Int, _ problem: String) -> DefinitionFileError { DefinitionFileError(file: file, line: line, problem: problem) }
@@ -78,8 +81,17 @@ public struct ScenarioRunner: Sendable {
         var payments: PaymentProjection.Summary?
         var investors: InvestorReturns?
         var participants = 0
+        var paymentVariants: [(name: String, summary: PaymentProjection.Summary, participants: Int)] = []
+        let periods = try contract.payments.map { _ in try PaymentRunner(stored: stored).projection(on: connection) } ?? []
+        for variant in definition.variants {
+            let keys = [variant.priceScale.map { _ in "price_scale" }, variant.contractCap.map { _ in "contract_cap" },
+                        variant.enrollmentScale.map { _ in "enrollment_scale" }].compactMap { $0 }
+            guard !keys.isEmpty, periods.isEmpty else { continue }
+            throw error(variant.line, "variant '\(variant.name)' changes the payments (\(keys.joined(separator: ", "))), but "
+                + (contract.payments == nil ? "contract \(contract.id) has no payment terms"
+                    : "no period of \(contract.id) has its metrics computed; run `outcomes metrics --contract \(contract.id) --period …` first"))
+        }
         if let terms = contract.payments {
-            let periods = try PaymentRunner(stored: stored).projection(on: connection)
             if !periods.isEmpty {
                 var effects: [String: [String?: (estimate: Double, se: Double)]] = [:]
                 for (group, list) in groups { for effect in list { effects[effect.outcome, default: [:]][group] = (effect.estimate, effect.standardError) } }
@@ -88,13 +100,20 @@ public struct ScenarioRunner: Sendable {
                                          try projection.simulate(draws: definition.paymentDraws, stream: MonteCarloStream(seed: definition.seed)))
                 payments = PaymentProjection.summarize(expected: expected, draws: draws)
                 participants = projection.participants
+                for variant in definition.variants where variant.changesPayments {
+                    let changed = try projection.variant(variant)
+                    let summary = PaymentProjection.summarize(
+                        expected: try changed.expected(),
+                        draws: try changed.simulate(draws: definition.paymentDraws, stream: MonteCarloStream(seed: definition.seed)))
+                    paymentVariants.append((variant.name, summary, changed.participants))
+                }
                 if let financing = definition.financing {
                     let ends = Dictionary(uniqueKeysWithValues: contract.periods.map { ($0.label, $0.end) })
                     investors = try InvestorReturns(financing: financing, projection: projection, expected: expected, draws: draws, periodEnds: ends)
                 }
             }
         }
-        let json = ScenarioJSON(result, payments: payments).text
+        let json = ScenarioJSON(result, payments: payments, paymentVariants: paymentVariants).text
         let runID = try connection.execute("""
             INSERT INTO scenario.runs (scenario_id, contract_id, version, contract_sha256, spec_text, spec_sha256, comparison_runs, seed, draws,
                                        results, results_sha256)
@@ -104,7 +123,7 @@ public struct ScenarioRunner: Sendable {
             RETURNING run_id
             """).scalar(Int.self)
         return Outcome(run: result, runID: runID, stored: stored, comparisonRuns: runs.sorted(), payments: payments, participantsPaid: participants,
-                       investors: investors)
+                       investors: investors, paymentVariants: paymentVariants)
     }
 
     /// The stored run's difference estimates of the effect's outcome: overall (provider nil) and per provider.
@@ -144,7 +163,7 @@ public struct ScenarioRunner: Sendable {
 struct ScenarioJSON {
     let text: String
 
-    init(_ run: ScenarioRun, payments: PaymentProjection.Summary?) {
+    init(_ run: ScenarioRun, payments: PaymentProjection.Summary?, paymentVariants: [(name: String, summary: PaymentProjection.Summary, participants: Int)]) {
         func row(_ figures: BenefitCost.Figures) -> [String: Any] {
             let cents = BenefitCostRow(figures)
             var object: [String: Any] = Dictionary(uniqueKeysWithValues: ScenarioDefinition.Perspective.allCases.map { ($0.rawValue, "\(cents.benefits[$0]!)") })
@@ -181,6 +200,10 @@ struct ScenarioJSON {
                 "worst_year": distribution(payments.worstYear), "total": distribution(payments.total), "expected_total": "\(payments.expectedTotal)",
                 "cap_binds": Dictionary(uniqueKeysWithValues: payments.capBinds.map { ($0.scope, $0.probability) }), "draws": payments.draws,
             ] as [String: Any]
+            object["payment_variants"] = paymentVariants.map {
+                ["variant": $0.name, "participants": $0.participants, "expected_total": "\($0.summary.expectedTotal)", "total": distribution($0.summary.total),
+                 "worst_year": distribution($0.summary.worstYear), "any_cap_binds": $0.summary.anyCapBinds] as [String: Any]
+            }
         }
         let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         text = String(decoding: data, as: UTF8.self)

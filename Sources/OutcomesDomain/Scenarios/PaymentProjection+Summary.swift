@@ -21,6 +21,8 @@ extension PaymentProjection {
         public let expectedTotal: Decimal
         /// Share of draws in which a cap of each scope cut a line.
         public let capBinds: [(scope: String, probability: Double)]
+        /// Share of draws in which any cap cut a line.
+        public let anyCapBinds: Double
         public let draws: Int
     }
 
@@ -52,6 +54,7 @@ extension PaymentProjection {
             total: distribution(draws.map { $0.owed.values.reduce(0, +) }),
             expectedTotal: expected.owed.values.reduce(0, +),
             capBinds: scopes.map { scope in (scope, Double(draws.filter { $0.capsBound.contains(scope) }.count) / n) },
+            anyCapBinds: Double(draws.filter { !$0.capsBound.isEmpty }.count) / n,
             draws: draws.count)
     }
 }

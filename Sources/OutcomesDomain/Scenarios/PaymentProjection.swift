@@ -40,8 +40,12 @@ public struct PaymentProjection: Sendable {
     /// draw then takes the engine's own path).
     let kernel: Kernel?
 
-    public init(periods: [Period], terms: PaymentTerms, effects: [String: [String?: (estimate: Double, se: Double)]]) throws {
-        (self.periods, self.terms, self.effects) = (periods, terms, effects)
+    /// Departures every draw starts from (a variant's effects against the ones the figures hold).
+    public let baseline: [String: [String?: Double]]
+
+    public init(periods: [Period], terms: PaymentTerms, effects: [String: [String?: (estimate: Double, se: Double)]],
+                baseline: [String: [String?: Double]] = [:]) throws {
+        (self.periods, self.terms, self.effects, self.baseline) = (periods, terms, effects, baseline)
         let perDay = periods.last.map { $0.plan.perDayLines($0.snapshot) }
         self.perDay = perDay
         kernel = try periods.last.flatMap { try Kernel(plan: $0.plan, snapshot: $0.snapshot, perDay: perDay ?? []) }
@@ -60,7 +64,7 @@ public struct PaymentProjection: Sendable {
     }
 
     /// The draw with every effect at its estimate: the figures as they are.
-    public func expected() throws -> Draw { try draw(shifts: [:]) }
+    public func expected() throws -> Draw { try draw(shifts: baseline) }
 
     /// What is owed when each effect departs from its estimate by the given amount (per outcome,
     /// per provider; nil: everyone's).
@@ -79,7 +83,7 @@ public struct PaymentProjection: Sendable {
             for (p, provider) in effectProviders.enumerated() {
                 guard let effect = effects[outcome]?[provider] else { continue }
                 let u = stream.uniform(draw: i, variable: 10_000 + o * 100 + p)
-                shifts[outcome, default: [:]][provider] = effect.se * Normal.quantile(u)
+                shifts[outcome, default: [:]][provider] = (baseline[outcome]?[provider] ?? 0) + effect.se * Normal.quantile(u)
             }
         }
         return shifts

@@ -1,3 +1,4 @@
+import Foundation
 import OutcomesStatistics
 
 /// A benefit-cost scenario of a contract, as a scenario file (YAML under `scenarios/`) declares
@@ -51,7 +52,33 @@ public struct ScenarioDefinition: Sendable, Equatable {
         public var costPerParticipant: Double?
         public var discountRate: Double?
         public var horizon: Int?
+        /// Every outcome price of the payment terms multiplied (1.1: 10% dearer), rounded as the contract rounds.
+        public var priceScale: Decimal?
+        /// The cap across every mechanism (`payments: caps: contract`) set to this amount.
+        public var contractCap: Decimal?
+        /// The share of participants enrolled (0.8: 20% fewer), the same outcomes per participant.
+        public var enrollmentScale: Double?
+        /// Where the variant stands in the file.
+        public var line = 0
         public enum Bound: String, Sendable, CaseIterable { case lower, upper }
+
+        /// An effect as the variant has it: at a bound of its 95% interval (the lower nearer zero,
+        /// a smaller effect whatever its sign), then scaled.
+        public func effect(estimate: Double, standardError: Double) -> (estimate: Double, standardError: Double) {
+            var estimate = estimate
+            let toward = estimate < 0 ? -1.0 : 1.0
+            switch effectsAt {
+            case .lower: estimate -= toward * Normal.quantile(0.975) * standardError
+            case .upper: estimate += toward * Normal.quantile(0.975) * standardError
+            case nil: break
+            }
+            return (estimate * (effectScale ?? 1), standardError * abs(effectScale ?? 1))
+        }
+
+        /// Whether the variant changes what the payment terms pay (not only the benefit-cost figures).
+        public var changesPayments: Bool {
+            effectScale != nil || effectsAt != nil || priceScale != nil || contractCap != nil || enrollmentScale != nil
+        }
     }
 
     public var id: String

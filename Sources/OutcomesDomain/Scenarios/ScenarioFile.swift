@@ -146,7 +146,8 @@ extension ScenarioDefinition {
         return Financing(start: start, tranches: tranches, upfrontFee: upfront, annualFee: annual, guarantee: guarantee)
     }
 
-    static let variantKeys = ["name", "effect_scale", "effects_at", "cost_per_participant", "discount_rate", "horizon"]
+    static let variantKeys = ["name", "effect_scale", "effects_at", "cost_per_participant", "discount_rate", "horizon", "price_scale", "contract_cap",
+                              "enrollment_scale"]
 
     static func parseVariant(_ item: YAMLValue) throws -> Variant {
         let fields = try item.mapping(allowed: variantKeys, context: "a variant")
@@ -159,6 +160,15 @@ extension ScenarioDefinition {
         if let rate = variant.discountRate, rate <= -1 { throw fields["discount_rate"]!.error("discount_rate must stay above -100% (-1)") }
         variant.horizon = try fields["horizon"]?.int("horizon")
         if let horizon = variant.horizon, !(1...100).contains(horizon) { throw fields["horizon"]!.error("horizon must be 1 to 100 years") }
+        variant.priceScale = try fields["price_scale"]?.decimal("price_scale")
+        if let scale = variant.priceScale, !(scale > 0 && scale <= 100) { throw fields["price_scale"]!.error("price_scale must be above 0 and at most 100 (1.1: prices 10% higher)") }
+        variant.contractCap = try fields["contract_cap"]?.decimal("contract_cap")
+        if let cap = variant.contractCap, cap < 0 { throw fields["contract_cap"]!.error("contract_cap must not be negative") }
+        variant.enrollmentScale = try fields["enrollment_scale"].map { try double($0, "enrollment_scale") }
+        if let share = variant.enrollmentScale, !(share > 0 && share <= 1) {
+            throw fields["enrollment_scale"]!.error("enrollment_scale must be above 0 and at most 1 (0.8: 20% fewer participants)")
+        }
+        variant.line = item.line
         return variant
     }
 

@@ -75,15 +75,7 @@ public struct ScenarioRun: Sendable {
         variants = definition.variants.map { variant in
             var bc = model(overall.map { effect in
                 var changed = effect
-                // The lower bound is the one nearer zero (a smaller effect, whatever its sign).
-                let toward = effect.estimate < 0 ? -1.0 : 1.0
-                switch variant.effectsAt {
-                case .lower: changed.estimate -= toward * Normal.quantile(0.975) * effect.standardError
-                case .upper: changed.estimate += toward * Normal.quantile(0.975) * effect.standardError
-                case nil: break
-                }
-                changed.estimate *= variant.effectScale ?? 1
-                changed.standardError *= abs(variant.effectScale ?? 1)
+                (changed.estimate, changed.standardError) = variant.effect(estimate: effect.estimate, standardError: effect.standardError)
                 return changed
             })
             if let cost = variant.costPerParticipant {
