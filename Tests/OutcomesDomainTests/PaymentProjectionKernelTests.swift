@@ -17,19 +17,9 @@ import Testing
                         maybe("period: \(amount(10000...40000))"), maybe("contract: \(amount(40000...120000))")].compactMap { $0 }
         let contractCaps = [maybe("contract: \(amount(40000...120000))"),
                             maybe("provider: {p0: \(amount(15000...50000)), p2: \(amount(15000...50000))}")].compactMap { $0 }
-        let payments = """
-              \(contractCaps.isEmpty ? "" : "caps: {\(contractCaps.joined(separator: ", "))}")
-              rate_card:
-                \(random.bernoulli(0.5) ? "precondition: engaged" : "")
-                tiers_count_per: \(random.bernoulli(0.5) ? "provider" : "contract")
-                caps: {\(cardCaps.joined(separator: ", "))}
-                exclusive: [[part, full]]
-                lines:
-                  - {id: six, outcome: housed_6m, price: \(amount(100...2000)), cap: \(amount(3000...30000))}
-                  - {id: twelve, outcome: housed_12m, price: \(amount(100...3000)), requires: [six]}
-                  - {id: part, outcome: part_time, price: \(amount(100...900))}
-                  - {id: full, outcome: full_time, price: \(amount(500...1500))}
-                  - {id: job, outcome: employed, recurs: true, tiers: [{up_to: \(amount(1...5)), price: 300}, {price: 150.25}]}
+        let payments = (contractCaps.isEmpty ? "" : "  caps: {\(contractCaps.joined(separator: ", "))}\n")
+            + RateCardPropertyTests.randomCard(caps: cardCaps, using: &random) + """
+
               milestones:
                 - {id: start_up, amount: \(amount(500...5000)), period: "2022", provider: p1}
             """

@@ -170,14 +170,10 @@ func period(_ label: String, _ rows: [(Int, String, String, Int)]) -> PeriodOutc
 
 /// Invariants over many random rate cards and outcome histories.
 @Suite struct RateCardPropertyTests {
-    @Test(arguments: 1...40)
-    func capsHoldAndTheResultDependsOnlyOnTheOutcomes(seed: Int) throws {
-        var random = SeededGenerator(seed: UInt64(seed))
+    /// A rate card with every feature the engine has, its prices and the given caps drawn at random.
+    static func randomCard(caps: [String], using random: inout SeededGenerator) -> String {
         func amount(_ range: ClosedRange<Int>) -> String { "\(random.int(in: range))" }
-        func maybeCap(_ name: String, _ range: ClosedRange<Int>) -> String? { random.bernoulli(0.6) ? "\(name): \(amount(range))" : nil }
-        let caps = [maybeCap("participant", 500...4000), maybeCap("provider", 2000...20000),
-                    maybeCap("period", 3000...15000), maybeCap("contract", 5000...40000)].compactMap { $0 }
-        let payments = """
+        return """
               rate_card:
                 \(random.bernoulli(0.5) ? "precondition: engaged" : "")
                 tiers_count_per: \(random.bernoulli(0.5) ? "provider" : "contract")
@@ -190,6 +186,16 @@ func period(_ label: String, _ rows: [(Int, String, String, Int)]) -> PeriodOutc
                   - {id: full, outcome: full_time, price: \(amount(500...1500))}
                   - {id: job, outcome: employed, recurs: true, tiers: [{up_to: \(amount(1...5)), price: 300}, {price: 150.25}]}
             """
+    }
+
+    @Test(arguments: 1...40)
+    func capsHoldAndTheResultDependsOnlyOnTheOutcomes(seed: Int) throws {
+        var random = SeededGenerator(seed: UInt64(seed))
+        func amount(_ range: ClosedRange<Int>) -> String { "\(random.int(in: range))" }
+        func maybeCap(_ name: String, _ range: ClosedRange<Int>) -> String? { random.bernoulli(0.6) ? "\(name): \(amount(range))" : nil }
+        let caps = [maybeCap("participant", 500...4000), maybeCap("provider", 2000...20000),
+                    maybeCap("period", 3000...15000), maybeCap("contract", 5000...40000)].compactMap { $0 }
+        let payments = Self.randomCard(caps: caps, using: &random)
         let contract = try OutcomeContract.parse(yaml: paymentContract(metrics: RateCardTests.metrics, payments: payments), file: "p.yaml")
         let terms = try #require(contract.payments)
         let card = try #require(terms.rateCard)

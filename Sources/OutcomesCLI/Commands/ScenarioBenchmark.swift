@@ -15,7 +15,9 @@ struct ScenarioBenchmark: ParsableCommand {
             the time grows with draws. Then a provider-level payment scenario: on the demo's data \
             set (loaded unless it is), with every period's metrics of both demo contracts computed \
             (not timed), the contract's payment engine run over every period for each draw, timed \
-            at --payment-draws and a tenth of them, per contract with its providers and periods.
+            at --payment-draws and a tenth of them, per contract with its providers and periods; then the \
+            rate-card contract's participants dealt among 2, 8 and 32 providers, to show how the time \
+            grows with providers.
 
             Examples:
               outcomes bench scenario --persons 3000 --payment-draws 20
@@ -27,7 +29,7 @@ struct ScenarioBenchmark: ParsableCommand {
     var draws = 10_000
 
     @Option(name: .long, help: "Draws of the payment scenario.")
-    var paymentDraws = 1_000
+    var paymentDraws = 10_000
 
     @Option(name: .long, help: "People in the data set of the payment scenario (the demo's size by default).")
     var persons = 50_000
@@ -70,18 +72,21 @@ struct ScenarioBenchmark: ParsableCommand {
         }
         table.rows.append([.text("peak memory (MB)"), .int(peakResidentMegabytes()), .null])
         report.tables = [table]
-        report.tables.append(try paymentScenarios(&report))
+        report.tables += try paymentScenarios(&report)
         print(report.render(output.format), terminator: "")
     }
 
     /// Each demo contract's payment engine over its computed periods, draw after draw.
-    func paymentScenarios(_ report: inout Report) throws -> ReportTable {
+    func paymentScenarios(_ report: inout Report) throws -> [ReportTable] {
         guard paymentDraws >= 1, paymentDraws <= 1_000_000 else { throw ValidationError("--payment-draws must be 1 to 1,000,000.") }
         let progress = output.progress
         let (connection, _) = try database.connectReady(progress: progress)
         try reuseOrLoadSynthetic(persons: persons, seed: seed, connection: connection, progress: progress)
         var table = ReportTable(name: "payment_scenario", title: "Payment scenarios: the payment engine per draw (best of three)",
                                 columns: ["contract", "providers", "periods", "participants", "draws", "seconds", "ms per draw"])
+        var growth = ReportTable(name: "payment_scenario_providers",
+                                 title: "The rate-card contract's participants shared among more providers, each with its own effects (best of three)",
+                                 columns: ["providers", "draws", "seconds", "ms per draw"])
         for file in [DemoCommand.contractFile, DemoCommand.paymentsFile] {
             let path = ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR").appendingPathComponent(file).path
             let stored = try DemoCommand.loadContract(path, on: connection)
@@ -103,8 +108,32 @@ struct ScenarioBenchmark: ParsableCommand {
                 table.rows.append([.text(stored.contract.id), .int(providers.count), .int(periods.count), .int(projection.participants), .int(draws),
                                    .text(String(format: "%.2f", best)), .text(String(format: "%.3f", best / Double(draws) * 1000))])
             }
+            if terms.rateCard != nil { growth.rows = try providerGrowth(periods: periods, terms: terms, metrics: metrics.sorted()) }
         }
         report.notes.append("Payment scenarios on \(persons) synthetic people (seed \(seed)); peak memory after them \(peakResidentMegabytes()) MB.")
-        return table
+        return growth.rows.isEmpty ? [table] : [table, growth]
+    }
+
+    /// How a draw's time grows with providers: the same participants and outcomes dealt among 2,
+    /// 8 and 32 providers (person id modulo the count), every provider with its own effect per outcome.
+    func providerGrowth(periods: [PaymentProjection.Period], terms: PaymentTerms, metrics: [String]) throws -> [[Cell]] {
+        let draws = max(1, paymentDraws / 10)
+        return try [2, 8, 32].map { count in
+            let dealt = periods.map { period in
+                var snapshot = period.snapshot
+                snapshot.achievements = snapshot.achievements.map { achieved in
+                    PeriodAchievements(period: achieved.period, participants: achieved.participants.map {
+                        RateCardAchievement(personID: $0.personID, providerID: "provider_\($0.personID % count)", lines: $0.lines, precondition: $0.precondition)
+                    }, payable: achieved.payable)
+                }
+                return PaymentProjection.Period(period: period.period, plan: period.plan, snapshot: snapshot)
+            }
+            let effects = Dictionary(uniqueKeysWithValues: metrics.map { metric in
+                (metric, Dictionary(uniqueKeysWithValues: (0..<count).map { (Optional("provider_\($0)"), (estimate: 0.05, se: 0.03)) }))
+            })
+            let projection = try PaymentProjection(periods: dealt, terms: terms, effects: effects)
+            let best = try (0..<3).map { _ in try measure { try projection.simulate(draws: draws, stream: MonteCarloStream(seed: 1)) }.seconds }.min()!
+            return [.int(count), .int(draws), .text(String(format: "%.2f", best)), .text(String(format: "%.3f", best / Double(draws) * 1000))]
+        }
     }
 }
