@@ -133,7 +133,7 @@ import Testing
         // A comparison of the housing participants with a matched pool, stored as a run.
         #expect(notes.contains { $0.hasPrefix("Comparison (evaluation housing-2021-matched, run 1): 1:1 nearest-neighbour matching") }, "\(notes)")
         let estimates = try #require(tables["comparison_estimates"])
-        #expect(Set(estimates.compactMap { $0["outcome"] as? String }) == ["shelter_entries_12m", "jail_days_12m", "housed_12m"])
+        #expect(Set(estimates.compactMap { $0["outcome"] as? String }) == ["shelter_entries_12m", "jail_days_12m", "housed_12m", "days_out_of_shelter_12m"])
         #expect(estimates.allSatisfy { $0["provider"] as? String == "all" && $0["estimate"] is Double && $0["std_error"] is Double })
         #expect(tables["comparison_balance_matched"]?.contains { $0["covariate"] as? String == "shelter_days_2019_2020" } == true)
         #expect(try db.execute("SELECT count(*) FROM evaluation.runs WHERE evaluation_id = 'housing-2021-matched'").scalar(Int.self) == 1)

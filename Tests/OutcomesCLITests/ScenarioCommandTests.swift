@@ -57,6 +57,15 @@ import Testing
                 #expect(p5 >= 0 && p5 <= p50 && p50 <= p95, "\(row)")
             }
             #expect(tables["payments_by_year"]?.contains { $0["year"] as? String == "worst year" } == true)
+            // Government net savings per participant, all and per provider: avoided public costs − payments, exactly as printed.
+            let savings = try #require(tables["net_savings"])
+            let all = try #require(savings.first { $0["group"] as? String == "all" })
+            for row in savings {
+                let (taxpayers, paid, net) = (try #require(amount(row["taxpayer_benefits"])), try #require(amount(row["payments"])), try #require(amount(row["net_savings"])))
+                let count = Decimal(try #require(row["participants_paid"] as? Int))
+                #expect(taxpayers - paid == net && net * count == amount(row["net_savings_all_participants"]), "\(row)")
+            }
+            #expect(savings.filter { $0["group"] as? String != "all" }.compactMap { $0["participants_paid"] as? Int }.reduce(0, +) == all["participants_paid"] as? Int)
             // Each variant that changes the payments, beside the scenario as stated; a lower contract cap holds.
             let variants = try #require(tables["payment_variants"])
             #expect(variants.first?["variant"] as? String == "as stated" && variants.count >= 4, "\(variants.map { $0["variant"] ?? "" })")

@@ -75,14 +75,16 @@ import Testing
         try expectKernelAgrees(projection, draws: 60, seed: 5)
     }
 
-    /// The same for the housing contract's per-day, effect and milestone lines under caps across every mechanism.
+    /// The same for the housing contract's per-day (their days moved too), effect and milestone lines under caps across every mechanism.
     @Test func theKernelAgreesWithTheEngineOnPerDayAndEffectLines() throws {
         let text = try String(contentsOf: ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR")
             .appendingPathComponent("housing-2021.yaml"), encoding: .utf8)
         let (db, stored) = try DeterminationRunTests().prepared(text, persons: 3_000)
         let projection = try PaymentProjection(periods: try PaymentRunner(stored: stored).projection(on: db), terms: stored.contract.payments!,
-                                               effects: ["housed_12m": [nil: (estimate: 0.1, se: 0.15), "hearth": (estimate: 0.2, se: 0.2)]])
-        #expect(projection.kernel != nil)
+                                               effects: ["housed_12m": [nil: (estimate: 0.1, se: 0.15), "hearth": (estimate: 0.2, se: 0.2)],
+                                                         "days_out_of_shelter_12m": [nil: (estimate: 25, se: 20)],
+                                                         "jail_days_out_of_shelter_12m": ["keystone": (estimate: -2, se: 3)]])
+        #expect(projection.kernel?.movedPerDay != nil)
         try expectKernelAgrees(projection, draws: 60, seed: 9)
     }
 

@@ -98,8 +98,11 @@ struct ScenarioBenchmark: ParsableCommand {
             guard let terms = stored.contract.payments else { continue }
             // Every metric a line pays on is uncertain, for every provider.
             let metrics = Set(terms.effectLines.map(\.outcome.metricID) + (terms.rateCard?.lines.map(\.outcome.metricID) ?? []))
-            let projection = try PaymentProjection(periods: periods, terms: terms,
-                                               effects: Dictionary(uniqueKeysWithValues: metrics.map { ($0, [nil: (estimate: 0.05, se: 0.03)]) }))
+            // And the per-day lines' days (ten days more, give or take five), drawn afresh each time.
+            let days = Set(terms.perDayLines.flatMap { [$0.days] + ($0.less.map { [$0] } ?? []) })
+            var effects = Dictionary(uniqueKeysWithValues: metrics.map { ($0, [nil as String?: (estimate: 0.05, se: 0.03)]) })
+            for metric in days { effects[metric] = [nil: (estimate: 10, se: 5)] }
+            let projection = try PaymentProjection(periods: periods, terms: terms, effects: effects)
             let providers = Set(periods.last?.snapshot.achievements.flatMap { $0.participants.map(\.providerID) } ?? [])
                 .union(periods.last?.snapshot.effectFigures.values.flatMap { $0.cohorts.map(\.group) } ?? [])
             for draws in [max(1, paymentDraws / 10), paymentDraws] {

@@ -194,13 +194,24 @@ extension Report {
         caps.rows = payments.capBinds.map { [.text($0.scope), .share($0.probability)] }
         tables.append(caps)
         let participants = outcome.participantsPaid
-        if participants > 0, let all = outcome.run.groups.first(where: { $0.group == nil }) {
-            let perParticipant = (payments.expectedTotal / Decimal(participants)).rounded(scale: 2)
-            let taxpayers = BenefitCostRow(all.expected).benefits[.taxpayers]!
-            notes.append("Outcome payments: \(participants) participants paid for, \(perParticipant) per participant expected (nominal, undiscounted); "
-                         + "government net savings per participant = taxpayer benefits \(taxpayers) − payments \(perParticipant) = \(taxpayers - perParticipant). "
+        if participants > 0, outcome.run.groups.contains(where: { $0.group == nil }) {
+            var savings = ReportTable(name: "net_savings", title: "Government net savings per participant: avoided public costs − outcome payments",
+                                      columns: ["group", "participants_paid", "taxpayer_benefits", "payments", "net_savings", "net_savings_all_participants"])
+            let paidTo = Dictionary(payments.byProviderPeriod.map { ($0.key.provider, $0.expected) }, uniquingKeysWith: +)
+            for group in outcome.run.groups {
+                let count = group.group.map { outcome.participantsPaidByProvider[$0] ?? 0 } ?? participants
+                guard count > 0 else { continue }
+                let paid = group.group.map { paidTo[$0] ?? 0 } ?? payments.expectedTotal
+                let perParticipant = (paid / Decimal(count)).rounded(scale: 2)
+                let taxpayers = BenefitCostRow(group.expected).benefits[.taxpayers]!
+                savings.rows.append([.text(group.group ?? "all"), .int(count), money(taxpayers), money(perParticipant), money(taxpayers - perParticipant),
+                                     money((taxpayers - perParticipant) * Decimal(count))])
+            }
+            tables.append(savings)
+            notes.append("Outcome payments: \(participants) participants paid for; taxpayer benefits are present values in \(outcome.run.definition.baseYear) dollars, "
+                         + "payments the expected amounts as the contract pays them (nominal, undiscounted). "
                          + "Worst-year exposure: \(payments.worstYear.p95) at the 95th percentile. Payments are computed by the contract's own terms "
-                         + "(the payment engine) on the stored figures, each draw moving them by its effect's departure from the estimate.")
+                         + "on the stored figures, each draw moving them by its effects' departures from the estimates.")
         }
     }
 

@@ -24,6 +24,7 @@ public struct ScenarioRunner: Sendable {
         /// and computed metrics.
         public let payments: PaymentProjection.Summary?
         public let participantsPaid: Int
+        public let participantsPaidByProvider: [String: Int]
         /// With finance: the investors' returns through the waterfall.
         public let investors: InvestorReturns?
         /// The payments of each variant that changes them (effects, prices, cap, enrollment), with
@@ -80,7 +81,7 @@ public struct ScenarioRunner: Sendable {
         let result = ScenarioRun(definition, effects: groups)
         var payments: PaymentProjection.Summary?
         var investors: InvestorReturns?
-        var participants = 0
+        var participants = 0, participantsByProvider: [String: Int] = [:]
         var paymentVariants: [(name: String, summary: PaymentProjection.Summary, participants: Int)] = []
         let periods = try contract.payments.map { _ in try PaymentRunner(stored: stored).projection(on: connection) } ?? []
         for variant in definition.variants {
@@ -100,6 +101,7 @@ public struct ScenarioRunner: Sendable {
                                          try projection.simulate(draws: definition.paymentDraws, stream: MonteCarloStream(seed: definition.seed)))
                 payments = PaymentProjection.summarize(expected: expected, draws: draws)
                 participants = projection.participants
+                participantsByProvider = projection.participantsByProvider
                 for variant in definition.variants where variant.changesPayments {
                     let changed = try projection.variant(variant)
                     let summary = PaymentProjection.summarize(
@@ -123,7 +125,7 @@ public struct ScenarioRunner: Sendable {
             RETURNING run_id
             """).scalar(Int.self)
         return Outcome(run: result, runID: runID, stored: stored, comparisonRuns: runs.sorted(), payments: payments, participantsPaid: participants,
-                       investors: investors, paymentVariants: paymentVariants)
+                       participantsPaidByProvider: participantsByProvider, investors: investors, paymentVariants: paymentVariants)
     }
 
     /// The stored run's difference estimates of the effect's outcome: overall (provider nil) and per provider.

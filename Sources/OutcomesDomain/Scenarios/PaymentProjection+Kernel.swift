@@ -32,6 +32,8 @@ extension PaymentProjection {
         let included: [String: Int32]
         let perDay: [Line]
         let perDayCaps: Set<String>
+        /// When effects move the per-day lines' days: those lines drawn afresh each time.
+        let movedPerDay: PerDayPart?
         let rateCard: RateCardPart?
 
         struct RateCardPart: Sendable {
@@ -48,7 +50,7 @@ extension PaymentProjection {
         }
 
         /// nil when an amount is not a whole number of minor units (the engine's path then serves).
-        init?(plan: PaymentPlan, snapshot: PaymentSnapshot, perDay lines: [PaymentLine]) throws {
+        init?(plan: PaymentPlan, snapshot: PaymentSnapshot, perDay lines: [PaymentLine], movedDayMetrics: [String]) throws {
             self.plan = plan
             let order = ContractCapOrder(plan: plan)
             self.order = order
@@ -57,6 +59,7 @@ extension PaymentProjection {
             let (others, _) = try plan.linesOfEveryPeriod(snapshot, perDay: [], rateCard: false)
             var names = Set(lines.map(\.providerID)).union(others.map(\.providerID))
             names.formUnion(snapshot.achievements.flatMap { $0.participants.map(\.providerID) })
+            names.formUnion(snapshot.values.flatMap { $0.outcomes.map(\.providerID) })
             providers = names.sorted()
             let providerIndex = Dictionary(uniqueKeysWithValues: providers.enumerated().map { ($1, Int32($0)) })
             self.providerIndex = providerIndex
@@ -69,6 +72,13 @@ extension PaymentProjection {
                 if period >= 0 { perDayCaps.formUnion(Self.capNames(line.reasons)) }
             }
             (self.perDay, self.perDayCaps) = (perDay, perDayCaps)
+            if movedDayMetrics.isEmpty {
+                movedPerDay = nil
+            } else {
+                guard let part = PerDayPart(lines: plan.terms.perDayLines, values: snapshot.values.filter { !$0.payable || included[$0.period] != nil },
+                                            metrics: movedDayMetrics, included: included, providerIndex: providerIndex, order: order) else { return nil }
+                movedPerDay = part
+            }
             rateCard = RateCardEngine(terms: plan.terms).map { engine in
                 let input = RateCardInput(snapshot.achievements.filter { !$0.payable || included[$0.period] != nil })
                 let card = engine.card
@@ -101,8 +111,9 @@ extension PaymentProjection {
         /// The draw, from figures already moved and the departures for the rate card; nil when a
         /// line falls outside what the kernel was built for.
         func draw(snapshot: PaymentSnapshot, shifts: [String: [String?: Double]], terms: PaymentTerms) throws -> Draw? {
-            var lines = perDay
-            var capsBound = perDayCaps
+            var lines = movedPerDay == nil ? perDay : []
+            var capsBound = movedPerDay == nil ? perDayCaps : []
+            try movedPerDay?.append(to: &lines, capsBound: &capsBound, shifts: shifts, providers: providers)
             // Effect, savings-share, milestone and clawback lines: their own code on the moved figures.
             let (others, _) = try plan.linesOfEveryPeriod(snapshot, perDay: [], rateCard: false)
             for line in others {
@@ -136,11 +147,17 @@ extension PaymentProjection {
                 }
             }
             var allocator = ContractCapAllocator(caps: terms.caps, providers: providers)
+            // Which caps bound: the contract's (last), each provider's.
+            var bound = Array(repeating: false, count: providers.count + 1)
+            defer {
+                for (index, didBind) in bound.enumerated() where didBind {
+                    capsBound.insert((index == providers.count ? CapScope.allMechanisms : .providerAllMechanisms(providers[index])).name)
+                }
+            }
             for index in sequence where lines[index].payable > 0 {
                 let line = lines[index]
-                let payable = try allocator.allocate(line.payable, provider: Int(line.provider)) { bound in
-                    guard line.period >= 0 else { return }
-                    capsBound.insert((bound.acrossContract ? CapScope.allMechanisms : .providerAllMechanisms(providers[Int(line.provider)])).name)
+                let payable = try allocator.allocate(line.payable, provider: Int(line.provider)) { cap in
+                    if line.period >= 0 { bound[cap.acrossContract ? providers.count : Int(line.provider)] = true }
                 }
                 if payable != line.payable {
                     lines[index] = Line(major: line.major, person: line.person, provider: line.provider, period: line.period, payable: payable)

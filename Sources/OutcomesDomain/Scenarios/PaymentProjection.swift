@@ -48,19 +48,31 @@ public struct PaymentProjection: Sendable {
         (self.periods, self.terms, self.effects, self.baseline) = (periods, terms, effects, baseline)
         let perDay = periods.last.map { $0.plan.perDayLines($0.snapshot) }
         self.perDay = perDay
-        kernel = try periods.last.flatMap { try Kernel(plan: $0.plan, snapshot: $0.snapshot, perDay: perDay ?? []) }
+        let moved = Self.movedDayMetrics(terms, effects)
+        kernel = try periods.last.flatMap { try Kernel(plan: $0.plan, snapshot: $0.snapshot, perDay: perDay ?? [], movedDayMetrics: moved) }
     }
 
     /// The participants paid for: those of the rate card's payable periods, or the treated of the
     /// first effect line's cohorts, in the last period projected.
-    public var participants: Int {
-        guard let last = periods.last?.snapshot else { return 0 }
-        let persons = Set(last.achievements.filter(\.payable).flatMap { $0.participants.map(\.personID) })
-        if !persons.isEmpty { return persons.count }
-        if let line = terms.effectLines.first, let figures = last.effectFigures[line.id] {
-            return figures.cohorts.reduce(0) { $0 + $1.treated.participants }
+    public var participants: Int { participantsByProvider.values.reduce(0, +) }
+
+    /// The same, per provider.
+    public var participantsByProvider: [String: Int] {
+        guard let last = periods.last?.snapshot else { return [:] }
+        if last.achievements.contains(where: { $0.payable && !$0.participants.isEmpty }) {
+            // A participant counted once, with the provider of their first payable period.
+            var seen: Set<Int> = [], counts: [String: Int] = [:]
+            for period in last.achievements where period.payable {
+                for participant in period.participants.sorted(by: { $0.personID < $1.personID }) where seen.insert(participant.personID).inserted {
+                    counts[participant.providerID, default: 0] += 1
+                }
+            }
+            return counts
         }
-        return 0
+        if let line = terms.effectLines.first, let figures = last.effectFigures[line.id] {
+            return Dictionary(figures.cohorts.map { ($0.group, $0.treated.participants) }, uniquingKeysWith: +)
+        }
+        return [:]
     }
 
     /// The draw with every effect at its estimate: the figures as they are.
@@ -104,7 +116,8 @@ public struct PaymentProjection: Sendable {
         if !shifts.isEmpty { movedFigures(&snapshot, shifts) }
         if let kernel, let draw = try kernel.draw(snapshot: snapshot, shifts: shifts, terms: terms) { return draw }
         if !shifts.isEmpty { movedAchievements(&snapshot, shifts) }
-        return try engineDraw(snapshot)
+        let daysMoved = movedValues(&snapshot, shifts)
+        return try engineDraw(snapshot, daysMoved: daysMoved)
     }
 
     /// The same draw by the payment engine itself: one pass of the last period's plan over every
@@ -116,13 +129,14 @@ public struct PaymentProjection: Sendable {
             movedFigures(&snapshot, shifts)
             movedAchievements(&snapshot, shifts)
         }
-        return try engineDraw(snapshot)
+        let daysMoved = movedValues(&snapshot, shifts)
+        return try engineDraw(snapshot, daysMoved: daysMoved)
     }
 
-    private func engineDraw(_ snapshot: PaymentSnapshot) throws -> Draw {
+    private func engineDraw(_ snapshot: PaymentSnapshot, daysMoved: Bool) throws -> Draw {
         var result = Draw(owed: [:], capsBound: [])
         guard let last = periods.last else { return result }
-        let (owed, caps) = try last.plan.payableInEveryPeriod(snapshot: snapshot, perDay: perDay)
+        let (owed, caps) = try last.plan.payableInEveryPeriod(snapshot: snapshot, perDay: daysMoved ? nil : perDay)
         for (period, byProvider) in owed {
             for (provider, amount) in byProvider where !amount.amount.isZero { result.owed[Key(provider: provider, period: period)] = amount.amount }
         }
