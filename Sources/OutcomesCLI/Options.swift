@@ -51,13 +51,28 @@ struct DatabaseOptions: ParsableArguments {
 }
 
 struct OutputOptions: ParsableArguments {
-    @Option(name: .long, help: "Output format: md, json or csv.")
+    @Option(name: .long, help: "Output format: md, json, csv or html (a self-contained page with charts).")
     var format: OutputFormat = .md
+
+    @Option(name: .long, help: ArgumentHelp("Write to this file instead of standard output (with --format csv, a directory: one file per table).",
+                                            valueName: "path"))
+    var output: String?
 
     @Flag(name: .shortAndLong, help: "No progress bars or notes on standard error.")
     var quiet = false
 
     var progress: Progress { Progress(quiet: quiet) }
+
+    /// The report in the chosen format, on standard output or written whole to `--output`.
+    func emit(_ report: Report) throws {
+        guard let output else { return print(report.render(format), terminator: "") }
+        if format == .csv, output.hasSuffix("/") || ReportFile.isDirectory(output) {
+            try ReportFile.writeTables(report, into: output)
+        } else {
+            try ReportFile.write(report.render(format), to: output)
+        }
+        progress.note("Wrote \(output).")
+    }
 }
 
 /// Small-cell suppression of published counts, shared by every command that publishes them.

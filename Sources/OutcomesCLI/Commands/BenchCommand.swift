@@ -105,7 +105,7 @@ struct LoadBenchmark: ParsableCommand {
             [.text("peak memory of outcomes (MB)"), .int(peakResidentMegabytes())],
         ]
         result.tables = [table]
-        print(result.render(output.format), terminator: "")
+        try output.emit(result)
     }
 
     private func export(table: String, columns: String, to file: URL, connection: PostgresConnection) throws {

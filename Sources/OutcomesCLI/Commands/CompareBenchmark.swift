@@ -143,7 +143,7 @@ struct CompareBenchmark: ParsableCommand {
             report.notes.append("R (Rscript with r-cran-matchit and r-cran-sandwich) is not installed: the side-by-side pair was skipped.")
         }
         report.tables = [table]
-        print(report.render(output.format), terminator: "")
+        try output.emit(report)
     }
 
     static func rScript(_ names: [String]) -> String {

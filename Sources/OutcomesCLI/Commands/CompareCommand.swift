@@ -105,7 +105,7 @@ struct CompareCommand: ParsableCommand {
         let table = try EvaluationTable.read(csv: data, treatment: treatment, id: id, group: group, using: used)
         let result = try Evaluation.run(spec, on: table)
         if let matchedData { try Self.writeUnits(result, table, to: matchedData) }
-        print(Report(comparison: result, source: data).render(output.format), terminator: "")
+        try output.emit(Report(comparison: result, source: data))
     }
 
     private func runOnIDS(_ path: String) throws {
@@ -137,7 +137,7 @@ struct CompareCommand: ParsableCommand {
             notes.append("Stored the matched group's metrics as \(stored.contract.id)\(OutcomeContract.matchedSuffix), period \(chosen!.label), for version \(stored.version): effect lines with comparison: matched_group pay against it.")
         }
         report.notes.insert(contentsOf: notes, at: 0)
-        print(report.render(output.format), terminator: "")
+        try output.emit(report)
     }
 
     static func list(_ value: String) -> [String] {

@@ -35,12 +35,10 @@ struct ContractCommand: ParsableCommand {
         func run() throws {
             let contract = try OutcomeContract.load(path: file)
             guard let terms = contract.payments else {
-                print(Report(title: "\(file): valid; \(contract.metrics.count) metrics, no payment terms").render(output.format),
-                      terminator: "")
+                try output.emit(Report(title: "\(file): valid; \(contract.metrics.count) metrics, no payment terms"))
                 return
             }
-            print(Report(terms: terms, contract: contract, title: "\(file): valid payment terms of \(contract.id)")
-                .render(output.format), terminator: "")
+            try output.emit(Report(terms: terms, contract: contract, title: "\(file): valid payment terms of \(contract.id)"))
         }
     }
 
@@ -63,8 +61,7 @@ struct ContractCommand: ParsableCommand {
             case .unchanged(let version): "Version \(version) of contract \(contract.id) is already loaded with these terms: no change."
             }
             output.progress.note(message)
-            print(Report(contract: contract, title: "Contract \(contract.id)", notes: [message])
-                .render(output.format), terminator: "")
+            try output.emit(Report(contract: contract, title: "Contract \(contract.id)", notes: [message]))
         }
     }
 
@@ -84,8 +81,8 @@ struct ContractCommand: ParsableCommand {
             let (connection, _) = try database.connectReady(progress: output.progress, as: .analyst)
             let stored = try ContractStore.stored(contractID, version: version, on: connection)
             let notes = ["Loaded by \(stored.loadedBy) at \(stored.loadedAt); file SHA-256 \(stored.fileSHA256)."]
-            print(Report(contract: stored.contract,
-                         title: "Contract \(contractID), version \(stored.version)", notes: notes).render(output.format), terminator: "")
+            try output.emit(Report(contract: stored.contract,
+                         title: "Contract \(contractID), version \(stored.version)", notes: notes))
         }
     }
 }

@@ -114,7 +114,7 @@ struct DBCommand: ParsableCommand {
                 ]
             }
             report.tables = [table]
-            print(report.render(output.format), terminator: "")
+            try output.emit(report)
         }
     }
 
@@ -176,8 +176,7 @@ struct DBCommand: ParsableCommand {
         func run() throws {
             let (connection, _) = try database.connectReady(progress: output.progress)
             let granted = try DatabaseRole(name: role)!.grant(to: user, provider: provider, create: create, on: connection)
-            print(Report(title: "Granted \(granted.rawValue) to \(user)" + (provider.map { " for provider \($0)" } ?? "")).render(output.format),
-                  terminator: "")
+            try output.emit(Report(title: "Granted \(granted.rawValue) to \(user)" + (provider.map { " for provider \($0)" } ?? "")))
         }
     }
 }

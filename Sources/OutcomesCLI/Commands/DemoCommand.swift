@@ -94,7 +94,7 @@ struct DemoCommand: ParsableCommand {
         try addPayments(to: &report, on: connection)
         try addComparison(to: &report, on: connection)
         try addScenario(to: &report, on: connection)
-        print(report.render(output.format), terminator: "")
+        try output.emit(report)
     }
 
     /// The housing participants against a propensity-matched pool of people never referred: the

@@ -50,6 +50,6 @@ struct LoadCommand: ParsableCommand {
             [.text($0.file), .int($0.rows), .int($0.inserted), .int($0.updated), .int($0.rows - $0.inserted - $0.updated)]
         }
         result.tables = [table]
-        print(result.render(output.format), terminator: "")
+        try output.emit(result)
     }
 }

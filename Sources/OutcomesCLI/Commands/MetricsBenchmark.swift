@@ -103,7 +103,7 @@ struct MetricsBenchmark: ParsableCommand {
             [.text("peak memory of outcomes (MB)"), .int(peakResidentMegabytes())],
         ]
         report.tables = [table]
-        print(report.render(output.format), terminator: "")
+        try output.emit(report)
     }
 }
 

@@ -78,7 +78,7 @@ struct MetricsCommand: ParsableCommand {
             metrics: results, contract: definition, period: chosen,
             policy: suppression.policy)
         report.notes.insert(contentsOf: notes, at: 0)
-        print(report.render(output.format), terminator: "")
+        try output.emit(report)
     }
 
     private func reportingPeriod(in contract: OutcomeContract) throws -> ReportingPeriod {

@@ -85,7 +85,7 @@ struct PaymentsBenchmark: ParsableCommand {
             [.text("peak memory of outcomes (MB)"), .int(peakResidentMegabytes())],
         ]
         report.tables = [table]
-        print(report.render(output.format), terminator: "")
+        try output.emit(report)
     }
 
     static func runPayments(_ contracts: [StoredContract], on target: DatabaseTarget) throws -> [PaymentRunResult] {

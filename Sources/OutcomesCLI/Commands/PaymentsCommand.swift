@@ -32,7 +32,7 @@ struct PaymentsCommand: ParsableCommand {
         func run() throws {
             let (connection, _) = try database.connectReady(progress: output.progress, as: .analyst)
             let verification = try ChainVerification.verify(on: connection)
-            print(Report(verification: verification).render(output.format), terminator: "")
+            try output.emit(Report(verification: verification))
             guard verification.isIntact else {
                 throw ChainBrokenError(breaks: verification.breaks.count)
             }
@@ -70,7 +70,7 @@ struct PaymentsCommand: ParsableCommand {
             case .attested: "Attested the delivery of milestone \(milestone) of \(contract)."
             case .already(let by, let at): "Milestone \(milestone) of \(contract) was already attested by \(by) at \(at): no change."
             }
-            print(Report(title: message).render(output.format), terminator: "")
+            try output.emit(Report(title: message))
         }
     }
 
@@ -103,7 +103,7 @@ struct PaymentsCommand: ParsableCommand {
             let statement = try ProviderStatement.read(contract: stored, provider: provider, on: connection)
             var report = Report(statement: statement)
             report.notes.append(try ChainHeadNote.text(on: connection))
-            print(report.render(output.format), terminator: "")
+            try output.emit(report)
         }
     }
 
@@ -129,7 +129,7 @@ struct PaymentsCommand: ParsableCommand {
             let stored = try ContractStore.stored(reference: contract, on: connection)
             var report = Report(summary: try PaymentSummary.read(contract: stored, on: connection))
             report.notes.append(try ChainHeadNote.text(on: connection))
-            print(report.render(output.format), terminator: "")
+            try output.emit(report)
         }
     }
 
@@ -174,7 +174,7 @@ struct PaymentsCommand: ParsableCommand {
             let stored = try ContractStore.stored(reference: contract, on: connection)
             let result = try PaymentRunner(stored: stored).run(
                 period: period, kind: interim ? .interim : .final, dryRun: dryRun, on: connection)
-            print(Report(run: result).render(output.format), terminator: "")
+            try output.emit(Report(run: result))
         }
     }
 }

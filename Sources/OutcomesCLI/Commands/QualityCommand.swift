@@ -57,7 +57,7 @@ struct QualityCommand: ParsableCommand {
         }
         bar.finish()
         let assessment = QualityAssessment(measurements, thresholds: limits)
-        print(Report(quality: assessment, thresholdsFile: thresholds).render(output.format), terminator: "")
+        try output.emit(Report(quality: assessment, thresholdsFile: thresholds))
         let warnings = assessment.findings.filter { $0.status == .warn }
         if !warnings.isEmpty {
             progress.note("Warnings: " + warnings.map(\.summary).joined(separator: "; ") + ".")

@@ -73,7 +73,7 @@ struct ScenarioBenchmark: ParsableCommand {
         table.rows.append([.text("peak memory (MB)"), .int(peakResidentMegabytes()), .null])
         report.tables = [table]
         report.tables += try paymentScenarios(&report)
-        print(report.render(output.format), terminator: "")
+        try output.emit(report)
     }
 
     /// Each demo contract's payment engine over its computed periods, draw after draw.

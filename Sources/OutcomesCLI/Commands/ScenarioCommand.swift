@@ -62,7 +62,7 @@ struct ScenarioRunCommand: ParsableCommand {
         if let paymentDraws { definition.paymentDraws = paymentDraws }
         let (connection, _) = try database.connectReady(progress: output.progress, as: .analyst)
         let outcome = try ScenarioRunner(definition: definition, text: text, file: file).run(on: connection)
-        print(Report(scenario: outcome).render(output.format), terminator: "")
+        try output.emit(Report(scenario: outcome))
     }
 }
 
@@ -128,6 +128,7 @@ extension Report {
         } else if definition.financing != nil {
             notes.append("Finance: no outcome payments are projected (no period's metrics computed), so no investor returns.")
         }
+        addCharts(scenario: outcome)
     }
 
     static func rate(_ value: RateOfReturn) -> Cell {

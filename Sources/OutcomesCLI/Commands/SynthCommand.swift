@@ -53,7 +53,7 @@ struct SynthCommand: ParsableCommand {
             [.text("ids.enrollments"), .int(report.enrollments)], [.text("ids.events"), .int(report.events)],
         ]
         result.tables = [rows]
-        print(result.render(output.format), terminator: "")
+        try output.emit(result)
     }
 }
 

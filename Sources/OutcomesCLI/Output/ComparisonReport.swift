@@ -60,6 +60,7 @@ extension Report {
             model.rows = result.propensityModel.map { [.text($0.name), .real($0.coefficient), .real($0.standardError)] }
             tables.append(model)
         }
+        addCharts(comparison: result, policy: policy)
     }
 
     static func describe(_ spec: EvaluationSpec) -> String {

@@ -3,7 +3,7 @@ import Foundation
 import OutcomesDomain
 
 enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
-    case md, json, csv
+    case md, json, csv, html
 }
 
 /// One value of a report table.
@@ -89,12 +89,15 @@ struct Report {
     var title: String
     var notes: [String] = []
     var tables: [ReportTable] = []
+    /// Drawn in HTML reports only; each chart's numbers are in one of the tables.
+    var charts: [Chart] = []
 
     func render(_ format: OutputFormat) -> String {
         switch format {
         case .md: markdown()
         case .json: json()
         case .csv: csv()
+        case .html: html(generated: "Written by outcomes. Every chart's numbers are in a table below; counts under the small-cell policy are suppressed.")
         }
     }
 
@@ -142,13 +145,13 @@ struct Report {
     }
 
     /// Tables one after another, each with its header row, separated by a blank line.
-    private func csv() -> String {
+    private func csv() -> String { tables.map(Self.csv).joined(separator: "\n\n") + "\n" }
+
+    static func csv(_ table: ReportTable) -> String {
         func field(_ text: String) -> String {
             text.contains(where: { ",\"\n\r".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
         }
-        return tables.map { table in
-            ([table.columns.map(field).joined(separator: ",")]
-                + table.rows.map { $0.map { field($0.plain) }.joined(separator: ",") }).joined(separator: "\n")
-        }.joined(separator: "\n\n") + "\n"
+        return ([table.columns.map(field).joined(separator: ",")] + table.rows.map { $0.map { field($0.plain) }.joined(separator: ",") })
+            .joined(separator: "\n")
     }
 }

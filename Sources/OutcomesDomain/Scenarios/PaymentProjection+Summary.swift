@@ -23,6 +23,8 @@ extension PaymentProjection {
         public let capBinds: [(scope: String, probability: Double)]
         /// Share of draws in which any cap cut a line.
         public let anyCapBinds: Double
+        /// Every draw's total over the projected periods, in order (for the distribution's chart).
+        public let totals: [Double]
         public let draws: Int
     }
 
@@ -55,6 +57,7 @@ extension PaymentProjection {
             expectedTotal: expected.owed.values.reduce(0, +),
             capBinds: scopes.map { scope in (scope, Double(draws.filter { $0.capsBound.contains(scope) }.count) / n) },
             anyCapBinds: Double(draws.filter { !$0.capsBound.isEmpty }.count) / n,
+            totals: draws.map { NSDecimalNumber(decimal: $0.owed.values.reduce(0, +)).doubleValue }.sorted(),
             draws: draws.count)
     }
 }

@@ -23,6 +23,8 @@ public struct ScenarioRun: Sendable {
         public var netP50: Double
         public var netP95: Double
         public var draws: Int
+        /// Every draw's benefits minus costs, in order (for the distribution's chart).
+        public var nets: [Double]
     }
 
     public struct GroupResult: Sendable {
@@ -106,7 +108,7 @@ public struct ScenarioRun: Sendable {
         return Summary(meanBenefits: benefits, meanCost: draws.reduce(0) { $0 + $1.cost } / n,
                        chanceBenefitsExceedCosts: Double(draws.filter { $0.net > 0 }.count) / n,
                        netP5: Percentiles.of(sorted: nets, 0.05), netP50: Percentiles.of(sorted: nets, 0.5),
-                       netP95: Percentiles.of(sorted: nets, 0.95), draws: draws.count)
+                       netP95: Percentiles.of(sorted: nets, 0.95), draws: draws.count, nets: nets)
     }
 }
 

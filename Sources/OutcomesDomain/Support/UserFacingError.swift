@@ -28,6 +28,8 @@ public struct ExitStatus: RawRepresentable, Hashable, Sendable {
     public static let unavailable = ExitStatus(rawValue: 69)
     /// An internal error (a bug): please report it.
     public static let software = ExitStatus(rawValue: 70)
+    /// An output file or directory cannot be written.
+    public static let cannotCreate = ExitStatus(rawValue: 73)
     /// Permission denied: wrong password, privileges, or a directory owned by someone else.
     public static let permission = ExitStatus(rawValue: 77)
     /// Configuration: PostgreSQL not installed, schema missing or out of date.

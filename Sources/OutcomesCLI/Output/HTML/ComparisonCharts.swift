@@ -1,0 +1,32 @@
+import Foundation
+import OutcomesDomain
+import OutcomesStatistics
+
+extension Report {
+    /// A comparison's charts: balance before and after (a love plot), and each estimate with its
+    /// 95% interval, overall and per provider. Estimates whose groups are small cells are left out.
+    mutating func addCharts(comparison result: EvaluationResult, policy: SmallCellPolicy?) {
+        let before = Dictionary(result.balanceBefore.map { ($0.name, $0.standardizedMeanDifference) }, uniquingKeysWith: { first, _ in first })
+        let rows = result.balanceAfter.map { row in (label: row.name, values: [before[row.name].flatMap { $0 }.map(abs), row.standardizedMeanDifference.map(abs)]) }
+        if result.spec.method != .none, !rows.isEmpty {
+            charts.append(Chart(
+                title: "Balance before and after \(result.spec.method == .nearest ? "matching" : "weighting") (absolute standardized mean differences)",
+                summary: "For each covariate, the absolute standardized mean difference between participants and comparisons before and after; the dashed line is the balance threshold \(result.spec.balanceThreshold).",
+                xLabel: "|standardized mean difference|",
+                kind: .dots(rows: rows, series: ["before", "after"], references: [result.spec.balanceThreshold]), table: "balance_matched"))
+        }
+        for outcome in Set(result.estimates.map(\.outcome)).sorted() {
+            let intervals = result.estimates.filter { $0.outcome == outcome }.compactMap { row -> Chart.Interval? in
+                let e = row.effect
+                if let policy, policy.suppresses(e.treated) || policy.suppresses(e.controls) { return nil }
+                return .init(label: "\(row.group ?? "all") — \(row.analysis.rawValue)", estimate: e.estimate, low: e.confidenceInterval.lower,
+                             high: e.confidenceInterval.upper)
+            }
+            guard !intervals.isEmpty else { continue }
+            charts.append(Chart(
+                title: "Effect on \(outcome) with 95% confidence intervals",
+                summary: "The estimated effect on \(outcome) (participants minus comparisons), overall and per provider, each with its 95% confidence interval; the dashed line is no effect.",
+                xLabel: "effect on \(outcome)", kind: .intervals(intervals, reference: 0), table: "estimates"))
+        }
+    }
+}
