@@ -95,7 +95,8 @@ import Testing
 
     @Test func demoBuildsSummarizesAndReuses() throws {
         let (db, conninfo) = try TestDatabase.fresh(migrated: false)
-        let first = try CLI.run(["demo", "--persons", "3000", "--seed", "3", "--database", conninfo, "--format", "json"])
+        let pages = FileManager.default.temporaryDirectory.appendingPathComponent("demo-reports-\(UUID().uuidString)")
+        let first = try CLI.run(["demo", "--persons", "3000", "--seed", "3", "--database", conninfo, "--format", "json", "--reports", pages.path])
         #expect(first.status == 0, "\(first.errors)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(first.output.utf8)) as? [String: Any])
         let tables = try #require(json["tables"] as? [String: [[String: Any]]])
@@ -143,8 +144,14 @@ import Testing
         #expect(notes.contains { $0.hasPrefix("Scenario (housing-2021-benefit-cost): Run 1: ") && $0.contains("effects from comparison run 1") }, "\(notes)")
         let ledgerTotal = try db.execute("SELECT sum(amount) FROM payments.ledger").scalar(Decimal.self)
         #expect(ledgerTotal > 0)
+        // Each step's full report as an HTML page, in the folder the demo names.
+        #expect(try FileManager.default.contentsOfDirectory(atPath: pages.path).sorted() == ["comparison.html", "metrics.html", "scenario.html", "statement.html"])
+        #expect(notes.contains { $0.hasPrefix("Reports: metrics.html, statement.html, comparison.html, scenario.html in \(pages.path)/") }, "\(notes)")
+        for page in ["comparison", "scenario"] {
+            #expect(try String(contentsOf: pages.appendingPathComponent("\(page).html"), encoding: .utf8).contains("<svg"))
+        }
         let loads = try db.execute("SELECT count(*) FROM ids.data_loads").scalar(Int.self)
-        let second = try CLI.run(["demo", "--persons", "3000", "--seed", "3", "--database", conninfo])
+        let second = try CLI.run(["demo", "--persons", "3000", "--seed", "3", "--database", conninfo, "--reports", pages.path])
         #expect(second.status == 0)
         #expect(second.errors.contains("Reusing the data set already loaded"))
         #expect(second.output.contains("| persons in the person index |  3000 |"))
@@ -152,7 +159,7 @@ import Testing
         #expect(second.output.contains("Payments of housing-2021: No change"))
         #expect(try db.execute("SELECT sum(amount) FROM payments.ledger").scalar(Decimal.self) == ledgerTotal)
         #expect(try db.execute("SELECT count(*) FROM ids.data_loads").scalar(Int.self) == loads)
-        let fresh = try CLI.run(["demo", "--persons", "3000", "--seed", "3", "--fresh", "-q", "--database", conninfo])
+        let fresh = try CLI.run(["demo", "--persons", "3000", "--seed", "3", "--fresh", "-q", "--database", conninfo, "--reports", pages.path])
         #expect(fresh.status == 0 && fresh.errors.isEmpty)
         #expect(try db.execute("SELECT count(*) FROM ids.data_loads").scalar(Int.self) == loads + 1)
     }

@@ -42,14 +42,15 @@ import Testing
         let name = "examples_demo_\(getpid())"
         let admin = try PostgresConnection(conninfo: cluster.conninfo(database: "postgres"))
         try admin.executeScript("CREATE DATABASE \(name) TEMPLATE outcomes_template")
-        let demo = try CLI.run(["demo", "--persons", "3000", "--database", cluster.conninfo(database: name), "-q"])
+        let demo = try CLI.run(["demo", "--persons", "3000", "--database", cluster.conninfo(database: name), "-q",
+                                "--reports", TestDatabase.scratchDirectory("demo-reports").path])
         guard demo.status == 0 else { throw DatabaseError(.noData, "the demo failed: \(demo.errors)", exitStatus: .software) }
         return name
     }
 
     @Test func everyCommandWithExamplesIsCovered() {
         let covered = Set(Self.examples.map { $0.path.first ?? "" })
-        #expect(covered.isSuperset(of: ["", "demo", "metrics", "compare", "scenario", "quality", "contract", "payments", "load", "synth", "db", "bench"]),
+        #expect(covered.isSuperset(of: ["", "demo", "metrics", "compare", "scenario", "report", "quality", "contract", "payments", "load", "synth", "db", "bench"]),
                 "\(covered.sorted())")
         #expect(Self.examples.reduce(0) { $0 + $1.lines.count } >= 30)
     }

@@ -14,7 +14,8 @@ struct DemoCommand: ParsableCommand {
             terms of scenarios/reentry-2021.yaml (a rate card) and housing-2021.yaml (an effect-based \
             line against the control arm and a per-day line), posts their payment runs for 2021Q1 \
             and 2022 (a second demo finds nothing new to post) and prints a housing provider's \
-            statement. On the \
+            statement, a matched comparison and the housing scenario's benefits and costs; each \
+            step's full report is written as an HTML page with charts into --reports. On the \
             embedded cluster unless a database is named (which it migrates). The demo data \
             set replaces the IDS data, so a database holding a loaded extract is refused. A second \
             run reuses the data set when it is already loaded with the same size and seed; --fresh \
@@ -40,6 +41,9 @@ struct DemoCommand: ParsableCommand {
 
     @Flag(name: .long, help: "Regenerate the data set even when it is already loaded.")
     var fresh = false
+
+    @Option(name: .long, help: ArgumentHelp("A folder for each step's full report as an HTML page with charts (made if need be).", valueName: "folder"))
+    var reports = "outcomes-demo-reports"
 
     @OptionGroup var suppression: SuppressionOptions
     @OptionGroup var database: DatabaseOptions
@@ -91,15 +95,17 @@ struct DemoCommand: ParsableCommand {
         report.tables += quality.tables.filter { $0.name == "checks" }.map {
             ReportTable(name: "quality_checks", title: "Data-quality checks", columns: $0.columns, rows: $0.rows)
         }
-        try addPayments(to: &report, on: connection)
-        try addComparison(to: &report, on: connection)
-        try addScenario(to: &report, on: connection)
+        var pages = [("metrics", metrics)]
+        if let statement = try addPayments(to: &report, on: connection) { pages.append(("statement", statement)) }
+        pages.append(("comparison", try addComparison(to: &report, on: connection)))
+        pages.append(("scenario", try addScenario(to: &report, on: connection)))
+        try writePages(pages, notingIn: &report)
         try output.emit(report)
     }
 
     /// The housing participants against a propensity-matched pool of people never referred: the
     /// estimates, sample sizes and balance after matching (`outcomes compare` prints all of it).
-    func addComparison(to report: inout Report, on connection: PostgresConnection) throws {
+    func addComparison(to report: inout Report, on connection: PostgresConnection) throws -> Report {
         let path = ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR").appendingPathComponent(DemoCommand.evaluationFile).path
         let text = try YAMLFile.read(path)
         let definition = try EvaluationDefinition.parse(yaml: text, file: path)
@@ -116,11 +122,12 @@ struct DemoCommand: ParsableCommand {
             ReportTable(name: "comparison_\($0.name)", title: titles[$0.name]!, columns: $0.columns,
                         rows: $0.name == "estimates" ? $0.rows.filter { $0[1] == .text("all") } : $0.rows)
         }
+        return comparison
     }
 
     /// Two contracts paid for their first period — the reentry rate card, the housing effect-based
     /// and per-day lines — and one housing provider's statement.
-    func addPayments(to report: inout Report, on connection: PostgresConnection) throws {
+    func addPayments(to report: inout Report, on connection: PostgresConnection) throws -> Report? {
         var stored: StoredContract?
         for (name, label) in [(DemoCommand.paymentsFile, DemoCommand.paymentsPeriod), (DemoCommand.contractFile, "2022")] {
             let file = ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR").appendingPathComponent(name).path
@@ -137,7 +144,7 @@ struct DemoCommand: ParsableCommand {
         }
         guard let stored, let provider = try connection.execute("""
             SELECT min(provider_id) FROM payments.ledger WHERE contract_id = \(stored.contract.id)
-            """).scalar(String?.self) else { return }
+            """).scalar(String?.self) else { return nil }
         let statement = Report(statement: try acting(as: .analyst, on: connection) {
             try ProviderStatement.read(contract: stored, provider: provider, on: connection)
         })
@@ -156,6 +163,18 @@ struct DemoCommand: ParsableCommand {
             return ReportTable(name: "statement_\(table.name)", title: "Statement of \(provider): \(table.title.lowercased())",
                                columns: table.columns, rows: rows)
         }
+        return statement
+    }
+
+    /// Each step's full report as an HTML page in the reports folder, named in a note.
+    func writePages(_ pages: [(String, Report)], notingIn report: inout Report) throws {
+        if !ReportFile.isDirectory(reports) {
+            do { try FileManager.default.createDirectory(atPath: reports, withIntermediateDirectories: true) } catch {
+                throw OutputFileError(path: reports, reason: "the folder cannot be made")
+            }
+        }
+        for (name, page) in pages { try ReportFile.write(page.render(.html), to: URL(fileURLWithPath: reports).appendingPathComponent("\(name).html").path) }
+        report.notes.append("Reports: \(pages.map { "\($0.0).html" }.joined(separator: ", ")) in \(reports)/ — one self-contained page each, with charts.")
     }
 }
 
@@ -164,7 +183,7 @@ extension DemoCommand {
     static let scenarioFile = "housing-2021-scenario.yaml"
 
     /// The housing contract's benefits and costs per participant, from the comparison just stored.
-    func addScenario(to report: inout Report, on connection: PostgresConnection) throws {
+    func addScenario(to report: inout Report, on connection: PostgresConnection) throws -> Report {
         let path = ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR").appendingPathComponent(Self.scenarioFile).path
         let text = try YAMLFile.read(path)
         let definition = try ScenarioDefinition.parse(yaml: text, file: path)
@@ -178,6 +197,7 @@ extension DemoCommand {
         report.tables += scenario.tables.filter { titles[$0.name] != nil }.map {
             ReportTable(name: "scenario_\($0.name)", title: titles[$0.name]!, columns: $0.columns, rows: $0.rows)
         }
+        return scenario
     }
 
     /// Loads a scenario contract (no change when its version is already loaded) and returns it as stored.

@@ -129,6 +129,7 @@ extension Report {
             }
         }
         tables = [table]
+        addCharts(metrics: results, contract: contract, policy: policy)
     }
 }
 

@@ -305,6 +305,7 @@ extension Report {
         var runs = ReportTable(name: "runs", title: "Runs", columns: ["run", "period", "kind", "contract version", "run at"])
         runs.rows = statement.runs.map { [.int($0.runID), .text($0.period), .text($0.kind), .int($0.version), .text($0.runAt)] }
         tables = [lines, caps, determinations, repayments, payers, runs]
+        addCharts(statement: statement)
     }
 
     init(summary: PaymentSummary) {
@@ -318,5 +319,6 @@ extension Report {
         var headroom = ReportTable(name: "headroom", title: "Headroom under the caps", columns: ["scope", "cap", "paid", "left"])
         headroom.rows = summary.headroom.map { [.text($0.scope), money($0.cap), money($0.paid), money($0.left)] }
         tables = [paid, headroom]
+        addCharts(summary: summary)
     }
 }

@@ -29,7 +29,9 @@ extension Chart {
                 let row = rows[index]
                 for (s, value) in row.values.enumerated() {
                     guard let value else { continue }
-                    canvas.circle(x(value), y, radius: 4.5, class: "s\(s % 4)", tooltip: "\(row.label), \(series[s]): \(Self.format(value))")
+                    // Series side by side within the row, so equal values stay visible.
+                    let offset = (Double(s) - Double(series.count - 1) / 2) * 6
+                    canvas.circle(x(value), y + offset, radius: 4.5, class: "s\(s % 4)", tooltip: "\(row.label), \(series[s]): \(Self.format(value))")
                 }
             }
         case .tornado(let rows, let base):

@@ -1,0 +1,68 @@
+import Foundation
+import OutcomesDatabase
+import OutcomesDomain
+import OutcomesStatistics
+
+extension Report {
+    /// A provider's statement: what each line earned and what was paid, period by period.
+    mutating func addCharts(statement: ProviderStatement) {
+        guard !statement.lines.isEmpty else { return }
+        func double(_ value: Decimal) -> Double { NSDecimalNumber(decimal: value).doubleValue }
+        charts.append(Chart(
+            title: "Earned and paid by period and line (\(statement.providerID))",
+            summary: "For each period and payment line, what the outcomes earned before caps and what was paid net of adjustments; a gap is what caps or interim shares held back.",
+            xLabel: "\(statement.currency.code)",
+            kind: .dots(rows: statement.lines.map { ("\($0.period) \($0.lineID)", [double($0.earned), double($0.payments + $0.adjustments)]) },
+                        series: ["earned", "paid"], references: [0]),
+            table: "lines"))
+    }
+
+    /// A contract's payments: paid to date by provider and period, and how much of each cap is used.
+    mutating func addCharts(summary: PaymentSummary) {
+        func double(_ value: Decimal) -> Double { NSDecimalNumber(decimal: value).doubleValue }
+        var paid: [String: Decimal] = [:]
+        for row in summary.paid { paid["\(row.provider) \(row.period)", default: 0] += row.amount }
+        if !paid.isEmpty {
+            charts.append(Chart(
+                title: "Paid to date by provider and period", summary: "What the ledger holds as paid to each provider for each period, every payer together.",
+                xLabel: summary.currency.code, kind: .bars(paid.keys.sorted().map { ($0, double(paid[$0]!)) }), table: "paid"))
+        }
+        let caps = summary.headroom.filter { $0.cap > 0 }
+        if !caps.isEmpty {
+            charts.append(Chart(
+                title: "Share of each cap used", summary: "Paid to date as a share of each cap (100% is the cap reached).",
+                xLabel: "% of the cap paid", kind: .bars(caps.map { ($0.scope, double($0.paid / $0.cap) * 100) }), table: "headroom"))
+        }
+    }
+
+    /// Outcome metrics by provider: each rate with its Wilson 95% interval against all providers'
+    /// (dashed), each mean as a bar; suppressed cells are left out, as they are in the table.
+    mutating func addCharts(metrics results: [ProviderMetricResult], contract: OutcomeContract, policy: SmallCellPolicy) {
+        let labels = Dictionary(uniqueKeysWithValues: contract.metrics.map { ($0.id, $0.label) })
+        for metricID in contract.metrics.map(\.id) {
+            let rows = results.filter { $0.metricID == metricID }
+            let hidden = MetricCellSuppression(rows: rows, policy: policy)
+            let shown = rows.indices.filter { !hidden.figure[$0] && rows[$0].providerID != MetricsRunner.allProviders }
+            let all = rows.first { $0.providerID == MetricsRunner.allProviders }
+            let label = labels[metricID] ?? metricID
+            if rows.contains(where: { $0.rate != nil }) {
+                let intervals = shown.compactMap { index -> Chart.Interval? in
+                    let row = rows[index]
+                    let achieved = NSDecimalNumber(decimal: row.total ?? 0).intValue
+                    guard let rate = row.rate, let ci = Proportion.wilson(successes: achieved, of: row.withValue) else { return nil }
+                    return .init(label: row.providerID, estimate: NSDecimalNumber(decimal: rate).doubleValue, low: ci.lower, high: ci.upper)
+                }
+                guard !intervals.isEmpty else { continue }
+                charts.append(Chart(
+                    title: "\(label): rate by provider with 95% intervals",
+                    summary: "Each provider's rate of \(label) among its participants with a value, with its Wilson 95% interval; the dashed line is all providers' rate.",
+                    xLabel: "rate", kind: .intervals(intervals, reference: all?.rate.map { NSDecimalNumber(decimal: $0).doubleValue }), table: "metrics"))
+            } else {
+                let bars = shown.compactMap { index in rows[index].mean.map { (rows[index].providerID, NSDecimalNumber(decimal: $0).doubleValue) } }
+                guard !bars.isEmpty else { continue }
+                charts.append(Chart(title: "\(label): mean by provider", summary: "Each provider's mean \(label) among its participants with a value.",
+                                    xLabel: "mean", kind: .bars(bars), table: "metrics"))
+            }
+        }
+    }
+}
