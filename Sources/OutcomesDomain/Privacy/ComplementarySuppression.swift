@@ -9,10 +9,18 @@ public struct CountTable: Sendable {
     public let atoms: [Int]
     /// Each published cell: the atoms it sums.
     public let cells: [[Int]]
+    /// Sums of atoms that are not published but count people too (those without a value in a
+    /// margin, say): when small, they must not be recoverable either.
+    public let sensitive: [[Int]]
+    /// Cells shown or hidden together (a two-way table's cell: its participants, those with a
+    /// value, their total); nil: each on its own.
+    public let linked: [[Int]]?
 
-    public init(atoms: [Int], cells: [[Int]]) {
+    public init(atoms: [Int], cells: [[Int]], sensitive: [[Int]] = [], linked: [[Int]]? = nil) {
         self.atoms = atoms
         self.cells = cells
+        self.sensitive = sensitive
+        self.linked = linked
     }
 
     public func value(of cell: Int) -> Int { cells[cell].reduce(0) { $0 + atoms[$1] } }
@@ -21,28 +29,56 @@ public struct CountTable: Sendable {
 extension SmallCellPolicy {
     /// Which cells to suppress: the small ones, then — smallest first — as many others as it takes
     /// for no small count to be recoverable from what is shown.
-    public func suppressed(_ table: CountTable) -> [Bool] {
-        var hidden = table.cells.indices.map { suppresses(table.value(of: $0)) }
-        // What must not be recoverable: small atoms, and every suppressed cell.
+    /// `alsoHiding`: cells to hide from the start (complements a table's layout suggests).
+    public func suppressed(_ table: CountTable, alsoHiding: Set<Int> = []) -> [Bool] {
+        var hidden = table.cells.indices.map { suppresses(table.value(of: $0)) || alsoHiding.contains($0) }
+        let width = table.atoms.count
+        func span(without extra: [Int] = []) -> Span {
+            Span(vectors: table.cells.indices.filter { !hidden[$0] && !extra.contains($0) }.map { Self.vector(table.cells[$0], width: width) })
+        }
+        // What must not be recoverable: small atoms, small sensitive sums, and every suppressed cell.
         func exposed() -> [Int]? {
-            let shown = table.cells.indices.filter { !hidden[$0] }.map { table.cells[$0] }
-            let span = Span(vectors: shown.map { Self.vector($0, width: table.atoms.count) })
+            let span = span()
             for atom in table.atoms.indices where suppresses(table.atoms[atom]) {
-                if span.contains(Self.vector([atom], width: table.atoms.count)) { return [atom] }
+                if span.contains(Self.vector([atom], width: width)) { return [atom] }
+            }
+            for sum in table.sensitive where suppresses(sum.reduce(0) { $0 + table.atoms[$1] }) {
+                if span.contains(Self.vector(sum, width: width)) { return sum }
             }
             for cell in table.cells.indices where hidden[cell] && table.value(of: cell) != 0 {
-                if span.contains(Self.vector(table.cells[cell], width: table.atoms.count)) { return table.cells[cell] }
+                if span.contains(Self.vector(table.cells[cell], width: width)) { return table.cells[cell] }
             }
             return nil
         }
-        while let target = exposed() {
-            // Hide the smallest shown cell that overlaps what is exposed: that breaks the equations
-            // that reveal it. (There always is one: what is exposed is a sum of shown cells.)
-            let candidates = table.cells.indices.filter { cell in
-                !hidden[cell] && !Set(table.cells[cell]).isDisjoint(with: target)
+        guard let linked = table.linked else {
+            while let target = exposed() {
+                // Hide the smallest shown cell that overlaps what is exposed: that breaks the equations
+                // that reveal it. (There always is one: what is exposed is a sum of shown cells.)
+                let candidates = table.cells.indices.filter { cell in
+                    !hidden[cell] && !Set(table.cells[cell]).isDisjoint(with: target)
+                }
+                let smallest = candidates.min { (table.value(of: $0), $0) < (table.value(of: $1), $1) } ?? hidden.firstIndex(of: false)!
+                hidden[smallest] = true
             }
-            let smallest = candidates.min { (table.value(of: $0), $0) < (table.value(of: $1), $1) } ?? hidden.firstIndex(of: false)!
-            hidden[smallest] = true
+            return hidden
+        }
+        // Linked cells go together; a reader misses inner cells least, so those of fewest atoms
+        // come first, then the smallest. A unit of zeros hides nothing (its margins give it away).
+        for unit in linked where unit.contains(where: { hidden[$0] }) { unit.forEach { hidden[$0] = true } }
+        let unitOf = Dictionary(linked.enumerated().flatMap { index, unit in unit.map { ($0, index) } }, uniquingKeysWith: { first, _ in first })
+        func size(_ unit: [Int]) -> Int { unit.map { table.cells[$0].count }.max() ?? 0 }
+        func value(_ unit: [Int]) -> Int { unit.map { table.value(of: $0) }.max() ?? 0 }
+        let preference = linked.indices.sorted { (size(linked[$0]), value(linked[$0]), $0) < (size(linked[$1]), value(linked[$1]), $1) }
+        while let target = exposed() {
+            let vector = Self.vector(target, width: width)
+            let open = preference.filter { linked[$0].contains { !hidden[$0] } && value(linked[$0]) != 0 }
+            // The first unit whose hiding breaks every equation that reveals the target; failing
+            // one, the unit of the smallest shown cell that overlaps it.
+            let breaking = open.first { !span(without: linked[$0]).contains(vector) }
+            let overlapping = table.cells.indices.filter { !hidden[$0] && table.value(of: $0) != 0 && !Set(table.cells[$0]).isDisjoint(with: target) }
+                .min { (table.value(of: $0), $0) < (table.value(of: $1), $1) }.flatMap { unitOf[$0] }
+            guard let chosen = breaking ?? overlapping ?? open.first else { break }
+            linked[chosen].forEach { hidden[$0] = true }
         }
         return hidden
     }
