@@ -31,6 +31,12 @@ import Testing
             #expect(result.errors.contains("--small-cell-threshold") || result.errors.contains("--contract")
                     || result.errors.contains("contract reference"), "\(arguments): \(result.errors)")
         }
+        // An unknown breakdown names the ones there are; a report is HTML only.
+        let unknown = try CLI.run(["metrics", "--contract", "reentry-2021", "--period", "2021Q1", "--by", "religion", "--database", "host=/nowhere"])
+        #expect(unknown.status == 64 && unknown.errors.contains("'religion' is invalid for '--by <attribute>'")
+                && unknown.errors.contains("'race', 'sex', 'age_band' or 'county'"), "\(unknown.errors)")
+        let format = try CLI.run(["report", "metrics", "--contract", "reentry-2021", "--period", "2021Q1", "--format", "csv", "--database", "host=/nowhere"])
+        #expect(format.status == 64 && format.errors.contains("a report is HTML"), "\(format.errors)")
     }
 
     @Test func validatePrintsTheTermsAndNamesBadLines() throws {

@@ -24,6 +24,7 @@ struct MetricsCommand: ParsableCommand {
               outcomes metrics --contract housing-2021 --period 2023
               outcomes metrics --contract reentry-2021@2 --period 2021Q1 --format csv
               outcomes metrics --file scenarios/housing-2021.yaml --period 2022
+              outcomes metrics --contract housing-2021 --period 2023 --by race --by age_band
             """
     )
 
@@ -37,6 +38,10 @@ struct MetricsCommand: ParsableCommand {
     var period: String
 
     @OptionGroup var suppression: SuppressionOptions
+    @Option(name: .long, help: ArgumentHelp("Also break the metrics down by provider and a person attribute: race, sex, age_band or county (repeatable).",
+                                            valueName: "attribute"))
+    var by: [PersonAttribute] = []
+
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var output: OutputOptions
 
@@ -78,6 +83,10 @@ struct MetricsCommand: ParsableCommand {
             metrics: results, contract: definition, period: chosen,
             policy: suppression.policy)
         report.notes.insert(contentsOf: notes, at: 0)
+        for attribute in by {
+            let tables = try MetricEquity.tables(contract: definition, period: chosen.label, by: attribute, policy: suppression.policy, on: connection)
+            report.add(equity: tables, by: attribute, period: chosen.label, policy: suppression.policy)
+        }
         try output.emit(report)
     }
 
@@ -130,6 +139,32 @@ extension Report {
         }
         tables = [table]
         addCharts(metrics: results, contract: contract, policy: policy)
+    }
+}
+
+extension PersonAttribute: ExpressibleByArgument {}
+
+extension Report {
+    /// Each metric by provider and a person attribute, with its margins, suppressed as one table.
+    mutating func add(equity breakdown: [(metric: MetricDefinition, table: EquityTable)], by attribute: PersonAttribute, period: String,
+                      policy: SmallCellPolicy) {
+        var table = ReportTable(name: "metrics_by_\(attribute.rawValue)", title: "Outcome metrics by provider and \(attribute.rawValue.replacingOccurrences(of: "_", with: " ")), \(period)",
+                                columns: ["metric", "provider", attribute.rawValue, "participants", "with value", "total", "mean", "rate", "unstable rate"])
+        let marker = Cell.suppressed(policy.marker)
+        for (metric, equity) in breakdown {
+            for row in equity.rows {
+                let figure = row.figure.map(Cell.rounded) ?? (row.suppressedWithValue || row.suppressedTotal ? marker : .null)
+                table.rows.append([
+                    .text(metric.label), .text(row.provider ?? MetricsRunner.allProviders), .text(row.group ?? "(all)"),
+                    row.participants.map(Cell.int) ?? marker, row.withValue.map(Cell.int) ?? marker,
+                    row.total.map(Cell.rounded) ?? marker, equity.binary ? .null : figure, equity.binary ? figure : .null,
+                    equity.binary && row.figure != nil ? .text(row.unstable ? "yes" : "no") : .null,
+                ])
+            }
+        }
+        tables.append(table)
+        notes.append("By \(attribute.rawValue.replacingOccurrences(of: "_", with: " ")): every count of 1 to \(policy.threshold - 1) is suppressed with the cells "
+                     + "that would let it be worked out from any row, column or margin; rates from 20 or fewer events are marked unstable.")
     }
 }
 

@@ -37,6 +37,9 @@ struct ReportCommand: ParsableCommand {
             """
     )
 
+    @Flag(name: .shortAndLong, help: "No progress bars or notes on standard error (as the command's own --quiet).")
+    var quiet = false
+
     @Argument(help: "What to report: metrics, payments, summary, compare or scenario.")
     var kind: Kind
 
@@ -50,6 +53,7 @@ struct ReportCommand: ParsableCommand {
     func run() throws {
         var arguments = kind.command + options + ["--format", "html"]
         if !options.contains("--output") { arguments += ["--output", "\(kind.rawValue).html"] }
+        if quiet { arguments.append("--quiet") }
         var command = try OutcomesCommand.parseAsRoot(arguments)
         try command.run()
     }

@@ -1,0 +1,56 @@
+import Foundation
+import OutcomesDomain
+import PostgresClient
+
+/// A person attribute a published table may be broken down by (the state data plans' equity
+/// breakdowns). Each is one allow-listed SQL expression over `ids.persons p` and the result `r`.
+public enum PersonAttribute: String, Sendable, CaseIterable {
+    case race, sex, ageBand = "age_band", county
+
+    /// Age bands at the start of the participant's window, as public health tables cut them.
+    static let ageBands = [(25, "under 25"), (35, "25-34"), (45, "35-44"), (55, "45-54"), (65, "55-64")]
+
+    var sql: String {
+        switch self {
+        case .race: "p.race_ethnicity"
+        case .sex: "p.sex"
+        case .county: "coalesce(p.county, 'unknown')"
+        case .ageBand:
+            // Whole years at the window's start: from the birth date, else the birth year.
+            "CASE WHEN a.age IS NULL THEN 'unknown' "
+                + Self.ageBands.map { "WHEN a.age < \($0.0) THEN '\($0.1)' " }.joined() + "ELSE '65 and over' END"
+        }
+    }
+}
+
+/// Outcome metrics of a computed period broken down by provider and a person attribute, each
+/// metric as an `EquityTable` (margins and suppression over the two-way table).
+public enum MetricEquity {
+    public static func tables(contract: OutcomeContract, period: String, by attribute: PersonAttribute, policy: SmallCellPolicy,
+                              on connection: PostgresConnection) throws -> [(metric: MetricDefinition, table: EquityTable)] {
+        var counts: [String: [EquityTable.Count]] = [:]
+        // The attribute's expression is one of a fixed list (never user text); the values are bound.
+        var query = PostgresQuery(unsafeSQL: "")
+        let (contractID, label) = (query.bind(contract.storedID), query.bind(period))
+        query.append(sql: """
+            SELECT r.metric_id, r.provider_id, \(attribute.sql) AS grp, count(*)::bigint, count(r.value)::bigint, coalesce(sum(r.value), 0)
+            FROM metrics.person_results r
+            JOIN ids.persons p USING (person_id)
+            CROSS JOIN LATERAL (SELECT CASE
+                WHEN p.birth_date IS NOT NULL THEN date_part('year', age(r.window_start, p.birth_date))::int
+                WHEN p.birth_year IS NOT NULL THEN date_part('year', r.window_start)::int - p.birth_year
+                END AS age) a
+            WHERE r.contract_id = \(contractID) AND r.period = \(label)
+            GROUP BY 1, 2, 3
+            """)
+        for row in try connection.execute(query) {
+            let metric: String = try row.decode(at: 0)
+            counts[metric, default: []].append(EquityTable.Count(
+                provider: try row.decode(at: 1), group: try row.decode(at: 2), participants: try row.decode(at: 3), withValue: try row.decode(at: 4),
+                total: try row.decode(at: 5)))
+        }
+        return contract.metrics.compactMap { metric in
+            counts[metric.id].map { (metric, EquityTable(counts: $0, binary: metric.measure.isBinary, policy: policy)) }
+        }
+    }
+}
