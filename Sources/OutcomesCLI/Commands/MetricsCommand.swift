@@ -149,13 +149,13 @@ extension Report {
     mutating func add(equity breakdown: [(metric: MetricDefinition, table: EquityTable)], by attribute: PersonAttribute, period: String,
                       policy: SmallCellPolicy) {
         var table = ReportTable(name: "metrics_by_\(attribute.rawValue)", title: "Outcome metrics by provider and \(attribute.rawValue.replacingOccurrences(of: "_", with: " ")), \(period)",
-                                columns: ["metric", "provider", attribute.rawValue, "participants", "with value", "total", "mean", "rate", "unstable rate"])
+                                columns: ["metric_id", "metric", "provider", attribute.rawValue, "participants", "with value", "total", "mean", "rate", "unstable rate"])
         let marker = Cell.suppressed(policy.marker)
         for (metric, equity) in breakdown {
             for row in equity.rows {
                 let figure = row.figure.map(Cell.rounded) ?? (row.suppressedWithValue || row.suppressedTotal ? marker : .null)
                 table.rows.append([
-                    .text(metric.label), .text(row.provider ?? MetricsRunner.allProviders), .text(row.group ?? "(all)"),
+                    .text(metric.id), .text(metric.label), .text(row.provider ?? MetricsRunner.allProviders), .text(row.group ?? "(all)"),
                     row.participants.map(Cell.int) ?? marker, row.withValue.map(Cell.int) ?? marker,
                     row.total.map(Cell.rounded) ?? marker, equity.binary ? .null : figure, equity.binary ? figure : .null,
                     equity.binary && row.figure != nil ? .text(row.unstable ? "yes" : "no") : .null,

@@ -71,9 +71,22 @@ enum Cell: Equatable {
         case .real(let value): value
         case .money(let value): ["amount": value.plain, "currency": value.currency.code]
         case .share(let value): (value * 10_000).rounded() / 10_000
-        case .suppressed, .null: NSNull()
+        case .suppressed(let marker): ["suppressed": true, "marker": marker]
+        case .null: NSNull()
         }
     }
+
+    /// As a machine reads it in CSV: numbers as numbers (a share as a fraction, money with the
+    /// currency's decimals, no separators), suppressed and missing cells empty.
+    var csv: String {
+        switch self {
+        case .share(let value): (value * 1_000_000).rounded() / 1_000_000 == value ? String(value) : String(format: "%.6f", value)
+        case .suppressed, .null: ""
+        default: plain
+        }
+    }
+
+    var isSuppressed: Bool { if case .suppressed = self { true } else { false } }
 }
 
 struct ReportTable {
@@ -151,7 +164,33 @@ struct Report {
         func field(_ text: String) -> String {
             text.contains(where: { ",\"\n\r".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
         }
-        return ([table.columns.map(field).joined(separator: ",")] + table.rows.map { $0.map { field($0.plain) }.joined(separator: ",") })
-            .joined(separator: "\n")
+        // A column with a suppressed cell gets a flag column beside it, so an empty cell is never ambiguous.
+        let flagged = table.columns.indices.filter { column in table.rows.contains { $0[column].isSuppressed } }
+        var header: [String] = []
+        for (index, column) in table.columns.enumerated() {
+            header.append(snakeCase(column))
+            if flagged.contains(index) { header.append(snakeCase(column) + "_suppressed") }
+        }
+        let rows = table.rows.map { row in
+            row.enumerated().flatMap { index, cell in
+                [field(cell.csv)] + (flagged.contains(index) ? [cell.isSuppressed ? "true" : "false"] : [])
+            }.joined(separator: ",")
+        }
+        return ([header.joined(separator: ",")] + rows).joined(separator: "\n")
+    }
+
+    /// A column name as a machine name: `with value` → `with_value`, `ms per draw` → `ms_per_draw`.
+    static func snakeCase(_ name: String) -> String {
+        var result = "", gap = false
+        for character in name.lowercased() {
+            if character.isLetter || character.isNumber {
+                if gap && !result.isEmpty { result.append("_") }
+                result.append(character)
+                gap = false
+            } else {
+                gap = true
+            }
+        }
+        return result
     }
 }
