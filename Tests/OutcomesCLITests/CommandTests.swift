@@ -104,8 +104,10 @@ import Testing
         #expect(Set(tables["events"]?.compactMap { $0["domain"] as? String } ?? [])
             == ["benefit", "child_welfare", "er_visit", "jail", "shelter", "wages"])
         // Small cells are suppressed: no count from 1 to 10 appears anywhere.
-        let countColumns = ["count", "linked persons", "links", "probabilistic links", "enrollments", "persons",
-                            "events", "open spells", "participants", "with value", "treated", "controls", "control"]
+        let countColumns = ["count", "linked_persons", "links", "probabilistic_links", "enrollments", "persons",
+                            "events", "open_spells", "participants", "with_value", "treated", "controls", "control"]
+        // (JSON keys are the columns' snake_case names.)
+        #expect(tables.values.contains { $0.contains { $0["with_value"] != nil } } && tables.values.contains { $0.contains { $0["linked_persons"] != nil } })
         for rows in tables.values {
             for row in rows {
                 for column in countColumns {
@@ -130,7 +132,7 @@ import Testing
         #expect((determination["arithmetic"] as? String)?.contains("treated: ") == true, "\(determination)")
         #expect((determination["arithmetic"] as? String)?.contains("against control arm") == true)
         let caps = try #require(tables["statement_caps"])
-        #expect(!caps.isEmpty && caps.allSatisfy { ($0["cap amount"] as? [String: String])?["currency"] == "USD" && $0["cut"] != nil })
+        #expect(!caps.isEmpty && caps.allSatisfy { ($0["cap_amount"] as? [String: String])?["currency"] == "USD" && $0["cut"] != nil })
         // A comparison of the housing participants with a matched pool, stored as a run.
         #expect(notes.contains { $0.hasPrefix("Comparison (evaluation housing-2021-matched, run 1): 1:1 nearest-neighbour matching") }, "\(notes)")
         let estimates = try #require(tables["comparison_estimates"])

@@ -149,7 +149,7 @@ struct Report {
         var tableObjects: [String: Any] = [:]
         for table in tables {
             tableObjects[table.name] = table.rows.map { row in
-                Dictionary(uniqueKeysWithValues: zip(table.columns, row.map(\.json)))
+                Dictionary(uniqueKeysWithValues: zip(table.columns.map(Self.snakeCase), row.map(\.json)))
             }
         }
         object["tables"] = tableObjects
