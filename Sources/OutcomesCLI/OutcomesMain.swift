@@ -75,7 +75,7 @@ public struct OutcomesCommand: ParsableCommand {
         subcommands: [
             DemoCommand.self, MetricsCommand.self, CompareCommand.self, QualityCommand.self, ContractCommand.self, PaymentsCommand.self, LoadCommand.self,
             SynthCommand.self,
-            ScenarioCommand.self, ReportCommand.self, DBCommand.self, BenchCommand.self,
+            ScenarioCommand.self, ReportCommand.self, ExportCommand.self, DBCommand.self, BenchCommand.self,
         ]
     )
 

@@ -190,13 +190,13 @@ import Testing
                                   "--format", "csv", "--small-cell-threshold", "1", "-q"])
         #expect(result.status == 0, "\(result.errors)")
         let lines = result.output.split(separator: "\n").map(String.init)
-        #expect(lines.first == "metric,provider,participants,with_value,total,mean,rate")
+        #expect(lines.first == "metric_id,metric,provider,participants,with_value,total,mean,rate")
         let stored = try db.execute("""
             SELECT participants FROM metrics.provider_results
             WHERE contract_id = 'reentry-2021' AND period = '2021Q3' AND metric_id = 'earnings_year_1' AND provider_id = '(all)'
             """).scalar(Int.self)
         #expect(stored > 0)
-        #expect(lines.contains { $0.hasPrefix("Wages in the first year after enrollment,(all),\(stored),") })
+        #expect(lines.contains { $0.hasPrefix("earnings_year_1,Wages in the first year after enrollment,(all),\(stored),") })
     }
 
     @Test func aBadContractFileNamesItsLine() throws {

@@ -50,7 +50,7 @@ import Testing
 
     @Test func everyCommandWithExamplesIsCovered() {
         let covered = Set(Self.examples.map { $0.path.first ?? "" })
-        #expect(covered.isSuperset(of: ["", "demo", "metrics", "compare", "scenario", "report", "quality", "contract", "payments", "load", "synth", "db", "bench"]),
+        #expect(covered.isSuperset(of: ["", "demo", "metrics", "compare", "scenario", "report", "export", "quality", "contract", "payments", "load", "synth", "db", "bench"]),
                 "\(covered.sorted())")
         #expect(Self.examples.reduce(0) { $0 + $1.lines.count } >= 30)
     }

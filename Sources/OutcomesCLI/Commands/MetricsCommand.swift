@@ -120,7 +120,7 @@ extension Report {
         ]
         var table = ReportTable(
             name: "metrics", title: "Outcome metrics by provider, \(period.label)",
-            columns: ["metric", "provider", "participants", "with value", "total", "mean", "rate"])
+            columns: ["metric_id", "metric", "provider", "participants", "with value", "total", "mean", "rate"])
         let labels = Dictionary(uniqueKeysWithValues: contract.metrics.map { ($0.id, $0.label) })
         for metricID in contract.metrics.map(\.id) {
             let rows = results.filter { $0.metricID == metricID }
@@ -134,7 +134,7 @@ extension Report {
                     hidden.figure[index] ? marker : row.mean.map(Cell.rounded) ?? .null,
                     hidden.figure[index] ? marker : row.rate.map(Cell.rounded) ?? .null,
                 ]
-                table.rows.append([.text(labels[metricID] ?? metricID), .text(row.providerID)] + cells)
+                table.rows.append([.text(metricID), .text(labels[metricID] ?? metricID), .text(row.providerID)] + cells)
             }
         }
         tables = [table]

@@ -1,0 +1,98 @@
+import ArgumentParser
+import Foundation
+import OutcomesDatabase
+import OutcomesDomain
+
+struct ExportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "export",
+        abstract: "Export a report for other tools: a Jupyter notebook with its data.",
+        subcommands: [NotebookExport.self]
+    )
+}
+
+/// `outcomes export notebook KIND …`: the command's tables as CSV files and a notebook that
+/// reproduces the report from them (or from the database), ready to run top to bottom.
+struct NotebookExport: ParsableCommand {
+    enum Kind: String, ExpressibleByArgument, CaseIterable {
+        case metrics, scenario
+
+        var command: [String] {
+            switch self {
+            case .metrics: ["metrics"]
+            case .scenario: ["scenario", "run"]
+            }
+        }
+    }
+
+    static let configuration = CommandConfiguration(
+        commandName: "notebook",
+        abstract: "Write a Jupyter notebook that reproduces a report, with the report's tables beside it as CSV.",
+        discussion: """
+            Runs the command the notebook is of — `metrics` or `scenario run` — with the options \
+            given after the kind, writes its tables as CSV files (one per table, the formats of \
+            README) into FOLDER/data/, and the notebook (nbformat 4, from notebooks-export/) as \
+            FOLDER/KIND.ipynb. The notebook runs top to bottom with no edits: from the CSV files, or \
+            with OUTCOMES_SOURCE=database from the database (OUTCOMES_CONNINFO or the PG* \
+            variables); it needs the packages of notebooks-export/requirements.txt. The folder is \
+            --output (default KIND-notebook), made if need be.
+
+            Examples:
+              outcomes export notebook metrics --contract housing-2021 --period 2023 --output metrics-notebook
+              outcomes export notebook scenario scenarios/housing-2021-scenario.yaml --payment-draws 100 --output scenario-notebook
+            """
+    )
+
+    @Flag(name: .shortAndLong, help: "No progress bars or notes on standard error.")
+    var quiet = false
+
+    @Argument(help: "What the notebook reproduces: metrics or scenario.")
+    var kind: Kind
+
+    @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The command's options (see its --help), and --output FOLDER.", valueName: "options"))
+    var options: [String] = []
+
+    func validate() throws {
+        if options.contains("--format") { throw ValidationError("a notebook's data is CSV; leave out --format.") }
+    }
+
+    /// The value after an option, if given.
+    private func value(of option: String, in list: [String]) -> String? {
+        list.firstIndex(of: option).flatMap { $0 + 1 < list.count ? list[$0 + 1] : nil }
+    }
+
+    func run() throws {
+        var arguments = options
+        var folder = "\(kind.rawValue)-notebook"
+        if let index = arguments.firstIndex(of: "--output") {
+            guard index + 1 < arguments.count else { throw ValidationError("--output needs a folder.") }
+            folder = arguments[index + 1]
+            arguments.removeSubrange(index...(index + 1))
+        }
+        let parameters: [String: String]
+        switch kind {
+        case .metrics:
+            guard let contract = value(of: "--contract", in: arguments), let period = value(of: "--period", in: arguments) else {
+                throw ValidationError("a metrics notebook needs --contract ID and --period LABEL.")
+            }
+            parameters = ["contract": contract, "period": period]
+        case .scenario:
+            guard let file = arguments.first(where: { !$0.hasPrefix("-") }) else { throw ValidationError("a scenario notebook needs the scenario file.") }
+            let definition = try ScenarioDefinition.parse(yaml: try YAMLFile.read(file), file: file)
+            parameters = ["scenario": definition.id]
+        }
+        let template = ProjectFiles.directory("notebooks-export", override: "OUTCOMES_NOTEBOOKS_DIR").appendingPathComponent("\(kind.rawValue).ipynb")
+        let text = try String(contentsOf: template, encoding: .utf8)
+        var command = try OutcomesCommand.parseAsRoot(kind.command + arguments + ["--format", "csv", "--output", folder + "/data/"]
+                                                      + (quiet ? ["--quiet"] : []))
+        try command.run()
+        // The parameters go in as JSON string contents (escaped), the rest of the template as it is.
+        var notebook = text
+        for (key, value) in parameters {
+            let escaped = String(String(decoding: try JSONEncoder().encode(value), as: UTF8.self).dropFirst().dropLast())
+            notebook = notebook.replacingOccurrences(of: "{{\(key)}}", with: escaped)
+        }
+        try ReportFile.write(notebook, to: URL(fileURLWithPath: folder).appendingPathComponent("\(kind.rawValue).ipynb").path)
+        if !quiet && !options.contains("-q") && !options.contains("--quiet") { FileHandle.standardError.write(Data("Wrote \(folder)/\(kind.rawValue).ipynb and its data.\n".utf8)) }
+    }
+}
