@@ -147,7 +147,18 @@ import Testing
         let ledgerTotal = try db.execute("SELECT sum(amount) FROM payments.ledger").scalar(Decimal.self)
         #expect(ledgerTotal > 0)
         // Each step's full report as an HTML page, in the folder the demo names.
-        #expect(try FileManager.default.contentsOfDirectory(atPath: pages.path).sorted() == ["comparison.html", "metrics.html", "scenario.html", "statement.html"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: pages.path).sorted()
+                == ["comparison.html", "metrics-notebook", "metrics.html", "scenario-notebook", "scenario.html", "statement.html"])
+        for notebook in ["metrics", "scenario"] {
+            let folder = pages.appendingPathComponent("\(notebook)-notebook")
+            // The parameters cell names what the notebook is of.
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: folder.appendingPathComponent("\(notebook).ipynb"))) as? [String: Any])
+            let cells = try #require(json["cells"] as? [[String: Any]])
+            let parameters = try #require(cells.first { (($0["metadata"] as? [String: Any])?["tags"] as? [String])?.contains("parameters") == true })
+            let source = (parameters["source"] as? [String] ?? []).joined()
+            #expect(notebook == "metrics" ? source.contains("CONTRACT = \"housing-2021\"\nPERIOD = \"2023\"") : source.contains("SCENARIO = \"housing-2021-benefit-cost\""), "\(source)")
+            #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent(notebook == "metrics" ? "data/metrics.csv" : "data/benefit_cost.csv").path))
+        }
         #expect(notes.contains { $0.hasPrefix("Reports: metrics.html, statement.html, comparison.html, scenario.html in \(pages.path)/") }, "\(notes)")
         for page in ["comparison", "scenario"] {
             #expect(try String(contentsOf: pages.appendingPathComponent("\(page).html"), encoding: .utf8).contains("<svg"))

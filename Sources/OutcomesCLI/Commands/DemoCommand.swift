@@ -29,6 +29,8 @@ struct DemoCommand: ParsableCommand {
     )
 
     static let contractFile = "housing-2021.yaml"
+    static let contractID = "housing-2021"
+    static let scenarioID = "housing-2021-benefit-cost"
     static let metricsPeriod = "2023"
     static let paymentsFile = "reentry-2021.yaml"
     static let paymentsPeriod = "2021Q1"
@@ -174,7 +176,18 @@ struct DemoCommand: ParsableCommand {
             }
         }
         for (name, page) in pages { try ReportFile.write(page.render(.html), to: URL(fileURLWithPath: reports).appendingPathComponent("\(name).html").path) }
-        report.notes.append("Reports: \(pages.map { "\($0.0).html" }.joined(separator: ", ")) in \(reports)/ — one self-contained page each, with charts.")
+        // The metrics and the scenario as notebooks too, each with its tables beside it.
+        let notebooks: [(NotebookExport.Kind, [String: String])] = [
+            (.metrics, ["contract": DemoCommand.contractID, "period": DemoCommand.metricsPeriod]), (.scenario, ["scenario": DemoCommand.scenarioID]),
+        ]
+        for (kind, parameters) in notebooks {
+            guard let page = pages.first(where: { $0.0 == kind.rawValue })?.1 else { continue }
+            let folder = URL(fileURLWithPath: reports).appendingPathComponent("\(kind.rawValue)-notebook").path
+            try ReportFile.writeTables(page, into: folder + "/data")
+            try NotebookExport.writeNotebook(kind, parameters: parameters, into: folder)
+        }
+        report.notes.append("Reports: \(pages.map { "\($0.0).html" }.joined(separator: ", ")) in \(reports)/ — one self-contained page each, with charts; "
+                            + "notebooks metrics-notebook/ and scenario-notebook/ beside them reproduce the metrics and the scenario from their CSV files or the database.")
     }
 }
 

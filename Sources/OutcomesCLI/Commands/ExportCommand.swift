@@ -56,6 +56,17 @@ struct NotebookExport: ParsableCommand {
         if options.contains("--format") { throw ValidationError("a notebook's data is CSV; leave out --format.") }
     }
 
+    /// The kind's template with its parameters filled in (as JSON string contents), as FOLDER/KIND.ipynb.
+    static func writeNotebook(_ kind: Kind, parameters: [String: String], into folder: String) throws {
+        let template = ProjectFiles.directory("notebooks-export", override: "OUTCOMES_NOTEBOOKS_DIR").appendingPathComponent("\(kind.rawValue).ipynb")
+        var notebook = try String(contentsOf: template, encoding: .utf8)
+        for (key, value) in parameters {
+            let escaped = String(String(decoding: try JSONEncoder().encode(value), as: UTF8.self).dropFirst().dropLast())
+            notebook = notebook.replacingOccurrences(of: "{{\(key)}}", with: escaped)
+        }
+        try ReportFile.write(notebook, to: URL(fileURLWithPath: folder).appendingPathComponent("\(kind.rawValue).ipynb").path)
+    }
+
     /// The value after an option, if given.
     private func value(of option: String, in list: [String]) -> String? {
         list.firstIndex(of: option).flatMap { $0 + 1 < list.count ? list[$0 + 1] : nil }
@@ -81,18 +92,10 @@ struct NotebookExport: ParsableCommand {
             let definition = try ScenarioDefinition.parse(yaml: try YAMLFile.read(file), file: file)
             parameters = ["scenario": definition.id]
         }
-        let template = ProjectFiles.directory("notebooks-export", override: "OUTCOMES_NOTEBOOKS_DIR").appendingPathComponent("\(kind.rawValue).ipynb")
-        let text = try String(contentsOf: template, encoding: .utf8)
         var command = try OutcomesCommand.parseAsRoot(kind.command + arguments + ["--format", "csv", "--output", folder + "/data/"]
                                                       + (quiet ? ["--quiet"] : []))
         try command.run()
-        // The parameters go in as JSON string contents (escaped), the rest of the template as it is.
-        var notebook = text
-        for (key, value) in parameters {
-            let escaped = String(String(decoding: try JSONEncoder().encode(value), as: UTF8.self).dropFirst().dropLast())
-            notebook = notebook.replacingOccurrences(of: "{{\(key)}}", with: escaped)
-        }
-        try ReportFile.write(notebook, to: URL(fileURLWithPath: folder).appendingPathComponent("\(kind.rawValue).ipynb").path)
+        try Self.writeNotebook(kind, parameters: parameters, into: folder)
         if !quiet && !options.contains("-q") && !options.contains("--quiet") { FileHandle.standardError.write(Data("Wrote \(folder)/\(kind.rawValue).ipynb and its data.\n".utf8)) }
     }
 }
