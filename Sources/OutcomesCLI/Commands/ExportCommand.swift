@@ -7,7 +7,7 @@ struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Export a report for other tools: a Jupyter notebook with its data.",
-        subcommands: [NotebookExport.self]
+        subcommands: [NotebookExport.self, IndigoExport.self]
     )
 }
 

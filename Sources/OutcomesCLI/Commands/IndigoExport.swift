@@ -1,0 +1,169 @@
+import ArgumentParser
+import Foundation
+import OutcomesDatabase
+import OutcomesDomain
+
+/// `outcomes export indigo --contract ID`: the contract in the GO Lab INDIGO data standard's
+/// project tables — outcome metrics, outcome pricings, results, outcome payments — with its field
+/// names, aggregates only, every count under the small-cell policy.
+struct IndigoExport: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "indigo",
+        abstract: "The contract's outcome metrics, pricings, results and payments in the INDIGO data standard.",
+        discussion: """
+            Writes the four project tables of the GO Lab INDIGO data standard (schema/project.json) \
+            that a contract fills: outcome_metrics (each payment line's outcome, its definition, \
+            how it is validated), outcome_pricings (price per unit, the most a line pays), results \
+            (per line and period: participants engaged, those with the outcome paid for; interim \
+            or final) and outcome_payments (actual, from the ledger, by line, period, payer and \
+            recipient; planned, from the contract's latest stored scenario, by recipient and \
+            period). --format json prints INDIGO's nested form ({"value": …} objects); md and csv \
+            print the tables with INDIGO's field paths as columns. Counts of 1 to 10 are \
+            suppressed, with whatever would reveal them. Milestones (not outcomes) and clawbacks \
+            are left out.
+
+            Examples:
+              outcomes export indigo --contract reentry-2021
+              outcomes export indigo --contract housing-2021 --format json
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("A loaded contract: ID or ID@VERSION.", valueName: "id"))
+    var contract: String
+
+    @OptionGroup var suppression: SuppressionOptions
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var output: OutputOptions
+
+    func validate() throws { try ContractReference.validate(contract) }
+
+    func run() throws {
+        let (connection, _) = try database.connectReady(progress: output.progress, as: .analyst)
+        let stored = try ContractStore.stored(reference: contract, on: connection)
+        guard let terms = stored.contract.payments else {
+            throw ValidationError("contract \(stored.contract.id) has no payment terms: INDIGO's outcome tables describe paid outcomes.")
+        }
+        let figures = try IndigoFigures.read(contract: stored.contract.id, on: connection)
+        let project = IndigoProject(contract: stored.contract, terms: terms, figures: figures, policy: suppression.policy)
+        if output.format == .json, output.output == nil { return print(project.json, terminator: "") }
+        if output.format == .json, let path = output.output { return try ReportFile.write(project.json, to: path) }
+        try output.emit(project.report)
+    }
+}
+
+/// The INDIGO tables of one contract, as rows of INDIGO field paths and values.
+struct IndigoProject {
+    typealias Row = [(field: String, value: Cell)]
+    let name: String
+    var tables: [(name: String, rows: [Row])] = []
+
+    init(contract: OutcomeContract, terms: PaymentTerms, figures: IndigoFigures, policy: SmallCellPolicy) {
+        name = contract.name
+        let lines = Report(terms: terms, contract: contract, title: "").tables.first { $0.name == "lines" }?.rows ?? []
+        let currency = terms.currency.code
+        let labels = Dictionary(uniqueKeysWithValues: contract.metrics.map { ($0.id, $0.label) })
+        // Each payment line of an outcome: (id, mechanism, metric, what it pays, conditions, cap).
+        let outcomes = lines.compactMap { row -> (id: String, mechanism: String, metric: String, pays: String, conditions: String, cap: Cell)? in
+            guard case .text(let id) = row[0], case .text(let mechanism) = row[1], !["milestone", "clawback"].contains(mechanism),
+                  case .text(let metric) = row[2], case .text(let pays) = row[3] else { return nil }
+            let conditions = if case .text(let text) = row[4] { text } else { "" }
+            return (id, mechanism, metric, pays, conditions, row[5])
+        }
+        func validation(_ id: String) -> String {
+            let comparison = terms.effectLines.first { $0.id == id }?.comparison ?? terms.savingsShares.first { $0.id == id }?.comparison
+            return switch comparison {
+            case .comparisonGroup?, .sharedControlGroup?: "Randomised Control Trial"
+            case .matchedGroup?: "Quasi-experimental study"
+            case .baseline?: "Historical comparison"
+            case nil: "Simple ex-post verification"
+            }
+        }
+        let population = "Participants of \(contract.program) enrolled under \(contract.id) (first enrollment, at least \(contract.cohort.minimumEnrolledDays) days)"
+        tables.append(("outcome_metrics", outcomes.map { line in
+            [("id", .text(line.id)), ("definition", .text("\(labels[line.metric] ?? line.metric) (\(line.metric)), \(line.mechanism): \(line.conditions)")),
+             ("target_population", .text(population)), ("outcome_validation_method", .text(validation(line.id))),
+             ("data_source_for_outcome_validation", .text("Integrated Data System: linked administrative records (\(line.metric))"))]
+        }))
+        tables.append(("outcome_pricings", outcomes.map { line in
+            let flat = terms.rateCard?.line(line.id).flatMap { if case .flat(let price) = $0.pricing { price } else { nil } }
+                ?? terms.perDayLines.first { $0.id == line.id }?.pricePerDay
+            return [("outcome_metric_id", .text(line.id)), ("currency", .text(currency)), ("price_per_unit/amount", flat.map { .money($0) } ?? .null),
+                    ("maximum_price_if_all_targets_achieved/amount", line.cap), ("price_description", .text(line.pays))]
+        }))
+        let periods = Dictionary(uniqueKeysWithValues: contract.periods.map { ($0.label, $0) })
+        var results: [Row] = []
+        for line in outcomes {
+            for period in contract.periods {
+                guard let engaged = figures.engaged[line.metric]?[period.label] else { continue }
+                let positive = figures.achieved[line.id]?[period.label]
+                // Those with the outcome paid for, and those without: neither may be worked out when small.
+                let hidden = positive.map { policy.suppressed(CountTable(atoms: [$0, engaged - $0], cells: [[0, 1], [0]])) }
+                    ?? [policy.suppresses(engaged)]
+                let marker = Cell.suppressed(policy.marker)
+                results.append([
+                    ("outcome_metric_id", .text(line.id)), ("result_level", .text("Outcome level")),
+                    ("result_type", .text(figures.finalPeriods.contains(period.label) ? "Final" : "Interim")),
+                    ("period/start_date", .text("\(period.start)")), ("period/end_date", .text("\(period.end)")),
+                    ("number_engaged_in_impact_bond", hidden[0] ? marker : .int(engaged)),
+                    ("number_with_positive_social_outcomes", positive.map { hidden.count > 1 && hidden[1] ? marker : .int($0) } ?? .null),
+                ])
+            }
+        }
+        tables.append(("results", results))
+        tables.append(("outcome_payments", figures.paid.map { paid in
+            [("outcome_metric_id", .text(paid.line)), ("period/start_date", .text(periods[paid.period].map { "\($0.start)" } ?? paid.period)),
+             ("period/end_date", .text(periods[paid.period].map { "\($0.end)" } ?? paid.period)), ("payer_organisation_id", .text(paid.payer)),
+             ("recipient_organisation_id", .text(paid.provider)), ("type", .text("Actual")), ("money/currency", .text(currency)),
+             ("money/amount", .money(Money(paid.amount, terms.currency)))]
+        } + figures.planned.map { planned in
+            [("outcome_metric_id", .null), ("period/start_date", .text(periods[planned.period].map { "\($0.start)" } ?? planned.period)),
+             ("period/end_date", .text(periods[planned.period].map { "\($0.end)" } ?? planned.period)), ("payer_organisation_id", .null),
+             ("recipient_organisation_id", .text(planned.provider)), ("type", .text("Planned")), ("money/currency", .text(currency)),
+             ("money/amount", .money(Money(planned.amount, terms.currency)))]
+        }))
+    }
+
+    var report: Report {
+        var report = Report(title: "\(name): INDIGO project tables")
+        report.notes = ["Field names of the GO Lab INDIGO data standard (project schema); counts under the small-cell policy; aggregates only."]
+        report.tables = tables.map { table in
+            var out = ReportTable(name: table.name, title: table.name.replacingOccurrences(of: "_", with: " ").capitalized,
+                                  columns: table.rows.first?.map(\.field) ?? [])
+            out.rows = table.rows.map { $0.map(\.value) }
+            return out
+        }
+        return report
+    }
+
+    /// INDIGO's nested form: each value as `{"value": …}`, paths as nested objects.
+    var json: String {
+        func value(_ cell: Cell) -> Any? {
+            switch cell {
+            case .null: nil
+            case .suppressed(let marker): ["value": NSNull(), "notes": "suppressed: \(marker)"] as [String: Any]
+            case .money(let money): ["value": NSDecimalNumber(decimal: money.amount)]
+            case .int(let n): ["value": n]
+            default: ["value": cell.plain]
+            }
+        }
+        var project: [String: Any] = ["name": ["value": name]]
+        for table in tables {
+            project[table.name] = table.rows.map { row -> [String: Any] in
+                var object: [String: Any] = [:]
+                for (field, cell) in row {
+                    guard var leaf = value(cell) else { continue }
+                    let path = field.split(separator: "/").map(String.init)
+                    if table.name == "outcome_metrics" && field == "id", case .text(let id) = cell { leaf = id }  // INDIGO's metric id is a plain string
+                    if path.count == 1 { object[path[0]] = leaf } else {
+                        var inner = object[path[0]] as? [String: Any] ?? [:]
+                        inner[path[1]] = leaf
+                        object[path[0]] = inner
+                    }
+                }
+                return object
+            }
+        }
+        let data = try! JSONSerialization.data(withJSONObject: project, options: [.prettyPrinted, .sortedKeys])
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+}
