@@ -22,7 +22,19 @@ import Testing
         #expect(result.status == 0, "\(result.errors)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
         let tables = try #require(json["tables"] as? [String: [[String: Any]]])
-        #expect(Set(tables.keys) == ["estimates", "sample_sizes", "balance_all", "balance_matched", "propensity_model"])
+        #expect(Set(tables.keys) == ["estimates", "sample_sizes", "balance_all", "balance_matched", "propensity_model", "propensity_overlap"])
+        // The overlap table counts every unit once, small bins suppressed (with a complement when one alone would show).
+        let overlap = try #require(tables["propensity_overlap"])
+        #expect(overlap.count == 20)
+        for column in ["participants", "comparison_pool", "comparisons_kept"] {
+            let counts = overlap.compactMap { $0[column] as? Int }
+            #expect(counts.allSatisfy { $0 == 0 || $0 >= 11 }, "\(column): \(counts)")
+            #expect(overlap.count - counts.count != 1, "a lone suppressed bin would be the total minus the rest")
+        }
+        let all = try #require(tables["sample_sizes"]?.first { $0["sample"] as? String == "All" })
+        if overlap.allSatisfy({ $0["participants"] is Int }) {
+            #expect(overlap.compactMap { $0["participants"] as? Int }.reduce(0, +) == all["treated"] as? Int)
+        }
         let overall = try #require(tables["estimates"]?.first { $0["provider"] as? String == "all" && $0["analysis"] as? String == "difference" })
         let (estimate, se) = (try #require(overall["estimate"] as? Double), try #require(overall["std_error"] as? Double))
         let (lower, upper) = (try #require(overall["ci_lower"] as? Double), try #require(overall["ci_upper"] as? Double))

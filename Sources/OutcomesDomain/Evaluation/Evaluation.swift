@@ -78,7 +78,17 @@ public enum Evaluation {
             EvaluationResult.Unit(index: $0, propensity: distance?[$0], weight: weights[$0], subclass: subclass[$0])
         }
         let model = propensity.map { p in p.names.indices.map { (p.names[$0], p.fit.coefficients[$0], p.fit.standardErrors[$0]) } } ?? []
-        return EvaluationResult(spec: spec, propensityModel: model, sampleSizes: sizes, balanceBefore: before, balanceAfter: after,
-                                estimates: estimates, warnings: warnings, units: units)
+        var result = EvaluationResult(spec: spec, propensityModel: model, sampleSizes: sizes, balanceBefore: before, balanceAfter: after,
+                                      estimates: estimates, warnings: warnings, units: units)
+        if let distance {
+            func counts(_ include: (Int) -> Bool) -> [Int] {
+                var bins = Array(repeating: 0, count: EvaluationResult.Overlap.bins)
+                for i in distance.indices where include(i) { bins[min(bins.count - 1, max(0, Int(distance[i] * Double(bins.count))))] += 1 }
+                return bins
+            }
+            result.overlap = .init(treated: counts { table.treated[$0] }, controls: counts { !table.treated[$0] },
+                                   keptControls: counts { !table.treated[$0] && weights[$0] > 0 })
+        }
+        return result
     }
 }

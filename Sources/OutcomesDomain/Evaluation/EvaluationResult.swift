@@ -56,6 +56,15 @@ public struct EvaluationResult: Sendable {
         public let subclass: Int?
     }
 
+    /// How the propensity scores of participants and comparisons spread over [0, 1]: counts per
+    /// twentieth, for all units and for the comparisons kept (weight above 0).
+    public struct Overlap: Sendable, Equatable {
+        public static let bins = 20
+        public let treated: [Int]
+        public let controls: [Int]
+        public let keptControls: [Int]
+    }
+
     public let spec: EvaluationSpec
     /// Model coefficients by design-matrix name (`(Intercept)`, `age`, `race_hispan`, …).
     public let propensityModel: [(name: String, coefficient: Double, standardError: Double)]
@@ -66,6 +75,8 @@ public struct EvaluationResult: Sendable {
     public let warnings: [Warning]
     /// Every unit with weight above 0 (and its propensity score).
     public let units: [Unit]
+    /// nil without a propensity model.
+    public var overlap: Overlap? = nil
 
     public var imbalanced: [String] {
         balanceAfter.filter { abs($0.standardizedMeanDifference ?? 0) > spec.balanceThreshold }.map(\.name)

@@ -15,6 +15,30 @@ extension Report {
                 xLabel: "|standardized mean difference|",
                 kind: .dots(rows: rows, series: ["before", "after"], references: [result.spec.balanceThreshold]), table: "balance_matched"))
         }
+        if let overlap = result.overlap {
+            // Counts of people: small bins hidden, with one more when a lone small one could be worked out from the total.
+            func shown(_ counts: [Int]) -> [Int?] {
+                guard let policy else { return counts }
+                let hidden = policy.suppressedParts(of: counts)
+                return counts.indices.map { hidden[$0] ? nil : counts[$0] }
+            }
+            let edges = (0...EvaluationResult.Overlap.bins).map { Double($0) / Double(EvaluationResult.Overlap.bins) }
+            let series = [shown(overlap.treated), shown(overlap.controls), shown(overlap.keptControls)]
+            var table = ReportTable(name: "propensity_overlap", title: "Propensity scores of participants and comparisons",
+                                    columns: ["score_from", "score_to", "participants", "comparison_pool", "comparisons_kept"])
+            let marker = Cell.suppressed(policy?.marker ?? "")
+            table.rows = edges.dropLast().indices.map { bin in
+                [.real(edges[bin]), .real(edges[bin + 1])] + series.map { $0[bin].map(Cell.int) ?? marker }
+            }
+            tables.append(table)
+            charts.append(Chart(
+                title: "Propensity score overlap",
+                summary: "How many participants, comparison units and comparison units kept after \(result.spec.method == .nearest ? "matching" : "weighting") have each propensity score, in twentieths; bins of fewer than \(policy?.threshold ?? 1) people are not drawn.",
+                xLabel: "propensity score", yLabel: "units",
+                kind: .histogram(edges: edges, series: [("participants", series[0]), ("comparison pool", series[1]), ("comparisons kept", series[2])],
+                                 markers: []),
+                table: "propensity_overlap"))
+        }
         for outcome in Set(result.estimates.map(\.outcome)).sorted() {
             let intervals = result.estimates.filter { $0.outcome == outcome }.compactMap { row -> Chart.Interval? in
                 let e = row.effect
