@@ -83,6 +83,10 @@ struct MetricsCommand: ParsableCommand {
             metrics: results, contract: definition, period: chosen,
             policy: suppression.policy)
         report.notes.insert(contentsOf: notes, at: 0)
+        // Every period computed so far, for the trend (HTML charts it; md, json and csv carry the table).
+        let computed = try definition.periods.map { ($0.label, try MetricsRunner.read(contract: definition, period: $0, on: connection)) }
+            .filter { !$0.1.isEmpty }
+        report.addTrend(computed, contract: definition, policy: suppression.policy)
         for attribute in by {
             let tables = try MetricEquity.tables(contract: definition, period: chosen.label, by: attribute, policy: suppression.policy, on: connection)
             report.add(equity: tables, by: attribute, period: chosen.label, policy: suppression.policy)

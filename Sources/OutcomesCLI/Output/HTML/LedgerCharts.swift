@@ -65,4 +65,36 @@ extension Report {
             }
         }
     }
+
+    /// Each metric's rate (or mean) per provider over the periods computed, suppressed as in each
+    /// period's own table; charted when there are two periods or more.
+    mutating func addTrend(_ periods: [(label: String, rows: [ProviderMetricResult])], contract: OutcomeContract, policy: SmallCellPolicy) {
+        guard periods.count >= 2 else { return }
+        var table = ReportTable(name: "metrics_by_period", title: "Outcome metrics by period and provider", columns: ["metric_id", "period", "provider", "figure"])
+        var figures: [String: [String: [String: Double]]] = [:]  // metric → period → provider → figure
+        for (label, rows) in periods {
+            for metricID in contract.metrics.map(\.id) {
+                let metricRows = rows.filter { $0.metricID == metricID }
+                let hidden = MetricCellSuppression(rows: metricRows, policy: policy)
+                for (index, row) in metricRows.enumerated() {
+                    let figure = row.rate ?? row.mean
+                    table.rows.append([.text(metricID), .text(label), .text(row.providerID),
+                                       hidden.figure[index] ? .suppressed(policy.marker) : figure.map(Cell.rounded) ?? .null])
+                    if !hidden.figure[index], let figure { figures[metricID, default: [:]][label, default: [:]][row.providerID] = NSDecimalNumber(decimal: figure).doubleValue }
+                }
+            }
+        }
+        tables.append(table)
+        let labels = Dictionary(uniqueKeysWithValues: contract.metrics.map { ($0.id, $0.label) })
+        for metricID in contract.metrics.map(\.id) {
+            guard let byPeriod = figures[metricID] else { continue }
+            let providers = Set(byPeriod.values.flatMap(\.keys)).sorted { ($0 == MetricsRunner.allProviders ? 1 : 0, $0) < ($1 == MetricsRunner.allProviders ? 1 : 0, $1) }
+            charts.append(Chart(
+                title: "\(labels[metricID] ?? metricID): by period",
+                summary: "Each period's rate or mean of \(labels[metricID] ?? metricID) for each provider and all providers; suppressed values are not drawn.",
+                xLabel: "rate or mean",
+                kind: .dots(rows: periods.map { period in (period.label, providers.map { byPeriod[period.label]?[$0] }) }, series: providers, references: []),
+                table: "metrics_by_period"))
+        }
+    }
 }
