@@ -58,4 +58,30 @@ import Testing
             }
         }
     }
+
+    /// What per-participant lines paid, by provider and race: the people paid and their amounts, as the ledger holds them.
+    @Test func paymentsByRaceEqualTheLedgerByPerson() throws {
+        let text = try String(contentsOf: ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR")
+            .appendingPathComponent("reentry-2021.yaml"), encoding: .utf8)
+        let (db, stored) = try DeterminationRunTests().prepared(text, persons: 3_000)
+        _ = try PaymentRunner(stored: stored).run(period: "2021Q1", on: db)
+        var race: [Int: String] = [:]
+        for row in try db.execute("SELECT person_id, race_ethnicity FROM ids.persons") { race[try row.decode(at: 0)] = try row.decode(at: 1) }
+        var paid: [String: (provider: String, race: String, amount: Decimal)] = [:]
+        for row in try db.execute("SELECT person_id, provider_id, sum(amount) FROM payments.ledger WHERE person_id IS NOT NULL GROUP BY 1, 2 HAVING sum(amount) <> 0") {
+            let person: Int = try row.decode(at: 0), provider: String = try row.decode(at: 1)
+            paid["\(person)/\(provider)"] = (provider, race[person]!, try row.decode(at: 2))
+        }
+        #expect(paid.count > 5)
+        let table = try PaymentEquity.table(contract: "reentry-2021", by: .race, policy: .none, on: db)
+        #expect(table.rows.count == (table.providers.count + 1) * (table.groups.count + 1))
+        for row in table.rows {
+            let members = paid.values.filter { (row.provider == nil || $0.provider == row.provider) && (row.group == nil || $0.race == row.group) }
+            #expect(row.participants == members.count && row.total == members.reduce(Decimal(0)) { $0 + $1.amount }, "\(row)")
+        }
+        // Under the policy, no number of people paid from 1 to 10 is shown, nor what they were paid.
+        for row in try PaymentEquity.table(contract: "reentry-2021", by: .race, policy: SmallCellPolicy(), on: db).rows {
+            #expect(row.participants.map { $0 == 0 || $0 >= 11 } ?? (row.total == nil))
+        }
+    }
 }

@@ -114,11 +114,17 @@ struct PaymentsCommand: ParsableCommand {
                 Examples:
                   outcomes payments summary --contract reentry-2021
                   outcomes payments summary --contract reentry-2021 --format json
+                  outcomes payments summary --contract reentry-2021 --by race --by sex
                 """)
 
         @Option(help: ArgumentHelp("The contract id, as loaded.", valueName: "id"))
         var contract: String
 
+        @Option(name: .long, help: ArgumentHelp("Also break what per-participant lines paid down by provider and a person attribute: race, sex, age_band or county (repeatable).",
+                                                valueName: "attribute"))
+        var by: [PersonAttribute] = []
+
+        @OptionGroup var suppression: SuppressionOptions
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions
 
@@ -129,6 +135,11 @@ struct PaymentsCommand: ParsableCommand {
             let stored = try ContractStore.stored(reference: contract, on: connection)
             var report = Report(summary: try PaymentSummary.read(contract: stored, on: connection))
             report.notes.append(try ChainHeadNote.text(on: connection))
+            let currency = stored.contract.payments?.currency ?? Currency(code: "USD")!
+            for attribute in by {
+                let table = try PaymentEquity.table(contract: stored.contract.id, by: attribute, policy: suppression.policy, on: connection)
+                report.add(paidBy: table, attribute: attribute, currency: currency, policy: suppression.policy)
+            }
             try output.emit(report)
         }
     }
@@ -306,6 +317,20 @@ extension Report {
         runs.rows = statement.runs.map { [.int($0.runID), .text($0.period), .text($0.kind), .int($0.version), .text($0.runAt)] }
         tables = [lines, caps, determinations, repayments, payers, runs]
         addCharts(statement: statement)
+    }
+
+    /// What per-participant lines paid, by provider and a person attribute, with every margin.
+    mutating func add(paidBy equity: EquityTable, attribute: PersonAttribute, currency: Currency, policy: SmallCellPolicy) {
+        var table = ReportTable(name: "paid_by_\(attribute.rawValue)", title: "Paid to participants by provider and \(attribute.rawValue.replacingOccurrences(of: "_", with: " "))",
+                                columns: ["provider", attribute.rawValue, "participants_paid", "paid", "paid_per_participant"])
+        let marker = Cell.suppressed(policy.marker)
+        table.rows = equity.rows.map { row in
+            [.text(row.provider ?? "(all)"), .text(row.group ?? "(all)"), row.participants.map(Cell.int) ?? marker,
+             row.total.map { .money(Money($0, currency)) } ?? marker, row.figure.map { .money(Money($0, currency).rounded(.halfEven)) } ?? marker]
+        }
+        tables.append(table)
+        notes.append("By \(attribute.rawValue.replacingOccurrences(of: "_", with: " ")): lines paid per participant only (an effect line pays a cohort); "
+                     + "people paid of 1 to \(policy.threshold - 1) are suppressed with the cells that would reveal them, and their amounts too.")
     }
 
     init(summary: PaymentSummary) {

@@ -54,3 +54,36 @@ public enum MetricEquity {
         }
     }
 }
+
+/// What the ledger paid per participant, by provider and a person attribute (per-participant
+/// lines only: an effect line pays a cohort, not a person), as an `EquityTable` of people paid
+/// and amounts.
+public enum PaymentEquity {
+    public static func table(contract: String, by attribute: PersonAttribute, policy: SmallCellPolicy, on connection: PostgresConnection) throws
+        -> EquityTable
+    {
+        var query = PostgresQuery(unsafeSQL: "")
+        let id = query.bind(contract)
+        // The attribute's expression is one of a fixed list; age is taken at the start of the year paid.
+        query.append(sql: """
+            SELECT provider_id, grp, count(*)::bigint, sum(paid) FROM (
+                SELECT l.provider_id, \(attribute.sql.replacingOccurrences(of: "r.window_start", with: "a.start")) AS grp, l.person_id, sum(l.amount) AS paid
+                FROM payments.ledger l
+                JOIN ids.persons p USING (person_id)
+                CROSS JOIN LATERAL (SELECT make_date(left(l.period, 4)::int, 1, 1) AS start) s
+                CROSS JOIN LATERAL (SELECT s.start, CASE
+                    WHEN p.birth_date IS NOT NULL THEN date_part('year', age(s.start, p.birth_date))::int
+                    WHEN p.birth_year IS NOT NULL THEN date_part('year', s.start)::int - p.birth_year
+                    END AS age) a
+                WHERE l.contract_id = \(id) AND l.person_id IS NOT NULL
+                GROUP BY 1, 2, 3 HAVING sum(l.amount) <> 0) paid
+            GROUP BY 1, 2
+            """)
+        let counts = try connection.execute(query).map {
+            EquityTable.Count(provider: try $0.decode(at: 0), group: try $0.decode(at: 1), participants: try $0.decode(at: 2),
+                              withValue: try $0.decode(at: 2), total: try $0.decode(at: 3))
+        }
+        return EquityTable(counts: counts, binary: false, policy: policy)
+    }
+}
+
