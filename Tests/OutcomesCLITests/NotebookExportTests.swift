@@ -47,7 +47,7 @@ import Testing
         return (value as? NSNumber)?.doubleValue
     }
 
-    @Test func metricsAndScenarioNotebooksReproduceTheCLIsNumbers() throws {
+    @Test func everyNotebookReproducesTheCLIsNumbers() throws {
         let (db, conninfo) = try TestDatabase.fresh()
         _ = try SyntheticLoader(ids: SyntheticIDS(persons: 3_000, seed: 6)).load(into: db)
         #expect(try CLI.run(["contract", "load", Self.path("housing-2021.yaml"), "--database", conninfo, "-q"]).status == 0)
@@ -79,6 +79,36 @@ import Testing
                 for column in ["participants", "with_value", "mean", "rate"] {
                     guard let shown = number(row[column]) else { continue }  // suppressed or empty in the report
                     #expect(abs((number(found[column]) ?? .nan) - shown) <= 5e-5, "\(source) \(column): \(found) vs \(row)")
+                }
+            }
+        }
+
+        // A comparison: the estimates of the CLI's stored run, and the payments summary: the ledger's.
+        #expect(try CLI.run(["payments", "run", "--contract", "housing-2021", "--period", "2022", "--database", conninfo, "-q"]).status == 0)
+        func tables(_ arguments: [String]) throws -> [String: Any] {
+            let result = try CLI.run(arguments + ["--database", conninfo, "--format", "json", "-q"])
+            return try #require((try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])?["tables"] as? [String: Any])
+        }
+        for (kind, arguments, table, keys, numbers) in [
+            ("compare", ["--evaluation", Self.path("housing-2021-evaluation.yaml")], "estimates", ["outcome", "provider", "analysis"],
+             ["estimate", "std_error", "ci_lower", "ci_upper"]),
+            ("summary", ["--contract", "housing-2021"], "paid", ["provider", "payer", "period"], ["amount"]),
+        ] {
+            let export = try CLI.run(["export", "notebook", kind] + arguments + ["--output", folder.appendingPathComponent(kind).path, "--database", conninfo, "-q"])
+            #expect(export.status == 0, "\(export.errors)")
+            let command = kind == "summary" ? ["payments", "summary"] : ["compare"]
+            let rows = try #require(try tables(command + arguments)[table] as? [[String: Any]])
+            #expect(!rows.isEmpty)
+            for source in ["csv", "database"] {
+                let (_, check) = try execute(folder.appendingPathComponent("\(kind)/\(kind).ipynb"), source: source, conninfo: conninfo)
+                #expect(check.count == rows.count, "\(kind) \(source)")
+                for row in rows {
+                    let found = check.first { candidate in keys.allSatisfy { "\(candidate[$0] ?? "")" == "\(row[$0] ?? "")" } }
+                    let match = try #require(found, "\(kind) \(source): \(row)")
+                    for column in numbers {
+                        #expect(abs((number(match[column]) ?? .nan) - (number(row[column]) ?? .nan)) <= 1e-9 * max(1, abs(number(row[column]) ?? 0)),
+                                "\(kind) \(source) \(column): \(match) vs \(row)")
+                    }
                 }
             }
         }

@@ -15,11 +15,13 @@ struct ExportCommand: ParsableCommand {
 /// reproduces the report from them (or from the database), ready to run top to bottom.
 struct NotebookExport: ParsableCommand {
     enum Kind: String, ExpressibleByArgument, CaseIterable {
-        case metrics, scenario
+        case metrics, summary, compare, scenario
 
         var command: [String] {
             switch self {
             case .metrics: ["metrics"]
+            case .summary: ["payments", "summary"]
+            case .compare: ["compare"]
             case .scenario: ["scenario", "run"]
             }
         }
@@ -29,7 +31,8 @@ struct NotebookExport: ParsableCommand {
         commandName: "notebook",
         abstract: "Write a Jupyter notebook that reproduces a report, with the report's tables beside it as CSV.",
         discussion: """
-            Runs the command the notebook is of — `metrics` or `scenario run` — with the options \
+            Runs the command the notebook is of — `metrics`, `payments summary` (summary), \
+            `compare` or `scenario run` — with the options \
             given after the kind, writes its tables as CSV files (one per table, the formats of \
             README) into FOLDER/data/, and the notebook (nbformat 4, from notebooks-export/) as \
             FOLDER/KIND.ipynb. The notebook runs top to bottom with no edits: from the CSV files, or \
@@ -40,13 +43,15 @@ struct NotebookExport: ParsableCommand {
             Examples:
               outcomes export notebook metrics --contract housing-2021 --period 2023 --output metrics-notebook
               outcomes export notebook scenario scenarios/housing-2021-scenario.yaml --payment-draws 100 --output scenario-notebook
+              outcomes export notebook compare --evaluation scenarios/housing-2021-evaluation.yaml --output comparison-notebook
+              outcomes export notebook summary --contract reentry-2021 --output payments-notebook
             """
     )
 
     @Flag(name: .shortAndLong, help: "No progress bars or notes on standard error.")
     var quiet = false
 
-    @Argument(help: "What the notebook reproduces: metrics or scenario.")
+    @Argument(help: "What the notebook reproduces: metrics, summary, compare or scenario.")
     var kind: Kind
 
     @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The command's options (see its --help), and --output FOLDER.", valueName: "options"))
@@ -87,6 +92,12 @@ struct NotebookExport: ParsableCommand {
                 throw ValidationError("a metrics notebook needs --contract ID and --period LABEL.")
             }
             parameters = ["contract": contract, "period": period]
+        case .summary:
+            guard let contract = value(of: "--contract", in: arguments) else { throw ValidationError("a payments notebook needs --contract ID.") }
+            parameters = ["contract": contract]
+        case .compare:
+            guard let file = value(of: "--evaluation", in: arguments) else { throw ValidationError("a comparison notebook needs --evaluation FILE.") }
+            parameters = ["evaluation": try EvaluationDefinition.parse(yaml: try YAMLFile.read(file), file: file).id]
         case .scenario:
             guard let file = arguments.first(where: { !$0.hasPrefix("-") }) else { throw ValidationError("a scenario notebook needs the scenario file.") }
             let definition = try ScenarioDefinition.parse(yaml: try YAMLFile.read(file), file: file)
