@@ -87,6 +87,11 @@ struct MetricsCommand: ParsableCommand {
         let computed = try definition.periods.map { ($0.label, try MetricsRunner.read(contract: definition, period: $0, on: connection)) }
             .filter { !$0.1.isEmpty }
         report.addTrend(computed, contract: definition, policy: suppression.policy)
+        // The randomized control arm, when the contract pays against it: each rate is charted against it.
+        if definition.needsComparisonArm, let arm = definition.comparisonArm {
+            let control = try MetricsRunner.read(contract: arm, period: chosen, on: connection)
+            report.addControlArm(control, results: results, contract: definition, policy: suppression.policy)
+        }
         for attribute in by {
             let tables = try MetricEquity.tables(contract: definition, period: chosen.label, by: attribute, policy: suppression.policy, on: connection)
             report.add(equity: tables, by: attribute, period: chosen.label, policy: suppression.policy)
