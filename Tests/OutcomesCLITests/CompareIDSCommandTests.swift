@@ -58,4 +58,47 @@ import Testing
         try usage(["compare", "--data", "x.csv", "--treatment", "t", "--period", "2022"], "--period applies to --evaluation")
         #expect(try db.execute("SELECT count(*) FROM evaluation.runs").scalar(Int.self) == 1)
     }
+
+    /// `--by race`: each group's participants against their own matches from the same run. With
+    /// 1:1 matching the groups' differences, weighted by their participants, are the overall one;
+    /// under the small-cell policy no group of 1 to 10 shows, nor a lone one the totals would give.
+    @Test func estimatesByAPersonAttributeAddUpToTheOverallOne() throws {
+        let (db, conninfo) = try TestDatabase.fresh()
+        _ = try SyntheticLoader(ids: SyntheticIDS(persons: 4_000, seed: 5)).load(into: db)
+        #expect(try CLI.run(["contract", "load", Self.scenarios.appendingPathComponent("housing-2021.yaml").path, "--database", conninfo, "-q"]).status == 0)
+        #expect(try CLI.run(["metrics", "--contract", "housing-2021", "--period", "2022", "--database", conninfo, "-q"]).status == 0)
+        func report(_ attribute: String, _ extra: [String]) throws -> (tables: [String: [[String: Any]]], notes: [String]) {
+            let result = try CLI.run(["compare", "--evaluation", Self.evaluation, "--period", "2022", "--by", attribute, "--database", conninfo, "--format", "json", "-q"] + extra)
+            #expect(result.status == 0, "\(result.errors)")
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])
+            return (try #require(json["tables"] as? [String: [[String: Any]]]), json["notes"] as? [String] ?? [])
+        }
+        func tables(_ extra: [String]) throws -> [String: [[String: Any]]] { try report("race", extra).tables }
+        var checked = 0
+        for attribute in ["sex", "county", "age_band", "race"] {
+            let (all, notes) = try report(attribute, ["--small-cell-threshold", "1"])
+            let overall = try #require(all["estimates"]?.first { $0["provider"] as? String == "all" && $0["analysis"] as? String == "difference" && $0["outcome"] as? String == "housed_12m" })
+            let groups = try #require(all["estimates_by_\(attribute)"]?.filter { $0["analysis"] as? String == "difference" && $0["outcome"] as? String == "housed_12m" })
+            #expect(groups.count >= 2)
+            let treated = groups.compactMap { $0["treated"] as? Int }
+            // A group too small to estimate (one participant, say) is named in a note instead.
+            guard treated.reduce(0, +) == overall["treated"] as? Int else {
+                #expect(notes.contains { $0.hasPrefix("Warning: no estimate for \(attribute.replacingOccurrences(of: "_", with: " ")) ") }, "\(attribute): \(notes)")
+                continue
+            }
+            let weighted = zip(groups.compactMap { $0["estimate"] as? Double }, treated).reduce(0.0) { $0 + $1.0 * Double($1.1) } / Double(treated.reduce(0, +))
+            #expect(abs(weighted - (overall["estimate"] as? Double ?? .nan)) < 1e-12, "\(attribute): \(weighted) vs \(overall)")
+            checked += 1
+        }
+        #expect(checked >= 1, "at least one attribute's groups were all estimated")
+        // One run stored per comparison; the groups ride along.
+        #expect(try db.execute("SELECT count(*) FROM evaluation.runs").scalar(Int.self) == 4)
+
+        let published = try #require(try tables([])["estimates_by_race"])
+        for (outcome, rows) in Dictionary(grouping: published, by: { "\($0["outcome"] ?? "")/\($0["analysis"] ?? "")" }) {
+            let counts = rows.compactMap { $0["treated"] as? Int }
+            #expect(counts.allSatisfy { $0 >= 11 }, "\(outcome): \(counts)")
+            #expect(rows.count - counts.count != 1, "\(outcome): a lone suppressed group would be the total minus the rest")
+        }
+    }
 }

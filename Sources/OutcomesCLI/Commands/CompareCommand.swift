@@ -34,6 +34,7 @@ struct CompareCommand: ParsableCommand {
               outcomes compare --evaluation scenarios/housing-2021-evaluation.yaml
               outcomes compare --evaluation scenarios/housing-2021-evaluation.yaml --against control_arm
               outcomes compare --evaluation scenarios/housing-2021-evaluation.yaml --period 2022 --store-comparison --format json
+              outcomes compare --evaluation scenarios/housing-2021-evaluation.yaml --by race
               outcomes compare --data scenarios/data/lalonde.csv --treatment treat --covariates age,educ,race,married,nodegree,re74,re75 --outcome re78
               outcomes compare --data scenarios/data/lalonde.csv --treatment treat --covariates age,educ,race,married,nodegree,re74,re75 --outcome re78:re75 --ratio 2 --replace
               outcomes compare --data scenarios/data/lalonde.csv --treatment treat --covariates age,educ,race,re74,re75 --outcome re78 --method weighting --estimand ATE --format json
@@ -51,6 +52,10 @@ struct CompareCommand: ParsableCommand {
 
     @Flag(name: .long, help: "With --evaluation and --period: store the matched group's metrics as <contract>@matched for payments.")
     var storeComparison = false
+
+    @Option(name: .long, help: ArgumentHelp("With --evaluation: also estimate for the participants of each group of race, sex, age_band or county (at the index date).",
+                                            valueName: "attribute"))
+    var by: PersonAttribute?
 
     @Option(name: .long, help: ArgumentHelp("A CSV with a header row, one row per unit.", valueName: "file"))
     var data: String?
@@ -124,6 +129,7 @@ struct CompareCommand: ParsableCommand {
         var runner = ComparisonRunner(definition: definition, text: text, stored: stored, period: chosen, source: against)
         runner.design = spec
         runner.storeComparison = storeComparison
+        runner.groupBy = by
         runner.progress = { progress.note($0) }
         let outcome = try runner.run(on: connection)
         if let matchedData { try Self.writeUnits(outcome.result, outcome.table, to: matchedData) }
@@ -137,6 +143,7 @@ struct CompareCommand: ParsableCommand {
             notes.append("Stored the matched group's metrics as \(stored.contract.id)\(OutcomeContract.matchedSuffix), period \(chosen!.label), for version \(stored.version): effect lines with comparison: matched_group pay against it.")
         }
         report.notes.insert(contentsOf: notes, at: 0)
+        if let by, let byGroup = outcome.byGroup { report.add(estimatesBy: byGroup, attribute: by, policy: suppression.policy) }
         try output.emit(report)
     }
 

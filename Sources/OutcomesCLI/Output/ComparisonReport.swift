@@ -1,4 +1,5 @@
 import Foundation
+import OutcomesDatabase
 import OutcomesDomain
 import OutcomesStatistics
 
@@ -61,6 +62,44 @@ extension Report {
             tables.append(model)
         }
         addCharts(comparison: result, policy: policy)
+    }
+
+    /// The estimates for each group of a person attribute, from the same units: a group whose
+    /// participants or comparisons are a small count is suppressed, with another when one alone
+    /// could be worked out from the totals.
+    mutating func add(estimatesBy result: EvaluationResult, attribute: PersonAttribute, policy: SmallCellPolicy) {
+        var table = ReportTable(name: "estimates_by_\(attribute.rawValue)", title: "Effect estimates by \(attribute.rawValue.replacingOccurrences(of: "_", with: " ")) (\(result.spec.estimand.rawValue))",
+                                columns: ["outcome", attribute.rawValue, "analysis", "treated", "controls", "estimate", "std_error", "ci_lower", "ci_upper", "p_value"])
+        let marker = Cell.suppressed(policy.marker)
+        var intervals: [String: [Chart.Interval]] = [:]
+        let grouped = Dictionary(grouping: result.estimates.filter { $0.group != nil }) { "\($0.outcome)/\($0.analysis.rawValue)" }
+        for key in grouped.keys.sorted() {
+            let rows = grouped[key]!.sorted { $0.group! < $1.group! }
+            let hidden = zip(policy.suppressedParts(of: rows.map(\.effect.treated)), policy.suppressedParts(of: rows.map(\.effect.controls))).map { $0 || $1 }
+            for (row, hide) in zip(rows, hidden) {
+                let e = row.effect, ci = e.confidenceInterval
+                func value(_ x: Double) -> Cell { hide ? marker : .real(x) }
+                table.rows.append([.text(row.outcome), .text(row.group!), .text(row.analysis.rawValue), hide ? marker : .int(e.treated), hide ? marker : .int(e.controls),
+                                   value(e.estimate), value(e.standardError), value(ci.lower), value(ci.upper), value(e.pValue)])
+                if !hide, row.analysis == .difference {
+                    intervals[row.outcome, default: []].append(.init(label: row.group!, estimate: e.estimate, low: ci.lower, high: ci.upper))
+                }
+            }
+        }
+        tables.append(table)
+        for outcome in intervals.keys.sorted() {
+            charts.append(Chart(
+                title: "Effect on \(outcome) by \(attribute.rawValue.replacingOccurrences(of: "_", with: " ")), with 95% intervals",
+                summary: "The estimated effect on \(outcome) for the participants of each group against their own matches or weights; small groups are left out.",
+                xLabel: "effect on \(outcome)", kind: .intervals(intervals[outcome]!, reference: 0), table: table.name))
+        }
+        notes.append("By \(attribute.rawValue.replacingOccurrences(of: "_", with: " ")): each group's participants against their own matches or weights from the same run (not stored "
+                     + "apart); groups of fewer than \(policy.threshold) participants or comparisons are suppressed, with another when one alone could be worked out from the totals.")
+        for warning in result.warnings {
+            if case .groupNotEstimated(let group, let reason) = warning {
+                notes.append("Warning: no estimate for \(attribute.rawValue.replacingOccurrences(of: "_", with: " ")) \(group): \(reason)")
+            }
+        }
     }
 
     static func describe(_ spec: EvaluationSpec) -> String {

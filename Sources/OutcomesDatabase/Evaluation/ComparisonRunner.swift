@@ -17,6 +17,9 @@ public struct ComparisonRunner: Sendable {
     public let source: ComparisonSource
     public var design: EvaluationSpec
     public var storeComparison = false
+    /// Also the estimates for the participants of each group of a person attribute (at the index
+    /// date) against their own matches or weights — the same sample, one more pass of the estimators.
+    public var groupBy: PersonAttribute?
     /// Told what is being done, step by step (the CLI prints it as notes; `--quiet` silences it).
     public var progress: @Sendable (String) -> Void = { _ in }
 
@@ -33,6 +36,8 @@ public struct ComparisonRunner: Sendable {
         public let inputsSHA256: String
         /// Participants whose outcomes do not count in the period (or whose age is unknown), left out.
         public let participantsLeftOut: Int
+        /// With `groupBy`: the estimates by that attribute's groups (not stored; the run above is).
+        public var byGroup: EvaluationResult? = nil
     }
 
     public func run(on connection: PostgresConnection) throws -> Outcome {
@@ -86,10 +91,23 @@ public struct ComparisonRunner: Sendable {
             let store = ComparisonStore(runner: self, loadID: loadID, inputsSHA256: hash)
             let runID = try store.record(result, table, on: connection)
             if storeComparison { try store.storeMatchedGroup(result, table, outcomes: outcomes, on: connection) }
+            var byGroup: EvaluationResult?
+            if let groupBy {
+                var values: [String: String] = [:]
+                for row in try connection.execute(PostgresQuery(unsafeSQL: """
+                    SELECT u.person_id::text, \(groupBy.sql(person: "ps", at: "u.start_date")) FROM \(units.quoted) u JOIN ids.persons ps USING (person_id) WHERE u.treated
+                    """)) { values[try row.decode(at: 0)] = try row.decode(at: 1) }
+                var grouped = table
+                grouped.groups = table.ids.indices.map { table.treated[$0] ? values[table.ids[$0]] : nil }
+                progress("Estimating by \(groupBy.rawValue) on the same units…")
+                byGroup = try Evaluation.run(design, on: grouped)
+            }
             try connection.executeScript("DROP TABLE \(units.quoted), \(outcomes.quoted)" + (covariateMetrics.isEmpty ? "" : ", \(covariates.quoted)"))
             let treated = table.treated.filter { $0 }.count
-            return Outcome(result: result, table: table, runID: runID, loadID: loadID, inputsSHA256: hash,
-                           participantsLeftOut: max(0, participants - treated))
+            var outcome = Outcome(result: result, table: table, runID: runID, loadID: loadID, inputsSHA256: hash,
+                                  participantsLeftOut: max(0, participants - treated))
+            outcome.byGroup = byGroup
+            return outcome
         }
     }
 }

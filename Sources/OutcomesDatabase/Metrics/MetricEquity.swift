@@ -10,6 +10,19 @@ public enum PersonAttribute: String, Sendable, CaseIterable {
     /// Age bands at the start of the participant's window, as public health tables cut them.
     static let ageBands = [(25, "under 25"), (35, "25-34"), (45, "35-44"), (55, "45-54"), (65, "55-64")]
 
+    /// The attribute of `ps` (ids.persons) at the date `date` (an SQL expression), for units of a comparison.
+    func sql(person ps: String, at date: String) -> String {
+        switch self {
+        case .race: return "\(ps).race_ethnicity"
+        case .sex: return "\(ps).sex"
+        case .county: return "coalesce(\(ps).county, 'unknown')"
+        case .ageBand:
+            let age = "(CASE WHEN \(ps).birth_date IS NOT NULL THEN date_part('year', age(\(date), \(ps).birth_date))::int "
+                + "WHEN \(ps).birth_year IS NOT NULL THEN date_part('year', \(date))::int - \(ps).birth_year END)"
+            return "CASE WHEN \(age) IS NULL THEN 'unknown' " + Self.ageBands.map { "WHEN \(age) < \($0.0) THEN '\($0.1)' " }.joined() + "ELSE '65 and over' END"
+        }
+    }
+
     var sql: String {
         switch self {
         case .race: "p.race_ethnicity"
