@@ -56,6 +56,7 @@ import Testing
                                status: 64, mentioning: "--store-comparison: stores a 1:1 matched comparison group")
         try usage(["compare", "--evaluation", Self.evaluation, "--treatment", "t", "--database", conninfo], "--treatment applies to --data")
         try usage(["compare", "--data", "x.csv", "--treatment", "t", "--period", "2022"], "--period applies to --evaluation")
+        try usage(["compare", "--data", "x.csv", "--treatment", "t", "--by", "race"], "--by applies to --evaluation")
         #expect(try db.execute("SELECT count(*) FROM evaluation.runs").scalar(Int.self) == 1)
     }
 

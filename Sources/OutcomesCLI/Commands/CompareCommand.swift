@@ -90,7 +90,7 @@ struct CompareCommand: ParsableCommand {
         }
         if data != nil {
             guard treatment != nil else { throw ValidationError("--data needs --treatment COLUMN (the 0/1 column).") }
-            for (name, given) in [("--period", period != nil), ("--store-comparison", storeComparison), ("--against", against != .pool)] where given {
+            for (name, given) in [("--period", period != nil), ("--store-comparison", storeComparison), ("--against", against != .pool), ("--by", by != nil)] where given {
                 throw ValidationError("\(name) applies to --evaluation (the IDS), not --data.")
             }
         } else {
