@@ -59,19 +59,22 @@ struct IndigoProject {
 
     init(contract: OutcomeContract, terms: PaymentTerms, figures: IndigoFigures, policy: SmallCellPolicy) {
         name = contract.name
-        let lines = Report(terms: terms, contract: contract, title: "").tables.first { $0.name == "lines" }?.rows ?? []
         let currency = terms.currency.code
         let labels = Dictionary(uniqueKeysWithValues: contract.metrics.map { ($0.id, $0.label) })
-        // Each payment line of an outcome: (id, mechanism, metric, what it pays, conditions, cap).
-        let outcomes = lines.compactMap { row -> (id: String, mechanism: String, metric: String, pays: String, conditions: String, cap: Cell)? in
-            guard case .text(let id) = row[0], case .text(let mechanism) = row[1], !["milestone", "clawback"].contains(mechanism),
-                  case .text(let metric) = row[2], case .text(let pays) = row[3] else { return nil }
-            let conditions = if case .text(let text) = row[4] { text } else { "" }
-            return (id, mechanism, metric, pays, conditions, row[5])
+        // The lines that pay for outcomes, from the terms (milestones are not outcomes; clawbacks repay).
+        struct OutcomeLine { let id, metric: String; let price, cap: Money?; let comparison: EffectLine.Comparison? }
+        let flat: (RateCard.Line) -> Money? = { if case .flat(let price) = $0.pricing { price } else { nil } }
+        let outcomes = (terms.rateCard?.lines ?? []).map { OutcomeLine(id: $0.id, metric: $0.outcome.metricID, price: flat($0), cap: $0.cap, comparison: nil) }
+            + terms.effectLines.map { OutcomeLine(id: $0.id, metric: $0.outcome.metricID, price: nil, cap: $0.cap, comparison: $0.comparison) }
+            + terms.perDayLines.map { OutcomeLine(id: $0.id, metric: $0.days, price: $0.pricePerDay, cap: $0.cap, comparison: nil) }
+            + terms.savingsShares.map { OutcomeLine(id: $0.id, metric: $0.outcome, price: nil, cap: $0.cap, comparison: $0.comparison) }
+        // Their wording (mechanism, what they pay, on what conditions) as the terms report gives it, for people.
+        var wording: [String: (mechanism: String, pays: String, conditions: String)] = [:]
+        for row in Report(terms: terms, contract: contract, title: "").tables.first(where: { $0.name == "lines" })?.rows ?? [] {
+            wording[row[0].plain] = (row[1].plain, row[3].plain, row[4].plain)
         }
-        func validation(_ id: String) -> String {
-            let comparison = terms.effectLines.first { $0.id == id }?.comparison ?? terms.savingsShares.first { $0.id == id }?.comparison
-            return switch comparison {
+        func validation(_ line: OutcomeLine) -> String {
+            switch line.comparison {
             case .comparisonGroup?, .sharedControlGroup?: "Randomised Control Trial"
             case .matchedGroup?: "Quasi-experimental study"
             case .baseline?: "Historical comparison"
@@ -80,15 +83,14 @@ struct IndigoProject {
         }
         let population = "Participants of \(contract.program) enrolled under \(contract.id) (first enrollment, at least \(contract.cohort.minimumEnrolledDays) days)"
         tables.append(("outcome_metrics", outcomes.map { line in
-            [("id", .text(line.id)), ("definition", .text("\(labels[line.metric] ?? line.metric) (\(line.metric)), \(line.mechanism): \(line.conditions)")),
-             ("target_population", .text(population)), ("outcome_validation_method", .text(validation(line.id))),
+            [("id", .text(line.id)),
+             ("definition", .text("\(labels[line.metric] ?? line.metric) (\(line.metric)), \(wording[line.id]?.mechanism ?? ""): \(wording[line.id]?.conditions ?? "")")),
+             ("target_population", .text(population)), ("outcome_validation_method", .text(validation(line))),
              ("data_source_for_outcome_validation", .text("Integrated Data System: linked administrative records (\(line.metric))"))]
         }))
         tables.append(("outcome_pricings", outcomes.map { line in
-            let flat = terms.rateCard?.line(line.id).flatMap { if case .flat(let price) = $0.pricing { price } else { nil } }
-                ?? terms.perDayLines.first { $0.id == line.id }?.pricePerDay
-            return [("outcome_metric_id", .text(line.id)), ("currency", .text(currency)), ("price_per_unit/amount", flat.map { .money($0) } ?? .null),
-                    ("maximum_price_if_all_targets_achieved/amount", line.cap), ("price_description", .text(line.pays))]
+            [("outcome_metric_id", .text(line.id)), ("currency", .text(currency)), ("price_per_unit/amount", line.price.map { .money($0) } ?? .null),
+             ("maximum_price_if_all_targets_achieved/amount", line.cap.map { .money($0) } ?? .null), ("price_description", .text(wording[line.id]?.pays ?? ""))]
         }))
         let periods = Dictionary(uniqueKeysWithValues: contract.periods.map { ($0.label, $0) })
         var results: [Row] = []

@@ -84,7 +84,9 @@ struct MetricsCommand: ParsableCommand {
             policy: suppression.policy)
         report.notes.insert(contentsOf: notes, at: 0)
         // Every period computed so far, for the trend (HTML charts it; md, json and csv carry the table).
-        let computed = try definition.periods.map { ($0.label, try MetricsRunner.read(contract: definition, period: $0, on: connection)) }
+        let computed = try definition.periods.map { period in
+            (period.label, period.label == chosen.label ? results : try MetricsRunner.read(contract: definition, period: period, on: connection))
+        }
             .filter { !$0.1.isEmpty }
         report.addTrend(computed, contract: definition, policy: suppression.policy)
         // The randomized control arm, when the contract pays against it: each rate is charted against it.

@@ -3,14 +3,15 @@ import OutcomesDomain
 import PostgresClient
 
 /// A person attribute a published table may be broken down by (the state data plans' equity
-/// breakdowns). Each is one allow-listed SQL expression over `ids.persons p` and the result `r`.
+/// breakdowns). Each is one allow-listed SQL expression over a row of `ids.persons` at a date.
 public enum PersonAttribute: String, Sendable, CaseIterable {
     case race, sex, ageBand = "age_band", county
 
     /// Age bands at the start of the participant's window, as public health tables cut them.
     static let ageBands = [(25, "under 25"), (35, "25-34"), (45, "35-44"), (55, "45-54"), (65, "55-64")]
 
-    /// The attribute of `ps` (ids.persons) at the date `date` (an SQL expression), for units of a comparison.
+    /// The attribute of `ps` (a row of ids.persons) at `date` (an SQL expression): the age band in
+    /// whole years at that date, from the birth date, else the birth year.
     func sql(person ps: String, at date: String) -> String {
         switch self {
         case .race: return "\(ps).race_ethnicity"
@@ -20,18 +21,6 @@ public enum PersonAttribute: String, Sendable, CaseIterable {
             let age = "(CASE WHEN \(ps).birth_date IS NOT NULL THEN date_part('year', age(\(date), \(ps).birth_date))::int "
                 + "WHEN \(ps).birth_year IS NOT NULL THEN date_part('year', \(date))::int - \(ps).birth_year END)"
             return "CASE WHEN \(age) IS NULL THEN 'unknown' " + Self.ageBands.map { "WHEN \(age) < \($0.0) THEN '\($0.1)' " }.joined() + "ELSE '65 and over' END"
-        }
-    }
-
-    var sql: String {
-        switch self {
-        case .race: "p.race_ethnicity"
-        case .sex: "p.sex"
-        case .county: "coalesce(p.county, 'unknown')"
-        case .ageBand:
-            // Whole years at the window's start: from the birth date, else the birth year.
-            "CASE WHEN a.age IS NULL THEN 'unknown' "
-                + Self.ageBands.map { "WHEN a.age < \($0.0) THEN '\($0.1)' " }.joined() + "ELSE '65 and over' END"
         }
     }
 }
@@ -46,13 +35,10 @@ public enum MetricEquity {
         var query = PostgresQuery(unsafeSQL: "")
         let (contractID, label) = (query.bind(contract.storedID), query.bind(period))
         query.append(sql: """
-            SELECT r.metric_id, r.provider_id, \(attribute.sql) AS grp, count(*)::bigint, count(r.value)::bigint, coalesce(sum(r.value), 0)
+            SELECT r.metric_id, r.provider_id, \(attribute.sql(person: "p", at: "r.window_start")) AS grp, count(*)::bigint, count(r.value)::bigint,
+                   coalesce(sum(r.value), 0)
             FROM metrics.person_results r
             JOIN ids.persons p USING (person_id)
-            CROSS JOIN LATERAL (SELECT CASE
-                WHEN p.birth_date IS NOT NULL THEN date_part('year', age(r.window_start, p.birth_date))::int
-                WHEN p.birth_year IS NOT NULL THEN date_part('year', r.window_start)::int - p.birth_year
-                END AS age) a
             WHERE r.contract_id = \(contractID) AND r.period = \(label)
             GROUP BY 1, 2, 3
             """)
@@ -80,14 +66,10 @@ public enum PaymentEquity {
         // The attribute's expression is one of a fixed list; age is taken at the start of the year paid.
         query.append(sql: """
             SELECT provider_id, grp, count(*)::bigint, sum(paid) FROM (
-                SELECT l.provider_id, \(attribute.sql.replacingOccurrences(of: "r.window_start", with: "a.start")) AS grp, l.person_id, sum(l.amount) AS paid
+                SELECT l.provider_id, \(attribute.sql(person: "p", at: "make_date(left(l.period, 4)::int, 1, 1)")) AS grp, l.person_id,
+                       sum(l.amount) AS paid
                 FROM payments.ledger l
                 JOIN ids.persons p USING (person_id)
-                CROSS JOIN LATERAL (SELECT make_date(left(l.period, 4)::int, 1, 1) AS start) s
-                CROSS JOIN LATERAL (SELECT s.start, CASE
-                    WHEN p.birth_date IS NOT NULL THEN date_part('year', age(s.start, p.birth_date))::int
-                    WHEN p.birth_year IS NOT NULL THEN date_part('year', s.start)::int - p.birth_year
-                    END AS age) a
                 WHERE l.contract_id = \(id) AND l.person_id IS NOT NULL
                 GROUP BY 1, 2, 3 HAVING sum(l.amount) <> 0) paid
             GROUP BY 1, 2

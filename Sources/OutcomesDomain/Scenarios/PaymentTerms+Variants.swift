@@ -9,8 +9,7 @@ extension PaymentTerms {
     /// outcomes; caps stay as they are.)
     public func pricesScaled(by factor: Decimal) -> PaymentTerms {
         func scaled(_ price: Money) -> Money { (price * factor).rounded(rounding) }
-        var terms = PaymentTerms(
-            version: version, currency: currency, rounding: rounding,
+        var terms = with(
             rateCard: rateCard.map { card in
                 RateCard(precondition: card.precondition, lines: card.lines.map { line in
                     let pricing: RateCard.Pricing = switch line.pricing {
@@ -35,8 +34,6 @@ extension PaymentTerms {
             PerDayLine(id: line.id, days: line.days, less: line.less, precondition: line.precondition, pricePerDay: scaled(line.pricePerDay),
                        participantCap: line.participantCap, cap: line.cap)
         }
-        (terms.savingsShares, terms.milestones, terms.clawbacks, terms.payers) = (savingsShares, milestones, clawbacks, payers)
-        (terms.interimSharePercent, terms.caps) = (interimSharePercent, caps)
         return terms
     }
 
@@ -44,8 +41,7 @@ extension PaymentTerms {
     /// every mechanism, and the rate card's own contract cap when it has one (providers' caps stay).
     public func withContractCap(_ amount: Decimal) -> PaymentTerms {
         let cap = Money(amount, currency).rounded(rounding)
-        var terms = PaymentTerms(
-            version: version, currency: currency, rounding: rounding,
+        var terms = with(
             rateCard: rateCard.map { card in
                 guard card.caps.contract != nil else { return card }
                 var caps = card.caps
@@ -54,9 +50,15 @@ extension PaymentTerms {
                                 tiersCountPer: card.tiersCountPer)
             },
             effectLines: effectLines)
+        terms.caps.contract = cap
+        return terms
+    }
+
+    /// These terms with another rate card and effect lines (the two mechanisms held as constants).
+    private func with(rateCard: RateCard?, effectLines: [EffectLine]) -> PaymentTerms {
+        var terms = PaymentTerms(version: version, currency: currency, rounding: rounding, rateCard: rateCard, effectLines: effectLines)
         (terms.perDayLines, terms.savingsShares, terms.milestones, terms.clawbacks, terms.payers) = (perDayLines, savingsShares, milestones, clawbacks, payers)
         (terms.interimSharePercent, terms.caps) = (interimSharePercent, caps)
-        terms.caps.contract = cap
         return terms
     }
 }
