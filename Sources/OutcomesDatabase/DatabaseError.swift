@@ -25,6 +25,12 @@ public struct DatabaseError: UserFacingError, Equatable {
         case staleMetrics
         /// The connected user may not take the role a command needs.
         case permissionDenied
+        /// `db distribute` on a server or database without Citus, or not on its coordinator.
+        case citusMissing
+        /// `db distribute` on a database whose tables are distributed already (wholly or in part).
+        case alreadyDistributed
+        /// `db distribute` while the data cannot be distributed as they are (a load in progress).
+        case notDistributable
     }
 
     public let code: Code

@@ -112,6 +112,7 @@ extension EmbeddedCluster {
             "log_min_messages = warning",
         ]
         if !durable { lines += ["fsync = off", "synchronous_commit = off", "full_page_writes = off"] }
+        lines += settings
         return lines.joined(separator: "\n") + "\n"
     }
 

@@ -16,12 +16,15 @@ public struct EmbeddedCluster: Sendable {
     public let serverUser: String?
     /// When false (test clusters), fsync is off: fast, and lost on a machine crash.
     public let durable: Bool
+    /// Settings added to outcomes.conf (`name = value` lines), e.g. a Citus node's.
+    public let settings: [String]
 
-    public init(directory: URL, durable: Bool = true, environment: [String: String] = ProcessInfo.processInfo.environment)
-        throws
+    public init(directory: URL, durable: Bool = true, settings: [String] = [],
+                environment: [String: String] = ProcessInfo.processInfo.environment) throws
     {
         self.directory = directory.standardizedFileURL
         self.durable = durable
+        self.settings = settings
         if geteuid() == 0 {
             let user = environment["OUTCOMES_SERVER_USER"] ?? "postgres"
             guard getpwnam(user) != nil else {

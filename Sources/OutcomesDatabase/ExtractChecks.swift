@@ -41,6 +41,9 @@ struct ExtractChecks: Sendable {
     }
 
     /// Rows whose `column` names nothing in `table` (existing rows or rows staged with this extract).
+    /// The stored table is asked only for the staged values it holds, in a subquery of its own and
+    /// not correlated with the staged rows: on Citus, where the stored table is distributed and the
+    /// staged one is local to this session, the subquery runs on the workers and its few rows come back.
     static func unknown(
         _ layout: ExtractLayout, _ column: String, in target: ExtractLayout, _ targetColumn: String? = nil
     ) -> ExtractChecks {
@@ -49,8 +52,9 @@ struct ExtractChecks: Sendable {
             layout: layout, column: column,
             query: """
                 SELECT s.line, s.\(column)::text FROM \(stage(layout)) s
-                WHERE s.\(column) IS NOT NULL
-                  AND NOT EXISTS (SELECT 1 FROM \(target.table) t WHERE t.\(targetColumn) = s.\(column))
+                LEFT JOIN (SELECT DISTINCT t.\(targetColumn) AS known FROM \(target.table) t
+                           WHERE t.\(targetColumn) IN (SELECT \(column) FROM \(stage(layout)))) stored ON stored.known = s.\(column)
+                WHERE s.\(column) IS NOT NULL AND stored.known IS NULL
                   AND NOT EXISTS (SELECT 1 FROM \(stage(target)) t WHERE t.\(targetColumn) = s.\(column))
                 """,
             reason: { "'\($0)' is unknown: it is neither in \(target.table) nor in \(target.file) of this extract." })

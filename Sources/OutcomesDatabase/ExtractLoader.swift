@@ -45,6 +45,7 @@ public struct ExtractLoader {
                 reason: "holds none of the extract files (\(ExtractLayout.all.map(\.file).joined(separator: ", "))).")
         }
         return try connection.transaction { connection in
+            try TableLayout.prepareLoadTransaction(on: connection)
             let loadID = try connection.execute("""
                 INSERT INTO ids.data_loads (kind, description, parameters)
                 VALUES ('extract', \(description), jsonb_build_object('directory', \(directory.path)::text,
@@ -73,7 +74,8 @@ public struct ExtractLoader {
             let hash = hasher.hexDigest()
             let counts = "{" + tables.map { "\"\($0.file)\": \($0.rows)" }.joined(separator: ", ") + "}"
             try connection.execute("""
-                UPDATE ids.data_loads SET content_hash = \(hash), row_counts = \(counts)::jsonb, finished_at = clock_timestamp()
+                UPDATE ids.data_loads SET content_hash = \(hash), row_counts = \(counts)::jsonb,
+                    finished_at = \(try connection.serverClock())::timestamptz
                 WHERE load_id = \(loadID)
                 """)
             return ExtractLoadReport(loadID: loadID, tables: tables, contentHash: hash)

@@ -10,10 +10,22 @@ public enum IDSMaintenance {
     /// rows together and estimates about a tenth of the distinct `person_id`s there are; joins from
     /// a set of persons to their events then plan as full scans. The true count — the persons in
     /// the IDS, an upper bound that is close — is set as `n_distinct` first (enrollments, a few
-    /// persons each, are sampled well enough).
+    /// persons each, are sampled well enough). On Citus the statistics are each shard's, kept by
+    /// the worker that holds it: there the same count is set on every shard, as the fraction of its
+    /// rows that are distinct persons (a negative n_distinct, which scales with the shard).
     public static func refreshAfterLoad(_ connection: PostgresConnection) throws {
         let persons = try connection.execute("SELECT count(*) FROM ids.persons").scalar(Int.self)
-        if persons > 0 {
+        if persons > 0, try TableLayout.of(connection) == .distributed {
+            for table in ["ids.events", "ids.source_links"] {
+                let rows = try connection.execute("SELECT count(*) FROM \(identifier: SQLIdentifier(validating: table)!)").scalar(Int.self)
+                guard rows > 0 else { continue }
+                let fraction = -min(1, Double(persons) / Double(rows))
+                try connection.execute("""
+                    SELECT run_command_on_shards(\(table)::regclass,
+                        format('ALTER TABLE %s ALTER COLUMN person_id SET (n_distinct = %s)', '%s', \(fraction)::float8))
+                    """)
+            }
+        } else if persons > 0 {
             for table in ["ids.events", "ids.source_links"] {
                 // n_distinct is a storage parameter: it takes a literal, which PostgreSQL's format() writes.
                 let statement = try connection.execute(

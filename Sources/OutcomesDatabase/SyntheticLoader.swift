@@ -37,6 +37,7 @@ public struct SyntheticLoader {
 
     public func load(into connection: PostgresConnection) throws -> SyntheticLoadReport {
         let report = try connection.transaction { connection in
+            try TableLayout.prepareLoadTransaction(on: connection)
             try refuseToReplaceExtracts(on: connection)
             try connection.executeScript("TRUNCATE \(Self.tables.joined(separator: ", "))")
             try ReferenceData.upsert(ids.catalog, on: connection)
@@ -97,7 +98,7 @@ public struct SyntheticLoader {
             let counts = "{\"persons\": \(persons), \"source_links\": \(links), \"enrollments\": \(enrollments), \"events\": \(events)}"
             try connection.execute("""
                 UPDATE ids.data_loads
-                SET content_hash = \(report.contentHash), row_counts = \(counts)::jsonb, finished_at = clock_timestamp()
+                SET content_hash = \(report.contentHash), row_counts = \(counts)::jsonb, finished_at = \(try connection.serverClock())::timestamptz
                 WHERE load_id = \(loadID)
                 """)
             return report
@@ -108,8 +109,8 @@ public struct SyntheticLoader {
     /// Synthetic data replace the IDS tables; real extracts must never be wiped that way.
     private func refuseToReplaceExtracts(on connection: PostgresConnection) throws {
         let extracts = try connection.execute("""
-            SELECT string_agg(load_id::text, ', ' ORDER BY load_id) FROM ids.data_loads d
-            WHERE kind = 'extract' AND EXISTS (SELECT 1 FROM ids.persons p WHERE p.load_id = d.load_id)
+            SELECT string_agg(load_id::text, ', ' ORDER BY load_id) FROM ids.data_loads
+            WHERE kind = 'extract' AND load_id IN (SELECT DISTINCT load_id FROM ids.persons)
             """).scalar(String?.self)
         guard let extracts else { return }
         throw DatabaseError(

@@ -42,6 +42,34 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation, CustomS
         sql += fragment
     }
 
+    /// Appends another query, its parameters renumbered to follow this one's. Its `$n` are taken
+    /// to be its own placeholders: a `$` followed by digits anywhere in its text is renumbered.
+    public mutating func append(_ other: PostgresQuery) {
+        let offset = binds.count
+        guard offset > 0 else {
+            sql += other.sql
+            binds += other.binds
+            return
+        }
+        var text = "", digits = "", inPlaceholder = false
+        func flush() {
+            if inPlaceholder { text += digits.isEmpty ? "$" : "$\(Int(digits)! + offset)" }
+            digits = ""
+            inPlaceholder = false
+        }
+        for character in other.sql {
+            if inPlaceholder, character.isASCII, character.isNumber {
+                digits.append(character)
+                continue
+            }
+            flush()
+            if character == "$" { inPlaceholder = true } else { text.append(character) }
+        }
+        flush()
+        sql += text
+        binds += other.binds
+    }
+
     /// The statement text only; bound values are left out so they never reach logs.
     public var description: String { sql }
 

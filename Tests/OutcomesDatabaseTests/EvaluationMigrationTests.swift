@@ -5,24 +5,26 @@ import PostgresClient
 import Testing
 @testable import OutcomesDatabase
 
-/// Migrations 0016 (evaluation runs) and 0017 (scenario runs) apply to a database of the last
-/// release with its data, which stays as it was and is compared and paid on afterwards.
+/// Migrations 0016 (evaluation runs) and 0017 (scenario runs) apply to a database of the release
+/// before them with its data, which stays as it was and is computed, paid and compared on
+/// afterwards. (Its metrics are computed after the migrations: the results' layout changed in
+/// 0018, which MigrationOfPersonResultsTests tests with results of the layout before it.)
 @Suite struct EvaluationMigrationTests {
     @Test func theNewSchemasApplyToAReleasedDatabaseWithItsData() throws {
         let db = try MigratorTests().migrated(before: 16)
         _ = try SyntheticLoader(ids: SyntheticIDS(persons: 2_000, seed: 8)).load(into: db)
         let stored = try ContractStore.loadStored(text: EffectPaymentRunTests.contract, file: "housing.yaml", on: db)
-        for period in stored.contract.periods { try MetricsRunner(stored: stored).run(period: period, on: db) }
-        _ = try PaymentRunner(stored: stored).run(period: "2021", on: db)
         func counts() throws -> [Int] {
-            try ["ids.persons", "ids.events", "metrics.person_results", "payments.ledger", "payments.runs"].map {
+            try ["ids.persons", "ids.events", "ids.enrollments", "payments.contracts"].map {
                 try db.execute(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \($0)")).scalar(Int.self)
             }
         }
         let before = try counts()
         let applied = try Migrator().migrate(db).map(\.fileName)
-        #expect(applied == ["0016_evaluation_runs.sql", "0017_scenario_runs.sql"])
+        #expect(Array(applied.prefix(2)) == ["0016_evaluation_runs.sql", "0017_scenario_runs.sql"])
         #expect(try counts() == before)
+        for period in stored.contract.periods { try MetricsRunner(stored: stored).run(period: period, on: db) }
+        _ = try PaymentRunner(stored: stored).run(period: "2021", on: db)
         #expect(try db.execute("SELECT count(*) FROM pg_tables WHERE schemaname IN ('evaluation', 'scenario') AND tableowner = 'outcomes_analyst'")
             .scalar(Int.self) == 3)
         // The migrated database compares its participants and stores the run.
@@ -30,7 +32,6 @@ import Testing
         let outcome = try ComparisonRunner(definition: definition, text: ComparisonRunTests.evaluation, stored: stored, period: nil, source: .pool)
             .run(on: db)
         #expect(outcome.runID == 1 && !outcome.result.estimates.isEmpty)
-        // The ledger posted before the migrations is still sealed as it was.
         let chain = try ChainVerification.verify(on: db)
         #expect(chain.isIntact && chain.runs == 1)
     }

@@ -25,6 +25,19 @@ import Testing
         #expect(query.sql == "SELECT count(*) FROM \"ids\".\"events\" WHERE person_id = $1")
     }
 
+    @Test func appendedQueriesKeepTheirOwnParameters() {
+        var query: PostgresQuery = "INSERT INTO t SELECT * FROM u WHERE a = \(1) AND b = \("x")"
+        let inner: PostgresQuery = "SELECT $$ $ a $$, \(2) + \(3), \(4) FROM v WHERE c = \(Optional<String>.none)"
+        query.append(sql: " UNION ALL ")
+        query.append(inner)
+        #expect(query.sql == "INSERT INTO t SELECT * FROM u WHERE a = $1 AND b = $2 UNION ALL SELECT $$ $ a $$, $3 + $4, $5 FROM v WHERE c = $6")
+        #expect(query.binds.map(\.text) == ["1", "x", "2", "3", "4", nil])
+        var empty = PostgresQuery(unsafeSQL: "CREATE TABLE t AS ")
+        empty.append(inner)
+        #expect(empty.sql == "CREATE TABLE t AS " + inner.sql)
+        #expect(empty.binds == inner.binds)
+    }
+
     @Test func safeDescriptionDropsThePassword() {
         let text = PostgresConnection.safeDescription(of: "postgresql://ana:s3cret@db.example:6543/ids?sslmode=require")
         #expect(text.contains("host=db.example"))

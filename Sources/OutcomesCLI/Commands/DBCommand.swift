@@ -22,7 +22,7 @@ struct DBCommand: ParsableCommand {
               outcomes db reset --migrate --quiet
               outcomes db stop
             """,
-        subcommands: [Start.self, Stop.self, Status.self, Reset.self, Migrate.self, Grant.self]
+        subcommands: [Start.self, Stop.self, Status.self, Reset.self, Migrate.self, Grant.self, Distribute.self]
     )
 
     static func embeddedCluster() throws -> EmbeddedCluster {

@@ -33,13 +33,12 @@ struct ComparisonUnits {
             comparison = poolRows(compiler, &query)
         }
         query.append(sql: """
-            CREATE TABLE \(table.quoted) AS
             WITH participants AS (\(participants))
             SELECT person_id, start_date, end_date, enrollment_id, provider_id, true AS treated FROM participants
             UNION ALL
             \(comparison)
             """)
-        try connection.execute(query)
+        try PersonLevelTable(table: table).create(as: query, layout: try TableLayout.of(connection), on: connection)
         try connection.executeScript("ANALYZE \(table.quoted)")
     }
 

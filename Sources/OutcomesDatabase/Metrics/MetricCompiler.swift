@@ -90,17 +90,13 @@ struct MetricCompiler {
         return query
     }
 
-    /// `CREATE TABLE results AS …`: one row per participant and metric that counts them, computed
-    /// in one branch per slice of participants; `boundaries` are the person ids between slices.
-    func resultsTable(_ table: SQLIdentifier, boundaries: [Int]) -> PostgresQuery {
+    /// One row per participant and metric that counts them, computed in one branch per slice of
+    /// participants; `boundaries` are the person ids between slices.
+    func results(boundaries: [Int]) -> PostgresQuery {
         var query = PostgresQuery(unsafeSQL: "")
         let lowers: [Int?] = [nil] + boundaries, uppers: [Int?] = boundaries + [nil]
         let branches = zip(lowers, uppers).map { branch(lower: $0, upper: $1, &query) }
-        query.append(sql: "CREATE TABLE ")
-        query.append(sql: table.quoted)
-        query.append(sql: " AS\nSELECT * FROM (\n(")
-        query.append(sql: branches.joined(separator: ")\nUNION ALL\n("))
-        query.append(sql: ")\n) AS sliced")
+        query.append(sql: "SELECT * FROM (\n(" + branches.joined(separator: ")\nUNION ALL\n(") + ")\n) AS sliced")
         return query
     }
 
@@ -143,12 +139,13 @@ struct MetricCompiler {
             }
         }
 
-        // 3. One row per metric that counts the participant.
+        // 3. One row per metric that counts the participant. A searched CASE: Citus evaluates a
+        // simple one's `WHEN 1` on the coordinator, without the value it tests, as NULL.
         func perMetric(_ expressions: [String?]) -> String {
             let cases = expressions.enumerated().compactMap { index, expression in
-                expression.map { "WHEN \(index + 1) THEN \($0)" }
+                expression.map { "WHEN k.i = \(index + 1) THEN \($0)" }
             }
-            return cases.isEmpty ? "NULL" : "CASE k.i \(cases.joined(separator: " ")) END"
+            return cases.isEmpty ? "NULL" : "CASE \(cases.joined(separator: " ")) END"
         }
         var counted: [String] = [], windowStarts: [String] = [], windowEnds: [String] = []
         var values: [String] = [], preValues: [String?] = [], postValues: [String?] = [], ratios: [String?] = []
@@ -330,20 +327,24 @@ struct MetricCompiler {
 extension MetricCompiler {
     /// Creates `table` with the units' results, one slice of units per parallel worker the server allows.
     func build(_ table: SQLIdentifier, on connection: PostgresConnection) throws {
+        let layout = try TableLayout.of(connection)
         let workers = try connection.execute(
             "SELECT current_setting('max_parallel_workers_per_gather')::int").scalar(Int.self)
-        let slices = min(max(workers, 1), 8)
+        // On Citus every shard is a slice already, run by its worker.
+        let slices = layout == .distributed ? 1 : min(max(workers, 1), 8)
         let boundaries: [Int] = slices > 1 ? try connection.execute(sliceBoundaries(count: slices)).map { try $0.decode(at: 0) } : []
         // Each unit's events are few and found by index, in person order: keep the planner from
         // hashing the events table or the groups. The parallelism comes from the slices: keep it
         // from splitting a slice's own scans across workers, which would keep the slices out of them.
         let planning = ["enable_hashjoin", "enable_mergejoin", "enable_hashagg", "min_parallel_table_scan_size",
                         "min_parallel_index_scan_size"]
+        // Citus plans each shard's part on its worker: the settings go there too.
+        if layout == .distributed { try connection.executeScript("SET LOCAL citus.propagate_set_commands = 'local'") }
         try connection.executeScript("""
             SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL enable_hashagg = off;
             SET LOCAL min_parallel_table_scan_size = '1TB'; SET LOCAL min_parallel_index_scan_size = '1TB';
             """)
-        try connection.execute(resultsTable(table, boundaries: boundaries))
+        try PersonLevelTable(table: table).create(as: results(boundaries: boundaries), layout: layout, on: connection)
         try connection.executeScript(planning.map { "SET LOCAL \($0) TO DEFAULT;" }.joined(separator: " "))
     }
 }

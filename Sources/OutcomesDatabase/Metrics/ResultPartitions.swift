@@ -1,11 +1,12 @@
 import OutcomesDomain
 import PostgresClient
 
-/// Where one contract-period's person-level results live: `metrics.person_results` is
-/// partitioned by contract, then by period. A run builds the new results in a table of its own
-/// (in parallel, without WAL on a `wal_level = minimal` server, without per-row index
-/// maintenance) and swaps it in for the old partition in the same transaction, so readers see
-/// the old results or the new ones, never a mix.
+/// Where one contract-period's person-level results live: `metrics.person_results` has one
+/// partition per contract and period (partitioned by `ARRAY[contract_id, period]`). A run builds
+/// the new results in a table of its own (in parallel, without WAL on a `wal_level = minimal`
+/// server, without per-row index maintenance; on Citus, distributed like the IDS) and swaps it in
+/// for the old partition in the same transaction, so readers see the old results or the new ones,
+/// never a mix.
 ///
 /// Table names are derived from a hash of the contract id and period label, so no text from a
 /// contract file is ever spliced into SQL as an identifier; the values in partition bounds and
@@ -17,47 +18,44 @@ struct ResultPartitions {
     private var contractKey: String { String(SHA256.hex(contractID).prefix(12)) }
     private var periodKey: String { String(SHA256.hex(contractID + "/" + period).prefix(12)) }
 
-    var contractTable: SQLIdentifier { SQLIdentifier(validating: "metrics.person_results_\(contractKey)")! }
     var periodTable: SQLIdentifier { SQLIdentifier(validating: "metrics.person_results_\(contractKey)_\(periodKey)")! }
     /// Scratch tables of a run; created and dropped inside its transaction.
     var stagedTable: SQLIdentifier { SQLIdentifier(validating: "metrics.run_\(periodKey)_staged")! }
     var providerTable: SQLIdentifier { SQLIdentifier(validating: "metrics.run_\(periodKey)_providers")! }
-    private var stagedName: String { stagedTable.parts[1] }
     private var periodName: String { periodTable.parts[1] }
 
     /// Gives the staged results the constraints of a partition, then replaces the old
     /// partition with them. Runs inside the caller's transaction.
     func swapIn(on connection: PostgresConnection) throws {
         let staged = stagedTable.quoted
-        // One statement, so the NOT NULL and CHECK constraints are verified in one scan; the CHECK
-        // implies the partition bounds, so attaching scans nothing. Partition bounds and CHECK
-        // constraints take no parameters: PostgreSQL quotes the values (`%L`).
+        // One CHECK, verified in one scan, implies the partition bounds (so attaching scans
+        // nothing), lets readers naming a contract and period skip the other partitions, and
+        // proves the NOT NULLs (so setting them scans nothing either). Named as the partition's
+        // own from the start: Citus cannot rename a distributed table's constraints.
         try executeFormatted("""
-            ALTER TABLE %s
+            ALTER TABLE %s ADD CONSTRAINT %I CHECK (ARRAY[contract_id, period] = %L::text[]
+                AND contract_id = %L AND period = %L AND person_id IS NOT NULL AND metric_id IS NOT NULL
+                AND enrollment_id IS NOT NULL AND provider_id IS NOT NULL AND window_start IS NOT NULL
+                AND window_end IS NOT NULL AND load_id IS NOT NULL AND computed_at IS NOT NULL)
+            """, [staged, periodName + "_bounds", bounds, contractID, period], on: connection)
+        // One statement at a time: Citus passes a DDL statement's text on to the workers.
+        try connection.executeScript("""
+            ALTER TABLE \(staged)
                 ALTER person_id SET NOT NULL, ALTER contract_id SET NOT NULL, ALTER metric_id SET NOT NULL,
                 ALTER period SET NOT NULL, ALTER enrollment_id SET NOT NULL, ALTER provider_id SET NOT NULL,
                 ALTER window_start SET NOT NULL, ALTER window_end SET NOT NULL, ALTER load_id SET NOT NULL,
-                ALTER computed_at SET NOT NULL, ALTER computed_at SET DEFAULT now(),
-                ADD CONSTRAINT %I CHECK (contract_id = %L AND period = %L)
-            """, [staged, stagedName + "_bounds", contractID, period], on: connection)
-        // Creating the contract's partition is serialized per contract across concurrent runs.
-        try connection.execute("SELECT pg_advisory_xact_lock(hashtext(\("metrics/" + contractID)))")
-        try executeFormatted("""
-            CREATE TABLE IF NOT EXISTS %s PARTITION OF metrics.person_results FOR VALUES IN (%L) PARTITION BY LIST (period)
-            """, [contractTable.quoted, contractID], on: connection)
-        try executeFormatted("COMMENT ON TABLE %s IS %L", [contractTable.quoted, "results of contract " + contractID],
-                             on: connection)
-        try connection.executeScript("""
-            DROP TABLE IF EXISTS \(periodTable.quoted);
-            ALTER TABLE \(staged) RENAME TO \(periodTable.parts[1]);
-            ALTER TABLE \(periodTable.quoted) RENAME CONSTRAINT \(stagedName)_bounds TO \(periodName)_bounds;
+                ALTER computed_at SET NOT NULL, ALTER computed_at SET DEFAULT now()
             """)
-        // The CHECK constraint implies the partition bounds, so attaching scans nothing.
-        try executeFormatted("ALTER TABLE %s ATTACH PARTITION %s FOR VALUES IN (%L)",
-                             [contractTable.quoted, periodTable.quoted, period], on: connection)
+        try connection.executeScript("DROP TABLE IF EXISTS \(periodTable.quoted)")
+        try connection.executeScript("ALTER TABLE \(staged) RENAME TO \(periodName)")
+        try executeFormatted("ALTER TABLE metrics.person_results ATTACH PARTITION %s FOR VALUES IN (%L)",
+                             [periodTable.quoted, bounds], on: connection)
         try executeFormatted("COMMENT ON TABLE %s IS %L",
                              [periodTable.quoted, "results of contract \(contractID), period \(period)"], on: connection)
     }
+
+    /// The partition's key, `ARRAY[contract_id, period]`, as PostgreSQL's array text (quoted by it).
+    private var bounds: String { PostgresArrayLiteral.text([contractID, period]) }
 
     /// Runs `format(template, arguments…)` in PostgreSQL and executes the statement it returns.
     /// `%s` arguments must be already-quoted identifiers from this type; `%I` and `%L` are quoted by PostgreSQL.

@@ -1,0 +1,98 @@
+import Foundation
+import OutcomesDomain
+import OutcomesTestSupport
+import PostgresClient
+import Testing
+@testable import OutcomesDatabase
+
+/// Migration 0018 moves the person-level results of the last release — a table per contract,
+/// partitioned by period, each period's table with the CHECK its run gave it — to one partition
+/// per contract and period, and keeps every row and grant.
+@Suite struct PersonResultsMigrationTests {
+    /// A period's results as the last release's run swapped them in (ResultPartitions before 0018).
+    static func releasedPeriod(_ table: String, contract: String, period: String, rows: Int) -> String {
+        """
+        CREATE TABLE metrics.\(table) AS
+        SELECT g::bigint AS person_id, \(literal(contract))::text AS contract_id, 'm' || (g % 3) AS metric_id,
+               \(literal(period))::text AS period, g::bigint AS enrollment_id, 'provider_' || (g % 2) AS provider_id,
+               date '2021-01-01' AS window_start, date '2021-12-31' AS window_end, (g % 7)::numeric AS value,
+               NULL::numeric AS pre_value, NULL::numeric AS post_value, NULL::numeric AS ratio, 1 AS load_id,
+               now() AS computed_at
+        FROM generate_series(1, \(rows)) AS g;
+        ALTER TABLE metrics.\(table)
+            ALTER person_id SET NOT NULL, ALTER contract_id SET NOT NULL, ALTER metric_id SET NOT NULL,
+            ALTER period SET NOT NULL, ALTER enrollment_id SET NOT NULL, ALTER provider_id SET NOT NULL,
+            ALTER window_start SET NOT NULL, ALTER window_end SET NOT NULL, ALTER load_id SET NOT NULL,
+            ALTER computed_at SET NOT NULL, ALTER computed_at SET DEFAULT now(),
+            ADD CONSTRAINT \(table)_bounds CHECK (contract_id = \(literal(contract)) AND period = \(literal(period)));
+        """
+    }
+
+    static func literal(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: "''") + "'" }
+
+    @Test func releasedResultsMoveToOnePartitionPerContractAndPeriod() throws {
+        let db = try MigratorTests().migrated(before: 18)
+        try db.executeScript("""
+            SET ROLE outcomes_analyst;
+            CREATE TABLE metrics.person_results_a PARTITION OF metrics.person_results FOR VALUES IN ('housing') PARTITION BY LIST (period);
+            CREATE TABLE metrics.person_results_b PARTITION OF metrics.person_results FOR VALUES IN ('it''s "b"/2') PARTITION BY LIST (period);
+            \(Self.releasedPeriod("person_results_a_1", contract: "housing", period: "2021", rows: 500))
+            \(Self.releasedPeriod("person_results_a_2", contract: "housing", period: "2022 \"Q1\"", rows: 300))
+            \(Self.releasedPeriod("person_results_a_3", contract: "housing", period: "2023", rows: 0))
+            \(Self.releasedPeriod("person_results_b_1", contract: "it's \"b\"/2", period: "2021", rows: 40))
+            ALTER TABLE metrics.person_results_a ATTACH PARTITION metrics.person_results_a_1 FOR VALUES IN ('2021');
+            ALTER TABLE metrics.person_results_a ATTACH PARTITION metrics.person_results_a_2 FOR VALUES IN ('2022 "Q1"');
+            ALTER TABLE metrics.person_results_a ATTACH PARTITION metrics.person_results_a_3 FOR VALUES IN ('2023');
+            ALTER TABLE metrics.person_results_b ATTACH PARTITION metrics.person_results_b_1 FOR VALUES IN ('2021');
+            RESET ROLE;
+            """)
+        let everything = """
+            SELECT count(*), md5(string_agg(format('%s', r), ',' ORDER BY contract_id, period, person_id, metric_id))
+            FROM metrics.person_results r
+            """
+        func snapshot() throws -> [String] {
+            let row = try db.execute(PostgresQuery(unsafeSQL: everything)).map { [try $0.decode(String.self, at: 0), try $0.decode(String.self, at: 1)] }
+            return row[0]
+        }
+        let before = try snapshot()
+        #expect(before[0] == "840")
+
+        #expect(try Migrator().migrate(db).map(\.fileName) == ["0018_person_results_one_level.sql"])
+        #expect(try snapshot() == before)
+        // One level: each contract-period's table directly under the parent; the empty one is gone.
+        let partitions = try db.execute("""
+            SELECT c.relname, c.relkind::text, pg_get_expr(c.relpartbound, c.oid) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+            WHERE i.inhparent = 'metrics.person_results'::regclass ORDER BY 1
+            """).map { try [$0.decode(String.self, at: 0), $0.decode(String.self, at: 1), $0.decode(String.self, at: 2)] }
+        #expect(partitions.map { $0[0] } == ["person_results_a_1", "person_results_a_2", "person_results_b_1"])
+        #expect(partitions.allSatisfy { $0[1] == "r" })
+        #expect(try db.execute("SELECT count(*) FROM pg_class WHERE relname IN ('person_results_a', 'person_results_b', 'person_results_by_contract')")
+            .scalar(Int.self) == 0)
+        // A reader naming a contract and period scans its partition alone.
+        let plan = try db.execute("EXPLAIN SELECT count(*) FROM metrics.person_results WHERE contract_id = 'housing' AND period = '2022 \"Q1\"'")
+            .map { try $0.decode(String.self, at: 0) }.joined(separator: "\n")
+        #expect(plan.contains("person_results_a_2") && !plan.contains("person_results_a_1") && !plan.contains("person_results_b_1"))
+        #expect(try db.execute("SELECT count(*) FROM metrics.person_results WHERE contract_id = \("it's \"b\"/2") AND period = '2021'")
+            .scalar(Int.self) == 40)
+        // Payment runs still read the results; the analyst still owns them.
+        try db.executeScript("SET ROLE outcomes_payments")
+        #expect(try db.execute("SELECT count(*) FROM metrics.person_results").scalar(Int.self) == 840)
+        try db.executeScript("RESET ROLE")
+        #expect(try db.execute("SELECT pg_get_userbyid(relowner)::text FROM pg_class WHERE oid = 'metrics.person_results'::regclass")
+            .scalar(String.self) == "outcomes_analyst")
+
+        // The migrated database computes and replaces a period's results beside the moved ones.
+        _ = try SyntheticLoader(ids: SyntheticIDS(persons: 1_000, seed: 4)).load(into: db)
+        let stored = try ContractStore.loadStored(text: EffectPaymentRunTests.contract, file: "housing.yaml", on: db)
+        let period = stored.contract.periods[0]
+        try DatabaseRole.analyst.assume(on: db)
+        let first = try MetricsRunner(stored: stored).run(period: period, on: db)
+        let again = try MetricsRunner(stored: stored).run(period: period, on: db)
+        #expect(!first.isEmpty && first == again)
+        let computed = try db.execute("""
+            SELECT count(*) FROM metrics.person_results WHERE contract_id = \(stored.contract.id) AND period = \(period.label)
+            """).scalar(Int.self)
+        #expect(computed > 0)
+        #expect(try db.execute("SELECT count(*) FROM metrics.person_results WHERE contract_id = 'housing'").scalar(Int.self) == 800)
+    }
+}
