@@ -127,6 +127,14 @@ import Testing
         #expect(try TableLayout.of(coordinator) == .singleNode)
         try coordinator.executeScript("TRUNCATE ids.data_loads RESTART IDENTITY CASCADE")
 
+        // The demo's data set is loaded first, so distributing moves loaded data to the workers;
+        // the single server loads it the same way, and both demos find it loaded.
+        let single = try TestDatabase.fresh().conninfo
+        for conninfo in [single, cluster.conninfo] {
+            let synth = try CLI.run(["synth", "--persons", Self.persons, "--seed", "2026", "--database", conninfo, "--quiet"])
+            try #require(synth.status == 0, "\(synth.errors)")
+        }
+
         // `db distribute`'s help examples, as written, against the coordinator.
         let examples = try #require(HelpExamplesTests.examples.first { $0.path == HelpExamplesTests.citusExamplePath })
         try #require(examples.lines == ["outcomes db distribute --shard-count 8 --format json"])
@@ -139,12 +147,14 @@ import Testing
         let placements = try JSONSerialization.jsonObject(with: Data(distribute.output.utf8)) as? [String: Any]
         let rows = ((placements?["tables"] as? [String: Any])?["tables"] as? [[String: Any]]) ?? []
         #expect(rows.first { $0["table"] as? String == "ids.events" }?["placement"] as? String == "distributed by person_id")
+        #expect((rows.first { $0["table"] as? String == "ids.events" }?["rows"] as? Int ?? 0) > 10_000)
         #expect(rows.first { $0["table"] as? String == "payments.ledger" }?["placement"] as? String == "coordinator")
         #expect(rows.first { $0["table"] as? String == "ids.providers" }?["placement"] as? String == "reference (on every node)")
+        let status = try CLI.run(["db", "status", "--database", cluster.conninfo])
+        #expect(status.output.contains("distributed on Citus (2 workers)"), "\(status.output)")
         let again = try CLI.run(["db", "distribute", "--database", cluster.conninfo])
         CLI.expectCleanFailure(again, status: 65, mentioning: "is distributed already")
 
-        let single = try TestDatabase.fresh().conninfo
         var outputs: [String] = []
         // One folder for both runs' reports, as the demo names it in its output.
         let reports = TestDatabase.scratchDirectory("citus-reports")

@@ -8,7 +8,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (figures for README.md; never run as timed tests).",
-        subcommands: [LoadBenchmark.self, MetricsBenchmark.self, PaymentsBenchmark.self, CompareBenchmark.self, ScenarioBenchmark.self,
+        subcommands: [LoadBenchmark.self, MetricsBenchmark.self, PaymentsBenchmark.self, CompareBenchmark.self, ScenarioBenchmark.self, ScaleBenchmark.self,
                       ReportBenchmark.self]
     )
 }

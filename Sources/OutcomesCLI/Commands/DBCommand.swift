@@ -106,9 +106,12 @@ struct DBCommand: ParsableCommand {
                 let migrator = try Migrator()
                 let applied = try migrator.applied(on: connection)
                 let version = try connection.execute("SHOW server_version").scalar(String.self)
+                let layout = try TableLayout.of(connection) == .distributed
+                    ? "distributed on Citus (\(try Distributor.workerCount(on: connection)) workers)" : "one server"
                 table.rows += [
                     [.text("connection"), .text(connection.target)],
                     [.text("server version"), .text(version)],
+                    [.text("layout"), .text(layout)],
                     [.text("migrations applied"), .int(applied.count)],
                     [.text("migrations pending"), .int(migrator.migrations.count - applied.count)],
                 ]

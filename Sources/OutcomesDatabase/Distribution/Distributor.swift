@@ -78,6 +78,12 @@ public struct Distributor: Sendable {
         return DistributionReport(tables: tables, workers: workers, shardCount: shards)
     }
 
+    /// The active primary workers of the cluster the connection's coordinator leads.
+    public static func workerCount(on connection: PostgresConnection) throws -> Int {
+        try connection.execute("SELECT count(*) FROM pg_dist_node WHERE noderole = 'primary' AND isactive AND groupid <> 0")
+            .scalar(Int.self)
+    }
+
     private func requireCitusCoordinator(on connection: PostgresConnection) throws {
         let version = try connection.execute("SELECT max(extversion) FROM pg_extension WHERE extname = 'citus'").scalar(String?.self)
         guard version != nil else {

@@ -30,11 +30,13 @@ struct ResultPartitions {
         let staged = stagedTable.quoted
         // One CHECK, verified in one scan, implies the partition bounds (so attaching scans
         // nothing), lets readers naming a contract and period skip the other partitions, and
-        // proves the NOT NULLs (so setting them scans nothing either). Named as the partition's
-        // own from the start: Citus cannot rename a distributed table's constraints.
+        // proves the NOT NULLs (so setting them scans nothing either; a CHECK passes on NULL, so
+        // each IS NOT NULL is spelled out). Named as the partition's own from the start: Citus
+        // cannot rename a distributed table's constraints.
         try executeFormatted("""
-            ALTER TABLE %s ADD CONSTRAINT %I CHECK (ARRAY[contract_id, period] = %L::text[]
-                AND contract_id = %L AND period = %L AND person_id IS NOT NULL AND metric_id IS NOT NULL
+            ALTER TABLE %s ADD CONSTRAINT %I CHECK (ARRAY[contract_id, period] IS NOT NULL AND ARRAY[contract_id, period] = %L::text[]
+                AND contract_id IS NOT NULL AND contract_id = %L AND period IS NOT NULL AND period = %L
+                AND person_id IS NOT NULL AND metric_id IS NOT NULL
                 AND enrollment_id IS NOT NULL AND provider_id IS NOT NULL AND window_start IS NOT NULL
                 AND window_end IS NOT NULL AND load_id IS NOT NULL AND computed_at IS NOT NULL)
             """, [staged, periodName + "_bounds", bounds, contractID, period], on: connection)
