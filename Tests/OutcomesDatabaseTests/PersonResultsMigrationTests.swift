@@ -47,7 +47,9 @@ import Testing
             RESET ROLE;
             """)
         let everything = """
-            SELECT count(*), md5(string_agg(format('%s', r), ',' ORDER BY contract_id, period, person_id, metric_id))
+            SELECT count(*), md5(string_agg(format('%s', (r.person_id, r.contract_id, r.metric_id, r.period, r.enrollment_id,
+                   r.provider_id, r.window_start, r.window_end, r.value, r.pre_value, r.post_value, r.ratio, r.load_id, r.computed_at)),
+                   ',' ORDER BY contract_id, period, person_id, metric_id))
             FROM metrics.person_results r
             """
         func snapshot() throws -> [String] {
@@ -68,6 +70,12 @@ import Testing
         #expect(partitions.allSatisfy { $0[1] == "r" })
         #expect(try db.execute("SELECT count(*) FROM pg_class WHERE relname IN ('person_results_a', 'person_results_b', 'person_results_by_contract')")
             .scalar(Int.self) == 0)
+        // Each moved table is a result set of its own, its rows under it.
+        let sets = try db.execute("""
+            SELECT s.result_set, s.contract_id, s.period, (SELECT count(*) FROM metrics.person_results r WHERE r.result_set = s.result_set)
+            FROM metrics.result_sets s ORDER BY 1
+            """).map { try [$0.decode(String.self, at: 0), $0.decode(String.self, at: 1), $0.decode(String.self, at: 2), $0.decode(String.self, at: 3)] }
+        #expect(sets == [["1", "housing", "2021", "500"], ["2", "housing", "2022 \"Q1\"", "300"], ["3", "it's \"b\"/2", "2021", "40"]])
         // A reader naming a contract and period scans its partition alone.
         let plan = try db.execute("EXPLAIN SELECT count(*) FROM metrics.person_results WHERE contract_id = 'housing' AND period = '2022 \"Q1\"'")
             .map { try $0.decode(String.self, at: 0) }.joined(separator: "\n")

@@ -48,15 +48,17 @@ struct ComparisonStore {
         for unit in result.units where table.treated[unit.index] { if let s = unit.subclass { providerOfSubclass[s] = table.groups[unit.index] ?? "" } }
         let controls = result.units.filter { !table.treated[$0.index] && $0.subclass != nil }
         let partitions = ResultPartitions(contractID: storedID, period: period.label)
+        let resultSet = try partitions.resultSet(on: connection)
         try PersonLevelTable(table: partitions.stagedTable).create(as: """
             SELECT r.person_id, \(storedID)::text AS contract_id, r.metric_id, r.period, r.enrollment_id, m.provider_id,
-                   r.window_start, r.window_end, r.value, r.pre_value, r.post_value, r.ratio, r.load_id, r.computed_at
+                   r.window_start, r.window_end, r.value, r.pre_value, r.post_value, r.ratio, r.load_id, r.computed_at,
+                   \(resultSet)::integer AS result_set
             FROM \(identifier: outcomes) r
             JOIN unnest(\(PostgresArrayLiteral.text(controls.map { table.ids[$0.index] }))::bigint[],
                         \(PostgresArrayLiteral.text(controls.map { providerOfSubclass[$0.subclass!] ?? "" }))::text[]) AS m(person_id, provider_id)
               USING (person_id)
             """, layout: try TableLayout.of(connection), on: connection)
-        try partitions.swapIn(on: connection)
+        try partitions.swapIn(resultSet: resultSet, on: connection)
         try connection.execute("""
             INSERT INTO metrics.computed_periods (contract_id, period, load_id, version, file_sha256)
             VALUES (\(storedID), \(period.label), \(loadID), \(runner.stored.version), \(runner.stored.fileSHA256))

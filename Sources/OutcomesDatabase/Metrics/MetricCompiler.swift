@@ -26,6 +26,9 @@ struct MetricCompiler {
     /// One row per unit with a column per metric (`m0`, `m1`, …), instead of a row per unit and
     /// metric that counts it: an evaluation's covariates, read as a matrix.
     var wide = false
+    /// The result set (`metrics.result_sets`) the rows are stored under; 0 for a table that does
+    /// not become a partition of `metrics.person_results` (an evaluation's).
+    var resultSet = 0
 
     /// The units metrics are computed for: each a person, an index date (the window anchor
     /// `enrollment_start`/`index_date`), an optional end and the provider it is reported under.
@@ -189,13 +192,14 @@ struct MetricCompiler {
         }
         let metricRows = contract.metrics.enumerated().map { "(\($0.offset + 1), \(query.bind($0.element.id))::text)" }
         let (contractID, periodLabel, load) = (query.bind(contract.storedID), query.bind(period.label), query.bind(loadID))
+        let set = query.bind(resultSet)
         return """
             SELECT g.person_id, \(contractID)::text AS contract_id, k.metric_id,
                    \(periodLabel)::text AS period, g.enrollment_id, g.provider_id,
                    \(perMetric(windowStarts)) AS window_start, \(perMetric(windowEnds)) AS window_end,
                    \(perMetric(values)) AS value, \(perMetric(preValues))::numeric AS pre_value,
                    \(perMetric(postValues))::numeric AS post_value, \(perMetric(ratios))::numeric AS ratio,
-                   \(load)::integer AS load_id, now() AS computed_at
+                   \(load)::integer AS load_id, now() AS computed_at, \(set)::integer AS result_set
             FROM \(grouped)
             CROSS JOIN (VALUES \(metricRows.joined(separator: ", "))) AS k(i, metric_id)
             WHERE \(perMetric(counted))

@@ -163,8 +163,10 @@ private struct ArmRunner {
     /// worker the server allows, and swaps it in for the contract-period's old results.
     func computePersonResults(period: ReportingPeriod, loadID: Int, on connection: PostgresConnection) throws {
         let tables = ResultPartitions(contractID: contract.storedID, period: period.label)
-        try MetricCompiler(contract: contract, period: period, loadID: loadID).build(tables.stagedTable, on: connection)
-        try tables.swapIn(on: connection)
+        var compiler = MetricCompiler(contract: contract, period: period, loadID: loadID)
+        compiler.resultSet = try tables.resultSet(on: connection)
+        try compiler.build(tables.stagedTable, on: connection)
+        try tables.swapIn(resultSet: compiler.resultSet, on: connection)
     }
 
 }

@@ -2,7 +2,7 @@ import OutcomesDomain
 import PostgresClient
 
 /// Where one contract-period's person-level results live: `metrics.person_results` has one
-/// partition per contract and period (partitioned by `ARRAY[contract_id, period]`). A run builds
+/// partition per contract and period, its result set (`metrics.result_sets`). A run builds
 /// the new results in a table of its own (in parallel, without WAL on a `wal_level = minimal`
 /// server, without per-row index maintenance; on Citus, distributed like the IDS) and swaps it in
 /// for the old partition in the same transaction, so readers see the old results or the new ones,
@@ -24,40 +24,46 @@ struct ResultPartitions {
     var providerTable: SQLIdentifier { SQLIdentifier(validating: "metrics.run_\(periodKey)_providers")! }
     private var periodName: String { periodTable.parts[1] }
 
-    /// Gives the staged results the constraints of a partition, then replaces the old
-    /// partition with them. Runs inside the caller's transaction.
-    func swapIn(on connection: PostgresConnection) throws {
+    /// The contract-period's result set, the partition key of its rows: registered on its first run.
+    func resultSet(on connection: PostgresConnection) throws -> Int {
+        try connection.execute("""
+            INSERT INTO metrics.result_sets (contract_id, period) VALUES (\(contractID), \(period))
+            ON CONFLICT (contract_id, period) DO UPDATE SET contract_id = excluded.contract_id
+            RETURNING result_set
+            """).scalar(Int.self)
+    }
+
+    /// Gives the staged results (built under `resultSet`) the constraints of a partition, then
+    /// replaces the old partition with them. Runs inside the caller's transaction.
+    func swapIn(resultSet: Int, on connection: PostgresConnection) throws {
         let staged = stagedTable.quoted
-        // One CHECK, verified in one scan, implies the partition bounds (so attaching scans
+        // One CHECK, verified in one scan, implies the partition bound (so attaching scans
         // nothing), lets readers naming a contract and period skip the other partitions, and
         // proves the NOT NULLs (so setting them scans nothing either; a CHECK passes on NULL, so
         // each IS NOT NULL is spelled out). Named as the partition's own from the start: Citus
         // cannot rename a distributed table's constraints.
         try executeFormatted("""
-            ALTER TABLE %s ADD CONSTRAINT %I CHECK (ARRAY[contract_id, period] IS NOT NULL AND ARRAY[contract_id, period] = %L::text[]
+            ALTER TABLE %s ADD CONSTRAINT %I CHECK (result_set IS NOT NULL AND result_set = %L
                 AND contract_id IS NOT NULL AND contract_id = %L AND period IS NOT NULL AND period = %L
                 AND person_id IS NOT NULL AND metric_id IS NOT NULL
                 AND enrollment_id IS NOT NULL AND provider_id IS NOT NULL AND window_start IS NOT NULL
                 AND window_end IS NOT NULL AND load_id IS NOT NULL AND computed_at IS NOT NULL)
-            """, [staged, periodName + "_bounds", bounds, contractID, period], on: connection)
+            """, [staged, periodName + "_bounds", String(resultSet), contractID, period], on: connection)
         // One statement at a time: Citus passes a DDL statement's text on to the workers.
         try connection.executeScript("""
             ALTER TABLE \(staged)
                 ALTER person_id SET NOT NULL, ALTER contract_id SET NOT NULL, ALTER metric_id SET NOT NULL,
                 ALTER period SET NOT NULL, ALTER enrollment_id SET NOT NULL, ALTER provider_id SET NOT NULL,
                 ALTER window_start SET NOT NULL, ALTER window_end SET NOT NULL, ALTER load_id SET NOT NULL,
-                ALTER computed_at SET NOT NULL, ALTER computed_at SET DEFAULT now()
+                ALTER computed_at SET NOT NULL, ALTER computed_at SET DEFAULT now(), ALTER result_set SET NOT NULL
             """)
         try connection.executeScript("DROP TABLE IF EXISTS \(periodTable.quoted)")
         try connection.executeScript("ALTER TABLE \(staged) RENAME TO \(periodName)")
         try executeFormatted("ALTER TABLE metrics.person_results ATTACH PARTITION %s FOR VALUES IN (%L)",
-                             [periodTable.quoted, bounds], on: connection)
+                             [periodTable.quoted, String(resultSet)], on: connection)
         try executeFormatted("COMMENT ON TABLE %s IS %L",
                              [periodTable.quoted, "results of contract \(contractID), period \(period)"], on: connection)
     }
-
-    /// The partition's key, `ARRAY[contract_id, period]`, as PostgreSQL's array text (quoted by it).
-    private var bounds: String { PostgresArrayLiteral.text([contractID, period]) }
 
     /// Runs `format(template, arguments…)` in PostgreSQL and executes the statement it returns.
     /// `%s` arguments must be already-quoted identifiers from this type; `%I` and `%L` are quoted by PostgreSQL.
