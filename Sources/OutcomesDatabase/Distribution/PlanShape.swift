@@ -33,7 +33,7 @@ extension MetricsRunner {
     /// EXPLAIN (FORMAT JSON) of the statement that computes the period's person-level results,
     /// as a run would send it (on Citus: one slice, the shards being the slices).
     public func explainPersonResults(period: ReportingPeriod, on connection: PostgresConnection) throws -> String {
-        let loadID = try connection.execute("SELECT max(load_id) FROM ids.data_loads WHERE finished_at IS NOT NULL").scalar(Int?.self) ?? 0
+        let loadID = try connection.latestFinishedLoad() ?? 0
         var query = PostgresQuery(unsafeSQL: "EXPLAIN (FORMAT JSON) ")
         query.append(MetricCompiler(contract: contract, period: period, loadID: loadID).results(boundaries: []))
         return try connection.execute(query).map { try $0.decode(String.self, at: 0) }.joined(separator: "\n")

@@ -58,7 +58,7 @@ public struct ComparisonRunner: Sendable {
         }
         return try connection.transaction { connection in
             try connection.executeScript("SET LOCAL jit = off")
-            let loadID = try connection.execute("SELECT max(load_id) FROM ids.data_loads WHERE finished_at IS NOT NULL").scalar(Int?.self)
+            let loadID = try connection.latestFinishedLoad()
             guard let loadID else { throw DatabaseError(.noData, "There are no IDS data to compare: load an extract or run `outcomes synth` first.", exitStatus: .dataError) }
             let key = String(SHA256.hex(definition.id + "/" + UUID().uuidString).prefix(12))
             func work(_ name: String) -> SQLIdentifier { SQLIdentifier(validating: "evaluation.w\(key)_\(name)")! }

@@ -93,9 +93,7 @@ public struct MetricsRunner: Sendable {
             try connection.execute("SELECT pg_advisory_xact_lock(hashtext(\(contract.storedID + "/" + period.label)))")
             // JIT compilation costs more than it saves on these statements.
             try connection.executeScript("SET LOCAL jit = off")
-            let loadID = try connection.execute("""
-                SELECT max(load_id) FROM ids.data_loads WHERE finished_at IS NOT NULL
-                """).scalar(Int?.self)
+            let loadID = try connection.latestFinishedLoad()
             guard let loadID else {
                 throw DatabaseError(
                     .noData, "There are no IDS data to compute metrics from: load an extract or run `outcomes synth` first.",
