@@ -12,6 +12,8 @@ public enum OutcomesMain {
             exit(ExitStatus.success.rawValue)
         } catch let error as UserFacingError {
             fail(error.message, error.exitStatus)
+        } catch let refusal as PaymentRefusal {
+            fail(refusal.message, refusal.exitStatus)
         } catch let error as PostgresError where error.isConnectionLoss {
             // What happened and what to do; never the SQL, never "a bug".
             fail("the connection to the database was lost (\(firstLine(of: error.message))); whatever this command had not "

@@ -25,6 +25,8 @@ public struct PostgresDataType: Hashable, Sendable, CustomStringConvertible {
     public static let uuid = PostgresDataType(oid: 2950)
     public static let jsonb = PostgresDataType(oid: 3802)
     public static let name = PostgresDataType(oid: 19)
+    public static let textArray = PostgresDataType(oid: 1009)
+    public static let int8Array = PostgresDataType(oid: 1016)
 
     public var isInteger: Bool { self == .int2 || self == .int4 || self == .int8 || self == .oidType }
     public var isTextual: Bool { self == .text || self == .varchar || self == .bpchar || self == .name }

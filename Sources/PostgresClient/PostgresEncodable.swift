@@ -78,6 +78,30 @@ extension Optional: PostgresEncodable where Wrapped: PostgresEncodable {
     public static var postgresType: PostgresDataType { Wrapped.postgresType }
 }
 
+/// A value that can be an element of an array parameter (`text[]`, `bigint[]`).
+public protocol PostgresArrayElement: PostgresEncodable {
+    static var arrayType: PostgresDataType { get }
+}
+
+extension String: PostgresArrayElement {
+    public static var arrayType: PostgresDataType { .textArray }
+}
+
+extension Int: PostgresArrayElement {
+    public static var arrayType: PostgresDataType { .int8Array }
+}
+
+/// An array parameter, sent as an array literal with every element quoted: `["a", "b\"c"]` binds `{"a","b\"c"}`.
+extension Array: PostgresEncodable where Element: PostgresArrayElement {
+    public var postgresText: String? {
+        "{" + map { element in
+            guard let text = element.postgresText else { return "NULL" }
+            return "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+        }.joined(separator: ",") + "}"
+    }
+    public static var postgresType: PostgresDataType { Element.arrayType }
+}
+
 extension Int {
     func quotientAndRemainderFlooring(dividingBy divisor: Int) -> (Int, Int) {
         let (q, r) = quotientAndRemainder(dividingBy: divisor)

@@ -8,13 +8,19 @@ import Testing
 /// The loaded contract version is the one source of truth: a payment run pays only on metrics
 /// computed from its stored text, from the current data load.
 @Suite(.serialized) struct MetricsProvenanceTests {
-    func refusal(_ body: () throws -> Void) -> DatabaseError? {
+    func refusal(_ body: () throws -> Void) -> PaymentRefusal? {
         do {
             try body()
             return nil
         } catch {
-            return error as? DatabaseError
+            return error as? PaymentRefusal
         }
+    }
+
+    /// The problems of a `metricsNotCurrent` refusal, and the load it names as current.
+    func problems(_ refusal: PaymentRefusal?) -> (problems: [MetricsProblem], currentLoad: Int)? {
+        guard case .metricsNotCurrent(_, _, _, let currentLoad, let problems) = refusal else { return nil }
+        return (problems, currentLoad)
     }
 
     @Test func computedPeriodsRecordTheVersionTheTextAndTheLoad() throws {
@@ -38,10 +44,7 @@ import Testing
             .replacingOccurrences(of: "from: 6 months, to: 9 months", with: "from: 3 months, to: 9 months")
         let second = try ContractStore.loadStored(text: edited, file: "reentry-v2.yaml", on: db)
         let error = refusal { _ = try PaymentRunner(stored: second).run(period: "2021", on: db) }
-        #expect(error?.code == .staleMetrics)
-        #expect(error?.exitStatus == .dataError)
-        #expect(error?.message.contains("for 2021 were computed from version 1") == true, "\(error?.message ?? "")")
-        #expect(error?.message.contains("`outcomes metrics --contract reentry-2021@2 --period P` for 2021 first") == true)
+        #expect(problems(error)?.problems == [MetricsProblem(period: "2021", arm: .participants, kind: .otherVersion(1))], "\(String(describing: error))")
         #expect(try db.execute("SELECT count(*) FROM payments.runs").scalar(Int.self) == 0, "nothing posted")
 
         try MetricsRunner(stored: second).run(period: second.contract.period("2021")!, on: db)
@@ -66,7 +69,8 @@ import Testing
         #expect(try db.execute("SELECT version IS NULL AND file_sha256 = 'edited' FROM metrics.computed_periods WHERE contract_id = 'reentry-2021@trial' LIMIT 1")
             .scalar(Bool.self))
         let error = refusal { _ = try PaymentRunner(stored: stored).run(period: "2021", on: db) }
-        #expect(error?.message.contains("are not computed for 2021") == true, "\(error?.message ?? "")")
+        #expect(problems(error)?.problems == [MetricsProblem(period: "2021", arm: .participants, kind: .notComputed)],
+                "\(String(describing: error))")
 
         // Computing the loaded version afterwards leaves the trial's results alone, and pays.
         try MetricsRunner(stored: stored).run(period: stored.contract.period("2021")!, on: db)
@@ -83,10 +87,9 @@ import Testing
         _ = try SyntheticLoader(ids: SyntheticIDS(persons: 2_000, seed: 6)).load(into: db)
         let after = try db.execute("SELECT max(load_id) FROM ids.data_loads").scalar(Int.self)
         let error = refusal { _ = try PaymentRunner(stored: stored).run(period: "2022", on: db) }
-        #expect(error?.code == .staleMetrics)
-        #expect(error?.message.contains("for 2021 come from data load \(before), not the current load \(after)") == true,
-                "\(error?.message ?? "")")
-        #expect(error?.message.contains("for 2021, 2022 first") == true)
+        #expect(problems(error)?.currentLoad == after)
+        #expect(problems(error)?.problems == ["2021", "2022"].map { MetricsProblem(period: $0, arm: .participants, kind: .olderLoad(before)) },
+                "\(String(describing: error))")
         for period in stored.contract.periods { try MetricsRunner(stored: stored).run(period: period, on: db) }
         let run = try PaymentRunner(stored: stored).run(period: "2022", on: db)
         #expect(run.outcome != .noChange)
@@ -119,9 +122,9 @@ import Testing
         // The control arm's 2021 results from an older load than the participants' (as a run outside one transaction could leave them).
         try db.execute("UPDATE metrics.computed_periods SET load_id = load_id - 1 WHERE contract_id = 'housing-2021@control' AND period = '2021'")
         let error = refusal { _ = try PaymentRunner(stored: stored).run(period: "2021", on: db) }
-        #expect(error?.code == .staleMetrics)
-        #expect(error?.message.contains("for 2021 (control arm) come from data load") == true, "\(error?.message ?? "")")
-        #expect(error?.message.contains("(it computes the control arm too)") == true)
+        let load = try db.execute("SELECT max(load_id) FROM ids.data_loads").scalar(Int.self)
+        #expect(problems(error)?.problems == [MetricsProblem(period: "2021", arm: .controlArm, kind: .olderLoad(load - 1))],
+                "\(String(describing: error))")
     }
 
     /// Rows from before migration 0011 carry no version: runs refuse them until the metrics are recomputed.
@@ -140,9 +143,8 @@ import Testing
         #expect(try db.execute("SELECT load_id FROM metrics.computed_periods WHERE version IS NULL").scalar(Int.self) == load)
         let stored = try ContractStore.stored("reentry-2021", on: db)
         let error = refusal { _ = try PaymentRunner(stored: stored).run(period: "2021", on: db) }
-        #expect(error?.code == .staleMetrics)
-        #expect(error?.message.contains("for 2021 were computed from a file tried out or before versions were recorded") == true,
-                "\(error?.message ?? "")")
+        #expect(problems(error)?.problems == [MetricsProblem(period: "2021", arm: .participants, kind: .unversioned)],
+                "\(String(describing: error))")
         try MetricsRunner(stored: stored).run(period: stored.contract.period("2021")!, on: db)
         #expect(throws: Never.self) { _ = try PaymentRunner(stored: stored).run(period: "2021", on: db) }
         // A contract without payment terms loads too (no currency), and its metrics compute from the stored text.

@@ -32,23 +32,20 @@ import Testing
         let (db, conninfo, stored) = try PaymentRunnerTests().prepared()
         let payer = try paymentsLogin(conninfo, db)
         let load = try db.execute("SELECT max(load_id) FROM ids.data_loads").scalar(Int.self)
-        func open(_ version: Int, _ period: String, total: Int) throws -> Int {
+        let inputs = try PaymentTrustTests.genuineInputs(stored, period: "2021", on: db)
+        func open(_ version: Int, _ period: String, total: Int, inputs text: String = String(decoding: inputs.text, as: UTF8.self)) throws -> Int {
             try payer.execute("""
-                SELECT payments.open_run('reentry-2021', \(version)::int, \(period)::text, 'final', 'x', \(load)::int, \(total)::numeric)
+                SELECT payments.open_run('reentry-2021', \(version)::int, \(period)::text, 'final', \(load)::int, \(total)::numeric,
+                                         \(text)::text, \(String(decoding: PriorAmounts.encode([:]), as: UTF8.self))::text)
                 """).scalar(Int.self)
         }
         // A version not loaded, a period not computed from it: refused.
         #expect(sqlState { _ = try payer.transaction { _ in try open(7, "2021", total: 10) } } == .foreignKeyViolation)
         #expect(sqlState { _ = try payer.transaction { _ in try open(1, "2031", total: 10) } } == .foreignKeyViolation)
+        // Inputs that are another period's: refused.
+        #expect(sqlState { _ = try payer.transaction { _ in try open(1, "2022", total: 10) } } == .checkViolation)
         // Lines that do not add up to the run's total: refused, nothing posted.
-        let stage = """
-            CREATE TEMP TABLE IF NOT EXISTS outcomes_run_lines (line_no integer, provider_id text, payer_id text, person_id bigint,
-                line_id text, entry text, amount numeric, earned numeric, notes text, reasons jsonb) ON COMMIT DROP;
-            CREATE TEMP TABLE IF NOT EXISTS outcomes_run_determinations (seq integer, line_id text, mechanism text, cohort text,
-                provider_id text, finding text, improvement numeric, improvement_exact text, threshold numeric, earned numeric,
-                payable numeric, detail jsonb) ON COMMIT DROP;
-            INSERT INTO outcomes_run_lines VALUES (1, 'bridgeway', 'state', 1, 'employed', 'payment', 5000000, NULL, '', '[]');
-            """
+        let stage = PaymentTrustTests.stageLines([("bridgeway", "state", 1, "employed", "1000")])
         let unbalanced = sqlState {
             try payer.transaction { connection in
                 let run = try open(1, "2021", total: 10)
@@ -58,14 +55,16 @@ import Testing
         }
         #expect(unbalanced == .checkViolation)
         #expect(try db.execute("SELECT count(*) FROM payments.runs").scalar(Int.self) == 0)
-        // A balanced run posts, recorded as the session's user — whatever the caller claims.
+        // A balanced run posts, recorded as the session's user — whatever the caller claims — under
+        // the hash of the inputs it stored, which the door computes.
         let run = try payer.transaction { connection -> Int in
-            let run = try open(1, "2021", total: 5_000_000)
+            let run = try open(1, "2021", total: 1000)
             try connection.executeScript(stage)
             _ = try connection.execute("SELECT payments.close_run(\(run)::bigint)").scalar(String.self)
             return run
         }
         #expect(try db.execute("SELECT run_by FROM payments.runs WHERE run_id = \(run)").scalar(String.self) == "a_payer")
+        #expect(try db.execute("SELECT inputs_sha256 FROM payments.runs WHERE run_id = \(run)").scalar(String.self) == inputs.sha256)
         // A sealed run takes no more lines.
         let again = sqlState {
             try payer.transaction { connection in
@@ -74,7 +73,6 @@ import Testing
             }
         }
         #expect(again == .insufficientPrivilege)
-        _ = stored
     }
 
     @Test func verifyFindsASuperusersEdit() throws {
@@ -149,7 +147,8 @@ import Testing
             ORDER BY 1
             """).map { try $0.decode(String.self, at: 0) }
         #expect(Set(relations) == ["payments.determinations", "payments.ledger", "payments.ledger_caps", "payments.provider_users",
-                                   "payments.run_headers", "payments.contracts", "public.schema_migrations"], "\(relations)")
+                                   "payments.run_headers", "payments.contracts", "payments.contract_terms", "public.schema_migrations"],
+                "\(relations)")
         try db.executeScript("BEGIN; SET LOCAL ROLE bridgeway_staff")
         for relation in relations {
             let columns = try db.execute(PostgresQuery(unsafeSQL: "SELECT * FROM \(relation) LIMIT 0")).columns.map(\.name)

@@ -8,30 +8,96 @@ struct PaymentsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "payments",
         abstract: "Compute what a contract owes and post it to the append-only payment ledger.",
-        subcommands: [Run.self, Statement.self, Summary.self, Attest.self, Verify.self]
+        subcommands: [Run.self, Approve.self, Statement.self, Summary.self, Attest.self, Verify.self]
     )
 
-    struct Verify: ParsableCommand {
+    struct Approve: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Recompute the payment runs' hash chain and every run's total; exit 1 on any break.",
+            abstract: "Approve a run staged under maker–checker terms, so that it is posted; without --staged, list the staged runs.",
             discussion: """
-                Every posted run is sealed: a SHA-256 over its header, its ledger lines and its \
-                determinations, chained to the seal before it. This recomputes them all, so an edit to \
-                the ledger — even a superuser's, with the append-only triggers switched off — is found. \
-                Keep the chain head it prints: a later verify that ends on the same head proves nothing \
-                before it changed.
+                A contract whose payment terms say `approval: maker_checker` has its runs staged by the \
+                login that runs them and posted only when a different login approves. Approval runs the \
+                payment engine again on the staged inputs and requires exactly the staged lines; it is \
+                refused when a later run of the period was staged, another run was posted, or the data or \
+                metrics changed since staging (stage it again with `outcomes payments run`).
 
                 Examples:
-                  outcomes payments verify
-                  outcomes payments verify --format json
+                  outcomes payments approve
+                  outcomes payments approve --format json
                 """)
+
+        @Option(help: ArgumentHelp("The number of the staged run, as `payments run` printed it.", valueName: "n"))
+        var staged: Int?
 
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions
 
         func run() throws {
+            let (connection, _) = try database.connectReady(progress: output.progress, as: .payments)
+            guard let staged else {
+                var report = Report(title: "Runs staged for approval")
+                var table = ReportTable(name: "staged", title: "Staged runs awaiting a second login's approval",
+                                        columns: ["staged", "contract", "version", "period", "kind", "lines", "total", "staged_by", "staged_at"])
+                let pending = try StagedRuns.pending(on: connection)
+                table.rows = pending.map {
+                    [.int($0.stagedID), .text($0.contractID), .int($0.version), .text($0.period), .text($0.kind), .int($0.lines),
+                     .decimal($0.total), .text($0.stagedBy), .text($0.stagedAt)]
+                }
+                report.notes = [pending.isEmpty ? "No run awaits approval." : "Approve one with `outcomes payments approve --staged N`."]
+                report.tables = [table]
+                return try output.emit(report)
+            }
+            let posted = try StagedRuns.approve(staged, on: connection)
+            var report = Report(title: "Approved staged run \(staged)")
+            report.notes = ["Posted run \(posted.runID): \(posted.lines) ledger lines, \(posted.total) in all, approved by this login and "
+                            + "sealed with the login that staged it."]
+            report.notes.append(try ChainHeadNote.text(on: connection))
+            try output.emit(report)
+        }
+    }
+
+    struct Verify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Recompute the payment runs' hash chain and every run's total; exit 1 on any break.",
+            discussion: """
+                Every posted run is sealed: a SHA-256 over its header, lines, determinations, stored \
+                inputs, approval, seal row and the contract text and terms it ran under, chained to the \
+                seal before it. This recomputes them all, so an edit — even a superuser's, with the \
+                append-only triggers switched off — is found.
+
+                --recompute also runs the payment engine again on every run's stored inputs and \
+                requires exactly the run's lines and determinations; where the results the run read are \
+                still stored as they were, it reads the inputs again from them too.
+
+                A chain can be rewritten whole, or its newest runs removed, by someone who can write \
+                the database: only a head kept elsewhere shows it. Keep the head this prints (statements \
+                and summaries print it too) and check later with --since that the chain still extends it.
+
+                Examples:
+                  outcomes payments verify
+                  outcomes payments verify --recompute
+                  outcomes payments verify --format json
+                """)
+
+        @Flag(help: "Also run the payment engine again on every run's stored inputs.")
+        var recompute = false
+
+        @Option(help: ArgumentHelp("A chain head published earlier (POSITION:SEAL, as printed): the chain must still extend it.",
+                                   valueName: "head"))
+        var since: String?
+
+        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var output: OutputOptions
+
+        func validate() throws {
+            if let since, ChainAnchor(since) == nil {
+                throw ValidationError("--since takes a chain head as printed, POSITION:SEAL (the seal 64 hex digits), not '\(since)'.")
+            }
+        }
+
+        func run() throws {
             let (connection, _) = try database.connectReady(progress: output.progress, as: .analyst)
-            let verification = try ChainVerification.verify(on: connection)
+            let verification = try ChainVerification.verify(on: connection, recompute: recompute, since: since.flatMap(ChainAnchor.init))
             try output.emit(Report(verification: verification))
             guard verification.isIntact else {
                 throw ChainBrokenError(breaks: verification.breaks.count)
@@ -201,6 +267,9 @@ extension Report {
                 + "that these inputs (version \(result.version), new data or terms) were checked"
                 + (result.determinations.isEmpty ? "." : ", and its determinations.")
         case .posted(let runID): "Posted run \(runID): \(result.entries.count) ledger lines, \(result.total.grouped) \(currency.code) in all."
+        case .staged(let stagedID):
+            "Staged run \(stagedID) for approval: \(result.entries.count) ledger lines, \(result.total.grouped) \(currency.code) in all. "
+                + "Nothing is in the ledger until another login approves it: outcomes payments approve --staged \(stagedID)."
         case .noChange where result.owed.isZero && result.postedBefore.isZero:
             "Nothing is owed for \(result.period): no outcome earned a payment; nothing was posted."
         case .noChange: "No change: the ledger already holds everything owed for \(result.period); nothing was posted."
@@ -213,7 +282,12 @@ extension Report {
             "Owed for the period after caps\(result.kind == .interim ? ", at the interim share" : ""): \(result.owed.grouped) "
                 + "\(currency.code). Contract version \(result.version); inputs SHA-256 \(result.inputsSHA256).",
         ]
-        var table = ReportTable(name: "posted", title: "Lines \(result.outcome == .dryRun ? "a run would post" : "posted")",
+        let verb = switch result.outcome {
+        case .dryRun: "a run would post"
+        case .staged: "staged for approval"
+        default: "posted"
+        }
+        var table = ReportTable(name: "posted", title: "Lines \(verb)",
                                 columns: ["provider", "line", "payer", "kind", "lines", "participants", "amount"])
         struct Group: Hashable { let provider, line, payer, kind: String }
         var groups: [Group: (lines: Int, people: Set<Int>, amount: Money)] = [:]
@@ -250,7 +324,8 @@ enum ChainHeadNote {
         let readable = try connection.execute("SELECT has_table_privilege('payments.run_seals', 'SELECT')").scalar(Bool.self)
         guard readable else { return "Ledger chain head: not visible to this role." }
         guard let head = try ChainVerification.head(on: connection) else { return "Ledger chain head: no runs posted yet." }
-        return "Ledger chain head: position \(head.position), seal \(head.seal) (check it with `outcomes payments verify`)."
+        return "Ledger chain head: \(head.position):\(head.seal) (keep it: `outcomes payments verify --since \(head.position):\(head.seal)` "
+            + "proves later that the ledger still extends it)."
     }
 }
 
@@ -266,12 +341,24 @@ struct ChainBrokenError: UserFacingError {
 extension Report {
     init(verification: ChainVerification) {
         self.init(title: "Payment ledger: hash chain verified")
-        let head = verification.head.map { "position \($0.position), seal \($0.seal)" } ?? "no runs posted yet"
+        let head = verification.head.map { "\($0.position):\($0.seal)" } ?? "no runs posted yet"
         notes = [
             verification.isIntact ? "Intact: \(verification.runs) runs, every seal, link and total recomputed."
                 : "BROKEN: \(verification.breaks.count) breaks in \(verification.runs) runs.",
             "Chain head: \(head).",
         ]
+        if let recomputed = verification.recomputed {
+            notes.append("Recomputed by the payment engine from their stored inputs: \(recomputed.runs) runs"
+                         + (recomputed.checkedAgainstResults > 0
+                            ? ", \(recomputed.checkedAgainstResults) of them also against the stored results they read." : ".")
+                         + (recomputed.notRecomputable > 0
+                            ? " \(recomputed.notRecomputable) runs were posted before runs stored their inputs: their seals are checked, "
+                                + "their amounts cannot be recomputed." : ""))
+        }
+        if let anchor = verification.anchor {
+            notes.append("Checked against the head published earlier, \(anchor.position.map { "\($0):" } ?? "")\(anchor.seal)"
+                         + (verification.breaks.contains { $0.problem == .anchorMissing } ? ": NOT FOUND." : ": the chain extends it."))
+        }
         var breaks = ReportTable(name: "breaks", title: "Breaks", columns: ["position", "run", "problem", "detail"])
         breaks.rows = verification.breaks.map {
             [$0.position.map(Cell.int) ?? .null, $0.runID.map(Cell.int) ?? .null, .text($0.problem.rawValue), .text($0.detail)]

@@ -2,6 +2,27 @@ import Foundation
 import OutcomesDomain
 import PostgresClient
 
+/// A chain head published earlier: a seal, and the position it had.
+public struct ChainAnchor: Sendable, Equatable {
+    public let position: Int?
+    public let seal: String
+
+    /// `POSITION:SEAL` or `SEAL` (64 lower-case hex digits), as statements and `payments verify` print the head.
+    public init?(_ text: String) {
+        let parts = text.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count <= 2, let sealText = parts.last else { return nil }
+        let seal = String(sealText)
+        guard seal.utf8.count == 64, seal.utf8.allSatisfy({ (48...57).contains($0) || (97...102).contains($0) }) else { return nil }
+        if parts.count == 2 {
+            guard let position = Int(parts[0]), position > 0, String(position) == parts[0] else { return nil }
+            self.position = position
+        } else {
+            position = nil
+        }
+        self.seal = seal
+    }
+}
+
 /// Recomputes the payment runs' hash chain (`payments.run_seals`): every run's lines and
 /// determinations against its seal, every seal against the one before it, every run's lines
 /// against its total. An edit to any of them — even a superuser's, with the append-only
@@ -18,6 +39,22 @@ public struct ChainVerification: Sendable {
         case unsealed
         /// Ledger lines of no run, or of another contract or period than their run's.
         case strayLines = "stray_lines"
+        /// The chain does not extend the head published earlier (`--since`): truncated or rewritten.
+        case anchorMissing = "anchor_missing"
+        // Found by `--recompute`:
+        /// The contract text a run names changed, or does not read.
+        case contractChanged = "contract_changed"
+        /// A run's stored inputs do not have its inputs hash, do not read, or are another run's.
+        case inputsMismatch = "inputs_mismatch"
+        /// The amounts a run says the ledger held before it are not what the earlier runs posted.
+        case priorMismatch = "prior_mismatch"
+        /// The engine refuses a run's inputs: no run could have been posted on them.
+        case engineRefuses = "engine_refuses"
+        /// A run's lines or determinations are not what the engine computes from its inputs.
+        case linesDiffer = "lines_differ"
+        case determinationsDiffer = "determinations_differ"
+        /// A run's inputs are not what the stored results it read give.
+        case inputsDifferFromResults = "inputs_differ_from_results"
     }
 
     public struct Break: Sendable {
@@ -31,10 +68,43 @@ public struct ChainVerification: Sendable {
     /// The last seal and its position: what an auditor keeps to check the chain later.
     public let head: (position: Int, seal: String)?
     public let breaks: [Break]
+    /// With `recompute`: runs computed again from their inputs, runs posted before inputs were
+    /// stored (not recomputable), and runs whose inputs were also read again from stored results.
+    public var recomputed: (runs: Int, notRecomputable: Int, checkedAgainstResults: Int)?
+    /// With an anchor: the head published earlier that the chain was checked to extend.
+    public var anchor: ChainAnchor?
 
     public var isIntact: Bool { breaks.isEmpty }
 
-    public static func verify(on connection: PostgresConnection) throws -> ChainVerification {
+    /// Verifies the chain; `recompute` also runs the engine again on every run's stored inputs;
+    /// `since` also requires the chain to extend a head published earlier.
+    public static func verify(on connection: PostgresConnection, recompute: Bool = false, since anchor: ChainAnchor? = nil) throws
+        -> ChainVerification
+    {
+        var verification = try verify(on: connection)
+        var breaks = verification.breaks
+        if let anchor {
+            let found = try connection.execute("""
+                SELECT position FROM payments.run_seals WHERE seal = \(anchor.seal) AND (\(anchor.position)::bigint IS NULL OR position = \(anchor.position)::bigint)
+                """).map { try $0.decode(Int.self, at: 0) }
+            if found.isEmpty {
+                breaks.append(Break(position: anchor.position, runID: nil, problem: .anchorMissing,
+                                    detail: "no seal \(anchor.seal.prefix(12))…\(anchor.position.map { " at position \($0)" } ?? ""): the chain was "
+                                        + "truncated or rewritten since that head was published"))
+            }
+        }
+        if recompute {
+            let runs = try connection.execute("SELECT run_id FROM payments.runs ORDER BY run_id").map { try $0.decode(Int.self, at: 0) }
+            let outcome = try RunRecomputation.check(runs: runs, on: connection)
+            breaks += outcome.breaks
+            verification.recomputed = (outcome.recomputed, outcome.notRecomputable, outcome.checkedAgainstResults)
+        }
+        verification = ChainVerification(runs: verification.runs, head: verification.head, breaks: breaks,
+                                         recomputed: verification.recomputed, anchor: anchor)
+        return verification
+    }
+
+    private static func verify(on connection: PostgresConnection) throws -> ChainVerification {
         var breaks: [Break] = []
         var head: (Int, String)?
         var expectedPrevious: String?
@@ -42,7 +112,7 @@ public struct ChainVerification: Sendable {
         var count = 0
         try connection.stream("""
             SELECT s.position, s.run_id, s.previous, s.seal, r.run_id IS NOT NULL,
-                   payments.seal_of(s.run_id, s.previous), coalesce(r.total, 0)::text,
+                   payments.expected_seal(s.position), coalesce(r.total, 0)::text,
                    (SELECT coalesce(sum(amount), 0) FROM payments.ledger l WHERE l.run_id = s.run_id)::text
             FROM payments.run_seals s LEFT JOIN payments.runs r USING (run_id)
             ORDER BY s.position
@@ -83,7 +153,7 @@ public struct ChainVerification: Sendable {
             breaks.append(Break(position: nil, runID: try row.decode(at: 0), problem: .strayLines,
                                 detail: "\(try row.decode(Int.self, at: 1)) ledger lines of no run of their contract and period"))
         }
-        return ChainVerification(runs: count, head: head, breaks: breaks)
+        return ChainVerification(runs: count, head: head, breaks: breaks, recomputed: nil, anchor: nil)
     }
 
     /// The chain's head, as statements and summaries print it.

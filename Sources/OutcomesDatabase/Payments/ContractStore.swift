@@ -64,6 +64,10 @@ public enum ContractStore {
                 INSERT INTO payments.contracts (contract_id, version, currency, file_sha256, body)
                 VALUES (\(contract.id), \(version), \(contract.payments?.currency.code), \(hash), \(text))
                 """)
+            // What the ledger's door checks a run's lines against, recorded with the text.
+            try connection.execute("""
+                SELECT payments.index_terms(\(contract.id)::text, \(version)::int, \(try PaymentDoorTerms(contract: contract).jsonText())::jsonb)
+                """)
             return .loaded(version: version)
         }
         return (contract, result)

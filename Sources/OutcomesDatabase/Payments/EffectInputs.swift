@@ -56,35 +56,15 @@ enum EffectInputs {
                                pooledProviders: false, on: connection)
             }
             let keys = treated.keys.sorted { (periods.firstIndex(of: $0.period) ?? -1, $0.provider) < (periods.firstIndex(of: $1.period) ?? -1, $1.provider) }
-            let figures = try keys.map { key in
-                var found: GroupFigure?
-                if let comparison {
-                    let lookup = line.comparison == .sharedControlGroup ? Key(period: key.period, provider: "") : key
-                    found = comparison[lookup]
-                    guard found != nil else { throw missingComparison(line, key, pooled: pooled, contract: contract.id) }
-                }
+            // A cohort whose comparison has no one keeps no comparison figure: the run is refused for it.
+            let figures = keys.map { key in
+                let lookup = line.comparison == .sharedControlGroup ? Key(period: key.period, provider: "") : key
                 return EffectFigures(cohort: pooled ? "all periods" : key.period, group: key.provider, treated: treated[key]!,
-                                     comparison: found)
+                                     comparison: comparison?[lookup])
             }
             if pooled { result.overall = figures } else { result.cohorts = figures }
         }
         return result
-    }
-
-    /// A comparison with nothing to compare with is refused, never paid as zero.
-    static func missingComparison(_ line: Subject, _ key: Key, pooled: Bool, contract: String) -> DatabaseError {
-        let cohort = pooled ? "all cohorts together" : key.period
-        let message: String = switch line.comparison {
-        case .sharedControlGroup:
-            "line \(line.id) compares every provider with the shared control group, which has no participants in \(cohort): "
-                + "there is nothing to compare \(key.provider)'s participants with. Check the control arm's enrollments."
-        case .matchedGroup:
-            "line \(line.id) compares \(key.provider) with its matched comparison group, which has no members in \(cohort)."
-        default:
-            "line \(line.id) compares each provider with its own control arm, and \(key.provider) has no control-arm "
-                + "participants in \(cohort). If the providers share one control group, write comparison: shared_control_group."
-        }
-        return DatabaseError(.noData, "contract \(contract): " + message + " Nothing was posted.", exitStatus: .dataError)
     }
 
     /// Per period (or all periods pooled) and provider (or all providers pooled, under the key ""):

@@ -3,33 +3,21 @@ import OutcomesDomain
 import PostgresClient
 
 /// What a payment run reads from the stored outcome metrics, for each period up to the one paid
-/// (caps over the contract's life need the earlier ones), with a digest of exactly that:
+/// (caps over the contract's life need the earlier ones):
 /// - for the rate card, which lines' outcomes each participant achieved — evaluated in PostgreSQL,
 ///   one row per participant and period;
 /// - for per-day lines, the participants' values of the metrics those lines use.
 struct PaymentInputs {
     let achievements: [PeriodAchievements]
     let values: [PeriodOutcomes]
-    let loadID: Int
-    /// SHA-256 over the rows read, in a canonical order.
-    let digest: String
 
-    /// Reads the stored values of a run whose metrics `MetricsProvenance` found current (from data
-    /// load `loadID`) — and of what came before the first period when the terms look back.
-    static func read(contract: OutcomeContract, terms: PaymentTerms, periods paid: [String], loadID: Int,
-                     on connection: PostgresConnection) throws -> PaymentInputs
+    /// Reads the stored values of a run whose metrics are current — and of what came before the
+    /// first period when the terms look back.
+    static func read(contract: OutcomeContract, terms: PaymentTerms, periods paid: [String], on connection: PostgresConnection) throws
+        -> PaymentInputs
     {
-        let prior = contract.needsPriorPeriod ? [OutcomeContract.priorPeriodLabel] : []
-        let labels = prior + paid
-        var hash = SHA256()
-        var buffer = CopyTextBuffer()
-        func hashRow() {
-            buffer.endRow()
-            if buffer.count > 1 << 16 {
-                buffer.bytes.withUnsafeBytes { hash.update($0) }
-                buffer.removeAll()
-            }
-        }
+        let labels = PaymentRun.periodsRead(contract, paid: paid)
+        let unpaid = Set(labels).subtracting(paid)
         var achievements: [PeriodAchievements] = []
         if let card = terms.rateCard {
             var byPeriod: [String: [RateCardAchievement]] = [:]
@@ -38,15 +26,9 @@ struct PaymentInputs {
                     (try row.decode(at: 0), try row.decode(at: 1), try row.decode(at: 2), try row.decode(at: 3), try row.decode(at: 4))
                 byPeriod[period, default: []].append(RateCardAchievement(
                     personID: person, providerID: provider, lines: UInt64(bitPattern: Int64(bits)), precondition: precondition))
-                buffer.text(period)
-                buffer.int(person)
-                buffer.text(provider)
-                buffer.int(bits)
-                buffer.bool(precondition)
-                hashRow()
             }
             achievements = labels.map {
-                PeriodAchievements(period: $0, participants: byPeriod[$0] ?? [], payable: !prior.contains($0))
+                PeriodAchievements(period: $0, participants: byPeriod[$0] ?? [], payable: !unpaid.contains($0))
             }
         }
         let metrics = Set(terms.perDayLines.flatMap {
@@ -56,28 +38,18 @@ struct PaymentInputs {
         if !metrics.isEmpty {
             try connection.stream("""
                 SELECT period, person_id, provider_id, metric_id, value FROM metrics.person_results
-                WHERE contract_id = \(contract.id) AND period = ANY (\(PostgresArrayLiteral.text(labels))::text[])
-                  AND metric_id = ANY (\(PostgresArrayLiteral.text(metrics))::text[])
+                WHERE contract_id = \(contract.id) AND period = ANY (\(labels)) AND metric_id = ANY (\(metrics))
                 ORDER BY period, person_id, metric_id
                 """) { row in
                 let (period, person, provider, metric): (String, Int, String, String) =
                     (try row.decode(at: 0), try row.decode(at: 1), try row.decode(at: 2), try row.decode(at: 3))
-                let value: Decimal? = try row.decode(at: 4)
                 values[period, default: []].append(
-                    ParticipantOutcome(personID: person, providerID: provider, metricID: metric, value: value))
-                buffer.text(period)
-                buffer.int(person)
-                buffer.text(provider)
-                buffer.text(metric)
-                buffer.text(value.map { "\($0)" })
-                hashRow()
+                    ParticipantOutcome(personID: person, providerID: provider, metricID: metric, value: try row.decode(at: 4)))
             }
         }
-        buffer.bytes.withUnsafeBytes { hash.update($0) }
         return PaymentInputs(
             achievements: achievements,
-            values: labels.map { PeriodOutcomes(period: $0, outcomes: values[$0] ?? [], payable: !prior.contains($0)) },
-            loadID: loadID, digest: hash.hexDigest())
+            values: labels.map { PeriodOutcomes(period: $0, outcomes: values[$0] ?? [], payable: !unpaid.contains($0)) })
     }
 
     /// One row per participant and period: the bits of the lines whose outcome the values meet

@@ -6,6 +6,8 @@ import PostgresClient
 public struct PaymentRunResult: Sendable {
     public enum Outcome: Sendable, Equatable {
         case posted(runID: Int)
+        /// Staged for a second login's approval (maker–checker): nothing is in the ledger yet.
+        case staged(stagedID: Int)
         /// Everything owed is already in the ledger and the inputs are those of the last run: nothing was posted.
         case noChange
         case dryRun
@@ -28,13 +30,11 @@ public struct PaymentRunResult: Sendable {
     public let determinations: [Determination]
 }
 
-/// Computes what a contract owes for a reporting period from the stored outcome metrics and posts
-/// the difference from what the ledger already holds, in one transaction: read a snapshot of the
-/// figures, compute with the pure `PaymentPlan`, write. The first run of a period posts payment
-/// lines; a later run posts adjustment lines only where late data or new terms changed what is
-/// owed. A run whose inputs changed but owes nothing new still posts its header (total 0) and its
-/// determinations; a run on the same inputs as the last posts nothing. Runs of the same contract
-/// and period take turns (the second waits for the first, then finds its lines posted).
+/// Runs a payment run in one transaction: reads the facts (`PaymentFacts`), lets the pure
+/// `PaymentRun.decide` decide, and writes the decision through the ledger's door
+/// (`PaymentDoor`) — posted, or staged for approval when the contract asks for maker–checker.
+/// Refusals are thrown as `PaymentRefusal`. Runs of the same contract and period take turns (the
+/// second waits for the first, then finds its lines posted).
 public struct PaymentRunner {
     public typealias Kind = PaymentRunKind
 
@@ -45,159 +45,50 @@ public struct PaymentRunner {
     public func run(period label: String, kind: Kind = .final, dryRun: Bool = false, on connection: PostgresConnection) throws
         -> PaymentRunResult
     {
-        let contract = stored.contract
-        guard let terms = contract.payments else {
-            throw DatabaseError(.noData, "contract \(contract.id) version \(stored.version) has no payment terms: there is nothing to pay.",
-                                exitStatus: .dataError)
-        }
-        guard let index = contract.periods.firstIndex(where: { $0.label == label }) else {
-            throw DatabaseError(
-                .noData, "\(label) is not a period of contract \(contract.id); it has: \(contract.periods.map(\.label).joined(separator: ", ")).",
-                exitStatus: .dataError)
-        }
-        let periods = Array(contract.periods[...index].map(\.label))
-        if kind == .interim, terms.interimSharePercent == nil {
-            throw DatabaseError(
-                .noData, "contract \(contract.id) version \(stored.version) has no interim payments ('payments: interim: {share: …}').",
-                exitStatus: .dataError)
-        }
+        let request = PaymentRunRequest(contract: stored.contract, version: stored.version, fileSHA256: stored.fileSHA256, period: label,
+                                        kind: kind)
+        // The plain refusals need nothing read.
+        if case .failure(let refusal) = PaymentRun.plan(request) { throw refusal }
         return try connection.transaction { connection in
-            try connection.execute("SELECT pg_advisory_xact_lock(hashtext(\("payments/" + contract.id + "/" + label)))")
-            if kind == .interim {
-                let finals = try connection.execute("""
-                    SELECT count(*) FROM payments.runs WHERE contract_id = \(contract.id) AND period = \(label) AND kind = 'final'
-                    """).scalar(Int.self)
-                guard finals == 0 else {
-                    throw DatabaseError(
-                        .noData, "period \(label) of contract \(contract.id) already has a final run; interim runs come before it.",
-                        exitStatus: .dataError)
-                }
+            try PaymentDoor.lock(contract: stored.contract.id, period: label, on: connection)
+            let facts = try PaymentFacts.read(request, on: connection)
+            let plan = try PaymentRun.admit(facts).get()
+            let inputs = try PaymentFacts.inputs(request, plan: plan, loadID: facts.currentLoad, on: connection)
+            let computed: PaymentComputation
+            var outcome: PaymentRunResult.Outcome
+            switch PaymentRun.decide(facts, inputs: inputs) {
+            case .refuse(let refusal): throw refusal
+            case .noChange(let found): (computed, outcome) = (found, .noChange)
+            case .post(let found): (computed, outcome) = (found, .dryRun)
             }
-            let (snapshot, inputs, figures) = try readSnapshot(terms: terms, periods: periods, on: connection)
-            // The content hash: the terms, the run, and every value and figure read.
-            var hash = SHA256()
-            hash.update("\(stored.fileSHA256)\n\(label)\n\(kind.rawValue)\n")
-            hash.update(inputs.digest)
-            hash.update(figures)
-            let inputsSHA256 = hash.hexDigest()
-            let posted = try postedAmounts(contract: contract.id, period: label, currency: terms.currency, on: connection)
-            let plan = PaymentPlan(terms: terms, periods: periods, isLastPeriod: index == contract.periods.count - 1)
-            let computed = try plan.compute(kind: kind, snapshot: snapshot, posted: posted)
-            func result(_ outcome: PaymentRunResult.Outcome) -> PaymentRunResult {
-                PaymentRunResult(outcome: outcome, contractID: contract.id, version: stored.version, period: label, kind: kind,
-                                 inputsSHA256: inputsSHA256, owed: computed.owedTotal, entries: computed.entries, total: computed.total,
-                                 postedBefore: computed.postedBefore, determinations: computed.determinations)
+            if outcome == .dryRun, !dryRun {
+                try PaymentDoor.recordTerms(stored, on: connection)
+                let prior = PriorAmounts.encode(facts.posted)
+                outcome = stored.contract.payments?.approval == .makerChecker
+                    ? .staged(stagedID: try PaymentDoor.stage(inputs, prior: prior, computed, on: connection))
+                    : .posted(runID: try PaymentDoor.post(inputs, prior: prior, computed, on: connection))
             }
-            if dryRun { return result(.dryRun) }
-            if computed.entries.isEmpty {
-                // Nothing to post: a run on the inputs of the period's last run changes nothing; one on new
-                // inputs (late data, new terms) records its determinations under a run of total 0.
-                let last = try connection.execute("""
-                    SELECT inputs_sha256 FROM payments.runs WHERE contract_id = \(contract.id) AND period = \(label)
-                    ORDER BY run_id DESC LIMIT 1
-                    """).map { try $0.decode(String.self, at: 0) }.first
-                if last == inputsSHA256 || (last == nil && computed.determinations.isEmpty) { return result(.noChange) }
-            }
-            // Through the database's door: open the run, stage its lines and determinations, close and seal it.
-            let runID = try connection.execute("""
-                SELECT payments.open_run(\(contract.id)::text, \(stored.version)::int, \(label)::text, \(kind.rawValue)::text,
-                                         \(inputsSHA256)::text, \(inputs.loadID)::int, \(computed.total.amount)::numeric)
-                """).scalar(Int.self)
-            try LedgerWriter.stage(computed.entries, computed.determinations, on: connection)
-            _ = try connection.execute("SELECT payments.close_run(\(runID)::bigint)").scalar(String.self)
-            return result(.posted(runID: runID))
+            return PaymentRunResult(
+                outcome: outcome, contractID: stored.contract.id, version: stored.version, period: label, kind: kind,
+                inputsSHA256: inputs.sha256, owed: computed.owedTotal, entries: computed.entries, total: computed.total,
+                postedBefore: computed.postedBefore, determinations: computed.determinations)
         }
-    }
-
-    /// What a run of the last of `periods` reads: the snapshot, the values read and a text of the figures.
-    private func readSnapshot(terms: PaymentTerms, periods: [String], on connection: PostgresConnection) throws
-        -> (PaymentSnapshot, PaymentInputs, String)
-    {
-        let loadID = try MetricsProvenance.requireCurrent(stored, periods: periods, on: connection)
-        let inputs = try PaymentInputs.read(contract: stored.contract, terms: terms, periods: periods, loadID: loadID, on: connection)
-        var snapshot = PaymentSnapshot()
-        snapshot.achievements = inputs.achievements
-        snapshot.values = inputs.values
-        let figures = try readCohortFigures(terms: terms, contract: stored.contract, periods: periods, into: &snapshot, on: connection)
-        return (snapshot, inputs, figures)
     }
 
     /// For each period whose metrics are current, in order, the plan and snapshot a final run of it
     /// would compute from — the inputs of a payment scenario, which runs the same engine on them.
     public func projection(on connection: PostgresConnection) throws -> [PaymentProjection.Period] {
-        guard let terms = stored.contract.payments else { return [] }
+        guard stored.contract.payments != nil else { return [] }
         var result: [PaymentProjection.Period] = []
-        let labels = stored.contract.periods.map(\.label)
-        for index in labels.indices {
-            let periods = Array(labels[...index])
-            let snapshot: PaymentSnapshot
-            do {
-                snapshot = try readSnapshot(terms: terms, periods: periods, on: connection).0
-            } catch let error as DatabaseError where error.code == .noData || error.code == .staleMetrics {
-                break  // the periods after the last one computed are not projected
-            }
-            result.append(.init(period: labels[index], plan: PaymentPlan(terms: terms, periods: periods, isLastPeriod: index == labels.count - 1),
-                                snapshot: snapshot))
+        for period in stored.contract.periods {
+            let request = PaymentRunRequest(contract: stored.contract, version: stored.version, fileSHA256: stored.fileSHA256,
+                                            period: period.label, kind: .final)
+            let facts = try PaymentFacts.read(request, on: connection)
+            // The periods after the last one computed are not projected.
+            guard case .success(let plan) = PaymentRun.admit(facts) else { break }
+            let inputs = try PaymentFacts.inputs(request, plan: plan, loadID: facts.currentLoad, on: connection)
+            result.append(.init(period: period.label, plan: plan, snapshot: inputs.snapshot))
         }
         return result
-    }
-
-    /// The figures of lines owed per cohort — effect, savings share, milestones, clawbacks — into
-    /// the snapshot, and a canonical text of them for the inputs hash.
-    private func readCohortFigures(terms: PaymentTerms, contract: OutcomeContract, periods: [String], into snapshot: inout PaymentSnapshot,
-                                   on connection: PostgresConnection) throws -> String
-    {
-        var figures = ""
-        func record(_ line: String, _ list: [EffectFigures]) {
-            func text(_ group: GroupFigure?) -> String { group.map { "\($0.participants)/\($0.total)/\($0.count)" } ?? "-" }
-            for figure in list { figures += "\(line)\t\(figure.cohort)\t\(figure.group)\t\(text(figure.treated))\t\(text(figure.comparison))\n" }
-        }
-        for line in terms.effectLines {
-            let found = try EffectInputs.figures(.init(line), contract: contract, periods: periods, on: connection)
-            record(line.id, found.cohorts + found.overall)
-            snapshot.effectFigures[line.id] = found
-        }
-        for line in terms.savingsShares {
-            let found = try EffectInputs.figures(.init(line), contract: contract, periods: periods, on: connection).cohorts
-            record(line.id, found)
-            snapshot.savingsFigures[line.id] = found
-        }
-        let milestones = terms.milestones.filter { periods.contains($0.period) }.map(\.id)
-        if !milestones.isEmpty {
-            for row in try connection.execute("""
-                SELECT milestone_id, attested_by, to_char(attested_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') FROM payments.milestone_attestations
-                WHERE contract_id = \(contract.id) AND milestone_id = ANY (\(PostgresArrayLiteral.text(milestones))::text[])
-                ORDER BY milestone_id
-                """) {
-                let (id, by, on): (String, String, String) = (try row.decode(at: 0), try row.decode(at: 1), try row.decode(at: 2))
-                snapshot.attestations[id] = (by, on)
-                figures += "\(id)\tattested\t\(by)\t\(on)\n"
-            }
-        }
-        let label = periods.last!
-        for clawback in terms.clawbacks where clawback.assessedIn == label {
-            let found = try EffectInputs.statistics(.init(clawback), contract.id, [label], pooledPeriods: false, pooledProviders: false,
-                                                    on: connection)
-            let figure = found[EffectInputs.Key(period: label, provider: clawback.provider)]
-            snapshot.clawbackFigures[clawback.id] = .some(figure)
-            record(clawback.id, figure.map { [EffectFigures(cohort: label, group: clawback.provider, treated: $0, comparison: nil)] } ?? [])
-        }
-        return figures
-    }
-
-    /// The ledger's sums so far for the period, by key.
-    private func postedAmounts(contract: String, period: String, currency: Currency, on connection: PostgresConnection) throws
-        -> [LedgerKey: Money]
-    {
-        var posted: [LedgerKey: Money] = [:]
-        try connection.stream("""
-            SELECT provider_id, payer_id, person_id, line_id, sum(amount) FROM payments.ledger
-            WHERE contract_id = \(contract) AND period = \(period) GROUP BY 1, 2, 3, 4
-            """) { row in
-            let key = LedgerKey(provider: try row.decode(at: 0), payer: try row.decode(at: 1), person: try row.decode(at: 2),
-                                line: try row.decode(at: 3))
-            posted[key] = Money(try row.decode(Decimal.self, at: 4), currency)
-        }
-        return posted
     }
 }

@@ -70,6 +70,8 @@ public struct PaymentSnapshot: Sendable {
     public var attestations: [String: (by: String, on: String)] = [:]
     /// Each clawback's assessed figure (nil when its provider had no participants).
     public var clawbackFigures: [String: GroupFigure?] = [:]
+    /// The stored comparison (evaluation run id) each line measured against a matched group read.
+    public var comparisonRuns: [String: Int] = [:]
 
     public init() {}
 }

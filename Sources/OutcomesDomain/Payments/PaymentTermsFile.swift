@@ -2,7 +2,7 @@ import Foundation
 
 /// Reading the payment part of a contract file: `version`, `currency`, `rounding` and `payments`.
 extension PaymentTerms {
-    static let paymentKeys = ["rate_card", "effect", "per_day", "savings_share", "milestones", "clawback", "payers", "interim", "caps"]
+    static let paymentKeys = ["rate_card", "effect", "per_day", "savings_share", "milestones", "clawback", "payers", "interim", "caps", "approval"]
     static let rateCardKeys = ["precondition", "lines", "exclusive", "caps", "tiers_count_per"]
     static let lineKeys = ["id", "outcome", "achieved", "price", "tiers", "recurs", "requires", "cap"]
 
@@ -52,6 +52,9 @@ extension PaymentTerms {
                 contract: try fields["contract"].map { try reader.money($0, "the contract cap") },
                 provider: try fields["provider"].map { try reader.providerCaps($0) })
             guard !terms.caps.isEmpty else { throw capsNode.error("payments caps needs 'contract', 'provider' or both") }
+        }
+        if let approvalNode = payments["approval"] {
+            terms.approval = try approvalNode.choice("approval", PaymentApproval.allCases.map { ($0.rawValue, $0) })
         }
         if let interimNode = payments["interim"] {
             let fields = try interimNode.mapping(allowed: ["share"], context: "interim")

@@ -17,6 +17,8 @@ public struct PaymentTerms: Sendable, Equatable {
     public var interimSharePercent: Decimal? = nil
     /// Caps across every mechanism (`payments: caps`), applied after each mechanism's own.
     public var caps = ContractCaps()
+    /// Who posts a run: the login that computes it, or a second login approving it (maker–checker).
+    public var approval = PaymentApproval.oneLogin
 
     /// Every line id of every mechanism, in file order.
     public var lineIDs: [String] {

@@ -1,0 +1,91 @@
+import Foundation
+import OutcomesDomain
+import PostgresClient
+
+/// Reads what a payment run decides on: first the facts every refusal rests on (which metrics
+/// were computed from what, whether a final run exists, what the ledger holds), then — once the
+/// run is admitted — its inputs: the snapshot of stored figures it computes from.
+enum PaymentFacts {
+    static func read(_ request: PaymentRunRequest, on connection: PostgresConnection) throws -> PaymentRunFacts {
+        let contract = request.contract
+        let currentLoad = try connection.latestFinishedLoad() ?? 0
+        let storedIDs = PaymentRun.storedIDs(contract).map(\.id)
+        let labels = PaymentRun.periodsRead(contract, paid: contract.periods.map(\.label))
+        let computed = try connection.execute("""
+            SELECT contract_id, period, load_id, version, file_sha256 FROM metrics.computed_periods
+            WHERE contract_id = ANY (\(storedIDs)) AND period = ANY (\(labels))
+            """).map {
+            ComputedPeriod(storedID: try $0.decode(at: 0), period: try $0.decode(at: 1), loadID: try $0.decode(at: 2),
+                           version: try $0.decode(at: 3), fileSHA256: try $0.decode(at: 4))
+        }
+        let finalRunPosted = try connection.execute("""
+            SELECT EXISTS (SELECT 1 FROM payments.runs WHERE contract_id = \(contract.id) AND period = \(request.period) AND kind = 'final')
+            """).scalar(Bool.self)
+        let last = try connection.execute("""
+            SELECT inputs_sha256 FROM payments.runs WHERE contract_id = \(contract.id) AND period = \(request.period)
+            ORDER BY run_id DESC LIMIT 1
+            """).map { try $0.decode(String.self, at: 0) }.first
+        let currency = contract.payments?.currency ?? Currency(code: "USD")!
+        return PaymentRunFacts(request: request, currentLoad: currentLoad, computed: computed, finalRunPosted: finalRunPosted,
+                               posted: try posted(contract: contract.id, period: request.period, currency: currency, on: connection),
+                               lastInputsSHA256: last)
+    }
+
+    /// The ledger's sums so far for the period, by key (`before`: only the lines of runs before that one).
+    static func posted(contract: String, period: String, before run: Int? = nil, currency: Currency, on connection: PostgresConnection)
+        throws -> [LedgerKey: Money]
+    {
+        var posted: [LedgerKey: Money] = [:]
+        try connection.stream("""
+            SELECT provider_id, payer_id, person_id, line_id, sum(amount) FROM payments.ledger
+            WHERE contract_id = \(contract) AND period = \(period) AND (\(run)::bigint IS NULL OR run_id < \(run)::bigint)
+            GROUP BY 1, 2, 3, 4
+            """) { row in
+            let key = LedgerKey(provider: try row.decode(at: 0), payer: try row.decode(at: 1), person: try row.decode(at: 2),
+                                line: try row.decode(at: 3))
+            posted[key] = Money(try row.decode(Decimal.self, at: 4), currency)
+        }
+        return posted
+    }
+
+    /// The inputs of an admitted run, read in the run's transaction: rate-card achievements and
+    /// per-day values of every period up to the one paid, and the figures of the lines owed per
+    /// cohort. `attestedBy`: only attestations made by then (re-reading a posted run's inputs).
+    static func inputs(_ request: PaymentRunRequest, plan: PaymentPlan, loadID: Int, attestedBy: String? = nil,
+                       on connection: PostgresConnection) throws -> PaymentInputsRecord
+    {
+        let contract = request.contract
+        let terms = plan.terms
+        let values = try PaymentInputs.read(contract: contract, terms: terms, periods: plan.periods, on: connection)
+        var snapshot = PaymentSnapshot()
+        snapshot.achievements = values.achievements
+        snapshot.values = values.values
+        for line in terms.effectLines {
+            snapshot.effectFigures[line.id] = try EffectInputs.figures(.init(line), contract: contract, periods: plan.periods, on: connection)
+        }
+        for line in terms.savingsShares {
+            snapshot.savingsFigures[line.id] = try EffectInputs.figures(.init(line), contract: contract, periods: plan.periods,
+                                                                        on: connection).cohorts
+        }
+        let milestones = terms.milestones.filter { plan.periods.contains($0.period) }.map(\.id)
+        if !milestones.isEmpty {
+            for row in try connection.execute("""
+                SELECT milestone_id, attested_by, to_char(attested_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') FROM payments.milestone_attestations
+                WHERE contract_id = \(contract.id) AND milestone_id = ANY (\(milestones))
+                  AND (\(attestedBy)::timestamptz IS NULL OR attested_at <= \(attestedBy)::timestamptz)
+                ORDER BY milestone_id
+                """) {
+                snapshot.attestations[try row.decode(at: 0)] = (try row.decode(at: 1), try row.decode(at: 2))
+            }
+        }
+        for clawback in terms.clawbacks where clawback.assessedIn == plan.period {
+            let found = try EffectInputs.statistics(.init(clawback), contract.id, [plan.period], pooledPeriods: false, pooledProviders: false,
+                                                    on: connection)
+            snapshot.clawbackFigures[clawback.id] = .some(found[EffectInputs.Key(period: plan.period, provider: clawback.provider)])
+        }
+        let header = PaymentRunHeader(contractID: contract.id, version: request.version, fileSHA256: request.fileSHA256,
+                                      period: request.period, kind: request.kind, periods: plan.periods, isLastPeriod: plan.isLastPeriod,
+                                      loadID: loadID)
+        return PaymentInputsRecord(header: header, snapshot: snapshot)
+    }
+}

@@ -1,0 +1,134 @@
+import Foundation
+import OutcomesDomain
+import OutcomesTestSupport
+import PostgresClient
+import Testing
+@testable import OutcomesDatabase
+
+/// Nothing is posted that the engine did not compute: the door refuses lines outside the contract's
+/// terms, and `payments verify --recompute` finds a run whose lines are not what the engine computes
+/// from its sealed inputs, or whose inputs are not what the stored results give.
+@Suite(.serialized) struct PaymentTrustTests {
+    /// The inputs a run of the period would read, exactly as the runner builds them.
+    static func genuineInputs(_ stored: StoredContract, period: String, on db: PostgresConnection) throws -> PaymentInputsRecord {
+        let request = PaymentRunRequest(contract: stored.contract, version: stored.version, fileSHA256: stored.fileSHA256, period: period,
+                                        kind: .final)
+        let facts = try PaymentFacts.read(request, on: db)
+        return try PaymentFacts.inputs(request, plan: try PaymentRun.admit(facts).get(), loadID: facts.currentLoad, on: db)
+    }
+
+    /// A script staging hand-written lines (provider, payer, person, line, amount) in the door's temporary tables.
+    static func stageLines(_ lines: [(String, String, Int?, String, String)]) -> String {
+        var script = """
+            CREATE TEMP TABLE IF NOT EXISTS outcomes_run_lines (line_no integer, provider_id text, payer_id text, person_id bigint,
+                line_id text, entry text, amount numeric, earned numeric, notes text, reasons jsonb) ON COMMIT DROP;
+            CREATE TEMP TABLE IF NOT EXISTS outcomes_run_determinations (seq integer, line_id text, mechanism text, cohort text,
+                provider_id text, finding text, improvement numeric, improvement_exact text, threshold numeric, earned numeric,
+                payable numeric, detail jsonb) ON COMMIT DROP;
+            TRUNCATE outcomes_run_lines, outcomes_run_determinations;
+
+            """
+        for (index, line) in lines.enumerated() {
+            script += "INSERT INTO outcomes_run_lines VALUES (\(index + 1), '\(line.0)', '\(line.1)', \(line.2.map(String.init) ?? "NULL"), "
+                + "'\(line.3)', 'payment', \(line.4), NULL, '', '[]');\n"
+        }
+        return script
+    }
+
+    /// Opens a run of reentry-2021 as the payments login with the genuine inputs, stages `lines`, closes it.
+    func forge(_ payer: PostgresConnection, _ db: PostgresConnection, inputs: PaymentInputsRecord, period: String = "2021",
+               lines: [(String, String, Int?, String, String)]) throws
+    {
+        let total = lines.reduce(Decimal(0)) { $0 + Decimal(string: $1.4)! }
+        try payer.transaction { connection in
+            let run = try connection.execute("""
+                SELECT payments.open_run('reentry-2021', 1, \(period)::text, 'final', \(inputs.header.loadID)::int, \(total)::numeric,
+                                         \(String(decoding: inputs.text, as: UTF8.self))::text,
+                                         \(String(decoding: PriorAmounts.encode([:]), as: UTF8.self))::text)
+                """).scalar(Int.self)
+            try connection.executeScript(Self.stageLines(lines))
+            _ = try connection.execute("SELECT payments.close_run(\(run)::bigint)").scalar(String.self)
+        }
+    }
+
+    func sqlState(_ body: () throws -> Void) -> SQLState? {
+        do {
+            try body()
+            return nil
+        } catch {
+            return (error as? PostgresError)?.sqlState
+        }
+    }
+
+    @Test func theDoorRefusesLinesTheContractDoesNotName() throws {
+        let (db, conninfo, stored) = try PaymentRunnerTests().prepared()
+        let payer = try PostingDoorTests().paymentsLogin(conninfo, db)
+        let inputs = try Self.genuineInputs(stored, period: "2021", on: db)
+        let person = try db.execute("SELECT min(person_id) FROM metrics.person_results WHERE contract_id = 'reentry-2021'").scalar(Int.self)
+        // 1,000,000 to a provider outside the contract, to a payer and on a line the contract does not name.
+        #expect(sqlState { try forge(payer, db, inputs: inputs, lines: [("mallory", "state", person, "employed", "1000000")]) } == .checkViolation)
+        #expect(sqlState { try forge(payer, db, inputs: inputs, lines: [("bridgeway", "mallory", person, "employed", "1500")]) } == .checkViolation)
+        #expect(sqlState { try forge(payer, db, inputs: inputs, lines: [("bridgeway", "state", person, "bonus", "1500")]) } == .checkViolation)
+        // Above the provider cap the terms state (20,000), even on a named line to a named payer.
+        #expect(sqlState { try forge(payer, db, inputs: inputs, lines: [("bridgeway", "state", person, "employed", "20000.01")]) }
+                == .checkViolation)
+        // Inputs written by hand: their hash is what the door computes, and they must name the run.
+        let handWritten = Array(String(decoding: inputs.text, as: UTF8.self).replacingOccurrences(of: "period\t2021", with: "period\t2022").utf8)
+        #expect(sqlState {
+            try payer.transaction { connection in
+                _ = try connection.execute("""
+                    SELECT payments.open_run('reentry-2021', 1, '2021', 'final', \(inputs.header.loadID)::int, 0::numeric,
+                                             \(String(decoding: handWritten, as: UTF8.self))::text, '')
+                    """).scalar(Int.self)
+            }
+        } == .checkViolation)
+        #expect(try db.execute("SELECT count(*) FROM payments.runs").scalar(Int.self) == 0, "nothing was posted")
+    }
+
+    @Test func verifyRecomputeFindsARunTheEngineWouldNotPost() throws {
+        let (db, conninfo, stored) = try PaymentRunnerTests().prepared()
+        let genuine = try PaymentRunner(stored: stored).run(period: "2021", on: db)
+        guard case .posted = genuine.outcome else { Issue.record("not posted"); return }
+        let clean = try ChainVerification.verify(on: db, recompute: true)
+        #expect(clean.isIntact, "\(clean.breaks.map(\.detail))")
+        #expect(clean.recomputed?.runs == 1 && clean.recomputed?.checkedAgainstResults == 1)
+        // An insider posts, through the door, a run of 2022 on genuine inputs with a line the engine would
+        // not post: a repayment taken from a provider (no cap limits it).
+        for period in stored.contract.periods { try MetricsRunner(stored: stored).run(period: period, on: db) }
+        let payer = try PostingDoorTests().paymentsLogin(conninfo, db)
+        let inputs = try Self.genuineInputs(stored, period: "2022", on: db)
+        let person = try db.execute("SELECT min(person_id) FROM metrics.person_results WHERE contract_id = 'reentry-2021'").scalar(Int.self)
+        try forge(payer, db, inputs: inputs, period: "2022", lines: [("bridgeway", "state", person, "employed", "-900")])
+        let sealedOnly = try ChainVerification.verify(on: db)
+        #expect(sealedOnly.isIntact, "the forged run is sealed like any other")
+        let recomputed = try ChainVerification.verify(on: db, recompute: true)
+        #expect(recomputed.breaks.map(\.problem) == [.linesDiffer], "\(recomputed.breaks.map(\.detail))")
+        #expect(recomputed.breaks.first?.runID == 2)
+    }
+
+    @Test func verifyRecomputeFindsInputsTheResultsDoNotGive() throws {
+        let (db, conninfo, stored) = try PaymentRunnerTests().prepared()
+        let payer = try PostingDoorTests().paymentsLogin(conninfo, db)
+        // Inputs in which one more participant achieved the employment outcome, and the line the engine
+        // computes from them: consistent with each other, not with the stored results.
+        let genuine = try Self.genuineInputs(stored, period: "2021", on: db)
+        var snapshot = genuine.snapshot
+        let index = try #require(snapshot.achievements.firstIndex { $0.period == "2021" })
+        let period = snapshot.achievements[index]
+        let target = try #require(period.participants.firstIndex { $0.lines & 1 == 0 })
+        var participants = period.participants
+        let person = participants[target]
+        participants[target] = RateCardAchievement(personID: person.personID, providerID: person.providerID, lines: person.lines | 1,
+                                                   precondition: person.precondition)
+        snapshot.achievements[index] = PeriodAchievements(period: period.period, participants: participants, payable: period.payable)
+        let forged = PaymentInputsRecord(header: genuine.header, snapshot: snapshot)
+        let plan = try PaymentRun.plan(PaymentRunRequest(contract: stored.contract, version: 1, fileSHA256: stored.fileSHA256,
+                                                         period: "2021", kind: .final)).get()
+        let computed = try plan.compute(kind: .final, snapshot: snapshot, posted: [:])
+        try payer.transaction { connection in
+            _ = try PaymentDoor.post(forged, prior: PriorAmounts.encode([:]), computed, on: connection)
+        }
+        let verification = try ChainVerification.verify(on: db, recompute: true)
+        #expect(verification.breaks.map(\.problem) == [.inputsDifferFromResults], "\(verification.breaks.map(\.detail))")
+    }
+}

@@ -1,0 +1,488 @@
+-- Every posted run can be recomputed, and the seal covers every stored column.
+--
+-- * A run stores the exact inputs its pure function consumed (payments.run_snapshots: the canonical
+--   text of the figures, counts, attestations and comparison runs it read, and the amounts the
+--   ledger held before it). The door computes the run's inputs hash from that text itself, so a
+--   hash can no longer be written by hand; `payments verify --recompute` reads the text back and
+--   runs the engine again.
+-- * The door checks what it is handed against the contract version's terms, stored beside its text
+--   when it is loaded (payments.contract_terms): lines whose provider, payer or line id the
+--   contract does not name are refused, and so are sums above any cap the terms state.
+-- * Maker–checker: a contract may require that a run staged by one login is posted only when a
+--   different login approves it (payments.stage_run, payments.approve_run).
+-- * Seals of format 2 cover every column of the run, its lines, determinations, inputs, approval,
+--   its seal row and the contract text and terms it was computed under. Runs sealed before keep
+--   their format 1 seals (history is not rewritten); `payments verify` checks each by its format.
+
+-- A contract version's terms as the door reads them (providers, payers, line ids, caps, approval).
+CREATE TABLE payments.contract_terms (
+    contract_id text NOT NULL,
+    version     integer NOT NULL,
+    terms       jsonb NOT NULL,
+    indexed_by  text NOT NULL,
+    indexed_at  timestamptz NOT NULL,
+    PRIMARY KEY (contract_id, version),
+    FOREIGN KEY (contract_id, version) REFERENCES payments.contracts
+);
+CREATE TRIGGER contract_terms_append_only BEFORE UPDATE OR DELETE ON payments.contract_terms
+    FOR EACH ROW EXECUTE FUNCTION payments.refuse_change();
+CREATE TRIGGER contract_terms_no_truncate BEFORE TRUNCATE ON payments.contract_terms
+    FOR EACH STATEMENT EXECUTE FUNCTION payments.refuse_change();
+
+-- Records a version's terms once (at load; for versions loaded before this migration, at their
+-- first run). The same terms again change nothing; other terms for the version are refused.
+CREATE FUNCTION payments.index_terms(p_contract text, p_version integer, p_terms jsonb) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+DECLARE
+    known jsonb;
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM payments.contracts WHERE contract_id = p_contract AND version = p_version) THEN
+        RAISE EXCEPTION 'version % of contract % is not loaded', p_version, p_contract USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    SELECT terms INTO known FROM payments.contract_terms WHERE contract_id = p_contract AND version = p_version;
+    IF known IS NULL THEN
+        INSERT INTO payments.contract_terms VALUES (p_contract, p_version, p_terms, session_user, now());
+    ELSIF known <> p_terms THEN
+        RAISE EXCEPTION 'the terms of version % of contract % are recorded already, and differ', p_version, p_contract
+            USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
+END
+$$;
+
+-- What a run consumed, as canonical text (see PaymentInputsRecord and PriorAmounts).
+CREATE TABLE payments.run_snapshots (
+    run_id bigint PRIMARY KEY REFERENCES payments.runs,
+    format smallint NOT NULL,
+    inputs text NOT NULL,
+    prior  text NOT NULL
+);
+-- The texts are written once and read rarely: stored out of line, compressed.
+ALTER TABLE payments.run_snapshots ALTER COLUMN inputs SET STORAGE EXTERNAL, ALTER COLUMN prior SET STORAGE EXTERNAL;
+CREATE TRIGGER run_snapshots_append_only BEFORE UPDATE OR DELETE ON payments.run_snapshots
+    FOR EACH ROW EXECUTE FUNCTION payments.refuse_change();
+CREATE TRIGGER run_snapshots_no_truncate BEFORE TRUNCATE ON payments.run_snapshots
+    FOR EACH STATEMENT EXECUTE FUNCTION payments.refuse_change();
+
+-- Who staged and who approved a run posted by maker–checker.
+ALTER TABLE payments.runs ADD COLUMN staged_id bigint, ADD COLUMN staged_by text, ADD COLUMN staged_at timestamptz,
+    ADD COLUMN approved_by text, ADD COLUMN approved_at timestamptz;
+-- Existing seals are of format 1; new ones of format 2.
+ALTER TABLE payments.run_seals ADD COLUMN format smallint NOT NULL DEFAULT 1;
+
+-- Runs staged for approval, with their lines and determinations, until a second login approves.
+CREATE TABLE payments.staged_runs (
+    staged_id     bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    contract_id   text NOT NULL,
+    version       integer NOT NULL,
+    period        text NOT NULL,
+    kind          text NOT NULL CHECK (kind IN ('interim', 'final')),
+    inputs_sha256 text NOT NULL,
+    load_id       integer NOT NULL,
+    total         numeric NOT NULL,
+    -- The period's last posted run when this was staged: approval needs the ledger unchanged since.
+    after_run     bigint,
+    inputs        text NOT NULL,
+    prior         text NOT NULL,
+    staged_by     text NOT NULL,
+    staged_at     timestamptz NOT NULL,
+    FOREIGN KEY (contract_id, version) REFERENCES payments.contracts
+);
+ALTER TABLE payments.staged_runs ALTER COLUMN inputs SET STORAGE EXTERNAL, ALTER COLUMN prior SET STORAGE EXTERNAL;
+CREATE TABLE payments.staged_lines (LIKE payments.ledger);
+ALTER TABLE payments.staged_lines DROP COLUMN run_id, DROP COLUMN contract_id, DROP COLUMN period;
+ALTER TABLE payments.staged_lines ADD COLUMN staged_id bigint NOT NULL REFERENCES payments.staged_runs;
+ALTER TABLE payments.staged_lines ADD PRIMARY KEY (staged_id, line_no);
+CREATE TABLE payments.staged_determinations (LIKE payments.determinations);
+ALTER TABLE payments.staged_determinations DROP COLUMN run_id, DROP COLUMN contract_id, DROP COLUMN period;
+ALTER TABLE payments.staged_determinations ADD COLUMN staged_id bigint NOT NULL REFERENCES payments.staged_runs;
+ALTER TABLE payments.staged_determinations ADD PRIMARY KEY (staged_id, seq);
+CREATE TRIGGER staged_runs_append_only BEFORE UPDATE OR DELETE ON payments.staged_runs
+    FOR EACH ROW EXECUTE FUNCTION payments.refuse_change();
+CREATE TRIGGER staged_runs_no_truncate BEFORE TRUNCATE ON payments.staged_runs
+    FOR EACH STATEMENT EXECUTE FUNCTION payments.refuse_change();
+CREATE TRIGGER staged_lines_append_only BEFORE UPDATE OR DELETE ON payments.staged_lines
+    FOR EACH ROW EXECUTE FUNCTION payments.refuse_change();
+CREATE TRIGGER staged_lines_no_truncate BEFORE TRUNCATE ON payments.staged_lines
+    FOR EACH STATEMENT EXECUTE FUNCTION payments.refuse_change();
+CREATE TRIGGER staged_determinations_append_only BEFORE UPDATE OR DELETE ON payments.staged_determinations
+    FOR EACH ROW EXECUTE FUNCTION payments.refuse_change();
+CREATE TRIGGER staged_determinations_no_truncate BEFORE TRUNCATE ON payments.staged_determinations
+    FOR EACH STATEMENT EXECUTE FUNCTION payments.refuse_change();
+
+-- ---------------------------------------------------------------------------------------------
+-- Seals, format 2: every column, written unambiguously (a row's text form quotes its fields).
+
+-- A time as sealed: UTC, microseconds, whatever the session's TimeZone and DateStyle.
+CREATE FUNCTION payments.sealed_time(t timestamptz) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$ SELECT to_char(t AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US') $$;
+
+CREATE FUNCTION payments.text_sha256(t text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$ SELECT encode(sha256(convert_to(t, 'UTF8')), 'hex') $$;
+
+CREATE FUNCTION payments.lines_digest_v2(p_run bigint) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT payments.text_sha256(coalesce(string_agg(chunk, ',' ORDER BY n), ''))
+    FROM (
+        SELECT line_no / 4096 AS n,
+               payments.text_sha256(string_agg(ROW(run_id, line_no, contract_id, period, provider_id, payer_id, person_id, line_id,
+                   entry, amount, earned, notes, reasons)::text, E'\n' ORDER BY line_no)) AS chunk
+        FROM payments.ledger WHERE run_id = p_run GROUP BY 1
+    ) AS chunks
+$$;
+
+CREATE FUNCTION payments.determinations_digest_v2(p_run bigint) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT payments.text_sha256(coalesce(string_agg(ROW(run_id, seq, contract_id, period, line_id, mechanism, cohort, provider_id,
+               finding, improvement, improvement_exact, threshold, earned, payable, detail)::text, E'\n' ORDER BY seq), ''))
+    FROM payments.determinations WHERE run_id = p_run
+$$;
+
+-- The run's header with its approval, its inputs, and the contract text and terms it ran under.
+CREATE FUNCTION payments.run_digest_v2(p_run bigint) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT payments.text_sha256(concat_ws(E'\n',
+        ROW(r.run_id, r.contract_id, r.version, r.period, r.kind, r.inputs_sha256, r.load_id, r.total, r.run_by,
+            payments.sealed_time(r.run_at), r.staged_id, r.staged_by, payments.sealed_time(r.staged_at), r.approved_by,
+            payments.sealed_time(r.approved_at))::text,
+        coalesce((SELECT ROW(s.run_id, s.format, payments.text_sha256(s.inputs), payments.text_sha256(s.prior))::text
+                  FROM payments.run_snapshots s WHERE s.run_id = r.run_id), '-'),
+        coalesce((SELECT ROW(c.contract_id, c.version, c.currency, c.file_sha256, payments.text_sha256(c.body), c.loaded_by,
+                             payments.sealed_time(c.loaded_at))::text
+                  FROM payments.contracts c WHERE c.contract_id = r.contract_id AND c.version = r.version), '-'),
+        coalesce((SELECT ROW(t.contract_id, t.version, t.terms, t.indexed_by, payments.sealed_time(t.indexed_at))::text
+                  FROM payments.contract_terms t WHERE t.contract_id = r.contract_id AND t.version = r.version), '-')))
+    FROM payments.runs r WHERE r.run_id = p_run
+$$;
+
+-- A format 2 seal from its parts: the seal row's own fields, the run's digest, its lines' and determinations'.
+CREATE FUNCTION payments.seal_v2(p_position bigint, p_run bigint, p_previous text, p_lines text, p_sealed_at timestamptz,
+                                 p_run_digest text, p_determinations text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT payments.text_sha256(ROW('seal', 2, p_position, p_run, p_previous, p_lines, payments.sealed_time(p_sealed_at),
+                                    p_run_digest, p_determinations)::text)
+$$;
+
+-- What a seal row's seal should be, from the run as it is now (what `payments verify` checks);
+-- NULL when the lines' digest stored in the seal row is not the lines' digest now.
+CREATE FUNCTION payments.expected_seal(p_position bigint) RETURNS text
+LANGUAGE sql STABLE AS $$
+    SELECT CASE s.format
+        WHEN 1 THEN payments.seal_of(s.run_id, s.previous)
+        WHEN 2 THEN CASE WHEN d.lines = s.lines_sha256
+                         THEN payments.seal_v2(s.position, s.run_id, s.previous, d.lines, s.sealed_at, payments.run_digest_v2(s.run_id),
+                                               payments.determinations_digest_v2(s.run_id)) END
+    END
+    FROM payments.run_seals s CROSS JOIN LATERAL (SELECT CASE WHEN s.format = 2 THEN payments.lines_digest_v2(s.run_id) END AS lines) d
+    WHERE s.position = p_position
+$$;
+
+-- Appends a run to the chain with a format 2 seal. Sealing is serialized, so concurrent runs form one chain.
+CREATE OR REPLACE FUNCTION payments.seal_run(p_run bigint) RETURNS text
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+DECLARE
+    last record;
+    lines text := payments.lines_digest_v2(p_run);
+    determinations text := payments.determinations_digest_v2(p_run);
+    digest text := payments.run_digest_v2(p_run);
+    at timestamptz := now();
+    position bigint;
+    sealed text;
+BEGIN
+    LOCK TABLE payments.run_seals IN EXCLUSIVE MODE;
+    SELECT s.position, s.seal INTO last FROM payments.run_seals s ORDER BY s.position DESC LIMIT 1;
+    position := coalesce(last.position, 0) + 1;
+    sealed := payments.seal_v2(position, p_run, last.seal, lines, at, digest, determinations);
+    INSERT INTO payments.run_seals (position, run_id, lines_sha256, previous, seal, sealed_at, format)
+    VALUES (position, p_run, lines, last.seal, sealed, at, 2);
+    RETURN sealed;
+END
+$$;
+
+-- ---------------------------------------------------------------------------------------------
+-- The door.
+
+-- A field as the inputs text writes it (PostgreSQL's COPY text escapes).
+CREATE FUNCTION payments.copy_text(t text) RETURNS text
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT replace(replace(replace(replace(t, E'\\', E'\\\\'), E'\t', E'\\t'), E'\n', E'\\n'), E'\r', E'\\r')
+$$;
+
+-- Checks what a run is about before anything is written: the version is loaded with its terms
+-- recorded, the period's metrics were computed from it and the data load named, and the inputs
+-- text names this contract text, period, kind and load. Returns the terms.
+CREATE FUNCTION payments.check_run(p_contract text, p_version integer, p_period text, p_kind text, p_load integer, p_inputs text)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
+DECLARE
+    hash text;
+    found jsonb;
+    head text;
+BEGIN
+    SELECT c.file_sha256, t.terms INTO hash, found
+    FROM payments.contracts c LEFT JOIN payments.contract_terms t USING (contract_id, version)
+    WHERE c.contract_id = p_contract AND c.version = p_version;
+    IF hash IS NULL THEN
+        RAISE EXCEPTION 'version % of contract % is not loaded', p_version, p_contract USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    IF found IS NULL THEN
+        RAISE EXCEPTION 'the terms of version % of contract % are not recorded', p_version, p_contract
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    IF p_kind NOT IN ('interim', 'final') THEN
+        RAISE EXCEPTION 'a run is interim or final, not %', p_kind USING ERRCODE = 'check_violation';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM metrics.computed_periods
+                   WHERE contract_id = p_contract AND period = p_period AND version = p_version AND load_id = p_load) THEN
+        RAISE EXCEPTION 'period % of contract % has no metrics computed from version % and data load %', p_period, p_contract,
+            p_version, p_load USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    head := concat_ws(E'\n', E'outcomes-payment-inputs\t1', E'contract\t' || payments.copy_text(p_contract),
+                      E'version\t' || p_version, E'file_sha256\t' || hash, E'period\t' || payments.copy_text(p_period),
+                      E'kind\t' || p_kind) || E'\n';
+    IF left(p_inputs, length(head)) <> head OR split_part(left(p_inputs, 65536), E'\n', 9) <> E'load\t' || p_load THEN
+        RAISE EXCEPTION 'the inputs given are not those of version % of contract %, period %, % run, data load %', p_version,
+            p_contract, p_period, p_kind, p_load USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN found;
+END
+$$;
+
+-- Checks the lines a run posts (staged in pg_temp.outcomes_run_lines) against the terms: every
+-- provider, payer and line id named by the contract, and their sum the run's total.
+CREATE FUNCTION payments.check_lines(p_contract text, p_terms jsonb, p_total numeric) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    stray record;
+    posted numeric;
+BEGIN
+    SELECT coalesce(sum(amount), 0) INTO posted FROM pg_temp.outcomes_run_lines;
+    IF posted <> p_total THEN
+        RAISE EXCEPTION 'the lines add up to %, not the run''s total %', posted, p_total USING ERRCODE = 'check_violation';
+    END IF;
+    SELECT line_id, payer_id INTO stray FROM pg_temp.outcomes_run_lines
+    WHERE NOT (line_id = ANY (ARRAY(SELECT jsonb_array_elements_text(p_terms->'line_ids'))))
+       OR NOT (payer_id = ANY (ARRAY(SELECT jsonb_array_elements_text(p_terms->'payers'))))
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'line % to payer % is not a line and payer contract % names', stray.line_id, stray.payer_id, p_contract
+            USING ERRCODE = 'check_violation';
+    END IF;
+    SELECT d.line_id INTO stray FROM pg_temp.outcomes_run_determinations d
+    WHERE NOT (d.line_id = ANY (ARRAY(SELECT jsonb_array_elements_text(p_terms->'line_ids')))) LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'a determination of line %, which contract % does not name', stray.line_id, p_contract
+            USING ERRCODE = 'check_violation';
+    END IF;
+    -- Providers: those the cohort lists, or (when it lists none) those with results or lines under
+    -- the contract; and any the terms name themselves.
+    SELECT p.provider_id INTO stray
+    FROM (SELECT DISTINCT provider_id FROM pg_temp.outcomes_run_lines) p
+    WHERE NOT (p.provider_id = ANY (ARRAY(SELECT jsonb_array_elements_text(p_terms->'named_providers'))))
+      AND CASE WHEN jsonb_typeof(p_terms->'providers') = 'array'
+               THEN NOT (p.provider_id = ANY (ARRAY(SELECT jsonb_array_elements_text(p_terms->'providers'))))
+               ELSE NOT EXISTS (SELECT 1 FROM metrics.provider_results r WHERE r.contract_id = p_contract AND r.provider_id = p.provider_id)
+                    AND NOT EXISTS (SELECT 1 FROM payments.ledger l WHERE l.contract_id = p_contract AND l.provider_id = p.provider_id)
+          END
+    LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'provider % is not a provider of contract %', stray.provider_id, p_contract USING ERRCODE = 'check_violation';
+    END IF;
+END
+$$;
+
+-- Checks that no sum of ledger lines under the contract goes above a cap its terms state
+-- (`p_staged`: also counting a staged run's lines not yet in the ledger).
+CREATE FUNCTION payments.check_caps(p_contract text, p_terms jsonb, p_staged bigint) RETURNS void
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+DECLARE
+    cap jsonb;
+    over record;
+BEGIN
+    FOR cap IN SELECT jsonb_array_elements(p_terms->'caps') LOOP
+        SELECT g.key, g.total INTO over
+        FROM (
+            SELECT CASE cap->>'group' WHEN 'provider' THEN l.provider_id WHEN 'period' THEN l.period
+                                      WHEN 'person' THEN l.person_id::text ELSE '' END AS key,
+                   sum(l.amount) AS total
+            FROM (SELECT provider_id, period, person_id, line_id, amount FROM payments.ledger WHERE contract_id = p_contract
+                  UNION ALL
+                  SELECT s.provider_id, r.period, s.person_id, s.line_id, s.amount
+                  FROM payments.staged_lines s JOIN payments.staged_runs r USING (staged_id) WHERE s.staged_id = p_staged) l
+            WHERE l.line_id = ANY (ARRAY(SELECT jsonb_array_elements_text(cap->'lines')))
+              AND (cap->>'provider' IS NULL OR l.provider_id = cap->>'provider')
+              AND NOT (l.provider_id = ANY (ARRAY(SELECT jsonb_array_elements_text(cap->'except_providers'))))
+            GROUP BY 1
+        ) g
+        WHERE g.total > (cap->>'amount')::numeric
+        LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'the % cap of contract % (%) would be exceeded: % in all%', cap->>'scope', p_contract, cap->>'amount',
+                over.total, CASE WHEN over.key = '' THEN '' ELSE ' for ' || over.key END USING ERRCODE = 'check_violation';
+        END IF;
+    END LOOP;
+END
+$$;
+
+-- Opens a run of a contract posted by one login. The inputs hash is the hash of the inputs given.
+DROP FUNCTION payments.open_run(text, integer, text, text, text, integer, numeric);
+CREATE FUNCTION payments.open_run(p_contract text, p_version integer, p_period text, p_kind text, p_load integer, p_total numeric,
+                                  p_inputs text, p_prior text) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+DECLARE
+    terms jsonb := payments.check_run(p_contract, p_version, p_period, p_kind, p_load, p_inputs);
+    opened bigint;
+BEGIN
+    IF terms->>'approval' = 'maker_checker' THEN
+        RAISE EXCEPTION 'runs of version % of contract % are staged by one login and approved by another', p_version, p_contract
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    INSERT INTO payments.runs (contract_id, version, period, kind, inputs_sha256, load_id, total, run_by, run_at)
+    VALUES (p_contract, p_version, p_period, p_kind, payments.text_sha256(p_inputs), p_load, p_total, session_user, now())
+    RETURNING run_id INTO opened;
+    INSERT INTO payments.run_snapshots VALUES (opened, 1, p_inputs, p_prior);
+    RETURN opened;
+END
+$$;
+
+-- Closes a run: its staged lines and determinations are checked against the terms and written, the
+-- sums under every cap checked, and the run sealed. A run is closed once.
+CREATE OR REPLACE FUNCTION payments.close_run(p_run bigint) RETURNS text
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+DECLARE
+    run record;
+    terms jsonb;
+BEGIN
+    SELECT * INTO run FROM payments.runs WHERE run_id = p_run;
+    IF NOT FOUND OR EXISTS (SELECT 1 FROM payments.run_seals WHERE run_id = p_run)
+       OR EXISTS (SELECT 1 FROM payments.ledger WHERE run_id = p_run)
+       OR NOT EXISTS (SELECT 1 FROM payments.run_snapshots WHERE run_id = p_run) THEN
+        RAISE EXCEPTION 'run % is not open', p_run USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    SELECT t.terms INTO terms FROM payments.contract_terms t WHERE t.contract_id = run.contract_id AND t.version = run.version;
+    PERFORM payments.check_lines(run.contract_id, terms, run.total);
+    INSERT INTO payments.ledger (run_id, line_no, contract_id, period, provider_id, payer_id, person_id, line_id, entry, amount,
+                                 earned, notes, reasons)
+    SELECT p_run, s.line_no, run.contract_id, run.period, s.provider_id, s.payer_id, s.person_id, s.line_id, s.entry, s.amount,
+           s.earned, s.notes, s.reasons
+    FROM pg_temp.outcomes_run_lines s;
+    INSERT INTO payments.determinations (run_id, seq, contract_id, period, line_id, mechanism, cohort, provider_id, finding,
+                                         improvement, improvement_exact, threshold, earned, payable, detail)
+    SELECT p_run, d.seq, run.contract_id, run.period, d.line_id, d.mechanism, d.cohort, d.provider_id, d.finding, d.improvement,
+           d.improvement_exact, d.threshold, d.earned, d.payable, d.detail
+    FROM pg_temp.outcomes_run_determinations d;
+    PERFORM payments.check_caps(run.contract_id, terms, NULL);
+    RETURN payments.seal_run(p_run);
+END
+$$;
+
+-- Stages a run of a maker–checker contract: checked as a posted run would be, kept until a
+-- different login approves it.
+CREATE FUNCTION payments.stage_run(p_contract text, p_version integer, p_period text, p_kind text, p_load integer, p_total numeric,
+                                   p_inputs text, p_prior text) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+DECLARE
+    terms jsonb := payments.check_run(p_contract, p_version, p_period, p_kind, p_load, p_inputs);
+    staged bigint;
+BEGIN
+    IF terms->>'approval' IS DISTINCT FROM 'maker_checker' THEN
+        RAISE EXCEPTION 'runs of version % of contract % are posted by the login that runs them', p_version, p_contract
+            USING ERRCODE = 'check_violation';
+    END IF;
+    PERFORM payments.check_lines(p_contract, terms, p_total);
+    INSERT INTO payments.staged_runs (contract_id, version, period, kind, inputs_sha256, load_id, total, after_run, inputs, prior,
+                                      staged_by, staged_at)
+    VALUES (p_contract, p_version, p_period, p_kind, payments.text_sha256(p_inputs), p_load, p_total,
+            (SELECT max(run_id) FROM payments.runs WHERE contract_id = p_contract AND period = p_period), p_inputs, p_prior,
+            session_user, now())
+    RETURNING staged_id INTO staged;
+    INSERT INTO payments.staged_lines (staged_id, line_no, provider_id, payer_id, person_id, line_id, entry, amount, earned, notes,
+                                       reasons)
+    SELECT staged, s.line_no, s.provider_id, s.payer_id, s.person_id, s.line_id, s.entry, s.amount, s.earned, s.notes, s.reasons
+    FROM pg_temp.outcomes_run_lines s;
+    INSERT INTO payments.staged_determinations (staged_id, seq, line_id, mechanism, cohort, provider_id, finding, improvement,
+                                                improvement_exact, threshold, earned, payable, detail)
+    SELECT staged, d.seq, d.line_id, d.mechanism, d.cohort, d.provider_id, d.finding, d.improvement, d.improvement_exact,
+           d.threshold, d.earned, d.payable, d.detail
+    FROM pg_temp.outcomes_run_determinations d;
+    PERFORM payments.check_caps(p_contract, terms, staged);
+    RETURN staged;
+END
+$$;
+
+-- Posts a staged run: approved by a login other than the one that staged it, while it is the
+-- latest staged for its period, the ledger holds what it held when it was staged, and its metrics
+-- and data load are still current.
+CREATE FUNCTION payments.approve_run(p_staged bigint) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+DECLARE
+    staged record;
+    terms jsonb;
+    posted bigint;
+BEGIN
+    SELECT * INTO staged FROM payments.staged_runs WHERE staged_id = p_staged;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no run % is staged', p_staged USING ERRCODE = 'no_data_found';
+    END IF;
+    PERFORM pg_advisory_xact_lock(hashtext('payments/' || staged.contract_id || '/' || staged.period));
+    IF staged.staged_by = session_user THEN
+        RAISE EXCEPTION 'run % was staged by %; another login approves it', p_staged, session_user
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF EXISTS (SELECT 1 FROM payments.runs WHERE staged_id = p_staged) THEN
+        RAISE EXCEPTION 'staged run % is posted already', p_staged USING ERRCODE = 'unique_violation';
+    END IF;
+    IF EXISTS (SELECT 1 FROM payments.staged_runs WHERE contract_id = staged.contract_id AND period = staged.period
+               AND staged_id > p_staged) THEN
+        RAISE EXCEPTION 'staged run % is superseded by a later one', p_staged USING ERRCODE = 'check_violation';
+    END IF;
+    IF (SELECT max(run_id) FROM payments.runs WHERE contract_id = staged.contract_id AND period = staged.period)
+       IS DISTINCT FROM staged.after_run THEN
+        RAISE EXCEPTION 'the ledger changed since run % was staged', p_staged USING ERRCODE = 'check_violation';
+    END IF;
+    IF (SELECT max(load_id) FROM ids.data_loads WHERE finished_at IS NOT NULL) IS DISTINCT FROM staged.load_id THEN
+        RAISE EXCEPTION 'a data load finished since run % was staged', p_staged USING ERRCODE = 'check_violation';
+    END IF;
+    terms := payments.check_run(staged.contract_id, staged.version, staged.period, staged.kind, staged.load_id, staged.inputs);
+    INSERT INTO payments.runs (contract_id, version, period, kind, inputs_sha256, load_id, total, run_by, run_at, staged_id,
+                               staged_by, staged_at, approved_by, approved_at)
+    VALUES (staged.contract_id, staged.version, staged.period, staged.kind, staged.inputs_sha256, staged.load_id, staged.total,
+            staged.staged_by, now(), p_staged, staged.staged_by, staged.staged_at, session_user, now())
+    RETURNING run_id INTO posted;
+    INSERT INTO payments.run_snapshots VALUES (posted, 1, staged.inputs, staged.prior);
+    INSERT INTO payments.ledger (run_id, line_no, contract_id, period, provider_id, payer_id, person_id, line_id, entry, amount,
+                                 earned, notes, reasons)
+    SELECT posted, s.line_no, staged.contract_id, staged.period, s.provider_id, s.payer_id, s.person_id, s.line_id, s.entry,
+           s.amount, s.earned, s.notes, s.reasons
+    FROM payments.staged_lines s WHERE s.staged_id = p_staged;
+    INSERT INTO payments.determinations (run_id, seq, contract_id, period, line_id, mechanism, cohort, provider_id, finding,
+                                         improvement, improvement_exact, threshold, earned, payable, detail)
+    SELECT posted, d.seq, staged.contract_id, staged.period, d.line_id, d.mechanism, d.cohort, d.provider_id, d.finding,
+           d.improvement, d.improvement_exact, d.threshold, d.earned, d.payable, d.detail
+    FROM payments.staged_determinations d WHERE d.staged_id = p_staged;
+    PERFORM payments.check_caps(staged.contract_id, terms, NULL);
+    PERFORM payments.seal_run(posted);
+    RETURN posted;
+END
+$$;
+
+-- ---------------------------------------------------------------------------------------------
+-- Privileges: the door is the payments role's; reading for verification is the analyst's too.
+REVOKE ALL ON FUNCTION payments.index_terms(text, integer, jsonb), payments.sealed_time(timestamptz),
+    payments.text_sha256(text), payments.lines_digest_v2(bigint), payments.determinations_digest_v2(bigint),
+    payments.run_digest_v2(bigint), payments.seal_v2(bigint, bigint, text, text, timestamptz, text, text),
+    payments.expected_seal(bigint), payments.copy_text(text),
+    payments.check_run(text, integer, text, text, integer, text), payments.check_lines(text, jsonb, numeric),
+    payments.check_caps(text, jsonb, bigint),
+    payments.open_run(text, integer, text, text, integer, numeric, text, text),
+    payments.stage_run(text, integer, text, text, integer, numeric, text, text), payments.approve_run(bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION payments.index_terms(text, integer, jsonb),
+    payments.open_run(text, integer, text, text, integer, numeric, text, text),
+    payments.stage_run(text, integer, text, text, integer, numeric, text, text), payments.approve_run(bigint)
+    TO outcomes_payments;
+GRANT EXECUTE ON FUNCTION payments.sealed_time(timestamptz), payments.text_sha256(text), payments.lines_digest_v2(bigint),
+    payments.determinations_digest_v2(bigint), payments.run_digest_v2(bigint),
+    payments.seal_v2(bigint, bigint, text, text, timestamptz, text, text), payments.expected_seal(bigint)
+    TO outcomes_analyst, outcomes_payments;
+GRANT SELECT ON payments.contract_terms TO outcomes_analyst, outcomes_payments, outcomes_provider;
+GRANT SELECT ON payments.run_snapshots, payments.staged_runs, payments.staged_lines, payments.staged_determinations
+    TO outcomes_analyst, outcomes_payments;
