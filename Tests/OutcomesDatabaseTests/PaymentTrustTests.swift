@@ -132,3 +132,43 @@ import Testing
         #expect(verification.breaks.map(\.problem) == [.inputsDifferFromResults], "\(verification.breaks.map(\.detail))")
     }
 }
+
+/// Migration 0019 applies to a database the last release migrated, with its posted runs: their
+/// seals still verify (format 1), they are reported as not recomputable, and new runs are sealed
+/// and recomputable beside them — the contract loaded before gets its terms at its first run.
+@Suite(.serialized) struct SealedInputsMigrationTests {
+    @Test func runsOfTheLastReleaseStillVerifyAndNewRunsRecompute() throws {
+        let db = try MigratorTests().migrated(before: 19)
+        _ = try SyntheticLoader(ids: SyntheticIDS(persons: 3_000, seed: 5)).load(into: db)
+        let load = try db.execute("SELECT max(load_id) FROM ids.data_loads").scalar(Int.self)
+        // What the last release did: load the contract, compute 2021, post through its door.
+        try db.execute("""
+            INSERT INTO payments.contracts (contract_id, version, currency, file_sha256, body)
+            VALUES ('reentry-2021', 1, 'USD', \(SHA256.hex(paymentRunContract)), \(paymentRunContract))
+            """)
+        let old = try ContractStore.stored("reentry-2021", on: db)
+        try MetricsRunner(stored: old).run(period: old.contract.period("2021")!, on: db)
+        try db.transaction { connection in
+            let run = try connection.execute("""
+                SELECT payments.open_run('reentry-2021', 1, '2021', 'final', 'inputs of the last release', \(load)::int, 1500::numeric)
+                """).scalar(Int.self)
+            try connection.executeScript(PaymentTrustTests.stageLines([("bridgeway", "state", 1, "employed", "1500")]))
+            _ = try connection.execute("SELECT payments.close_run(\(run)::bigint)").scalar(String.self)
+        }
+        try Migrator().migrate(db)
+        let before = try ChainVerification.verify(on: db, recompute: true)
+        #expect(before.isIntact && before.runs == 1, "\(before.breaks.map(\.detail))")
+        #expect(before.recomputed?.runs == 0 && before.recomputed?.notRecomputable == 1)
+        // A run after the migration: the contract's terms recorded at its first run, sealed in format 2.
+        let stored = try ContractStore.stored("reentry-2021", on: db)
+        try MetricsRunner(stored: stored).run(period: stored.contract.period("2022")!, on: db)
+        let run = try PaymentRunner(stored: stored).run(period: "2022", on: db)
+        guard case .posted(let runID) = run.outcome else { Issue.record("not posted: \(run.outcome)"); return }
+        #expect(try db.execute("SELECT count(*) FROM payments.contract_terms").scalar(Int.self) == 1)
+        #expect(try db.execute("SELECT format FROM payments.run_seals ORDER BY position").map { try $0.decode(Int.self, at: 0) } == [1, 2])
+        let after = try ChainVerification.verify(on: db, recompute: true)
+        #expect(after.isIntact && after.runs == 2, "\(after.breaks.map(\.detail))")
+        #expect(after.recomputed?.runs == 1 && after.recomputed?.notRecomputable == 1)
+        #expect(runID == 2)
+    }
+}
