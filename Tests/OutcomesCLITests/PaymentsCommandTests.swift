@@ -49,7 +49,7 @@ import Testing
         #expect(statement.output.contains(expectedRow), "\(statement.output)")
         let summary = try CLI.run(["payments", "summary", "--contract", "reentry-2021", "--database", conninfo, "-q"])
         #expect(summary.status == 0 && summary.output.contains("## Headroom under the caps"))
-        #expect(summary.output.contains("Ledger chain head: position 1, seal "))
+        #expect(summary.output.contains("Ledger chain head: 1:"))
         let verified = try CLI.run(["payments", "verify", "--database", conninfo, "-q"])
         #expect(verified.status == 0 && verified.output.contains("Intact: 1 runs"), "\(verified.output)")
         try db.executeScript("""
@@ -59,6 +59,47 @@ import Testing
         let broken = try CLI.run(["payments", "verify", "--database", conninfo, "-q"])
         #expect(broken.status == 1 && broken.output.contains("seal_mismatch") && broken.output.contains("total_mismatch"))
         #expect(broken.errors.hasPrefix("error: the payment ledger does not match its seals: 2 breaks"))
+    }
+
+    @Test func aRunStagedByOneLoginIsApprovedByAnotherAndRecomputes() throws {
+        let (db, conninfo) = try TestDatabase.fresh()
+        _ = try SyntheticLoader(ids: SyntheticIDS(persons: 2_000, seed: 9)).load(into: db)
+        try db.executeScript("""
+            DO $$ BEGIN
+                IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'cli_maker') THEN CREATE ROLE cli_maker LOGIN; END IF;
+                IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'cli_checker') THEN CREATE ROLE cli_checker LOGIN; END IF;
+            END $$;
+            GRANT outcomes_payments TO cli_maker, cli_checker;
+            """)
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("checked-\(UUID().uuidString).yaml")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Data(Self.contract.replacingOccurrences(of: "payments:\n", with: "payments:\n  approval: maker_checker\n").utf8).write(to: file)
+        func run(_ user: String?, _ arguments: [String]) throws -> ProcessRunner.Result {
+            try CLI.run(arguments + ["--database", conninfo + (user.map { " user=\($0)" } ?? ""), "-q"])
+        }
+        #expect(try run("cli_maker", ["contract", "load", file.path]).status == 0)
+        #expect(try run(nil, ["metrics", "--contract", "reentry-2021", "--period", "2021"]).status == 0)
+        let staged = try run("cli_maker", ["payments", "run", "--contract", "reentry-2021", "--period", "2021"])
+        #expect(staged.status == 0 && staged.output.contains("Staged run 1 for approval"), "\(staged.errors)")
+        #expect(try db.execute("SELECT count(*) FROM payments.ledger").scalar(Int.self) == 0)
+        let listed = try run("cli_checker", ["payments", "approve", "--format", "csv"])
+        #expect(listed.status == 0 && listed.output.contains("1,reentry-2021,1,2021,final,"), "\(listed.output)")
+        // The login that staged it may not approve it (77); another does, and the run recomputes.
+        CLI.expectCleanFailure(try run("cli_maker", ["payments", "approve", "--staged", "1"]), status: 77, mentioning: "staged by cli_maker")
+        let approved = try run("cli_checker", ["payments", "approve", "--staged", "1"])
+        #expect(approved.status == 0 && approved.output.contains("Posted run 1:"), "\(approved.errors)")
+        #expect(try db.execute("SELECT approved_by FROM payments.runs").scalar(String.self) == "cli_checker")
+        CLI.expectCleanFailure(try run("cli_checker", ["payments", "approve", "--staged", "1"]), status: 65, mentioning: "approved and posted already")
+        CLI.expectCleanFailure(try run("cli_checker", ["payments", "approve", "--staged", "7"]), status: 66, mentioning: "no run 7")
+        let recomputed = try run(nil, ["payments", "verify", "--recompute"])
+        #expect(recomputed.status == 0 && recomputed.output.contains("Recomputed by the payment engine from their stored inputs: 1 runs"),
+                "\(recomputed.output)")
+        // A head kept earlier: the chain extends it; a made-up one is not found (exit 1); a malformed one is a usage error.
+        let head = try db.execute("SELECT position || ':' || seal FROM payments.run_seals").scalar(String.self)
+        #expect(try run(nil, ["payments", "verify", "--since", head]).status == 0)
+        let unknown = try run(nil, ["payments", "verify", "--since", "1:" + String(repeating: "0", count: 64)])
+        #expect(unknown.status == 1 && unknown.output.contains("anchor_missing"), "\(unknown.output)")
+        #expect(try run(nil, ["payments", "verify", "--since", "1:abc"]).status == 64)
     }
 
     static let contract = """
