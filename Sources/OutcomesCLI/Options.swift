@@ -66,12 +66,13 @@ struct OutputOptions: ParsableArguments {
     /// The report in the chosen format, on standard output or written whole to `--output`.
     func emit(_ report: Report) throws {
         guard let output else { return print(report.render(format), terminator: "") }
-        if format == .csv, output.hasSuffix("/") || ReportFile.isDirectory(output) {
-            try ReportFile.writeTables(report, into: output)
+        let writer = SafeWriter(option: "--output")
+        if format == .csv, output.hasSuffix("/") || SafeWriter.leadsToFolder(output) {
+            try writer.writeTables(report, into: output)
         } else {
-            try ReportFile.write(report.render(format), to: output)
+            try writer.write(report.render(format), to: output)
         }
-        progress.note("Wrote \(output).")
+        progress.note("Wrote \(TemporaryFolders.shared.shown(output)).")
     }
 }
 

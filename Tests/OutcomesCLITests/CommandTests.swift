@@ -148,7 +148,7 @@ import Testing
         #expect(ledgerTotal > 0)
         // Each step's full report as an HTML page, in the folder the demo names.
         #expect(try FileManager.default.contentsOfDirectory(atPath: pages.path).sorted()
-                == ["comparison.html", "metrics-notebook", "metrics.html", "scenario-notebook", "scenario.html", "statement.html"])
+                == [".outcomes-output", "comparison.html", "metrics-notebook", "metrics.html", "scenario-notebook", "scenario.html", "statement.html"])
         for notebook in ["metrics", "scenario"] {
             let folder = pages.appendingPathComponent("\(notebook)-notebook")
             // The parameters cell names what the notebook is of.

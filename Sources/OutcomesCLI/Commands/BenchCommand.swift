@@ -56,8 +56,7 @@ struct LoadBenchmark: ParsableCommand {
         bar.finish()
         let report = ours.value
 
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("outcomes-bench-\(getpid())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try SafeWriter.privateTemporaryFolder(prefix: "outcomes-bench")
         defer { try? FileManager.default.removeItem(at: directory) }
         progress.note("Exporting the loaded rows for psql…")
         let tables = [

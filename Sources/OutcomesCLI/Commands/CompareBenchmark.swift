@@ -84,8 +84,7 @@ struct CompareBenchmark: ParsableCommand {
         }
         let peak = peakResidentMegabytes()
         let outcome = ids.value
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("outcomes-bench-compare-\(getpid())")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        let directory = try SafeWriter.privateTemporaryFolder(prefix: "outcomes-bench-compare")
         defer { try? FileManager.default.removeItem(at: directory) }
         let names = Self.covariates.map(\.0) + Self.attributes
         var sizes = (treated: outcome.table.treated.filter { $0 }.count, pool: outcome.table.treated.filter { !$0 }.count)

@@ -163,11 +163,7 @@ struct CompareCommand: ParsableCommand {
             let quoted = id.contains(where: { ",\"\n".contains($0) }) ? "\"" + id.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : id
             lines.append("\(quoted),\(table.treated[unit.index] ? 1 : 0),\(unit.weight),\(unit.subclass.map(String.init) ?? ""),\(unit.propensity.map { "\($0)" } ?? "")")
         }
-        do {
-            try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
-        } catch {
-            throw EvaluationError.option("matched-data", "cannot write \(path): \(error.localizedDescription)")
-        }
+        try SafeWriter(option: "--matched-data").write(lines.joined(separator: "\n") + "\n", to: path)
     }
 }
 

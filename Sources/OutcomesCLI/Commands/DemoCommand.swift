@@ -170,21 +170,21 @@ struct DemoCommand: ParsableCommand {
 
     /// Each step's full report as an HTML page in the reports folder, named in a note.
     func writePages(_ pages: [(String, Report)], notingIn report: inout Report) throws {
-        if !ReportFile.isDirectory(reports) {
-            do { try FileManager.default.createDirectory(atPath: reports, withIntermediateDirectories: true) } catch {
-                throw OutputFileError(path: reports, reason: "the folder cannot be made")
-            }
-        }
-        for (name, page) in pages { try ReportFile.write(page.render(.html), to: URL(fileURLWithPath: reports).appendingPathComponent("\(name).html").path) }
         // The metrics and the scenario as notebooks too, each with its tables beside it.
         let notebooks: [(NotebookExport.Kind, [String: String])] = [
             (.metrics, ["contract": DemoCommand.contractID, "period": DemoCommand.metricsPeriod]), (.scenario, ["scenario": DemoCommand.scenarioID]),
         ]
-        for (kind, parameters) in notebooks {
-            guard let page = pages.first(where: { $0.0 == kind.rawValue })?.1 else { continue }
-            let folder = URL(fileURLWithPath: reports).appendingPathComponent("\(kind.rawValue)-notebook").path
-            try ReportFile.writeTables(page, into: folder + "/data")
-            try NotebookExport.writeNotebook(kind, parameters: parameters, into: folder)
+        // The whole folder is written beside the old one and renamed into place.
+        let writer = SafeWriter(option: "--reports")
+        try writer.writeFolder(at: reports) { folder in
+            for (name, page) in pages { try writer.write(page.render(.html), to: folder + "/\(name).html") }
+            for (kind, parameters) in notebooks {
+                guard let page = pages.first(where: { $0.0 == kind.rawValue })?.1 else { continue }
+                try writer.writeFolder(at: folder + "/\(kind.rawValue)-notebook") { notebook in
+                    try writer.writeTables(page, into: notebook + "/data")
+                    try NotebookExport.writeNotebook(kind, parameters: parameters, into: notebook, option: "--reports")
+                }
+            }
         }
         report.notes.append("Reports: \(pages.map { "\($0.0).html" }.joined(separator: ", ")) in \(reports)/ — one self-contained page each, with charts; "
                             + "notebooks metrics-notebook/ and scenario-notebook/ beside them reproduce the metrics and the scenario from their CSV files or the database.")

@@ -38,7 +38,9 @@ struct NotebookExport: ParsableCommand {
             FOLDER/KIND.ipynb. The notebook runs top to bottom with no edits: from the CSV files, or \
             with OUTCOMES_SOURCE=database from the database (OUTCOMES_CONNINFO or the PG* \
             variables); it needs the packages of notebooks-export/requirements.txt. The folder is \
-            --output (default KIND-notebook), made if need be.
+            --output (default KIND-notebook), made if need be and \
+            written whole: a new folder, or one outcomes wrote before (it holds .outcomes-output), \
+            replaced; any other existing folder is refused (exit 73).
 
             Examples:
               outcomes export notebook metrics --contract housing-2021 --period 2023 --output metrics-notebook
@@ -62,14 +64,14 @@ struct NotebookExport: ParsableCommand {
     }
 
     /// The kind's template with its parameters filled in (as JSON string contents), as FOLDER/KIND.ipynb.
-    static func writeNotebook(_ kind: Kind, parameters: [String: String], into folder: String) throws {
+    static func writeNotebook(_ kind: Kind, parameters: [String: String], into folder: String, option: String = "--output") throws {
         let template = ProjectFiles.directory("notebooks-export", override: "OUTCOMES_NOTEBOOKS_DIR").appendingPathComponent("\(kind.rawValue).ipynb")
         var notebook = try String(contentsOf: template, encoding: .utf8)
         for (key, value) in parameters {
             let escaped = String(String(decoding: try JSONEncoder().encode(value), as: UTF8.self).dropFirst().dropLast())
             notebook = notebook.replacingOccurrences(of: "{{\(key)}}", with: escaped)
         }
-        try ReportFile.write(notebook, to: URL(fileURLWithPath: folder).appendingPathComponent("\(kind.rawValue).ipynb").path)
+        try SafeWriter(option: option).write(notebook, to: folder + "/\(kind.rawValue).ipynb")
     }
 
     /// The value after an option, if given.
@@ -103,10 +105,13 @@ struct NotebookExport: ParsableCommand {
             let definition = try ScenarioDefinition.parse(yaml: try YAMLFile.read(file), file: file)
             parameters = ["scenario": definition.id]
         }
-        var command = try OutcomesCommand.parseAsRoot(kind.command + arguments + ["--format", "csv", "--output", folder + "/data/"]
-                                                      + (quiet ? ["--quiet"] : []))
-        try command.run()
-        try Self.writeNotebook(kind, parameters: parameters, into: folder)
+        // The command's tables and the notebook go into a temporary folder renamed whole into place.
+        try SafeWriter(option: "--output").writeFolder(at: folder) { temporary in
+            var command = try OutcomesCommand.parseAsRoot(kind.command + arguments + ["--format", "csv", "--output", temporary + "/data/"]
+                                                          + (quiet ? ["--quiet"] : []))
+            try command.run()
+            try Self.writeNotebook(kind, parameters: parameters, into: temporary)
+        }
         if !quiet && !options.contains("-q") && !options.contains("--quiet") { FileHandle.standardError.write(Data("Wrote \(folder)/\(kind.rawValue).ipynb and its data.\n".utf8)) }
     }
 }

@@ -46,7 +46,7 @@ struct IndigoExport: ParsableCommand {
         let figures = try IndigoFigures.read(contract: stored.contract.id, on: connection)
         let project = IndigoProject(contract: stored.contract, terms: terms, figures: figures, policy: suppression.policy)
         if output.format == .json, output.output == nil { return print(project.json, terminator: "") }
-        if output.format == .json, let path = output.output { return try ReportFile.write(project.json, to: path) }
+        if output.format == .json, let path = output.output { return try SafeWriter(option: "--output").write(project.json, to: path) }
         try output.emit(project.report)
     }
 }
