@@ -63,11 +63,31 @@ struct OutputOptions: ParsableArguments {
 
     var progress: Progress { Progress(quiet: quiet) }
 
+    /// Whether the report goes to a folder (a CSV set) rather than a file.
+    var writesFolder: Bool {
+        guard let output else { return false }
+        return format == .csv && (output.hasSuffix("/") || SafeWriter.leadsToFolder(output))
+    }
+
+    /// Refuses an `--output` the writer would refuse, before the command does any work.
+    func checkTarget() throws {
+        guard let output else { return }
+        try SafeWriter(option: "--output").check(output, folder: writesFolder)
+    }
+
+    /// Checks the `--output` of every option group of a parsed command (the entry point calls it
+    /// before running the command).
+    static func checkTargets(of command: ParsableCommand) throws {
+        for child in Mirror(reflecting: command).children {
+            if let group = child.value as? OptionGroup<OutputOptions> { try group.wrappedValue.checkTarget() }
+        }
+    }
+
     /// The report in the chosen format, on standard output or written whole to `--output`.
     func emit(_ report: Report) throws {
         guard let output else { return print(report.render(format), terminator: "") }
         let writer = SafeWriter(option: "--output")
-        if format == .csv, output.hasSuffix("/") || SafeWriter.leadsToFolder(output) {
+        if writesFolder {
             try writer.writeTables(report, into: output)
         } else {
             try writer.write(report.render(format), to: output)

@@ -8,6 +8,7 @@ public enum OutcomesMain {
     public static func run(_ arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> Never {
         do {
             var command = try OutcomesCommand.parseAsRoot(arguments)
+            try OutputOptions.checkTargets(of: command)
             try command.run()
             exit(ExitStatus.success.rawValue)
         } catch let error as UserFacingError {

@@ -16,6 +16,14 @@ import Testing
                                status: 65, mentioning: "are not computed for 2021")
         #expect(try CLI.run(["metrics", "--contract", "reentry-2021", "--period", "2021", "--database", conninfo, "-q"]).status == 0)
 
+        // An --output the report could not be written to is refused before the run posts anything.
+        let pipe = FileManager.default.temporaryDirectory.appendingPathComponent("pay-\(UUID().uuidString).fifo").path
+        #expect(mkfifo(pipe, 0o644) == 0)
+        defer { unlink(pipe) }
+        CLI.expectCleanFailure(try CLI.run(["payments", "run", "--contract", "reentry-2021", "--period", "2021", "--output", pipe,
+                                            "--database", conninfo, "-q"]), status: 73, mentioning: "--output \(pipe)")
+        #expect(try db.execute("SELECT count(*) FROM payments.runs").scalar(Int.self) == 0)
+
         let dry = try CLI.run(["payments", "run", "--contract", "reentry-2021", "--period", "2021", "--dry-run", "--database", conninfo, "-q"])
         #expect(dry.status == 0, "\(dry.errors)")
         #expect(dry.output.contains("Dry run: nothing was posted."))

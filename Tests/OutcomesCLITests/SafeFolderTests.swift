@@ -43,6 +43,26 @@ import Testing
         #expect(try snapshot(parent + "/empty")["d.csv"] == "d\n" && snapshot(parent + "/made/on/the/way")["e.csv"] == "e\n")
     }
 
+    /// The demo's reports folder as an earlier version wrote it, before folders were marked, is
+    /// replaced; one holding anything else is not.
+    @Test func aReportsFolderOfAnEarlierDemoIsReplaced() throws {
+        let parent = try Scratch.folder()
+        defer { Scratch.remove(parent) }
+        var demo = SafeWriter(option: "--reports")
+        demo.formerEntries = ["metrics.html", "statement.html", "metrics-notebook"]
+        try FileManager.default.createDirectory(atPath: parent + "/old/metrics-notebook", withIntermediateDirectories: true)
+        try Scratch.put("old", parent + "/old/metrics.html")
+        try demo.check(parent + "/old", folder: true)
+        try demo.writeFolder(at: parent + "/old", fill(["metrics.html": "new"]))
+        #expect(try snapshot(parent + "/old") == ["metrics.html": "new", ".outcomes-output": SafeWriter.markerText])
+        try FileManager.default.createDirectory(atPath: parent + "/mixed", withIntermediateDirectories: false)
+        try Scratch.put("old", parent + "/mixed/metrics.html")
+        try Scratch.put("mine", parent + "/mixed/notes.txt")
+        #expect(problem { try demo.check(parent + "/mixed", folder: true) } == .folderNotWrittenByOutcomes)
+        #expect(problem { try demo.writeFolder(at: parent + "/mixed", fill(["metrics.html": "new"])) } == .folderNotWrittenByOutcomes)
+        #expect(try snapshot(parent + "/mixed") == ["metrics.html": "old", "notes.txt": "mine"])
+    }
+
     @Test func aFolderOutcomesDidNotWriteIsRefusedUntouched() throws {
         let parent = try Scratch.folder()
         defer { Scratch.remove(parent) }

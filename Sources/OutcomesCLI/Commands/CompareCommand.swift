@@ -102,6 +102,8 @@ struct CompareCommand: ParsableCommand {
     }
 
     func run() throws {
+        // Refused before anything is computed or stored.
+        if let matchedData { try SafeWriter(option: "--matched-data").check(matchedData, folder: false) }
         if let evaluation { return try runOnIDS(evaluation) }
         let spec = try design.spec(covariates: covariates.flatMap(Self.list), outcomes: outcome.map(Self.outcome))
         let treatment = treatment!, data = data!

@@ -58,6 +58,7 @@ struct DemoCommand: ParsableCommand {
     }
 
     func run() throws {
+        try reportsWriter.check(reports, folder: true)
         let progress = output.progress
         let (connection, target) = try database.connectReady(progress: progress, migrateNamed: true)
         progress.note("Using \(target).")
@@ -168,6 +169,13 @@ struct DemoCommand: ParsableCommand {
         return statement
     }
 
+    /// The reports folder's writer: it replaces a folder an earlier demo wrote before folders were marked.
+    var reportsWriter: SafeWriter {
+        var writer = SafeWriter(option: "--reports")
+        writer.formerEntries = ["metrics.html", "statement.html", "comparison.html", "scenario.html", "metrics-notebook", "scenario-notebook"]
+        return writer
+    }
+
     /// Each step's full report as an HTML page in the reports folder, named in a note.
     func writePages(_ pages: [(String, Report)], notingIn report: inout Report) throws {
         // The metrics and the scenario as notebooks too, each with its tables beside it.
@@ -175,7 +183,7 @@ struct DemoCommand: ParsableCommand {
             (.metrics, ["contract": DemoCommand.contractID, "period": DemoCommand.metricsPeriod]), (.scenario, ["scenario": DemoCommand.scenarioID]),
         ]
         // The whole folder is written beside the old one and renamed into place.
-        let writer = SafeWriter(option: "--reports")
+        let writer = reportsWriter
         try writer.writeFolder(at: reports) { folder in
             for (name, page) in pages { try writer.write(page.render(.html), to: folder + "/\(name).html") }
             for (kind, parameters) in notebooks {

@@ -32,6 +32,9 @@ struct SafeWriter {
 
     /// The option the path came from, e.g. `--output`; errors name it.
     let option: String
+    /// The entries of a folder an earlier version of outcomes wrote at this option's path before
+    /// folders carried the marker (the demo's reports): such a folder is replaced like a marked one.
+    var formerEntries: Set<String> = []
     /// Called with each temporary path just before it is created (tests plant links there).
     var beforeCreatingTemporary: (String) -> Void = { _ in }
 
@@ -106,6 +109,26 @@ struct SafeWriter {
         }
         fsync(directory)
         finished = true
+    }
+
+    /// Refuses, before a command does any work, what `write` or `writeFolder` would refuse: a link,
+    /// FIFO, device, socket or folder where a file goes; a folder outcomes did not write; a missing
+    /// folder above a file; a folder that cannot be written in. So a run is never posted, nor a
+    /// comparison stored, and then left unreported because its output could not be written.
+    func check(_ path: String, folder isFolder: Bool) throws {
+        let target: OutputPathError.Target = isFolder ? .folder : .file
+        let (folder, name) = try split(path, target: target)
+        // Missing folders above a folder are made when it is written.
+        if isFolder, !FileManager.default.fileExists(atPath: folder) { return }
+        let directory = try openFolder(folder, path: path, target: target)
+        defer { close(directory) }
+        if isFolder {
+            _ = try replaceableFolder(name, in: directory, folder: folder, path: path)
+        } else {
+            let existing = try entry(name, in: directory, path: path, target: .file)
+            guard existing.kind == .absent || existing.kind == .regularFile else { throw failure(path, .file, .wrongKind(existing.kind)) }
+        }
+        guard faccessat(directory, ".", W_OK, 0) == 0 else { throw refused(path, target) }
     }
 
     /// Whether `path` leads to a folder, links followed (so that a link to a folder is refused as a
@@ -186,8 +209,10 @@ struct SafeWriter {
             return .writtenByOutcomes
         }
         guard let contents = try? FileManager.default.contentsOfDirectory(atPath: folder + "/" + name) else { throw refused(path, .folder) }
-        guard contents.isEmpty else { throw failure(path, .folder, .folderNotWrittenByOutcomes) }
-        return .empty
+        if contents.isEmpty { return .empty }
+        // A folder an earlier outcomes wrote before folders were marked: only the entries it writes.
+        guard !formerEntries.isEmpty, Set(contents).isSubset(of: formerEntries) else { throw failure(path, .folder, .folderNotWrittenByOutcomes) }
+        return .writtenByOutcomes
     }
 
     /// A fresh name beside `name`: a dot file with 128 random bits (32 hex digits).
