@@ -9,6 +9,10 @@ public struct DatabaseError: UserFacingError, Equatable {
         case dataDirectoryOwnership
         case clusterStartFailed
         case clusterCommandFailed
+        /// The embedded cluster's pid file names a live process that does not serve its directory.
+        case untrustedPidFile
+        /// `db reset` while a server still uses the embedded cluster's directory.
+        case clusterInUse
         case unreachable
         case authenticationFailed
         case databaseMissing
@@ -31,6 +35,8 @@ public struct DatabaseError: UserFacingError, Equatable {
         case alreadyDistributed
         /// `db distribute` while the data cannot be distributed as they are (a load in progress).
         case notDistributable
+        /// `db distribute` while a data load runs (exit 75: run it again when the load has finished).
+        case loadRunning
     }
 
     public let code: Code

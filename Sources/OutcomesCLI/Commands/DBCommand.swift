@@ -93,6 +93,9 @@ struct DBCommand: ParsableCommand {
                 case .stopped: state = "stopped"
                 case .running(let pid): state = "running (pid \(pid))"
                 case .stalePidFile(let pid): state = "stopped, with a stale pid file (process \(pid) is gone)"
+                case .untrustedPidFile(let pid):
+                    state = "unknown: postmaster.pid names process \(pid), which does not serve this data directory "
+                        + "(`outcomes db stop` says what to do)"
                 }
                 table.rows += [
                     [.text("embedded cluster"), .text(state)],
