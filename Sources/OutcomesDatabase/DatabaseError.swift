@@ -29,6 +29,8 @@ public struct DatabaseError: UserFacingError, Equatable {
         case staleMetrics
         /// The connected user may not take the role a command needs.
         case permissionDenied
+        /// A provider's user asked for what is not its own provider's (or is mapped to no provider).
+        case providerNotPermitted
         /// `db distribute` on a server or database without Citus, or not on its coordinator.
         case citusMissing
         /// `db distribute` on a database whose tables are distributed already (wholly or in part).
