@@ -94,3 +94,83 @@ import Testing
         } == stored)
     }
 }
+
+/// `db grant` gives a job role to an ordinary login only, and a provider's user only for a
+/// provider that a loaded contract names; a refused grant changes nothing.
+@Suite struct GrantValidationTests {
+    @Test func grantRefusesSuperusersPredefinedAndJobRolesAndUnknownProviders() throws {
+        let (db, conninfo) = try TestDatabase.fresh()
+        try db.executeScript("""
+            DO $$ BEGIN
+                IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'gr_group') THEN CREATE ROLE gr_group NOLOGIN; END IF;
+                IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'gr_bypass') THEN CREATE ROLE gr_bypass LOGIN BYPASSRLS; END IF;
+                IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'gr_reader') THEN CREATE ROLE gr_reader LOGIN; END IF;
+                IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'gr_ordinary') THEN CREATE ROLE gr_ordinary LOGIN; END IF;
+            END $$;
+            GRANT pg_read_all_data TO gr_reader;
+            """)
+        func grant(_ arguments: [String]) throws -> ProcessRunner.Result {
+            try CLI.run(["db", "grant"] + arguments + ["--database", conninfo, "-q"])
+        }
+        func granted() throws -> [String] {
+            try db.execute("""
+                SELECT m.rolname || '>' || r.rolname FROM pg_auth_members a JOIN pg_roles r ON r.oid = a.roleid JOIN pg_roles m ON m.oid = a.member
+                WHERE r.rolname LIKE 'outcomes\\_%' AND m.rolname IN ('gr_group', 'gr_bypass', 'gr_reader', 'gr_ordinary', 'outcomes',
+                                                                      'pg_read_all_data', 'gr_new_hearth')
+                UNION ALL SELECT 'map ' || user_name FROM payments.provider_users ORDER BY 1
+                """).map { try $0.decode(String.self, at: 0) }
+        }
+        let superuser = try db.execute("SELECT current_user::text").scalar(String.self)
+        #expect(try db.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user").scalar(Bool.self))
+        let before = try granted()
+
+        // Refused users: exit 77, nothing granted.
+        for (user, role) in [(superuser, "analyst"), ("pg_read_all_data", "analyst"), ("pg_read_all_data", "provider"),
+                             ("outcomes_payments", "analyst"), ("gr_group", "payments"), ("gr_bypass", "analyst")] {
+            let extra = role == "provider" ? ["--provider", "hearth"] : []
+            let result = try grant(["--user", user, "--role", role] + extra)
+            CLI.expectCleanFailure(result, status: 77, mentioning: "--user \(user)")
+        }
+        #expect(try granted() == before)
+
+        // A provider no loaded contract names: exit 65 (before any contract is loaded, and after).
+        CLI.expectCleanFailure(try grant(["--user", "gr_new_hearth", "--role", "provider", "--provider", "hearth", "--create"]),
+                               status: 65, mentioning: "--provider hearth")
+        #expect(try CLI.run(["contract", "load", ScenarioCommandTests.path("housing-2021.yaml"), "--database", conninfo, "-q"]).status == 0)
+        CLI.expectCleanFailure(try grant(["--user", "gr_new_hearth", "--role", "provider", "--provider", "nowhere", "--create"]),
+                               status: 65, mentioning: "--provider nowhere")
+        #expect(try db.execute("SELECT count(*) FROM pg_roles WHERE rolname = 'gr_new_hearth'").scalar(Int.self) == 0, "--create created nothing")
+        // A login that reads every table may not become a provider's user.
+        CLI.expectCleanFailure(try grant(["--user", "gr_reader", "--role", "provider", "--provider", "hearth"]), status: 77,
+                               mentioning: "--user gr_reader")
+        #expect(try granted() == before)
+
+        // Usage errors stay exit 64.
+        #expect(try grant(["--user", "gr_ordinary", "--role", "superuser"]).status == 64)
+        #expect(try grant(["--user", "gr_ordinary", "--role", "provider"]).status == 64)
+
+        // Ordinary logins are granted, and a named provider's user is mapped.
+        #expect(try grant(["--user", "gr_ordinary", "--role", "analyst"]).status == 0)
+        let hearth = try grant(["--user", "gr_new_hearth", "--role", "provider", "--provider", "hearth", "--create"])
+        #expect(hearth.status == 0, "\(hearth.errors)")
+        #expect(try granted() == (before + ["gr_new_hearth>outcomes_provider", "gr_ordinary>outcomes_analyst", "map gr_new_hearth"]).sorted())
+    }
+
+    /// The typed refusals, straight from the database layer.
+    @Test func theRefusalsAreTyped() throws {
+        let (db, _) = try TestDatabase.fresh()
+        let superuser = try db.execute("SELECT current_user::text").scalar(String.self)
+        #expect { try DatabaseRole.analyst.grant(to: superuser, provider: nil, create: false, on: db) } throws: {
+            ($0 as? GrantError) == .refused(user: superuser, .superuser, detail: "is a superuser, which passes every grant, policy and the ledger's door")
+        }
+        #expect { try DatabaseRole.provider.grant(to: "pg_monitor", provider: "hearth", create: false, on: db) } throws: {
+            if case .refused(_, .predefinedRole, _)? = $0 as? GrantError { return true } else { return false }
+        }
+        #expect { try DatabaseRole.provider.grant(to: "gr_typed_new", provider: "hearth", create: true, on: db) } throws: {
+            ($0 as? GrantError) == .unknownProvider("hearth", known: [])
+        }
+        #expect { try DatabaseRole.analyst.grant(to: "gr_typed_missing", provider: nil, create: false, on: db) } throws: {
+            ($0 as? GrantError) == .noSuchUser("gr_typed_missing") && ($0 as? GrantError)?.exitStatus == .dataError
+        }
+    }
+}

@@ -63,6 +63,8 @@ import Testing
 
     @Test func dbGrantSetsUpAUserForItsRole() throws {
         let (db, conninfo) = try TestDatabase.fresh()
+        // A provider's user is for a provider that a loaded contract names (housing-2021 lists hearth).
+        #expect(try CLI.run(["contract", "load", ScenarioCommandTests.path("housing-2021.yaml"), "--database", conninfo, "-q"]).status == 0)
         let granted = try CLI.run(["db", "grant", "--user", "cli_granted", "--role", "provider", "--provider", "hearth", "--create",
                                    "--database", conninfo, "-q"])
         #expect(granted.status == 0, "\(granted.errors)")

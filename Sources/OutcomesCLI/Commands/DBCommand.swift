@@ -145,12 +145,20 @@ struct DBCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Let a database user act as one of outcomes' roles (a provider's user: for one provider).",
             discussion: """
-                Run by the schema's owner or a superuser. The user must exist (CREATE ROLE name LOGIN). \
-                analyst: metrics, quality, statements, summaries, verify; payments: contract load, \
-                payment runs, attestations; provider: that provider's own statement only.
+                Run by the schema's owner or a superuser. The user must exist (CREATE ROLE name LOGIN) \
+                or be created with --create. analyst: metrics, quality, statements, summaries, verify; \
+                payments: contract load, payment runs, attestations; provider: that provider's own \
+                statement only, for a provider that a loaded contract names (load the contract first).
+
+                Only ordinary login users are given a role: a superuser, a role PostgreSQL predefines \
+                (pg_*), outcomes' job roles themselves, a group role (NOLOGIN) or one with BYPASSRLS is \
+                refused (exit 77), and so is a provider's user that already holds pg_read_all_data or \
+                another job role. A user that does not exist (without --create) or a provider that no \
+                loaded contract names is exit 65. Nothing is changed when a grant is refused.
 
                 Examples:
                   outcomes db grant --user cli_analyst_example --role analyst --create
+                  outcomes contract load scenarios/housing-2021.yaml
                   outcomes db grant --user hearth_reader_example --role provider --provider hearth --create
                 """)
 

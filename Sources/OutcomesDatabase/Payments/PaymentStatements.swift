@@ -141,21 +141,8 @@ extension ProviderStatement {
     /// A provider the contract does not know is an error, not an empty statement. The providers are
     /// the cohort's, when the file lists them, else those enrolled under the contract or on its ledger.
     static func requireKnown(_ provider: String, of contract: OutcomeContract, on connection: PostgresConnection) throws {
-        var known = Set(contract.cohort.providers)
-        // A provider's own users may not read the enrollments: then they know what they may read of the ledger.
-        let readsEnrollments = try connection.execute("""
-            SELECT CASE WHEN has_schema_privilege('ids', 'USAGE') THEN has_table_privilege('ids.enrollments', 'SELECT') ELSE false END
-            """).scalar(Bool.self)
-        if known.isEmpty {
-            if readsEnrollments {
-                known.formUnion(try connection.execute("""
-                    SELECT DISTINCT provider_id FROM ids.enrollments WHERE contract_id = \(contract.id)
-                    """).map { try $0.decode(String.self, at: 0) })
-            }
-            known.formUnion(try connection.execute("""
-                SELECT DISTINCT provider_id FROM payments.ledger WHERE contract_id = \(contract.id)
-                """).map { try $0.decode(String.self, at: 0) })
-        }
+        let found = try ContractProviders.of(contract, on: connection)
+        let (known, readsEnrollments) = (found.providers, found.readsEnrollments)
         guard known.contains(provider) else {
             let scope = readsEnrollments ? "" : " whose lines you may read"
             throw DatabaseError(
