@@ -148,8 +148,8 @@ extension EmbeddedCluster {
     private func usersSentence(_ use: DirectoryUse) -> String {
         var parts: [String] = []
         if !use.processes.isEmpty {
-            let postmaster = EmbeddedCluster.postmaster(among: use.processes).map { ", its postmaster process \($0)" } ?? ""
-            parts.append("PostgreSQL process(es) \(use.processes.map(String.init).joined(separator: ", ")) work in it\(postmaster)")
+            let postmaster = EmbeddedCluster.postmaster(among: use.processes).map { " (its postmaster is process \($0))" } ?? ""
+            parts.append("PostgreSQL processes \(use.processes.map(String.init).joined(separator: ", ")) work in it\(postmaster)")
         }
         if use.servedOnSocket { parts.append("a server answers on its socket (\(socketDirectory.path)) for this directory") }
         return "a server uses this directory: " + parts.joined(separator: "; ") + "."

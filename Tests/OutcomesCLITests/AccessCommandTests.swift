@@ -174,3 +174,33 @@ import Testing
         }
     }
 }
+
+/// `db stop`, `db reset` and `db status` on an embedded cluster whose pid file names another live
+/// PostgreSQL server: one paragraph, exit 69, the pid file and the data left alone.
+@Suite struct UntrustedPidFileCommandTests {
+    @Test func stopAndResetRefuseAndStatusSaysSo() throws {
+        let other = try TestDatabase.cluster()
+        guard case .running(let otherPID) = other.status() else { Issue.record("the test cluster is not running"); return }
+        let cluster = try EmbeddedCluster(directory: TestDatabase.scratchDirectory("cli-pid"), durable: false)
+        defer {
+            _ = try? cluster.stop()
+            try? FileManager.default.removeItem(at: cluster.directory)
+            try? FileManager.default.removeItem(atPath: cluster.directory.path + ".start-lock")
+        }
+        try cluster.start()
+        let pidFile = cluster.directory.appendingPathComponent("postmaster.pid")
+        let original = try String(contentsOf: pidFile, encoding: .utf8)
+        let hijacked = "\(otherPID)\n" + original.split(separator: "\n", omittingEmptySubsequences: false).dropFirst().joined(separator: "\n")
+        try Data(hijacked.utf8).write(to: pidFile)
+        let environment = ["OUTCOMES_DATA_DIR": cluster.directory.path]
+        for command in [["db", "stop"], ["db", "reset"], ["db", "start"]] {
+            CLI.expectCleanFailure(try CLI.run(command, environment: environment), status: 69, mentioning: "names process \(otherPID)")
+        }
+        let status = try CLI.run(["db", "status"], environment: environment)
+        #expect(status.status == 0 && status.output.contains("postmaster.pid names process \(otherPID)"), "\(status.output) \(status.errors)")
+        #expect(try String(contentsOf: pidFile, encoding: .utf8) == hijacked)
+        #expect(try PostgresConnection(conninfo: cluster.conninfo()).execute("SELECT 1").scalar(Int.self) == 1, "the cluster still serves")
+        #expect(other.status() == .running(pid: otherPID))
+        try Data(original.utf8).write(to: pidFile)
+    }
+}

@@ -11,7 +11,10 @@ struct DBCommand: ParsableCommand {
             start, stop, status and reset act on the embedded cluster, a private PostgreSQL server \
             that listens on a unix socket in its data directory: OUTCOMES_DATA_DIR, else \
             /var/lib/outcomes/cluster as root, else ~/.local/share/outcomes/cluster. As root the \
-            server runs as the postgres OS user.
+            server runs as the postgres OS user. Its postmaster.pid is trusted only when its \
+            process serves this data directory: otherwise start, stop and reset stop and delete \
+            nothing and exit 69, naming the process; reset also refuses (69) while any server \
+            still uses the directory.
 
             migrate and status also work on a named database: \
             outcomes db migrate --database postgresql://analyst@ids-db/ids.
