@@ -9,6 +9,10 @@ public struct DatabaseError: UserFacingError, Equatable {
         case dataDirectoryOwnership
         case clusterStartFailed
         case clusterCommandFailed
+        /// The embedded cluster's pid file names a live process that does not serve its directory.
+        case untrustedPidFile
+        /// `db reset` while a server still uses the embedded cluster's directory.
+        case clusterInUse
         case unreachable
         case authenticationFailed
         case databaseMissing
@@ -25,12 +29,16 @@ public struct DatabaseError: UserFacingError, Equatable {
         case staleMetrics
         /// The connected user may not take the role a command needs.
         case permissionDenied
+        /// A provider's user asked for what is not its own provider's (or is mapped to no provider).
+        case providerNotPermitted
         /// `db distribute` on a server or database without Citus, or not on its coordinator.
         case citusMissing
         /// `db distribute` on a database whose tables are distributed already (wholly or in part).
         case alreadyDistributed
         /// `db distribute` while the data cannot be distributed as they are (a load in progress).
         case notDistributable
+        /// `db distribute` while a data load runs (exit 75: run it again when the load has finished).
+        case loadRunning
     }
 
     public let code: Code

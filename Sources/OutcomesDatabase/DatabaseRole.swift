@@ -19,16 +19,13 @@ public enum DatabaseRole: String, Sendable, CaseIterable {
     }
 
     /// Grants the role to a database user (creating it as a login first when asked); a provider's
-    /// user is mapped to its provider. Names are checked by the caller and quoted by PostgreSQL.
+    /// user is mapped to its provider. Checked first (`checkGrant`): nothing changes when refused.
+    /// Names are checked by the caller and quoted by PostgreSQL.
     @discardableResult
     public func grant(to user: String, provider: String?, create: Bool, on connection: PostgresConnection) throws -> DatabaseRole {
         try connection.transaction { connection in
-            let exists = try connection.execute("SELECT count(*) FROM pg_roles WHERE rolname = \(user)").scalar(Int.self) == 1
+            let exists = try checkGrant(to: user, provider: provider, create: create, on: connection)
             if !exists {
-                guard create else {
-                    throw DatabaseError(.permissionDenied, "there is no database user \(user); create it (CREATE ROLE \(user) LOGIN) or "
-                                        + "pass --create.", exitStatus: .dataError)
-                }
                 try connection.executeScript(try connection.execute("SELECT format('CREATE ROLE %I LOGIN', \(user)::text)").scalar(String.self))
             }
             try connection.executeScript(try connection.execute("""

@@ -25,6 +25,8 @@ extension EmbeddedCluster {
             notes.append(
                 "Found a stale postmaster.pid (process \(pid) is gone: the server crashed or was killed); "
                     + "removed it. PostgreSQL recovers from its write-ahead log on start.")
+        case .untrustedPidFile(let pid):
+            throw untrustedPidFileError(pid: pid, use: directoryUse(), doing: "start the server")
         case .stopped, .notInitialized:
             break
         }
@@ -41,10 +43,15 @@ extension EmbeddedCluster {
     public func stop() throws -> String {
         switch status() {
         case .notInitialized: return "There is no embedded cluster in \(directory.path)."
-        case .stopped: return "The embedded PostgreSQL server is not running."
+        case .stopped:
+            let use = directoryUse()
+            if use.inUse { throw inUseError(use, doing: "stop the server") }
+            return "The embedded PostgreSQL server is not running."
         case .stalePidFile:
             try FileManager.default.removeItem(at: pidFile)
             return "The embedded PostgreSQL server was not running; removed its stale postmaster.pid."
+        case .untrustedPidFile(let pid):
+            throw untrustedPidFileError(pid: pid, use: directoryUse(), doing: "stop anything")
         case .running:
             let installation = try PostgresInstallation.locate()
             let result = try ProcessRunner.run(
@@ -55,10 +62,17 @@ extension EmbeddedCluster {
         }
     }
 
-    /// Stops the cluster, deletes it with all its data, and creates and starts a new one.
+    /// Stops the cluster, deletes it with all its data, and creates and starts a new one. Refuses
+    /// while any server still uses the directory (one whose pid file was lost or is not trusted).
     @discardableResult
     public func reset() throws -> [String] {
-        _ = try stop()
+        switch status() {
+        case .untrustedPidFile(let pid): throw untrustedPidFileError(pid: pid, use: directoryUse(), doing: "delete anything")
+        case .running, .stalePidFile: _ = try stop()
+        case .stopped, .notInitialized: break
+        }
+        let use = directoryUse()
+        if use.inUse { throw inUseError(use, doing: "delete the embedded cluster") }
         if FileManager.default.fileExists(atPath: directory.path) {
             try FileManager.default.removeItem(at: directory)
         }

@@ -80,50 +80,17 @@ public struct EmbeddedCluster: Sendable {
         case running(pid: Int32)
         /// A pid file whose process is gone: left by a crash or a killed server.
         case stalePidFile(pid: Int32)
+        /// A pid file naming a live process that does not serve this data directory (another
+        /// cluster's server, a file copied from one, or a pid reused by an unrelated program). It is
+        /// not trusted: outcomes neither stops that process nor takes the file for stale.
+        case untrustedPidFile(pid: Int32)
     }
 
     public func status() -> Status {
         guard isInitialized else { return .notInitialized }
         guard let pid = pidFromFile() else { return .stopped }
-        return isPostmaster(pid) ? .running(pid: pid) : .stalePidFile(pid: pid)
-    }
-
-    /// Whether `pid` is a PostgreSQL server of this data directory — not merely some PostgreSQL:
-    /// a pid file left behind may name another server's process, which must never be stopped.
-    func isPostmaster(_ pid: Int32) -> Bool {
-        guard EmbeddedCluster.isPostgresProcess(pid) else { return false }
-        let mine = directory.resolvingSymlinksInPath().path
-        // The server works in its data directory.
-        if let cwd = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/cwd") {
-            return URL(fileURLWithPath: cwd).resolvingSymlinksInPath().path == mine
-        }
-        // Without /proc/PID/cwd (another user's process, no procfs): its command line names the directory.
-        if let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") {
-            let arguments = data.split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
-            return arguments.contains(directory.path) || arguments.contains(mine)
-        }
-        return !FileManager.default.fileExists(atPath: "/proc/self")  // no procfs at all: trust kill(2)
-    }
-
-    var pidFile: URL { directory.appendingPathComponent("postmaster.pid") }
-
-    func pidFromFile() -> Int32? {
-        guard let text = try? String(contentsOf: pidFile, encoding: .utf8) else { return nil }
-        return text.split(separator: "\n").first.flatMap { Int32($0.trimmingCharacters(in: .whitespaces)) }
-    }
-
-    static func isPostgresProcess(_ pid: Int32) -> Bool {
-        guard pid > 0, kill(pid, 0) == 0 || errno == EPERM else { return false }
-        // A killed server nobody has reaped yet (a zombie) is gone too: state "Z" in /proc/PID/stat.
-        if let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let close = stat.lastIndex(of: ")"), stat[stat.index(after: close)...].hasPrefix(" Z")
-        {
-            return false
-        }
-        guard let name = try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8) else {
-            return !FileManager.default.fileExists(atPath: "/proc/self")  // no procfs: trust kill(2)
-        }
-        return name.hasPrefix("postgres")
+        if isPostmaster(pid) { return .running(pid: pid) }
+        return EmbeddedCluster.isLive(pid) ? .untrustedPidFile(pid: pid) : .stalePidFile(pid: pid)
     }
 }
 

@@ -45,6 +45,7 @@ public struct ExtractLoader {
                 reason: "holds none of the extract files (\(ExtractLayout.all.map(\.file).joined(separator: ", "))).")
         }
         return try connection.transaction { connection in
+            try LoadLock.holdForLoad(description, on: connection)
             try TableLayout.prepareLoadTransaction(on: connection)
             let loadID = try connection.execute("""
                 INSERT INTO ids.data_loads (kind, description, parameters)

@@ -37,6 +37,7 @@ public struct SyntheticLoader {
 
     public func load(into connection: PostgresConnection) throws -> SyntheticLoadReport {
         let report = try connection.transaction { connection in
+            try LoadLock.holdForLoad("synthetic IDS, \(ids.personCount) persons, seed \(ids.seed)", on: connection)
             try TableLayout.prepareLoadTransaction(on: connection)
             try refuseToReplaceExtracts(on: connection)
             try connection.executeScript("TRUNCATE \(Self.tables.joined(separator: ", "))")

@@ -40,17 +40,10 @@ import Testing
         #expect(notes.contains { $0.contains("stale postmaster.pid") })
         let recovered = try PostgresConnection(conninfo: cluster.conninfo())
         #expect(try recovered.execute("SELECT x FROM kept").scalar(Int.self) == 7)
-
-        // A pid file naming a process that is not PostgreSQL is stale too.
-        try cluster.stop()
-        try Data("\(getpid())\n\(cluster.directory.path)\n".utf8).write(to: cluster.directory.appendingPathComponent("postmaster.pid"))
-        #expect(cluster.status() == .stalePidFile(pid: getpid()))
-        try cluster.start()
-        guard case .running = cluster.status() else { Issue.record("not running after recovery"); return }
     }
 
-    /// A pid file naming another PostgreSQL server's process is stale for this cluster: stopping
-    /// this cluster never stops that server.
+    /// A pid file naming another live PostgreSQL server is not trusted, and not taken for stale
+    /// either: nothing is stopped or deleted, and the command says so (exit 69).
     @Test func aPidFileNamingAnotherServerIsNotTrusted() throws {
         let other = try TestDatabase.cluster()
         guard case .running(let otherPID) = other.status() else { Issue.record("the test cluster is not running"); return }
@@ -58,13 +51,100 @@ import Testing
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
         try Data("15\n".utf8).write(to: directory.appendingPathComponent("PG_VERSION"))
-        try Data("\(otherPID)\n\(directory.path)\n".utf8).write(to: directory.appendingPathComponent("postmaster.pid"))
+        let pidFile = directory.appendingPathComponent("postmaster.pid")
+        try Data("\(otherPID)\n\(directory.path)\n".utf8).write(to: pidFile)
         let cluster = try EmbeddedCluster(directory: directory, durable: false)
-        #expect(cluster.status() == .stalePidFile(pid: otherPID))
-        #expect(try cluster.stop() == "The embedded PostgreSQL server was not running; removed its stale postmaster.pid.")
+        #expect(cluster.status() == .untrustedPidFile(pid: otherPID))
+        for command in [{ _ = try cluster.stop() }, { _ = try cluster.reset() }] {
+            #expect { try command() } throws: { error in
+                (error as? DatabaseError)?.code == .untrustedPidFile && (error as? DatabaseError)?.exitStatus == .unavailable
+            }
+        }
+        #expect(FileManager.default.fileExists(atPath: pidFile.path), "the pid file is left alone")
+        #expect(FileManager.default.fileExists(atPath: directory.appendingPathComponent("PG_VERSION").path), "reset deleted nothing")
         #expect(other.status() == .running(pid: otherPID))
         let (db, _) = try TestDatabase.fresh(migrated: false)
         #expect(try db.execute("SELECT 1").scalar(Int.self) == 1, "the other server still serves")
+    }
+
+    /// The reported case: a running cluster whose pid file was made to name another live
+    /// PostgreSQL server (or an unrelated live process). `db stop` must not delete the pid file,
+    /// and `db reset` must not delete the directory under the server that still serves it.
+    @Test func aRunningClustersPidFileNamingAnotherProcessStopsNothingAndDeletesNothing() throws {
+        let other = try TestDatabase.cluster()
+        guard case .running(let otherPID) = other.status() else { Issue.record("the test cluster is not running"); return }
+        let cluster = try EmbeddedCluster(directory: TestDatabase.scratchDirectory("hijacked-pid"), durable: false)
+        defer {
+            _ = try? cluster.stop()
+            try? FileManager.default.removeItem(at: cluster.directory)
+            try? FileManager.default.removeItem(atPath: cluster.directory.path + ".start-lock")
+        }
+        try cluster.start()
+        guard case .running(let ownPID) = cluster.status() else { Issue.record("not running after start"); return }
+        let db = try PostgresConnection(conninfo: cluster.conninfo())
+        try db.execute("CREATE TABLE kept (x int)")
+        let pidFile = cluster.directory.appendingPathComponent("postmaster.pid")
+        let original = try String(contentsOf: pidFile, encoding: .utf8)
+        let rest = original.split(separator: "\n", omittingEmptySubsequences: false).dropFirst().joined(separator: "\n")
+
+        for stranger in [otherPID, getpid()] {  // another server; a live process that is not PostgreSQL
+            try Data(("\(stranger)\n" + rest).utf8).write(to: pidFile)
+            #expect(cluster.status() == .untrustedPidFile(pid: stranger))
+            let use = cluster.directoryUse()
+            #expect(use.processes.contains(ownPID) && use.servedOnSocket)
+            #expect(EmbeddedCluster.postmaster(among: use.processes) == ownPID)
+            for command in [{ _ = try cluster.stop() }, { _ = try cluster.reset() }, { _ = try cluster.start() }] {
+                #expect { try command() } throws: { error in
+                    (error as? DatabaseError)?.code == .untrustedPidFile && (error as? DatabaseError)?.exitStatus == .unavailable
+                }
+            }
+            #expect(try String(contentsOf: pidFile, encoding: .utf8) == "\(stranger)\n" + rest, "the pid file is left as it was")
+            #expect(try db.execute("SELECT count(*) FROM kept").scalar(Int.self) == 0, "the cluster still serves its data")
+            #expect(EmbeddedCluster.isLive(stranger))
+        }
+        #expect(other.status() == .running(pid: otherPID))
+
+        // Without any pid file, the server still using the directory keeps reset (and stop) away.
+        try FileManager.default.removeItem(at: pidFile)
+        #expect(cluster.status() == .stopped)
+        for command in [{ _ = try cluster.reset() }, { _ = try cluster.stop() }] {
+            #expect { try command() } throws: { error in
+                (error as? DatabaseError)?.code == .clusterInUse && (error as? DatabaseError)?.exitStatus == .unavailable
+            }
+        }
+        #expect(try db.execute("SELECT count(*) FROM kept").scalar(Int.self) == 0)
+
+        // With its own pid file back, the cluster stops and resets as before.
+        try Data(original.utf8).write(to: pidFile)
+        #expect(cluster.status() == .running(pid: ownPID))
+        #expect(try cluster.reset().contains { $0.hasPrefix("Deleted the embedded cluster") })
+        let fresh = try PostgresConnection(conninfo: cluster.conninfo())
+        #expect(try fresh.execute("SELECT count(*) FROM pg_tables WHERE tablename = 'kept'").scalar(Int.self) == 0)
+    }
+
+    /// A stopped cluster whose pid file names a reused pid (a live program that is not PostgreSQL):
+    /// refused with advice, and once the file is deleted the cluster starts and keeps its data.
+    @Test func aReusedPidIsReportedAndRecoveredByDeletingTheFile() throws {
+        let cluster = try EmbeddedCluster(directory: TestDatabase.scratchDirectory("reused-pid"), durable: false)
+        defer {
+            _ = try? cluster.stop()
+            try? FileManager.default.removeItem(at: cluster.directory)
+            try? FileManager.default.removeItem(atPath: cluster.directory.path + ".start-lock")
+        }
+        try cluster.start()
+        try PostgresConnection(conninfo: cluster.conninfo()).execute("CREATE TABLE kept (x int)")
+        try cluster.stop()
+        let pidFile = cluster.directory.appendingPathComponent("postmaster.pid")
+        try Data("\(getpid())\n\(cluster.directory.path)\n".utf8).write(to: pidFile)
+        #expect(cluster.status() == .untrustedPidFile(pid: getpid()))
+        #expect(!cluster.directoryUse().inUse)
+        #expect { try cluster.start() } throws: { error in
+            let error = error as? DatabaseError
+            return error?.code == .untrustedPidFile && error?.message.contains(pidFile.path) == true
+        }
+        try FileManager.default.removeItem(at: pidFile)
+        try cluster.start()
+        #expect(try PostgresConnection(conninfo: cluster.conninfo()).execute("SELECT count(*) FROM kept").scalar(Int.self) == 0)
     }
 
     /// Commands that start a stopped cluster at once all succeed: starting takes turns.

@@ -11,7 +11,10 @@ struct DBCommand: ParsableCommand {
             start, stop, status and reset act on the embedded cluster, a private PostgreSQL server \
             that listens on a unix socket in its data directory: OUTCOMES_DATA_DIR, else \
             /var/lib/outcomes/cluster as root, else ~/.local/share/outcomes/cluster. As root the \
-            server runs as the postgres OS user.
+            server runs as the postgres OS user. Its postmaster.pid is trusted only when its \
+            process serves this data directory: otherwise start, stop and reset stop and delete \
+            nothing and exit 69, naming the process; reset also refuses (69) while any server \
+            still uses the directory.
 
             migrate and status also work on a named database: \
             outcomes db migrate --database postgresql://analyst@ids-db/ids.
@@ -93,6 +96,9 @@ struct DBCommand: ParsableCommand {
                 case .stopped: state = "stopped"
                 case .running(let pid): state = "running (pid \(pid))"
                 case .stalePidFile(let pid): state = "stopped, with a stale pid file (process \(pid) is gone)"
+                case .untrustedPidFile(let pid):
+                    state = "unknown: postmaster.pid names process \(pid), which does not serve this data directory "
+                        + "(`outcomes db stop` says what to do)"
                 }
                 table.rows += [
                     [.text("embedded cluster"), .text(state)],
@@ -142,12 +148,20 @@ struct DBCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Let a database user act as one of outcomes' roles (a provider's user: for one provider).",
             discussion: """
-                Run by the schema's owner or a superuser. The user must exist (CREATE ROLE name LOGIN). \
-                analyst: metrics, quality, statements, summaries, verify; payments: contract load, \
-                payment runs, attestations; provider: that provider's own statement only.
+                Run by the schema's owner or a superuser. The user must exist (CREATE ROLE name LOGIN) \
+                or be created with --create. analyst: metrics, quality, statements, summaries, verify; \
+                payments: contract load, payment runs, attestations; provider: that provider's own \
+                statement only, for a provider that a loaded contract names (load the contract first).
+
+                Only ordinary login users are given a role: a superuser, a role PostgreSQL predefines \
+                (pg_*), outcomes' job roles themselves, a group role (NOLOGIN) or one with BYPASSRLS is \
+                refused (exit 77), and so is a provider's user that already holds pg_read_all_data or \
+                another job role. A user that does not exist (without --create) or a provider that no \
+                loaded contract names is exit 65. Nothing is changed when a grant is refused.
 
                 Examples:
                   outcomes db grant --user cli_analyst_example --role analyst --create
+                  outcomes contract load scenarios/housing-2021.yaml
                   outcomes db grant --user hearth_reader_example --role provider --provider hearth --create
                 """)
 

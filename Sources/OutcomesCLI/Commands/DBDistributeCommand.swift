@@ -16,6 +16,10 @@ extension DBCommand {
                 In one transaction: on an error nothing is changed. Every command then works \
                 unchanged against the coordinator. See README, "Citus".
 
+                A data load (`synth`, `load`) running meanwhile is never broken: distribute \
+                refuses at once with exit 75 naming the load (or waits up to --wait-for-loads \
+                seconds for it to finish), and a load started during a distribution waits for it.
+
                 Examples:
                   outcomes db distribute --shard-count 8 --format json
                 """)
@@ -24,6 +28,10 @@ extension DBCommand {
                                    valueName: "n"))
         var shardCount: Int?
 
+        @Option(help: ArgumentHelp("Wait up to this many seconds for running data loads to finish (default 0: refuse at once, exit 75).",
+                                   valueName: "seconds"))
+        var waitForLoads = 0
+
         @OptionGroup var database: DatabaseOptions
         @OptionGroup var output: OutputOptions
 
@@ -31,13 +39,16 @@ extension DBCommand {
             if let shardCount, !(1...4096).contains(shardCount) {
                 throw ValidationError("--shard-count must be between 1 and 4096, not \(shardCount).")
             }
+            if !(0...86_400).contains(waitForLoads) {
+                throw ValidationError("--wait-for-loads must be between 0 and 86400 seconds, not \(waitForLoads).")
+            }
         }
 
         func run() throws {
             let target = try database.target()
             let connection = try target.connect(notes: output.progress.note)
             try Migrator().requireCurrent(connection)
-            let result = try Distributor(shardCount: shardCount).distribute(connection)
+            let result = try Distributor(shardCount: shardCount, loadWaitSeconds: waitForLoads).distribute(connection)
             // The shards' planner statistics, for data distributed as they were.
             if result.tables.contains(where: { $0.name == "ids.persons" && $0.rows > 0 }) { try IDSMaintenance.refreshAfterLoad(connection) }
             var report = Report(title: "Distributed on Citus")

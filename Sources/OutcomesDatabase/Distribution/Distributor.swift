@@ -18,10 +18,18 @@ public struct DistributionReport: Sendable {
 public struct Distributor: Sendable {
     /// Shards per distributed table; nil: Citus's `citus.shard_count` (32 unless configured).
     public var shardCount: Int?
+    /// How long to wait for running loads to finish before refusing (0: refuse at once).
+    public var loadWaitSeconds: Int
 
-    public init(shardCount: Int? = nil) { self.shardCount = shardCount }
+    public init(shardCount: Int? = nil, loadWaitSeconds: Int = 0) {
+        self.shardCount = shardCount
+        self.loadWaitSeconds = loadWaitSeconds
+    }
 
     public func distribute(_ connection: PostgresConnection) throws -> DistributionReport {
+        // First, before anything else is asked: no load runs, and none starts until this is done.
+        try LoadLock.excludeLoads(on: connection, waitingUpTo: loadWaitSeconds)
+        defer { try? LoadLock.release(on: connection) }
         try requireCitusCoordinator(on: connection)
         try requireNothingDistributed(on: connection)
         try requireNoLoadInProgress(on: connection)

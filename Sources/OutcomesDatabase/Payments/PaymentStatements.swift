@@ -56,6 +56,7 @@ public struct ProviderStatement: Sendable {
 
     public static func read(contract: StoredContract, provider: String, on connection: PostgresConnection) throws -> ProviderStatement {
         let id = contract.contract.id
+        try requireOwnStatement(provider, on: connection)
         try requireKnown(provider, of: contract.contract, on: connection)
         let order = ContractOrder(contract.contract)
         let clawbacks = Set(contract.contract.payments?.clawbacks.map(\.id) ?? [])
@@ -115,24 +116,33 @@ public struct ProviderStatement: Sendable {
 }
 
 extension ProviderStatement {
+    /// Whoever acts as a provider (`payments.acts_as_provider()`: a provider's login, or a session
+    /// after SET ROLE outcomes_provider) reads only the statement of the provider its login is
+    /// mapped to in `payments.provider_users`: anything else is refused (exit 77) before a row is
+    /// read, so the refusal tells nothing of other providers. Analysts, the payments role and the
+    /// schema's owner read every provider's.
+    static func requireOwnStatement(_ provider: String, on connection: PostgresConnection) throws {
+        guard try connection.execute("SELECT payments.acts_as_provider()").scalar(Bool.self) else { return }
+        let user = try connection.execute("SELECT session_user::text").scalar(String.self)
+        let mapped = try connection.execute("""
+            SELECT DISTINCT provider_id FROM payments.provider_users WHERE user_name IN (current_user, session_user) ORDER BY 1
+            """).map { try $0.decode(String.self, at: 0) }
+        if mapped.contains(provider) { return }
+        throw DatabaseError(
+            .providerNotPermitted,
+            !mapped.isEmpty
+                ? "user \(user) reads the statement of \(mapped.joined(separator: ", ")) only, the provider it is mapped to; the "
+                    + "statement of another provider is not shown."
+                : ("user \(user) acts as a provider but is mapped to no provider, so it may read no statement; a DBA maps it with "
+                    + "`outcomes db grant --user \(user) --role provider --provider ID` (see README, \"Roles\")."),
+            exitStatus: .permission)
+    }
+
     /// A provider the contract does not know is an error, not an empty statement. The providers are
     /// the cohort's, when the file lists them, else those enrolled under the contract or on its ledger.
     static func requireKnown(_ provider: String, of contract: OutcomeContract, on connection: PostgresConnection) throws {
-        var known = Set(contract.cohort.providers)
-        // A provider's own users may not read the enrollments: then they know what they may read of the ledger.
-        let readsEnrollments = try connection.execute("""
-            SELECT CASE WHEN has_schema_privilege('ids', 'USAGE') THEN has_table_privilege('ids.enrollments', 'SELECT') ELSE false END
-            """).scalar(Bool.self)
-        if known.isEmpty {
-            if readsEnrollments {
-                known.formUnion(try connection.execute("""
-                    SELECT DISTINCT provider_id FROM ids.enrollments WHERE contract_id = \(contract.id)
-                    """).map { try $0.decode(String.self, at: 0) })
-            }
-            known.formUnion(try connection.execute("""
-                SELECT DISTINCT provider_id FROM payments.ledger WHERE contract_id = \(contract.id)
-                """).map { try $0.decode(String.self, at: 0) })
-        }
+        let found = try ContractProviders.of(contract, on: connection)
+        let (known, readsEnrollments) = (found.providers, found.readsEnrollments)
         guard known.contains(provider) else {
             let scope = readsEnrollments ? "" : " whose lines you may read"
             throw DatabaseError(

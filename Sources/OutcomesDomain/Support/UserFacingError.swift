@@ -30,6 +30,8 @@ public struct ExitStatus: RawRepresentable, Hashable, Sendable {
     public static let software = ExitStatus(rawValue: 70)
     /// An output file or directory cannot be written.
     public static let cannotCreate = ExitStatus(rawValue: 73)
+    /// Try again later: the work is held up by other work now running (e.g. a data load).
+    public static let temporaryFailure = ExitStatus(rawValue: 75)
     /// Permission denied: wrong password, privileges, or a directory owned by someone else.
     public static let permission = ExitStatus(rawValue: 77)
     /// Configuration: PostgreSQL not installed, schema missing or out of date.
