@@ -15,7 +15,9 @@ struct PaymentsBenchmark: ParsableCommand {
             (timed). The ledger is append-only and a period already paid posts nothing, so every \
             invocation loads the terms as a new version with a reporting period of its own \
             (bench1, bench2, …), whose first run posts every line. Contracts run side by side, as \
-            in the metrics benchmark. Prints both times, their ratio and this process's peak memory.
+            in the metrics benchmark. Then recomputes the runs from their sealed inputs, one after \
+            the other, as `payments verify --recompute` does (timed). Prints the times, their \
+            ratios and this process's peak memory.
 
             Without --persons, 1,000,000 people (the figures in README.md).
 
@@ -70,6 +72,13 @@ struct PaymentsBenchmark: ParsableCommand {
         let runs = try measure { try Self.runPayments(stored, on: target) }
         let participants = metrics.value.filter { $0.providerID == MetricsRunner.allProviders && $0.metricID == "any_jail_12m" }
             .reduce(0) { $0 + $1.participants }
+        // What `payments verify --recompute` does for each of these runs, one after the other.
+        let runIDs = runs.value.compactMap { if case .posted(let id) = $0.outcome { id } else { nil } }
+        progress.note("Recomputing the \(runIDs.count) runs from their sealed inputs…")
+        let recomputed = try measure { try ChainVerification.recompute(runs: runIDs, on: connection) }
+        guard recomputed.value.breaks.isEmpty, recomputed.value.recomputed == runIDs.count else {
+            throw ValidationError("the runs just posted do not recompute: \(recomputed.value.breaks.map(\.detail))")
+        }
         let lines = runs.value.reduce(0) { $0 + $1.entries.count }
         let total = runs.value.reduce(Decimal(0)) { $0 + $1.total.amount }
         var report = Report(title: "Payments benchmark: \(data.persons) people, seed \(data.seed)")
@@ -82,6 +91,9 @@ struct PaymentsBenchmark: ParsableCommand {
             [.text("metrics of the contracts (s)"), .text(String(format: "%.2f", metrics.seconds))],
             [.text("payment runs, posted (s)"), .text(String(format: "%.2f", runs.seconds))],
             [.text("ratio payments / metrics"), .text(String(format: "%.2f", runs.seconds / metrics.seconds))],
+            [.text("the runs recomputed from their sealed inputs, one after the other (s)"), .text(String(format: "%.2f", recomputed.seconds))],
+            [.text("ratio recompute / payment runs"), .text(String(format: "%.2f", recomputed.seconds / runs.seconds))],
+            [.text("runs also checked against the stored results"), .int(recomputed.value.checkedAgainstResults)],
             [.text("peak memory of outcomes (MB)"), .int(peakResidentMegabytes())],
         ]
         report.tables = [table]

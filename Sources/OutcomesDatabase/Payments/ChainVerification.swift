@@ -104,6 +104,14 @@ public struct ChainVerification: Sendable {
         return verification
     }
 
+    /// Runs the engine again on the stored inputs of these runs only (the payments benchmark times it).
+    public static func recompute(runs: [Int], on connection: PostgresConnection) throws
+        -> (breaks: [Break], recomputed: Int, checkedAgainstResults: Int)
+    {
+        let outcome = try RunRecomputation.check(runs: runs, on: connection)
+        return (outcome.breaks, outcome.recomputed, outcome.checkedAgainstResults)
+    }
+
     private static func verify(on connection: PostgresConnection) throws -> ChainVerification {
         var breaks: [Break] = []
         var head: (Int, String)?
