@@ -13,11 +13,12 @@ enum CLI {
             .appendingPathComponent("../../.build/debug/outcomes").standardizedFileURL
     }
 
-    /// Runs with a private data directory so no test touches the user's embedded cluster.
+    /// Runs with a data directory that cannot exist (below a device, which even root cannot make a
+    /// folder in), so a command that names no database fails instead of starting a cluster.
     static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> ProcessRunner.Result {
         var environment = environment
         if environment["OUTCOMES_DATA_DIR"] == nil {
-            environment["OUTCOMES_DATA_DIR"] = "/nonexistent/outcomes-tests-must-name-a-database"
+            environment["OUTCOMES_DATA_DIR"] = "/dev/null/outcomes-tests-must-name-a-database"
         }
         return try ProcessRunner.run(binary, arguments, environment: environment, separateErrors: true)
     }

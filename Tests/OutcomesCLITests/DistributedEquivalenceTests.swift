@@ -64,7 +64,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         let scenarios = ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR")
         try FileManager.default.createSymbolicLink(at: folder.appendingPathComponent("scenarios"), withDestinationURL: scenarios)
-        let environment = ["DATABASE_URL": conninfo, "OUTCOMES_DATA_DIR": "/nonexistent/outcomes-tests-must-name-a-database"]
+        let environment = ["DATABASE_URL": conninfo, "OUTCOMES_DATA_DIR": "/dev/null/outcomes-tests-must-name-a-database"]
         var runs: [ExampleRun] = []
         // Loading an extract changes the data the others read: its examples run last.
         let compared = HelpExamplesTests.examples.filter { commandsCompared.contains($0.path.first ?? "") }
@@ -141,7 +141,7 @@ import Testing
         try #require(examples.lines == ["outcomes db distribute --shard-count 8 --format json"])
         let distribute = try ProcessRunner.run(
             URL(fileURLWithPath: "/bin/sh"), ["-c", "exec '\(CLI.binary.path)'" + examples.lines[0].dropFirst("outcomes".count)],
-            environment: ["DATABASE_URL": cluster.conninfo, "OUTCOMES_DATA_DIR": "/nonexistent/outcomes-tests-must-name-a-database"],
+            environment: ["DATABASE_URL": cluster.conninfo, "OUTCOMES_DATA_DIR": "/dev/null/outcomes-tests-must-name-a-database"],
             separateErrors: true)
         try #require(distribute.status == 0, "\(distribute.errors)")
         #expect(!distribute.errors.contains("error:"))
