@@ -56,22 +56,22 @@ import Testing
         let (db, conninfo) = try TestDatabase.fresh()
         let first = try CLI.run(["contract", "load", Self.reentry.path, "--database", conninfo, "-q"])
         #expect(first.status == 0, "\(first.errors)")
-        #expect(first.output.contains("Loaded version 2 of contract reentry-2021"))
+        #expect(first.output.contains("Loaded version 3 of contract reentry-2021"))
         let again = try CLI.run(["contract", "load", Self.reentry.path, "--database", conninfo, "-q"])
         #expect(again.output.contains("already loaded with these terms: no change"))
         let changed = try copy(replacing: "price: 3000", with: "price: 3500")
         defer { try? FileManager.default.removeItem(at: changed) }
         CLI.expectCleanFailure(try CLI.run(["contract", "load", changed.path, "--database", conninfo, "-q"]), status: 65,
-                               mentioning: "version 2 of contract reentry-2021 is already loaded with different terms")
-        let raised = try copy(replacing: "version: 2 ", with: "version: 3 ")
+                               mentioning: "version 3 of contract reentry-2021 is already loaded with different terms")
+        let raised = try copy(replacing: "version: 3 ", with: "version: 4 ")
         defer { try? FileManager.default.removeItem(at: raised) }
         #expect(try CLI.run(["contract", "load", raised.path, "--database", conninfo, "-q"]).status == 0)
         #expect(try db.execute("SELECT count(*) FROM payments.contracts WHERE contract_id = 'reentry-2021'").scalar(Int.self) == 2)
 
-        let shown = try CLI.run(["contract", "show", "reentry-2021", "--version", "2", "--database", conninfo, "--format", "json", "-q"])
+        let shown = try CLI.run(["contract", "show", "reentry-2021", "--version", "3", "--database", conninfo, "--format", "json", "-q"])
         #expect(shown.status == 0, "\(shown.errors)")
         let report = try JSONSerialization.jsonObject(with: Data(shown.output.utf8)) as? [String: Any]
-        #expect(report?["title"] as? String == "Contract reentry-2021, version 2")
+        #expect(report?["title"] as? String == "Contract reentry-2021, version 3")
         let lines = (report?["tables"] as? [String: [[String: Any]]])?["lines"]
         #expect(lines?.map { $0["line"] as? String } == ["employed_after_exit", "employed_4_quarters"])
         CLI.expectCleanFailure(try CLI.run(["contract", "show", "housing-2021", "--database", conninfo, "-q"]), status: 65,

@@ -85,7 +85,7 @@ import Testing
     static func timeless(_ text: String) -> String {
         text.replacingOccurrences(of: #"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?( UTC|Z|[+-]\d{2}(:\d{2})?)?"#, with: "<time>",
                                   options: .regularExpression)
-            .replacingOccurrences(of: #"seal [0-9a-f]{64}"#, with: "seal <seal>", options: .regularExpression)
+            .replacingOccurrences(of: #"(seal |\b\d+:)[0-9a-f]{64}"#, with: "<seal>", options: .regularExpression)
     }
 
     /// Each example's output on both, numbered, in .build/citus-examples/{single,citus}/ to diff.

@@ -23,7 +23,14 @@ import Testing
         for period in ["2021Q1", "2021Q2"] {
             #expect(try CLI.run(["metrics", "--contract", "reentry-2021", "--period", period, "--database", conninfo, "-q"]).status == 0)
         }
+        // The contract's runs are approved by a second login (maker–checker).
         #expect(try CLI.run(["payments", "run", "--contract", "reentry-2021", "--period", "2021Q1", "--database", conninfo, "-q"]).status == 0)
+        try db.executeScript("""
+            DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'indigo_checker') THEN CREATE ROLE indigo_checker LOGIN; END IF; END $$;
+            GRANT outcomes_payments TO indigo_checker;
+            """)
+        let approved = try CLI.run(["payments", "approve", "--staged", "1", "--database", conninfo + " user=indigo_checker", "-q"])
+        #expect(approved.status == 0, "\(approved.errors)")
         let result = try CLI.run(["export", "indigo", "--contract", "reentry-2021", "--format", "json", "--database", conninfo, "-q"])
         #expect(result.status == 0, "\(result.errors)")
         let project = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: Any])

@@ -63,6 +63,8 @@ import Testing
     @Test func paymentsByRaceEqualTheLedgerByPerson() throws {
         let text = try String(contentsOf: ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR")
             .appendingPathComponent("reentry-2021.yaml"), encoding: .utf8)
+            // Posted by this one login: the maker–checker approval is not what this test is about.
+            .replacingOccurrences(of: "  approval: maker_checker\n", with: "")
         let (db, stored) = try DeterminationRunTests().prepared(text, persons: 3_000)
         _ = try PaymentRunner(stored: stored).run(period: "2021Q1", on: db)
         var race: [Int: String] = [:]

@@ -56,6 +56,8 @@ import Testing
     @Test func aRateCardOwesWhatItsRunsPostAndTheKernelAgreesWithTheEngine() throws {
         let text = try String(contentsOf: ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR")
             .appendingPathComponent("reentry-2021.yaml"), encoding: .utf8)
+            // Posted by this one login: the maker–checker approval is not what this test is about.
+            .replacingOccurrences(of: "  approval: maker_checker\n", with: "")
         let (db, stored) = try DeterminationRunTests().prepared(text, persons: 3_000)
         let periods = try PaymentRunner(stored: stored).projection(on: db)
         let terms = try #require(stored.contract.payments)

@@ -13,8 +13,11 @@ struct DemoCommand: ParsableCommand {
             them by provider, runs the data-quality checks of `outcomes quality`, loads the payment \
             terms of scenarios/reentry-2021.yaml (a rate card) and housing-2021.yaml (an effect-based \
             line against the control arm and a per-day line), posts their payment runs for 2021Q1 \
-            and 2022 (a second demo finds nothing new to post) and prints a housing provider's \
-            statement, a matched comparison and the housing scenario's benefits and costs; each \
+            and 2022 (a second demo finds nothing new to post; the reentry run is staged and, on \
+            the embedded cluster, approved by a second login, as its maker–checker terms require) \
+            and prints a housing provider's statement, a matched comparison and the housing \
+            scenario's benefits and costs, and verifies the ledger, every run recomputed from its \
+            sealed inputs; each \
             step's full report is written as an HTML page with charts into --reports. On the \
             embedded cluster unless a database is named (which it migrates). The demo data \
             set replaces the IDS data, so a database holding a loaded extract is refused. A second \
@@ -99,9 +102,10 @@ struct DemoCommand: ParsableCommand {
             ReportTable(name: "quality_checks", title: "Data-quality checks", columns: $0.columns, rows: $0.rows)
         }
         var pages = [("metrics", metrics)]
-        if let statement = try addPayments(to: &report, on: connection) { pages.append(("statement", statement)) }
+        if let statement = try addPayments(to: &report, on: connection, target: target) { pages.append(("statement", statement)) }
         pages.append(("comparison", try addComparison(to: &report, on: connection)))
         pages.append(("scenario", try addScenario(to: &report, on: connection)))
+        report.notes.append(try verifyLedger(on: connection))
         try writePages(pages, notingIn: &report)
         try output.emit(report)
     }
@@ -130,7 +134,7 @@ struct DemoCommand: ParsableCommand {
 
     /// Two contracts paid for their first period — the reentry rate card, the housing effect-based
     /// and per-day lines — and one housing provider's statement.
-    func addPayments(to report: inout Report, on connection: PostgresConnection) throws -> Report? {
+    func addPayments(to report: inout Report, on connection: PostgresConnection, target: DatabaseTarget) throws -> Report? {
         var stored: StoredContract?
         for (name, label) in [(DemoCommand.paymentsFile, DemoCommand.paymentsPeriod), (DemoCommand.contractFile, "2022")] {
             let file = ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR").appendingPathComponent(name).path
@@ -144,6 +148,8 @@ struct DemoCommand: ParsableCommand {
             }
             let run = try acting(as: .payments, on: connection) { try PaymentRunner(stored: stored!).run(period: period.label, on: connection) }
             report.notes += Report(run: run).notes.prefix(1).map { "Payments of \(contract.id): \($0)" }
+            // Maker–checker terms: the run is staged by this login and approved by a second one.
+            if case .staged(let stagedID) = run.outcome { report.notes.append(try approve(stagedID, of: contract.id, target: target)) }
         }
         guard let stored, let provider = try connection.execute("""
             SELECT min(provider_id) FROM payments.ledger WHERE contract_id = \(stored.contract.id)

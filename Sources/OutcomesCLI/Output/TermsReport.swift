@@ -38,7 +38,9 @@ extension Report {
         self.notes = notes + [
             "Version \(terms.version); amounts in \(terms.currency.code), rounded \(terms.rounding.rawValue.replacingOccurrences(of: "_", with: "-")) "
                 + "to \(terms.currency.minorUnits) decimals once per line."
-                + (terms.interimSharePercent.map { " Interim runs pay \($0)% of what is owed so far." } ?? ""),
+                + (terms.interimSharePercent.map { " Interim runs pay \($0)% of what is owed so far." } ?? "")
+                + (terms.approval == .makerChecker
+                   ? " Runs are staged by the login that computes them and posted when a different login approves them (maker–checker)." : ""),
         ]
         var lines = ReportTable(name: "lines", title: "Payment lines", columns: ["line", "mechanism", "outcome", "pays", "conditions", "cap"])
         func money(_ value: Money?) -> Cell { value.map { .money($0) } ?? .null }
