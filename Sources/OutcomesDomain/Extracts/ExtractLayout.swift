@@ -132,15 +132,20 @@ public struct ExtractLayout: Sendable {
             }
             switch column.kind {
             case .integer:
-                guard let value = Int(text) else { throw fail("'\(text)' is not a whole number.") }
-                buffer.int(value)
+                do throws(NumberLiteral.Problem) {
+                    buffer.int(try NumberLiteral.integer(text, .extract))
+                } catch {
+                    throw fail("'\(text)' is not a whole number: \(error.explanation).")
+                }
             case .date:
                 guard let date = LocalDate(iso: text) else { throw fail("'\(text)' is not a date written YYYY-MM-DD.") }
                 dates[column.name] = date
                 buffer.date(date)
             case .decimal:
-                guard text.range(of: "^-?[0-9]+(\\.[0-9]+)?$", options: .regularExpression) != nil else {
-                    throw fail("'\(text)' is not a decimal number (digits, optionally a point and more digits).")
+                do throws(NumberLiteral.Problem) {
+                    _ = try NumberLiteral(text, .extract)
+                } catch {
+                    throw fail("'\(text)' is not a decimal number (digits, optionally a point and more digits): \(error.explanation).")
                 }
                 buffer.text(text)
             case .code(let allowed):

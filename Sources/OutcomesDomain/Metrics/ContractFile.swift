@@ -227,7 +227,7 @@ extension OutcomeContract {
             let value = try entries.required(key, in: "a window", at: node)
             let text = value.node.string ?? ""
             guard let offset = Offset(text: text) else {
-                if Int(text) != nil {
+                if (try? NumberLiteral.integer(text)) != nil {
                     throw value.error("the offset '\(text)' has no unit; write e.g. '\(text) days' (units: days, months, quarters, years)")
                 }
                 throw value.error("'\(text)' is not an offset; write a whole number and a unit, e.g. '12 months' or '-1 day'")
