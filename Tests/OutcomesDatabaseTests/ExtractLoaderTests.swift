@@ -109,3 +109,70 @@ struct ExtractFixture {
         #expect(try db.execute("SELECT count(*) FROM ids.programs").scalar(Int.self) == 0)
     }
 }
+
+/// An extract folder holds extract files only: a misnamed or unknown entry stops the load before
+/// anything is read, unless the load is told to ignore it — and then it is neither loaded nor hashed.
+@Suite struct ExtractFolderTests {
+    func counts(_ db: PostgresConnection) throws -> [Int] { try ExtractLoaderTests().counts(db) }
+
+    /// The fixture with events.csv misnamed Events.csv and a stray notes.txt.
+    func misnamed() throws -> ExtractFixture {
+        let fixture = try ExtractFixture()
+        try FileManager.default.moveItem(at: fixture.directory.appendingPathComponent("events.csv"),
+                                         to: fixture.directory.appendingPathComponent("Events.csv"))
+        try Data("notes\n".utf8).write(to: fixture.directory.appendingPathComponent("notes.txt"))
+        return fixture
+    }
+
+    @Test func aMisnamedOrUnknownFileIsAnErrorAndNothingIsLoaded() throws {
+        let (db, _) = try TestDatabase.fresh()
+        let fixture = try misnamed()
+        defer { fixture.remove() }
+        let error = #expect(throws: ExtractFolderError.self) { _ = try ExtractLoader(directory: fixture.directory).load(into: db) }
+        #expect(error?.problem == .unknownEntries([.init(name: "Events.csv", nearest: "events.csv"), .init(name: "notes.txt", nearest: nil)]))
+        #expect(error?.exitStatus == .dataError)
+        #expect(try counts(db) == [0, 0, 0, 0])
+        #expect(try db.execute("SELECT count(*) FROM ids.data_loads").scalar(Int.self) == 0)
+        // A subdirectory is an entry like any other; one named as an extract file is refused as such.
+        try FileManager.default.removeItem(at: fixture.directory.appendingPathComponent("notes.txt"))
+        try FileManager.default.moveItem(at: fixture.directory.appendingPathComponent("Events.csv"),
+                                         to: fixture.directory.appendingPathComponent("events.csv"))
+        try FileManager.default.createDirectory(at: fixture.directory.appendingPathComponent("archive"), withIntermediateDirectories: false)
+        #expect(throws: ExtractFolderError(directory: fixture.directory.path, problem: .unknownEntries([.init(name: "archive/", nearest: nil)]))) {
+            _ = try ExtractLoader(directory: fixture.directory).load(into: db)
+        }
+        try FileManager.default.createDirectory(at: fixture.directory.appendingPathComponent("programs.csv.d/programs.csv"),
+                                                withIntermediateDirectories: true)
+        try FileManager.default.removeItem(at: fixture.directory.appendingPathComponent("programs.csv"))
+        try FileManager.default.moveItem(at: fixture.directory.appendingPathComponent("programs.csv.d/programs.csv"),
+                                         to: fixture.directory.appendingPathComponent("programs.csv"))
+        #expect(throws: ExtractFolderError(directory: fixture.directory.path, problem: .directoryNamedAsFile("programs.csv"))) {
+            _ = try ExtractLoader(directory: fixture.directory, ignoreUnknown: true).load(into: db)
+        }
+        #expect(try counts(db) == [0, 0, 0, 0])
+    }
+
+    @Test func ignoredEntriesAreReportedAndNotHashed() throws {
+        let (db, _) = try TestDatabase.fresh()
+        let fixture = try misnamed()
+        defer { fixture.remove() }
+        let report = try ExtractLoader(directory: fixture.directory, ignoreUnknown: true).load(into: db)
+        #expect(report.ignored == [.init(name: "Events.csv", nearest: "events.csv"), .init(name: "notes.txt", nearest: nil)])
+        #expect(report.tables.map(\.file) == ExtractLayout.all.map(\.file).filter { $0 != "events.csv" && $0 != "event_domains.csv" })
+        #expect(try counts(db) == [3, 2, 2, 0])
+        #expect(try db.execute("SELECT parameters->'ignored' = '[\"Events.csv\", \"notes.txt\"]'::jsonb FROM ids.data_loads").scalar(Bool.self))
+        #expect(try db.execute("SELECT parameters->'files' ? 'events.csv' FROM ids.data_loads").scalar(Bool.self) == false)
+
+        // The content hash is that of the extract files alone: the same folder without the ignored
+        // entries, loaded into another database, hashes the same; changing an ignored file changes nothing.
+        let clean = try ExtractFixture()
+        defer { clean.remove() }
+        try FileManager.default.removeItem(at: clean.directory.appendingPathComponent("events.csv"))
+        let (other, _) = try TestDatabase.fresh()
+        let reference = try ExtractLoader(directory: clean.directory).load(into: other)
+        #expect(reference.ignored.isEmpty && report.contentHash == reference.contentHash)
+        try Data("other notes\n".utf8).write(to: fixture.directory.appendingPathComponent("notes.txt"))
+        let (third, _) = try TestDatabase.fresh()
+        #expect(try ExtractLoader(directory: fixture.directory, ignoreUnknown: true).load(into: third).contentHash == reference.contentHash)
+    }
+}

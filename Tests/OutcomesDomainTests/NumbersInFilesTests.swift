@@ -165,3 +165,26 @@ import Testing
         }
     }
 }
+
+@Suite struct ExtractFolderContentsTests {
+    @Test func entriesAreSortedIntoExtractFilesAndTheRest() {
+        let contents = ExtractFolderContents(entries: ["persons.csv", "Events.csv", "events.csv", "notes.txt", "archive/"])
+        #expect(contents.files == ["persons.csv", "events.csv"])
+        #expect(contents.unknown.map(\.name) == ["Events.csv", "archive/", "notes.txt"])
+    }
+
+    @Test(arguments: [
+        ("Events.csv", "events.csv"), ("EVENTS.CSV", "events.csv"), ("event.csv", "events.csv"), ("events.txt", "events.csv"),
+        ("events.csv.gz", "events.csv"), ("enrolments.csv", "enrollments.csv"), ("source-links.csv", "source_links.csv"),
+        ("sourcelinks.csv", "source_links.csv"), ("person.csv", "persons.csv"), ("Programs.CSV", "programs.csv"),
+    ])
+    func aMisnamedFileIsMatchedToTheExtractFileItMeant(name: String, nearest: String) {
+        #expect(ExtractFolderContents.nearest(to: name) == nearest)
+    }
+
+    @Test func anUnrelatedNameMatchesNothing() {
+        for name in ["notes.txt", "README.md", ".DS_Store", "archive/", "2024-12.zip", ""] {
+            #expect(ExtractFolderContents.nearest(to: name) == nil, "\(name)")
+        }
+    }
+}

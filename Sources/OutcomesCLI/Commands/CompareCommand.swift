@@ -21,7 +21,11 @@ struct CompareCommand: ParsableCommand {
 
             On a flat CSV an evaluator already has (--data): one row per unit, a 0/1 treatment \
             column, covariates (numeric, or text such as race, dummy-coded on the first level as R \
-            does) and outcomes; --outcome NAME:PRE adds a difference-in-differences estimate.
+            does) and outcomes; --outcome NAME:PRE adds a difference-in-differences estimate. A \
+            column holding a number is numeric, and then every cell of it must be a number \
+            (-12.5, .5, 1e+05): text, NaN or Inf there is an error naming file:line and the \
+            column. --categorical COL declares a column of categories, numbers or not (codes, \
+            zip codes). An empty cell or NA is missing, an error: nothing is imputed.
 
             Either way: a logistic propensity model, then matching (--method nearest, the \
             default: 1:1 greedy without replacement, largest score first, as R's MatchIt) or \
@@ -38,6 +42,7 @@ struct CompareCommand: ParsableCommand {
               outcomes compare --data scenarios/data/lalonde.csv --treatment treat --covariates age,educ,race,married,nodegree,re74,re75 --outcome re78
               outcomes compare --data scenarios/data/lalonde.csv --treatment treat --covariates age,educ,race,married,nodegree,re74,re75 --outcome re78:re75 --ratio 2 --replace
               outcomes compare --data scenarios/data/lalonde.csv --treatment treat --covariates age,educ,race,re74,re75 --outcome re78 --method weighting --estimand ATE --format json
+              outcomes compare --data scenarios/data/lalonde.csv --treatment treat --covariates age,educ,race,married,re74,re75 --categorical educ --outcome re78
             """
     )
 
@@ -69,6 +74,11 @@ struct CompareCommand: ParsableCommand {
     @Option(name: .long, parsing: .singleValue, help: ArgumentHelp("With --data: an outcome column, or NAME:PRE for a difference-in-differences too (repeatable).", valueName: "column"))
     var outcome: [String] = []
 
+    @Option(name: .long, parsing: .singleValue,
+            help: ArgumentHelp("With --data: covariate or exact-match columns holding categories, even when they look numeric (repeatable).",
+                               valueName: "columns"))
+    var categorical: [String] = []
+
     @Option(name: .long, help: ArgumentHelp("With --data: a column naming each unit (default: its line number).", valueName: "column"))
     var id: String?
 
@@ -95,7 +105,7 @@ struct CompareCommand: ParsableCommand {
             }
         } else {
             for (name, given) in [("--treatment", treatment != nil), ("--covariates", !covariates.isEmpty), ("--outcome", !outcome.isEmpty),
-                                  ("--id", id != nil), ("--group", group != nil)] where given {
+                                  ("--id", id != nil), ("--group", group != nil), ("--categorical", !categorical.isEmpty)] where given {
                 throw ValidationError("\(name) applies to --data; with --evaluation the file names the covariates and outcomes.")
             }
         }
@@ -105,9 +115,11 @@ struct CompareCommand: ParsableCommand {
         if let evaluation { return try runOnIDS(evaluation) }
         let spec = try design.spec(covariates: covariates.flatMap(Self.list), outcomes: outcome.map(Self.outcome))
         let treatment = treatment!, data = data!
-        var used = Set(spec.covariates + spec.exact + spec.outcomes.flatMap { [$0.name] + ($0.pre.map { [$0] } ?? []) })
+        let measured = Set(spec.outcomes.flatMap { [$0.name] + ($0.pre.map { [$0] } ?? []) })
+        var used = Set(spec.covariates + spec.exact).union(measured)
         used.remove(treatment)
-        let table = try EvaluationTable.read(csv: data, treatment: treatment, id: id, group: group, using: used)
+        let table = try EvaluationTable.read(csv: data, treatment: treatment, id: id, group: group, using: used, numeric: measured,
+                                             categorical: Set(categorical.flatMap(Self.list)))
         let result = try Evaluation.run(spec, on: table)
         if let matchedData { try Self.writeUnits(result, table, to: matchedData) }
         try output.emit(Report(comparison: result, source: data))
@@ -151,9 +163,14 @@ struct CompareCommand: ParsableCommand {
         value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
-    static func outcome(_ value: String) -> EvaluationSpec.Outcome {
-        let parts = value.split(separator: ":", maxSplits: 1).map(String.init)
-        return EvaluationSpec.Outcome(name: parts[0], pre: parts.count > 1 ? parts[1] : nil)
+    /// `NAME` or `NAME:PRE`, both parts named: an empty one (`''`, `':'`, `'y:'`, `':y'`) is a usage error.
+    static func outcome(_ value: String) throws(EvaluationError) -> EvaluationSpec.Outcome {
+        let parts = value.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+        guard let name = parts.first, !name.isEmpty, parts.count == 1 || !parts[1].isEmpty else {
+            throw .option("outcome", "\(value.printable) is not an outcome: give a column, or NAME:PRE (a column and its pre-period column)")
+        }
+        return EvaluationSpec.Outcome(name: name, pre: parts.count > 1 ? parts[1] : nil)
     }
 
     static func writeUnits(_ result: EvaluationResult, _ table: EvaluationTable, to path: String) throws {

@@ -61,10 +61,17 @@ public struct EvaluationTable: Sendable {
 }
 
 extension EvaluationTable {
-    /// Reads a CSV with a header row. `treatment` must hold 0 or 1; `id` and `group` columns are
-    /// optional; every other column is numeric when all its values are numbers, else categorical.
-    /// An empty cell in a used column is an error naming file:line (nothing is imputed).
-    public static func read(csv path: String, treatment: String, id: String?, group: String?, using used: Set<String>) throws -> EvaluationTable {
+    /// Reads a CSV with a header row (README, "Cohort comparisons"):
+    /// - `treatment` holds 0 or 1; `id` and `group` columns are optional;
+    /// - an empty cell, or `NA`, in a used column is missing: an error naming file:line (nothing is imputed);
+    /// - a column in `categorical` holds categories (any text, dummy-coded);
+    /// - any other used column is numeric when one of its cells is a number by the grammar of
+    ///   `NumberLiteral` (its `dataTable` dialect: leading zeros and exponents allowed), and then every
+    ///   cell must be one: text, `NaN` or `Inf` is an error naming file:line and the column. A column
+    ///   without a number is categorical (text such as race) — unless it is in `numeric` (outcomes).
+    public static func read(csv path: String, treatment: String, id: String?, group: String?, using used: Set<String>,
+                            numeric: Set<String> = [], categorical: Set<String> = []) throws -> EvaluationTable
+    {
         guard FileManager.default.isReadableFile(atPath: path) else { throw EvaluationError.unreadable(file: path) }
         var reader = try CSVReader(path: path)
         guard let header = try reader.next() else { throw EvaluationError.data(file: path, line: 1, "the file is empty; it needs a header row") }
@@ -79,8 +86,15 @@ extension EvaluationTable {
         let idColumn = try id.map { try position($0, "id") }
         let groupColumn = try group.map { try position($0, "group") }
         let usedColumns = try used.sorted().map { ($0, try position($0, "covariates")) }
+        for name in categorical.sorted() where !used.contains(name) {
+            throw EvaluationError.option("categorical", "\(name.printable) is not a covariate or exact-match column of this comparison")
+        }
+        if let name = categorical.intersection(numeric).sorted().first {
+            throw EvaluationError.option("categorical", "\(name.printable) is an outcome; outcomes are numeric")
+        }
         var ids: [String] = [], treated: [Bool] = [], groups: [String?] = []
         var raw: [String: [String]] = Dictionary(uniqueKeysWithValues: usedColumns.map { ($0.0, []) })
+        var lines: [Int] = []
         while let record = try reader.next() {
             guard record.fields.count == names.count else {
                 throw EvaluationError.data(file: path, line: record.line, "\(record.fields.count) fields where the header has \(names.count)")
@@ -92,6 +106,7 @@ extension EvaluationTable {
             treated.append(value == "1")
             ids.append(idColumn.map { record.fields[$0] } ?? String(record.line))
             groups.append(groupColumn.map { record.fields[$0] }.flatMap { value == "1" && !$0.isEmpty ? $0 : nil })
+            lines.append(record.line)
             for (name, index) in usedColumns {
                 let cell = record.fields[index].trimmingCharacters(in: .whitespaces)
                 guard !cell.isEmpty, cell != "NA" else {
@@ -102,10 +117,35 @@ extension EvaluationTable {
         }
         guard !ids.isEmpty else { throw EvaluationError.data(file: path, line: 2, "the file has a header but no rows") }
         var columns: [String: Column] = [:]
-        for (name, cells) in raw {
-            let numbers = cells.compactMap { Double($0) }
-            columns[name] = numbers.count == cells.count && numbers.allSatisfy(\.isFinite) ? .numeric(numbers) : .categorical(cells)
+        for (name, _) in usedColumns.sorted(by: { $0.1 < $1.1 }) {
+            let cells = raw[name]!
+            if categorical.contains(name) {
+                columns[name] = .categorical(cells)
+                continue
+            }
+            columns[name] = try numericColumn(name, cells, lines: lines, file: path, required: numeric.contains(name))
         }
         return EvaluationTable(ids: ids, treated: treated, groups: groups, columns: columns, source: path)
+    }
+
+    /// The column as numbers when it holds one; a cell that is not a number is then an error at its line.
+    static func numericColumn(_ name: String, _ cells: [String], lines: [Int], file: String, required: Bool) throws(EvaluationError) -> Column {
+        var numbers: [Double] = []
+        numbers.reserveCapacity(cells.count)
+        var firstNumber: Int?, firstOther: (index: Int, problem: NumberLiteral.Problem)?
+        for (index, cell) in cells.enumerated() {
+            do throws(NumberLiteral.Problem) {
+                numbers.append(try NumberLiteral.double(cell))
+                if firstNumber == nil { firstNumber = index }
+            } catch {
+                if firstOther == nil { firstOther = (index, error) }
+                numbers.append(.nan)
+            }
+            if let other = firstOther, firstNumber != nil || required {
+                throw .cell(file: file, line: lines[other.index], column: name, text: cells[other.index], problem: other.problem,
+                            numberAt: required ? nil : firstNumber.map { lines[$0] })
+            }
+        }
+        return firstNumber == nil ? .categorical(cells) : .numeric(numbers)
     }
 }

@@ -5,11 +5,11 @@ import Foundation
 ///     number = [ "-" ] digits [ "." digits ]        digits = one or more of 0-9
 ///
 /// Nothing else is read as a number: no "+", no spaces, no thousands separators (`10,000`,
-/// `10 000`, `1_000`), no `.5` or `5.`, no exponent, no hex, octal or binary, no `.inf` or
-/// `.nan`, no unit or other text after the digits. Two dialects widen it by one rule each:
+/// `10 000`, `1_000`), no `.5` or `5.`, no leading zero (`010`), no exponent, no hex, octal or binary, no `.inf` or
+/// `.nan`, no unit or other text after the digits. Two dialects widen it:
 /// CSV files allow leading zeros (`0042` is 42: there is no octal in CSV, and agencies pad ids),
-/// and the flat tables of `compare --data` also allow an exponent (`1e+05`: R, Stata and pandas
-/// write numbers so). Anything else is a `Problem`, which readers report at file:line with the text.
+/// and the flat tables of `compare --data` also allow `.5` and an exponent (`1e+05`), as Stata and
+/// R write numbers. Anything else is a `Problem`, which readers report at file:line with the text.
 public struct NumberLiteral: Sendable, Equatable {
     public enum Dialect: Sendable {
         /// YAML definition files (contracts, evaluations, scenarios, thresholds): the grammar as it
@@ -18,11 +18,13 @@ public struct NumberLiteral: Sendable, Equatable {
         case definitionFile
         /// Extract CSV files: leading zeros allowed.
         case extract
-        /// The CSV of `compare --data`: leading zeros and an exponent (`e` or `E`, an optional sign, digits).
+        /// The CSV of `compare --data`: leading zeros, no digit before the point (`.5`, as Stata writes
+        /// it) and an exponent (`e` or `E`, an optional sign, digits: `1e+05`, as R writes it).
         case dataTable
 
         var allowsLeadingZeros: Bool { self != .definitionFile }
         var allowsExponent: Bool { self == .dataTable }
+        var allowsBareFraction: Bool { self == .dataTable }
     }
 
     /// Why a text is not a number of the grammar: a typed case, explained for messages.
@@ -83,47 +85,76 @@ public struct NumberLiteral: Sendable, Equatable {
 
     /// Reads `text` by the grammar, or throws the first problem found.
     public init(_ text: String, _ dialect: Dialect = .definitionFile) throws(Problem) {
-        let bytes = Array(text.utf8)
-        var i = 0
-        func digits() -> Int {
-            let start = i
-            while i < bytes.count, (0x30...0x39).contains(bytes[i]) { i += 1 }
-            return i - start
+        var text = text
+        let shape = text.withUTF8 { bytes in
+            Self.scan(bytes, dialect).map { shape in
+                (shape, String(decoding: bytes[shape.whole], as: UTF8.self), String(decoding: bytes[shape.fraction], as: UTF8.self))
+            }
         }
+        let (scanned, whole, fraction) = try shape.get()
+        negative = scanned.negative
+        wholeDigits = whole.isEmpty ? "0" : whole
+        fractionDigits = fraction
+        exponent = scanned.exponent
+    }
+
+    /// The value of a number of the `dataTable` dialect as a double, without building a literal:
+    /// the flat tables of `compare --data` hold hundreds of thousands of cells.
+    public static func double(_ text: String, _ dialect: Dialect = .dataTable) throws(Problem) -> Double {
+        var text = text
+        _ = try text.withUTF8 { scan($0, dialect) }.get()
+        // The grammar is a subset of what Double reads, and reads the same value.
+        return Double(text)!
+    }
+
+    private struct Shape {
+        var negative: Bool
+        var whole: Range<Int>
+        var fraction: Range<Int>
+        var exponent: Int
+    }
+
+    /// The parts of a number, or the first problem; one pass over the bytes, no allocation unless it fails.
+    private static func scan(_ bytes: UnsafeBufferPointer<UInt8>, _ dialect: Dialect) -> Result<Shape, Problem> {
+        var i = 0
+        func isDigit(_ at: Int) -> Bool { at < bytes.count && bytes[at] &- 0x30 < 10 }
         let negative = bytes.first == 0x2D
         if negative { i += 1 }
         let wholeStart = i
-        let wholeCount = digits()
-        var fractionStart = i, fractionCount = 0
-        if wholeCount > 0, i + 1 < bytes.count, bytes[i] == 0x2E, (0x30...0x39).contains(bytes[i + 1]) {
+        while isDigit(i) { i += 1 }
+        let whole = wholeStart..<i
+        var fraction = i..<i
+        if !whole.isEmpty || dialect.allowsBareFraction, i < bytes.count, bytes[i] == 0x2E, isDigit(i + 1) {
             i += 1
-            fractionStart = i
-            fractionCount = digits()
+            let start = i
+            while isDigit(i) { i += 1 }
+            fraction = start..<i
         }
         var exponent = 0
-        if dialect.allowsExponent, wholeCount > 0, i < bytes.count, bytes[i] | 0x20 == 0x65 {
+        let digitsRead = !whole.isEmpty || !fraction.isEmpty
+        if dialect.allowsExponent, digitsRead, i < bytes.count, bytes[i] | 0x20 == 0x65 {
             var j = i + 1
             let exponentNegative = j < bytes.count && bytes[j] == 0x2D
             if j < bytes.count, bytes[j] == 0x2D || bytes[j] == 0x2B { j += 1 }
             let start = j
-            while j < bytes.count, (0x30...0x39).contains(bytes[j]) { j += 1 }
+            var value = 0
+            while isDigit(j) {
+                value = value * 10 + Int(bytes[j] - 0x30)
+                j += 1
+                if j - start > 3 { return .failure(.outOfRange) }
+            }
             if j > start {
-                guard j - start <= 3, let value = Int(String(decoding: bytes[start..<j], as: UTF8.self)), value <= Self.maximumExponent else {
-                    throw .outOfRange
-                }
+                guard value <= maximumExponent else { return .failure(.outOfRange) }
                 exponent = exponentNegative ? -value : value
                 i = j
             }
         }
-        guard i == bytes.count, wholeCount > 0 else {
-            throw Self.diagnose(bytes, end: i, digitsRead: wholeCount > 0, fractionRead: fractionCount > 0, dialect: dialect)
+        guard i == bytes.count, digitsRead else {
+            return .failure(diagnose(Array(bytes), end: i, digitsRead: digitsRead, fractionRead: !fraction.isEmpty, dialect: dialect))
         }
-        if !dialect.allowsLeadingZeros, wholeCount > 1, bytes[wholeStart] == 0x30 { throw .leadingZero }
-        guard wholeCount + fractionCount <= Self.maximumDigits else { throw .tooManyDigits }
-        self.negative = negative
-        wholeDigits = String(decoding: bytes[wholeStart..<wholeStart + wholeCount], as: UTF8.self)
-        fractionDigits = String(decoding: bytes[fractionStart..<fractionStart + fractionCount], as: UTF8.self)
-        self.exponent = exponent
+        if !dialect.allowsLeadingZeros, whole.count > 1, bytes[whole.lowerBound] == 0x30 { return .failure(.leadingZero) }
+        guard whole.count + fraction.count <= maximumDigits else { return .failure(.tooManyDigits) }
+        return .success(Shape(negative: negative, whole: whole, fraction: fraction, exponent: exponent))
     }
 
     /// Why the text stops being a number at `end` (the first byte the grammar could not take).
