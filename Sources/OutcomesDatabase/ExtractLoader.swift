@@ -131,7 +131,7 @@ public struct ExtractLoader {
             let type = switch column.kind {
             case .integer: "bigint"
             case .date: "date"
-            case .decimal: "numeric"
+            case .decimal: "numeric"  // unconstrained: the layout has checked the digits
             case .text, .code: "text"
             }
             return "\(column.name) \(type)"

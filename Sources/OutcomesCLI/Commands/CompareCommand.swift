@@ -120,7 +120,7 @@ struct CompareCommand: ParsableCommand {
         used.remove(treatment)
         let table = try EvaluationTable.read(csv: data, treatment: treatment, id: id, group: group, using: used, numeric: measured,
                                              categorical: Set(categorical.flatMap(Self.list)))
-        let result = try Evaluation.run(spec, on: table)
+        let result = try Self.naming(data) { try Evaluation.run(spec, on: table) }
         if let matchedData { try Self.writeUnits(result, table, to: matchedData) }
         try output.emit(Report(comparison: result, source: data))
     }
@@ -137,13 +137,14 @@ struct CompareCommand: ParsableCommand {
         let spec = try design.applied(to: base)
         let (connection, _) = try database.connectReady(progress: progress, as: .analyst)
         let stored = try ContractStore.stored(reference: definition.contract, on: connection)
+        try definition.check(against: stored.contract, domains: EventDomains.known(on: connection))
         let chosen = try period.map { try stored.contract.period(option: $0) }
         var runner = ComparisonRunner(definition: definition, text: text, stored: stored, period: chosen, source: against)
         runner.design = spec
         runner.storeComparison = storeComparison
         runner.groupBy = by
         runner.progress = { progress.note($0) }
-        let outcome = try runner.run(on: connection)
+        let outcome = try Self.naming(path) { try runner.run(on: connection) }
         if let matchedData { try Self.writeUnits(outcome.result, outcome.table, to: matchedData) }
         let comparison = against == .pool ? "the comparison pool" : "the randomized control arm"
         var report = Report(comparison: outcome.result, source: "\(stored.contract.id) against \(comparison)", policy: suppression.policy)
@@ -157,6 +158,16 @@ struct CompareCommand: ParsableCommand {
         report.notes.insert(contentsOf: notes, at: 0)
         if let by, let byGroup = outcome.byGroup { report.add(estimatesBy: byGroup, attribute: by, policy: suppression.policy) }
         try output.emit(report)
+    }
+
+    /// A comparison that cannot be made with what a file says (an empty pool, a constant covariate)
+    /// names that file.
+    static func naming<T>(_ file: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch EvaluationError.design(let reason) {
+            throw EvaluationError.data(file: file, line: 0, "cannot compare: \(reason)")
+        }
     }
 
     static func list(_ value: String) -> [String] {

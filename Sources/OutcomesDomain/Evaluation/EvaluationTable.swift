@@ -74,11 +74,22 @@ extension EvaluationTable {
     {
         guard FileManager.default.isReadableFile(atPath: path) else { throw EvaluationError.unreadable(file: path) }
         var reader = try CSVReader(path: path)
-        guard let header = try reader.next() else { throw EvaluationError.data(file: path, line: 1, "the file is empty; it needs a header row") }
+        // The CSV reader's errors speak of loading extracts; here they are the comparison's data errors.
+        func next() throws -> CSVReader.Record? {
+            do {
+                return try reader.next()
+            } catch let error as ExtractError {
+                throw EvaluationError.data(file: path, line: error.line, String(error.reason.dropLast(error.reason.hasSuffix(".") ? 1 : 0)))
+            }
+        }
+        guard let header = try next() else { throw EvaluationError.data(file: path, line: 1, "the file is empty; it needs a header row") }
         let names = header.fields.map { $0.trimmingCharacters(in: .whitespaces) }
         func position(_ name: String, _ option: String) throws -> Int {
             guard let index = names.firstIndex(of: name) else {
                 throw EvaluationError.option(option, "\(path) has no column \(name.printable); its header has \(names.prefix(30).map(\.printable).joined(separator: ", "))")
+            }
+            guard names.lastIndex(of: name) == index else {
+                throw EvaluationError.data(file: path, line: header.line, "the header names column \(name.printable) twice; which one is meant cannot be told")
             }
             return index
         }
@@ -95,7 +106,7 @@ extension EvaluationTable {
         var ids: [String] = [], treated: [Bool] = [], groups: [String?] = []
         var raw: [String: [String]] = Dictionary(uniqueKeysWithValues: usedColumns.map { ($0.0, []) })
         var lines: [Int] = []
-        while let record = try reader.next() {
+        while let record = try next() {
             guard record.fields.count == names.count else {
                 throw EvaluationError.data(file: path, line: record.line, "\(record.fields.count) fields where the header has \(names.count)")
             }

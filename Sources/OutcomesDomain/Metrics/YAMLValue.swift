@@ -66,7 +66,22 @@ struct YAMLValue {
             throw DefinitionFileError(file: path, line: 1, problem: "the file is \(size) bytes; a definition file is at most "
                                       + "\(maximumFileBytes / 1024) KiB")
         }
-        guard let data = FileManager.default.contents(atPath: path) else { throw InputFileError(path: path, problem: .unreadable) }
+        // Read through a handle, at most one byte past the limit: a device or a pipe has no size to
+        // check first (/dev/zero never ends; /dev/null and <(…) are read as they are).
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw InputFileError(path: path, problem: .unreadable) }
+        defer { try? handle.close() }
+        var data = Data()
+        do {
+            while data.count <= maximumFileBytes, let chunk = try handle.read(upToCount: maximumFileBytes + 1 - data.count), !chunk.isEmpty {
+                data.append(chunk)
+            }
+        } catch {
+            throw InputFileError(path: path, problem: .unreadable)
+        }
+        guard data.count <= maximumFileBytes else {
+            throw DefinitionFileError(file: path, line: 1, problem: "the file is more than \(maximumFileBytes / 1024) KiB; a definition file is at most "
+                                      + "\(maximumFileBytes / 1024) KiB")
+        }
         guard let text = String(data: data, encoding: .utf8) else {
             throw DefinitionFileError(file: path, line: 1, problem: "the file is not UTF-8 text")
         }
@@ -206,6 +221,7 @@ struct YAMLValue {
         guard case .scalar(let scalar) = node, let date = LocalDate(iso: scalar.string) else {
             throw error("\(what) must be a date written YYYY-MM-DD, not '\(node.string ?? "a list or mapping")'")
         }
+        guard LocalDate.inputRange.contains(date) else { throw error("\(what) \(date) is outside \(LocalDate.inputRangeText)") }
         return date
     }
 

@@ -45,6 +45,12 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
 
     public var year: Int { components.year }
 
+    /// The dates an input file may hold (contracts, evaluations, scenarios, extracts): windows reach
+    /// up to 100 years back from them and the period before a contract's first starts in 1900, so
+    /// earlier dates (a placeholder 0001-01-01, year 0000) would end in dates the database refuses.
+    public static let inputRange = LocalDate(year: 1900, month: 1, day: 1)!...LocalDate(year: 9999, month: 12, day: 31)!
+    public static let inputRangeText = "the dates input files may hold: 1900-01-01 to 9999-12-31"
+
     public func adding(days: Int) -> LocalDate { LocalDate(daysSinceEpoch: daysSinceEpoch + days) }
 
     /// Days from `self` to `other` (positive when `other` is later).
