@@ -90,6 +90,15 @@ struct ExtractFixture {
         ("enrollments.csv", "reentry-2021,2022-01-15", "reentry-2099,2022-01-15", 3, "contract_id", "'reentry-2099' is unknown"),
         ("persons.csv", "1,1990-05-01,1990", "1,1990-05-01,1991", 2, "birth_year", "differs from the birth date"),
         ("events.csv", "person_id,event_id", "person,event_id", 1, "person", "not a column of events.csv"),
+        // Numbers and dates by the one grammar, and only the digits a column holds (the database rounded 4200.505).
+        ("events.csv", "4200.50", "4200.505", 3, "amount", "has more digits than the column holds"),
+        ("events.csv", "4200.50", "\"4,200.50\"", 3, "amount", "digits are not grouped"),
+        ("events.csv", "4200.50", "4200.50 USD", 3, "amount", "'USD' after the digits"),
+        ("events.csv", "4200.50", "1e3", 3, "amount", "exponents are not read"),
+        ("source_links.csv", "U-2,probabilistic,0.91", "U-2,probabilistic,0.91234", 3, "match_score", "at most 1 before the point and 4 after"),
+        ("persons.csv", "3,1970-01-31", "+3,1970-01-31", 4, "person_id", "no '+' sign"),
+        ("persons.csv", "1,1990-05-01,1990", "1,0000-05-01,1990", 2, "birth_date", "0000-05-01 is outside the dates input files may hold"),
+        ("persons.csv", "1,1990-05-01,1990", "1,0001-05-01,1990", 2, "birth_date", "outside the dates input files may hold"),
     ] as [(String, String, String, Int, String?, String)])
     func badRowsRejectTheWholeSet(file: String, old: String, new: String, line: Int, column: String?, reason: String) throws {
         let (db, _) = try TestDatabase.fresh()

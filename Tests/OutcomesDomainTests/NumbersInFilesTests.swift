@@ -188,3 +188,54 @@ import Testing
         }
     }
 }
+
+/// What an evaluation file names is checked against the IDS and the contract at its line.
+@Suite struct EvaluationChecksTests {
+    static let contract = """
+        contract: housing-2021
+        program: housing
+        data_through: 2024-12-31
+        periods: [{label: "2022", from: 2022-01-01, to: 2022-12-31}]
+        metrics:
+          - {id: jail_days_12m, measure: days_covered, domain: jail, window: {anchor: enrollment_start, from: 0 days, to: 364 days}}
+          - {id: housed_12m, measure: any, domain: shelter, window: {anchor: enrollment_start, from: 0 days, to: 364 days}}
+          - {id: days_to_jail, measure: days_to_event, domain: jail, window: {anchor: enrollment_start, from: 0 days, to: 364 days}}
+        """
+
+    func problem(_ text: String, domains: Set<String> = ["jail", "shelter"]) throws -> DefinitionFileError? {
+        let contract = try OutcomeContract.parse(yaml: Self.contract, file: "c.yaml")
+        do {
+            try EvaluationDefinition.parse(yaml: text, file: "e.yaml").check(against: contract, domains: domains)
+            return nil
+        } catch {
+            return try #require(error as? DefinitionFileError)
+        }
+    }
+
+    @Test func domainsOutcomesAndTheIntakeWindow() throws {
+        let valid = EvaluationFileTests.valid
+        #expect(try problem(valid) == nil)
+        let eligibility = try #require(try problem(valid.replacingOccurrences(of: "eligibility: {domain: shelter}", with: "eligibility: {domain: prison}")))
+        #expect(eligibility.line == 4 && eligibility.problem.hasPrefix("eligibility names domain 'prison', which the IDS does not know"))
+        func line(_ needle: String) -> Int { valid.split(separator: "\n").firstIndex { $0.contains(needle) }! + 1 }
+        let covariate = try #require(try problem(valid, domains: ["shelter"]))
+        #expect(covariate.line == line("jail_days_12m_before, measure") && covariate.problem.hasPrefix("covariate 'jail_days_12m_before' names domain 'jail'"))
+        let outcome = try #require(try problem(valid.replacingOccurrences(of: "  - housed_12m", with: "  - housed_24m")))
+        #expect(outcome.line == line("  - housed_12m") && outcome.problem.hasPrefix("outcome 'housed_24m' is not a metric of contract housing-2021"))
+        let missing = try #require(try problem(valid.replacingOccurrences(of: "  - housed_12m", with: "  - days_to_jail")))
+        #expect(missing.line == line("  - housed_12m") && missing.problem.hasPrefix("metric 'days_to_jail' cannot be an evaluation outcome"))
+        // Days covered are counted inside the intake window (2019 and 2020: 731 days).
+        let days = try #require(try problem(valid.replacingOccurrences(of: "min_days: 14", with: "min_days: 732")))
+        #expect(days.line == line("min_days") && days.problem == "min_days 732 is more than the 731 days of the intake window")
+        #expect(try problem(valid.replacingOccurrences(of: "min_days: 14", with: "min_days: 731")) == nil)
+    }
+
+    @Test func datesOutsideTheInputRangeAreRefused() throws {
+        for (date, refused) in [("1899-12-31", true), ("1900-01-01", false), ("0001-01-01", true), ("2019-06-01", false)] {
+            let text = EvaluationFileTests.valid.replacingOccurrences(of: "from: 2019-01-01", with: "from: \(date)")
+            let error = try problem(text)
+            #expect((error != nil) == refused, "\(date): \(error?.message ?? "read")")
+            if refused { #expect(error?.line == 5 && error?.problem.contains("outside the dates input files may hold") == true) }
+        }
+    }
+}
