@@ -239,3 +239,22 @@ import Testing
         }
     }
 }
+
+@Suite struct CSVTextTests {
+    /// A NUL is valid UTF-8 but no text: it reached the database, which refused it in its own words.
+    @Test func aNulCharacterIsRefusedAtItsLine() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("nul-\(UUID().uuidString).csv")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try Data(Array("a,b\n1,2\n3,x".utf8) + [0] + Array("y\n".utf8)).write(to: file)
+        var reader = try CSVReader(path: file.path)
+        _ = try reader.next()
+        #expect(try reader.next()?.fields == ["1", "2"])
+        let error = #expect(throws: ExtractError.self) { _ = try reader.next() }
+        #expect(error?.line == 3 && error?.reason.contains("NUL") == true)
+    }
+
+    @Test func aDirectoryOrAMissingFileIsAnInputError() throws {
+        #expect(throws: InputFileError(path: "/tmp", problem: .isDirectory)) { _ = try CSVReader(path: "/tmp") }
+        #expect(throws: InputFileError(path: "/nonexistent/x.csv", problem: .noSuchFile)) { _ = try CSVReader(path: "/nonexistent/x.csv") }
+    }
+}

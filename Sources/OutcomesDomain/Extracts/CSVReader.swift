@@ -80,6 +80,10 @@ public struct CSVReader {
                 guard let text = String(validating: field, as: UTF8.self) else {
                     throw ExtractError(file: path, line: start, column: nil, reason: "the file is not UTF-8 text.")
                 }
+                // Valid UTF-8, but no text column (nor PostgreSQL) holds it: a sign of a binary file.
+                guard !field.contains(0) else {
+                    throw ExtractError(file: path, line: start, column: nil, reason: "a field holds a NUL character (U+0000); the file is not text.")
+                }
                 fields.append(text)
                 field.removeAll(keepingCapacity: true)
                 closedQuote = false
