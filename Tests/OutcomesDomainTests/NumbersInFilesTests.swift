@@ -153,6 +153,13 @@ import Testing
         #expect(index.line == line(of: "price_index", in: valid) && index.problem.contains("'+2020' is not a year"))
     }
 
+    /// YAML's "\0" escape passed into a bound parameter ends the string there, unseen.
+    @Test func aNulCharacterInTextIsRefused() throws {
+        let text = paymentContract(metrics: ["housed"], payments: Self.rateCard).replacingOccurrences(of: "program: housing", with: "program: \"hou\\0sing\"")
+        let error = try #require(problem { _ = try OutcomeContract.parse(yaml: text, file: "c.yaml") })
+        #expect(error.line == 2 && error.problem.contains("NUL"), "\(error.message)")
+    }
+
     @Test func thresholdFiles() throws {
         for (yaml, number, reason) in [("overlapping_enrollments: {max_rate: .5}", ".5", NumberLiteral.Problem.missingWholePart),
                                        ("overlapping_enrollments: {max_rate: 1e-1}", "1e-1", .exponent),

@@ -191,6 +191,8 @@ struct YAMLValue {
 
     func string(_ what: String) throws -> String {
         guard case .scalar(let scalar) = node, !scalar.string.isEmpty else { throw error("\(what) must be a text value") }
+        // YAML's "\0" escape: no database text holds it, and a C string would end there, unseen.
+        guard !scalar.string.unicodeScalars.contains("\u{0}") else { throw error("\(what) holds a NUL character (\\0), which no text may hold") }
         return scalar.string
     }
 
