@@ -52,6 +52,7 @@ import Testing
             // Every dialect reads a plain literal the same.
             #expect(try NumberLiteral(text, .extract).decimal == value)
             #expect(try NumberLiteral(text, .dataTable).double == Double(text)!)
+            #expect(NumberLiteral.double(text) == Double(text)!)
             if fraction.isEmpty, whole.count <= 18 {
                 #expect(try NumberLiteral.integer(text) == Int(text)!)
             } else if !fraction.isEmpty {

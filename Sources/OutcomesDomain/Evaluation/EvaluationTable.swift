@@ -143,17 +143,20 @@ extension EvaluationTable {
     static func numericColumn(_ name: String, _ cells: [String], lines: [Int], file: String, required: Bool) throws(EvaluationError) -> Column {
         var numbers: [Double] = []
         numbers.reserveCapacity(cells.count)
-        var firstNumber: Int?, firstOther: (index: Int, problem: NumberLiteral.Problem)?
+        var firstNumber: Int?, firstOther: Int?
         for (index, cell) in cells.enumerated() {
-            do throws(NumberLiteral.Problem) {
-                numbers.append(try NumberLiteral.double(cell))
+            if let number = NumberLiteral.double(cell) {
+                numbers.append(number)
                 if firstNumber == nil { firstNumber = index }
-            } catch {
-                if firstOther == nil { firstOther = (index, error) }
+            } else {
+                if firstOther == nil { firstOther = index }
                 numbers.append(.nan)
             }
             if let other = firstOther, firstNumber != nil || required {
-                throw .cell(file: file, line: lines[other.index], column: name, text: cells[other.index], problem: other.problem,
+                // Why the cell is not a number: worked out once, for the message.
+                var problem = NumberLiteral.Problem.notANumber
+                do throws(NumberLiteral.Problem) { _ = try NumberLiteral(cells[other], .dataTable) } catch { problem = error }
+                throw .cell(file: file, line: lines[other], column: name, text: cells[other], problem: problem,
                             numberAt: required ? nil : firstNumber.map { lines[$0] })
             }
         }

@@ -98,11 +98,12 @@ public struct NumberLiteral: Sendable, Equatable {
         exponent = scanned.exponent
     }
 
-    /// The value of a number of the `dataTable` dialect as a double, without building a literal:
-    /// the flat tables of `compare --data` hold hundreds of thousands of cells.
-    public static func double(_ text: String, _ dialect: Dialect = .dataTable) throws(Problem) -> Double {
+    /// The value of a number of the `dataTable` dialect as a double, or nil (and no diagnosis, which
+    /// costs allocations): the flat tables of `compare --data` hold hundreds of thousands of cells,
+    /// text columns among them. `NumberLiteral(text, .dataTable)` says why a text is not a number.
+    public static func double(_ text: String, _ dialect: Dialect = .dataTable) -> Double? {
         var text = text
-        _ = try text.withUTF8 { scan($0, dialect) }.get()
+        guard case .success = text.withUTF8({ scan($0, dialect, diagnosing: false) }) else { return nil }
         // The grammar is a subset of what Double reads, and reads the same value.
         return Double(text)!
     }
@@ -115,7 +116,7 @@ public struct NumberLiteral: Sendable, Equatable {
     }
 
     /// The parts of a number, or the first problem; one pass over the bytes, no allocation unless it fails.
-    private static func scan(_ bytes: UnsafeBufferPointer<UInt8>, _ dialect: Dialect) -> Result<Shape, Problem> {
+    private static func scan(_ bytes: UnsafeBufferPointer<UInt8>, _ dialect: Dialect, diagnosing: Bool = true) -> Result<Shape, Problem> {
         var i = 0
         func isDigit(_ at: Int) -> Bool { at < bytes.count && bytes[at] &- 0x30 < 10 }
         let negative = bytes.first == 0x2D
@@ -150,6 +151,7 @@ public struct NumberLiteral: Sendable, Equatable {
             }
         }
         guard i == bytes.count, digitsRead else {
+            guard diagnosing else { return .failure(.notANumber) }
             return .failure(diagnose(Array(bytes), end: i, digitsRead: digitsRead, fractionRead: !fraction.isEmpty, dialect: dialect))
         }
         if !dialect.allowsLeadingZeros, whole.count > 1, bytes[whole.lowerBound] == 0x30 { return .failure(.leadingZero) }
