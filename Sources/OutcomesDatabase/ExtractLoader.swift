@@ -14,23 +14,66 @@ public struct ExtractLoadReport: Sendable {
     public let loadID: Int
     public let tables: [Table]
     public let contentHash: String
+    /// Entries of the folder that are not extract files, ignored as asked (neither loaded nor hashed).
+    public var ignored: [ExtractFolderContents.Unknown] = []
 }
 
 /// Loads a directory of CSV extract files (see `ExtractLayout`) in one transaction: every file is
 /// checked — field by field while streaming, then by set-based queries for duplicate keys and
 /// unknown references — before any row is written; a bad row rejects the whole set with file:line.
 /// Rows are upserted on their keys, so loading the same extract again changes nothing.
+/// An entry of the folder that is not an extract file (`Events.csv`, `notes.txt`) stops the load
+/// before anything is read, unless `ignoreUnknown`: then it is reported and neither loaded nor hashed.
 public struct ExtractLoader {
     public let directory: URL
     public let description: String
+    public var ignoreUnknown: Bool
 
-    public init(directory: URL, description: String? = nil) {
+    public init(directory: URL, description: String? = nil, ignoreUnknown: Bool = false) {
         self.directory = directory
         self.description = description ?? "extract \(directory.lastPathComponent)"
+        self.ignoreUnknown = ignoreUnknown
     }
 
+    /// The folder's entries sorted into extract files (named exactly) and the rest.
+    public func contents() throws -> ExtractFolderContents {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory.path, isDirectory: &isDirectory) else {
+            throw InputFileError(path: directory.path, problem: .noSuchFile)
+        }
+        guard isDirectory.boolValue else { throw ExtractFolderError(directory: directory.path, problem: .notADirectory) }
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else {
+            throw InputFileError(path: directory.path, problem: .unreadable)
+        }
+        let entries = names.map { name in
+            var isDirectory: ObjCBool = false
+            _ = FileManager.default.fileExists(atPath: directory.appendingPathComponent(name).path, isDirectory: &isDirectory)
+            return isDirectory.boolValue ? name + "/" : name
+        }
+        if let folder = entries.first(where: { ExtractLayout.all.map { $0.file + "/" }.contains($0) }) {
+            throw ExtractFolderError(directory: directory.path, problem: .directoryNamedAsFile(String(folder.dropLast())))
+        }
+        return ExtractFolderContents(entries: entries)
+    }
+
+    /// The folder's contents when it can be loaded: an unknown entry is an error unless ignored,
+    /// and at least one extract file must be present.
+    public func checkedContents() throws -> ExtractFolderContents {
+        let contents = try contents()
+        if !contents.unknown.isEmpty, !ignoreUnknown {
+            throw ExtractFolderError(directory: directory.path, problem: .unknownEntries(contents.unknown))
+        }
+        guard !contents.files.isEmpty else {
+            throw ExtractFolderError(directory: directory.path, problem: .noExtractFiles(ignored: contents.unknown.map(\.name)))
+        }
+        return contents
+    }
+
+    /// The extract files present under their exact names (a case-insensitive file system does not
+    /// make `Events.csv` into `events.csv`).
     public var presentLayouts: [ExtractLayout] {
-        ExtractLayout.all.filter { FileManager.default.fileExists(atPath: path($0)) }
+        let files = (try? contents().files) ?? []
+        return ExtractLayout.all.filter { files.contains($0.file) }
     }
 
     func path(_ layout: ExtractLayout) -> String { directory.appendingPathComponent(layout.file).path }
@@ -38,19 +81,18 @@ public struct ExtractLoader {
     static func stage(_ layout: ExtractLayout) -> String { "stage_" + layout.file.replacingOccurrences(of: ".csv", with: "") }
 
     public func load(into connection: PostgresConnection) throws -> ExtractLoadReport {
-        let layouts = presentLayouts
-        guard !layouts.isEmpty else {
-            throw ExtractError(
-                file: directory.path, line: 0, column: nil,
-                reason: "holds none of the extract files (\(ExtractLayout.all.map(\.file).joined(separator: ", "))).")
-        }
+        let contents = try checkedContents()
+        let layouts = ExtractLayout.all.filter { contents.files.contains($0.file) }
+        let ignored = contents.unknown.map(\.name)
         return try connection.transaction { connection in
             try LoadLock.holdForLoad(description, on: connection)
             try TableLayout.prepareLoadTransaction(on: connection)
             let loadID = try connection.execute("""
                 INSERT INTO ids.data_loads (kind, description, parameters)
                 VALUES ('extract', \(description), jsonb_build_object('directory', \(directory.path)::text,
-                        'files', \(PostgresArrayLiteral.text(layouts.map(\.file)))::text[]))
+                        'files', \(PostgresArrayLiteral.text(layouts.map(\.file)))::text[])
+                    || CASE WHEN \(ignored.count) > 0
+                            THEN jsonb_build_object('ignored', \(PostgresArrayLiteral.text(ignored))::text[]) ELSE '{}' END)
                 RETURNING load_id
                 """).scalar(Int.self)
             try connection.execute("SELECT set_config('outcomes.load_id', \(String(loadID)), true)")
@@ -79,7 +121,9 @@ public struct ExtractLoader {
                     finished_at = \(try connection.serverClock())::timestamptz
                 WHERE load_id = \(loadID)
                 """)
-            return ExtractLoadReport(loadID: loadID, tables: tables, contentHash: hash)
+            var report = ExtractLoadReport(loadID: loadID, tables: tables, contentHash: hash)
+            report.ignored = contents.unknown
+            return report
         }
     }
 
@@ -88,7 +132,7 @@ public struct ExtractLoader {
             let type = switch column.kind {
             case .integer: "bigint"
             case .date: "date"
-            case .decimal: "numeric"
+            case .decimal: "numeric"  // unconstrained: the layout has checked the digits
             case .text, .code: "text"
             }
             return "\(column.name) \(type)"

@@ -90,6 +90,15 @@ struct ExtractFixture {
         ("enrollments.csv", "reentry-2021,2022-01-15", "reentry-2099,2022-01-15", 3, "contract_id", "'reentry-2099' is unknown"),
         ("persons.csv", "1,1990-05-01,1990", "1,1990-05-01,1991", 2, "birth_year", "differs from the birth date"),
         ("events.csv", "person_id,event_id", "person,event_id", 1, "person", "not a column of events.csv"),
+        // Numbers and dates by the one grammar, and only the digits a column holds (the database rounded 4200.505).
+        ("events.csv", "4200.50", "4200.505", 3, "amount", "has more digits than the column holds"),
+        ("events.csv", "4200.50", "\"4,200.50\"", 3, "amount", "digits are not grouped"),
+        ("events.csv", "4200.50", "4200.50 USD", 3, "amount", "'USD' after the digits"),
+        ("events.csv", "4200.50", "1e3", 3, "amount", "exponents are not read"),
+        ("source_links.csv", "U-2,probabilistic,0.91", "U-2,probabilistic,0.91234", 3, "match_score", "at most 1 before the point and 4 after"),
+        ("persons.csv", "3,1970-01-31", "+3,1970-01-31", 4, "person_id", "no '+' sign"),
+        ("persons.csv", "1,1990-05-01,1990", "1,0000-05-01,1990", 2, "birth_date", "0000-05-01 is outside the dates input files may hold"),
+        ("persons.csv", "1,1990-05-01,1990", "1,0001-05-01,1990", 2, "birth_date", "outside the dates input files may hold"),
     ] as [(String, String, String, Int, String?, String)])
     func badRowsRejectTheWholeSet(file: String, old: String, new: String, line: Int, column: String?, reason: String) throws {
         let (db, _) = try TestDatabase.fresh()
@@ -107,5 +116,72 @@ struct ExtractFixture {
         #expect(try counts(db) == [0, 0, 0, 0])
         #expect(try db.execute("SELECT count(*) FROM ids.data_loads").scalar(Int.self) == 0)
         #expect(try db.execute("SELECT count(*) FROM ids.programs").scalar(Int.self) == 0)
+    }
+}
+
+/// An extract folder holds extract files only: a misnamed or unknown entry stops the load before
+/// anything is read, unless the load is told to ignore it — and then it is neither loaded nor hashed.
+@Suite struct ExtractFolderTests {
+    func counts(_ db: PostgresConnection) throws -> [Int] { try ExtractLoaderTests().counts(db) }
+
+    /// The fixture with events.csv misnamed Events.csv and a stray notes.txt.
+    func misnamed() throws -> ExtractFixture {
+        let fixture = try ExtractFixture()
+        try FileManager.default.moveItem(at: fixture.directory.appendingPathComponent("events.csv"),
+                                         to: fixture.directory.appendingPathComponent("Events.csv"))
+        try Data("notes\n".utf8).write(to: fixture.directory.appendingPathComponent("notes.txt"))
+        return fixture
+    }
+
+    @Test func aMisnamedOrUnknownFileIsAnErrorAndNothingIsLoaded() throws {
+        let (db, _) = try TestDatabase.fresh()
+        let fixture = try misnamed()
+        defer { fixture.remove() }
+        let error = #expect(throws: ExtractFolderError.self) { _ = try ExtractLoader(directory: fixture.directory).load(into: db) }
+        #expect(error?.problem == .unknownEntries([.init(name: "Events.csv", nearest: "events.csv"), .init(name: "notes.txt", nearest: nil)]))
+        #expect(error?.exitStatus == .dataError)
+        #expect(try counts(db) == [0, 0, 0, 0])
+        #expect(try db.execute("SELECT count(*) FROM ids.data_loads").scalar(Int.self) == 0)
+        // A subdirectory is an entry like any other; one named as an extract file is refused as such.
+        try FileManager.default.removeItem(at: fixture.directory.appendingPathComponent("notes.txt"))
+        try FileManager.default.moveItem(at: fixture.directory.appendingPathComponent("Events.csv"),
+                                         to: fixture.directory.appendingPathComponent("events.csv"))
+        try FileManager.default.createDirectory(at: fixture.directory.appendingPathComponent("archive"), withIntermediateDirectories: false)
+        #expect(throws: ExtractFolderError(directory: fixture.directory.path, problem: .unknownEntries([.init(name: "archive/", nearest: nil)]))) {
+            _ = try ExtractLoader(directory: fixture.directory).load(into: db)
+        }
+        try FileManager.default.createDirectory(at: fixture.directory.appendingPathComponent("programs.csv.d/programs.csv"),
+                                                withIntermediateDirectories: true)
+        try FileManager.default.removeItem(at: fixture.directory.appendingPathComponent("programs.csv"))
+        try FileManager.default.moveItem(at: fixture.directory.appendingPathComponent("programs.csv.d/programs.csv"),
+                                         to: fixture.directory.appendingPathComponent("programs.csv"))
+        #expect(throws: ExtractFolderError(directory: fixture.directory.path, problem: .directoryNamedAsFile("programs.csv"))) {
+            _ = try ExtractLoader(directory: fixture.directory, ignoreUnknown: true).load(into: db)
+        }
+        #expect(try counts(db) == [0, 0, 0, 0])
+    }
+
+    @Test func ignoredEntriesAreReportedAndNotHashed() throws {
+        let (db, _) = try TestDatabase.fresh()
+        let fixture = try misnamed()
+        defer { fixture.remove() }
+        let report = try ExtractLoader(directory: fixture.directory, ignoreUnknown: true).load(into: db)
+        #expect(report.ignored == [.init(name: "Events.csv", nearest: "events.csv"), .init(name: "notes.txt", nearest: nil)])
+        #expect(report.tables.map(\.file) == ExtractLayout.all.map(\.file).filter { $0 != "events.csv" && $0 != "event_domains.csv" })
+        #expect(try counts(db) == [3, 2, 2, 0])
+        #expect(try db.execute("SELECT parameters->'ignored' = '[\"Events.csv\", \"notes.txt\"]'::jsonb FROM ids.data_loads").scalar(Bool.self))
+        #expect(try db.execute("SELECT parameters->'files' ? 'events.csv' FROM ids.data_loads").scalar(Bool.self) == false)
+
+        // The content hash is that of the extract files alone: the same folder without the ignored
+        // entries, loaded into another database, hashes the same; changing an ignored file changes nothing.
+        let clean = try ExtractFixture()
+        defer { clean.remove() }
+        try FileManager.default.removeItem(at: clean.directory.appendingPathComponent("events.csv"))
+        let (other, _) = try TestDatabase.fresh()
+        let reference = try ExtractLoader(directory: clean.directory).load(into: other)
+        #expect(reference.ignored.isEmpty && report.contentHash == reference.contentHash)
+        try Data("other notes\n".utf8).write(to: fixture.directory.appendingPathComponent("notes.txt"))
+        let (third, _) = try TestDatabase.fresh()
+        #expect(try ExtractLoader(directory: fixture.directory, ignoreUnknown: true).load(into: third).contentHash == reference.contentHash)
     }
 }

@@ -140,4 +140,63 @@ import Testing
         #expect(rejected > 200)
         #expect(Date().timeIntervalSince(started) < 60, "the fuzz test stays bounded")
     }
+
+    /// The other definition files and the flat tables of `compare --data`, mutated the same way:
+    /// each reads, or fails with its own typed error naming the file and a line inside it.
+    @Test func fuzzedScenariosEvaluationsThresholdsAndTablesFailCleanly() throws {
+        var generator = SeededGenerator(seed: 20261203)
+        let parsers: [(String, (String) throws -> Void)] = [
+            ("housing-2021-scenario.yaml", { _ = try ScenarioDefinition.parse(yaml: $0, file: "fuzz.yaml") }),
+            ("reentry-2021-scenario.yaml", { _ = try ScenarioDefinition.parse(yaml: $0, file: "fuzz.yaml") }),
+            ("housing-2021-evaluation.yaml", { _ = try EvaluationDefinition.parse(yaml: $0, file: "fuzz.yaml") }),
+            ("quality-thresholds.yaml", { _ = try QualityThresholds.parse(yaml: $0, file: "fuzz.yaml") }),
+        ]
+        for (name, parse) in parsers {
+            let original = try String(contentsOf: Self.scenarios.appendingPathComponent(name), encoding: .utf8)
+            var (parsed, refused) = (0, 0)
+            for _ in 0..<500 {
+                let text = Fuzz.mutate(original, &generator)
+                let lines = text.utf8.filter { $0 == 0x0A }.count + 1
+                do {
+                    try parse(text)
+                    parsed += 1
+                } catch let error as DefinitionFileError {
+                    refused += 1
+                    #expect(error.file == "fuzz.yaml" && (1...lines + 1).contains(error.line), "\(name): \(error.message)")
+                    #expect(!error.message.contains("\n"), "one paragraph: \(error.message)")
+                } catch {
+                    Issue.record("\(name): not a file error: \(error) for\n\(text)")
+                }
+            }
+            #expect(refused > 100 && parsed > 5, "\(name): parsed \(parsed), refused \(refused)")
+        }
+
+        let table = try String(contentsOf: Self.scenarios.appendingPathComponent("data/lalonde.csv"), encoding: .utf8)
+            .split(separator: "\n").prefix(80).joined(separator: "\n") + "\n"
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("fuzz-\(UUID().uuidString).csv")
+        defer { try? FileManager.default.removeItem(at: file) }
+        var (read, refused) = (0, 0)
+        for _ in 0..<500 {
+            let text = Fuzz.mutate(table, &generator)
+            try Data(text.utf8).write(to: file)
+            let lines = text.utf8.filter { $0 == 0x0A }.count + 1
+            do {
+                _ = try EvaluationTable.read(csv: file.path, treatment: "treat", id: "id", group: nil, using: ["age", "race", "re74", "re78"],
+                                             numeric: ["re78"])
+                read += 1
+            } catch let error as EvaluationError {
+                refused += 1
+                switch error {
+                case .data(let path, let line, _), .cell(let path, let line, _, _, _, _):
+                    #expect(path == file.path && (0...lines + 1).contains(line), "\(error.message)")
+                case .option(let option, let reason):
+                    #expect(["treatment", "id", "covariates"].contains(option) && reason.contains(file.path), "\(error.message)")
+                case .unreadable, .design:
+                    Issue.record("\(error.message)")
+                }
+                #expect(!error.message.contains("\n"), "one paragraph: \(error.message)")
+            }
+        }
+        #expect(refused > 100 && read > 20, "read \(read), refused \(refused)")
+    }
 }

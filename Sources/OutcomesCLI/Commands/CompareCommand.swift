@@ -21,7 +21,11 @@ struct CompareCommand: ParsableCommand {
 
             On a flat CSV an evaluator already has (--data): one row per unit, a 0/1 treatment \
             column, covariates (numeric, or text such as race, dummy-coded on the first level as R \
-            does) and outcomes; --outcome NAME:PRE adds a difference-in-differences estimate.
+            does) and outcomes; --outcome NAME:PRE adds a difference-in-differences estimate. A \
+            column holding a number is numeric, and then every cell of it must be a number \
+            (-12.5, .5, 1e+05): text, NaN or Inf there is an error naming file:line and the \
+            column. --categorical COL declares a column of categories, numbers or not (codes, \
+            zip codes). An empty cell or NA is missing, an error: nothing is imputed.
 
             Either way: a logistic propensity model, then matching (--method nearest, the \
             default: 1:1 greedy without replacement, largest score first, as R's MatchIt) or \
@@ -38,6 +42,7 @@ struct CompareCommand: ParsableCommand {
               outcomes compare --data scenarios/data/lalonde.csv --treatment treat --covariates age,educ,race,married,nodegree,re74,re75 --outcome re78
               outcomes compare --data scenarios/data/lalonde.csv --treatment treat --covariates age,educ,race,married,nodegree,re74,re75 --outcome re78:re75 --ratio 2 --replace
               outcomes compare --data scenarios/data/lalonde.csv --treatment treat --covariates age,educ,race,re74,re75 --outcome re78 --method weighting --estimand ATE --format json
+              outcomes compare --data scenarios/data/lalonde.csv --treatment treat --covariates age,educ,race,married,re74,re75 --categorical educ --outcome re78
             """
     )
 
@@ -69,6 +74,11 @@ struct CompareCommand: ParsableCommand {
     @Option(name: .long, parsing: .singleValue, help: ArgumentHelp("With --data: an outcome column, or NAME:PRE for a difference-in-differences too (repeatable).", valueName: "column"))
     var outcome: [String] = []
 
+    @Option(name: .long, parsing: .singleValue,
+            help: ArgumentHelp("With --data: covariate or exact-match columns holding categories, even when they look numeric (repeatable).",
+                               valueName: "columns"))
+    var categorical: [String] = []
+
     @Option(name: .long, help: ArgumentHelp("With --data: a column naming each unit (default: its line number).", valueName: "column"))
     var id: String?
 
@@ -95,7 +105,7 @@ struct CompareCommand: ParsableCommand {
             }
         } else {
             for (name, given) in [("--treatment", treatment != nil), ("--covariates", !covariates.isEmpty), ("--outcome", !outcome.isEmpty),
-                                  ("--id", id != nil), ("--group", group != nil)] where given {
+                                  ("--id", id != nil), ("--group", group != nil), ("--categorical", !categorical.isEmpty)] where given {
                 throw ValidationError("\(name) applies to --data; with --evaluation the file names the covariates and outcomes.")
             }
         }
@@ -107,10 +117,12 @@ struct CompareCommand: ParsableCommand {
         if let evaluation { return try runOnIDS(evaluation) }
         let spec = try design.spec(covariates: covariates.flatMap(Self.list), outcomes: outcome.map(Self.outcome))
         let treatment = treatment!, data = data!
-        var used = Set(spec.covariates + spec.exact + spec.outcomes.flatMap { [$0.name] + ($0.pre.map { [$0] } ?? []) })
+        let measured = Set(spec.outcomes.flatMap { [$0.name] + ($0.pre.map { [$0] } ?? []) })
+        var used = Set(spec.covariates + spec.exact).union(measured)
         used.remove(treatment)
-        let table = try EvaluationTable.read(csv: data, treatment: treatment, id: id, group: group, using: used)
-        let result = try Evaluation.run(spec, on: table)
+        let table = try EvaluationTable.read(csv: data, treatment: treatment, id: id, group: group, using: used, numeric: measured,
+                                             categorical: Set(categorical.flatMap(Self.list)))
+        let result = try Self.naming(data) { try Evaluation.run(spec, on: table) }
         if let matchedData { try Self.writeUnits(result, table, to: matchedData) }
         try output.emit(Report(comparison: result, source: data))
     }
@@ -127,13 +139,14 @@ struct CompareCommand: ParsableCommand {
         let spec = try design.applied(to: base)
         let (connection, _) = try database.connectReady(progress: progress, as: .analyst)
         let stored = try ContractStore.stored(reference: definition.contract, on: connection)
+        try definition.check(against: stored.contract, domains: EventDomains.known(on: connection))
         let chosen = try period.map { try stored.contract.period(option: $0) }
         var runner = ComparisonRunner(definition: definition, text: text, stored: stored, period: chosen, source: against)
         runner.design = spec
         runner.storeComparison = storeComparison
         runner.groupBy = by
         runner.progress = { progress.note($0) }
-        let outcome = try runner.run(on: connection)
+        let outcome = try Self.naming(path) { try runner.run(on: connection) }
         if let matchedData { try Self.writeUnits(outcome.result, outcome.table, to: matchedData) }
         let comparison = against == .pool ? "the comparison pool" : "the randomized control arm"
         var report = Report(comparison: outcome.result, source: "\(stored.contract.id) against \(comparison)", policy: suppression.policy)
@@ -149,13 +162,28 @@ struct CompareCommand: ParsableCommand {
         try output.emit(report)
     }
 
+    /// A comparison that cannot be made with what a file says (an empty pool, a constant covariate)
+    /// names that file.
+    static func naming<T>(_ file: String, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch EvaluationError.design(let reason) {
+            throw EvaluationError.data(file: file, line: 0, "cannot compare: \(reason)")
+        }
+    }
+
     static func list(_ value: String) -> [String] {
         value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
-    static func outcome(_ value: String) -> EvaluationSpec.Outcome {
-        let parts = value.split(separator: ":", maxSplits: 1).map(String.init)
-        return EvaluationSpec.Outcome(name: parts[0], pre: parts.count > 1 ? parts[1] : nil)
+    /// `NAME` or `NAME:PRE`, both parts named: an empty one (`''`, `':'`, `'y:'`, `':y'`) is a usage error.
+    static func outcome(_ value: String) throws(EvaluationError) -> EvaluationSpec.Outcome {
+        let parts = value.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: .whitespaces) }
+        guard let name = parts.first, !name.isEmpty, parts.count == 1 || !parts[1].isEmpty else {
+            throw .option("outcome", "\(value.printable) is not an outcome: give a column, or NAME:PRE (a column and its pre-period column)")
+        }
+        return EvaluationSpec.Outcome(name: name, pre: parts.count > 1 ? parts[1] : nil)
     }
 
     static func writeUnits(_ result: EvaluationResult, _ table: EvaluationTable, to path: String) throws {

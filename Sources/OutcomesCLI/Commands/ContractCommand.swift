@@ -54,6 +54,8 @@ struct ContractCommand: ParsableCommand {
 
         func run() throws {
             let text = try YAMLFile.read(file)
+            // The file is checked before the database is touched.
+            _ = try OutcomeContract.parse(yaml: text, file: file)
             let (connection, _) = try database.connectReady(progress: output.progress, as: .payments)
             let (contract, result) = try ContractStore.load(text: text, file: file, on: connection)
             let message = switch result {

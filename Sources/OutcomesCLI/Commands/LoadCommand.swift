@@ -16,12 +16,18 @@ struct LoadCommand: ParsableCommand {
             Rows are matched on their keys: loading the same extract again changes nothing, and a \
             corrected extract updates the rows that changed.
 
+            Any other entry in the directory (Events.csv, notes.txt, a subdirectory) is an error \
+            naming it and the extract file it most likely meant, and nothing is loaded; with \
+            --ignore-unknown the extract files are loaded and the other entries are listed as \
+            ignored (they are neither loaded nor part of the load's content hash).
+
             scenarios/extracts/sample holds a small extract in this layout. On your own server: \
             outcomes load extracts/2024-12/ --database postgresql:///ids.
 
             Examples:
               outcomes load scenarios/extracts/sample
               outcomes load scenarios/extracts/sample --description "Sample extract, again: no change" --format json
+              outcomes load scenarios/extracts/sample --ignore-unknown
             """
     )
 
@@ -31,6 +37,9 @@ struct LoadCommand: ParsableCommand {
     @Option(name: .long, help: "A description recorded with the data load.")
     var description: String?
 
+    @Flag(name: .long, help: "Load the extract files and ignore any other entry of the directory (listed in the report).")
+    var ignoreUnknown = false
+
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var output: OutputOptions
 
@@ -39,12 +48,18 @@ struct LoadCommand: ParsableCommand {
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw ValidationError("\(directory) is not a directory; name the directory holding the extract's CSV files.")
         }
-        let loader = ExtractLoader(directory: URL(fileURLWithPath: directory), description: description)
+        let loader = ExtractLoader(directory: URL(fileURLWithPath: directory), description: description, ignoreUnknown: ignoreUnknown)
+        // The folder is judged before the database is touched.
+        _ = try loader.checkedContents()
         let (connection, _) = try database.connectReady(progress: output.progress)
         let report = try loader.load(into: connection)
         try IDSMaintenance.refreshAfterLoad(connection)
         var result = Report(title: "Extract loaded: \(loader.description)")
         result.notes = ["Load \(report.loadID); content SHA-256 \(report.contentHash)."]
+        if !report.ignored.isEmpty {
+            let named = report.ignored.map { $0.name + ($0.nearest.map { " (did you mean \($0)?)" } ?? "") }
+            result.notes.append("Ignored (--ignore-unknown; not loaded, not in the content hash): \(named.joined(separator: ", ")).")
+        }
         var table = ReportTable(name: "files", title: "Rows", columns: ["file", "rows", "new", "changed", "unchanged"])
         table.rows = report.tables.map {
             [.text($0.file), .int($0.rows), .int($0.inserted), .int($0.updated), .int($0.rows - $0.inserted - $0.updated)]

@@ -65,6 +65,7 @@ struct MetricsCommand: ParsableCommand {
         let runner: MetricsRunner
         var notes: [String] = []
         if let trial {
+            try trial.contract.checkDomains(known: EventDomains.known(on: connection), file: file!)
             runner = MetricsRunner(trying: trial.contract, fileSHA256: trial.hash)
             notes.append("Tried out \(file!): results stored as \(runner.contract.storedID), apart from the loaded contract's; "
                          + "they never feed a payment.")

@@ -26,16 +26,7 @@ public enum ContractStore {
         let contract = try OutcomeContract.parse(yaml: text, file: file)
         let version = contract.version
         // Domains are data: a contract names only domains the IDS knows.
-        var known: Set<String> = []
-        for row in try connection.execute("SELECT domain FROM ids.event_domains") { known.insert(try row.decode(at: 0)) }
-        for metric in contract.metrics {
-            for domain in metric.events.domains + (metric.events.overlap?.events.domains ?? []) where !known.contains(domain) {
-                throw DefinitionFileError(
-                    file: file, line: metric.domainLine,
-                    problem: "metric '\(metric.id)' names domain '\(domain)', which the IDS does not know; its domains: "
-                        + "\(known.sorted().joined(separator: ", ")) (load others with an extract's event_domains.csv)")
-            }
-        }
+        try contract.checkDomains(known: EventDomains.known(on: connection), file: file)
         let hash = SHA256.hex(text)
         let result = try connection.transaction { connection -> LoadResult in
             try connection.execute("SELECT pg_advisory_xact_lock(hashtext(\("contract/" + contract.id)))")

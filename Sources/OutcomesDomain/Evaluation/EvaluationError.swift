@@ -8,6 +8,9 @@ public enum EvaluationError: UserFacingError, Equatable {
     case unreadable(file: String)
     /// The data are fine but the comparison cannot be made (no overlap, no pool, …).
     case design(String)
+    /// A cell of a numeric column that is not a number: file, line, column, its text and why. `numberAt`
+    /// is the line of a number in the same column (nil when the column is numeric by use: an outcome).
+    case cell(file: String, line: Int, column: String, text: String, problem: NumberLiteral.Problem, numberAt: Int?)
 
     public var message: String {
         switch self {
@@ -15,13 +18,18 @@ public enum EvaluationError: UserFacingError, Equatable {
         case .data(let file, let line, let reason): line > 0 ? "\(file):\(line): \(reason)." : "\(file): \(reason)."
         case .design(let reason): "cannot compare: \(reason)."
         case .unreadable(let file): "\(file): no such file, or it cannot be read; --data names a CSV with a header row."
+        case .cell(let file, let line, let column, let text, let problem, let numberAt):
+            "\(file):\(line): column \(column.printable): \(text.printable) is not a number (\(problem.explanation)); "
+                + (numberAt.map { "the column holds numbers (line \($0)), so it is read as numeric. Correct the cell, or declare the column "
+                    + "categorical with --categorical \(column.printable)." }
+                    ?? "the column is an outcome, which must be numeric.")
         }
     }
 
     public var exitStatus: ExitStatus {
         switch self {
         case .option: .usage
-        case .data, .design: .dataError
+        case .data, .design, .cell: .dataError
         case .unreadable: .noInput
         }
     }

@@ -25,6 +25,8 @@ public struct EvaluationDefinition: Sendable, Equatable {
         public var excludePrograms: [String]
         /// Only persons of these counties (empty: all).
         public var counties: [String]
+        /// The line of `eligibility` in the file.
+        public var eligibilityLine = 0
     }
 
     public enum Attribute: String, Sendable, CaseIterable {
@@ -55,6 +57,9 @@ public struct EvaluationDefinition: Sendable, Equatable {
     public var outcomes: [EvaluationSpec.Outcome]
     /// Method and options (covariates, outcomes and exact are filled from the fields above).
     public var design: EvaluationSpec
+    /// The file it was read from and the line of each outcome, for errors found once the contract is known.
+    public var file = ""
+    public var outcomeLines: [Int] = []
 
     /// Measures whose value is a number for every unit (a covariate cannot be missing).
     static let covariateMeasures: Set<String> = ["any", "count", "days_covered", "days_without", "sum"]
@@ -111,6 +116,7 @@ extension EvaluationDefinition {
             return key
         } ?? []
         let outcomesNode = try entries.required("outcomes", in: "the evaluation", at: root)
+        let outcomeLines = outcomesNode.list().map(\.line)
         let outcomes = try outcomesNode.list().map { item -> EvaluationSpec.Outcome in
             if let name = item.node.string { return EvaluationSpec.Outcome(name: name) }
             let fields = try item.mapping(allowed: ["metric", "pre"], context: "an outcome")
@@ -139,7 +145,38 @@ extension EvaluationDefinition {
             guard case .option(let option, let reason) = error else { throw error }
             throw (entries[option] ?? root).error("\(option): \(reason)")
         }
-        return EvaluationDefinition(id: id, contract: contract, pool: pool, covariates: covariates, exact: exact, outcomes: outcomes, design: design)
+        var definition = EvaluationDefinition(id: id, contract: contract, pool: pool, covariates: covariates, exact: exact, outcomes: outcomes,
+                                              design: design)
+        (definition.file, definition.outcomeLines) = (file, outcomeLines)
+        return definition
+    }
+
+    /// The file against the IDS and the contract it names: the domains of the pool's eligibility
+    /// and of the covariates must be ones the IDS knows (`domains`); each outcome must be a metric of
+    /// the contract that every unit has a value of (not days_to_event, not anchored on the period).
+    public func check(against contract: OutcomeContract, domains known: Set<String>) throws {
+        let unknown = { (domains: [String]) in domains.first { !known.contains($0) } }
+        let vocabulary = "its domains: \(known.sorted().joined(separator: ", ")) (load others with an extract's event_domains.csv)"
+        if let domain = unknown(pool.eligibility.domains + (pool.eligibility.overlap?.events.domains ?? [])) {
+            throw DefinitionFileError(file: file, line: pool.eligibilityLine, problem: "eligibility names domain '\(domain)', which the IDS does not know; \(vocabulary)")
+        }
+        for case .metric(let metric) in covariates {
+            if let domain = unknown(metric.events.domains + (metric.events.overlap?.events.domains ?? [])) {
+                throw DefinitionFileError(file: file, line: metric.domainLine,
+                                          problem: "covariate '\(metric.id)' names domain '\(domain)', which the IDS does not know; \(vocabulary)")
+            }
+        }
+        for (index, outcome) in outcomes.enumerated() {
+            let line = index < outcomeLines.count ? outcomeLines[index] : 1
+            guard let metric = contract.metrics.first(where: { $0.id == outcome.name }) else {
+                throw DefinitionFileError(file: file, line: line, problem: "outcome '\(outcome.name)' is not a metric of contract \(contract.id); "
+                                          + "its metrics: \(contract.metrics.map(\.id).joined(separator: ", "))")
+            }
+            guard metric.measure.name != "days_to_event", metric.window.anchor != .reportingPeriod else {
+                throw DefinitionFileError(file: file, line: line, problem: "metric '\(metric.id)' cannot be an evaluation outcome (days_to_event is "
+                                          + "missing for units without the event; a period-anchored window has no index date)")
+            }
+        }
     }
 
     static func parsePool(_ node: YAMLValue) throws -> Pool {
@@ -156,12 +193,17 @@ extension EvaluationDefinition {
         guard from <= to else { throw intakeNode.error("the intake window ends before it starts") }
         let minimumDays = try entries["min_days"]?.int("min_days") ?? 1
         guard minimumDays >= 1 else { throw entries["min_days"]!.error("min_days must be 1 or more") }
+        // Days covered are counted inside the intake window: more than it has can never be met.
+        guard minimumDays <= from.days(to: to) + 1 else {
+            throw entries["min_days"]!.error("min_days \(minimumDays) is more than the \(from.days(to: to) + 1) days of the intake window")
+        }
         return Pool(
             eligibility: eligibility, intakeFrom: from, intakeTo: to, minimumDays: minimumDays,
             indexDate: try entries["index_date"]?.choice("index_date", Pool.IndexDate.allCases.map { ($0.rawValue, $0) }) ?? .firstEligibility,
             seed: try entries["seed"]?.int("seed") ?? 1,
             excludePrograms: try entries["exclude_programs"]?.list().map { try $0.string("a program") } ?? [],
-            counties: try entries["counties"]?.list().map { try $0.string("a county") } ?? [])
+            counties: try entries["counties"]?.list().map { try $0.string("a county") } ?? [],
+            eligibilityLine: eligibilityNode.line)
     }
 }
 

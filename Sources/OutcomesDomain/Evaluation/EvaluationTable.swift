@@ -61,17 +61,35 @@ public struct EvaluationTable: Sendable {
 }
 
 extension EvaluationTable {
-    /// Reads a CSV with a header row. `treatment` must hold 0 or 1; `id` and `group` columns are
-    /// optional; every other column is numeric when all its values are numbers, else categorical.
-    /// An empty cell in a used column is an error naming file:line (nothing is imputed).
-    public static func read(csv path: String, treatment: String, id: String?, group: String?, using used: Set<String>) throws -> EvaluationTable {
+    /// Reads a CSV with a header row (README, "Cohort comparisons"):
+    /// - `treatment` holds 0 or 1; `id` and `group` columns are optional;
+    /// - an empty cell, or `NA`, in a used column is missing: an error naming file:line (nothing is imputed);
+    /// - a column in `categorical` holds categories (any text, dummy-coded);
+    /// - any other used column is numeric when one of its cells is a number by the grammar of
+    ///   `NumberLiteral` (its `dataTable` dialect: leading zeros and exponents allowed), and then every
+    ///   cell must be one: text, `NaN` or `Inf` is an error naming file:line and the column. A column
+    ///   without a number is categorical (text such as race) — unless it is in `numeric` (outcomes).
+    public static func read(csv path: String, treatment: String, id: String?, group: String?, using used: Set<String>,
+                            numeric: Set<String> = [], categorical: Set<String> = []) throws -> EvaluationTable
+    {
         guard FileManager.default.isReadableFile(atPath: path) else { throw EvaluationError.unreadable(file: path) }
         var reader = try CSVReader(path: path)
-        guard let header = try reader.next() else { throw EvaluationError.data(file: path, line: 1, "the file is empty; it needs a header row") }
+        // The CSV reader's errors speak of loading extracts; here they are the comparison's data errors.
+        func next() throws -> CSVReader.Record? {
+            do {
+                return try reader.next()
+            } catch let error as ExtractError {
+                throw EvaluationError.data(file: path, line: error.line, String(error.reason.dropLast(error.reason.hasSuffix(".") ? 1 : 0)))
+            }
+        }
+        guard let header = try next() else { throw EvaluationError.data(file: path, line: 1, "the file is empty; it needs a header row") }
         let names = header.fields.map { $0.trimmingCharacters(in: .whitespaces) }
         func position(_ name: String, _ option: String) throws -> Int {
             guard let index = names.firstIndex(of: name) else {
                 throw EvaluationError.option(option, "\(path) has no column \(name.printable); its header has \(names.prefix(30).map(\.printable).joined(separator: ", "))")
+            }
+            guard names.lastIndex(of: name) == index else {
+                throw EvaluationError.data(file: path, line: header.line, "the header names column \(name.printable) twice; which one is meant cannot be told")
             }
             return index
         }
@@ -79,9 +97,16 @@ extension EvaluationTable {
         let idColumn = try id.map { try position($0, "id") }
         let groupColumn = try group.map { try position($0, "group") }
         let usedColumns = try used.sorted().map { ($0, try position($0, "covariates")) }
+        for name in categorical.sorted() where !used.contains(name) {
+            throw EvaluationError.option("categorical", "\(name.printable) is not a covariate or exact-match column of this comparison")
+        }
+        if let name = categorical.intersection(numeric).sorted().first {
+            throw EvaluationError.option("categorical", "\(name.printable) is an outcome; outcomes are numeric")
+        }
         var ids: [String] = [], treated: [Bool] = [], groups: [String?] = []
         var raw: [String: [String]] = Dictionary(uniqueKeysWithValues: usedColumns.map { ($0.0, []) })
-        while let record = try reader.next() {
+        var lines: [Int] = []
+        while let record = try next() {
             guard record.fields.count == names.count else {
                 throw EvaluationError.data(file: path, line: record.line, "\(record.fields.count) fields where the header has \(names.count)")
             }
@@ -92,6 +117,7 @@ extension EvaluationTable {
             treated.append(value == "1")
             ids.append(idColumn.map { record.fields[$0] } ?? String(record.line))
             groups.append(groupColumn.map { record.fields[$0] }.flatMap { value == "1" && !$0.isEmpty ? $0 : nil })
+            lines.append(record.line)
             for (name, index) in usedColumns {
                 let cell = record.fields[index].trimmingCharacters(in: .whitespaces)
                 guard !cell.isEmpty, cell != "NA" else {
@@ -102,10 +128,38 @@ extension EvaluationTable {
         }
         guard !ids.isEmpty else { throw EvaluationError.data(file: path, line: 2, "the file has a header but no rows") }
         var columns: [String: Column] = [:]
-        for (name, cells) in raw {
-            let numbers = cells.compactMap { Double($0) }
-            columns[name] = numbers.count == cells.count && numbers.allSatisfy(\.isFinite) ? .numeric(numbers) : .categorical(cells)
+        for (name, _) in usedColumns.sorted(by: { $0.1 < $1.1 }) {
+            let cells = raw[name]!
+            if categorical.contains(name) {
+                columns[name] = .categorical(cells)
+                continue
+            }
+            columns[name] = try numericColumn(name, cells, lines: lines, file: path, required: numeric.contains(name))
         }
         return EvaluationTable(ids: ids, treated: treated, groups: groups, columns: columns, source: path)
+    }
+
+    /// The column as numbers when it holds one; a cell that is not a number is then an error at its line.
+    static func numericColumn(_ name: String, _ cells: [String], lines: [Int], file: String, required: Bool) throws(EvaluationError) -> Column {
+        var numbers: [Double] = []
+        numbers.reserveCapacity(cells.count)
+        var firstNumber: Int?, firstOther: Int?
+        for (index, cell) in cells.enumerated() {
+            if let number = NumberLiteral.double(cell) {
+                numbers.append(number)
+                if firstNumber == nil { firstNumber = index }
+            } else {
+                if firstOther == nil { firstOther = index }
+                numbers.append(.nan)
+            }
+            if let other = firstOther, firstNumber != nil || required {
+                // Why the cell is not a number: worked out once, for the message.
+                var problem = NumberLiteral.Problem.notANumber
+                do throws(NumberLiteral.Problem) { _ = try NumberLiteral(cells[other], .dataTable) } catch { problem = error }
+                throw .cell(file: file, line: lines[other], column: name, text: cells[other], problem: problem,
+                            numberAt: required ? nil : firstNumber.map { lines[$0] })
+            }
+        }
+        return firstNumber == nil ? .categorical(cells) : .numeric(numbers)
     }
 }

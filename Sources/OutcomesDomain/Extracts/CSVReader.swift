@@ -20,10 +20,14 @@ public struct CSVReader {
     /// The longest field accepted: a longer one is an error, never a reason to fill memory.
     public static let maximumFieldBytes = 1 << 20
 
+    /// Opens a file to read: one that is missing, a directory or unreadable is an `InputFileError` (exit 66).
     public init(path: String) throws {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw ExtractError(file: path, line: 0, column: nil, reason: "cannot open the file (does it exist, and may you read it?)")
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            throw InputFileError(path: path, problem: .noSuchFile)
         }
+        guard !isDirectory.boolValue else { throw InputFileError(path: path, problem: .isDirectory) }
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw InputFileError(path: path, problem: .unreadable) }
         self.handle = handle
         self.path = path
     }
@@ -31,7 +35,12 @@ public struct CSVReader {
     private mutating func nextByte() throws -> UInt8? {
         if position == buffer.count {
             guard !atEnd else { return nil }
-            buffer = [UInt8](try handle.read(upToCount: 1 << 20) ?? Data())
+            do {
+                buffer = [UInt8](try handle.read(upToCount: 1 << 20) ?? Data())
+            } catch {
+                // The system's words for it (EIO, EISDIR…) are not the user's: say which file.
+                throw InputFileError(path: path, problem: .unreadable)
+            }
             position = 0
             // A byte-order mark at the start of the file is not part of the first column's name.
             if startOfFile, buffer.starts(with: [0xEF, 0xBB, 0xBF]) { position = 3 }
@@ -70,6 +79,10 @@ public struct CSVReader {
             func finishField() throws {
                 guard let text = String(validating: field, as: UTF8.self) else {
                     throw ExtractError(file: path, line: start, column: nil, reason: "the file is not UTF-8 text.")
+                }
+                // Valid UTF-8, but no text column (nor PostgreSQL) holds it: a sign of a binary file.
+                guard !field.contains(0) else {
+                    throw ExtractError(file: path, line: start, column: nil, reason: "a field holds a NUL character (U+0000); the file is not text.")
                 }
                 fields.append(text)
                 field.removeAll(keepingCapacity: true)
@@ -138,7 +151,7 @@ public struct ExtractError: UserFacingError, Equatable {
     }
 
     public var message: String {
-        "\(file):\(line): " + (column.map { "column \($0): " } ?? "") + reason + " Nothing was loaded."
+        "\(file)\(line > 0 ? ":\(line)" : ""): " + (column.map { "column \($0): " } ?? "") + reason + " Nothing was loaded."
     }
 
     public var exitStatus: ExitStatus { .dataError }

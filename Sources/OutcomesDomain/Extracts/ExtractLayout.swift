@@ -4,7 +4,10 @@ import Foundation
 /// A file must have a header naming its columns (any order; optional columns may be left out).
 public struct ExtractLayout: Sendable {
     public enum Kind: Sendable, Equatable {
-        case integer, date, text, decimal
+        case integer, date, text
+        /// A decimal with at most `whole` digits before the point and `fraction` after it, as the
+        /// column stores it: more would be rounded or refused by the database, never read as written.
+        case decimal(whole: Int, fraction: Int)
         case code([String])
     }
 
@@ -67,7 +70,7 @@ public struct ExtractLayout: Sendable {
         columns: [column("person_id", .integer, required: true), column("source_system", .text, required: true),
                   column("source_key", .text, required: true),
                   column("match_method", .code(MatchMethod.allCases.map(\.rawValue)), required: true),
-                  column("match_score", .decimal, required: true)],
+                  column("match_score", .decimal(whole: 1, fraction: 4), required: true)],
         key: ["person_id", "source_system", "source_key"], referencesPersons: true, span: nil)
     public static let enrollments = ExtractLayout(
         file: "enrollments.csv", table: "ids.enrollments",
@@ -82,7 +85,7 @@ public struct ExtractLayout: Sendable {
                   column("domain", .text, required: true),
                   column("event_type", .text), column("source_system", .text, required: true),
                   column("source_record", .text, required: true), column("start_date", .date, required: true),
-                  column("end_date", .date), column("amount", .decimal)],
+                  column("end_date", .date), column("amount", .decimal(whole: 12, fraction: 2))],
         key: ["person_id", "event_id"], referencesPersons: true, span: ("start_date", "end_date"))
 
     /// In loading order: what a table refers to comes first.
@@ -132,15 +135,27 @@ public struct ExtractLayout: Sendable {
             }
             switch column.kind {
             case .integer:
-                guard let value = Int(text) else { throw fail("'\(text)' is not a whole number.") }
-                buffer.int(value)
+                do throws(NumberLiteral.Problem) {
+                    buffer.int(try NumberLiteral.integer(text, .extract))
+                } catch {
+                    throw fail("'\(text)' is not a whole number: \(error.explanation).")
+                }
             case .date:
                 guard let date = LocalDate(iso: text) else { throw fail("'\(text)' is not a date written YYYY-MM-DD.") }
+                guard LocalDate.inputRange.contains(date) else { throw fail("\(text) is outside \(LocalDate.inputRangeText).") }
                 dates[column.name] = date
                 buffer.date(date)
-            case .decimal:
-                guard text.range(of: "^-?[0-9]+(\\.[0-9]+)?$", options: .regularExpression) != nil else {
-                    throw fail("'\(text)' is not a decimal number (digits, optionally a point and more digits).")
+            case .decimal(let whole, let fraction):
+                let number: NumberLiteral
+                do throws(NumberLiteral.Problem) {
+                    number = try NumberLiteral(text, .extract)
+                } catch {
+                    throw fail("'\(text)' is not a decimal number (digits, optionally a point and more digits): \(error.explanation).")
+                }
+                // Zeros that change nothing (leading, trailing) do not count.
+                let significantFraction = number.fractionDigits.reversed().drop(while: { $0 == "0" }).count
+                guard significantFraction <= fraction, number.wholeDigits.drop(while: { $0 == "0" }).count <= whole else {
+                    throw fail("'\(text)' has more digits than the column holds: at most \(whole) before the point and \(fraction) after it.")
                 }
                 buffer.text(text)
             case .code(let allowed):

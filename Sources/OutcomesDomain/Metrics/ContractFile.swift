@@ -12,6 +12,8 @@ extension OutcomeContract {
 
     /// Limits on what one file may declare (they keep a run's statements and memory bounded).
     static let maximumMetrics = 200
+    /// Versions are stored as the database's integer.
+    static let maximumVersion = Int(Int32.max)
     static let maximumPeriods = 1_200
 
     /// Reads a contract file (YAML). Every problem is reported as file:line with what is allowed.
@@ -60,9 +62,22 @@ extension OutcomeContract {
             contract.version = terms.version
         } else if let versionNode = entries["version"] {
             contract.version = try versionNode.int("version")
-            guard contract.version > 0 else { throw versionNode.error("version must be 1 or more") }
+            guard (1...maximumVersion).contains(contract.version) else { throw versionNode.error("version must be from 1 to \(maximumVersion)") }
         }
         return contract
+    }
+
+    /// Domains are data: every domain a metric names must be one the IDS knows (`known`), else an
+    /// error at the metric's domain line of `file`.
+    public func checkDomains(known: Set<String>, file: String) throws {
+        for metric in metrics {
+            for domain in metric.events.domains + (metric.events.overlap?.events.domains ?? []) where !known.contains(domain) {
+                throw DefinitionFileError(
+                    file: file, line: metric.domainLine,
+                    problem: "metric '\(metric.id)' names domain '\(domain)', which the IDS does not know; its domains: "
+                        + "\(known.sorted().joined(separator: ", ")) (load others with an extract's event_domains.csv)")
+            }
+        }
     }
 
     static func parseCohort(_ node: YAMLValue) throws -> CohortRule {
@@ -227,7 +242,7 @@ extension OutcomeContract {
             let value = try entries.required(key, in: "a window", at: node)
             let text = value.node.string ?? ""
             guard let offset = Offset(text: text) else {
-                if Int(text) != nil {
+                if (try? NumberLiteral.integer(text)) != nil {
                     throw value.error("the offset '\(text)' has no unit; write e.g. '\(text) days' (units: days, months, quarters, years)")
                 }
                 throw value.error("'\(text)' is not an offset; write a whole number and a unit, e.g. '12 months' or '-1 day'")

@@ -12,7 +12,7 @@ public struct ContractReference: Sendable, Equatable {
             version = nil
             return
         }
-        guard let number = Int(parts[1]), number > 0 else { throw ContractReferenceError(text: text) }
+        guard let number = try? NumberLiteral.integer(String(parts[1])), number > 0 else { throw ContractReferenceError(text: text) }
         version = number
     }
 }

@@ -22,7 +22,9 @@ public struct Offset: Sendable, Equatable, CustomStringConvertible {
     /// distance is beyond `maximumYears` (which keeps every date computation in range).
     public init?(text: String) {
         let words = text.split(separator: " ", omittingEmptySubsequences: true)
-        guard words.count == 2, words[0].count <= 7, let amount = Int(words[0]), let unit = Unit(word: words[1]) else { return nil }
+        guard words.count == 2, words[0].count <= 7, let amount = try? NumberLiteral.integer(String(words[0])),
+            let unit = Unit(word: words[1])
+        else { return nil }
         self.init(amount, unit)
         guard abs(unit == .days ? amount : months * 31) <= Self.maximumYears * 366 else { return nil }
     }

@@ -6,6 +6,13 @@ public struct DefinitionFileError: UserFacingError, Equatable {
     public let file: String
     public let line: Int
     public let problem: String
+    /// When the problem is a number the grammar does not read: its text and why (see `NumberLiteral`).
+    public var unreadNumber: UnreadNumber?
+
+    public struct UnreadNumber: Sendable, Equatable {
+        public let text: String
+        public let problem: NumberLiteral.Problem
+    }
 
     public init(file: String, line: Int, problem: String) {
         self.file = file
@@ -59,7 +66,22 @@ struct YAMLValue {
             throw DefinitionFileError(file: path, line: 1, problem: "the file is \(size) bytes; a definition file is at most "
                                       + "\(maximumFileBytes / 1024) KiB")
         }
-        guard let data = FileManager.default.contents(atPath: path) else { throw InputFileError(path: path, problem: .unreadable) }
+        // Read through a handle, at most one byte past the limit: a device or a pipe has no size to
+        // check first (/dev/zero never ends; /dev/null and <(…) are read as they are).
+        guard let handle = FileHandle(forReadingAtPath: path) else { throw InputFileError(path: path, problem: .unreadable) }
+        defer { try? handle.close() }
+        var data = Data()
+        do {
+            while data.count <= maximumFileBytes, let chunk = try handle.read(upToCount: maximumFileBytes + 1 - data.count), !chunk.isEmpty {
+                data.append(chunk)
+            }
+        } catch {
+            throw InputFileError(path: path, problem: .unreadable)
+        }
+        guard data.count <= maximumFileBytes else {
+            throw DefinitionFileError(file: path, line: 1, problem: "the file is more than \(maximumFileBytes / 1024) KiB; a definition file is at most "
+                                      + "\(maximumFileBytes / 1024) KiB")
+        }
         guard let text = String(data: data, encoding: .utf8) else {
             throw DefinitionFileError(file: path, line: 1, problem: "the file is not UTF-8 text")
         }
@@ -169,20 +191,39 @@ struct YAMLValue {
 
     func string(_ what: String) throws -> String {
         guard case .scalar(let scalar) = node, !scalar.string.isEmpty else { throw error("\(what) must be a text value") }
+        // YAML's "\0" escape: no database text holds it, and a C string would end there, unseen.
+        guard !scalar.string.unicodeScalars.contains("\u{0}") else { throw error("\(what) holds a NUL character (\\0), which no text may hold") }
         return scalar.string
     }
 
+    /// A whole number by the grammar of `NumberLiteral` (README, "Numbers in input files").
     func int(_ what: String) throws -> Int {
-        guard case .scalar(let scalar) = node, let value = Int(scalar.string) else {
-            throw error("\(what) must be a whole number, not '\(node.string ?? "a list or mapping")'")
+        let text = try scalarText(what, "a whole number")
+        do throws(NumberLiteral.Problem) {
+            return try NumberLiteral.integer(text)
+        } catch {
+            throw numberError("\(what) must be a whole number, not '\(text)'", text, error)
         }
-        return value
+    }
+
+    /// The text of a scalar that should hold a number, or an error saying what was expected.
+    private func scalarText(_ what: String, _ expected: String) throws -> String {
+        guard case .scalar(let scalar) = node else { throw error("\(what) must be \(expected), not a list or mapping") }
+        return scalar.string
+    }
+
+    /// An error about a number the grammar does not read, with the typed reason.
+    func numberError(_ prefix: String, _ text: String, _ problem: NumberLiteral.Problem) -> DefinitionFileError {
+        var failure = error("\(prefix): \(problem.explanation)")
+        failure.unreadNumber = .init(text: text, problem: problem)
+        return failure
     }
 
     func date(_ what: String) throws -> LocalDate {
         guard case .scalar(let scalar) = node, let date = LocalDate(iso: scalar.string) else {
             throw error("\(what) must be a date written YYYY-MM-DD, not '\(node.string ?? "a list or mapping")'")
         }
+        guard LocalDate.inputRange.contains(date) else { throw error("\(what) \(date) is outside \(LocalDate.inputRangeText)") }
         return date
     }
 
@@ -193,26 +234,34 @@ struct YAMLValue {
         return value
     }
 
-    /// A decimal number written plainly (`1500`, `1500.25`, `-0.5`): no thousands separators, no exponent.
+    /// A decimal number by the grammar of `NumberLiteral`: `1500`, `1500.25`, `-0.5`.
     func decimal(_ what: String) throws -> Decimal {
-        guard case .scalar(let scalar) = node,
-            scalar.string.range(of: "^-?[0-9]+(\\.[0-9]+)?$", options: .regularExpression) != nil,
-            let value = Decimal(string: scalar.string, locale: Locale(identifier: "en_US_POSIX"))
-        else { throw error("\(what) must be a number such as 1500 or 1500.25, not '\(node.string ?? "a list or mapping")'") }
-        return value
+        let text = try scalarText(what, "a number such as 1500 or 1500.25")
+        do throws(NumberLiteral.Problem) {
+            return try NumberLiteral(text).decimal
+        } catch {
+            throw numberError("\(what) must be a number such as 1500 or 1500.25, not '\(text)'", text, error)
+        }
     }
 
-    /// A comparison with a number, e.g. `"> 0"` or `">= 1000.50"`.
+    /// A comparison with a number, e.g. `"> 0"` or `">= 1000.50"`: spaces, an operator, spaces, a
+    /// number by the grammar of `NumberLiteral`, spaces — and nothing else.
     func comparison(_ what: String) throws -> AmountCondition {
-        let text = try string(what).trimmingCharacters(in: .whitespaces)
+        let text = try string(what)
+        var trimmed = Substring(text)
+        while trimmed.first == " " { trimmed.removeFirst() }
+        while trimmed.last == " " { trimmed.removeLast() }
         let operators = AmountCondition.Comparison.allCases.sorted { $0.rawValue.count > $1.rawValue.count }
-        guard let comparison = operators.first(where: { text.hasPrefix($0.rawValue) }),
-            let value = Decimal(string: String(text.dropFirst(comparison.rawValue.count)).trimmingCharacters(in: .whitespaces),
-                                locale: Locale(identifier: "en_US_POSIX"))
-        else {
-            throw error("\(what) must be a comparison such as '> 0' or '>= 1000.50' (operators: > >= < <= = <>)")
+        let comparison = operators.first { trimmed.starts(with: $0.rawValue) }
+        let number = comparison.map { String(trimmed.dropFirst($0.rawValue.count).drop { $0 == " " }) } ?? ""
+        guard let comparison, !["<", ">", "=", "!"].contains(where: number.hasPrefix) else {
+            throw error("\(what) must be a comparison such as '> 0' or '>= 1000.50' (operators: > >= < <= = <>), not '\(text)'")
         }
-        return AmountCondition(comparison, value)
+        do throws(NumberLiteral.Problem) {
+            return AmountCondition(comparison, try NumberLiteral(number).decimal)
+        } catch {
+            throw numberError("\(what) '\(text)': cannot read the number '\(number)'", number, error)
+        }
     }
 
     /// A list, or a single value standing for a list of one.

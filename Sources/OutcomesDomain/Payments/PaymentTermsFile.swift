@@ -27,7 +27,9 @@ extension PaymentTerms {
             throw root.error("a contract with payments needs 'version', a whole number raised whenever the terms change")
         }
         let version = try versionNode.int("version")
-        guard version > 0 else { throw versionNode.error("version must be 1 or more") }
+        guard (1...OutcomeContract.maximumVersion).contains(version) else {
+            throw versionNode.error("version must be from 1 to \(OutcomeContract.maximumVersion)")
+        }
         let rounding = try entries["rounding"]?.choice("rounding", RoundingRule.allCases.map { ($0.rawValue, $0) }) ?? .halfEven
         let payments = try paymentsNode.mapping(allowed: paymentKeys, context: "payments")
         guard !payments.isEmpty else { throw paymentsNode.error("payments needs at least one of: \(paymentKeys.joined(separator: ", "))") }

@@ -144,10 +144,15 @@ public struct QualityThresholds: Sendable, Equatable {
 extension YAMLValue {
     /// A number from 0 to 1.
     func fraction(_ what: String) throws -> Double {
-        guard case .scalar(let scalar) = node, let value = Double(scalar.string), (0...1).contains(value) else {
-            throw error("\(what) must be a number from 0 to 1, not '\(node.string ?? "a list or mapping")'")
+        guard case .scalar(let scalar) = node else { throw error("\(what) must be a number from 0 to 1, not a list or mapping") }
+        let value: Decimal
+        do throws(NumberLiteral.Problem) {
+            value = try NumberLiteral(scalar.string).decimal
+        } catch {
+            throw numberError("\(what) must be a number from 0 to 1, not '\(scalar.string)'", scalar.string, error)
         }
-        return value
+        guard value >= 0, value <= 1 else { throw self.error("\(what) must be a number from 0 to 1, not '\(scalar.string)'") }
+        return NSDecimalNumber(decimal: value).doubleValue
     }
 
     func severity() throws -> QualitySeverity {

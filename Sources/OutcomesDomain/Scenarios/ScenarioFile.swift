@@ -17,7 +17,9 @@ extension ScenarioDefinition {
         let indexNode = try entries.required("price_index", in: "the scenario", at: root)
         var index: [Int: Double] = [:]
         for (key, value) in try indexNode.pairs() {
-            guard let year = Int(key), (1900...2200).contains(year) else { throw value.error("price_index: '\(key)' is not a year") }
+            guard let year = try? NumberLiteral.integer(key), (1900...2200).contains(year) else {
+                throw value.error("price_index: '\(key)' is not a year from 1900 to 2200")
+            }
             let level = try double(value, "the price index of \(year)")
             guard level > 0 else { throw value.error("price_index: the index of \(year) must be positive") }
             index[year] = level
@@ -98,10 +100,13 @@ extension ScenarioDefinition {
         guard (1...1_000_000).contains(paymentDraws) else { throw entries["payment_draws"]!.error("payment_draws must be 1 to 1,000,000") }
         let deadweight = try entries["deadweight_cost_of_taxation"].map { try double($0, "deadweight_cost_of_taxation") } ?? 0
         guard (0...2).contains(deadweight) else { throw entries["deadweight_cost_of_taxation"]!.error("deadweight_cost_of_taxation is a share of each tax dollar: 0 to 2") }
+        // A seed is a whole number from 0 up: the draws' generator takes it as an unsigned number.
+        let seed = try entries["seed"]?.int("seed") ?? 1
+        guard seed >= 0 else { throw entries["seed"]!.error("seed must be 0 or more, not \(seed)") }
         var definition = ScenarioDefinition(
             id: id, contract: contract, baseYear: baseYear, priceIndex: index, discountRate: rate, horizon: horizon, timing: timing,
             costPerParticipant: cost, costYear: costYear, deadweight: deadweight, effects: effects, unitValues: values, draws: draws, paymentDraws: paymentDraws,
-            seed: UInt64(try entries["seed"]?.int("seed") ?? 1), variants: variants)
+            seed: UInt64(seed), variants: variants)
         definition.contractLine = contractLine
         definition.financing = try entries["finance"].map(parseFinance)
         return definition

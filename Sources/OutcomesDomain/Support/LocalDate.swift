@@ -23,7 +23,9 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
     /// Parses `YYYY-MM-DD` (ISO 8601 calendar date).
     public init?(iso text: some StringProtocol) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        // Digits only: Int("+1") would read a sign where a digit belongs.
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
+            parts.allSatisfy({ $0.utf8.allSatisfy { (0x30...0x39).contains($0) } }),
             let year = Int(parts[0]), let month = Int(parts[1]), let day = Int(parts[2])
         else { return nil }
         self.init(year: year, month: month, day: day)
@@ -42,6 +44,12 @@ public struct LocalDate: Hashable, Comparable, Sendable, CustomStringConvertible
     }
 
     public var year: Int { components.year }
+
+    /// The dates an input file may hold (contracts, evaluations, scenarios, extracts): windows reach
+    /// up to 100 years back from them and the period before a contract's first starts in 1900, so
+    /// earlier dates (a placeholder 0001-01-01, year 0000) would end in dates the database refuses.
+    public static let inputRange = LocalDate(year: 1900, month: 1, day: 1)!...LocalDate(year: 9999, month: 12, day: 31)!
+    public static let inputRangeText = "the dates input files may hold: 1900-01-01 to 9999-12-31"
 
     public func adding(days: Int) -> LocalDate { LocalDate(daysSinceEpoch: daysSinceEpoch + days) }
 
