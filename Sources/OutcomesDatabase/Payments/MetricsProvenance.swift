@@ -42,6 +42,8 @@ enum MetricsProvenance {
             for period in (storedID == contract.id ? prior : []) + periods {
                 let arm = storedID == contract.id ? "" : storedID == matchedID ? " (matched comparison group)" : " (control arm)"
                 guard let found = computed[Key(storedID: storedID, period: period)] else {
+                    // A period without participants has no matched group to store: its cohorts pay nothing.
+                    if storedID == matchedID, try !hasParticipants(contract.id, period, on: connection) { continue }
                     problems.append((period, arm, .notComputed))
                     continue
                 }
@@ -84,6 +86,13 @@ enum MetricsProvenance {
                 + "Run `outcomes metrics --contract \(contract.id)@\(stored.version) --period P` for \(stale) first"
                 + (contract.needsComparisonArm ? " (it computes the control arm too)." : "."),
             exitStatus: .dataError)
+    }
+
+    /// Whether the contract's own stored results of a period have anyone in them.
+    private static func hasParticipants(_ contract: String, _ period: String, on connection: PostgresConnection) throws -> Bool {
+        try connection.execute("""
+            SELECT EXISTS (SELECT 1 FROM metrics.person_results WHERE contract_id = \(contract) AND period = \(period))
+            """).scalar(Bool.self)
     }
 
     private static func unique(_ items: [String]) -> String {

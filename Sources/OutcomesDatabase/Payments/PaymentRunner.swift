@@ -148,17 +148,18 @@ public struct PaymentRunner {
                                    on connection: PostgresConnection) throws -> String
     {
         var figures = ""
-        func record(_ line: String, _ list: [EffectFigures]) {
-            func text(_ group: GroupFigure?) -> String { group.map { "\($0.participants)/\($0.total)/\($0.count)" } ?? "-" }
-            for figure in list { figures += "\(line)\t\(figure.cohort)\t\(figure.group)\t\(text(figure.treated))\t\(text(figure.comparison))\n" }
-        }
+        func record(_ line: String, _ list: [EffectFigures]) { figures += EffectInputs.inputsText(line, list) }
+        // Which stored comparison each period's matched group came from, read once for every line.
+        let matched = try EffectInputs.MatchedGroups.read(contract: contract, periods: periods, on: connection)
+        snapshot.comparisonRuns = matched.runs
+        figures += matched.text
         for line in terms.effectLines {
-            let found = try EffectInputs.figures(.init(line), contract: contract, periods: periods, on: connection)
+            let found = try EffectInputs.figures(.init(line), contract: contract, periods: periods, matched: matched, on: connection)
             record(line.id, found.cohorts + found.overall)
             snapshot.effectFigures[line.id] = found
         }
         for line in terms.savingsShares {
-            let found = try EffectInputs.figures(.init(line), contract: contract, periods: periods, on: connection).cohorts
+            let found = try EffectInputs.figures(.init(line), contract: contract, periods: periods, matched: matched, on: connection).cohorts
             record(line.id, found)
             snapshot.savingsFigures[line.id] = found
         }
