@@ -75,7 +75,9 @@ public struct PaymentProjection: Sendable {
             return counts
         }
         if let line = terms.effectLines.first, let figures = last.effectFigures[line.id] {
-            return Dictionary(figures.cohorts.map { ($0.group, $0.treated.participants) }, uniquingKeysWith: +)
+            // A pooled cohort (every provider together) counts each provider's own participants.
+            let counts = figures.cohorts.flatMap { $0.participantsByProvider.isEmpty ? [($0.group, $0.treated.participants)] : $0.participantsByProvider.map { ($0.key, $0.value) } }
+            return Dictionary(counts.filter { $0.1 > 0 }, uniquingKeysWith: +)
         }
         return [:]
     }
