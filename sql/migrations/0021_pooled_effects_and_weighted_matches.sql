@@ -27,7 +27,8 @@ CREATE INDEX matched_weights_run ON evaluation.matched_weights (run_id);
 COMMENT ON TABLE evaluation.matched_weights IS
     'Each stored matched control under each provider it serves, with its matching weight as weight / weight_denominator.';
 
--- Written once with its run, never changed.
+-- Written once with its run, never changed row by row. (TRUNCATE is left as it is for the other
+-- evaluation tables: emptying the data loads with CASCADE empties the runs and their weights.)
 CREATE FUNCTION evaluation.refuse_matched_weights_change() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -37,8 +38,6 @@ END
 $$;
 CREATE TRIGGER matched_weights_append_only BEFORE UPDATE OR DELETE ON evaluation.matched_weights
     FOR EACH ROW EXECUTE FUNCTION evaluation.refuse_matched_weights_change();
-CREATE TRIGGER matched_weights_no_truncate BEFORE TRUNCATE ON evaluation.matched_weights
-    FOR EACH STATEMENT EXECUTE FUNCTION evaluation.refuse_matched_weights_change();
 
 ALTER TABLE evaluation.matched_weights OWNER TO outcomes_analyst;
 ALTER FUNCTION evaluation.refuse_matched_weights_change() OWNER TO outcomes_analyst;
