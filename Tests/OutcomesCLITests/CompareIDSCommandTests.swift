@@ -53,7 +53,7 @@ import Testing
         }
         try usage(["compare", "--evaluation", Self.evaluation, "--period", "2030", "--database", conninfo], "--period 2030 is not a period of housing-2021")
         CLI.expectCleanFailure(try CLI.run(["compare", "--evaluation", Self.evaluation, "--store-comparison", "--database", conninfo]),
-                               status: 64, mentioning: "--store-comparison: stores a 1:1 matched comparison group")
+                               status: 64, mentioning: "--store-comparison: stores a matched comparison group")
         try usage(["compare", "--evaluation", Self.evaluation, "--treatment", "t", "--database", conninfo], "--treatment applies to --data")
         try usage(["compare", "--data", "x.csv", "--treatment", "t", "--period", "2022"], "--period applies to --evaluation")
         try usage(["compare", "--data", "x.csv", "--treatment", "t", "--by", "race"], "--by applies to --evaluation")

@@ -58,7 +58,8 @@ import Testing
         for determination in determinations {
             let (members, withShelter) = try #require(expected[determination.provider])
             #expect(determination.basis == .matchedGroup)
-            #expect(determination.comparison == GroupFigure(participants: members, total: Decimal(withShelter), count: members))
+            // 1:1 without replacement: each control weighs 1.
+            #expect(determination.comparison == GroupFigure(participants: members, total: Decimal(withShelter), count: members, weightDenominator: 1))
         }
         // One control per matched participant, each once.
         let sizes = comparison.result.sampleSizes

@@ -63,7 +63,9 @@ import Testing
         #expect(clawback.repayment(figure: figure(60, of: 100), rounding: .halfEven).amount == dollars("0"))
         let missed = clawback.repayment(figure: figure(58, of: 100), rounding: .halfEven).determination
         #expect(missed.finding == .targetMissed && missed.improvement == ExactRatio(Decimal(string: "0.58")!))
-        #expect(clawback.repayment(figure: nil, rounding: .halfEven).determination.finding == .notMeasurable)
+        // A provider without participants: a determination that pays nothing, never a repayment.
+        let nobody = clawback.repayment(figure: nil, rounding: .halfEven)
+        #expect(nobody.determination.finding == .noParticipants && nobody.amount == dollars("0"))
     }
 
     @Test func payersSplitLinesExactly() throws {

@@ -214,6 +214,9 @@ extension Report {
                          + "Worst-year exposure: \(payments.worstYear.p95) at the 95th percentile. Payments are computed by the contract's own terms "
                          + "on the stored figures, each draw moving them by its effects' departures from the estimates.")
         }
+        notes.append(outcome.paymentsLeaveOut.isEmpty
+            ? "Outcome payments include every term of the contract in the periods projected: clawbacks as repayments, attested milestones."
+            : "Outcome payments leave out: " + outcome.paymentsLeaveOut.map(\.text).joined(separator: "; ") + ".")
     }
 
     static func short(_ value: Double) -> String { String(format: "%.6g", value) }

@@ -24,13 +24,18 @@ extension PaymentRefusal {
         case .metricsNotCurrent(let contract, let version, let period, let currentLoad, let problems):
             return Self.metricsMessage(contract: contract, version: version, period: period, currentLoad: currentLoad, problems: problems)
         case .noComparison(let contract, let line, let provider, let cohort, let basis):
-            let cohortText = cohort == "all periods" ? "all cohorts together" : cohort
+            // A pooled line measures all providers' participants together, under no one provider.
+            let cohortText = cohort == Determination.allPeriods ? "all cohorts together" : cohort
+            let whose = provider.isEmpty ? "the providers'" : "\(provider)'s"
             let what: String = switch basis {
             case .sharedControlGroup:
                 "line \(line) compares every provider with the shared control group, which has no participants in \(cohortText): "
-                    + "there is nothing to compare \(provider)'s participants with. Check the control arm's enrollments."
+                    + "there is nothing to compare \(whose) participants with. Check the control arm's enrollments."
             case .matchedGroup:
-                "line \(line) compares \(provider) with its matched comparison group, which has no members in \(cohortText)."
+                "line \(line) compares \(provider.isEmpty ? "all providers' participants" : provider) with "
+                    + "\(provider.isEmpty ? "the" : "its") matched comparison group, which has no members in \(cohortText)."
+            case .controlArm where provider.isEmpty:
+                "line \(line) compares all providers' participants with the control arm, which has no participants in \(cohortText)."
             default:
                 "line \(line) compares each provider with its own control arm, and \(provider) has no control-arm participants in "
                     + "\(cohortText). If the providers share one control group, write comparison: shared_control_group."

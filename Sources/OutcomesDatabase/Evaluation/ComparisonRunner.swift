@@ -52,8 +52,8 @@ public struct ComparisonRunner: Sendable {
             return metric
         }
         if storeComparison {
-            guard period != nil, design.method == .nearest, design.ratio == 1, !design.replace, source == .pool else {
-                throw EvaluationError.option("store-comparison", "stores a 1:1 matched comparison group without replacement, from the pool, for one --period (payments count its members one for one)")
+            guard period != nil, design.method == .nearest, source == .pool else {
+                throw EvaluationError.option("store-comparison", "stores a matched comparison group (nearest-neighbour matching, 1:1 or k:1, with or without replacement), from the pool, for one --period (payments weigh its members by their matching weights)")
             }
         }
         return try connection.transaction { connection in

@@ -36,17 +36,30 @@ struct ComparisonStore {
                         \(array(units.map { $0.subclass.map(String.init) ?? "0" }))::int[])
                  AS u(person_id, treated, provider_id, index_date, propensity, weight, subclass)
             """)
+        if runner.storeComparison {
+            let group = Self.matchedGroup(result, table)
+            try connection.execute("""
+                INSERT INTO evaluation.matched_weights (person_id, run_id, provider_id, weight, weight_denominator)
+                SELECT m.person_id, \(runID), m.provider_id, m.weight, \(group.denominator)
+                FROM unnest(\(array(group.members.map { table.ids[$0.unit] }))::bigint[], \(array(group.members.map(\.provider)))::text[],
+                            \(array(group.members.map { String($0.weight) }))::bigint[]) AS m(person_id, provider_id, weight)
+                """)
+        }
         return runID
     }
 
-    /// The matched controls' values of every metric, each under its participant's provider, as
+    /// The matched controls with their weights under each provider they serve.
+    static func matchedGroup(_ result: EvaluationResult, _ table: EvaluationTable) -> MatchedGroup {
+        MatchedGroup(matches: result.matches ?? [:], provider: { table.groups[$0] ?? "" })
+    }
+
+    /// The matched controls' values of every metric, each under the provider of every participant
+    /// it was matched to (once per provider; its weights are in `evaluation.matched_weights`), as
     /// the contract-period's `<id>@matched` results, replacing earlier ones.
     func storeMatchedGroup(_ result: EvaluationResult, _ table: EvaluationTable, outcomes: SQLIdentifier, on connection: PostgresConnection) throws {
         let contract = runner.stored.contract, period = runner.period!
         let storedID = contract.id + OutcomeContract.matchedSuffix
-        var providerOfSubclass: [Int: String] = [:]
-        for unit in result.units where table.treated[unit.index] { if let s = unit.subclass { providerOfSubclass[s] = table.groups[unit.index] ?? "" } }
-        let controls = result.units.filter { !table.treated[$0.index] && $0.subclass != nil }
+        let members = Self.matchedGroup(result, table).members
         let partitions = ResultPartitions(contractID: storedID, period: period.label)
         let resultSet = try partitions.resultSet(on: connection)
         try PersonLevelTable(table: partitions.stagedTable).create(as: """
@@ -54,8 +67,8 @@ struct ComparisonStore {
                    r.window_start, r.window_end, r.value, r.pre_value, r.post_value, r.ratio, r.load_id, r.computed_at,
                    \(resultSet)::integer AS result_set
             FROM \(identifier: outcomes) r
-            JOIN unnest(\(PostgresArrayLiteral.text(controls.map { table.ids[$0.index] }))::bigint[],
-                        \(PostgresArrayLiteral.text(controls.map { providerOfSubclass[$0.subclass!] ?? "" }))::text[]) AS m(person_id, provider_id)
+            JOIN unnest(\(PostgresArrayLiteral.text(members.map { table.ids[$0.unit] }))::bigint[],
+                        \(PostgresArrayLiteral.text(members.map(\.provider)))::text[]) AS m(person_id, provider_id)
               USING (person_id)
             """, layout: try TableLayout.of(connection), on: connection)
         try partitions.swapIn(resultSet: resultSet, on: connection)

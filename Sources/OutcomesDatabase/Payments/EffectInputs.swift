@@ -7,17 +7,20 @@ import PostgresClient
 /// participants', and the comparison's — each provider's own control arm (`<id>@control`), the
 /// control arm pooled when providers share it, or a matched comparison group (`<id>@matched`).
 enum EffectInputs {
-    /// What is compared: a metric, its statistic, against what, and whether all cohorts are also tested together.
+    /// What is compared: a metric, its statistic, against what, whether all cohorts are also
+    /// tested together, and whether every provider's participants are measured together.
     struct Subject {
         let id: String
         let outcome: OutcomeTest
         let statistic: EffectLine.Statistic
         let comparison: EffectLine.Comparison
         let overall: Bool
+        var pooled = false
 
         init(_ line: EffectLine) {
             (id, outcome, statistic, comparison, overall) = (line.id, line.outcome, line.statistic, line.comparison,
                                                             line.overallThreshold != nil)
+            if case .pooled = line.measured { pooled = true }
         }
 
         init(_ line: SavingsShareLine) {
@@ -35,32 +38,46 @@ enum EffectInputs {
     }
 
     /// Every period up to the one paid, in order, then — when the line tests all cohorts together
-    /// and the period paid is the contract's last — each provider's cohorts pooled.
-    static func figures(_ line: Subject, contract: OutcomeContract, periods: [String], on connection: PostgresConnection)
-        throws -> (cohorts: [EffectFigures], overall: [EffectFigures])
+    /// and the period paid is the contract's last — all cohorts together. Per provider: every
+    /// provider of the cohort (those the contract lists, else those with participants in any of
+    /// the periods) in every period, those without participants too (a `no_participants`
+    /// determination); pooled: all providers' participants together, with each one's number.
+    static func figures(_ line: Subject, contract: OutcomeContract, periods: [String], matched: MatchedGroups = .none,
+                        on connection: PostgresConnection) throws -> (cohorts: [EffectFigures], overall: [EffectFigures])
     {
         let lastPeriod = periods.last == contract.periods.last?.label
         var result: (cohorts: [EffectFigures], overall: [EffectFigures]) = ([], [])
+        var providers: [String] = contract.cohort.providers.sorted()
         for pooled in line.overall && lastPeriod ? [false, true] : [false] {
-            let treated = try statistics(line, contract.id, periods, pooledPeriods: pooled, pooledProviders: false, on: connection)
+            let byProvider = try statistics(line, contract.id, periods, pooledPeriods: pooled, pooledProviders: false, on: connection)
+            if providers.isEmpty { providers = Set(byProvider.keys.map(\.provider)).sorted() }
+            let treated = line.pooled
+                ? try statistics(line, contract.id, periods, pooledPeriods: pooled, pooledProviders: true, on: connection) : byProvider
+            // A matched group or control arm is measured under each provider, or once for all of them.
+            let comparisonPooled = line.pooled || line.comparison == .sharedControlGroup
             let comparison: [Key: GroupFigure]? = switch line.comparison {
             case .baseline: nil
-            case .comparisonGroup:
+            case .comparisonGroup, .sharedControlGroup:
                 try statistics(line, contract.id + OutcomeContract.comparisonSuffix, periods, pooledPeriods: pooled,
-                               pooledProviders: false, on: connection)
-            case .sharedControlGroup:
-                try statistics(line, contract.id + OutcomeContract.comparisonSuffix, periods, pooledPeriods: pooled,
-                               pooledProviders: true, on: connection)
+                               pooledProviders: comparisonPooled, on: connection)
             case .matchedGroup:
-                try statistics(line, contract.id + OutcomeContract.matchedSuffix, periods, pooledPeriods: pooled,
-                               pooledProviders: false, on: connection)
+                try weightedStatistics(line, contract.id + OutcomeContract.matchedSuffix, periods, pooledPeriods: pooled,
+                                       pooledProviders: comparisonPooled, groups: matched, on: connection)
             }
-            let keys = treated.keys.sorted { (periods.firstIndex(of: $0.period) ?? -1, $0.provider) < (periods.firstIndex(of: $1.period) ?? -1, $1.provider) }
-            // A cohort whose comparison has no one keeps no comparison figure: the run is refused for it.
-            let figures = keys.map { key in
-                let lookup = line.comparison == .sharedControlGroup ? Key(period: key.period, provider: "") : key
-                return EffectFigures(cohort: pooled ? "all periods" : key.period, group: key.provider, treated: treated[key]!,
-                                     comparison: comparison?[lookup])
+            let cohorts = pooled ? [Determination.allPeriods] : periods
+            let groups = line.pooled ? [""] : providers.isEmpty ? [""] : providers
+            let figures = cohorts.flatMap { cohort in
+                groups.map { group in
+                    let key = Key(period: cohort, provider: group)
+                    let own = treated[key] ?? .empty
+                    // A cohort without participants needs nothing to compare with: it pays nothing. One with
+                    // participants whose comparison has no one keeps no comparison figure: the run is refused for it.
+                    let found = own.participants > 0 ? comparison?[comparisonPooled ? Key(period: cohort, provider: "") : key] : nil
+                    let shares = line.pooled
+                        ? Dictionary(uniqueKeysWithValues: byProvider.filter { $0.key.period == cohort }.map { ($0.key.provider, $0.value.participants) })
+                        : [:]
+                    return EffectFigures(cohort: cohort, group: group, treated: own, comparison: found, participantsByProvider: shares)
+                }
             }
             if pooled { result.overall = figures } else { result.cohorts = figures }
         }
@@ -88,7 +105,7 @@ enum EffectInputs {
             """)
         var result: [Key: GroupFigure] = [:]
         for row in try connection.execute(query) {
-            let key = Key(period: pooledPeriods ? "all periods" : try row.decode(at: 0), provider: try row.decode(at: 1))
+            let key = Key(period: pooledPeriods ? Determination.allPeriods : try row.decode(at: 0), provider: try row.decode(at: 1))
             result[key] = GroupFigure(participants: try row.decode(at: 2), total: try row.decode(at: 3), count: try row.decode(at: 4))
         }
         return result

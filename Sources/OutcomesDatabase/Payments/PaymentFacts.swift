@@ -26,9 +26,18 @@ enum PaymentFacts {
             ORDER BY run_id DESC LIMIT 1
             """).map { try $0.decode(String.self, at: 0) }.first
         let currency = contract.payments?.currency ?? Currency(code: "USD")!
-        return PaymentRunFacts(request: request, currentLoad: currentLoad, computed: computed, finalRunPosted: finalRunPosted,
-                               posted: try posted(contract: contract.id, period: request.period, currency: currency, on: connection),
-                               lastInputsSHA256: last)
+        var facts = PaymentRunFacts(request: request, currentLoad: currentLoad, computed: computed, finalRunPosted: finalRunPosted,
+                                    posted: try posted(contract: contract.id, period: request.period, currency: currency, on: connection),
+                                    lastInputsSHA256: last)
+        if contract.needsMatchedGroup {
+            let paid = contract.periods.map(\.label)
+            let withParticipants = try connection.execute("""
+                SELECT p FROM unnest(\(paid)::text[]) AS p
+                WHERE EXISTS (SELECT 1 FROM metrics.person_results r WHERE r.contract_id = \(contract.id) AND r.period = p)
+                """).map { try $0.decode(String.self, at: 0) }
+            facts.periodsWithoutParticipants = Set(paid).subtracting(withParticipants)
+        }
+        return facts
     }
 
     /// The ledger's sums so far for the period, by key (`before`: only the lines of runs before that one).
@@ -60,12 +69,16 @@ enum PaymentFacts {
         var snapshot = PaymentSnapshot()
         snapshot.achievements = values.achievements
         snapshot.values = values.values
+        // Which stored comparison each period's matched group came from, with its weights, read once for every line.
+        let matched = try EffectInputs.MatchedGroups.read(contract: contract, periods: plan.periods, on: connection)
+        snapshot.comparisonRuns = matched.runs
         for line in terms.effectLines {
-            snapshot.effectFigures[line.id] = try EffectInputs.figures(.init(line), contract: contract, periods: plan.periods, on: connection)
+            snapshot.effectFigures[line.id] = try EffectInputs.figures(.init(line), contract: contract, periods: plan.periods,
+                                                                       matched: matched, on: connection)
         }
         for line in terms.savingsShares {
             snapshot.savingsFigures[line.id] = try EffectInputs.figures(.init(line), contract: contract, periods: plan.periods,
-                                                                        on: connection).cohorts
+                                                                        matched: matched, on: connection).cohorts
         }
         let milestones = terms.milestones.filter { plan.periods.contains($0.period) }.map(\.id)
         if !milestones.isEmpty {

@@ -30,6 +30,8 @@ public struct ScenarioRunner: Sendable {
         /// The payments of each variant that changes them (effects, prices, cap, enrollment), with
         /// the participants it pays for.
         public let paymentVariants: [(name: String, summary: PaymentProjection.Summary, participants: Int)]
+        /// Terms of the contract the payments do not include (unattested milestones, periods not computed).
+        public var paymentsLeaveOut: [PaymentProjection.LeftOutTerm] = []
     }
 
     func error(_ line: Int, _ problem: String) -> DefinitionFileError { DefinitionFileError(file: file, line: line, problem: problem) }
@@ -83,6 +85,7 @@ public struct ScenarioRunner: Sendable {
         var investors: InvestorReturns?
         var participants = 0, participantsByProvider: [String: Int] = [:]
         var paymentVariants: [(name: String, summary: PaymentProjection.Summary, participants: Int)] = []
+        var leftOut: [PaymentProjection.LeftOutTerm] = []
         let periods = try contract.payments.map { _ in try PaymentRunner(stored: stored).projection(on: connection) } ?? []
         for variant in definition.variants {
             let keys = [variant.priceScale.map { _ in "price_scale" }, variant.contractCap.map { _ in "contract_cap" },
@@ -100,6 +103,7 @@ public struct ScenarioRunner: Sendable {
                 let (expected, draws) = (try projection.expected(),
                                          try projection.simulate(draws: definition.paymentDraws, stream: MonteCarloStream(seed: definition.seed)))
                 payments = PaymentProjection.summarize(expected: expected, draws: draws)
+                leftOut = projection.leftOut
                 participants = projection.participants
                 participantsByProvider = projection.participantsByProvider
                 for variant in definition.variants where variant.changesPayments {
@@ -115,7 +119,7 @@ public struct ScenarioRunner: Sendable {
                 }
             }
         }
-        let json = ScenarioJSON(result, payments: payments, paymentVariants: paymentVariants).text
+        let json = ScenarioJSON(result, payments: payments, paymentVariants: paymentVariants, leftOut: leftOut).text
         let runID = try connection.execute("""
             INSERT INTO scenario.runs (scenario_id, contract_id, version, contract_sha256, spec_text, spec_sha256, comparison_runs, seed, draws,
                                        results, results_sha256)
@@ -124,8 +128,11 @@ public struct ScenarioRunner: Sendable {
                     \(json)::jsonb, \(SHA256.hex(json)))
             RETURNING run_id
             """).scalar(Int.self)
-        return Outcome(run: result, runID: runID, stored: stored, comparisonRuns: runs.sorted(), payments: payments, participantsPaid: participants,
-                       participantsPaidByProvider: participantsByProvider, investors: investors, paymentVariants: paymentVariants)
+        var outcome = Outcome(run: result, runID: runID, stored: stored, comparisonRuns: runs.sorted(), payments: payments,
+                              participantsPaid: participants, participantsPaidByProvider: participantsByProvider, investors: investors,
+                              paymentVariants: paymentVariants)
+        outcome.paymentsLeaveOut = leftOut
+        return outcome
     }
 
     /// The stored run's difference estimates of the effect's outcome: overall (provider nil) and per provider.
@@ -165,7 +172,8 @@ public struct ScenarioRunner: Sendable {
 struct ScenarioJSON {
     let text: String
 
-    init(_ run: ScenarioRun, payments: PaymentProjection.Summary?, paymentVariants: [(name: String, summary: PaymentProjection.Summary, participants: Int)]) {
+    init(_ run: ScenarioRun, payments: PaymentProjection.Summary?, paymentVariants: [(name: String, summary: PaymentProjection.Summary, participants: Int)],
+         leftOut: [PaymentProjection.LeftOutTerm] = []) {
         func row(_ figures: BenefitCost.Figures) -> [String: Any] {
             let cents = BenefitCostRow(figures)
             var object: [String: Any] = Dictionary(uniqueKeysWithValues: ScenarioDefinition.Perspective.allCases.map { ($0.rawValue, "\(cents.benefits[$0]!)") })
@@ -201,6 +209,7 @@ struct ScenarioJSON {
                 },
                 "worst_year": distribution(payments.worstYear), "total": distribution(payments.total), "expected_total": "\(payments.expectedTotal)",
                 "cap_binds": Dictionary(uniqueKeysWithValues: payments.capBinds.map { ($0.scope, $0.probability) }), "draws": payments.draws,
+                "left_out": leftOut.map { ["term": $0.id, "why": $0.text] },
             ] as [String: Any]
             object["payment_variants"] = paymentVariants.map {
                 ["variant": $0.name, "participants": $0.participants, "expected_total": "\($0.summary.expectedTotal)", "total": distribution($0.summary.total),

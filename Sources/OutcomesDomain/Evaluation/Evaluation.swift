@@ -80,6 +80,7 @@ public enum Evaluation {
         let model = propensity.map { p in p.names.indices.map { (p.names[$0], p.fit.coefficients[$0], p.fit.standardErrors[$0]) } } ?? []
         var result = EvaluationResult(spec: spec, propensityModel: model, sampleSizes: sizes, balanceBefore: before, balanceAfter: after,
                                       estimates: estimates, warnings: warnings, units: units)
+        result.matches = matches
         if let distance {
             func counts(_ include: (Int) -> Bool) -> [Int] {
                 var bins = Array(repeating: 0, count: EvaluationResult.Overlap.bins)

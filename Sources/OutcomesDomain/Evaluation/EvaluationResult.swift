@@ -77,6 +77,8 @@ public struct EvaluationResult: Sendable {
     public let units: [Unit]
     /// nil without a propensity model.
     public var overlap: Overlap? = nil
+    /// Nearest-neighbour matching: each treated unit's controls (indices), in the order taken.
+    public var matches: [Int: [Int]]? = nil
 
     public var imbalanced: [String] {
         balanceAfter.filter { abs($0.standardizedMeanDifference ?? 0) > spec.balanceThreshold }.map(\.name)

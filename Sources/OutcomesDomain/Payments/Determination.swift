@@ -2,16 +2,26 @@ import Foundation
 
 /// One group's figure, exactly: `total` over `count`. For a mean, the sum of the values over the
 /// participants with a value; for a rate, the participants achieving the outcome over all of them.
+///
+/// A weighted group (a matched comparison group stored with MatchIt's weights) counts each member
+/// by its weight: `total` is the sum of weight × value and `count` the sum of the weights, both in
+/// units of 1/`weightDenominator` so that they stay whole numbers and the ratio stays exact.
 public struct GroupFigure: Sendable, Equatable {
     public let participants: Int
     public let total: Decimal
     public let count: Int
+    /// nil for an unweighted group; else the common denominator of its members' weights.
+    public let weightDenominator: Int?
 
-    public init(participants: Int, total: Decimal, count: Int) {
+    public init(participants: Int, total: Decimal, count: Int, weightDenominator: Int? = nil) {
         self.participants = participants
         self.total = total
         self.count = count
+        self.weightDenominator = weightDenominator
     }
+
+    /// A group with no one in it.
+    public static let empty = GroupFigure(participants: 0, total: 0, count: 0)
 
     /// A figure stated rather than counted (a baseline, or a figure given directly).
     public init(stated value: Decimal, participants: Int) {
@@ -69,6 +79,8 @@ public struct Determination: Sendable, Equatable {
         case notMeasurable = "not_measurable"
         /// A clawback's target missed: a repayment is due.
         case targetMissed = "target_missed"
+        /// The cohort has no participants: there is nothing to measure, and nothing is paid.
+        case noParticipants = "no_participants"
     }
 
     public let lineID: String
@@ -90,14 +102,61 @@ public struct Determination: Sendable, Equatable {
     public let payable: Money
     /// Caps that cut it, and what the cohorts earned before an all-cohorts test.
     public let reasons: [PaymentReason]
+    /// The test the figure was held to: `>= threshold` for an improvement, a clawback's target as
+    /// written (e.g. `<= 0.05`); nil when there is none (a savings share).
+    public var condition: AmountCondition? = nil
+    /// For an effect measured on every provider's participants together: the pooled amounts and
+    /// how they were split (this determination's `earned` and `payable` are its provider's share).
+    public var split: PooledSplit? = nil
+    /// The stored comparison runs (`evaluation.runs`) the matched group came from, by period.
+    public var comparisonRuns: [String: Int] = [:]
+}
+
+extension AmountCondition.Comparison {
+    /// The relation that holds when this one does not.
+    public var negated: Self {
+        switch self {
+        case .greater: .lessOrEqual
+        case .greaterOrEqual: .less
+        case .less: .greaterOrEqual
+        case .lessOrEqual: .greater
+        case .equal: .notEqual
+        case .notEqual: .equal
+        }
+    }
+
+    /// As printed between a figure and its threshold.
+    public var symbol: String {
+        switch self {
+        case .greater: ">"
+        case .greaterOrEqual: "≥"
+        case .less: "<"
+        case .lessOrEqual: "≤"
+        case .equal: "="
+        case .notEqual: "≠"
+        }
+    }
 }
 
 extension Determination {
-    /// The arithmetic in words, e.g. "treated 40/120 = ≈0.3333 against 52/130 = 0.4: improvement ≈16.6667 ≥ 10 …".
+    /// How the figure stands against the threshold or target, following the condition's own
+    /// operator: the operator when the condition holds, its negation when it does not — what the
+    /// arithmetic prints between them (a `<=` target met reads "≤", never "≥").
+    public var relation: AmountCondition.Comparison? {
+        guard let condition, let improvement else { return nil }
+        return condition.matches(improvement) ? condition.comparison : condition.comparison.negated
+    }
+}
+
+extension Determination {
+    /// The arithmetic in words, e.g. "treated 40/120 = ≈0.3333 against 52/130 = 0.4: improvement ≈16.6667 ≥ threshold 10 …".
     public var arithmetic: String {
         func figure(_ group: GroupFigure?) -> String {
             guard let group else { return "none" }
             guard let value = group.value else { return "no values" }
+            if let denominator = group.weightDenominator {
+                return "weighted \(group.total)/\(group.count) = \(value)" + (denominator == 1 ? "" : " (weights in 1/\(denominator))")
+            }
             return group.count == 1 ? "\(value)" : "\(group.total)/\(group.count) = \(value)"
         }
         var parts: [String] = []
@@ -105,19 +164,41 @@ extension Determination {
         case .baseline(let value): "baseline \(value)"
         default: "\(basis.stored.replacingOccurrences(of: "_", with: " ")) \(figure(comparison))"
         }
+        if split != nil { parts.append("all providers' participants together") }
         parts.append("\(treated.participants) treated: \(figure(treated)) against \(against)")
+        if !comparisonRuns.isEmpty {
+            parts.append("matched group of comparison run " + comparisonRuns.sorted { $0.key < $1.key }.map { "\($0.value) (\($0.key))" }
+                .joined(separator: ", "))
+        }
+        let measured = mechanism == .clawback ? "figure" : "improvement"
+        let bound = mechanism == .clawback ? "target" : "threshold"
         switch (improvement, finding) {
+        case (_, .noParticipants): parts.append("no participants: nothing to measure, nothing is paid")
         case (nil, _): parts.append("nothing to measure")
-        case (let value?, .belowThreshold): parts.append("improvement \(value) < threshold \(threshold ?? 0): nothing is paid")
-        case (let value?, .targetMissed): parts.append("figure \(value) misses the target")
-        case (let value?, _): parts.append((mechanism == .clawback ? "figure " : "improvement ") + "\(value)"
-                                           + (threshold.map { " ≥ threshold \($0)" } ?? ""))
+        case (let value?, _):
+            var text = "\(measured) \(value)"
+            if let relation, let condition { text += " \(relation.symbol) \(bound) \(condition.value)" }
+            switch finding {
+            case .belowThreshold: text += ": nothing is paid"
+            case .targetMissed: text += ": misses the target"
+            default: break
+            }
+            parts.append(text)
         }
         let currency = earned.currency
         for step in steps {
             let range = step.to.map { "\(step.from)–\($0)" } ?? "from \(step.from)"
             parts.append("\(range): \(step.units) × \(step.price.grouped)" + (scale == 1 ? "" : " × \(scale)")
                          + " = \(Money(step.amount.rounded(scale: currency.minorUnits + 2), currency).grouped)")
+        }
+        if let split {
+            parts.append("earned \(split.earned.grouped)" + (split.payable == split.earned ? "" : ", payable \(split.payable.grouped)")
+                         + " for all providers together")
+            parts += reasons.map(\.text)
+            parts.append(split.text)
+            parts.append("\(provider.isEmpty ? "no provider" : provider)'s share: earned \(earned.grouped)"
+                         + (payable == earned ? "" : ", payable \(payable.grouped)"))
+            return parts.joined(separator: "; ")
         }
         parts.append("earned \(earned.grouped)" + (payable == earned ? "" : ", payable \(payable.grouped)"))
         parts += reasons.map(\.text)
@@ -131,12 +212,14 @@ extension Determination {
     public var detailJSON: String {
         func figure(_ group: GroupFigure?) -> Any {
             guard let group else { return NSNull() }
-            return ["participants": group.participants, "total": "\(group.total)", "count": group.count,
-                    "value": group.value.map { "\($0.rounded(scale: 10))" } ?? NSNull()] as [String: Any]
+            var object: [String: Any] = ["participants": group.participants, "total": "\(group.total)", "count": group.count,
+                                         "value": group.value.map { "\($0.rounded(scale: 10))" } ?? NSNull()]
+            if let denominator = group.weightDenominator { object["weight_denominator"] = denominator }
+            return object
         }
         var basisObject: [String: Any] = ["kind": basis.stored]
         if case .baseline(let value) = basis { basisObject["value"] = "\(value)" }
-        let object: [String: Any] = [
+        var object: [String: Any] = [
             "mechanism": mechanism.rawValue, "cohort": cohort, "provider": provider, "finding": finding.rawValue,
             "treated": figure(treated), "comparison": figure(comparison), "basis": basisObject,
             "improvement": improvement.map { ["exact": $0.fraction, "printed": "\($0.rounded(scale: 4))", "is_exact": $0.isExact(scale: 4)] as [String: Any] } ?? NSNull(),
@@ -149,7 +232,27 @@ extension Determination {
             "reasons": reasons.map(\.text),
             "arithmetic": arithmetic,
         ]
+        if let condition {
+            object["condition"] = ["comparison": condition.comparison.rawValue, "value": "\(condition.value)",
+                                   "relation": relation?.rawValue ?? NSNull()] as [String: Any]
+        }
+        if let split { object["split"] = split.json }
+        if !comparisonRuns.isEmpty { object["comparison_runs"] = comparisonRuns }
         let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
         return String(decoding: data, as: UTF8.self)
+    }
+}
+
+extension Determination {
+    /// The cohort label of all periods together.
+    public static let allPeriods = "all periods"
+
+    /// The determination with the stored comparison runs its matched group came from (those of its
+    /// period, or of every period for all cohorts together), when the line compares with one.
+    func citing(_ runs: [String: Int], _ comparison: EffectLine.Comparison) -> Determination {
+        guard comparison == .matchedGroup, !runs.isEmpty else { return self }
+        var cited = self
+        cited.comparisonRuns = cohort == Self.allPeriods ? runs : runs.filter { $0.key == cohort }
+        return cited
     }
 }

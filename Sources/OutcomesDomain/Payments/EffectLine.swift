@@ -21,6 +21,8 @@ public struct EffectLine: Sendable, Equatable {
     public let cap: Money?
     /// A threshold for all cohorts together; what it pays beyond the cohorts' own payments is paid at the end.
     public let overallThreshold: Decimal?
+    /// Each provider's effect paid to it, or all providers' participants together paid once and split.
+    public var measured: Measured = .perProvider
 
     /// The participants' figure compared: the mean of their values, or the share achieving the outcome.
     public enum Statistic: String, Sendable, CaseIterable { case mean, rate }
@@ -32,7 +34,8 @@ public struct EffectLine: Sendable, Equatable {
     public enum Comparison: Sendable, Equatable {
         /// Each provider's own control arm, recorded with the enrollments (randomized designs).
         case comparisonGroup
-        /// One control group shared by every provider: each is compared with all of it, pooled.
+        /// One control group shared by every provider: each provider's participants are compared
+        /// with all of it (a per-provider effect; `measured: pooled` measures them together instead).
         case sharedControlGroup
         /// A matched comparison group stored by `outcomes compare --store-comparison`.
         case matchedGroup
@@ -97,12 +100,21 @@ public struct EffectFigures: Sendable, Equatable {
     public let treated: GroupFigure
     /// The comparison group's figure; ignored when the line compares with a baseline.
     public let comparison: GroupFigure?
+    /// For a pooled cohort (every provider's participants together, `group` ""): each provider's participants in it.
+    public var participantsByProvider: [String: Int] = [:]
 
-    public init(cohort: String, group: String = "", treated: GroupFigure, comparison: GroupFigure?) {
+    public init(cohort: String, group: String = "", treated: GroupFigure, comparison: GroupFigure?, participantsByProvider: [String: Int] = [:]) {
         self.cohort = cohort
         self.group = group
         self.treated = treated
         self.comparison = comparison
+        self.participantsByProvider = participantsByProvider
+    }
+
+    /// The same cohort with another treated figure (a scenario's moved or scaled figures).
+    public func with(treated: GroupFigure, participantsByProvider: [String: Int]? = nil) -> EffectFigures {
+        EffectFigures(cohort: cohort, group: group, treated: treated, comparison: comparison,
+                      participantsByProvider: participantsByProvider ?? self.participantsByProvider)
     }
 
     /// Figures given directly (in tests and hand-worked examples): each is one stated value.
@@ -181,13 +193,17 @@ extension EffectLine {
 
     /// Cohorts of several groups (providers), in the order the cap is shared out — period by
     /// period — then each group's overall test, which subtracts what that group's cohorts earned.
+    /// A cohort without participants is a determination too (`no_participants`, paying nothing).
+    /// A pooled line's cohorts (every provider's participants together) are settled once, the cap
+    /// on the pooled amounts, and then split among the providers.
     public func payments(cohorts: [EffectFigures], overall: [EffectFigures], currency: Currency, rounding: RoundingRule)
         -> [EffectPayment]
     {
         var paid = Money.zero(currency)
         var result: [EffectPayment] = []
         func settle(_ figures: EffectFigures, threshold: Decimal, alreadyEarned: Money) {
-            let improvement = improvement(of: figures)
+            let noParticipants = figures.treatedParticipants == 0
+            let improvement = noParticipants ? nil : improvement(of: figures)
             let scale = perParticipant ? figures.treatedParticipants : 1
             let met = improvement.map { $0 >= ExactRatio(threshold) } ?? false
             let steps = met ? self.steps(for: improvement!, scale: scale) : []
@@ -204,11 +220,12 @@ extension EffectLine {
                 reasons.append(.cap(.line(id), cap: cap, payable: payable, before: earned))
             }
             paid += payable
-            let determination = Determination(
+            let finding: Determination.Finding = noParticipants ? .noParticipants : improvement == nil ? .notMeasurable : met ? .met : .belowThreshold
+            var determination = Determination(
                 lineID: id, mechanism: .effect, cohort: figures.cohort, provider: figures.group, treated: figures.treated,
                 basis: comparison.basis, comparison: figures.comparison, improvement: improvement, threshold: threshold,
-                finding: improvement == nil ? .notMeasurable : met ? .met : .belowThreshold, steps: steps, scale: scale,
-                earned: earned, payable: payable, reasons: reasons)
+                finding: finding, steps: steps, scale: scale, earned: earned, payable: payable, reasons: reasons)
+            determination.condition = AmountCondition(.greaterOrEqual, threshold)
             result.append(EffectPayment(lineID: id, cohort: figures.cohort, group: figures.group, improvement: improvement,
                                         earned: earned, payable: payable, determination: determination))
         }
@@ -219,6 +236,27 @@ extension EffectLine {
                 settle(figures, threshold: overallThreshold, alreadyEarned: cohortsEarned[figures.group] ?? .zero(currency))
             }
         }
-        return result
+        guard case .pooled(let rule) = measured else { return result }
+        let participants = Dictionary((cohorts + overall).map { ($0.cohort, $0.participantsByProvider) }, uniquingKeysWith: { a, _ in a })
+        return result.flatMap { split($0, rule: rule, participants: participants[$0.cohort] ?? [:]) }
+    }
+
+    /// A pooled payment as its providers' shares, each with the pooled determination, its share
+    /// and the whole split; one determination for no provider when nobody shares (no participants).
+    func split(_ pooled: EffectPayment, rule: Split, participants: [String: Int]) -> [EffectPayment] {
+        let split = PooledSplit.of(earned: pooled.earned, payable: pooled.payable, rule: rule, participants: participants)
+        let shares = split.shares.isEmpty
+            ? [PooledSplit.Share(provider: "", participants: 0, earned: pooled.earned, payable: pooled.payable)] : split.shares
+        return shares.map { share in
+            let d = pooled.determination
+            var determination = Determination(
+                lineID: d.lineID, mechanism: d.mechanism, cohort: d.cohort, provider: share.provider, treated: d.treated, basis: d.basis,
+                comparison: d.comparison, improvement: d.improvement, threshold: d.threshold, finding: d.finding, steps: d.steps,
+                scale: d.scale, earned: share.earned, payable: share.payable, reasons: d.reasons)
+            determination.condition = d.condition
+            determination.split = split
+            return EffectPayment(lineID: pooled.lineID, cohort: pooled.cohort, group: share.provider, improvement: pooled.improvement,
+                                 earned: share.earned, payable: share.payable, determination: determination)
+        }
     }
 }

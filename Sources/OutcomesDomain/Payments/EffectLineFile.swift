@@ -4,7 +4,7 @@ import Foundation
 extension TermsReader {
     static let effectKeys = [
         "id", "outcome", "achieved", "statistic", "better", "improvement", "comparison", "threshold", "tiers", "per_unit",
-        "per_participant", "cap", "overall_threshold",
+        "per_participant", "cap", "overall_threshold", "measured", "split",
     ]
 
     func effectLines(_ node: YAMLValue) throws -> [EffectLine] {
@@ -43,7 +43,7 @@ extension TermsReader {
         case (_?, _?): throw node.error("\(context) has both 'tiers' and 'per_unit'; give one")
         case (nil, nil): throw node.error("\(context) needs 'tiers' or 'per_unit'")
         }
-        return EffectLine(
+        var line = EffectLine(
             id: id,
             outcome: try outcome(try entries.required("outcome", in: context, at: node), achieved: entries["achieved"]),
             statistic: statistic, better: better, improvement: improvement,
@@ -52,6 +52,32 @@ extension TermsReader {
             perParticipant: try entries["per_participant"]?.bool("per_participant") ?? false,
             cap: try entries["cap"].map { try money($0, "cap") },
             overallThreshold: overall)
+        line.measured = try measured(entries, at: node, context: context)
+        return line
+    }
+
+    /// `measured: per_provider` (the default) or `measured: pooled` with `split: by_participants |
+    /// equally | {to: PROVIDER}` — how the amount paid once for all providers together is shared.
+    func measured(_ entries: [String: YAMLValue], at node: YAMLValue, context: String) throws -> EffectLine.Measured {
+        enum Kind { case perProvider, pooled }
+        let kind = try entries["measured"]?.choice("measured", [("per_provider", Kind.perProvider), ("pooled", .pooled)]) ?? .perProvider
+        guard kind == .pooled else {
+            if let split = entries["split"] {
+                throw split.error("'split' applies to measured: pooled (an effect paid once for every provider's participants together)")
+            }
+            return .perProvider
+        }
+        let splitNode = try entries.required("split", in: "\(context) (measured: pooled)", at: node)
+        guard splitNode.node.mapping != nil else {
+            return .pooled(try splitNode.choice("split", [("by_participants", EffectLine.Split.byParticipants), ("equally", .equally)]))
+        }
+        let fields = try splitNode.mapping(allowed: ["to"], context: "split")
+        let toNode = try fields.required("to", in: "split", at: splitNode)
+        let payee = try toNode.string("a provider")
+        if !providers.isEmpty, !providers.contains(payee) {
+            throw toNode.error("provider '\(payee)' is not a provider of the cohort; providers: \(providers.joined(separator: ", "))")
+        }
+        return .pooled(.to(payee))
     }
 
     /// Improvements are never negative; a relative reduction, or a difference of rates in points, is at most 100.

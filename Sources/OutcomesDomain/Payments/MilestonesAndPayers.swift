@@ -60,13 +60,18 @@ public struct Clawback: Sendable, Equatable {
         case .figure: .baseline(0)
         case .change(let baseline, _, _, _): .baseline(baseline)
         }
-        let determination = Determination(
+        let noParticipants = (figure?.participants ?? 0) == 0
+        var determination = Determination(
             lineID: id, mechanism: .clawback, cohort: assessedIn, provider: provider,
-            treated: figure ?? GroupFigure(participants: 0, total: 0, count: 0), basis: basis, comparison: nil,
-            improvement: measured, threshold: threshold, finding: measured == nil ? .notMeasurable : met ? .met : .targetMissed,
+            treated: figure ?? .empty, basis: basis, comparison: nil, improvement: measured, threshold: threshold,
+            finding: noParticipants ? .noParticipants : measured == nil ? .notMeasurable : met ? .met : .targetMissed,
             steps: due ? [PricingStep(from: 0, to: nil, units: ExactRatio(sharePercent) * ExactRatio(Decimal(1), 100),
                                       price: contractValue, amount: -share)] : [],
             scale: 1, earned: amount, payable: amount, reasons: [])
+        determination.condition = switch target {
+        case .figure(let condition): condition
+        case .change(_, _, _, let atLeast): AmountCondition(.greaterOrEqual, atLeast)
+        }
         return (amount, determination)
     }
 }

@@ -77,19 +77,28 @@ public struct PaymentInputsRecord: Sendable {
                 out.endRow()
             }
         }
+        // A figure: its cohort, group, the participants' and the comparison's figures, then each
+        // provider's participants (a pooled cohort), one row each.
         func figures(_ list: [EffectFigures]) {
             for figure in list {
                 out.text(figure.cohort)
                 out.text(figure.group)
                 group(figure.treated)
                 group(figure.comparison)
+                out.int(figure.participantsByProvider.count)
                 out.endRow()
+                for provider in figure.participantsByProvider.keys.sorted() {
+                    out.text(provider)
+                    out.int(figure.participantsByProvider[provider]!)
+                    out.endRow()
+                }
             }
         }
         func group(_ figure: GroupFigure?) {
             out.int(figure?.participants)
             out.text(figure.map { "\($0.total)" })
             out.int(figure?.count)
+            out.int(figure?.weightDenominator)
         }
         for line in snapshot.effectFigures.keys.sorted() {
             let found = snapshot.effectFigures[line]!
@@ -151,15 +160,22 @@ public struct PaymentInputsRecord: Sendable {
         func figures(_ count: Int) throws -> [EffectFigures] {
             try (0..<count).map { _ in
                 try next()
-                try reader.expect(fields: 8)
+                try reader.expect(fields: 11)
                 guard let treated = try group(at: 2) else { throw reader.fail("a figure without its participants' figure") }
-                return EffectFigures(cohort: try reader.text(0), group: try reader.text(1), treated: treated, comparison: try group(at: 5))
+                let (cohort, group, comparison, shares) = (try reader.text(0), try reader.text(1), try group(at: 6), try reader.int(10))
+                var participants: [String: Int] = [:]
+                for _ in 0..<shares {
+                    try next()
+                    try reader.expect(fields: 2)
+                    guard participants.updateValue(try reader.int(1), forKey: try reader.text(0)) == nil else { throw reader.fail("a provider twice") }
+                }
+                return EffectFigures(cohort: cohort, group: group, treated: treated, comparison: comparison, participantsByProvider: participants)
             }
         }
         func group(at index: Int) throws -> GroupFigure? {
-            let fields = [reader.isNull(index), reader.isNull(index + 1), reader.isNull(index + 2)]
-            if fields.allSatisfy({ $0 }) { return nil }
-            return GroupFigure(participants: try reader.int(index), total: try reader.decimal(index + 1), count: try reader.int(index + 2))
+            if (index..<index + 4).allSatisfy(reader.isNull) { return nil }
+            return GroupFigure(participants: try reader.int(index), total: try reader.decimal(index + 1), count: try reader.int(index + 2),
+                               weightDenominator: try reader.optionalInt(index + 3))
         }
         while true {
             try next()
@@ -201,7 +217,7 @@ public struct PaymentInputsRecord: Sendable {
                 try reader.expect(fields: 4)
                 snapshot.attestations[try reader.text(1)] = (try reader.text(2), try reader.text(3))
             case "clawback":
-                try reader.expect(fields: 5)
+                try reader.expect(fields: 6)
                 snapshot.clawbackFigures[try reader.text(1)] = .some(try group(at: 2))
             case "comparison_run":
                 try reader.expect(fields: 3)

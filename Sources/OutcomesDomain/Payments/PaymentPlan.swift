@@ -70,7 +70,8 @@ public struct PaymentSnapshot: Sendable {
     public var attestations: [String: (by: String, on: String)] = [:]
     /// Each clawback's assessed figure (nil when its provider had no participants).
     public var clawbackFigures: [String: GroupFigure?] = [:]
-    /// The stored comparison (evaluation run id) each line measured against a matched group read.
+    /// The stored comparison run (`evaluation.runs`) whose matched group each period's
+    /// `matched_group` lines were measured against, by period.
     public var comparisonRuns: [String: Int] = [:]
 
     public init() {}
@@ -142,7 +143,7 @@ public struct PaymentPlan: Sendable {
                                          currency: terms.currency, rounding: terms.rounding) {
                 // The all-cohorts test is owed in the last period.
                 let owedIn = periods.contains(payment.cohort) ? payment.cohort : period
-                if owedIn == period { determinations.append(payment.determination) }
+                if owedIn == period { determinations.append(payment.determination.citing(snapshot.comparisonRuns, line.comparison)) }
                 lines.append(PaymentLine(period: owedIn, providerID: payment.group, personID: nil, lineID: line.id,
                                          earned: payment.earned, payable: payment.payable, reasons: payment.reasons))
             }
@@ -151,7 +152,7 @@ public struct PaymentPlan: Sendable {
         for line in terms.savingsShares {
             for payment in line.payments(cohorts: (snapshot.savingsFigures[line.id] ?? []).filter { included.contains($0.cohort) },
                                          rounding: terms.rounding) {
-                if payment.cohort == period { determinations.append(payment.determination) }
+                if payment.cohort == period { determinations.append(payment.determination.citing(snapshot.comparisonRuns, line.comparison)) }
                 lines.append(PaymentLine(period: payment.cohort, providerID: payment.group, personID: nil, lineID: line.id,
                                          earned: payment.earned, payable: payment.payable, reasons: payment.reasons))
             }
@@ -162,12 +163,13 @@ public struct PaymentPlan: Sendable {
                                      earned: milestone.amount, payable: milestone.amount,
                                      reasons: [.milestoneAttested(by: attestation.by, on: attestation.on)]))
         }
-        for clawback in terms.clawbacks where clawback.assessedIn == period {
+        // Clawbacks of earlier periods too (a payment scenario's one pass over every period reads their figures).
+        for clawback in terms.clawbacks where included.contains(clawback.assessedIn) {
             let (amount, determination) = clawback.repayment(figure: snapshot.clawbackFigures[clawback.id] ?? nil,
                                                              rounding: terms.rounding)
-            determinations.append(determination)
-            lines.append(PaymentLine(period: period, providerID: clawback.provider, personID: nil, lineID: clawback.id,
-                                     earned: amount, payable: amount, reasons: [.determination(cohort: period)]))
+            if clawback.assessedIn == period { determinations.append(determination) }
+            lines.append(PaymentLine(period: clawback.assessedIn, providerID: clawback.provider, personID: nil, lineID: clawback.id,
+                                     earned: amount, payable: amount, reasons: [.determination(cohort: clawback.assessedIn)]))
         }
         return (lines, determinations)
     }

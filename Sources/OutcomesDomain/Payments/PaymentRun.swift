@@ -26,6 +26,9 @@ public struct PaymentRunFacts: Sendable {
     public var posted: [LedgerKey: Money]
     /// The inputs hash of the period's last run, if any.
     public var lastInputsSHA256: String?
+    /// The periods whose stored participants' results have no one in them: such a period stores no
+    /// matched comparison group (there is no one to match), and its cohorts pay nothing.
+    public var periodsWithoutParticipants: Set<String> = []
 
     public init(request: PaymentRunRequest, currentLoad: Int, computed: [ComputedPeriod], finalRunPosted: Bool,
                 posted: [LedgerKey: Money], lastInputsSHA256: String?)
@@ -77,8 +80,8 @@ public enum PaymentRun {
 
     /// The one source of truth: every contract-period a run reads must have been computed from the
     /// stored text of its contract version, from the current data load.
-    public static func metricsProblems(_ request: PaymentRunRequest, paid: [String], computed: [ComputedPeriod], currentLoad: Int)
-        -> [MetricsProblem]
+    public static func metricsProblems(_ request: PaymentRunRequest, paid: [String], computed: [ComputedPeriod], currentLoad: Int,
+                                       periodsWithoutParticipants: Set<String> = []) -> [MetricsProblem]
     {
         let found = Dictionary(computed.map { ("\($0.storedID)\n\($0.period)", $0) }, uniquingKeysWith: { first, _ in first })
         var problems: [MetricsProblem] = []
@@ -87,6 +90,7 @@ public enum PaymentRun {
             let periods = arm == .participants ? periodsRead(request.contract, paid: paid) : paid
             for period in periods {
                 guard let row = found["\(storedID)\n\(period)"] else {
+                    if arm == .matchedGroup, periodsWithoutParticipants.contains(period) { continue }
                     problems.append(MetricsProblem(period: period, arm: arm, kind: .notComputed))
                     continue
                 }
@@ -109,7 +113,8 @@ public enum PaymentRun {
             if request.kind == .interim, facts.finalRunPosted {
                 return .failure(.interimAfterFinal(contract: request.contract.id, period: request.period))
             }
-            let problems = metricsProblems(request, paid: plan.periods, computed: facts.computed, currentLoad: facts.currentLoad)
+            let problems = metricsProblems(request, paid: plan.periods, computed: facts.computed, currentLoad: facts.currentLoad,
+                                           periodsWithoutParticipants: facts.periodsWithoutParticipants)
             guard problems.isEmpty else {
                 return .failure(.metricsNotCurrent(contract: request.contract.id, version: request.version, period: request.period,
                                                    currentLoad: facts.currentLoad, problems: problems))

@@ -131,7 +131,8 @@ public struct SavingsShareLine: Sendable, Equatable {
             let determination = Determination(
                 lineID: id, mechanism: .savingsShare, cohort: figures.cohort, provider: figures.group, treated: figures.treated,
                 basis: comparison.basis, comparison: figures.comparison, improvement: avoided, threshold: nil,
-                finding: avoided == nil ? .notMeasurable : earned.isZero ? .belowThreshold : .met, steps: step.map { [$0] } ?? [],
+                finding: figures.treatedParticipants == 0 ? .noParticipants : avoided == nil ? .notMeasurable : earned.isZero ? .belowThreshold : .met,
+                steps: step.map { [$0] } ?? [],
                 scale: figures.treatedParticipants, earned: earned, payable: payable, reasons: reasons)
             return EffectPayment(lineID: id, cohort: figures.cohort, group: figures.group, improvement: avoided, earned: earned,
                                  payable: payable, determination: determination)

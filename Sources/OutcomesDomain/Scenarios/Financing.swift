@@ -53,7 +53,10 @@ public struct Financing: Sendable, Equatable {
         }
     }
 
-    /// The waterfall over dated outcome payments (in order).
+    /// The waterfall over dated outcome payments (in order). A period whose payments net to a
+    /// repayment (a clawback larger than what the period pays) is set off against the next
+    /// payments before anything else; what no later payment covers is paid back at the last
+    /// payment's date by the most junior investing tranche.
     public func waterfall(_ payments: [(date: LocalDate, amount: Double)]) -> [TrancheFlows] {
         let order = tranches.indices.sorted { rank(tranches[$0].kind) < rank(tranches[$1].kind) }
         var owed = tranches.map(\.amount)  // accrued return and principal still owed
@@ -61,6 +64,7 @@ public struct Financing: Sendable, Equatable {
         var flows: [[(day: Int, amount: Double)]] = tranches.map { [(day: start.daysSinceEpoch, amount: -$0.amount)] }
         var received = Array(repeating: 0.0, count: tranches.count)
         var feesDue = upfrontFee
+        var repaymentDue = 0.0
         var last = start.daysSinceEpoch
         for payment in payments.sorted(by: { $0.date < $1.date }) {
             let day = payment.date.daysSinceEpoch
@@ -68,7 +72,9 @@ public struct Financing: Sendable, Equatable {
             for i in tranches.indices { owed[i] *= pow(1 + tranches[i].coupon, years) }
             feesDue += annualFee * years
             last = day
-            var available = payment.amount
+            var available = payment.amount - repaymentDue
+            repaymentDue = max(0, -available)
+            available = max(0, available)
             let fees = min(available, feesDue)
             (available, feesDue) = (available - fees, feesDue - fees)
             for i in order where available > 0 {
@@ -87,6 +93,11 @@ public struct Financing: Sendable, Equatable {
                 received[junior] += available
                 flows[junior].append((day: day, amount: available))
             }
+        }
+        let junior = order.last(where: { tranches[$0].kind != .recoverableGrant }) ?? order.last
+        if repaymentDue > 0, let junior {
+            received[junior] -= repaymentDue
+            flows[junior].append((day: last, amount: -repaymentDue))
         }
         if let guarantee, let i = tranches.firstIndex(where: { $0.id == guarantee.tranche }), principal[i] > 0 {
             let covered = guarantee.covers * principal[i]

@@ -43,9 +43,14 @@ public struct PaymentProjection: Sendable {
     /// Departures every draw starts from (a variant's effects against the ones the figures hold).
     public let baseline: [String: [String?: Double]]
 
+    /// Terms of the contract the projection does not pay, and why (stated in the scenario's report).
+    public let leftOut: [LeftOutTerm]
+
     public init(periods: [Period], terms: PaymentTerms, effects: [String: [String?: (estimate: Double, se: Double)]],
                 baseline: [String: [String?: Double]] = [:]) throws {
+        let periods = Self.withEarlierClawbacks(periods)
         (self.periods, self.terms, self.effects, self.baseline) = (periods, terms, effects, baseline)
+        leftOut = Self.leftOut(terms, periods)
         let perDay = periods.last.map { $0.plan.perDayLines($0.snapshot) }
         self.perDay = perDay
         let moved = Self.movedDayMetrics(terms, effects)
@@ -70,7 +75,9 @@ public struct PaymentProjection: Sendable {
             return counts
         }
         if let line = terms.effectLines.first, let figures = last.effectFigures[line.id] {
-            return Dictionary(figures.cohorts.map { ($0.group, $0.treated.participants) }, uniquingKeysWith: +)
+            // A pooled cohort (every provider together) counts each provider's own participants.
+            let counts = figures.cohorts.flatMap { $0.participantsByProvider.isEmpty ? [($0.group, $0.treated.participants)] : $0.participantsByProvider.map { ($0.key, $0.value) } }
+            return Dictionary(counts.filter { $0.1 > 0 }, uniquingKeysWith: +)
         }
         return [:]
     }
@@ -157,16 +164,18 @@ public struct PaymentProjection: Sendable {
             guard let found = snapshot.effectFigures[line.id] else { continue }
             let rate = line.statistic == .rate
             func each(_ list: [EffectFigures]) -> [EffectFigures] {
-                list.map { EffectFigures(cohort: $0.cohort, group: $0.group, treated: move($0.treated, line.outcome.metricID, $0.group, rate: rate)!,
-                                         comparison: $0.comparison) }
+                list.map { $0.with(treated: move($0.treated, line.outcome.metricID, $0.group, rate: rate)!) }
             }
             snapshot.effectFigures[line.id] = (each(found.cohorts), each(found.overall))
         }
         for line in terms.savingsShares {
             guard let found = snapshot.savingsFigures[line.id] else { continue }
-            snapshot.savingsFigures[line.id] = found.map {
-                EffectFigures(cohort: $0.cohort, group: $0.group, treated: move($0.treated, line.outcome, $0.group, rate: false)!, comparison: $0.comparison)
-            }
+            snapshot.savingsFigures[line.id] = found.map { $0.with(treated: move($0.treated, line.outcome, $0.group, rate: false)!) }
+        }
+        // A clawback's figure is its provider's participants' figure of its outcome: it moves with that effect.
+        for clawback in terms.clawbacks {
+            guard let figure = snapshot.clawbackFigures[clawback.id] else { continue }
+            snapshot.clawbackFigures[clawback.id] = move(figure, clawback.outcome.metricID, clawback.provider, rate: clawback.statistic == .rate)
         }
     }
 

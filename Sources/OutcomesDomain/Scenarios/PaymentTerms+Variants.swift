@@ -26,9 +26,12 @@ extension PaymentTerms {
                     .perUnit(EffectLine.PerUnit(brackets: unit.brackets.map { EffectLine.Bracket(from: $0.from, to: $0.to, price: scaled($0.price)) },
                                                 units: unit.units, countedFrom: unit.countedFrom))
                 }
-                return EffectLine(id: line.id, outcome: line.outcome, statistic: line.statistic, better: line.better, improvement: line.improvement,
-                                  comparison: line.comparison, threshold: line.threshold, pricing: pricing, perParticipant: line.perParticipant,
-                                  cap: line.cap, overallThreshold: line.overallThreshold)
+                var scaledLine = EffectLine(id: line.id, outcome: line.outcome, statistic: line.statistic, better: line.better,
+                                            improvement: line.improvement, comparison: line.comparison, threshold: line.threshold,
+                                            pricing: pricing, perParticipant: line.perParticipant, cap: line.cap,
+                                            overallThreshold: line.overallThreshold)
+                scaledLine.measured = line.measured
+                return scaledLine
             })
         terms.perDayLines = perDayLines.map { line in
             PerDayLine(id: line.id, days: line.days, less: line.less, precondition: line.precondition, pricePerDay: scaled(line.pricePerDay),
@@ -78,7 +81,8 @@ extension PaymentSnapshot {
             return GroupFigure(participants: participants, total: rate ? total.rounded(scale: 0) : total.rounded(scale: 2), count: count)
         }
         func each(_ list: [EffectFigures], rate: Bool) -> [EffectFigures] {
-            list.map { EffectFigures(cohort: $0.cohort, group: $0.group, treated: scaled($0.treated, rate: rate), comparison: $0.comparison) }
+            list.map { $0.with(treated: scaled($0.treated, rate: rate),
+                               participantsByProvider: $0.participantsByProvider.mapValues { Int((Double($0) * share).rounded()) }) }
         }
         var result = self
         result.achievements = achievements.map { PeriodAchievements(period: $0.period, participants: $0.participants.filter { kept($0.personID) }, payable: $0.payable) }

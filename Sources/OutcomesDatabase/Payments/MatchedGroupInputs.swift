@@ -1,0 +1,98 @@
+import Foundation
+import OutcomesDomain
+import PostgresClient
+
+extension EffectInputs {
+    /// The stored matched comparison groups a run reads, read once: for each period with one, the
+    /// comparison run that stored it (the newest run with `--store-comparison` for the contract and
+    /// period, the one whose members `<id>@matched` holds) and its members' weights, brought to one
+    /// common denominator so that sums over periods stay exact.
+    struct MatchedGroups: Sendable {
+        /// Period → evaluation run id.
+        var runs: [String: Int] = [:]
+        /// The common denominator of every period's weights.
+        var denominator = 1
+        var periods: [String] = [], persons: [Int] = [], providers: [String] = [], weights: [Int] = []
+
+        static let none = MatchedGroups()
+
+        /// The groups of `periods`, when a line of the contract compares with a matched group.
+        static func read(contract: OutcomeContract, periods: [String], on connection: PostgresConnection) throws -> MatchedGroups {
+            guard contract.needsMatchedGroup else { return .none }
+            var result = MatchedGroups()
+            var denominators: [Int: Int] = [:]
+            for row in try connection.execute("""
+                SELECT DISTINCT ON (r.period) r.period, r.run_id,
+                       (SELECT max(w.weight_denominator) FROM evaluation.matched_weights w WHERE w.run_id = r.run_id)::bigint
+                FROM evaluation.runs r
+                WHERE r.contract_id = \(contract.id) AND r.stored_comparison AND r.period = ANY (\(PostgresArrayLiteral.text(periods))::text[])
+                ORDER BY r.period, r.run_id DESC
+                """) {
+                let (period, run): (String, Int) = (try row.decode(at: 0), try row.decode(at: 1))
+                let found: Int? = try row.decode(at: 2)
+                guard let denominator = found else { continue }
+                result.runs[period] = run
+                denominators[run] = denominator
+            }
+            guard !result.runs.isEmpty else { return result }
+            result.denominator = denominators.values.reduce(1) { lcm($0, $1) }
+            let periodOfRun = Dictionary(uniqueKeysWithValues: result.runs.map { ($1, $0) })
+            try connection.stream("""
+                SELECT run_id, person_id, provider_id, weight FROM evaluation.matched_weights
+                WHERE run_id = ANY (\(PostgresArrayLiteral.text(result.runs.values.sorted().map(String.init)))::bigint[])
+                ORDER BY run_id, person_id, provider_id
+                """) { row in
+                let run: Int = try row.decode(at: 0)
+                result.periods.append(periodOfRun[run]!)
+                result.persons.append(try row.decode(at: 1))
+                result.providers.append(try row.decode(at: 2))
+                let weight: Int = try row.decode(at: 3)
+                result.weights.append(weight * (result.denominator / denominators[run]!))
+            }
+            return result
+        }
+
+        /// For the inputs hash: which run each period's group came from, and the common denominator.
+        var text: String {
+            runs.keys.sorted().map { "matched_group\t\($0)\trun \(runs[$0]!)\t1/\(denominator)\n" }.joined()
+        }
+
+        private static func lcm(_ a: Int, _ b: Int) -> Int {
+            func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }
+            return a / gcd(a, b) * b
+        }
+    }
+
+    /// A matched group's figures: each stored control counted by its weight under the provider it
+    /// serves (or under every provider, pooled), summed in PostgreSQL from the stored weights as
+    /// exact totals and counts in units of 1/denominator.
+    static func weightedStatistics(_ line: Subject, _ storedID: String, _ periods: [String], pooledPeriods: Bool, pooledProviders: Bool,
+                                   groups: MatchedGroups, on connection: PostgresConnection) throws -> [Key: GroupFigure]
+    {
+        var query = PostgresQuery(unsafeSQL: "")
+        let (total, count) = line.statistic == .rate
+            ? ("sum(w.weight * CASE WHEN r.value \(line.outcome.condition.comparison.rawValue) \(query.bind(line.outcome.condition.value)) THEN 1 ELSE 0 END)",
+               "sum(w.weight)")
+            : ("sum(w.weight * r.value)", "sum(w.weight) FILTER (WHERE r.value IS NOT NULL)")
+        let (contract, periodList, metric) = (query.bind(storedID), query.bind(PostgresArrayLiteral.text(periods)), query.bind(line.outcome.metricID))
+        let weights = (query.bind(PostgresArrayLiteral.text(groups.periods)), query.bind(PostgresArrayLiteral.text(groups.persons.map(String.init))),
+                       query.bind(PostgresArrayLiteral.text(groups.providers)), query.bind(PostgresArrayLiteral.text(groups.weights.map(String.init))))
+        query.append(sql: """
+            SELECT \(pooledPeriods ? "''" : "r.period"), \(pooledProviders ? "''" : "r.provider_id"),
+                   count(DISTINCT (r.person_id, r.period))::int, coalesce(\(total), 0), coalesce(\(count), 0)::bigint
+            FROM metrics.person_results r
+            JOIN unnest(\(weights.0)::text[], \(weights.1)::bigint[], \(weights.2)::text[], \(weights.3)::bigint[])
+                 AS w(period, person_id, provider_id, weight)
+              ON w.period = r.period AND w.person_id = r.person_id AND w.provider_id = r.provider_id
+            WHERE r.contract_id = \(contract) AND r.period = ANY (\(periodList)::text[]) AND r.metric_id = \(metric)
+            GROUP BY 1, 2
+            """)
+        var result: [Key: GroupFigure] = [:]
+        for row in try connection.execute(query) {
+            let key = Key(period: pooledPeriods ? Determination.allPeriods : try row.decode(at: 0), provider: try row.decode(at: 1))
+            result[key] = GroupFigure(participants: try row.decode(at: 2), total: try row.decode(at: 3), count: try row.decode(at: 4),
+                                      weightDenominator: groups.denominator)
+        }
+        return result
+    }
+}
