@@ -18,8 +18,23 @@ public final class PostgresConnection {
     private var transactionDepth = 0
 
     /// Opens a connection. An empty conninfo uses libpq's defaults and environment alone.
-    public init(conninfo: String) throws(PostgresError) {
-        handle = PQconnectdb(conninfo)
+    public convenience init(conninfo: String) throws(PostgresError) {
+        try self.init(connecting: PQconnectdb(conninfo))
+    }
+
+    /// Opens a connection to what `conninfo` (a conninfo string or a URI) names, as another user.
+    public convenience init(conninfo: String, user: String) throws(PostgresError) {
+        let strings: [UnsafeMutablePointer<CChar>?] = ["dbname", "user", conninfo, user].map { (text: String) in strdup(text) }
+        defer { strings.forEach { free($0) } }
+        let keywords: [UnsafePointer<CChar>?] = [UnsafePointer(strings[0]), UnsafePointer(strings[1]), nil]
+        let values: [UnsafePointer<CChar>?] = [UnsafePointer(strings[2]), UnsafePointer(strings[3]), nil]
+        // expand_dbname: the dbname parameter is read as a whole conninfo or URI; the user given after it wins.
+        let handle = PQconnectdbParams(keywords, values, 1)
+        try self.init(connecting: handle)
+    }
+
+    private init(connecting connection: OpaquePointer?) throws(PostgresError) {
+        handle = connection
         guard let handle, PQstatus(handle) == CONNECTION_OK else {
             let error = PostgresError(connection: handle, kind: .connection, statement: nil)
             PQfinish(handle)

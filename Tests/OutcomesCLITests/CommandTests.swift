@@ -120,8 +120,14 @@ import Testing
         #expect(Set(metrics.compactMap { $0["provider"] as? String }) == ["hearth", "keystone", "(all)"])
         // The reentry rate card's first quarter is paid, and a provider's statement printed.
         let notes = json["notes"] as? [String] ?? []
-        #expect(notes.contains { $0.hasPrefix("Payments of reentry-2021: Posted run 1: ") }, "\(notes)")
+        // The reentry run is staged (maker–checker) and approved by the demo's second login; the ledger verifies.
+        #expect(notes.contains { $0.hasPrefix("Payments of reentry-2021: Staged run 1 for approval: ") }, "\(notes)")
+        #expect(notes.contains { $0.hasPrefix("Payments of reentry-2021: staged run 1 approved by a second login (outcomes_demo_checker)") },
+                "\(notes)")
         #expect(notes.contains { $0.hasPrefix("Payments of housing-2021: Posted run 2: ") }, "\(notes)")
+        #expect(try db.execute("SELECT approved_by FROM payments.runs WHERE contract_id = 'reentry-2021'").scalar(String.self)
+                == "outcomes_demo_checker")
+        #expect(notes.contains { $0.hasPrefix("Ledger: 2 runs sealed, the chain intact, 2 recomputed by the payment engine") }, "\(notes)")
         let housingLines = try db.execute("""
             SELECT DISTINCT line_id FROM payments.ledger WHERE contract_id = 'housing-2021' ORDER BY 1
             """).map { try $0.decode(String.self, at: 0) }

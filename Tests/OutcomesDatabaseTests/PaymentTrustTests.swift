@@ -172,3 +172,48 @@ import Testing
         #expect(runID == 2)
     }
 }
+
+/// The door's cap check refuses runs that add money above a cap, never a run that lowers what a cap
+/// covers: a new version with a lower cap corrects the ledger period by period.
+@Suite(.serialized) struct DoorCapTests {
+    @Test func aNewVersionWithALowerCapIsPostedAndAForgedAdditionIsNot() throws {
+        // Version 1 caps no provider in effect: both years pay every provider.
+        let (db, conninfo, _) = try PaymentRunnerTests().prepared(
+            paymentRunContract.replacingOccurrences(of: "caps: {provider: 20000}", with: "caps: {provider: 10000000}"))
+        let first = try ContractStore.stored("reentry-2021", on: db)
+        _ = try PaymentRunner(stored: first).run(period: "2021", on: db)
+        _ = try PaymentRunner(stored: first).run(period: "2022", on: db)
+        let byYear = try db.execute("""
+            SELECT sum(amount) FILTER (WHERE period = '2021'), sum(amount) FILTER (WHERE period = '2022') FROM payments.ledger
+            WHERE provider_id = 'bridgeway'
+            """)[0]
+        let (paid2021, paid2022): (Decimal, Decimal) = (try byYear.decode(at: 0), try byYear.decode(at: 1))
+        #expect(paid2021 > 1000 && paid2022 > 0)
+        // Version 2's provider cap is below what 2021 already paid; it pays 2022 again before 2021 is run again:
+        // the engine owes bridgeway nothing more in 2022, and takes 2022's payments back.
+        let cap = paid2021 - 1
+        let lower = paymentRunContract.replacingOccurrences(of: "version: 1", with: "version: 2")
+            .replacingOccurrences(of: "caps: {provider: 20000}", with: "caps: {provider: \(cap)}")
+        let second = try ContractStore.loadStored(text: lower, file: "reentry-v2.yaml", on: db)
+        for period in second.contract.periods { try MetricsRunner(stored: second).run(period: period, on: db) }
+        let corrected = try PaymentRunner(stored: second).run(period: "2022", on: db)
+        guard case .posted = corrected.outcome else { Issue.record("not posted: \(corrected.outcome)"); return }
+        let bridgeway = corrected.entries.filter { $0.providerID == "bridgeway" }.reduce(Decimal(0)) { $0 + $1.amount.amount }
+        #expect(bridgeway == -paid2022, "2022's payments to bridgeway taken back")
+        // Bridgeway's sum is still above the cap (2021 is not run again yet): adding to it is refused.
+        let payer = try PostingDoorTests().paymentsLogin(conninfo, db)
+        let inputs = try PaymentTrustTests.genuineInputs(second, period: "2022", on: db)
+        let person = try db.execute("SELECT min(person_id) FROM payments.ledger WHERE provider_id = 'bridgeway'").scalar(Int.self)
+        let refused = #expect(throws: PostgresError.self) {
+            try payer.transaction { connection in
+                let run = try connection.execute("""
+                    SELECT payments.open_run('reentry-2021', 2, '2022', 'final', \(inputs.header.loadID)::int, 1::numeric,
+                                             \(String(decoding: inputs.text, as: UTF8.self))::text, '')
+                    """).scalar(Int.self)
+                try connection.executeScript(PaymentTrustTests.stageLines([("bridgeway", "state", person, "employed", "1")]))
+                _ = try connection.execute("SELECT payments.close_run(\(run)::bigint)").scalar(String.self)
+            }
+        }
+        #expect(refused?.sqlState == .checkViolation)
+    }
+}

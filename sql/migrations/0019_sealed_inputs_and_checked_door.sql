@@ -290,34 +290,45 @@ BEGIN
 END
 $$;
 
--- Checks that no sum of ledger lines under the contract goes above a cap its terms state
--- (`p_staged`: also counting a staged run's lines not yet in the ledger).
-CREATE FUNCTION payments.check_caps(p_contract text, p_terms jsonb, p_staged bigint) RETURNS void
+-- Checks that a run adds nothing to a sum of ledger lines that its terms cap and that would then
+-- be above the cap. The sums are those the engine's caps see when it pays the run's period: the
+-- lines of the version's own periods up to and including that one (a version paying other periods
+-- never saw the rest). A run that lowers or keeps such a sum is never refused here: a new version
+-- with a lower cap corrects the ledger period by period. `p_run` is a posted run whose lines are in
+-- the ledger; `p_staged` a staged run whose lines are not.
+CREATE FUNCTION payments.check_caps(p_contract text, p_terms jsonb, p_period text, p_run bigint, p_staged bigint) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
 DECLARE
     cap jsonb;
     over record;
+    periods text[] := ARRAY(SELECT jsonb_array_elements_text(p_terms->'periods'));
 BEGIN
+    -- The version's periods up to and including the one paid.
+    IF array_position(periods, p_period) IS NULL THEN
+        RAISE EXCEPTION '% is not a period of contract %', p_period, p_contract USING ERRCODE = 'check_violation';
+    END IF;
+    periods := periods[1:array_position(periods, p_period)];
     FOR cap IN SELECT jsonb_array_elements(p_terms->'caps') LOOP
-        SELECT g.key, g.total INTO over
+        SELECT g.key, g.after, g.before INTO over
         FROM (
             SELECT CASE cap->>'group' WHEN 'provider' THEN l.provider_id WHEN 'period' THEN l.period
                                       WHEN 'person' THEN l.person_id::text ELSE '' END AS key,
-                   sum(l.amount) AS total
-            FROM (SELECT provider_id, period, person_id, line_id, amount FROM payments.ledger WHERE contract_id = p_contract
+                   sum(l.amount) AS after, sum(l.amount) FILTER (WHERE NOT l.this_run) AS before
+            FROM (SELECT provider_id, period, person_id, line_id, amount, run_id IS NOT DISTINCT FROM p_run AS this_run
+                  FROM payments.ledger WHERE contract_id = p_contract AND period = ANY (periods)
                   UNION ALL
-                  SELECT s.provider_id, r.period, s.person_id, s.line_id, s.amount
-                  FROM payments.staged_lines s JOIN payments.staged_runs r USING (staged_id) WHERE s.staged_id = p_staged) l
+                  SELECT s.provider_id, p_period, s.person_id, s.line_id, s.amount, true
+                  FROM payments.staged_lines s WHERE s.staged_id = p_staged) l
             WHERE l.line_id = ANY (ARRAY(SELECT jsonb_array_elements_text(cap->'lines')))
               AND (cap->>'provider' IS NULL OR l.provider_id = cap->>'provider')
               AND NOT (l.provider_id = ANY (ARRAY(SELECT jsonb_array_elements_text(cap->'except_providers'))))
             GROUP BY 1
         ) g
-        WHERE g.total > (cap->>'amount')::numeric
+        WHERE g.after > (cap->>'amount')::numeric AND g.after > coalesce(g.before, 0)
         LIMIT 1;
         IF FOUND THEN
             RAISE EXCEPTION 'the % cap of contract % (%) would be exceeded: % in all%', cap->>'scope', p_contract, cap->>'amount',
-                over.total, CASE WHEN over.key = '' THEN '' ELSE ' for ' || over.key END USING ERRCODE = 'check_violation';
+                over.after, CASE WHEN over.key = '' THEN '' ELSE ' for ' || over.key END USING ERRCODE = 'check_violation';
         END IF;
     END LOOP;
 END
@@ -370,7 +381,7 @@ BEGIN
     SELECT p_run, d.seq, run.contract_id, run.period, d.line_id, d.mechanism, d.cohort, d.provider_id, d.finding, d.improvement,
            d.improvement_exact, d.threshold, d.earned, d.payable, d.detail
     FROM pg_temp.outcomes_run_determinations d;
-    PERFORM payments.check_caps(run.contract_id, terms, NULL);
+    PERFORM payments.check_caps(run.contract_id, terms, run.period, p_run, NULL);
     RETURN payments.seal_run(p_run);
 END
 $$;
@@ -404,7 +415,7 @@ BEGIN
     SELECT staged, d.seq, d.line_id, d.mechanism, d.cohort, d.provider_id, d.finding, d.improvement, d.improvement_exact,
            d.threshold, d.earned, d.payable, d.detail
     FROM pg_temp.outcomes_run_determinations d;
-    PERFORM payments.check_caps(p_contract, terms, staged);
+    PERFORM payments.check_caps(p_contract, terms, p_period, NULL, staged);
     RETURN staged;
 END
 $$;
@@ -459,7 +470,7 @@ BEGIN
     SELECT posted, d.seq, staged.contract_id, staged.period, d.line_id, d.mechanism, d.cohort, d.provider_id, d.finding,
            d.improvement, d.improvement_exact, d.threshold, d.earned, d.payable, d.detail
     FROM payments.staged_determinations d WHERE d.staged_id = p_staged;
-    PERFORM payments.check_caps(staged.contract_id, terms, NULL);
+    PERFORM payments.check_caps(staged.contract_id, terms, staged.period, posted, NULL);
     PERFORM payments.seal_run(posted);
     RETURN posted;
 END
@@ -472,7 +483,7 @@ REVOKE ALL ON FUNCTION payments.index_terms(text, integer, jsonb), payments.seal
     payments.run_digest_v2(bigint), payments.seal_v2(bigint, bigint, text, text, timestamptz, text, text),
     payments.expected_seal(bigint), payments.copy_text(text),
     payments.check_run(text, integer, text, text, integer, text), payments.check_lines(text, jsonb, numeric),
-    payments.check_caps(text, jsonb, bigint),
+    payments.check_caps(text, jsonb, text, bigint, bigint),
     payments.open_run(text, integer, text, text, integer, numeric, text, text),
     payments.stage_run(text, integer, text, text, integer, numeric, text, text), payments.approve_run(bigint) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION payments.index_terms(text, integer, jsonb),

@@ -6,21 +6,26 @@ extension DemoCommand {
     /// The login that approves the demo's staged runs: a second user of the payments role.
     static let checkerLogin = "outcomes_demo_checker"
 
-    /// Approves a run staged under the reentry contract's maker–checker terms as a second login —
-    /// on the embedded cluster, which the demo owns; on a named database it says how.
-    func approve(_ stagedID: Int, of contract: String, target: DatabaseTarget) throws -> String {
-        guard case .embedded(let cluster) = target else {
+    /// Approves a run staged under the reentry contract's maker–checker terms as a second login,
+    /// which the demo creates (as it creates its data set); where it cannot — no right to create
+    /// roles, or the server will not let that login in — it says how to approve it.
+    func approve(_ stagedID: Int, of contract: String, on connection: PostgresConnection, target: DatabaseTarget) throws -> String {
+        let checker: PostgresConnection
+        do {
+            try connection.executeScript("""
+                DO $$ BEGIN
+                    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '\(Self.checkerLogin)') THEN CREATE ROLE \(Self.checkerLogin) LOGIN; END IF;
+                END $$;
+                GRANT outcomes_payments TO \(Self.checkerLogin);
+                """)
+            checker = switch target {
+            case .embedded(let cluster): try PostgresConnection(conninfo: cluster.conninfo() + " user=\(Self.checkerLogin)")
+            case .named(let conninfo): try PostgresConnection(conninfo: conninfo, user: Self.checkerLogin)
+            }
+        } catch is PostgresError {
             return "Payments of \(contract): its runs are approved by a second login (maker–checker); approve run \(stagedID) as "
                 + "another user of the payments role: outcomes payments approve --staged \(stagedID)."
         }
-        let owner = try target.connect()
-        try owner.executeScript("""
-            DO $$ BEGIN
-                IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '\(Self.checkerLogin)') THEN CREATE ROLE \(Self.checkerLogin) LOGIN; END IF;
-            END $$;
-            GRANT outcomes_payments TO \(Self.checkerLogin);
-            """)
-        let checker = try PostgresConnection(conninfo: cluster.conninfo() + " user=\(Self.checkerLogin)")
         let posted = try acting(as: .payments, on: checker) { try StagedRuns.approve(stagedID, on: checker) }
         return "Payments of \(contract): staged run \(stagedID) approved by a second login (\(Self.checkerLogin)), as the contract's "
             + "maker–checker terms require: posted run \(posted.runID), \(posted.lines) ledger lines."

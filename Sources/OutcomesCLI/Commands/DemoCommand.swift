@@ -13,8 +13,8 @@ struct DemoCommand: ParsableCommand {
             them by provider, runs the data-quality checks of `outcomes quality`, loads the payment \
             terms of scenarios/reentry-2021.yaml (a rate card) and housing-2021.yaml (an effect-based \
             line against the control arm and a per-day line), posts their payment runs for 2021Q1 \
-            and 2022 (a second demo finds nothing new to post; the reentry run is staged and, on \
-            the embedded cluster, approved by a second login, as its maker–checker terms require) \
+            and 2022 (a second demo finds nothing new to post; the reentry run is staged and \
+            approved by a second login the demo creates, as its maker–checker terms require) \
             and prints a housing provider's statement, a matched comparison and the housing \
             scenario's benefits and costs, and verifies the ledger, every run recomputed from its \
             sealed inputs; each \
@@ -149,7 +149,9 @@ struct DemoCommand: ParsableCommand {
             let run = try acting(as: .payments, on: connection) { try PaymentRunner(stored: stored!).run(period: period.label, on: connection) }
             report.notes += Report(run: run).notes.prefix(1).map { "Payments of \(contract.id): \($0)" }
             // Maker–checker terms: the run is staged by this login and approved by a second one.
-            if case .staged(let stagedID) = run.outcome { report.notes.append(try approve(stagedID, of: contract.id, target: target)) }
+            if case .staged(let stagedID) = run.outcome {
+                report.notes.append(try approve(stagedID, of: contract.id, on: connection, target: target))
+            }
         }
         guard let stored, let provider = try connection.execute("""
             SELECT min(provider_id) FROM payments.ledger WHERE contract_id = \(stored.contract.id)

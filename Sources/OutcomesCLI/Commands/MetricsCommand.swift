@@ -22,7 +22,7 @@ struct MetricsCommand: ParsableCommand {
 
             Examples:
               outcomes metrics --contract housing-2021 --period 2023
-              outcomes metrics --contract reentry-2021@2 --period 2021Q1 --format csv
+              outcomes metrics --contract reentry-2021@3 --period 2021Q1 --format csv
               outcomes metrics --file scenarios/housing-2021.yaml --period 2022
               outcomes metrics --contract housing-2021 --period 2023 --by race --by age_band
             """

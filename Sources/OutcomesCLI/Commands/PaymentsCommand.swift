@@ -226,7 +226,7 @@ struct PaymentsCommand: ParsableCommand {
                   outcomes payments run --contract reentry-2021 --period 2021Q1 --dry-run
                   outcomes metrics --contract reentry-2021 --period 2021Q2
                   outcomes payments run --contract reentry-2021 --period 2021Q2 --interim
-                  outcomes payments run --contract reentry-2021@2 --period 2021Q2 --format json
+                  outcomes payments run --contract reentry-2021@3 --period 2021Q2 --format json
                 """)
 
         @Option(help: ArgumentHelp("The contract id, as loaded.", valueName: "id"))

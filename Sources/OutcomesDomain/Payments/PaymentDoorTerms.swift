@@ -32,6 +32,8 @@ public struct PaymentDoorTerms: Sendable, Equatable {
     public let namedProviders: [String]
     public let payers: [String]
     public let lineIDs: [String]
+    /// The contract's reporting periods, in order: a run's caps see the periods up to the one it pays.
+    public let periods: [String]
     public let caps: [Cap]
     public let approval: PaymentApproval
 
@@ -41,6 +43,7 @@ public struct PaymentDoorTerms: Sendable, Equatable {
         var named: [String] = (terms?.milestones.map(\.provider) ?? []) + (terms?.clawbacks.map(\.provider) ?? [])
         payers = terms.map { $0.payers.isEmpty ? [PaymentPlan.soleOutcomePayer] : $0.payers.map(\.id) } ?? []
         lineIDs = terms?.lineIDs ?? []
+        periods = contract.periods.map(\.label)
         approval = terms?.approval ?? .oneLogin
         var caps: [Cap] = []
         func add(_ scope: String, _ lines: [String], _ group: Cap.Group, _ amount: Money?, provider: String? = nil,
@@ -90,10 +93,11 @@ public struct PaymentDoorTerms: Sendable, Equatable {
             let scope: String, lines: [String], group: String, provider: String?, except_providers: [String], amount: String
         }
         struct Stored: Encodable {
-            let providers: [String]?, named_providers: [String], payers: [String], line_ids: [String], approval: String, caps: [StoredCap]
+            let providers: [String]?, named_providers: [String], payers: [String], line_ids: [String], periods: [String], approval: String
+            let caps: [StoredCap]
         }
         let stored = Stored(
-            providers: providers, named_providers: namedProviders, payers: payers, line_ids: lineIDs, approval: approval.rawValue,
+            providers: providers, named_providers: namedProviders, payers: payers, line_ids: lineIDs, periods: periods, approval: approval.rawValue,
             caps: caps.map {
                 StoredCap(scope: $0.scope, lines: $0.lines, group: $0.group.rawValue, provider: $0.provider,
                           except_providers: $0.exceptProviders, amount: "\($0.amount)")
