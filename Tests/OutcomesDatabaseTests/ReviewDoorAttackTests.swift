@@ -1,0 +1,176 @@
+import Foundation
+import OutcomesDomain
+import OutcomesTestSupport
+import PostgresClient
+import Testing
+@testable import OutcomesDatabase
+
+/// Review of issue 20: attacks on the ledger's door by a login of the payments role. Each test
+/// fails on the integrated work and should pass once the door and the checks hold.
+@Suite(.serialized) struct ReviewDoorAttackTests {
+    static let makerChecker = paymentRunContract.replacingOccurrences(of: "payments:\n", with: "payments:\n  approval: maker_checker\n")
+
+    /// Inputs in which one more participant achieved the employment outcome, and what the engine
+    /// computes from them: consistent with each other, not with the stored results.
+    static func forged(_ stored: StoredContract, on db: PostgresConnection) throws -> (PaymentInputsRecord, PaymentComputation) {
+        let genuine = try PaymentTrustTests.genuineInputs(stored, period: "2021", on: db)
+        var snapshot = genuine.snapshot
+        let index = try #require(snapshot.achievements.firstIndex { $0.period == "2021" })
+        let period = snapshot.achievements[index]
+        let target = try #require(period.participants.firstIndex { $0.lines & 1 == 0 })
+        var participants = period.participants
+        let person = participants[target]
+        participants[target] = RateCardAchievement(personID: person.personID, providerID: person.providerID, lines: person.lines | 1,
+                                                   precondition: person.precondition)
+        snapshot.achievements[index] = PeriodAchievements(period: period.period, participants: participants, payable: period.payable)
+        let plan = try PaymentRun.plan(PaymentRunRequest(contract: stored.contract, version: stored.version, fileSHA256: stored.fileSHA256,
+                                                         period: "2021", kind: .final)).get()
+        return (PaymentInputsRecord(header: genuine.header, snapshot: snapshot), try plan.compute(kind: .final, snapshot: snapshot, posted: [:]))
+    }
+
+    /// The door's SECURITY DEFINER functions read the caller's `pg_temp.outcomes_run_lines`. A
+    /// payments login that makes it a temporary VIEW over its own function has that function run as
+    /// the door's owner (the superuser): here it creates a table in the payments schema.
+    @Test func aTemporaryViewDoesNotRunTheCallersCodeAsTheDoorsOwner() throws {
+        let (db, conninfo, stored) = try PaymentRunnerTests().prepared(Self.makerChecker)
+        try db.executeScript("""
+            DO $$ BEGIN
+                IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'review_mallory') THEN CREATE ROLE review_mallory LOGIN; END IF;
+            END $$;
+            GRANT outcomes_payments TO review_mallory;
+            """)
+        let mallory = try PostgresConnection(conninfo: conninfo + " user=review_mallory")
+        let inputs = try PaymentTrustTests.genuineInputs(stored, period: "2021", on: db)
+        do {
+            try mallory.transaction { connection in
+                try connection.executeScript("""
+                    CREATE FUNCTION pg_temp.review_evil() RETURNS SETOF record LANGUAGE plpgsql AS $f$
+                    BEGIN
+                        EXECUTE 'CREATE TABLE IF NOT EXISTS payments.review_pwned (who text)';
+                        RETURN;
+                    END $f$;
+                    CREATE TEMP VIEW outcomes_run_lines AS SELECT * FROM pg_temp.review_evil() AS t(line_no integer, provider_id text,
+                        payer_id text, person_id bigint, line_id text, entry text, amount numeric, earned numeric, notes text, reasons jsonb);
+                    CREATE TEMP TABLE outcomes_run_determinations (seq integer, line_id text, mechanism text, cohort text,
+                        provider_id text, finding text, improvement numeric, improvement_exact text, threshold numeric, earned numeric,
+                        payable numeric, detail jsonb);
+                    """)
+                _ = try connection.execute("""
+                    SELECT payments.stage_run('reentry-2021', 1, '2021', 'final', \(inputs.header.loadID)::int, 0::numeric,
+                                              \(String(decoding: inputs.text, as: UTF8.self))::text,
+                                              \(String(decoding: PriorAmounts.encode([:]), as: UTF8.self))::text)
+                    """).scalar(Int.self)
+            }
+        } catch {
+            // Refused: what a fixed door does.
+        }
+        #expect(try db.execute("SELECT to_regclass('payments.review_pwned') IS NULL").scalar(Bool.self),
+                "the caller's function ran with the door owner's rights")
+    }
+
+    /// Maker–checker separates who computes a payment from who releases it. A maker who stages a
+    /// run on forged inputs (with the lines the engine gives from them) must not get it approved:
+    /// approval should read the inputs again from the current results, as the run's metrics are current.
+    @Test func aCheckerDoesNotApproveARunOnInputsTheResultsDoNotGive() throws {
+        let (db, conninfo, stored) = try PaymentRunnerTests().prepared(Self.makerChecker)
+        let (maker, checker) = try MakerCheckerTests.logins(conninfo, db)
+        let (inputs, computed) = try Self.forged(stored, on: db)
+        let stagedID = try maker.transaction { connection in
+            try PaymentDoor.stage(inputs, prior: PriorAmounts.encode([:]), computed, on: connection)
+        }
+        #expect(throws: PaymentRefusal.self) { _ = try StagedRuns.approve(stagedID, on: checker) }
+        #expect(try db.execute("SELECT count(*) FROM payments.runs").scalar(Int.self) == 0, "a forged run was released")
+    }
+
+    /// A run's `run_at` is its transaction's start (`now()`). A payments login that opens a
+    /// transaction before the routine metrics computation and posts forged inputs after it gets a
+    /// run that `verify --recompute` never reads back against the results (computed_at > run_at),
+    /// though they are the results the run read, unchanged since.
+    @Test func forgedInputsPostedInATransactionOpenedBeforeTheMetricsAreFound() throws {
+        let (db, conninfo, stored) = try PaymentRunnerTests().prepared()
+        let payer = try PostingDoorTests().paymentsLogin(conninfo, db)
+        let (inputs, computed) = try Self.forged(stored, on: db)
+        try payer.transaction { connection in
+            _ = try connection.execute("SELECT 1").scalar(Int.self)
+            try MetricsRunner(stored: stored).run(period: try #require(stored.contract.period("2021")), on: db)
+            _ = try PaymentDoor.post(inputs, prior: PriorAmounts.encode([:]), computed, on: connection)
+        }
+        let verification = try ChainVerification.verify(on: db, recompute: true)
+        #expect(verification.breaks.map(\.problem) == [.inputsDifferFromResults],
+                "checked against results: \(String(describing: verification.recomputed))")
+    }
+
+    /// The payments role loads contracts, and `payments.index_terms` records whatever terms its
+    /// caller hands it for a version without them. A payments login that inserts a new version of
+    /// a maker–checker contract (same body, version raised) with terms saying `one_login` posts
+    /// alone through `open_run` once the version's metrics are computed; `verify --recompute`
+    /// neither compares the recorded terms with the body nor notices a maker–checker run without
+    /// an approval.
+    @Test func aMakerCheckerContractIsNotPostedByOneLoginUnderTermsItsCallerWrote() throws {
+        let (db, conninfo, _) = try PaymentRunnerTests().prepared(Self.makerChecker)
+        let payer = try PostingDoorTests().paymentsLogin(conninfo, db)
+        let body = Self.makerChecker.replacingOccurrences(of: "version: 1", with: "version: 2")
+        let contract = try OutcomeContract.parse(yaml: body, file: "v2.yaml")
+        #expect(contract.payments?.approval == .makerChecker)
+        let terms = try PaymentDoorTerms(contract: contract).jsonText()
+            .replacingOccurrences(of: "\"approval\":\"maker_checker\"", with: "\"approval\":\"one_login\"")
+        try payer.transaction { connection in
+            try connection.execute("""
+                INSERT INTO payments.contracts (contract_id, version, currency, file_sha256, body)
+                VALUES ('reentry-2021', 2, 'USD', \(SHA256.hex(body)), \(body))
+                """)
+            try connection.execute("SELECT payments.index_terms('reentry-2021', 2, \(terms)::jsonb)")
+        }
+        // The analyst's routine: metrics of the latest version.
+        let stored = try ContractStore.stored("reentry-2021", on: db)
+        #expect(stored.version == 2)
+        for period in stored.contract.periods { try MetricsRunner(stored: stored).run(period: period, on: db) }
+        let inputs = try PaymentTrustTests.genuineInputs(stored, period: "2021", on: db)
+        let plan = try PaymentRun.plan(PaymentRunRequest(contract: stored.contract, version: 2, fileSHA256: stored.fileSHA256,
+                                                         period: "2021", kind: .final)).get()
+        let computed = try plan.compute(kind: .final, snapshot: inputs.snapshot, posted: [:])
+        #expect(!computed.entries.isEmpty)
+        _ = try payer.transaction { connection in
+            try PaymentDoor.post(inputs, prior: PriorAmounts.encode([:]), computed, on: connection)
+        }
+        #expect(try db.execute("SELECT count(*) FROM payments.runs WHERE approved_by IS NULL").scalar(Int.self) == 1)
+        let verification = try ChainVerification.verify(on: db, recompute: true)
+        #expect(!verification.isIntact, "a maker–checker contract's run posted by one login passes verify --recompute")
+    }
+}
+
+/// Migration 0019 keeps the format 1 seals of runs posted before it, which leave out a
+/// determination's mechanism, threshold and improvement as printed (and the approval columns it
+/// adds): on a database the last release migrated, those columns of every existing run can still
+/// be edited with the triggers off and `payments verify` stays green.
+@Suite(.serialized) struct ReviewFormatOneSealTests {
+    @Test func aDeterminationOfARunPostedBeforeTheMigrationIsInsideTheSeal() throws {
+        let db = try MigratorTests().migrated(before: 19)
+        _ = try SyntheticLoader(ids: SyntheticIDS(persons: 1_500, seed: 5)).load(into: db)
+        let load = try db.execute("SELECT max(load_id) FROM ids.data_loads").scalar(Int.self)
+        try db.execute("""
+            INSERT INTO payments.contracts (contract_id, version, currency, file_sha256, body)
+            VALUES ('reentry-2021', 1, 'USD', \(SHA256.hex(paymentRunContract)), \(paymentRunContract))
+            """)
+        let old = try ContractStore.stored("reentry-2021", on: db)
+        try MetricsRunner(stored: old).run(period: old.contract.period("2021")!, on: db)
+        try db.transaction { connection in
+            let run = try connection.execute("""
+                SELECT payments.open_run('reentry-2021', 1, '2021', 'final', 'inputs of the last release', \(load)::int, 1500::numeric)
+                """).scalar(Int.self)
+            try connection.executeScript(PaymentTrustTests.stageLines([("bridgeway", "state", 1, "employed", "1500")]) + """
+                INSERT INTO outcomes_run_determinations VALUES (1, 'employed', 'effect', '2021', 'bridgeway', 'met', 0.1234,
+                    '1234/10000', 0.1, 1500, 1500, '{}');
+                """)
+            _ = try connection.execute("SELECT payments.close_run(\(run)::bigint)").scalar(String.self)
+        }
+        try Migrator().migrate(db)
+        #expect(try ChainVerification.verify(on: db).isIntact)
+        try db.executeScript("""
+            SET session_replication_role = replica;
+            UPDATE payments.determinations SET threshold = 0.5, improvement = 0.9 WHERE run_id = 1;
+            SET session_replication_role = origin;
+            """)
+        #expect(!(try ChainVerification.verify(on: db).isIntact), "a forged threshold of a run posted before 0019 is not found")
+    }
+}
