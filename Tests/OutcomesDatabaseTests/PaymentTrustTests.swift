@@ -44,7 +44,7 @@ import Testing
             let run = try connection.execute("""
                 SELECT payments.open_run('reentry-2021', 1, \(period)::text, 'final', \(inputs.header.loadID)::int, \(total)::numeric,
                                          \(String(decoding: inputs.text, as: UTF8.self))::text,
-                                         \(String(decoding: PriorAmounts.encode([:]), as: UTF8.self))::text)
+                                         \(String(decoding: RunContext(prior: [:]).text, as: UTF8.self))::text)
                 """).scalar(Int.self)
             try connection.executeScript(Self.stageLines(lines))
             _ = try connection.execute("SELECT payments.close_run(\(run)::bigint)").scalar(String.self)
@@ -126,7 +126,7 @@ import Testing
                                                          period: "2021", kind: .final)).get()
         let computed = try plan.compute(kind: .final, snapshot: snapshot, posted: [:])
         try payer.transaction { connection in
-            _ = try PaymentDoor.post(forged, prior: PriorAmounts.encode([:]), computed, on: connection)
+            _ = try PaymentDoor.post(forged, context: RunContext(prior: [:]), computed, on: connection)
         }
         let verification = try ChainVerification.verify(on: db, recompute: true)
         #expect(verification.breaks.map(\.problem) == [.inputsDifferFromResults], "\(verification.breaks.map(\.detail))")
@@ -165,7 +165,10 @@ import Testing
         let run = try PaymentRunner(stored: stored).run(period: "2022", on: db)
         guard case .posted(let runID) = run.outcome else { Issue.record("not posted: \(run.outcome)"); return }
         #expect(try db.execute("SELECT count(*) FROM payments.contract_terms").scalar(Int.self) == 1)
-        #expect(try db.execute("SELECT format FROM payments.run_seals ORDER BY position").map { try $0.decode(Int.self, at: 0) } == [1, 2])
+        // The run of the last release sealed in format 1, again in format 2 by the migration; the new run in format 2.
+        #expect(try db.execute("SELECT run_id, format FROM payments.run_seals ORDER BY position").map {
+            "\(try $0.decode(Int.self, at: 0))/\(try $0.decode(Int.self, at: 1))"
+        } == ["1/1", "1/2", "2/2"])
         let after = try ChainVerification.verify(on: db, recompute: true)
         #expect(after.isIntact && after.runs == 2, "\(after.breaks.map(\.detail))")
         #expect(after.recomputed?.runs == 1 && after.recomputed?.notRecomputable == 1)

@@ -72,16 +72,16 @@ import Testing
         }
     }
 
-    @Test func priorAmountsReadBackByKey() throws {
+    @Test func aRunsContextReadsBack() throws {
         let usd = Currency(code: "USD")!
-        let posted: [LedgerKey: Money] = [
+        let context = RunContext(prior: [
             LedgerKey(provider: "hearth", payer: "state", person: 12, line: "housed"): Money(Decimal(string: "1500.25")!, usd),
             LedgerKey(provider: "tab\there", payer: "county", person: nil, line: "fewer"): Money(Decimal(string: "-20.5")!, usd),
-        ]
-        #expect(try PriorAmounts.decode(PriorAmounts.encode(posted), currency: usd) == posted)
-        #expect(try PriorAmounts.decode(PriorAmounts.encode([:]), currency: usd).isEmpty)
-        let twice = String(decoding: PriorAmounts.encode(posted), as: UTF8.self) + "hearth\tstate\t12\thoused\t1\n"
-        #expect(throws: (any Error).self) { try PriorAmounts.decode(Array(twice.utf8), currency: usd) }
+        ])
+        #expect(try RunContext.decode(context.text, currency: usd) == context)
+        #expect(try RunContext.decode(RunContext(prior: [:]).text, currency: usd) == RunContext(prior: [:]))
+        let twice = String(decoding: context.text, as: UTF8.self) + "prior\thearth\tstate\t12\thoused\t1\n"
+        #expect(throws: (any Error).self) { try RunContext.decode(Array(twice.utf8), currency: usd) }
     }
 
     @Test func theReaderTakesOnlyWhatTheWriterWrites() throws {

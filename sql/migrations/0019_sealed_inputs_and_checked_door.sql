@@ -49,15 +49,20 @@ BEGIN
 END
 $$;
 
--- What a run consumed, as canonical text (see PaymentInputsRecord and PriorAmounts).
+-- What a run consumed, as canonical text: its inputs (PaymentInputsRecord) and its context
+-- (RunContext: what the ledger held before it); and, recorded by the door itself, the stored
+-- computations of the contract's metrics when it was posted (`verify --recompute` reads its inputs
+-- again from the results only while those are still the stored ones).
 CREATE TABLE payments.run_snapshots (
-    run_id bigint PRIMARY KEY REFERENCES payments.runs,
-    format smallint NOT NULL,
-    inputs text NOT NULL,
-    prior  text NOT NULL
+    run_id   bigint PRIMARY KEY REFERENCES payments.runs,
+    format   smallint NOT NULL,
+    inputs   text NOT NULL,
+    context  text NOT NULL,
+    computed jsonb NOT NULL
 );
--- The texts are written once and read rarely: stored out of line, compressed.
-ALTER TABLE payments.run_snapshots ALTER COLUMN inputs SET STORAGE EXTERNAL, ALTER COLUMN prior SET STORAGE EXTERNAL;
+-- The texts are written once and read rarely: stored out of line and uncompressed (compressing
+-- tens of megabytes at every run costs more time than the disk it saves).
+ALTER TABLE payments.run_snapshots ALTER COLUMN inputs SET STORAGE EXTERNAL, ALTER COLUMN context SET STORAGE EXTERNAL;
 CREATE TRIGGER run_snapshots_append_only BEFORE UPDATE OR DELETE ON payments.run_snapshots
     FOR EACH ROW EXECUTE FUNCTION payments.refuse_change();
 CREATE TRIGGER run_snapshots_no_truncate BEFORE TRUNCATE ON payments.run_snapshots
@@ -82,12 +87,12 @@ CREATE TABLE payments.staged_runs (
     -- The period's last posted run when this was staged: approval needs the ledger unchanged since.
     after_run     bigint,
     inputs        text NOT NULL,
-    prior         text NOT NULL,
+    context       text NOT NULL,
     staged_by     text NOT NULL,
     staged_at     timestamptz NOT NULL,
     FOREIGN KEY (contract_id, version) REFERENCES payments.contracts
 );
-ALTER TABLE payments.staged_runs ALTER COLUMN inputs SET STORAGE EXTERNAL, ALTER COLUMN prior SET STORAGE EXTERNAL;
+ALTER TABLE payments.staged_runs ALTER COLUMN inputs SET STORAGE EXTERNAL, ALTER COLUMN context SET STORAGE EXTERNAL;
 CREATE TABLE payments.staged_lines (LIKE payments.ledger);
 ALTER TABLE payments.staged_lines DROP COLUMN run_id, DROP COLUMN contract_id, DROP COLUMN period;
 ALTER TABLE payments.staged_lines ADD COLUMN staged_id bigint NOT NULL REFERENCES payments.staged_runs;
@@ -111,6 +116,26 @@ CREATE TRIGGER staged_determinations_no_truncate BEFORE TRUNCATE ON payments.sta
 
 -- ---------------------------------------------------------------------------------------------
 -- Seals, format 2: every column, written unambiguously (a row's text form quotes its fields).
+
+-- The stored computations of a contract's metrics (its participants', control arm's and matched
+-- group's), of some periods or all: what each contract-period was computed from, and when.
+CREATE FUNCTION payments.computations_of(p_contract text, p_periods text[]) RETURNS jsonb
+LANGUAGE sql STABLE AS $$
+    SELECT coalesce(jsonb_agg(jsonb_build_object('contract_id', contract_id, 'period', period, 'load_id', load_id, 'version', version,
+                                                 'file_sha256', file_sha256,
+                                                 'computed_at', to_char(computed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'))
+                              ORDER BY contract_id, period), '[]'::jsonb)
+    FROM metrics.computed_periods
+    WHERE contract_id IN (p_contract, p_contract || '@control', p_contract || '@matched')
+      AND (p_periods IS NULL OR period = ANY (p_periods))
+$$;
+
+-- Of the computations recorded with a run, those of some periods.
+CREATE FUNCTION payments.recorded_computations(p_recorded jsonb, p_periods text[]) RETURNS jsonb
+LANGUAGE sql IMMUTABLE AS $$
+    SELECT coalesce(jsonb_agg(e ORDER BY e->>'contract_id', e->>'period'), '[]'::jsonb)
+    FROM jsonb_array_elements(p_recorded) AS e WHERE e->>'period' = ANY (p_periods)
+$$;
 
 -- A time as sealed: UTC, microseconds, whatever the session's TimeZone and DateStyle.
 CREATE FUNCTION payments.sealed_time(t timestamptz) RETURNS text
@@ -144,13 +169,16 @@ LANGUAGE sql STABLE AS $$
         ROW(r.run_id, r.contract_id, r.version, r.period, r.kind, r.inputs_sha256, r.load_id, r.total, r.run_by,
             payments.sealed_time(r.run_at), r.staged_id, r.staged_by, payments.sealed_time(r.staged_at), r.approved_by,
             payments.sealed_time(r.approved_at))::text,
-        coalesce((SELECT ROW(s.run_id, s.format, payments.text_sha256(s.inputs), payments.text_sha256(s.prior))::text
+        coalesce((SELECT ROW(s.run_id, s.format, payments.text_sha256(s.inputs), payments.text_sha256(s.context), s.computed)::text
                   FROM payments.run_snapshots s WHERE s.run_id = r.run_id), '-'),
         coalesce((SELECT ROW(c.contract_id, c.version, c.currency, c.file_sha256, payments.text_sha256(c.body), c.loaded_by,
                              payments.sealed_time(c.loaded_at))::text
                   FROM payments.contracts c WHERE c.contract_id = r.contract_id AND c.version = r.version), '-'),
+        -- The terms the door checked the run against (recorded before it; a run sealed again by this
+        -- migration ran before the terms of its version were recorded, and stays without them).
         coalesce((SELECT ROW(t.contract_id, t.version, t.terms, t.indexed_by, payments.sealed_time(t.indexed_at))::text
-                  FROM payments.contract_terms t WHERE t.contract_id = r.contract_id AND t.version = r.version), '-')))
+                  FROM payments.contract_terms t WHERE t.contract_id = r.contract_id AND t.version = r.version
+                    AND t.indexed_at <= r.run_at), '-')))
     FROM payments.runs r WHERE r.run_id = p_run
 $$;
 
@@ -198,6 +226,29 @@ BEGIN
 END
 $$;
 
+-- Runs sealed before this migration keep their format 1 seals, which leave some columns out (a
+-- determination's mechanism, threshold and printed improvement; the contract text). Each is sealed
+-- again now, in format 2, over everything it holds today, and appended to the chain in the order
+-- they were posted: a later edit to any of their columns breaks that seal. (A run thus has one
+-- seal, or two when it was posted before this migration.)
+ALTER TABLE payments.run_seals DROP CONSTRAINT run_seals_run_id_key;
+CREATE INDEX run_seals_run ON payments.run_seals (run_id);
+DO $$
+DECLARE
+    run bigint;
+BEGIN
+    FOR run IN SELECT run_id FROM payments.run_seals WHERE format = 1 ORDER BY position LOOP
+        PERFORM payments.seal_run(run);
+    END LOOP;
+END
+$$;
+
+-- The chain's head, for every role (a provider's users keep it too, to check their statement later).
+CREATE FUNCTION payments.chain_head(OUT head_position bigint, OUT head_seal text)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
+    SELECT s.position, s.seal FROM payments.run_seals s ORDER BY s.position DESC LIMIT 1
+$$;
+
 -- ---------------------------------------------------------------------------------------------
 -- The door.
 
@@ -228,7 +279,7 @@ BEGIN
         RAISE EXCEPTION 'the terms of version % of contract % are not recorded', p_version, p_contract
             USING ERRCODE = 'foreign_key_violation';
     END IF;
-    IF p_kind NOT IN ('interim', 'final') THEN
+    IF p_kind IS NULL OR p_kind NOT IN ('interim', 'final') OR p_inputs IS NULL OR p_load IS NULL OR p_period IS NULL THEN
         RAISE EXCEPTION 'a run is interim or final, not %', p_kind USING ERRCODE = 'check_violation';
     END IF;
     IF NOT EXISTS (SELECT 1 FROM metrics.computed_periods
@@ -247,6 +298,35 @@ BEGIN
 END
 $$;
 
+-- The door reads the caller's staged lines and determinations with its owner's rights: they must
+-- be plain tables of this session's own temporary schema with exactly the columns LedgerWriter
+-- makes — never a view, a table with rules, row security or children, or columns of other types,
+-- any of which could run the caller's code with the owner's rights.
+CREATE FUNCTION payments.check_staging() RETURNS void
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
+DECLARE
+    expected constant text[] := ARRAY[
+        'outcomes_run_lines:line_no integer, provider_id text, payer_id text, person_id bigint, line_id text, entry text, '
+            || 'amount numeric, earned numeric, notes text, reasons jsonb',
+        'outcomes_run_determinations:seq integer, line_id text, mechanism text, cohort text, provider_id text, finding text, '
+            || 'improvement numeric, improvement_exact text, threshold numeric, earned numeric, payable numeric, detail jsonb'];
+    item text;
+    found text;
+BEGIN
+    FOREACH item IN ARRAY expected LOOP
+        SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod), ', ' ORDER BY a.attnum) INTO found
+        FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+        WHERE c.relnamespace = pg_my_temp_schema() AND c.relname = split_part(item, ':', 1)
+          AND c.relkind = 'r' AND NOT c.relrowsecurity AND NOT c.relhasrules AND NOT c.relhassubclass AND NOT c.relispartition
+        GROUP BY c.oid;
+        IF found IS DISTINCT FROM split_part(item, ':', 2) THEN
+            RAISE EXCEPTION 'the staged % are not a plain temporary table of the expected columns', split_part(item, ':', 1)
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+    END LOOP;
+END
+$$;
+
 -- Checks the lines a run posts (staged in pg_temp.outcomes_run_lines) against the terms: every
 -- provider, payer and line id named by the contract, and their sum the run's total.
 CREATE FUNCTION payments.check_lines(p_contract text, p_terms jsonb, p_total numeric) RETURNS void
@@ -255,6 +335,12 @@ DECLARE
     stray record;
     posted numeric;
 BEGIN
+    PERFORM payments.check_staging();
+    IF p_total IS NULL OR p_total::text IN ('NaN', 'Infinity', '-Infinity')
+       OR EXISTS (SELECT 1 FROM pg_temp.outcomes_run_lines WHERE amount IS NULL OR amount::text IN ('NaN', 'Infinity', '-Infinity')
+                  OR earned::text IN ('NaN', 'Infinity', '-Infinity')) THEN
+        RAISE EXCEPTION 'a run''s total and amounts are finite numbers' USING ERRCODE = 'check_violation';
+    END IF;
     SELECT coalesce(sum(amount), 0) INTO posted FROM pg_temp.outcomes_run_lines;
     IF posted <> p_total THEN
         RAISE EXCEPTION 'the lines add up to %, not the run''s total %', posted, p_total USING ERRCODE = 'check_violation';
@@ -337,7 +423,7 @@ $$;
 -- Opens a run of a contract posted by one login. The inputs hash is the hash of the inputs given.
 DROP FUNCTION payments.open_run(text, integer, text, text, text, integer, numeric);
 CREATE FUNCTION payments.open_run(p_contract text, p_version integer, p_period text, p_kind text, p_load integer, p_total numeric,
-                                  p_inputs text, p_prior text) RETURNS bigint
+                                  p_inputs text, p_context text) RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
 DECLARE
     terms jsonb := payments.check_run(p_contract, p_version, p_period, p_kind, p_load, p_inputs);
@@ -350,7 +436,7 @@ BEGIN
     INSERT INTO payments.runs (contract_id, version, period, kind, inputs_sha256, load_id, total, run_by, run_at)
     VALUES (p_contract, p_version, p_period, p_kind, payments.text_sha256(p_inputs), p_load, p_total, session_user, now())
     RETURNING run_id INTO opened;
-    INSERT INTO payments.run_snapshots VALUES (opened, 1, p_inputs, p_prior);
+    INSERT INTO payments.run_snapshots VALUES (opened, 1, p_inputs, p_context, payments.computations_of(p_contract, NULL));
     RETURN opened;
 END
 $$;
@@ -389,7 +475,7 @@ $$;
 -- Stages a run of a maker–checker contract: checked as a posted run would be, kept until a
 -- different login approves it.
 CREATE FUNCTION payments.stage_run(p_contract text, p_version integer, p_period text, p_kind text, p_load integer, p_total numeric,
-                                   p_inputs text, p_prior text) RETURNS bigint
+                                   p_inputs text, p_context text) RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
 DECLARE
     terms jsonb := payments.check_run(p_contract, p_version, p_period, p_kind, p_load, p_inputs);
@@ -400,10 +486,10 @@ BEGIN
             USING ERRCODE = 'check_violation';
     END IF;
     PERFORM payments.check_lines(p_contract, terms, p_total);
-    INSERT INTO payments.staged_runs (contract_id, version, period, kind, inputs_sha256, load_id, total, after_run, inputs, prior,
+    INSERT INTO payments.staged_runs (contract_id, version, period, kind, inputs_sha256, load_id, total, after_run, inputs, context,
                                       staged_by, staged_at)
     VALUES (p_contract, p_version, p_period, p_kind, payments.text_sha256(p_inputs), p_load, p_total,
-            (SELECT max(run_id) FROM payments.runs WHERE contract_id = p_contract AND period = p_period), p_inputs, p_prior,
+            (SELECT max(run_id) FROM payments.runs WHERE contract_id = p_contract AND period = p_period), p_inputs, p_context,
             session_user, now())
     RETURNING staged_id INTO staged;
     INSERT INTO payments.staged_lines (staged_id, line_no, provider_id, payer_id, person_id, line_id, entry, amount, earned, notes,
@@ -459,7 +545,7 @@ BEGIN
     VALUES (staged.contract_id, staged.version, staged.period, staged.kind, staged.inputs_sha256, staged.load_id, staged.total,
             staged.staged_by, now(), p_staged, staged.staged_by, staged.staged_at, session_user, now())
     RETURNING run_id INTO posted;
-    INSERT INTO payments.run_snapshots VALUES (posted, 1, staged.inputs, staged.prior);
+    INSERT INTO payments.run_snapshots VALUES (posted, 1, staged.inputs, staged.context, payments.computations_of(staged.contract_id, NULL));
     INSERT INTO payments.ledger (run_id, line_no, contract_id, period, provider_id, payer_id, person_id, line_id, entry, amount,
                                  earned, notes, reasons)
     SELECT posted, s.line_no, staged.contract_id, staged.period, s.provider_id, s.payer_id, s.person_id, s.line_id, s.entry,
@@ -485,7 +571,12 @@ REVOKE ALL ON FUNCTION payments.index_terms(text, integer, jsonb), payments.seal
     payments.check_run(text, integer, text, text, integer, text), payments.check_lines(text, jsonb, numeric),
     payments.check_caps(text, jsonb, text, bigint, bigint),
     payments.open_run(text, integer, text, text, integer, numeric, text, text),
-    payments.stage_run(text, integer, text, text, integer, numeric, text, text), payments.approve_run(bigint) FROM PUBLIC;
+    payments.stage_run(text, integer, text, text, integer, numeric, text, text), payments.approve_run(bigint),
+    payments.check_staging(), payments.chain_head(), payments.computations_of(text, text[]),
+    payments.recorded_computations(jsonb, text[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION payments.computations_of(text, text[]), payments.recorded_computations(jsonb, text[])
+    TO outcomes_analyst, outcomes_payments;
+GRANT EXECUTE ON FUNCTION payments.chain_head() TO outcomes_analyst, outcomes_payments, outcomes_provider;
 GRANT EXECUTE ON FUNCTION payments.index_terms(text, integer, jsonb),
     payments.open_run(text, integer, text, text, integer, numeric, text, text),
     payments.stage_run(text, integer, text, text, integer, numeric, text, text), payments.approve_run(bigint)

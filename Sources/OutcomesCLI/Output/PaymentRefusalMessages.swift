@@ -6,7 +6,7 @@ extension PaymentRefusal {
         switch self {
         case .approverStagedIt: .permission
         case .nothingToApprove: .noInput
-        case .stagedRunDiffers: .checkFailed
+        case .stagedRunDiffers, .stagedInputsDiffer: .checkFailed
         default: .dataError
         }
     }
@@ -58,6 +58,9 @@ extension PaymentRefusal {
                 + "Nothing was posted."
         case .nothingToApprove(let staged):
             return "no run \(staged) is staged for approval (`outcomes payments approve` lists the staged runs)."
+        case .stagedInputsDiffer(let staged):
+            return "staged run \(staged) was computed from inputs that are not what the stored results give, read again now: it was "
+                + "not staged from them by outcomes, or they were changed after. It was not approved."
         case .stagedRunDiffers(let staged, let discrepancies):
             return "staged run \(staged) is not what the payment engine computes from its own staged inputs (\(discrepancies) "
                 + "difference\(discrepancies == 1 ? "" : "s")): it was not staged by outcomes, or was changed after. It was not approved."

@@ -39,6 +39,8 @@ public struct ChainVerification: Sendable {
         case unsealed
         /// Ledger lines of no run, or of another contract or period than their run's.
         case strayLines = "stray_lines"
+        /// A function that seals or checks seals is not the one the migrations defined.
+        case sealingCodeChanged = "sealing_code_changed"
         /// The chain does not extend the head published earlier (`--since`): truncated or rewritten.
         case anchorMissing = "anchor_missing"
         // Found by `--recompute`:
@@ -55,6 +57,10 @@ public struct ChainVerification: Sendable {
         case determinationsDiffer = "determinations_differ"
         /// A run's inputs are not what the stored results it read give.
         case inputsDifferFromResults = "inputs_differ_from_results"
+        /// The terms the door checked a run against are not the contract text's.
+        case termsMismatch = "terms_mismatch"
+        /// A run of a maker–checker contract not staged by one login and approved by another.
+        case approvalMissing = "approval_missing"
     }
 
     public struct Break: Sendable {
@@ -117,7 +123,8 @@ public struct ChainVerification: Sendable {
         var head: (Int, String)?
         var expectedPrevious: String?
         var expectedPosition = 1
-        var count = 0
+        // A run posted before migration 0019 has two seals (format 1, and format 2 from the migration).
+        var runs: Set<Int> = []
         try connection.stream("""
             SELECT s.position, s.run_id, s.previous, s.seal, r.run_id IS NOT NULL,
                    payments.expected_seal(s.position), coalesce(r.total, 0)::text,
@@ -127,7 +134,7 @@ public struct ChainVerification: Sendable {
             """) { row in
             let (position, runID): (Int, Int) = (try row.decode(at: 0), try row.decode(at: 1))
             let (previous, seal): (String?, String) = (try row.decode(at: 2), try row.decode(at: 3))
-            count += 1
+            let firstSealOfRun = runs.insert(runID).inserted
             head = (position, seal)
             if position != expectedPosition || previous != expectedPrevious {
                 breaks.append(Break(position: position, runID: runID, problem: .brokenLink,
@@ -143,7 +150,7 @@ public struct ChainVerification: Sendable {
                                     detail: "the run's header, lines or determinations changed after it was sealed"))
             }
             let (total, posted): (String, String) = (try row.decode(at: 6), try row.decode(at: 7))
-            if Decimal(string: total) != Decimal(string: posted) {
+            if firstSealOfRun, Decimal(string: total) != Decimal(string: posted) {
                 breaks.append(Break(position: position, runID: runID, problem: .totalMismatch,
                                     detail: "lines add up to \(posted), the run's total is \(total)"))
             }
@@ -161,13 +168,14 @@ public struct ChainVerification: Sendable {
             breaks.append(Break(position: nil, runID: try row.decode(at: 0), problem: .strayLines,
                                 detail: "\(try row.decode(Int.self, at: 1)) ledger lines of no run of their contract and period"))
         }
-        return ChainVerification(runs: count, head: head, breaks: breaks, recomputed: nil, anchor: nil)
+        breaks += try SealingCode.changes(on: connection)
+        return ChainVerification(runs: runs.count, head: head, breaks: breaks, recomputed: nil, anchor: nil)
     }
 
-    /// The chain's head, as statements and summaries print it.
+    /// The chain's head, as statements and summaries print it (every role may read it).
     public static func head(on connection: PostgresConnection) throws -> (position: Int, seal: String)? {
-        let rows = try connection.execute("SELECT position, seal FROM payments.run_seals ORDER BY position DESC LIMIT 1")
-        guard rows.count == 1 else { return nil }
-        return (try rows[0].decode(Int.self, at: 0), try rows[0].decode(String.self, at: 1))
+        let row = try connection.execute("SELECT head_position, head_seal FROM payments.chain_head()")[0]
+        guard let position: Int = try row.decode(at: 0), let seal: String = try row.decode(at: 1) else { return nil }
+        return (position, seal)
     }
 }

@@ -17,21 +17,21 @@ enum PaymentDoor {
         try connection.execute("SELECT payments.index_terms(\(stored.contract.id)::text, \(stored.version)::int, \(terms)::jsonb)")
     }
 
-    static func post(_ inputs: PaymentInputsRecord, prior: [UInt8], _ computed: PaymentComputation, on connection: PostgresConnection)
+    static func post(_ inputs: PaymentInputsRecord, context: RunContext, _ computed: PaymentComputation, on connection: PostgresConnection)
         throws -> Int
     {
         let header = inputs.header
         let runID = try connection.execute("""
             SELECT payments.open_run(\(header.contractID)::text, \(header.version)::int, \(header.period)::text,
                                      \(header.kind.rawValue)::text, \(header.loadID)::int, \(computed.total.amount)::numeric,
-                                     \(String(decoding: inputs.text, as: UTF8.self))::text, \(String(decoding: prior, as: UTF8.self))::text)
+                                     \(String(decoding: inputs.text, as: UTF8.self))::text, \(String(decoding: context.text, as: UTF8.self))::text)
             """).scalar(Int.self)
         try LedgerWriter.stage(computed.entries, computed.determinations, on: connection)
         _ = try connection.execute("SELECT payments.close_run(\(runID)::bigint)").scalar(String.self)
         return runID
     }
 
-    static func stage(_ inputs: PaymentInputsRecord, prior: [UInt8], _ computed: PaymentComputation, on connection: PostgresConnection)
+    static func stage(_ inputs: PaymentInputsRecord, context: RunContext, _ computed: PaymentComputation, on connection: PostgresConnection)
         throws -> Int
     {
         let header = inputs.header
@@ -39,7 +39,7 @@ enum PaymentDoor {
         return try connection.execute("""
             SELECT payments.stage_run(\(header.contractID)::text, \(header.version)::int, \(header.period)::text,
                                       \(header.kind.rawValue)::text, \(header.loadID)::int, \(computed.total.amount)::numeric,
-                                      \(String(decoding: inputs.text, as: UTF8.self))::text, \(String(decoding: prior, as: UTF8.self))::text)
+                                      \(String(decoding: inputs.text, as: UTF8.self))::text, \(String(decoding: context.text, as: UTF8.self))::text)
             """).scalar(Int.self)
     }
 }

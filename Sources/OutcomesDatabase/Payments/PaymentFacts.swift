@@ -9,15 +9,7 @@ enum PaymentFacts {
     static func read(_ request: PaymentRunRequest, on connection: PostgresConnection) throws -> PaymentRunFacts {
         let contract = request.contract
         let currentLoad = try connection.latestFinishedLoad() ?? 0
-        let storedIDs = PaymentRun.storedIDs(contract).map(\.id)
-        let labels = PaymentRun.periodsRead(contract, paid: contract.periods.map(\.label))
-        let computed = try connection.execute("""
-            SELECT contract_id, period, load_id, version, file_sha256 FROM metrics.computed_periods
-            WHERE contract_id = ANY (\(storedIDs)) AND period = ANY (\(labels))
-            """).map {
-            ComputedPeriod(storedID: try $0.decode(at: 0), period: try $0.decode(at: 1), loadID: try $0.decode(at: 2),
-                           version: try $0.decode(at: 3), fileSHA256: try $0.decode(at: 4))
-        }
+        let computed = try computed(contract, on: connection)
         let finalRunPosted = try connection.execute("""
             SELECT EXISTS (SELECT 1 FROM payments.runs WHERE contract_id = \(contract.id) AND period = \(request.period) AND kind = 'final')
             """).scalar(Bool.self)
@@ -38,6 +30,20 @@ enum PaymentFacts {
             facts.periodsWithoutParticipants = Set(paid).subtracting(withParticipants)
         }
         return facts
+    }
+
+    /// What `metrics.computed_periods` records for every contract-period a run of the contract may read.
+    static func computed(_ contract: OutcomeContract, on connection: PostgresConnection) throws -> [ComputedPeriod] {
+        let storedIDs = PaymentRun.storedIDs(contract).map(\.id)
+        let labels = PaymentRun.periodsRead(contract, paid: contract.periods.map(\.label))
+        return try connection.execute("""
+            SELECT contract_id, period, load_id, version, file_sha256 FROM metrics.computed_periods
+            WHERE contract_id = ANY (\(storedIDs)) AND period = ANY (\(labels))
+            ORDER BY contract_id, period
+            """).map {
+            ComputedPeriod(storedID: try $0.decode(at: 0), period: try $0.decode(at: 1), loadID: try $0.decode(at: 2),
+                           version: try $0.decode(at: 3), fileSHA256: try $0.decode(at: 4))
+        }
     }
 
     /// The ledger's sums so far for the period, by key (`before`: only the lines of runs before that one).

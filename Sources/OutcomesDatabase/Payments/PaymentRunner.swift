@@ -63,10 +63,10 @@ public struct PaymentRunner {
             }
             if outcome == .dryRun, !dryRun {
                 try PaymentDoor.recordTerms(stored, on: connection)
-                let prior = PriorAmounts.encode(facts.posted)
+                let context = RunContext(prior: facts.posted)
                 outcome = stored.contract.payments?.approval == .makerChecker
-                    ? .staged(stagedID: try PaymentDoor.stage(inputs, prior: prior, computed, on: connection))
-                    : .posted(runID: try PaymentDoor.post(inputs, prior: prior, computed, on: connection))
+                    ? .staged(stagedID: try PaymentDoor.stage(inputs, context: context, computed, on: connection))
+                    : .posted(runID: try PaymentDoor.post(inputs, context: context, computed, on: connection))
             }
             return PaymentRunResult(
                 outcome: outcome, contractID: stored.contract.id, version: stored.version, period: label, kind: kind,

@@ -30,7 +30,7 @@ enum RunRecomputation {
             outcome.breaks.append(ChainVerification.Break(position: nil, runID: runID, problem: problem, detail: detail))
         }
         let rows = try connection.execute("""
-            SELECT r.contract_id, r.version, r.period, r.kind, r.inputs_sha256, r.load_id, c.body, c.file_sha256, s.inputs, s.prior,
+            SELECT r.contract_id, r.version, r.period, r.kind, r.inputs_sha256, r.load_id, c.body, c.file_sha256, s.inputs, s.context,
                    to_char(r.run_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US+00')
             FROM payments.runs r
             LEFT JOIN payments.contracts c USING (contract_id, version)
@@ -39,14 +39,14 @@ enum RunRecomputation {
             """)
         guard rows.count == 1 else { return }
         let row = rows[0]
-        let inputs: String? = try row.decode(at: 8), prior: String? = try row.decode(at: 9)
+        let inputs: String? = try row.decode(at: 8), context: String? = try row.decode(at: 9)
         guard let body: String = try row.decode(at: 6), let contractSHA256: String = try row.decode(at: 7) else {
             return broken(.contractChanged, "the contract version the run names is gone")
         }
         let sealed = SealedRun(
             runID: runID, contractID: try row.decode(at: 0), version: try row.decode(at: 1), period: try row.decode(at: 2),
             kind: try row.decode(at: 3), inputsSHA256: try row.decode(at: 4), loadID: try row.decode(at: 5), contractBody: body,
-            contractSHA256: contractSHA256, inputs: inputs.map { Array($0.utf8) }, prior: prior.map { Array($0.utf8) })
+            contractSHA256: contractSHA256, inputs: inputs.map { Array($0.utf8) }, context: context.map { Array($0.utf8) })
         let recomputed: PaymentRecomputation.Recomputed
         switch PaymentRecomputation.recompute(sealed) {
         case .failure(.inputsNotStored):
@@ -61,7 +61,7 @@ enum RunRecomputation {
         // The prior amounts are what the ledger's earlier runs of the period add up to.
         let ledger = try PaymentFacts.posted(contract: sealed.contractID, period: sealed.period, before: runID,
                                              currency: recomputed.computation.total.currency, on: connection)
-        if ledger.filter({ !$0.value.isZero }) != recomputed.prior.filter({ !$0.value.isZero }) {
+        if ledger.filter({ !$0.value.isZero }) != recomputed.context.prior.filter({ !$0.value.isZero }) {
             broken(.priorMismatch, "the amounts the run says the ledger held before it are not what the earlier runs posted")
         }
         let found = try differences(recomputed.computation, from: .run(runID), on: connection)
@@ -73,25 +73,48 @@ enum RunRecomputation {
             broken(.determinationsDiffer, "\(found.determinations) determination row\(found.determinations == 1 ? "" : "s") differ from what "
                    + "the engine computes from the run's inputs")
         }
-        // Read the inputs again where the results the run read are still stored as they were then.
+        try checkTermsAndApproval(runID, recomputed.contract, into: &outcome, on: connection)
+        // Read the inputs again where the computations the run read are still the stored ones.
         let header = recomputed.inputs.header
         let request = PaymentRunRequest(contract: recomputed.contract, version: sealed.version, fileSHA256: sealed.contractSHA256,
                                         period: sealed.period, kind: header.kind)
         guard case .success(let plan) = PaymentRun.plan(request) else { return }
-        let runAt: String = try row.decode(at: 10)
-        let storedIDs = PaymentRun.storedIDs(recomputed.contract).map(\.id)
+        // The computations the door recorded with the run, of the periods it read, still the stored ones?
         let labels = PaymentRun.periodsRead(recomputed.contract, paid: plan.periods)
         let unchanged = try connection.execute("""
-            SELECT count(*)::int FROM metrics.computed_periods
-            WHERE contract_id = ANY (\(storedIDs)) AND period = ANY (\(labels)) AND version = \(sealed.version)
-              AND file_sha256 = \(sealed.contractSHA256) AND load_id = \(sealed.loadID) AND computed_at <= \(runAt)::timestamptz
-            """).scalar(Int.self)
-        let expected = storedIDs.count * plan.periods.count + (labels.count - plan.periods.count)
-        guard unchanged == expected else { return }
+            SELECT payments.recorded_computations(s.computed, \(labels)) = payments.computations_of(\(sealed.contractID), \(labels))
+                   AND jsonb_array_length(payments.recorded_computations(s.computed, \(labels))) > 0
+            FROM payments.run_snapshots s WHERE s.run_id = \(runID)
+            """).scalar(Bool.self)
+        guard unchanged else { return }
         outcome.checkedAgainstResults += 1
-        let reread = try PaymentFacts.inputs(request, plan: plan, loadID: sealed.loadID, attestedBy: runAt, on: connection)
+        let reread = try PaymentFacts.inputs(request, plan: plan, loadID: sealed.loadID, attestedBy: try row.decode(at: 10), on: connection)
         if reread.sha256 != sealed.inputsSHA256 {
             broken(.inputsDifferFromResults, "the run's stored inputs are not what its contract-periods' stored results give")
+        }
+    }
+
+    /// The terms the door checked the run's lines against must be the contract text's, and a run of
+    /// a maker–checker version must have been staged by one login and approved by another.
+    private static func checkTermsAndApproval(_ runID: Int, _ contract: OutcomeContract, into outcome: inout Outcome,
+                                              on connection: PostgresConnection) throws
+    {
+        func broken(_ problem: ChainVerification.Problem, _ detail: String) {
+            outcome.breaks.append(ChainVerification.Break(position: nil, runID: runID, problem: problem, detail: detail))
+        }
+        let row = try connection.execute("""
+            SELECT (SELECT t.terms = \(try PaymentDoorTerms(contract: contract).jsonText())::jsonb FROM payments.contract_terms t
+                    WHERE t.contract_id = r.contract_id AND t.version = r.version),
+                   r.run_by, r.staged_by, r.approved_by
+            FROM payments.runs r WHERE r.run_id = \(runID)
+            """)[0]
+        if try row.decode(Bool?.self, at: 0) != true {
+            broken(.termsMismatch, "the terms the door checked the run against are not the contract text's")
+        }
+        guard contract.payments?.approval == .makerChecker else { return }
+        let (runBy, stagedBy, approvedBy): (String, String?, String?) = (try row.decode(at: 1), try row.decode(at: 2), try row.decode(at: 3))
+        if stagedBy == nil || approvedBy == nil || stagedBy == approvedBy || runBy != stagedBy {
+            broken(.approvalMissing, "the contract's runs are staged by one login and approved by another; this run was not")
         }
     }
 
@@ -156,7 +179,7 @@ enum RunRecomputation {
         case .inputsHashMismatch: (.inputsMismatch, "the stored inputs do not have the run's inputs hash")
         case .inputsUnreadable(let why): (.inputsMismatch, "the stored inputs do not read: \(why)")
         case .inputsOfAnotherRun(let why): (.inputsMismatch, why)
-        case .priorUnreadable(let why): (.priorMismatch, "the stored prior amounts do not read: \(why)")
+        case .contextUnreadable(let why): (.priorMismatch, "the stored context (prior amounts, computations read) does not read: \(why)")
         case .engineRefuses(let refusal):
             (.engineRefuses, "the engine refuses the run's inputs (\(String(describing: refusal).prefix { $0 != "(" })): no run could be posted on them")
         }

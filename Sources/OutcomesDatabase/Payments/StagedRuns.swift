@@ -40,7 +40,7 @@ public enum StagedRuns {
     public static func approve(_ stagedID: Int, on connection: PostgresConnection) throws -> (runID: Int, lines: Int, total: Decimal) {
         try connection.transaction { connection in
             let rows = try connection.execute("""
-                SELECT s.contract_id, s.version, s.period, s.kind, s.inputs_sha256, s.load_id, c.body, c.file_sha256, s.inputs, s.prior,
+                SELECT s.contract_id, s.version, s.period, s.kind, s.inputs_sha256, s.load_id, c.body, c.file_sha256, s.inputs, s.context,
                        s.staged_by, s.total, session_user,
                        EXISTS (SELECT 1 FROM payments.runs r WHERE r.staged_id = s.staged_id),
                        EXISTS (SELECT 1 FROM payments.staged_runs t WHERE t.contract_id = s.contract_id AND t.period = s.period
@@ -65,16 +65,21 @@ public enum StagedRuns {
                 runID: stagedID, contractID: contractID, version: try row.decode(at: 1), period: period, kind: try row.decode(at: 3),
                 inputsSHA256: try row.decode(at: 4), loadID: try row.decode(at: 5), contractBody: try row.decode(at: 6),
                 contractSHA256: try row.decode(at: 7), inputs: Array(try row.decode(String.self, at: 8).utf8),
-                prior: Array(try row.decode(String.self, at: 9).utf8))
+                context: Array(try row.decode(String.self, at: 9).utf8))
             guard case .success(let recomputed) = PaymentRecomputation.recompute(staged) else {
                 throw PaymentRefusal.stagedRunDiffers(staged: stagedID, discrepancies: 1)
             }
             let ledger = try PaymentFacts.posted(contract: contractID, period: period, currency: recomputed.computation.total.currency,
                                                  on: connection)
             let found = try RunRecomputation.differences(recomputed.computation, from: .staged(stagedID), on: connection)
-            let priorDiffers = ledger.filter { !$0.value.isZero } != recomputed.prior.filter { !$0.value.isZero }
+            let priorDiffers = ledger.filter { !$0.value.isZero } != recomputed.context.prior.filter { !$0.value.isZero }
             let discrepancies = found.lines + found.determinations + (priorDiffers ? 1 : 0)
             guard discrepancies == 0 else { throw PaymentRefusal.stagedRunDiffers(staged: stagedID, discrepancies: discrepancies) }
+            // The checker does not take the maker's inputs on trust: they are read again from the stored results, current as checked above.
+            let request = PaymentRunRequest(contract: recomputed.contract, version: staged.version, fileSHA256: staged.contractSHA256,
+                                            period: period, kind: recomputed.inputs.header.kind)
+            let reread = try PaymentFacts.inputs(request, plan: try PaymentRun.plan(request).get(), loadID: staged.loadID, on: connection)
+            guard reread.sha256 == staged.inputsSHA256 else { throw PaymentRefusal.stagedInputsDiffer(staged: stagedID) }
             let runID = try connection.execute("SELECT payments.approve_run(\(stagedID)::bigint)").scalar(Int.self)
             return (runID, recomputed.computation.entries.count, try row.decode(at: 11))
         }

@@ -154,8 +154,7 @@ public struct PaymentInputsRecord: Sendable {
         try next()
         guard reader.count >= 2, try reader.text(0) == "periods" else { throw reader.fail("expected 'periods'") }
         let periods = try (1..<reader.count).map { try reader.text($0) }
-        let header = PaymentRunHeader(contractID: contract, version: version, fileSHA256: hash, period: period, kind: kind,
-                                      periods: periods, isLastPeriod: try flag(value("last_period")), loadID: try int(value("load")))
+        let (isLast, load) = (try flag(value("last_period")), try int(value("load")))
         var snapshot = PaymentSnapshot()
         func figures(_ count: Int) throws -> [EffectFigures] {
             try (0..<count).map { _ in
@@ -225,6 +224,8 @@ public struct PaymentInputsRecord: Sendable {
             case "end":
                 try reader.expect(fields: 1)
                 guard !reader.next() else { throw reader.fail("text after the end of the record") }
+                let header = PaymentRunHeader(contractID: contract, version: version, fileSHA256: hash, period: period, kind: kind,
+                                              periods: periods, isLastPeriod: isLast, loadID: load)
                 let record = PaymentInputsRecord(header: header, snapshot: snapshot)
                 // Canonical: reading back and writing again gives the same bytes.
                 guard record.text == text else { throw CopyTextReader.Malformed(line: 0, problem: "the record is not in its canonical form") }
@@ -236,37 +237,44 @@ public struct PaymentInputsRecord: Sendable {
     }
 }
 
-/// What the ledger held for the period before a run, by key: the run's prior amounts, stored and
-/// sealed with it (keys in order, amounts as the ledger sums them).
-public enum PriorAmounts {
-    public static func encode(_ posted: [LedgerKey: Money]) -> [UInt8] {
+/// What a run knew besides its inputs, stored and sealed with it: the amounts the ledger held for
+/// the period before it (by key, as the ledger sums them). Not part of the inputs hash: a run posted
+/// since changes neither what is owed nor whether a run on the same inputs changes anything.
+public struct RunContext: Sendable, Equatable {
+    public var prior: [LedgerKey: Money]
+
+    public init(prior: [LedgerKey: Money]) { self.prior = prior }
+
+    public var text: [UInt8] {
         var out = CopyTextBuffer()
-        out.text("outcomes-payment-prior")
+        out.text("outcomes-payment-context")
         out.text("1")
         out.endRow()
-        for key in posted.keys.sorted() {
+        for key in prior.keys.sorted() {
+            out.text("prior")
             out.text(key.provider)
             out.text(key.payer)
             out.int(key.person)
             out.text(key.line)
-            out.text("\(posted[key]!.amount)")
+            out.text("\(prior[key]!.amount)")
             out.endRow()
         }
         return out.bytes
     }
 
-    public static func decode(_ text: [UInt8], currency: Currency) throws -> [LedgerKey: Money] {
+    public static func decode(_ text: [UInt8], currency: Currency) throws -> RunContext {
         var reader = CopyTextReader(text)
-        guard reader.next(), reader.count == 2, try reader.text(0) == "outcomes-payment-prior", try reader.text(1) == "1" else {
-            throw CopyTextReader.Malformed(line: 1, problem: "not a format 1 record of prior amounts")
+        guard reader.next(), reader.count == 2, try reader.text(0) == "outcomes-payment-context", try reader.text(1) == "1" else {
+            throw CopyTextReader.Malformed(line: 1, problem: "not a format 1 record of a run's context")
         }
-        var posted: [LedgerKey: Money] = [:]
+        var context = RunContext(prior: [:])
         while reader.next() {
-            try reader.expect(fields: 5)
-            let key = LedgerKey(provider: try reader.text(0), payer: try reader.text(1), person: try reader.optionalInt(2),
-                                line: try reader.text(3))
-            guard posted.updateValue(Money(try reader.decimal(4), currency), forKey: key) == nil else { throw reader.fail("a key twice") }
+            guard try reader.text(0) == "prior" else { throw reader.fail("unknown row '\(try reader.text(0))'") }
+            try reader.expect(fields: 6)
+            let key = LedgerKey(provider: try reader.text(1), payer: try reader.text(2), person: try reader.optionalInt(3), line: try reader.text(4))
+            guard context.prior.updateValue(Money(try reader.decimal(5), currency), forKey: key) == nil else { throw reader.fail("a key twice") }
         }
-        return posted
+        guard context.text == text else { throw CopyTextReader.Malformed(line: 0, problem: "the record is not in its canonical form") }
+        return context
     }
 }

@@ -12,16 +12,16 @@ public struct SealedRun: Sendable {
     /// The contract text the run names, and the hash loaded with it.
     public let contractBody: String
     public let contractSHA256: String
-    /// The stored inputs and prior amounts (format 1), or nil for runs posted before they were stored.
+    /// The stored inputs and context (format 1), or nil for runs posted before they were stored.
     public let inputs: [UInt8]?
-    public let prior: [UInt8]?
+    public let context: [UInt8]?
 
     public init(runID: Int, contractID: String, version: Int, period: String, kind: String, inputsSHA256: String, loadID: Int,
-                contractBody: String, contractSHA256: String, inputs: [UInt8]?, prior: [UInt8]?)
+                contractBody: String, contractSHA256: String, inputs: [UInt8]?, context: [UInt8]?)
     {
         (self.runID, self.contractID, self.version, self.period, self.kind) = (runID, contractID, version, period, kind)
         (self.inputsSHA256, self.loadID, self.contractBody, self.contractSHA256) = (inputsSHA256, loadID, contractBody, contractSHA256)
-        (self.inputs, self.prior) = (inputs, prior)
+        (self.inputs, self.context) = (inputs, context)
     }
 }
 
@@ -44,21 +44,21 @@ public enum PaymentRecomputation {
         /// The stored inputs do not read, or name another contract, version, text, period, kind or load than the run.
         case inputsUnreadable(String)
         case inputsOfAnotherRun(String)
-        /// The stored prior amounts do not read.
-        case priorUnreadable(String)
+        /// The stored context (prior amounts, computations read) does not read.
+        case contextUnreadable(String)
         /// The engine refuses these inputs: no run should have been posted on them.
         case engineRefuses(PaymentRefusal)
     }
 
     public struct Recomputed: Sendable {
         public let inputs: PaymentInputsRecord
-        public let prior: [LedgerKey: Money]
+        public let context: RunContext
         public let computation: PaymentComputation
         public let contract: OutcomeContract
     }
 
     public static func recompute(_ run: SealedRun) -> Result<Recomputed, Problem> {
-        guard let text = run.inputs, let priorText = run.prior else { return .failure(.inputsNotStored) }
+        guard let text = run.inputs, let contextText = run.context else { return .failure(.inputsNotStored) }
         guard SHA256.hex(run.contractBody) == run.contractSHA256 else { return .failure(.contractTextChanged) }
         let contract: OutcomeContract
         do {
@@ -93,18 +93,18 @@ public enum PaymentRecomputation {
             return .failure(.inputsOfAnotherRun("the inputs read periods \(header.periods.joined(separator: ", ")), the contract's are "
                                                 + plan.periods.joined(separator: ", ")))
         }
-        let prior: [LedgerKey: Money]
+        let context: RunContext
         do {
-            prior = try PriorAmounts.decode(priorText, currency: plan.terms.currency)
+            context = try RunContext.decode(contextText, currency: plan.terms.currency)
         } catch {
-            return .failure(.priorUnreadable("\(error)"))
+            return .failure(.contextUnreadable("\(error)"))
         }
         if let refusal = PaymentRun.missingComparison(plan, inputs.snapshot, contract: contract.id) {
             return .failure(.engineRefuses(refusal))
         }
         do {
-            let computation = try plan.compute(kind: header.kind, snapshot: inputs.snapshot, posted: prior)
-            return .success(Recomputed(inputs: inputs, prior: prior, computation: computation, contract: contract))
+            let computation = try plan.compute(kind: header.kind, snapshot: inputs.snapshot, posted: context.prior)
+            return .success(Recomputed(inputs: inputs, context: context, computation: computation, contract: contract))
         } catch {
             return .failure(.engineRefuses(.arithmeticOverflow(what: (error as? PaymentArithmeticError)?.what ?? "amounts")))
         }

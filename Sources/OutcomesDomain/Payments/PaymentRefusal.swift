@@ -22,6 +22,8 @@ public enum PaymentRefusal: Error, Sendable, Equatable {
     case nothingToApprove(staged: Int)
     /// The staged lines are not what the engine computes from the staged snapshot.
     case stagedRunDiffers(staged: Int, discrepancies: Int)
+    /// The staged inputs are not what the stored results give, read again at approval.
+    case stagedInputsDiffer(staged: Int)
 
     public enum StaleStaging: String, Sendable, Equatable {
         case superseded, ledgerChanged = "ledger_changed", metricsChanged = "metrics_changed", alreadyApproved = "already_approved"

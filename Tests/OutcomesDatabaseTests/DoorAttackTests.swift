@@ -5,9 +5,9 @@ import PostgresClient
 import Testing
 @testable import OutcomesDatabase
 
-/// Review of issue 20: attacks on the ledger's door by a login of the payments role. Each test
-/// fails on the integrated work and should pass once the door and the checks hold.
-@Suite(.serialized) struct ReviewDoorAttackTests {
+/// Attacks on the ledger's door by a login of the payments role, found by a hostile review: each
+/// failed before the door and `verify --recompute` were made to hold against it.
+@Suite(.serialized) struct DoorAttackTests {
     static let makerChecker = paymentRunContract.replacingOccurrences(of: "payments:\n", with: "payments:\n  approval: maker_checker\n")
 
     /// Inputs in which one more participant achieved the employment outcome, and what the engine
@@ -58,7 +58,7 @@ import Testing
                 _ = try connection.execute("""
                     SELECT payments.stage_run('reentry-2021', 1, '2021', 'final', \(inputs.header.loadID)::int, 0::numeric,
                                               \(String(decoding: inputs.text, as: UTF8.self))::text,
-                                              \(String(decoding: PriorAmounts.encode([:]), as: UTF8.self))::text)
+                                              \(String(decoding: RunContext(prior: [:]).text, as: UTF8.self))::text)
                     """).scalar(Int.self)
             }
         } catch {
@@ -76,7 +76,7 @@ import Testing
         let (maker, checker) = try MakerCheckerTests.logins(conninfo, db)
         let (inputs, computed) = try Self.forged(stored, on: db)
         let stagedID = try maker.transaction { connection in
-            try PaymentDoor.stage(inputs, prior: PriorAmounts.encode([:]), computed, on: connection)
+            try PaymentDoor.stage(inputs, context: RunContext(prior: [:]), computed, on: connection)
         }
         #expect(throws: PaymentRefusal.self) { _ = try StagedRuns.approve(stagedID, on: checker) }
         #expect(try db.execute("SELECT count(*) FROM payments.runs").scalar(Int.self) == 0, "a forged run was released")
@@ -93,7 +93,7 @@ import Testing
         try payer.transaction { connection in
             _ = try connection.execute("SELECT 1").scalar(Int.self)
             try MetricsRunner(stored: stored).run(period: try #require(stored.contract.period("2021")), on: db)
-            _ = try PaymentDoor.post(inputs, prior: PriorAmounts.encode([:]), computed, on: connection)
+            _ = try PaymentDoor.post(inputs, context: RunContext(prior: [:]), computed, on: connection)
         }
         let verification = try ChainVerification.verify(on: db, recompute: true)
         #expect(verification.breaks.map(\.problem) == [.inputsDifferFromResults],
@@ -131,7 +131,7 @@ import Testing
         let computed = try plan.compute(kind: .final, snapshot: inputs.snapshot, posted: [:])
         #expect(!computed.entries.isEmpty)
         _ = try payer.transaction { connection in
-            try PaymentDoor.post(inputs, prior: PriorAmounts.encode([:]), computed, on: connection)
+            try PaymentDoor.post(inputs, context: RunContext(prior: [:]), computed, on: connection)
         }
         #expect(try db.execute("SELECT count(*) FROM payments.runs WHERE approved_by IS NULL").scalar(Int.self) == 1)
         let verification = try ChainVerification.verify(on: db, recompute: true)
@@ -143,7 +143,7 @@ import Testing
 /// determination's mechanism, threshold and improvement as printed (and the approval columns it
 /// adds): on a database the last release migrated, those columns of every existing run can still
 /// be edited with the triggers off and `payments verify` stays green.
-@Suite(.serialized) struct ReviewFormatOneSealTests {
+@Suite(.serialized) struct FormatOneSealTests {
     @Test func aDeterminationOfARunPostedBeforeTheMigrationIsInsideTheSeal() throws {
         let db = try MigratorTests().migrated(before: 19)
         _ = try SyntheticLoader(ids: SyntheticIDS(persons: 1_500, seed: 5)).load(into: db)
