@@ -220,3 +220,50 @@ import Testing
         #expect(refused?.sqlState == .checkViolation)
     }
 }
+
+/// `verify --recompute` names what it found: each kind of edit to what a run rests on, by a
+/// superuser with the append-only triggers off, is reported as its own problem (beside the seal
+/// that the edit breaks).
+@Suite(.serialized) struct RecomputeFindingsTests {
+    func edited(_ script: String, expecting problem: ChainVerification.Problem, contract: String = EffectPaymentRunTests.contract) throws {
+        let (db, stored) = try DeterminationRunTests().prepared(contract, persons: 2_000)
+        _ = try PaymentRunner(stored: stored).run(period: "2021", on: db)
+        #expect(try ChainVerification.verify(on: db, recompute: true).isIntact)
+        try db.executeScript("SET session_replication_role = replica;\n" + script + "\nSET session_replication_role = origin;")
+        let found = try ChainVerification.verify(on: db, recompute: true).breaks.map(\.problem)
+        #expect(found.contains(problem), "\(problem): found \(found)")
+    }
+
+    @Test func eachKindOfEditIsNamed() throws {
+        // The amounts the run says the ledger held before it.
+        try edited("""
+            UPDATE payments.run_snapshots SET context = context || E'prior\\thearth\\toutcome_payer\\t\\\\N\\tfewer_in_shelter\\t10\\n';
+            """, expecting: .priorMismatch)
+        // The contract text the run names.
+        try edited("UPDATE payments.contracts SET body = body || E'\\n# edited';", expecting: .contractChanged)
+        // The stored inputs, against the run's inputs hash.
+        try edited("UPDATE payments.run_snapshots SET inputs = replace(inputs, E'load\\t', E'load\\t1');", expecting: .inputsMismatch)
+        // The terms the door checked the run against.
+        try edited("UPDATE payments.contract_terms SET terms = jsonb_set(terms, '{payers}', '[\"mallory\"]');", expecting: .termsMismatch)
+    }
+
+    @Test func inputsOnWhichNoRunCouldBePostedAreNamed() throws {
+        let (db, stored) = try DeterminationRunTests().prepared(EffectPaymentRunTests.contract, persons: 2_000)
+        _ = try PaymentRunner(stored: stored).run(period: "2021", on: db)
+        // Inputs with a provider's comparison figure gone, under their own hash: the engine refuses them.
+        let text = try db.execute("SELECT inputs FROM payments.run_snapshots WHERE run_id = 1").scalar(String.self)
+        let record = try PaymentInputsRecord.decode(Array(text.utf8))
+        var snapshot = record.snapshot
+        let figures = try #require(snapshot.effectFigures["fewer_in_shelter"])
+        snapshot.effectFigures["fewer_in_shelter"] = (cohorts: figures.cohorts.map {
+            EffectFigures(cohort: $0.cohort, group: $0.group, treated: $0.treated, comparison: nil)
+        }, overall: figures.overall)
+        let forged = PaymentInputsRecord(header: record.header, snapshot: snapshot)
+        try db.executeScript("SET session_replication_role = replica")
+        try db.execute("UPDATE payments.run_snapshots SET inputs = \(String(decoding: forged.text, as: UTF8.self)) WHERE run_id = 1")
+        try db.execute("UPDATE payments.runs SET inputs_sha256 = \(forged.sha256) WHERE run_id = 1")
+        try db.executeScript("SET session_replication_role = origin")
+        let found = try ChainVerification.verify(on: db, recompute: true).breaks.map(\.problem)
+        #expect(found.contains(.engineRefuses) && found.contains(.sealMismatch), "\(found)")
+    }
+}
