@@ -92,9 +92,13 @@ extension Report {
             "Chain head: \(head).",
         ]
         if let recomputed = verification.recomputed {
+            let unproven = recomputed.runs - recomputed.checkedAgainstResults
             notes.append("Recomputed by the payment engine from their stored inputs: \(recomputed.runs) runs"
                          + (recomputed.checkedAgainstResults > 0
                             ? ", \(recomputed.checkedAgainstResults) of them also against the stored results they read." : ".")
+                         + (unproven > 0
+                            ? " \(unproven) could not be read again from results (their metrics were computed again since, or a later data "
+                                + "load replaced them): their inputs rest on their seal." : "")
                          + (recomputed.notRecomputable > 0
                             ? " \(recomputed.notRecomputable) runs were posted before runs stored their inputs: their seals are checked, "
                                 + "their amounts cannot be recomputed." : ""))
