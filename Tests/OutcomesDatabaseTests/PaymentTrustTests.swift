@@ -51,14 +51,7 @@ import Testing
         }
     }
 
-    func sqlState(_ body: () throws -> Void) -> SQLState? {
-        do {
-            try body()
-            return nil
-        } catch {
-            return (error as? PostgresError)?.sqlState
-        }
-    }
+    func sqlState(_ body: () throws -> Void) -> SQLState? { PostingDoorTests().sqlState(body) }
 
     @Test func theDoorRefusesLinesTheContractDoesNotName() throws {
         let (db, conninfo, stored) = try PaymentRunnerTests().prepared()
@@ -137,11 +130,12 @@ import Testing
 /// seals still verify (format 1), they are reported as not recomputable, and new runs are sealed
 /// and recomputable beside them — the contract loaded before gets its terms at its first run.
 @Suite(.serialized) struct SealedInputsMigrationTests {
-    @Test func runsOfTheLastReleaseStillVerifyAndNewRunsRecompute() throws {
+    /// A database the last release migrated (0001–0018) with data loaded, the contract loaded, its
+    /// 2021 metrics computed and a run of 1,500 posted through that release's door, not yet migrated further.
+    static func lastRelease() throws -> PostgresConnection {
         let db = try MigratorTests().migrated(before: 19)
         _ = try SyntheticLoader(ids: SyntheticIDS(persons: 3_000, seed: 5)).load(into: db)
         let load = try db.execute("SELECT max(load_id) FROM ids.data_loads").scalar(Int.self)
-        // What the last release did: load the contract, compute 2021, post through its door.
         try db.execute("""
             INSERT INTO payments.contracts (contract_id, version, currency, file_sha256, body)
             VALUES ('reentry-2021', 1, 'USD', \(SHA256.hex(paymentRunContract)), \(paymentRunContract))
@@ -155,6 +149,11 @@ import Testing
             try connection.executeScript(PaymentTrustTests.stageLines([("bridgeway", "state", 1, "employed", "1500")]))
             _ = try connection.execute("SELECT payments.close_run(\(run)::bigint)").scalar(String.self)
         }
+        return db
+    }
+
+    @Test func runsOfTheLastReleaseStillVerifyAndNewRunsRecompute() throws {
+        let db = try Self.lastRelease()
         try Migrator().migrate(db)
         let before = try ChainVerification.verify(on: db, recompute: true)
         #expect(before.isIntact && before.runs == 1, "\(before.breaks.map(\.detail))")
