@@ -115,7 +115,7 @@ extension ContractReference {
     static func validate(_ text: String) throws {
         do {
             _ = try ContractReference(parsing: text)
-        } catch let error as ContractReferenceError {
+        } catch {
             throw ValidationError(error.message)
         }
     }
