@@ -138,6 +138,12 @@ struct SafeWriter {
         return stat(path, &status) == 0 && FileKind(mode: status.st_mode) == .directory
     }
 
+    /// What is at `path`, a symbolic link reported as one.
+    static func kind(of path: String) -> FileKind {
+        var status = stat()
+        return lstat(path, &status) == 0 ? FileKind(mode: status.st_mode) : .absent
+    }
+
     /// A new folder only this user can use, with an unpredictable name, for a command's own scratch files.
     static func privateTemporaryFolder(prefix: String) throws -> URL {
         var template = Array((FileManager.default.temporaryDirectory.path + "/\(prefix)-XXXXXXXX").utf8CString)
