@@ -54,7 +54,7 @@ struct OutputOptions: ParsableArguments {
     @Option(name: .long, help: "Output format: md, json, csv or html (a self-contained page with charts).")
     var format: OutputFormat = .md
 
-    @Option(name: .long, help: ArgumentHelp("Write to this file instead of standard output (with --format csv, a directory: one file per table).",
+    @Option(name: .long, help: ArgumentHelp("Write to this file instead of standard output (with --format csv, a report of several tables, or a path ending in / or naming a folder: a folder, one file per table).",
                                             valueName: "path"))
     var output: String?
 
@@ -63,16 +63,25 @@ struct OutputOptions: ParsableArguments {
 
     var progress: Progress { Progress(quiet: quiet) }
 
-    /// Whether the report goes to a folder (a CSV set) rather than a file.
-    var writesFolder: Bool {
+    /// Whether the path itself asks for a folder of CSV files: with --format csv, it ends in `/` or
+    /// is a folder (a link to one included, so that `writeFolder` refuses it as a link).
+    var namesFolder: Bool {
         guard let output else { return false }
         return format == .csv && (output.hasSuffix("/") || SafeWriter.leadsToFolder(output))
     }
 
-    /// Refuses an `--output` the writer would refuse, before the command does any work.
+    /// Whether `report` goes to a folder, one CSV file per table, rather than a file: with --format
+    /// csv when the path asks for one, and always for a report of several tables (several tables
+    /// glued together in one file would not be CSV). A report of one table (or none) goes to a file.
+    func writesFolder(_ report: Report) -> Bool { namesFolder || (format == .csv && report.tables.count > 1) }
+
+    /// Refuses an `--output` the writer would refuse, before the command does any work. A path
+    /// that does not ask for a folder is checked as a file: its folder must exist, and anything there
+    /// but a regular file is refused. (How many tables the report has is known only once it is made:
+    /// a report of several tables then refuses a regular file at that path, exit 73.)
     func checkTarget() throws {
         guard let output else { return }
-        try SafeWriter(option: "--output").check(output, folder: writesFolder)
+        try SafeWriter(option: "--output").check(output, folder: namesFolder)
     }
 
     /// Checks the `--output` of every option group of a parsed command (the entry point calls it
@@ -87,7 +96,10 @@ struct OutputOptions: ParsableArguments {
     func emit(_ report: Report) throws {
         guard let output else { return print(report.render(format), terminator: "") }
         let writer = SafeWriter(option: "--output")
-        if writesFolder {
+        if writesFolder(report) {
+            if !namesFolder, SafeWriter.kind(of: output) == .regularFile {
+                throw OutputPathError(option: "--output", path: output, target: .folder, problem: .severalTables(report.tables.count))
+            }
             try writer.writeTables(report, into: output)
         } else {
             try writer.write(report.render(format), to: output)
@@ -115,7 +127,7 @@ extension ContractReference {
     static func validate(_ text: String) throws {
         do {
             _ = try ContractReference(parsing: text)
-        } catch let error as ContractReferenceError {
+        } catch {
             throw ValidationError(error.message)
         }
     }

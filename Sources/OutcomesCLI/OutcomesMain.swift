@@ -8,9 +8,11 @@ public enum OutcomesMain {
     public static func run(_ arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> Never {
         do {
             var command = try OutcomesCommand.parseAsRoot(arguments)
+            // From here on, Ctrl-C or SIGTERM removes what is half-written and exits 130 or 143.
+            Interruption.install()
             try OutputOptions.checkTargets(of: command)
             try command.run()
-            exit(ExitStatus.success.rawValue)
+            finish(.success)
         } catch let error as UserFacingError {
             fail(error.message, error.exitStatus)
         } catch let refusal as PaymentRefusal {
@@ -27,8 +29,15 @@ public enum OutcomesMain {
             let path = error.userInfo[NSFilePathErrorKey] as? String ?? error.filePath
             fail((path.map { "\($0): " } ?? "") + error.localizedDescription, .noInput)
         } catch {
+            TemporaryFolders.shared.holdForExit()
             OutcomesCommand.exit(withError: error)  // usage errors, --help, --version
         }
+    }
+
+    /// Exits with `status`, an interruption arriving now waiting for the exit rather than racing it.
+    static func finish(_ status: ExitStatus) -> Never {
+        TemporaryFolders.shared.holdForExit()
+        exit(status.rawValue)
     }
 
     static func firstLine(of text: String) -> String {
@@ -38,6 +47,7 @@ public enum OutcomesMain {
     static func fail(_ message: String, _ status: ExitStatus) -> Never {
         // One paragraph: line breaks and control characters from input files are escaped, not printed.
         let paragraph = message.replacingOccurrences(of: "\n", with: " ").replacingOccurrences(of: "\t", with: " ").printable
+        TemporaryFolders.shared.holdForExit()  // an interruption now waits: one line, one exit
         FileHandle.standardError.write(Data("error: \(paragraph)\n".utf8))
         exit(status.rawValue)
     }

@@ -45,15 +45,45 @@ public struct ExtractLoader {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else {
             throw InputFileError(path: directory.path, problem: .unreadable)
         }
-        let entries = names.map { name in
-            var isDirectory: ObjCBool = false
-            _ = FileManager.default.fileExists(atPath: directory.appendingPathComponent(name).path, isDirectory: &isDirectory)
-            return isDirectory.boolValue ? name + "/" : name
+        // Judged by lstat (and stat for a link, which is followed when it leads to a regular file),
+        // before any entry is opened: opening a FIFO to read waits for a writer, forever.
+        var special: [(name: String, kind: ExtractFolderError.EntryKind)] = []
+        let entries = names.sorted().map { name in
+            switch Self.entryKind(directory.appendingPathComponent(name).path) {
+            case .directory: return name + "/"
+            case .regularFile: return name
+            case .special(let kind):
+                special.append((name, kind))
+                return name
+            }
         }
-        if let folder = entries.first(where: { ExtractLayout.all.map { $0.file + "/" }.contains($0) }) {
+        let files = ExtractLayout.all.map(\.file)
+        if let folder = entries.first(where: { files.map { $0 + "/" }.contains($0) }) {
             throw ExtractFolderError(directory: directory.path, problem: .directoryNamedAsFile(String(folder.dropLast())))
         }
+        // Other special entries are unknown entries: an error, or ignored unopened with --ignore-unknown.
+        if let entry = special.first(where: { files.contains($0.name) }) {
+            throw ExtractFolderError(directory: directory.path, problem: .notARegularFile(entry.name, entry.kind))
+        }
         return ExtractFolderContents(entries: entries)
+    }
+
+    private enum EntryKind { case directory, regularFile, special(ExtractFolderError.EntryKind) }
+
+    /// What an entry is; a symbolic link is what it leads to.
+    private static func entryKind(_ path: String) -> EntryKind {
+        var status = stat()
+        guard lstat(path, &status) == 0 else { return .special(.brokenLink) }  // gone since it was listed
+        if status.st_mode & S_IFMT == S_IFLNK, stat(path, &status) != 0 { return .special(.brokenLink) }
+        return switch status.st_mode & S_IFMT {
+        case S_IFREG: .regularFile
+        case S_IFDIR: .directory
+        case S_IFIFO: .special(.fifo)
+        case S_IFSOCK: .special(.socket)
+        case S_IFCHR: .special(.characterDevice)
+        case S_IFBLK: .special(.blockDevice)
+        default: .special(.unknown)
+        }
     }
 
     /// The folder's contents when it can be loaded: an unknown entry is an error unless ignored,

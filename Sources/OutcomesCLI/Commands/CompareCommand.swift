@@ -118,10 +118,9 @@ struct CompareCommand: ParsableCommand {
         let spec = try design.spec(covariates: covariates.flatMap(Self.list), outcomes: outcome.map(Self.outcome))
         let treatment = treatment!, data = data!
         let measured = Set(spec.outcomes.flatMap { [$0.name] + ($0.pre.map { [$0] } ?? []) })
-        var used = Set(spec.covariates + spec.exact).union(measured)
-        used.remove(treatment)
-        let table = try EvaluationTable.read(csv: data, treatment: treatment, id: id, group: group, using: used, numeric: measured,
-                                             categorical: Set(categorical.flatMap(Self.list)))
+        let options = try Self.columnOptions(spec, treatment: treatment)
+        let table = try EvaluationTable.read(csv: data, treatment: treatment, id: id, group: group, using: Set(options.keys), numeric: measured,
+                                             categorical: Set(categorical.flatMap(Self.list)), options: options)
         let result = try Self.naming(data) { try Evaluation.run(spec, on: table) }
         if let matchedData { try Self.writeUnits(result, table, to: matchedData) }
         try output.emit(Report(comparison: result, source: data))
@@ -176,14 +175,33 @@ struct CompareCommand: ParsableCommand {
         value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
     }
 
-    /// `NAME` or `NAME:PRE`, both parts named: an empty one (`''`, `':'`, `'y:'`, `':y'`) is a usage error.
+    /// `NAME` or `NAME:PRE`, both parts named: an empty one (`''`, `':'`, `'y:'`, `':y'`) or a third
+    /// (`re78:re75:x`) is a usage error naming --outcome.
     static func outcome(_ value: String) throws(EvaluationError) -> EvaluationSpec.Outcome {
-        let parts = value.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
-            .map { $0.trimmingCharacters(in: .whitespaces) }
-        guard let name = parts.first, !name.isEmpty, parts.count == 1 || !parts[1].isEmpty else {
-            throw .option("outcome", "\(value.printable) is not an outcome: give a column, or NAME:PRE (a column and its pre-period column)")
+        let parts = value.split(separator: ":", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard parts.count <= 2, parts.allSatisfy({ !$0.isEmpty }) else {
+            throw .option("outcome", "\(value.printable) is not an outcome: the form is NAME or NAME:PRE (a column, or a column and its pre-period column)")
         }
-        return EvaluationSpec.Outcome(name: name, pre: parts.count > 1 ? parts[1] : nil)
+        return EvaluationSpec.Outcome(name: parts[0], pre: parts.count > 1 ? parts[1] : nil)
+    }
+
+    /// The option that names each column the comparison reads (a column named twice: covariate
+    /// first, then exact-match key, then outcome), so an error names the option the user typed. The
+    /// treatment column is none of them: it is what the comparison explains, not an input to it.
+    static func columnOptions(_ spec: EvaluationSpec, treatment: String) throws(EvaluationError) -> [String: String] {
+        var options: [String: String] = [:]
+        for outcome in spec.outcomes { for name in [outcome.name] + (outcome.pre.map { [$0] } ?? []) { options[name] = "outcome" } }
+        for name in spec.exact { options[name] = "exact" }
+        for name in spec.covariates { options[name] = "covariates" }
+        if let option = options[treatment] {
+            let role = switch option {
+            case "covariates": "a covariate"
+            case "exact": "an exact-match key"
+            default: "an outcome or a pre-period column"
+            }
+            throw .option(option, "\(treatment.printable) is the treatment column (--treatment); the treatment cannot be \(role)")
+        }
+        return options
     }
 
     static func writeUnits(_ result: EvaluationResult, _ table: EvaluationTable, to path: String) throws {

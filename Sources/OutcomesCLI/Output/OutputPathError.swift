@@ -53,6 +53,9 @@ struct OutputPathError: UserFacingError, Equatable {
         case notAFolder(String)
         /// The file system refused to create, write or rename.
         case refused(Refusal)
+        /// A regular file is at a path that was to take a CSV report of this many tables, which is
+        /// written as a folder (one file per table).
+        case severalTables(Int)
     }
 
     enum Refusal: Equatable, Sendable {
@@ -121,6 +124,9 @@ struct OutputPathError: UserFacingError, Equatable {
                 + "Give \(option) a path in a folder that exists."
         case .notAFolder(let folder):
             return "cannot write \(named): \(folder.printable) is not a folder. Nothing was written. Give \(option) a path in a folder."
+        case .severalTables(let count):
+            return "\(named) is a regular file, and this report has \(count) tables: with --format csv a report of several tables "
+                + "is written as a folder, one file per table. \(untouched). Give \(option) the path of a new folder."
         case .refused(let refusal):
             return "cannot write \(named): \(refusal.described). Nothing was written and any earlier \(target == .file ? "file" : "folder") "
                 + "there is unchanged. Give \(option) a path on a file system you can write to."

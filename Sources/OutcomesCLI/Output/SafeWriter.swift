@@ -62,16 +62,30 @@ struct SafeWriter {
             guard fsync(descriptor) == 0 else { throw refused(path, .file) }
             open = false
             guard close(descriptor) == 0 else { throw refused(path, .file) }
+            Self.pauseBeforeRenameForTests()
             let now = try entry(name, in: directory, path: path, target: .file)
             guard now.kind == .absent || now.kind == .regularFile else { throw failure(path, .file, .wrongKind(now.kind)) }
-            guard renameat(directory, temporary, directory, name) == 0 else { throw refused(path, .file) }
+            let renamed = TemporaryFolders.shared.finishing(folder + "/" + temporary, into: path) {
+                renameat(directory, temporary, directory, name) == 0
+            }
+            guard renamed else { throw refused(path, .file) }
         } catch {
             if open { close(descriptor) }
-            unlinkat(directory, temporary, 0)
+            TemporaryFolders.shared.discarding(folder + "/" + temporary) { unlinkat(directory, temporary, 0) }
             throw error
         }
         fsync(directory)
     }
+
+    /// Test-only: with `OUTCOMES_TEST_PAUSE_BEFORE_RENAME=PATH` in the environment, a file write
+    /// waits, its temporary written in full, until something exists at PATH — so a test can
+    /// interrupt a write at a known point without timing it. Nothing sets it outside the tests.
+    private static func pauseBeforeRenameForTests() {
+        guard let path = pauseBeforeRename else { return }
+        while access(path, F_OK) != 0 { usleep(2_000) }
+    }
+
+    private static let pauseBeforeRename = ProcessInfo.processInfo.environment["OUTCOMES_TEST_PAUSE_BEFORE_RENAME"]
 
     /// Fills a temporary sibling of `path` with `fill` (given the temporary folder's path), marks it,
     /// and renames it whole into place. Missing folders above it are made, and removed again on failure.
@@ -79,7 +93,13 @@ struct SafeWriter {
         let (folder, name) = try split(path, target: .folder)
         let made = try makeFolders(folder, path: path)
         var finished = false
-        defer { if !finished { for created in made.reversed() { rmdir(created) } } }
+        defer {
+            if finished {
+                TemporaryFolders.shared.keeping(made)
+            } else {
+                for created in made.reversed() { TemporaryFolders.shared.discarding(created) { rmdir(created) } }
+            }
+        }
         let directory = try openFolder(folder, path: path, target: .folder)
         defer { close(directory) }
         _ = try replaceableFolder(name, in: directory, folder: folder, path: path)
@@ -95,16 +115,20 @@ struct SafeWriter {
             try sync(folderAt: temporaryPath, path: path)
             switch try replaceableFolder(name, in: directory, folder: folder, path: path) {
             case .absent, .empty:  // rename(2) replaces an empty folder, and fails on a full one
-                guard renameat(directory, temporary, directory, name) == 0 else { throw refused(path, .folder) }
+                let renamed = TemporaryFolders.shared.finishing(temporaryPath, into: path) { renameat(directory, temporary, directory, name) == 0 }
+                guard renamed else { throw refused(path, .folder) }
             case .writtenByOutcomes:
-                let old = try swap(temporary, name, in: directory, folder: folder, path: path)
-                try? FileManager.default.removeItem(atPath: folder + "/" + old)
+                // The old folder, now under a temporary name, is a temporary to remove.
+                let old = try TemporaryFolders.shared.finishing(temporaryPath, into: path, leaving: { folder + "/" + $0 }) {
+                    try swap(temporary, name, in: directory, folder: folder, path: path)
+                }
+                TemporaryFolders.shared.discarding(folder + "/" + old) { try? FileManager.default.removeItem(atPath: folder + "/" + old) }
             }
         } catch let error as OutputPathError {
-            try? FileManager.default.removeItem(atPath: temporaryPath)
+            TemporaryFolders.shared.discarding(temporaryPath) { try? FileManager.default.removeItem(atPath: temporaryPath) }
             throw error.naming(temporaryPath, as: path)
         } catch {
-            try? FileManager.default.removeItem(atPath: temporaryPath)
+            TemporaryFolders.shared.discarding(temporaryPath) { try? FileManager.default.removeItem(atPath: temporaryPath) }
             throw error
         }
         fsync(directory)
@@ -138,10 +162,22 @@ struct SafeWriter {
         return stat(path, &status) == 0 && FileKind(mode: status.st_mode) == .directory
     }
 
+    /// What is at `path`, a symbolic link reported as one.
+    static func kind(of path: String) -> FileKind {
+        var status = stat()
+        return lstat(path, &status) == 0 ? FileKind(mode: status.st_mode) : .absent
+    }
+
     /// A new folder only this user can use, with an unpredictable name, for a command's own scratch files.
     static func privateTemporaryFolder(prefix: String) throws -> URL {
         var template = Array((FileManager.default.temporaryDirectory.path + "/\(prefix)-XXXXXXXX").utf8CString)
-        guard let made = mkdtemp(&template) else {
+        var made: UnsafeMutablePointer<CChar>?
+        // Registered, so an interruption removes it with whatever the command put in it.
+        _ = TemporaryFolders.shared.creating(String(cString: template)) {
+            made = mkdtemp(&template)
+            return made != nil
+        }
+        guard let made else {
             throw OutputPathError(option: "TMPDIR", path: FileManager.default.temporaryDirectory.path, target: .folder,
                                   problem: .refused(.init(errno: errno)))
         }
@@ -232,7 +268,7 @@ struct SafeWriter {
         for _ in 0..<16 {
             let temporary = temporaryName(for: name)
             beforeCreatingTemporary(folder + "/" + temporary)
-            if create(temporary) { return temporary }
+            if TemporaryFolders.shared.creating(folder + "/" + temporary, .temporary, { create(temporary) }) { return temporary }
             guard errno == EEXIST else { throw refused(path, target) }
         }
         throw failure(path, target, .refused(.other(EEXIST)))
@@ -269,9 +305,9 @@ struct SafeWriter {
         guard errno == ENOENT else { throw refused(path, .folder) }
         let parent = (folder as NSString).deletingLastPathComponent
         var made = parent.isEmpty || parent == folder ? [] : try makeFolders(parent, path: path)
-        guard mkdir(folder, 0o777) == 0 || errno == EEXIST else {
+        guard TemporaryFolders.shared.creating(folder, .madeFolder, { mkdir(folder, 0o777) == 0 }) || errno == EEXIST else {
             let error = refused(path, .folder)
-            for created in made.reversed() { rmdir(created) }
+            for created in made.reversed() { TemporaryFolders.shared.discarding(created) { rmdir(created) } }
             throw error
         }
         made.append(folder)
@@ -308,27 +344,4 @@ struct SafeWriter {
 
 private func systemWrite(_ descriptor: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int {
     write(descriptor, bytes, count)
-}
-
-/// Temporary folders being filled, by the path they become: notes name the path the user gave.
-final class TemporaryFolders: @unchecked Sendable {
-    static let shared = TemporaryFolders()
-    private let lock = NSLock()
-    private var final: [String: String] = [:]
-
-    func filling<T>(_ temporary: String, for path: String, _ body: () throws -> T) rethrows -> T {
-        lock.withLock { final[temporary] = path }
-        defer { _ = lock.withLock { final.removeValue(forKey: temporary) } }
-        return try body()
-    }
-
-    /// The path as the user will find it once its temporary folders are renamed into place.
-    func shown(_ path: String) -> String {
-        var path = path
-        // Innermost first: a nested temporary folder's path is registered under its parent's temporary name.
-        while let (temporary, target) = lock.withLock({ final.filter { path.hasPrefix($0.key) }.max { $0.key.count < $1.key.count } }) {
-            path = target + path.dropFirst(temporary.count)
-        }
-        return path
-    }
 }

@@ -69,8 +69,10 @@ extension EvaluationTable {
     ///   `NumberLiteral` (its `dataTable` dialect: leading zeros and exponents allowed), and then every
     ///   cell must be one: text, `NaN` or `Inf` is an error naming file:line and the column. A column
     ///   without a number is categorical (text such as race) — unless it is in `numeric` (outcomes).
+    /// `options` names the option each used column came from (`outcome`, `exact`; by default
+    /// `covariates`): a column the file lacks is an error naming that option.
     public static func read(csv path: String, treatment: String, id: String?, group: String?, using used: Set<String>,
-                            numeric: Set<String> = [], categorical: Set<String> = []) throws -> EvaluationTable
+                            numeric: Set<String> = [], categorical: Set<String> = [], options: [String: String] = [:]) throws -> EvaluationTable
     {
         guard FileManager.default.isReadableFile(atPath: path) else { throw EvaluationError.unreadable(file: path) }
         var reader = try CSVReader(path: path)
@@ -96,7 +98,7 @@ extension EvaluationTable {
         let treatmentColumn = try position(treatment, "treatment")
         let idColumn = try id.map { try position($0, "id") }
         let groupColumn = try group.map { try position($0, "group") }
-        let usedColumns = try used.sorted().map { ($0, try position($0, "covariates")) }
+        let usedColumns = try used.sorted().map { ($0, try position($0, options[$0] ?? "covariates")) }
         for name in categorical.sorted() where !used.contains(name) {
             throw EvaluationError.option("categorical", "\(name.printable) is not a covariate or exact-match column of this comparison")
         }

@@ -65,8 +65,28 @@ public struct ExtractFolderError: UserFacingError, Equatable {
         case noExtractFiles(ignored: [String])
         /// An extract file's name given to a directory.
         case directoryNamedAsFile(String)
+        /// An extract file's name given to something that is not a regular file (nor a link to
+        /// one): a FIFO, socket, device or broken link, refused before anything is opened — reading
+        /// a FIFO would wait forever for a writer.
+        case notARegularFile(String, EntryKind)
         /// The path given is a file, not a folder.
         case notADirectory
+    }
+
+    /// What an entry that is not a regular file is (a symbolic link is judged by what it leads to).
+    public enum EntryKind: Sendable, Equatable {
+        case fifo, socket, characterDevice, blockDevice, brokenLink, unknown
+
+        var described: String {
+            switch self {
+            case .fifo: "a FIFO (named pipe)"
+            case .socket: "a socket"
+            case .characterDevice: "a character device"
+            case .blockDevice: "a block device"
+            case .brokenLink: "a symbolic link that leads nowhere"
+            case .unknown: "a special file"
+            }
+        }
     }
 
     public let directory: String
@@ -92,6 +112,9 @@ public struct ExtractFolderError: UserFacingError, Equatable {
                 + (ignored.isEmpty ? "" : "; it holds only \(ignored.joined(separator: ", ")), ignored") + ". Nothing was loaded."
         case .directoryNamedAsFile(let name):
             return "\(directory)/\(name) is a directory; an extract file is a CSV file. Nothing was loaded."
+        case .notARegularFile(let name, let kind):
+            return "\(directory)/\(name) is \(kind.described), not a regular file; an extract file is a regular CSV file "
+                + "(or a symbolic link to one). Nothing was read or loaded."
         case .notADirectory:
             return "\(directory) is not a directory; name the directory holding the extract's CSV files."
         }
