@@ -332,24 +332,28 @@ $$;
 CREATE FUNCTION payments.check_lines(p_contract text, p_terms jsonb, p_total numeric) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
+    found record;
     stray record;
-    posted numeric;
 BEGIN
     PERFORM payments.check_staging();
-    IF p_total IS NULL OR p_total::text IN ('NaN', 'Infinity', '-Infinity')
-       OR EXISTS (SELECT 1 FROM pg_temp.outcomes_run_lines WHERE amount IS NULL OR amount::text IN ('NaN', 'Infinity', '-Infinity')
-                  OR earned::text IN ('NaN', 'Infinity', '-Infinity')) THEN
-        RAISE EXCEPTION 'a run''s total and amounts are finite numbers' USING ERRCODE = 'check_violation';
+    IF p_total IS NULL OR p_total::text IN ('NaN', 'Infinity', '-Infinity') THEN
+        RAISE EXCEPTION 'a run''s total is a finite number' USING ERRCODE = 'check_violation';
     END IF;
-    SELECT coalesce(sum(amount), 0) INTO posted FROM pg_temp.outcomes_run_lines;
-    IF posted <> p_total THEN
-        RAISE EXCEPTION 'the lines add up to %, not the run''s total %', posted, p_total USING ERRCODE = 'check_violation';
+    -- One pass over the lines: their sum, and the first whose line, payer or amount the terms do not allow.
+    SELECT coalesce(sum(amount), 0) AS posted,
+           min(line_no) FILTER (WHERE amount IS NULL OR amount::text IN ('NaN', 'Infinity', '-Infinity')
+                                   OR earned::text IN ('NaN', 'Infinity', '-Infinity')) AS not_finite,
+           min(line_no) FILTER (WHERE NOT (line_id = ANY (ARRAY(SELECT jsonb_array_elements_text(p_terms->'line_ids'))))
+                                   OR NOT (payer_id = ANY (ARRAY(SELECT jsonb_array_elements_text(p_terms->'payers'))))) AS unnamed
+    INTO found FROM pg_temp.outcomes_run_lines;
+    IF found.not_finite IS NOT NULL THEN
+        RAISE EXCEPTION 'line % of the run is not a finite amount', found.not_finite USING ERRCODE = 'check_violation';
     END IF;
-    SELECT line_id, payer_id INTO stray FROM pg_temp.outcomes_run_lines
-    WHERE NOT (line_id = ANY (ARRAY(SELECT jsonb_array_elements_text(p_terms->'line_ids'))))
-       OR NOT (payer_id = ANY (ARRAY(SELECT jsonb_array_elements_text(p_terms->'payers'))))
-    LIMIT 1;
-    IF FOUND THEN
+    IF found.posted <> p_total THEN
+        RAISE EXCEPTION 'the lines add up to %, not the run''s total %', found.posted, p_total USING ERRCODE = 'check_violation';
+    END IF;
+    IF found.unnamed IS NOT NULL THEN
+        SELECT line_id, payer_id INTO stray FROM pg_temp.outcomes_run_lines WHERE line_no = found.unnamed LIMIT 1;
         RAISE EXCEPTION 'line % to payer % is not a line and payer contract % names', stray.line_id, stray.payer_id, p_contract
             USING ERRCODE = 'check_violation';
     END IF;
@@ -400,8 +404,10 @@ BEGIN
             SELECT CASE cap->>'group' WHEN 'provider' THEN l.provider_id WHEN 'period' THEN l.period
                                       WHEN 'person' THEN l.person_id::text ELSE '' END AS key,
                    sum(l.amount) AS after, sum(l.amount) FILTER (WHERE NOT l.this_run) AS before
-            FROM (SELECT provider_id, period, person_id, line_id, amount, run_id IS NOT DISTINCT FROM p_run AS this_run
-                  FROM payments.ledger WHERE contract_id = p_contract AND period = ANY (periods)
+            -- The lines of the contract's runs of those periods (through the runs' index, not every line of the contract).
+            FROM (SELECT l.provider_id, l.period, l.person_id, l.line_id, l.amount, l.run_id IS NOT DISTINCT FROM p_run AS this_run
+                  FROM payments.runs r JOIN payments.ledger l ON l.run_id = r.run_id
+                  WHERE r.contract_id = p_contract AND r.period = ANY (periods)
                   UNION ALL
                   SELECT s.provider_id, p_period, s.person_id, s.line_id, s.amount, true
                   FROM payments.staged_lines s WHERE s.staged_id = p_staged) l

@@ -52,8 +52,9 @@ enum PaymentFacts {
     {
         var posted: [LedgerKey: Money] = [:]
         try connection.stream("""
-            SELECT provider_id, payer_id, person_id, line_id, sum(amount) FROM payments.ledger
-            WHERE contract_id = \(contract) AND period = \(period) AND (\(run)::bigint IS NULL OR run_id < \(run)::bigint)
+            SELECT l.provider_id, l.payer_id, l.person_id, l.line_id, sum(l.amount)
+            FROM payments.runs r JOIN payments.ledger l ON l.run_id = r.run_id   -- through the runs' index
+            WHERE r.contract_id = \(contract) AND r.period = \(period) AND (\(run)::bigint IS NULL OR r.run_id < \(run)::bigint)
             GROUP BY 1, 2, 3, 4
             """) { row in
             let key = LedgerKey(provider: try row.decode(at: 0), payer: try row.decode(at: 1), person: try row.decode(at: 2),
