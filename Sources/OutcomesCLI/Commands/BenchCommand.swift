@@ -7,7 +7,7 @@ import PostgresClient
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Benchmarks (figures for README.md; never run as timed tests).",
+        abstract: "Benchmarks (figures in BENCHMARKS.md; never run as timed tests).",
         subcommands: [LoadBenchmark.self, MetricsBenchmark.self, PaymentsBenchmark.self, CompareBenchmark.self, ScenarioBenchmark.self, ScaleBenchmark.self,
                       ReportBenchmark.self]
     )
@@ -33,7 +33,7 @@ struct LoadBenchmark: ParsableCommand {
             TRUNCATE, as outcomes does, and is timed.
             Prints both throughputs, their ratio and the peak resident memory of this process.
 
-            Without --persons, 1,000,000 people (the figures in README.md).
+            Without --persons, 1,000,000 people (the figures in BENCHMARKS.md).
 
             Examples:
               outcomes bench load --persons 5000

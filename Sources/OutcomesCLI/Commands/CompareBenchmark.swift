@@ -20,7 +20,7 @@ struct CompareBenchmark: ParsableCommand {
             most 10 minutes; if it does not finish, the pool is halved until it does, and the sizes \
             compared are said. Without R (r-cran-matchit, r-cran-sandwich) that pair is skipped.
 
-            Without --persons, 1,000,000 people (the figures in README.md).
+            Without --persons, 1,000,000 people (the figures in BENCHMARKS.md).
 
             Examples:
               outcomes bench compare --persons 5000

@@ -16,7 +16,7 @@ struct MetricsBenchmark: ParsableCommand {
             by side on one connection each; the best of three runs). Prints both, their ratio, the \
             slowest metrics run and this process's peak memory.
 
-            Without --persons, 1,000,000 people (the figures in README.md).
+            Without --persons, 1,000,000 people (the figures in BENCHMARKS.md).
 
             Examples:
               outcomes bench metrics --persons 5000

@@ -19,7 +19,7 @@ struct PaymentsBenchmark: ParsableCommand {
             the other, as `payments verify --recompute` does (timed). Prints the times, their \
             ratios and this process's peak memory.
 
-            Without --persons, 1,000,000 people (the figures in README.md).
+            Without --persons, 1,000,000 people (the figures in BENCHMARKS.md).
 
             Examples:
               outcomes bench payments --persons 5000

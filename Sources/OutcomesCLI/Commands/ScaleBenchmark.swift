@@ -20,7 +20,7 @@ struct ScaleBenchmark: ParsableCommand {
             the workers share its cores: the CPU seconds show the work each would do on its own. \
             The clusters are deleted afterwards unless --keep.
 
-            Without --persons, 1,000,000 people (the figures in README.md). Needs Citus installed \
+            Without --persons, 1,000,000 people (the figures in BENCHMARKS.md). Needs Citus installed \
             (../shared/vendor/citus/build.sh).
 
             Examples:
