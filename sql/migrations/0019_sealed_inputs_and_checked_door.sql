@@ -332,7 +332,7 @@ $$;
 CREATE FUNCTION payments.check_lines(p_contract text, p_terms jsonb, p_total numeric) RETURNS void
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    found record;
+    totals record;
     stray record;
 BEGIN
     PERFORM payments.check_staging();
@@ -345,15 +345,15 @@ BEGIN
                                    OR earned::text IN ('NaN', 'Infinity', '-Infinity')) AS not_finite,
            min(line_no) FILTER (WHERE NOT (line_id = ANY (ARRAY(SELECT jsonb_array_elements_text(p_terms->'line_ids'))))
                                    OR NOT (payer_id = ANY (ARRAY(SELECT jsonb_array_elements_text(p_terms->'payers'))))) AS unnamed
-    INTO found FROM pg_temp.outcomes_run_lines;
-    IF found.not_finite IS NOT NULL THEN
-        RAISE EXCEPTION 'line % of the run is not a finite amount', found.not_finite USING ERRCODE = 'check_violation';
+    INTO totals FROM pg_temp.outcomes_run_lines;
+    IF totals.not_finite IS NOT NULL THEN
+        RAISE EXCEPTION 'line % of the run is not a finite amount', totals.not_finite USING ERRCODE = 'check_violation';
     END IF;
-    IF found.posted <> p_total THEN
-        RAISE EXCEPTION 'the lines add up to %, not the run''s total %', found.posted, p_total USING ERRCODE = 'check_violation';
+    IF totals.posted <> p_total THEN
+        RAISE EXCEPTION 'the lines add up to %, not the run''s total %', totals.posted, p_total USING ERRCODE = 'check_violation';
     END IF;
-    IF found.unnamed IS NOT NULL THEN
-        SELECT line_id, payer_id INTO stray FROM pg_temp.outcomes_run_lines WHERE line_no = found.unnamed LIMIT 1;
+    IF totals.unnamed IS NOT NULL THEN
+        SELECT line_id, payer_id INTO stray FROM pg_temp.outcomes_run_lines WHERE line_no = totals.unnamed LIMIT 1;
         RAISE EXCEPTION 'line % to payer % is not a line and payer contract % names', stray.line_id, stray.payer_id, p_contract
             USING ERRCODE = 'check_violation';
     END IF;
