@@ -206,7 +206,7 @@ $$;
 
 -- Appends a run to the chain with a format 2 seal. Sealing is serialized, so concurrent runs form one chain.
 CREATE OR REPLACE FUNCTION payments.seal_run(p_run bigint) RETURNS text
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog SET jit = off AS $$
 DECLARE
     last record;
     lines text := payments.lines_digest_v2(p_run);
@@ -263,7 +263,7 @@ $$;
 -- text names this contract text, period, kind and load. Returns the terms.
 CREATE FUNCTION payments.check_run(p_contract text, p_version integer, p_period text, p_kind text, p_load integer, p_inputs text)
 RETURNS jsonb
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog SET jit = off AS $$
 DECLARE
     hash text;
     found jsonb;
@@ -303,7 +303,7 @@ $$;
 -- makes — never a view, a table with rules, row security or children, or columns of other types,
 -- any of which could run the caller's code with the owner's rights.
 CREATE FUNCTION payments.check_staging() RETURNS void
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog SET jit = off AS $$
 DECLARE
     expected constant text[] := ARRAY[
         'outcomes_run_lines:line_no integer, provider_id text, payer_id text, person_id bigint, line_id text, entry text, '
@@ -330,19 +330,19 @@ $$;
 -- Checks the lines a run posts (staged in pg_temp.outcomes_run_lines) against the terms: every
 -- provider, payer and line id named by the contract, and their sum the run's total.
 CREATE FUNCTION payments.check_lines(p_contract text, p_terms jsonb, p_total numeric) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off AS $$
 DECLARE
     totals record;
     stray record;
 BEGIN
     PERFORM payments.check_staging();
-    IF p_total IS NULL OR p_total::text IN ('NaN', 'Infinity', '-Infinity') THEN
+    IF p_total IS NULL OR p_total IN ('NaN', 'Infinity', '-Infinity') THEN
         RAISE EXCEPTION 'a run''s total is a finite number' USING ERRCODE = 'check_violation';
     END IF;
     -- One pass over the lines: their sum, and the first whose line, payer or amount the terms do not allow.
     SELECT coalesce(sum(amount), 0) AS posted,
-           min(line_no) FILTER (WHERE amount IS NULL OR amount::text IN ('NaN', 'Infinity', '-Infinity')
-                                   OR earned::text IN ('NaN', 'Infinity', '-Infinity')) AS not_finite,
+           min(line_no) FILTER (WHERE amount IS NULL OR amount IN ('NaN', 'Infinity', '-Infinity')
+                                   OR earned IN ('NaN', 'Infinity', '-Infinity')) AS not_finite,
            min(line_no) FILTER (WHERE NOT (line_id = ANY (ARRAY(SELECT jsonb_array_elements_text(p_terms->'line_ids'))))
                                    OR NOT (payer_id = ANY (ARRAY(SELECT jsonb_array_elements_text(p_terms->'payers'))))) AS unnamed
     INTO totals FROM pg_temp.outcomes_run_lines;
@@ -387,7 +387,7 @@ $$;
 -- with a lower cap corrects the ledger period by period. `p_run` is a posted run whose lines are in
 -- the ledger; `p_staged` a staged run whose lines are not.
 CREATE FUNCTION payments.check_caps(p_contract text, p_terms jsonb, p_period text, p_run bigint, p_staged bigint) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog SET jit = off AS $$
 DECLARE
     cap jsonb;
     over record;
@@ -399,10 +399,12 @@ BEGIN
     END IF;
     periods := periods[1:array_position(periods, p_period)];
     FOR cap IN SELECT jsonb_array_elements(p_terms->'caps') LOOP
-        SELECT g.key, g.after, g.before INTO over
+        SELECT coalesce(g.provider_id, g.period, g.person_id::text, '') AS key, g.after, g.before INTO over
         FROM (
-            SELECT CASE cap->>'group' WHEN 'provider' THEN l.provider_id WHEN 'period' THEN l.period
-                                      WHEN 'person' THEN l.person_id::text ELSE '' END AS key,
+            -- Grouped by the cap's own column (typed, not text), the others NULL.
+            SELECT CASE WHEN cap->>'group' = 'provider' THEN l.provider_id END AS provider_id,
+                   CASE WHEN cap->>'group' = 'period' THEN l.period END AS period,
+                   CASE WHEN cap->>'group' = 'person' THEN l.person_id END AS person_id,
                    sum(l.amount) AS after, sum(l.amount) FILTER (WHERE NOT l.this_run) AS before
             -- The lines of the contract's runs of those periods (through the runs' index, not every line of the contract).
             FROM (SELECT l.provider_id, l.period, l.person_id, l.line_id, l.amount, l.run_id IS NOT DISTINCT FROM p_run AS this_run
@@ -414,7 +416,7 @@ BEGIN
             WHERE l.line_id = ANY (ARRAY(SELECT jsonb_array_elements_text(cap->'lines')))
               AND (cap->>'provider' IS NULL OR l.provider_id = cap->>'provider')
               AND NOT (l.provider_id = ANY (ARRAY(SELECT jsonb_array_elements_text(cap->'except_providers'))))
-            GROUP BY 1
+            GROUP BY 1, 2, 3
         ) g
         WHERE g.after > (cap->>'amount')::numeric AND g.after > coalesce(g.before, 0)
         LIMIT 1;
@@ -430,7 +432,7 @@ $$;
 DROP FUNCTION payments.open_run(text, integer, text, text, text, integer, numeric);
 CREATE FUNCTION payments.open_run(p_contract text, p_version integer, p_period text, p_kind text, p_load integer, p_total numeric,
                                   p_inputs text, p_context text) RETURNS bigint
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog SET jit = off AS $$
 DECLARE
     terms jsonb := payments.check_run(p_contract, p_version, p_period, p_kind, p_load, p_inputs);
     opened bigint;
@@ -450,7 +452,7 @@ $$;
 -- Closes a run: its staged lines and determinations are checked against the terms and written, the
 -- sums under every cap checked, and the run sealed. A run is closed once.
 CREATE OR REPLACE FUNCTION payments.close_run(p_run bigint) RETURNS text
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog SET jit = off AS $$
 DECLARE
     run record;
     terms jsonb;
@@ -482,7 +484,7 @@ $$;
 -- different login approves it.
 CREATE FUNCTION payments.stage_run(p_contract text, p_version integer, p_period text, p_kind text, p_load integer, p_total numeric,
                                    p_inputs text, p_context text) RETURNS bigint
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog SET jit = off AS $$
 DECLARE
     terms jsonb := payments.check_run(p_contract, p_version, p_period, p_kind, p_load, p_inputs);
     staged bigint;
@@ -516,7 +518,7 @@ $$;
 -- latest staged for its period, the ledger holds what it held when it was staged, and its metrics
 -- and data load are still current.
 CREATE FUNCTION payments.approve_run(p_staged bigint) RETURNS bigint
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog SET jit = off AS $$
 DECLARE
     staged record;
     terms jsonb;

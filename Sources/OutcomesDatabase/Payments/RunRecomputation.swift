@@ -20,7 +20,10 @@ enum RunRecomputation {
     static func check(runs: [Int], on connection: PostgresConnection) throws -> Outcome {
         var outcome = Outcome()
         for runID in runs {
-            try connection.transaction { connection in try check(runID, into: &outcome, on: connection) }
+            try connection.transaction { connection in
+                try connection.executeScript("SET LOCAL jit = off")
+                try check(runID, into: &outcome, on: connection)
+            }
         }
         return outcome
     }
