@@ -145,25 +145,10 @@ import Testing
 /// be edited with the triggers off and `payments verify` stays green.
 @Suite(.serialized) struct FormatOneSealTests {
     @Test func aDeterminationOfARunPostedBeforeTheMigrationIsInsideTheSeal() throws {
-        let db = try MigratorTests().migrated(before: 19)
-        _ = try SyntheticLoader(ids: SyntheticIDS(persons: 1_500, seed: 5)).load(into: db)
-        let load = try db.execute("SELECT max(load_id) FROM ids.data_loads").scalar(Int.self)
-        try db.execute("""
-            INSERT INTO payments.contracts (contract_id, version, currency, file_sha256, body)
-            VALUES ('reentry-2021', 1, 'USD', \(SHA256.hex(paymentRunContract)), \(paymentRunContract))
+        let db = try SealedInputsMigrationTests.lastRelease(persons: 1_500, alsoStaged: """
+            INSERT INTO outcomes_run_determinations VALUES (1, 'employed', 'effect', '2021', 'bridgeway', 'met', 0.1234,
+                '1234/10000', 0.1, 1500, 1500, '{}');
             """)
-        let old = try ContractStore.stored("reentry-2021", on: db)
-        try MetricsRunner(stored: old).run(period: old.contract.period("2021")!, on: db)
-        try db.transaction { connection in
-            let run = try connection.execute("""
-                SELECT payments.open_run('reentry-2021', 1, '2021', 'final', 'inputs of the last release', \(load)::int, 1500::numeric)
-                """).scalar(Int.self)
-            try connection.executeScript(PaymentTrustTests.stageLines([("bridgeway", "state", 1, "employed", "1500")]) + """
-                INSERT INTO outcomes_run_determinations VALUES (1, 'employed', 'effect', '2021', 'bridgeway', 'met', 0.1234,
-                    '1234/10000', 0.1, 1500, 1500, '{}');
-                """)
-            _ = try connection.execute("SELECT payments.close_run(\(run)::bigint)").scalar(String.self)
-        }
         try Migrator().migrate(db)
         #expect(try ChainVerification.verify(on: db).isIntact)
         try db.executeScript("""

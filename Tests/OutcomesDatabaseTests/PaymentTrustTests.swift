@@ -102,22 +102,7 @@ import Testing
     @Test func verifyRecomputeFindsInputsTheResultsDoNotGive() throws {
         let (db, conninfo, stored) = try PaymentRunnerTests().prepared()
         let payer = try PostingDoorTests().paymentsLogin(conninfo, db)
-        // Inputs in which one more participant achieved the employment outcome, and the line the engine
-        // computes from them: consistent with each other, not with the stored results.
-        let genuine = try Self.genuineInputs(stored, period: "2021", on: db)
-        var snapshot = genuine.snapshot
-        let index = try #require(snapshot.achievements.firstIndex { $0.period == "2021" })
-        let period = snapshot.achievements[index]
-        let target = try #require(period.participants.firstIndex { $0.lines & 1 == 0 })
-        var participants = period.participants
-        let person = participants[target]
-        participants[target] = RateCardAchievement(personID: person.personID, providerID: person.providerID, lines: person.lines | 1,
-                                                   precondition: person.precondition)
-        snapshot.achievements[index] = PeriodAchievements(period: period.period, participants: participants, payable: period.payable)
-        let forged = PaymentInputsRecord(header: genuine.header, snapshot: snapshot)
-        let plan = try PaymentRun.plan(PaymentRunRequest(contract: stored.contract, version: 1, fileSHA256: stored.fileSHA256,
-                                                         period: "2021", kind: .final)).get()
-        let computed = try plan.compute(kind: .final, snapshot: snapshot, posted: [:])
+        let (forged, computed) = try DoorAttackTests.forged(stored, on: db)
         try payer.transaction { connection in
             _ = try PaymentDoor.post(forged, context: RunContext(prior: [:]), computed, on: connection)
         }
@@ -132,9 +117,10 @@ import Testing
 @Suite(.serialized) struct SealedInputsMigrationTests {
     /// A database the last release migrated (0001–0018) with data loaded, the contract loaded, its
     /// 2021 metrics computed and a run of 1,500 posted through that release's door, not yet migrated further.
-    static func lastRelease() throws -> PostgresConnection {
+    /// `alsoStaged` is staged with the run's line (a determination, say).
+    static func lastRelease(persons: Int = 3_000, alsoStaged: String = "") throws -> PostgresConnection {
         let db = try MigratorTests().migrated(before: 19)
-        _ = try SyntheticLoader(ids: SyntheticIDS(persons: 3_000, seed: 5)).load(into: db)
+        _ = try SyntheticLoader(ids: SyntheticIDS(persons: persons, seed: 5)).load(into: db)
         let load = try db.execute("SELECT max(load_id) FROM ids.data_loads").scalar(Int.self)
         try db.execute("""
             INSERT INTO payments.contracts (contract_id, version, currency, file_sha256, body)
@@ -146,7 +132,7 @@ import Testing
             let run = try connection.execute("""
                 SELECT payments.open_run('reentry-2021', 1, '2021', 'final', 'inputs of the last release', \(load)::int, 1500::numeric)
                 """).scalar(Int.self)
-            try connection.executeScript(PaymentTrustTests.stageLines([("bridgeway", "state", 1, "employed", "1500")]))
+            try connection.executeScript(PaymentTrustTests.stageLines([("bridgeway", "state", 1, "employed", "1500")]) + alsoStaged)
             _ = try connection.execute("SELECT payments.close_run(\(run)::bigint)").scalar(String.self)
         }
         return db
