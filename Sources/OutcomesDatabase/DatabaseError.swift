@@ -25,6 +25,8 @@ public struct DatabaseError: UserFacingError, Equatable {
         case noData
         case contractVersionConflict
         case contractNotLoaded
+        /// A new version of a contract whose runs a second login approves (maker–checker) that would let one login post.
+        case makerCheckerRequired
         /// A payment run's metrics were computed from another contract version or an older data load.
         case staleMetrics
         /// The connected user may not take the role a command needs.

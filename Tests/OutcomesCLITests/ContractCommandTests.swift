@@ -67,6 +67,14 @@ import Testing
         defer { try? FileManager.default.removeItem(at: raised) }
         #expect(try CLI.run(["contract", "load", raised.path, "--database", conninfo, "-q"]).status == 0)
         #expect(try db.execute("SELECT count(*) FROM payments.contracts WHERE contract_id = 'reentry-2021'").scalar(Int.self) == 2)
+        // A later version may not let one login post what two had to approve.
+        let alone = try copy(replacing: "version: 3 ", with: "version: 5 ")
+        defer { try? FileManager.default.removeItem(at: alone) }
+        try Data(try String(contentsOf: alone, encoding: .utf8).replacingOccurrences(of: "  approval: maker_checker\n", with: "").utf8)
+            .write(to: alone)
+        CLI.expectCleanFailure(try CLI.run(["contract", "load", alone.path, "--database", conninfo, "-q"]), status: 77,
+                               mentioning: "version 5 of contract reentry-2021 lets one login post its runs")
+        #expect(try db.execute("SELECT count(*) FROM payments.contracts WHERE contract_id = 'reentry-2021'").scalar(Int.self) == 2)
 
         let shown = try CLI.run(["contract", "show", "reentry-2021", "--version", "3", "--database", conninfo, "--format", "json", "-q"])
         #expect(shown.status == 0, "\(shown.errors)")

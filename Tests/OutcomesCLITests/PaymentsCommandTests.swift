@@ -66,7 +66,7 @@ import Testing
             """)
         let broken = try CLI.run(["payments", "verify", "--database", conninfo, "-q"])
         #expect(broken.status == 1 && broken.output.contains("seal_mismatch") && broken.output.contains("total_mismatch"))
-        #expect(broken.errors.hasPrefix("error: the payment ledger does not match its seals: 2 breaks"))
+        #expect(broken.errors.hasPrefix("error: the payment ledger does not verify: 2 breaks"))
     }
 
     @Test func aRunStagedByOneLoginIsApprovedByAnotherAndRecomputes() throws {

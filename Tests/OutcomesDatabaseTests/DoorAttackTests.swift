@@ -100,42 +100,70 @@ import Testing
                 "checked against results: \(String(describing: verification.recomputed))")
     }
 
-    /// The payments role loads contracts, and `payments.index_terms` records whatever terms its
-    /// caller hands it for a version without them. A payments login that inserts a new version of
-    /// a maker–checker contract (same body, version raised) with terms saying `one_login` posts
-    /// alone through `open_run` once the version's metrics are computed; `verify --recompute`
-    /// neither compares the recorded terms with the body nor notices a maker–checker run without
-    /// an approval.
-    @Test func aMakerCheckerContractIsNotPostedByOneLoginUnderTermsItsCallerWrote() throws {
+    /// A payments login dropped maker–checker by loading a new version without it (or by recording
+    /// terms saying `one_login` for a maker–checker text), then posted alone. Once a contract's runs
+    /// need a second login, every later version's do: the loader and the door refuse a version that
+    /// drops it.
+    @Test func aLaterVersionDoesNotDropMakerChecker() throws {
         let (db, conninfo, _) = try PaymentRunnerTests().prepared(Self.makerChecker)
         let payer = try PostingDoorTests().paymentsLogin(conninfo, db)
+        let alone = paymentRunContract.replacingOccurrences(of: "version: 1", with: "version: 2")
+        let loading = #expect(throws: DatabaseError.self) { _ = try ContractStore.load(text: alone, file: "v2.yaml", on: payer) }
+        #expect(loading?.code == .makerCheckerRequired && loading?.exitStatus == .permission)
+        // Through the door: the text kept, terms saying otherwise.
         let body = Self.makerChecker.replacingOccurrences(of: "version: 1", with: "version: 2")
-        let contract = try OutcomeContract.parse(yaml: body, file: "v2.yaml")
-        #expect(contract.payments?.approval == .makerChecker)
-        let terms = try PaymentDoorTerms(contract: contract).jsonText()
+        let terms = try PaymentDoorTerms(contract: try OutcomeContract.parse(yaml: body, file: "v2.yaml")).jsonText()
             .replacingOccurrences(of: "\"approval\":\"maker_checker\"", with: "\"approval\":\"one_login\"")
+        let door = PostingDoorTests().sqlState {
+            try payer.transaction { connection in
+                try connection.execute("""
+                    INSERT INTO payments.contracts (contract_id, version, currency, file_sha256, body)
+                    VALUES ('reentry-2021', 2, 'USD', \(SHA256.hex(body)), \(body))
+                    """)
+                try connection.execute("SELECT payments.index_terms('reentry-2021', 2, \(terms)::jsonb)")
+            }
+        }
+        #expect(door == .insufficientPrivilege)
+        #expect(try db.execute("SELECT count(*) FROM payments.contracts").scalar(Int.self) == 1)
+    }
+
+    /// Terms a payments login recorded for a version it inserted itself (a genuine text, caps left
+    /// out, a provider added): the door checks runs against them, so plain `payments verify` — not
+    /// only `--recompute` — compares every version's recorded terms with its text.
+    @Test func termsTheCallerWroteAreFoundByPlainVerify() throws {
+        let (db, conninfo, _) = try PaymentRunnerTests().prepared()
+        let payer = try PostingDoorTests().paymentsLogin(conninfo, db)
+        let body = paymentRunContract.replacingOccurrences(of: "version: 1", with: "version: 2")
+        let terms = try PaymentDoorTerms(contract: try OutcomeContract.parse(yaml: body, file: "v2.yaml")).jsonText()
         try payer.transaction { connection in
             try connection.execute("""
                 INSERT INTO payments.contracts (contract_id, version, currency, file_sha256, body)
                 VALUES ('reentry-2021', 2, 'USD', \(SHA256.hex(body)), \(body))
                 """)
-            try connection.execute("SELECT payments.index_terms('reentry-2021', 2, \(terms)::jsonb)")
+            try connection.execute("""
+                SELECT payments.index_terms('reentry-2021', 2, jsonb_set(\(terms)::jsonb, '{named_providers}', '["evilcorp"]'))
+                """)
         }
-        // The analyst's routine: metrics of the latest version.
-        let stored = try ContractStore.stored("reentry-2021", on: db)
-        #expect(stored.version == 2)
-        for period in stored.contract.periods { try MetricsRunner(stored: stored).run(period: period, on: db) }
+        #expect(try ChainVerification.verify(on: db).breaks.map(\.problem) == [.termsMismatch])
+    }
+
+    /// A run opened through the door and never closed was committed, unsealed: every later `verify`
+    /// failed, and any payments login could close it later with lines of its choosing.
+    @Test func aRunOpenedAndNotClosedIsNotCommitted() throws {
+        let (db, conninfo, stored) = try PaymentRunnerTests().prepared()
+        let payer = try PostingDoorTests().paymentsLogin(conninfo, db)
         let inputs = try PaymentTrustTests.genuineInputs(stored, period: "2021", on: db)
-        let plan = try PaymentRun.plan(PaymentRunRequest(contract: stored.contract, version: 2, fileSHA256: stored.fileSHA256,
-                                                         period: "2021", kind: .final)).get()
-        let computed = try plan.compute(kind: .final, snapshot: inputs.snapshot, posted: [:])
-        #expect(!computed.entries.isEmpty)
-        _ = try payer.transaction { connection in
-            try PaymentDoor.post(inputs, context: RunContext(prior: [:]), computed, on: connection)
+        let refused = PostingDoorTests().sqlState {
+            _ = try payer.transaction { connection in
+                try connection.execute("""
+                    SELECT payments.open_run('reentry-2021', 1, '2021', 'final', \(inputs.header.loadID)::int, 0::numeric,
+                                             \(String(decoding: inputs.text, as: UTF8.self))::text, '')
+                    """).scalar(Int.self)
+            }
         }
-        #expect(try db.execute("SELECT count(*) FROM payments.runs WHERE approved_by IS NULL").scalar(Int.self) == 1)
-        let verification = try ChainVerification.verify(on: db, recompute: true)
-        #expect(!verification.isIntact, "a maker–checker contract's run posted by one login passes verify --recompute")
+        #expect(refused == .insufficientPrivilege)
+        #expect(try db.execute("SELECT count(*) FROM payments.runs").scalar(Int.self) == 0)
+        #expect(try ChainVerification.verify(on: db).isIntact)
     }
 }
 

@@ -133,12 +133,14 @@ import Testing
             GRANT outcomes_provider TO bridgeway_staff, secondchance_staff;
             INSERT INTO payments.provider_users VALUES ('bridgeway_staff', 'bridgeway'), ('secondchance_staff', 'secondchance');
             """)
-        // A run with no bridgeway line (the owner posts one by hand): its header must stay hidden from bridgeway's users.
+        // A run with no bridgeway line (the owner posts one by hand, around the door): its header must stay hidden from bridgeway's users.
         try db.executeScript("""
+            SET session_replication_role = replica;
             INSERT INTO payments.runs (contract_id, version, period, kind, inputs_sha256, load_id, total)
             VALUES ('reentry-2021', 1, '2022', 'final', 'only-secondchance', 1, 10);
             INSERT INTO payments.ledger (run_id, line_no, contract_id, period, provider_id, payer_id, line_id, entry, amount)
             SELECT max(run_id), 1, 'reentry-2021', '2022', 'secondchance', 'state', 'employed', 'payment', 10 FROM payments.runs;
+            SET session_replication_role = origin;
             """)
         let allRuns = try db.execute("SELECT count(*) FROM payments.runs").scalar(Int.self)
         let relations = try db.execute("""

@@ -40,6 +40,13 @@ BEGIN
         RAISE EXCEPTION 'version % of contract % is not loaded', p_version, p_contract USING ERRCODE = 'foreign_key_violation';
     END IF;
     SELECT terms INTO known FROM payments.contract_terms WHERE contract_id = p_contract AND version = p_version;
+    -- Maker–checker binds every version loaded after it: the login it binds cannot lift it.
+    IF p_terms->>'approval' IS DISTINCT FROM 'maker_checker' AND EXISTS (
+        SELECT 1 FROM payments.contract_terms WHERE contract_id = p_contract AND version <> p_version AND terms->>'approval' = 'maker_checker')
+    THEN
+        RAISE EXCEPTION 'version % of contract % would let one login post runs another version has approved by another', p_version,
+            p_contract USING ERRCODE = 'insufficient_privilege';
+    END IF;
     IF known IS NULL THEN
         INSERT INTO payments.contract_terms VALUES (p_contract, p_version, p_terms, session_user, now());
     ELSIF known <> p_terms THEN
@@ -242,6 +249,22 @@ BEGIN
     END LOOP;
 END
 $$;
+
+-- A run is posted whole, in the transaction that opens it: one opened and not sealed by commit is
+-- refused (left open, it would break every later verify, and another login could close it).
+CREATE FUNCTION payments.refuse_unsealed_run() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM payments.run_seals WHERE run_id = NEW.run_id) THEN
+        RAISE EXCEPTION 'run % was opened and not closed: a run is opened, closed and sealed in one transaction', NEW.run_id
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NULL;
+END
+$$;
+REVOKE ALL ON FUNCTION payments.refuse_unsealed_run() FROM PUBLIC;
+CREATE CONSTRAINT TRIGGER runs_sealed_by_commit AFTER INSERT ON payments.runs DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW EXECUTE FUNCTION payments.refuse_unsealed_run();
 
 -- The chain's head, for every role (a provider's users keep it too, to check their statement later).
 CREATE FUNCTION payments.chain_head(OUT head_position bigint, OUT head_seal text)

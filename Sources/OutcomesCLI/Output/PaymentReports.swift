@@ -77,7 +77,8 @@ enum ChainHeadNote {
 struct ChainBrokenError: UserFacingError {
     let breaks: Int
     var message: String {
-        "the payment ledger does not match its seals: \(breaks) break\(breaks == 1 ? "" : "s") (listed above); the ledger was changed after it was posted."
+        "the payment ledger does not verify: \(breaks) break\(breaks == 1 ? "" : "s") (listed above); each names what was changed after "
+            + "it was posted, or posted that the contract and the engine do not give."
     }
     var exitStatus: ExitStatus { .checkFailed }
 }

@@ -168,8 +168,48 @@ public struct ChainVerification: Sendable {
             breaks.append(Break(position: nil, runID: try row.decode(at: 0), problem: .strayLines,
                                 detail: "\(try row.decode(Int.self, at: 1)) ledger lines of no run of their contract and period"))
         }
+        breaks += try termsAndApprovals(on: connection)
         breaks += try SealingCode.changes(on: connection)
         return ChainVerification(runs: runs.count, head: head, breaks: breaks, recomputed: nil, anchor: nil)
+    }
+
+    /// The door checks runs against terms a payments login records (it cannot read the contract
+    /// text itself), so every version's recorded terms must be what its text gives; and every run
+    /// of a maker–checker version must have been staged by one login and approved by another.
+    private static func termsAndApprovals(on connection: PostgresConnection) throws -> [Break] {
+        var breaks: [Break] = []
+        for row in try connection.execute("""
+            SELECT t.contract_id, t.version, c.body, c.file_sha256
+            FROM payments.contract_terms t JOIN payments.contracts c USING (contract_id, version) ORDER BY 1, 2
+            """) {
+            let (id, version, body, hash): (String, Int, String, String) =
+                (try row.decode(at: 0), try row.decode(at: 1), try row.decode(at: 2), try row.decode(at: 3))
+            // An edited text is found by the seals of its runs and by `--recompute`.
+            guard SHA256.hex(body) == hash, let contract = try? OutcomeContract.parse(yaml: body, file: "\(id) version \(version)") else {
+                continue
+            }
+            let runs = try connection.execute("""
+                SELECT r.run_id, t.terms = \(try PaymentDoorTerms(contract: contract).jsonText())::jsonb,
+                       coalesce(r.staged_by IS NOT NULL AND r.approved_by IS NOT NULL AND r.staged_by <> r.approved_by
+                                AND r.run_by = r.staged_by, false)
+                FROM payments.contract_terms t LEFT JOIN payments.runs r USING (contract_id, version)
+                WHERE t.contract_id = \(id) AND t.version = \(version)
+                ORDER BY r.run_id
+                """)
+            for run in runs {
+                let runID: Int? = try run.decode(at: 0)
+                if !(try run.decode(Bool.self, at: 1)) {
+                    breaks.append(Break(position: nil, runID: runID, problem: .termsMismatch,
+                                        detail: "the terms recorded for version \(version) of contract \(id), which the door checks runs "
+                                            + "against, are not the contract text's"))
+                }
+                if let runID, contract.payments?.approval == .makerChecker, !(try run.decode(Bool.self, at: 2)) {
+                    breaks.append(Break(position: nil, runID: runID, problem: .approvalMissing,
+                                        detail: "the contract's runs are staged by one login and approved by another; this run was not"))
+                }
+            }
+        }
+        return breaks
     }
 
     /// The chain's head, as statements and summaries print it (every role may read it).

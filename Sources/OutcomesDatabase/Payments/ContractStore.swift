@@ -51,6 +51,20 @@ public enum ContractStore {
                         + "give the new terms a version above \(latest).",
                     exitStatus: .dataError)
             }
+            // Separation of duties is not undone by the login it binds: once a version's runs need a
+            // second login's approval, every later version's do (the door refuses such terms too).
+            if contract.payments?.approval != .makerChecker,
+               let bound = try connection.execute("""
+                   SELECT max(version) FROM payments.contract_terms WHERE contract_id = \(contract.id) AND terms->>'approval' = 'maker_checker'
+                   """).scalar(Int?.self)
+            {
+                throw DatabaseError(
+                    .makerCheckerRequired,
+                    "\(file): version \(version) of contract \(contract.id) lets one login post its runs, but version \(bound)'s runs are "
+                        + "staged by one login and approved by another; a later version keeps 'payments: approval: maker_checker' "
+                        + "(only an administrator can lift it, in the database).",
+                    exitStatus: .permission)
+            }
             try connection.execute("""
                 INSERT INTO payments.contracts (contract_id, version, currency, file_sha256, body)
                 VALUES (\(contract.id), \(version), \(contract.payments?.currency.code), \(hash), \(text))

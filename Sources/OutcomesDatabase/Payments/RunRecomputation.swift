@@ -76,7 +76,6 @@ enum RunRecomputation {
             broken(.determinationsDiffer, "\(found.determinations) determination row\(found.determinations == 1 ? "" : "s") differ from what "
                    + "the engine computes from the run's inputs")
         }
-        try checkTermsAndApproval(runID, recomputed.contract, into: &outcome, on: connection)
         // Read the inputs again where the computations the run read are still the stored ones.
         let header = recomputed.inputs.header
         let request = PaymentRunRequest(contract: recomputed.contract, version: sealed.version, fileSHA256: sealed.contractSHA256,
@@ -94,30 +93,6 @@ enum RunRecomputation {
         let reread = try PaymentFacts.inputs(request, plan: plan, loadID: sealed.loadID, attestedBy: try row.decode(at: 10), on: connection)
         if reread.sha256 != sealed.inputsSHA256 {
             broken(.inputsDifferFromResults, "the run's stored inputs are not what its contract-periods' stored results give")
-        }
-    }
-
-    /// The terms the door checked the run's lines against must be the contract text's, and a run of
-    /// a maker–checker version must have been staged by one login and approved by another.
-    private static func checkTermsAndApproval(_ runID: Int, _ contract: OutcomeContract, into outcome: inout Outcome,
-                                              on connection: PostgresConnection) throws
-    {
-        func broken(_ problem: ChainVerification.Problem, _ detail: String) {
-            outcome.breaks.append(ChainVerification.Break(position: nil, runID: runID, problem: problem, detail: detail))
-        }
-        let row = try connection.execute("""
-            SELECT (SELECT t.terms = \(try PaymentDoorTerms(contract: contract).jsonText())::jsonb FROM payments.contract_terms t
-                    WHERE t.contract_id = r.contract_id AND t.version = r.version),
-                   r.run_by, r.staged_by, r.approved_by
-            FROM payments.runs r WHERE r.run_id = \(runID)
-            """)[0]
-        if try row.decode(Bool?.self, at: 0) != true {
-            broken(.termsMismatch, "the terms the door checked the run against are not the contract text's")
-        }
-        guard contract.payments?.approval == .makerChecker else { return }
-        let (runBy, stagedBy, approvedBy): (String, String?, String?) = (try row.decode(at: 1), try row.decode(at: 2), try row.decode(at: 3))
-        if stagedBy == nil || approvedBy == nil || stagedBy == approvedBy || runBy != stagedBy {
-            broken(.approvalMissing, "the contract's runs are staged by one login and approved by another; this run was not")
         }
     }
 
