@@ -18,7 +18,11 @@ public struct NearestNeighbourMatching: Sendable {
     /// gaps, and checks the caliper, with an integer `abs` that truncates gaps under 1 to 0 (hence
     /// also MatchIt issue #163: calipers ignored); with replacement and a ratio above 1 it takes
     /// the same control in every round. Use it to reproduce that version's matches.
-    public enum Search: Sendable { case nearest, matchIt451 }
+    /// `matchIt47`: as MatchIt 4.7.x's C++ finds them (`MatchIt47Search`), ties included — of
+    /// controls tied below the treated unit's score the last in data order, above it the first —
+    /// with the caliper's standard deviation over the units not discarded, and with replacement
+    /// the treated units in data order, as MatchIt takes them.
+    public enum Search: Sendable { case nearest, matchIt451, matchIt47 }
 
     public var ratio = 1
     public var replace = false
@@ -52,6 +56,9 @@ public struct NearestNeighbourMatching: Sendable {
                 if outside && (discard == .both || (discard == .treated) == treated[i]) { discarded[i] = true }
             }
         }
+        if search == .matchIt47 {
+            return matchIt47(distance: distance, treated: treated, exact: exact, discarded: discarded)
+        }
         let width = caliper.map { $0 * Self.standardDeviation(distance) }
         var ordered = treatedIndices.filter { !discarded[$0] }
         switch order {
@@ -78,7 +85,7 @@ public struct NearestNeighbourMatching: Sendable {
                 }
                 var best: Int?
                 switch search {
-                case .nearest:
+                case .nearest, .matchIt47:
                     best = index.nearest(to: unit, distance: distance, width: width, excluding: matches[unit]!)
                 case .matchIt451:
                     let truncated = { (control: Int) in abs(distance[control] - distance[unit]).rounded(.towardZero) }
@@ -109,6 +116,36 @@ public struct NearestNeighbourMatching: Sendable {
                 }
             }
         }
+        return Result(matches: matches, weights: Self.weights(matches, treated: treated), discarded: discarded)
+    }
+
+    private func matchIt47(distance: [Double], treated: [Bool], exact: [String]?, discarded given: [Bool]) -> Result {
+        let n = distance.count
+        var discarded = given
+        // MatchIt's caliper is in standard deviations of the distance of the units not discarded.
+        let width = caliper.map { $0 * Self.standardDeviation((0..<n).filter { !given[$0] }.map { distance[$0] }) }
+        // Units of an exact stratum without both groups are discarded.
+        if let exact {
+            let strata = Set((0..<n).filter { treated[$0] }.map { exact[$0] }).intersection((0..<n).filter { !treated[$0] }.map { exact[$0] })
+            for i in 0..<n where !strata.contains(exact[i]) { discarded[i] = true }
+        }
+        var ordered = (0..<n).filter { treated[$0] }
+        // With replacement MatchIt takes the treated units in data order (the order changes nothing then).
+        switch replace ? .data : order {
+        case .largest: ordered = ordered.enumerated().sorted { (-distance[$0.element], $0.offset) < (-distance[$1.element], $1.offset) }.map(\.element)
+        case .smallest: ordered = ordered.enumerated().sorted { (distance[$0.element], $0.offset) < (distance[$1.element], $1.offset) }.map(\.element)
+        case .data: break
+        }
+        var search = MatchIt47Search(distance: distance, treated: treated, exact: exact, ratio: ratio, replace: replace, width: width,
+                                     order: ordered, eligible: discarded.map { !$0 })
+        let matches = search.run()
+        return Result(matches: matches, weights: Self.weights(matches, treated: treated), discarded: discarded)
+    }
+
+    /// MatchIt's weights of a matching (see `Result.weights`).
+    static func weights(_ matches: [Int: [Int]], treated: [Bool]) -> [Double] {
+        let n = treated.count
+        let controlIndices = (0..<n).filter { !treated[$0] }
         var weights = Array(repeating: 0.0, count: n)
         for (unit, taken) in matches where !taken.isEmpty {
             weights[unit] = 1
@@ -119,7 +156,7 @@ public struct NearestNeighbourMatching: Sendable {
         if controlWeight > 0 {
             for control in controlIndices { weights[control] *= Double(matchedControls) / controlWeight }
         }
-        return Result(matches: matches, weights: weights, discarded: discarded)
+        return weights
     }
 
     /// The available controls of each exact stratum sorted by (distance, data order), with skip

@@ -87,6 +87,21 @@ import Testing
         #expect(tables["estimates"]!.first?["se_type"] as? String == "HC2")
     }
 
+    /// `--search matchit-4.7` on the data as read: MatchIt 4.7.2's ATT and matched counts
+    /// (reference/lalonde_matchit47.R), from the propensity model outcomes fits itself.
+    @Test(arguments: [("caliper", ["--caliper", "0.2"]), ("replace", ["--replace"]), ("ratio2", ["--ratio", "2"])])
+    func matchIt47SearchEqualsMatchIt472(design: String, options: [String]) throws {
+        let rows = try String(contentsOf: Self.reference.appendingPathComponent("lalonde_matchit47_estimates.csv"), encoding: .utf8)
+            .split(separator: "\n").map { $0.split(separator: ",").map { $0.trimmingCharacters(in: CharacterSet(charactersIn: "\"")) } }
+        let r = try #require(rows.first { $0[0] == design })  // design, matched_treated, matched_controls, att
+        let tables = try compare(["--outcome", "re78", "--search", "matchit-4.7"] + options)
+        let estimate = try #require(tables["estimates"]!.first { $0["analysis"] as? String == "difference" })
+        close(estimate["estimate"], NSNumber(value: Double(r[3])!), "\(design) ATT")
+        let matched = try #require(tables["sample_sizes"]!.first { $0["sample"] as? String == "Matched" })
+        close(matched["treated"], NSNumber(value: Double(r[1])!), "\(design) matched treated")
+        close(matched["control"], NSNumber(value: Double(r[2])!), "\(design) matched controls")
+    }
+
     @Test(arguments: ["ATT", "ATE"]) func weightingEqualsR(estimand: String) throws {
         let r = try Self.json("lalonde_estimates.json")["ipw\(estimand)"] as! [String: Any]
         let tables = try compare(["--outcome", "re78", "--method", "weighting", "--estimand", estimand])

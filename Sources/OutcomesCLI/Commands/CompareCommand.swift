@@ -238,7 +238,7 @@ struct ComparisonDesignOptions: ParsableArguments {
     @Option(name: .long, help: "Drop units outside common support first: none (default), treated, control or both.")
     var discard: EvaluationSpec.Discard?
 
-    @Option(name: .long, help: "Nearest-neighbour search: nearest (documented, default) or matchit-4.5.1 (that version's pairs).")
+    @Option(name: .long, help: "Nearest-neighbour search: nearest (documented, default), matchit-4.7 (MatchIt 4.7.2's matches, ties included) or matchit-4.5.1 (that version's pairs).")
     var search: EvaluationSpec.Search?
 
     @Option(name: .long, help: ArgumentHelp("Weighting: cap weights at this quantile of theirs (e.g. 0.99).", valueName: "quantile"))

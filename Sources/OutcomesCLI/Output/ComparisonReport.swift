@@ -116,7 +116,11 @@ extension Report {
             if let caliper = spec.caliper { parts.append("caliper \(caliper) SD") }
             if !spec.exact.isEmpty { parts.append("exact on \(spec.exact.joined(separator: ", "))") }
             if spec.discard != .none { parts.append("discarding \(spec.discard.rawValue) outside common support") }
-            if spec.search == .matchIt451 { parts.append("MatchIt 4.5.1's search") }
+            switch spec.search {
+            case .nearest: break
+            case .matchIt47: parts.append("MatchIt 4.7.2's search")
+            case .matchIt451: parts.append("MatchIt 4.5.1's search")
+            }
             let errors = spec.replace ? "HC2 standard errors on the matching weights" : "standard errors clustered by matched set (CR1)"
             return parts.joined(separator: ", ") + "; \(errors); \(confidence); \(mde)."
         }

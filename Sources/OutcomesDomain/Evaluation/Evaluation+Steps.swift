@@ -65,6 +65,14 @@ extension Evaluation {
         }
     }
 
+    static func search(_ search: EvaluationSpec.Search) -> NearestNeighbourMatching.Search {
+        switch search {
+        case .nearest: .nearest
+        case .matchIt47: .matchIt47
+        case .matchIt451: .matchIt451
+        }
+    }
+
     /// The propensity score, then each covariate — categorical ones as one 0/1 row per level, as
     /// MatchIt's `summary()` lists them (`race_black`, `race_hispan`, `race_white`).
     static func balanceRows(_ covariates: [DesignMatrix.Covariate], distance: [Double]?, table: EvaluationTable, weights: [Double]?,

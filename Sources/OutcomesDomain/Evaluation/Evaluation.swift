@@ -30,7 +30,7 @@ public enum Evaluation {
         case .nearest:
             let exact = try spec.exact.isEmpty ? nil : exactKeys(spec.exact, table)
             let matching = NearestNeighbourMatching(ratio: spec.ratio, replace: spec.replace, caliper: spec.caliper,
-                                                    discard: discardRule(spec.discard), search: spec.search == .matchIt451 ? .matchIt451 : .nearest)
+                                                    discard: discardRule(spec.discard), search: Self.search(spec.search))
             let result = matching.match(distance: propensity!.fit.fitted, treated: table.treated, exact: exact)
             (weights, matches, discarded) = (result.weights, result.matches, result.discarded)
             let matchedTreated = result.matches.values.filter { !$0.isEmpty }.count

@@ -12,9 +12,11 @@ public struct EvaluationSpec: Sendable, Equatable, Codable {
         case none
     }
 
-    /// Which nearest-neighbour search: the documented one, or MatchIt 4.5.1's (see `NearestNeighbourMatching.Search`).
+    /// Which nearest-neighbour search: the documented one (ties to the first in data order),
+    /// MatchIt 4.7.x's or MatchIt 4.5.1's (see `NearestNeighbourMatching.Search`).
     public enum Search: String, Sendable, Codable, CaseIterable {
         case nearest
+        case matchIt47 = "matchit-4.7"
         case matchIt451 = "matchit-4.5.1"
     }
 
