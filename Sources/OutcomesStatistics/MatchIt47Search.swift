@@ -11,6 +11,14 @@
 /// round searching outward from the controls it already has; a treated unit that finds none in a
 /// round is matched no further. With replacement, each treated unit (in data order) takes its k
 /// closest controls at once.
+///
+/// MatchIt's C++ visits every unit of the sorted order, one step left and one right in turn; this
+/// search jumps straight to the next control still available in the treated unit's exact stratum
+/// (skip pointers over those taken), and orders what it finds on the two sides by how many steps
+/// MatchIt would have taken to reach them — its global positions — so that what is found, and in
+/// which order (which decides ties), is MatchIt's. (A control of another stratum can stop MatchIt's
+/// scan of a side earlier, but only where nothing further on that side could be taken.) Tests hold
+/// it to a line-for-line port of the C++ on data full of ties.
 struct MatchIt47Search {
     let distance: [Double]
     let treated: [Bool]
@@ -23,22 +31,35 @@ struct MatchIt47Search {
     let order: [Int]
     var eligible: [Bool]
 
-    /// Positions in the sorted order (`sorted[position[unit]] == unit`).
-    private let sorted: [Int]
+    /// Each unit's place in the order of all units by distance (R's stable `order`: ties in data order).
     private let position: [Int]
-    private var firstControl = 0, lastControl: Int
+    /// The controls of each exact stratum by place, and skip pointers past those taken.
+    private var strata: [String: Stratum] = [:]
+    private var stratumOf: [Int: (key: String, at: Int)] = [:]
     private let noCaliper: Double
+
+    private struct Stratum {
+        var controls: [Int] = []
+        var left: [Int] = [], right: [Int] = []
+    }
 
     init(distance: [Double], treated: [Bool], exact: [String]?, ratio: Int, replace: Bool, width: Double?, order: [Int], eligible: [Bool]) {
         (self.distance, self.treated, self.exact, self.ratio, self.replace, self.width, self.order, self.eligible) =
             (distance, treated, exact, ratio, replace, width, order, eligible)
         let n = distance.count
-        // R's order() is stable: equal distances keep data order.
-        sorted = (0..<n).sorted { (distance[$0], $0) < (distance[$1], $1) }
+        let sorted = (0..<n).sorted { (distance[$0], $0) < (distance[$1], $1) }
         var position = Array(repeating: 0, count: n)
         for (at, unit) in sorted.enumerated() { position[unit] = at }
         self.position = position
-        lastControl = n - 1
+        for unit in sorted where !treated[unit] && eligible[unit] {
+            let key = exact?[unit] ?? ""
+            stratumOf[unit] = (key, strata[key]?.controls.count ?? 0)
+            strata[key, default: Stratum()].controls.append(unit)
+        }
+        for key in strata.keys {
+            strata[key]!.left = Array(strata[key]!.controls.indices)
+            strata[key]!.right = strata[key]!.left
+        }
         let finite = distance.filter(\.isFinite)
         noCaliper = (finite.max() ?? 0) - (finite.min() ?? 0) + 1
     }
@@ -52,18 +73,17 @@ struct MatchIt47Search {
             }
             return matches
         }
-        var eligibleControls = (0..<distance.count).filter { !treated[$0] && eligible[$0] }.count
+        var eligibleControls = stratumOf.count
         for round in 1...ratio {
             for unit in order {
                 if eligibleControls == 0 { break }
                 guard eligible[unit] else { continue }
-                updateFirstAndLastControl()
                 guard let control = find(unit, round: round, taken: matches[unit]!, ratio: 1).first else {
                     eligible[unit] = false
                     continue
                 }
                 matches[unit]!.append(control)
-                eligible[control] = false
+                take(control)
                 eligibleControls -= 1
                 if matches[unit]!.count >= ratio { eligible[unit] = false }
             }
@@ -71,52 +91,68 @@ struct MatchIt47Search {
         return matches
     }
 
-    /// The outermost eligible controls in the sorted order, where the search stops.
-    private mutating func updateFirstAndLastControl() {
-        if !eligible[sorted[firstControl]] {
-            var c = firstControl + 1
-            while c <= lastControl {
-                if eligible[sorted[c]] && !treated[sorted[c]] { firstControl = c; break }
-                c += 1
-            }
-        }
-        if !eligible[sorted[lastControl]] {
-            var c = lastControl - 1
-            while c >= firstControl {
-                if eligible[sorted[c]] && !treated[sorted[c]] { lastControl = c; break }
-                c -= 1
-            }
-        }
+    private mutating func take(_ control: Int) {
+        eligible[control] = false
+        guard let (key, at) = stratumOf[control] else { return }
+        strata[key]!.left[at] = at - 1
+        strata[key]!.right[at] = at + 1
     }
 
-    private func find(_ unit: Int, round: Int, taken: [Int], ratio: Int) -> [Int] {
+    /// The nearest index at or beyond `at` (in `step`'s direction) of a control still available, or
+    /// an index outside the stratum.
+    private mutating func available(_ key: String, _ at: Int, step: Int) -> Int {
+        let count = strata[key]!.controls.count
+        var p = at
+        var path: [Int] = []
+        while p >= 0 && p < count {
+            let next = step > 0 ? strata[key]!.right[p] : strata[key]!.left[p]
+            if next == p { break }
+            path.append(p)
+            p = next
+        }
+        for q in path { if step > 0 { strata[key]!.right[q] = p } else { strata[key]!.left[q] = p } }
+        return p
+    }
+
+    private mutating func find(_ unit: Int, round: Int, taken: [Int], ratio: Int) -> [Int] {
+        let key = exact?[unit] ?? ""
+        guard let list = strata[key]?.controls, !list.isEmpty else { return [] }
         let ii = position[unit], target = distance[unit]
-        var iil = ii, iir = ii
+        var start = (left: ii, right: ii)
         var minimum = 0.0
-        let previous = round > 1 ? taken.map { position[$0] } : []
-        if !previous.isEmpty {
-            iil = min(previous.min()!, ii)
-            iir = max(previous.max()!, ii)
-            let leftGap = abs(target - distance[sorted[iil]]), rightGap = abs(target - distance[sorted[iir]])
-            minimum = iil == ii ? rightGap : iir == ii ? leftGap : max(leftGap, rightGap)
+        if round > 1, !taken.isEmpty {
+            let places = taken.map { position[$0] }
+            start = (min(places.min()!, ii), max(places.max()!, ii))
+            let leftmost = start.left == ii ? unit : taken.min { position[$0] < position[$1] }!
+            let rightmost = start.right == ii ? unit : taken.max { position[$0] < position[$1] }!
+            let leftGap = abs(target - distance[leftmost]), rightGap = abs(target - distance[rightmost])
+            minimum = start.left == ii ? rightGap : start.right == ii ? leftGap : max(leftGap, rightGap)
         }
         let caliper = width ?? noCaliper
+        // The stratum's controls just beyond the two starting places.
+        var low = 0, high = list.count
+        while low < high {
+            let mid = (low + high) / 2
+            if position[list[mid]] < start.left { low = mid + 1 } else { high = mid }
+        }
+        var l = available(key, low - 1, step: -1)
+        low = 0; high = list.count
+        while low < high {
+            let mid = (low + high) / 2
+            if position[list[mid]] <= start.right { low = mid + 1 } else { high = mid }
+        }
+        var r = available(key, low, step: 1)
         var candidates: [Int] = [], gaps: [Double] = []
-        var leftStop = false, rightStop = false, left = false
+        var leftStop = false, rightStop = false
         var foundLeft = 0, foundRight = 0
-        while !leftStop || !rightStop {
-            left = leftStop ? false : rightStop ? true : !left
-            let control: Int
-            if left {
-                if iil <= firstControl || foundLeft == ratio { leftStop = true; continue }
-                iil -= 1
-                control = sorted[iil]
-            } else {
-                if iir >= lastControl || foundRight == ratio { rightStop = true; continue }
-                iir += 1
-                control = sorted[iir]
-            }
-            guard eligible[control], !treated[control] else { continue }
+        while true {
+            if !leftStop && l < 0 { leftStop = true }
+            if !rightStop && r >= list.count { rightStop = true }
+            if leftStop && rightStop { break }
+            // MatchIt steps left, then right, in turn: the nearer place (in steps) comes first, left on a tie.
+            let left = rightStop || (!leftStop && start.left - position[list[l]] <= position[list[r]] - start.right)
+            let control = list[left ? l : r]
+            if left { l = available(key, l - 1, step: -1) } else { r = available(key, r + 1, step: 1) }
             if round > 1, taken.contains(control) { continue }
             let gap = abs(target - distance[control])
             if gap > caliper {
@@ -128,7 +164,6 @@ struct MatchIt47Search {
                 if left { leftStop = true } else { rightStop = true }
                 continue
             }
-            if let exact, exact[unit] != exact[control] { continue }
             candidates.append(control)
             gaps.append(gap)
             if left {
