@@ -119,7 +119,7 @@ import Testing
     /// (reference/lalonde_caliper.py), with statsmodels' clustered SE.
     @Test(arguments: ["0.1", "0.25"]) func aCaliperEqualsTheDocumentedAlgorithm(caliper: String) throws {
         let r = try Self.json("lalonde_caliper.json")[caliper] as! [String: Any]
-        let tables = try compare(["--outcome", "re78", "--caliper", caliper])
+        let tables = try compare(["--outcome", "re78", "--caliper", caliper, "--search", "first-in-data-order"])
         let matched = tables["sample_sizes"]!.first { $0["sample"] as? String == "Matched" }
         close(matched?["treated"], r["matched_treated"], "matched treated")
         close(matched?["control"], r["matched_control"], "matched controls")

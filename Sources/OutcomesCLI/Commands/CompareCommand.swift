@@ -28,7 +28,8 @@ struct CompareCommand: ParsableCommand {
             zip codes). An empty cell or NA is missing, an error: nothing is imputed.
 
             Either way: a logistic propensity model, then matching (--method nearest, the \
-            default: 1:1 greedy without replacement, largest score first, as R's MatchIt) or \
+            default: 1:1 greedy without replacement, largest score first, with MatchIt 4.7.2's \
+            matched sets, ties included; --search names another rule) or \
             weights (--method weighting); the effect estimates (ATT by default: estimate, standard \
             error — clustered by matched set without replacement, else HC2 — z-based 95% interval, \
             p-value and minimum detectable effect at 80% power), overall and per provider, the \
@@ -238,7 +239,7 @@ struct ComparisonDesignOptions: ParsableArguments {
     @Option(name: .long, help: "Drop units outside common support first: none (default), treated, control or both.")
     var discard: EvaluationSpec.Discard?
 
-    @Option(name: .long, help: "Nearest-neighbour search: nearest (documented, default), matchit-4.7 (MatchIt 4.7.2's matches, ties included) or matchit-4.5.1 (that version's pairs).")
+    @Option(name: .long, help: "Nearest-neighbour search: matchit-4.7 (default: MatchIt 4.7.2's matches, ties included), first-in-data-order (the nearest control, ties to the first in data order; formerly 'nearest') or matchit-4.5.1 (Debian's MatchIt 4.5.1's pairs).")
     var search: EvaluationSpec.Search?
 
     @Option(name: .long, help: ArgumentHelp("Weighting: cap weights at this quantile of theirs (e.g. 0.99).", valueName: "quantile"))

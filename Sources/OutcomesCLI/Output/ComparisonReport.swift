@@ -117,8 +117,8 @@ extension Report {
             if !spec.exact.isEmpty { parts.append("exact on \(spec.exact.joined(separator: ", "))") }
             if spec.discard != .none { parts.append("discarding \(spec.discard.rawValue) outside common support") }
             switch spec.search {
-            case .nearest: break
-            case .matchIt47: parts.append("MatchIt 4.7.2's search")
+            case .matchIt47: parts.append("as MatchIt 4.7.2 matches, ties included")
+            case .firstInDataOrder: parts.append("ties to the first in data order")
             case .matchIt451: parts.append("MatchIt 4.5.1's search")
             }
             let errors = spec.replace ? "HC2 standard errors on the matching weights" : "standard errors clustered by matched set (CR1)"

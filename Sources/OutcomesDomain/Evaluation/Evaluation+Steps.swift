@@ -67,7 +67,7 @@ extension Evaluation {
 
     static func search(_ search: EvaluationSpec.Search) -> NearestNeighbourMatching.Search {
         switch search {
-        case .nearest: .nearest
+        case .firstInDataOrder: .nearest
         case .matchIt47: .matchIt47
         case .matchIt451: .matchIt451
         }

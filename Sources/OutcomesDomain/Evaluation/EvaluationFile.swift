@@ -134,7 +134,8 @@ extension EvaluationDefinition {
         design.replace = try entries["replace"]?.bool("replace") ?? false
         design.caliper = try entries["caliper"].map { NSDecimalNumber(decimal: try $0.decimal("caliper")).doubleValue }
         design.discard = try entries["discard"]?.choice("discard", EvaluationSpec.Discard.allCases.map { ($0.rawValue, $0) }) ?? .none
-        design.search = try entries["search"]?.choice("search", EvaluationSpec.Search.allCases.map { ($0.rawValue, $0) }) ?? .nearest
+        design.search = try entries["search"]?.choice("search", EvaluationSpec.Search.allCases.map { ($0.rawValue, $0) }
+            + EvaluationSpec.Search.earlierNames.map { ($0.key, $0.value) }) ?? .matchIt47
         design.trim = try entries["trim"].map { NSDecimalNumber(decimal: try $0.decimal("trim")).doubleValue }
         design.adjust = try entries["adjust"]?.bool("adjust") ?? false
         if let node = entries["confidence"] { design.confidence = NSDecimalNumber(decimal: try node.decimal("confidence")).doubleValue }

@@ -12,12 +12,25 @@ public struct EvaluationSpec: Sendable, Equatable, Codable {
         case none
     }
 
-    /// Which nearest-neighbour search: the documented one (ties to the first in data order),
-    /// MatchIt 4.7.x's or MatchIt 4.5.1's (see `NearestNeighbourMatching.Search`).
+    /// Which nearest-neighbour search (see `NearestNeighbourMatching.Search`): MatchIt 4.7.x's,
+    /// ties included (the default: the version evaluators run), the documented rule that breaks
+    /// ties to the first in data order, or MatchIt 4.5.1's.
     public enum Search: String, Sendable, Codable, CaseIterable {
-        case nearest
         case matchIt47 = "matchit-4.7"
+        case firstInDataOrder = "first-in-data-order"
         case matchIt451 = "matchit-4.5.1"
+
+        /// The documented rule's earlier name, which files and stored runs may carry.
+        public static let earlierNames = ["nearest": Search.firstInDataOrder]
+
+        public init?(rawValue: String) {
+            switch rawValue {
+            case "matchit-4.7": self = .matchIt47
+            case "first-in-data-order", "nearest": self = .firstInDataOrder
+            case "matchit-4.5.1": self = .matchIt451
+            default: return nil
+            }
+        }
     }
 
     public enum Discard: String, Sendable, Codable, CaseIterable { case none, treated, control, both }
@@ -39,7 +52,7 @@ public struct EvaluationSpec: Sendable, Equatable, Codable {
     /// In standard deviations of the propensity score.
     public var caliper: Double?
     public var discard: Discard = .none
-    public var search: Search = .nearest
+    public var search: Search = .matchIt47
     /// Weighting: cap the weights at this quantile of theirs (0.99 caps the top 1 %).
     public var trim: Double?
     public var outcomes: [Outcome]
