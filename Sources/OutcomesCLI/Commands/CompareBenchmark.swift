@@ -127,7 +127,8 @@ struct CompareBenchmark: ParsableCommand {
                         [.text("R MatchIt + sandwich on the same table (s)"), .text(String(format: "%.2f", r.seconds))],
                         [.text("ratio R / outcomes"), .text(String(format: "%.1f", r.seconds / ours.seconds))],
                     ]
-                    report.notes.append("Side by side on \(size): both read the CSV, fit the model, match, summarize balance and estimate the ATT with an SE clustered by pair. \(r.value.output.split(separator: "\n").last.map(String.init) ?? "")")
+                    report.notes.append("Side by side on \(size): both read the CSV, fit the model, match, summarize balance and estimate the ATT with an SE clustered by pair. "
+                                        + "outcomes: \(Self.summary(ours.value.output)) \(r.value.output.split(separator: "\n").last.map(String.init) ?? "")")
                     break
                 }
                 guard r.value.status == 124, sizes.pool > 1_000 else {
@@ -145,6 +146,18 @@ struct CompareBenchmark: ParsableCommand {
         try output.emit(report)
     }
 
+    /// "N matched participants, ATT x (SE y)." from `compare --format json`'s tables, as the R script prints its own.
+    static func summary(_ json: String) -> String {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
+              let tables = object["tables"] as? [String: [[String: Any]]],
+              let estimate = tables["estimates"]?.first(where: { $0["analysis"] as? String == "difference" && $0["provider"] as? String == "all" }),
+              let matched = tables["sample_sizes"]?.first(where: { $0["sample"] as? String == "Matched" }),
+              let att = (estimate["estimate"] as? NSNumber)?.doubleValue, let se = (estimate["std_error"] as? NSNumber)?.doubleValue,
+              let treated = (matched["treated"] as? NSNumber)?.intValue
+        else { return "(its estimate could not be read)." }
+        return String(format: "%d matched participants, ATT %.4f (SE %.4f).", treated, att, se)
+    }
+
     static func rScript(_ names: [String]) -> String {
         """
         suppressPackageStartupMessages({ library(MatchIt); library(sandwich) })
@@ -155,8 +168,9 @@ struct CompareBenchmark: ParsableCommand {
         md <- match.data(m)
         fit <- lm(shelter_entries_12m ~ treat, data = md, weights = weights)
         se <- sqrt(diag(vcovCL(fit, cluster = ~subclass)))["treat"]
-        cat(sprintf("MatchIt %s: %d pairs, ATT %.4f (SE %.4f); this version ignores caliper= (issue #163).\\n",
-                    packageVersion("MatchIt"), sum(d$treat[m$weights > 0]), coef(fit)["treat"], se))
+        cat(sprintf("MatchIt %s: %d matched participants, ATT %.4f (SE %.4f)%s\\n",
+                    packageVersion("MatchIt"), sum(d$treat[m$weights > 0]), coef(fit)["treat"], se,
+                    if (packageVersion("MatchIt") < "4.6") "; this version ignores caliper= (issue #163)." else "."))
         """
     }
 
