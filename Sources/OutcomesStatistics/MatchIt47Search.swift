@@ -181,8 +181,9 @@ struct MatchIt47Search {
             LibstdcxxHeap.partialSort(&indices, middle: ratio) { gaps[$0] < gaps[$1] }
             return indices.prefix(ratio).map { candidates[$0] }
         }
-        // libstdc++'s std::sort is an insertion sort, which is stable, up to 16 elements; beyond
-        // that (ratios above 16) this stable sort may order equal gaps differently.
+        // Every candidate is taken; only their order is MatchIt's to match: libstdc++'s std::sort is
+        // an insertion sort, which is stable, up to 16 elements (beyond that, ratios above 16, equal
+        // gaps may be listed in another order than MatchIt's match.matrix, the same controls).
         indices.sort { (gaps[$0], $0) < (gaps[$1], $1) }
         return indices.map { candidates[$0] }
     }
