@@ -80,7 +80,7 @@ import Testing
 
     @Test func twoToOneWithReplacementEqualsMatchIt() throws {
         let r = try Self.json("lalonde_estimates.json")["replace2"] as! [String: Any]
-        let tables = try compare(["--outcome", "re78", "--ratio", "2", "--replace", "--search", "matchit-4.5.1"])
+        let tables = try compare(["--outcome", "re78", "--ratio", "2", "--replace", "--search", "matchit-4.5.1", "--se", "HC2"])
         balance(tables["balance_matched"]!, r["matched"] as! [String: Any], "after")
         sizes(tables["sample_sizes"]!, r["nn"] as! [String: Any])
         estimate(tables["estimates"]!, "difference", r["effect"])

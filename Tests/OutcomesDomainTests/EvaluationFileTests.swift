@@ -55,11 +55,42 @@ import Testing
         ("intake: {from: 2019-01-01, to: 2020-12-31}", "intake: {from: 2021-01-01, to: 2020-12-31}", "e.yaml:5: the intake window ends before it starts"),
         ("ratio: 2", "ratio: 0", "e.yaml:18: ratio: must be a whole number from 1 to 100"),
         ("contract: housing-2021@2", "contract: Housing 2021", "e.yaml:2: 'Housing 2021' is not a contract reference"),
+        ("ratio: 2", "ratio: 2\nse: CR2", "e.yaml:19"),
+        ("ratio: 2", "ratio: 2\nreplace: true\nse: CR1", "e.yaml:20: se: CR1 clusters by matched set or subclass"),
+        ("ratio: 2", "ratio: 2\nse: CR1-two-way", "e.yaml:19: se: CR1-two-way clusters by matched set and unit"),
     ])
     func mistakesNameTheLine(_ change: (String, String, String)) {
         #expect(Self.valid.contains(change.0))
         let message = error(Self.valid.replacingOccurrences(of: change.0, with: change.1))
         #expect(message.contains(change.2), "\(message)")
+    }
+
+    /// The valid file without its matching options (exact, caliper, ratio): lines 1–16.
+    static let plain = valid.replacingOccurrences(of: "exact: [index_quarter, county]\n", with: "").replacingOccurrences(of: "caliper: 0.2\nratio: 2", with: "")
+
+    @Test(arguments: [
+        ("method: subclass\nsubclasses: 1", "e.yaml:17: subclasses: must be a whole number from 2 to 100"),
+        ("method: cem\ncutpoints: {height: 3}", "e.yaml:17: cutpoints: height is not a covariate"),
+        ("method: cem\ncutpoints: {age: 0}", "e.yaml:17: cutpoints: age needs 1 to 1000 bins"),
+        ("method: aipw\nse: HC3", "e.yaml:17: se: AIPW's standard error comes from its influence function"),
+        ("subclasses: 4", "e.yaml:16: subclasses: applies to subclassification"),
+        ("method: weighting\nse: CR1", "e.yaml:17: se: CR1 clusters by matched set or subclass"),
+    ])
+    func designMistakesNameTheLine(_ change: (String, String)) {
+        let message = error(Self.plain + change.0 + "\n")
+        #expect(message.contains(change.1), "\(message)")
+    }
+
+    @Test func designsAndStandardErrorsAreDeclared() throws {
+        let plain = Self.plain
+        let cem = try EvaluationDefinition.parse(yaml: plain + "method: cem\ncutpoints: {age: 4, jail_days_12m_before: 3}\nse: CR1\n", file: "e.yaml")
+        #expect(cem.design.method == .cem && cem.design.cutpoints == ["age": 4, "jail_days_12m_before": 3] && cem.design.standardErrors == .cr1)
+        let subclass = try EvaluationDefinition.parse(yaml: plain + "method: subclass\nsubclasses: 10\nestimand: ATE\n", file: "e.yaml")
+        #expect(subclass.design.subclasses == 10 && subclass.design.standardErrorConvention == .hc3)
+        let replace = try EvaluationDefinition.parse(yaml: Self.valid + "\nreplace: true\n", file: "e.yaml")
+        #expect(replace.design.standardErrors == nil && replace.design.standardErrorConvention == .hc3)
+        #expect(try EvaluationDefinition.parse(yaml: Self.valid, file: "e.yaml").design.standardErrorConvention == .cr1)
+        #expect(try EvaluationDefinition.parse(yaml: plain + "method: aipw\n", file: "e.yaml").design.standardErrorConvention == nil)
     }
 
     @Test func missingPartsAreNamed() {

@@ -18,15 +18,22 @@ struct CompareBenchmark: ParsableCommand {
             --data` and R's MatchIt (Rscript, with sandwich for the clustered SE) on it with the same \
             specification, each as a whole process; prints both times and their ratio. R runs at \
             most 10 minutes; if it does not finish, the pool is halved until it does, and the sizes \
-            compared are said. Without R (r-cran-matchit, r-cran-sandwich) that pair is skipped.
+            compared are said. The R side runs MatchIt 4.7.2, the version whose matches the tool \
+            reproduces: from --r-library DIR (else R_LIBS), where `bash shared/vendor/r/build.sh DIR` \
+            installs it. Without Rscript, sandwich, or MatchIt 4.7.2 there, that pair is skipped and \
+            the report says why.
 
             Without --persons, 1,000,000 people (the figures in BENCHMARKS.md).
 
             Examples:
               outcomes bench compare --persons 5000
               outcomes bench compare --persons 5000 --format json --quiet
+              outcomes bench compare --persons 5000 --r-library /tmp/r-lib
             """
     )
+
+    @Option(name: .long, help: ArgumentHelp("An R library holding MatchIt 4.7.2 (default: R_LIBS).", valueName: "dir"))
+    var rLibrary: String?
 
     @OptionGroup var data: BenchmarkDataOptions
     @OptionGroup var database: DatabaseOptions
@@ -117,8 +124,13 @@ struct CompareBenchmark: ParsableCommand {
                 }
                 guard ours.value.succeeded else { throw ValidationError("outcomes compare --data failed: \(ours.value.output.prefix(400))") }
                 progress.note("Running R MatchIt on \(csv.count) units (at most 10 minutes)…")
+                let library = rLibrary ?? ProcessInfo.processInfo.environment["R_LIBS"] ?? ""
                 let r = try measure {
-                    try ProcessRunner.run(URL(fileURLWithPath: "/usr/bin/timeout"), ["600", rscript, script.path, path])
+                    try ProcessRunner.run(URL(fileURLWithPath: "/usr/bin/env"), ["R_LIBS=\(library)", "/usr/bin/timeout", "600", rscript, script.path, path])
+                }
+                if r.value.status == Self.wrongMatchItVersion {
+                    report.notes.append("R's MatchIt \(library.isEmpty ? "" : "in \(library) ")is not 4.7.2 (\(r.value.output.split(separator: "\n").last.map(String.init) ?? "not found")): the side-by-side pair was skipped, since other versions match otherwise. Install it with `bash shared/vendor/r/build.sh DIR` and pass --r-library DIR.")
+                    break
                 }
                 if r.value.succeeded {
                     let size = csv.count == outcome.table.count ? "the whole table" : "\(csv.count) units (the pool halved until MatchIt finished in 10 minutes)"
@@ -158,8 +170,17 @@ struct CompareBenchmark: ParsableCommand {
         return String(format: "%d matched participants, ATT %.4f (SE %.4f).", treated, att, se)
     }
 
+    /// The R script's exit status when MatchIt 4.7.2 (or sandwich) is not in its library.
+    static let wrongMatchItVersion: Int32 = 3
+
     static func rScript(_ names: [String]) -> String {
         """
+        # The version whose matched sets outcomes reproduces; another one matches otherwise.
+        if (!requireNamespace("MatchIt", quietly = TRUE) || !requireNamespace("sandwich", quietly = TRUE) ||
+            packageVersion("MatchIt") != "4.7.2") {
+          cat(if (requireNamespace("MatchIt", quietly = TRUE)) paste("found MatchIt", packageVersion("MatchIt")) else "MatchIt or sandwich not found", "\n")
+          quit(status = \(wrongMatchItVersion))
+        }
         suppressPackageStartupMessages({ library(MatchIt); library(sandwich) })
         d <- read.csv(commandArgs(trailingOnly = TRUE)[1], stringsAsFactors = TRUE)
         f <- treat ~ \(names.joined(separator: " + "))
@@ -168,9 +189,8 @@ struct CompareBenchmark: ParsableCommand {
         md <- match.data(m)
         fit <- lm(shelter_entries_12m ~ treat, data = md, weights = weights)
         se <- sqrt(diag(vcovCL(fit, cluster = ~subclass)))["treat"]
-        cat(sprintf("MatchIt %s: %d matched participants, ATT %.4f (SE %.4f)%s\\n",
-                    packageVersion("MatchIt"), sum(d$treat[m$weights > 0]), coef(fit)["treat"], se,
-                    if (packageVersion("MatchIt") < "4.6") "; this version ignores caliper= (issue #163)." else "."))
+        cat(sprintf("MatchIt %s: %d matched participants, ATT %.4f (SE %.4f).\\n",
+                    packageVersion("MatchIt"), sum(d$treat[m$weights > 0]), coef(fit)["treat"], se))
         """
     }
 

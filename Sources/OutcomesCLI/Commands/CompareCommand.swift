@@ -218,7 +218,7 @@ struct CompareCommand: ParsableCommand {
 
 /// How the comparison is made, shared by `compare --data` and the IDS evaluation.
 struct ComparisonDesignOptions: ParsableArguments {
-    @Option(name: .long, help: "nearest (matching, the default), weighting (inverse probability) or none (as randomized).")
+    @Option(name: .long, help: "nearest (matching, the default), weighting (inverse probability), subclass (propensity subclasses), cem (coarsened exact matching), ebal (entropy balancing), aipw (doubly robust) or none (as randomized).")
     var method: EvaluationSpec.Method?
 
     @Option(name: .long, help: "ATT (effect on participants, the default) or ATE (weighting only).")
@@ -245,6 +245,15 @@ struct ComparisonDesignOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("Weighting: cap weights at this quantile of theirs (e.g. 0.99).", valueName: "quantile"))
     var trim: Double?
 
+    @Option(name: .long, help: ArgumentHelp("Subclassification: the number of propensity-score subclasses (default 6, as MatchIt).", valueName: "n"))
+    var subclasses: Int?
+
+    @Option(name: .long, help: ArgumentHelp("CEM: equal-width bins of numeric covariates, e.g. age=4,re74=3 (others by Sturges' rule, as MatchIt).", valueName: "column=bins,…"))
+    var cutpoints: String?
+
+    @Option(name: .long, help: ArgumentHelp("Standard errors: HC0, HC1, HC2, HC3, CR0 or CR1 (by matched set or subclass), CR1-two-way (by matched set and unit, matching with replacement). Default per design, as MatchIt's vignette: CR1 matching without replacement; HC3 with replacement, subclass and cem; HC2 weighting and none.", valueName: "convention"))
+    var se: EvaluationSpec.StandardErrors?
+
     @Flag(name: .long, help: "Also estimate with the covariates in the outcome regression (ANCOVA).")
     var adjust = false
 
@@ -265,6 +274,7 @@ struct ComparisonDesignOptions: ParsableArguments {
             // Another method than the file's: its nearest-neighbour or weighting options do not carry over.
             spec.method = method
             (spec.exact, spec.caliper, spec.ratio, spec.replace, spec.discard, spec.trim) = ([], nil, 1, false, .none, nil)
+            (spec.subclasses, spec.cutpoints, spec.standardErrors) = (6, [:], nil)
         }
         if let estimand { spec.estimand = estimand }
         if let exact { spec.exact = CompareCommand.list(exact) }
@@ -274,6 +284,9 @@ struct ComparisonDesignOptions: ParsableArguments {
         if let discard { spec.discard = discard }
         if let search { spec.search = search }
         if let trim { spec.trim = trim }
+        if let subclasses { spec.subclasses = subclasses }
+        if let cutpoints { spec.cutpoints = try Self.bins(cutpoints) }
+        if let se { spec.standardErrors = se }
         if adjust { spec.adjust = true }
         if let confidence { spec.confidence = confidence }
         if let power { spec.power = power }
@@ -281,7 +294,23 @@ struct ComparisonDesignOptions: ParsableArguments {
     }
 }
 
+extension ComparisonDesignOptions {
+    /// `column=bins,…`, every part named and the bins a whole number.
+    static func bins(_ value: String) throws(EvaluationError) -> [String: Int] {
+        var bins: [String: Int] = [:]
+        for part in CompareCommand.list(value) {
+            let pieces = part.split(separator: "=", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard pieces.count == 2, !pieces[0].isEmpty, let count = Int(pieces[1]) else {
+                throw .option("cutpoints", "\(part.printable) is not column=bins (e.g. age=4)")
+            }
+            guard bins.updateValue(count, forKey: pieces[0]) == nil else { throw .option("cutpoints", "\(pieces[0].printable) is given twice") }
+        }
+        return bins
+    }
+}
+
 extension EvaluationSpec.Method: ExpressibleByArgument {}
+extension EvaluationSpec.StandardErrors: ExpressibleByArgument {}
 extension EvaluationSpec.Discard: ExpressibleByArgument {}
 extension EvaluationSpec.Search: ExpressibleByArgument {}
 extension Estimand: ExpressibleByArgument {}

@@ -10,9 +10,9 @@ extension Report {
         let spec = result.spec
         self.init(title: "Comparison of \(spec.outcomes.map(\.name).joined(separator: ", ")) — \(source)")
         notes.append(Self.describe(spec))
-        for warning in result.warnings { notes.append(Self.describe(warning, method: spec.method == .nearest ? "matching" : "weighting")) }
+        for warning in result.warnings { notes.append(Self.describe(warning, method: spec.method.step)) }
         if result.imbalanced.isEmpty && spec.method != .none {
-            notes.append("Balance: every covariate's |SMD| is at most \(spec.balanceThreshold) after \(spec.method == .nearest ? "matching" : "weighting").")
+            notes.append("Balance: every covariate's |SMD| is at most \(spec.balanceThreshold) after \(spec.method.step).")
         }
         // Counts, and effective sample sizes (which are nearly counts), under the small-cell policy.
         func count(_ value: Double) -> Cell {
@@ -31,7 +31,7 @@ extension Report {
             estimates.rows.append([
                 .text(row.outcome), .text(row.group ?? "all"), .text(row.analysis.rawValue), count(Double(e.treated)), count(Double(e.controls)),
                 value(row.meanTreated), value(row.meanControl), value(e.estimate), value(e.standardError), .text(e.kind.rawValue),
-                value(e.z), value(e.pValue), value(ci.lower), value(ci.upper), value(e.minimumDetectableEffect),
+                value(e.z), small ? .suppressed(policy!.marker) : .pValue(e.pValue), value(ci.lower), value(ci.upper), value(e.minimumDetectableEffect),
             ])
         }
         tables.append(estimates)
@@ -56,7 +56,9 @@ extension Report {
         }
         tables.append(balance("balance_all", "Balance before (all units)", result.balanceBefore))
         if spec.method != .none {
-            tables.append(balance("balance_matched", spec.method == .nearest ? "Balance after matching" : "Balance after weighting", result.balanceAfter))
+            tables.append(balance("balance_matched", "Balance after \(spec.method.step)", result.balanceAfter))
+        }
+        if spec.method.usesPropensity {
             var model = ReportTable(name: "propensity_model", title: "Propensity model (logistic regression)", columns: ["term", "coefficient", "std_error"])
             model.rows = result.propensityModel.map { [.text($0.name), .real($0.coefficient), .real($0.standardError)] }
             tables.append(model)
@@ -80,7 +82,7 @@ extension Report {
                 let e = row.effect, ci = e.confidenceInterval
                 func value(_ x: Double) -> Cell { hide ? marker : .real(x) }
                 table.rows.append([.text(row.outcome), .text(row.group!), .text(row.analysis.rawValue), hide ? marker : .int(e.treated), hide ? marker : .int(e.controls),
-                                   value(e.estimate), value(e.standardError), value(ci.lower), value(ci.upper), value(e.pValue)])
+                                   value(e.estimate), value(e.standardError), value(ci.lower), value(ci.upper), hide ? marker : .pValue(e.pValue)])
                 if !hide, row.analysis == .difference {
                     intervals[row.outcome, default: []].append(.init(label: row.group!, estimate: e.estimate, low: ci.lower, high: ci.upper))
                 }
@@ -106,11 +108,27 @@ extension Report {
         let se = "95% intervals and p-values are z-based"
         let confidence = spec.confidence == 0.95 ? se : "\(Int((spec.confidence * 100).rounded()))% intervals; p-values z-based"
         let mde = "MDE at \(Int((spec.power * 100).rounded()))% power"
+        let errors = spec.standardErrorConvention.map { convention in
+            "\(describe(convention)) standard errors (\(spec.standardErrors == nil ? "the default for this design, as MatchIt's vignette" : "as asked"))"
+        } ?? "influence-function standard errors"
+        let adjusted = spec.adjust ? ", and adjusted for the covariates (ANCOVA)" : ""
+        let design: String
         switch spec.method {
         case .none:
-            return "No model: difference in means with HC2 (Welch) standard errors\(spec.adjust ? ", and adjusted for the covariates (ANCOVA)" : ""); \(confidence); \(mde)."
+            design = "No model: difference in means\(adjusted)"
         case .weighting:
-            return "Inverse-probability weights (\(spec.estimand.rawValue)) from a logistic propensity model\(spec.trim.map { ", trimmed at the \($0) quantile" } ?? ""); HC2 standard errors; \(confidence); \(mde)."
+            design = "Inverse-probability weights (\(spec.estimand.rawValue)) from a logistic propensity model\(spec.trim.map { ", trimmed at the \($0) quantile" } ?? "")"
+        case .subclass:
+            design = "\(spec.subclasses) subclasses of a logistic propensity score, weighted within them for the \(spec.estimand.rawValue) as MatchIt 4.7.2's method = \"subclass\" does"
+                + (spec.discard != .none ? ", discarding \(spec.discard.rawValue) outside common support" : "")
+        case .cem:
+            let bins = spec.cutpoints.keys.sorted().map { "\($0) in \(spec.cutpoints[$0]!) bins" }
+            design = "Coarsened exact matching (\(spec.estimand.rawValue)) as MatchIt 4.7.2's method = \"cem\": numeric covariates in "
+                + (bins.isEmpty ? "Sturges' bins" : bins.joined(separator: ", ") + ", the others in Sturges' bins") + ", categories exact, units weighted within their stratum"
+        case .ebal:
+            design = "Entropy-balancing weights (\(spec.estimand.rawValue)) as WeightIt 1.4.0's method = \"ebal\": the covariate means balanced exactly"
+        case .aipw:
+            design = "Doubly robust AIPW (\(spec.estimand.rawValue)): a logistic propensity model and a linear outcome model per group"
         case .nearest:
             var parts = ["\(spec.ratio):1 nearest-neighbour matching \(spec.replace ? "with" : "without") replacement on a logistic propensity score, largest first"]
             if let caliper = spec.caliper { parts.append("caliper \(caliper) SD") }
@@ -121,8 +139,18 @@ extension Report {
             case .firstInDataOrder: parts.append("ties to the first in data order")
             case .matchIt451: parts.append("MatchIt 4.5.1's search")
             }
-            let errors = spec.replace ? "HC2 standard errors on the matching weights" : "standard errors clustered by matched set (CR1)"
-            return parts.joined(separator: ", ") + "; \(errors); \(confidence); \(mde)."
+            design = parts.joined(separator: ", ")
+        }
+        return design + "; \(errors); \(confidence); \(mde)."
+    }
+
+    static func describe(_ convention: EvaluationSpec.StandardErrors) -> String {
+        switch convention {
+        case .hc0, .hc1, .hc3: "\(convention.rawValue) (robust)"
+        case .hc2: "HC2 (robust; Welch's for a difference in means)"
+        case .cr0: "CR0 (clustered by matched set or subclass, no small-sample factor)"
+        case .cr1: "CR1 (clustered by matched set or subclass)"
+        case .twoWay: "two-way CR1 (clustered by matched set and by unit, one row per unit per matched set)"
         }
     }
 

@@ -18,6 +18,9 @@ enum Cell: Equatable {
     case money(Money)
     /// A share in [0, 1], shown as a percentage with one decimal.
     case share(Double)
+    /// A p-value: a real, except that one below 1e-300 (where a double's erfc underflows toward 0)
+    /// reads `< 1e-300` in every format, never 0.
+    case pValue(Double)
     /// Hidden by small-cell suppression; shown as the policy's marker (JSON: null).
     case suppressed(String)
     case null
@@ -41,16 +44,20 @@ enum Cell: Equatable {
         case .real(let value): value.description
         case .money(let value): value.plain
         case .share(let value): String(format: "%.1f%%", value * 100)
+        case .pValue(let value): value < Self.smallestPValue ? "< 1e-300" : value.description
         case .suppressed(let marker): marker
         case .null: ""
         }
     }
 
+    static let smallestPValue = 1e-300
+
     /// As a person reads it in Markdown: money with thousands separators.
     var display: String {
         switch self {
         case .money(let value): return value.grouped
-        case .real(let value): return String(format: abs(value) >= 1 || value == 0 ? "%.2f" : "%.4g", value)
+        case .real(let value), .pValue(let value) where value >= Self.smallestPValue:
+            return String(format: abs(value) >= 1 || value == 0 ? "%.2f" : "%.4g", value)
         default: return plain
         }
     }
@@ -58,7 +65,7 @@ enum Cell: Equatable {
     /// Numbers are right-aligned in Markdown tables.
     var isNumber: Bool {
         switch self {
-        case .int, .decimal, .real, .money, .share: true
+        case .int, .decimal, .real, .money, .share, .pValue: true
         case .text, .suppressed, .null: false
         }
     }
@@ -71,6 +78,7 @@ enum Cell: Equatable {
         case .real(let value): value
         case .money(let value): ["amount": value.plain, "currency": value.currency.code]
         case .share(let value): (value * 10_000).rounded() / 10_000
+        case .pValue(let value): value < Self.smallestPValue ? "< 1e-300" as Any : value
         case .suppressed(let marker): ["suppressed": true, "marker": marker]
         case .null: NSNull()
         }

@@ -86,7 +86,7 @@ public struct ComparisonRunner: Sendable {
             let (table, hash, participants) = try ComparisonTable(definition: definition, units: units, covariates: covariateMetrics.isEmpty ? nil : covariates,
                                                                   outcomes: outcomes, loadID: loadID).read(on: connection)
             // A comparison that cannot be made rolls back: nothing of it is stored.
-            progress("Fitting the propensity model, \(design.method == .nearest ? "matching" : "weighting") and estimating on \(table.count) units…")
+            progress("Fitting the propensity model, \(design.method.step) and estimating on \(table.count) units…")
             let result = try Evaluation.run(design, on: table)
             let store = ComparisonStore(runner: self, loadID: loadID, inputsSHA256: hash)
             let runID = try store.record(result, table, on: connection)

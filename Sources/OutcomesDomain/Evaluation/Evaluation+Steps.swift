@@ -139,7 +139,7 @@ extension Evaluation {
         let ownControls = allControls.filter { table.groups[$0] == group }
         let controls = allControls.contains { table.groups[$0] != nil } ? ownControls : allControls
         switch spec.method {
-        case .weighting:
+        case .weighting, .subclass, .cem, .ebal, .aipw:
             var single = table.subset(members + controls)
             single.groups = Array(repeating: nil, count: single.count)
             let result = try run(spec, on: single)

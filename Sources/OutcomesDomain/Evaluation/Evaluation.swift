@@ -9,7 +9,7 @@ public enum Evaluation {
         guard nControl > 0 else { throw .design("\(table.source) has no comparison units; the pool is empty") }
         let covariates = try spec.covariates.map { name throws(EvaluationError) in try covariate(name, table) }
         let design = DesignMatrix(covariates, rows: table.count)
-        let propensity = spec.method == .none ? nil : try propensityModel(design, table)
+        let propensity = spec.method.usesPropensity ? try propensityModel(design, table) : nil
 
         // Weights (and matched sets) for the chosen method.
         var weights = Array(repeating: 1.0, count: table.count)
@@ -20,6 +20,7 @@ public enum Evaluation {
         if let extreme = propensity?.fit.extremeFits, extreme > 0 { warnings.append(.extremePropensity(count: extreme)) }
         switch spec.method {
         case .none: break
+        case .subclass, .cem, .ebal, .aipw: throw .design("method \(spec.method.rawValue) is being built")
         case .weighting:
             weights = PropensityWeights.weights(propensity: propensity!.fit.fitted, treated: table.treated, estimand: spec.estimand)
             if let trim = spec.trim {

@@ -67,7 +67,7 @@ public struct EvaluationDefinition: Sendable, Equatable {
 
 extension EvaluationDefinition {
     static let keys = ["evaluation", "contract", "pool", "covariates", "exact", "outcomes", "method", "estimand", "ratio", "replace",
-                       "caliper", "discard", "search", "trim", "adjust", "confidence", "power"]
+                       "caliper", "discard", "search", "trim", "subclasses", "cutpoints", "se", "adjust", "confidence", "power"]
 
     public static func load(path: String) throws -> EvaluationDefinition {
         try parse(yaml: YAMLValue.readFile(path), file: path)
@@ -137,6 +137,11 @@ extension EvaluationDefinition {
         design.search = try entries["search"]?.choice("search", EvaluationSpec.Search.allCases.map { ($0.rawValue, $0) }
             + EvaluationSpec.Search.earlierNames.map { ($0.key, $0.value) }) ?? .matchIt47
         design.trim = try entries["trim"].map { NSDecimalNumber(decimal: try $0.decimal("trim")).doubleValue }
+        design.subclasses = try entries["subclasses"]?.int("subclasses") ?? 6
+        if let node = entries["cutpoints"] {
+            for (name, bins) in try node.pairs() { design.cutpoints[name] = try bins.int("cutpoints of \(name)") }
+        }
+        design.standardErrors = try entries["se"]?.choice("se", EvaluationSpec.StandardErrors.allCases.map { ($0.rawValue, $0) })
         design.adjust = try entries["adjust"]?.bool("adjust") ?? false
         if let node = entries["confidence"] { design.confidence = NSDecimalNumber(decimal: try node.decimal("confidence")).doubleValue }
         if let node = entries["power"] { design.power = NSDecimalNumber(decimal: try node.decimal("power")).doubleValue }

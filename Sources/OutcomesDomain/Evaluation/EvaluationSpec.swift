@@ -8,8 +8,37 @@ public struct EvaluationSpec: Sendable, Equatable, Codable {
         case nearest
         /// Inverse-probability weights from the propensity score.
         case weighting
+        /// Subclasses of the propensity score, weighted within them (MatchIt `method = "subclass"`).
+        case subclass
+        /// Coarsened exact matching: strata of coarsened covariates (MatchIt `method = "cem"`).
+        case cem
+        /// Entropy balancing weights: the covariate means matched exactly (WeightIt `method = "ebal"`).
+        case ebal
+        /// Doubly robust: inverse-probability weights augmented by outcome regressions.
+        case aipw
         /// No model: the groups as they are (a randomized trial).
         case none
+
+        /// What the report calls the step that made the comparison group.
+        public var step: String {
+            switch self {
+            case .nearest, .cem: "matching"
+            case .weighting, .ebal, .aipw: "weighting"
+            case .subclass: "subclassification"
+            case .none: "no adjustment"
+            }
+        }
+
+        /// Whether a logistic propensity model is fitted (CEM and entropy balancing use none).
+        public var usesPropensity: Bool { ![.cem, .ebal, .none].contains(self) }
+    }
+
+    /// How the standard error of an estimate is computed (`StandardErrorConvention`): heteroskedasticity-
+    /// consistent HC0–HC3, cluster-robust by matched set or subclass (CR0, CR1), or, after matching
+    /// with replacement, two-way by matched set and unit on one row per unit per matched set.
+    public enum StandardErrors: String, Sendable, Codable, CaseIterable {
+        case hc0 = "HC0", hc1 = "HC1", hc2 = "HC2", hc3 = "HC3", cr0 = "CR0", cr1 = "CR1"
+        case twoWay = "CR1-two-way"
     }
 
     /// Which nearest-neighbour search (see `NearestNeighbourMatching.Search`): MatchIt 4.7.x's,
@@ -43,6 +72,12 @@ public struct EvaluationSpec: Sendable, Equatable, Codable {
     }
 
     public var method: Method = .nearest
+    /// Subclassification: the number of subclasses (MatchIt's `subclass`).
+    public var subclasses = 6
+    /// Coarsened exact matching: equal-width bins per numeric covariate (the others by Sturges' rule).
+    public var cutpoints: [String: Int] = [:]
+    /// nil: the design's default (`defaultStandardErrors`).
+    public var standardErrors: StandardErrors?
     public var estimand: Estimand = .att
     public var covariates: [String]
     /// Columns a control must share with its treated unit (index quarter, county, …); nearest only.
@@ -68,9 +103,25 @@ public struct EvaluationSpec: Sendable, Equatable, Codable {
         self.outcomes = outcomes
     }
 
+    /// MatchIt's vignette ("Estimating effects after matching"): cluster-robust by matched set after
+    /// matching without replacement; robust HC3 after matching with replacement, subclassification
+    /// and CEM (few or no pairs to cluster on). Weighting and randomized comparisons keep HC2 (Welch's
+    /// for a difference in means). AIPW's comes from its influence function (nil).
+    public var defaultStandardErrors: StandardErrors? {
+        switch method {
+        case .nearest: replace ? .hc3 : .cr1
+        case .subclass, .cem: .hc3
+        case .weighting, .ebal, .none: .hc2
+        case .aipw: nil
+        }
+    }
+
+    /// The convention the estimates use: the one asked for, else the design's default.
+    public var standardErrorConvention: StandardErrors? { method == .aipw ? nil : standardErrors ?? defaultStandardErrors }
+
     /// The options checked together: a one-paragraph error naming the option.
     public func validated() throws(EvaluationError) -> EvaluationSpec {
-        if method != .none && covariates.isEmpty { throw .option("covariates", "a propensity model needs at least one covariate") }
+        if method != .none && covariates.isEmpty { throw .option("covariates", "method \(method.rawValue) needs at least one covariate") }
         if outcomes.isEmpty { throw .option("outcome", "name at least one outcome to estimate an effect on") }
         if ratio < 1 || ratio > 100 { throw .option("ratio", "must be a whole number from 1 to 100, not \(ratio)") }
         if let caliper, !(caliper > 0 && caliper <= 10) { throw .option("caliper", "must be between 0 and 10 standard deviations, not \(caliper)") }
@@ -82,6 +133,18 @@ public struct EvaluationSpec: Sendable, Equatable, Codable {
         }
         if method == .nearest && estimand == .ate { throw .option("estimand", "nearest-neighbour matching estimates the ATT; use method weighting for the ATE") }
         if method != .weighting && trim != nil { throw .option("trim", "applies to weighting only") }
+        if discard != .none && ![.nearest, .subclass].contains(method) { throw .option("discard", "applies to nearest-neighbour matching and subclassification only") }
+        if method == .subclass && !(2...100).contains(subclasses) { throw .option("subclasses", "must be a whole number from 2 to 100, not \(subclasses)") }
+        if method != .subclass && subclasses != 6 { throw .option("subclasses", "applies to subclassification (method subclass) only") }
+        if !cutpoints.isEmpty {
+            guard method == .cem else { throw .option("cutpoints", "applies to coarsened exact matching (method cem) only") }
+            for name in cutpoints.keys.sorted() {
+                guard covariates.contains(name) else { throw .option("cutpoints", "\(name.printable) is not a covariate") }
+                let bins = cutpoints[name]!
+                guard (1...1000).contains(bins) else { throw .option("cutpoints", "\(name.printable) needs 1 to 1000 bins, not \(bins)") }
+            }
+        }
+        if let standardErrors { try check(standardErrors) }
         if let repeated = Dictionary(grouping: covariates, by: { $0 }).first(where: { $0.value.count > 1 }) {
             throw .option("covariates", "\(repeated.key.printable) is named twice")
         }
@@ -89,5 +152,22 @@ public struct EvaluationSpec: Sendable, Equatable, Codable {
             throw .option("outcome", "\(outcome.name.printable) is also a covariate; an outcome is measured after the index date, covariates before")
         }
         return self
+    }
+
+    /// A convention the design can compute: clusters need matched sets or subclasses; two-way
+    /// clustering is for matching with replacement, where a control serves several matched sets.
+    private func check(_ convention: StandardErrors) throws(EvaluationError) {
+        switch convention {
+        case .hc0, .hc1, .hc2, .hc3:
+            if method == .aipw { throw .option("se", "AIPW's standard error comes from its influence function; no other convention applies") }
+        case .cr0, .cr1:
+            let clustered = (method == .nearest && !replace) || method == .subclass || method == .cem
+            if !clustered {
+                throw .option("se", "\(convention.rawValue) clusters by matched set or subclass: it needs nearest-neighbour matching without replacement, subclassification or CEM"
+                              + (method == .nearest ? "; with replacement use CR1-two-way or HC0-HC3" : ""))
+            }
+        case .twoWay:
+            if !(method == .nearest && replace) { throw .option("se", "CR1-two-way clusters by matched set and unit: it applies to nearest-neighbour matching with replacement only") }
+        }
     }
 }

@@ -10,7 +10,7 @@ extension Report {
         let rows = result.balanceAfter.map { row in (label: row.name, values: [before[row.name].flatMap { $0 }.map(abs), row.standardizedMeanDifference.map(abs)]) }
         if result.spec.method != .none, !rows.isEmpty {
             charts.append(Chart(
-                title: "Balance before and after \(result.spec.method == .nearest ? "matching" : "weighting") (absolute standardized mean differences)",
+                title: "Balance before and after \(result.spec.method.step) (absolute standardized mean differences)",
                 summary: "For each covariate, the absolute standardized mean difference between participants and comparisons before and after; the dashed line is the balance threshold \(result.spec.balanceThreshold).",
                 xLabel: "|standardized mean difference|",
                 kind: .dots(rows: rows, series: ["before", "after"], references: [result.spec.balanceThreshold]), table: "balance_matched"))
@@ -33,7 +33,7 @@ extension Report {
             tables.append(table)
             charts.append(Chart(
                 title: "Propensity score overlap",
-                summary: "How many participants, comparison units and comparison units kept after \(result.spec.method == .nearest ? "matching" : "weighting") have each propensity score, in twentieths; bins of fewer than \(policy?.threshold ?? 1) people are not drawn.",
+                summary: "How many participants, comparison units and comparison units kept after \(result.spec.method.step) have each propensity score, in twentieths; bins of fewer than \(policy?.threshold ?? 1) people are not drawn.",
                 xLabel: "propensity score", yLabel: "units",
                 kind: .histogram(edges: edges, series: [("participants", series[0]), ("comparison pool", series[1]), ("comparisons kept", series[2])],
                                  markers: []),

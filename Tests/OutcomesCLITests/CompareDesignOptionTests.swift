@@ -1,0 +1,79 @@
+import Foundation
+import OutcomesDatabase
+import Testing
+
+/// The design options of `compare` (method, subclasses, cutpoints, standard errors): each one a
+/// design cannot use is a usage error naming it (exit 64); the convention used is printed with
+/// the estimate; a p-value a double cannot hold reads `< 1e-300`, never 0.
+@Suite struct CompareDesignOptionTests {
+    /// 40 units: `t` every third, `x` and `z` overlapping covariates, `y` the outcome.
+    func table(in folder: String, effect: Double = 1.5) throws -> String {
+        var lines = ["id,t,x,z,y"]
+        for i in 0..<40 {
+            let treated = i % 3 == 0
+            lines.append("p\(i),\(treated ? 1 : 0),\((i * 7) % 11),\(i % 4),\(Double(i % 5) * 0.001 + (treated ? effect : 0))")
+        }
+        try Scratch.put(lines.joined(separator: "\n") + "\n", folder + "/units.csv")
+        return folder + "/units.csv"
+    }
+
+    func compare(_ data: String, _ extra: [String]) throws -> ProcessRunner.Result {
+        try CLI.run(["compare", "--data", data, "--treatment", "t", "--covariates", "x,z", "--outcome", "y", "-q"] + extra)
+    }
+
+    @Test(arguments: [
+        (["--replace", "--se", "CR1"], "--se: CR1 clusters by matched set or subclass"),
+        (["--se", "CR1-two-way"], "--se: CR1-two-way clusters by matched set and unit"),
+        (["--method", "weighting", "--se", "CR0"], "--se: CR0 clusters by matched set or subclass"),
+        (["--method", "aipw", "--se", "HC3"], "--se: AIPW's standard error comes from its influence function"),
+        (["--subclasses", "4"], "--subclasses: applies to subclassification"),
+        (["--method", "subclass", "--subclasses", "1"], "--subclasses: must be a whole number from 2 to 100"),
+        (["--method", "cem", "--cutpoints", "x=three"], "--cutpoints: x=three is not column=bins"),
+        (["--method", "cem", "--cutpoints", "x=3,x=4"], "--cutpoints: x is given twice"),
+        (["--method", "cem", "--cutpoints", "w=3"], "--cutpoints: w is not a covariate"),
+        (["--method", "cem", "--cutpoints", "x=0"], "--cutpoints: x needs 1 to 1000 bins"),
+        (["--cutpoints", "x=3"], "--cutpoints: applies to coarsened exact matching"),
+        (["--method", "cem", "--discard", "both"], "--discard: applies to nearest-neighbour matching and subclassification only"),
+    ])
+    func optionsADesignCannotUseAreUsageErrors(_ options: [String], _ message: String) throws {
+        let folder = try Scratch.folder()
+        defer { Scratch.remove(folder) }
+        CLI.expectCleanFailure(try compare(try table(in: folder), options), status: 64, mentioning: message)
+    }
+
+    @Test func anUnknownConventionIsRefusedByTheParser() throws {
+        let folder = try Scratch.folder()
+        defer { Scratch.remove(folder) }
+        let result = try compare(try table(in: folder), ["--se", "CR2"])
+        #expect(result.status == 64 && result.errors.contains("--se"), "\(result.errors)")
+    }
+
+    /// The design's default is MatchIt's vignette's; one asked for is used and said.
+    @Test(arguments: [([], "CR1 by matched set"), (["--replace"], "HC3"), (["--se", "HC0"], "HC0"), (["--method", "weighting"], "HC2"),
+                      (["--replace", "--se", "HC1"], "HC1")])
+    func theConventionIsPrintedWithTheEstimate(_ options: [String], _ label: String) throws {
+        let folder = try Scratch.folder()
+        defer { Scratch.remove(folder) }
+        let result = try compare(try table(in: folder), options + ["--format", "json"])
+        #expect(result.status == 0, "\(result.errors)")
+        let object = try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as! [String: Any]
+        let rows = (object["tables"] as! [String: Any])["estimates"] as! [[String: Any]]
+        #expect(rows.allSatisfy { $0["se_type"] as? String == label }, "\(rows.map { $0["se_type"] ?? "none" })")
+    }
+
+    /// An effect thousands of standard errors wide: erfc underflows, and every format says so.
+    @Test func aPValueBelowWhatADoubleHoldsReadsLessThan1eMinus300() throws {
+        let folder = try Scratch.folder()
+        defer { Scratch.remove(folder) }
+        let data = try table(in: folder, effect: 1000)
+        let json = try compare(data, ["--method", "none", "--format", "json"])
+        let object = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as! [String: Any]
+        let row = ((object["tables"] as! [String: Any])["estimates"] as! [[String: Any]])[0]
+        #expect(row["p_value"] as? String == "< 1e-300", "\(row)")
+        #expect((row["z"] as? NSNumber).map { $0.doubleValue > 1000 } == true)
+        let markdown = try compare(data, ["--method", "none"]).output
+        #expect(markdown.contains("< 1e-300"), "\(markdown)")
+        let csv = try compare(data, ["--method", "none", "--format", "csv"]).output
+        #expect(csv.contains(",< 1e-300,"), "\(csv)")
+    }
+}
