@@ -89,11 +89,13 @@ public enum Balance {
     static func eCDFDistance(values: [Double], treated: [Bool], weights: [Double]) -> (Double, Double) {
         var totalT = 0.0, totalC = 0.0
         for i in values.indices { if treated[i] { totalT += weights[i] } else { totalC += weights[i] } }
-        let order = values.indices.sorted { (values[$0], $0) < (values[$1], $1) }
+        // Each unit's step, sorted by value: only the sums after each run of ties matter.
+        var steps = values.indices.map { (value: values[$0], step: treated[$0] ? weights[$0] / totalT : -weights[$0] / totalC) }
+        steps.sort { $0.value < $1.value }
         var running = 0.0, gaps: [Double] = []
-        for (k, i) in order.enumerated() {
-            running += treated[i] ? weights[i] / totalT : -weights[i] / totalC
-            if k == order.count - 1 || values[order[k + 1]] != values[i] { gaps.append(abs(running)) }
+        for k in steps.indices {
+            running += steps[k].step
+            if k == steps.count - 1 || steps[k + 1].value != steps[k].value { gaps.append(abs(running)) }
         }
         return (gaps.reduce(0, +) / Double(gaps.count), gaps.max() ?? 0)
     }

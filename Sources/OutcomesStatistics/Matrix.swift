@@ -24,13 +24,19 @@ public struct Matrix: Sendable, Equatable {
     /// Xᵀ diag(w) X, the weighted cross-product (w nil: all ones).
     public func weightedGram(_ weights: [Double]? = nil) -> Matrix {
         var gram = Matrix.zeros(columns, columns)
-        for row in 0..<rows {
-            let w = weights?[row] ?? 1
-            let base = row * columns
-            for i in 0..<columns {
-                let xi = values[base + i] * w
-                guard xi != 0 else { continue }
-                for j in i..<columns { gram.values[i * columns + j] += xi * values[base + j] }
+        let (rows, columns) = (rows, columns)
+        // Unchecked buffers: this sum over every row is the propensity model's inner loop.
+        values.withUnsafeBufferPointer { x in
+            gram.values.withUnsafeMutableBufferPointer { g in
+                for row in 0..<rows {
+                    let w = weights?[row] ?? 1
+                    let base = row * columns
+                    for i in 0..<columns {
+                        let xi = x[base + i] * w
+                        guard xi != 0 else { continue }
+                        for j in i..<columns { g[i * columns + j] += xi * x[base + j] }
+                    }
+                }
             }
         }
         for i in 0..<columns { for j in 0..<i { gram[i, j] = gram[j, i] } }

@@ -106,13 +106,13 @@ extension EvaluationTable {
             throw EvaluationError.option("categorical", "\(name.printable) is an outcome; outcomes are numeric")
         }
         var ids: [String] = [], treated: [Bool] = [], groups: [String?] = []
-        var raw: [String: [String]] = Dictionary(uniqueKeysWithValues: usedColumns.map { ($0.0, []) })
+        var raw: [[String]] = Array(repeating: [], count: usedColumns.count)
         var lines: [Int] = []
         while let record = try next() {
             guard record.fields.count == names.count else {
                 throw EvaluationError.data(file: path, line: record.line, "\(record.fields.count) fields where the header has \(names.count)")
             }
-            let value = record.fields[treatmentColumn].trimmingCharacters(in: .whitespaces)
+            let value = record.fields[treatmentColumn].trimmingSpaces
             guard value == "0" || value == "1" else {
                 throw EvaluationError.data(file: path, line: record.line, "the treatment column \(treatment.printable) must be 0 or 1, not \(value.printable)")
             }
@@ -120,18 +120,18 @@ extension EvaluationTable {
             ids.append(idColumn.map { record.fields[$0] } ?? String(record.line))
             groups.append(groupColumn.map { record.fields[$0] }.flatMap { value == "1" && !$0.isEmpty ? $0 : nil })
             lines.append(record.line)
-            for (name, index) in usedColumns {
-                let cell = record.fields[index].trimmingCharacters(in: .whitespaces)
+            for (slot, (name, index)) in usedColumns.enumerated() {
+                let cell = record.fields[index].trimmingSpaces
                 guard !cell.isEmpty, cell != "NA" else {
                     throw EvaluationError.data(file: path, line: record.line, "column \(name.printable) is empty; outcomes does not impute — fill or drop the row")
                 }
-                raw[name]!.append(cell)
+                raw[slot].append(cell)
             }
         }
         guard !ids.isEmpty else { throw EvaluationError.data(file: path, line: 2, "the file has a header but no rows") }
         var columns: [String: Column] = [:]
-        for (name, _) in usedColumns.sorted(by: { $0.1 < $1.1 }) {
-            let cells = raw[name]!
+        for (slot, (name, _)) in usedColumns.enumerated().sorted(by: { $0.element.1 < $1.element.1 }) {
+            let cells = raw[slot]
             if categorical.contains(name) {
                 columns[name] = .categorical(cells)
                 continue

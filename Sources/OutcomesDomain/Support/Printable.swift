@@ -15,3 +15,13 @@ extension String {
         return result
     }
 }
+
+extension String {
+    /// `trimmingCharacters(in: .whitespaces)`, without Foundation's bridging for the usual cell
+    /// that starts and ends with an ASCII character other than a space or tab (nothing to trim).
+    public var trimmingSpaces: String {
+        guard let first = utf8.first, let last = utf8.last else { return self }
+        if first < 0x80, last < 0x80, first != 0x20, first != 0x09, last != 0x20, last != 0x09 { return self }
+        return trimmingCharacters(in: .whitespaces)
+    }
+}
