@@ -15,10 +15,15 @@ public enum Balance {
         /// Mean and largest distance between the two groups' weighted empirical CDFs.
         public let eCDFMean: Double?
         public let eCDFMax: Double?
+        /// MatchIt's "Std. Pair Dist." (`standardizedPairDistance(values:treated:subclass:weights:estimand:)`);
+        /// `nil` unless matched sets were given.
+        public let standardizedPairDistance: Double?
     }
 
-    /// One row. `weights` nil: the sample before matching (all units, weight 1).
-    public static func row(name: String, values: [Double], treated: [Bool], weights: [Double]?, estimand: Estimand) -> Row {
+    /// One row. `weights` nil: the sample before matching (all units, weight 1). `subclass`, each
+    /// unit's matched set (nil: none), adds the standardized pair distance.
+    public static func row(name: String, values: [Double], treated: [Bool], weights: [Double]?, estimand: Estimand,
+                           subclass: [Int?]? = nil) -> Row {
         let binary = values.allSatisfy { $0 == 0 || $0 == 1 }
         let w = weights ?? Array(repeating: 1, count: values.count)
         let t = values.indices.filter { treated[$0] }, c = values.indices.filter { !treated[$0] }
@@ -31,14 +36,7 @@ public enum Balance {
             if abs(difference) <= Double.ulpOfOne.squareRoot() {
                 smd = difference
             } else {
-                let ones = { (n: Int) in Array(repeating: 1.0, count: n) }
-                var sd: Double
-                switch estimand {
-                case .att: sd = variance(xt, ones(xt.count), binary: binary).squareRoot()
-                case .ate: sd = ((variance(xt, ones(xt.count), binary: binary) + variance(xc, ones(xc.count), binary: binary)) / 2).squareRoot()
-                }
-                if !sd.isFinite || sd < Double.ulpOfOne.squareRoot() { sd = pooledProportionalSD(xt, xc, binary: binary) }
-                smd = difference / sd
+                smd = difference / standardization(xt, xc, binary: binary, estimand: estimand)
             }
         }
         var varianceRatio: Double?, eMean: Double?, eMax: Double?
@@ -49,8 +47,23 @@ public enum Balance {
             varianceRatio = ratio.isFinite ? ratio : nil
             (eMean, eMax) = eCDFDistance(values: values, treated: treated, weights: w)
         }
+        let pairDistance = subclass.flatMap { standardizedPairDistance(values: values, treated: treated, subclass: $0, weights: w, estimand: estimand) }
         return Row(name: name, binary: binary, meanTreated: meanT, meanControl: meanC, standardizedMeanDifference: smd,
-                   varianceRatio: varianceRatio, eCDFMean: eMean, eCDFMax: eMax)
+                   varianceRatio: varianceRatio, eCDFMean: eMean, eCDFMax: eMax, standardizedPairDistance: pairDistance)
+    }
+
+    /// The standard deviation differences are divided by, fixed before and after: the treated
+    /// group's (ATT) or the root mean of the two groups' variances (ATE), unweighted; when that is
+    /// zero, the SD pooled in proportion to group sizes.
+    static func standardization(_ xt: [Double], _ xc: [Double], binary: Bool, estimand: Estimand) -> Double {
+        let ones = { (n: Int) in Array(repeating: 1.0, count: n) }
+        var sd: Double
+        switch estimand {
+        case .att: sd = variance(xt, ones(xt.count), binary: binary).squareRoot()
+        case .ate: sd = ((variance(xt, ones(xt.count), binary: binary) + variance(xc, ones(xc.count), binary: binary)) / 2).squareRoot()
+        }
+        if !sd.isFinite || sd < Double.ulpOfOne.squareRoot() { sd = pooledProportionalSD(xt, xc, binary: binary) }
+        return sd
     }
 
     static func weightedMean(_ x: [Double], _ w: [Double]) -> Double {

@@ -2,16 +2,9 @@
 /// (and which one), z, two-sided p-value, confidence interval and the minimum detectable
 /// effect, (z₁₋α/₂ + z_power) × SE.
 public struct EffectEstimate: Sendable, Equatable {
-    public enum StandardError: String, Sendable, Codable {
-        /// Cluster-robust CR1 by matched set (matching without replacement).
-        case clusterByMatchedSet = "CR1 by matched set"
-        /// HC2 (equal to Welch's for a difference in means).
-        case hc2 = "HC2"
-    }
-
     public let estimate: Double
     public let standardError: Double
-    public let kind: StandardError
+    public let kind: StandardErrorConvention
     public let treated: Int
     public let controls: Int
     public let confidence: Double
@@ -32,13 +25,23 @@ public struct EffectEstimate: Sendable, Equatable {
         case tooLittleData
         /// An adjustment covariate is collinear with the treatment or the others (its index among them).
         case collinearAdjustment(covariate: Int)
+        /// The convention clusters by matched set (two-way: and by unit) but those labels were not
+        /// given, one per row.
+        case clusterLabelsMissing(StandardErrorConvention)
+        /// Two-way clustering subtracts a meat and here left the treatment's variance below zero.
+        case negativeVariance
     }
 
     /// The coefficient on treatment in the weighted regression of `outcome` on an intercept, the
     /// treatment and, when given, `adjustment` columns (ANCOVA); units with weight 0 are left out.
-    /// `clusters` (one label per unit) gives CR1 by matched set, otherwise HC2.
+    /// Its standard error by `convention`: CR0 and CR1 need `clusters` (each row's matched set),
+    /// two-way CR1 those and `units` (each row's unit, on `MatchedSetRows`); the HC ones use neither.
     public static func regression(outcome: [Double], treated: [Bool], weights: [Double], adjustment: [[Double]] = [],
-                                  clusters: [Int]? = nil, confidence: Double = 0.95, power: Double = 0.8) throws(Failure) -> EffectEstimate {
+                                  convention: StandardErrorConvention, clusters: [Int]? = nil, units: [Int]? = nil,
+                                  confidence: Double = 0.95, power: Double = 0.8) throws(Failure) -> EffectEstimate {
+        let n = outcome.count
+        if convention.clustersByMatchedSet, clusters?.count != n { throw .clusterLabelsMissing(convention) }
+        if convention.clustersByUnit, units?.count != n { throw .clusterLabelsMissing(convention) }
         let kept = outcome.indices.filter { weights[$0] > 0 }
         let nTreated = kept.filter { treated[$0] }.count, nControls = kept.count - nTreated
         guard nTreated >= 2 || nControls >= 2, nTreated >= 1, nControls >= 1 else { throw .tooLittleData }
@@ -51,18 +54,29 @@ public struct EffectEstimate: Sendable, Equatable {
             for column in adjustment { values.append(column[i]) }
         }
         let design = Matrix(rows: kept.count, columns: columns, values: values)
-        let covariance: LinearRegression.Covariance = clusters.map { labels in .cluster(kept.map { labels[$0] }) } ?? .hc2
+        let keptClusters = kept.map { clusters?[$0] ?? 0 }, keptUnits = kept.map { units?[$0] ?? 0 }
+        let covariance: LinearRegression.Covariance = switch convention {
+        case .hc0: .hc0
+        case .hc1: .hc1
+        case .hc2: .hc2
+        case .hc3: .hc3
+        case .cr0: .cr0(keptClusters)
+        case .cr1: .cr1(keptClusters)
+        case .cr1TwoWay: .twoWay(keptClusters, keptUnits)
+        }
+        let fit: LinearRegression.Fit
         do {
-            let fit = try LinearRegression(covariance: covariance).fit(design: design, outcome: kept.map { outcome[$0] },
-                                                                       weights: kept.map { weights[$0] })
-            return EffectEstimate(estimate: fit.coefficients[1], standardError: fit.standardErrors[1],
-                                  kind: clusters == nil ? .hc2 : .clusterByMatchedSet, treated: nTreated, controls: nControls,
-                                  confidence: confidence, power: power)
+            fit = try LinearRegression(covariance: covariance).fit(design: design, outcome: kept.map { outcome[$0] },
+                                                                   weights: kept.map { weights[$0] })
         } catch {
             switch error {
             case .collinear(let column) where column >= 2: throw .collinearAdjustment(covariate: column - 2)
             default: throw .tooLittleData
             }
         }
+        // Only two-way's meat (a difference) can leave a variance below zero.
+        if convention == .cr1TwoWay, !(fit.covariance[1, 1] >= 0) { throw .negativeVariance }
+        return EffectEstimate(estimate: fit.coefficients[1], standardError: fit.standardErrors[1], kind: convention,
+                              treated: nTreated, controls: nControls, confidence: confidence, power: power)
     }
 }

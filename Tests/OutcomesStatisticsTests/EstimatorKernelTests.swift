@@ -42,12 +42,13 @@ import Testing
     @Test func welchEqualsHC2AndClustersNeedTwo() throws {
         let y = [1.0, 2, 4, 2, 3, 7, 9]
         let treated = [true, true, true, false, false, false, false]
-        let e = try EffectEstimate.regression(outcome: y, treated: treated, weights: Array(repeating: 1, count: 7))
+        let e = try EffectEstimate.regression(outcome: y, treated: treated, weights: Array(repeating: 1, count: 7), convention: .hc2)
         // Welch: var(t) = 7/3 over 3, var(c) = 32.75/3 over 4 (means 7/3 and 21/4).
         #expect(abs(e.estimate - (7.0 / 3 - 21.0 / 4)) < 1e-12)
         #expect(abs(e.standardError - (7.0 / 9 + 32.75 / 3 / 4).squareRoot()) < 1e-12)
         #expect(throws: EffectEstimate.Failure.tooLittleData) {
-            try EffectEstimate.regression(outcome: y, treated: treated, weights: Array(repeating: 1, count: 7), clusters: Array(repeating: 1, count: 7))
+            try EffectEstimate.regression(outcome: y, treated: treated, weights: Array(repeating: 1, count: 7), convention: .cr1,
+                                          clusters: Array(repeating: 1, count: 7))
         }
     }
 }

@@ -41,7 +41,8 @@ import Testing
             Issue.record("weight of \(ids[index]): \(result.weights[index]) against \(weights[index])")
         }
         let reference = try #require(try tests.table("lalonde_matchit47_estimates.csv").first { $0[0] == design })
-        let estimate = try EffectEstimate.regression(outcome: rows.map { Double($0[9])! }, treated: treated, weights: result.weights)
+        let estimate = try EffectEstimate.regression(outcome: rows.map { Double($0[9])! }, treated: treated, weights: result.weights,
+                                                     convention: .hc2)
         #expect(estimate.treated == Int(reference[1])! && estimate.controls == Int(reference[2])!)
         let att = Double(reference[3])!
         #expect(abs(estimate.estimate - att) <= 1e-9 * abs(att), "ATT \(estimate.estimate) against MatchIt's \(att)")

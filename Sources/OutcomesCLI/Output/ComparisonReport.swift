@@ -30,7 +30,7 @@ extension Report {
             let value = { (x: Double) -> Cell in small ? .suppressed(policy!.marker) : .real(x) }
             estimates.rows.append([
                 .text(row.outcome), .text(row.group ?? "all"), .text(row.analysis.rawValue), count(Double(e.treated)), count(Double(e.controls)),
-                value(row.meanTreated), value(row.meanControl), value(e.estimate), value(e.standardError), .text(e.kind.rawValue),
+                value(row.meanTreated), value(row.meanControl), value(e.estimate), value(e.standardError), .text(e.kind.label),
                 value(e.z), small ? .suppressed(policy!.marker) : .pValue(e.pValue), value(ci.lower), value(ci.upper), value(e.minimumDetectableEffect),
             ])
         }

@@ -98,7 +98,7 @@ struct EvaluationJSON {
         estimates = encode(result.estimates.map { e -> [String: Any] in
             let ci = e.effect.confidenceInterval
             return ["outcome": e.outcome, "provider": e.group ?? NSNull(), "analysis": e.analysis.rawValue, "estimate": number(e.effect.estimate),
-                    "std_error": number(e.effect.standardError), "se_type": e.effect.kind.rawValue, "ci_lower": number(ci.lower),
+                    "std_error": number(e.effect.standardError), "se_type": e.effect.kind.label, "ci_lower": number(ci.lower),
                     "ci_upper": number(ci.upper), "p_value": number(e.effect.pValue), "mde": number(e.effect.minimumDetectableEffect),
                     "treated": e.effect.treated, "controls": e.effect.controls, "mean_treated": number(e.meanTreated), "mean_control": number(e.meanControl)]
         })

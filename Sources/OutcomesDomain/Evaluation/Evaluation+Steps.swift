@@ -108,11 +108,14 @@ extension Evaluation {
                 let effect: EffectEstimate
                 do {
                     effect = try EffectEstimate.regression(outcome: values, treated: table.treated, weights: weights, adjustment: columns,
-                                                           clusters: clusters, confidence: spec.confidence, power: spec.power)
+                                                           convention: clusters == nil ? .hc2 : .cr1, clusters: clusters,
+                                                           confidence: spec.confidence, power: spec.power)
                 } catch {
                     switch error {
                     case .tooLittleData: throw .design("too few weighted units (or matched sets) to estimate the effect on \(outcome.name.printable)")
                     case .collinearAdjustment: throw .design("the covariates are collinear with treatment in the adjusted model for \(outcome.name.printable); drop --adjust")
+                    case .clusterLabelsMissing, .negativeVariance:
+                        throw .design("\(outcome.name.printable)'s effect has no \(clusters == nil ? "HC2" : "CR1") standard error")
                     }
                 }
                 guard effect.standardError.isFinite, effect.standardError > 0 else {
