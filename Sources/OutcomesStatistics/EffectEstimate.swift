@@ -43,7 +43,15 @@ public struct EffectEstimate: Sendable, Equatable {
         if convention.clustersByMatchedSet, clusters?.count != n { throw .clusterLabelsMissing(convention) }
         if convention.clustersByUnit, units?.count != n { throw .clusterLabelsMissing(convention) }
         let kept = outcome.indices.filter { weights[$0] > 0 }
-        let nTreated = kept.filter { treated[$0] }.count, nControls = kept.count - nTreated
+        // Counts are of units: on matched-set rows (two-way) a control may fill several rows.
+        let nTreated: Int, nControls: Int
+        if let units, convention.clustersByUnit {
+            nTreated = Set(kept.filter { treated[$0] }.map { units[$0] }).count
+            nControls = Set(kept.filter { !treated[$0] }.map { units[$0] }).count
+        } else {
+            nTreated = kept.filter { treated[$0] }.count
+            nControls = kept.count - nTreated
+        }
         guard nTreated >= 2 || nControls >= 2, nTreated >= 1, nControls >= 1 else { throw .tooLittleData }
         let columns = 2 + adjustment.count
         var values: [Double] = []

@@ -58,7 +58,7 @@ import Testing
         #expect(counts == expectedCounts)
 
         let reference = try #require(try tables.table("lalonde_subclass_cem_estimates.csv").first { $0[0] == design })
-        let estimate = try EffectEstimate.regression(outcome: data.outcome, treated: data.treated, weights: weights)
+        let estimate = try EffectEstimate.regression(outcome: data.outcome, treated: data.treated, weights: weights, convention: .hc3)
         #expect(estimate.treated == Int(reference[1])! && estimate.controls == Int(reference[2])!)
         let effect = Double(reference[3])!
         #expect(abs(estimate.estimate - effect) <= 1e-10 * abs(effect), "estimate \(estimate.estimate) against MatchIt's \(effect)")

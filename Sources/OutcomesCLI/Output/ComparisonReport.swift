@@ -42,7 +42,7 @@ extension Report {
             sampleSizes.rows.append([.text(label), count(pair.control), count(pair.treated)])
         }
         tables.append(sampleSizes)
-        let columns = ["covariate", "type", "means_treated", "means_control", "std_mean_diff", "var_ratio", "ecdf_mean", "ecdf_max"]
+        let columns = ["covariate", "type", "means_treated", "means_control", "std_mean_diff", "var_ratio", "ecdf_mean", "ecdf_max", "std_pair_dist"]
         func balance(_ name: String, _ title: String, _ rows: [Balance.Row]) -> ReportTable {
             var table = ReportTable(name: name, title: title, columns: columns)
             for row in rows {
@@ -50,6 +50,7 @@ extension Report {
                     .text(row.name), .text(row.name == "distance" ? "propensity" : row.binary ? "binary" : "continuous"),
                     .real(row.meanTreated), .real(row.meanControl), row.standardizedMeanDifference.map(Cell.real) ?? .null,
                     row.varianceRatio.map(Cell.real) ?? .null, row.eCDFMean.map(Cell.real) ?? .null, row.eCDFMax.map(Cell.real) ?? .null,
+                    row.standardizedPairDistance.map(Cell.real) ?? .null,
                 ])
             }
             return table
@@ -168,6 +169,12 @@ extension Report {
             "Warning: \(count) units have a propensity score of 0 or 1 (a covariate level found in one group only); they cannot be matched or weighted."
         case .weightsTrimmed(let at, let count):
             "Weights trimmed at their \(at) quantile: \(count) weights capped."
+        case .subclassesFilled(let units):
+            "Subclasses: \(units) units were moved to a neighbouring subclass so that every subclass holds participants and comparison units (as MatchIt's min.n = 1)."
+        case .fewerSubclasses(let formed, let asked):
+            "Warning: ties in the propensity score left \(formed) distinct subclasses where \(asked) were asked for."
+        case .strataWithoutControls(let strata, let treated, let of):
+            "Warning: \(treated) of \(of) participants are in \(strata) strata with no comparison unit and are left out; the estimate is over the other \(of - treated) (coarsen more with --cutpoints to keep them)."
         }
     }
 }

@@ -105,7 +105,7 @@ struct EvaluationJSON {
         func rows(_ rows: [Balance.Row]) -> [[String: Any]] {
             rows.map { ["covariate": $0.name, "binary": $0.binary, "means_treated": number($0.meanTreated), "means_control": number($0.meanControl),
                         "std_mean_diff": number($0.standardizedMeanDifference), "var_ratio": number($0.varianceRatio),
-                        "ecdf_mean": number($0.eCDFMean), "ecdf_max": number($0.eCDFMax)] }
+                        "ecdf_mean": number($0.eCDFMean), "ecdf_max": number($0.eCDFMax), "std_pair_dist": number($0.standardizedPairDistance)] }
         }
         balance = encode(["before": rows(result.balanceBefore), "after": rows(result.balanceAfter)])
         propensityModel = encode(result.propensityModel.map { ["term": $0.name, "coefficient": number($0.coefficient), "std_error": number($0.standardError)] })

@@ -76,59 +76,91 @@ extension Evaluation {
     /// The propensity score, then each covariate — categorical ones as one 0/1 row per level, as
     /// MatchIt's `summary()` lists them (`race_black`, `race_hispan`, `race_white`).
     static func balanceRows(_ covariates: [DesignMatrix.Covariate], distance: [Double]?, table: EvaluationTable, weights: [Double]?,
-                            estimand: Estimand) -> [Balance.Row] {
+                            estimand: Estimand, subclass: [Int?]? = nil) -> [Balance.Row] {
+        func row(_ name: String, _ values: [Double]) -> Balance.Row {
+            Balance.row(name: name, values: values, treated: table.treated, weights: weights, estimand: estimand, subclass: subclass)
+        }
         var rows: [Balance.Row] = []
-        if let distance { rows.append(Balance.row(name: "distance", values: distance, treated: table.treated, weights: weights, estimand: estimand)) }
+        if let distance { rows.append(row("distance", distance)) }
         for covariate in covariates {
             switch covariate {
             case .numeric(let name, let values):
-                rows.append(Balance.row(name: name, values: values, treated: table.treated, weights: weights, estimand: estimand))
+                rows.append(row(name, values))
             case .categorical(let name, let values):
-                for level in Set(values).sorted() {
-                    rows.append(Balance.row(name: "\(name)_\(level)", values: values.map { $0 == level ? 1 : 0 }, treated: table.treated,
-                                            weights: weights, estimand: estimand))
-                }
+                for level in Set(values).sorted() { rows.append(row("\(name)_\(level)", values.map { $0 == level ? 1 : 0 })) }
             }
         }
         return rows
     }
 
-    static func effects(_ spec: EvaluationSpec, _ table: EvaluationTable, weights: [Double], clusters: [Int]?, adjustment: [[Double]],
-                        group: String?) throws(EvaluationError) -> [EvaluationResult.Estimate] {
+    /// Each outcome's estimates under the design's standard-error convention: clustered ones by
+    /// `clusters` (matched set or subclass); two-way CR1 on one row per unit per matched set, built
+    /// from `matches` as MatchIt's `get_matches()` builds them (the estimate is the same).
+    static func effects(_ spec: EvaluationSpec, _ table: EvaluationTable, weights: [Double], clusters: [Int]?, matches: [Int: [Int]]?,
+                        adjustment: [[Double]], group: String?) throws(EvaluationError) -> [EvaluationResult.Estimate] {
+        let convention = statisticsConvention(spec.standardErrorConvention ?? .hc2)
+        var rows: MatchedSetRows?
+        if convention == .cr1TwoWay {
+            do {
+                rows = try MatchedSetRows(matches: matches ?? [:], unitCount: table.count)
+            } catch {
+                throw .design("the matched sets cannot be laid out one row per unit per set")
+            }
+        }
+        func onRows(_ values: [Double]) -> [Double] { rows?.onRows(values) ?? values }
+        let treated = rows?.onRows(table.treated) ?? table.treated
+        let rowWeights = rows?.weights ?? weights
+        let rowClusters = rows?.subclass ?? clusters
+        let adjustmentOnRows = adjustment.map(onRows)
         var estimates: [EvaluationResult.Estimate] = []
         for outcome in spec.outcomes {
             let y = try table.numeric(outcome.name, option: "outcome")
             var analyses: [(EvaluationResult.Analysis, [Double], [[Double]])] = [(.difference, y, [])]
-            if spec.adjust { analyses.append((.adjusted, y, adjustment)) }
+            if spec.adjust { analyses.append((.adjusted, y, adjustmentOnRows)) }
             if let pre = outcome.pre {
                 let before = try table.numeric(pre, option: "pre")
                 analyses.append((.differenceInDifferences, zip(y, before).map { $0 - $1 }, []))
             }
-            for (analysis, values, columns) in analyses {
+            for (analysis, unitValues, columns) in analyses {
+                let values = onRows(unitValues)
                 let effect: EffectEstimate
                 do {
-                    effect = try EffectEstimate.regression(outcome: values, treated: table.treated, weights: weights, adjustment: columns,
-                                                           convention: clusters == nil ? .hc2 : .cr1, clusters: clusters,
+                    effect = try EffectEstimate.regression(outcome: values, treated: treated, weights: rowWeights, adjustment: columns,
+                                                           convention: convention, clusters: rowClusters, units: rows?.units,
                                                            confidence: spec.confidence, power: spec.power)
                 } catch {
                     switch error {
                     case .tooLittleData: throw .design("too few weighted units (or matched sets) to estimate the effect on \(outcome.name.printable)")
                     case .collinearAdjustment: throw .design("the covariates are collinear with treatment in the adjusted model for \(outcome.name.printable); drop --adjust")
-                    case .clusterLabelsMissing, .negativeVariance:
-                        throw .design("\(outcome.name.printable)'s effect has no \(clusters == nil ? "HC2" : "CR1") standard error")
+                    case .clusterLabelsMissing:
+                        throw .design("\(outcome.name.printable)'s effect has no \(convention.rawValue) standard error: the units have no matched sets or subclasses")
+                    case .negativeVariance:
+                        throw .design("the two-way clustered variance of the effect on \(outcome.name.printable) is negative (the unit and matched-set terms outweigh their overlap); use --se HC3 or CR1")
                     }
                 }
                 guard effect.standardError.isFinite, effect.standardError > 0 else {
                     throw .design("\(outcome.name.printable) does not vary among the weighted units, so its effect has no standard error")
                 }
-                let t = table.treated.indices.filter { table.treated[$0] }, c = table.treated.indices.filter { !table.treated[$0] }
+                let t = treated.indices.filter { treated[$0] }, c = treated.indices.filter { !treated[$0] }
                 func mean(_ indices: [Int]) -> Double {
-                    indices.reduce(0) { $0 + weights[$1] * values[$1] } / indices.reduce(0) { $0 + weights[$1] }
+                    indices.reduce(0) { $0 + rowWeights[$1] * values[$1] } / indices.reduce(0) { $0 + rowWeights[$1] }
                 }
                 estimates.append(.init(outcome: outcome.name, group: group, analysis: analysis, effect: effect, meanTreated: mean(t), meanControl: mean(c)))
             }
         }
         return estimates
+    }
+
+    static func statisticsConvention(_ convention: EvaluationSpec.StandardErrors) -> StandardErrorConvention {
+        switch convention {
+        case .hc0: .hc0
+        case .hc1: .hc1
+        case .hc2: .hc2
+        case .hc3: .hc3
+        case .cr0: .cr0
+        case .cr1: .cr1
+        case .twoWay: .cr1TwoWay
+        }
     }
 
     /// One provider's participants against their own comparisons: their matches (weights as
@@ -151,7 +183,7 @@ extension Evaluation {
         case .none:
             let indices = members + controls
             let sub = table.subset(indices)
-            return try effects(spec, sub, weights: Array(repeating: 1, count: indices.count), clusters: nil,
+            return try effects(spec, sub, weights: Array(repeating: 1, count: indices.count), clusters: nil, matches: nil,
                                adjustment: adjustment.map { column in indices.map { column[$0] } }, group: group)
         case .nearest:
             var local = Array(repeating: 0.0, count: table.count)
@@ -165,7 +197,12 @@ extension Evaluation {
             for control in matchedControls { local[control] *= Double(matchedControls.count) / total }
             let indices = members.filter { local[$0] > 0 } + matchedControls
             guard !indices.isEmpty else { throw .design("no participant of \(group.printable) was matched") }
-            return try effects(spec, table.subset(indices), weights: indices.map { local[$0] }, clusters: clusters.map { c in indices.map { c[$0] } },
+            if spec.standardErrorConvention == .twoWay {
+                let memberSet = Set(members)
+                let own = matches?.filter { memberSet.contains($0.key) }
+                return try effects(spec, table, weights: local, clusters: nil, matches: own, adjustment: adjustment, group: group)
+            }
+            return try effects(spec, table.subset(indices), weights: indices.map { local[$0] }, clusters: clusters.map { c in indices.map { c[$0] } }, matches: nil,
                                adjustment: adjustment.map { column in indices.map { column[$0] } }, group: group)
         }
     }

@@ -20,7 +20,19 @@ public enum Evaluation {
         if let extreme = propensity?.fit.extremeFits, extreme > 0 { warnings.append(.extremePropensity(count: extreme)) }
         switch spec.method {
         case .none: break
-        case .subclass, .cem, .ebal, .aipw: throw .design("method \(spec.method.rawValue) is being built")
+        case .subclass:
+            let result = try subclassify(spec, distance: propensity!.fit.fitted, table)
+            (weights, subclass, discarded) = (result.weights, result.subclass, result.discarded)
+            warnings += discardWarnings(discarded, table)
+            if result.unitsReassigned > 0 { warnings.append(.subclassesFilled(units: result.unitsReassigned)) }
+            if result.subclassesFormed < spec.subclasses { warnings.append(.fewerSubclasses(formed: result.subclassesFormed, asked: spec.subclasses)) }
+        case .cem:
+            let result = try coarsenedExactMatch(spec, covariates, table)
+            (weights, subclass) = (result.weights, result.subclass)
+            if result.treatedDropped > 0 {
+                warnings.append(.strataWithoutControls(strata: result.strataWithoutControls, treated: result.treatedDropped, of: nTreated))
+            }
+        case .ebal, .aipw: throw .design("method \(spec.method.rawValue) is being built")
         case .weighting:
             weights = PropensityWeights.weights(propensity: propensity!.fit.fitted, treated: table.treated, estimand: spec.estimand)
             if let trim = spec.trim {
@@ -36,8 +48,7 @@ public enum Evaluation {
             (weights, matches, discarded) = (result.weights, result.matches, result.discarded)
             let matchedTreated = result.matches.values.filter { !$0.isEmpty }.count
             let discardedTreated = table.treated.indices.filter { table.treated[$0] && discarded[$0] }.count
-            let discardedControls = discarded.filter { $0 }.count - discardedTreated
-            if discardedTreated + discardedControls > 0 { warnings.append(.discarded(treated: discardedTreated, control: discardedControls)) }
+            warnings += discardWarnings(discarded, table)
             guard matchedTreated > 0 else {
                 throw .design("no participant found a comparison unit (\(nTreated) participants, \(discardedTreated) outside common support, the rest without a control within the caliper or exact strata); widen the caliper or drop an exact key")
             }
@@ -55,13 +66,15 @@ public enum Evaluation {
 
         let distance = propensity?.fit.fitted
         let before = balanceRows(covariates, distance: distance, table: table, weights: nil, estimand: spec.estimand)
-        let after = spec.method == .none ? before : balanceRows(covariates, distance: distance, table: table, weights: weights, estimand: spec.estimand)
+        let sets = subclass.contains { $0 != nil } ? subclass : nil
+        let after = spec.method == .none ? before : balanceRows(covariates, distance: distance, table: table, weights: weights, estimand: spec.estimand,
+                                                                subclass: sets)
         let imbalanced = after.filter { abs($0.standardizedMeanDifference ?? 0) > spec.balanceThreshold && $0.name != "distance" }.map(\.name)
         if !imbalanced.isEmpty { warnings.append(.imbalanced(covariates: imbalanced, threshold: spec.balanceThreshold)) }
 
-        let clusters = subclass.contains { $0 != nil } ? subclass.map { $0 ?? 0 } : nil
+        let clusters = sets?.map { $0 ?? 0 }
         let adjustment = spec.adjust ? (1..<design.matrix.columns).map { column in (0..<table.count).map { design.matrix[$0, column] } } : []
-        var estimates = try effects(spec, table, weights: weights, clusters: clusters, adjustment: adjustment, group: nil)
+        var estimates = try effects(spec, table, weights: weights, clusters: clusters, matches: matches, adjustment: adjustment, group: nil)
         let groups = Set(table.groups.indices.filter { table.treated[$0] }.compactMap { table.groups[$0] }).sorted()
         if groups.count > 1 {
             for group in groups {

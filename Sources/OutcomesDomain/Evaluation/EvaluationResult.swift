@@ -46,13 +46,20 @@ public struct EvaluationResult: Sendable {
         case weightsTrimmed(at: Double, count: Int)
         /// Units whose propensity is 0 or 1 to within 1e-10 (a category found in one group only).
         case extremePropensity(count: Int)
+        /// Subclassification moved units into subclasses that lacked a group (MatchIt's `min.n`).
+        case subclassesFilled(units: Int)
+        /// Ties in the propensity score left fewer distinct subclasses than asked for.
+        case fewerSubclasses(formed: Int, asked: Int)
+        /// CEM: participants in strata with no comparison unit, left out of the estimate.
+        case strataWithoutControls(strata: Int, treated: Int, of: Int)
     }
 
     public struct Unit: Sendable, Equatable {
         public let index: Int
         public let propensity: Double?
         public let weight: Double
-        /// The matched set (nearest-neighbour matching without replacement), numbered from 1.
+        /// The matched set (nearest-neighbour matching without replacement) or the subclass or CEM
+        /// stratum, numbered from 1.
         public let subclass: Int?
     }
 
