@@ -19,10 +19,6 @@ import Foundation
 ///   same formula written in numpy in reference/lalonde_aipw.py, itself checked against a numerical
 ///   sandwich of the stacked moment functions.
 public struct AugmentedIPW: Sendable {
-    public enum Effect: String, Sendable {
-        case ate = "ATE", att = "ATT"
-    }
-
     public enum Propensity: Sendable {
         /// Fitted here by `LogisticRegression` (R's glm) of the treatment on `design`, iterated to a
         /// relative change in deviance below 1e-12 rather than glm's 1e-8: the inverse weights
@@ -63,8 +59,8 @@ public struct AugmentedIPW: Sendable {
         case collinearOutcomeModel(treated: Bool, column: Int)
     }
 
-    public var effect: Effect
-    public init(effect: Effect = .ate) { self.effect = effect }
+    public var effect: Estimand
+    public init(effect: Estimand = .ate) { self.effect = effect }
 
     public func estimate(outcome y: [Double], treated: [Bool], design x: Matrix,
                          propensity: Propensity = .logistic) throws(Failure) -> Result {

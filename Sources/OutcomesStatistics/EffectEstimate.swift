@@ -10,6 +10,12 @@ public struct EffectEstimate: Sendable, Equatable {
     public let confidence: Double
     public let power: Double
 
+    public init(estimate: Double, standardError: Double, kind: StandardErrorConvention, treated: Int, controls: Int,
+                confidence: Double = 0.95, power: Double = 0.8) {
+        (self.estimate, self.standardError, self.kind, self.treated, self.controls) = (estimate, standardError, kind, treated, controls)
+        (self.confidence, self.power) = (confidence, power)
+    }
+
     public var z: Double { estimate / standardError }
     public var pValue: Double { Normal.twoSidedP(z) }
     public var confidenceInterval: (lower: Double, upper: Double) {
@@ -30,6 +36,8 @@ public struct EffectEstimate: Sendable, Equatable {
         case clusterLabelsMissing(StandardErrorConvention)
         /// Two-way clustering subtracts a meat and here left the treatment's variance below zero.
         case negativeVariance
+        /// The convention is not a regression's (the influence function's belongs to its estimator).
+        case notARegressionConvention
     }
 
     /// The coefficient on treatment in the weighted regression of `outcome` on an intercept, the
@@ -71,6 +79,7 @@ public struct EffectEstimate: Sendable, Equatable {
         case .cr0: .cr0(keptClusters)
         case .cr1: .cr1(keptClusters)
         case .cr1TwoWay: .twoWay(keptClusters, keptUnits)
+        case .influenceFunction: throw .notARegressionConvention
         }
         let fit: LinearRegression.Fit
         do {

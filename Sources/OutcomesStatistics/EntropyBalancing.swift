@@ -21,10 +21,6 @@ import Foundation
 /// balance is exact to 1e-13 where WeightIt's default leaves 9e-6 (reference/lalonde_ebal.R,
 /// EntropyBalancingTests).
 public struct EntropyBalancing: Sendable {
-    public enum Estimand: String, Sendable {
-        case att = "ATT", ate = "ATE"
-    }
-
     public struct Result: Sendable {
         /// One weight per unit, in the order given.
         public let weights: [Double]

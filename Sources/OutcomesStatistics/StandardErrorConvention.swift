@@ -24,6 +24,8 @@ public enum StandardErrorConvention: String, CaseIterable, Codable, Sendable {
     /// unit added and the meat by their intersection (matched set and unit) subtracted, each times
     /// its own G/(G−1), all times (n−1)/(n−k). Its variance can come out negative.
     case cr1TwoWay = "CR1-two-way"
+    /// Not a regression's: the sandwich of an estimator's stacked estimating equations (AIPW's).
+    case influenceFunction = "influence-function"
 
     /// How reports name it.
     public var label: String {
@@ -32,6 +34,7 @@ public enum StandardErrorConvention: String, CaseIterable, Codable, Sendable {
         case .cr0: "CR0 by matched set"
         case .cr1: "CR1 by matched set"
         case .cr1TwoWay: "two-way CR1 by matched set and unit"
+        case .influenceFunction: "influence function"
         }
     }
 

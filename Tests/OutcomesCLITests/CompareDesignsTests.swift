@@ -2,16 +2,20 @@ import Foundation
 import Testing
 
 /// `outcomes compare --data` with the designs beyond nearest-neighbour matching, on MatchIt's
-/// LaLonde data, against R (reference/lalonde_designs.R: MatchIt 4.7.2 and sandwich): matched
-/// counts, the effect on re78 with its default (HC3) and CR1 standard errors, and the balance after.
+/// LaLonde data, against R (reference/lalonde_designs.R: MatchIt 4.7.2, WeightIt 1.4.0 and
+/// sandwich): matched counts, the effect on re78 with its default standard error (HC3 after
+/// subclassification and CEM, HC2 after weighting) and the CR1 one, and the balance after; AIPW
+/// against reference/lalonde_aipw.py.
 @Suite struct CompareDesignsTests {
-    static let designs: [(name: String, options: [String])] = [
-        ("subclass_att", ["--method", "subclass"]),
-        ("subclass_ate", ["--method", "subclass", "--estimand", "ATE"]),
-        ("subclass_att10", ["--method", "subclass", "--subclasses", "10"]),
-        ("cem_att", ["--method", "cem"]),
-        ("cem_ate", ["--method", "cem", "--estimand", "ATE"]),
-        ("cem_att_bins", ["--method", "cem", "--cutpoints", "age=4,re74=3,re75=3"]),
+    static let designs: [(name: String, options: [String], label: String)] = [
+        ("subclass_att", ["--method", "subclass"], "HC3"),
+        ("subclass_ate", ["--method", "subclass", "--estimand", "ATE"], "HC3"),
+        ("subclass_att10", ["--method", "subclass", "--subclasses", "10"], "HC3"),
+        ("cem_att", ["--method", "cem"], "HC3"),
+        ("cem_ate", ["--method", "cem", "--estimand", "ATE"], "HC3"),
+        ("cem_att_bins", ["--method", "cem", "--cutpoints", "age=4,re74=3,re75=3"], "HC3"),
+        ("ebal_att", ["--method", "ebal"], "HC2"),
+        ("ebal_ate", ["--method", "ebal", "--estimand", "ATE"], "HC2"),
     ]
 
     static func rows(_ file: String) throws -> [[String]] {
@@ -22,19 +26,25 @@ import Testing
     @Test(arguments: designs.map(\.name))
     func designEqualsMatchIt472(_ design: String) throws {
         let tests = CompareCommandTests()
-        let options = try #require(Self.designs.first { $0.name == design }).options
-        // design, matched_treated, matched_controls, estimate, se_hc3, se_cr1
+        let (_, options, label) = try #require(Self.designs.first { $0.name == design })
+        // design, matched_treated, matched_controls, estimate, se_default, se_cr1 (NA after weighting)
         let r = try #require(try Self.rows("lalonde_designs_estimates.csv").first { $0[0] == design })
-        for (convention, expected) in [("HC3", r[4]), ("CR1", r[5])] {
-            let tables = try tests.compare(["--outcome", "re78"] + options + (convention == "HC3" ? [] : ["--se", convention]))
+        for (convention, expected) in [(label, r[4]), ("CR1", r[5])] where expected != "NA" {
+            let tables = try tests.compare(["--outcome", "re78"] + options + (convention == label ? [] : ["--se", convention]))
             let estimate = try #require(tables["estimates"]!.first { $0["analysis"] as? String == "difference" })
             tests.close(estimate["estimate"], NSNumber(value: Double(r[3])!), "\(design) estimate")
             tests.close(estimate["std_error"], NSNumber(value: Double(expected)!), "\(design) \(convention) standard error")
-            #expect(estimate["se_type"] as? String == (convention == "HC3" ? "HC3" : "CR1 by matched set"))
+            #expect(estimate["se_type"] as? String == (convention == label ? label : "CR1 by matched set"))
             let matched = try #require(tables["sample_sizes"]!.first { $0["sample"] as? String == "Matched" })
             tests.close(matched["treated"], NSNumber(value: Double(r[1])!), "\(design) matched treated")
             tests.close(matched["control"], NSNumber(value: Double(r[2])!), "\(design) matched controls")
-            guard convention == "HC3" else { continue }
+            guard convention == label else { continue }
+            if design.hasPrefix("ebal") {
+                // Entropy balancing's point: every covariate's weighted mean on target.
+                let smds = tables["balance_matched"]!.map { ($0["std_mean_diff"] as! NSNumber).doubleValue }
+                #expect(smds.count == 9 && smds.allSatisfy { abs($0) < 1e-9 }, "\(smds)")
+                continue
+            }
             // design, covariate, smd, pair (NA where MatchIt's summary has no pair distance)
             let balance = try Self.rows("lalonde_designs_balance.csv").filter { $0[0] == design }
             #expect(balance.count >= 9)
@@ -47,6 +57,37 @@ import Testing
                 if row[3] != "NA" { tests.close(ours[row[1]]?["std_pair_dist"], NSNumber(value: Double(row[3])!), "\(design) \(row[1]) pair distance") }
             }
         }
+    }
+
+    /// The ATE and the ATT with their influence-function standard errors, as the statsmodels
+    /// reference computes them (its stacked estimating equations; the ATT by Hahn's formula).
+    @Test(arguments: ["ATE", "ATT"]) func aipwEqualsTheReference(_ estimand: String) throws {
+        let tests = CompareCommandTests()
+        let r = try CompareCommandTests.json("lalonde_aipw.json")[estimand.lowercased()] as! [String: Any]
+        let tables = try tests.compare(["--outcome", "re78", "--method", "aipw", "--estimand", estimand])
+        let estimate = try #require(tables["estimates"]!.first { $0["analysis"] as? String == "difference" })
+        tests.close(estimate["estimate"], r["estimate"], "AIPW \(estimand)")
+        tests.close(estimate["std_error"], r["se"], "AIPW \(estimand) standard error")
+        tests.close(estimate["mean_treated"], r["treated_mean"], "AIPW \(estimand) treated mean")
+        tests.close(estimate["mean_control"], r["control_mean"], "AIPW \(estimand) control mean")
+        #expect(estimate["se_type"] as? String == "influence function")
+    }
+
+    /// A covariate whose participants' mean lies beyond every comparison unit's value cannot be
+    /// balanced by positive weights: a clear error naming it, never NaN weights.
+    @Test func entropyBalancingThatCannotConvergeNamesTheCovariate() throws {
+        var lines = ["id,t,x,shift,y"]
+        for i in 0..<40 {
+            let treated = i % 4 == 0
+            lines.append("p\(i),\(treated ? 1 : 0),\((i * 7) % 11),\(treated ? 10 + i % 3 : i % 5),\(i % 6)")
+        }
+        let folder = try Scratch.folder()
+        defer { Scratch.remove(folder) }
+        try Scratch.put(lines.joined(separator: "\n") + "\n", folder + "/units.csv")
+        let result = try CLI.run(["compare", "--data", folder + "/units.csv", "--treatment", "t", "--covariates", "x,shift", "--outcome", "y",
+                                  "--method", "ebal"])
+        CLI.expectCleanFailure(result, status: 65, mentioning: "entropy balancing did not converge")
+        #expect(result.errors.contains("shift is still"), "\(result.errors)")
     }
 
     /// CEM's default strata leave participants without a comparison unit: said with counts.

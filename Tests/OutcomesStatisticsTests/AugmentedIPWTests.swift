@@ -28,8 +28,8 @@ import Testing
 
     static func relative(_ a: Double, _ b: Double) -> Double { abs(a - b) / abs(b) }
 
-    @Test(arguments: [AugmentedIPW.Effect.ate, .att])
-    func estimateAndStandardErrorEqualTheReference(_ effect: AugmentedIPW.Effect) throws {
+    @Test(arguments: [Estimand.ate, .att])
+    func estimateAndStandardErrorEqualTheReference(_ effect: Estimand) throws {
         let (outcome, treated, design, scores) = try Self.lalonde()
         let expected = try #require(try Self.reference()[effect == .ate ? "ate" : "att"])
         let result = try AugmentedIPW(effect: effect).estimate(outcome: outcome, treated: treated, design: design.matrix)
@@ -46,7 +46,7 @@ import Testing
         #expect(Self.relative(given.standardError, expected["se"]!) <= 1e-7)
     }
 
-    static func failure(_ effect: AugmentedIPW.Effect, _ outcome: [Double], _ treated: [Bool], _ design: Matrix,
+    static func failure(_ effect: Estimand, _ outcome: [Double], _ treated: [Bool], _ design: Matrix,
                         _ propensity: AugmentedIPW.Propensity = .logistic) -> AugmentedIPW.Failure? {
         do {
             _ = try AugmentedIPW(effect: effect).estimate(outcome: outcome, treated: treated, design: design, propensity: propensity)
@@ -61,7 +61,7 @@ import Testing
         for (unit, value) in [(3, 0.0), (10, 1.0), (20, 1 - 1e-12), (30, 5e-11), (40, Double.nan)] {
             var given = scores
             given[unit] = value
-            for effect in [AugmentedIPW.Effect.ate, .att] {
+            for effect in [Estimand.ate, .att] {
                 let failure = Self.failure(effect, outcome, treated, design.matrix, .given(given))
                 guard case .propensityAtBoundary(unit, let reported) = failure, reported == value || (reported.isNaN && value.isNaN) else {
                     Issue.record("\(effect), \(value) at \(unit): \(String(describing: failure))")

@@ -29,8 +29,8 @@ import Testing
         zip(a, b).reduce(0) { max($0, abs($1.0 - $1.1) / abs($1.1)) }
     }
 
-    @Test(arguments: [EntropyBalancing.Estimand.att, .ate])
-    func weightsEqualWeightIts(_ estimand: EntropyBalancing.Estimand) throws {
+    @Test(arguments: [Estimand.att, .ate])
+    func weightsEqualWeightIts(_ estimand: Estimand) throws {
         let (covariates, treated) = try Self.lalonde()
         let result = try EntropyBalancing(estimand: estimand).weights(covariates: covariates, treated: treated)
         let fit = estimand == .att ? "att" : "ate"
@@ -87,7 +87,7 @@ import Testing
         let (covariates, treated) = try Self.lalonde()
         guard case .numeric(_, let age) = covariates[0] else { Issue.record("age is numeric"); return }
         let shifted = DesignMatrix.Covariate.numeric("shifted", age.indices.map { treated[$0] ? age[$0] + 100 : age[$0] })
-        for estimand in [EntropyBalancing.Estimand.att, .ate] {
+        for estimand in [Estimand.att, .ate] {
             let failure = Self.failure(EntropyBalancing(estimand: estimand), covariates + [shifted], treated)
             guard case .notConverged(let iterations, let imbalance, let covariate, let column) = failure else {
                 Issue.record("\(estimand): \(String(describing: failure))")

@@ -132,7 +132,7 @@ extension Evaluation {
                     switch error {
                     case .tooLittleData: throw .design("too few weighted units (or matched sets) to estimate the effect on \(outcome.name.printable)")
                     case .collinearAdjustment: throw .design("the covariates are collinear with treatment in the adjusted model for \(outcome.name.printable); drop --adjust")
-                    case .clusterLabelsMissing:
+                    case .clusterLabelsMissing, .notARegressionConvention:
                         throw .design("\(outcome.name.printable)'s effect has no \(convention.rawValue) standard error: the units have no matched sets or subclasses")
                     case .negativeVariance:
                         throw .design("the two-way clustered variance of the effect on \(outcome.name.printable) is negative (the unit and matched-set terms outweigh their overlap); use --se HC3 or CR1")

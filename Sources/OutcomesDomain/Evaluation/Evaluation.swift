@@ -32,7 +32,11 @@ public enum Evaluation {
             if result.treatedDropped > 0 {
                 warnings.append(.strataWithoutControls(strata: result.strataWithoutControls, treated: result.treatedDropped, of: nTreated))
             }
-        case .ebal, .aipw: throw .design("method \(spec.method.rawValue) is being built")
+        case .ebal:
+            weights = try entropyBalance(spec, covariates, table)
+        case .aipw:
+            // The weighting half of the estimator: what balance is shown after.
+            weights = PropensityWeights.weights(propensity: propensity!.fit.fitted, treated: table.treated, estimand: spec.estimand)
         case .weighting:
             weights = PropensityWeights.weights(propensity: propensity!.fit.fitted, treated: table.treated, estimand: spec.estimand)
             if let trim = spec.trim {
@@ -74,7 +78,9 @@ public enum Evaluation {
 
         let clusters = sets?.map { $0 ?? 0 }
         let adjustment = spec.adjust ? (1..<design.matrix.columns).map { column in (0..<table.count).map { design.matrix[$0, column] } } : []
-        var estimates = try effects(spec, table, weights: weights, clusters: clusters, matches: matches, adjustment: adjustment, group: nil)
+        var estimates = spec.method == .aipw
+            ? try augmentedEffects(spec, table, design: design)
+            : try effects(spec, table, weights: weights, clusters: clusters, matches: matches, adjustment: adjustment, group: nil)
         let groups = Set(table.groups.indices.filter { table.treated[$0] }.compactMap { table.groups[$0] }).sorted()
         if groups.count > 1 {
             for group in groups {

@@ -133,6 +133,7 @@ public struct EvaluationSpec: Sendable, Equatable, Codable {
         }
         if method == .nearest && estimand == .ate { throw .option("estimand", "nearest-neighbour matching estimates the ATT; use method weighting for the ATE") }
         if method != .weighting && trim != nil { throw .option("trim", "applies to weighting only") }
+        if method == .aipw && adjust { throw .option("adjust", "AIPW already adjusts for the covariates through its outcome models") }
         if discard != .none && ![.nearest, .subclass].contains(method) { throw .option("discard", "applies to nearest-neighbour matching and subclassification only") }
         if method == .subclass && !(2...100).contains(subclasses) { throw .option("subclasses", "must be a whole number from 2 to 100, not \(subclasses)") }
         if method != .subclass && subclasses != 6 { throw .option("subclasses", "applies to subclassification (method subclass) only") }

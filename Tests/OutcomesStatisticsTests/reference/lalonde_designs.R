@@ -1,13 +1,15 @@
 # What `outcomes compare --data lalonde.csv` must print for the designs beyond nearest-neighbour
 # matching, from R's MatchIt 4.7.2 and sandwich: for subclassification and coarsened exact matching
 # (ATT and ATE), the matched counts, the effect on re78 of lm(re78 ~ treat, weights) on match.data
-# with its HC3 standard error (MatchIt's vignette's choice for these designs) and the CR1 one
+# with its default standard error, HC3 (MatchIt's vignette's choice for these designs) and the CR1 one
 # clustered by subclass, and summary()'s balance after (Std. Mean Diff. and, where MatchIt prints
-# it, Std. Pair Dist.). Writes lalonde_designs_estimates.csv and lalonde_designs_balance.csv with
-# 17 significant digits.
+# it, Std. Pair Dist.); and for WeightIt 1.4.0's entropy balancing (ATT and ATE, run to reltol =
+# 1e-300 so its weights settle to 1e-7 — its default stops at 1e-4, see lalonde_ebal.R) the effect
+# with its HC2 standard error (the tool's default for weighting). Writes
+# lalonde_designs_estimates.csv and lalonde_designs_balance.csv with 17 significant digits.
 #   R_LIBS=LIBDIR Rscript lalonde_designs.R      (LIBDIR from bash shared/vendor/r/build.sh LIBDIR)
-suppressPackageStartupMessages({ library(MatchIt); library(sandwich) })
-stopifnot(packageVersion("MatchIt") == "4.7.2")
+suppressPackageStartupMessages({ library(MatchIt); library(sandwich); library(WeightIt) })
+stopifnot(packageVersion("MatchIt") == "4.7.2", packageVersion("WeightIt") == "1.4.0")
 data("lalonde", package = "MatchIt")
 f <- treat ~ age + educ + race + married + nodegree + re74 + re75
 designs <- list(
@@ -28,11 +30,19 @@ for (name in names(designs)) {
   cr1 <- sqrt(vcovCL(fit, cluster = ~subclass)["treat", "treat"])
   estimates <- rbind(estimates, data.frame(design = name, matched_treated = sum(m$weights[lalonde$treat == 1] > 0),
                                            matched_controls = sum(m$weights[lalonde$treat == 0] > 0),
-                                           estimate = g(coef(fit)["treat"]), se_hc3 = g(hc3), se_cr1 = g(cr1)))
+                                           estimate = g(coef(fit)["treat"]), se_default = g(hc3), se_cr1 = g(cr1)))
   s <- summary(m, un = FALSE)
   b <- if (!is.null(s$sum.matched)) s$sum.matched else s$sum.across
   pair <- if ("Std. Pair Dist." %in% colnames(b)) b[, "Std. Pair Dist."] else NA
   balance <- rbind(balance, data.frame(design = name, covariate = rownames(b), smd = g(b[, "Std. Mean Diff."]), pair = g(pair)))
+}
+for (estimand in c("ATT", "ATE")) {
+  w <- weightit(f, data = lalonde, method = "ebal", estimand = estimand, reltol = 1e-300)
+  d <- transform(lalonde, w = w$weights)
+  fit <- lm(re78 ~ treat, data = d, weights = w)
+  estimates <- rbind(estimates, data.frame(design = paste0("ebal_", tolower(estimand)), matched_treated = sum(lalonde$treat == 1),
+                                           matched_controls = sum(lalonde$treat == 0), estimate = g(coef(fit)["treat"]),
+                                           se_default = g(sqrt(vcovHC(fit, type = "HC2")["treat", "treat"])), se_cr1 = NA))
 }
 write.csv(estimates, "lalonde_designs_estimates.csv", row.names = FALSE)
 write.csv(balance, "lalonde_designs_balance.csv", row.names = FALSE)
