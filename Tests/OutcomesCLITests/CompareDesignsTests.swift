@@ -59,6 +59,26 @@ import Testing
         }
     }
 
+    /// Every standard-error convention after nearest-neighbour matching, without and with
+    /// replacement (two-way CR1 on MatchIt's get_matches() rows), with and without the covariates
+    /// in the model, as sandwich computes it (reference/lalonde_se_conventions.R).
+    @Test(arguments: [("nearest", [String]()), ("ratio2", ["--ratio", "2"]), ("replace", ["--replace"]), ("replace_ratio3", ["--replace", "--ratio", "3"])])
+    func everyConventionEqualsSandwich(_ design: String, _ options: [String]) throws {
+        let tests = CompareCommandTests()
+        // design, model, convention, estimate, std_error
+        let reference = try Self.rows("lalonde_se_conventions.csv").filter { $0[0] == design && !$0[2].hasPrefix("vcovCL") }
+        let conventions = Set(reference.map { $0[2] }).sorted()
+        #expect(conventions.count == (design.hasPrefix("replace") ? 5 : 6))
+        for convention in conventions {
+            let tables = try tests.compare(["--outcome", "re78", "--adjust", "--se", convention] + options)
+            for row in reference where row[2] == convention {
+                let ours = try #require(tables["estimates"]!.first { $0["analysis"] as? String == row[1] })
+                tests.close(ours["estimate"], NSNumber(value: Double(row[3])!), "\(design) \(row[1]) estimate")
+                tests.close(ours["std_error"], NSNumber(value: Double(row[4])!), "\(design) \(row[1]) \(convention)")
+            }
+        }
+    }
+
     /// The ATE and the ATT with their influence-function standard errors, as the statsmodels
     /// reference computes them (its stacked estimating equations; the ATT by Hahn's formula).
     @Test(arguments: ["ATE", "ATT"]) func aipwEqualsTheReference(_ estimand: String) throws {

@@ -27,11 +27,15 @@ struct CompareCommand: ParsableCommand {
             column. --categorical COL declares a column of categories, numbers or not (codes, \
             zip codes). An empty cell or NA is missing, an error: nothing is imputed.
 
-            Either way: a logistic propensity model, then matching (--method nearest, the \
-            default: 1:1 greedy without replacement, largest score first, with MatchIt 4.7.2's \
-            matched sets, ties included; --search names another rule) or \
-            weights (--method weighting); the effect estimates (ATT by default: estimate, standard \
-            error — clustered by matched set without replacement, else HC2 — z-based 95% interval, \
+            Either way: a logistic propensity model, then the design. --method nearest (the \
+            default): 1:1 greedy matching without replacement, largest score first, with MatchIt \
+            4.7.2's matched sets, ties included (--search names another rule); weighting (inverse \
+            probability); subclass (MatchIt 4.7.2's subclassification, --subclasses); cem \
+            (MatchIt 4.7.2's coarsened exact matching, --cutpoints); ebal (WeightIt 1.4.0's \
+            entropy balancing); aipw (doubly robust, as statsmodels 0.15's aipw). Then the effect \
+            estimates (ATT by default: estimate, standard error — --se names the convention, by \
+            default MatchIt's vignette's: CR1 by matched set without replacement, HC3 with \
+            replacement and after subclass or cem, HC2 after weighting — z-based 95% interval, \
             p-value and minimum detectable effect at 80% power), overall and per provider, the \
             sample sizes and the balance before and after, as MatchIt's summary() reports them.
 
@@ -44,6 +48,11 @@ struct CompareCommand: ParsableCommand {
               outcomes compare --data scenarios/data/lalonde.csv --treatment treat --covariates age,educ,race,married,nodegree,re74,re75 --outcome re78:re75 --ratio 2 --replace
               outcomes compare --data scenarios/data/lalonde.csv --treatment treat --covariates age,educ,race,re74,re75 --outcome re78 --method weighting --estimand ATE --format json
               outcomes compare --data scenarios/data/lalonde.csv --treatment treat --covariates age,educ,race,married,re74,re75 --categorical educ --outcome re78
+              outcomes compare --data scenarios/data/lalonde.csv --treatment treat --covariates age,educ,race,married,nodegree,re74,re75 --outcome re78 --method subclass --subclasses 10
+              outcomes compare --data scenarios/data/lalonde.csv --treatment treat --covariates age,educ,race,married,nodegree,re74,re75 --outcome re78 --method cem --cutpoints age=4,re74=3
+              outcomes compare --data scenarios/data/lalonde.csv --treatment treat --covariates age,educ,race,married,nodegree,re74,re75 --outcome re78 --method ebal --estimand ATE
+              outcomes compare --data scenarios/data/lalonde.csv --treatment treat --covariates age,educ,race,married,nodegree,re74,re75 --outcome re78 --method aipw
+              outcomes compare --data scenarios/data/lalonde.csv --treatment treat --covariates age,educ,race,married,nodegree,re74,re75 --outcome re78 --replace --se CR1-two-way
             """
     )
 
