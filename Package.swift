@@ -21,6 +21,11 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"]), .brew(["libpq"])]
         ),
+        // ReadStat, the C library R's haven and Python's pyreadstat read Stata files with. Debian's
+        // libreadstat-dev ships no pkg-config file, so the module map links it by name.
+        .systemLibrary(name: "CReadStat", providers: [.apt(["libreadstat-dev"]), .brew(["readstat"])]),
+        // Statistical packages' data files (Stata .dta) read into the domain's tables, at the I/O edge.
+        .target(name: "StatisticalFiles", dependencies: ["CReadStat", "OutcomesDomain"]),
         // A small PostgreSQL client: connections, bound queries, typed rows, COPY, transactions.
         .target(name: "PostgresClient", dependencies: ["CLibPQ"]),
         // Numeric kernels with no business words: regression, matching, weights, standard errors.
@@ -33,7 +38,7 @@ let package = Package(
         .target(
             name: "OutcomesCLI",
             dependencies: [
-                "OutcomesDatabase", "OutcomesDomain", "OutcomesStatistics", "PostgresClient",
+                "OutcomesDatabase", "OutcomesDomain", "OutcomesStatistics", "PostgresClient", "StatisticalFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -49,7 +54,8 @@ let package = Package(
         ),
         .testTarget(
             name: "OutcomesCLITests",
-            dependencies: ["OutcomesCLI", "OutcomesDatabase", "OutcomesDomain", "OutcomesTestSupport", "outcomes"]
+            dependencies: ["OutcomesCLI", "OutcomesDatabase", "OutcomesDomain", "OutcomesTestSupport", "outcomes"],
+            exclude: ["fixtures"]  // .dta files and the script that writes them, read by path
         ),
     ],
     swiftLanguageModes: [.v6]

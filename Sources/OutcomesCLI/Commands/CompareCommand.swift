@@ -3,6 +3,7 @@ import Foundation
 import OutcomesDatabase
 import OutcomesDomain
 import OutcomesStatistics
+import StatisticalFiles
 
 struct CompareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -26,6 +27,13 @@ struct CompareCommand: ParsableCommand {
             (-12.5, .5, 1e+05): text, NaN or Inf there is an error naming file:line and the \
             column. --categorical COL declares a column of categories, numbers or not (codes, \
             zip codes). An empty cell or NA is missing, an error: nothing is imputed.
+
+            A Stata file (--data FILE.dta) is read with ReadStat, as strictly: numeric variables \
+            are numeric columns, string variables categories (one holding numbers must be \
+            destrung, or declared --categorical); a variable with value labels is its codes \
+            unless --categorical names it, then its labels. A missing value (., .a to .z, an \
+            empty string) in a column used is an error naming the observation. Files of R, SPSS \
+            or SAS are refused with the line that writes them as CSV.
 
             Either way: a logistic propensity model, then the design. --method nearest (the \
             default): 1:1 greedy matching without replacement, largest score first, with MatchIt \
@@ -53,6 +61,7 @@ struct CompareCommand: ParsableCommand {
               outcomes compare --data scenarios/data/lalonde.csv --treatment treat --covariates age,educ,race,married,nodegree,re74,re75 --outcome re78 --method ebal --estimand ATE
               outcomes compare --data scenarios/data/lalonde.csv --treatment treat --covariates age,educ,race,married,nodegree,re74,re75 --outcome re78 --method aipw
               outcomes compare --data scenarios/data/lalonde.csv --treatment treat --covariates age,educ,race,married,nodegree,re74,re75 --outcome re78 --replace --se CR1-two-way
+              outcomes compare --data scenarios/data/lalonde.dta --treatment treat --covariates age,educ,race,married,nodegree,re74,re75 --outcome re78
             """
     )
 
@@ -72,7 +81,7 @@ struct CompareCommand: ParsableCommand {
                                             valueName: "attribute"))
     var by: PersonAttribute?
 
-    @Option(name: .long, help: ArgumentHelp("A CSV with a header row, one row per unit.", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("A CSV with a header row, or a Stata .dta: one row per unit.", valueName: "file"))
     var data: String?
 
     @Option(name: .long, help: ArgumentHelp("With --data: the 0/1 column, 1 for participants (treated).", valueName: "column"))
@@ -106,7 +115,7 @@ struct CompareCommand: ParsableCommand {
 
     func validate() throws {
         guard (evaluation == nil) != (data == nil) else {
-            throw ValidationError("Give either --evaluation FILE (against the IDS) or --data FILE (a CSV), not \(data == nil ? "neither" : "both").")
+            throw ValidationError("Give either --evaluation FILE (against the IDS) or --data FILE (a CSV or Stata .dta), not \(data == nil ? "neither" : "both").")
         }
         if data != nil {
             guard treatment != nil else { throw ValidationError("--data needs --treatment COLUMN (the 0/1 column).") }
@@ -129,7 +138,7 @@ struct CompareCommand: ParsableCommand {
         let treatment = treatment!, data = data!
         let measured = Set(spec.outcomes.flatMap { [$0.name] + ($0.pre.map { [$0] } ?? []) })
         let options = try Self.columnOptions(spec, treatment: treatment)
-        let table = try EvaluationTable.read(csv: data, treatment: treatment, id: id, group: group, using: Set(options.keys), numeric: measured,
+        let table = try EvaluationTable.read(dataFile: data, treatment: treatment, id: id, group: group, using: Set(options.keys), numeric: measured,
                                              categorical: Set(categorical.flatMap(Self.list)), options: options)
         let result = try Self.naming(data) { try Evaluation.run(spec, on: table) }
         if let matchedData { try Self.writeUnits(result, table, to: matchedData) }

@@ -4,6 +4,8 @@ public enum EvaluationError: UserFacingError, Equatable {
     case option(String, String)
     /// A data file and line (0: the file as a whole), and what is wrong there.
     case data(file: String, line: Int, String)
+    /// A data file without lines (a Stata .dta), its observation (from 1), and what is wrong there.
+    case observation(file: String, observation: Int, String)
     /// A data file that does not exist or cannot be read.
     case unreadable(file: String)
     /// The data are fine but the comparison cannot be made (no overlap, no pool, …).
@@ -16,8 +18,9 @@ public enum EvaluationError: UserFacingError, Equatable {
         switch self {
         case .option(let name, let reason): "--\(name): \(reason)."
         case .data(let file, let line, let reason): line > 0 ? "\(file):\(line): \(reason)." : "\(file): \(reason)."
+        case .observation(let file, let observation, let reason): "\(file): observation \(observation): \(reason)."
         case .design(let reason): "cannot compare: \(reason)."
-        case .unreadable(let file): "\(file): no such file, or it cannot be read; --data names a CSV with a header row."
+        case .unreadable(let file): "\(file): no such file, or it cannot be read; --data names a CSV with a header row, or a Stata .dta."
         case .cell(let file, let line, let column, let text, let problem, let numberAt):
             "\(file):\(line): column \(column.printable): \(text.printable) is not a number (\(problem.explanation)); "
                 + (numberAt.map { "the column holds numbers (line \($0)), so it is read as numeric. Correct the cell, or declare the column "
@@ -29,7 +32,7 @@ public enum EvaluationError: UserFacingError, Equatable {
     public var exitStatus: ExitStatus {
         switch self {
         case .option: .usage
-        case .data, .design, .cell: .dataError
+        case .data, .observation, .design, .cell: .dataError
         case .unreadable: .noInput
         }
     }

@@ -99,12 +99,7 @@ extension EvaluationTable {
         let idColumn = try id.map { try position($0, "id") }
         let groupColumn = try group.map { try position($0, "group") }
         let usedColumns = try used.sorted().map { ($0, try position($0, options[$0] ?? "covariates")) }
-        for name in categorical.sorted() where !used.contains(name) {
-            throw EvaluationError.option("categorical", "\(name.printable) is not a covariate or exact-match column of this comparison")
-        }
-        if let name = categorical.intersection(numeric).sorted().first {
-            throw EvaluationError.option("categorical", "\(name.printable) is an outcome; outcomes are numeric")
-        }
+        try checkCategorical(categorical, used: used, numeric: numeric)
         var ids: [String] = [], treated: [Bool] = [], groups: [String?] = []
         var raw: [[String]] = Array(repeating: [], count: usedColumns.count)
         var lines: [Int] = []
@@ -139,6 +134,17 @@ extension EvaluationTable {
             columns[name] = try numericColumn(name, cells, lines: lines, file: path, required: numeric.contains(name))
         }
         return EvaluationTable(ids: ids, treated: treated, groups: groups, columns: columns, source: path)
+    }
+
+    /// `--categorical` may name only columns the comparison uses, and never an outcome (whatever file
+    /// format the table comes from).
+    public static func checkCategorical(_ categorical: Set<String>, used: Set<String>, numeric: Set<String>) throws(EvaluationError) {
+        for name in categorical.sorted() where !used.contains(name) {
+            throw .option("categorical", "\(name.printable) is not a covariate or exact-match column of this comparison")
+        }
+        if let name = categorical.intersection(numeric).sorted().first {
+            throw .option("categorical", "\(name.printable) is an outcome; outcomes are numeric")
+        }
     }
 
     /// The column as numbers when it holds one; a cell that is not a number is then an error at its line.
