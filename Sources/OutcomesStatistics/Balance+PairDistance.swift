@@ -2,19 +2,46 @@
 /// covariate, the column "Std. Pair Dist." of `summary.matchit()` on the matched sample.
 extension Balance {
     /// The mean absolute difference in `values` over every pair of a treated and a control unit
-    /// in the same matched set (`subclass`, nil: in none): each pair once, so a set of one treated
-    /// unit and k controls gives k pairs, a subclass of t treated and c controls t·c. `nil` when no
-    /// set holds both groups (MatchIt reports 0 there).
-    public static func pairDistance(values: [Double], treated: [Bool], subclass: [Int?]) -> Double? {
-        var sets: [Int: (treated: [Double], control: [Double])] = [:]
-        for i in values.indices {
-            guard let set = subclass[i] else { continue }
-            if treated[i] { sets[set, default: ([], [])].treated.append(values[i]) } else { sets[set, default: ([], [])].control.append(values[i]) }
+    /// in the same matched set (`subclass`, any labels; nil: in none): each pair once, so a
+    /// set of one treated unit and k controls gives k pairs, a subclass of t treated and c
+    /// controls t·c. `nil` when no set holds both groups (MatchIt reports 0 there).
+    public static func pairDistance(values: [Double], treated: [Bool], subclass labels: [Int?]) -> Double? {
+        // Sets numbered 1…K with K at most the units (as matching numbers them) are used as they
+        // are; other labels are renumbered so first.
+        let given = labels.compactMap { $0 }
+        guard let lowest = given.min(), let highest = given.max() else { return nil }
+        var subclass = labels
+        if lowest < 1 || highest > labels.count {
+            var numbers: [Int: Int] = [:]
+            for (i, label) in labels.enumerated() {
+                guard let label else { continue }
+                if numbers[label] == nil { numbers[label] = numbers.count + 1 }
+                subclass[i] = numbers[label]
+            }
         }
+        // The units of each set, by a counting sort on the set numbers (one pass per covariate).
+        let largest = subclass.reduce(0) { max($0, $1 ?? 0) }
+        var start = [Int](repeating: 0, count: largest + 2)
+        for set in subclass { if let set { start[set + 1] += 1 } }
+        for k in 1..<start.count { start[k] += start[k - 1] }
+        var next = start, order = [Int](repeating: 0, count: start[largest + 1])
+        for i in values.indices { if let set = subclass[i] { order[next[set]] = i; next[set] += 1 } }
         var total = 0.0, pairs = 0
-        for key in sets.keys.sorted() {
-            guard let (t, c) = sets[key], !t.isEmpty, !c.isEmpty else { continue }
-            total += sumOfAbsoluteDifferences(t, c)
+        var t: [Double] = [], c: [Double] = []
+        for set in 1...largest {
+            t.removeAll(keepingCapacity: true)
+            c.removeAll(keepingCapacity: true)
+            for k in start[set]..<start[set + 1] {
+                let i = order[k]
+                if treated[i] { t.append(values[i]) } else { c.append(values[i]) }
+            }
+            guard !t.isEmpty, !c.isEmpty else { continue }
+            // Pairs and small sets directly; large subclasses by sorting.
+            if t.count * c.count <= 64 {
+                for a in t { for b in c { total += abs(a - b) } }
+            } else {
+                total += sumOfAbsoluteDifferences(t, c)
+            }
             pairs += t.count * c.count
         }
         return pairs > 0 ? total / Double(pairs) : nil
