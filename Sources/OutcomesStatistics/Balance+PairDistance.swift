@@ -55,7 +55,21 @@ extension Balance {
     /// has two units with weight.
     public static func standardizedPairDistance(values: [Double], treated: [Bool], subclass: [Int?], weights: [Double],
                                                 estimand: Estimand) -> Double? {
-        guard let distance = pairDistance(values: values, treated: treated, subclass: subclass) else { return nil }
+        standardized(pairDistance(values: values, treated: treated, subclass: subclass), values: values, treated: treated,
+                     weights: weights, estimand: estimand)
+    }
+
+    /// The same after matching with replacement, where a control may be in several matched sets:
+    /// over every treated–control pair of MatchIt's match matrix (`get_matches()`'s rows), as
+    /// `summary.matchit()` computes it from `match.matrix`.
+    public static func standardizedPairDistance(values: [Double], treated: [Bool], matchedRows rows: MatchedSetRows, weights: [Double],
+                                                estimand: Estimand) -> Double? {
+        let distance = pairDistance(values: rows.onRows(values), treated: rows.onRows(treated), subclass: rows.subclass.map { $0 })
+        return standardized(distance, values: values, treated: treated, weights: weights, estimand: estimand)
+    }
+
+    static func standardized(_ distance: Double?, values: [Double], treated: [Bool], weights: [Double], estimand: Estimand) -> Double? {
+        guard let distance else { return nil }
         let t = values.indices.filter { treated[$0] }, c = values.indices.filter { !treated[$0] }
         let (xt, wt) = (t.map { values[$0] }, t.map { weights[$0] }), (xc, wc) = (c.map { values[$0] }, c.map { weights[$0] })
         let difference = weightedMean(xt, wt) - weightedMean(xc, wc)

@@ -23,7 +23,7 @@ public enum Balance {
     /// One row. `weights` nil: the sample before matching (all units, weight 1). `subclass`, each
     /// unit's matched set (nil: none), adds the standardized pair distance.
     public static func row(name: String, values: [Double], treated: [Bool], weights: [Double]?, estimand: Estimand,
-                           subclass: [Int?]? = nil) -> Row {
+                           subclass: [Int?]? = nil, matchedRows: MatchedSetRows? = nil) -> Row {
         let binary = values.allSatisfy { $0 == 0 || $0 == 1 }
         let w = weights ?? Array(repeating: 1, count: values.count)
         let t = values.indices.filter { treated[$0] }, c = values.indices.filter { !treated[$0] }
@@ -47,7 +47,10 @@ public enum Balance {
             varianceRatio = ratio.isFinite ? ratio : nil
             (eMean, eMax) = eCDFDistance(values: values, treated: treated, weights: w)
         }
-        let pairDistance = subclass.flatMap { standardizedPairDistance(values: values, treated: treated, subclass: $0, weights: w, estimand: estimand) }
+        var pairDistance = subclass.flatMap { standardizedPairDistance(values: values, treated: treated, subclass: $0, weights: w, estimand: estimand) }
+        if let matchedRows {
+            pairDistance = standardizedPairDistance(values: values, treated: treated, matchedRows: matchedRows, weights: w, estimand: estimand)
+        }
         return Row(name: name, binary: binary, meanTreated: meanT, meanControl: meanC, standardizedMeanDifference: smd,
                    varianceRatio: varianceRatio, eCDFMean: eMean, eCDFMax: eMax, standardizedPairDistance: pairDistance)
     }

@@ -39,6 +39,10 @@ public struct EntropyBalancing: Sendable {
         /// imbalanced (standardised, as `Result.largestImbalance`): its covariate's index among those
         /// given and the column's name.
         case notConverged(iterations: Int, largestImbalance: Double, covariate: Int, column: String)
+        /// A target no positive weights reach: the column's target mean lies outside, or on the
+        /// edge of, the values of the group reweighted (`low`…`high`), e.g. a category no
+        /// participant has but some controls do. Found before solving.
+        case unreachableTarget(covariate: Int, column: String, target: Double, low: Double, high: Double)
         /// No treated units or no controls.
         case emptyGroup(treated: Bool)
         /// A covariate with a number of values other than one per unit (its index).
@@ -98,6 +102,13 @@ public struct EntropyBalancing: Sendable {
         var iterations = 0
         var largestImbalance = 0.0
         for group in estimand == .att ? [controlUnits] : [controlUnits, treatedUnits] {
+            for (j, column) in columns.enumerated() {
+                let values = group.map { column.values[$0] }
+                let (low, high) = (values.min()!, values.max()!)
+                if targets[j] < low || targets[j] > high || (low < high && (targets[j] == low || targets[j] == high)) {
+                    throw .unreachableTarget(covariate: column.covariate, column: column.name, target: targets[j], low: low, high: high)
+                }
+            }
             var centred: [Double] = []
             centred.reserveCapacity(group.count * columns.count)
             for unit in group {
@@ -177,7 +188,9 @@ public struct EntropyBalancing: Sendable {
             guard decrement > 0, step.allSatisfy(\.isFinite) else { break }
             var length = 1.0
             var next = evaluate(zip(lambda, step).map { $0 + length * $1 })
-            if decrement > 1e-20 {
+            // The objective resolves changes down to rounding of its own size; below that a step
+            // is judged by the imbalance (the gradient), which Newton's full step still reduces.
+            if decrement > 1e-12 * max(1, abs(state.objective)) {
                 // Backtracking (Armijo) while the objective is still resolvable.
                 var halvings = 0
                 while !(next.objective <= state.objective - 1e-4 * length * decrement), halvings < 60 {

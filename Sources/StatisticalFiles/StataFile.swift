@@ -187,7 +187,12 @@ private final class ParseState {
     }
 
     func variable(index: Int, _ variable: UnsafeMutablePointer<readstat_variable_t>, labelSet: String?) -> Int32 {
-        let name = String(cString: readstat_variable_get_name(variable))
+        // A damaged file can leave a variable without a name (ReadStat then gives none at all).
+        guard let raw = readstat_variable_get_name(variable) as UnsafePointer<CChar>?, raw.pointee != 0 else {
+            failure = .unreadable("variable \(index + 1) has no name (damaged?)")
+            return CREADSTAT_HANDLER_ABORT
+        }
+        let name = String(cString: raw)
         // Stata cannot write a name twice; a damaged file can, and which one is meant cannot be told.
         guard seen.insert(name).inserted else {
             failure = .unreadable("it names variable \(name.printable) twice (damaged?)")

@@ -61,6 +61,30 @@ import Testing
         #expect(rows.allSatisfy { $0["se_type"] as? String == label }, "\(rows.map { $0["se_type"] ?? "none" })")
     }
 
+    /// An outcome that never varies has no effect to estimate, whatever the design: rounding once
+    /// printed 8.9e-16 with a z of 21.8.
+    @Test(arguments: ["nearest", "weighting", "subclass", "cem", "ebal", "aipw", "none"])
+    func aConstantOutcomeIsRefused(_ method: String) throws {
+        let folder = try Scratch.folder()
+        defer { Scratch.remove(folder) }
+        var lines = ["id,t,x,k"]
+        for i in 0..<60 { lines.append("p\(i),\(i % 3 == 0 ? 1 : 0),\((i * 7) % 5),4") }
+        try Scratch.put(lines.joined(separator: "\n") + "\n", folder + "/units.csv")
+        let result = try CLI.run(["compare", "--data", folder + "/units.csv", "--treatment", "t", "--covariates", "x", "--outcome", "k",
+                                  "--method", method])
+        CLI.expectCleanFailure(result, status: 65, mentioning: "k is 4.0 for every")
+    }
+
+    /// AIPW's ATT from one participant would be one person's difference with a spurious SE.
+    @Test func aipwNeedsTwoParticipants() throws {
+        let folder = try Scratch.folder()
+        defer { Scratch.remove(folder) }
+        try Scratch.put("id,treat,x,y\na,1,1.5,5\nb,0,1,3\nc,0,2,4\nd,0,3,2\ne,0,4,5\nf,0,5,1\ng,0,0.5,2\n", folder + "/one.csv")
+        let result = try CLI.run(["compare", "--data", folder + "/one.csv", "--treatment", "treat", "--covariates", "x", "--outcome", "y",
+                                  "--method", "aipw"])
+        CLI.expectCleanFailure(result, status: 65, mentioning: "AIPW needs at least two participants and two comparison units (1 and 6 here)")
+    }
+
     /// An effect thousands of standard errors wide: erfc underflows, and every format says so.
     @Test func aPValueBelowWhatADoubleHoldsReadsLessThan1eMinus300() throws {
         let folder = try Scratch.folder()

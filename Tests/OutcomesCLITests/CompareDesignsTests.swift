@@ -14,6 +14,7 @@ import Testing
         ("cem_att", ["--method", "cem"], "HC3"),
         ("cem_ate", ["--method", "cem", "--estimand", "ATE"], "HC3"),
         ("cem_att_bins", ["--method", "cem", "--cutpoints", "age=4,re74=3,re75=3"], "HC3"),
+        ("replace_ratio2", ["--replace", "--ratio", "2"], "HC3"),
         ("ebal_att", ["--method", "ebal"], "HC2"),
         ("ebal_ate", ["--method", "ebal", "--estimand", "ATE"], "HC2"),
     ]
@@ -34,7 +35,8 @@ import Testing
             let estimate = try #require(tables["estimates"]!.first { $0["analysis"] as? String == "difference" })
             tests.close(estimate["estimate"], NSNumber(value: Double(r[3])!), "\(design) estimate")
             tests.close(estimate["std_error"], NSNumber(value: Double(expected)!), "\(design) \(convention) standard error")
-            #expect(estimate["se_type"] as? String == (convention == label ? label : "CR1 by matched set"))
+            let clusters = design.hasPrefix("cem") ? "stratum" : design.hasPrefix("subclass") ? "subclass" : "matched set"
+            #expect(estimate["se_type"] as? String == (convention == label ? label : "CR1 by \(clusters)"))
             let matched = try #require(tables["sample_sizes"]!.first { $0["sample"] as? String == "Matched" })
             tests.close(matched["treated"], NSNumber(value: Double(r[1])!), "\(design) matched treated")
             tests.close(matched["control"], NSNumber(value: Double(r[2])!), "\(design) matched controls")
@@ -94,7 +96,7 @@ import Testing
     }
 
     /// A covariate whose participants' mean lies beyond every comparison unit's value cannot be
-    /// balanced by positive weights: a clear error naming it, never NaN weights.
+    /// balanced by positive weights: a clear error naming it (not another), never NaN weights.
     @Test func entropyBalancingThatCannotConvergeNamesTheCovariate() throws {
         var lines = ["id,t,x,shift,y"]
         for i in 0..<40 {
@@ -106,8 +108,11 @@ import Testing
         try Scratch.put(lines.joined(separator: "\n") + "\n", folder + "/units.csv")
         let result = try CLI.run(["compare", "--data", folder + "/units.csv", "--treatment", "t", "--covariates", "x,shift", "--outcome", "y",
                                   "--method", "ebal"])
-        CLI.expectCleanFailure(result, status: 65, mentioning: "entropy balancing did not converge")
-        #expect(result.errors.contains("shift is still"), "\(result.errors)")
+        CLI.expectCleanFailure(result, status: 65, mentioning: "entropy balancing cannot balance shift")
+        // x alone is reachable, and balanced.
+        let alone = try CLI.run(["compare", "--data", folder + "/units.csv", "--treatment", "t", "--covariates", "x", "--outcome", "y",
+                                 "--method", "ebal", "--format", "json"])
+        #expect(alone.status == 0, "\(alone.errors)")
     }
 
     /// CEM's default strata leave participants without a comparison unit: said with counts.
@@ -116,5 +121,7 @@ import Testing
         #expect(result.status == 0, "\(result.errors)")
         #expect(result.output.contains("Warning: 120 of 185 participants are in 86 strata with no comparison unit"), "\(result.output)")
         #expect(!result.output.contains("nan") && !result.output.contains("NaN"))
+        let ate = try CLI.run(CompareCommandTests.base.dropLast(2) + ["--outcome", "re78", "--method", "cem", "--estimand", "ATE"])
+        #expect(ate.output.contains("Warning: 354 of 429 comparison units are in 279 strata with no participant"), "\(ate.output)")
     }
 }

@@ -94,6 +94,12 @@ import Testing
             let cut = try temporary(valid.prefix(length))
             CLI.expectCleanFailure(try CLI.run(["compare", "--data", cut] + options), status: 65, mentioning: "\(cut): not a Stata .dta file ReadStat can read")
         }
+        // A variable whose name is zeroed: ReadStat gives no name at all (it crashed the reader once).
+        var nameless = valid
+        let names = try #require(nameless.range(of: Data("<varnames>".utf8)))
+        nameless[names.upperBound] = 0
+        let unnamed = try temporary(nameless)
+        CLI.expectCleanFailure(try CLI.run(["compare", "--data", unnamed] + options), status: 65, mentioning: "variable 1 has no name")
         // Overwritten bytes may leave a readable file (a changed number) or an error; never a crash.
         for _ in 0..<25 {
             var bytes = valid

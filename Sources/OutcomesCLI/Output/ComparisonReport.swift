@@ -30,7 +30,7 @@ extension Report {
             let value = { (x: Double) -> Cell in small ? .suppressed(policy!.marker) : .real(x) }
             estimates.rows.append([
                 .text(row.outcome), .text(row.group ?? "all"), .text(row.analysis.rawValue), count(Double(e.treated)), count(Double(e.controls)),
-                value(row.meanTreated), value(row.meanControl), value(e.estimate), value(e.standardError), .text(e.kind.label),
+                value(row.meanTreated), value(row.meanControl), value(e.estimate), value(e.standardError), .text(Self.label(e.kind, spec.method)),
                 value(e.z), small ? .suppressed(policy!.marker) : .pValue(e.pValue), value(ci.lower), value(ci.upper), value(e.minimumDetectableEffect),
             ])
         }
@@ -124,8 +124,9 @@ extension Report {
                 + (spec.discard != .none ? ", discarding \(spec.discard.rawValue) outside common support" : "")
         case .cem:
             let bins = spec.cutpoints.keys.sorted().map { "\($0) in \(spec.cutpoints[$0]!) bins" }
-            design = "Coarsened exact matching (\(spec.estimand.rawValue)) as MatchIt 4.7.2's method = \"cem\": numeric covariates in "
-                + (bins.isEmpty ? "Sturges' bins" : bins.joined(separator: ", ") + ", the others in Sturges' bins") + ", categories exact, units weighted within their stratum"
+            design = "Coarsened exact matching (\(spec.estimand.rawValue)) as MatchIt 4.7.2's method = \"cem\": "
+                + (bins.isEmpty ? "numeric covariates in Sturges' bins" : bins.joined(separator: ", ") + ", other numeric covariates in Sturges' bins")
+                + ", categories exact, units weighted within their stratum"
         case .ebal:
             design = "Entropy-balancing weights (\(spec.estimand.rawValue)) as WeightIt 1.4.0's method = \"ebal\": the covariate means balanced exactly"
         case .aipw:
@@ -143,6 +144,15 @@ extension Report {
             design = parts.joined(separator: ", ")
         }
         return design + "; \(errors); \(confidence); \(mde)."
+    }
+
+    /// The convention as printed beside an estimate: clusters are subclasses or strata there.
+    static func label(_ convention: StandardErrorConvention, _ method: EvaluationSpec.Method) -> String {
+        switch (convention, method) {
+        case (.cr0, .subclass), (.cr1, .subclass): "\(convention.rawValue) by subclass"
+        case (.cr0, .cem), (.cr1, .cem): "\(convention.rawValue) by stratum"
+        default: convention.label
+        }
     }
 
     static func describe(_ convention: EvaluationSpec.StandardErrors) -> String {
@@ -173,6 +183,8 @@ extension Report {
             "Subclasses: \(units) units were moved to a neighbouring subclass so that every subclass holds participants and comparison units (as MatchIt's min.n = 1)."
         case .fewerSubclasses(let formed, let asked):
             "Warning: ties in the propensity score left \(formed) distinct subclasses where \(asked) were asked for."
+        case .strataWithoutTreated(let strata, let controls, let of):
+            "Warning: \(controls) of \(of) comparison units are in \(strata) strata with no participant and are left out too, so the estimate is over the strata that hold both groups (what MatchIt calls the ATM), not over every unit."
         case .strataWithoutControls(let strata, let treated, let of):
             "Warning: \(treated) of \(of) participants are in \(strata) strata with no comparison unit and are left out; the estimate is over the other \(of - treated) (coarsen more with --cutpoints to keep them)."
         }

@@ -10,7 +10,7 @@ extension Evaluation {
             return try subclassification.subclassify(distance: distance, treated: table.treated)
         } catch {
             switch error {
-            case .noSubclassWithBothGroups, .noUnits, .tooFewUnitsToFillSubclasses:
+            case .noSubclassWithBothGroups, .noUnits:
                 throw .design("subclassification: \(error.description); use fewer subclasses (--subclasses) or another method")
             default:
                 throw .design("subclassification: \(error.description)")
@@ -41,9 +41,12 @@ extension Evaluation {
             return try EntropyBalancing(estimand: spec.estimand).weights(covariates: covariates, treated: table.treated).weights
         } catch {
             switch error {
+            case .unreachableTarget(_, let column, let target, let low, let high):
+                let whose = spec.estimand == .att ? "the participants' mean" : "the mean of all units"
+                throw .design("entropy balancing cannot balance \(column.printable): \(whose), \(String(format: "%.6g", target)), lies outside or on the edge of the values of a group it reweights (\(String(format: "%.6g", low)) to \(String(format: "%.6g", high))), which no positive weights reach; drop, merge or coarsen \(column.printable), restrict the pool, or use another method")
             case .notConverged(let iterations, let imbalance, _, let column):
-                let target = spec.estimand == .att ? "the participants' mean" : "the mean of all units"
-                throw .design("entropy balancing did not converge in \(iterations) iterations: \(column.printable) is still \(String(format: "%.3g", imbalance)) SD from \(target), which no positive weights reach when it lies outside the reweighted group's range; drop or coarsen \(column.printable), or use another method")
+                let whose = spec.estimand == .att ? "the participants' mean" : "the mean of all units"
+                throw .design("entropy balancing did not converge in \(iterations) iterations: \(column.printable) is still \(String(format: "%.3g", imbalance)) SD from \(whose); drop covariates that nearly repeat others, or use another method")
             case .emptyGroup(let treated):
                 throw .design("entropy balancing needs both groups; there are no \(treated ? "participants" : "comparison units")")
             case .wrongLength, .notFinite:
@@ -56,6 +59,10 @@ extension Evaluation {
     /// influence-function standard error; the means are the two potential-outcome means.
     static func augmentedEffects(_ spec: EvaluationSpec, _ table: EvaluationTable,
                                  design: DesignMatrix) throws(EvaluationError) -> [EvaluationResult.Estimate] {
+        let nTreated = table.treated.filter { $0 }.count
+        guard nTreated >= 2, table.count - nTreated >= 2 else {
+            throw .design("AIPW needs at least two participants and two comparison units (\(nTreated) and \(table.count - nTreated) here)")
+        }
         var estimates: [EvaluationResult.Estimate] = []
         for outcome in spec.outcomes {
             let y = try table.numeric(outcome.name, option: "outcome")
@@ -65,6 +72,9 @@ extension Evaluation {
                 analyses.append((.differenceInDifferences, zip(y, before).map { $0 - $1 }))
             }
             for (analysis, values) in analyses {
+                if let first = values.first, values.allSatisfy({ $0 == first }) {
+                    throw .design("\(outcome.name.printable) is \(first) for every unit, so there is no effect on it to estimate")
+                }
                 let result: AugmentedIPW.Result
                 do {
                     result = try AugmentedIPW(effect: spec.estimand).estimate(outcome: values, treated: table.treated, design: design.matrix)

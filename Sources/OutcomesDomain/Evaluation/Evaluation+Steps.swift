@@ -76,9 +76,10 @@ extension Evaluation {
     /// The propensity score, then each covariate — categorical ones as one 0/1 row per level, as
     /// MatchIt's `summary()` lists them (`race_black`, `race_hispan`, `race_white`).
     static func balanceRows(_ covariates: [DesignMatrix.Covariate], distance: [Double]?, table: EvaluationTable, weights: [Double]?,
-                            estimand: Estimand, subclass: [Int?]? = nil) -> [Balance.Row] {
+                            estimand: Estimand, subclass: [Int?]? = nil, matchedRows: MatchedSetRows? = nil) -> [Balance.Row] {
         func row(_ name: String, _ values: [Double]) -> Balance.Row {
-            Balance.row(name: name, values: values, treated: table.treated, weights: weights, estimand: estimand, subclass: subclass)
+            Balance.row(name: name, values: values, treated: table.treated, weights: weights, estimand: estimand, subclass: subclass,
+                        matchedRows: matchedRows)
         }
         var rows: [Balance.Row] = []
         if let distance { rows.append(row("distance", distance)) }
@@ -123,6 +124,11 @@ extension Evaluation {
             }
             for (analysis, unitValues, columns) in analyses {
                 let values = onRows(unitValues)
+                // A constant outcome has no effect to estimate; rounding would print one with a tiny SE.
+                let weighted = values.indices.filter { rowWeights[$0] > 0 }.map { values[$0] }
+                if let first = weighted.first, weighted.allSatisfy({ $0 == first }) {
+                    throw .design("\(outcome.name.printable) is \(first) for every weighted unit, so there is no effect on it to estimate")
+                }
                 let effect: EffectEstimate
                 do {
                     effect = try EffectEstimate.regression(outcome: values, treated: treated, weights: rowWeights, adjustment: columns,

@@ -32,6 +32,9 @@ public enum Evaluation {
             if result.treatedDropped > 0 {
                 warnings.append(.strataWithoutControls(strata: result.strataWithoutControls, treated: result.treatedDropped, of: nTreated))
             }
+            if spec.estimand == .ate, result.controlsDropped > 0 {
+                warnings.append(.strataWithoutTreated(strata: result.strataWithoutTreated, controls: result.controlsDropped, of: nControl))
+            }
         case .ebal:
             weights = try entropyBalance(spec, covariates, table)
         case .aipw:
@@ -71,8 +74,10 @@ public enum Evaluation {
         let distance = propensity?.fit.fitted
         let before = balanceRows(covariates, distance: distance, table: table, weights: nil, estimand: spec.estimand)
         let sets = subclass.contains { $0 != nil } ? subclass : nil
+        // With replacement a control is in several matched sets: pairs come from the match matrix.
+        let matchedRows = spec.method == .nearest && spec.replace ? matches.flatMap { try? MatchedSetRows(matches: $0, unitCount: table.count) } : nil
         let after = spec.method == .none ? before : balanceRows(covariates, distance: distance, table: table, weights: weights, estimand: spec.estimand,
-                                                                subclass: sets)
+                                                                subclass: sets, matchedRows: matchedRows)
         let imbalanced = after.filter { abs($0.standardizedMeanDifference ?? 0) > spec.balanceThreshold && $0.name != "distance" }.map(\.name)
         if !imbalanced.isEmpty { warnings.append(.imbalanced(covariates: imbalanced, threshold: spec.balanceThreshold)) }
 

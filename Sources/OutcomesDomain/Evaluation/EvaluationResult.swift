@@ -52,6 +52,8 @@ public struct EvaluationResult: Sendable {
         case fewerSubclasses(formed: Int, asked: Int)
         /// CEM: participants in strata with no comparison unit, left out of the estimate.
         case strataWithoutControls(strata: Int, treated: Int, of: Int)
+        /// CEM for the ATE: comparison units in strata with no participant, left out too.
+        case strataWithoutTreated(strata: Int, controls: Int, of: Int)
     }
 
     public struct Unit: Sendable, Equatable {

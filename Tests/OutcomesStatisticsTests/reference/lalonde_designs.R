@@ -1,6 +1,6 @@
 # What `outcomes compare --data lalonde.csv` must print for the designs beyond nearest-neighbour
 # matching, from R's MatchIt 4.7.2 and sandwich: for subclassification and coarsened exact matching
-# (ATT and ATE), the matched counts, the effect on re78 of lm(re78 ~ treat, weights) on match.data
+# (ATT and ATE) and 2:1 nearest-neighbour matching with replacement, the matched counts, the effect on re78 of lm(re78 ~ treat, weights) on match.data
 # with its default standard error, HC3 (MatchIt's vignette's choice for these designs) and the CR1 one
 # clustered by subclass, and summary()'s balance after (Std. Mean Diff. and, where MatchIt prints
 # it, Std. Pair Dist.); and for WeightIt 1.4.0's entropy balancing (ATT and ATE, run to reltol =
@@ -18,7 +18,8 @@ designs <- list(
   subclass_att10 = list(method = "subclass", estimand = "ATT", subclass = 10),
   cem_att = list(method = "cem", estimand = "ATT"),
   cem_ate = list(method = "cem", estimand = "ATE"),
-  cem_att_bins = list(method = "cem", estimand = "ATT", cutpoints = list(age = 4, re74 = 3, re75 = 3))
+  cem_att_bins = list(method = "cem", estimand = "ATT", cutpoints = list(age = 4, re74 = 3, re75 = 3)),
+  replace_ratio2 = list(method = "nearest", replace = TRUE, ratio = 2)
 )
 g <- function(x) sprintf("%.17g", x)
 estimates <- NULL; balance <- NULL
@@ -27,7 +28,7 @@ for (name in names(designs)) {
   md <- match.data(m)
   fit <- lm(re78 ~ treat, data = md, weights = weights)
   hc3 <- sqrt(vcovHC(fit, type = "HC3")["treat", "treat"])
-  cr1 <- sqrt(vcovCL(fit, cluster = ~subclass)["treat", "treat"])
+  cr1 <- if ("subclass" %in% names(md)) sqrt(vcovCL(fit, cluster = ~subclass)["treat", "treat"]) else NA
   estimates <- rbind(estimates, data.frame(design = name, matched_treated = sum(m$weights[lalonde$treat == 1] > 0),
                                            matched_controls = sum(m$weights[lalonde$treat == 0] > 0),
                                            estimate = g(coef(fit)["treat"]), se_default = g(hc3), se_cr1 = g(cr1)))
