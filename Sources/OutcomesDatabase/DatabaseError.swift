@@ -41,6 +41,8 @@ public struct DatabaseError: UserFacingError, Equatable {
         case notDistributable
         /// `db distribute` while a data load runs (exit 75: run it again when the load has finished).
         case loadRunning
+        /// Stored comparison groups whose weights, over one common denominator, a 64-bit sum cannot hold.
+        case comparisonWeightsTooLarge
     }
 
     public let code: Code

@@ -17,8 +17,11 @@ struct CompareCommand: ParsableCommand {
             computed in PostgreSQL by the metric compiler for every unit, streamed once, and the \
             run is stored in the evaluation schema. --against control_arm compares with the \
             randomized control arm instead (the experimental estimate). --store-comparison \
-            stores the matched group's metrics for the period as <contract>@matched, which \
-            effect lines with comparison: matched_group pay against.
+            stores the comparison group's metrics for the period as <contract>@matched, which \
+            effect lines with comparison: matched_group pay against: the matched controls with \
+            their matching weights (nearest), or for weighting, subclass, cem and ebal the \
+            comparison units with the weights each provider's own run gives them, to 1e-9 \
+            (aipw has no single set of weights to store).
 
             On a flat CSV an evaluator already has (--data): one row per unit, a 0/1 treatment \
             column, covariates (numeric, or text such as race, dummy-coded on the first level as R \
@@ -74,7 +77,7 @@ struct CompareCommand: ParsableCommand {
     @Option(name: .long, help: "With --evaluation: compare with the pool (default) or the randomized control_arm.")
     var against: ComparisonSource = .pool
 
-    @Flag(name: .long, help: "With --evaluation and --period: store the matched group's metrics as <contract>@matched for payments.")
+    @Flag(name: .long, help: "With --evaluation and --period: store the matched or weighted comparison group's metrics as <contract>@matched for payments.")
     var storeComparison = false
 
     @Option(name: .long, help: ArgumentHelp("With --evaluation: also estimate for the participants of each group of race, sex, age_band or county (at the index date).",
@@ -173,7 +176,7 @@ struct CompareCommand: ParsableCommand {
             notes.append("\(outcome.participantsLeftOut) participants have no outcome counted\(chosen.map { " in \($0.label)" } ?? " yet") (or no known age) and are left out.")
         }
         if storeComparison {
-            notes.append("Stored the matched group's metrics as \(stored.contract.id)\(OutcomeContract.matchedSuffix), period \(chosen!.label), for version \(stored.version): effect lines with comparison: matched_group pay against it.")
+            notes.append("Stored the \(spec.method == .nearest ? "matched" : "weighted comparison") group's metrics as \(stored.contract.id)\(OutcomeContract.matchedSuffix), period \(chosen!.label), for version \(stored.version): effect lines with comparison: matched_group pay against it.")
         }
         report.notes.insert(contentsOf: notes, at: 0)
         if let by, let byGroup = outcome.byGroup { report.add(estimatesBy: byGroup, attribute: by, policy: suppression.policy) }

@@ -52,8 +52,14 @@ public struct ComparisonRunner: Sendable {
             return metric
         }
         if storeComparison {
-            guard period != nil, design.method == .nearest, source == .pool else {
-                throw EvaluationError.option("store-comparison", "stores a matched comparison group (nearest-neighbour matching, 1:1 or k:1, with or without replacement), from the pool, for one --period (payments weigh its members by their matching weights)")
+            guard design.method != .aipw else {
+                throw EvaluationError.option("store-comparison", "--method aipw has no single set of comparison weights to store: its estimate adds outcome regressions to inverse-probability weights, so no weighted mean of the comparison units is its comparison figure; store --method weighting (the same propensity model's weights) or ebal, and report the AIPW estimate from a run without --store-comparison")
+            }
+            guard period != nil, design.method != .none, source == .pool else {
+                throw EvaluationError.option("store-comparison", "stores a matched comparison group (nearest-neighbour matching, 1:1 or k:1, with or without replacement, or the weights of --method weighting, subclass, cem or ebal), from the pool, for one --period (payments weigh each comparison unit by its weight under each provider)")
+            }
+            guard design.estimand == .att else {
+                throw EvaluationError.option("estimand", "a stored comparison group pays each provider's participants, unweighted, against comparison units weighted to resemble them: the ATT; store it with estimand ATT (the default)")
             }
         }
         return try connection.transaction { connection in
@@ -89,8 +95,9 @@ public struct ComparisonRunner: Sendable {
             progress("Fitting the propensity model, \(design.method.step) and estimating on \(table.count) units…")
             let result = try Evaluation.run(design, on: table)
             let store = ComparisonStore(runner: self, loadID: loadID, inputsSHA256: hash)
-            let runID = try store.record(result, table, on: connection)
-            if storeComparison { try store.storeMatchedGroup(result, table, outcomes: outcomes, on: connection) }
+            let group = storeComparison ? try ComparisonStore.group(result, table) : nil
+            let runID = try store.record(result, table, group: group, on: connection)
+            if let group { try store.storeMatchedGroup(group, table, outcomes: outcomes, on: connection) }
             var byGroup: EvaluationResult?
             if let groupBy {
                 var values: [String: String] = [:]

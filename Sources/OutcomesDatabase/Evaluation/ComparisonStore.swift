@@ -11,7 +11,27 @@ struct ComparisonStore {
     let loadID: Int
     let inputsSHA256: String
 
-    func record(_ result: EvaluationResult, _ table: EvaluationTable, on connection: PostgresConnection) throws -> Int {
+    /// A stored comparison group: each comparison unit under each provider it serves, with its
+    /// weight as a whole number of 1/`denominator`.
+    struct Group {
+        let denominator: Int
+        let members: [MatchedGroup.Member]
+    }
+
+    /// The matched controls with their matching weights under each provider they serve (nearest-
+    /// neighbour matching, denominator the lcm of the match counts), or, for the weighting designs,
+    /// the comparison units with each provider's own weights to 1e-9 (`WeightedGroup`).
+    static func group(_ result: EvaluationResult, _ table: EvaluationTable) throws -> Group {
+        if result.spec.method == .nearest {
+            let matched = MatchedGroup(matches: result.matches ?? [:], provider: { table.groups[$0] ?? "" })
+            return Group(denominator: matched.denominator, members: matched.members)
+        }
+        let weighted = try WeightedGroup(result, treated: table.treated, groups: table.groups)
+        return Group(denominator: WeightedGroup.denominator, members: weighted.members)
+    }
+
+    /// The run, its units and, with `group`, the stored comparison group's weights.
+    func record(_ result: EvaluationResult, _ table: EvaluationTable, group: Group?, on connection: PostgresConnection) throws -> Int {
         let json = EvaluationJSON(result)
         let runID = try connection.execute("""
             INSERT INTO evaluation.runs (evaluation_id, contract_id, version, contract_sha256, period, comparison, load_id,
@@ -36,8 +56,7 @@ struct ComparisonStore {
                         \(array(units.map { $0.subclass.map(String.init) ?? "0" }))::int[])
                  AS u(person_id, treated, provider_id, index_date, propensity, weight, subclass)
             """)
-        if runner.storeComparison {
-            let group = Self.matchedGroup(result, table)
+        if let group {
             try connection.execute("""
                 INSERT INTO evaluation.matched_weights (person_id, run_id, provider_id, weight, weight_denominator)
                 SELECT m.person_id, \(runID), m.provider_id, m.weight, \(group.denominator)
@@ -48,18 +67,15 @@ struct ComparisonStore {
         return runID
     }
 
-    /// The matched controls with their weights under each provider they serve.
-    static func matchedGroup(_ result: EvaluationResult, _ table: EvaluationTable) -> MatchedGroup {
-        MatchedGroup(matches: result.matches ?? [:], provider: { table.groups[$0] ?? "" })
-    }
-
-    /// The matched controls' values of every metric, each under the provider of every participant
-    /// it was matched to (once per provider; its weights are in `evaluation.matched_weights`), as
-    /// the contract-period's `<id>@matched` results, replacing earlier ones.
-    func storeMatchedGroup(_ result: EvaluationResult, _ table: EvaluationTable, outcomes: SQLIdentifier, on connection: PostgresConnection) throws {
+    /// The stored group's members' values of every metric, each under every provider it serves
+    /// (a matched control: the providers of the participants it was matched to; a weighted
+    /// comparison unit: the providers whose weights are above 0 for it — once per provider; its
+    /// weights are in `evaluation.matched_weights`), as the contract-period's `<id>@matched`
+    /// results, replacing earlier ones.
+    func storeMatchedGroup(_ group: Group, _ table: EvaluationTable, outcomes: SQLIdentifier, on connection: PostgresConnection) throws {
         let contract = runner.stored.contract, period = runner.period!
         let storedID = contract.id + OutcomeContract.matchedSuffix
-        let members = Self.matchedGroup(result, table).members
+        let members = group.members
         let partitions = ResultPartitions(contractID: storedID, period: period.label)
         let resultSet = try partitions.resultSet(on: connection)
         try PersonLevelTable(table: partitions.stagedTable).create(as: """

@@ -3,10 +3,10 @@ import OutcomesDomain
 import PostgresClient
 
 extension EffectInputs {
-    /// The stored matched comparison groups a run reads, read once: for each period with one, the
-    /// comparison run that stored it (the newest run with `--store-comparison` for the contract and
-    /// period, the one whose members `<id>@matched` holds) and its members' weights, brought to one
-    /// common denominator so that sums over periods stay exact.
+    /// The stored comparison groups (matched or weighted) a run reads, read once: for each period
+    /// with one, the comparison run that stored it (the newest run with `--store-comparison` for the
+    /// contract and period, the one whose members `<id>@matched` holds) and its members' weights,
+    /// brought to one common denominator so that sums over periods stay exact.
     struct MatchedGroups: Sendable {
         /// Period → evaluation run id.
         var runs: [String: Int] = [:]
@@ -35,8 +35,23 @@ extension EffectInputs {
                 denominators[run] = denominator
             }
             guard !result.runs.isEmpty else { return result }
-            result.denominator = denominators.values.reduce(1) { lcm($0, $1) }
+            // Weighted groups keep 1/10⁹ and matched ones the lcm of their match counts: every sum of
+            // weights PostgreSQL makes is a sum of some of these rows, so their total bounds them all.
+            func tooLarge() -> DatabaseError {
+                DatabaseError(.comparisonWeightsTooLarge, """
+                    The stored comparison groups of \(contract.id) for \(result.runs.keys.sorted().joined(separator: ", ")) (comparison runs \
+                    \(result.runs.values.sorted().map(String.init).joined(separator: ", ")), weights in \(denominators.keys.sorted().map { "1/\(denominators[$0]!)" }.joined(separator: ", "))) \
+                    cannot be summed exactly: brought to one denominator, their weights add up to more than a 64-bit integer holds. \
+                    Pay fewer periods in one run, or store the periods' groups again with designs whose denominators agree.
+                    """, exitStatus: .dataError)
+            }
+            for denominator in denominators.values {
+                let (product, overflow) = (result.denominator / gcd(result.denominator, denominator)).multipliedReportingOverflow(by: denominator)
+                guard !overflow else { throw tooLarge() }
+                result.denominator = product
+            }
             let periodOfRun = Dictionary(uniqueKeysWithValues: result.runs.map { ($1, $0) })
+            var total = 0
             try connection.stream("""
                 SELECT run_id, person_id, provider_id, weight FROM evaluation.matched_weights
                 WHERE run_id = ANY (\(PostgresArrayLiteral.text(result.runs.values.sorted().map(String.init)))::bigint[])
@@ -47,7 +62,11 @@ extension EffectInputs {
                 result.persons.append(try row.decode(at: 1))
                 result.providers.append(try row.decode(at: 2))
                 let weight: Int = try row.decode(at: 3)
-                result.weights.append(weight * (result.denominator / denominators[run]!))
+                let (scaled, overflow) = weight.multipliedReportingOverflow(by: result.denominator / denominators[run]!)
+                let (sum, beyond) = total.addingReportingOverflow(scaled)
+                guard !overflow, !beyond else { throw tooLarge() }
+                total = sum
+                result.weights.append(scaled)
             }
             return result
         }
@@ -57,10 +76,7 @@ extension EffectInputs {
             runs.keys.sorted().map { "matched_group\t\($0)\trun \(runs[$0]!)\t1/\(denominator)\n" }.joined()
         }
 
-        private static func lcm(_ a: Int, _ b: Int) -> Int {
-            func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }
-            return a / gcd(a, b) * b
-        }
+        private static func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }
     }
 
     /// A matched group's figures: each stored control counted by its weight under the provider it

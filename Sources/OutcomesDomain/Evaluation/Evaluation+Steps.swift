@@ -171,9 +171,15 @@ extension Evaluation {
 
     /// One provider's participants against their own comparisons: their matches (weights as
     /// MatchIt computes them for those participants alone), or, with weighting, a propensity
-    /// model of that provider's participants against the whole pool.
+    /// model of that provider's participants against the whole pool. For weighting, subclass, cem
+    /// and ebal that run's weights come back too — what a stored comparison group weighs the
+    /// provider's comparisons by — even when its estimates cannot be made (a standard error of an
+    /// outcome that does not vary); it throws only when the weights cannot be made.
+    typealias GroupEffects = (estimates: Result<[EvaluationResult.Estimate], EvaluationError>, weights: EvaluationResult.GroupWeights?)
+
     static func groupEffects(_ group: String, _ spec: EvaluationSpec, _ table: EvaluationTable, weights: [Double], matches: [Int: [Int]]?,
-                             clusters: [Int]?, adjustment: [[Double]]) throws(EvaluationError) -> [EvaluationResult.Estimate] {
+                             clusters: [Int]?, adjustment: [[Double]]) throws(EvaluationError) -> GroupEffects
+    {
         let members = table.treated.indices.filter { table.treated[$0] && table.groups[$0] == group }
         // Controls that name a group (a randomized site's control arm) are that group's alone.
         let allControls = table.treated.indices.filter { !table.treated[$0] }
@@ -181,16 +187,28 @@ extension Evaluation {
         let controls = allControls.contains { table.groups[$0] != nil } ? ownControls : allControls
         switch spec.method {
         case .weighting, .subclass, .cem, .ebal, .aipw:
-            var single = table.subset(members + controls)
+            let indices = members + controls
+            var single = table.subset(indices)
             single.groups = Array(repeating: nil, count: single.count)
-            let result = try run(spec, on: single)
-            return result.estimates.map { .init(outcome: $0.outcome, group: group, analysis: $0.analysis, effect: $0.effect,
-                                                meanTreated: $0.meanTreated, meanControl: $0.meanControl) }
+            let weighed = try weigh(spec, single)
+            let estimates = Result { () throws(EvaluationError) in
+                try run(spec, single, weighed: weighed).estimates.map {
+                    EvaluationResult.Estimate(outcome: $0.outcome, group: group, analysis: $0.analysis, effect: $0.effect,
+                                              meanTreated: $0.meanTreated, meanControl: $0.meanControl)
+                }
+            }
+            // AIPW's estimate rests on outcome models as well as these weights: they are not its comparison group.
+            guard spec.method != .aipw else { return (estimates, nil) }
+            let kept = single.treated.indices.filter { !single.treated[$0] && weighed.weights[$0] > 0 }
+            let treatedWeight = single.treated.indices.filter { single.treated[$0] }.reduce(0) { $0 + weighed.weights[$1] }
+            return (estimates, .init(controls: kept.map { indices[$0] }, weights: kept.map { weighed.weights[$0] }, treatedWeight: treatedWeight))
         case .none:
             let indices = members + controls
             let sub = table.subset(indices)
-            return try effects(spec, sub, weights: Array(repeating: 1, count: indices.count), clusters: nil, matches: nil,
-                               adjustment: adjustment.map { column in indices.map { column[$0] } }, group: group)
+            return (Result { () throws(EvaluationError) in
+                try effects(spec, sub, weights: Array(repeating: 1, count: indices.count), clusters: nil, matches: nil,
+                            adjustment: adjustment.map { column in indices.map { column[$0] } }, group: group)
+            }, nil)
         case .nearest:
             var local = Array(repeating: 0.0, count: table.count)
             for unit in members {
@@ -206,10 +224,14 @@ extension Evaluation {
             if spec.standardErrorConvention == .twoWay {
                 let memberSet = Set(members)
                 let own = matches?.filter { memberSet.contains($0.key) }
-                return try effects(spec, table, weights: local, clusters: nil, matches: own, adjustment: adjustment, group: group)
+                return (Result { () throws(EvaluationError) in
+                    try effects(spec, table, weights: local, clusters: nil, matches: own, adjustment: adjustment, group: group)
+                }, nil)
             }
-            return try effects(spec, table.subset(indices), weights: indices.map { local[$0] }, clusters: clusters.map { c in indices.map { c[$0] } }, matches: nil,
-                               adjustment: adjustment.map { column in indices.map { column[$0] } }, group: group)
+            return (Result { () throws(EvaluationError) in
+                try effects(spec, table.subset(indices), weights: indices.map { local[$0] }, clusters: clusters.map { c in indices.map { c[$0] } },
+                            matches: nil, adjustment: adjustment.map { column in indices.map { column[$0] } }, group: group)
+            }, nil)
         }
     }
 

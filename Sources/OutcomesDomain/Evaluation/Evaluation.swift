@@ -4,6 +4,23 @@ import OutcomesStatistics
 public enum Evaluation {
     public static func run(_ spec: EvaluationSpec, on table: EvaluationTable) throws(EvaluationError) -> EvaluationResult {
         let spec = try spec.validated()
+        return try run(spec, table, weighed: try weigh(spec, table))
+    }
+
+    /// A design's weights and matched sets or subclasses, before balance and effects.
+    struct Weighed {
+        let covariates: [DesignMatrix.Covariate]
+        let design: DesignMatrix
+        let propensity: (fit: LogisticRegression.Fit, names: [String])?
+        let weights: [Double]
+        let subclass: [Int?]
+        let matches: [Int: [Int]]?
+        let discarded: [Bool]
+        let warnings: [EvaluationResult.Warning]
+    }
+
+    /// The propensity model and the method's weights (and matched sets) under a validated spec.
+    static func weigh(_ spec: EvaluationSpec, _ table: EvaluationTable) throws(EvaluationError) -> Weighed {
         let nTreated = table.treated.filter { $0 }.count, nControl = table.count - nTreated
         guard nTreated > 0 else { throw .design("\(table.source) has no treated units (participants)") }
         guard nControl > 0 else { throw .design("\(table.source) has no comparison units; the pool is empty") }
@@ -70,7 +87,15 @@ public enum Evaluation {
                 }
             }
         }
+        return Weighed(covariates: covariates, design: design, propensity: propensity, weights: weights, subclass: subclass,
+                       matches: matches, discarded: discarded, warnings: warnings)
+    }
 
+    /// Balance, the effects (overall and per group) and the units of a weighed design.
+    static func run(_ spec: EvaluationSpec, _ table: EvaluationTable, weighed: Weighed) throws(EvaluationError) -> EvaluationResult {
+        let (covariates, design, propensity, weights) = (weighed.covariates, weighed.design, weighed.propensity, weighed.weights)
+        let (subclass, matches, discarded) = (weighed.subclass, weighed.matches, weighed.discarded)
+        var warnings = weighed.warnings
         let distance = propensity?.fit.fitted
         let before = balanceRows(covariates, distance: distance, table: table, weights: nil, estimand: spec.estimand)
         let sets = subclass.contains { $0 != nil } ? subclass : nil
@@ -87,13 +112,17 @@ public enum Evaluation {
             ? try augmentedEffects(spec, table, design: design)
             : try effects(spec, table, weights: weights, clusters: clusters, matches: matches, adjustment: adjustment, group: nil)
         let groups = Set(table.groups.indices.filter { table.treated[$0] }.compactMap { table.groups[$0] }).sorted()
+        var groupWeights: [String: EvaluationResult.GroupWeights] = [:], groupsNotWeighed: [String: EvaluationError] = [:]
         if groups.count > 1 {
             for group in groups {
                 do {
-                    estimates += try groupEffects(group, spec, table, weights: weights, matches: matches, clusters: clusters,
-                                                  adjustment: adjustment)
+                    let found = try groupEffects(group, spec, table, weights: weights, matches: matches, clusters: clusters,
+                                                 adjustment: adjustment)
+                    groupWeights[group] = found.weights
+                    estimates += try found.estimates.get()
                 } catch {
                     warnings.append(.groupNotEstimated(group: group, reason: error.message))
+                    if spec.method.weighsEachGroup && groupWeights[group] == nil { groupsNotWeighed[group] = error }
                 }
             }
         }
@@ -106,6 +135,7 @@ public enum Evaluation {
         var result = EvaluationResult(spec: spec, propensityModel: model, sampleSizes: sizes, balanceBefore: before, balanceAfter: after,
                                       estimates: estimates, warnings: warnings, units: units)
         result.matches = matches
+        (result.groupWeights, result.groupsNotWeighed) = (groupWeights, groupsNotWeighed)
         if let distance {
             func counts(_ include: (Int) -> Bool) -> [Int] {
                 var bins = Array(repeating: 0, count: EvaluationResult.Overlap.bins)

@@ -89,6 +89,22 @@ public struct EvaluationResult: Sendable {
     /// Nearest-neighbour matching: each treated unit's controls (indices), in the order taken.
     public var matches: [Int: [Int]]? = nil
 
+    /// One group's participants against the whole pool (the weighting designs' per-provider run):
+    /// the comparison units it weighs above 0 (indices in the evaluation table) with their weights,
+    /// and the total weight of the participants it kept — the weights its estimates use.
+    public struct GroupWeights: Sendable, Equatable {
+        public let controls: [Int]
+        public let weights: [Double]
+        public let treatedWeight: Double
+    }
+
+    /// The weighting designs (weighting, subclass, cem, ebal) with participants of more than one
+    /// group: each group's weights from its own run — kept when only its estimates failed (a
+    /// `groupNotEstimated` warning) …
+    public var groupWeights: [String: GroupWeights] = [:]
+    /// … and the groups whose own weights could not be made, with why.
+    public var groupsNotWeighed: [String: EvaluationError] = [:]
+
     public var imbalanced: [String] {
         balanceAfter.filter { abs($0.standardizedMeanDifference ?? 0) > spec.balanceThreshold }.map(\.name)
     }

@@ -31,6 +31,9 @@ public struct EvaluationSpec: Sendable, Equatable, Codable {
 
         /// Whether a logistic propensity model is fitted (CEM and entropy balancing use none).
         public var usesPropensity: Bool { ![.cem, .ebal, .none].contains(self) }
+        /// Weighting, subclass, cem and ebal: one set of weights per group of participants, from
+        /// that group against the whole pool — what `--store-comparison` keeps.
+        public var weighsEachGroup: Bool { [.weighting, .subclass, .cem, .ebal].contains(self) }
     }
 
     /// How the standard error of an estimate is computed (`StandardErrorConvention`): heteroskedasticity-
