@@ -124,11 +124,6 @@ extension Evaluation {
             }
             for (analysis, unitValues, columns) in analyses {
                 let values = onRows(unitValues)
-                // A constant outcome has no effect to estimate; rounding would print one with a tiny SE.
-                let weighted = values.indices.filter { rowWeights[$0] > 0 }.map { values[$0] }
-                if let first = weighted.first, weighted.allSatisfy({ $0 == first }) {
-                    throw .design("\(outcome.name.printable) is \(first) for every weighted unit, so there is no effect on it to estimate")
-                }
                 let effect: EffectEstimate
                 do {
                     effect = try EffectEstimate.regression(outcome: values, treated: treated, weights: rowWeights, adjustment: columns,
@@ -143,6 +138,11 @@ extension Evaluation {
                     case .negativeVariance:
                         throw .design("the two-way clustered variance of the effect on \(outcome.name.printable) is negative (the unit and matched-set terms outweigh their overlap); use --se HC3 or CR1")
                     }
+                }
+                // A constant outcome has no effect to estimate; rounding would print one with a tiny SE.
+                let weighted = values.indices.filter { rowWeights[$0] > 0 }.map { values[$0] }
+                if let first = weighted.first, weighted.allSatisfy({ $0 == first }) {
+                    throw .design("\(outcome.name.printable) is \(first) for every weighted unit, so there is no effect on it to estimate")
                 }
                 guard effect.standardError.isFinite, effect.standardError > 0 else {
                     throw .design("\(outcome.name.printable) does not vary among the weighted units, so its effect has no standard error")
