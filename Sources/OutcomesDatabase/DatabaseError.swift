@@ -43,6 +43,8 @@ public struct DatabaseError: UserFacingError, Equatable {
         case loadRunning
         /// Stored comparison groups whose weights, over one common denominator, a 64-bit sum cannot hold.
         case comparisonWeightsTooLarge
+        /// A stored comparison run whose weight rows name more than one denominator (rows added to it later).
+        case comparisonWeightsInconsistent
     }
 
     public let code: Code

@@ -259,14 +259,16 @@ import Testing
         #expect(verification.isIntact, "\(verification.breaks.map(\.detail))")
         #expect(verification.recomputed?.runs == 2 && verification.recomputed?.checkedAgainstResults == 2)
 
-        // Denominators whose lcm no int64 holds (a forged row: 9,999,999,967 is prime) refuse the run
-        // with one paragraph, rather than trap or wrap.
+        // A row added to a stored run with another denominator (here one whose lcm with the others no
+        // int64 holds: 9,999,999,967 is prime) refuses the run with one paragraph: it would rescale
+        // every other row of that run, and it is not what the run stored.
         try db.execute("""
             INSERT INTO evaluation.matched_weights (person_id, run_id, provider_id, weight, weight_denominator)
             VALUES (21, \(nearest.runID), 'keystone', 1, 9999999967)
             """)
         let refused = #expect(throws: DatabaseError.self) { _ = try PaymentRunner(stored: stored).run(period: "2022", on: db) }
-        #expect(refused?.code == .comparisonWeightsTooLarge && refused?.exitStatus == .dataError)
-        #expect(refused?.message.contains("cannot be summed exactly") == true && refused?.message.contains("\n") == false, "\(refused?.message ?? "")")
+        #expect(refused?.code == .comparisonWeightsInconsistent && refused?.exitStatus == .dataError)
+        #expect(refused?.message.contains("has weights over different denominators") == true && refused?.message.contains("\n") == false,
+                "\(refused?.message ?? "")")
     }
 }

@@ -23,14 +23,23 @@ extension EffectInputs {
             var denominators: [Int: Int] = [:]
             for row in try connection.execute("""
                 SELECT DISTINCT ON (r.period) r.period, r.run_id,
-                       (SELECT max(w.weight_denominator) FROM evaluation.matched_weights w WHERE w.run_id = r.run_id)::bigint
+                       (SELECT max(w.weight_denominator) FROM evaluation.matched_weights w WHERE w.run_id = r.run_id)::bigint,
+                       (SELECT min(w.weight_denominator) FROM evaluation.matched_weights w WHERE w.run_id = r.run_id)::bigint
                 FROM evaluation.runs r
                 WHERE r.contract_id = \(contract.id) AND r.stored_comparison AND r.period = ANY (\(PostgresArrayLiteral.text(periods))::text[])
                 ORDER BY r.period, r.run_id DESC
                 """) {
                 let (period, run): (String, Int) = (try row.decode(at: 0), try row.decode(at: 1))
-                let found: Int? = try row.decode(at: 2)
+                let found: Int? = try row.decode(at: 2), smallest: Int? = try row.decode(at: 3)
                 guard let denominator = found else { continue }
+                // One run stores one denominator; a row with another was added to it afterwards.
+                guard smallest == denominator else {
+                    throw DatabaseError(.comparisonWeightsInconsistent, """
+                        The stored comparison group of \(contract.id) for \(period) (comparison run \(run)) has weights over different \
+                        denominators (1/\(smallest ?? 0) and 1/\(denominator)): rows were added to it after it was stored, so it is not \
+                        the group that run computed. Store the period's group again with compare --store-comparison.
+                        """, exitStatus: .dataError)
+                }
                 result.runs[period] = run
                 denominators[run] = denominator
             }
