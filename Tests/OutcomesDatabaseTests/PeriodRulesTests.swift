@@ -18,6 +18,23 @@ func referenceDataOnly() throws -> PostgresConnection {
     return db
 }
 
+/// Handcrafted events, numbered 1, 2, … in the order added, from the source system that feeds their domain.
+struct HandcraftedEvents {
+    let db: PostgresConnection
+    private var next = 1
+
+    init(_ db: PostgresConnection) { self.db = db }
+
+    mutating func add(_ person: Int, _ domain: String, _ type: String, _ from: String, _ to: String) throws {
+        try db.execute("""
+            INSERT INTO ids.events (person_id, event_id, domain, event_type, source_system, source_record, start_date, end_date)
+            VALUES (\(person), \(next), \(domain), \(type), \(SourceSystem.feeding(EventDomain(rawValue: domain)!).code), \("R\(next)"),
+                    \(from)::date, \(to)::date)
+            """)
+        next += 1
+    }
+}
+
 /// Loads handcrafted people under a contract (one provider), after the reference data.
 func loadHandcrafted(_ people: [HandcraftedPerson], contract: String = "housing-2021", program: String = "housing")
     throws -> PostgresConnection

@@ -32,14 +32,9 @@ import Testing
 
     func prepared(_ people: [Person], contract: String = WeightedMatchedGroupTests.contract) throws -> (PostgresConnection, StoredContract) {
         let db = try referenceDataOnly()
-        var event = 1
+        var events = HandcraftedEvents(db)
         func add(_ person: Int, _ domain: String, _ type: String, _ from: String, _ to: String) throws {
-            try db.execute("""
-                INSERT INTO ids.events (person_id, event_id, domain, event_type, source_system, source_record, start_date, end_date)
-                VALUES (\(person), \(event), \(domain), \(type), \(SourceSystem.feeding(EventDomain(rawValue: domain)!).code), \("R\(event)"),
-                        \(from)::date, \(to)::date)
-                """)
-            event += 1
+            try events.add(person, domain, type, from, to)
         }
         for person in people {
             try db.execute("INSERT INTO ids.persons (person_id, birth_year, sex) VALUES (\(person.id), \(person.born), \(person.sex))")

@@ -71,14 +71,9 @@ import Testing
     /// Participants enrolled on 2021-03-01; pool members eligible (a night in shelter) that day.
     func prepared() throws -> (PostgresConnection, StoredContract) {
         let db = try referenceDataOnly()
-        var event = 1
+        var events = HandcraftedEvents(db)
         func add(_ person: Int, _ domain: String, _ type: String, _ from: String, _ to: String) throws {
-            try db.execute("""
-                INSERT INTO ids.events (person_id, event_id, domain, event_type, source_system, source_record, start_date, end_date)
-                VALUES (\(person), \(event), \(domain), \(type), \(SourceSystem.feeding(EventDomain(rawValue: domain)!).code), \("R\(event)"),
-                        \(from)::date, \(to)::date)
-                """)
-            event += 1
+            try events.add(person, domain, type, from, to)
         }
         for (person, sex, provider, jailDays) in Self.people {
             try db.execute("INSERT INTO ids.persons (person_id, birth_year, sex) VALUES (\(person), 1985, \(sex))")
