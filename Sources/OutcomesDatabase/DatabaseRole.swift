@@ -20,17 +20,15 @@ public enum DatabaseRole: String, Sendable, CaseIterable {
 
     /// Grants the role to a database user (creating it as a login first when asked); a provider's
     /// user is mapped to its provider. Checked first (`checkGrant`): nothing changes when refused.
-    /// Names are checked by the caller and quoted by PostgreSQL.
+    /// Names are checked by the caller and escaped by libpq.
     @discardableResult
     public func grant(to user: String, provider: String?, create: Bool, on connection: PostgresConnection) throws -> DatabaseRole {
         try connection.transaction { connection in
             let exists = try checkGrant(to: user, provider: provider, create: create, on: connection)
             if !exists {
-                try connection.executeScript(try connection.execute("SELECT format('CREATE ROLE %I LOGIN', \(user)::text)").scalar(String.self))
+                try connection.execute("CREATE ROLE \(escapedIdentifier: user) LOGIN")
             }
-            try connection.executeScript(try connection.execute("""
-                SELECT format('GRANT %I TO %I', \(rawValue)::text, \(user)::text)
-                """).scalar(String.self))
+            try connection.execute("GRANT \(escapedIdentifier: rawValue) TO \(escapedIdentifier: user)")
             if let provider {
                 try connection.execute("""
                     INSERT INTO payments.provider_users (user_name, provider_id) VALUES (\(user), \(provider))
@@ -56,7 +54,7 @@ public enum DatabaseRole: String, Sendable, CaseIterable {
                 SELECT rolsuper OR pg_has_role(session_user, \(role.rawValue)::text, 'MEMBER') FROM pg_roles WHERE rolname = session_user
                 """).scalar(Bool.self)
             if allowed {
-                try connection.execute(PostgresQuery(unsafeSQL: "SET ROLE \(role.rawValue)"))
+                try connection.execute("SET ROLE \(escapedIdentifier: role.rawValue)")
                 return role
             }
         }

@@ -212,7 +212,7 @@ extension EmbeddedCluster {
         let exists = try connection.execute(
             "SELECT count(*) FROM pg_database WHERE datname = \(EmbeddedCluster.databaseName)"
         ).scalar(Int.self)
-        if exists == 0 { try connection.executeScript("CREATE DATABASE \(EmbeddedCluster.databaseName)") }
+        if exists == 0 { try connection.execute("CREATE DATABASE \(escapedIdentifier: EmbeddedCluster.databaseName)") }
     }
 
     func logTail(lines: Int = 5) -> String {

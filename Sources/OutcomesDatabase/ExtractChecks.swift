@@ -14,29 +14,34 @@ struct ExtractChecks: Sendable {
     let layout: ExtractLayout
     let column: String?
     /// Selects (line, detail) of offending staged rows; the first by line is reported.
-    let query: String
+    let query: PostgresQuery
     let reason: @Sendable (String) -> String
 
     func firstFailure(on connection: PostgresConnection) throws -> Failure? {
-        let rows = try connection.execute(PostgresQuery(unsafeSQL: "SELECT * FROM (\(query)) AS f(line, detail) ORDER BY line LIMIT 1"))
+        let rows = try connection.execute("SELECT * FROM (\(query)) AS f(line, detail) ORDER BY line LIMIT 1")
         guard rows.count == 1 else { return nil }
         return Failure(layout: layout, line: try rows[0].decode(at: 0), column: column,
                        reason: reason(try rows[0].decode(String?.self, at: 1) ?? ""))
     }
 
     /// Values that stand in for an empty optional column whose table column is NOT NULL.
-    static let defaults: [String: (String, String)] = [
-        "sex": ("sex", "'U'"), "race_ethnicity": ("race_ethnicity", "'unknown'"),
-        "randomized": ("randomized::boolean", "false"),
+    static let defaults: [String: PostgresQuery] = [
+        "sex": "coalesce(sex, 'U')", "race_ethnicity": "coalesce(race_ethnicity, 'unknown')",
+        "randomized": "coalesce(randomized::boolean, false)",
     ]
 
-    static func stage(_ layout: ExtractLayout) -> String { ExtractLoader.stage(layout) }
+    static func stage(_ layout: ExtractLayout) -> PostgresQuery { "\(identifier: ExtractLoader.stage(layout))" }
+
+    /// A column of the documented layouts (a fixed vocabulary).
+    static func name(_ column: String) -> PostgresQuery { "\(identifier: .generated(column))" }
+
+    static func names(_ columns: [String]) -> PostgresQuery { SQLIdentifier.list(columns) }
 
     static func duplicates(_ layout: ExtractLayout) -> ExtractChecks {
-        let key = layout.key.joined(separator: ", ")
+        let key = names(layout.key)
         return ExtractChecks(
             layout: layout, column: nil,
-            query: "SELECT max(line), min(line)::text || ': (\(key)) = (' || concat_ws(', ', \(key)) || ')' FROM \(stage(layout)) GROUP BY \(key) HAVING count(*) > 1",
+            query: "SELECT max(line), min(line)::text || ': (' || \(layout.key.joined(separator: ", "))::text || ') = (' || concat_ws(', ', \(key)) || ')' FROM \(stage(layout)) GROUP BY \(key) HAVING count(*) > 1",
             reason: { "duplicate key: the same as line \($0)." })
     }
 
@@ -47,15 +52,15 @@ struct ExtractChecks: Sendable {
     static func unknown(
         _ layout: ExtractLayout, _ column: String, in target: ExtractLayout, _ targetColumn: String? = nil
     ) -> ExtractChecks {
-        let targetColumn = targetColumn ?? column
+        let (value, known) = (name(column), name(targetColumn ?? column))
         return ExtractChecks(
             layout: layout, column: column,
             query: """
-                SELECT s.line, s.\(column)::text FROM \(stage(layout)) s
-                LEFT JOIN (SELECT DISTINCT t.\(targetColumn) AS known FROM \(target.table) t
-                           WHERE t.\(targetColumn) IN (SELECT \(column) FROM \(stage(layout)))) stored ON stored.known = s.\(column)
-                WHERE s.\(column) IS NOT NULL AND stored.known IS NULL
-                  AND NOT EXISTS (SELECT 1 FROM \(stage(target)) t WHERE t.\(targetColumn) = s.\(column))
+                SELECT s.line, s.\(value)::text FROM \(stage(layout)) s
+                LEFT JOIN (SELECT DISTINCT t.\(known) AS known FROM \(identifier: .generated(target.table)) t
+                           WHERE t.\(known) IN (SELECT \(value) FROM \(stage(layout)))) stored ON stored.known = s.\(value)
+                WHERE s.\(value) IS NOT NULL AND stored.known IS NULL
+                  AND NOT EXISTS (SELECT 1 FROM \(stage(target)) t WHERE t.\(known) = s.\(value))
                 """,
             reason: { "'\($0)' is unknown: it is neither in \(target.table) nor in \(target.file) of this extract." })
     }

@@ -108,7 +108,7 @@ public struct ExtractLoader {
 
     func path(_ layout: ExtractLayout) -> String { directory.appendingPathComponent(layout.file).path }
 
-    static func stage(_ layout: ExtractLayout) -> String { "stage_" + layout.file.replacingOccurrences(of: ".csv", with: "") }
+    static func stage(_ layout: ExtractLayout) -> SQLIdentifier { .generated("stage_" + layout.file.replacingOccurrences(of: ".csv", with: "")) }
 
     public func load(into connection: PostgresConnection) throws -> ExtractLoadReport {
         let contents = try checkedContents()
@@ -120,9 +120,9 @@ public struct ExtractLoader {
             let loadID = try connection.execute("""
                 INSERT INTO ids.data_loads (kind, description, parameters)
                 VALUES ('extract', \(description), jsonb_build_object('directory', \(directory.path)::text,
-                        'files', \(PostgresArrayLiteral.text(layouts.map(\.file)))::text[])
+                        'files', \(layouts.map(\.file))::text[])
                     || CASE WHEN \(ignored.count) > 0
-                            THEN jsonb_build_object('ignored', \(PostgresArrayLiteral.text(ignored))::text[]) ELSE '{}' END)
+                            THEN jsonb_build_object('ignored', \(ignored)::text[]) ELSE '{}' END)
                 RETURNING load_id
                 """).scalar(Int.self)
             try connection.execute("SELECT set_config('outcomes.load_id', \(String(loadID)), true)")
@@ -145,9 +145,9 @@ public struct ExtractLoader {
                 tables.append(.init(file: layout.file, rows: rows, inserted: inserted, updated: updated))
             }
             let hash = hasher.hexDigest()
-            let counts = "{" + tables.map { "\"\($0.file)\": \($0.rows)" }.joined(separator: ", ") + "}"
+            let counts = try PostgresJSON(Dictionary(uniqueKeysWithValues: tables.map { ($0.file, $0.rows) }))
             try connection.execute("""
-                UPDATE ids.data_loads SET content_hash = \(hash), row_counts = \(counts)::jsonb,
+                UPDATE ids.data_loads SET content_hash = \(hash), row_counts = \(counts),
                     finished_at = \(try connection.serverClock())::timestamptz
                 WHERE load_id = \(loadID)
                 """)
@@ -158,17 +158,17 @@ public struct ExtractLoader {
     }
 
     private func createStage(_ layout: ExtractLayout, on connection: PostgresConnection) throws {
-        let columns = layout.columns.map { column -> String in
-            let type = switch column.kind {
+        let columns = layout.columns.map { column -> PostgresQuery in
+            let type: PostgresQuery = switch column.kind {
             case .integer: "bigint"
             case .date: "date"
             case .decimal: "numeric"  // unconstrained: the layout has checked the digits
             case .text, .code: "text"
             }
-            return "\(column.name) \(type)"
+            return "\(ExtractChecks.name(column.name)) \(type)"
         }
-        try connection.executeScript(
-            "CREATE TEMP TABLE \(Self.stage(layout)) (\(columns.joined(separator: ", ")), line integer NOT NULL) ON COMMIT DROP")
+        try connection.execute(
+            "CREATE TEMP TABLE \(identifier: Self.stage(layout)) (\(columns.joined(separator: ", ")), line integer NOT NULL) ON COMMIT DROP")
     }
 
     /// Streams a file into its staging table, checking every field on the way; returns the hash of what it staged.
@@ -180,7 +180,7 @@ public struct ExtractLoader {
         }
         let positions = try layout.positions(header: header, file: file)
         var hasher = SHA256()
-        try connection.copyIn("COPY \(Self.stage(layout)) FROM STDIN") { writer in
+        try connection.copyIn("COPY \(identifier: Self.stage(layout)) FROM STDIN") { writer in
             var buffer = CopyTextBuffer()
             while let record = try reader.next() {
                 try layout.write(record, positions: positions, headerWidth: header.fields.count, file: file, into: &buffer)
@@ -199,23 +199,25 @@ public struct ExtractLoader {
     /// Inserts new rows and updates changed ones; identical rows are left alone.
     private func upsert(_ layout: ExtractLayout, on connection: PostgresConnection) throws -> (Int, Int, Int) {
         let names = layout.columns.map(\.name)
-        let selected = names.map { ExtractChecks.defaults[$0].map { "coalesce(\($0.0), \($0.1))" } ?? $0 }
+        let selected = names.map { ExtractChecks.defaults[$0] ?? ExtractChecks.name($0) }
         let changing = names.filter { !layout.key.contains($0) }
         let tracksLoad = layout.referencesPersons || layout.table == "ids.persons"
-        let assignments = changing.map { "\($0) = excluded.\($0)" } + (tracksLoad ? ["load_id = excluded.load_id"] : [])
-        let changed = changing.isEmpty ? "false"
-            : "(\(changing.map { "t.\($0)" }.joined(separator: ", "))) IS DISTINCT FROM (\(changing.map { "excluded.\($0)" }.joined(separator: ", ")))"
-        let row = try connection.execute(PostgresQuery(unsafeSQL: """
+        let assignments: [PostgresQuery] = changing.map { "\(ExtractChecks.name($0)) = excluded.\(ExtractChecks.name($0))" }
+            + (tracksLoad ? ["load_id = excluded.load_id"] : [])
+        let changed: PostgresQuery = changing.isEmpty ? "false"
+            : "(\(changing.map { "t.\(ExtractChecks.name($0))" as PostgresQuery }.joined(separator: ", "))) IS DISTINCT FROM (\(changing.map { "excluded.\(ExtractChecks.name($0))" as PostgresQuery }.joined(separator: ", ")))"
+        let stage = Self.stage(layout)
+        let row = try connection.execute("""
             WITH upserted AS (
-                INSERT INTO \(layout.table) AS t (\(names.joined(separator: ", ")))
-                SELECT \(selected.joined(separator: ", ")) FROM \(Self.stage(layout)) ORDER BY line
-                ON CONFLICT (\(layout.key.joined(separator: ", "))) DO UPDATE SET \(assignments.joined(separator: ", "))
+                INSERT INTO \(identifier: .generated(layout.table)) AS t (\(ExtractChecks.names(names)))
+                SELECT \(selected.joined(separator: ", ")) FROM \(identifier: stage) ORDER BY line
+                ON CONFLICT (\(ExtractChecks.names(layout.key))) DO UPDATE SET \(assignments.joined(separator: ", "))
                 WHERE \(changed)
                 RETURNING (xmax = 0) AS inserted)
             SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted),
-                   (SELECT count(*) FROM \(Self.stage(layout)))
+                   (SELECT count(*) FROM \(identifier: stage))
             FROM upserted
-            """))[0]
+            """)[0]
         return (try row.decode(at: 0), try row.decode(at: 1), try row.decode(at: 2))
     }
 }

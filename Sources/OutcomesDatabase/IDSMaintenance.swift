@@ -27,14 +27,12 @@ public enum IDSMaintenance {
             }
         } else if persons > 0 {
             for table in ["ids.events", "ids.source_links"] {
-                // n_distinct is a storage parameter: it takes a literal, which PostgreSQL's format() writes.
-                let statement = try connection.execute(
-                    "SELECT format('ALTER TABLE %s ALTER COLUMN person_id SET (n_distinct = %s)', \(table)::regclass, \(persons)::bigint)"
-                ).scalar(String.self)
-                try connection.executeScript(statement)
+                // n_distinct is a storage parameter: it takes a literal, not a parameter.
+                try connection.execute(
+                    "ALTER TABLE \(identifier: .generated(table)) ALTER COLUMN person_id SET (n_distinct = \(escapedLiteral: String(persons)))")
             }
         }
-        try connection.executeScript("VACUUM (ANALYZE) ids.persons, ids.source_links, ids.enrollments, ids.events")
+        try connection.execute("VACUUM (ANALYZE) ids.persons, ids.source_links, ids.enrollments, ids.events")
     }
 }
 

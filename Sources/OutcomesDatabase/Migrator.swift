@@ -80,7 +80,7 @@ public struct Migrator: Sendable {
     /// Refuses to run when an applied migration's file changed or is unknown to this version.
     @discardableResult
     public func migrate(_ connection: PostgresConnection) throws -> [Migration] {
-        try connection.executeScript("""
+        try connection.execute("""
             CREATE TABLE IF NOT EXISTS public.schema_migrations (
                 version    integer PRIMARY KEY,
                 name       text NOT NULL,

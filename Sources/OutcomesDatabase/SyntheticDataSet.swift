@@ -9,8 +9,7 @@ extension SyntheticLoader {
             SELECT load_id FROM ids.data_loads
             WHERE load_id = (SELECT max(load_id) FROM ids.data_loads)
               AND finished_at IS NOT NULL AND kind = 'synthetic'
-              AND parameters = jsonb_build_object('persons', \(ids.personCount), 'seed', \(String(ids.seed))::numeric,
-                                                  'model', \(SyntheticIDS.modelVersion)::text)
+              AND parameters = \(try PostgresJSON(SyntheticParameters(persons: ids.personCount, seed: ids.seed, model: SyntheticIDS.modelVersion)))
             """)
         guard rows.count == 1 else { return nil }
         let loadID: Int = try rows[0].decode(at: 0)

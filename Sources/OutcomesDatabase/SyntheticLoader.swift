@@ -40,14 +40,14 @@ public struct SyntheticLoader {
             try LoadLock.holdForLoad("synthetic IDS, \(ids.personCount) persons, seed \(ids.seed)", on: connection)
             try TableLayout.prepareLoadTransaction(on: connection)
             try refuseToReplaceExtracts(on: connection)
-            try connection.executeScript("TRUNCATE \(Self.tables.joined(separator: ", "))")
+            try connection.execute("TRUNCATE \(Self.tables.map { "\(identifier: .generated($0))" as PostgresQuery }.joined(separator: ", "))")
             try ReferenceData.upsert(ids.catalog, on: connection)
             let foreignKeys = try ForeignKeyDeferral(tables: Self.tables, on: connection)
             try foreignKeys.drop(on: connection)
-            let parameters = "{\"persons\": \(ids.personCount), \"seed\": \(ids.seed), \"model\": \"\(SyntheticIDS.modelVersion)\"}"
+            let parameters = try PostgresJSON(SyntheticParameters(persons: ids.personCount, seed: ids.seed, model: SyntheticIDS.modelVersion))
             let loadID = try connection.execute("""
                 INSERT INTO ids.data_loads (kind, description, parameters)
-                VALUES ('synthetic', \("synthetic IDS, \(ids.personCount) persons, seed \(ids.seed)"), \(parameters)::jsonb)
+                VALUES ('synthetic', \("synthetic IDS, \(ids.personCount) persons, seed \(ids.seed)"), \(parameters))
                 RETURNING load_id
                 """).scalar(Int.self)
             try connection.execute("SELECT set_config('outcomes.load_id', \(String(loadID)), true)")
@@ -96,10 +96,10 @@ public struct SyntheticLoader {
             let report = SyntheticLoadReport(
                 loadID: loadID, persons: persons, links: links, enrollments: enrollments, events: events,
                 contentHash: combined.hexDigest())
-            let counts = "{\"persons\": \(persons), \"source_links\": \(links), \"enrollments\": \(enrollments), \"events\": \(events)}"
+            let counts = try PostgresJSON(["persons": persons, "source_links": links, "enrollments": enrollments, "events": events])
             try connection.execute("""
                 UPDATE ids.data_loads
-                SET content_hash = \(report.contentHash), row_counts = \(counts)::jsonb, finished_at = \(try connection.serverClock())::timestamptz
+                SET content_hash = \(report.contentHash), row_counts = \(counts), finished_at = \(try connection.serverClock())::timestamptz
                 WHERE load_id = \(loadID)
                 """)
             return report
@@ -133,10 +133,10 @@ public struct SyntheticLoader {
 
     /// COPYs what `body` emits; `emit` sends a buffer's rows, hashing them on the way.
     private func copy(
-        into table: String, columns: String, on connection: PostgresConnection,
+        into table: SQLIdentifier, columns: [String], on connection: PostgresConnection,
         _ body: ((inout CopyTextBuffer, inout SHA256) throws -> Void) throws -> Void
     ) throws -> Int {
-        try connection.copyIn("COPY \(table) (\(columns)) FROM STDIN") { writer in
+        try connection.copyIn("COPY \(identifier: table) (\(SQLIdentifier.list(columns))) FROM STDIN") { writer in
             try body { buffer, hash in
                 buffer.bytes.withUnsafeBytes { hash.update($0) }
                 try writer.write(buffer.bytes)
@@ -167,12 +167,19 @@ final class Spool {
         buffer.removeAll()
     }
 
-    func copy(into table: String, columns: String, on connection: PostgresConnection) throws -> Int {
+    func copy(into table: SQLIdentifier, columns: [String], on connection: PostgresConnection) throws -> Int {
         try handle.seek(toOffset: 0)
-        return try connection.copyIn("COPY \(table) (\(columns)) FROM STDIN") { writer in
+        return try connection.copyIn("COPY \(identifier: table) (\(SQLIdentifier.list(columns))) FROM STDIN") { writer in
             while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
                 try writer.write(chunk)
             }
         }
     }
+}
+
+/// What a synthetic load was made from, stored with it (and matched by `SyntheticDataSet`).
+struct SyntheticParameters: Codable {
+    let persons: Int
+    let seed: UInt64
+    let model: String
 }

@@ -16,7 +16,7 @@ public enum TestDatabase {
         let cluster = try cluster()
         let name = "t_" + UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: "")
         let admin = try PostgresConnection(conninfo: cluster.conninfo(database: "postgres"))
-        try admin.executeScript("CREATE DATABASE \(name) TEMPLATE \(migrated ? templateName : "template0")")
+        try admin.execute("CREATE DATABASE \(escapedIdentifier: name) TEMPLATE \(escapedIdentifier: migrated ? templateName : "template0")")
         let conninfo = cluster.conninfo(database: name)
         return (try PostgresConnection(conninfo: conninfo), conninfo)
     }
@@ -34,12 +34,12 @@ public enum TestDatabase {
         }
         try cluster.start()
         let admin = try PostgresConnection(conninfo: cluster.conninfo(database: "postgres"))
-        try admin.executeScript("CREATE DATABASE \(templateName)")
+        try admin.execute("CREATE DATABASE \(escapedIdentifier: templateName)")
         do {
             let template = try PostgresConnection(conninfo: cluster.conninfo(database: templateName))
             try Migrator().migrate(template)
         }
-        try admin.executeScript("ALTER DATABASE \(templateName) WITH IS_TEMPLATE true ALLOW_CONNECTIONS false")
+        try admin.execute("ALTER DATABASE \(escapedIdentifier: templateName) WITH IS_TEMPLATE true ALLOW_CONNECTIONS false")
         return cluster
     }
 

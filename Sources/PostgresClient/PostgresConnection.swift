@@ -64,25 +64,27 @@ public final class PostgresConnection {
     /// Runs one statement with bound parameters and returns all its rows.
     @discardableResult
     public func execute(_ query: PostgresQuery) throws(PostgresError) -> PostgresRows {
+        let sql = try rendered(query)
         let result = withParameters(query) { count, types, values in
-            PQexecParams(handle, query.sql, count, types, values, nil, nil, 0)
+            PQexecParams(handle, sql, count, types, values, nil, nil, 0)
         }
-        return try check(result, statement: query.sql, expecting: [PGRES_COMMAND_OK, PGRES_TUPLES_OK])
+        return try check(result, statement: sql, expecting: [PGRES_COMMAND_OK, PGRES_TUPLES_OK])
     }
 
-    /// Runs trusted SQL text that may hold several statements, such as a migration file.
-    /// It takes no parameters: never build this text from values.
-    public func executeScript(_ sql: String) throws(PostgresError) {
+    /// Runs trusted SQL text that may hold several statements: the migrator's files, and this module's
+    /// own session and transaction commands. It takes no parameters: never build this text from values.
+    package func executeScript(_ sql: String) throws(PostgresError) {
         _ = try check(PQexec(handle, sql), statement: sql, expecting: [PGRES_COMMAND_OK, PGRES_TUPLES_OK])
     }
 
     /// Runs a query and hands its rows to `body` one at a time, without holding the result in memory
     /// (libpq's single-row mode). Throwing from `body` abandons the remaining rows.
     public func stream(_ query: PostgresQuery, _ body: (PostgresRow) throws -> Void) throws {
+        let sql = try rendered(query)
         let sent = withParameters(query) { count, types, values in
-            PQsendQueryParams(handle, query.sql, count, types, values, nil, nil, 0)
+            PQsendQueryParams(handle, sql, count, types, values, nil, nil, 0)
         }
-        guard sent == 1 else { throw PostgresError(connection: handle, kind: .server, statement: query.sql) }
+        guard sent == 1 else { throw PostgresError(connection: handle, kind: .server, statement: sql) }
         PQsetSingleRowMode(handle)
         var failure: Error?
         while let result = PQgetResult(handle) {
@@ -92,7 +94,7 @@ public final class PostgresConnection {
             }
             switch PQresultStatus(result) {
             case PGRES_SINGLE_TUPLE:
-                let rows = PostgresRows(result: result, statement: query.sql)
+                let rows = PostgresRows(result: result, statement: sql)
                 do { try body(rows[0]) } catch {
                     failure = error
                     PQrequestCancel(handle)
@@ -100,7 +102,7 @@ public final class PostgresConnection {
             case PGRES_TUPLES_OK, PGRES_COMMAND_OK:
                 PQclear(result)
             default:
-                failure = PostgresError(result: result, statement: query.sql)
+                failure = PostgresError(result: result, statement: sql)
                 PQclear(result)
             }
         }
@@ -133,6 +135,24 @@ public final class PostgresConnection {
     public var inTransaction: Bool { PQtransactionStatus(handle) != PQTRANS_IDLE }
 
     // MARK: - libpq plumbing
+
+    /// The statement text with its placeholders numbered and its names and literals escaped by libpq
+    /// for this connection's encoding.
+    func rendered(_ query: PostgresQuery) throws(PostgresError) -> String {
+        try query.render(
+            identifier: { name throws(PostgresError) in try escaped(name, with: PQescapeIdentifier) },
+            literal: { value throws(PostgresError) in try escaped(value, with: PQescapeLiteral) })
+    }
+
+    private func escaped(
+        _ text: String, with escape: (OpaquePointer?, UnsafePointer<CChar>?, Int) -> UnsafeMutablePointer<CChar>?
+    ) throws(PostgresError) -> String {
+        guard let escaped = escape(handle, text, text.utf8.count) else {
+            throw PostgresError(connection: handle, kind: .server, statement: nil)
+        }
+        defer { PQfreemem(escaped) }
+        return String(cString: escaped)
+    }
 
     func check(
         _ result: OpaquePointer?, statement: String, expecting accepted: [ExecStatusType]

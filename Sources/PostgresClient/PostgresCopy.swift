@@ -1,11 +1,18 @@
 import CLibPQ
 
 extension PostgresConnection {
+    /// A COPY statement's text: COPY takes no parameters, only names (`\(identifier:)`) and literals.
+    private func copyStatement(_ query: PostgresQuery) throws(PostgresError) -> String {
+        precondition(query.binds.isEmpty, "COPY takes no parameters; interpolate names with \\(identifier:)")
+        return try rendered(query)
+    }
+
     /// Runs `COPY … FROM STDIN` and lets `body` write the data through a buffered writer.
     /// Returns the number of rows the server loaded. If `body` throws, the COPY is aborted
     /// on the server (nothing of it is kept) and the error is rethrown.
     @discardableResult
-    public func copyIn(_ statement: String, _ body: (inout CopyInWriter) throws -> Void) throws -> Int {
+    public func copyIn(_ query: PostgresQuery, _ body: (inout CopyInWriter) throws -> Void) throws -> Int {
+        let statement = try copyStatement(query)
         _ = try check(PQexec(handle, statement), statement: statement, expecting: [PGRES_COPY_IN])
         var writer = CopyInWriter(connection: self, statement: statement)
         do {
@@ -25,7 +32,8 @@ extension PostgresConnection {
 
     /// Runs `COPY … TO STDOUT` and hands the data to `body` chunk by chunk (a row per chunk in
     /// libpq's text mode), without holding the whole output in memory.
-    public func copyOut(_ statement: String, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+    public func copyOut(_ query: PostgresQuery, _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let statement = try copyStatement(query)
         _ = try check(PQexec(handle, statement), statement: statement, expecting: [PGRES_COPY_OUT])
         var failure: Error?
         while true {

@@ -27,6 +27,10 @@ public struct PostgresDataType: Hashable, Sendable, CustomStringConvertible {
     public static let name = PostgresDataType(oid: 19)
     public static let textArray = PostgresDataType(oid: 1009)
     public static let int8Array = PostgresDataType(oid: 1016)
+    public static let boolArray = PostgresDataType(oid: 1000)
+    public static let float8Array = PostgresDataType(oid: 1022)
+    public static let dateArray = PostgresDataType(oid: 1182)
+    public static let numericArray = PostgresDataType(oid: 1231)
 
     public var isInteger: Bool { self == .int2 || self == .int4 || self == .int8 || self == .oidType }
     public var isTextual: Bool { self == .text || self == .varchar || self == .bpchar || self == .name }

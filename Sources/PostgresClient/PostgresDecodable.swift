@@ -158,3 +158,77 @@ enum ISOTimestampParser {
         return index == bytes.count ? Date(timeIntervalSince1970: seconds) : nil
     }
 }
+
+/// A one-dimensional array column (`text[]`, `bigint[]`, …) read from PostgreSQL's array output:
+/// `{a,"b c",NULL}`. Each element is decoded as the element type reads its own text.
+extension Array: PostgresDecodable where Element: PostgresDecodable {
+    public init(postgresText text: String, type: PostgresDataType) throws(PostgresDecodingError) {
+        guard let elements = ArrayLiteralParser.elements(of: text) else { throw .malformed([Element].self, text) }
+        var values: [Element] = []
+        values.reserveCapacity(elements.count)
+        for element in elements {
+            if let element {
+                values.append(try Element(postgresText: element, type: Self.elementType(of: type)))
+            } else {
+                values.append(try Element.decodeNull())
+            }
+        }
+        self = values
+    }
+
+    private static func elementType(of arrayType: PostgresDataType) -> PostgresDataType {
+        switch arrayType {
+        case .textArray: .text
+        case .int8Array: .int8
+        case .boolArray: .bool
+        case .float8Array: .float8
+        case .numericArray: .numeric
+        case .dateArray: .date
+        default: .unspecified
+        }
+    }
+}
+
+/// The elements of a one-dimensional array literal in PostgreSQL's output syntax (nil for NULL).
+enum ArrayLiteralParser {
+    static func elements(of text: String) -> [String?]? {
+        var bytes = Array(text.utf8)[...]
+        guard bytes.first == UInt8(ascii: "{"), bytes.last == UInt8(ascii: "}") else { return nil }
+        bytes = bytes.dropFirst().dropLast()
+        guard !bytes.isEmpty else { return [] }
+        var elements: [String?] = [], current: [UInt8] = [], quoted = false, wasQuoted = false, escaped = false
+        for byte in bytes {
+            if escaped {
+                current.append(byte)
+                escaped = false
+            } else if quoted {
+                switch byte {
+                case UInt8(ascii: "\\"): escaped = true
+                case UInt8(ascii: "\""): quoted = false
+                default: current.append(byte)
+                }
+            } else {
+                switch byte {
+                case UInt8(ascii: "\""):
+                    quoted = true
+                    wasQuoted = true
+                case UInt8(ascii: ","):
+                    elements.append(element(current, wasQuoted))
+                    current = []
+                    wasQuoted = false
+                case UInt8(ascii: "{"), UInt8(ascii: "}"): return nil  // several dimensions
+                case UInt8(ascii: "\\"): escaped = true
+                default: current.append(byte)
+                }
+            }
+        }
+        guard !quoted, !escaped else { return nil }
+        elements.append(element(current, wasQuoted))
+        return elements
+    }
+
+    private static func element(_ bytes: [UInt8], _ quoted: Bool) -> String? {
+        let text = String(decoding: bytes, as: UTF8.self)
+        return !quoted && text == "NULL" ? nil : text
+    }
+}

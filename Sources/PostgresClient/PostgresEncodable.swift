@@ -91,6 +91,26 @@ extension Int: PostgresArrayElement {
     public static var arrayType: PostgresDataType { .int8Array }
 }
 
+extension Int64: PostgresArrayElement {
+    public static var arrayType: PostgresDataType { .int8Array }
+}
+
+extension Double: PostgresArrayElement {
+    public static var arrayType: PostgresDataType { .float8Array }
+}
+
+extension Decimal: PostgresArrayElement {
+    public static var arrayType: PostgresDataType { .numericArray }
+}
+
+extension Bool: PostgresArrayElement {
+    public static var arrayType: PostgresDataType { .boolArray }
+}
+
+extension Optional: PostgresArrayElement where Wrapped: PostgresArrayElement {
+    public static var arrayType: PostgresDataType { Wrapped.arrayType }
+}
+
 /// An array parameter, sent as an array literal with every element quoted: `["a", "b\"c"]` binds `{"a","b\"c"}`.
 extension Array: PostgresEncodable where Element: PostgresArrayElement {
     public var postgresText: String? {

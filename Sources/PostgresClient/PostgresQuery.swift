@@ -1,25 +1,38 @@
-/// A SQL statement with its parameters bound separately — values are never spliced into the text.
+/// A SQL statement or fragment with its parameters bound separately — values are never spliced into the text.
 ///
-/// Interpolated values become `$1`, `$2`, …:
+/// Interpolated values become parameters, numbered `$1`, `$2`, … when the statement is sent:
 /// ```swift
 /// let query: PostgresQuery = "SELECT * FROM ids.persons WHERE person_id = \(id) AND sex = \(sex)"
 /// // sql: "SELECT * FROM ids.persons WHERE person_id = $1 AND sex = $2", two binds
 /// ```
-/// Identifiers (table or column names) cannot be parameters; interpolate them with
-/// `\(identifier: …)`, which accepts only plain lower-case names from the caller's allow-list.
+/// Fragments compose by interpolation and carry their values with them, so a builder returns
+/// fragments and never counts placeholders:
+/// ```swift
+/// let recent: PostgresQuery = "e.event_date >= \(start)"
+/// let query: PostgresQuery = "SELECT count(*) FROM ids.events e WHERE \(recent) AND e.domain = \(domain)"
+/// ```
+/// Identifiers (table or column names) cannot be parameters. Interpolate an allow-listed one with
+/// `\(identifier: SQLIdentifier)`; a name that comes from data with `\(escapedIdentifier:)`, and a
+/// literal in a statement that takes no parameters (DDL, `SET`) with `\(escapedLiteral:)`: libpq
+/// escapes both for the connection that runs the statement.
 public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation, CustomStringConvertible {
-    public private(set) var sql: String
-    public private(set) var binds: [Bind]
+    enum Piece: Sendable {
+        case sql(String)
+        case bind(Bind)
+        case escapedIdentifier(String)
+        case escapedLiteral(String)
+    }
+
+    private(set) var pieces: [Piece]
 
     public struct Bind: Sendable, Equatable {
         public var text: String?
         public var type: PostgresDataType
     }
 
-    /// A statement with no parameters.
-    public init(unsafeSQL sql: String) {
-        self.sql = sql
-        self.binds = []
+    /// Trusted statement text with no parameters. Only this module and the migrator build these.
+    package init(unsafeSQL sql: String) {
+        pieces = sql.isEmpty ? [] : [.sql(sql)]
     }
 
     public init(stringLiteral value: String) {
@@ -27,79 +40,113 @@ public struct PostgresQuery: Sendable, ExpressibleByStringInterpolation, CustomS
     }
 
     public init(stringInterpolation: StringInterpolation) {
-        self.sql = stringInterpolation.sql
-        self.binds = stringInterpolation.binds
+        pieces = stringInterpolation.pieces
     }
 
-    /// Appends a value as the next parameter and returns its placeholder (`$n`).
-    public mutating func bind(_ value: some PostgresEncodable) -> String {
-        binds.append(Bind(text: value.postgresText, type: type(of: value).postgresType))
-        return "$\(binds.count)"
+    /// The bound values, in placeholder order.
+    public var binds: [Bind] {
+        pieces.compactMap { if case .bind(let bind) = $0 { bind } else { nil } }
     }
 
-    /// Appends trusted SQL text (no values) to the statement.
-    public mutating func append(sql fragment: String) {
-        sql += fragment
+    /// The statement text, its values numbered `$1`, `$2`, … in order. Names and literals to be escaped
+    /// are shown as PostgreSQL's standard quoting would write them; the connection escapes them with libpq.
+    public var sql: String {
+        render(identifier: Self.standardQuotedIdentifier, literal: Self.standardQuotedLiteral)
     }
 
-    /// Appends another query, its parameters renumbered to follow this one's. Its `$n` are taken
-    /// to be its own placeholders: a `$` followed by digits anywhere in its text is renumbered.
+    /// Whether the fragment holds no text and no values.
+    public var isEmpty: Bool { pieces.isEmpty }
+
+    /// Appends another fragment, its values with it.
     public mutating func append(_ other: PostgresQuery) {
-        let offset = binds.count
-        guard offset > 0 else {
-            sql += other.sql
-            binds += other.binds
-            return
-        }
-        var text = "", digits = "", inPlaceholder = false
-        func flush() {
-            if inPlaceholder { text += digits.isEmpty ? "$" : "$\(Int(digits)! + offset)" }
-            digits = ""
-            inPlaceholder = false
-        }
-        for character in other.sql {
-            if inPlaceholder, character.isASCII, character.isNumber {
-                digits.append(character)
-                continue
-            }
-            flush()
-            if character == "$" { inPlaceholder = true } else { text.append(character) }
-        }
-        flush()
-        sql += text
-        binds += other.binds
+        pieces += other.pieces
+    }
+
+    public static func + (lhs: PostgresQuery, rhs: PostgresQuery) -> PostgresQuery {
+        var joined = lhs
+        joined.append(rhs)
+        return joined
     }
 
     /// The statement text only; bound values are left out so they never reach logs.
     public var description: String { sql }
 
+    func render<Failure: Error>(
+        identifier: (String) throws(Failure) -> String, literal: (String) throws(Failure) -> String
+    ) throws(Failure) -> String {
+        var text = "", placeholder = 0
+        for piece in pieces {
+            switch piece {
+            case .sql(let sql): text += sql
+            case .bind:
+                placeholder += 1
+                text += "$\(placeholder)"
+            case .escapedIdentifier(let name): text += try identifier(name)
+            case .escapedLiteral(let value): text += try literal(value)
+            }
+        }
+        return text
+    }
+
+    static func standardQuotedIdentifier(_ name: String) -> String {
+        "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    static func standardQuotedLiteral(_ value: String) -> String {
+        "'" + value.replacingOccurrences(of: "'", with: "''") + "'"
+    }
+
     public struct StringInterpolation: StringInterpolationProtocol {
-        var sql = ""
-        var binds: [Bind] = []
+        var pieces: [Piece] = []
 
         public init(literalCapacity: Int, interpolationCount: Int) {
-            sql.reserveCapacity(literalCapacity + interpolationCount * 3)
-            binds.reserveCapacity(interpolationCount)
+            pieces.reserveCapacity(2 * interpolationCount + 1)
         }
 
         public mutating func appendLiteral(_ literal: String) {
-            sql += literal
+            guard !literal.isEmpty else { return }
+            pieces.append(.sql(literal))
         }
 
         public mutating func appendInterpolation(_ value: some PostgresEncodable) {
-            binds.append(Bind(text: value.postgresText, type: type(of: value).postgresType))
-            sql += "$\(binds.count)"
+            pieces.append(.bind(Bind(text: value.postgresText, type: type(of: value).postgresType)))
         }
 
         /// An optional value: nil binds SQL NULL.
         public mutating func appendInterpolation<Value: PostgresEncodable>(_ value: Value?) {
-            binds.append(Bind(text: value.postgresText, type: Value.postgresType))
-            sql += "$\(binds.count)"
+            pieces.append(.bind(Bind(text: value.postgresText, type: Value.postgresType)))
+        }
+
+        /// Another fragment, with its own values.
+        public mutating func appendInterpolation(_ fragment: PostgresQuery) {
+            pieces += fragment.pieces
         }
 
         public mutating func appendInterpolation(identifier: SQLIdentifier) {
-            sql += identifier.quoted
+            pieces.append(.sql(identifier.quoted))
         }
+
+        /// A name that is not on an allow-list (a role named by its user): escaped by libpq.
+        public mutating func appendInterpolation(escapedIdentifier name: String) {
+            pieces.append(.escapedIdentifier(name))
+        }
+
+        /// A literal where the statement cannot take parameters (DDL, `SET`): escaped by libpq.
+        public mutating func appendInterpolation(escapedLiteral value: String) {
+            pieces.append(.escapedLiteral(value))
+        }
+    }
+}
+
+extension Sequence where Element == PostgresQuery {
+    /// The fragments one after another, `separator` between them: `conditions.joined(separator: " AND ")`.
+    public func joined(separator: PostgresQuery = "") -> PostgresQuery {
+        var result: PostgresQuery = ""
+        for (index, fragment) in enumerated() {
+            if index > 0 { result.append(separator) }
+            result.append(fragment)
+        }
+        return result
     }
 }
 

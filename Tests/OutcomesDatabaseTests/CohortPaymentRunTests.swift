@@ -51,7 +51,7 @@ import Testing
             var counts: [String: (Int, Int)] = [:]
             for row in try db.execute("""
                 SELECT provider_id, value FROM metrics.person_results
-                WHERE contract_id = \(id) AND period = ANY (\(PostgresArrayLiteral.text(periods))::text[])
+                WHERE contract_id = \(id) AND period = ANY (\(periods)::text[])
                   AND metric_id = 'any_shelter_12m'
                 """) {
                 let provider: String = try row.decode(at: 0)

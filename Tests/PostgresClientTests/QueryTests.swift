@@ -25,17 +25,19 @@ import Testing
         #expect(query.sql == "SELECT count(*) FROM \"ids\".\"events\" WHERE person_id = $1")
     }
 
-    @Test func appendedQueriesKeepTheirOwnParameters() {
-        var query: PostgresQuery = "INSERT INTO t SELECT * FROM u WHERE a = \(1) AND b = \("x")"
+    @Test func composedFragmentsNumberTheirParametersWhenRendered() {
         let inner: PostgresQuery = "SELECT $$ $ a $$, \(2) + \(3), \(4) FROM v WHERE c = \(Optional<String>.none)"
-        query.append(sql: " UNION ALL ")
+        var query: PostgresQuery = "INSERT INTO t SELECT * FROM u WHERE a = \(1) AND b = \("x")"
+        query.append(" UNION ALL ")
         query.append(inner)
         #expect(query.sql == "INSERT INTO t SELECT * FROM u WHERE a = $1 AND b = $2 UNION ALL SELECT $$ $ a $$, $3 + $4, $5 FROM v WHERE c = $6")
         #expect(query.binds.map(\.text) == ["1", "x", "2", "3", "4", nil])
-        var empty = PostgresQuery(unsafeSQL: "CREATE TABLE t AS ")
-        empty.append(inner)
-        #expect(empty.sql == "CREATE TABLE t AS " + inner.sql)
-        #expect(empty.binds == inner.binds)
+        let nested: PostgresQuery = "WITH w AS (\(inner)) SELECT \(9), * FROM w WHERE \(inner) IS NOT NULL"
+        #expect(nested.sql == "WITH w AS (SELECT $$ $ a $$, $1 + $2, $3 FROM v WHERE c = $4) SELECT $5, * FROM w WHERE SELECT $$ $ a $$, $6 + $7, $8 FROM v WHERE c = $9 IS NOT NULL")
+        #expect(nested.binds.map(\.text) == ["2", "3", "4", nil, "9", "2", "3", "4", nil])
+        let conditions: [PostgresQuery] = ["a = \(1)", "b = \(2)", "c"]
+        #expect(conditions.joined(separator: " AND ").sql == "a = $1 AND b = $2 AND c")
+        #expect(([] as [PostgresQuery]).joined(separator: " AND ").isEmpty)
     }
 
     @Test func safeDescriptionDropsThePassword() {
@@ -49,6 +51,52 @@ import Testing
 }
 
 @Suite struct BindingAndDecodingTests {
+    /// Values that look like SQL travel as values however deeply the fragments that carry them nest.
+    @Test func placeholdersQuotesAndPercentSignsInValuesSurviveComposition() throws {
+        let (db, _) = try TestDatabase.fresh(migrated: false)
+        let tricky = ["$1", "it's", "100%", "%s %I %L", "$$", "\\", "\"", "$2 $1"]
+        let fragments: [PostgresQuery] = tricky.map { value in "SELECT \(value)::text AS v, \("%" + value)::text AS w" }
+        let union: PostgresQuery = "SELECT * FROM (\(fragments.joined(separator: " UNION ALL "))) AS t WHERE v <> \("$1$1")"
+        let rows = try db.execute("SELECT v || '|' || w FROM (\(union)) AS u ORDER BY v COLLATE \"C\"")
+        let expected = tricky.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }.map { "\($0)|%\($0)" }
+        #expect(try rows.map { try $0.decode(String.self, at: 0) } == expected)
+    }
+
+    @Test func namesAndLiteralsFromDataAreEscapedByLibpq() throws {
+        let (db, _) = try TestDatabase.fresh(migrated: false)
+        let name = "Odd \"name\"; DROP", literal = "it's \\ 100%"
+        try db.execute("CREATE TEMP TABLE \(escapedIdentifier: name) (v text DEFAULT \(escapedLiteral: literal))")
+        try db.execute("INSERT INTO \(escapedIdentifier: name) DEFAULT VALUES")
+        #expect(try db.execute("SELECT v FROM \(escapedIdentifier: name)").scalar(String.self) == literal)
+        let shown: PostgresQuery = "SET application_name = \(escapedLiteral: literal)"
+        #expect(shown.sql == "SET application_name = 'it''s \\ 100%'")
+    }
+
+    @Test func codableValuesTravelAsJSONB() throws {
+        struct Reason: Codable, Equatable { var code: String; var amounts: [Decimal]; var note: String? }
+        let (db, _) = try TestDatabase.fresh(migrated: false)
+        let reason = Reason(code: "cap_bound", amounts: [Decimal(string: "1234.56")!, 0], note: "quote ' and \"")
+        let row = try db.execute("SELECT \(try PostgresJSON(reason)), \(try PostgresJSON(reason)) ->> 'code'")[0]
+        #expect(try row.decode(PostgresJSON<Reason>.self, at: 0).value == reason)
+        #expect(try row.decode(String.self, at: 1) == "cap_bound")
+        #expect(throws: PostgresJSONError.self) { try PostgresJSON(Double.nan) }
+    }
+
+    @Test func arraysOfEveryElementTypeBind() throws {
+        let (db, _) = try TestDatabase.fresh(migrated: false)
+        let row = try db.execute("""
+            SELECT array_to_string(\(["a,b", "c\"d", "{e}"]), '|'), cardinality(\([1, 2, 3] as [Int])),
+                   \([1.5, -0.25] as [Double])::text, \([Decimal(string: "0.1")!])::text, \([true, false])::text,
+                   \([Optional("x"), nil])::text
+            """)[0]
+        #expect(try row.decode(String.self, at: 0) == "a,b|c\"d|{e}")
+        #expect(try row.decode(Int.self, at: 1) == 3)
+        #expect(try row.decode(String.self, at: 2) == "{1.5,-0.25}")
+        #expect(try row.decode(String.self, at: 3) == "{0.1}")
+        #expect(try row.decode(String.self, at: 4) == "{t,f}")
+        #expect(try row.decode(String.self, at: 5) == "{x,NULL}")
+    }
+
     @Test func valuesRoundTripThroughParameters() throws {
         let (db, _) = try TestDatabase.fresh(migrated: false)
         let text = "tab\t quote' backslash\\ ünïcödé 🚀"

@@ -67,13 +67,13 @@ struct LoadBenchmark: ParsableCommand {
         let foreignKeys = try ForeignKeyDeferral(tables: SyntheticLoader.tables, on: connection)
         var script = "\\set ON_ERROR_STOP on\nBEGIN;\nTRUNCATE \(SyntheticLoader.tables.joined(separator: ", "));\n"
             + "SELECT set_config('outcomes.load_id', '\(report.loadID)', true);\n"
-            + foreignKeys.dropStatements.map { $0 + ";\n" }.joined()
+            + foreignKeys.keys.map { $0.dropStatement.sql + ";\n" }.joined()
         for (table, columns) in tables {
             let file = directory.appendingPathComponent("\(table).copy")
             try export(table: table, columns: columns, to: file, connection: connection)
-            script += "\\copy \(table) (\(columns)) FROM '\(file.path)'\n"
+            script += "\\copy \(table) (\(columns.joined(separator: ", "))) FROM '\(file.path)'\n"
         }
-        script += foreignKeys.addStatements.map { $0 + ";\n" }.joined() + "COMMIT;\n"
+        script += foreignKeys.keys.map { $0.addStatement.sql + ";\n" }.joined() + "COMMIT;\n"
         let scriptFile = directory.appendingPathComponent("load.sql")
         try Data(script.utf8).write(to: scriptFile)
 
@@ -108,12 +108,13 @@ struct LoadBenchmark: ParsableCommand {
         try output.emit(result)
     }
 
-    private func export(table: String, columns: String, to file: URL, connection: PostgresConnection) throws {
+    private func export(table: String, columns: [String], to file: URL, connection: PostgresConnection) throws {
         _ = FileManager.default.createFile(atPath: file.path, contents: nil)
         let handle = try FileHandle(forWritingTo: file)
         defer { try? handle.close() }
         var buffer = Data()
-        try connection.copyOut("COPY \(table) (\(columns)) TO STDOUT") { chunk in
+        let names = columns.map { "\(escapedIdentifier: $0)" as PostgresQuery }.joined(separator: ", ")
+        try connection.copyOut("COPY \(identifier: SQLIdentifier(validating: table)!) (\(names)) TO STDOUT") { chunk in
             buffer.append(contentsOf: chunk)
             if buffer.count >= 1 << 20 {
                 try handle.write(contentsOf: buffer)

@@ -12,12 +12,10 @@ extension DemoCommand {
     func approve(_ stagedID: Int, of contract: String, on connection: PostgresConnection, target: DatabaseTarget) throws -> String {
         let checker: PostgresConnection
         do {
-            try connection.executeScript("""
-                DO $$ BEGIN
-                    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '\(Self.checkerLogin)') THEN CREATE ROLE \(Self.checkerLogin) LOGIN; END IF;
-                END $$;
-                GRANT outcomes_payments TO \(Self.checkerLogin);
-                """)
+            if try connection.execute("SELECT count(*) FROM pg_roles WHERE rolname = \(Self.checkerLogin)").scalar(Int.self) == 0 {
+                try connection.execute("CREATE ROLE \(escapedIdentifier: Self.checkerLogin) LOGIN")
+            }
+            try connection.execute("GRANT outcomes_payments TO \(escapedIdentifier: Self.checkerLogin)")
             checker = switch target {
             case .embedded(let cluster): try PostgresConnection(conninfo: cluster.conninfo() + " user=\(Self.checkerLogin)")
             case .named(let conninfo): try PostgresConnection(conninfo: conninfo, user: Self.checkerLogin)

@@ -239,7 +239,7 @@ extension DemoCommand {
 /// Runs one step of the demo as the role that step's command takes, then returns to the demo's own.
 func acting<T>(as role: DatabaseRole, on connection: PostgresConnection, _ body: () throws -> T) throws -> T {
     try role.assume(on: connection)
-    defer { try? connection.executeScript("RESET ROLE") }
+    defer { _ = try? connection.execute("RESET ROLE") }
     return try body()
 }
 

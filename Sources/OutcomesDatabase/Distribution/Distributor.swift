@@ -40,7 +40,7 @@ public struct Distributor: Sendable {
         let shards = try shardCount ?? connection.execute("SELECT current_setting('citus.shard_count')::int").scalar(Int.self)
         try connection.transaction { connection in
             for key in DistributedLayout.droppedKeys {
-                try connection.execute(PostgresQuery(unsafeSQL: "ALTER TABLE \(key.table.quoted) DROP CONSTRAINT IF EXISTS \(key.constraint)"))
+                try connection.execute("ALTER TABLE \(identifier: key.table) DROP CONSTRAINT IF EXISTS \(identifier: .generated(key.constraint))")
             }
             for table in DistributedLayout.referenceTables {
                 try connection.execute("SELECT create_reference_table(\(table.description)::regclass)")
@@ -60,7 +60,7 @@ public struct Distributor: Sendable {
             // Citus reaches the nodes, the coordinator too, as the role a command has taken: the job
             // roles log in there (they have no password; see README, "Citus").
             for role in DatabaseRole.allCases {
-                try connection.execute(PostgresQuery(unsafeSQL: "ALTER ROLE \(role.rawValue) LOGIN"))
+                try connection.execute("ALTER ROLE \(escapedIdentifier: role.rawValue) LOGIN")
             }
         }
         // Where each table is now, as Citus's catalog says.
@@ -69,7 +69,7 @@ public struct Distributor: Sendable {
             SELECT c.oid::regclass::text, coalesce(p.partmethod::text, ''), coalesce(p.repmodel::text, '')
             FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             LEFT JOIN pg_dist_partition p ON p.logicalrelid = c.oid
-            WHERE n.nspname = ANY (\(PostgresArrayLiteral.text(DistributedLayout.schemas))::text[]) AND c.relkind IN ('r', 'p')
+            WHERE n.nspname = ANY (\(DistributedLayout.schemas)::text[]) AND c.relkind IN ('r', 'p')
               AND NOT c.relispartition
             ORDER BY 1
             """)
@@ -116,7 +116,7 @@ public struct Distributor: Sendable {
         let placed = try connection.execute("""
             SELECT string_agg(logicalrelid::regclass::text, ', ' ORDER BY logicalrelid::regclass::text) FROM pg_dist_partition
             WHERE (SELECT nspname FROM pg_namespace n JOIN pg_class c ON c.relnamespace = n.oid WHERE c.oid = logicalrelid)
-                  = ANY (\(PostgresArrayLiteral.text(DistributedLayout.schemas))::text[])
+                  = ANY (\(DistributedLayout.schemas)::text[])
             """).scalar(String?.self)
         guard let placed else { return }
         let whole = try TableLayout.of(connection) == .distributed

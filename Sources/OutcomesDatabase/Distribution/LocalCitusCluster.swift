@@ -45,7 +45,7 @@ public struct LocalCitusCluster: Sendable {
         for node in workers + [coordinator] {
             try node.start()
             let connection = try PostgresConnection(conninfo: node.conninfo())
-            try connection.executeScript("CREATE EXTENSION IF NOT EXISTS citus")
+            try connection.execute("CREATE EXTENSION IF NOT EXISTS citus")
         }
         let connection = try PostgresConnection(conninfo: coordinator.conninfo())
         let registered = Set(try connection.execute("SELECT nodename FROM pg_dist_node").map { try $0.decode(String.self, at: 0) })

@@ -31,20 +31,13 @@ struct PersonLevelTable {
     func create(as query: PostgresQuery, layout: TableLayout, on connection: PostgresConnection) throws {
         switch layout {
         case .singleNode:
-            var statement = PostgresQuery(unsafeSQL: "CREATE TABLE \(table.quoted) AS\n")
-            statement.append(query)
-            try connection.execute(statement)
+            try connection.execute("CREATE TABLE \(identifier: table) AS\n\(query)")
         case .distributed:
-            var empty = PostgresQuery(unsafeSQL: "CREATE TABLE \(table.quoted) AS\nSELECT * FROM (\n")
-            empty.append(query)
-            empty.append(sql: "\n) AS rows WITH NO DATA")
-            try connection.execute(empty)
+            try connection.execute("CREATE TABLE \(identifier: table) AS\nSELECT * FROM (\n\(query)\n) AS rows WITH NO DATA")
             try connection.execute("""
                 SELECT create_distributed_table(\(table.quoted)::text::regclass, 'person_id', colocate_with => 'ids.persons')
                 """)
-            var fill = PostgresQuery(unsafeSQL: "INSERT INTO \(table.quoted)\n")
-            fill.append(query)
-            try connection.execute(fill)
+            try connection.execute("INSERT INTO \(identifier: table)\n\(query)")
         }
     }
 }
@@ -55,6 +48,6 @@ extension TableLayout {
     /// over one connection per worker, which it is told here; on one server this does nothing.
     static func prepareLoadTransaction(on connection: PostgresConnection) throws {
         guard try of(connection) == .distributed else { return }
-        try connection.executeScript("SET LOCAL citus.multi_shard_modify_mode TO 'sequential'")
+        try connection.execute("SET LOCAL citus.multi_shard_modify_mode TO 'sequential'")
     }
 }

@@ -63,7 +63,7 @@ public struct ComparisonRunner: Sendable {
             }
         }
         return try connection.transaction { connection in
-            try connection.executeScript("SET LOCAL jit = off")
+            try connection.execute("SET LOCAL jit = off")
             let loadID = try connection.latestFinishedLoad()
             guard let loadID else { throw DatabaseError(.noData, "There are no IDS data to compare: load an extract or run `outcomes synth` first.", exitStatus: .dataError) }
             let key = String(SHA256.hex(definition.id + "/" + UUID().uuidString).prefix(12))
@@ -101,15 +101,16 @@ public struct ComparisonRunner: Sendable {
             var byGroup: EvaluationResult?
             if let groupBy {
                 var values: [String: String] = [:]
-                for row in try connection.execute(PostgresQuery(unsafeSQL: """
-                    SELECT u.person_id::text, \(groupBy.sql(person: "ps", at: "u.start_date")) FROM \(units.quoted) u JOIN ids.persons ps USING (person_id) WHERE u.treated
-                    """)) { values[try row.decode(at: 0)] = try row.decode(at: 1) }
+                for row in try connection.execute("""
+                    SELECT u.person_id::text, \(groupBy.sql(person: "ps", at: "u.start_date")) FROM \(identifier: units) u JOIN ids.persons ps USING (person_id) WHERE u.treated
+                    """) { values[try row.decode(at: 0)] = try row.decode(at: 1) }
                 var grouped = table
                 grouped.groups = table.ids.indices.map { table.treated[$0] ? values[table.ids[$0]] : nil }
                 progress("Estimating by \(groupBy.rawValue) on the same units…")
                 byGroup = try Evaluation.run(design, on: grouped)
             }
-            try connection.executeScript("DROP TABLE \(units.quoted), \(outcomes.quoted)" + (covariateMetrics.isEmpty ? "" : ", \(covariates.quoted)"))
+            try connection.execute("DROP TABLE \(identifier: units), \(identifier: outcomes)")
+            if !covariateMetrics.isEmpty { try connection.execute("DROP TABLE \(identifier: covariates)") }
             let treated = table.treated.filter { $0 }.count
             var outcome = Outcome(result: result, table: table, runID: runID, loadID: loadID, inputsSHA256: hash,
                                   participantsLeftOut: max(0, participants - treated))

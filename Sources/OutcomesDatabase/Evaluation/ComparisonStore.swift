@@ -45,23 +45,22 @@ struct ComparisonStore {
             """).scalar(Int.self)
         let units = result.units
         // Unknowns travel through the arrays as NaN, 0 and '' and are stored as NULL.
-        func array(_ values: [String]) -> String { PostgresArrayLiteral.text(values) }
         try connection.execute("""
             INSERT INTO evaluation.run_units (person_id, run_id, treated, provider_id, index_date, propensity, weight, subclass)
             SELECT u.person_id, \(runID), u.treated, nullif(u.provider_id, ''), u.index_date,
                    CASE WHEN u.propensity = 'NaN' THEN NULL ELSE u.propensity END, u.weight, nullif(u.subclass, 0)
-            FROM unnest(\(array(units.map { table.ids[$0.index] }))::bigint[], \(array(units.map { String(table.treated[$0.index]) }))::boolean[],
-                        \(array(units.map { table.groups[$0.index] ?? "" }))::text[], \(array(units.map { table.indexDates[$0.index] }))::date[],
-                        \(array(units.map { $0.propensity.map { "\($0)" } ?? "NaN" }))::float8[], \(array(units.map { "\($0.weight)" }))::float8[],
-                        \(array(units.map { $0.subclass.map(String.init) ?? "0" }))::int[])
+            FROM unnest(\(units.map { table.ids[$0.index] })::bigint[], \(units.map { table.treated[$0.index] })::boolean[],
+                        \(units.map { table.groups[$0.index] ?? "" })::text[], \(units.map { table.indexDates[$0.index] })::date[],
+                        \(units.map { $0.propensity ?? .nan })::float8[], \(units.map(\.weight))::float8[],
+                        \(units.map { $0.subclass ?? 0 })::int[])
                  AS u(person_id, treated, provider_id, index_date, propensity, weight, subclass)
             """)
         if let group {
             try connection.execute("""
                 INSERT INTO evaluation.matched_weights (person_id, run_id, provider_id, weight, weight_denominator)
                 SELECT m.person_id, \(runID), m.provider_id, m.weight, \(group.denominator)
-                FROM unnest(\(array(group.members.map { table.ids[$0.unit] }))::bigint[], \(array(group.members.map(\.provider)))::text[],
-                            \(array(group.members.map { String($0.weight) }))::bigint[]) AS m(person_id, provider_id, weight)
+                FROM unnest(\(group.members.map { table.ids[$0.unit] })::bigint[], \(group.members.map(\.provider))::text[],
+                            \(group.members.map(\.weight))::bigint[]) AS m(person_id, provider_id, weight)
                 """)
         }
         return runID
@@ -83,8 +82,8 @@ struct ComparisonStore {
                    r.window_start, r.window_end, r.value, r.pre_value, r.post_value, r.ratio, r.load_id, r.computed_at,
                    \(resultSet)::integer AS result_set
             FROM \(identifier: outcomes) r
-            JOIN unnest(\(PostgresArrayLiteral.text(members.map { table.ids[$0.unit] }))::bigint[],
-                        \(PostgresArrayLiteral.text(members.map(\.provider)))::text[]) AS m(person_id, provider_id)
+            JOIN unnest(\(members.map { table.ids[$0.unit] })::bigint[],
+                        \(members.map(\.provider))::text[]) AS m(person_id, provider_id)
               USING (person_id)
             """, layout: try TableLayout.of(connection), on: connection)
         try partitions.swapIn(resultSet: resultSet, on: connection)

@@ -15,15 +15,14 @@ struct ComparisonTable {
     /// The table, the SHA-256 of its rows as read, and how many participants there were before
     /// those without outcomes in the period were left out.
     func read(on connection: PostgresConnection) throws -> (EvaluationTable, String, Int) {
-        var query = PostgresQuery(unsafeSQL: "")
-        var select = ["u.person_id", "u.treated", "u.provider_id", "u.start_date::text"]
+        var select: [PostgresQuery] = ["u.person_id", "u.treated", "u.provider_id", "u.start_date::text"]
         var kinds: [(name: String, numeric: Bool)] = []
         let metricCovariates = definition.covariates.compactMap { if case .metric(let m) = $0 { m.id } else { nil } }
         var needsAge = false
         for covariate in definition.covariates {
             switch covariate {
             case .metric(let metric):
-                select.append("coalesce(c.\(column("m", metricCovariates.firstIndex(of: metric.id)!)), 0)::float8")
+                select.append("coalesce(c.\(identifier: column("m", metricCovariates.firstIndex(of: metric.id)!)), 0)::float8")
                 kinds.append((metric.id, true))
             case .attribute(let attribute):
                 select.append(Self.attribute(attribute))
@@ -39,23 +38,25 @@ struct ComparisonTable {
             }
         }
         for (index, outcome) in definition.outcomes.enumerated() {
-            select.append("o.\(column("o", index))::float8")
+            select.append("o.\(identifier: column("o", index))::float8")
             kinds.append((outcome.name, true))
         }
-        let outcomePivot = definition.outcomes.enumerated().map { "max(value) FILTER (WHERE metric_id = \(query.bind($1.name))::text) AS \(column("o", $0))" }
-        var joins = "JOIN (SELECT person_id, \(outcomePivot.joined(separator: ", ")) FROM \(outcomes.quoted) GROUP BY person_id) o USING (person_id)"
+        let outcomePivot: [PostgresQuery] = definition.outcomes.enumerated().map {
+            "max(value) FILTER (WHERE metric_id = \($1.name)::text) AS \(identifier: column("o", $0))"
+        }
+        var joins: PostgresQuery = "JOIN (SELECT person_id, \(outcomePivot.joined(separator: ", ")) FROM \(identifier: outcomes) GROUP BY person_id) o USING (person_id)"
         // Covariates come one row per unit, a column per metric (the compiler's wide form).
-        if let covariates { joins += "\nLEFT JOIN \(covariates.quoted) c USING (person_id)" }
-        var conditions = definition.outcomes.indices.map { "o.\(column("o", $0)) IS NOT NULL" }
+        if let covariates { joins.append("\nLEFT JOIN \(identifier: covariates) c USING (person_id)") }
+        var conditions: [PostgresQuery] = definition.outcomes.indices.map { "o.\(identifier: column("o", $0)) IS NOT NULL" }
         if needsAge { conditions.append("(ps.birth_date IS NOT NULL OR ps.birth_year IS NOT NULL)") }
-        query.append(sql: """
+        let query: PostgresQuery = """
             SELECT \(select.joined(separator: ", "))
-            FROM \(units.quoted) u
+            FROM \(identifier: units) u
             JOIN ids.persons ps USING (person_id)
             \(joins)
             WHERE \(conditions.joined(separator: " AND "))
             ORDER BY u.treated DESC, u.person_id
-            """)
+            """
         var ids: [String] = [], treated: [Bool] = [], groups: [String?] = [], indexDates: [String] = []
         var numbers = Array(repeating: [Double](), count: kinds.count), texts = Array(repeating: [String](), count: kinds.count)
         var hash = SHA256()
@@ -89,10 +90,10 @@ struct ComparisonTable {
         return (table, hash.hexDigest(), participants)
     }
 
-    private func column(_ prefix: String, _ index: Int) -> String { "\(prefix)\(index)" }
+    private func column(_ prefix: String, _ index: Int) -> SQLIdentifier { .generated("\(prefix)\(index)") }
 
     /// An attribute at the index date, as text (or, for age, whole years as a number).
-    static func attribute(_ attribute: EvaluationDefinition.Attribute) -> String {
+    static func attribute(_ attribute: EvaluationDefinition.Attribute) -> PostgresQuery {
         switch attribute {
         case .age:
             "(CASE WHEN ps.birth_date IS NOT NULL THEN extract(year FROM age(u.start_date, ps.birth_date)) ELSE extract(year FROM u.start_date) - ps.birth_year END)::float8"

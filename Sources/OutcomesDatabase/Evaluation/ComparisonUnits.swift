@@ -18,54 +18,50 @@ struct ComparisonUnits {
     let source: ComparisonSource
 
     func create(on connection: PostgresConnection) throws {
-        var query = PostgresQuery(unsafeSQL: "")
         let compiler = MetricCompiler(contract: contract, period: OutcomeContract.allTime, loadID: 0)
-        let participants = firstEnrollments(compiler.cohortConditions(&query))
-        let comparison: String
+        let participants = MetricCompiler.firstEnrollments(conditions: compiler.cohortConditions())
+        let comparison: PostgresQuery
         switch source {
         case .controlArm:
             guard let arm = contract.comparisonArm else {
                 throw DatabaseError(.noData, "contract \(contract.id) has no randomized control arm (its cohort is not study_arm: treatment); compare --against pool instead.", exitStatus: .dataError)
             }
-            let conditions = MetricCompiler(contract: arm, period: OutcomeContract.allTime, loadID: 0).cohortConditions(&query)
-            comparison = "SELECT person_id, start_date, end_date, enrollment_id, provider_id, false FROM (\(firstEnrollments(conditions))) arm"
+            let conditions = MetricCompiler(contract: arm, period: OutcomeContract.allTime, loadID: 0).cohortConditions()
+            comparison = "SELECT person_id, start_date, end_date, enrollment_id, provider_id, false FROM (\(MetricCompiler.firstEnrollments(conditions: conditions))) arm"
         case .pool:
-            comparison = poolRows(compiler, &query)
+            comparison = poolRows(compiler)
         }
-        query.append(sql: """
+        let query: PostgresQuery = """
             WITH participants AS (\(participants))
             SELECT person_id, start_date, end_date, enrollment_id, provider_id, true AS treated FROM participants
             UNION ALL
             \(comparison)
-            """)
+            """
         try PersonLevelTable(table: table).create(as: query, layout: try TableLayout.of(connection), on: connection)
-        try connection.executeScript("ANALYZE \(table.quoted)")
-    }
-
-    /// A person's first enrollment meeting the cohort rule, as the metric compiler takes it.
-    private func firstEnrollments(_ conditions: String) -> String {
-        MetricCompiler.firstEnrollments(conditions: conditions)
+        try connection.execute("ANALYZE \(identifier: table)")
     }
 
     /// Eligible: eligibility events covering at least `min_days` of the intake window; never
     /// enrolled in an excluded program; of the named counties. Index date: the first eligibility
     /// day in the intake window, or a participant's enrollment date drawn by a seeded hash of the
     /// person id (uniform over participants, the same on every run).
-    private func poolRows(_ compiler: MetricCompiler, _ query: inout PostgresQuery) -> String {
-        let (from, to) = ("\(query.bind(pool.intakeFrom.description))::date", "\(query.bind(pool.intakeTo.description))::date")
-        let through = "\(query.bind(contract.dataThrough.description))::date"
-        let events = compiler.eventConditions(pool.eligibility, &query)
+    private func poolRows(_ compiler: MetricCompiler) -> PostgresQuery {
+        let (from, to): (PostgresQuery, PostgresQuery) = ("\(pool.intakeFrom)::date", "\(pool.intakeTo)::date")
+        let through: PostgresQuery = "\(contract.dataThrough)::date"
+        let events = compiler.eventConditions(pool.eligibility)
         let programs = pool.excludePrograms.isEmpty ? [contract.program] : pool.excludePrograms
-        let index: String
+        let index: PostgresQuery
         switch pool.indexDate {
         case .firstEligibility: index = "el.first_day"
         case .participants:
-            index = "d.dates[1 + ((hashtextextended(el.person_id::text, \(query.bind(pool.seed))::bigint) & 9223372036854775807) % cardinality(d.dates))]"
+            index = "d.dates[1 + ((hashtextextended(el.person_id::text, \(pool.seed)::bigint) & 9223372036854775807) % cardinality(d.dates))]"
         }
-        var conditions = ["el.days >= \(query.bind(pool.minimumDays))::int",
-                          "NOT EXISTS (SELECT 1 FROM ids.enrollments x WHERE x.person_id = el.person_id AND x.program_id = ANY (\(query.bind(PostgresArrayLiteral.text(programs)))::text[]))"]
+        var conditions: [PostgresQuery] = [
+            "el.days >= \(pool.minimumDays)::int",
+            "NOT EXISTS (SELECT 1 FROM ids.enrollments x WHERE x.person_id = el.person_id AND x.program_id = ANY (\(programs)::text[]))",
+        ]
         if !pool.counties.isEmpty {
-            conditions.append("EXISTS (SELECT 1 FROM ids.persons ps WHERE ps.person_id = el.person_id AND ps.county = ANY (\(query.bind(PostgresArrayLiteral.text(pool.counties)))::text[]))")
+            conditions.append("EXISTS (SELECT 1 FROM ids.persons ps WHERE ps.person_id = el.person_id AND ps.county = ANY (\(pool.counties)::text[]))")
         }
         return """
             SELECT el.person_id, \(index), NULL::date, 0::bigint, ''::text, false

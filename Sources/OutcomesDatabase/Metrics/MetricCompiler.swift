@@ -46,14 +46,14 @@ struct MetricCompiler {
         let window: Window
         /// The measure taken over the window (a change's base measure).
         let measure: Measure
-        var start: String { prefix + "_start" }
-        var end: String { prefix + "_end" }
+        var start: SQLIdentifier { .generated(prefix + "_start") }
+        var end: SQLIdentifier { .generated(prefix + "_end") }
         /// The first date the outcome was achieved (for metrics assigned by achievement).
-        var achievedOn: String { prefix + "_achieved_on" }
+        var achievedOn: SQLIdentifier { .generated(prefix + "_achieved_on") }
         /// Aggregated value over the participant's events.
-        var measured: String { prefix + "_measured" }
+        var measured: SQLIdentifier { .generated(prefix + "_measured") }
         /// The start dates of the window's months or quarters, for `width_bucket`.
-        var unitStarts: String { prefix + "_unit_starts" }
+        var unitStarts: SQLIdentifier { .generated(prefix + "_unit_starts") }
     }
 
     private func parts(of index: Int) -> (post: Part, pre: Part?) {
@@ -75,91 +75,86 @@ struct MetricCompiler {
     /// `SELECT b …`: person ids that cut the contract's enrollments into `count` slices of about
     /// equal size (fewer when there are few enrollments).
     func sliceBoundaries(count: Int) -> PostgresQuery {
-        var query = PostgresQuery(unsafeSQL: "")
-        let source: String
+        let source: PostgresQuery
         switch units {
-        case .enrollments: source = "ids.enrollments e WHERE \(cohortConditions(&query))"
-        case .table(let table): source = "\(table.quoted) e"
+        case .enrollments: source = "ids.enrollments e WHERE \(cohortConditions())"
+        case .table(let table): source = "\(identifier: table) e"
         }
-        let slices = query.bind(count)
-        query.append(sql: """
+        return """
             SELECT DISTINCT b FROM unnest((
-                SELECT percentile_disc(ARRAY(SELECT s::float8 / \(slices)::int FROM generate_series(1, \(slices)::int - 1) AS s))
+                SELECT percentile_disc(ARRAY(SELECT s::float8 / \(count)::int FROM generate_series(1, \(count)::int - 1) AS s))
                        WITHIN GROUP (ORDER BY e.person_id)
                 FROM \(source)
             )) AS b
             WHERE b IS NOT NULL ORDER BY b
-            """)
-        return query
+            """
     }
 
     /// One row per participant and metric that counts them, computed in one branch per slice of
     /// participants; `boundaries` are the person ids between slices.
     func results(boundaries: [Int]) -> PostgresQuery {
-        var query = PostgresQuery(unsafeSQL: "")
         let lowers: [Int?] = [nil] + boundaries, uppers: [Int?] = boundaries + [nil]
-        let branches = zip(lowers, uppers).map { branch(lower: $0, upper: $1, &query) }
-        query.append(sql: "SELECT * FROM (\n(" + branches.joined(separator: ")\nUNION ALL\n(") + ")\n) AS sliced")
-        return query
+        let branches = zip(lowers, uppers).map { branch(lower: $0, upper: $1) }
+        return "SELECT * FROM (\n(\(branches.joined(separator: ")\nUNION ALL\n(")))\n) AS sliced"
     }
 
     /// The rows of one slice of participants.
-    private func branch(lower: Int?, upper: Int?, _ query: inout PostgresQuery) -> String {
-        let through = "\(query.bind(contract.dataThrough.description))::date"
-        var slice: [String] = []
-        if case .enrollments = units { slice.append(cohortConditions(&query)) }
-        if let lower { slice.append("e.person_id >= \(query.bind(lower))") }
-        if let upper { slice.append("e.person_id < \(query.bind(upper))") }
+    private func branch(lower: Int?, upper: Int?) -> PostgresQuery {
+        let through: PostgresQuery = "\(contract.dataThrough)::date"
+        var slice: [PostgresQuery] = []
+        if case .enrollments = units { slice.append(cohortConditions()) }
+        if let lower { slice.append("e.person_id >= \(lower)") }
+        if let upper { slice.append("e.person_id < \(upper)") }
         let windows = allParts
 
         // 1. Participants with their windows (from the enrollment) and the windows' unit starts.
-        var participantColumns: [String] = []
+        var participantColumns: [PostgresQuery] = []
         for part in windows {
-            let (start, end) = windowBounds(part.window, of: "e", &query)
-            participantColumns.append("\(start) AS \(part.start), \(end) AS \(part.end)")
-            participantColumns += measureColumns(part, start: start, &query)
+            let (start, end) = windowBounds(part.window, of: "e")
+            participantColumns.append("\(start) AS \(identifier: part.start), \(end) AS \(identifier: part.end)")
+            participantColumns += measureColumns(part, start: start)
         }
-        let eligible = "\(minimumDaysCondition(of: "p", through: through, &query)) AND (\(countsForAnyMetric(in: "p", through: through, &query)))"
+        let eligible: PostgresQuery = "\(minimumDaysCondition(of: "p", through: through)) AND (\(countsForAnyMetric(in: "p", through: through)))"
 
         // 2. Each participant joined once with the events any metric may use.
-        let starts = windows.map { "p.\($0.start)" }, ends = windows.map { "p.\($0.end)" }
+        let starts = windows.map { column("p", $0.start) }, ends = windows.map { column("p", $0.end) }
         let domains = Set(contract.metrics.flatMap { $0.events.domains + ($0.events.overlap?.events.domains ?? []) }).sorted()
-        var groupColumns = ["p.person_id", "p.enrollment_id", "p.provider_id", "p.start_date", "p.end_date"]
+        var groupColumns: [PostgresQuery] = ["p.person_id", "p.enrollment_id", "p.provider_id", "p.start_date", "p.end_date"]
         for part in windows {
             // Recomputed from the grouped enrollment dates rather than carried as grouping keys.
-            let (start, end) = windowBounds(part.window, of: "p", &query)
-            groupColumns.append("\(start) AS \(part.start), \(end) AS \(part.end)")
+            let (start, end) = windowBounds(part.window, of: "p")
+            groupColumns.append("\(start) AS \(identifier: part.start), \(end) AS \(identifier: part.end)")
         }
         for (index, metric) in contract.metrics.enumerated() {
-            let events = eventConditions(metric.events, &query)
-            let overlap = metric.events.overlap.map { (kind: $0.kind, events: eventConditions($0.events, &query)) }
+            let events = eventConditions(metric.events)
+            let overlap = metric.events.overlap.map { (kind: $0.kind, events: eventConditions($0.events)) }
             let (post, pre) = self.parts(of: index)
             for part in [post] + (pre.map { [$0] } ?? []) {
-                groupColumns.append(aggregate(part, events: events, overlap: overlap, through: through, &query) + " AS \(part.measured)")
+                groupColumns.append("\(aggregate(part, events: events, overlap: overlap, through: through)) AS \(identifier: part.measured)")
             }
-            if let achieved = achievementAggregate(index, events: events, through: through, &query) {
-                groupColumns.append(achieved + " AS \(post.achievedOn)")
+            if let achieved = achievementAggregate(index, events: events, through: through) {
+                groupColumns.append("\(achieved) AS \(identifier: post.achievedOn)")
             }
         }
 
         // 3. One row per metric that counts the participant. A searched CASE: Citus evaluates a
         // simple one's `WHEN 1` on the coordinator, without the value it tests, as NULL.
-        func perMetric(_ expressions: [String?]) -> String {
+        func perMetric(_ expressions: [PostgresQuery?]) -> PostgresQuery {
             let cases = expressions.enumerated().compactMap { index, expression in
-                expression.map { "WHEN k.i = \(index + 1) THEN \($0)" }
+                expression.map { "WHEN k.i = \(index + 1) THEN \($0)" as PostgresQuery }
             }
             return cases.isEmpty ? "NULL" : "CASE \(cases.joined(separator: " ")) END"
         }
-        var counted: [String] = [], windowStarts: [String] = [], windowEnds: [String] = []
-        var values: [String] = [], preValues: [String?] = [], postValues: [String?] = [], ratios: [String?] = []
+        var counted: [PostgresQuery] = [], windowStarts: [PostgresQuery] = [], windowEnds: [PostgresQuery] = []
+        var values: [PostgresQuery] = [], preValues: [PostgresQuery?] = [], postValues: [PostgresQuery?] = [], ratios: [PostgresQuery?] = []
         for index in contract.metrics.indices {
             let (post, pre) = parts(of: index)
-            counted.append(countsForMetric(index, in: "g", through: through, &query))
-            windowStarts.append("g.\(post.start)")
-            windowEnds.append("g.\(post.end)")
-            let after = finish(post, in: "g", &query)
+            counted.append(countsForMetric(index, in: "g", through: through))
+            windowStarts.append(column("g", post.start))
+            windowEnds.append(column("g", post.end))
+            let after = finish(post, in: "g")
             if let pre {
-                let before = finish(pre, in: "g", &query)
+                let before = finish(pre, in: "g")
                 values.append("((\(after)) - (\(before)))::numeric")
                 preValues.append("(\(before))::numeric")
                 postValues.append("(\(after))::numeric")
@@ -171,14 +166,14 @@ struct MetricCompiler {
                 ratios.append(nil)
             }
         }
-        let grouped = """
+        let grouped: PostgresQuery = """
             (
                 SELECT \(groupColumns.joined(separator: ",\n           "))
                 FROM (
                     \(unitRows(participantColumns, slice))
                 ) p
                 LEFT JOIN ids.events ev
-                  ON ev.person_id = p.person_id AND ev.domain = ANY (\(query.bind(PostgresArrayLiteral.text(domains)))::text[])
+                  ON ev.person_id = p.person_id AND ev.domain = ANY (\(domains)::text[])
                  AND ev.start_date <= greatest(\(ends.joined(separator: ", ")))
                  AND coalesce(ev.end_date, \(through)) >= least(\(starts.joined(separator: ", ")))
                 WHERE \(eligible)
@@ -187,30 +182,35 @@ struct MetricCompiler {
             """
         if wide {
             // One row per unit, metric i's value in column m<i> (NULL where it does not count the unit).
-            let columns = contract.metrics.indices.map { "CASE WHEN \(counted[$0]) THEN \(values[$0]) END AS m\($0)" }
+            let columns: [PostgresQuery] = contract.metrics.indices.map {
+                "CASE WHEN \(counted[$0]) THEN \(values[$0]) END AS \(identifier: .generated("m\($0)"))"
+            }
             return "SELECT g.person_id, \(columns.joined(separator: ", ")) FROM \(grouped)"
         }
-        let metricRows = contract.metrics.enumerated().map { "(\($0.offset + 1), \(query.bind($0.element.id))::text)" }
-        let (contractID, periodLabel, load) = (query.bind(contract.storedID), query.bind(period.label), query.bind(loadID))
-        let set = query.bind(resultSet)
+        let metricRows: [PostgresQuery] = contract.metrics.enumerated().map { "(\($0.offset + 1), \($0.element.id)::text)" }
         return """
-            SELECT g.person_id, \(contractID)::text AS contract_id, k.metric_id,
-                   \(periodLabel)::text AS period, g.enrollment_id, g.provider_id,
+            SELECT g.person_id, \(contract.storedID)::text AS contract_id, k.metric_id,
+                   \(period.label)::text AS period, g.enrollment_id, g.provider_id,
                    \(perMetric(windowStarts)) AS window_start, \(perMetric(windowEnds)) AS window_end,
                    \(perMetric(values)) AS value, \(perMetric(preValues))::numeric AS pre_value,
                    \(perMetric(postValues))::numeric AS post_value, \(perMetric(ratios))::numeric AS ratio,
-                   \(load)::integer AS load_id, now() AS computed_at, \(set)::integer AS result_set
+                   \(loadID)::integer AS load_id, now() AS computed_at, \(resultSet)::integer AS result_set
             FROM \(grouped)
             CROSS JOIN (VALUES \(metricRows.joined(separator: ", "))) AS k(i, metric_id)
             WHERE \(perMetric(counted))
             """
     }
 
+    /// `alias.name` for a generated column.
+    func column(_ alias: SQLIdentifier, _ name: SQLIdentifier) -> PostgresQuery {
+        "\(identifier: alias).\(identifier: name)"
+    }
+
     /// A participant is a person's first enrollment that meets `conditions` (on `ids.enrollments e`),
     /// with its person, start, enrollment, provider and end, and `extraColumns` computed from it.
-    static func firstEnrollments(extraColumns: [String] = [], conditions: String) -> String {
+    static func firstEnrollments(extraColumns: [PostgresQuery] = [], conditions: PostgresQuery) -> PostgresQuery {
         """
-        SELECT DISTINCT ON (e.person_id) e.person_id, e.start_date, e.enrollment_id, e.provider_id, e.end_date\(extraColumns.map { ",\n       " + $0 }.joined())
+        SELECT DISTINCT ON (e.person_id) e.person_id, e.start_date, e.enrollment_id, e.provider_id, e.end_date\(extraColumns.map { ",\n       \($0)" as PostgresQuery }.joined())
         FROM ids.enrollments e
         WHERE \(conditions)
         ORDER BY e.person_id, e.start_date, e.enrollment_id, e.provider_id, e.end_date
@@ -218,8 +218,8 @@ struct MetricCompiler {
     }
 
     /// The units with their window columns, in person order.
-    private func unitRows(_ columns: [String], _ slice: [String]) -> String {
-        let conditions = slice.isEmpty ? "true" : slice.joined(separator: " AND ")
+    private func unitRows(_ columns: [PostgresQuery], _ slice: [PostgresQuery]) -> PostgresQuery {
+        let conditions: PostgresQuery = slice.isEmpty ? "true" : slice.joined(separator: " AND ")
         switch units {
         case .enrollments:
             return Self.firstEnrollments(extraColumns: columns, conditions: conditions)
@@ -227,7 +227,7 @@ struct MetricCompiler {
             return """
                 SELECT e.person_id, e.start_date, e.enrollment_id, e.provider_id, e.end_date,
                        \(columns.joined(separator: ",\n               "))
-                FROM \(table.quoted) e
+                FROM \(identifier: table) e
                 WHERE \(conditions)
                 ORDER BY e.person_id
                 """
@@ -235,12 +235,13 @@ struct MetricCompiler {
     }
 
     /// Enrolled long enough: at least the minimum number of days up to the data-through date.
-    private func minimumDaysCondition(of alias: String, through: String, _ query: inout PostgresQuery) -> String {
-        "least(coalesce(\(alias).end_date, \(through)), \(through)) - \(alias).start_date + 1 >= \(query.bind(contract.cohort.minimumEnrolledDays))"
+    private func minimumDaysCondition(of alias: SQLIdentifier, through: PostgresQuery) -> PostgresQuery {
+        let (start, end) = (column(alias, "start_date"), column(alias, "end_date"))
+        return "least(coalesce(\(end), \(through)), \(through)) - \(start) + 1 >= \(contract.cohort.minimumEnrolledDays)"
     }
 
-    private func countsForAnyMetric(in alias: String, through: String, _ query: inout PostgresQuery) -> String {
-        contract.metrics.indices.map { countsForMetric($0, in: alias, through: through, &query) }.joined(separator: " OR ")
+    private func countsForAnyMetric(in alias: SQLIdentifier, through: PostgresQuery) -> PostgresQuery {
+        contract.metrics.indices.map { countsForMetric($0, in: alias, through: through) }.joined(separator: " OR ")
     }
 
     /// Whether metric `index` counts the participant in the period. By its assignment: the window
@@ -248,29 +249,30 @@ struct MetricCompiler {
     /// the achievement in the period, or none and the window ended in it; for a window that is the
     /// period itself, the participant enrolled during it. On the participant rows (`p`, before the
     /// events are joined) the achievement is unknown: any window reaching into the period may count.
-    private func countsForMetric(_ index: Int, in alias: String, through: String, _ query: inout PostgresQuery) -> String {
+    private func countsForMetric(_ index: Int, in alias: SQLIdentifier, through: PostgresQuery) -> PostgresQuery {
         let metric = contract.metrics[index]
         let (post, pre) = parts(of: index)
-        let (start, end) = ("\(alias).\(post.start)", "\(alias).\(post.end)")
-        var complete = "\(end) <= \(through)"
+        let (start, end) = (column(alias, post.start), column(alias, post.end))
+        let (enrolled, left) = (column(alias, "start_date"), column(alias, "end_date"))
+        var complete: PostgresQuery = "\(end) <= \(through)"
         if let pre {
-            complete += " AND \(alias).\(pre.end) <= \(through) AND \(alias).\(pre.start) <= \(alias).\(pre.end)"
+            let (preStart, preEnd) = (column(alias, pre.start), column(alias, pre.end))
+            complete.append(" AND \(preEnd) <= \(through) AND \(preStart) <= \(preEnd)")
         }
-        let condition: String
+        let condition: PostgresQuery
         if metric.window.anchor == .reportingPeriod {
             // Contract periods only: what came before the first is not a period of its own to measure.
             guard period.label != OutcomeContract.priorPeriodLabel else { return "false" }
-            condition = "\(complete) AND \(alias).start_date <= \(end) AND coalesce(\(alias).end_date, \(through)) >= \(start)"
+            condition = "\(complete) AND \(enrolled) <= \(end) AND coalesce(\(left), \(through)) >= \(start)"
         } else {
-            // Bound only where used: a parameter the statement never mentions has no type.
-            let (periodStart, periodEnd) = ("\(query.bind(period.start.description))::date", "\(query.bind(period.end.description))::date")
+            let (periodStart, periodEnd): (PostgresQuery, PostgresQuery) = ("\(period.start)::date", "\(period.end)::date")
             switch contract.assignment(of: metric) {
             case .windowEnd: condition = "\(complete) AND \(end) BETWEEN \(periodStart) AND \(periodEnd)"
-            case .enrollmentStart: condition = "\(complete) AND \(alias).start_date BETWEEN \(periodStart) AND \(periodEnd)"
+            case .enrollmentStart: condition = "\(complete) AND \(enrolled) BETWEEN \(periodStart) AND \(periodEnd)"
             case .achieved where alias == "p":
                 condition = "\(start) <= least(\(periodEnd), \(through)) AND \(end) >= \(periodStart)"
             case .achieved:
-                let achieved = achievementDate(index, in: alias, &query)
+                let achieved = achievementDate(index, in: alias)
                 condition = "CASE WHEN \(achieved) IS NOT NULL THEN \(achieved) BETWEEN \(periodStart) AND \(periodEnd) "
                     + "ELSE \(complete) AND \(end) BETWEEN \(periodStart) AND \(periodEnd) END"
             }
@@ -278,53 +280,72 @@ struct MetricCompiler {
         return "coalesce(\(condition), false)"
     }
 
-    func cohortConditions(_ query: inout PostgresQuery) -> String {
-        var conditions = ["e.contract_id = \(query.bind(contract.id))"]
+    /// The contract's cohort rule on `ids.enrollments e`.
+    func cohortConditions() -> PostgresQuery {
+        var conditions: [PostgresQuery] = ["e.contract_id = \(contract.id)"]
         if !contract.cohort.providers.isEmpty {
-            conditions.append("e.provider_id = ANY (\(query.bind(PostgresArrayLiteral.text(contract.cohort.providers)))::text[])")
+            conditions.append("e.provider_id = ANY (\(contract.cohort.providers)::text[])")
         }
         if let arm = contract.cohort.studyArm {
-            conditions.append("e.study_arm = \(query.bind(arm.rawValue))")
+            conditions.append("e.study_arm = \(arm.rawValue)")
         }
         return conditions.joined(separator: " AND ")
     }
 
     /// The window's first and last day for the enrollment row `alias`.
-    func windowBounds(_ window: Window, of alias: String, _ query: inout PostgresQuery) -> (start: String, end: String) {
-        let anchor: String
+    func windowBounds(_ window: Window, of alias: SQLIdentifier) -> (start: PostgresQuery, end: PostgresQuery) {
+        let anchor: PostgresQuery
         switch window.anchor {
-        case .enrollmentStart: anchor = "\(alias).start_date"
-        case .enrollmentEnd: anchor = "\(alias).end_date"
-        case .fixed(let date): anchor = "\(query.bind(date.description))::date"
+        case .enrollmentStart: anchor = column(alias, "start_date")
+        case .enrollmentEnd: anchor = column(alias, "end_date")
+        case .fixed(let date): anchor = "\(date)::date"
         case .reportingPeriod:
-            let (first, last) = ("\(query.bind(period.start.description))::date", "\(query.bind(period.end.description))::date")
-            return (shifted(first, by: window.from, &query), shifted(last, by: window.to, &query))
+            return (shifted("\(period.start)::date", by: window.from), shifted("\(period.end)::date", by: window.to))
         }
-        return (shifted(anchor, by: window.from, &query), shifted(anchor, by: window.to, &query))
+        return (shifted(anchor, by: window.from), shifted(anchor, by: window.to))
     }
 
     /// `date` moved by `offset`, as PostgreSQL adds intervals (months clipped to the month's end).
-    func shifted(_ date: String, by offset: Offset, _ query: inout PostgresQuery) -> String {
+    func shifted(_ date: PostgresQuery, by offset: Offset) -> PostgresQuery {
         offset.unit == .days
-            ? "(\(date) + \(query.bind(offset.days))::int)"
-            : "(\(date) + make_interval(months => \(query.bind(offset.months))::int))::date"
+            ? "(\(date) + \(offset.days)::int)"
+            : "(\(date) + make_interval(months => \(offset.months)::int))::date"
     }
 
     /// A metric's event filter (the person and the time are added per measure).
-    func eventConditions(_ selection: EventSelection, _ query: inout PostgresQuery) -> String {
+    func eventConditions(_ selection: EventSelection) -> PostgresQuery {
         // `= ANY` only for several values: it costs an array walk per event and aggregate.
-        func isIn(_ column: String, _ values: [String]) -> String {
-            values.count == 1
-                ? "\(column) = \(query.bind(values[0]))::text"
-                : "\(column) = ANY (\(query.bind(PostgresArrayLiteral.text(values)))::text[])"
+        func isIn(_ column: PostgresQuery, _ values: [String]) -> PostgresQuery {
+            values.count == 1 ? "\(column) = \(values[0])::text" : "\(column) = ANY (\(values)::text[])"
         }
         var conditions = [isIn("ev.domain", selection.domains)]
         if !selection.sourceSystems.isEmpty { conditions.append(isIn("ev.source_system", selection.sourceSystems)) }
         if !selection.eventTypes.isEmpty { conditions.append(isIn("ev.event_type", selection.eventTypes)) }
         if let amount = selection.amount {
-            conditions.append("ev.amount \(amount.comparison.rawValue) \(query.bind(amount.value))")
+            conditions.append(amount.predicate(on: "ev.amount"))
         }
         return conditions.joined(separator: " AND ")
+    }
+}
+
+extension AmountCondition {
+    /// The condition on `value` as SQL: the one rendering of the rule `matches(_:)` states in Swift.
+    func predicate(on value: PostgresQuery) -> PostgresQuery {
+        "\(value) \(comparison.sqlOperator) \(self.value)"
+    }
+}
+
+extension AmountCondition.Comparison {
+    /// The comparison as SQL's operator, from the fixed vocabulary.
+    var sqlOperator: PostgresQuery {
+        switch self {
+        case .greater: ">"
+        case .greaterOrEqual: ">="
+        case .less: "<"
+        case .lessOrEqual: "<="
+        case .equal: "="
+        case .notEqual: "<>"
+        }
     }
 }
 
@@ -340,23 +361,16 @@ extension MetricCompiler {
         // Each unit's events are few and found by index, in person order: keep the planner from
         // hashing the events table or the groups. The parallelism comes from the slices: keep it
         // from splitting a slice's own scans across workers, which would keep the slices out of them.
-        let planning = ["enable_hashjoin", "enable_mergejoin", "enable_hashagg", "min_parallel_table_scan_size",
-                        "min_parallel_index_scan_size"]
-        // Citus plans each shard's part on its worker: the settings go there too.
-        if layout == .distributed { try connection.executeScript("SET LOCAL citus.propagate_set_commands = 'local'") }
-        try connection.executeScript("""
-            SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off; SET LOCAL enable_hashagg = off;
-            SET LOCAL min_parallel_table_scan_size = '1TB'; SET LOCAL min_parallel_index_scan_size = '1TB';
-            """)
+        let planning: [(set: PostgresQuery, reset: PostgresQuery)] = [
+            ("SET LOCAL enable_hashjoin = off", "SET LOCAL enable_hashjoin TO DEFAULT"),
+            ("SET LOCAL enable_mergejoin = off", "SET LOCAL enable_mergejoin TO DEFAULT"),
+            ("SET LOCAL enable_hashagg = off", "SET LOCAL enable_hashagg TO DEFAULT"),
+            ("SET LOCAL min_parallel_table_scan_size = '1TB'", "SET LOCAL min_parallel_table_scan_size TO DEFAULT"),
+            ("SET LOCAL min_parallel_index_scan_size = '1TB'", "SET LOCAL min_parallel_index_scan_size TO DEFAULT"),
+        ]
+        if layout == .distributed { try connection.execute("SET LOCAL citus.propagate_set_commands = 'local'") }
+        for setting in planning { try connection.execute(setting.set) }
         try PersonLevelTable(table: table).create(as: results(boundaries: boundaries), layout: layout, on: connection)
-        try connection.executeScript(planning.map { "SET LOCAL \($0) TO DEFAULT;" }.joined(separator: " "))
-    }
-}
-
-/// PostgreSQL array literals for binding lists of text as one parameter (`$1::text[]`).
-enum PostgresArrayLiteral {
-    static func text(_ values: [String]) -> String {
-        "{" + values.map { "\"" + $0.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
-            .joined(separator: ",") + "}"
+        for setting in planning { try connection.execute(setting.reset) }
     }
 }

@@ -12,15 +12,18 @@ public enum PersonAttribute: String, Sendable, CaseIterable {
 
     /// The attribute of `ps` (a row of ids.persons) at `date` (an SQL expression): the age band in
     /// whole years at that date, from the birth date, else the birth year.
-    func sql(person ps: String, at date: String) -> String {
+    func sql(person ps: SQLIdentifier, at date: PostgresQuery) -> PostgresQuery {
+        let column = { (name: SQLIdentifier) -> PostgresQuery in "\(identifier: ps).\(identifier: name)" }
         switch self {
-        case .race: return "\(ps).race_ethnicity"
-        case .sex: return "\(ps).sex"
-        case .county: return "coalesce(\(ps).county, 'unknown')"
+        case .race: return column("race_ethnicity")
+        case .sex: return column("sex")
+        case .county: return "coalesce(\(column("county")), 'unknown')"
         case .ageBand:
-            let age = "(CASE WHEN \(ps).birth_date IS NOT NULL THEN date_part('year', age(\(date), \(ps).birth_date))::int "
-                + "WHEN \(ps).birth_year IS NOT NULL THEN date_part('year', \(date))::int - \(ps).birth_year END)"
-            return "CASE WHEN \(age) IS NULL THEN 'unknown' " + Self.ageBands.map { "WHEN \(age) < \($0.0) THEN '\($0.1)' " }.joined() + "ELSE '65 and over' END"
+            let (birthDate, birthYear) = (column("birth_date"), column("birth_year"))
+            let age: PostgresQuery = "(CASE WHEN \(birthDate) IS NOT NULL THEN date_part('year', age(\(date), \(birthDate)))::int "
+                + "WHEN \(birthYear) IS NOT NULL THEN date_part('year', \(date))::int - \(birthYear) END)"
+            let bands: [PostgresQuery] = Self.ageBands.map { "WHEN \(age) < \($0.0) THEN \($0.1)::text " }
+            return "CASE WHEN \(age) IS NULL THEN 'unknown' \(bands.joined())ELSE '65 and over' END"
         }
     }
 }
@@ -32,16 +35,14 @@ public enum MetricEquity {
                               on connection: PostgresConnection) throws -> [(metric: MetricDefinition, table: EquityTable)] {
         var counts: [String: [EquityTable.Count]] = [:]
         // The attribute's expression is one of a fixed list (never user text); the values are bound.
-        var query = PostgresQuery(unsafeSQL: "")
-        let (contractID, label) = (query.bind(contract.storedID), query.bind(period))
-        query.append(sql: """
+        let query: PostgresQuery = """
             SELECT r.metric_id, r.provider_id, \(attribute.sql(person: "p", at: "r.window_start")) AS grp, count(*)::bigint, count(r.value)::bigint,
                    coalesce(sum(r.value), 0)
             FROM metrics.person_results r
             JOIN ids.persons p USING (person_id)
-            WHERE r.contract_id = \(contractID) AND r.period = \(label)
+            WHERE r.contract_id = \(contract.storedID) AND r.period = \(period)
             GROUP BY 1, 2, 3
-            """)
+            """
         for row in try connection.execute(query) {
             let metric: String = try row.decode(at: 0)
             counts[metric, default: []].append(EquityTable.Count(
@@ -61,19 +62,17 @@ public enum PaymentEquity {
     public static func table(contract: String, by attribute: PersonAttribute, policy: SmallCellPolicy, on connection: PostgresConnection) throws
         -> EquityTable
     {
-        var query = PostgresQuery(unsafeSQL: "")
-        let id = query.bind(contract)
         // The attribute's expression is one of a fixed list; age is taken at the start of the year paid.
-        query.append(sql: """
+        let query: PostgresQuery = """
             SELECT provider_id, grp, count(*)::bigint, sum(paid) FROM (
                 SELECT l.provider_id, \(attribute.sql(person: "p", at: "make_date(left(l.period, 4)::int, 1, 1)")) AS grp, l.person_id,
                        sum(l.amount) AS paid
                 FROM payments.ledger l
                 JOIN ids.persons p USING (person_id)
-                WHERE l.contract_id = \(id) AND l.person_id IS NOT NULL
+                WHERE l.contract_id = \(contract) AND l.person_id IS NOT NULL
                 GROUP BY 1, 2, 3 HAVING sum(l.amount) <> 0) paid
             GROUP BY 1, 2
-            """)
+            """
         let counts = try connection.execute(query).map {
             EquityTable.Count(provider: try $0.decode(at: 0), group: try $0.decode(at: 1), participants: try $0.decode(at: 2),
                               withValue: try $0.decode(at: 2), total: try $0.decode(at: 3))

@@ -92,7 +92,7 @@ public struct MetricsRunner: Sendable {
             // Serialize runs of the same contract and period; others proceed in parallel.
             try connection.execute("SELECT pg_advisory_xact_lock(hashtext(\(contract.storedID + "/" + period.label)))")
             // JIT compilation costs more than it saves on these statements.
-            try connection.executeScript("SET LOCAL jit = off")
+            try connection.execute("SET LOCAL jit = off")
             let loadID = try connection.latestFinishedLoad()
             guard let loadID else {
                 throw DatabaseError(
@@ -127,7 +127,7 @@ private struct ArmRunner {
     func aggregateByProvider(period: ReportingPeriod, loadID: Int, on connection: PostgresConnection) throws {
         let scratch = ResultPartitions(contractID: contract.storedID, period: period.label).providerTable
         // The new partition has no statistics yet; without them the planner would sort it.
-        try connection.executeScript("SET LOCAL enable_sort = off")
+        try connection.execute("SET LOCAL enable_sort = off")
         try connection.execute("""
             CREATE TABLE \(identifier: scratch) AS
             SELECT metric_id, provider_id, count(*) AS participants, count(value) AS with_value, sum(value) AS total
@@ -135,24 +135,21 @@ private struct ArmRunner {
             WHERE contract_id = \(contract.storedID) AND period = \(period.label)
             GROUP BY metric_id, provider_id
             """)
-        try connection.executeScript("SET LOCAL enable_sort TO DEFAULT")
-        var aggregation = PostgresQuery(unsafeSQL: "")
-        let kindRows = contract.metrics.map { metric in
-            "(\(aggregation.bind(metric.id)), \(aggregation.bind(metric.measure.name)), \(aggregation.bind(metric.measure.isBinary)))"
+        try connection.execute("SET LOCAL enable_sort TO DEFAULT")
+        let kindRows: [PostgresQuery] = contract.metrics.map { metric in
+            "(\(metric.id), \(metric.measure.name), \(metric.measure.isBinary))"
         }
-        let (contractID, periodLabel, load) = (aggregation.bind(contract.storedID), aggregation.bind(period.label), aggregation.bind(loadID))
-        let allProviders = aggregation.bind(MetricsRunner.allProviders)
-        aggregation.append(sql: """
+        let aggregation: PostgresQuery = """
             INSERT INTO metrics.provider_results
                 (contract_id, metric_id, period, provider_id, measure, participants, with_value, total, mean, rate, load_id)
-            SELECT \(contractID), g.metric_id, \(periodLabel), coalesce(g.provider_id, \(allProviders)), k.measure,
+            SELECT \(contract.storedID), g.metric_id, \(period.label), coalesce(g.provider_id, \(MetricsRunner.allProviders)), k.measure,
                    sum(g.participants), sum(g.with_value), sum(g.total),
                    sum(g.total) / nullif(sum(g.with_value), 0),
-                   CASE WHEN k.is_binary THEN sum(g.total) / nullif(sum(g.with_value), 0) END, \(load)
-            FROM \(scratch.quoted) g
+                   CASE WHEN k.is_binary THEN sum(g.total) / nullif(sum(g.with_value), 0) END, \(loadID)
+            FROM \(identifier: scratch) g
             JOIN (VALUES \(kindRows.joined(separator: ", "))) AS k(metric_id, measure, is_binary) USING (metric_id)
             GROUP BY GROUPING SETS ((g.metric_id, k.measure, k.is_binary, g.provider_id), (g.metric_id, k.measure, k.is_binary))
-            """)
+            """
         try connection.execute(aggregation)
         try connection.execute("DROP TABLE \(identifier: scratch)")
     }

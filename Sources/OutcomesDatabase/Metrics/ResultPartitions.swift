@@ -10,7 +10,7 @@ import PostgresClient
 ///
 /// Table names are derived from a hash of the contract id and period label, so no text from a
 /// contract file is ever spliced into SQL as an identifier; the values in partition bounds and
-/// constraints are quoted by PostgreSQL's own `format('%L')`.
+/// constraints (which take no parameters) are quoted by libpq.
 struct ResultPartitions {
     let contractID: String
     let period: String
@@ -36,46 +36,33 @@ struct ResultPartitions {
     /// Gives the staged results (built under `resultSet`) the constraints of a partition, then
     /// replaces the old partition with them. Runs inside the caller's transaction.
     func swapIn(resultSet: Int, on connection: PostgresConnection) throws {
-        let staged = stagedTable.quoted
+        let staged = stagedTable
         // One CHECK, verified in one scan, implies the partition bound (so attaching scans
         // nothing), lets readers naming a contract and period skip the other partitions, and
         // proves the NOT NULLs (so setting them scans nothing either; a CHECK passes on NULL, so
         // each IS NOT NULL is spelled out). Named as the partition's own from the start: Citus
         // cannot rename a distributed table's constraints.
-        try executeFormatted("""
-            ALTER TABLE %s ADD CONSTRAINT %I CHECK (result_set IS NOT NULL AND result_set = %L
-                AND contract_id IS NOT NULL AND contract_id = %L AND period IS NOT NULL AND period = %L
+        try connection.execute("""
+            ALTER TABLE \(identifier: staged) ADD CONSTRAINT \(identifier: .generated(periodName + "_bounds"))
+                CHECK (result_set IS NOT NULL AND result_set = \(escapedLiteral: String(resultSet))
+                AND contract_id IS NOT NULL AND contract_id = \(escapedLiteral: contractID) AND period IS NOT NULL AND period = \(escapedLiteral: period)
                 AND person_id IS NOT NULL AND metric_id IS NOT NULL
                 AND enrollment_id IS NOT NULL AND provider_id IS NOT NULL AND window_start IS NOT NULL
                 AND window_end IS NOT NULL AND load_id IS NOT NULL AND computed_at IS NOT NULL)
-            """, [staged, periodName + "_bounds", String(resultSet), contractID, period], on: connection)
+            """)
         // One statement at a time: Citus passes a DDL statement's text on to the workers.
-        try connection.executeScript("""
-            ALTER TABLE \(staged)
+        try connection.execute("""
+            ALTER TABLE \(identifier: staged)
                 ALTER person_id SET NOT NULL, ALTER contract_id SET NOT NULL, ALTER metric_id SET NOT NULL,
                 ALTER period SET NOT NULL, ALTER enrollment_id SET NOT NULL, ALTER provider_id SET NOT NULL,
                 ALTER window_start SET NOT NULL, ALTER window_end SET NOT NULL, ALTER load_id SET NOT NULL,
                 ALTER computed_at SET NOT NULL, ALTER computed_at SET DEFAULT now(), ALTER result_set SET NOT NULL
             """)
-        try connection.executeScript("DROP TABLE IF EXISTS \(periodTable.quoted)")
-        try connection.executeScript("ALTER TABLE \(staged) RENAME TO \(periodName)")
-        try executeFormatted("ALTER TABLE metrics.person_results ATTACH PARTITION %s FOR VALUES IN (%L)",
-                             [periodTable.quoted, String(resultSet)], on: connection)
-        try executeFormatted("COMMENT ON TABLE %s IS %L",
-                             [periodTable.quoted, "results of contract \(contractID), period \(period)"], on: connection)
-    }
-
-    /// Runs `format(template, arguments…)` in PostgreSQL and executes the statement it returns.
-    /// `%s` arguments must be already-quoted identifiers from this type; `%I` and `%L` are quoted by PostgreSQL.
-    private func executeFormatted(_ template: String, _ arguments: [String], on connection: PostgresConnection) throws {
-        var query = PostgresQuery(unsafeSQL: "SELECT format(")
-        let templateParameter = query.bind(template)
-        query.append(sql: templateParameter + "::text")
-        for argument in arguments {
-            let parameter = query.bind(argument)
-            query.append(sql: ", \(parameter)::text")
-        }
-        query.append(sql: ")")
-        try connection.executeScript(try connection.execute(query).scalar(String.self))
+        try connection.execute("DROP TABLE IF EXISTS \(identifier: periodTable)")
+        try connection.execute("ALTER TABLE \(identifier: staged) RENAME TO \(identifier: .generated(periodName))")
+        try connection.execute(
+            "ALTER TABLE metrics.person_results ATTACH PARTITION \(identifier: periodTable) FOR VALUES IN (\(escapedLiteral: String(resultSet)))")
+        try connection.execute(
+            "COMMENT ON TABLE \(identifier: periodTable) IS \(escapedLiteral: "results of contract \(contractID), period \(period)")")
     }
 }

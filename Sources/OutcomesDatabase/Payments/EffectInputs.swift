@@ -89,20 +89,17 @@ enum EffectInputs {
     static func statistics(_ line: Subject, _ storedID: String, _ periods: [String], pooledPeriods: Bool, pooledProviders: Bool,
                            on connection: PostgresConnection) throws -> [Key: GroupFigure]
     {
-        var query = PostgresQuery(unsafeSQL: "")
-        let (total, count) = line.statistic == .rate
-            ? ("sum(CASE WHEN value \(line.outcome.condition.comparison.rawValue) \(query.bind(line.outcome.condition.value)) THEN 1 ELSE 0 END)",
-               "count(*)")
+        let (total, count): (PostgresQuery, PostgresQuery) = line.statistic == .rate
+            ? ("sum(CASE WHEN \(line.outcome.condition.predicate(on: "value")) THEN 1 ELSE 0 END)", "count(*)")
             : ("sum(value)", "count(value)")
-        let (contract, periodList, metric) = (query.bind(storedID), query.bind(PostgresArrayLiteral.text(periods)),
-                                              query.bind(line.outcome.metricID))
-        query.append(sql: """
-            SELECT \(pooledPeriods ? "''" : "period"), \(pooledProviders ? "''" : "provider_id"), count(*)::int,
+        let (period, provider): (PostgresQuery, PostgresQuery) = (pooledPeriods ? "''" : "period", pooledProviders ? "''" : "provider_id")
+        let query: PostgresQuery = """
+            SELECT \(period), \(provider), count(*)::int,
                    coalesce(\(total), 0), \(count)::int
             FROM metrics.person_results
-            WHERE contract_id = \(contract) AND period = ANY (\(periodList)::text[]) AND metric_id = \(metric)
+            WHERE contract_id = \(storedID) AND period = ANY (\(periods)::text[]) AND metric_id = \(line.outcome.metricID)
             GROUP BY 1, 2
-            """)
+            """
         var result: [Key: GroupFigure] = [:]
         for row in try connection.execute(query) {
             let key = Key(period: pooledPeriods ? Determination.allPeriods : try row.decode(at: 0), provider: try row.decode(at: 1))

@@ -6,15 +6,17 @@ import PostgresClient
 /// `payments.close_run` — the database's door — writes them.
 enum LedgerWriter {
     static func stage(_ entries: [LedgerEntry], _ determinations: [Determination], on connection: PostgresConnection) throws {
-        try connection.executeScript("""
+        try connection.execute("""
             CREATE TEMP TABLE IF NOT EXISTS outcomes_run_lines (
                 line_no integer, provider_id text, payer_id text, person_id bigint, line_id text, entry text, amount numeric,
-                earned numeric, notes text, reasons jsonb) ON COMMIT DROP;
+                earned numeric, notes text, reasons jsonb) ON COMMIT DROP
+            """)
+        try connection.execute("""
             CREATE TEMP TABLE IF NOT EXISTS outcomes_run_determinations (
                 seq integer, line_id text, mechanism text, cohort text, provider_id text, finding text, improvement numeric,
-                improvement_exact text, threshold numeric, earned numeric, payable numeric, detail jsonb) ON COMMIT DROP;
-            TRUNCATE outcomes_run_lines, outcomes_run_determinations;
+                improvement_exact text, threshold numeric, earned numeric, payable numeric, detail jsonb) ON COMMIT DROP
             """)
+        try connection.execute("TRUNCATE outcomes_run_lines, outcomes_run_determinations")
         if !entries.isEmpty {
             try connection.copyIn("""
                 COPY outcomes_run_lines (line_no, provider_id, payer_id, person_id, line_id, entry, amount, earned, notes, reasons) FROM STDIN

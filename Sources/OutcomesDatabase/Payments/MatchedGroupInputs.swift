@@ -26,7 +26,7 @@ extension EffectInputs {
                        (SELECT max(w.weight_denominator) FROM evaluation.matched_weights w WHERE w.run_id = r.run_id)::bigint,
                        (SELECT min(w.weight_denominator) FROM evaluation.matched_weights w WHERE w.run_id = r.run_id)::bigint
                 FROM evaluation.runs r
-                WHERE r.contract_id = \(contract.id) AND r.stored_comparison AND r.period = ANY (\(PostgresArrayLiteral.text(periods))::text[])
+                WHERE r.contract_id = \(contract.id) AND r.stored_comparison AND r.period = ANY (\(periods)::text[])
                 ORDER BY r.period, r.run_id DESC
                 """) {
                 let (period, run): (String, Int) = (try row.decode(at: 0), try row.decode(at: 1))
@@ -63,7 +63,7 @@ extension EffectInputs {
             var total = 0
             try connection.stream("""
                 SELECT run_id, person_id, provider_id, weight FROM evaluation.matched_weights
-                WHERE run_id = ANY (\(PostgresArrayLiteral.text(result.runs.values.sorted().map(String.init)))::bigint[])
+                WHERE run_id = ANY (\(result.runs.values.sorted())::bigint[])
                 ORDER BY run_id, person_id, provider_id
                 """) { row in
                 let run: Int = try row.decode(at: 0)
@@ -94,24 +94,20 @@ extension EffectInputs {
     static func weightedStatistics(_ line: Subject, _ storedID: String, _ periods: [String], pooledPeriods: Bool, pooledProviders: Bool,
                                    groups: MatchedGroups, on connection: PostgresConnection) throws -> [Key: GroupFigure]
     {
-        var query = PostgresQuery(unsafeSQL: "")
-        let (total, count) = line.statistic == .rate
-            ? ("sum(w.weight * CASE WHEN r.value \(line.outcome.condition.comparison.rawValue) \(query.bind(line.outcome.condition.value)) THEN 1 ELSE 0 END)",
-               "sum(w.weight)")
+        let (total, count): (PostgresQuery, PostgresQuery) = line.statistic == .rate
+            ? ("sum(w.weight * CASE WHEN \(line.outcome.condition.predicate(on: "r.value")) THEN 1 ELSE 0 END)", "sum(w.weight)")
             : ("sum(w.weight * r.value)", "sum(w.weight) FILTER (WHERE r.value IS NOT NULL)")
-        let (contract, periodList, metric) = (query.bind(storedID), query.bind(PostgresArrayLiteral.text(periods)), query.bind(line.outcome.metricID))
-        let weights = (query.bind(PostgresArrayLiteral.text(groups.periods)), query.bind(PostgresArrayLiteral.text(groups.persons.map(String.init))),
-                       query.bind(PostgresArrayLiteral.text(groups.providers)), query.bind(PostgresArrayLiteral.text(groups.weights.map(String.init))))
-        query.append(sql: """
-            SELECT \(pooledPeriods ? "''" : "r.period"), \(pooledProviders ? "''" : "r.provider_id"),
+        let (period, provider): (PostgresQuery, PostgresQuery) = (pooledPeriods ? "''" : "r.period", pooledProviders ? "''" : "r.provider_id")
+        let query: PostgresQuery = """
+            SELECT \(period), \(provider),
                    count(DISTINCT (r.person_id, r.period))::int, coalesce(\(total), 0), coalesce(\(count), 0)::bigint
             FROM metrics.person_results r
-            JOIN unnest(\(weights.0)::text[], \(weights.1)::bigint[], \(weights.2)::text[], \(weights.3)::bigint[])
+            JOIN unnest(\(groups.periods)::text[], \(groups.persons)::bigint[], \(groups.providers)::text[], \(groups.weights)::bigint[])
                  AS w(period, person_id, provider_id, weight)
               ON w.period = r.period AND w.person_id = r.person_id AND w.provider_id = r.provider_id
-            WHERE r.contract_id = \(contract) AND r.period = ANY (\(periodList)::text[]) AND r.metric_id = \(metric)
+            WHERE r.contract_id = \(storedID) AND r.period = ANY (\(periods)::text[]) AND r.metric_id = \(line.outcome.metricID)
             GROUP BY 1, 2
-            """)
+            """
         var result: [Key: GroupFigure] = [:]
         for row in try connection.execute(query) {
             let key = Key(period: pooledPeriods ? Determination.allPeriods : try row.decode(at: 0), provider: try row.decode(at: 1))

@@ -56,24 +56,21 @@ struct PaymentInputs {
     /// (bit k for line k) and whether the precondition is met. Metric ids and thresholds are bound;
     /// the comparison operators come from the fixed vocabulary of `AmountCondition`.
     static func achievementsQuery(_ card: RateCard, contract: String, periods: [String]) -> PostgresQuery {
-        var query = PostgresQuery(unsafeSQL: "")
-        func test(_ outcome: OutcomeTest) -> String {
-            "metric_id = \(query.bind(outcome.metricID)) AND value \(outcome.condition.comparison.rawValue) \(query.bind(outcome.condition.value))"
+        func test(_ outcome: OutcomeTest) -> PostgresQuery {
+            "metric_id = \(outcome.metricID) AND \(outcome.condition.predicate(on: "value"))"
         }
-        let bits = card.lines.enumerated().map { index, line in
-            "(CASE WHEN \(test(line.outcome)) THEN \(query.bind(Int(Int64(bitPattern: 1 << UInt64(index)))))::bigint ELSE 0 END)"
+        let bits: [PostgresQuery] = card.lines.enumerated().map { index, line in
+            "(CASE WHEN \(test(line.outcome)) THEN \(Int(Int64(bitPattern: 1 << UInt64(index))))::bigint ELSE 0 END)"
         }
-        let precondition = card.precondition.map { "coalesce(bool_or(\(test($0))), false)" } ?? "false"
+        let precondition: PostgresQuery = card.precondition.map { "coalesce(bool_or(\(test($0))), false)" } ?? "false"
         let metrics = Set(card.lines.map(\.outcome.metricID) + (card.precondition.map { [$0.metricID] } ?? [])).sorted()
-        let (contractID, periodList, metricList) = (
-            query.bind(contract), query.bind(PostgresArrayLiteral.text(periods)), query.bind(PostgresArrayLiteral.text(metrics)))
-        query.append(sql: """
+        let query: PostgresQuery = """
             SELECT period, person_id, min(provider_id), coalesce(bit_or(\(bits.joined(separator: " | "))), 0), \(precondition)
             FROM metrics.person_results
-            WHERE contract_id = \(contractID) AND period = ANY (\(periodList)::text[]) AND metric_id = ANY (\(metricList)::text[])
+            WHERE contract_id = \(contract) AND period = ANY (\(periods)::text[]) AND metric_id = ANY (\(metrics)::text[])
             GROUP BY period, person_id
             ORDER BY period, person_id
-            """)
+            """
         return query
     }
 }

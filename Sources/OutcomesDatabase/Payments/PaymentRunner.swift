@@ -51,7 +51,7 @@ public struct PaymentRunner {
         if case .failure(let refusal) = PaymentRun.plan(request) { throw refusal }
         return try connection.transaction { connection in
             // JIT costs more to compile than these statements take (as for the metrics).
-            try connection.executeScript("SET LOCAL jit = off")
+            try connection.execute("SET LOCAL jit = off")
             try PaymentDoor.lock(contract: stored.contract.id, period: label, on: connection)
             let facts = try PaymentFacts.read(request, on: connection)
             let plan = try PaymentRun.admit(facts).get()

@@ -226,16 +226,13 @@ public struct PaymentSummary: Sendable {
         }
         var headroom: [Headroom] = []
         if let card = terms.rateCard {
-            let lines = PostgresArrayLiteral.text(card.lines.map(\.id))
+            let lines = card.lines.map(\.id)
             /// Sums of the rate card's lines by one of the ledger's own columns (a fixed list, never user text).
-            func sums(_ column: StaticString) throws -> [(String, Decimal)] {
-                var query = PostgresQuery(unsafeSQL: "")
-                let (contract, lineIDs) = (query.bind(id), query.bind(lines))
-                query.append(sql: """
-                    SELECT \(column)::text, sum(amount) FROM payments.ledger
-                    WHERE contract_id = \(contract) AND line_id = ANY (\(lineIDs)::text[]) GROUP BY 1 ORDER BY 1
-                    """)
-                return try connection.execute(query).map { (try $0.decode(String.self, at: 0), try $0.decode(Decimal.self, at: 1)) }
+            func sums(_ column: SQLIdentifier) throws -> [(String, Decimal)] {
+                try connection.execute("""
+                    SELECT \(identifier: column)::text, sum(amount) FROM payments.ledger
+                    WHERE contract_id = \(id) AND line_id = ANY (\(lines)::text[]) GROUP BY 1 ORDER BY 1
+                    """).map { (try $0.decode(String.self, at: 0), try $0.decode(Decimal.self, at: 1)) }
             }
             if let cap = card.caps.contract {
                 headroom.append(Headroom(scope: "contract", cap: cap.amount, paid: try sums("contract_id").first?.1 ?? 0))
@@ -258,7 +255,7 @@ public struct PaymentSummary: Sendable {
         if !terms.caps.isEmpty {
             // Caps across every mechanism count what all lines paid but repayments.
             let byProvider = try connection.execute("""
-                SELECT provider_id, coalesce(sum(amount) FILTER (WHERE NOT line_id = ANY (\(PostgresArrayLiteral.text(terms.clawbacks.map(\.id)))::text[])), 0)
+                SELECT provider_id, coalesce(sum(amount) FILTER (WHERE NOT line_id = ANY (\(terms.clawbacks.map(\.id))::text[])), 0)
                 FROM payments.ledger WHERE contract_id = \(id) GROUP BY 1 ORDER BY 1
                 """).map { (try $0.decode(String.self, at: 0), try $0.decode(Decimal.self, at: 1)) }
             if let cap = terms.caps.contract {

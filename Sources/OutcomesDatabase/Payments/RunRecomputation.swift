@@ -21,7 +21,7 @@ enum RunRecomputation {
         var outcome = Outcome()
         for runID in runs {
             try connection.transaction { connection in
-                try connection.executeScript("SET LOCAL jit = off")
+                try connection.execute("SET LOCAL jit = off")
                 try check(runID, into: &outcome, on: connection)
             }
         }
@@ -125,27 +125,19 @@ enum RunRecomputation {
             FROM payments.staged_determinations WHERE staged_id = \(id)
             """)
         }
-        var lineQuery: PostgresQuery = """
+        let lineQuery: PostgresQuery = """
             WITH engine AS (SELECT line_no, provider_id, payer_id, person_id, line_id, entry, amount, earned, notes, reasons
-                            FROM pg_temp.outcomes_run_lines), stored AS (
-            """
-        lineQuery.append(lines)
-        lineQuery.append(sql: """
-            )
+                            FROM pg_temp.outcomes_run_lines), stored AS (\(lines))
             SELECT count(*)::int, min(line_no) FROM ((SELECT * FROM engine EXCEPT ALL SELECT * FROM stored)
                                                       UNION ALL (SELECT * FROM stored EXCEPT ALL SELECT * FROM engine)) d
-            """)
-        let lineRow = try connection.execute(lineQuery)[0]
-        var determinationQuery: PostgresQuery = """
-            WITH engine AS (SELECT seq, line_id, mechanism, cohort, provider_id, finding, improvement, improvement_exact, threshold,
-                                   earned, payable, detail FROM pg_temp.outcomes_run_determinations), stored AS (
             """
-        determinationQuery.append(determinations)
-        determinationQuery.append(sql: """
-            )
+        let lineRow = try connection.execute(lineQuery)[0]
+        let determinationQuery: PostgresQuery = """
+            WITH engine AS (SELECT seq, line_id, mechanism, cohort, provider_id, finding, improvement, improvement_exact, threshold,
+                                   earned, payable, detail FROM pg_temp.outcomes_run_determinations), stored AS (\(determinations))
             SELECT count(*)::int FROM ((SELECT * FROM engine EXCEPT ALL SELECT * FROM stored)
                                        UNION ALL (SELECT * FROM stored EXCEPT ALL SELECT * FROM engine)) d
-            """)
+            """
         return (try lineRow.decode(at: 0), try lineRow.decode(at: 1), try connection.execute(determinationQuery).scalar(Int.self))
     }
 

@@ -14,7 +14,7 @@ public enum QualityQueries {
         step: (String) -> Void = { _ in }
     ) throws -> QualityMeasurements {
         try connection.transaction { connection in
-            try connection.executeScript("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            try connection.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             let through = try dataThrough ?? connection.execute("""
                 SELECT coalesce(max(start_date) FILTER (WHERE start_date <= current_date), current_date)
                 FROM ids.events

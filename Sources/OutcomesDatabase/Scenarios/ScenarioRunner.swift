@@ -124,7 +124,7 @@ public struct ScenarioRunner: Sendable {
             INSERT INTO scenario.runs (scenario_id, contract_id, version, contract_sha256, spec_text, spec_sha256, comparison_runs, seed, draws,
                                        results, results_sha256)
             VALUES (\(definition.id), \(contract.id), \(stored.version), \(stored.fileSHA256), \(text), \(SHA256.hex(text)),
-                    \("{" + runs.sorted().map(String.init).joined(separator: ",") + "}")::bigint[], \(Int(definition.seed)), \(definition.draws),
+                    \(runs.sorted())::bigint[], \(Int(definition.seed)), \(definition.draws),
                     \(json)::jsonb, \(SHA256.hex(json)))
             RETURNING run_id
             """).scalar(Int.self)

@@ -53,12 +53,14 @@ public struct SyntheticHistory: Sendable {
 /// Writes synthetic records as COPY text rows in the column order of the `ids` tables.
 /// `load_id` is left to the tables' default (the loading transaction's `outcomes.load_id`).
 public enum SyntheticRowWriter {
-    public static let personColumns = "person_id, birth_date, birth_year, sex, race_ethnicity, county"
-    public static let linkColumns = "person_id, source_system, source_key, match_method, match_score"
-    public static let enrollmentColumns =
-        "person_id, enrollment_id, program_id, provider_id, contract_id, start_date, end_date, exit_reason, study_arm"
-    public static let eventColumns =
-        "person_id, event_id, domain, event_type, source_system, source_record, start_date, end_date, amount"
+    public static let personColumns = ["person_id", "birth_date", "birth_year", "sex", "race_ethnicity", "county"]
+    public static let linkColumns = ["person_id", "source_system", "source_key", "match_method", "match_score"]
+    public static let enrollmentColumns = [
+        "person_id", "enrollment_id", "program_id", "provider_id", "contract_id", "start_date", "end_date", "exit_reason", "study_arm",
+    ]
+    public static let eventColumns = [
+        "person_id", "event_id", "domain", "event_type", "source_system", "source_record", "start_date", "end_date", "amount",
+    ]
 
     public static func write(_ person: SyntheticPerson, into buffer: inout CopyTextBuffer) {
         buffer.int(person.id)
