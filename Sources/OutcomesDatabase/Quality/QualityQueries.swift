@@ -5,9 +5,14 @@ import PostgresClient
 /// Gathers the data-quality counts with a handful of set-based queries in one read-only,
 /// repeatable-read transaction, so every figure describes the same snapshot.
 public enum QualityQueries {
+    /// Measures the linked data in the database `connection` is open on.
+    ///
     /// - Parameters:
+    ///   - connection: the database whose `ids` schema is measured.
     ///   - dataThrough: the last day the data should cover; by default the latest event start
     ///     that is not in the future.
+    ///   - reviewScore: links scoring below it are counted as low-score links, for clerical
+    ///     review (`QualityThresholds.reviewScore`).
     ///   - step: called before each query with what it is doing (for progress display).
     public static func measure(
         on connection: PostgresConnection, dataThrough: LocalDate?, reviewScore: Decimal,
