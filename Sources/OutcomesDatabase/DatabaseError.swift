@@ -8,6 +8,8 @@ public struct DatabaseError: UserFacingError, Equatable {
         case noServerUser
         case dataDirectoryOwnership
         case clusterStartFailed
+        /// The embedded cluster's directory holds something that is not a PostgreSQL data directory.
+        case notADataDirectory
         case clusterCommandFailed
         /// The embedded cluster's pid file names a live process that does not serve its directory.
         case untrustedPidFile
@@ -21,6 +23,8 @@ public struct DatabaseError: UserFacingError, Equatable {
         case schemaNewer
         case migrationChanged
         case migrationFiles
+        /// The migrations directory cannot be read.
+        case migrationsUnreadable
         case wouldReplaceExtract
         case noData
         case contractVersionConflict
@@ -49,11 +53,33 @@ public struct DatabaseError: UserFacingError, Equatable {
 
     public let code: Code
     public let message: String
-    public let exitStatus: ExitStatus
 
-    public init(_ code: Code, _ message: String, exitStatus: ExitStatus) {
+    public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message
-        self.exitStatus = exitStatus
+    }
+
+    /// The exit status is the code's, decided here for every code.
+    public var exitStatus: ExitStatus { code.exitStatus }
+}
+
+extension DatabaseError.Code {
+    public var exitStatus: ExitStatus {
+        switch self {
+        case .postgresNotInstalled, .postgresTooOld, .noServerUser, .notADataDirectory, .schemaMissing, .schemaOutdated,
+             .schemaNewer, .migrationChanged, .citusMissing:
+            .configuration
+        case .dataDirectoryOwnership, .authenticationFailed, .makerCheckerRequired, .permissionDenied, .providerNotPermitted:
+            .permission
+        case .clusterStartFailed, .clusterCommandFailed, .untrustedPidFile, .clusterInUse, .unreachable, .databaseMissing:
+            .unavailable
+        case .migrationsUnreadable:
+            .noInput
+        case .migrationFiles, .wouldReplaceExtract, .noData, .contractVersionConflict, .contractNotLoaded, .staleMetrics,
+             .alreadyDistributed, .notDistributable, .comparisonWeightsTooLarge, .comparisonWeightsInconsistent:
+            .dataError
+        case .loadRunning:
+            .temporaryFailure
+        }
     }
 }

@@ -63,7 +63,6 @@ public enum DatabaseRole: String, Sendable, CaseIterable {
         throw DatabaseError(
             .permissionDenied,
             "user \(user) may not act as \(names.joined(separator: " or ")), the role this command needs; a DBA grants it with "
-                + "GRANT \(names[0]) TO \(user); (see README, \"Roles\").",
-            exitStatus: .permission)
+                + "GRANT \(names[0]) TO \(user); (see README, \"Roles\").")
     }
 }

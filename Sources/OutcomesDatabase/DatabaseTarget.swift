@@ -53,21 +53,18 @@ public enum DatabaseTarget: Sendable, CustomStringConvertible {
             return DatabaseError(
                 .authenticationFailed,
                 "Could not log in to \(target): \(reason). Check the user and password (in the URI, PGPASSWORD or "
-                    + "~/.pgpass).",
-                exitStatus: .permission)
+                    + "~/.pgpass).")
         }
         if reason.contains("database") && reason.contains("does not exist") {
             return DatabaseError(
                 .databaseMissing,
                 "Connected to the server for \(target), but \(reason). Create it (`createdb NAME`) or name another "
-                    + "database.",
-                exitStatus: .unavailable)
+                    + "database.")
         }
         return DatabaseError(
             .unreachable,
             "Could not connect to \(target): \(reason). Is the server running and reachable? Name a database with "
                 + "--database or DATABASE_URL (or PGHOST and friends); with none of them, outcomes uses its own "
-                + "embedded cluster.",
-            exitStatus: .unavailable)
+                + "embedded cluster.")
     }
 }

@@ -148,10 +148,9 @@ extension EmbeddedCluster {
         if contents?.isEmpty == true { return }  // an empty directory is taken over by initdb
         if let contents, !contents.contains("PG_VERSION") {
             throw DatabaseError(
-                .clusterStartFailed,
+                .notADataDirectory,
                 "\(directory.path) exists and is not empty, but it is not a PostgreSQL data directory (no PG_VERSION). "
-                    + "outcomes will not write into it: choose another directory with OUTCOMES_DATA_DIR, or empty it.",
-                exitStatus: .configuration)
+                    + "outcomes will not write into it: choose another directory with OUTCOMES_DATA_DIR, or empty it.")
         }
         try checkOwnership()
     }
@@ -174,8 +173,7 @@ extension EmbeddedCluster {
             "The data directory \(directory.path) belongs to \(name(owner)), but the embedded server runs as "
                 + "\(name(expected)), and PostgreSQL only starts on a data directory its own user owns. Use another "
                 + "directory (OUTCOMES_DATA_DIR=…), or, if this one is meant for the server, "
-                + "`chown -R \(name(expected)) \(directory.path)`.",
-            exitStatus: .permission)
+                + "`chown -R \(name(expected)) \(directory.path)`.")
     }
 
     private func prepareSocketDirectory() throws {
@@ -201,8 +199,7 @@ extension EmbeddedCluster {
                 .clusterStartFailed,
                 "The embedded PostgreSQL server in \(directory.path) did not start. pg_ctl said: \(result.output). "
                     + "The end of \(logFile.path) reads: \(log) — fix what it names, or start afresh with "
-                    + "`outcomes db reset` (this deletes the embedded cluster's data).",
-                exitStatus: .unavailable)
+                    + "`outcomes db reset` (this deletes the embedded cluster's data).")
         }
     }
 
@@ -230,8 +227,7 @@ extension EmbeddedCluster {
     private func commandFailed(_ command: String, _ output: String) -> DatabaseError {
         DatabaseError(
             .clusterCommandFailed,
-            "\(command) failed for the embedded cluster in \(directory.path): \(output)",
-            exitStatus: .unavailable)
+            "\(command) failed for the embedded cluster in \(directory.path): \(output)")
     }
 }
 
@@ -247,7 +243,7 @@ struct StartLock {
         descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else {
             throw DatabaseError(.clusterStartFailed, "Cannot create the lock file \(path) that serializes starting the embedded "
-                                + "cluster: \(String(cString: strerror(errno))).", exitStatus: .unavailable)
+                                + "cluster: \(String(cString: strerror(errno))).")
         }
         while flock(descriptor, LOCK_EX) != 0 && errno == EINTR {}
     }

@@ -131,8 +131,7 @@ extension EmbeddedCluster {
             .untrustedPidFile,
             "\(pidFile.path) names process \(pid), \(describe(pid)), which does not serve the embedded cluster in "
                 + "\(directory.path). outcomes trusts a pid file only when its process serves this data directory, so it "
-                + "did not \(action), and left that process and the file alone. " + advice,
-            exitStatus: .unavailable)
+                + "did not \(action), and left that process and the file alone. " + advice)
     }
 
     /// The error for a server using the directory without a pid file naming it (`action`: "delete
@@ -141,8 +140,7 @@ extension EmbeddedCluster {
         DatabaseError(
             .clusterInUse,
             "outcomes did not \(action) in \(directory.path): there is no trusted postmaster.pid, but " + usersSentence(use)
-                + " Stop that server yourself (`kill -INT` its postmaster), then run the command again.",
-            exitStatus: .unavailable)
+                + " Stop that server yourself (`kill -INT` its postmaster), then run the command again.")
     }
 
     private func usersSentence(_ use: DirectoryUse) -> String {

@@ -32,8 +32,7 @@ public struct EmbeddedCluster: Sendable {
                     .noServerUser,
                     "outcomes is running as root, and PostgreSQL refuses to run as root, but there is no '\(user)' "
                         + "OS user to run the embedded server as. Create one (`adduser --system --group \(user)`), set "
-                        + "OUTCOMES_SERVER_USER to another unprivileged user, or run outcomes as an ordinary user.",
-                    exitStatus: .configuration)
+                        + "OUTCOMES_SERVER_USER to another unprivileged user, or run outcomes as an ordinary user.")
             }
             serverUser = user
         } else {

@@ -23,10 +23,9 @@ public struct Migrator: Sendable {
         self.directory = directory
         guard let files = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else {
             throw DatabaseError(
-                .migrationFiles,
+                .migrationsUnreadable,
                 "The migrations directory \(directory.path) cannot be read. Set OUTCOMES_SQL_DIR to the sql/migrations "
-                    + "directory of your outcomes checkout.",
-                exitStatus: .noInput)
+                    + "directory of your outcomes checkout.")
         }
         var migrations: [Migration] = []
         for file in files.sorted() where file.hasSuffix(".sql") {
@@ -34,20 +33,18 @@ public struct Migrator: Sendable {
             guard let underscore = stem.firstIndex(of: "_"), let version = Int(stem[..<underscore]), version > 0 else {
                 throw DatabaseError(
                     .migrationFiles,
-                    "\(directory.path)/\(file): a migration file must be named NNNN_description.sql (e.g. 0002_contracts.sql).",
-                    exitStatus: .dataError)
+                    "\(directory.path)/\(file): a migration file must be named NNNN_description.sql (e.g. 0002_contracts.sql).")
             }
             let data = try Data(contentsOf: directory.appendingPathComponent(file))
             guard let sql = String(data: data, encoding: .utf8) else {
-                throw DatabaseError(.migrationFiles, "\(directory.path)/\(file) is not UTF-8 text.", exitStatus: .dataError)
+                throw DatabaseError(.migrationFiles, "\(directory.path)/\(file) is not UTF-8 text.")
             }
             var hasher = SHA256()
             hasher.update([UInt8](data))
             if let previous = migrations.last, previous.version == version {
                 throw DatabaseError(
                     .migrationFiles,
-                    "\(directory.path): \(previous.fileName) and \(file) have the same version \(version).",
-                    exitStatus: .dataError)
+                    "\(directory.path): \(previous.fileName) and \(file) have the same version \(version).")
             }
             migrations.append(Migration(
                 version: version, name: String(stem[stem.index(after: underscore)...]), sql: sql,
@@ -113,15 +110,13 @@ public struct Migrator: Sendable {
         guard !applied.isEmpty else {
             throw DatabaseError(
                 .schemaMissing,
-                "\(connection.target) has no outcomes schema. Run `outcomes db migrate` (with the same --database) first.",
-                exitStatus: .configuration)
+                "\(connection.target) has no outcomes schema. Run `outcomes db migrate` (with the same --database) first.")
         }
         guard pending.isEmpty else {
             throw DatabaseError(
                 .schemaOutdated,
                 "\(connection.target) is \(pending.count) migration(s) behind (next: \(pending[0].fileName)). "
-                    + "Run `outcomes db migrate` to bring it up to date.",
-                exitStatus: .configuration)
+                    + "Run `outcomes db migrate` to bring it up to date.")
         }
     }
 
@@ -134,16 +129,14 @@ public struct Migrator: Sendable {
                 throw DatabaseError(
                     .schemaNewer,
                     "The database has migration \(record.version) (\(record.name)), which this version of outcomes does "
-                        + "not know (its migrations are in \(directory.path)). Use the outcomes version that created it.",
-                    exitStatus: .configuration)
+                        + "not know (its migrations are in \(directory.path)). Use the outcomes version that created it.")
             }
             guard migration.checksum == record.checksum else {
                 throw DatabaseError(
                     .migrationChanged,
                     "\(directory.path)/\(migration.fileName) was applied with checksum \(record.checksum.prefix(12))… "
                         + "but the file now has \(migration.checksum.prefix(12))…. Applied migrations must not change: "
-                        + "restore the file and put the change in a new migration.",
-                    exitStatus: .configuration)
+                        + "restore the file and put the change in a new migration.")
             }
         }
         let done = Set(applied.map(\.version))

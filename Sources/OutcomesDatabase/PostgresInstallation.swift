@@ -75,13 +75,12 @@ public struct PostgresInstallation: Sendable, Equatable {
             throw DatabaseError(
                 .postgresTooOld,
                 "The PostgreSQL server in \(directory.path) is version \(words[2]); outcomes needs "
-                    + "\(minimumMajorVersion) or newer. Install a newer server or set OUTCOMES_PG_BINDIR to one.",
-                exitStatus: .configuration)
+                    + "\(minimumMajorVersion) or newer. Install a newer server or set OUTCOMES_PG_BINDIR to one.")
         }
         return Self(binDirectory: directory, version: String(words[2]), majorVersion: major)
     }
 
     private static func notInstalled(_ message: String) -> DatabaseError {
-        DatabaseError(.postgresNotInstalled, message, exitStatus: .configuration)
+        DatabaseError(.postgresNotInstalled, message)
     }
 }

@@ -117,8 +117,7 @@ public struct SyntheticLoader {
         throw DatabaseError(
             .wouldReplaceExtract,
             "\(connection.target) holds IDS data from extract load(s) \(extracts). A synthetic data set replaces all "
-                + "IDS data, so outcomes refuses to load one here: use the embedded cluster or another database.",
-            exitStatus: .dataError)
+                + "IDS data, so outcomes refuses to load one here: use the embedded cluster or another database.")
     }
 
     private func writeTruth(loadID: Int, on connection: PostgresConnection) throws {

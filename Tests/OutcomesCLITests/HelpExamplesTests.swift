@@ -44,7 +44,7 @@ import Testing
         try admin.executeScript("CREATE DATABASE \(name) TEMPLATE outcomes_template")
         let demo = try CLI.run(["demo", "--persons", "3000", "--database", cluster.conninfo(database: name), "-q",
                                 "--reports", TestDatabase.scratchDirectory("demo-reports").path])
-        guard demo.status == 0 else { throw DatabaseError(.noData, "the demo failed: \(demo.errors)", exitStatus: .software) }
+        guard demo.status == 0 else { throw DatabaseError(.noData, "the demo failed: \(demo.errors)") }
         return name
     }
 

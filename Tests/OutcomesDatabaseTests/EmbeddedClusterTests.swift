@@ -182,7 +182,7 @@ import Testing
         try Data("mine".utf8).write(to: directory.appendingPathComponent("notes.txt"))
         defer { try? FileManager.default.removeItem(at: directory) }
         let cluster = try EmbeddedCluster(directory: directory, durable: false)
-        #expect { try cluster.start() } throws: { ($0 as? DatabaseError)?.code == .clusterStartFailed }
+        #expect { try cluster.start() } throws: { ($0 as? DatabaseError)?.code == .notADataDirectory && ($0 as? DatabaseError)?.exitStatus == .configuration }
         #expect(try String(contentsOf: directory.appendingPathComponent("notes.txt"), encoding: .utf8) == "mine")
         // Emptied, the same directory is taken over (as root: handed to the server user).
         try FileManager.default.removeItem(at: directory.appendingPathComponent("notes.txt"))

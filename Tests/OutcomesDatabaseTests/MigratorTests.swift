@@ -90,4 +90,13 @@ import Testing
         try Data("SELECT 1;".utf8).write(to: directory.appendingPathComponent("add_things.sql"))
         #expect(code { _ = try Migrator(directory: directory) } == .migrationFiles)
     }
+
+    /// Each code has one exit status: a folder that is not there is missing input (66), a bad file in it bad data (65).
+    @Test func theExitStatusFollowsTheCode() throws {
+        let missing = URL(fileURLWithPath: "/nonexistent-\(UUID().uuidString)")
+        #expect(code { _ = try Migrator(directory: missing) } == .migrationsUnreadable)
+        #expect(DatabaseError.Code.migrationsUnreadable.exitStatus.rawValue == 66)
+        #expect(DatabaseError.Code.migrationFiles.exitStatus.rawValue == 65)
+        #expect(DatabaseError.Code.loadRunning.exitStatus.rawValue == 75)
+    }
 }

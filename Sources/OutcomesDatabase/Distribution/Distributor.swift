@@ -99,16 +99,14 @@ public struct Distributor: Sendable {
                 .citusMissing,
                 "\(connection.target) has no Citus: `outcomes db distribute` needs a Citus coordinator (the server with "
                     + "shared_preload_libraries = 'citus', CREATE EXTENSION citus in this database, and its workers added "
-                    + "with citus_add_node). Nothing was changed; see README, \"Citus\".",
-                exitStatus: .configuration)
+                    + "with citus_add_node). Nothing was changed; see README, \"Citus\".")
         }
         guard try connection.execute("SELECT citus_is_coordinator()").scalar(Bool.self) else {
             throw DatabaseError(
                 .citusMissing,
                 "\(connection.target) is not the coordinator of its Citus cluster (a worker, or a server whose coordinator is "
                     + "not registered: SELECT citus_set_coordinator_host(...)). Run `outcomes db distribute` against the "
-                    + "coordinator. Nothing was changed.",
-                exitStatus: .configuration)
+                    + "coordinator. Nothing was changed.")
         }
     }
 
@@ -124,8 +122,7 @@ public struct Distributor: Sendable {
             .alreadyDistributed,
             (whole ? "\(connection.target) is distributed already" : "\(connection.target) has tables placed on Citus by hand")
                 + " (\(placed)). `outcomes db distribute` distributes a database once, from the layout the migrations "
-                + "create; nothing was changed." + (whole ? "" : " Undo the placement (SELECT undistribute_table(...)) first."),
-            exitStatus: .dataError)
+                + "create; nothing was changed." + (whole ? "" : " Undo the placement (SELECT undistribute_table(...)) first."))
     }
 
     private func requireNoLoadInProgress(on connection: PostgresConnection) throws {
@@ -136,7 +133,6 @@ public struct Distributor: Sendable {
         throw DatabaseError(
             .notDistributable,
             "\(connection.target) has data load(s) \(open) without a finish time: a load is running, or was stopped "
-                + "midway by hand. Distribute when no load runs (a finished or rolled-back load leaves none). Nothing was changed.",
-            exitStatus: .dataError)
+                + "midway by hand. Distribute when no load runs (a finished or rolled-back load leaves none). Nothing was changed.")
     }
 }

@@ -95,7 +95,6 @@ public enum LoadLock {
             .loadRunning,
             "\(target): \(named). `outcomes db distribute` does not move tables under a running load"
                 + (seconds > 0 ? " and waited \(seconds) s for it" : "") + "; nothing was changed. Run it again when the "
-                + "load has finished, or let it wait: --wait-for-loads SECONDS.",
-            exitStatus: .temporaryFailure)
+                + "load has finished, or let it wait: --wait-for-loads SECONDS.")
     }
 }

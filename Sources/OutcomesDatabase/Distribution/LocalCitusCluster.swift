@@ -31,8 +31,7 @@ public struct LocalCitusCluster: Sendable {
             throw DatabaseError(
                 .citusMissing,
                 "Citus is not installed for PostgreSQL \(installation.version) (no \(library.path)). Debian ships no "
-                    + "Citus package: build it from ../shared/vendor/citus with its build.sh (see its README).",
-                exitStatus: .configuration)
+                    + "Citus package: build it from ../shared/vendor/citus with its build.sh (see its README).")
         }
     }
 

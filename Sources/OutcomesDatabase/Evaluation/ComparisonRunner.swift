@@ -65,7 +65,7 @@ public struct ComparisonRunner: Sendable {
         return try connection.transaction { connection in
             try connection.execute("SET LOCAL jit = off")
             let loadID = try connection.latestFinishedLoad()
-            guard let loadID else { throw DatabaseError(.noData, "There are no IDS data to compare: load an extract or run `outcomes synth` first.", exitStatus: .dataError) }
+            guard let loadID else { throw DatabaseError(.noData, "There are no IDS data to compare: load an extract or run `outcomes synth` first.") }
             let key = String(SHA256.hex(definition.id + "/" + UUID().uuidString).prefix(12))
             func work(_ name: String) -> SQLIdentifier { SQLIdentifier(validating: "evaluation.w\(key)_\(name)")! }
             let (units, covariates, outcomes) = (work("units"), work("covariates"), work("outcomes"))

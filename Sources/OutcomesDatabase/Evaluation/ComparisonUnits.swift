@@ -24,7 +24,7 @@ struct ComparisonUnits {
         switch source {
         case .controlArm:
             guard let arm = contract.comparisonArm else {
-                throw DatabaseError(.noData, "contract \(contract.id) has no randomized control arm (its cohort is not study_arm: treatment); compare --against pool instead.", exitStatus: .dataError)
+                throw DatabaseError(.noData, "contract \(contract.id) has no randomized control arm (its cohort is not study_arm: treatment); compare --against pool instead.")
             }
             let conditions = MetricCompiler(contract: arm, period: OutcomeContract.allTime, loadID: 0).cohortConditions()
             comparison = "SELECT person_id, start_date, end_date, enrollment_id, provider_id, false FROM (\(MetricCompiler.firstEnrollments(conditions: conditions))) arm"

@@ -77,8 +77,7 @@ public struct MetricsRunner: Sendable {
                     .noData,
                     "metric \(metric.id) of contract \(contract.id) names domain '\(domain)', which the IDS does not know; its "
                         + "domains: \(shapes.keys.sorted().joined(separator: ", ")). Load it with an extract's event_domains.csv "
-                        + "(domain, shape).",
-                    exitStatus: .dataError)
+                        + "(domain, shape).")
             }
         }
     }
@@ -96,8 +95,7 @@ public struct MetricsRunner: Sendable {
             let loadID = try connection.latestFinishedLoad()
             guard let loadID else {
                 throw DatabaseError(
-                    .noData, "There are no IDS data to compute metrics from: load an extract or run `outcomes synth` first.",
-                    exitStatus: .dataError)
+                    .noData, "There are no IDS data to compute metrics from: load an extract or run `outcomes synth` first.")
             }
             try connection.execute(
                 "DELETE FROM metrics.provider_results WHERE contract_id = \(contract.storedID) AND period = \(period.label)")

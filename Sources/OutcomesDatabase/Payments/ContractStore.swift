@@ -39,8 +39,7 @@ public enum ContractStore {
                     throw DatabaseError(
                         .contractVersionConflict,
                         "\(file): version \(version) of contract \(contract.id) is already loaded with different terms; "
-                            + "a loaded version never changes: raise 'version' to load the new terms.",
-                        exitStatus: .dataError)
+                            + "a loaded version never changes: raise 'version' to load the new terms.")
                 }
                 return .unchanged(version: version)
             }
@@ -48,8 +47,7 @@ public enum ContractStore {
                 throw DatabaseError(
                     .contractVersionConflict,
                     "\(file): version \(version) is older than version \(latest) of contract \(contract.id), already loaded; "
-                        + "give the new terms a version above \(latest).",
-                    exitStatus: .dataError)
+                        + "give the new terms a version above \(latest).")
             }
             // Separation of duties is not undone by the login it binds: once a version's runs need a
             // second login's approval, every later version's do (the door refuses such terms too).
@@ -62,8 +60,7 @@ public enum ContractStore {
                     .makerCheckerRequired,
                     "\(file): version \(version) of contract \(contract.id) lets one login post its runs, but version \(bound)'s runs are "
                         + "staged by one login and approved by another; a later version keeps 'payments: approval: maker_checker' "
-                        + "(only an administrator can lift it, in the database).",
-                    exitStatus: .permission)
+                        + "(only an administrator can lift it, in the database).")
             }
             try connection.execute("""
                 INSERT INTO payments.contracts (contract_id, version, currency, file_sha256, body)
@@ -105,8 +102,7 @@ public enum ContractStore {
             throw DatabaseError(
                 .contractNotLoaded,
                 "contract \(contractID)\(version.map { " version \($0)" } ?? "") is not loaded; load its file with "
-                    + "`outcomes contract load FILE`" + (known.isEmpty ? "." : ". Loaded: \(known.joined(separator: ", "))."),
-                exitStatus: .dataError)
+                    + "`outcomes contract load FILE`" + (known.isEmpty ? "." : ". Loaded: \(known.joined(separator: ", "))."))
         }
         let row = rows[0]
         let body: String = try row.decode(at: 2)

@@ -38,7 +38,7 @@ extension EffectInputs {
                         The stored comparison group of \(contract.id) for \(period) (comparison run \(run)) has weights over different \
                         denominators (1/\(smallest ?? 0) and 1/\(denominator)): rows were added to it after it was stored, so it is not \
                         the group that run computed. Store the period's group again with compare --store-comparison.
-                        """, exitStatus: .dataError)
+                        """)
                 }
                 result.runs[period] = run
                 denominators[run] = denominator
@@ -52,7 +52,7 @@ extension EffectInputs {
                     \(result.runs.values.sorted().map(String.init).joined(separator: ", ")), weights in \(denominators.keys.sorted().map { "1/\(denominators[$0]!)" }.joined(separator: ", "))) \
                     cannot be summed exactly: brought to one denominator, their weights add up to more than a 64-bit integer holds. \
                     Pay fewer periods in one run, or store the periods' groups again with designs whose denominators agree.
-                    """, exitStatus: .dataError)
+                    """)
             }
             for denominator in denominators.values {
                 let (product, overflow) = (result.denominator / gcd(result.denominator, denominator)).multipliedReportingOverflow(by: denominator)

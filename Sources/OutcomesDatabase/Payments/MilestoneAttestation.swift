@@ -18,8 +18,7 @@ public enum MilestoneAttestation {
             throw DatabaseError(
                 .noData,
                 "contract \(stored.contract.id) version \(stored.version) has no milestone \(milestoneID)"
-                    + (milestones.isEmpty ? "." : "; its milestones: \(milestones.map(\.id).joined(separator: ", ")).") ,
-                exitStatus: .dataError)
+                    + (milestones.isEmpty ? "." : "; its milestones: \(milestones.map(\.id).joined(separator: ", ")).") )
         }
         return try connection.transaction { connection in
             let inserted = try connection.execute("""

@@ -134,8 +134,7 @@ extension ProviderStatement {
                 ? "user \(user) reads the statement of \(mapped.joined(separator: ", ")) only, the provider it is mapped to; the "
                     + "statement of another provider is not shown."
                 : ("user \(user) acts as a provider but is mapped to no provider, so it may read no statement; a DBA maps it with "
-                    + "`outcomes db grant --user \(user) --role provider --provider ID` (see README, \"Roles\")."),
-            exitStatus: .permission)
+                    + "`outcomes db grant --user \(user) --role provider --provider ID` (see README, \"Roles\")."))
     }
 
     /// A provider the contract does not know is an error, not an empty statement. The providers are
@@ -149,8 +148,7 @@ extension ProviderStatement {
                 .noData,
                 "\(provider) is not a provider of contract \(contract.id)\(scope); "
                     + (known.isEmpty ? "none is known yet (no enrollments or payments\(scope))."
-                                     : "its providers\(readsEnrollments ? "" : " you may read"): \(known.sorted().joined(separator: ", "))."),
-                exitStatus: .dataError)
+                                     : "its providers\(readsEnrollments ? "" : " you may read"): \(known.sorted().joined(separator: ", "))."))
         }
     }
 }
