@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "outcomes", targets: ["outcomes"]),
+        .executable(name: "outcomes-bench", targets: ["outcomes-bench"]),
         .library(name: "OutcomesDomain", targets: ["OutcomesDomain"]),
         .library(name: "PostgresClient", targets: ["PostgresClient"]),
         .library(name: "OutcomesDatabase", targets: ["OutcomesDatabase"]),
@@ -43,6 +44,16 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "outcomes", dependencies: ["OutcomesCLI"]),
+        // The lab, apart from the product: the benchmarks, the local Citus cluster and plan tooling.
+        .target(
+            name: "OutcomesLab",
+            dependencies: [
+                "OutcomesCLI", "OutcomesDatabase", "OutcomesDomain", "OutcomesStatistics", "PostgresClient",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // `outcomes` too, so that `swift run outcomes-bench` builds the binary the comparison benchmark times.
+        .executableTarget(name: "outcomes-bench", dependencies: ["OutcomesLab", "outcomes"]),
         // A throwaway PostgreSQL cluster shared by the test suites of one test process.
         .target(name: "OutcomesTestSupport", dependencies: ["OutcomesDatabase", "PostgresClient"]),
         .testTarget(name: "OutcomesDomainTests", dependencies: ["OutcomesDomain", "OutcomesTestSupport"]),
@@ -54,7 +65,9 @@ let package = Package(
         ),
         .testTarget(
             name: "OutcomesCLITests",
-            dependencies: ["OutcomesCLI", "OutcomesDatabase", "OutcomesDomain", "OutcomesTestSupport", "outcomes"],
+            dependencies: [
+                "OutcomesCLI", "OutcomesDatabase", "OutcomesDomain", "OutcomesLab", "OutcomesTestSupport", "outcomes", "outcomes-bench",
+            ],
             exclude: ["fixtures"]  // .dta files and the script that writes them, read by path
         ),
     ],

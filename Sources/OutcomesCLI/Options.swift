@@ -4,16 +4,18 @@ import OutcomesDatabase
 import OutcomesDomain
 import PostgresClient
 
-typealias PostgresClientConnection = PostgresConnection
+package typealias PostgresClientConnection = PostgresConnection
 
-/// Where to connect, shared by every command that touches the database.
-struct DatabaseOptions: ParsableArguments {
+/// Where to connect, shared by every command that touches the database (and the lab's benchmarks).
+package struct DatabaseOptions: ParsableArguments {
     @Option(
         name: .long,
         help: ArgumentHelp(
             "A libpq conninfo string or URI (e.g. postgresql://user@host/db). Default: DATABASE_URL, then PG* variables, then the embedded cluster.",
             valueName: "conninfo"))
     var database: String?
+
+    package init() {}
 
     func target() throws -> DatabaseTarget { try DatabaseTarget.resolve(option: database) }
 
@@ -35,7 +37,7 @@ struct DatabaseOptions: ParsableArguments {
         return (connection, target)
     }
 
-    func connectReady(progress: Progress, migrateNamed: Bool = false) throws -> (PostgresConnection, DatabaseTarget) {
+    package func connectReady(progress: Progress, migrateNamed: Bool = false) throws -> (PostgresConnection, DatabaseTarget) {
         let target = try target()
         let connection = try target.connect(notes: progress.note)
         let migrator = try Migrator()
@@ -50,7 +52,7 @@ struct DatabaseOptions: ParsableArguments {
     }
 }
 
-struct OutputOptions: ParsableArguments {
+package struct OutputOptions: ParsableArguments {
     @Option(name: .long, help: "Output format: md, json, csv or html (a self-contained page with charts).")
     var format: OutputFormat = .md
 
@@ -61,7 +63,9 @@ struct OutputOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "No progress bars or notes on standard error.")
     var quiet = false
 
-    var progress: Progress { Progress(quiet: quiet) }
+    package init() {}
+
+    package var progress: Progress { Progress(quiet: quiet) }
 
     /// Whether the path itself asks for a folder of CSV files: with --format csv, it ends in `/` or
     /// is a folder (a link to one included, so that `writeFolder` refuses it as a link).
@@ -93,7 +97,7 @@ struct OutputOptions: ParsableArguments {
     }
 
     /// The report in the chosen format, on standard output or written whole to `--output`.
-    func emit(_ report: Report) throws {
+    package func emit(_ report: Report) throws {
         guard let output else { return print(report.render(format), terminator: "") }
         let writer = SafeWriter(option: "--output")
         if writesFolder(report) {

@@ -6,8 +6,13 @@ import PostgresClient
 /// The process entry point: parses, runs, and turns errors into one paragraph and an exit status.
 public enum OutcomesMain {
     public static func run(_ arguments: [String] = Array(CommandLine.arguments.dropFirst())) -> Never {
+        run(OutcomesCommand.self, arguments)
+    }
+
+    /// Runs `root`'s command tree (the lab's `outcomes-bench` too) with the same errors and exit statuses.
+    package static func run(_ root: any ParsableCommand.Type, _ arguments: [String]) -> Never {
         do {
-            var command = try OutcomesCommand.parseAsRoot(arguments)
+            var command = try root.parseAsRoot(arguments)
             // From here on, Ctrl-C or SIGTERM removes what is half-written and exits 130 or 143.
             Interruption.install()
             try OutputOptions.checkTargets(of: command)
@@ -30,7 +35,7 @@ public enum OutcomesMain {
             fail((path.map { "\($0): " } ?? "") + error.localizedDescription, .noInput)
         } catch {
             TemporaryFolders.shared.holdForExit()
-            OutcomesCommand.exit(withError: error)  // usage errors, --help, --version
+            root.exit(withError: error)  // usage errors, --help, --version
         }
     }
 
@@ -88,7 +93,7 @@ public struct OutcomesCommand: ParsableCommand {
         subcommands: [
             DemoCommand.self, MetricsCommand.self, CompareCommand.self, QualityCommand.self, ContractCommand.self, PaymentsCommand.self, LoadCommand.self,
             SynthCommand.self,
-            ScenarioCommand.self, ReportCommand.self, ExportCommand.self, DBCommand.self, BenchCommand.self,
+            ScenarioCommand.self, ReportCommand.self, ExportCommand.self, DBCommand.self,
         ]
     )
 

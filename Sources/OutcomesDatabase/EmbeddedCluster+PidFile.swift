@@ -11,7 +11,7 @@ import PostgresClient
 extension EmbeddedCluster {
     var pidFile: URL { directory.appendingPathComponent("postmaster.pid") }
 
-    func pidFromFile() -> Int32? {
+    package func pidFromFile() -> Int32? {
         guard let text = try? String(contentsOf: pidFile, encoding: .utf8) else { return nil }
         return text.split(separator: "\n").first.flatMap { Int32($0.trimmingCharacters(in: .whitespaces)) }
     }

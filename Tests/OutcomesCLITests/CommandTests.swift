@@ -9,9 +9,21 @@ import Testing
     @Test func helpShowsCommandsAndExamples() throws {
         let result = try CLI.run(["--help"])
         #expect(result.status == 0)
-        for word in ["demo", "synth", "db", "bench", "Examples:"] { #expect(result.output.contains(word)) }
+        for word in ["demo", "synth", "db", "Examples:"] { #expect(result.output.contains(word)) }
+        #expect(!result.output.contains("bench"), "the benchmarks are the lab's: outcomes-bench")
         let synth = try CLI.run(["synth", "--help"])
         #expect(synth.output.contains("--persons") && synth.output.contains("--seed") && synth.output.contains("Examples:"))
+    }
+
+    @Test func theLabBinaryListsTheBenchmarks() throws {
+        let result = try CLI.run(["--help"], program: "outcomes-bench")
+        #expect(result.status == 0)
+        for benchmark in ["load", "metrics", "payments", "compare", "scenario", "scale", "report"] {
+            #expect(result.output.contains("\n  \(benchmark) "), "\(benchmark)")
+        }
+        #expect(result.output.contains("swift run -c release outcomes-bench compare"))
+        let product = try CLI.run(["bench", "load"])
+        #expect(product.status == 64 && product.errors.contains("'bench'"))
     }
 
     @Test func badOptionsAreUsageErrors() throws {

@@ -1,5 +1,6 @@
 import Foundation
 import OutcomesDatabase
+import OutcomesLab
 import OutcomesTestSupport
 import PostgresClient
 import Testing

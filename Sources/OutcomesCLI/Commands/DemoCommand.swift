@@ -4,8 +4,8 @@ import OutcomesDatabase
 import OutcomesDomain
 import PostgresClient
 
-struct DemoCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
+package struct DemoCommand: ParsableCommand {
+    package static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "Set up the demo: start the database, migrate, generate the demo data set, summarize it.",
         discussion: """
@@ -31,11 +31,11 @@ struct DemoCommand: ParsableCommand {
             """
     )
 
-    static let contractFile = "housing-2021.yaml"
+    package static let contractFile = "housing-2021.yaml"
     static let contractID = "housing-2021"
     static let scenarioID = "housing-2021-benefit-cost"
-    static let metricsPeriod = "2023"
-    static let paymentsFile = "reentry-2021.yaml"
+    package static let metricsPeriod = "2023"
+    package static let paymentsFile = "reentry-2021.yaml"
     static let paymentsPeriod = "2021Q1"
 
     @Option(name: .long, help: "Number of people in the demo data set.")
@@ -54,13 +54,15 @@ struct DemoCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var output: OutputOptions
 
-    func validate() throws {
+    package init() {}
+
+    package func validate() throws {
         guard (1...20_000_000).contains(persons) else {
             throw ValidationError("--persons must be between 1 and 20000000, not \(persons).")
         }
     }
 
-    func run() throws {
+    package func run() throws {
         try reportsWriter.check(reports, folder: true)
         let progress = output.progress
         let (connection, target) = try database.connectReady(progress: progress, migrateNamed: true)
@@ -208,8 +210,8 @@ struct DemoCommand: ParsableCommand {
 }
 
 extension DemoCommand {
-    static let evaluationFile = "housing-2021-evaluation.yaml"
-    static let scenarioFile = "housing-2021-scenario.yaml"
+    package static let evaluationFile = "housing-2021-evaluation.yaml"
+    package static let scenarioFile = "housing-2021-scenario.yaml"
 
     /// The housing contract's benefits and costs per participant, from the comparison just stored.
     func addScenario(to report: inout Report, on connection: PostgresConnection) throws -> Report {
@@ -230,14 +232,14 @@ extension DemoCommand {
     }
 
     /// Loads a scenario contract (no change when its version is already loaded) and returns it as stored.
-    static func loadContract(_ file: String, on connection: PostgresConnection) throws -> StoredContract {
+    package static func loadContract(_ file: String, on connection: PostgresConnection) throws -> StoredContract {
         let text = try YAMLFile.read(file)
         return try acting(as: .payments, on: connection) { try ContractStore.loadStored(text: text, file: file, on: connection) }
     }
 }
 
 /// Runs one step of the demo as the role that step's command takes, then returns to the demo's own.
-func acting<T>(as role: DatabaseRole, on connection: PostgresConnection, _ body: () throws -> T) throws -> T {
+package func acting<T>(as role: DatabaseRole, on connection: PostgresConnection, _ body: () throws -> T) throws -> T {
     try role.assume(on: connection)
     defer { _ = try? connection.execute("RESET ROLE") }
     return try body()

@@ -120,7 +120,7 @@ extension OutcomeContract {
 extension Report {
     /// Provider aggregates, every count cell protected: small counts and those that would reveal
     /// them are suppressed within each metric, and means and rates of a suppressed count with them.
-    init(metrics results: [ProviderMetricResult], contract: OutcomeContract, period: ReportingPeriod, policy: SmallCellPolicy) {
+    package init(metrics results: [ProviderMetricResult], contract: OutcomeContract, period: ReportingPeriod, policy: SmallCellPolicy) {
         self.init(title: "\(contract.name): outcome metrics, period \(period.label) (\(period.start) to \(period.end))")
         notes = [
             "Participants: first enrollment under the contract, enrolled at least \(contract.cohort.minimumEnrolledDays) days"

@@ -67,7 +67,7 @@ struct ScenarioRunCommand: ParsableCommand {
 }
 
 extension Report {
-    init(scenario outcome: ScenarioRunner.Outcome) {
+    package init(scenario outcome: ScenarioRunner.Outcome) {
         let run = outcome.run, definition = run.definition
         self.init(title: "Benefit-cost scenario \(definition.id): \(outcome.stored.contract.name)")
         let timing = switch definition.timing {

@@ -58,7 +58,7 @@ struct SynthCommand: ParsableCommand {
 }
 
 /// Generates and loads a synthetic data set with a progress bar, then refreshes statistics.
-func loadSynthetic(persons: Int, seed: UInt64, connection: PostgresClientConnection, progress: Progress) throws
+package func loadSynthetic(persons: Int, seed: UInt64, connection: PostgresClientConnection, progress: Progress) throws
     -> SyntheticLoadReport
 {
     var loader = SyntheticLoader(ids: SyntheticIDS(persons: persons, seed: seed))
@@ -71,7 +71,7 @@ func loadSynthetic(persons: Int, seed: UInt64, connection: PostgresClientConnect
 }
 
 /// Reuses the synthetic data set when it is already loaded with this size and seed, else loads it.
-func reuseOrLoadSynthetic(persons: Int, seed: UInt64, connection: PostgresClientConnection, progress: Progress) throws {
+package func reuseOrLoadSynthetic(persons: Int, seed: UInt64, connection: PostgresClientConnection, progress: Progress) throws {
     if let loadID = try SyntheticLoader(ids: SyntheticIDS(persons: persons, seed: seed)).existingLoad(on: connection) {
         progress.note("Reusing the data set already loaded (load \(loadID)).")
     } else {

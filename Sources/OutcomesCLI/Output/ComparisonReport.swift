@@ -6,7 +6,7 @@ import OutcomesStatistics
 extension Report {
     /// The estimate table, sample sizes, balance before and after (MatchIt's `summary()` columns)
     /// and the propensity model, with what the reader must know stated as notes.
-    init(comparison result: EvaluationResult, source: String, ids: [String]? = nil, policy: SmallCellPolicy? = nil) {
+    package init(comparison result: EvaluationResult, source: String, ids: [String]? = nil, policy: SmallCellPolicy? = nil) {
         let spec = result.spec
         self.init(title: "Comparison of \(spec.outcomes.map(\.name).joined(separator: ", ")) — \(source)")
         notes.append(Self.describe(spec))

@@ -115,7 +115,7 @@ extension Report {
         tables = [breaks]
     }
 
-    init(statement: ProviderStatement) {
+    package init(statement: ProviderStatement) {
         let currency = statement.currency
         func money(_ value: Decimal) -> Cell { .money(Money(value, currency)) }
         self.init(title: "Statement of \(statement.providerID) under \(statement.contractID)")
@@ -169,7 +169,7 @@ extension Report {
                      + "people paid of 1 to \(policy.threshold - 1) are suppressed with the cells that would reveal them, and their amounts too.")
     }
 
-    init(summary: PaymentSummary) {
+    package init(summary: PaymentSummary) {
         let currency = summary.currency
         func money(_ value: Decimal) -> Cell { .money(Money(value, currency)) }
         self.init(title: "Payments under \(summary.contractID): paid to date and headroom")

@@ -1,22 +1,22 @@
 import Foundation
 
 /// Progress bars and notes on standard error: bars only on a terminal, nothing with --quiet.
-struct Progress {
+package struct Progress {
     let quiet: Bool
     private let isTerminal = isatty(STDERR_FILENO) == 1
 
-    init(quiet: Bool) { self.quiet = quiet }
+    package init(quiet: Bool) { self.quiet = quiet }
 
     /// A sentence about what was done (e.g. "Started the embedded server").
-    func note(_ text: String) {
+    package func note(_ text: String) {
         guard !quiet else { return }
         FileHandle.standardError.write(Data("\(text)\n".utf8))
     }
 
     /// A bar that redraws at most ten times a second.
-    func bar(_ label: String) -> Bar { Bar(label: label, enabled: !quiet && isTerminal) }
+    package func bar(_ label: String) -> Bar { Bar(label: label, enabled: !quiet && isTerminal) }
 
-    final class Bar {
+    package final class Bar {
         let label: String
         let enabled: Bool
         private var lastDraw = Date.distantPast
@@ -26,7 +26,7 @@ struct Progress {
             self.enabled = enabled
         }
 
-        func update(_ done: Int, of total: Int) {
+        package func update(_ done: Int, of total: Int) {
             guard enabled, total > 0 else { return }
             let now = Date()
             guard done >= total || now.timeIntervalSince(lastDraw) >= 0.1 else { return }
@@ -37,7 +37,7 @@ struct Progress {
             FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(Int(fraction * 100))%".utf8))
         }
 
-        func finish() {
+        package func finish() {
             guard enabled else { return }
             FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8))
         }

@@ -2,12 +2,12 @@ import ArgumentParser
 import Foundation
 import OutcomesDomain
 
-enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
+package enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
     case md, json, csv, html
 }
 
 /// One value of a report table.
-enum Cell: Equatable {
+package enum Cell: Equatable {
     case text(String)
     case int(Int)
     case decimal(Decimal)
@@ -97,23 +97,31 @@ enum Cell: Equatable {
     var isSuppressed: Bool { if case .suppressed = self { true } else { false } }
 }
 
-struct ReportTable {
+package struct ReportTable {
     /// A machine name: the JSON key.
     let name: String
     let title: String
     let columns: [String]
-    var rows: [[Cell]] = []
+    package var rows: [[Cell]] = []
+
+    package init(name: String, title: String, columns: [String], rows: [[Cell]] = []) {
+        (self.name, self.title, self.columns, self.rows) = (name, title, columns, rows)
+    }
 }
 
 /// A titled set of tables that renders as Markdown, JSON or CSV.
-struct Report {
+package struct Report {
     var title: String
-    var notes: [String] = []
-    var tables: [ReportTable] = []
+    package var notes: [String] = []
+    package var tables: [ReportTable] = []
     /// Drawn in HTML reports only; each chart's numbers are in one of the tables.
-    var charts: [Chart] = []
+    package var charts: [Chart] = []
 
-    func render(_ format: OutputFormat) -> String {
+    package init(title: String, notes: [String] = [], tables: [ReportTable] = [], charts: [Chart] = []) {
+        (self.title, self.notes, self.tables, self.charts) = (title, notes, tables, charts)
+    }
+
+    package func render(_ format: OutputFormat) -> String {
         switch format {
         case .md: markdown()
         case .json: json()

@@ -25,7 +25,7 @@ import Foundation
 /// put a device, FIFO or link there in between; the rename then replaces that entry with the
 /// finished regular file. No data is ever written through it, and only who can already change the
 /// folder can do this.
-struct SafeWriter {
+package struct SafeWriter {
     /// The marker file of a folder outcomes wrote; such a folder is replaced whole by the next write.
     static let marker = ".outcomes-output"
     static let markerText = "outcomes wrote this folder; the next write to the same path replaces it whole.\n"
@@ -169,7 +169,7 @@ struct SafeWriter {
     }
 
     /// A new folder only this user can use, with an unpredictable name, for a command's own scratch files.
-    static func privateTemporaryFolder(prefix: String) throws -> URL {
+    package static func privateTemporaryFolder(prefix: String) throws -> URL {
         var template = Array((FileManager.default.temporaryDirectory.path + "/\(prefix)-XXXXXXXX").utf8CString)
         var made: UnsafeMutablePointer<CChar>?
         // Registered, so an interruption removes it with whatever the command put in it.

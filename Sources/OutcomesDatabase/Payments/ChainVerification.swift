@@ -111,7 +111,7 @@ public struct ChainVerification: Sendable {
     }
 
     /// Runs the engine again on the stored inputs of these runs only (the payments benchmark times it).
-    public static func recompute(runs: [Int], on connection: PostgresConnection) throws
+    package static func recompute(runs: [Int], on connection: PostgresConnection) throws
         -> (breaks: [Break], recomputed: Int, checkedAgainstResults: Int)
     {
         let outcome = try RunRecomputation.check(runs: runs, on: connection)

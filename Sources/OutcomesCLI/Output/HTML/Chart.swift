@@ -2,7 +2,7 @@ import Foundation
 
 /// A chart of a report, as data: the HTML renderer draws it in SVG, beside the table that holds
 /// the same numbers (`table`, its machine name) for readers who cannot see it.
-struct Chart {
+package struct Chart {
     enum Kind {
         /// Estimates with their intervals, one row each (a forest plot), and a reference line.
         case intervals([Interval], reference: Double?)

@@ -1,26 +1,9 @@
 import ArgumentParser
 import Foundation
+import OutcomesCLI
 import OutcomesDatabase
 import OutcomesDomain
 import PostgresClient
-
-struct BenchCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "bench",
-        abstract: "Benchmarks (figures in BENCHMARKS.md; never run as timed tests).",
-        subcommands: [LoadBenchmark.self, MetricsBenchmark.self, PaymentsBenchmark.self, CompareBenchmark.self, ScenarioBenchmark.self, ScaleBenchmark.self,
-                      ReportBenchmark.self]
-    )
-}
-
-/// The synthetic data set a benchmark runs on.
-struct BenchmarkDataOptions: ParsableArguments {
-    @Option(name: .long, help: "Number of people.")
-    var persons = 1_000_000
-
-    @Option(name: .long, help: "Random seed.")
-    var seed: UInt64 = 1
-}
 
 struct LoadBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -36,8 +19,8 @@ struct LoadBenchmark: ParsableCommand {
             Without --persons, 1,000,000 people (the figures in BENCHMARKS.md).
 
             Examples:
-              outcomes bench load --persons 5000
-              outcomes bench load --persons 5000 --format json --quiet
+              outcomes-bench load --persons 5000
+              outcomes-bench load --persons 5000 --format json --quiet
             """
     )
 
@@ -135,22 +118,4 @@ struct LoadBenchmark: ParsableCommand {
             throw ValidationError("psql failed (status \(result.status)) loading the benchmark files: \(result.output)")
         }
     }
-}
-
-func measure<T>(_ body: () throws -> T) rethrows -> (value: T, seconds: Double) {
-    let start = DispatchTime.now().uptimeNanoseconds
-    let value = try body()
-    return (value, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
-}
-
-/// Peak resident set size of this process, in megabytes (getrusage reports kilobytes on Linux).
-func peakResidentMegabytes() -> Int {
-    var usage = rusage()
-    #if os(Linux)
-    getrusage(RUSAGE_SELF.rawValue, &usage)
-    return usage.ru_maxrss / 1024
-    #else
-    getrusage(RUSAGE_SELF, &usage)
-    return usage.ru_maxrss / 1_048_576
-    #endif
 }

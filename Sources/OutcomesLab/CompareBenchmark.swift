@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OutcomesCLI
 import OutcomesDatabase
 import OutcomesDomain
 import PostgresClient
@@ -26,9 +27,9 @@ struct CompareBenchmark: ParsableCommand {
             Without --persons, 1,000,000 people (the figures in BENCHMARKS.md).
 
             Examples:
-              outcomes bench compare --persons 5000
-              outcomes bench compare --persons 5000 --format json --quiet
-              outcomes bench compare --persons 5000 --r-library /tmp/r-lib
+              outcomes-bench compare --persons 5000
+              outcomes-bench compare --persons 5000 --format json --quiet
+              outcomes-bench compare --persons 5000 --r-library /tmp/r-lib
             """
     )
 
@@ -117,7 +118,7 @@ struct CompareBenchmark: ParsableCommand {
                 let path = directory.appendingPathComponent("units.csv").path
                 try Self.writeCSV(csv, columns: names + ["index_quarter", "shelter_entries_12m"], to: path)
                 let ours = try measure {
-                    try ProcessRunner.run(URL(fileURLWithPath: CommandLine.arguments[0]), [
+                    try ProcessRunner.run(outcomesBinary(), [
                         "compare", "--data", path, "--treatment", "treat", "--id", "id", "--covariates", names.joined(separator: ","),
                         "--outcome", "shelter_entries_12m", "--exact", "index_quarter", "--caliper", "0.2", "--format", "json", "-q",
                     ])
@@ -168,7 +169,7 @@ struct CompareBenchmark: ParsableCommand {
         let base = ["compare", "--data", path, "--treatment", "treat", "--id", "id", "--covariates", names.joined(separator: ","),
                     "--outcome", "shelter_entries_12m", "--format", "json", "-q"]
         func time(_ options: [String]) throws -> (value: ProcessRunner.Result, seconds: Double) {
-            try measure { try ProcessRunner.run(URL(fileURLWithPath: CommandLine.arguments[0]), base + options) }
+            try measure { try ProcessRunner.run(outcomesBinary(), base + options) }
         }
         progress.note("Timing each design on the \(units.count) units…")
         let nearest = try time(["--exact", "index_quarter", "--caliper", "0.2"])

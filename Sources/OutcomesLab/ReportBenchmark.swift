@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OutcomesCLI
 import OutcomesDatabase
 import OutcomesDomain
 
@@ -15,7 +16,7 @@ struct ReportBenchmark: ParsableCommand {
             best of three) and prints the time and the file's size: the targets are 2 s and 2 MB.
 
             Examples:
-              outcomes bench report --persons 3000 --payment-draws 50
+              outcomes-bench report --persons 3000 --payment-draws 50
             """
     )
 

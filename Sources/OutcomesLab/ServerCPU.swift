@@ -1,4 +1,5 @@
 import Foundation
+import OutcomesDatabase
 
 extension EmbeddedCluster {
     /// The CPU time the server has used so far, in seconds: the postmaster's own, that of the

@@ -1,6 +1,4 @@
 import Foundation
-import OutcomesDomain
-import PostgresClient
 
 /// How Citus runs a statement, from its EXPLAIN (FORMAT JSON): how many tasks go to the workers,
 /// how many intermediate results pass through the coordinator (subplans), how many joins need
@@ -26,15 +24,5 @@ public struct PlanShape: Sendable, Equatable {
             joinsOnWorkers = true
         }
         for (key, value) in object { visit(value, remote: remote || key == "Remote Plan") }
-    }
-}
-
-extension MetricsRunner {
-    /// EXPLAIN (FORMAT JSON) of the statement that computes the period's person-level results,
-    /// as a run would send it (on Citus: one slice, the shards being the slices).
-    public func explainPersonResults(period: ReportingPeriod, on connection: PostgresConnection) throws -> String {
-        let loadID = try connection.latestFinishedLoad() ?? 0
-        let results = MetricCompiler(contract: contract, period: period, loadID: loadID).results(boundaries: [])
-        return try connection.execute("EXPLAIN (FORMAT JSON) \(results)").map { try $0.decode(String.self, at: 0) }.joined(separator: "\n")
     }
 }

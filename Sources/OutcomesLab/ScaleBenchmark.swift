@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OutcomesCLI
 import OutcomesDatabase
 import OutcomesDomain
 import PostgresClient
@@ -24,8 +25,8 @@ struct ScaleBenchmark: ParsableCommand {
             (../shared/vendor/citus/build.sh).
 
             Examples:
-              outcomes bench scale --persons 3000 --workers 1 --directory scale-clusters
-              outcomes bench scale --persons 3000 --workers 2 --shard-count 4 --directory scale-clusters --format json --quiet
+              outcomes-bench scale --persons 3000 --workers 1 --directory scale-clusters
+              outcomes-bench scale --persons 3000 --workers 2 --shard-count 4 --directory scale-clusters --format json --quiet
             """
     )
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OutcomesCLI
 import OutcomesDatabase
 import OutcomesDomain
 import PostgresClient
@@ -23,8 +24,8 @@ struct PaymentsBenchmark: ParsableCommand {
             Without --persons, 1,000,000 people (the figures in BENCHMARKS.md).
 
             Examples:
-              outcomes bench payments --persons 5000
-              outcomes bench payments --persons 5000 --format json --quiet
+              outcomes-bench payments --persons 5000
+              outcomes-bench payments --persons 5000 --format json --quiet
             """
     )
 

@@ -1,9 +1,10 @@
 import Foundation
+import OutcomesDatabase
 import PostgresClient
 
 /// A Citus cluster on this machine: a coordinator and its workers, each a private cluster of its
 /// own (`EmbeddedCluster`: a data directory, a unix socket inside it, the same port). Used by the
-/// distributed tests and `outcomes bench scale`; a real cluster is set up by its DBA.
+/// distributed tests and `outcomes-bench scale`; a real cluster is set up by its DBA.
 public struct LocalCitusCluster: Sendable {
     public let directory: URL
     public let coordinator: EmbeddedCluster

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OutcomesCLI
 import OutcomesDatabase
 import OutcomesDomain
 import OutcomesStatistics
@@ -20,8 +21,8 @@ struct ScenarioBenchmark: ParsableCommand {
             grows with providers.
 
             Examples:
-              outcomes bench scenario --persons 3000 --payment-draws 20
-              outcomes bench scenario --persons 3000 --draws 2000 --payment-draws 10 --format json --quiet
+              outcomes-bench scenario --persons 3000 --payment-draws 20
+              outcomes-bench scenario --persons 3000 --draws 2000 --payment-draws 10 --format json --quiet
             """
     )
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import OutcomesCLI
 import OutcomesDatabase
 import OutcomesDomain
 import PostgresClient
@@ -19,8 +20,8 @@ struct MetricsBenchmark: ParsableCommand {
             Without --persons, 1,000,000 people (the figures in BENCHMARKS.md).
 
             Examples:
-              outcomes bench metrics --persons 5000
-              outcomes bench metrics --persons 5000 --format json --quiet
+              outcomes-bench metrics --persons 5000
+              outcomes-bench metrics --persons 5000 --format json --quiet
             """
     )
 

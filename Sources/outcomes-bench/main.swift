@@ -1,0 +1,2 @@
+import OutcomesLab
+OutcomesBenchMain.run()
