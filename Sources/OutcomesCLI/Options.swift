@@ -94,7 +94,7 @@ struct OutputOptions: ParsableArguments {
 
     /// The report in the chosen format, on standard output or written whole to `--output`.
     func emit(_ report: Report) throws {
-        guard let output else { return print(report.render(format), terminator: "") }
+        guard let output else { return print(try report.render(format), terminator: "") }
         let writer = SafeWriter(option: "--output")
         if writesFolder(report) {
             if !namesFolder, SafeWriter.kind(of: output) == .regularFile {
