@@ -98,7 +98,7 @@ package struct OutputOptions: ParsableArguments {
 
     /// The report in the chosen format, on standard output or written whole to `--output`.
     package func emit(_ report: Report) throws {
-        guard let output else { return print(report.render(format), terminator: "") }
+        guard let output else { return print(try report.render(format), terminator: "") }
         let writer = SafeWriter(option: "--output")
         if writesFolder(report) {
             if !namesFolder, SafeWriter.kind(of: output) == .regularFile {

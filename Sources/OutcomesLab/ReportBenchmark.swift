@@ -75,7 +75,7 @@ struct ReportBenchmark: ParsableCommand {
         var table = ReportTable(name: "report_benchmark", title: "HTML reports of \(stored.contract.id), \(persons) people (best of three)",
                                 columns: ["report", "charts", "tables", "seconds", "kilobytes"])
         for (name, build) in reports {
-            let runs = (0..<3).map { _ in measure { () -> (Report, String) in let report = build(); return (report, report.render(.html)) } }
+            let runs = try (0..<3).map { _ in try measure { () -> (Report, String) in let report = build(); return (report, try report.render(.html)) } }
             let best = runs.min { $0.seconds < $1.seconds }!
             table.rows.append([.text(name), .int(best.value.0.charts.count), .int(best.value.0.tables.count), .text(String(format: "%.3f", best.seconds)),
                                .int(best.value.1.utf8.count / 1024)])

@@ -152,7 +152,7 @@ import Testing
         #expect(try ledger(db) == ["fewer_jail_days/hearth": 1000, "fewer_jail_days/keystone": 4700,
                                    "fewer_jail_days_together/hearth": 1900, "fewer_jail_days_together/keystone": 3800])
         // The run names the stored comparison it paid against, in its determinations and its inputs.
-        #expect(keystone.comparisonRuns == ["2021": twoToOne.runID] && keystone.detailJSON.contains("\"comparison_runs\":{\"2021\":\(twoToOne.runID)}"))
+        #expect(keystone.comparisonRuns == ["2021": twoToOne.runID] && keystone.detail.comparisonRuns == ["2021": twoToOne.runID])
 
         // 1:1 with replacement: both women take 11 (under hearth and under keystone), participant 2 takes 15.
         let replaced = try store("replace: true", stored, on: db)

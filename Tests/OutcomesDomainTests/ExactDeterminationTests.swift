@@ -129,10 +129,9 @@ import Testing
         #expect(determination.finding == .belowThreshold && determination.improvement == ExactRatio(Decimal(string: "8.4")!))
         #expect(determination.threshold == 10 && determination.treated.total == 9160 && determination.comparison?.count == 1000)
         #expect(determination.arithmetic.contains("improvement 8.4 < threshold 10: nothing is paid"))
-        let json = try JSONSerialization.jsonObject(with: Data(determination.detailJSON.utf8)) as? [String: Any]
-        #expect((json?["improvement"] as? [String: Any])?["exact"] as? String == "42/5")
-        #expect((json?["improvement"] as? [String: Any])?["printed"] as? String == "8.4")
-        #expect(json?["finding"] as? String == "below_threshold")
+        let detail = determination.detail
+        #expect(detail.improvement?.exact == "42/5" && detail.improvement?.printed == DecimalString(Decimal(string: "8.4")!))
+        #expect(detail.finding == .belowThreshold)
     }
 
     @Test func aSavingsShareStepsDownOnceTheLineHasPaidItsFirstStep() throws {

@@ -45,8 +45,8 @@ struct IndigoExport: ParsableCommand {
         }
         let figures = try IndigoFigures.read(contract: stored.contract.id, on: connection)
         let project = IndigoProject(contract: stored.contract, terms: terms, figures: figures, policy: suppression.policy)
-        if output.format == .json, output.output == nil { return print(project.json, terminator: "") }
-        if output.format == .json, let path = output.output { return try SafeWriter(option: "--output").write(project.json, to: path) }
+        if output.format == .json, output.output == nil { return print(try project.json(), terminator: "") }
+        if output.format == .json, let path = output.output { return try SafeWriter(option: "--output").write(try project.json(), to: path) }
         try output.emit(project.report)
     }
 }
@@ -137,35 +137,86 @@ struct IndigoProject {
         return report
     }
 
-    /// INDIGO's nested form: each value as `{"value": …}`, paths as nested objects.
-    var json: String {
-        func value(_ cell: Cell) -> Any? {
+    /// INDIGO's nested form: each value as `{"value": …}`, paths as nested objects; keys sorted
+    /// and laid out as the command has always printed them.
+    func json() throws(SortedJSONError) -> String {
+        try SortedJSON.text(IndigoDocument(self), prettyPrinted: true) + "\n"
+    }
+}
+
+/// The project as INDIGO's JSON holds it: a row's field paths (`period/start_date`) as nested
+/// objects, each value as `{"value": …}` (a suppressed count as a null value with a note), a
+/// missing value left out.
+private struct IndigoDocument: Encodable {
+    enum Value: Encodable {
+        /// INDIGO's metric id is a plain string.
+        case plain(String)
+        case wrapped(Cell)
+
+        private enum Key: String, CodingKey { case value, notes }
+
+        func encode(to encoder: any Encoder) throws {
+            let cell: Cell
+            switch self {
+            case .plain(let text): return try text.encode(to: encoder)
+            case .wrapped(let wrapped): cell = wrapped
+            }
+            var container = encoder.container(keyedBy: Key.self)
             switch cell {
-            case .null: nil
-            case .suppressed(let marker): ["value": NSNull(), "notes": "suppressed: \(marker)"] as [String: Any]
-            case .money(let money): ["value": NSDecimalNumber(decimal: money.amount)]
-            case .int(let n): ["value": n]
-            default: ["value": cell.plain]
+            case .suppressed(let marker):
+                try container.encodeNil(forKey: .value)
+                try container.encode("suppressed: \(marker)", forKey: .notes)
+            case .money(let money): try container.encode(money.amount, forKey: .value)
+            case .int(let n): try container.encode(n, forKey: .value)
+            default: try container.encode(cell.plain, forKey: .value)
             }
         }
-        var project: [String: Any] = ["name": ["value": name]]
-        for table in tables {
-            project[table.name] = table.rows.map { row -> [String: Any] in
-                var object: [String: Any] = [:]
-                for (field, cell) in row {
-                    guard var leaf = value(cell) else { continue }
+    }
+
+    enum Field: Encodable {
+        case value(Value)
+        case object([String: Value])
+
+        func encode(to encoder: any Encoder) throws {
+            switch self {
+            case .value(let value): try value.encode(to: encoder)
+            case .object(let members): try members.encode(to: encoder)
+            }
+        }
+    }
+
+    let name: String
+    let tables: [(name: String, rows: [[String: Field]])]
+
+    init(_ project: IndigoProject) {
+        name = project.name
+        tables = project.tables.map { table in
+            (table.name, table.rows.map { row in
+                var object: [String: Field] = [:]
+                for (field, cell) in row where cell != .null {
+                    var value = Value.wrapped(cell)
+                    if table.name == "outcome_metrics" && field == "id", case .text(let id) = cell { value = .plain(id) }
                     let path = field.split(separator: "/").map(String.init)
-                    if table.name == "outcome_metrics" && field == "id", case .text(let id) = cell { leaf = id }  // INDIGO's metric id is a plain string
-                    if path.count == 1 { object[path[0]] = leaf } else {
-                        var inner = object[path[0]] as? [String: Any] ?? [:]
-                        inner[path[1]] = leaf
-                        object[path[0]] = inner
-                    }
+                    if path.count == 1 { object[path[0]] = .value(value); continue }
+                    var inner: [String: Value] = if case .object(let members)? = object[path[0]] { members } else { [:] }
+                    inner[path[1]] = value
+                    object[path[0]] = .object(inner)
                 }
                 return object
-            }
+            })
         }
-        let data = try! JSONSerialization.data(withJSONObject: project, options: [.prettyPrinted, .sortedKeys])
-        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+
+    private struct Key: CodingKey {
+        let stringValue: String
+        init(stringValue: String) { self.stringValue = stringValue }
+        var intValue: Int? { nil }
+        init?(intValue: Int) { nil }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(["value": name], forKey: Key(stringValue: "name"))
+        for table in tables { try container.encode(table.rows, forKey: Key(stringValue: table.name)) }
     }
 }

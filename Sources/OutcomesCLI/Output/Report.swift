@@ -70,20 +70,6 @@ package enum Cell: Equatable {
         }
     }
 
-    var json: Any {
-        switch self {
-        case .text(let text): text
-        case .int(let value): value
-        case .decimal(let value): NSDecimalNumber(decimal: value)
-        case .real(let value): value
-        case .money(let value): ["amount": value.plain, "currency": value.currency.code]
-        case .share(let value): (value * 10_000).rounded() / 10_000
-        case .pValue(let value): value < Self.smallestPValue ? "< 1e-300" as Any : value
-        case .suppressed(let marker): ["suppressed": true, "marker": marker]
-        case .null: NSNull()
-        }
-    }
-
     /// As a machine reads it in CSV: numbers as numbers (a share as a fraction, money with the
     /// currency's decimals, no separators), suppressed and missing cells empty.
     var csv: String {
@@ -121,10 +107,10 @@ package struct Report {
         (self.title, self.notes, self.tables, self.charts) = (title, notes, tables, charts)
     }
 
-    package func render(_ format: OutputFormat) -> String {
+    package func render(_ format: OutputFormat) throws(SortedJSONError) -> String {
         switch format {
         case .md: markdown()
-        case .json: json()
+        case .json: try json()
         case .csv: csv()
         case .html: html(generated: "Written by outcomes. Every chart's numbers are in a table below; counts under the small-cell policy are suppressed.")
         }
@@ -158,19 +144,6 @@ package struct Report {
             lines.append("")
         }
         return lines.joined(separator: "\n")
-    }
-
-    private func json() -> String {
-        var object: [String: Any] = ["title": title, "notes": notes]
-        var tableObjects: [String: Any] = [:]
-        for table in tables {
-            tableObjects[table.name] = table.rows.map { row in
-                Dictionary(uniqueKeysWithValues: zip(table.columns.map(Self.snakeCase), row.map(\.json)))
-            }
-        }
-        object["tables"] = tableObjects
-        let data = try! JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
-        return String(decoding: data, as: UTF8.self) + "\n"
     }
 
     /// Tables one after another, each with its header row, separated by a blank line.

@@ -32,15 +32,16 @@ struct ComparisonStore {
 
     /// The run, its units and, with `group`, the stored comparison group's weights.
     func record(_ result: EvaluationResult, _ table: EvaluationTable, group: Group?, on connection: PostgresConnection) throws -> Int {
-        let json = EvaluationJSON(result)
+        let stored = EvaluationRunDocument(result)
         let runID = try connection.execute("""
             INSERT INTO evaluation.runs (evaluation_id, contract_id, version, contract_sha256, period, comparison, load_id,
                                          spec_text, spec_sha256, design, inputs_sha256, sample_sizes, estimates, balance,
                                          propensity_model, warnings, stored_comparison)
             VALUES (\(runner.definition.id), \(runner.stored.contract.id), \(runner.stored.version), \(runner.stored.fileSHA256),
                     \(runner.period?.label), \(runner.source.rawValue), \(loadID), \(runner.text), \(SHA256.hex(runner.text)),
-                    \(json.design)::jsonb, \(inputsSHA256), \(json.sampleSizes)::jsonb, \(json.estimates)::jsonb, \(json.balance)::jsonb,
-                    \(json.propensityModel)::jsonb, \(json.warnings)::jsonb, \(runner.storeComparison))
+                    \(try PostgresJSON(stored.design)), \(inputsSHA256), \(try PostgresJSON(stored.sampleSizes)),
+                    \(try PostgresJSON(stored.estimates)), \(try PostgresJSON(stored.balance)), \(try PostgresJSON(stored.propensityModel)),
+                    \(try PostgresJSON(stored.warnings)), \(runner.storeComparison))
             RETURNING run_id
             """).scalar(Int.self)
         let units = result.units
@@ -93,37 +94,5 @@ struct ComparisonStore {
             ON CONFLICT (contract_id, period) DO UPDATE
             SET load_id = excluded.load_id, version = excluded.version, file_sha256 = excluded.file_sha256, computed_at = now()
             """)
-    }
-}
-
-/// The run's findings as the JSON stored with it (and printed by `--format json`).
-struct EvaluationJSON {
-    let design: String, sampleSizes: String, estimates: String, balance: String, propensityModel: String, warnings: String
-
-    init(_ result: EvaluationResult) {
-        func encode(_ object: Any) -> String {
-            String(decoding: try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]), as: UTF8.self)
-        }
-        func number(_ value: Double?) -> Any { value.flatMap { $0.isFinite ? $0 : nil } ?? NSNull() }
-        design = String(decoding: try! JSONEncoder().encode(result.spec), as: UTF8.self)
-        let s = result.sampleSizes
-        sampleSizes = encode(Dictionary(uniqueKeysWithValues: [("all", s.all), ("matched_ess", s.matchedESS), ("matched", s.matched),
-                                                               ("unmatched", s.unmatched), ("discarded", s.discarded)]
-            .map { ($0.0, ["control": $0.1.control, "treated": $0.1.treated]) }))
-        estimates = encode(result.estimates.map { e -> [String: Any] in
-            let ci = e.effect.confidenceInterval
-            return ["outcome": e.outcome, "provider": e.group ?? NSNull(), "analysis": e.analysis.rawValue, "estimate": number(e.effect.estimate),
-                    "std_error": number(e.effect.standardError), "se_type": e.effect.kind.label, "ci_lower": number(ci.lower),
-                    "ci_upper": number(ci.upper), "p_value": number(e.effect.pValue), "mde": number(e.effect.minimumDetectableEffect),
-                    "treated": e.effect.treated, "controls": e.effect.controls, "mean_treated": number(e.meanTreated), "mean_control": number(e.meanControl)]
-        })
-        func rows(_ rows: [Balance.Row]) -> [[String: Any]] {
-            rows.map { ["covariate": $0.name, "binary": $0.binary, "means_treated": number($0.meanTreated), "means_control": number($0.meanControl),
-                        "std_mean_diff": number($0.standardizedMeanDifference), "var_ratio": number($0.varianceRatio),
-                        "ecdf_mean": number($0.eCDFMean), "ecdf_max": number($0.eCDFMax), "std_pair_dist": number($0.standardizedPairDistance)] }
-        }
-        balance = encode(["before": rows(result.balanceBefore), "after": rows(result.balanceAfter)])
-        propensityModel = encode(result.propensityModel.map { ["term": $0.name, "coefficient": number($0.coefficient), "std_error": number($0.standardError)] })
-        warnings = String(decoding: try! JSONEncoder().encode(result.warnings), as: UTF8.self)
     }
 }

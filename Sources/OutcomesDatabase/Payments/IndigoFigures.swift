@@ -37,19 +37,12 @@ public struct IndigoFigures: Sendable {
             """) { engaged[try row.decode(at: 0), default: [:]][try row.decode(at: 1)] = try row.decode(at: 2) }
         let finals = try connection.execute("SELECT DISTINCT period FROM payments.runs WHERE contract_id = \(contract) AND kind = 'final'")
             .map { try $0.decode(String.self, at: 0) }
-        var planned: [Planned] = []
+        // The latest scenario's expected payments, when it projected them.
         let runs = try connection.execute("""
-            SELECT results::text FROM scenario.runs WHERE contract_id = \(contract) ORDER BY run_id DESC LIMIT 1
+            SELECT results->'payments'->'by_provider_period' FROM scenario.runs WHERE contract_id = \(contract) ORDER BY run_id DESC LIMIT 1
             """)
-        if runs.count > 0, let body = try Optional(runs[0].decode(String.self, at: 0)),
-           let object = (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [String: Any],
-           let rows = (object["payments"] as? [String: Any])?["by_provider_period"] as? [[String: Any]] {
-            planned = rows.compactMap { row in
-                guard let period = row["period"] as? String, let provider = row["provider"] as? String,
-                      let amount = (row["expected"] as? String).flatMap({ Decimal(string: $0) }) else { return nil }
-                return Planned(period: period, provider: provider, amount: amount)
-            }
-        }
+        let projected = runs.count == 0 ? [] : try runs[0].decode(PostgresJSON<[ScenarioResultsDocument.ProviderPeriod]>?.self, at: 0)?.value ?? []
+        let planned = projected.map { Planned(period: $0.period, provider: $0.provider, amount: $0.expected.value) }
         return IndigoFigures(paid: paid, achieved: achieved, engaged: engaged, finalPeriods: Set(finals), planned: planned)
     }
 }

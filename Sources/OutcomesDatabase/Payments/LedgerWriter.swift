@@ -55,7 +55,7 @@ enum LedgerWriter {
                 VALUES (\(index + 1), \(determination.lineID), \(determination.mechanism.rawValue), \(determination.cohort),
                     \(determination.provider), \(determination.finding.rawValue), \(improvement?.rounded(scale: 4))::numeric,
                     \(improvement?.fraction), \(determination.threshold)::numeric, \(determination.earned.amount)::numeric,
-                    \(determination.payable.amount)::numeric, \(determination.detailJSON)::jsonb)
+                    \(determination.payable.amount)::numeric, \(try PostgresJSON(determination.detail)))
                 """)
         }
     }

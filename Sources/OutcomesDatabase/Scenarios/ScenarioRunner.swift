@@ -119,13 +119,15 @@ public struct ScenarioRunner: Sendable {
                 }
             }
         }
-        let json = ScenarioJSON(result, payments: payments, paymentVariants: paymentVariants, leftOut: leftOut).text
+        let results = ScenarioResultsDocument(result, payments: payments, paymentVariants: paymentVariants, leftOut: leftOut)
+        // results_sha256 hashes the text the results have always had (keys in Foundation's order).
+        let resultsText = try SortedJSON.text(results)
         let runID = try connection.execute("""
             INSERT INTO scenario.runs (scenario_id, contract_id, version, contract_sha256, spec_text, spec_sha256, comparison_runs, seed, draws,
                                        results, results_sha256)
             VALUES (\(definition.id), \(contract.id), \(stored.version), \(stored.fileSHA256), \(text), \(SHA256.hex(text)),
                     \(runs.sorted())::bigint[], \(Int(definition.seed)), \(definition.draws),
-                    \(json)::jsonb, \(SHA256.hex(json)))
+                    \(try PostgresJSON(results)), \(SHA256.hex(resultsText)))
             RETURNING run_id
             """).scalar(Int.self)
         var outcome = Outcome(run: result, runID: runID, stored: stored, comparisonRuns: runs.sorted(), payments: payments,
@@ -145,7 +147,7 @@ public struct ScenarioRunner: Sendable {
         case .stated: (nil, nil)
         }
         let rows = try connection.execute("""
-            SELECT run_id, estimates::text FROM evaluation.runs
+            SELECT run_id, estimates FROM evaluation.runs
             WHERE contract_id = \(stored.contract.id) AND version = \(stored.version)
               AND (run_id = \(runID) OR evaluation_id = \(evaluation))
             ORDER BY run_id DESC LIMIT 1
@@ -154,69 +156,16 @@ public struct ScenarioRunner: Sendable {
         guard rows.count == 1 else {
             throw error(effect.line, "effect on '\(effect.outcome)': there is no \(what) for version \(stored.version) of \(stored.contract.id); run `outcomes compare` first")
         }
-        let found: Int = try rows[0].decode(at: 0), body: String = try rows[0].decode(at: 1)
-        let estimates = (try? JSONSerialization.jsonObject(with: Data(body.utf8))) as? [[String: Any]] ?? []
-        let matching = estimates.filter { $0["outcome"] as? String == effect.outcome && $0["analysis"] as? String == "difference" }
-            .compactMap { row -> (String?, Double, Double)? in
-                guard let estimate = row["estimate"] as? Double, let se = row["std_error"] as? Double else { return nil }
-                return (row["provider"] as? String, estimate, se)
+        let found: Int = try rows[0].decode(at: 0)
+        let estimates = try rows[0].decode(PostgresJSON<[EvaluationRunDocument.Estimate]>.self, at: 1).value
+        let matching = estimates.filter { $0.outcome == effect.outcome && $0.analysis == .difference }
+            .compactMap { row -> (provider: String?, estimate: Double, se: Double)? in
+                guard let estimate = row.estimate, let se = row.standardError else { return nil }
+                return (row.provider, estimate, se)
             }
         guard !matching.isEmpty else {
-            throw error(effect.line, "effect on '\(effect.outcome)': comparison run \(found) did not estimate it; its outcomes: \(Set(estimates.compactMap { $0["outcome"] as? String }).sorted().joined(separator: ", "))")
+            throw error(effect.line, "effect on '\(effect.outcome)': comparison run \(found) did not estimate it; its outcomes: \(Set(estimates.map(\.outcome)).sorted().joined(separator: ", "))")
         }
-        return (found, matching.map { (provider: $0.0, estimate: $0.1, se: $0.2) })
-    }
-}
-
-/// The figures a scenario run printed, as stored with it.
-struct ScenarioJSON {
-    let text: String
-
-    init(_ run: ScenarioRun, payments: PaymentProjection.Summary?, paymentVariants: [(name: String, summary: PaymentProjection.Summary, participants: Int)],
-         leftOut: [PaymentProjection.LeftOutTerm] = []) {
-        func row(_ figures: BenefitCost.Figures) -> [String: Any] {
-            let cents = BenefitCostRow(figures)
-            var object: [String: Any] = Dictionary(uniqueKeysWithValues: ScenarioDefinition.Perspective.allCases.map { ($0.rawValue, "\(cents.benefits[$0]!)") })
-            object["total_benefits"] = "\(cents.total)"
-            object["cost"] = "\(cents.cost)"
-            object["benefits_minus_costs"] = "\(cents.net)"
-            object["benefit_cost_ratio"] = cents.ratio.map { "\($0)" } ?? NSNull()
-            return object
-        }
-        let groups = run.groups.map { group -> [String: Any] in
-            var object = row(group.expected)
-            object["group"] = group.group ?? NSNull()
-            object["chance_benefits_exceed_costs"] = group.simulated.chanceBenefitsExceedCosts
-            object["net_p5"] = group.simulated.netP5
-            object["net_p95"] = group.simulated.netP95
-            object["break_even_scale"] = group.breakEvenScale ?? NSNull()
-            return object
-        }
-        let variants = run.variants.map { variant -> [String: Any] in
-            var object = row(variant.expected)
-            object["variant"] = variant.name
-            object["chance_benefits_exceed_costs"] = variant.simulated.chanceBenefitsExceedCosts
-            return object
-        }
-        var object: [String: Any] = ["groups": groups, "variants": variants]
-        if let payments {
-            func distribution(_ d: PaymentProjection.Summary.Distribution) -> [String: String] {
-                ["mean": "\(d.mean)", "p5": "\(d.p5)", "p50": "\(d.p50)", "p95": "\(d.p95)"]
-            }
-            object["payments"] = [
-                "by_provider_period": payments.byProviderPeriod.map {
-                    ["provider": $0.key.provider, "period": $0.key.period, "expected": "\($0.expected)", "draws": distribution($0.draws)] as [String: Any]
-                },
-                "worst_year": distribution(payments.worstYear), "total": distribution(payments.total), "expected_total": "\(payments.expectedTotal)",
-                "cap_binds": Dictionary(uniqueKeysWithValues: payments.capBinds.map { ($0.scope, $0.probability) }), "draws": payments.draws,
-                "left_out": leftOut.map { ["term": $0.id, "why": $0.text] },
-            ] as [String: Any]
-            object["payment_variants"] = paymentVariants.map {
-                ["variant": $0.name, "participants": $0.participants, "expected_total": "\($0.summary.expectedTotal)", "total": distribution($0.summary.total),
-                 "worst_year": distribution($0.summary.worstYear), "any_cap_binds": $0.summary.anyCapBinds] as [String: Any]
-            }
-        }
-        let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-        text = String(decoding: data, as: UTF8.self)
+        return (found, matching)
     }
 }

@@ -207,43 +207,6 @@ extension Determination {
 }
 
 extension Determination {
-    /// The whole arithmetic as JSON (the `detail` column): decimals as strings, so nothing is rounded
-    /// by a reader; keys sorted, so the same determination is always the same text.
-    public var detailJSON: String {
-        func figure(_ group: GroupFigure?) -> Any {
-            guard let group else { return NSNull() }
-            var object: [String: Any] = ["participants": group.participants, "total": "\(group.total)", "count": group.count,
-                                         "value": group.value.map { "\($0.rounded(scale: 10))" } ?? NSNull()]
-            if let denominator = group.weightDenominator { object["weight_denominator"] = denominator }
-            return object
-        }
-        var basisObject: [String: Any] = ["kind": basis.stored]
-        if case .baseline(let value) = basis { basisObject["value"] = "\(value)" }
-        var object: [String: Any] = [
-            "mechanism": mechanism.rawValue, "cohort": cohort, "provider": provider, "finding": finding.rawValue,
-            "treated": figure(treated), "comparison": figure(comparison), "basis": basisObject,
-            "improvement": improvement.map { ["exact": $0.fraction, "printed": "\($0.rounded(scale: 4))", "is_exact": $0.isExact(scale: 4)] as [String: Any] } ?? NSNull(),
-            "threshold": threshold.map { "\($0)" } ?? NSNull(),
-            "steps": steps.map { step -> [String: Any] in
-                ["from": "\(step.from)", "to": step.to.map { "\($0)" } ?? NSNull(), "units": step.units.fraction,
-                 "price": step.price.plain, "amount": "\(step.amount.rounded(scale: 6))"]
-            },
-            "scale": scale, "earned": earned.plain, "payable": payable.plain, "currency": earned.currency.code,
-            "reasons": reasons.map(\.text),
-            "arithmetic": arithmetic,
-        ]
-        if let condition {
-            object["condition"] = ["comparison": condition.comparison.rawValue, "value": "\(condition.value)",
-                                   "relation": relation?.rawValue ?? NSNull()] as [String: Any]
-        }
-        if let split { object["split"] = split.json }
-        if !comparisonRuns.isEmpty { object["comparison_runs"] = comparisonRuns }
-        let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-        return String(decoding: data, as: UTF8.self)
-    }
-}
-
-extension Determination {
     /// The cohort label of all periods together.
     public static let allPeriods = "all periods"
 

@@ -108,9 +108,4 @@ public struct PooledSplit: Sendable, Equatable {
         return rule + " (largest remainder): " + shares.map { "\($0.provider) \($0.participants) → \($0.payable.grouped)" }
             .joined(separator: "; ")
     }
-
-    var json: [String: Any] {
-        ["rule": rule.stored, "earned": earned.plain, "payable": payable.plain,
-         "shares": shares.map { ["provider": $0.provider, "participants": $0.participants, "earned": $0.earned.plain, "payable": $0.payable.plain] as [String: Any] }]
-    }
 }
