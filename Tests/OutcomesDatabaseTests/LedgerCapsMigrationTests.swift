@@ -43,5 +43,8 @@ import Testing
         #expect(try Migrator().migrate(db).map(\.fileName).first == "0022_ledger_caps_from_typed_reasons.sql")
         #expect(try caps() == before)
         #expect(try view() == viewBefore && viewBefore[0] == "{security_invoker=true}")
+        // A statement reads them as scopes.
+        let statement = try ProviderStatement.read(contract: stored, provider: "bridgeway", on: db)
+        #expect(Set(statement.caps.map(\.scope)).isSuperset(of: [.line("employed"), .providerAllMechanisms("bridgeway")]))
     }
 }

@@ -135,7 +135,7 @@ extension Report {
         var caps = ReportTable(name: "caps", title: "Caps that applied",
                                columns: ["period", "line", "cap", "cap amount", "cut", "participants cut"])
         caps.rows = statement.caps.map {
-            [.text($0.period), .text($0.lineID), .text($0.cap), money($0.amount), money($0.cut), $0.participants.map(Cell.int) ?? .null]
+            [.text($0.period), .text($0.lineID), .text($0.scope.name), money($0.amount), money($0.cut), $0.participants.map(Cell.int) ?? .null]
         }
         var determinations = ReportTable(
             name: "determinations", title: "How effect-based, savings-share and clawback lines were determined (latest run)",
@@ -178,7 +178,7 @@ extension Report {
         var paid = ReportTable(name: "paid", title: "Paid to date", columns: ["provider", "payer", "period", "amount"])
         paid.rows = summary.paid.map { [.text($0.provider), .text($0.payer), .text($0.period), money($0.amount)] }
         var headroom = ReportTable(name: "headroom", title: "Headroom under the caps", columns: ["scope", "cap", "paid", "left"])
-        headroom.rows = summary.headroom.map { [.text($0.scope), money($0.cap), money($0.paid), money($0.left)] }
+        headroom.rows = summary.headroom.map { [.text($0.name), money($0.cap), money($0.paid), money($0.left)] }
         tables = [paid, headroom]
         addCharts(summary: summary)
     }

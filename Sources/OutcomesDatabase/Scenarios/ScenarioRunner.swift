@@ -168,7 +168,8 @@ public struct ScenarioRunner: Sendable {
     }
 }
 
-/// The figures a scenario run printed, as stored with it.
+/// The figures a scenario run printed, as stored with it. The chance each cap binds is keyed by
+/// the cap's code (`line:housed`, `provider`); runs stored before keyed it by the printed name.
 struct ScenarioJSON {
     let text: String
 
@@ -208,7 +209,7 @@ struct ScenarioJSON {
                     ["provider": $0.key.provider, "period": $0.key.period, "expected": "\($0.expected)", "draws": distribution($0.draws)] as [String: Any]
                 },
                 "worst_year": distribution(payments.worstYear), "total": distribution(payments.total), "expected_total": "\(payments.expectedTotal)",
-                "cap_binds": Dictionary(uniqueKeysWithValues: payments.capBinds.map { ($0.scope, $0.probability) }), "draws": payments.draws,
+                "cap_binds": Dictionary(uniqueKeysWithValues: payments.capBinds.map { ($0.cap.code, $0.probability) }), "draws": payments.draws,
                 "left_out": leftOut.map { ["term": $0.id, "why": $0.text] },
             ] as [String: Any]
             object["payment_variants"] = paymentVariants.map {
