@@ -112,6 +112,13 @@ import Testing
             try $0.decode(String.self, at: 0)
         }
         #expect(!findings.isEmpty && findings.allSatisfy { $0 == "below_threshold" })
+        // The statement reads the stored codes back as the domain's values; a code it does not know is an error.
+        let provider = try db.execute("SELECT min(provider_id) FROM payments.determinations").scalar(String.self)
+        let statement = try ProviderStatement.read(contract: stored, provider: provider, on: db)
+        #expect(!statement.determinations.isEmpty
+                && statement.determinations.allSatisfy { $0.finding == .belowThreshold && $0.mechanism == .effect })
+        #expect(statement.runs.map(\.kind) == [.final])
+        #expect(throws: PostgresError.self) { try db.execute("SELECT 'below threshold'::text").scalar(Determination.Finding.self) }
         // The same inputs again: nothing new to record.
         #expect(try PaymentRunner(stored: stored).run(period: "2021", on: db).outcome == .noChange)
         #expect(try db.execute("SELECT count(*) FROM payments.runs").scalar(Int.self) == 1)

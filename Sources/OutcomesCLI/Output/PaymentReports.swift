@@ -141,7 +141,7 @@ extension Report {
             name: "determinations", title: "How effect-based, savings-share and clawback lines were determined (latest run)",
             columns: ["period", "line", "cohort", "finding", "improvement", "threshold", "payable", "arithmetic", "run"])
         determinations.rows = statement.determinations.map {
-            [.text($0.period), .text($0.lineID), .text($0.cohort), .text($0.finding.replacingOccurrences(of: "_", with: " ")),
+            [.text($0.period), .text($0.lineID), .text($0.cohort), .text($0.finding.rawValue.replacingOccurrences(of: "_", with: " ")),
              $0.improvement.map(Cell.decimal) ?? .null, $0.threshold.map(Cell.decimal) ?? .null, money($0.payable), .text($0.arithmetic),
              .int($0.runID)]
         }
@@ -150,7 +150,7 @@ extension Report {
         var payers = ReportTable(name: "payers", title: "Owed by payer", columns: ["payer", "net"])
         payers.rows = statement.payers.map { [.text($0.payer), money($0.amount)] }
         var runs = ReportTable(name: "runs", title: "Runs", columns: ["run", "period", "kind", "contract version", "run at"])
-        runs.rows = statement.runs.map { [.int($0.runID), .text($0.period), .text($0.kind), .int($0.version), .text($0.runAt)] }
+        runs.rows = statement.runs.map { [.int($0.runID), .text($0.period), .text($0.kind.rawValue), .int($0.version), .text($0.runAt)] }
         tables = [lines, caps, determinations, repayments, payers, runs]
         addCharts(statement: statement)
     }

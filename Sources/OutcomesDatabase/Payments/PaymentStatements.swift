@@ -32,9 +32,9 @@ public struct ProviderStatement: Sendable {
     public struct DeterminationRow: Sendable {
         public let period: String
         public let lineID: String
-        public let mechanism: String
+        public let mechanism: Determination.Mechanism
         public let cohort: String
-        public let finding: String
+        public let finding: Determination.Finding
         public let improvement: Decimal?
         public let threshold: Decimal?
         public let payable: Decimal
@@ -51,7 +51,7 @@ public struct ProviderStatement: Sendable {
     /// Clawback lines: what the provider must repay, per period and line (positive amounts).
     public let repayments: [(period: String, lineID: String, amount: Decimal)]
     public let payers: [(payer: String, amount: Decimal)]
-    public let runs: [(runID: Int, period: String, kind: String, version: Int, runAt: String)]
+    public let runs: [(runID: Int, period: String, kind: PaymentRunKind, version: Int, runAt: String)]
 
     public static func read(contract: StoredContract, provider: String, on connection: PostgresConnection) throws -> ProviderStatement {
         let id = contract.contract.id
@@ -105,7 +105,7 @@ public struct ProviderStatement: Sendable {
                OR r.run_id IN (SELECT run_id FROM payments.determinations WHERE contract_id = \(id) AND provider_id = \(provider))
             ORDER BY r.run_id
             """).map {
-            (runID: try $0.decode(Int.self, at: 0), period: try $0.decode(String.self, at: 1), kind: try $0.decode(String.self, at: 2),
+            (runID: try $0.decode(Int.self, at: 0), period: try $0.decode(String.self, at: 1), kind: try $0.decode(PaymentRunKind.self, at: 2),
              version: try $0.decode(Int.self, at: 3), runAt: try $0.decode(String.self, at: 4))
         }
         return ProviderStatement(contractID: id, providerID: provider, currency: contract.contract.payments!.currency,
