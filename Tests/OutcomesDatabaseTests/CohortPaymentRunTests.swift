@@ -92,7 +92,7 @@ import Testing
         #expect(expected.contains { !$0.payable.isZero }, "some provider improved on its control arm")
         #expect(try PaymentRunner(stored: stored).run(period: "2022", on: db).outcome == .noChange)
         let summary = try PaymentSummary.read(contract: stored, on: db)
-        #expect(summary.headroom.map(\.scope) == ["line fewer_in_shelter", "line jail_savings"])
+        #expect(summary.headroom.map(\.scope) == [.line("fewer_in_shelter"), .line("jail_savings")])
         #expect(summary.headroom.allSatisfy { $0.paid <= $0.cap })
 
         // The savings share: mean jail days per provider and arm, computed in Swift.

@@ -112,6 +112,13 @@ import Testing
             try $0.decode(String.self, at: 0)
         }
         #expect(!findings.isEmpty && findings.allSatisfy { $0 == "below_threshold" })
+        // The statement reads the stored codes back as the domain's values; a code it does not know is an error.
+        let provider = try db.execute("SELECT min(provider_id) FROM payments.determinations").scalar(String.self)
+        let statement = try ProviderStatement.read(contract: stored, provider: provider, on: db)
+        #expect(!statement.determinations.isEmpty
+                && statement.determinations.allSatisfy { $0.finding == .belowThreshold && $0.mechanism == .effect })
+        #expect(statement.runs.map(\.kind) == [.final])
+        #expect(throws: PostgresError.self) { try db.execute("SELECT 'below threshold'::text").scalar(Determination.Finding.self) }
         // The same inputs again: nothing new to record.
         #expect(try PaymentRunner(stored: stored).run(period: "2021", on: db).outcome == .noChange)
         #expect(try db.execute("SELECT count(*) FROM payments.runs").scalar(Int.self) == 1)
@@ -123,25 +130,5 @@ import Testing
         let refused = #expect(throws: PaymentRefusal.self) { _ = try PaymentRunner(stored: stored).run(period: "2021", on: db) }
         guard case .metricsNotCurrent(_, _, _, _, let problems) = refused else { Issue.record("\(String(describing: refused))"); return }
         #expect(problems.map(\.arm) == [.matchedGroup])
-    }
-
-    /// Lines posted before typed reasons keep their caps in their notes: the caps view reads them once, in SQL.
-    @Test func capsOfLinesPostedBeforeTypedReasonsAreReadFromTheirNotes() throws {
-        let db = try MigratorTests().migrated(before: 12)
-        try db.executeScript("""
-            INSERT INTO payments.contracts (contract_id, version, currency, file_sha256, body) VALUES ('c', 1, 'USD', 'x', 'x');
-            INSERT INTO payments.runs (contract_id, version, period, kind, inputs_sha256, load_id, total)
-            VALUES ('c', 1, '2021', 'final', 'h', 1, 1850);
-            INSERT INTO payments.ledger (run_id, line_no, contract_id, period, provider_id, payer_id, person_id, line_id, entry, amount, earned, notes)
-            VALUES (1, 1, 'c', '2021', 'p', 'o', 7, 'employed', 'payment', 350, 1500,
-                    'tier 2: outcome 3 of this line; participant cap 4000.00 reached: pays 350.00 of 1500.00'),
-                   (1, 2, 'c', '2021', 'p', 'o', NULL, 'jail', 'payment', 1500, 2000, 'cap 1500.00 reached: pays 1500.00 of 2000.00');
-            """)
-        try Migrator().migrate(db)
-        let rows = try db.execute("SELECT line_id, scope, subject, cap, cut FROM payments.ledger_caps ORDER BY line_no").map {
-            "\(try $0.decode(String.self, at: 0)) \(try $0.decode(String.self, at: 1)) \(try $0.decode(String?.self, at: 2) ?? "-") "
-                + "\(try $0.decode(Decimal.self, at: 3)) \(try $0.decode(Decimal.self, at: 4))"
-        }
-        #expect(rows == ["employed participant - 4000 1150", "jail line jail 1500 500"])
     }
 }

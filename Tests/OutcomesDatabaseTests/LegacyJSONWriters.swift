@@ -86,7 +86,7 @@ enum LegacyJSON {
                     ["provider": $0.key.provider, "period": $0.key.period, "expected": "\($0.expected)", "draws": distribution($0.draws)] as [String: Any]
                 },
                 "worst_year": distribution(payments.worstYear), "total": distribution(payments.total), "expected_total": "\(payments.expectedTotal)",
-                "cap_binds": Dictionary(uniqueKeysWithValues: payments.capBinds.map { ($0.scope, $0.probability) }), "draws": payments.draws,
+                "cap_binds": Dictionary(uniqueKeysWithValues: payments.capBinds.map { ($0.cap.code, $0.probability) }), "draws": payments.draws,
                 "left_out": leftOut.map { ["term": $0.id, "why": $0.text] },
             ] as [String: Any]
             object["payment_variants"] = paymentVariants.map {

@@ -218,8 +218,8 @@ private final class Outcomes: @unchecked Sendable {
                 #expect(row.payments == engineRows.reduce(Decimal(0)) { $0 + $1.payable.amount })
                 #expect(row.adjustments == 0)
             }
-            let capped = own.filter { $0.notes.contains { $0.hasPrefix("provider cap") } }
-            #expect(statement.caps.filter { $0.cap == "provider cap" }.reduce(0) { $0 + ($1.participants ?? 0) } == capped.count)
+            let capped = own.filter { $0.reasons.contains { if case .cap(.provider(provider), _, _, _) = $0 { true } else { false } } }
+            #expect(statement.caps.filter { $0.scope == .provider(provider) }.reduce(0) { $0 + ($1.participants ?? 0) } == capped.count)
             #expect(!capped.isEmpty, "the provider cap binds for \(provider)")
             #expect(statement.payers.map(\.payer) == ["county", "state"])
             #expect(statement.runs.map(\.runID).count == 2)
@@ -228,10 +228,10 @@ private final class Outcomes: @unchecked Sendable {
         let summary = try PaymentSummary.read(contract: stored, on: db)
         let paidByProvider = Dictionary(grouping: lines, by: \.providerID).mapValues { $0.reduce(Decimal(0)) { $0 + $1.payable.amount } }
         for provider in providers {
-            let row = try #require(summary.headroom.first { $0.scope == "provider \(provider)" })
+            let row = try #require(summary.headroom.first { $0.scope == .provider(provider) })
             #expect(row.paid == paidByProvider[provider] && row.cap == 5000 && row.left == 5000 - paidByProvider[provider]!)
         }
-        let contractRow = try #require(summary.headroom.first { $0.scope == "contract" })
+        let contractRow = try #require(summary.headroom.first { $0.scope == .contract })
         #expect(contractRow.paid == lines.reduce(Decimal(0)) { $0 + $1.payable.amount } && contractRow.paid <= 9000)
         #expect(summary.paid.reduce(Decimal(0)) { $0 + $1.amount } == contractRow.paid)
     }

@@ -75,7 +75,7 @@ import Testing
         var capped = ScenarioDefinition.Variant(name: "cap")
         capped.contractCap = (stated / 2).rounded(scale: 0)
         let draw = try projection.variant(capped).expected()
-        #expect(total(draw) == (stated / 2).rounded(scale: 0) && draw.capsBound == ["contract cap across all mechanisms"])
+        #expect(total(draw) == (stated / 2).rounded(scale: 0) && draw.capsBound == [.scope(.allMechanisms)])
     }
 
     @Test func fewerEnrollmentsPayForTheParticipantsKept() throws {

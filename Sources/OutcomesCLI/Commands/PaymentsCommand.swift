@@ -40,7 +40,7 @@ struct PaymentsCommand: ParsableCommand {
                                         columns: ["staged", "contract", "version", "period", "kind", "lines", "total", "staged_by", "staged_at"])
                 let pending = try StagedRuns.pending(on: connection)
                 table.rows = pending.map {
-                    [.int($0.stagedID), .text($0.contractID), .int($0.version), .text($0.period), .text($0.kind), .int($0.lines),
+                    [.int($0.stagedID), .text($0.contractID), .int($0.version), .text($0.period), .text($0.kind.rawValue), .int($0.lines),
                      .decimal($0.total), .text($0.stagedBy), .text($0.stagedAt)]
                 }
                 report.notes = [pending.isEmpty ? "No run awaits approval." : "Approve one with `outcomes payments approve --staged N`."]

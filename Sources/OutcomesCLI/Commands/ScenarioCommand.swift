@@ -192,7 +192,7 @@ extension Report {
             tables.append(variants)
         }
         var caps = ReportTable(name: "caps", title: "Chance each cap binds", columns: ["cap", "probability"])
-        caps.rows = payments.capBinds.map { [.text($0.scope), .share($0.probability)] }
+        caps.rows = payments.capBinds.map { [.text($0.cap.name), .share($0.probability)] }
         tables.append(caps)
         let participants = outcome.participantsPaid
         if participants > 0, outcome.run.groups.contains(where: { $0.group == nil }) {

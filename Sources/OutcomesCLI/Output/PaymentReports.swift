@@ -135,13 +135,13 @@ extension Report {
         var caps = ReportTable(name: "caps", title: "Caps that applied",
                                columns: ["period", "line", "cap", "cap amount", "cut", "participants cut"])
         caps.rows = statement.caps.map {
-            [.text($0.period), .text($0.lineID), .text($0.cap), money($0.amount), money($0.cut), $0.participants.map(Cell.int) ?? .null]
+            [.text($0.period), .text($0.lineID), .text($0.scope.name), money($0.amount), money($0.cut), $0.participants.map(Cell.int) ?? .null]
         }
         var determinations = ReportTable(
             name: "determinations", title: "How effect-based, savings-share and clawback lines were determined (latest run)",
             columns: ["period", "line", "cohort", "finding", "improvement", "threshold", "payable", "arithmetic", "run"])
         determinations.rows = statement.determinations.map {
-            [.text($0.period), .text($0.lineID), .text($0.cohort), .text($0.finding.replacingOccurrences(of: "_", with: " ")),
+            [.text($0.period), .text($0.lineID), .text($0.cohort), .text($0.finding.rawValue.replacingOccurrences(of: "_", with: " ")),
              $0.improvement.map(Cell.decimal) ?? .null, $0.threshold.map(Cell.decimal) ?? .null, money($0.payable), .text($0.arithmetic),
              .int($0.runID)]
         }
@@ -150,7 +150,7 @@ extension Report {
         var payers = ReportTable(name: "payers", title: "Owed by payer", columns: ["payer", "net"])
         payers.rows = statement.payers.map { [.text($0.payer), money($0.amount)] }
         var runs = ReportTable(name: "runs", title: "Runs", columns: ["run", "period", "kind", "contract version", "run at"])
-        runs.rows = statement.runs.map { [.int($0.runID), .text($0.period), .text($0.kind), .int($0.version), .text($0.runAt)] }
+        runs.rows = statement.runs.map { [.int($0.runID), .text($0.period), .text($0.kind.rawValue), .int($0.version), .text($0.runAt)] }
         tables = [lines, caps, determinations, repayments, payers, runs]
         addCharts(statement: statement)
     }
@@ -178,7 +178,7 @@ extension Report {
         var paid = ReportTable(name: "paid", title: "Paid to date", columns: ["provider", "payer", "period", "amount"])
         paid.rows = summary.paid.map { [.text($0.provider), .text($0.payer), .text($0.period), money($0.amount)] }
         var headroom = ReportTable(name: "headroom", title: "Headroom under the caps", columns: ["scope", "cap", "paid", "left"])
-        headroom.rows = summary.headroom.map { [.text($0.scope), money($0.cap), money($0.paid), money($0.left)] }
+        headroom.rows = summary.headroom.map { [.text($0.name), money($0.cap), money($0.paid), money($0.left)] }
         tables = [paid, headroom]
         addCharts(summary: summary)
     }

@@ -20,8 +20,7 @@ public struct ProviderStatement: Sendable {
     public struct CapRow: Sendable {
         public let period: String
         public let lineID: String
-        /// The cap's scope as printed ("participant cap", "cap of line housed", …).
-        public let cap: String
+        public let scope: CapScope
         public let amount: Decimal
         /// What the cap took off the line (payment lines, before later adjustments).
         public let cut: Decimal
@@ -33,9 +32,9 @@ public struct ProviderStatement: Sendable {
     public struct DeterminationRow: Sendable {
         public let period: String
         public let lineID: String
-        public let mechanism: String
+        public let mechanism: Determination.Mechanism
         public let cohort: String
-        public let finding: String
+        public let finding: Determination.Finding
         public let improvement: Decimal?
         public let threshold: Decimal?
         public let payable: Decimal
@@ -52,7 +51,7 @@ public struct ProviderStatement: Sendable {
     /// Clawback lines: what the provider must repay, per period and line (positive amounts).
     public let repayments: [(period: String, lineID: String, amount: Decimal)]
     public let payers: [(payer: String, amount: Decimal)]
-    public let runs: [(runID: Int, period: String, kind: String, version: Int, runAt: String)]
+    public let runs: [(runID: Int, period: String, kind: PaymentRunKind, version: Int, runAt: String)]
 
     public static func read(contract: StoredContract, provider: String, on connection: PostgresConnection) throws -> ProviderStatement {
         let id = contract.contract.id
@@ -78,9 +77,9 @@ public struct ProviderStatement: Sendable {
             GROUP BY 1, 2, 3, 4, 5
             """).map {
             CapRow(period: try $0.decode(at: 0), lineID: try $0.decode(at: 1),
-                   cap: CapScope.named(kind: try $0.decode(at: 2), subject: try $0.decode(at: 3)),
+                   scope: try .ofLedgerCap(kind: $0.decode(at: 2), subject: $0.decode(at: 3)),
                    amount: try $0.decode(at: 4), cut: try $0.decode(at: 5), participants: try $0.decode(at: 6))
-        }.sorted { order.key($0.period, $0.lineID, then: $0.cap) < order.key($1.period, $1.lineID, then: $1.cap) }
+        }.sorted { (order.key($0.period, $0.lineID), $0.scope) < (order.key($1.period, $1.lineID), $1.scope) }
         let determinations: [DeterminationRow] = try connection.execute("""
             SELECT DISTINCT ON (d.period, d.line_id, d.cohort) d.period, d.line_id, d.mechanism, d.cohort, d.finding, d.improvement,
                    d.threshold, d.payable, d.detail->>'arithmetic', d.run_id
@@ -106,7 +105,7 @@ public struct ProviderStatement: Sendable {
                OR r.run_id IN (SELECT run_id FROM payments.determinations WHERE contract_id = \(id) AND provider_id = \(provider))
             ORDER BY r.run_id
             """).map {
-            (runID: try $0.decode(Int.self, at: 0), period: try $0.decode(String.self, at: 1), kind: try $0.decode(String.self, at: 2),
+            (runID: try $0.decode(Int.self, at: 0), period: try $0.decode(String.self, at: 1), kind: try $0.decode(PaymentRunKind.self, at: 2),
              version: try $0.decode(Int.self, at: 3), runAt: try $0.decode(String.self, at: 4))
         }
         return ProviderStatement(contractID: id, providerID: provider, currency: contract.contract.payments!.currency,
@@ -176,18 +175,13 @@ struct ContractOrder {
 }
 
 extension CapScope {
-    /// The printed name of a cap scope as stored in `payments.ledger_caps`.
-    static func named(kind: String, subject: String?) -> String {
-        switch kind {
-        case "participant": CapScope.participant.name
-        case "line": CapScope.line(subject ?? "").name
-        case "provider": CapScope.provider(subject ?? "").name
-        case "period": CapScope.period.name
-        case "contract": CapScope.contract.name
-        case "all_mechanisms": CapScope.allMechanisms.name
-        case "provider_all_mechanisms": CapScope.providerAllMechanisms(subject ?? "").name
-        default: kind
+    /// The scope of a row of `payments.ledger_caps`: its kind and subject as the reasons store them.
+    static func ofLedgerCap(kind: String, subject: String?) throws -> CapScope {
+        guard let scope = CapScope(kind: kind, subject: subject) else {
+            throw PostgresError(
+                kind: .decoding, message: "payments.ledger_caps: a cap of scope '\(kind)' (\(subject ?? "no subject")) is unknown to this version")
         }
+        return scope
     }
 }
 
@@ -201,8 +195,10 @@ public struct PaymentSummary: Sendable {
     }
 
     public struct Headroom: Sendable {
-        /// "contract", "provider hearth", "period 2021", "line employed", "participant (the most paid)".
-        public let scope: String
+        /// The participant cap's row counts what was paid to the participant paid the most.
+        public let scope: CapScope
+        /// The period a period cap's row counts (one row per period).
+        public var period: String? = nil
         public let cap: Decimal
         public let paid: Decimal
         public var left: Decimal { max(0, cap - paid) }
@@ -233,21 +229,21 @@ public struct PaymentSummary: Sendable {
                     """).map { (try $0.decode(String.self, at: 0), try $0.decode(Decimal.self, at: 1)) }
             }
             if let cap = card.caps.contract {
-                headroom.append(Headroom(scope: "contract", cap: cap.amount, paid: try sums("contract_id").first?.1 ?? 0))
+                headroom.append(Headroom(scope: .contract, cap: cap.amount, paid: try sums("contract_id").first?.1 ?? 0))
             }
             if let caps = card.caps.provider {
                 headroom += try sums("provider_id").compactMap { provider, paid in
-                    caps.cap(for: provider).map { Headroom(scope: "provider \(provider)", cap: $0.amount, paid: paid) }
+                    caps.cap(for: provider).map { Headroom(scope: .provider(provider), cap: $0.amount, paid: paid) }
                 }
             }
             if let cap = card.caps.period {
-                headroom += try sums("period").map { Headroom(scope: "period \($0.0)", cap: cap.amount, paid: $0.1) }
+                headroom += try sums("period").map { Headroom(scope: .period, period: $0.0, cap: cap.amount, paid: $0.1) }
             }
             let byLine = Dictionary(uniqueKeysWithValues: try sums("line_id"))
-            for line in card.lines { if let cap = line.cap { headroom.append(Headroom(scope: "line \(line.id)", cap: cap.amount, paid: byLine[line.id] ?? 0)) } }
+            for line in card.lines { if let cap = line.cap { headroom.append(Headroom(scope: .line(line.id), cap: cap.amount, paid: byLine[line.id] ?? 0)) } }
             if let cap = card.caps.participant {
                 let most = try sums("person_id").map(\.1).max() ?? 0
-                headroom.append(Headroom(scope: "participant (the most paid to one)", cap: cap.amount, paid: most))
+                headroom.append(Headroom(scope: .participant, cap: cap.amount, paid: most))
             }
         }
         if !terms.caps.isEmpty {
@@ -257,7 +253,7 @@ public struct PaymentSummary: Sendable {
                 FROM payments.ledger WHERE contract_id = \(id) GROUP BY 1 ORDER BY 1
                 """).map { (try $0.decode(String.self, at: 0), try $0.decode(Decimal.self, at: 1)) }
             if let cap = terms.caps.contract {
-                headroom.append(Headroom(scope: "contract, all mechanisms", cap: cap.amount, paid: byProvider.reduce(0) { $0 + $1.1 }))
+                headroom.append(Headroom(scope: .allMechanisms, cap: cap.amount, paid: byProvider.reduce(0) { $0 + $1.1 }))
             }
             if let caps = terms.caps.provider {
                 let paid = Dictionary(uniqueKeysWithValues: byProvider)
@@ -265,7 +261,7 @@ public struct PaymentSummary: Sendable {
                 if case .named(let named, _) = caps { providers.formUnion(named.keys) }
                 for provider in providers.sorted() {
                     guard let cap = caps.cap(for: provider) else { continue }
-                    headroom.append(Headroom(scope: "provider \(provider), all mechanisms", cap: cap.amount, paid: paid[provider] ?? 0))
+                    headroom.append(Headroom(scope: .providerAllMechanisms(provider), cap: cap.amount, paid: paid[provider] ?? 0))
                 }
             }
         }
@@ -276,7 +272,7 @@ public struct PaymentSummary: Sendable {
             let paidOnLine = try connection.execute("""
                 SELECT coalesce(sum(amount), 0) FROM payments.ledger WHERE contract_id = \(id) AND line_id = \(lineID)
                 """).scalar(Decimal.self)
-            headroom.append(Headroom(scope: "line \(lineID)", cap: cap.amount, paid: paidOnLine))
+            headroom.append(Headroom(scope: .line(lineID), cap: cap.amount, paid: paidOnLine))
         }
         return PaymentSummary(contractID: id, currency: terms.currency, paid: paid, headroom: headroom)
     }

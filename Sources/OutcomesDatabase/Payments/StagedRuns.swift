@@ -10,7 +10,7 @@ public enum StagedRuns {
         public let contractID: String
         public let version: Int
         public let period: String
-        public let kind: String
+        public let kind: PaymentRunKind
         public let total: Decimal
         public let lines: Int
         public let stagedBy: String

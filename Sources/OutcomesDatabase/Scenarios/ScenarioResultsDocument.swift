@@ -57,7 +57,7 @@ struct ScenarioResultsDocument: Codable, Equatable {
         var worstYear: Distribution
         var total: Distribution
         var expectedTotal: DecimalString
-        /// Share of draws in which a cap of each scope (as printed) cut a line.
+        /// Share of draws in which each cap cut a line, keyed by the cap's code (`line:housed`, `provider`); runs stored earlier keyed it by the printed name.
         var capBinds: [String: Double]
         var draws: Int
         var leftOut: [LeftOut]
@@ -99,7 +99,7 @@ extension ScenarioResultsDocument {
                 ProviderPeriod(provider: $0.key.provider, period: $0.key.period, expected: DecimalString($0.expected), draws: distribution($0.draws))
             },
             worstYear: distribution(payments.worstYear), total: distribution(payments.total), expectedTotal: DecimalString(payments.expectedTotal),
-            capBinds: Dictionary(uniqueKeysWithValues: payments.capBinds.map { ($0.scope, $0.probability) }), draws: payments.draws,
+            capBinds: Dictionary(uniqueKeysWithValues: payments.capBinds.map { ($0.cap.code, $0.probability) }), draws: payments.draws,
             leftOut: leftOut.map { LeftOut(term: $0.id, why: $0.text) })
         self.paymentVariants = paymentVariants.map {
             PaymentVariant(variant: $0.name, participants: $0.participants, expectedTotal: DecimalString($0.summary.expectedTotal),

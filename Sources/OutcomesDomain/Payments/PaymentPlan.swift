@@ -218,16 +218,16 @@ public struct PaymentPlan: Sendable {
     /// What each provider is owed in each period, all payers together, from the same one pass, and
     /// the caps that cut a line: the payer split is left out (its parts add up to the line).
     public func payableInEveryPeriod(snapshot: PaymentSnapshot, perDay: [PaymentLine]? = nil) throws
-        -> (owed: [String: [String: Money]], capsBound: Set<String>)
+        -> (owed: [String: [String: Money]], capsBound: Set<CapScope>)
     {
         var (lines, _) = try linesOfEveryPeriod(snapshot, perDay: perDay)
         if !terms.caps.isEmpty { try applyContractCaps(&lines) }
         var owed: [String: [String: [Money]]] = [:]
-        var caps: Set<String> = []
+        var caps: Set<CapScope> = []
         let included = Set(periods)
         for line in lines where included.contains(line.period) {
             owed[line.period, default: [:]][line.providerID, default: []].append(line.payable)
-            for reason in line.reasons { if case .cap(let scope, _, _, _) = reason { caps.insert(scope.name) } }
+            for reason in line.reasons { if case .cap(let scope, _, _, _) = reason { caps.insert(scope) } }
         }
         return (owed.mapValues { $0.mapValues { Money.sum($0, terms.currency) } }, caps)
     }

@@ -41,6 +41,50 @@ public enum CapScope: Sendable, Hashable {
         case .providerAllMechanisms(let provider): ("provider_all_mechanisms", provider)
         }
     }
+
+    /// The scope a stored kind and subject name (`stored` read back); nil for a kind this version
+    /// does not know, or without the subject it needs.
+    public init?(kind: String, subject: String?) {
+        switch (kind, subject) {
+        case ("participant", _): self = .participant
+        case ("line", let id?): self = .line(id)
+        case ("provider", let provider?): self = .provider(provider)
+        case ("period", _): self = .period
+        case ("contract", _): self = .contract
+        case ("all_mechanisms", _): self = .allMechanisms
+        case ("provider_all_mechanisms", let provider?): self = .providerAllMechanisms(provider)
+        default: return nil
+        }
+    }
+
+    /// A stable code for stored JSON: the stored kind, and its subject after a colon
+    /// (`participant`, `line:housed`, `provider_all_mechanisms:hearth`).
+    public var code: String {
+        let (kind, subject) = stored
+        return subject.map { "\(kind):\($0)" } ?? kind
+    }
+}
+
+extension CapScope: Comparable {
+    /// In the order reports list caps: each line's, each provider's across every mechanism, the
+    /// contract's (the rate card's, then across every mechanism), the participant's, the period's,
+    /// each provider's (the alphabetical order of their printed names, which reports have always used).
+    public static func < (a: CapScope, b: CapScope) -> Bool { a.rank < b.rank }
+
+    /// The scope's place in that order, then its line or provider.
+    var rank: (Int, String) {
+        switch self {
+        case .line(let id): (0, id)
+        case .providerAllMechanisms(let provider): (1, provider)
+        case .contract: (2, "")
+        case .allMechanisms: (3, "")
+        case .participant: (4, "")
+        case .period: (5, "")
+        case .provider(let provider): (Self.providersRank, provider)
+        }
+    }
+
+    static let providersRank = 6
 }
 
 /// Why a ledger amount is what it is — a typed value, stored as jsonb with the line and read by

@@ -31,7 +31,7 @@ extension PaymentProjection {
         let providerIndex: [String: Int32]
         let included: [String: Int32]
         let perDay: [Line]
-        let perDayCaps: Set<String>
+        let perDayCaps: Set<Cap>
         /// When effects move the per-day lines' days: those lines drawn afresh each time.
         let movedPerDay: PerDayPart?
         let rateCard: RateCardPart?
@@ -63,13 +63,13 @@ extension PaymentProjection {
             providers = names.sorted()
             let providerIndex = Dictionary(uniqueKeysWithValues: providers.enumerated().map { ($1, Int32($0)) })
             self.providerIndex = providerIndex
-            var perDay: [Line] = [], perDayCaps: Set<String> = []
+            var perDay: [Line] = [], perDayCaps: Set<Cap> = []
             for line in lines {
                 guard let minor = line.payable.minorUnits else { return nil }
                 let period = included[line.period] ?? -1
                 perDay.append(Line(major: order.major(period: line.period, line: line.lineID), person: line.personID ?? -1,
                                    provider: providerIndex[line.providerID]!, period: period, payable: minor))
-                if period >= 0 { perDayCaps.formUnion(Self.capNames(line.reasons)) }
+                if period >= 0 { perDayCaps.formUnion(Self.caps(line.reasons)) }
             }
             (self.perDay, self.perDayCaps) = (perDay, perDayCaps)
             if movedDayMetrics.isEmpty {
@@ -104,8 +104,8 @@ extension PaymentProjection {
             }
         }
 
-        static func capNames(_ reasons: [PaymentReason]) -> [String] {
-            reasons.compactMap { if case .cap(let scope, _, _, _) = $0 { scope.name } else { nil } }
+        static func caps(_ reasons: [PaymentReason]) -> [Cap] {
+            reasons.compactMap { if case .cap(let scope, _, _, _) = $0 { Cap(scope) } else { nil } }
         }
 
         /// The draw, from figures already moved and the departures for the rate card; nil when a
@@ -121,7 +121,7 @@ extension PaymentProjection {
                 let period = included[line.period] ?? -1
                 lines.append(Line(major: order.major(period: line.period, line: line.lineID), person: line.personID ?? -1,
                                   provider: provider, period: period, payable: minor))
-                if period >= 0 { capsBound.formUnion(Self.capNames(line.reasons)) }
+                if period >= 0 { capsBound.formUnion(Self.caps(line.reasons)) }
             }
             if let rateCard { try rateCard.append(to: &lines, capsBound: &capsBound, shifts: shifts) }
             if !terms.caps.isEmpty { try applyCaps(&lines, capsBound: &capsBound, terms: terms) }
@@ -129,7 +129,7 @@ extension PaymentProjection {
         }
 
         /// The caps across every mechanism, in the order the ledger's runs share them out.
-        private func applyCaps(_ lines: inout [Line], capsBound: inout Set<String>, terms: PaymentTerms) throws {
+        private func applyCaps(_ lines: inout [Line], capsBound: inout Set<Cap>, terms: PaymentTerms) throws {
             // Stably by period and line, then by participant and provider within each (already so, but checked).
             var start = Array(repeating: 0, count: order.majorCount + 1)
             for line in lines { start[line.major + 1] += 1 }
@@ -151,7 +151,7 @@ extension PaymentProjection {
             var bound = Array(repeating: false, count: providers.count + 1)
             defer {
                 for (index, didBind) in bound.enumerated() where didBind {
-                    capsBound.insert((index == providers.count ? CapScope.allMechanisms : .providerAllMechanisms(providers[index])).name)
+                    capsBound.insert(.scope(index == providers.count ? .allMechanisms : .providerAllMechanisms(providers[index])))
                 }
             }
             for index in sequence where lines[index].payable > 0 {
@@ -165,7 +165,7 @@ extension PaymentProjection {
             }
         }
 
-        private func totals(_ lines: [Line], capsBound: Set<String>, currency: Currency) throws -> Draw {
+        private func totals(_ lines: [Line], capsBound: Set<Cap>, currency: Currency) throws -> Draw {
             var sums = Array(repeating: 0, count: plan.periods.count * providers.count)
             for line in lines where line.period >= 0 {
                 let cell = Int(line.period) * providers.count + Int(line.provider)
@@ -186,7 +186,7 @@ extension PaymentProjection {
 extension PaymentProjection.Kernel.RateCardPart {
     /// The draw's achievements (the stored ones with the departures' flips), through the rate
     /// card's kernel, as lines.
-    func append(to lines: inout [PaymentProjection.Kernel.Line], capsBound: inout Set<String>, shifts: [String: [String?: Double]]) throws {
+    func append(to lines: inout [PaymentProjection.Kernel.Line], capsBound: inout Set<PaymentProjection.Cap>, shifts: [String: [String?: Double]]) throws {
         var moved = input
         if !shifts.isEmpty {
             let deltas = card.lines.map { line in input.providers.map { PaymentProjection.shift(shifts, line.outcome.metricID, $0) } }
@@ -214,7 +214,7 @@ extension PaymentProjection.Kernel.RateCardPart {
             lines.append(.init(major: major[Int(entry.period)][Int(entry.line)], person: input.persons[Int(entry.person)],
                                provider: provider[Int(entry.provider)], period: period[Int(entry.period)], payable: entry.payable))
         }
-        capsBound.formUnion(bound.names(card))
+        capsBound.formUnion(bound.caps(card))
     }
 }
 
@@ -237,8 +237,9 @@ struct BoundCaps: RateCardRecorder {
         }
     }
 
-    func names(_ card: RateCard) -> [String] {
-        let scopes: [CapScope] = [.participant, .provider(""), .period, .contract] + card.lines.map { .line($0.id) }
-        return zip(scopes, bound).compactMap { $1 ? $0.name : nil }
+    func caps(_ card: RateCard) -> [PaymentProjection.Cap] {
+        let caps: [PaymentProjection.Cap] = [.scope(.participant), .providerCap, .scope(.period), .scope(.contract)]
+            + card.lines.map { .scope(.line($0.id)) }
+        return zip(caps, bound).compactMap { $1 ? $0 : nil }
     }
 }

@@ -139,7 +139,7 @@ extension PaymentProjection.Kernel {
         }
 
         /// The draw's per-day lines (the rules of `PerDayLine.payments`, in minor units), with the caps that bound.
-        func append(to result: inout [PaymentProjection.Kernel.Line], capsBound: inout Set<String>, shifts: [String: [String?: Double]],
+        func append(to result: inout [PaymentProjection.Kernel.Line], capsBound: inout Set<PaymentProjection.Cap>, shifts: [String: [String?: Double]],
                     providers: [String]) throws {
             // Each period's days, moved.
             let moved: [[[Int]]] = periods.map { period in
@@ -158,8 +158,8 @@ extension PaymentProjection.Kernel {
             var paidByPerson = Array(repeating: 0, count: slots), met = Array(repeating: false, count: slots)
             var participantCapBound = false, lineCapBound = Array(repeating: false, count: lines.count)
             defer {
-                if participantCapBound { capsBound.insert(CapScope.participant.name) }
-                for (l, line) in lines.enumerated() where lineCapBound[l] { capsBound.insert(CapScope.line(line.id).name) }
+                if participantCapBound { capsBound.insert(.scope(.participant)) }
+                for (l, line) in lines.enumerated() where lineCapBound[l] { capsBound.insert(.scope(.line(line.id))) }
             }
             for (l, line) in lines.enumerated() {
                 var paid = 0

@@ -19,8 +19,8 @@ extension PaymentProjection {
         /// Over the contract's projected periods, all providers.
         public let total: Distribution
         public let expectedTotal: Decimal
-        /// Share of draws in which a cap of each scope cut a line.
-        public let capBinds: [(scope: String, probability: Double)]
+        /// Share of draws in which each cap cut a line, in the order of the caps.
+        public let capBinds: [(cap: Cap, probability: Double)]
         /// Share of draws in which any cap cut a line.
         public let anyCapBinds: Double
         /// Every draw's total over the projected periods, in order (for the distribution's chart).
@@ -47,7 +47,7 @@ extension PaymentProjection {
         let years = Set(keys.map { String($0.period.prefix(4)) }).sorted()
         let expectedYears = yearTotals(expected)
         let drawYears = draws.map(yearTotals)
-        let scopes = Set(draws.flatMap(\.capsBound)).union(expected.capsBound).sorted()
+        let caps = Set(draws.flatMap(\.capsBound)).union(expected.capsBound).sorted()
         let n = Double(max(draws.count, 1))
         return Summary(
             byProviderPeriod: byKey,
@@ -55,7 +55,7 @@ extension PaymentProjection {
             worstYear: distribution(drawYears.map { $0.values.max() ?? 0 }),
             total: distribution(draws.map { $0.owed.values.reduce(0, +) }),
             expectedTotal: expected.owed.values.reduce(0, +),
-            capBinds: scopes.map { scope in (scope, Double(draws.filter { $0.capsBound.contains(scope) }.count) / n) },
+            capBinds: caps.map { cap in (cap, Double(draws.filter { $0.capsBound.contains(cap) }.count) / n) },
             anyCapBinds: Double(draws.filter { !$0.capsBound.isEmpty }.count) / n,
             totals: draws.map { NSDecimalNumber(decimal: $0.owed.values.reduce(0, +)).doubleValue }.sorted(),
             draws: draws.count)

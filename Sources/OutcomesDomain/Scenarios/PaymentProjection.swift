@@ -23,10 +23,40 @@ public struct PaymentProjection: Sendable {
         public static func < (a: Key, b: Key) -> Bool { (a.period, a.provider) < (b.period, b.provider) }
     }
 
-    /// One draw: what each provider is owed in each period, and whether any cap cut a line.
+    /// One draw: what each provider is owed in each period, and which caps cut a line.
     public struct Draw: Sendable, Equatable {
         public var owed: [Key: Decimal]
-        public var capsBound: Set<String>
+        public var capsBound: Set<Cap>
+    }
+
+    /// A cap whose binding a projection counts: a ledger scope, except that the rate card's caps
+    /// per provider count as one (a draw tells whether a provider's cap bound, not whose).
+    public enum Cap: Sendable, Hashable, Comparable {
+        case scope(CapScope)
+        /// The rate card's cap of one provider or another.
+        case providerCap
+
+        public init(_ scope: CapScope) {
+            if case .provider = scope { self = .providerCap } else { self = .scope(scope) }
+        }
+
+        /// A stable code for stored JSON: the scope's (`line:housed`), `provider` for the provider cap.
+        public var code: String {
+            switch self {
+            case .scope(let scope): scope.code
+            case .providerCap: "provider"
+            }
+        }
+
+        /// As `CapScope` orders scopes, the provider cap where the providers' scopes go.
+        public static func < (a: Cap, b: Cap) -> Bool { a.rank < b.rank }
+
+        private var rank: (Int, String) {
+            switch self {
+            case .scope(let scope): scope.rank
+            case .providerCap: (CapScope.providersRank, "")
+            }
+        }
     }
 
     public let periods: [Period]
@@ -147,7 +177,7 @@ public struct PaymentProjection: Sendable {
         for (period, byProvider) in owed {
             for (provider, amount) in byProvider where !amount.amount.isZero { result.owed[Key(provider: provider, period: period)] = amount.amount }
         }
-        result.capsBound = caps
+        result.capsBound = Set(caps.map(Cap.init))
         return result
     }
 

@@ -31,7 +31,7 @@ extension Report {
         if !caps.isEmpty {
             charts.append(Chart(
                 title: "Share of each cap used", summary: "Paid to date as a share of each cap (100% is the cap reached).",
-                xLabel: "% of the cap paid", kind: .bars(caps.map { ($0.scope, double($0.paid / $0.cap) * 100) }), table: "headroom"))
+                xLabel: "% of the cap paid", kind: .bars(caps.map { ($0.name, double($0.paid / $0.cap) * 100) }), table: "headroom"))
         }
     }
 }
