@@ -8,7 +8,7 @@ import PostgresClient
 enum PaymentFacts {
     static func read(_ request: PaymentRunRequest, on connection: PostgresConnection) throws -> PaymentRunFacts {
         let contract = request.contract
-        let currentLoad = try connection.latestFinishedLoad() ?? 0
+        let currentLoad = try DataLoads.current(on: connection)?.id ?? 0
         let computed = try computed(contract, on: connection)
         let finalRunPosted = try connection.execute("""
             SELECT EXISTS (SELECT 1 FROM payments.runs WHERE contract_id = \(contract.id) AND period = \(request.period) AND kind = 'final')
