@@ -35,10 +35,3 @@ public enum IDSMaintenance {
         try connection.execute("VACUUM (ANALYZE) ids.persons, ids.source_links, ids.enrollments, ids.events")
     }
 }
-
-extension PostgresConnection {
-    /// The newest data load that finished (the one metrics, payments and comparisons read), or nil.
-    func latestFinishedLoad() throws -> Int? {
-        try execute("SELECT max(load_id) FROM ids.data_loads WHERE finished_at IS NOT NULL").scalar(Int?.self)
-    }
-}

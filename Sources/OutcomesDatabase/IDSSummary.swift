@@ -4,12 +4,6 @@ import PostgresClient
 
 /// Counts that describe the linked data: people, linkage by source, enrollments and events.
 public struct IDSSummary: Sendable {
-    public struct Load: Sendable {
-        public let id: Int
-        public let description: String
-        public let contentHash: String?
-    }
-
     public struct SourceLinkage: Sendable {
         public let source: String
         public let name: String
@@ -34,7 +28,8 @@ public struct IDSSummary: Sendable {
         public let amount: Decimal?
     }
 
-    public let latestLoad: Load?
+    /// The current data load (`DataLoads.current`).
+    public let latestLoad: DataLoad?
     public let persons: Int
     public let personsInNoSource: Int
     public let linkage: [SourceLinkage]
@@ -42,10 +37,7 @@ public struct IDSSummary: Sendable {
     public let events: [DomainCount]
 
     public static func read(from connection: PostgresConnection) throws -> IDSSummary {
-        let load = try connection.execute("""
-            SELECT load_id, description, content_hash FROM ids.data_loads
-            WHERE finished_at IS NOT NULL ORDER BY load_id DESC LIMIT 1
-            """).map { Load(id: try $0.decode(at: 0), description: try $0.decode(at: 1), contentHash: try $0.decode(at: 2)) }
+        let load = try DataLoads.current(on: connection)
         let persons = try connection.execute("SELECT count(*) FROM ids.persons").scalar(Int.self)
         let unlinked = try connection.execute("""
             SELECT count(*) FROM ids.persons p
@@ -78,7 +70,7 @@ public struct IDSSummary: Sendable {
                         openSpells: try $0.decode(at: 3), amount: try $0.decode(at: 4))
         }
         return IDSSummary(
-            latestLoad: load.first, persons: persons, personsInNoSource: unlinked, linkage: linkage,
+            latestLoad: load, persons: persons, personsInNoSource: unlinked, linkage: linkage,
             enrollments: enrollments, events: events)
     }
 }

@@ -38,21 +38,13 @@ let paymentRunContract = """
         return (db, conninfo, stored)
     }
 
-    /// The oracle: the pure engine over the stored person values, split among the payers.
+    /// The oracle: the pure engine over the stored achievements (read as a run reads them, by the
+    /// rule `RateCardAchievementsTests` holds), split among the payers.
     func expectedOwed(_ db: PostgresConnection, _ stored: StoredContract, period: String) throws -> [String: Decimal] {
         let terms = stored.contract.payments!
-        var periods: [PeriodOutcomes] = []
-        for label in stored.contract.periods.map(\.label) {
-            let rows = try db.execute("""
-                SELECT person_id, provider_id, metric_id, value FROM metrics.person_results
-                WHERE contract_id = \(stored.contract.id) AND period = \(label)
-                """)
-            periods.append(PeriodOutcomes(period: label, outcomes: try rows.map {
-                ParticipantOutcome(personID: try $0.decode(at: 0), providerID: try $0.decode(at: 1), metricID: try $0.decode(at: 2),
-                                   value: try $0.decode(at: 3))
-            }))
-            if label == period { break }
-        }
+        let labels = stored.contract.periods.map(\.label)
+        let periods = try PaymentInputs.read(contract: stored.contract, terms: terms, periods: Array(labels[...labels.firstIndex(of: period)!]),
+                                             on: db).achievements
         var owed: [String: Decimal] = [:]
         for line in try RateCardEngine(terms: terms)!.lines(for: periods) where line.period == period {
             for part in terms.payers.split(line.payable, line: line.lineID, rounding: terms.rounding) {
@@ -199,15 +191,7 @@ private final class Outcomes: @unchecked Sendable {
 
         // What the engine says, independently of the ledger.
         let terms = stored.contract.payments!
-        var periods: [PeriodOutcomes] = []
-        for label in ["2021", "2022"] {
-            periods.append(PeriodOutcomes(period: label, outcomes: try db.execute("""
-                SELECT person_id, provider_id, metric_id, value FROM metrics.person_results WHERE period = \(label)
-                """).map {
-                ParticipantOutcome(personID: try $0.decode(at: 0), providerID: try $0.decode(at: 1), metricID: try $0.decode(at: 2),
-                                   value: try $0.decode(at: 3))
-            }))
-        }
+        let periods = try PaymentInputs.read(contract: stored.contract, terms: terms, periods: ["2021", "2022"], on: db).achievements
         let lines = try RateCardEngine(terms: terms)!.lines(for: periods)
         for provider in providers {
             let statement = try ProviderStatement.read(contract: stored, provider: provider, on: db)

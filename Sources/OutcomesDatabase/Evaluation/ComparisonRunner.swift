@@ -64,7 +64,7 @@ public struct ComparisonRunner: Sendable {
         }
         return try connection.transaction { connection in
             try connection.execute("SET LOCAL jit = off")
-            let loadID = try connection.latestFinishedLoad()
+            let loadID = try DataLoads.current(on: connection)?.id
             guard let loadID else { throw DatabaseError(.noData, "There are no IDS data to compare: load an extract or run `outcomes synth` first.") }
             let key = String(SHA256.hex(definition.id + "/" + UUID().uuidString).prefix(12))
             func work(_ name: String) -> SQLIdentifier { SQLIdentifier(validating: "evaluation.w\(key)_\(name)")! }

@@ -92,7 +92,7 @@ public struct MetricsRunner: Sendable {
             try connection.execute("SELECT pg_advisory_xact_lock(hashtext(\(contract.storedID + "/" + period.label)))")
             // JIT compilation costs more than it saves on these statements.
             try connection.execute("SET LOCAL jit = off")
-            let loadID = try connection.latestFinishedLoad()
+            let loadID = try DataLoads.current(on: connection)?.id
             guard let loadID else {
                 throw DatabaseError(
                     .noData, "There are no IDS data to compute metrics from: load an extract or run `outcomes synth` first.")

@@ -8,7 +8,7 @@ import PostgresClient
 enum PaymentFacts {
     static func read(_ request: PaymentRunRequest, on connection: PostgresConnection) throws -> PaymentRunFacts {
         let contract = request.contract
-        let currentLoad = try connection.latestFinishedLoad() ?? 0
+        let currentLoad = try DataLoads.current(on: connection)?.id ?? 0
         let computed = try computed(contract, on: connection)
         let finalRunPosted = try connection.execute("""
             SELECT EXISTS (SELECT 1 FROM payments.runs WHERE contract_id = \(contract.id) AND period = \(request.period) AND kind = 'final')
@@ -32,17 +32,29 @@ enum PaymentFacts {
         return facts
     }
 
-    /// What `metrics.computed_periods` records for every contract-period a run of the contract may read.
+    /// What `metrics.computed_periods` records for every contract-period a run of the contract may
+    /// read, as `payments.computations_of` gives it: the same function the door records with each
+    /// run and a recomputation compares with, so the provenance is read one way.
     static func computed(_ contract: OutcomeContract, on connection: PostgresConnection) throws -> [ComputedPeriod] {
-        let storedIDs = PaymentRun.storedIDs(contract).map(\.id)
+        let storedIDs = Set(PaymentRun.storedIDs(contract).map(\.id))
         let labels = PaymentRun.periodsRead(contract, paid: contract.periods.map(\.label))
-        return try connection.execute("""
-            SELECT contract_id, period, load_id, version, file_sha256 FROM metrics.computed_periods
-            WHERE contract_id = ANY (\(storedIDs)) AND period = ANY (\(labels))
-            ORDER BY contract_id, period
-            """).map {
-            ComputedPeriod(storedID: try $0.decode(at: 0), period: try $0.decode(at: 1), loadID: try $0.decode(at: 2),
-                           version: try $0.decode(at: 3), fileSHA256: try $0.decode(at: 4))
+        let computations = try connection.execute("SELECT payments.computations_of(\(contract.id), \(labels))")
+            .scalar(PostgresJSON<[Computation]>.self).value
+        return computations.filter { storedIDs.contains($0.contractID) }.map {
+            ComputedPeriod(storedID: $0.contractID, period: $0.period, loadID: $0.loadID, version: $0.version, fileSHA256: $0.fileSHA256)
+        }
+    }
+
+    /// One element of `payments.computations_of` (migration 0019); its `computed_at` is not read.
+    private struct Computation: Decodable {
+        let contractID: String
+        let period: String
+        let loadID: Int
+        let version: Int?
+        let fileSHA256: String?
+
+        enum CodingKeys: String, CodingKey {
+            case contractID = "contract_id", period, loadID = "load_id", version, fileSHA256 = "file_sha256"
         }
     }
 

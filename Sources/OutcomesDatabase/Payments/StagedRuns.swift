@@ -47,7 +47,7 @@ public enum StagedRuns {
                                AND t.staged_id > s.staged_id),
                        s.after_run IS NOT DISTINCT FROM (SELECT max(run_id) FROM payments.runs r WHERE r.contract_id = s.contract_id
                                                          AND r.period = s.period),
-                       s.load_id IS NOT DISTINCT FROM (SELECT max(load_id) FROM ids.data_loads WHERE finished_at IS NOT NULL)
+                       s.load_id IS NOT DISTINCT FROM \(DataLoads.currentID)
                          AND EXISTS (SELECT 1 FROM metrics.computed_periods m WHERE m.contract_id = s.contract_id AND m.period = s.period
                                      AND m.version = s.version AND m.load_id = s.load_id)
                 FROM payments.staged_runs s JOIN payments.contracts c USING (contract_id, version)

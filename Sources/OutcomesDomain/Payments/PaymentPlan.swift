@@ -175,23 +175,35 @@ public struct PaymentPlan: Sendable {
     }
 
     /// The caps across every mechanism, shared out period by period, line by line in the
-    /// contract's order, participants by id. Repayments (negative lines) are left as they are.
+    /// contract's order, participants by id (`ContractCapAllocator`, which payment scenarios share).
+    /// Repayments (negative lines) are left as they are.
     func applyContractCaps(_ lines: inout [PaymentLine]) throws {
         let providers = Set(lines.lazy.map(\.providerID)).sorted()
-        let providerIndex = Dictionary(uniqueKeysWithValues: providers.enumerated().map { ($1, $0) })
+        let providerIndex = Dictionary(uniqueKeysWithValues: providers.enumerated().map { ($1, Int32($0)) })
         let order = ContractCapOrder(plan: self)
-        let keys = lines.map { order.key(period: $0.period, line: $0.lineID, person: $0.personID, provider: providerIndex[$0.providerID]!) }
-        var allocator = ContractCapAllocator(caps: terms.caps, providers: providers)
-        let currency = terms.currency
-        for index in lines.indices.sorted(by: { keys[$0] < keys[$1] }) where lines[index].payable.amount > 0 {
-            guard let minor = lines[index].payable.minorUnits else { throw PaymentArithmeticError(what: "amounts of line \(lines[index].lineID)") }
-            let provider = providerIndex[lines[index].providerID]!
-            let payable = try allocator.allocate(minor, provider: provider) { bound in
-                let scope: CapScope = bound.acrossContract ? .allMechanisms : .providerAllMechanisms(providers[provider])
-                lines[index].reasons.append(.cap(scope, cap: Money(minorUnits: bound.cap, currency), payable: Money(minorUnits: bound.payable, currency),
-                                                 before: Money(minorUnits: bound.before, currency)))
-            }
-            if payable != minor { lines[index].payable = Money(minorUnits: payable, currency) }
+        let periodIndex = Dictionary(uniqueKeysWithValues: periods.enumerated().map { ($1, Int32($0)) })
+        let allocator = ContractCapAllocator(caps: terms.caps, providers: providers)
+        var inexact: [Int] = []
+        var capped = lines.indices.map { index in
+            let line = lines[index]
+            let positive = line.payable.amount > 0, minor = positive ? line.payable.minorUnits : 0
+            if minor == nil { inexact.append(index) }
+            return ContractCapLine(major: order.major(period: line.period, line: line.lineID), person: line.personID ?? -1,
+                                   provider: providerIndex[line.providerID]!, period: periodIndex[line.period] ?? -1, payable: minor ?? 0)
+        }
+        if !inexact.isEmpty {
+            // Refused at the first such line in the caps' order, unless the lines before it overflow first.
+            let sequence = order.sequence(capped), stop = sequence.firstIndex { inexact.contains($0) }!
+            var before = sequence[..<stop].map { capped[$0] }, none = ContractCapReasons(providers: providers, currency: terms.currency)
+            try allocator.allocate(&before, order: order, recorder: &none)
+            throw PaymentArithmeticError(what: "amounts of line \(lines[sequence[stop]].lineID)")
+        }
+        var reasons = ContractCapReasons(providers: providers, currency: terms.currency)
+        try allocator.allocate(&capped, order: order, recorder: &reasons)
+        // A line is cut exactly when a cap bound on it.
+        for (index, reason) in reasons.reasons {
+            lines[index].reasons.append(reason)
+            lines[index].payable = Money(minorUnits: capped[index].payable, terms.currency)
         }
     }
 

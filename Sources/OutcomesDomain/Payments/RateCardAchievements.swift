@@ -104,7 +104,10 @@ extension RateCard {
     /// The most lines a card may have: achievements are bits of a 64-bit word.
     public static let maximumLines = 64
 
-    /// Which lines' outcomes each participant achieved, from their metric values.
+    /// Which lines' outcomes each participant achieved, from their metric values: the Swift
+    /// rendering, for tests and callers that hold values, of the rule a payment run evaluates in
+    /// PostgreSQL (`PaymentInputs.achievementsQuery`, with each condition's `predicate(on:)`).
+    /// `RateCardAchievementsTests` holds the two to the same bits on random cards and values.
     public func achievements(_ period: PeriodOutcomes) -> PeriodAchievements {
         PeriodAchievements(period: period.period, participants: period.byParticipant().map { person, entry in
             var bits: UInt64 = 0

@@ -23,7 +23,8 @@ public struct RateCardEngine: Sendable {
         self.init(card: card, currency: terms.currency, rounding: terms.rounding)
     }
 
-    /// The lines of every period, in order, from metric values.
+    /// The lines of every period, in order, from metric values (`RateCard.achievements`; a payment
+    /// run reads the achievements from PostgreSQL instead).
     public func lines(for periods: [PeriodOutcomes]) throws -> [PaymentLine] {
         try lines(for: periods.map(card.achievements))
     }

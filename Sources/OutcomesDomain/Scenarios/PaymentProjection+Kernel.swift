@@ -9,13 +9,7 @@ extension PaymentProjection {
     /// nothing but integers per participant.
     struct Kernel: Sendable {
         /// One line: where the caps take it, whom it pays, in which included period (−1: none).
-        struct Line: Sendable {
-            let major: Int
-            let person: Int
-            let provider: Int32
-            let period: Int32
-            let payable: Int
-        }
+        typealias Line = ContractCapLine
 
         /// The participants of one provider in one period whose line bit is set, and those whose
         /// is not, each in the order flips take them (a hash of person and line).
@@ -128,41 +122,11 @@ extension PaymentProjection {
             return try totals(lines, capsBound: capsBound, currency: terms.currency)
         }
 
-        /// The caps across every mechanism, in the order the ledger's runs share them out.
+        /// The caps across every mechanism: the ledger's own allocation, noting only which caps bound.
         private func applyCaps(_ lines: inout [Line], capsBound: inout Set<Cap>, terms: PaymentTerms) throws {
-            // Stably by period and line, then by participant and provider within each (already so, but checked).
-            var start = Array(repeating: 0, count: order.majorCount + 1)
-            for line in lines { start[line.major + 1] += 1 }
-            for i in 1..<start.count { start[i] += start[i - 1] }
-            var next = start, sequence = Array(repeating: 0, count: lines.count)
-            for (index, line) in lines.enumerated() {
-                sequence[next[line.major]] = index
-                next[line.major] += 1
-            }
-            for bucket in 0..<order.majorCount where start[bucket + 1] - start[bucket] > 1 {
-                let range = start[bucket]..<start[bucket + 1]
-                func before(_ a: Int, _ b: Int) -> Bool { (lines[a].person, lines[a].provider) < (lines[b].person, lines[b].provider) }
-                if range.dropFirst().contains(where: { before(sequence[$0], sequence[$0 - 1]) }) {
-                    sequence[range].sort { before($0, $1) || (!before($1, $0) && $0 < $1) }
-                }
-            }
-            var allocator = ContractCapAllocator(caps: terms.caps, providers: providers)
-            // Which caps bound: the contract's (last), each provider's.
-            var bound = Array(repeating: false, count: providers.count + 1)
-            defer {
-                for (index, didBind) in bound.enumerated() where didBind {
-                    capsBound.insert(.scope(index == providers.count ? .allMechanisms : .providerAllMechanisms(providers[index])))
-                }
-            }
-            for index in sequence where lines[index].payable > 0 {
-                let line = lines[index]
-                let payable = try allocator.allocate(line.payable, provider: Int(line.provider)) { cap in
-                    if line.period >= 0 { bound[cap.acrossContract ? providers.count : Int(line.provider)] = true }
-                }
-                if payable != line.payable {
-                    lines[index] = Line(major: line.major, person: line.person, provider: line.provider, period: line.period, payable: payable)
-                }
-            }
+            var bound = BoundContractCaps(providers: providers.count)
+            try ContractCapAllocator(caps: terms.caps, providers: providers).allocate(&lines, order: order, recorder: &bound)
+            capsBound.formUnion(bound.scopes(providers).map(Cap.scope))
         }
 
         private func totals(_ lines: [Line], capsBound: Set<Cap>, currency: Currency) throws -> Draw {
