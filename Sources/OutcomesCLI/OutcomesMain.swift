@@ -33,6 +33,10 @@ public enum OutcomesMain {
         } catch let error as CocoaError {
             let path = error.userInfo[NSFilePathErrorKey] as? String ?? error.filePath
             fail((path.map { "\($0): " } ?? "") + error.localizedDescription, .noInput)
+        } catch let error as SortedJSONError {
+            fail("a figure could not be written as JSON (\(error)); nothing was written.", .software)
+        } catch let error as PostgresJSONError {
+            fail("a figure could not be stored as JSON (\(error)); the command's transaction was rolled back.", .software)
         } catch {
             TemporaryFolders.shared.holdForExit()
             root.exit(withError: error)  // usage errors, --help, --version

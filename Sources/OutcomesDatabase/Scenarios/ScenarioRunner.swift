@@ -120,7 +120,8 @@ public struct ScenarioRunner: Sendable {
             }
         }
         let results = ScenarioResultsDocument(result, payments: payments, paymentVariants: paymentVariants, leftOut: leftOut)
-        // results_sha256 hashes the text the results have always had (keys in Foundation's order).
+        // results_sha256 hashes the text the results have always had (keys in Foundation's order), except that
+        // since issue 22 the chance each cap binds is keyed by the cap's code, no longer by its printed name.
         let resultsText = try SortedJSON.text(results)
         let runID = try connection.execute("""
             INSERT INTO scenario.runs (scenario_id, contract_id, version, contract_sha256, spec_text, spec_sha256, comparison_runs, seed, draws,
