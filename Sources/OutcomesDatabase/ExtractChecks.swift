@@ -35,10 +35,9 @@ struct ExtractChecks: Sendable {
     /// A column of the documented layouts (a fixed vocabulary).
     static func name(_ column: String) -> PostgresQuery { "\(identifier: .generated(column))" }
 
-    static func names(_ columns: [String]) -> PostgresQuery { SQLIdentifier.list(columns) }
 
     static func duplicates(_ layout: ExtractLayout) -> ExtractChecks {
-        let key = names(layout.key)
+        let key = SQLIdentifier.list(layout.key)
         return ExtractChecks(
             layout: layout, column: nil,
             query: "SELECT max(line), min(line)::text || ': (' || \(layout.key.joined(separator: ", "))::text || ') = (' || concat_ws(', ', \(key)) || ')' FROM \(stage(layout)) GROUP BY \(key) HAVING count(*) > 1",

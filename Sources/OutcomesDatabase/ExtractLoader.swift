@@ -209,9 +209,9 @@ public struct ExtractLoader {
         let stage = Self.stage(layout)
         let row = try connection.execute("""
             WITH upserted AS (
-                INSERT INTO \(identifier: .generated(layout.table)) AS t (\(ExtractChecks.names(names)))
+                INSERT INTO \(identifier: .generated(layout.table)) AS t (\(SQLIdentifier.list(names)))
                 SELECT \(selected.joined(separator: ", ")) FROM \(identifier: stage) ORDER BY line
-                ON CONFLICT (\(ExtractChecks.names(layout.key))) DO UPDATE SET \(assignments.joined(separator: ", "))
+                ON CONFLICT (\(SQLIdentifier.list(layout.key))) DO UPDATE SET \(assignments.joined(separator: ", "))
                 WHERE \(changed)
                 RETURNING (xmax = 0) AS inserted)
             SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted),

@@ -8,7 +8,7 @@ extension SQLIdentifier {
         return identifier
     }
 
-    /// `a, b, c` for a list of the program's own column names.
+    /// `a, b, c` for a list of the program's own names (columns, or schema-qualified tables).
     static func list(_ names: [String]) -> PostgresQuery {
         names.map { "\(identifier: .generated($0))" as PostgresQuery }.joined(separator: ", ")
     }

@@ -40,7 +40,7 @@ public struct SyntheticLoader {
             try LoadLock.holdForLoad("synthetic IDS, \(ids.personCount) persons, seed \(ids.seed)", on: connection)
             try TableLayout.prepareLoadTransaction(on: connection)
             try refuseToReplaceExtracts(on: connection)
-            try connection.execute("TRUNCATE \(Self.tables.map { "\(identifier: .generated($0))" as PostgresQuery }.joined(separator: ", "))")
+            try connection.execute("TRUNCATE \(SQLIdentifier.list(Self.tables))")
             try ReferenceData.upsert(ids.catalog, on: connection)
             let foreignKeys = try ForeignKeyDeferral(tables: Self.tables, on: connection)
             try foreignKeys.drop(on: connection)
