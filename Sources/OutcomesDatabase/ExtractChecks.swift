@@ -8,6 +8,7 @@ struct ExtractChecks: Sendable {
         let layout: ExtractLayout
         let line: Int
         let column: String?
+        let code: ExtractError.Code
         let reason: String
     }
 
@@ -15,13 +16,15 @@ struct ExtractChecks: Sendable {
     let column: String?
     /// Selects (line, detail) of offending staged rows; the first by line is reported.
     let query: PostgresQuery
+    /// The kind of failure and its reason, from the offending row's detail.
+    let code: @Sendable (String) -> ExtractError.Code
     let reason: @Sendable (String) -> String
 
     func firstFailure(on connection: PostgresConnection) throws -> Failure? {
         let rows = try connection.execute("SELECT * FROM (\(query)) AS f(line, detail) ORDER BY line LIMIT 1")
         guard rows.count == 1 else { return nil }
-        return Failure(layout: layout, line: try rows[0].decode(at: 0), column: column,
-                       reason: reason(try rows[0].decode(String?.self, at: 1) ?? ""))
+        let detail = try rows[0].decode(String?.self, at: 1) ?? ""
+        return Failure(layout: layout, line: try rows[0].decode(at: 0), column: column, code: code(detail), reason: reason(detail))
     }
 
     /// Values that stand in for an empty optional column whose table column is NOT NULL.
@@ -41,7 +44,7 @@ struct ExtractChecks: Sendable {
         return ExtractChecks(
             layout: layout, column: nil,
             query: "SELECT max(line), min(line)::text || ': (' || \(layout.key.joined(separator: ", "))::text || ') = (' || concat_ws(', ', \(key)) || ')' FROM \(stage(layout)) GROUP BY \(key) HAVING count(*) > 1",
-            reason: { "duplicate key: the same as line \($0)." })
+            code: { _ in .duplicateKey }, reason: { "duplicate key: the same as line \($0)." })
     }
 
     /// Rows whose `column` names nothing in `table` (existing rows or rows staged with this extract).
@@ -61,7 +64,7 @@ struct ExtractChecks: Sendable {
                 WHERE s.\(value) IS NOT NULL AND stored.known IS NULL
                   AND NOT EXISTS (SELECT 1 FROM \(stage(target)) t WHERE t.\(known) = s.\(value))
                 """,
-            reason: { "'\($0)' is unknown: it is neither in \(target.table) nor in \(target.file) of this extract." })
+            code: { .unknownReference($0) }, reason: { "'\($0)' is unknown: it is neither in \(target.table) nor in \(target.file) of this extract." })
     }
 
     static let all: [ExtractChecks] = {
@@ -89,7 +92,7 @@ struct ExtractChecks: Sendable {
                           UNION ALL SELECT provider_id, program_id FROM stage_providers) p USING (provider_id)
                     WHERE p.program_id <> s.program_id
                     """,
-                reason: { "the provider does not deliver this program: \($0)." }),
+                code: { _ in .providerNotInProgram }, reason: { "the provider does not deliver this program: \($0)." }),
             ExtractChecks(
                 layout: .persons, column: "birth_year",
                 query: """
@@ -97,11 +100,11 @@ struct ExtractChecks: Sendable {
                     WHERE birth_year NOT BETWEEN 1880 AND 2100
                        OR (birth_date IS NOT NULL AND birth_year IS NOT NULL AND extract(year FROM birth_date) <> birth_year)
                     """,
-                reason: { "birth year \($0) is outside 1880–2100 or differs from the birth date's year." }),
+                code: { _ in .outOfRange }, reason: { "birth year \($0) is outside 1880–2100 or differs from the birth date's year." }),
             ExtractChecks(
                 layout: .sourceLinks, column: "match_score",
                 query: "SELECT line, match_score::text FROM stage_source_links WHERE match_score NOT BETWEEN 0 AND 1",
-                reason: { "match score \($0) is not between 0 and 1." }),
+                code: { _ in .outOfRange }, reason: { "match score \($0) is not between 0 and 1." }),
         ]
         return checks
     }()

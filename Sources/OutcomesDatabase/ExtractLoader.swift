@@ -136,7 +136,7 @@ public struct ExtractLoader {
             for check in ExtractChecks.all {
                 if let failure = try check.firstFailure(on: connection) {
                     throw ExtractError(file: path(failure.layout), line: failure.line, column: failure.column,
-                                       reason: failure.reason)
+                                       code: failure.code, reason: failure.reason)
                 }
             }
             var tables: [ExtractLoadReport.Table] = []
@@ -176,7 +176,7 @@ public struct ExtractLoader {
         let file = path(layout)
         var reader = try CSVReader(path: file)
         guard let header = try reader.next() else {
-            throw ExtractError(file: file, line: 1, column: nil, reason: "the file is empty; it needs at least a header.")
+            throw ExtractError(file: file, line: 1, column: nil, code: .emptyFile, reason: "the file is empty; it needs at least a header.")
         }
         let positions = try layout.positions(header: header, file: file)
         var hasher = SHA256()

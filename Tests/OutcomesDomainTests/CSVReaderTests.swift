@@ -25,8 +25,8 @@ import Testing
 
     @Test func malformedQuotesAreErrorsWithTheirLine() {
         #expect { try records("a,b\n1,\"open\n2,3\n") } throws: {
-            ($0 as? ExtractError)?.line == 2 && ($0 as? ExtractError)?.reason.contains("never closed") == true
+            ($0 as? ExtractError)?.line == 2 && ($0 as? ExtractError)?.code == .unclosedQuote
         }
-        #expect { try records("a,b\n1,\"x\"y\n") } throws: { ($0 as? ExtractError)?.line == 2 }
+        #expect { try records("a,b\n1,\"x\"y\n") } throws: { ($0 as? ExtractError)?.line == 2 && ($0 as? ExtractError)?.code == .textAfterClosingQuote }
     }
 }

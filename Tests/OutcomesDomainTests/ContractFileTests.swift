@@ -55,20 +55,22 @@ import Testing
     /// Domains are data, checked against the IDS when the contract is loaded; here only their spelling.
     @Test func aMalformedDomainCode() {
         let error = error(replacing: "domain: wages", with: "domain: Wages!")
-        #expect(error?.line == 15)
+        #expect(error?.file == "reentry.yaml" && error?.line == 15)
+        #expect(error?.code == .wrongForm(expected: .identifier))
+        // Wording is the subject: the message reads file:line: problem, and says how a code is spelled.
         #expect(error?.message == "reentry.yaml:15: domain 'Wages!' is not a domain code (a-z, 0-9 and '_', starting with a letter)")
     }
 
     @Test func unknownMeasure() {
         let error = error(replacing: "measure: any", with: "measure: average")
         #expect(error?.line == 14)
-        #expect(error?.problem.contains("unknown measure 'average'; allowed: any, count, days_covered") == true)
+        #expect(error?.code == .unknownWord("average", allowed: ["any", "count", "days_covered", "days_without", "sum", "days_to_event", "sustained", "change"]))
     }
 
     @Test func windowEndingBeforeItStarts() {
         let error = error(replacing: "from: 2 quarters, to: 3 quarters", with: "from: 3 quarters, to: 2 quarters")
         #expect(error?.line == 17)
-        #expect(error?.problem.contains("ends before it starts") == true)
+        #expect(error?.code == .outOfOrder)
         // Mixed units: 1 month after Jan 31 is Feb 28, before 30 days after it.
         #expect(self.error(replacing: "from: 2 quarters, to: 3 quarters", with: "from: 1 month, to: 30 days")?.line == 17)
     }
@@ -76,27 +78,30 @@ import Testing
     @Test func offsetWithoutAUnit() {
         let error = error(replacing: "to: 12 months}", with: "to: 12}")
         #expect(error?.line == 22)
-        #expect(error?.problem.contains("the offset '12' has no unit; write e.g. '12 days'") == true)
-        #expect(self.error(replacing: "to: 12 months}", with: "to: 12 fortnights}")?.problem.contains("not an offset") == true)
+        #expect(error?.code == .wrongForm(expected: .offset))
+        let fortnights = self.error(replacing: "to: 12 months}", with: "to: 12 fortnights}")
+        #expect(fortnights?.line == 22 && fortnights?.code == .wrongForm(expected: .offset))
     }
 
     @Test func invalidYAML() {
         let error = error(replacing: "  min_enrolled_days: 30", with: "  min_enrolled_days: [30")
-        #expect(error?.problem.hasPrefix("not valid YAML") == true)
+        #expect(error?.code == .notYAML)
         #expect((6...8).contains(error?.line ?? 0))
     }
 
     @Test func unknownKeysAndMissingOnes() {
         let typo = error(replacing: "    label: Employed", with: "    lable: Employed")
         #expect(typo?.line == 13)
-        #expect(typo?.problem.contains("unknown key 'lable' in a metric; allowed: id, label, measure") == true)
-        #expect(error(replacing: "data_through: 2024-12-31\n", with: "")?.problem == "the contract needs 'data_through'")
-        #expect(error(replacing: "    of: days_covered\n", with: "")?.problem == "metric 'jail_days_change' needs 'of'")
-        #expect(error(replacing: "  - id: jail_days_change", with: "  - id: employed_q2_after_exit")?.problem
-            == "metric id 'employed_q2_after_exit' is used twice")
-        #expect(error(replacing: "    of: days_covered", with: "    of: change")?.problem.contains("unknown base measure") == true)
+        guard case .unknownKey("lable", let allowed)? = typo?.code else { Issue.record("\(String(describing: typo))"); return }
+        #expect(allowed.starts(with: ["id", "label", "measure"]))
+        #expect(error(replacing: "data_through: 2024-12-31\n", with: "")?.code == .missingKey("data_through"))
+        #expect(error(replacing: "    of: days_covered\n", with: "")?.code == .missingKey("of"))
+        #expect(error(replacing: "  - id: jail_days_change", with: "  - id: employed_q2_after_exit")?.code
+            == .duplicateName("employed_q2_after_exit"))
+        #expect(error(replacing: "    of: days_covered", with: "    of: change")?.code
+            == .unknownWord("change", allowed: ["any", "count", "days_covered", "sum"]))
         #expect(error(replacing: "    amount: \"> 0\"", with: "    amount: positive")?.line == 16)
-        #expect(error(replacing: "  from: 2022-01-01", with: "  from: 2022-02-01")?.problem.contains("must start on the first day") == true)
+        #expect(error(replacing: "  from: 2022-01-01", with: "  from: 2022-02-01")?.code == .inconsistent)
         #expect(error(replacing: "data_through: 2024-12-31", with: "data_through: 31/12/2024")?.line == 3)
     }
 

@@ -34,6 +34,7 @@ import Testing
         #expect(paid.map(\.earned) == ["100000", "0", "250000"].map(dollars))
         #expect(paid.map(\.payable) == ["100000", "0", "200000"].map(dollars))
         #expect(paid.map(\.determination.finding) == [.met, .belowThreshold, .met])
+        // Wording is the subject: how the arithmetic and the reasons read.
         #expect(paid[1].determination.arithmetic.contains("improvement 9.99 < threshold 10: nothing is paid"))
         #expect(paid[2].reasons.map(\.text) == ["determination of 2023", "cap of line jail_reduction 300000.00 reached: pays 200000.00 of 250000.00"])
     }
@@ -94,28 +95,23 @@ import Testing
 
     @Test func badEffectLinesNameTheirLine() {
         let base = "    - {id: j, outcome: jail_days, better: lower, improvement: relative, comparison: comparison_group, "
-        let cases: [(String, String)] = [
-            (base + "threshold: 120, tiers: [{from: 120, pays: 1}]}",
-             "threshold 120 is outside its range: this improvement is at most 100 (percent)"),
-            (base + "threshold: -1, tiers: [{from: 1, pays: 1}]}", "threshold -1 is outside its range: an improvement cannot be negative"),
-            (base + "threshold: 5, tiers: [{from: 10, pays: 2}, {from: 8, pays: 1}]}",
-             "tiers must be in order with no overlap: from 8 does not come after 10"),
-            (base + "threshold: 5, tiers: [{from: 4, pays: 2}]}", "tier from 4 is below the threshold 5: it could never pay"),
-            (base + "threshold: 5, per_unit: [{from: 5, to: 10, price: 1}, {from: 8, price: 1}]}",
-             "brackets must be in order with no overlap: from 8 comes before the previous bracket's to 10"),
-            (base + "threshold: 5, tiers: [{from: 5, pays: 1}], per_unit: [{from: 5, price: 1}]}",
-             "effect line 'j' has both 'tiers' and 'per_unit'; give one"),
-            (base + "threshold: 5, achieved: '> 0', tiers: [{from: 5, pays: 1}]}",
-             "'achieved' applies to statistic: rate (a mean compares the values themselves)"),
-            (base + "threshold: 5, tiers: [{from: 5, pays: -1}]}", "pays cannot be negative (-1)"),
+        let cases: [(String, DefinitionFileError.Code)] = [
+            (base + "threshold: 120, tiers: [{from: 120, pays: 1}]}", .outOfRange("threshold")),
+            (base + "threshold: -1, tiers: [{from: 1, pays: 1}]}", .outOfRange("threshold")),
+            (base + "threshold: 5, tiers: [{from: 10, pays: 2}, {from: 8, pays: 1}]}", .outOfOrder),
+            (base + "threshold: 5, tiers: [{from: 4, pays: 2}]}", .inconsistent),
+            (base + "threshold: 5, per_unit: [{from: 5, to: 10, price: 1}, {from: 8, price: 1}]}", .outOfOrder),
+            (base + "threshold: 5, tiers: [{from: 5, pays: 1}], per_unit: [{from: 5, price: 1}]}", .conflictingKeys(["tiers", "per_unit"])),
+            (base + "threshold: 5, achieved: '> 0', tiers: [{from: 5, pays: 1}]}", .keyDoesNotApply("achieved")),
+            (base + "threshold: 5, tiers: [{from: 5, pays: -1}]}", .outOfRange("pays")),
         ]
-        for (yaml, reason) in cases {
+        for (yaml, code) in cases {
             do {
                 _ = try line(yaml)
                 Issue.record("accepted: \(yaml)")
             } catch let error as DefinitionFileError {
-                #expect(error.problem == reason)
-                #expect(error.line == 12 && error.file == "effect.yaml", "\(reason)")  // the line item: 12
+                #expect(error.code == code, "\(yaml)")
+                #expect(error.line == 12 && error.file == "effect.yaml", "\(code)")  // the line item: 12
             } catch {
                 Issue.record("\(error)")
             }

@@ -25,12 +25,12 @@ import Testing
         ratio: 2
         """
 
-    func error(_ text: String) -> String {
+    func error(_ text: String) -> DefinitionFileError? {
         do {
             _ = try EvaluationDefinition.parse(yaml: text, file: "e.yaml")
-            return "no error"
+            return nil
         } catch {
-            return "\(error)"
+            return error as? DefinitionFileError
         }
     }
 
@@ -46,39 +46,42 @@ import Testing
     }
 
     @Test(arguments: [
-        ("  - age\n", "  - height\n", "e.yaml:11: unknown attribute 'height'"),
-        ("from: -365 days, to: -1 day", "from: -365 days, to: 30 days", "e.yaml:10: covariate 'jail_days_12m_before': its window must end before the index date"),
-        ("measure: days_covered, domain: jail", "measure: days_to_event, domain: jail", "e.yaml:10: covariate 'jail_days_12m_before': measure days_to_event can be missing"),
-        ("exact: [index_quarter, county]", "exact: [index_quarter, shoe_size]", "e.yaml:13: exact-match key 'shoe_size' is neither an attribute"),
-        ("pre: jail_days_12m_before", "pre: jail_days_24m_before", "e.yaml:15: pre 'jail_days_24m_before' is not one of the covariates"),
-        ("index_date: participants", "index_date: tomorrow", "e.yaml:7"),
-        ("intake: {from: 2019-01-01, to: 2020-12-31}", "intake: {from: 2021-01-01, to: 2020-12-31}", "e.yaml:5: the intake window ends before it starts"),
-        ("ratio: 2", "ratio: 0", "e.yaml:18: ratio: must be a whole number from 1 to 100"),
-        ("contract: housing-2021@2", "contract: Housing 2021", "e.yaml:2: 'Housing 2021' is not a contract reference"),
-        ("ratio: 2", "ratio: 2\nse: CR2", "e.yaml:19"),
-        ("ratio: 2", "ratio: 2\nreplace: true\nse: CR1", "e.yaml:20: se: CR1 clusters by matched set or subclass"),
-        ("ratio: 2", "ratio: 2\nse: CR1-two-way", "e.yaml:19: se: CR1-two-way clusters by matched set and unit"),
-    ])
-    func mistakesNameTheLine(_ change: (String, String, String)) {
-        #expect(Self.valid.contains(change.0))
-        let message = error(Self.valid.replacingOccurrences(of: change.0, with: change.1))
-        #expect(message.contains(change.2), "\(message)")
+        ("  - age\n", "  - height\n", 11, .unknownWord("height", allowed: EvaluationDefinition.Attribute.allCases.map(\.rawValue))),
+        ("from: -365 days, to: -1 day", "from: -365 days, to: 30 days", 10, .unsupported),
+        ("measure: days_covered, domain: jail", "measure: days_to_event, domain: jail", 10, .unsupported),
+        ("exact: [index_quarter, county]", "exact: [index_quarter, shoe_size]", 13, .unknownName(.attributeOrCovariate, "shoe_size")),
+        ("pre: jail_days_12m_before", "pre: jail_days_24m_before", 15, .unknownName(.covariate, "jail_days_24m_before")),
+        ("index_date: participants", "index_date: tomorrow", 7,
+         .unknownWord("tomorrow", allowed: EvaluationDefinition.Pool.IndexDate.allCases.map(\.rawValue))),
+        ("intake: {from: 2019-01-01, to: 2020-12-31}", "intake: {from: 2021-01-01, to: 2020-12-31}", 5, .outOfOrder),
+        ("ratio: 2", "ratio: 0", 18, .designRefused(option: "ratio")),
+        ("contract: housing-2021@2", "contract: Housing 2021", 2, .wrongForm(expected: .contractReference)),
+        ("ratio: 2", "ratio: 2\nse: CR2", 19, .unknownWord("CR2", allowed: EvaluationSpec.StandardErrors.allCases.map(\.rawValue))),
+        ("ratio: 2", "ratio: 2\nreplace: true\nse: CR1", 20, .designRefused(option: "se")),
+        ("ratio: 2", "ratio: 2\nse: CR1-two-way", 19, .designRefused(option: "se")),
+    ] as [(String, String, Int, DefinitionFileError.Code)])
+    func mistakesNameTheLine(old: String, new: String, line: Int, code: DefinitionFileError.Code) {
+        #expect(Self.valid.contains(old))
+        let error = error(Self.valid.replacingOccurrences(of: old, with: new))
+        #expect(error?.file == "e.yaml" && error?.line == line, "\(String(describing: error))")
+        #expect(error?.code == code)
     }
 
     /// The valid file without its matching options (exact, caliper, ratio): lines 1–16.
     static let plain = valid.replacingOccurrences(of: "exact: [index_quarter, county]\n", with: "").replacingOccurrences(of: "caliper: 0.2\nratio: 2", with: "")
 
     @Test(arguments: [
-        ("method: subclass\nsubclasses: 1", "e.yaml:17: subclasses: must be a whole number from 2 to 100"),
-        ("method: cem\ncutpoints: {height: 3}", "e.yaml:17: cutpoints: height is not a covariate"),
-        ("method: cem\ncutpoints: {age: 0}", "e.yaml:17: cutpoints: age needs 1 to 1000 bins"),
-        ("method: aipw\nse: HC3", "e.yaml:17: se: AIPW's standard error comes from its influence function"),
-        ("subclasses: 4", "e.yaml:16: subclasses: applies to subclassification"),
-        ("method: weighting\nse: CR1", "e.yaml:17: se: CR1 clusters by matched set or subclass"),
+        ("method: subclass\nsubclasses: 1", 17, "subclasses"),
+        ("method: cem\ncutpoints: {height: 3}", 17, "cutpoints"),
+        ("method: cem\ncutpoints: {age: 0}", 17, "cutpoints"),
+        ("method: aipw\nse: HC3", 17, "se"),
+        ("subclasses: 4", 16, "subclasses"),
+        ("method: weighting\nse: CR1", 17, "se"),
     ])
-    func designMistakesNameTheLine(_ change: (String, String)) {
-        let message = error(Self.plain + change.0 + "\n")
-        #expect(message.contains(change.1), "\(message)")
+    func designMistakesNameTheLine(added: String, line: Int, option: String) {
+        let error = error(Self.plain + added + "\n")
+        #expect(error?.file == "e.yaml" && error?.line == line, "\(String(describing: error))")
+        #expect(error?.code == .designRefused(option: option))
     }
 
     @Test func designsAndStandardErrorsAreDeclared() throws {
@@ -94,9 +97,11 @@ import Testing
     }
 
     @Test func missingPartsAreNamed() {
-        #expect(error(Self.valid.replacingOccurrences(of: "caliper: 0.2\n", with: "").replacingOccurrences(of: "outcomes:\n  - {metric: jail_days_12m, pre: jail_days_12m_before}\n  - housed_12m\n", with: ""))
-            .contains("outcomes"))
-        #expect(error("evaluation: x\ncontract: c\n").contains("pool"))
-        #expect(error(Self.valid + "\nmatching: nearest\n").contains("matching"))
+        #expect(error(Self.valid.replacingOccurrences(of: "caliper: 0.2\n", with: "").replacingOccurrences(of: "outcomes:\n  - {metric: jail_days_12m, pre: jail_days_12m_before}\n  - housed_12m\n", with: ""))?
+            .code == .missingKey("outcomes"))
+        #expect(error("evaluation: x\ncontract: c\n")?.code == .missingKey("pool"))
+        let unknown = error(Self.valid + "\nmatching: nearest\n")
+        guard case .unknownKey("matching", let allowed)? = unknown?.code else { Issue.record("\(String(describing: unknown))"); return }
+        #expect(allowed.contains("method") && unknown?.line == 19)
     }
 }

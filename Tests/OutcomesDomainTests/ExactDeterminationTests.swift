@@ -24,6 +24,7 @@ import Testing
         #expect(third + third + third == ExactRatio(1))
         #expect(ExactRatio(Decimal(38), 3).floor == 12 && ExactRatio(Decimal(-1), 3).floor == -1 && ExactRatio(Decimal(12)).floor == 12)
         #expect(ExactRatio(Decimal(2), 3).rounded(scale: 4) == Decimal(string: "0.6667"))
+        // Printing is the subject: an inexact ratio is marked ≈.
         #expect(ExactRatio(Decimal(100), 3).description == "≈33.3333" && ExactRatio(Decimal(1), 4).description == "0.25")
         #expect(ExactRatio(Decimal(100), 3).fraction == "100/3")
         // The rounding of an amount: an exact half cent goes half-even, a third of a cent never ties.
@@ -96,6 +97,7 @@ import Testing
         #expect(paid[0].payable == dollars("35000"))
         let step = try #require(paid[0].determination.steps.first)
         #expect(step.from == 0 && step.units == ExactRatio(1, 3) && step.amount == ExactRatio(35000))
+        // Wording is the subject: how the arithmetic reads.
         #expect(paid[0].determination.arithmetic.contains("150 treated: 250/150 = ≈1.6667 against control arm 300/150 = 2"))
         // 7 participants, 1/7 each (comparison 2, participants 13/7): 1/7 × 700 × 7 = 700; below 0.1 nothing.
         #expect(reconvictions.payments(cohorts: [figures(13, 7, against: 14, 7)], overall: nil, currency: usd, rounding: .halfEven)[0]
@@ -128,7 +130,7 @@ import Testing
         let determination = paid[0].determination
         #expect(determination.finding == .belowThreshold && determination.improvement == ExactRatio(Decimal(string: "8.4")!))
         #expect(determination.threshold == 10 && determination.treated.total == 9160 && determination.comparison?.count == 1000)
-        #expect(determination.arithmetic.contains("improvement 8.4 < threshold 10: nothing is paid"))
+        #expect(determination.arithmetic.contains("improvement 8.4 < threshold 10: nothing is paid"))  // wording is the subject
         let detail = determination.detail
         #expect(detail.improvement?.exact == "42/5" && detail.improvement?.printed == DecimalString(Decimal(string: "8.4")!))
         #expect(detail.finding == .belowThreshold)

@@ -46,6 +46,7 @@ import Testing
             let parsed = try NumberLiteral(text)
             let value = parsed.decimal
             #expect(value == Self.oracle(negative: negative, whole: whole, fraction: fraction), "\(text)")
+            // Printing is the subject: the canonical text of the value.
             #expect(value.description == Self.canonical(negative: negative, whole: whole, fraction: fraction), "\(text) printed \(value)")
             // Printed and read again: the same value.
             #expect(try NumberLiteral(value.description).decimal == value, "\(text)")

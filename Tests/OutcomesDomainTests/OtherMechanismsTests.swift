@@ -90,25 +90,23 @@ import Testing
     }
 
     @Test func badTermsNameTheirLine() {
-        let cases: [(String, String)] = [
+        let cases: [(String, DefinitionFileError.Code)] = [
             ("  payers:\n    - {id: state, share: 60}\n    - {id: federal, share: 30}\n  rate_card: {lines: [{id: job, outcome: employed, price: 1}]}",
-             "payer shares add up to 90%, not 100%, and lines job are named by no payer"),
-            ("  milestones: [{id: launch, amount: 1, period: \"2031\", provider: x}]", "unknown period '2031'; periods: 2021, 2022, 2023, 2024"),
-            ("  savings_share: [{id: s, outcome: jail_days, comparison: comparison_group, unit_cost: 1, share: 140}]",
-             "share 140 is outside its range: a percent from 0 to 100"),
+             .inconsistent),
+            ("  milestones: [{id: launch, amount: 1, period: \"2031\", provider: x}]", .unknownName(.period, "2031")),
+            ("  savings_share: [{id: s, outcome: jail_days, comparison: comparison_group, unit_cost: 1, share: 140}]", .outOfRange("share")),
             ("  milestones: [{id: job, amount: 1, period: \"2021\", provider: x}]\n  rate_card: {lines: [{id: job, outcome: employed, price: 1}]}",
-             "line id 'job' is used twice in payments; every line of every mechanism needs its own"),
-            ("  per_day: [{id: d, days: housing, price: 1}]",
-             "unknown outcome 'housing': not a metric of this contract; metrics: housed_days, jail_days, lease, employed, placed"),
+             .duplicateName("job")),
+            ("  per_day: [{id: d, days: housing, price: 1}]", .unknownName(.metric, "housing")),
             ("  payers:\n    - {id: a, lines: [d]}\n    - {id: b, lines: [d]}\n  per_day: [{id: d, days: housed_days, price: 1}]",
-             "line 'd' is named by payers 'a' and 'b'; a line has one payer"),
+             .duplicateName("d")),
         ]
-        for (payments, reason) in cases {
+        for (payments, code) in cases {
             do {
                 _ = try terms(payments)
                 Issue.record("accepted: \(payments)")
             } catch let error as DefinitionFileError {
-                #expect(error.problem == reason)
+                #expect(error.code == code, "\(payments)")
                 #expect(error.line >= 10 && error.file == "other.yaml")
             } catch {
                 Issue.record("\(error)")

@@ -138,7 +138,7 @@ import Testing
             _ = try OutcomeContract.parse(yaml: unknown, file: "plan.yaml")
             Issue.record("a misspelt provider was accepted")
         } catch let error as DefinitionFileError {
-            #expect(error.message == "plan.yaml:14: provider 'hearht' is not a provider of the cohort; providers: hearth, keystone, or others")
+            #expect(error.file == "plan.yaml" && error.line == 14 && error.code == .unknownName(.provider, "hearht"))
         }
     }
 }

@@ -63,6 +63,7 @@ import Testing
             #expect(determination.improvement == ExactRatio(2, 3) && determination.treated.participants == 30)
             #expect(determination.split?.earned == dollars("10000") && determination.split?.shares.map(\.payable) == [dollars("3333.33"), dollars("6666.67")])
         }
+        // Wording is the subject here and below: how the determination's arithmetic reads to a payer.
         #expect(determinations[0].arithmetic.contains("split by participants (largest remainder): hearth 10 → 3,333.33; keystone 20 → 6,666.67"))
 
         let (equally, _) = try owed(try terms(Self.contract("\n      measured: pooled\n      split: equally")), pooled: true)
@@ -115,7 +116,7 @@ import Testing
         ], overall: [], currency: usd, rounding: .halfEven)
         #expect(payments.map(\.determination.finding) == [.noParticipants, .met])
         #expect(payments.map(\.payable) == [dollars("0"), dollars("10000")])
-        #expect(payments[0].determination.arithmetic.contains("no participants"))
+        #expect(payments[0].determination.arithmetic.contains("no participants"))  // wording is the subject
         // Pooled, nobody at all: one determination for no provider, paying nothing.
         let pooled = try terms(Self.contract("\n      measured: pooled\n      split: by_participants", comparison: "matched_group")).effectLines[0]
         let none = pooled.payments(cohorts: [EffectFigures(cohort: "2022", treated: .empty, comparison: nil)], overall: [], currency: usd, rounding: .halfEven)

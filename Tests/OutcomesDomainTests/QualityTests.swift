@@ -25,24 +25,22 @@ import Testing
     }
 
     @Test(arguments: [
-        ("events_outside_life: {max_count: 0}", 1, "unknown key 'events_outside_life' in the thresholds file; allowed: persons_without_links"),
-        ("spells_ending_before_start: {max_count: 0}\nwage_quarter_gaps: {min_baseline: 3}", 2, "unknown key 'min_baseline' in wage_quarter_gaps; allowed: max_count, max_rate, severity, min_ratio"),
-        ("overlapping_enrollments: {max_rate: 1.5}", 1, "max_rate must be a number from 0 to 1, not '1.5'"),
-        ("overlapping_enrollments: {max_count: -1}", 1, "max_count must be 0 or more"),
-        ("overlapping_enrollments: {severity: stop, max_count: 1}", 1, "unknown severity 'stop'; allowed: fail, warn"),
-        ("overlapping_enrollments: {severity: warn}", 1, "overlapping_enrollments needs max_count or max_rate (or both)"),
-        ("linkage_rate: {min_rate: {ui: 0.5}}", 1, "'ui' is not a source system code"),
-        ("linkage_rate: {min_rate: [UI]}", 1, "linkage_rate.min_rate must map source systems to shares"),
-        ("checks: [", 2, "not valid YAML"),
-    ])
-    func badFilesNameTheLineAndWhatIsAllowed(yaml: String, line: Int, problem: String) {
-        #expect {
-            try QualityThresholds.parse(yaml: yaml, file: "limits.yaml")
-        } throws: { error in
-            let error = error as? DefinitionFileError
-            return error?.line == line && error?.message.hasPrefix("limits.yaml:\(line): ") == true
-                && error?.problem.contains(problem) == true
-        }
+        ("events_outside_life: {max_count: 0}", 1,
+         .unknownKey("events_outside_life", allowed: QualityCheck.allCases.map(\.rawValue))),
+        ("spells_ending_before_start: {max_count: 0}\nwage_quarter_gaps: {min_baseline: 3}", 2,
+         .unknownKey("min_baseline", allowed: ["max_count", "max_rate", "severity", "min_ratio"])),
+        ("overlapping_enrollments: {max_rate: 1.5}", 1, .outOfRange("max_rate")),
+        ("overlapping_enrollments: {max_count: -1}", 1, .outOfRange("max_count")),
+        ("overlapping_enrollments: {severity: stop, max_count: 1}", 1, .unknownWord("stop", allowed: ["fail", "warn"])),
+        ("overlapping_enrollments: {severity: warn}", 1, .missingOneOf(["max_count", "max_rate"])),
+        ("linkage_rate: {min_rate: {ui: 0.5}}", 1, .wrongForm(expected: .identifier)),
+        ("linkage_rate: {min_rate: [UI]}", 1, .wrongForm(expected: .mapping)),
+        ("checks: [", 2, .notYAML),
+    ] as [(String, Int, DefinitionFileError.Code)])
+    func badFilesNameTheLineAndWhatIsWrong(yaml: String, line: Int, code: DefinitionFileError.Code) {
+        let error = #expect(throws: DefinitionFileError.self) { try QualityThresholds.parse(yaml: yaml, file: "limits.yaml") }
+        #expect(error?.file == "limits.yaml" && error?.line == line)
+        #expect(error?.code == code)
     }
 }
 

@@ -34,14 +34,16 @@ public struct ScenarioRunner: Sendable {
         public var paymentsLeaveOut: [PaymentProjection.LeftOutTerm] = []
     }
 
-    func error(_ line: Int, _ problem: String) -> DefinitionFileError { DefinitionFileError(file: file, line: line, problem: problem) }
+    func error(_ line: Int, _ code: DefinitionFileError.Code, _ problem: String) -> DefinitionFileError {
+        DefinitionFileError(file: file, line: line, code: code, problem: problem)
+    }
 
     public func run(on connection: PostgresConnection) throws -> Outcome {
         let stored: StoredContract
         do {
             stored = try ContractStore.stored(reference: definition.contract, on: connection)
         } catch let failure as UserFacingError {
-            throw error(definition.contractLine, "contract \(definition.contract) is not loaded (\(failure.message)) — load it with `outcomes contract load` first")
+            throw error(definition.contractLine, .unknownName(.contract, definition.contract), "contract \(definition.contract) is not loaded (\(failure.message)) — load it with `outcomes contract load` first")
         }
         let contract = stored.contract
         var overall: [String: ScenarioRun.ResolvedEffect] = [:]
@@ -49,7 +51,7 @@ public struct ScenarioRunner: Sendable {
         var runs: Set<Int> = []
         for effect in definition.effects {
             guard contract.metrics.contains(where: { $0.id == effect.outcome }) else {
-                throw error(effect.line, "effect on '\(effect.outcome)': contract \(contract.id) has no such metric; its metrics: \(contract.metrics.map(\.id).joined(separator: ", "))")
+                throw error(effect.line, .unknownName(.metric, effect.outcome), "effect on '\(effect.outcome)': contract \(contract.id) has no such metric; its metrics: \(contract.metrics.map(\.id).joined(separator: ", "))")
             }
             switch effect.source {
             case .stated(let estimate, let se):
@@ -79,7 +81,7 @@ public struct ScenarioRunner: Sendable {
             let effects = outcomes.compactMap { byProvider[provider]?[$0] ?? overall[$0] }
             if effects.count == outcomes.count { groups[provider] = effects }
         }
-        guard !groups.isEmpty else { throw error(definition.effects[0].line, "no group of participants has an effect on every outcome; state an overall effect for each") }
+        guard !groups.isEmpty else { throw error(definition.effects[0].line, .inconsistent, "no group of participants has an effect on every outcome; state an overall effect for each") }
         let result = ScenarioRun(definition, effects: groups)
         var payments: PaymentProjection.Summary?
         var investors: InvestorReturns?
@@ -91,7 +93,7 @@ public struct ScenarioRunner: Sendable {
             let keys = [variant.priceScale.map { _ in "price_scale" }, variant.contractCap.map { _ in "contract_cap" },
                         variant.enrollmentScale.map { _ in "enrollment_scale" }].compactMap { $0 }
             guard !keys.isEmpty, periods.isEmpty else { continue }
-            throw error(variant.line, "variant '\(variant.name)' changes the payments (\(keys.joined(separator: ", "))), but "
+            throw error(variant.line, .unsupported, "variant '\(variant.name)' changes the payments (\(keys.joined(separator: ", "))), but "
                 + (contract.payments == nil ? "contract \(contract.id) has no payment terms"
                     : "no period of \(contract.id) has its metrics computed; run `outcomes metrics --contract \(contract.id) --period …` first"))
         }
@@ -155,7 +157,7 @@ public struct ScenarioRunner: Sendable {
             """)
         let what = runID.map { "comparison run \($0)" } ?? "run of evaluation \(evaluation ?? "")"
         guard rows.count == 1 else {
-            throw error(effect.line, "effect on '\(effect.outcome)': there is no \(what) for version \(stored.version) of \(stored.contract.id); run `outcomes compare` first")
+            throw error(effect.line, .unknownName(.comparison, runID.map(String.init) ?? evaluation ?? ""), "effect on '\(effect.outcome)': there is no \(what) for version \(stored.version) of \(stored.contract.id); run `outcomes compare` first")
         }
         let found: Int = try rows[0].decode(at: 0)
         let estimates = try rows[0].decode(PostgresJSON<[EvaluationRunDocument.Estimate]>.self, at: 1).value
@@ -165,7 +167,7 @@ public struct ScenarioRunner: Sendable {
                 return (row.provider, estimate, se)
             }
         guard !matching.isEmpty else {
-            throw error(effect.line, "effect on '\(effect.outcome)': comparison run \(found) did not estimate it; its outcomes: \(Set(estimates.map(\.outcome)).sorted().joined(separator: ", "))")
+            throw error(effect.line, .inconsistent, "effect on '\(effect.outcome)': comparison run \(found) did not estimate it; its outcomes: \(Set(estimates.map(\.outcome)).sorted().joined(separator: ", "))")
         }
         return (found, matching)
     }

@@ -86,32 +86,32 @@ extension EvaluationDefinition {
             let covariate: Covariate
             if let name = item.node.string {
                 guard let attribute = Attribute(rawValue: name) else {
-                    throw item.error("unknown attribute '\(name)'; attributes: \(Attribute.allCases.map(\.rawValue).joined(separator: ", ")), or a metric over a window before the index date")
+                    throw item.error(.unknownWord(name, allowed: Attribute.allCases.map(\.rawValue)), "unknown attribute '\(name)'; attributes: \(Attribute.allCases.map(\.rawValue).joined(separator: ", ")), or a metric over a window before the index date")
                 }
                 covariate = .attribute(attribute)
             } else {
                 let metric = try OutcomeContract.parseMetric(item)
                 guard covariateMeasures.contains(metric.measure.name) else {
-                    throw item.error("covariate '\(metric.id)': measure \(metric.measure.name) can be missing; a covariate uses \(covariateMeasures.sorted().joined(separator: ", "))")
+                    throw item.error(.unsupported, "covariate '\(metric.id)': measure \(metric.measure.name) can be missing; a covariate uses \(covariateMeasures.sorted().joined(separator: ", "))")
                 }
                 if metric.window.anchor == .enrollmentStart, metric.window.to.amount >= 0 {
-                    throw item.error("covariate '\(metric.id)': its window must end before the index date (to: -1 day or earlier), so treatment cannot affect it")
+                    throw item.error(.unsupported, "covariate '\(metric.id)': its window must end before the index date (to: -1 day or earlier), so treatment cannot affect it")
                 }
                 if metric.window.anchor == .enrollmentEnd || metric.window.anchor == .reportingPeriod {
-                    throw item.error("covariate '\(metric.id)': anchor its window at index_date or a date")
+                    throw item.error(.unsupported, "covariate '\(metric.id)': anchor its window at index_date or a date")
                 }
                 covariate = .metric(metric)
             }
-            if covariates.contains(where: { $0.name == covariate.name }) { throw item.error("covariate '\(covariate.name)' is listed twice") }
+            if covariates.contains(where: { $0.name == covariate.name }) { throw item.error(.duplicateName(covariate.name), "covariate '\(covariate.name)' is listed twice") }
             covariates.append(covariate)
         }
-        guard !covariates.isEmpty else { throw covariatesNode.error("an evaluation needs at least one covariate") }
+        guard !covariates.isEmpty else { throw covariatesNode.error(.tooFew("covariates"), "an evaluation needs at least one covariate") }
 
         let names = Set(covariates.map(\.name))
         let exact = try entries["exact"]?.list().map { item -> String in
             let key = try item.string("an exact-match key")
             guard names.contains(key) || Attribute(rawValue: key) != nil else {
-                throw item.error("exact-match key '\(key)' is neither an attribute (\(Attribute.allCases.map(\.rawValue).joined(separator: ", "))) nor a covariate")
+                throw item.error(.unknownName(.attributeOrCovariate, key), "exact-match key '\(key)' is neither an attribute (\(Attribute.allCases.map(\.rawValue).joined(separator: ", "))) nor a covariate")
             }
             return key
         } ?? []
@@ -121,10 +121,10 @@ extension EvaluationDefinition {
             if let name = item.node.string { return EvaluationSpec.Outcome(name: name) }
             let fields = try item.mapping(allowed: ["metric", "pre"], context: "an outcome")
             let pre = try fields["pre"]?.string("pre")
-            if let pre, !names.contains(pre) { throw fields["pre"]!.error("pre '\(pre)' is not one of the covariates") }
+            if let pre, !names.contains(pre) { throw fields["pre"]!.error(.unknownName(.covariate, pre), "pre '\(pre)' is not one of the covariates") }
             return EvaluationSpec.Outcome(name: try fields.required("metric", in: "an outcome", at: item).string("metric"), pre: pre)
         }
-        guard !outcomes.isEmpty else { throw outcomesNode.error("an evaluation needs at least one outcome (a metric of the contract)") }
+        guard !outcomes.isEmpty else { throw outcomesNode.error(.tooFew("outcomes"), "an evaluation needs at least one outcome (a metric of the contract)") }
 
         var design = EvaluationSpec(covariates: covariates.map(\.name), outcomes: outcomes)
         design.exact = exact
@@ -149,7 +149,7 @@ extension EvaluationDefinition {
             design = try design.validated()
         } catch {
             guard case .option(let option, let reason) = error else { throw error }
-            throw (entries[option] ?? root).error("\(option): \(reason)")
+            throw (entries[option] ?? root).error(.designRefused(option: option), "\(option): \(reason)")
         }
         var definition = EvaluationDefinition(id: id, contract: contract, pool: pool, covariates: covariates, exact: exact, outcomes: outcomes,
                                               design: design)
@@ -164,22 +164,22 @@ extension EvaluationDefinition {
         let unknown = { (domains: [String]) in domains.first { !known.contains($0) } }
         let vocabulary = "its domains: \(known.sorted().joined(separator: ", ")) (load others with an extract's event_domains.csv)"
         if let domain = unknown(pool.eligibility.domains + (pool.eligibility.overlap?.events.domains ?? [])) {
-            throw DefinitionFileError(file: file, line: pool.eligibilityLine, problem: "eligibility names domain '\(domain)', which the IDS does not know; \(vocabulary)")
+            throw DefinitionFileError(file: file, line: pool.eligibilityLine, code: .unknownName(.domain, domain), problem: "eligibility names domain '\(domain)', which the IDS does not know; \(vocabulary)")
         }
         for case .metric(let metric) in covariates {
             if let domain = unknown(metric.events.domains + (metric.events.overlap?.events.domains ?? [])) {
                 throw DefinitionFileError(file: file, line: metric.domainLine,
-                                          problem: "covariate '\(metric.id)' names domain '\(domain)', which the IDS does not know; \(vocabulary)")
+                                          code: .unknownName(.domain, domain), problem: "covariate '\(metric.id)' names domain '\(domain)', which the IDS does not know; \(vocabulary)")
             }
         }
         for (index, outcome) in outcomes.enumerated() {
             let line = index < outcomeLines.count ? outcomeLines[index] : 1
             guard let metric = contract.metrics.first(where: { $0.id == outcome.name }) else {
-                throw DefinitionFileError(file: file, line: line, problem: "outcome '\(outcome.name)' is not a metric of contract \(contract.id); "
+                throw DefinitionFileError(file: file, line: line, code: .unknownName(.metric, outcome.name), problem: "outcome '\(outcome.name)' is not a metric of contract \(contract.id); "
                                           + "its metrics: \(contract.metrics.map(\.id).joined(separator: ", "))")
             }
             guard metric.measure.name != "days_to_event", metric.window.anchor != .reportingPeriod else {
-                throw DefinitionFileError(file: file, line: line, problem: "metric '\(metric.id)' cannot be an evaluation outcome (days_to_event is "
+                throw DefinitionFileError(file: file, line: line, code: .unsupported, problem: "metric '\(metric.id)' cannot be an evaluation outcome (days_to_event is "
                                           + "missing for units without the event; a period-anchored window has no index date)")
             }
         }
@@ -196,12 +196,12 @@ extension EvaluationDefinition {
         let intake = try intakeNode.mapping(allowed: ["from", "to"], context: "intake")
         let from = try intake.required("from", in: "intake", at: intakeNode).date("from")
         let to = try intake.required("to", in: "intake", at: intakeNode).date("to")
-        guard from <= to else { throw intakeNode.error("the intake window ends before it starts") }
+        guard from <= to else { throw intakeNode.error(.outOfOrder, "the intake window ends before it starts") }
         let minimumDays = try entries["min_days"]?.int("min_days") ?? 1
-        guard minimumDays >= 1 else { throw entries["min_days"]!.error("min_days must be 1 or more") }
+        guard minimumDays >= 1 else { throw entries["min_days"]!.error(.outOfRange("min_days"), "min_days must be 1 or more") }
         // Days covered are counted inside the intake window: more than it has can never be met.
         guard minimumDays <= from.days(to: to) + 1 else {
-            throw entries["min_days"]!.error("min_days \(minimumDays) is more than the \(from.days(to: to) + 1) days of the intake window")
+            throw entries["min_days"]!.error(.inconsistent, "min_days \(minimumDays) is more than the \(from.days(to: to) + 1) days of the intake window")
         }
         return Pool(
             eligibility: eligibility, intakeFrom: from, intakeTo: to, minimumDays: minimumDays,

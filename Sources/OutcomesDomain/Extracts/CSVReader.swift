@@ -65,7 +65,7 @@ public struct CSVReader {
     }
 
     private func tooLong(_ line: Int) -> ExtractError {
-        ExtractError(file: path, line: line, column: nil, reason: "a field is longer than \(Self.maximumFieldBytes / 1024) KiB.")
+        ExtractError(file: path, line: line, column: nil, code: .fieldTooLong, reason: "a field is longer than \(Self.maximumFieldBytes / 1024) KiB.")
     }
 
     /// The next record, or nil at the end of the file. Blank lines are skipped.
@@ -78,11 +78,11 @@ public struct CSVReader {
             var inQuotes = false, closedQuote = false, readAnything = false
             func finishField() throws {
                 guard let text = String(validating: field, as: UTF8.self) else {
-                    throw ExtractError(file: path, line: start, column: nil, reason: "the file is not UTF-8 text.")
+                    throw ExtractError(file: path, line: start, column: nil, code: .notUTF8, reason: "the file is not UTF-8 text.")
                 }
                 // Valid UTF-8, but no text column (nor PostgreSQL) holds it: a sign of a binary file.
                 guard !field.contains(0) else {
-                    throw ExtractError(file: path, line: start, column: nil, reason: "a field holds a NUL character (U+0000); the file is not text.")
+                    throw ExtractError(file: path, line: start, column: nil, code: .nulCharacter, reason: "a field holds a NUL character (U+0000); the file is not text.")
                 }
                 fields.append(text)
                 field.removeAll(keepingCapacity: true)
@@ -119,14 +119,14 @@ public struct CSVReader {
                 default:
                     guard !closedQuote else {
                         throw ExtractError(file: path, line: start, column: nil,
-                                           reason: "text after a closing quote; a quote inside a quoted field is written \"\".")
+                                           code: .textAfterClosingQuote, reason: "text after a closing quote; a quote inside a quoted field is written \"\".")
                     }
                     field.append(byte)
                     if field.count > Self.maximumFieldBytes { throw tooLong(start) }
                 }
             }
             guard !inQuotes else {
-                throw ExtractError(file: path, line: start, column: nil, reason: "a quoted field is never closed.")
+                throw ExtractError(file: path, line: start, column: nil, code: .unclosedQuote, reason: "a quoted field is never closed.")
             }
             guard readAnything else { return nil }
             try finishField()
@@ -137,16 +137,19 @@ public struct CSVReader {
 }
 
 /// A problem in an extract file, located at file:line (and column when it is about one field).
+/// `code` says what kind of problem it is; `reason` says the same in English.
 public struct ExtractError: UserFacingError, Equatable {
     public let file: String
     public let line: Int
     public let column: String?
+    public let code: Code
     public let reason: String
 
-    public init(file: String, line: Int, column: String?, reason: String) {
+    public init(file: String, line: Int, column: String?, code: Code, reason: String) {
         self.file = file
         self.line = line
         self.column = column
+        self.code = code
         self.reason = reason
     }
 

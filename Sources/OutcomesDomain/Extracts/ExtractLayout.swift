@@ -98,17 +98,17 @@ public struct ExtractLayout: Sendable {
             let name = name.trimmingCharacters(in: .whitespaces)
             guard columns.contains(where: { $0.name == name }) else {
                 throw ExtractError(file: path, line: header.line, column: name,
-                                   reason: "not a column of \(file); its columns are \(columns.map(\.name).joined(separator: ", ")).")
+                                   code: .unknownColumn, reason: "not a column of \(file); its columns are \(columns.map(\.name).joined(separator: ", ")).")
             }
             guard seen[name] == nil else {
-                throw ExtractError(file: path, line: header.line, column: name, reason: "the header names it twice.")
+                throw ExtractError(file: path, line: header.line, column: name, code: .repeatedColumn, reason: "the header names it twice.")
             }
             seen[name] = index
         }
         return try columns.map { column in
             if column.required && seen[column.name] == nil {
                 throw ExtractError(file: path, line: header.line, column: column.name,
-                                   reason: "a required column is missing from the header.")
+                                   code: .missingColumn, reason: "a required column is missing from the header.")
             }
             return seen[column.name]
         }
@@ -120,16 +120,16 @@ public struct ExtractLayout: Sendable {
     {
         guard record.fields.count == headerWidth else {
             throw ExtractError(file: path, line: record.line, column: nil,
-                               reason: "\(record.fields.count) fields where the header has \(headerWidth).")
+                               code: .fieldCount(found: record.fields.count, expected: headerWidth), reason: "\(record.fields.count) fields where the header has \(headerWidth).")
         }
         var dates: [String: LocalDate] = [:]
         for (column, position) in zip(columns, positions) {
             let text = position.map { record.fields[$0].trimmingCharacters(in: .whitespaces) } ?? ""
-            func fail(_ reason: String) -> ExtractError {
-                ExtractError(file: path, line: record.line, column: column.name, reason: reason)
+            func fail(_ code: ExtractError.Code, _ reason: String) -> ExtractError {
+                ExtractError(file: path, line: record.line, column: column.name, code: code, reason: reason)
             }
             if text.isEmpty {
-                if column.required { throw fail("a value is required.") }
+                if column.required { throw fail(.missingValue, "a value is required.") }
                 buffer.null()
                 continue
             }
@@ -138,11 +138,11 @@ public struct ExtractLayout: Sendable {
                 do throws(NumberLiteral.Problem) {
                     buffer.int(try NumberLiteral.integer(text, .extract))
                 } catch {
-                    throw fail("'\(text)' is not a whole number: \(error.explanation).")
+                    throw fail(.unreadNumber(text: text, problem: error), "'\(text)' is not a whole number: \(error.explanation).")
                 }
             case .date:
-                guard let date = LocalDate(iso: text) else { throw fail("'\(text)' is not a date written YYYY-MM-DD.") }
-                guard LocalDate.inputRange.contains(date) else { throw fail("\(text) is outside \(LocalDate.inputRangeText).") }
+                guard let date = LocalDate(iso: text) else { throw fail(.notADate(text), "'\(text)' is not a date written YYYY-MM-DD.") }
+                guard LocalDate.inputRange.contains(date) else { throw fail(.dateOutOfRange(date), "\(text) is outside \(LocalDate.inputRangeText).") }
                 dates[column.name] = date
                 buffer.date(date)
             case .decimal(let whole, let fraction):
@@ -150,16 +150,16 @@ public struct ExtractLayout: Sendable {
                 do throws(NumberLiteral.Problem) {
                     number = try NumberLiteral(text, .extract)
                 } catch {
-                    throw fail("'\(text)' is not a decimal number (digits, optionally a point and more digits): \(error.explanation).")
+                    throw fail(.unreadNumber(text: text, problem: error), "'\(text)' is not a decimal number (digits, optionally a point and more digits): \(error.explanation).")
                 }
                 // Zeros that change nothing (leading, trailing) do not count.
                 let significantFraction = number.fractionDigits.reversed().drop(while: { $0 == "0" }).count
                 guard significantFraction <= fraction, number.wholeDigits.drop(while: { $0 == "0" }).count <= whole else {
-                    throw fail("'\(text)' has more digits than the column holds: at most \(whole) before the point and \(fraction) after it.")
+                    throw fail(.tooManyDigits(whole: whole, fraction: fraction), "'\(text)' has more digits than the column holds: at most \(whole) before the point and \(fraction) after it.")
                 }
                 buffer.text(text)
             case .code(let allowed):
-                guard allowed.contains(text) else { throw fail("'\(text)' is not one of \(allowed.joined(separator: ", ")).") }
+                guard allowed.contains(text) else { throw fail(.unknownCode(text, allowed: allowed), "'\(text)' is not one of \(allowed.joined(separator: ", ")).") }
                 buffer.text(text)
             case .text:
                 buffer.text(text)
@@ -167,7 +167,7 @@ public struct ExtractLayout: Sendable {
         }
         if let span, let start = dates[span.start], let end = dates[span.end], end < start {
             throw ExtractError(file: path, line: record.line, column: span.end,
-                               reason: "\(span.end) \(end) is before \(span.start) \(start).")
+                               code: .endsBeforeStart, reason: "\(span.end) \(end) is before \(span.start) \(start).")
         }
         buffer.int(record.line)
         buffer.endRow()

@@ -26,26 +26,26 @@ extension OutcomeContract {
         let entries = try root.mapping(allowed: topLevelKeys, context: "the contract")
         let id = try entries.required("contract", in: "the contract", at: root).string("contract")
         guard id.range(of: "^[a-z0-9][a-z0-9_-]*$", options: .regularExpression) != nil else {
-            throw entries["contract"]!.error("the contract id '\(id)' may hold only a-z, 0-9, '-' and '_'")
+            throw entries["contract"]!.error(.wrongForm(expected: .identifier), "the contract id '\(id)' may hold only a-z, 0-9, '-' and '_'")
         }
         let metricsNode = try entries.required("metrics", in: "the contract", at: root)
         var metrics: [MetricDefinition] = []
         for item in metricsNode.list() {
             let metric = try parseMetric(item)
             if metrics.contains(where: { $0.id == metric.id }) {
-                throw item.error("metric id '\(metric.id)' is used twice")
+                throw item.error(.duplicateName(metric.id), "metric id '\(metric.id)' is used twice")
             }
             metrics.append(metric)
         }
-        guard !metrics.isEmpty else { throw metricsNode.error("a contract needs at least one metric") }
+        guard !metrics.isEmpty else { throw metricsNode.error(.tooFew("metrics"), "a contract needs at least one metric") }
         guard metrics.count <= Self.maximumMetrics else {
-            throw metricsNode.error("a contract has at most \(Self.maximumMetrics) metrics, not \(metrics.count)")
+            throw metricsNode.error(.tooMany("metrics"), "a contract has at most \(Self.maximumMetrics) metrics, not \(metrics.count)")
         }
         let periods = try parsePeriods(try entries.required("periods", in: "the contract", at: root))
         // A window anchored on the reporting period must be a window of every period.
         for (metric, item) in zip(metrics, metricsNode.list()) where metric.window.anchor == .reportingPeriod {
             if let period = periods.first(where: { metric.window.range(of: $0) == nil }) {
-                throw item.error("metric '\(metric.id)': its window ends before it starts in period \(period.label)")
+                throw item.error(.outOfOrder, "metric '\(metric.id)': its window ends before it starts in period \(period.label)")
             }
         }
         let cohort = try entries["cohort"].map(parseCohort) ?? CohortRule()
@@ -62,7 +62,7 @@ extension OutcomeContract {
             contract.version = terms.version
         } else if let versionNode = entries["version"] {
             contract.version = try versionNode.int("version")
-            guard (1...maximumVersion).contains(contract.version) else { throw versionNode.error("version must be from 1 to \(maximumVersion)") }
+            guard (1...maximumVersion).contains(contract.version) else { throw versionNode.error(.outOfRange("version"), "version must be from 1 to \(maximumVersion)") }
         }
         return contract
     }
@@ -74,7 +74,7 @@ extension OutcomeContract {
             for domain in metric.events.domains + (metric.events.overlap?.events.domains ?? []) where !known.contains(domain) {
                 throw DefinitionFileError(
                     file: file, line: metric.domainLine,
-                    problem: "metric '\(metric.id)' names domain '\(domain)', which the IDS does not know; its domains: "
+                    code: .unknownName(.domain, domain), problem: "metric '\(metric.id)' names domain '\(domain)', which the IDS does not know; its domains: "
                         + "\(known.sorted().joined(separator: ", ")) (load others with an extract's event_domains.csv)")
             }
         }
@@ -84,7 +84,7 @@ extension OutcomeContract {
         let entries = try node.mapping(
             allowed: ["providers", "study_arm", "min_enrolled_days", "assign_by"], context: "cohort")
         let minimum = try entries["min_enrolled_days"]?.int("min_enrolled_days") ?? 0
-        guard minimum >= 0 else { throw entries["min_enrolled_days"]!.error("min_enrolled_days cannot be negative") }
+        guard minimum >= 0 else { throw entries["min_enrolled_days"]!.error(.outOfRange("min_enrolled_days"), "min_enrolled_days cannot be negative") }
         return CohortRule(
             providers: try entries["providers"]?.list().map { try $0.string("a provider") } ?? [],
             studyArm: try entries["study_arm"]?.choice("study arm", StudyArm.allCases.map { ($0.rawValue, $0) }),
@@ -102,11 +102,11 @@ extension OutcomeContract {
                     label: try entries.required("label", in: "a period", at: item).string("label"),
                     start: try entries.required("from", in: "a period", at: item).date("from"),
                     end: try entries.required("to", in: "a period", at: item).date("to"))
-                guard period.start <= period.end else { throw item.error("period '\(period.label)' ends before it starts") }
+                guard period.start <= period.end else { throw item.error(.outOfOrder, "period '\(period.label)' ends before it starts") }
                 return period
             }
-            guard !periods.isEmpty else { throw node.error("periods needs at least one period") }
-            guard periods.count <= maximumPeriods else { throw node.error("a contract has at most \(maximumPeriods) periods") }
+            guard !periods.isEmpty else { throw node.error(.tooFew("periods"), "periods needs at least one period") }
+            guard periods.count <= maximumPeriods else { throw node.error(.tooMany("periods"), "a contract has at most \(maximumPeriods) periods") }
             return periods
         }
         let entries = try node.mapping(allowed: ["every", "from", "to"], context: "periods")
@@ -116,13 +116,13 @@ extension OutcomeContract {
         let to = try entries.required("to", in: "periods", at: node).date("to")
         let (_, month, day) = from.components
         guard day == 1, (month - 1) % unit == 0 else {
-            throw entries["from"]!.error("periods of \(unit) month(s) must start on the first day of one, not \(from)")
+            throw entries["from"]!.error(.inconsistent, "periods of \(unit) month(s) must start on the first day of one, not \(from)")
         }
-        guard from <= to else { throw node.error("periods end before they start") }
+        guard from <= to else { throw node.error(.outOfOrder, "periods end before they start") }
         var periods: [ReportingPeriod] = []
         var start = from
         while start <= to {
-            guard periods.count < maximumPeriods else { throw node.error("a contract has at most \(maximumPeriods) periods") }
+            guard periods.count < maximumPeriods else { throw node.error(.tooMany("periods"), "a contract has at most \(maximumPeriods) periods") }
             let next = Offset(unit, .months).applied(to: start)
             let (y, m, _) = start.components
             let label = switch unit {
@@ -140,7 +140,7 @@ extension OutcomeContract {
         let entries = try node.mapping(allowed: metricKeys, context: "a metric")
         let id = try entries.required("id", in: "a metric", at: node).string("id")
         guard id.range(of: "^[a-z][a-z0-9_]*$", options: .regularExpression) != nil else {
-            throw entries["id"]!.error("metric id '\(id)' may hold only a-z, 0-9 and '_', starting with a letter")
+            throw entries["id"]!.error(.wrongForm(expected: .identifier), "metric id '\(id)' may hold only a-z, 0-9 and '_', starting with a letter")
         }
         let context = "metric '\(id)'"
         let measureNode = try entries.required("measure", in: context, at: node)
@@ -156,9 +156,9 @@ extension OutcomeContract {
         case "days_to_event": measure = .daysToEvent
         case "sustained":
             let run = try entries.required("consecutive", in: context, at: node)
-            guard let offset = Offset(text: try run.string("consecutive")), offset.amount > 0, offset.unit != .years else {
-                throw run.error("consecutive must be a positive count of days, months or quarters, e.g. '4 quarters'")
-            }
+            let expected = "consecutive must be a positive count of days, months or quarters, e.g. '4 quarters'"
+            guard let offset = Offset(text: try run.string("consecutive")) else { throw run.error(.wrongForm(expected: .offset), expected) }
+            guard offset.amount > 0, offset.unit != .years else { throw run.error(.outOfRange("consecutive"), expected) }
             let present: Bool = try entries["condition"]?.choice("condition", [("present", true), ("absent", false)]) ?? true
             measure = .sustained(consecutive: offset.amount, unit: offset.unit, present: present)
         case "change":
@@ -167,24 +167,24 @@ extension OutcomeContract {
             let pre = try parseWindow(try entries.required("pre_window", in: context, at: node), context: "\(context) pre_window")
             measure = .change(of: base, pre: pre)
         default:
-            throw measureNode.error("unknown measure '\(measureName)'; allowed: \(Measure.names.joined(separator: ", "))")
+            throw measureNode.error(.unknownWord(measureName, allowed: Measure.names), "unknown measure '\(measureName)'; allowed: \(Measure.names.joined(separator: ", "))")
         }
         for key in ["consecutive", "condition"] where entries[key] != nil && measure.name != "sustained" {
-            throw entries[key]!.error("'\(key)' belongs to measure: sustained")
+            throw entries[key]!.error(.keyDoesNotApply(key), "'\(key)' belongs to measure: sustained")
         }
         for key in ["of", "pre_window"] where entries[key] != nil && measure.name != "change" {
-            throw entries[key]!.error("'\(key)' belongs to measure: change")
+            throw entries[key]!.error(.keyDoesNotApply(key), "'\(key)' belongs to measure: change")
         }
         if case .change(_, let pre) = measure, pre.anchor == .reportingPeriod {
-            throw entries["pre_window"]!.error("a pre_window cannot be anchored on the reporting period; anchor it on the enrollment or a date")
+            throw entries["pre_window"]!.error(.unsupported, "a pre_window cannot be anchored on the reporting period; anchor it on the enrollment or a date")
         }
         var events = try parseSelection(entries, node: node, context: context)
         if entries["during"] != nil, entries["outside"] != nil {
-            throw node.error("\(context) has both 'during' and 'outside'; give one")
+            throw node.error(.conflictingKeys(["during", "outside"]), "\(context) has both 'during' and 'outside'; give one")
         }
         for kind in [EventSelection.Overlap.Kind.during, .outside] {
             guard let overlapNode = entries[kind.rawValue] else { continue }
-            guard measure == .daysCovered else { throw overlapNode.error("'\(kind.rawValue)' belongs to measure: days_covered") }
+            guard measure == .daysCovered else { throw overlapNode.error(.keyDoesNotApply(kind.rawValue), "'\(kind.rawValue)' belongs to measure: days_covered") }
             let fields = try overlapNode.mapping(allowed: ["domain", "domains", "source_systems", "event_types", "amount"],
                                                  context: "\(context) \(kind.rawValue)")
             let selection = try parseSelection(fields, node: overlapNode, context: "\(context) \(kind.rawValue)")
@@ -196,23 +196,23 @@ extension OutcomeContract {
         if let assignNode = entries["assign_by"] {
             metric.assignBy = try assignNode.choice("assign_by", CohortRule.PeriodAssignment.allCases.map { ($0.rawValue, $0) })
             if metric.assignBy == .achieved, !metric.hasAchievementDate {
-                throw assignNode.error("assign_by: achieved needs a date of achievement: measures any, count, days_to_event, "
+                throw assignNode.error(.unsupported, "assign_by: achieved needs a date of achievement: measures any, count, days_to_event, "
                                        + "or sustained with condition: present")
             }
         }
         if window.anchor == .reportingPeriod, let assignNode = entries["assign_by"] {
-            throw assignNode.error("a window anchored on the reporting period counts every period a participant is enrolled; drop 'assign_by'")
+            throw assignNode.error(.keyDoesNotApply("assign_by"), "a window anchored on the reporting period counts every period a participant is enrolled; drop 'assign_by'")
         }
         return metric
     }
 
     static func parseSelection(_ entries: [String: YAMLValue], node: YAMLValue, context: String) throws -> EventSelection {
-        guard let domainNode = entries["domain"] ?? entries["domains"] else { throw node.error("\(context) needs 'domain'") }
+        guard let domainNode = entries["domain"] ?? entries["domains"] else { throw node.error(.missingKey("domain"), "\(context) needs 'domain'") }
         // Domains are data (ids.event_domains): here only their spelling is checked.
         let domains = try domainNode.list().map { item -> String in
             let code = try item.string("domain")
             guard code.range(of: "^[a-z][a-z0-9_]*$", options: .regularExpression) != nil else {
-                throw item.error("domain '\(code)' is not a domain code (a-z, 0-9 and '_', starting with a letter)")
+                throw item.error(.wrongForm(expected: .identifier), "domain '\(code)' is not a domain code (a-z, 0-9 and '_', starting with a letter)")
             }
             return code
         }
@@ -234,7 +234,7 @@ extension OutcomeContract {
         case "date": anchor = .fixed(try entries.required("date", in: "a window anchored at a date", at: node).date("date"))
         case "period": anchor = .reportingPeriod
         case let other:
-            throw anchorNode.error("unknown anchor '\(other)'; allowed: enrollment_start (index_date in an evaluation), enrollment_end, date, period")
+            throw anchorNode.error(.unknownWord(other, allowed: ["enrollment_start", "index_date", "enrollment_end", "date", "period"]), "unknown anchor '\(other)'; allowed: enrollment_start (index_date in an evaluation), enrollment_end, date, period")
         }
         func offset(_ key: String) throws -> Offset {
             // A window anchored on the period is the period unless told otherwise.
@@ -243,9 +243,9 @@ extension OutcomeContract {
             let text = value.node.string ?? ""
             guard let offset = Offset(text: text) else {
                 if (try? NumberLiteral.integer(text)) != nil {
-                    throw value.error("the offset '\(text)' has no unit; write e.g. '\(text) days' (units: days, months, quarters, years)")
+                    throw value.error(.wrongForm(expected: .offset), "the offset '\(text)' has no unit; write e.g. '\(text) days' (units: days, months, quarters, years)")
                 }
-                throw value.error("'\(text)' is not an offset; write a whole number and a unit, e.g. '12 months' or '-1 day'")
+                throw value.error(.wrongForm(expected: .offset), "'\(text)' is not an offset; write a whole number and a unit, e.g. '12 months' or '-1 day'")
             }
             return offset
         }
@@ -254,7 +254,7 @@ extension OutcomeContract {
         // Months have different lengths: check the window on anchors where that matters.
         let probes = ["2021-01-31", "2021-02-28", "2024-02-29", "2023-06-30", "2023-07-01"].compactMap { LocalDate(iso: $0) }
         if probes.contains(where: { window.range(anchoredAt: $0) == nil }) {
-            throw node.error("the window ends before it starts (from \(window.from) to \(window.to))")
+            throw node.error(.outOfOrder, "the window ends before it starts (from \(window.from) to \(window.to))")
         }
         return window
     }

@@ -1,29 +1,6 @@
 import Foundation
 import Yams
 
-/// An error in a YAML definition file (a contract, quality thresholds), located at file:line.
-public struct DefinitionFileError: UserFacingError, Equatable {
-    public let file: String
-    public let line: Int
-    public let problem: String
-    /// When the problem is a number the grammar does not read: its text and why (see `NumberLiteral`).
-    public var unreadNumber: UnreadNumber?
-
-    public struct UnreadNumber: Sendable, Equatable {
-        public let text: String
-        public let problem: NumberLiteral.Problem
-    }
-
-    public init(file: String, line: Int, problem: String) {
-        self.file = file
-        self.line = line
-        self.problem = problem
-    }
-
-    public var message: String { "\(file):\(line): \(problem)" }
-    public var exitStatus: ExitStatus { .dataError }
-}
-
 /// An input file that is missing, a directory or unreadable (exit 66, like `cat`).
 public struct InputFileError: UserFacingError, Equatable {
     public enum Problem: Sendable, Equatable { case noSuchFile, isDirectory, unreadable }
@@ -53,7 +30,9 @@ struct YAMLValue {
 
     var line: Int { node.mark?.line ?? 1 }
 
-    func error(_ problem: String) -> DefinitionFileError { DefinitionFileError(file: file, line: line, problem: problem) }
+    func error(_ code: DefinitionFileError.Code, _ problem: String) -> DefinitionFileError {
+        DefinitionFileError(file: file, line: line, code: code, problem: problem)
+    }
 
     /// The text of a definition file, or an error naming it.
     static func readFile(_ path: String) throws -> String {
@@ -63,7 +42,7 @@ struct YAMLValue {
         }
         guard !isDirectory.boolValue else { throw InputFileError(path: path, problem: .isDirectory) }
         if let size = (try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? Int, size > maximumFileBytes {
-            throw DefinitionFileError(file: path, line: 1, problem: "the file is \(size) bytes; a definition file is at most "
+            throw DefinitionFileError(file: path, line: 1, code: .tooLarge, problem: "the file is \(size) bytes; a definition file is at most "
                                       + "\(maximumFileBytes / 1024) KiB")
         }
         // Read through a handle, at most one byte past the limit: a device or a pipe has no size to
@@ -79,11 +58,11 @@ struct YAMLValue {
             throw InputFileError(path: path, problem: .unreadable)
         }
         guard data.count <= maximumFileBytes else {
-            throw DefinitionFileError(file: path, line: 1, problem: "the file is more than \(maximumFileBytes / 1024) KiB; a definition file is at most "
+            throw DefinitionFileError(file: path, line: 1, code: .tooLarge, problem: "the file is more than \(maximumFileBytes / 1024) KiB; a definition file is at most "
                                       + "\(maximumFileBytes / 1024) KiB")
         }
         guard let text = String(data: data, encoding: .utf8) else {
-            throw DefinitionFileError(file: path, line: 1, problem: "the file is not UTF-8 text")
+            throw DefinitionFileError(file: path, line: 1, code: .notUTF8, problem: "the file is not UTF-8 text")
         }
         return text
     }
@@ -96,7 +75,7 @@ struct YAMLValue {
     /// Parses a document; YAML syntax errors come back with their line.
     static func parse(_ text: String, file: String) throws -> YAMLValue {
         guard text.utf8.count <= maximumFileBytes else {
-            throw DefinitionFileError(file: file, line: 1, problem: "the text is \(text.utf8.count) bytes; a definition file is at most "
+            throw DefinitionFileError(file: file, line: 1, code: .tooLarge, problem: "the text is \(text.utf8.count) bytes; a definition file is at most "
                                       + "\(maximumFileBytes / 1024) KiB")
         }
         try checkNesting(text, file: file)
@@ -104,21 +83,21 @@ struct YAMLValue {
         let text = text.hasPrefix("\u{FEFF}") ? String(text.dropFirst()) : text
         do {
             guard let node = try Yams.compose(yaml: text) else {
-                throw DefinitionFileError(file: file, line: 1, problem: "the file is empty")
+                throw DefinitionFileError(file: file, line: 1, code: .empty, problem: "the file is empty")
             }
             return YAMLValue(node: node, file: file)
         } catch let error as YamlError {
             switch error {
             case .scanner(_, let problem, let mark, _), .parser(_, let problem, let mark, _),
                 .composer(_, let problem, let mark, _):
-                throw DefinitionFileError(file: file, line: mark.line, problem: "not valid YAML: \(problem)")
+                throw DefinitionFileError(file: file, line: mark.line, code: .notYAML, problem: "not valid YAML: \(problem)")
             case .reader(let problem, let offset, let value, _):
                 // The reader counts bytes; the line is the number of line breaks before the offset, plus one.
                 let line = offset.map { 1 + text.utf8.prefix($0).filter { $0 == 0x0A }.count } ?? 1
                 let character = value >= 0 ? String(format: " (U+%04X)", value) : ""
-                throw DefinitionFileError(file: file, line: line, problem: "not valid YAML: \(problem)\(character)")
+                throw DefinitionFileError(file: file, line: line, code: .notYAML, problem: "not valid YAML: \(problem)\(character)")
             default:
-                throw DefinitionFileError(file: file, line: 1, problem: "not valid YAML: \(error)")
+                throw DefinitionFileError(file: file, line: 1, code: .notYAML, problem: "not valid YAML: \(error)")
             }
         }
     }
@@ -129,7 +108,7 @@ struct YAMLValue {
     static func checkNesting(_ text: String, file: String) throws {
         var depth = 0, line = 1, lineStart = true, indent = 0
         func tooDeep() -> DefinitionFileError {
-            DefinitionFileError(file: file, line: line, problem: "nested too deeply (more than \(maximumDepth) levels)")
+            DefinitionFileError(file: file, line: line, code: .nestedTooDeeply, problem: "nested too deeply (more than \(maximumDepth) levels)")
         }
         for byte in text.utf8 {
             switch byte {
@@ -155,7 +134,7 @@ struct YAMLValue {
 
     /// The entries of a mapping; a key outside `allowed`, or given twice, is an error naming it.
     func mapping(allowed: [String], context: String) throws -> [String: YAMLValue] {
-        guard let mapping = node.mapping else { throw error("\(context) must be a mapping of keys to values") }
+        guard let mapping = node.mapping else { throw error(.wrongForm(expected: .mapping), "\(context) must be a mapping of keys to values") }
         var entries: [String: YAMLValue] = [:]
         var lines: [String: Int] = [:]
         for (key, value) in mapping {
@@ -163,11 +142,11 @@ struct YAMLValue {
             let keyLine = key.mark?.line ?? line
             guard allowed.contains(name) else {
                 throw DefinitionFileError(
-                    file: file, line: keyLine,
+                    file: file, line: keyLine, code: .unknownKey(name, allowed: allowed),
                     problem: "unknown key '\(name)' in \(context); allowed: \(allowed.joined(separator: ", "))")
             }
             if let first = lines[name] {
-                throw DefinitionFileError(file: file, line: keyLine, problem: "key '\(name)' is given twice in \(context), on lines \(first) and \(keyLine)")
+                throw DefinitionFileError(file: file, line: keyLine, code: .repeatedKey(name, firstLine: first), problem: "key '\(name)' is given twice in \(context), on lines \(first) and \(keyLine)")
             }
             lines[name] = keyLine
             entries[name] = YAMLValue(node: value, file: file)
@@ -177,12 +156,12 @@ struct YAMLValue {
 
     /// The entries of a mapping whose keys are names (providers, say), in file order.
     func pairs() throws -> [(String, YAMLValue)] {
-        guard let mapping = node.mapping else { throw error("a mapping of names to values is expected here") }
+        guard let mapping = node.mapping else { throw error(.wrongForm(expected: .mapping), "a mapping of names to values is expected here") }
         var lines: [String: Int] = [:]
         return try mapping.map { (key, value) in
             let name = key.string ?? "", keyLine = key.mark?.line ?? line
             if let first = lines[name] {
-                throw DefinitionFileError(file: file, line: keyLine, problem: "'\(name)' is given twice, on lines \(first) and \(keyLine)")
+                throw DefinitionFileError(file: file, line: keyLine, code: .repeatedKey(name, firstLine: first), problem: "'\(name)' is given twice, on lines \(first) and \(keyLine)")
             }
             lines[name] = keyLine
             return (name, YAMLValue(node: value, file: file))
@@ -190,15 +169,15 @@ struct YAMLValue {
     }
 
     func string(_ what: String) throws -> String {
-        guard case .scalar(let scalar) = node, !scalar.string.isEmpty else { throw error("\(what) must be a text value") }
+        guard case .scalar(let scalar) = node, !scalar.string.isEmpty else { throw error(.wrongForm(expected: .text), "\(what) must be a text value") }
         // YAML's "\0" escape: no database text holds it, and a C string would end there, unseen.
-        guard !scalar.string.unicodeScalars.contains("\u{0}") else { throw error("\(what) holds a NUL character (\\0), which no text may hold") }
+        guard !scalar.string.unicodeScalars.contains("\u{0}") else { throw error(.wrongForm(expected: .text), "\(what) holds a NUL character (\\0), which no text may hold") }
         return scalar.string
     }
 
     /// A whole number by the grammar of `NumberLiteral` (README, "Numbers in input files").
     func int(_ what: String) throws -> Int {
-        let text = try scalarText(what, "a whole number")
+        let text = try scalarText(what, .wholeNumber, "a whole number")
         do throws(NumberLiteral.Problem) {
             return try NumberLiteral.integer(text)
         } catch {
@@ -207,36 +186,34 @@ struct YAMLValue {
     }
 
     /// The text of a scalar that should hold a number, or an error saying what was expected.
-    private func scalarText(_ what: String, _ expected: String) throws -> String {
-        guard case .scalar(let scalar) = node else { throw error("\(what) must be \(expected), not a list or mapping") }
+    private func scalarText(_ what: String, _ form: DefinitionFileError.Form, _ expected: String) throws -> String {
+        guard case .scalar(let scalar) = node else { throw error(.wrongForm(expected: form), "\(what) must be \(expected), not a list or mapping") }
         return scalar.string
     }
 
     /// An error about a number the grammar does not read, with the typed reason.
     func numberError(_ prefix: String, _ text: String, _ problem: NumberLiteral.Problem) -> DefinitionFileError {
-        var failure = error("\(prefix): \(problem.explanation)")
-        failure.unreadNumber = .init(text: text, problem: problem)
-        return failure
+        error(.unreadNumber(text: text, problem: problem), "\(prefix): \(problem.explanation)")
     }
 
     func date(_ what: String) throws -> LocalDate {
         guard case .scalar(let scalar) = node, let date = LocalDate(iso: scalar.string) else {
-            throw error("\(what) must be a date written YYYY-MM-DD, not '\(node.string ?? "a list or mapping")'")
+            throw error(.wrongForm(expected: .date), "\(what) must be a date written YYYY-MM-DD, not '\(node.string ?? "a list or mapping")'")
         }
-        guard LocalDate.inputRange.contains(date) else { throw error("\(what) \(date) is outside \(LocalDate.inputRangeText)") }
+        guard LocalDate.inputRange.contains(date) else { throw error(.outOfRange(what), "\(what) \(date) is outside \(LocalDate.inputRangeText)") }
         return date
     }
 
     func bool(_ what: String) throws -> Bool {
         guard case .scalar(let scalar) = node, let value = ["true": true, "false": false][scalar.string] else {
-            throw error("\(what) must be true or false, not '\(node.string ?? "a list or mapping")'")
+            throw error(.wrongForm(expected: .boolean), "\(what) must be true or false, not '\(node.string ?? "a list or mapping")'")
         }
         return value
     }
 
     /// A decimal number by the grammar of `NumberLiteral`: `1500`, `1500.25`, `-0.5`.
     func decimal(_ what: String) throws -> Decimal {
-        let text = try scalarText(what, "a number such as 1500 or 1500.25")
+        let text = try scalarText(what, .number, "a number such as 1500 or 1500.25")
         do throws(NumberLiteral.Problem) {
             return try NumberLiteral(text).decimal
         } catch {
@@ -255,7 +232,7 @@ struct YAMLValue {
         let comparison = operators.first { trimmed.starts(with: $0.rawValue) }
         let number = comparison.map { String(trimmed.dropFirst($0.rawValue.count).drop { $0 == " " }) } ?? ""
         guard let comparison, !["<", ">", "=", "!"].contains(where: number.hasPrefix) else {
-            throw error("\(what) must be a comparison such as '> 0' or '>= 1000.50' (operators: > >= < <= = <>), not '\(text)'")
+            throw error(.wrongForm(expected: .comparison), "\(what) must be a comparison such as '> 0' or '>= 1000.50' (operators: > >= < <= = <>), not '\(text)'")
         }
         do throws(NumberLiteral.Problem) {
             return AmountCondition(comparison, try NumberLiteral(number).decimal)
@@ -274,7 +251,7 @@ struct YAMLValue {
     func choice<T>(_ what: String, _ options: [(String, T)]) throws -> T {
         let word = try string(what)
         guard let match = options.first(where: { $0.0 == word }) else {
-            throw error("unknown \(what) '\(word)'; allowed: \(options.map(\.0).joined(separator: ", "))")
+            throw error(.unknownWord(word, allowed: options.map(\.0)), "unknown \(what) '\(word)'; allowed: \(options.map(\.0).joined(separator: ", "))")
         }
         return match.1
     }
@@ -282,7 +259,7 @@ struct YAMLValue {
 
 extension [String: YAMLValue] {
     func required(_ key: String, in context: String, at parent: YAMLValue) throws -> YAMLValue {
-        guard let value = self[key] else { throw parent.error("\(context) needs '\(key)'") }
+        guard let value = self[key] else { throw parent.error(.missingKey(key), "\(context) needs '\(key)'") }
         return value
     }
 
@@ -290,7 +267,7 @@ extension [String: YAMLValue] {
     func identifier(_ key: String, in context: String, at parent: YAMLValue) throws -> String {
         let id = try required(key, in: context, at: parent).string(key)
         guard id.range(of: "^[a-z0-9][a-z0-9_-]*$", options: .regularExpression) != nil else {
-            throw self[key]!.error("the \(key) id '\(id)' may hold only a-z, 0-9, '-' and '_'")
+            throw self[key]!.error(.wrongForm(expected: .identifier), "the \(key) id '\(id)' may hold only a-z, 0-9, '-' and '_'")
         }
         return id
     }
@@ -300,7 +277,7 @@ extension [String: YAMLValue] {
         let node = try required("contract", in: context, at: parent)
         let reference = try node.string("contract")
         guard (try? ContractReference(parsing: reference)) != nil else {
-            throw node.error("'\(reference)' is not a contract reference: the id of a loaded contract, or id@version")
+            throw node.error(.wrongForm(expected: .contractReference), "'\(reference)' is not a contract reference: the id of a loaded contract, or id@version")
         }
         return (reference, node.line)
     }

@@ -106,7 +106,7 @@ struct ContractCapAllocator: Sendable {
             limit(providerCaps[provider], paidByProvider[provider], acrossContract: false)
             limit(contractCap, paid, acrossContract: true)
             let (total, overflow) = paid.addingReportingOverflow(payable)
-            guard !overflow else { throw PaymentArithmeticError(what: "the payments across every mechanism") }
+            guard !overflow else { throw PaymentArithmeticError(.allMechanisms) }
             paid = total
             paidByProvider[provider] += payable  // at most `paid`
             if payable != given.payable { lines[index].payable = payable }

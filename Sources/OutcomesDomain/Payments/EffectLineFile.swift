@@ -11,7 +11,7 @@ extension TermsReader {
         var ids: Set<String> = []
         return try node.list().map { item in
             let line = try effectLine(item)
-            guard ids.insert(line.id).inserted else { throw item.error("effect line id '\(line.id)' is used twice") }
+            guard ids.insert(line.id).inserted else { throw item.error(.duplicateName(line.id), "effect line id '\(line.id)' is used twice") }
             return line
         }
     }
@@ -22,7 +22,7 @@ extension TermsReader {
         let context = "effect line '\(id)'"
         let statistic = try entries["statistic"]?.choice("statistic", EffectLine.Statistic.allCases.map { ($0.rawValue, $0) }) ?? .mean
         if statistic == .mean, let achieved = entries["achieved"] {
-            throw achieved.error("'achieved' applies to statistic: rate (a mean compares the values themselves)")
+            throw achieved.error(.keyDoesNotApply("achieved"), "'achieved' applies to statistic: rate (a mean compares the values themselves)")
         }
         let better = try entries.required("better", in: context, at: node)
             .choice("better", EffectLine.Direction.allCases.map { ($0.rawValue, $0) })
@@ -40,8 +40,8 @@ extension TermsReader {
         switch (entries["tiers"], entries["per_unit"]) {
         case (let tiers?, nil): pricing = .tiers(try effectTiers(tiers, threshold: min(threshold, overall ?? threshold)))
         case (nil, let brackets?): pricing = .perUnit(try perUnit(brackets))
-        case (_?, _?): throw node.error("\(context) has both 'tiers' and 'per_unit'; give one")
-        case (nil, nil): throw node.error("\(context) needs 'tiers' or 'per_unit'")
+        case (_?, _?): throw node.error(.conflictingKeys(["tiers", "per_unit"]), "\(context) has both 'tiers' and 'per_unit'; give one")
+        case (nil, nil): throw node.error(.missingOneOf(["tiers", "per_unit"]), "\(context) needs 'tiers' or 'per_unit'")
         }
         var line = EffectLine(
             id: id,
@@ -63,7 +63,7 @@ extension TermsReader {
         let kind = try entries["measured"]?.choice("measured", [("per_provider", Kind.perProvider), ("pooled", .pooled)]) ?? .perProvider
         guard kind == .pooled else {
             if let split = entries["split"] {
-                throw split.error("'split' applies to measured: pooled (an effect paid once for every provider's participants together)")
+                throw split.error(.keyDoesNotApply("split"), "'split' applies to measured: pooled (an effect paid once for every provider's participants together)")
             }
             return .perProvider
         }
@@ -75,7 +75,7 @@ extension TermsReader {
         let toNode = try fields.required("to", in: "split", at: splitNode)
         let payee = try toNode.string("a provider")
         if !providers.isEmpty, !providers.contains(payee) {
-            throw toNode.error("provider '\(payee)' is not a provider of the cohort; providers: \(providers.joined(separator: ", "))")
+            throw toNode.error(.unknownName(.provider, payee), "provider '\(payee)' is not a provider of the cohort; providers: \(providers.joined(separator: ", "))")
         }
         return .pooled(.to(payee))
     }
@@ -83,10 +83,10 @@ extension TermsReader {
     /// Improvements are never negative; a relative reduction, or a difference of rates in points, is at most 100.
     func checkRange(_ value: Decimal, at node: YAMLValue, _ what: String, statistic: EffectLine.Statistic,
                     better: EffectLine.Direction, improvement: EffectLine.Improvement) throws {
-        guard value >= 0 else { throw node.error("\(what) \(value) is outside its range: an improvement cannot be negative") }
+        guard value >= 0 else { throw node.error(.outOfRange(what), "\(what) \(value) is outside its range: an improvement cannot be negative") }
         let bounded = (improvement == .relative && better == .lower) || (improvement == .absolute && statistic == .rate)
         if bounded, value > 100 {
-            throw node.error("\(what) \(value) is outside its range: this improvement is at most 100 "
+            throw node.error(.outOfRange(what), "\(what) \(value) is outside its range: this improvement is at most 100 "
                              + (improvement == .relative ? "(percent)" : "(percentage points)"))
         }
     }
@@ -96,7 +96,7 @@ extension TermsReader {
             let entries = try node.mapping(allowed: ["baseline"], context: "comparison")
             let baselineNode = try entries.required("baseline", in: "comparison", at: node)
             let baseline = try baselineNode.decimal("baseline")
-            guard baseline >= 0 else { throw baselineNode.error("baseline cannot be negative (\(baseline))") }
+            guard baseline >= 0 else { throw baselineNode.error(.outOfRange("baseline"), "baseline cannot be negative (\(baseline))") }
             return .baseline(baseline)
         }
         return try node.choice("comparison", [
@@ -111,13 +111,13 @@ extension TermsReader {
             let entries = try item.mapping(allowed: ["from", "pays"], context: "a tier")
             let fromNode = try entries.required("from", in: "a tier", at: item)
             let from = try fromNode.decimal("from")
-            guard from >= threshold else { throw fromNode.error("tier from \(from) is below the threshold \(threshold): it could never pay") }
+            guard from >= threshold else { throw fromNode.error(.inconsistent, "tier from \(from) is below the threshold \(threshold): it could never pay") }
             if let last = tiers.last, from <= last.from {
-                throw fromNode.error("tiers must be in order with no overlap: from \(from) does not come after \(last.from)")
+                throw fromNode.error(.outOfOrder, "tiers must be in order with no overlap: from \(from) does not come after \(last.from)")
             }
             tiers.append(EffectLine.Tier(from: from, amount: try money(try entries.required("pays", in: "a tier", at: item), "pays")))
         }
-        guard !tiers.isEmpty else { throw node.error("tiers needs at least one tier") }
+        guard !tiers.isEmpty else { throw node.error(.tooFew("tiers"), "tiers needs at least one tier") }
         return tiers
     }
 
@@ -141,16 +141,16 @@ extension TermsReader {
             let entries = try item.mapping(allowed: ["from", "to", "price"], context: "a bracket")
             let from = try entries.required("from", in: "a bracket", at: item).decimal("from")
             let to = try entries["to"]?.decimal("to")
-            guard from >= 0 else { throw item.error("bracket from \(from) cannot be negative") }
-            if let to, to <= from { throw item.error("bracket to \(to) must come after its from \(from)") }
-            if to == nil, index < items.count - 1 { throw item.error("only the last bracket may leave out 'to'") }
+            guard from >= 0 else { throw item.error(.outOfRange("from"), "bracket from \(from) cannot be negative") }
+            if let to, to <= from { throw item.error(.outOfOrder, "bracket to \(to) must come after its from \(from)") }
+            if to == nil, index < items.count - 1 { throw item.error(.missingKey("to"), "only the last bracket may leave out 'to'") }
             if let last = brackets.last, let lastTo = last.to, from < lastTo {
-                throw item.error("brackets must be in order with no overlap: from \(from) comes before the previous bracket's to \(lastTo)")
+                throw item.error(.outOfOrder, "brackets must be in order with no overlap: from \(from) comes before the previous bracket's to \(lastTo)")
             }
             brackets.append(EffectLine.Bracket(
                 from: from, to: to, price: try money(try entries.required("price", in: "a bracket", at: item), "price")))
         }
-        guard !brackets.isEmpty else { throw node.error("per_unit needs at least one bracket") }
+        guard !brackets.isEmpty else { throw node.error(.tooFew("per_unit"), "per_unit needs at least one bracket") }
         return brackets
     }
 }

@@ -131,28 +131,28 @@ public struct PaymentInputsRecord: Sendable {
     public static func decode(_ text: [UInt8]) throws -> PaymentInputsRecord {
         var reader = CopyTextReader(text)
         func next() throws {
-            guard reader.next() else { throw CopyTextReader.Malformed(line: reader.line + 1, problem: "the record ends early") }
+            guard reader.next() else { throw CopyTextReader.Malformed(line: reader.line + 1, code: .endsEarly, problem: "the record ends early") }
         }
         func value(_ key: String) throws -> String {
             try next()
             try reader.expect(fields: 2)
-            guard try reader.text(0) == key else { throw reader.fail("expected '\(key)'") }
+            guard try reader.text(0) == key else { throw reader.fail(.expectedRow(key), "expected '\(key)'") }
             return try reader.text(1)
         }
         func int(_ text: String) throws -> Int {
-            guard let value = Int(text), String(value) == text else { throw reader.fail("'\(text)' is not a whole number") }
+            guard let value = Int(text), String(value) == text else { throw reader.fail(.notAWholeNumber(field: 2), "'\(text)' is not a whole number") }
             return value
         }
         func flag(_ text: String) throws -> Bool {
-            guard text == "t" || text == "f" else { throw reader.fail("'\(text)' is not t or f") }
+            guard text == "t" || text == "f" else { throw reader.fail(.notABoolean(field: 2), "'\(text)' is not t or f") }
             return text == "t"
         }
-        guard try value("outcomes-payment-inputs") == "\(format)" else { throw reader.fail("not a format \(format) record") }
+        guard try value("outcomes-payment-inputs") == "\(format)" else { throw reader.fail(.unknownFormat, "not a format \(format) record") }
         let (contract, version, hash, period) = (try value("contract"), try int(value("version")), try value("file_sha256"),
                                                  try value("period"))
-        guard let kind = PaymentRunKind(rawValue: try value("kind")) else { throw reader.fail("unknown kind of run") }
+        guard let kind = PaymentRunKind(rawValue: try value("kind")) else { throw reader.fail(.unknownValue, "unknown kind of run") }
         try next()
-        guard reader.count >= 2, try reader.text(0) == "periods" else { throw reader.fail("expected 'periods'") }
+        guard reader.count >= 2, try reader.text(0) == "periods" else { throw reader.fail(.expectedRow("periods"), "expected 'periods'") }
         let periods = try (1..<reader.count).map { try reader.text($0) }
         let (isLast, load) = (try flag(value("last_period")), try int(value("load")))
         var snapshot = PaymentSnapshot()
@@ -160,13 +160,13 @@ public struct PaymentInputsRecord: Sendable {
             try (0..<count).map { _ in
                 try next()
                 try reader.expect(fields: 11)
-                guard let treated = try group(at: 2) else { throw reader.fail("a figure without its participants' figure") }
+                guard let treated = try group(at: 2) else { throw reader.fail(.incomplete, "a figure without its participants' figure") }
                 let (cohort, group, comparison, shares) = (try reader.text(0), try reader.text(1), try group(at: 6), try reader.int(10))
                 var participants: [String: Int] = [:]
                 for _ in 0..<shares {
                     try next()
                     try reader.expect(fields: 2)
-                    guard participants.updateValue(try reader.int(1), forKey: try reader.text(0)) == nil else { throw reader.fail("a provider twice") }
+                    guard participants.updateValue(try reader.int(1), forKey: try reader.text(0)) == nil else { throw reader.fail(.duplicate, "a provider twice") }
                 }
                 return EffectFigures(cohort: cohort, group: group, treated: treated, comparison: comparison, participantsByProvider: participants)
             }
@@ -223,15 +223,15 @@ public struct PaymentInputsRecord: Sendable {
                 snapshot.comparisonRuns[try reader.text(1)] = try reader.int(2)
             case "end":
                 try reader.expect(fields: 1)
-                guard !reader.next() else { throw reader.fail("text after the end of the record") }
+                guard !reader.next() else { throw reader.fail(.textAfterEnd, "text after the end of the record") }
                 let header = PaymentRunHeader(contractID: contract, version: version, fileSHA256: hash, period: period, kind: kind,
                                               periods: periods, isLastPeriod: isLast, loadID: load)
                 let record = PaymentInputsRecord(header: header, snapshot: snapshot)
                 // Canonical: reading back and writing again gives the same bytes.
-                guard record.text == text else { throw CopyTextReader.Malformed(line: 0, problem: "the record is not in its canonical form") }
+                guard record.text == text else { throw CopyTextReader.Malformed(line: 0, code: .notCanonical, problem: "the record is not in its canonical form") }
                 return record
             default:
-                throw reader.fail("unknown section '\(try reader.text(0))'")
+                throw reader.fail(.unknownSection(try reader.text(0)), "unknown section '\(try reader.text(0))'")
             }
         }
     }
@@ -265,16 +265,16 @@ public struct RunContext: Sendable, Equatable {
     public static func decode(_ text: [UInt8], currency: Currency) throws -> RunContext {
         var reader = CopyTextReader(text)
         guard reader.next(), reader.count == 2, try reader.text(0) == "outcomes-payment-context", try reader.text(1) == "1" else {
-            throw CopyTextReader.Malformed(line: 1, problem: "not a format 1 record of a run's context")
+            throw CopyTextReader.Malformed(line: 1, code: .unknownFormat, problem: "not a format 1 record of a run's context")
         }
         var context = RunContext(prior: [:])
         while reader.next() {
-            guard try reader.text(0) == "prior" else { throw reader.fail("unknown row '\(try reader.text(0))'") }
+            guard try reader.text(0) == "prior" else { throw reader.fail(.expectedRow("prior"), "unknown row '\(try reader.text(0))'") }
             try reader.expect(fields: 6)
             let key = LedgerKey(provider: try reader.text(1), payer: try reader.text(2), person: try reader.optionalInt(3), line: try reader.text(4))
-            guard context.prior.updateValue(Money(try reader.decimal(5), currency), forKey: key) == nil else { throw reader.fail("a key twice") }
+            guard context.prior.updateValue(Money(try reader.decimal(5), currency), forKey: key) == nil else { throw reader.fail(.duplicate, "a key twice") }
         }
-        guard context.text == text else { throw CopyTextReader.Malformed(line: 0, problem: "the record is not in its canonical form") }
+        guard context.text == text else { throw CopyTextReader.Malformed(line: 0, code: .notCanonical, problem: "the record is not in its canonical form") }
         return context
     }
 }

@@ -3,7 +3,25 @@ import Foundation
 /// An amount too large for the arithmetic that decides payments (a price of 10^14 times millions
 /// of participants, say): the run is refused with this error, never crashes.
 public struct PaymentArithmeticError: UserFacingError, Equatable {
-    public let what: String
+    /// Which amounts overflowed.
+    public enum Scope: Sendable, Equatable {
+        case rateCardTotals, allMechanisms, periodAmounts
+        /// The amounts of one payment line, by id.
+        case line(String)
+    }
+
+    public let scope: Scope
+    public init(_ scope: Scope) { self.scope = scope }
+
+    var what: String {
+        switch scope {
+        case .rateCardTotals: "the rate card's running totals"
+        case .allMechanisms: "the payments across every mechanism"
+        case .periodAmounts: "the amounts owed in a period"
+        case .line(let id): "amounts of line \(id)"
+        }
+    }
+
     public var message: String {
         "\(what) go beyond what the payment arithmetic holds (about 9.2 × 10^16 in the currency); check the prices and caps "
             + "of the contract. Nothing was posted."
@@ -196,7 +214,7 @@ public struct PaymentPlan: Sendable {
             let sequence = order.sequence(capped), stop = sequence.firstIndex { inexact.contains($0) }!
             var before = sequence[..<stop].map { capped[$0] }, none = ContractCapReasons(providers: providers, currency: terms.currency)
             try allocator.allocate(&before, order: order, recorder: &none)
-            throw PaymentArithmeticError(what: "amounts of line \(lines[sequence[stop]].lineID)")
+            throw PaymentArithmeticError(.line(lines[sequence[stop]].lineID))
         }
         var reasons = ContractCapReasons(providers: providers, currency: terms.currency)
         try allocator.allocate(&capped, order: order, recorder: &reasons)

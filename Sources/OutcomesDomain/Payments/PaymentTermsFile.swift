@@ -12,27 +12,27 @@ extension PaymentTerms {
     {
         guard let paymentsNode = entries["payments"] else {
             for key in ["currency", "rounding"] where entries[key] != nil {
-                throw entries[key]!.error("'\(key)' applies to payments, and this contract has no 'payments'")
+                throw entries[key]!.error(.keyDoesNotApply(key), "'\(key)' applies to payments, and this contract has no 'payments'")
             }
             return nil
         }
         guard let currencyNode = entries["currency"] else {
-            throw root.error("a contract with payments needs 'currency', an ISO 4217 code such as USD")
+            throw root.error(.missingKey("currency"), "a contract with payments needs 'currency', an ISO 4217 code such as USD")
         }
         let code = try currencyNode.string("currency")
         guard let currency = Currency(code: code) else {
-            throw currencyNode.error("unknown currency '\(code)'; known: \(Currency.known.keys.sorted().joined(separator: ", "))")
+            throw currencyNode.error(.unknownWord(code, allowed: Currency.known.keys.sorted()), "unknown currency '\(code)'; known: \(Currency.known.keys.sorted().joined(separator: ", "))")
         }
         guard let versionNode = entries["version"] else {
-            throw root.error("a contract with payments needs 'version', a whole number raised whenever the terms change")
+            throw root.error(.missingKey("version"), "a contract with payments needs 'version', a whole number raised whenever the terms change")
         }
         let version = try versionNode.int("version")
         guard (1...OutcomeContract.maximumVersion).contains(version) else {
-            throw versionNode.error("version must be from 1 to \(OutcomeContract.maximumVersion)")
+            throw versionNode.error(.outOfRange("version"), "version must be from 1 to \(OutcomeContract.maximumVersion)")
         }
         let rounding = try entries["rounding"]?.choice("rounding", RoundingRule.allCases.map { ($0.rawValue, $0) }) ?? .halfEven
         let payments = try paymentsNode.mapping(allowed: paymentKeys, context: "payments")
-        guard !payments.isEmpty else { throw paymentsNode.error("payments needs at least one of: \(paymentKeys.joined(separator: ", "))") }
+        guard !payments.isEmpty else { throw paymentsNode.error(.tooFew("payments"), "payments needs at least one of: \(paymentKeys.joined(separator: ", "))") }
         var reader = TermsReader(currency: currency, metrics: metrics, periods: periods)
         reader.providers = providers
         var terms = PaymentTerms(
@@ -45,7 +45,7 @@ extension PaymentTerms {
         terms.clawbacks = try payments["clawback"]?.list().map(reader.clawback) ?? []
         var seen: Set<String> = []
         for id in terms.lineIDs where !seen.insert(id).inserted {
-            throw paymentsNode.error("line id '\(id)' is used twice in payments; every line of every mechanism needs its own")
+            throw paymentsNode.error(.duplicateName(id), "line id '\(id)' is used twice in payments; every line of every mechanism needs its own")
         }
         if let payersNode = payments["payers"] { terms.payers = try reader.payers(payersNode, lineIDs: terms.lineIDs) }
         if let capsNode = payments["caps"] {
@@ -53,7 +53,7 @@ extension PaymentTerms {
             terms.caps = ContractCaps(
                 contract: try fields["contract"].map { try reader.money($0, "the contract cap") },
                 provider: try fields["provider"].map { try reader.providerCaps($0) })
-            guard !terms.caps.isEmpty else { throw capsNode.error("payments caps needs 'contract', 'provider' or both") }
+            guard !terms.caps.isEmpty else { throw capsNode.error(.missingOneOf(["contract", "provider"]), "payments caps needs 'contract', 'provider' or both") }
         }
         if let approvalNode = payments["approval"] {
             terms.approval = try approvalNode.choice("approval", PaymentApproval.allCases.map { ($0.rawValue, $0) })
@@ -77,10 +77,10 @@ struct TermsReader {
 
     func money(_ node: YAMLValue, _ what: String) throws -> Money {
         let value = try node.decimal(what)
-        guard value >= 0 else { throw node.error("\(what) cannot be negative (\(value))") }
-        guard value < Self.largestAmount else { throw node.error("\(what) \(value) is too large: amounts stay below 10^15") }
+        guard value >= 0 else { throw node.error(.outOfRange(what), "\(what) cannot be negative (\(value))") }
+        guard value < Self.largestAmount else { throw node.error(.outOfRange(what), "\(what) \(value) is too large: amounts stay below 10^15") }
         guard value.rounded(scale: currency.minorUnits) == value else {
-            throw node.error("\(what) \(value) has more decimals than \(currency.code) has minor units (\(currency.minorUnits))")
+            throw node.error(.outOfRange(what), "\(what) \(value) has more decimals than \(currency.code) has minor units (\(currency.minorUnits))")
         }
         return Money(value, currency)
     }
@@ -89,7 +89,7 @@ struct TermsReader {
     func outcome(_ node: YAMLValue, achieved: YAMLValue?) throws -> OutcomeTest {
         let id = try node.string("outcome")
         guard metrics.contains(where: { $0.id == id }) else {
-            throw node.error("unknown outcome '\(id)': not a metric of this contract; metrics: \(metrics.map(\.id).joined(separator: ", "))")
+            throw node.error(.unknownName(.metric, id), "unknown outcome '\(id)': not a metric of this contract; metrics: \(metrics.map(\.id).joined(separator: ", "))")
         }
         return OutcomeTest(metricID: id, condition: try achieved?.comparison("achieved") ?? AmountCondition(.greater, 0))
     }
@@ -108,13 +108,13 @@ struct TermsReader {
         var lineNodes: [String: YAMLValue] = [:]
         for item in linesNode.list() {
             let line = try self.line(item)
-            guard lineNodes[line.id] == nil else { throw item.error("line id '\(line.id)' is used twice") }
+            guard lineNodes[line.id] == nil else { throw item.error(.duplicateName(line.id), "line id '\(line.id)' is used twice") }
             lines.append(line)
             lineNodes[line.id] = item
         }
-        guard !lines.isEmpty else { throw linesNode.error("rate_card needs at least one line") }
+        guard !lines.isEmpty else { throw linesNode.error(.tooFew("lines"), "rate_card needs at least one line") }
         guard lines.count <= RateCard.maximumLines else {
-            throw linesNode.error("rate_card has \(lines.count) lines; at most \(RateCard.maximumLines)")
+            throw linesNode.error(.tooMany("lines"), "rate_card has \(lines.count) lines; at most \(RateCard.maximumLines)")
         }
         try checkRequirements(lines, lineNodes)
         return RateCard(
@@ -133,8 +133,8 @@ struct TermsReader {
         switch (entries["price"], entries["tiers"]) {
         case (let price?, nil): pricing = .flat(try money(price, "price"))
         case (nil, let tiers?): pricing = .tiers(try self.tiers(tiers))
-        case (_?, _?): throw node.error("\(context) has both 'price' and 'tiers'; give one")
-        case (nil, nil): throw node.error("\(context) needs 'price' or 'tiers'")
+        case (_?, _?): throw node.error(.conflictingKeys(["price", "tiers"]), "\(context) has both 'price' and 'tiers'; give one")
+        case (nil, nil): throw node.error(.missingOneOf(["price", "tiers"]), "\(context) needs 'price' or 'tiers'")
         }
         return RateCard.Line(
             id: id,
@@ -154,18 +154,18 @@ struct TermsReader {
             let upTo = try entries["up_to"]?.int("up_to")
             let isLast = index == items.count - 1
             if isLast, upTo != nil {
-                throw item.error("the last tier has no up_to: it prices every outcome after the tiers before it")
+                throw item.error(.keyDoesNotApply("up_to"), "the last tier has no up_to: it prices every outcome after the tiers before it")
             }
             if !isLast {
-                guard let upTo else { throw item.error("only the last tier may leave out up_to") }
+                guard let upTo else { throw item.error(.missingKey("up_to"), "only the last tier may leave out up_to") }
                 let floor = tiers.last?.upTo ?? 0
                 guard upTo > floor else {
-                    throw entries["up_to"]!.error("tiers must be in order with no overlap: up_to \(upTo) does not come after \(floor)")
+                    throw entries["up_to"]!.error(.outOfOrder, "tiers must be in order with no overlap: up_to \(upTo) does not come after \(floor)")
                 }
             }
             tiers.append(RateCard.Tier(upTo: upTo, price: try money(try entries.required("price", in: "a tier", at: item), "price")))
         }
-        guard !tiers.isEmpty else { throw node.error("tiers needs at least one tier") }
+        guard !tiers.isEmpty else { throw node.error(.tooFew("tiers"), "tiers needs at least one tier") }
         return tiers
     }
 
@@ -189,11 +189,11 @@ struct TermsReader {
                 continue
             }
             if !providers.isEmpty, !providers.contains(key) {
-                throw value.error("provider '\(key)' is not a provider of the cohort; providers: \(providers.joined(separator: ", ")), or others")
+                throw value.error(.unknownName(.provider, key), "provider '\(key)' is not a provider of the cohort; providers: \(providers.joined(separator: ", ")), or others")
             }
             named[key] = try money(value, "the cap of provider \(key)")
         }
-        guard !named.isEmpty || others != nil else { throw node.error("provider caps name at least one provider") }
+        guard !named.isEmpty || others != nil else { throw node.error(.tooFew("provider"), "provider caps name at least one provider") }
         return .named(named, others: others)
     }
 
@@ -201,10 +201,10 @@ struct TermsReader {
         var seen: Set<String> = []
         return try node.list().map { groupNode in
             let ids = try groupNode.list().map { try $0.string("a line id") }
-            guard Set(ids).count >= 2 else { throw groupNode.error("an exclusive group names two or more different lines") }
+            guard Set(ids).count >= 2 else { throw groupNode.error(.tooFew("exclusive"), "an exclusive group names two or more different lines") }
             for id in ids {
-                guard lines.contains(where: { $0.id == id }) else { throw groupNode.error("exclusive group names unknown line '\(id)'") }
-                guard seen.insert(id).inserted else { throw groupNode.error("line '\(id)' is in two exclusive groups") }
+                guard lines.contains(where: { $0.id == id }) else { throw groupNode.error(.unknownName(.line, id), "exclusive group names unknown line '\(id)'") }
+                guard seen.insert(id).inserted else { throw groupNode.error(.duplicateName(id), "line '\(id)' is in two exclusive groups") }
             }
             return ids
         }
@@ -215,16 +215,16 @@ struct TermsReader {
         let byID = Dictionary(uniqueKeysWithValues: lines.map { ($0.id, $0) })
         for line in lines {
             for required in line.requires {
-                guard required != line.id else { throw nodes[line.id]!.error("line '\(line.id)' requires itself") }
+                guard required != line.id else { throw nodes[line.id]!.error(.circular([line.id, line.id]), "line '\(line.id)' requires itself") }
                 guard byID[required] != nil else {
-                    throw nodes[line.id]!.error("line '\(line.id)' requires unknown line '\(required)'")
+                    throw nodes[line.id]!.error(.unknownName(.line, required), "line '\(line.id)' requires unknown line '\(required)'")
                 }
             }
             var path = [line.id]
             func visit(_ id: String) throws {
                 for next in byID[id]?.requires ?? [] {
                     if next == line.id {
-                        throw nodes[line.id]!.error("lines require each other in a circle: \((path + [next]).joined(separator: " → "))")
+                        throw nodes[line.id]!.error(.circular(path + [next]), "lines require each other in a circle: \((path + [next]).joined(separator: " → "))")
                     }
                     guard !path.contains(next) else { continue }
                     path.append(next)

@@ -204,7 +204,7 @@ struct RateCardKernel: Sendable {
                 }
             }
         }
-        if overflowed { throw PaymentArithmeticError(what: "the rate card's running totals") }
+        if overflowed { throw PaymentArithmeticError(.rateCardTotals) }
         return result
     }
 

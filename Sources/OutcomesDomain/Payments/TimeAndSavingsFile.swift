@@ -5,7 +5,7 @@ extension TermsReader {
     func lineID(_ entries: [String: YAMLValue], _ node: YAMLValue, _ context: String) throws -> String {
         let id = try entries.required("id", in: context, at: node).string("id")
         guard id.range(of: "^[a-z][a-z0-9_]*$", options: .regularExpression) != nil else {
-            throw entries["id"]!.error("line id '\(id)' may hold only a-z, 0-9 and '_', starting with a letter")
+            throw entries["id"]!.error(.wrongForm(expected: .identifier), "line id '\(id)' may hold only a-z, 0-9 and '_', starting with a letter")
         }
         return id
     }
@@ -17,14 +17,14 @@ extension TermsReader {
     /// A percentage from 0 to 100.
     func percent(_ node: YAMLValue, _ what: String) throws -> Decimal {
         let value = try node.decimal(what)
-        guard value >= 0, value <= 100 else { throw node.error("\(what) \(value) is outside its range: a percent from 0 to 100") }
+        guard value >= 0, value <= 100 else { throw node.error(.outOfRange(what), "\(what) \(value) is outside its range: a percent from 0 to 100") }
         return value
     }
 
     func period(_ node: YAMLValue, _ what: String) throws -> String {
         let label = try node.string(what)
         guard periods.contains(where: { $0.label == label }) else {
-            throw node.error("unknown period '\(label)'; periods: \(periods.map(\.label).joined(separator: ", "))")
+            throw node.error(.unknownName(.period, label), "unknown period '\(label)'; periods: \(periods.map(\.label).joined(separator: ", "))")
         }
         return label
     }
@@ -68,16 +68,16 @@ extension TermsReader {
             let step = SavingsShareLine.ShareStep(
                 percent: try percent(try entries.required("percent", in: "a share step", at: item), "percent"),
                 until: try entries["until"].map { try money($0, "until") })
-            if step.until == nil, index < items.count - 1 { throw item.error("only the last share step may leave out 'until'") }
+            if step.until == nil, index < items.count - 1 { throw item.error(.missingKey("until"), "only the last share step may leave out 'until'") }
             if step.until != nil, index == items.count - 1 {
-                throw item.error("the last share step has no 'until': it applies to everything after the steps before it")
+                throw item.error(.keyDoesNotApply("until"), "the last share step has no 'until': it applies to everything after the steps before it")
             }
             if let last = steps.last?.until, let until = step.until, until <= last {
-                throw item.error("share steps must be in order: until \(until.plain) does not come after \(last.plain)")
+                throw item.error(.outOfOrder, "share steps must be in order: until \(until.plain) does not come after \(last.plain)")
             }
             steps.append(step)
         }
-        guard !steps.isEmpty else { throw node.error("share needs at least one step") }
+        guard !steps.isEmpty else { throw node.error(.tooFew("share"), "share needs at least one step") }
         return steps
     }
 
@@ -115,13 +115,13 @@ extension TermsReader {
         let entries = try node.mapping(allowed: ["baseline", "better", "improvement", "at_least"], context: "a clawback target")
         let baselineNode = try entries.required("baseline", in: "a clawback target", at: node)
         let baseline = try baselineNode.decimal("baseline")
-        guard baseline >= 0 else { throw baselineNode.error("baseline cannot be negative (\(baseline))") }
+        guard baseline >= 0 else { throw baselineNode.error(.outOfRange("baseline"), "baseline cannot be negative (\(baseline))") }
         let better = try entries.required("better", in: "a clawback target", at: node)
             .choice("better", EffectLine.Direction.allCases.map { ($0.rawValue, $0) })
         let improvement = try entries.required("improvement", in: "a clawback target", at: node)
             .choice("improvement", EffectLine.Improvement.allCases.map { ($0.rawValue, $0) })
         if improvement == .relative, baseline == 0 {
-            throw baselineNode.error("a relative change from a baseline of 0 cannot be measured; give improvement: absolute")
+            throw baselineNode.error(.unsupported, "a relative change from a baseline of 0 cannot be measured; give improvement: absolute")
         }
         let atLeastNode = try entries.required("at_least", in: "a clawback target", at: node)
         let atLeast = try atLeastNode.decimal("at_least")
@@ -136,24 +136,24 @@ extension TermsReader {
         for item in node.list() {
             let entries = try item.mapping(allowed: ["id", "lines", "share"], context: "a payer")
             let id = try entries.required("id", in: "a payer", at: item).string("id")
-            guard !payers.contains(where: { $0.id == id }) else { throw item.error("payer '\(id)' is named twice") }
+            guard !payers.contains(where: { $0.id == id }) else { throw item.error(.duplicateName(id), "payer '\(id)' is named twice") }
             let lines = try entries["lines"]?.list().map { try $0.string("a line id") } ?? []
             for line in lines {
                 guard lineIDs.contains(line) else {
-                    throw item.error("payer '\(id)' names unknown line '\(line)'; lines: \(lineIDs.joined(separator: ", "))")
+                    throw item.error(.unknownName(.line, line), "payer '\(id)' names unknown line '\(line)'; lines: \(lineIDs.joined(separator: ", "))")
                 }
                 if let other = named.updateValue(id, forKey: line) {
-                    throw item.error("line '\(line)' is named by payers '\(other)' and '\(id)'; a line has one payer")
+                    throw item.error(.duplicateName(line), "line '\(line)' is named by payers '\(other)' and '\(id)'; a line has one payer")
                 }
             }
             let share = try entries["share"].map { try percent($0, "share") }
-            guard !lines.isEmpty || share != nil else { throw item.error("payer '\(id)' needs 'lines', 'share' or both") }
+            guard !lines.isEmpty || share != nil else { throw item.error(.missingOneOf(["lines", "share"]), "payer '\(id)' needs 'lines', 'share' or both") }
             payers.append(Payer(id: id, lines: lines, sharePercent: share))
         }
         let total = payers.compactMap(\.sharePercent).reduce(0, +)
         let unnamed = lineIDs.filter { named[$0] == nil }
         if !unnamed.isEmpty, total != 100 {
-            throw node.error("payer shares add up to \(total)%, not 100%, and lines \(unnamed.joined(separator: ", ")) are named by no payer")
+            throw node.error(.inconsistent, "payer shares add up to \(total)%, not 100%, and lines \(unnamed.joined(separator: ", ")) are named by no payer")
         }
         return payers
     }

@@ -102,12 +102,12 @@ public struct QualityThresholds: Sendable, Equatable {
             var limit = QualityLimit(severity: try keys["severity"]?.severity() ?? .fail)
             limit.maxCount = try keys["max_count"].map { node in
                 let count = try node.int("max_count")
-                guard count >= 0 else { throw node.error("max_count must be 0 or more") }
+                guard count >= 0 else { throw node.error(.outOfRange("max_count"), "max_count must be 0 or more") }
                 return count
             }
             limit.maxRate = try keys["max_rate"]?.fraction("max_rate")
             guard limit.maxCount != nil || limit.maxRate != nil else {
-                throw value.error("\(name) needs max_count or max_rate (or both)")
+                throw value.error(.missingOneOf(["max_count", "max_rate"]), "\(name) needs max_count or max_rate (or both)")
             }
             thresholds.limits[check] = limit
             if let score = keys["below_score"] {
@@ -118,7 +118,7 @@ public struct QualityThresholds: Sendable, Equatable {
             }
             if let baseline = keys["min_baseline"] {
                 thresholds.minimumBaseline = try baseline.int("min_baseline")
-                guard thresholds.minimumBaseline >= 1 else { throw baseline.error("min_baseline must be 1 or more") }
+                guard thresholds.minimumBaseline >= 1 else { throw baseline.error(.outOfRange("min_baseline"), "min_baseline must be 1 or more") }
             }
         }
         return thresholds
@@ -129,12 +129,12 @@ public struct QualityThresholds: Sendable, Equatable {
         linkageSeverity = try keys["severity"]?.severity() ?? .warn
         let rates = try keys.required("min_rate", in: "linkage_rate", at: value)
         guard let mapping = rates.node.mapping else {
-            throw rates.error("linkage_rate.min_rate must map source systems to shares, e.g. {UI: 0.8}")
+            throw rates.error(.wrongForm(expected: .mapping), "linkage_rate.min_rate must map source systems to shares, e.g. {UI: 0.8}")
         }
         for (key, rate) in mapping {
             let source = key.string ?? ""
             guard source.range(of: "^[A-Z][A-Z0-9_]*$", options: .regularExpression) != nil else {
-                throw rates.error("'\(source)' is not a source system code (upper-case letters, digits, _)")
+                throw rates.error(.wrongForm(expected: .identifier), "'\(source)' is not a source system code (upper-case letters, digits, _)")
             }
             minimumLinkage[source] = try YAMLValue(node: rate, file: rates.file).fraction("the minimum rate of \(source)")
         }
@@ -144,14 +144,14 @@ public struct QualityThresholds: Sendable, Equatable {
 extension YAMLValue {
     /// A number from 0 to 1.
     func fraction(_ what: String) throws -> Double {
-        guard case .scalar(let scalar) = node else { throw error("\(what) must be a number from 0 to 1, not a list or mapping") }
+        guard case .scalar(let scalar) = node else { throw error(.wrongForm(expected: .number), "\(what) must be a number from 0 to 1, not a list or mapping") }
         let value: Decimal
         do throws(NumberLiteral.Problem) {
             value = try NumberLiteral(scalar.string).decimal
         } catch {
             throw numberError("\(what) must be a number from 0 to 1, not '\(scalar.string)'", scalar.string, error)
         }
-        guard value >= 0, value <= 1 else { throw self.error("\(what) must be a number from 0 to 1, not '\(scalar.string)'") }
+        guard value >= 0, value <= 1 else { throw self.error(.outOfRange(what), "\(what) must be a number from 0 to 1, not '\(scalar.string)'") }
         return NSDecimalNumber(decimal: value).doubleValue
     }
 

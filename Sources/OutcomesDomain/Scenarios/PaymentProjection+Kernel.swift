@@ -134,7 +134,7 @@ extension PaymentProjection {
             for line in lines where line.period >= 0 {
                 let cell = Int(line.period) * providers.count + Int(line.provider)
                 let (sum, overflow) = sums[cell].addingReportingOverflow(line.payable)
-                guard !overflow else { throw PaymentArithmeticError(what: "the amounts owed in a period") }
+                guard !overflow else { throw PaymentArithmeticError(.periodAmounts) }
                 sums[cell] = sum
             }
             var owed: [Key: Decimal] = [:]

@@ -175,7 +175,7 @@ extension PaymentProjection.Kernel {
                         let less = taken.map { $0[k] == Self.none ? 0 : $0[k] } ?? 0
                         let net = max(0, days - less)
                         let (earned, overflow) = prices[l].multipliedReportingOverflow(by: net)
-                        guard !overflow else { throw PaymentArithmeticError(what: "amounts of line \(line.id)") }
+                        guard !overflow else { throw PaymentArithmeticError(.line(line.id)) }
                         var payable = earned
                         let personPaid = paidByPerson[slot]
                         if let cap = participantCaps[l], cap - personPaid < payable {

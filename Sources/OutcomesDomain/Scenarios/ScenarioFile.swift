@@ -18,27 +18,27 @@ extension ScenarioDefinition {
         var index: [Int: Double] = [:]
         for (key, value) in try indexNode.pairs() {
             guard let year = try? NumberLiteral.integer(key), (1900...2200).contains(year) else {
-                throw value.error("price_index: '\(key)' is not a year from 1900 to 2200")
+                throw value.error(.wrongForm(expected: .year), "price_index: '\(key)' is not a year from 1900 to 2200")
             }
             let level = try double(value, "the price index of \(year)")
-            guard level > 0 else { throw value.error("price_index: the index of \(year) must be positive") }
+            guard level > 0 else { throw value.error(.outOfRange("price_index"), "price_index: the index of \(year) must be positive") }
             index[year] = level
         }
         let baseNode = try entries.required("base_year", in: "the scenario", at: root)
         let baseYear = try baseNode.int("base_year")
         func covered(_ year: Int, _ node: YAMLValue, _ what: String) throws {
             guard index[year] != nil else {
-                throw node.error("\(what): the price index has no \(year) (it covers \(index.keys.sorted().map(String.init).joined(separator: ", "))); add the year or state the amount in another")
+                throw node.error(.unknownName(.priceIndexYear, String(year)), "\(what): the price index has no \(year) (it covers \(index.keys.sorted().map(String.init).joined(separator: ", "))); add the year or state the amount in another")
             }
         }
         try covered(baseYear, baseNode, "base_year")
 
         let rateNode = try entries.required("discount_rate", in: "the scenario", at: root)
         let rate = try distribution(rateNode, "discount_rate")
-        if rate.range.low <= -1 || rate.center <= -1 { throw rateNode.error("discount_rate must stay above -100% (-1)") }
+        if rate.range.low <= -1 || rate.center <= -1 { throw rateNode.error(.outOfRange("discount_rate"), "discount_rate must stay above -100% (-1)") }
         let horizonNode = try entries.required("horizon", in: "the scenario", at: root)
         let horizon = try horizonNode.int("horizon")
-        guard (1...100).contains(horizon) else { throw horizonNode.error("horizon must be 1 to 100 years, not \(horizon)") }
+        guard (1...100).contains(horizon) else { throw horizonNode.error(.outOfRange("horizon"), "horizon must be 1 to 100 years, not \(horizon)") }
         let timing = try entries["timing"]?.choice("timing", FlowTiming.allCases.map { ($0.rawValue, $0) }) ?? .endOfPeriod
 
         let costNode = try entries.required("cost_per_participant", in: "the scenario", at: root)
@@ -56,31 +56,31 @@ extension ScenarioDefinition {
             let stored = ["comparison", "comparison_run"].filter { fields[$0] != nil }
             if !stored.isEmpty {
                 guard stored.count == 1, fields["estimate"] == nil, fields["std_error"] == nil else {
-                    throw item.error("an effect comes from one of comparison (an evaluation id), comparison_run (a run id), or estimate and std_error")
+                    throw item.error(.conflictingKeys(["comparison", "comparison_run", "estimate", "std_error"].filter { fields[$0] != nil }), "an effect comes from one of comparison (an evaluation id), comparison_run (a run id), or estimate and std_error")
                 }
                 if let run = fields["comparison_run"] { source = .comparisonRun(try run.int("comparison_run")) }
                 else { source = .evaluation(try fields["comparison"]!.string("comparison")) }
             } else {
                 let estimate = try double(try fields.required("estimate", in: "an effect without comparison_run", at: item), "estimate")
                 let se = try double(try fields.required("std_error", in: "an effect without comparison_run", at: item), "std_error")
-                guard se >= 0 else { throw fields["std_error"]!.error("std_error cannot be negative") }
+                guard se >= 0 else { throw fields["std_error"]!.error(.outOfRange("std_error"), "std_error cannot be negative") }
                 source = .stated(estimate: estimate, standardError: se)
             }
             let decay = try fields["decay"].map { try double($0, "decay") } ?? 0
-            guard (0...1).contains(decay) else { throw fields["decay"]!.error("decay is the share lost each year: 0 to 1, not \(decay)") }
+            guard (0...1).contains(decay) else { throw fields["decay"]!.error(.outOfRange("decay"), "decay is the share lost each year: 0 to 1, not \(decay)") }
             let years = try fields["years"]?.int("years")
-            if let years, years < 1 { throw fields["years"]!.error("years must be 1 or more") }
+            if let years, years < 1 { throw fields["years"]!.error(.outOfRange("years"), "years must be 1 or more") }
             return Effect(outcome: try fields.required("outcome", in: "an effect", at: item).string("outcome"),
                           provider: try fields["provider"]?.string("provider"), source: source, decay: decay, years: years, line: item.line)
         }
-        guard !effects.isEmpty else { throw effectsNode.error("a scenario needs at least one effect") }
+        guard !effects.isEmpty else { throw effectsNode.error(.tooFew("effects"), "a scenario needs at least one effect") }
 
         let valuesNode = try entries.required("unit_values", in: "the scenario", at: root)
         let values = try valuesNode.list().map { item -> UnitValue in
             let fields = try item.mapping(allowed: ["outcome", "perspective", "value", "low", "high", "year"], context: "a unit value")
             let outcome = try fields.required("outcome", in: "a unit value", at: item).string("outcome")
             guard effects.contains(where: { $0.outcome == outcome }) else {
-                throw item.error("unit value of '\(outcome)': no effect names that outcome (effects: \(Set(effects.map(\.outcome)).sorted().joined(separator: ", ")))")
+                throw item.error(.unknownName(.effectOutcome, outcome), "unit value of '\(outcome)': no effect names that outcome (effects: \(Set(effects.map(\.outcome)).sorted().joined(separator: ", ")))")
             }
             let yearNode = try fields.required("year", in: "a unit value (its dollars' year)", at: item)
             let year = try yearNode.int("year")
@@ -92,17 +92,17 @@ extension ScenarioDefinition {
         }
         let variants = try entries["variants"]?.list().map(parseVariant) ?? []
         if let repeated = Dictionary(grouping: variants, by: \.name).first(where: { $0.value.count > 1 }) {
-            throw entries["variants"]!.error("variant '\(repeated.key)' is named twice")
+            throw entries["variants"]!.error(.duplicateName(repeated.key), "variant '\(repeated.key)' is named twice")
         }
         let draws = try entries["draws"]?.int("draws") ?? 10_000
-        guard (1...1_000_000).contains(draws) else { throw entries["draws"]!.error("draws must be 1 to 1,000,000, not \(draws)") }
+        guard (1...1_000_000).contains(draws) else { throw entries["draws"]!.error(.outOfRange("draws"), "draws must be 1 to 1,000,000, not \(draws)") }
         let paymentDraws = try entries["payment_draws"]?.int("payment_draws") ?? draws
-        guard (1...1_000_000).contains(paymentDraws) else { throw entries["payment_draws"]!.error("payment_draws must be 1 to 1,000,000") }
+        guard (1...1_000_000).contains(paymentDraws) else { throw entries["payment_draws"]!.error(.outOfRange("payment_draws"), "payment_draws must be 1 to 1,000,000") }
         let deadweight = try entries["deadweight_cost_of_taxation"].map { try double($0, "deadweight_cost_of_taxation") } ?? 0
-        guard (0...2).contains(deadweight) else { throw entries["deadweight_cost_of_taxation"]!.error("deadweight_cost_of_taxation is a share of each tax dollar: 0 to 2") }
+        guard (0...2).contains(deadweight) else { throw entries["deadweight_cost_of_taxation"]!.error(.outOfRange("deadweight_cost_of_taxation"), "deadweight_cost_of_taxation is a share of each tax dollar: 0 to 2") }
         // A seed is a whole number from 0 up: the draws' generator takes it as an unsigned number.
         let seed = try entries["seed"]?.int("seed") ?? 1
-        guard seed >= 0 else { throw entries["seed"]!.error("seed must be 0 or more, not \(seed)") }
+        guard seed >= 0 else { throw entries["seed"]!.error(.outOfRange("seed"), "seed must be 0 or more, not \(seed)") }
         var definition = ScenarioDefinition(
             id: id, contract: contract, baseYear: baseYear, priceIndex: index, discountRate: rate, horizon: horizon, timing: timing,
             costPerParticipant: cost, costYear: costYear, deadweight: deadweight, effects: effects, unitValues: values, draws: draws, paymentDraws: paymentDraws,
@@ -120,32 +120,32 @@ extension ScenarioDefinition {
             let fees = try feesNode.mapping(allowed: ["upfront", "annual"], context: "fees")
             upfront = try fees["upfront"].map { try double($0, "upfront") } ?? 0
             annual = try fees["annual"].map { try double($0, "annual") } ?? 0
-            guard upfront >= 0, annual >= 0 else { throw feesNode.error("fees cannot be negative") }
+            guard upfront >= 0, annual >= 0 else { throw feesNode.error(.outOfRange("fees"), "fees cannot be negative") }
         }
         let tranchesNode = try fields.required("tranches", in: "finance", at: node)
         let tranches = try tranchesNode.list().map { item -> Financing.Tranche in
             let t = try item.mapping(allowed: ["id", "kind", "amount", "coupon"], context: "a tranche")
             let kind = try t.required("kind", in: "a tranche", at: item).choice("tranche kind", Financing.Kind.allCases.map { ($0.rawValue, $0) })
             let amount = try double(try t.required("amount", in: "a tranche", at: item), "amount")
-            guard amount > 0 else { throw t["amount"]!.error("a tranche's amount must be positive") }
+            guard amount > 0 else { throw t["amount"]!.error(.outOfRange("amount"), "a tranche's amount must be positive") }
             let coupon = try t["coupon"].map { try double($0, "coupon") } ?? 0
-            guard coupon > -1, coupon < 1 else { throw t["coupon"]!.error("coupon is an annual rate between -100% and 100%") }
-            if kind == .recoverableGrant, coupon != 0 { throw t["coupon"]!.error("a recoverable grant earns no coupon") }
+            guard coupon > -1, coupon < 1 else { throw t["coupon"]!.error(.outOfRange("coupon"), "coupon is an annual rate between -100% and 100%") }
+            if kind == .recoverableGrant, coupon != 0 { throw t["coupon"]!.error(.unsupported, "a recoverable grant earns no coupon") }
             return .init(id: try t.required("id", in: "a tranche", at: item).string("id"), kind: kind, amount: amount, coupon: coupon)
         }
-        guard !tranches.isEmpty else { throw tranchesNode.error("finance needs at least one tranche") }
+        guard !tranches.isEmpty else { throw tranchesNode.error(.tooFew("tranches"), "finance needs at least one tranche") }
         if let repeated = Dictionary(grouping: tranches, by: \.id).first(where: { $0.value.count > 1 }) {
-            throw tranchesNode.error("tranche '\(repeated.key)' is named twice")
+            throw tranchesNode.error(.duplicateName(repeated.key), "tranche '\(repeated.key)' is named twice")
         }
         var guarantee: Financing.Guarantee?
         if let guaranteeNode = fields["guarantee"] {
             let g = try guaranteeNode.mapping(allowed: ["tranche", "covers"], context: "guarantee")
             let tranche = try g.required("tranche", in: "guarantee", at: guaranteeNode).string("tranche")
             guard tranches.contains(where: { $0.id == tranche }) else {
-                throw guaranteeNode.error("the guarantee covers tranche '\(tranche)', which is not one of \(tranches.map(\.id).joined(separator: ", "))")
+                throw guaranteeNode.error(.unknownName(.tranche, tranche), "the guarantee covers tranche '\(tranche)', which is not one of \(tranches.map(\.id).joined(separator: ", "))")
             }
             let covers = try double(try g.required("covers", in: "guarantee", at: guaranteeNode), "covers")
-            guard (0...1).contains(covers) else { throw g["covers"]!.error("covers is a share of unpaid principal: 0 to 1") }
+            guard (0...1).contains(covers) else { throw g["covers"]!.error(.outOfRange("covers"), "covers is a share of unpaid principal: 0 to 1") }
             guarantee = .init(tranche: tranche, covers: covers)
         }
         return Financing(start: start, tranches: tranches, upfrontFee: upfront, annualFee: annual, guarantee: guarantee)
@@ -157,21 +157,21 @@ extension ScenarioDefinition {
     static func parseVariant(_ item: YAMLValue) throws -> Variant {
         let fields = try item.mapping(allowed: variantKeys, context: "a variant")
         var variant = Variant(name: try fields.required("name", in: "a variant", at: item).string("name"))
-        guard fields.count > 1 else { throw item.error("variant '\(variant.name)' changes nothing; give one of \(variantKeys.dropFirst().joined(separator: ", "))") }
+        guard fields.count > 1 else { throw item.error(.missingOneOf(Array(variantKeys.dropFirst())), "variant '\(variant.name)' changes nothing; give one of \(variantKeys.dropFirst().joined(separator: ", "))") }
         variant.effectScale = try fields["effect_scale"].map { try double($0, "effect_scale") }
         variant.effectsAt = try fields["effects_at"]?.choice("effects_at", Variant.Bound.allCases.map { ($0.rawValue, $0) })
         variant.costPerParticipant = try fields["cost_per_participant"].map { try double($0, "cost_per_participant") }
         variant.discountRate = try fields["discount_rate"].map { try double($0, "discount_rate") }
-        if let rate = variant.discountRate, rate <= -1 { throw fields["discount_rate"]!.error("discount_rate must stay above -100% (-1)") }
+        if let rate = variant.discountRate, rate <= -1 { throw fields["discount_rate"]!.error(.outOfRange("discount_rate"), "discount_rate must stay above -100% (-1)") }
         variant.horizon = try fields["horizon"]?.int("horizon")
-        if let horizon = variant.horizon, !(1...100).contains(horizon) { throw fields["horizon"]!.error("horizon must be 1 to 100 years") }
+        if let horizon = variant.horizon, !(1...100).contains(horizon) { throw fields["horizon"]!.error(.outOfRange("horizon"), "horizon must be 1 to 100 years") }
         variant.priceScale = try fields["price_scale"]?.decimal("price_scale")
-        if let scale = variant.priceScale, !(scale > 0 && scale <= 100) { throw fields["price_scale"]!.error("price_scale must be above 0 and at most 100 (1.1: prices 10% higher)") }
+        if let scale = variant.priceScale, !(scale > 0 && scale <= 100) { throw fields["price_scale"]!.error(.outOfRange("price_scale"), "price_scale must be above 0 and at most 100 (1.1: prices 10% higher)") }
         variant.contractCap = try fields["contract_cap"]?.decimal("contract_cap")
-        if let cap = variant.contractCap, cap < 0 { throw fields["contract_cap"]!.error("contract_cap must not be negative") }
+        if let cap = variant.contractCap, cap < 0 { throw fields["contract_cap"]!.error(.outOfRange("contract_cap"), "contract_cap must not be negative") }
         variant.enrollmentScale = try fields["enrollment_scale"].map { try double($0, "enrollment_scale") }
         if let share = variant.enrollmentScale, !(share > 0 && share <= 1) {
-            throw fields["enrollment_scale"]!.error("enrollment_scale must be above 0 and at most 1 (0.8: 20% fewer participants)")
+            throw fields["enrollment_scale"]!.error(.outOfRange("enrollment_scale"), "enrollment_scale must be above 0 and at most 1 (0.8: 20% fewer participants)")
         }
         variant.line = item.line
         return variant
@@ -191,13 +191,13 @@ extension ScenarioDefinition {
         switch (low, central, high) {
         case (nil, let c?, nil): return .fixed(c)
         case (let l?, let c?, let h?):
-            guard l <= c, c <= h else { throw node.error("\(what): low \(l), \(valueKey) \(c) and high \(h) must be in order (low ≤ \(valueKey) ≤ high)") }
+            guard l <= c, c <= h else { throw node.error(.outOfOrder, "\(what): low \(l), \(valueKey) \(c) and high \(h) must be in order (low ≤ \(valueKey) ≤ high)") }
             return .triangular(low: l, mode: c, high: h)
         case (let l?, nil, let h?):
-            guard l <= h else { throw node.error("\(what): low \(l) is above high \(h)") }
+            guard l <= h else { throw node.error(.outOfOrder, "\(what): low \(l) is above high \(h)") }
             return .uniform(low: l, high: h)
         default:
-            throw node.error("\(what): give \(valueKey), or low and high, or all three")
+            throw node.error(.missingOneOf([valueKey, "low", "high"]), "\(what): give \(valueKey), or low and high, or all three")
         }
     }
 }

@@ -1,0 +1,44 @@
+extension ExtractError {
+    /// The kinds of problem an extract file has. The column, when there is one, is the error's `column`.
+    public enum Code: Sendable, Equatable {
+        // The text of the file.
+        case notUTF8
+        /// A NUL character: a sign of a binary file.
+        case nulCharacter
+        case fieldTooLong
+        case textAfterClosingQuote
+        case unclosedQuote
+        /// No header at all.
+        case emptyFile
+
+        // The header.
+        case unknownColumn
+        case repeatedColumn
+        case missingColumn
+
+        // A row.
+        case fieldCount(found: Int, expected: Int)
+        case missingValue
+        /// A whole or decimal number the grammar does not read (`NumberLiteral`): its text and why.
+        case unreadNumber(text: String, problem: NumberLiteral.Problem)
+        /// More digits before or after the point than the column holds.
+        case tooManyDigits(whole: Int, fraction: Int)
+        case notADate(String)
+        /// A date outside the dates input files may hold.
+        case dateOutOfRange(LocalDate)
+        /// A value outside the column's codes.
+        case unknownCode(String, allowed: [String])
+        /// The end of a span (an enrollment, say) before its start.
+        case endsBeforeStart
+
+        // Across rows and files (checked once the extract is staged).
+        /// The row's key is the key of an earlier row.
+        case duplicateKey
+        /// A value (shown) that names no row of the file or table it refers to.
+        case unknownReference(String)
+        /// An enrollment's provider does not deliver the enrollment's program.
+        case providerNotInProgram
+        /// A value outside the range its column takes (a birth year, a match score).
+        case outOfRange
+    }
+}
