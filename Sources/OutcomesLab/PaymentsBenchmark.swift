@@ -11,8 +11,7 @@ struct PaymentsBenchmark: ParsableCommand {
         abstract: "Time rate-card payment runs, posting included, against computing their metrics.",
         discussion: """
             Loads the synthetic data set unless it is already loaded, loads a rate-card contract for each \
-            synthetic contract (bench-reentry-2021 and so on, apart from the contracts a database \
-            holds) — six outcome lines on the metrics benchmark's six metrics, a \
+            synthetic contract — six outcome lines on the metrics benchmark's six metrics, a \
             per-participant cap — computes their metrics (timed), then posts a payment run for each \
             (timed). The ledger is append-only and a period already paid posts nothing, so every \
             invocation loads the terms as a new version with a reporting period of its own \
@@ -20,6 +19,10 @@ struct PaymentsBenchmark: ParsableCommand {
             in the metrics benchmark. Then recomputes the runs from their sealed inputs, one after \
             the other, as `payments verify --recompute` does (timed). Prints the times, their \
             ratios and this process's peak memory.
+
+            The contracts are the synthetic ones (care-2021, housing-2021, reentry-2021), whose \
+            participants the data set enrolls; a database whose versions of them need a second \
+            login's approval (the demo's) is refused: run the benchmark on a database of its own.
 
             Without --persons, 1,000,000 people (the figures in BENCHMARKS.md).
 
@@ -33,15 +36,11 @@ struct PaymentsBenchmark: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var output: OutputOptions
 
-    /// The benchmark's own contract for a synthetic contract, named apart from it: a database the
-    /// demo or a user loaded contracts into keeps their versions as they were.
-    static func contractID(_ contract: ProgramCatalog.Contract) -> String { "bench-" + contract.id }
-
     /// The metrics benchmark's contract with a rate card on its six metrics, as version `version`
-    /// of its own contract (`contractID`) with one reporting period named after it.
+    /// with one reporting period named after it. The contract keeps the synthetic contract's id:
+    /// enrollments name it, so under another id the runs would pay nobody.
     static func contractYAML(_ contract: ProgramCatalog.Contract, version: Int) -> String {
         MetricsBenchmark.contractYAML(contract)
-            .replacingOccurrences(of: "contract: \(contract.id)\n", with: "contract: \(contractID(contract))\n")
             .replacingOccurrences(of: "label: all", with: "label: bench\(version)")
             + """
 
@@ -68,10 +67,17 @@ struct PaymentsBenchmark: ParsableCommand {
         var stored: [StoredContract] = []
         for synthetic in ProgramCatalog.synthetic.contracts {
             let loaded = try connection.execute("""
-                SELECT coalesce(max(version), 0) FROM payments.contracts WHERE contract_id = \(Self.contractID(synthetic))
+                SELECT coalesce(max(version), 0) FROM payments.contracts WHERE contract_id = \(synthetic.id)
                 """).scalar(Int.self)
             let text = Self.contractYAML(synthetic, version: loaded + 1)
-            let (contract, _) = try ContractStore.load(text: text, file: "bench-\(synthetic.id).yaml", on: connection)
+            let contract: OutcomeContract
+            do {
+                contract = try ContractStore.load(text: text, file: "bench-\(synthetic.id).yaml", on: connection).0
+            } catch let error as DatabaseError where error.code == .makerCheckerRequired {
+                throw DatabaseError(.makerCheckerRequired, "this database holds contract \(synthetic.id) with terms whose runs a second login approves "
+                                    + "(the demo's?); the benchmark posts its runs with one login: run it on a database of its own "
+                                    + "(--database, or OUTCOMES_DATA_DIR for an embedded cluster of its own).")
+            }
             stored.append(try ContractStore.stored(contract.id, on: connection))
         }
         progress.note("Computing the metrics of \(stored.count) contracts, side by side…")
@@ -88,6 +94,10 @@ struct PaymentsBenchmark: ParsableCommand {
             throw ValidationError("the runs just posted do not recompute: \(recomputed.value.breaks.map(\.detail))")
         }
         let lines = runs.value.reduce(0) { $0 + $1.entries.count }
+        // A benchmark that paid nobody measured nothing: say so rather than print its times.
+        guard participants > 0, lines > 0 else {
+            throw DatabaseError(.noData, "the payment runs paid no participant (\(participants) participants, \(lines) ledger lines): nothing was measured.")
+        }
         let total = runs.value.reduce(Decimal(0)) { $0 + $1.total.amount }
         var report = Report(title: "Payments benchmark: \(data.persons) people, seed \(data.seed)")
         report.notes = [
