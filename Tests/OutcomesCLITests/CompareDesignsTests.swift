@@ -108,7 +108,7 @@ import Testing
         try Scratch.put(lines.joined(separator: "\n") + "\n", folder + "/units.csv")
         let result = try CLI.run(["compare", "--data", folder + "/units.csv", "--treatment", "t", "--covariates", "x,shift", "--outcome", "y",
                                   "--method", "ebal"])
-        CLI.expectCleanFailure(result, status: 65, mentioning: "entropy balancing cannot balance shift")
+        CLI.expectCleanFailure(result, status: 65, naming: ["shift"])
         // x alone is reachable, and balanced.
         let alone = try CLI.run(["compare", "--data", folder + "/units.csv", "--treatment", "t", "--covariates", "x", "--outcome", "y",
                                  "--method", "ebal", "--format", "json"])
