@@ -35,17 +35,24 @@ import Testing
         #expect(try db.execute("SELECT count(*) FROM payments.ledger WHERE provider_id = 'secondchance'").scalar(Int.self) > 0)
         func statement(_ user: String, _ provider: String) throws -> ProcessRunner.Result {
             try CLI.run(["payments", "statement", "--contract", "reentry-2021", "--provider", provider,
-                         "--database", conninfo + " user=\(user)", "-q"])
+                         "--database", conninfo + " user=\(user)", "--format", "csv", "-q"])
         }
-        let own = try statement("acc_bridgeway", "bridgeway")
-        #expect(own.status == 0 && own.output.contains("Statement of bridgeway"), "\(own.errors)")
-        for (user, provider) in [("acc_bridgeway", "secondchance"), ("acc_bridgeway", "nobody"), ("acc_unmapped", "bridgeway"),
-                                 ("acc_unmapped", "secondchance")] {
-            CLI.expectCleanFailure(try statement(user, provider), status: 77, mentioning: "user \(user) ")
+        /// What a statement shows as paid (its lines' net), against what the ledger holds for the provider.
+        func expectStatement(_ result: ProcessRunner.Result, of provider: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+            #expect(result.status == 0, "\(result.errors)", sourceLocation: sourceLocation)
+            let net = (CLI.csvTables(result.output).first ?? []).reduce(Decimal(0)) { $0 + (Decimal(string: $1["net"] ?? "") ?? 0) }
+            let ledger = try db.execute("SELECT sum(amount) FROM payments.ledger WHERE provider_id = \(provider)").scalar(Decimal.self)
+            #expect(net > 0 && net == ledger, "\(provider): \(net) against \(ledger)", sourceLocation: sourceLocation)
+        }
+        try expectStatement(try statement("acc_bridgeway", "bridgeway"), of: "bridgeway")
+        // Refused: the login, and the provider it is mapped to, or the command that maps it to one.
+        let mapping = "outcomes db grant --user acc_unmapped --role provider"
+        for (user, provider, named) in [("acc_bridgeway", "secondchance", "bridgeway"), ("acc_bridgeway", "nobody", "bridgeway"),
+                                        ("acc_unmapped", "bridgeway", mapping), ("acc_unmapped", "secondchance", mapping)] {
+            CLI.expectCleanFailure(try statement(user, provider), status: 77, naming: ["user \(user) ", named])
         }
         // The analyst reads every provider's statement, as before.
-        let analyst = try statement("acc_analyst", "secondchance")
-        #expect(analyst.status == 0 && analyst.output.contains("Statement of secondchance"), "\(analyst.errors)")
+        try expectStatement(try statement("acc_analyst", "secondchance"), of: "secondchance")
     }
 }
 
@@ -129,20 +136,20 @@ import Testing
                              ("outcomes_payments", "analyst"), ("gr_group", "payments"), ("gr_bypass", "analyst")] {
             let extra = role == "provider" ? ["--provider", "hearth"] : []
             let result = try grant(["--user", user, "--role", role] + extra)
-            CLI.expectCleanFailure(result, status: 77, mentioning: "--user \(user)")
+            CLI.expectCleanFailure(result, status: 77, naming: ["--user \(user)"])
         }
         #expect(try granted() == before)
 
         // A provider no loaded contract names: exit 65 (before any contract is loaded, and after).
         CLI.expectCleanFailure(try grant(["--user", "gr_new_hearth", "--role", "provider", "--provider", "hearth", "--create"]),
-                               status: 65, mentioning: "--provider hearth")
+                               status: 65, naming: ["--provider hearth"])
         #expect(try CLI.run(["contract", "load", ScenarioCommandTests.path("housing-2021.yaml"), "--database", conninfo, "-q"]).status == 0)
         CLI.expectCleanFailure(try grant(["--user", "gr_new_hearth", "--role", "provider", "--provider", "nowhere", "--create"]),
-                               status: 65, mentioning: "--provider nowhere")
+                               status: 65, naming: ["--provider nowhere", "hearth"])
         #expect(try db.execute("SELECT count(*) FROM pg_roles WHERE rolname = 'gr_new_hearth'").scalar(Int.self) == 0, "--create created nothing")
         // A login that reads every table may not become a provider's user.
         CLI.expectCleanFailure(try grant(["--user", "gr_reader", "--role", "provider", "--provider", "hearth"]), status: 77,
-                               mentioning: "--user gr_reader")
+                               naming: ["--user gr_reader"])
         #expect(try granted() == before)
 
         // Usage errors stay exit 64.
@@ -194,10 +201,11 @@ import Testing
         try Data(hijacked.utf8).write(to: pidFile)
         let environment = ["OUTCOMES_DATA_DIR": cluster.directory.path]
         for command in [["db", "stop"], ["db", "reset"], ["db", "start"]] {
-            CLI.expectCleanFailure(try CLI.run(command, environment: environment), status: 69, mentioning: "names process \(otherPID)")
+            CLI.expectCleanFailure(try CLI.run(command, environment: environment), status: 69, naming: ["postmaster.pid", String(otherPID)])
         }
-        let status = try CLI.run(["db", "status"], environment: environment)
-        #expect(status.status == 0 && status.output.contains("postmaster.pid names process \(otherPID)"), "\(status.output) \(status.errors)")
+        let status = try CLI.report(try CLI.run(["db", "status", "--format", "json"], environment: environment))
+        let state = status.tables["status"]?.first { $0["item"] as? String == "embedded cluster" }?["value"] as? String ?? ""
+        #expect(state.contains("postmaster.pid") && state.contains(String(otherPID)), "\(state)")
         #expect(try String(contentsOf: pidFile, encoding: .utf8) == hijacked)
         #expect(try PostgresConnection(conninfo: cluster.conninfo()).execute("SELECT 1").scalar(Int.self) == 1, "the cluster still serves")
         #expect(other.status() == .running(pid: otherPID))

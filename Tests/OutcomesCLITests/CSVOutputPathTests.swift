@@ -42,14 +42,14 @@ import Testing
         #expect(try Scratch.text(folder + "/newdir/estimates.csv").hasPrefix("outcome,provider,analysis,treated,controls,"))
         // Without a trailing slash the path may be a file, so the folder above it must exist (checked
         // before anything is computed); with one, missing folders above are made.
-        CLI.expectCleanFailure(try CLI.run(arguments + ["--output", folder + "/a/b/tables"]), status: 73, mentioning: "does not exist")
+        CLI.expectCleanFailure(try CLI.run(arguments + ["--output", folder + "/a/b/tables"]), status: 73, naming: ["--output", folder + "/a/b"])
         #expect(!FileManager.default.fileExists(atPath: folder + "/a"))
         #expect(try CLI.run(arguments + ["--output", folder + "/a/b/tables/"]).status == 0)
         #expect(try Scratch.listing(folder + "/a/b/tables").contains("estimates.csv"))
         // A regular file at the path is refused (73) and left as it was; nothing else is written.
         try Scratch.put("precious\n", folder + "/report.csv")
         CLI.expectCleanFailure(try CLI.run(arguments + ["--output", folder + "/report.csv"]), status: 73,
-                               mentioning: "--output \(folder)/report.csv is a regular file, and this report has")
+                               naming: ["--output \(folder)/report.csv", "regular file", "\(tables.filter { $0.hasSuffix(".csv") }.count) tables"])
         #expect(try Scratch.text(folder + "/report.csv") == "precious\n")
         #expect(try Scratch.listing(folder) == ["a", "newdir", "report.csv", "units.csv"])
     }

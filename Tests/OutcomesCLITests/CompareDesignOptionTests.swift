@@ -22,23 +22,24 @@ import Testing
     }
 
     @Test(arguments: [
-        (["--replace", "--se", "CR1"], "--se: CR1 clusters by matched set or subclass"),
-        (["--se", "CR1-two-way"], "--se: CR1-two-way clusters by matched set and unit"),
-        (["--method", "weighting", "--se", "CR0"], "--se: CR0 clusters by matched set or subclass"),
-        (["--method", "aipw", "--se", "HC3"], "--se: AIPW's standard error comes from its influence function"),
-        (["--subclasses", "4"], "--subclasses: applies to subclassification"),
-        (["--method", "subclass", "--subclasses", "1"], "--subclasses: must be a whole number from 2 to 100"),
-        (["--method", "cem", "--cutpoints", "x=three"], "--cutpoints: x=three is not column=bins"),
-        (["--method", "cem", "--cutpoints", "x=3,x=4"], "--cutpoints: x is given twice"),
-        (["--method", "cem", "--cutpoints", "w=3"], "--cutpoints: w is not a covariate"),
-        (["--method", "cem", "--cutpoints", "x=0"], "--cutpoints: x needs 1 to 1000 bins"),
-        (["--cutpoints", "x=3"], "--cutpoints: applies to coarsened exact matching"),
-        (["--method", "cem", "--discard", "both"], "--discard: applies to nearest-neighbour matching and subclassification only"),
+        (["--replace", "--se", "CR1"], ["--se: CR1"]),
+        (["--se", "CR1-two-way"], ["--se: CR1-two-way"]),
+        (["--method", "weighting", "--se", "CR0"], ["--se: CR0"]),
+        (["--method", "aipw", "--se", "HC3"], ["--se: ", "AIPW"]),
+        (["--subclasses", "4"], ["--subclasses: ", "method subclass"]),
+        (["--method", "subclass", "--subclasses", "1"], ["--subclasses: ", "2 to 100", "1"]),
+        (["--method", "cem", "--cutpoints", "x=three"], ["--cutpoints: x=three", "column=bins"]),
+        (["--method", "cem", "--cutpoints", "x=3,x=4"], ["--cutpoints: x "]),
+        (["--method", "cem", "--cutpoints", "w=3"], ["--cutpoints: w "]),
+        (["--method", "cem", "--cutpoints", "x=0"], ["--cutpoints: x ", "1 to 1000", "0"]),
+        (["--cutpoints", "x=3"], ["--cutpoints: ", "method cem"]),
+        (["--method", "cem", "--discard", "both"], ["--discard: "]),
     ])
-    func optionsADesignCannotUseAreUsageErrors(_ options: [String], _ message: String) throws {
+    /// Each names the option with its value, and the bound or the method it needs where there is one.
+    func optionsADesignCannotUseAreUsageErrors(_ options: [String], _ values: [String]) throws {
         let folder = try Scratch.folder()
         defer { Scratch.remove(folder) }
-        CLI.expectCleanFailure(try compare(try table(in: folder), options), status: 64, mentioning: message)
+        CLI.expectCleanFailure(try compare(try table(in: folder), options), status: 64, naming: values)
     }
 
     @Test func anUnknownConventionIsRefusedByTheParser() throws {
@@ -72,7 +73,7 @@ import Testing
         try Scratch.put(lines.joined(separator: "\n") + "\n", folder + "/units.csv")
         let result = try CLI.run(["compare", "--data", folder + "/units.csv", "--treatment", "t", "--covariates", "x", "--outcome", "k",
                                   "--method", method])
-        CLI.expectCleanFailure(result, status: 65, mentioning: "k is 4.0 for every")
+        CLI.expectCleanFailure(result, status: 65, naming: ["k", "4.0"])
     }
 
     /// AIPW's ATT from one participant would be one person's difference with a spurious SE.
@@ -82,7 +83,7 @@ import Testing
         try Scratch.put("id,treat,x,y\na,1,1.5,5\nb,0,1,3\nc,0,2,4\nd,0,3,2\ne,0,4,5\nf,0,5,1\ng,0,0.5,2\n", folder + "/one.csv")
         let result = try CLI.run(["compare", "--data", folder + "/one.csv", "--treatment", "treat", "--covariates", "x", "--outcome", "y",
                                   "--method", "aipw"])
-        CLI.expectCleanFailure(result, status: 65, mentioning: "AIPW needs at least two participants and two comparison units (1 and 6 here)")
+        CLI.expectCleanFailure(result, status: 65, naming: ["AIPW", "1 and 6"])
     }
 
     /// An effect thousands of standard errors wide: erfc underflows, and every format says so.

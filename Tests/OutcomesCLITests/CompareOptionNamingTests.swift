@@ -20,10 +20,9 @@ import Testing
         try CLI.run(["compare", "--data", data, "--treatment", "t", "-q"] + extra)
     }
 
-    /// A usage error: exit 64, its first line names `option`, and no other column option.
-    func expectUsage(_ result: ProcessRunner.Result, naming option: String, _ text: String, sourceLocation: SourceLocation = #_sourceLocation) {
-        CLI.expectCleanFailure(result, status: 64, mentioning: "\(option): ", sourceLocation: sourceLocation)
-        #expect(result.errors.contains(text), "stderr: \(result.errors)", sourceLocation: sourceLocation)
+    /// A usage error: exit 64, its paragraph names `option` and `value`, and no other column option.
+    func expectUsage(_ result: ProcessRunner.Result, naming option: String, _ value: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        CLI.expectCleanFailure(result, status: 64, naming: ["\(option): ", value], sourceLocation: sourceLocation)
         for other in ["--outcome", "--covariates", "--exact"] where other != option {
             #expect(!result.errors.contains(other + ":"), "stderr: \(result.errors)", sourceLocation: sourceLocation)
         }
@@ -34,7 +33,7 @@ import Testing
         defer { Scratch.remove(folder) }
         let data = try table(in: folder)
         for value in ["y:y0:x", "y::", "y:y0:"] {
-            expectUsage(try compare(data, ["--covariates", "x", "--outcome", value]), naming: "--outcome", "NAME or NAME:PRE")
+            expectUsage(try compare(data, ["--covariates", "x", "--outcome", value]), naming: "--outcome", "NAME:PRE")
         }
         // The two-part form still works.
         #expect(try compare(data, ["--covariates", "x", "--outcome", "y:y0"]).status == 0)
@@ -44,20 +43,21 @@ import Testing
         let folder = try Scratch.folder()
         defer { Scratch.remove(folder) }
         let data = try table(in: folder)
-        expectUsage(try compare(data, ["--covariates", "x", "--outcome", "y:before"]), naming: "--outcome", "has no column before")
-        expectUsage(try compare(data, ["--covariates", "x", "--outcome", "after"]), naming: "--outcome", "has no column after")
-        expectUsage(try compare(data, ["--covariates", "x", "--outcome", "y", "--exact", "site"]), naming: "--exact", "has no column site")
-        expectUsage(try compare(data, ["--covariates", "x,agee", "--outcome", "y"]), naming: "--covariates", "has no column agee")
+        expectUsage(try compare(data, ["--covariates", "x", "--outcome", "y:before"]), naming: "--outcome", "before")
+        expectUsage(try compare(data, ["--covariates", "x", "--outcome", "after"]), naming: "--outcome", "after")
+        expectUsage(try compare(data, ["--covariates", "x", "--outcome", "y", "--exact", "site"]), naming: "--exact", "site")
+        expectUsage(try compare(data, ["--covariates", "x,agee", "--outcome", "y"]), naming: "--covariates", "agee")
     }
 
     @Test func theTreatmentColumnCannotBeACovariateOrAnOutcome() throws {
         let folder = try Scratch.folder()
         defer { Scratch.remove(folder) }
         let data = try table(in: folder)
-        expectUsage(try compare(data, ["--covariates", "t", "--outcome", "y"]), naming: "--covariates", "t is the treatment column")
-        expectUsage(try compare(data, ["--covariates", "x,t", "--outcome", "y"]), naming: "--covariates", "t is the treatment column")
-        expectUsage(try compare(data, ["--covariates", "x", "--outcome", "t"]), naming: "--outcome", "t is the treatment column")
-        expectUsage(try compare(data, ["--covariates", "x", "--outcome", "y:t"]), naming: "--outcome", "t is the treatment column")
-        expectUsage(try compare(data, ["--covariates", "x", "--outcome", "y", "--exact", "t"]), naming: "--exact", "t is the treatment column")
+        // Each names the column and the option that made it the treatment.
+        expectUsage(try compare(data, ["--covariates", "t", "--outcome", "y"]), naming: "--covariates", "--treatment")
+        expectUsage(try compare(data, ["--covariates", "x,t", "--outcome", "y"]), naming: "--covariates", "--treatment")
+        expectUsage(try compare(data, ["--covariates", "x", "--outcome", "t"]), naming: "--outcome", "--treatment")
+        expectUsage(try compare(data, ["--covariates", "x", "--outcome", "y:t"]), naming: "--outcome", "--treatment")
+        expectUsage(try compare(data, ["--covariates", "x", "--outcome", "y", "--exact", "t"]), naming: "--exact", "--treatment")
     }
 }

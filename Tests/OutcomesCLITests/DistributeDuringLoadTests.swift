@@ -21,7 +21,7 @@ import Testing
         load.waitUntilInside()
         let loadPID = try #require(load.backendPID)
         let refused = try CLI.run(["db", "distribute", "--database", cluster.conninfo])
-        CLI.expectCleanFailure(refused, status: 75, mentioning: "server process \(loadPID)")
+        CLI.expectCleanFailure(refused, status: 75, naming: [String(loadPID)])
         #expect(try coordinator.execute("SELECT count(*) FROM pg_dist_partition").scalar(Int.self) == 0)
 
         load.release()

@@ -107,7 +107,7 @@ import Testing
         let (db, conninfo) = try TestDatabase.fresh()
         let before = try db.execute("SELECT count(*) FROM pg_constraint WHERE contype = 'f'").scalar(Int.self)
         let result = try CLI.run(["db", "distribute", "--database", conninfo])
-        CLI.expectCleanFailure(result, status: 78, mentioning: "has no Citus")
+        CLI.expectCleanFailure(result, status: 78, naming: ["'citus'", "citus_add_node"])
         #expect(try db.execute("SELECT count(*) FROM pg_constraint WHERE contype = 'f'").scalar(Int.self) == before)
         let usage = try CLI.run(["db", "distribute", "--database", conninfo, "--shard-count", "0"])
         #expect(usage.status == 64 && usage.errors.contains("--shard-count"))
@@ -122,8 +122,9 @@ import Testing
         // A load without a finish time (one running) cannot be distributed: a clear error, nothing changed.
         let coordinator = try PostgresConnection(conninfo: cluster.conninfo)
         try coordinator.execute("INSERT INTO ids.data_loads (kind, description) VALUES ('extract', 'a load still running')")
+        let running = try coordinator.execute("SELECT load_id FROM ids.data_loads WHERE finished_at IS NULL").scalar(Int.self)
         let midLoad = try CLI.run(["db", "distribute", "--database", cluster.conninfo])
-        CLI.expectCleanFailure(midLoad, status: 65, mentioning: "without a finish time")
+        CLI.expectCleanFailure(midLoad, status: 65, naming: ["load(s) \(running)"])
         #expect(try coordinator.execute("SELECT count(*) FROM pg_dist_partition").scalar(Int.self) == 0)
         #expect(try TableLayout.of(coordinator) == .singleNode)
         // (Deleted, not truncated: a TRUNCATE would cascade to the append-only comparison runs.)
@@ -152,10 +153,11 @@ import Testing
         #expect((rows.first { $0["table"] as? String == "ids.events" }?["rows"] as? Int ?? 0) > 10_000)
         #expect(rows.first { $0["table"] as? String == "payments.ledger" }?["placement"] as? String == "coordinator")
         #expect(rows.first { $0["table"] as? String == "ids.providers" }?["placement"] as? String == "reference (on every node)")
-        let status = try CLI.run(["db", "status", "--database", cluster.conninfo])
-        #expect(status.output.contains("distributed on Citus (2 workers)"), "\(status.output)")
+        let status = try CLI.report(try CLI.run(["db", "status", "--database", cluster.conninfo, "--format", "json"]))
+        let layout = status.tables["status"]?.first { $0["item"] as? String == "layout" }?["value"] as? String
+        #expect(layout == "distributed on Citus (2 workers)", "the status table's layout cell")
         let again = try CLI.run(["db", "distribute", "--database", cluster.conninfo])
-        CLI.expectCleanFailure(again, status: 65, mentioning: "is distributed already")
+        CLI.expectCleanFailure(again, status: 65, naming: ["ids.events", "ids.persons"])
 
         var outputs: [String] = []
         // One folder for both runs' reports, as the demo names it in its output.

@@ -108,38 +108,38 @@ import Testing
         let (db, conninfo) = try TestDatabase.fresh()
         _ = try SyntheticLoader(ids: SyntheticIDS(persons: 500, seed: 6)).load(into: db)
         let text = try String(contentsOfFile: Self.path("reentry-2021-scenario.yaml"), encoding: .utf8)
-        func failure(_ changed: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> String {
-            let file = FileManager.default.temporaryDirectory.appendingPathComponent("scenario-\(UUID().uuidString).yaml")
-            try changed.write(to: file, atomically: true, encoding: .utf8)
-            let result = try CLI.run(["scenario", "run", file.path, "--database", conninfo, "-q"])
-            CLI.expectCleanFailure(result, status: 65, mentioning: file.path + ":", sourceLocation: sourceLocation)
-            return result.errors
-        }
-        // Not loaded yet.
         /// The line a fragment stands on in the file (where each mistake is made).
         func lineOf(_ fragment: String) -> Int {
             (text.components(separatedBy: "\n").firstIndex { $0.contains(fragment) } ?? -1) + 1
         }
-        #expect(try failure(text).contains(":\(lineOf("contract: reentry-2021")): contract reentry-2021 is not loaded"))
+        /// A data error at the line of `fragment` that names `values`.
+        func expectFailure(_ changed: String, at fragment: String, naming values: [String], sourceLocation: SourceLocation = #_sourceLocation) throws {
+            let file = FileManager.default.temporaryDirectory.appendingPathComponent("scenario-\(UUID().uuidString).yaml")
+            try changed.write(to: file, atomically: true, encoding: .utf8)
+            let result = try CLI.run(["scenario", "run", file.path, "--database", conninfo, "-q"])
+            CLI.expectCleanFailure(result, status: 65, naming: ["\(file.path):\(lineOf(fragment)):"] + values, sourceLocation: sourceLocation)
+        }
+        // Not loaded yet.
+        try expectFailure(text, at: "contract: reentry-2021", naming: ["reentry-2021", "outcomes contract load"])
         #expect(try CLI.run(["contract", "load", Self.path("reentry-2021.yaml"), "--database", conninfo, "-q"]).status == 0)
-        let cases: [(String, String, String)] = [
-            ("value: 0.78, year: 2024", "value: 0.78, year: 2018", "unit value of 'earnings_year_1': the price index has no 2018"),
-            ("{amount: 6200, low: 5000, high: 7500, year: 2021}", "{amount: 6200, low: 7000, high: 5000, year: 2021}", "cost_per_participant: low 7000.0, amount 6200.0 and high 5000.0 must be in order"),
-            ("discount_rate: 0.035", "discount_rate: -1.5", "discount_rate must stay above -100%"),
-            ("{name: effects half as large, effect_scale: 0.5}", "{name: effects half as large, effect_size: 0.5}", "unknown key 'effect_size'"),
-            ("{outcome: earnings_year_1, estimate: 1850, std_error: 600, decay: 0.2}", "{outcome: earnings_year_1, comparison: reentry-matched}", "effect on 'earnings_year_1': there is no run of evaluation reentry-matched"),
-            ("{outcome: jail_bookings_change, provider: bridgeway,", "{outcome: bookings_9, provider: bridgeway,", "effect on 'bookings_9': contract reentry-2021 has no such metric"),
-            ("price_scale: 0.8}", "price_scale: 0}", "price_scale must be above 0"),
-            ("enrollment_scale: 0.8}", "enrollment_scale: 1.5}", "enrollment_scale must be above 0 and at most 1"),
-            ("contract_cap: 5000000}", "contract_cap: -5}", "contract_cap must not be negative"),
+        // Each mistake: the line, the key or name at fault, the value and (where there is one) the bound or allowed values.
+        let cases: [(String, String, [String])] = [
+            ("value: 0.78, year: 2024", "value: 0.78, year: 2018", ["'earnings_year_1'", "2018"]),
+            ("{amount: 6200, low: 5000, high: 7500, year: 2021}", "{amount: 6200, low: 7000, high: 5000, year: 2021}", ["cost_per_participant", "7000.0", "6200.0", "5000.0"]),
+            ("discount_rate: 0.035", "discount_rate: -1.5", ["discount_rate", "-100%"]),
+            ("{name: effects half as large, effect_scale: 0.5}", "{name: effects half as large, effect_size: 0.5}", ["'effect_size'", "effect_scale"]),
+            ("{outcome: earnings_year_1, estimate: 1850, std_error: 600, decay: 0.2}", "{outcome: earnings_year_1, comparison: reentry-matched}", ["'earnings_year_1'", "reentry-matched"]),
+            ("{outcome: jail_bookings_change, provider: bridgeway,", "{outcome: bookings_9, provider: bridgeway,", ["'bookings_9'", "reentry-2021"]),
+            ("price_scale: 0.8}", "price_scale: 0}", ["price_scale", "0"]),
+            ("enrollment_scale: 0.8}", "enrollment_scale: 1.5}", ["enrollment_scale"]),
+            ("contract_cap: 5000000}", "contract_cap: -5}", ["contract_cap"]),
         ]
-        for (from, to, expected) in cases {
+        for (from, to, values) in cases {
             #expect(text.contains(from), "\(from)")
-            let message = try failure(text.replacingOccurrences(of: from, with: to))
-            #expect(message.contains(":\(lineOf(from)): " + expected), "\(message)")
+            try expectFailure(text.replacingOccurrences(of: from, with: to), at: from, naming: values)
         }
         // A variant that changes the payments needs them computed: no period's metrics are.
-        #expect(try failure(text).contains(":\(lineOf("price_scale: 0.8")): variant 'prices 20% lower' changes the payments (price_scale), but no period"))
+        try expectFailure(text, at: "price_scale: 0.8", naming: ["'prices 20% lower'", "price_scale", "outcomes metrics"])
         #expect(try db.execute("SELECT count(*) FROM scenario.runs").scalar(Int.self) == 0)
     }
 }
