@@ -67,6 +67,30 @@ package struct OutputOptions: ParsableArguments {
 
     package var progress: Progress { Progress(quiet: quiet) }
 
+    /// Where and how the options say a report goes.
+    var destination: ReportDestination { ReportDestination(format: format, output: output, quiet: quiet) }
+
+    /// Checks the `--output` of every option group of a parsed command (the entry point calls it
+    /// before running the command).
+    static func checkTargets(of command: ParsableCommand) throws {
+        for child in Mirror(reflecting: command).children {
+            if let group = child.value as? OptionGroup<OutputOptions> { try group.wrappedValue.destination.checkTarget() }
+        }
+    }
+
+    /// The report in the chosen format, on standard output or written whole to `--output`.
+    package func emit(_ report: Report) throws { try destination.emit(report) }
+}
+
+/// A report's format and where it goes: standard output, a file, or a folder of CSV files. Options
+/// give it (`OutputOptions`), and so do `report` (HTML to a file) and `export notebook` (CSV to a folder).
+struct ReportDestination {
+    var format: OutputFormat
+    var output: String?
+    var quiet: Bool
+
+    var progress: Progress { Progress(quiet: quiet) }
+
     /// Whether the path itself asks for a folder of CSV files: with --format csv, it ends in `/` or
     /// is a folder (a link to one included, so that `writeFolder` refuses it as a link).
     var namesFolder: Bool {
@@ -88,16 +112,8 @@ package struct OutputOptions: ParsableArguments {
         try SafeWriter(option: "--output").check(output, folder: namesFolder)
     }
 
-    /// Checks the `--output` of every option group of a parsed command (the entry point calls it
-    /// before running the command).
-    static func checkTargets(of command: ParsableCommand) throws {
-        for child in Mirror(reflecting: command).children {
-            if let group = child.value as? OptionGroup<OutputOptions> { try group.wrappedValue.checkTarget() }
-        }
-    }
-
-    /// The report in the chosen format, on standard output or written whole to `--output`.
-    package func emit(_ report: Report) throws {
+    /// The report in the format, on standard output or written whole to `--output`.
+    func emit(_ report: Report) throws {
         guard let output else { return print(try report.render(format), terminator: "") }
         let writer = SafeWriter(option: "--output")
         if writesFolder(report) {

@@ -68,120 +68,10 @@ struct CompareCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: ArgumentHelp("An evaluation file (YAML): compare a loaded contract's participants in the IDS.", valueName: "file"))
-    var evaluation: String?
-
-    @Option(name: .long, help: ArgumentHelp("With --evaluation: a reporting period of the contract (default: every complete window).", valueName: "label"))
-    var period: String?
-
-    @Option(name: .long, help: "With --evaluation: compare with the pool (default) or the randomized control_arm.")
-    var against: ComparisonSource = .pool
-
-    @Flag(name: .long, help: "With --evaluation and --period: store the matched or weighted comparison group's metrics as <contract>@matched for payments.")
-    var storeComparison = false
-
-    @Option(name: .long, help: ArgumentHelp("With --evaluation: also estimate for the participants of each group of race, sex, age_band or county (at the index date).",
-                                            valueName: "attribute"))
-    var by: PersonAttribute?
-
-    @Option(name: .long, help: ArgumentHelp("A CSV with a header row, or a Stata .dta: one row per unit.", valueName: "file"))
-    var data: String?
-
-    @Option(name: .long, help: ArgumentHelp("With --data: the 0/1 column, 1 for participants (treated).", valueName: "column"))
-    var treatment: String?
-
-    @Option(name: .long, parsing: .singleValue, help: ArgumentHelp("With --data: covariates of the propensity model, comma-separated (repeatable).", valueName: "columns"))
-    var covariates: [String] = []
-
-    @Option(name: .long, parsing: .singleValue, help: ArgumentHelp("With --data: an outcome column, or NAME:PRE for a difference-in-differences too (repeatable).", valueName: "column"))
-    var outcome: [String] = []
-
-    @Option(name: .long, parsing: .singleValue,
-            help: ArgumentHelp("With --data: covariate or exact-match columns holding categories, even when they look numeric (repeatable).",
-                               valueName: "columns"))
-    var categorical: [String] = []
-
-    @Option(name: .long, help: ArgumentHelp("With --data: a column naming each unit (default: its line number).", valueName: "column"))
-    var id: String?
-
-    @Option(name: .long, help: ArgumentHelp("With --data: a column naming each participant's provider (adds per-provider estimates).", valueName: "column"))
-    var group: String?
-
-    @OptionGroup var design: ComparisonDesignOptions
-
-    @Option(name: .long, help: ArgumentHelp("Also write the matched or weighted units (id, treated, weight, subclass, distance) to this CSV.", valueName: "file"))
-    var matchedData: String?
-
-    @OptionGroup var suppression: SuppressionOptions
-    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var options: CompareOptions
     @OptionGroup var output: OutputOptions
 
-    func validate() throws {
-        guard (evaluation == nil) != (data == nil) else {
-            throw ValidationError("Give either --evaluation FILE (against the IDS) or --data FILE (a CSV or Stata .dta), not \(data == nil ? "neither" : "both").")
-        }
-        if data != nil {
-            guard treatment != nil else { throw ValidationError("--data needs --treatment COLUMN (the 0/1 column).") }
-            for (name, given) in [("--period", period != nil), ("--store-comparison", storeComparison), ("--against", against != .pool), ("--by", by != nil)] where given {
-                throw ValidationError("\(name) applies to --evaluation (the IDS), not --data.")
-            }
-        } else {
-            for (name, given) in [("--treatment", treatment != nil), ("--covariates", !covariates.isEmpty), ("--outcome", !outcome.isEmpty),
-                                  ("--id", id != nil), ("--group", group != nil), ("--categorical", !categorical.isEmpty)] where given {
-                throw ValidationError("\(name) applies to --data; with --evaluation the file names the covariates and outcomes.")
-            }
-        }
-    }
-
-    func run() throws {
-        // Refused before anything is computed or stored.
-        if let matchedData { try SafeWriter(option: "--matched-data").check(matchedData, folder: false) }
-        if let evaluation { return try runOnIDS(evaluation) }
-        let spec = try design.spec(covariates: covariates.flatMap(Self.list), outcomes: outcome.map(Self.outcome))
-        let treatment = treatment!, data = data!
-        let measured = Set(spec.outcomes.flatMap { [$0.name] + ($0.pre.map { [$0] } ?? []) })
-        let options = try Self.columnOptions(spec, treatment: treatment)
-        let table = try EvaluationTable.read(dataFile: data, treatment: treatment, id: id, group: group, using: Set(options.keys), numeric: measured,
-                                             categorical: Set(categorical.flatMap(Self.list)), options: options)
-        let result = try Self.naming(data) { try Evaluation.run(spec, on: table) }
-        if let matchedData { try Self.writeUnits(result, table, to: matchedData) }
-        try output.emit(Report(comparison: result, source: data))
-    }
-
-    private func runOnIDS(_ path: String) throws {
-        let progress = output.progress
-        let text = try YAMLFile.read(path)
-        let definition = try EvaluationDefinition.parse(yaml: text, file: path)
-        var base = definition.design
-        // The experiment needs no model: the randomized arms as they are, unless told otherwise.
-        if against == .controlArm {
-            (base.method, base.exact, base.caliper, base.ratio, base.replace, base.discard, base.trim) = (.none, [], nil, 1, false, .none, nil)
-        }
-        let spec = try design.applied(to: base)
-        let (connection, _) = try database.connectReady(progress: progress, as: .analyst)
-        let stored = try ContractStore.stored(reference: definition.contract, on: connection)
-        try definition.check(against: stored.contract, domains: EventDomains.known(on: connection))
-        let chosen = try period.map { try stored.contract.period(option: $0) }
-        var runner = ComparisonRunner(definition: definition, text: text, stored: stored, period: chosen, source: against)
-        runner.design = spec
-        runner.storeComparison = storeComparison
-        runner.groupBy = by
-        runner.progress = { progress.note($0) }
-        let outcome = try Self.naming(path) { try runner.run(on: connection) }
-        if let matchedData { try Self.writeUnits(outcome.result, outcome.table, to: matchedData) }
-        let comparison = against == .pool ? "the comparison pool" : "the randomized control arm"
-        var report = Report(comparison: outcome.result, source: "\(stored.contract.id) against \(comparison)", policy: suppression.policy)
-        var notes = ["Evaluation \(definition.id), run \(outcome.runID): participants and outcomes from version \(stored.version) of \(stored.contract.id) as loaded (SHA-256 \(stored.fileSHA256.prefix(12))…), data load \(outcome.loadID)\(chosen.map { ", period \($0.label)" } ?? ", every complete window"); inputs SHA-256 \(outcome.inputsSHA256.prefix(12))…."]
-        if outcome.participantsLeftOut > 0 {
-            notes.append("\(outcome.participantsLeftOut) participants have no outcome counted\(chosen.map { " in \($0.label)" } ?? " yet") (or no known age) and are left out.")
-        }
-        if storeComparison {
-            notes.append("Stored the \(spec.method == .nearest ? "matched" : "weighted comparison") group's metrics as \(stored.contract.id)\(OutcomeContract.matchedSuffix), period \(chosen!.label), for version \(stored.version): effect lines with comparison: matched_group pay against it.")
-        }
-        report.notes.insert(contentsOf: notes, at: 0)
-        if let by, let byGroup = outcome.byGroup { report.add(estimatesBy: byGroup, attribute: by, policy: suppression.policy) }
-        try output.emit(report)
-    }
+    func run() throws { try output.emit(options.makeReport(progress: output.progress)) }
 
     /// A comparison that cannot be made with what a file says (an empty pool, a constant covariate)
     /// names that file.
@@ -234,6 +124,132 @@ struct CompareCommand: ParsableCommand {
             lines.append("\(quoted),\(table.treated[unit.index] ? 1 : 0),\(unit.weight),\(unit.subclass.map(String.init) ?? ""),\(unit.propensity.map { "\($0)" } ?? "")")
         }
         try SafeWriter(option: "--matched-data").write(lines.joined(separator: "\n") + "\n", to: path)
+    }
+}
+
+/// What `outcomes compare` compares, and its report (also `report compare` and `export notebook compare`).
+struct CompareOptions: NotebookOptions {
+    static let kind = "compare"
+    static let command = "compare"
+    static let notebook = NotebookExport.Kind.compare
+
+    @Option(name: .long, help: ArgumentHelp("An evaluation file (YAML): compare a loaded contract's participants in the IDS.", valueName: "file"))
+    var evaluation: String?
+
+    @Option(name: .long, help: ArgumentHelp("With --evaluation: a reporting period of the contract (default: every complete window).", valueName: "label"))
+    var period: String?
+
+    @Option(name: .long, help: "With --evaluation: compare with the pool (default) or the randomized control_arm.")
+    var against: ComparisonSource = .pool
+
+    @Flag(name: .long, help: "With --evaluation and --period: store the matched or weighted comparison group's metrics as <contract>@matched for payments.")
+    var storeComparison = false
+
+    @Option(name: .long, help: ArgumentHelp("With --evaluation: also estimate for the participants of each group of race, sex, age_band or county (at the index date).",
+                                            valueName: "attribute"))
+    var by: PersonAttribute?
+
+    @Option(name: .long, help: ArgumentHelp("A CSV with a header row, or a Stata .dta: one row per unit.", valueName: "file"))
+    var data: String?
+
+    @Option(name: .long, help: ArgumentHelp("With --data: the 0/1 column, 1 for participants (treated).", valueName: "column"))
+    var treatment: String?
+
+    @Option(name: .long, parsing: .singleValue, help: ArgumentHelp("With --data: covariates of the propensity model, comma-separated (repeatable).", valueName: "columns"))
+    var covariates: [String] = []
+
+    @Option(name: .long, parsing: .singleValue, help: ArgumentHelp("With --data: an outcome column, or NAME:PRE for a difference-in-differences too (repeatable).", valueName: "column"))
+    var outcome: [String] = []
+
+    @Option(name: .long, parsing: .singleValue,
+            help: ArgumentHelp("With --data: covariate or exact-match columns holding categories, even when they look numeric (repeatable).",
+                               valueName: "columns"))
+    var categorical: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("With --data: a column naming each unit (default: its line number).", valueName: "column"))
+    var id: String?
+
+    @Option(name: .long, help: ArgumentHelp("With --data: a column naming each participant's provider (adds per-provider estimates).", valueName: "column"))
+    var group: String?
+
+    @OptionGroup var design: ComparisonDesignOptions
+
+    @Option(name: .long, help: ArgumentHelp("Also write the matched or weighted units (id, treated, weight, subclass, distance) to this CSV.", valueName: "file"))
+    var matchedData: String?
+
+    @OptionGroup var suppression: SuppressionOptions
+    @OptionGroup var database: DatabaseOptions
+
+    func validate() throws {
+        guard (evaluation == nil) != (data == nil) else {
+            throw ValidationError("Give either --evaluation FILE (against the IDS) or --data FILE (a CSV or Stata .dta), not \(data == nil ? "neither" : "both").")
+        }
+        if data != nil {
+            guard treatment != nil else { throw ValidationError("--data needs --treatment COLUMN (the 0/1 column).") }
+            for (name, given) in [("--period", period != nil), ("--store-comparison", storeComparison), ("--against", against != .pool), ("--by", by != nil)] where given {
+                throw ValidationError("\(name) applies to --evaluation (the IDS), not --data.")
+            }
+        } else {
+            for (name, given) in [("--treatment", treatment != nil), ("--covariates", !covariates.isEmpty), ("--outcome", !outcome.isEmpty),
+                                  ("--id", id != nil), ("--group", group != nil), ("--categorical", !categorical.isEmpty)] where given {
+                throw ValidationError("\(name) applies to --data; with --evaluation the file names the covariates and outcomes.")
+            }
+        }
+    }
+
+    func makeReport(progress: Progress) throws -> Report {
+        // Refused before anything is computed or stored.
+        if let matchedData { try SafeWriter(option: "--matched-data").check(matchedData, folder: false) }
+        if let evaluation { return try reportOnIDS(evaluation, progress: progress) }
+        let spec = try design.spec(covariates: covariates.flatMap(CompareCommand.list), outcomes: outcome.map(CompareCommand.outcome))
+        let treatment = treatment!, data = data!
+        let measured = Set(spec.outcomes.flatMap { [$0.name] + ($0.pre.map { [$0] } ?? []) })
+        let options = try CompareCommand.columnOptions(spec, treatment: treatment)
+        let table = try EvaluationTable.read(dataFile: data, treatment: treatment, id: id, group: group, using: Set(options.keys), numeric: measured,
+                                             categorical: Set(categorical.flatMap(CompareCommand.list)), options: options)
+        let result = try CompareCommand.naming(data) { try Evaluation.run(spec, on: table) }
+        if let matchedData { try CompareCommand.writeUnits(result, table, to: matchedData) }
+        return Report(comparison: result, source: data)
+    }
+
+    private func reportOnIDS(_ path: String, progress: Progress) throws -> Report {
+        let text = try YAMLFile.read(path)
+        let definition = try EvaluationDefinition.parse(yaml: text, file: path)
+        var base = definition.design
+        // The experiment needs no model: the randomized arms as they are, unless told otherwise.
+        if against == .controlArm {
+            (base.method, base.exact, base.caliper, base.ratio, base.replace, base.discard, base.trim) = (.none, [], nil, 1, false, .none, nil)
+        }
+        let spec = try design.applied(to: base)
+        let (connection, _) = try database.connectReady(progress: progress, as: .analyst)
+        let stored = try ContractStore.stored(reference: definition.contract, on: connection)
+        try definition.check(against: stored.contract, domains: EventDomains.known(on: connection))
+        let chosen = try period.map { try stored.contract.period(option: $0) }
+        var runner = ComparisonRunner(definition: definition, text: text, stored: stored, period: chosen, source: against)
+        runner.design = spec
+        runner.storeComparison = storeComparison
+        runner.groupBy = by
+        runner.progress = { progress.note($0) }
+        let outcome = try CompareCommand.naming(path) { try runner.run(on: connection) }
+        if let matchedData { try CompareCommand.writeUnits(outcome.result, outcome.table, to: matchedData) }
+        let comparison = against == .pool ? "the comparison pool" : "the randomized control arm"
+        var report = Report(comparison: outcome.result, source: "\(stored.contract.id) against \(comparison)", policy: suppression.policy)
+        var notes = ["Evaluation \(definition.id), run \(outcome.runID): participants and outcomes from version \(stored.version) of \(stored.contract.id) as loaded (SHA-256 \(stored.fileSHA256.prefix(12))…), data load \(outcome.loadID)\(chosen.map { ", period \($0.label)" } ?? ", every complete window"); inputs SHA-256 \(outcome.inputsSHA256.prefix(12))…."]
+        if outcome.participantsLeftOut > 0 {
+            notes.append("\(outcome.participantsLeftOut) participants have no outcome counted\(chosen.map { " in \($0.label)" } ?? " yet") (or no known age) and are left out.")
+        }
+        if storeComparison {
+            notes.append("Stored the \(spec.method == .nearest ? "matched" : "weighted comparison") group's metrics as \(stored.contract.id)\(OutcomeContract.matchedSuffix), period \(chosen!.label), for version \(stored.version): effect lines with comparison: matched_group pay against it.")
+        }
+        report.notes.insert(contentsOf: notes, at: 0)
+        if let by, let byGroup = outcome.byGroup { report.add(estimatesBy: byGroup, attribute: by, policy: suppression.policy) }
+        return report
+    }
+
+    /// The notebook reproduces a stored comparison run of an evaluation file.
+    func notebookParameters() throws -> [String: String] {
+        guard let evaluation else { throw ValidationError("a comparison notebook needs --evaluation FILE.") }
+        return ["evaluation": try EvaluationDefinition.parse(yaml: try YAMLFile.read(evaluation), file: evaluation).id]
     }
 }
 

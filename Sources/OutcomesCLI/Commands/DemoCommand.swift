@@ -92,17 +92,13 @@ package struct DemoCommand: ParsableCommand {
         report.tables += metrics.tables
 
         // Whether the data is fit for computing payments: the checks of `outcomes quality`.
-        let quality = Report(
-            quality: QualityAssessment(
-                try acting(as: .analyst, on: connection) {
-                    try QualityQueries.measure(on: connection, dataThrough: nil, reviewScore: QualityThresholds.defaults.reviewScore)
-                },
-                thresholds: .defaults),
-            thresholdsFile: nil)
-        report.notes.append("Data quality: " + quality.notes[0] + " Full report: outcomes quality.")
-        report.tables += quality.tables.filter { $0.name == "checks" }.map {
-            ReportTable(name: "quality_checks", title: "Data-quality checks", columns: $0.columns, rows: $0.rows)
-        }
+        let quality = QualityAssessment(
+            try acting(as: .analyst, on: connection) {
+                try QualityQueries.measure(on: connection, dataThrough: nil, reviewScore: QualityThresholds.defaults.reviewScore)
+            },
+            thresholds: .defaults)
+        report.notes.append("Data quality: " + Report.verdict(on: quality) + " Full report: outcomes quality.")
+        report.tables.append(Report.checks(quality, name: "quality_checks", title: "Data-quality checks"))
         var pages = [("metrics", metrics)]
         if let statement = try addPayments(to: &report, on: connection, target: target) { pages.append(("statement", statement)) }
         pages.append(("comparison", try addComparison(to: &report, on: connection)))
@@ -125,11 +121,13 @@ package struct DemoCommand: ParsableCommand {
         let comparison = Report(comparison: outcome.result, source: stored.contract.id, policy: suppression.policy)
         report.notes.append("Comparison (evaluation \(definition.id), run \(outcome.runID)): " + comparison.notes.joined(separator: " ")
                             + " Full report: outcomes compare --evaluation scenarios/\(DemoCommand.evaluationFile).")
-        let titles = ["estimates": "Comparison: effect estimates against a matched pool (ATT)", "sample_sizes": "Comparison: sample sizes",
-                      "balance_matched": "Comparison: balance after matching"]
-        report.tables += comparison.tables.filter { titles[$0.name] != nil }.map {
-            ReportTable(name: "comparison_\($0.name)", title: titles[$0.name]!, columns: $0.columns,
-                        rows: $0.name == "estimates" ? $0.rows.filter { $0[1] == .text("all") } : $0.rows)
+        // The estimates for all participants (not per provider), their sample sizes and the balance after matching.
+        let tables = ComparisonTables(outcome.result, estimates: outcome.result.estimates.filter { $0.group == nil }, policy: suppression.policy)
+        let shown = [(tables.estimates, "estimates", "Comparison: effect estimates against a matched pool (ATT)"),
+                     (tables.sampleSizes, "sample_sizes", "Comparison: sample sizes")]
+            + (tables.balanceAfter.map { [($0, "balance_matched", "Comparison: balance after matching")] } ?? [])
+        report.tables += shown.map { table, name, title in
+            ReportTable(name: "comparison_\(name)", title: title, columns: table.columns, rows: table.rows)
         }
         return comparison
     }
@@ -149,7 +147,7 @@ package struct DemoCommand: ParsableCommand {
                 try acting(as: .analyst, on: connection) { try MetricsRunner(stored: loaded).run(period: earlier, on: connection) }
             }
             let run = try acting(as: .payments, on: connection) { try PaymentRunner(stored: stored!).run(period: period.label, on: connection) }
-            report.notes += Report(run: run).notes.prefix(1).map { "Payments of \(contract.id): \($0)" }
+            report.notes.append("Payments of \(contract.id): " + Report.outcome(of: run))
             // Maker–checker terms: the run is staged by this login and approved by a second one.
             if case .staged(let stagedID) = run.outcome {
                 report.notes.append(try approve(stagedID, of: contract.id, on: connection, target: target))
@@ -158,25 +156,18 @@ package struct DemoCommand: ParsableCommand {
         guard let stored, let provider = try connection.execute("""
             SELECT min(provider_id) FROM payments.ledger WHERE contract_id = \(stored.contract.id)
             """).scalar(String?.self) else { return nil }
-        let statement = Report(statement: try acting(as: .analyst, on: connection) {
+        let statement = try acting(as: .analyst, on: connection) {
             try ProviderStatement.read(contract: stored, provider: provider, on: connection)
-        })
-        report.notes.append("Payments: statement of \(provider) — " + statement.notes[0] + " Full statement: "
+        }
+        report.notes.append("Payments: statement of \(provider) — " + Report.netPaid(statement) + " Full statement: "
                             + "outcomes payments statement --contract \(stored.contract.id) --provider \(provider).")
         // Published like every demo table: small participant counts are suppressed.
-        let policy = suppression.policy
-        report.tables += statement.tables.filter { ["lines", "caps", "determinations", "payers"].contains($0.name) }.map { table in
-            let counts = table.columns.indices.filter { table.columns[$0].hasPrefix("participants") }
-            let rows = table.rows.map { row in
-                row.enumerated().map { index, cell in
-                    if counts.contains(index), case .int(let count) = cell { return Cell.count(count, policy) }
-                    return cell
-                }
-            }
-            return ReportTable(name: "statement_\(table.name)", title: "Statement of \(provider): \(table.title.lowercased())",
-                               columns: table.columns, rows: rows)
+        let tables = StatementTables(statement, policy: suppression.policy)
+        report.tables += [tables.lines, tables.caps, tables.determinations, tables.payers].map { table in
+            ReportTable(name: "statement_\(table.name)", title: "Statement of \(provider): \(table.title.lowercased())",
+                        columns: table.columns, rows: table.rows)
         }
-        return statement
+        return Report(statement: statement)
     }
 
     /// The reports folder's writer: it replaces a folder an earlier demo wrote before folders were marked.
@@ -221,14 +212,14 @@ extension DemoCommand {
         let outcome = try acting(as: .analyst, on: connection) {
             try ScenarioRunner(definition: definition, text: text, file: path).run(on: connection)
         }
-        let scenario = Report(scenario: outcome)
-        report.notes.append("Scenario (\(definition.id)): " + scenario.notes.prefix(3).joined(separator: " ")
+        report.notes.append("Scenario (\(definition.id)): " + Report.scenarioRunNotes(outcome).joined(separator: " ")
                             + " Full report: outcomes scenario run scenarios/\(Self.scenarioFile).")
-        let titles = ["benefit_cost": "Scenario: benefits and costs per participant", "payments_by_year": "Scenario: outcome payments by year"]
-        report.tables += scenario.tables.filter { titles[$0.name] != nil }.map {
-            ReportTable(name: "scenario_\($0.name)", title: titles[$0.name]!, columns: $0.columns, rows: $0.rows)
+        report.tables.append(Report.benefitCost(outcome, name: "scenario_benefit_cost", title: "Scenario: benefits and costs per participant"))
+        if let payments = outcome.payments {
+            report.tables.append(Report.paymentsByYear(payments, currency: outcome.currency, name: "scenario_payments_by_year",
+                                                       title: "Scenario: outcome payments by year"))
         }
-        return scenario
+        return Report(scenario: outcome)
     }
 
     /// Loads a scenario contract (no change when its version is already loaded) and returns it as stored.

@@ -11,20 +11,19 @@ struct ExportCommand: ParsableCommand {
     )
 }
 
+/// Report options a notebook reproduces: its template and the parameters to fill it with.
+protocol NotebookOptions: ReportOptions {
+    static var notebook: NotebookExport.Kind { get }
+
+    /// The template's parameters (as JSON string contents), from the options.
+    func notebookParameters() throws -> [String: String]
+}
+
 /// `outcomes export notebook KIND …`: the command's tables as CSV files and a notebook that
 /// reproduces the report from them (or from the database), ready to run top to bottom.
 struct NotebookExport: ParsableCommand {
-    enum Kind: String, ExpressibleByArgument, CaseIterable {
+    enum Kind: String, CaseIterable {
         case metrics, summary, compare, scenario
-
-        var command: [String] {
-            switch self {
-            case .metrics: ["metrics"]
-            case .summary: ["payments", "summary"]
-            case .compare: ["compare"]
-            case .scenario: ["scenario", "run"]
-            }
-        }
     }
 
     static let configuration = CommandConfiguration(
@@ -47,21 +46,12 @@ struct NotebookExport: ParsableCommand {
               outcomes export notebook scenario scenarios/housing-2021-scenario.yaml --payment-draws 100 --output scenario-notebook
               outcomes export notebook compare --evaluation scenarios/housing-2021-evaluation.yaml --output comparison-notebook
               outcomes export notebook summary --contract reentry-2021 --output payments-notebook
-            """
+            """,
+        subcommands: [
+            NotebookOf<MetricsOptions>.self, NotebookOf<PaymentSummaryOptions>.self, NotebookOf<CompareOptions>.self,
+            NotebookOf<ScenarioRunOptions>.self,
+        ]
     )
-
-    @Flag(name: .shortAndLong, help: "No progress bars or notes on standard error.")
-    var quiet = false
-
-    @Argument(help: "What the notebook reproduces: metrics, summary, compare or scenario.")
-    var kind: Kind
-
-    @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The command's options (see its --help), and --output FOLDER.", valueName: "options"))
-    var options: [String] = []
-
-    func validate() throws {
-        if options.contains("--format") { throw ValidationError("a notebook's data is CSV; leave out --format.") }
-    }
 
     /// The kind's template with its parameters filled in (as JSON string contents), as FOLDER/KIND.ipynb.
     static func writeNotebook(_ kind: Kind, parameters: [String: String], into folder: String, option: String = "--output") throws {
@@ -73,45 +63,43 @@ struct NotebookExport: ParsableCommand {
         }
         try SafeWriter(option: option).write(notebook, to: folder + "/\(kind.rawValue).ipynb")
     }
+}
 
-    /// The value after an option, if given.
-    private func value(of option: String, in list: [String]) -> String? {
-        list.firstIndex(of: option).flatMap { $0 + 1 < list.count ? list[$0 + 1] : nil }
+/// `outcomes export notebook KIND`: the command's own options, its report made as the command
+/// makes it, its tables as CSV beside the notebook.
+struct NotebookOf<Options: NotebookOptions>: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: Options.notebook.rawValue,
+            abstract: "A notebook reproducing `outcomes \(Options.command)`, with its tables beside it as CSV.")
+    }
+
+    @OptionGroup var options: Options
+
+    @Option(name: .long, help: ArgumentHelp("The folder to write (default: \(Options.notebook.rawValue)-notebook), made if need be.", valueName: "folder"))
+    var output: String?
+
+    @Flag(name: .shortAndLong, help: "No progress bars or notes on standard error.")
+    var quiet = false
+
+    /// Not an option: refused by name, so that the user learns why.
+    @Option(name: .long, help: .private)
+    var format: String?
+
+    func validate() throws {
+        if format != nil { throw ValidationError("a notebook's data is CSV; leave out --format.") }
     }
 
     func run() throws {
-        var arguments = options
-        var folder = "\(kind.rawValue)-notebook"
-        if let index = arguments.firstIndex(of: "--output") {
-            guard index + 1 < arguments.count else { throw ValidationError("--output needs a folder.") }
-            folder = arguments[index + 1]
-            arguments.removeSubrange(index...(index + 1))
-        }
-        let parameters: [String: String]
-        switch kind {
-        case .metrics:
-            guard let contract = value(of: "--contract", in: arguments), let period = value(of: "--period", in: arguments) else {
-                throw ValidationError("a metrics notebook needs --contract ID and --period LABEL.")
-            }
-            parameters = ["contract": contract, "period": period]
-        case .summary:
-            guard let contract = value(of: "--contract", in: arguments) else { throw ValidationError("a payments notebook needs --contract ID.") }
-            parameters = ["contract": contract]
-        case .compare:
-            guard let file = value(of: "--evaluation", in: arguments) else { throw ValidationError("a comparison notebook needs --evaluation FILE.") }
-            parameters = ["evaluation": try EvaluationDefinition.parse(yaml: try YAMLFile.read(file), file: file).id]
-        case .scenario:
-            guard let file = arguments.first(where: { !$0.hasPrefix("-") }) else { throw ValidationError("a scenario notebook needs the scenario file.") }
-            let definition = try ScenarioDefinition.parse(yaml: try YAMLFile.read(file), file: file)
-            parameters = ["scenario": definition.id]
-        }
+        let kind = Options.notebook
+        let parameters = try options.notebookParameters()
+        let folder = output ?? "\(kind.rawValue)-notebook"
         // The command's tables and the notebook go into a temporary folder renamed whole into place.
         try SafeWriter(option: "--output").writeFolder(at: folder) { temporary in
-            var command = try OutcomesCommand.parseAsRoot(kind.command + arguments + ["--format", "csv", "--output", temporary + "/data/"]
-                                                          + (quiet ? ["--quiet"] : []))
-            try command.run()
-            try Self.writeNotebook(kind, parameters: parameters, into: temporary)
+            let data = ReportDestination(format: .csv, output: temporary + "/data/", quiet: quiet)
+            try data.emit(options.makeReport(progress: data.progress))
+            try NotebookExport.writeNotebook(kind, parameters: parameters, into: temporary)
         }
-        if !quiet && !options.contains("-q") && !options.contains("--quiet") { FileHandle.standardError.write(Data("Wrote \(folder)/\(kind.rawValue).ipynb and its data.\n".utf8)) }
+        Progress(quiet: quiet).note("Wrote \(folder)/\(kind.rawValue).ipynb and its data.")
     }
 }

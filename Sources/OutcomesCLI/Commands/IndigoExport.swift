@@ -69,10 +69,7 @@ struct IndigoProject {
             + terms.perDayLines.map { OutcomeLine(id: $0.id, metric: $0.days, price: $0.pricePerDay, cap: $0.cap, comparison: nil) }
             + terms.savingsShares.map { OutcomeLine(id: $0.id, metric: $0.outcome, price: nil, cap: $0.cap, comparison: $0.comparison) }
         // Their wording (mechanism, what they pay, on what conditions) as the terms report gives it, for people.
-        var wording: [String: (mechanism: String, pays: String, conditions: String)] = [:]
-        for row in Report(terms: terms, contract: contract, title: "").tables.first(where: { $0.name == "lines" })?.rows ?? [] {
-            wording[row[0].plain] = (row[1].plain, row[3].plain, row[4].plain)
-        }
+        let wording = Dictionary(terms.describedLines.map { ($0.id, $0) }, uniquingKeysWith: { _, last in last })
         func validation(_ line: OutcomeLine) -> String {
             switch line.comparison {
             case .comparisonGroup?, .sharedControlGroup?: "Randomised Control Trial"

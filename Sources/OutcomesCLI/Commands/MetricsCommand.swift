@@ -28,6 +28,19 @@ struct MetricsCommand: ParsableCommand {
             """
     )
 
+    @OptionGroup var options: MetricsOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws { try output.emit(options.makeReport(progress: output.progress)) }
+}
+
+/// What `outcomes metrics` computes, and its report: the command, `report metrics` and
+/// `export notebook metrics` all make the report here.
+struct MetricsOptions: NotebookOptions {
+    static let kind = "metrics"
+    static let command = "metrics"
+    static let notebook = NotebookExport.Kind.metrics
+
     @Option(name: .long, help: ArgumentHelp("A loaded contract: its id (the latest version) or id@version.", valueName: "id"))
     var contract: String?
 
@@ -43,7 +56,6 @@ struct MetricsCommand: ParsableCommand {
     var by: [PersonAttribute] = []
 
     @OptionGroup var database: DatabaseOptions
-    @OptionGroup var output: OutputOptions
 
     func validate() throws {
         guard (contract == nil) != (file == nil) else {
@@ -52,8 +64,7 @@ struct MetricsCommand: ParsableCommand {
         if let contract { try ContractReference.validate(contract) }
     }
 
-    func run() throws {
-        let progress = output.progress
+    func makeReport(progress: Progress) throws -> Report {
         // A file is read and checked before the database is touched.
         let trial = try file.map { path in
             let text = try YAMLFile.read(path)
@@ -99,7 +110,13 @@ struct MetricsCommand: ParsableCommand {
             let tables = try MetricEquity.tables(contract: definition, period: chosen.label, by: attribute, policy: suppression.policy, on: connection)
             report.add(equity: tables, by: attribute, period: chosen.label, policy: suppression.policy)
         }
-        try output.emit(report)
+        return report
+    }
+
+    /// The notebook reproduces a loaded contract's metrics (a file tried out is stored apart).
+    func notebookParameters() throws -> [String: String] {
+        guard let contract else { throw ValidationError("a metrics notebook needs --contract ID and --period LABEL.") }
+        return ["contract": contract, "period": period]
     }
 
     private func reportingPeriod(in contract: OutcomeContract) throws -> ReportingPeriod {

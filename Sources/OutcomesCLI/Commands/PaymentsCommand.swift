@@ -152,25 +152,10 @@ struct PaymentsCommand: ParsableCommand {
                   outcomes payments statement --contract reentry-2021 --provider bridgeway --format csv
                 """)
 
-        @Option(help: ArgumentHelp("The contract id, as loaded.", valueName: "id"))
-        var contract: String
-
-        @Option(help: ArgumentHelp("The provider id.", valueName: "id"))
-        var provider: String
-
-        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var options: StatementOptions
         @OptionGroup var output: OutputOptions
 
-        func validate() throws { try ContractReference.validate(contract) }
-
-        func run() throws {
-            let (connection, _) = try database.connectReady(progress: output.progress, asFirstOf: [.analyst, .provider])
-            let stored = try ContractStore.stored(reference: contract, on: connection)
-            let statement = try ProviderStatement.read(contract: stored, provider: provider, on: connection)
-            var report = Report(statement: statement)
-            report.notes.append(try ChainHeadNote.text(on: connection))
-            try output.emit(report)
-        }
+        func run() throws { try output.emit(options.makeReport(progress: output.progress)) }
     }
 
     struct Summary: ParsableCommand {
@@ -183,31 +168,10 @@ struct PaymentsCommand: ParsableCommand {
                   outcomes payments summary --contract reentry-2021 --by race --by sex
                 """)
 
-        @Option(help: ArgumentHelp("The contract id, as loaded.", valueName: "id"))
-        var contract: String
-
-        @Option(name: .long, help: ArgumentHelp("Also break what per-participant lines paid down by provider and a person attribute: race, sex, age_band or county (repeatable).",
-                                                valueName: "attribute"))
-        var by: [PersonAttribute] = []
-
-        @OptionGroup var suppression: SuppressionOptions
-        @OptionGroup var database: DatabaseOptions
+        @OptionGroup var options: PaymentSummaryOptions
         @OptionGroup var output: OutputOptions
 
-        func validate() throws { try ContractReference.validate(contract) }
-
-        func run() throws {
-            let (connection, _) = try database.connectReady(progress: output.progress, as: .analyst)
-            let stored = try ContractStore.stored(reference: contract, on: connection)
-            var report = Report(summary: try PaymentSummary.read(contract: stored, on: connection))
-            report.notes.append(try ChainHeadNote.text(on: connection))
-            let currency = stored.contract.payments?.currency ?? Currency(code: "USD")!
-            for attribute in by {
-                let table = try PaymentEquity.table(contract: stored.contract.id, by: attribute, policy: suppression.policy, on: connection)
-                report.add(paidBy: table, attribute: attribute, currency: currency, policy: suppression.policy)
-            }
-            try output.emit(report)
-        }
+        func run() throws { try output.emit(options.makeReport(progress: output.progress)) }
     }
 
     struct Run: ParsableCommand {
@@ -254,4 +218,63 @@ struct PaymentsCommand: ParsableCommand {
             try output.emit(Report(run: result))
         }
     }
+}
+
+/// What `outcomes payments statement` reads, and its report (also `report payments`).
+struct StatementOptions: ReportOptions {
+    static let kind = "payments"
+    static let command = "payments statement"
+
+    @Option(help: ArgumentHelp("The contract id, as loaded.", valueName: "id"))
+    var contract: String
+
+    @Option(help: ArgumentHelp("The provider id.", valueName: "id"))
+    var provider: String
+
+    @OptionGroup var database: DatabaseOptions
+
+    func validate() throws { try ContractReference.validate(contract) }
+
+    func makeReport(progress: Progress) throws -> Report {
+        let (connection, _) = try database.connectReady(progress: progress, asFirstOf: [.analyst, .provider])
+        let stored = try ContractStore.stored(reference: contract, on: connection)
+        let statement = try ProviderStatement.read(contract: stored, provider: provider, on: connection)
+        var report = Report(statement: statement)
+        report.notes.append(try ChainHeadNote.text(on: connection))
+        return report
+    }
+}
+
+/// What `outcomes payments summary` reads, and its report (also `report summary` and `export notebook summary`).
+struct PaymentSummaryOptions: NotebookOptions {
+    static let kind = "summary"
+    static let command = "payments summary"
+    static let notebook = NotebookExport.Kind.summary
+
+    @Option(help: ArgumentHelp("The contract id, as loaded.", valueName: "id"))
+    var contract: String
+
+    @Option(name: .long, help: ArgumentHelp("Also break what per-participant lines paid down by provider and a person attribute: race, sex, age_band or county (repeatable).",
+                                            valueName: "attribute"))
+    var by: [PersonAttribute] = []
+
+    @OptionGroup var suppression: SuppressionOptions
+    @OptionGroup var database: DatabaseOptions
+
+    func validate() throws { try ContractReference.validate(contract) }
+
+    func makeReport(progress: Progress) throws -> Report {
+        let (connection, _) = try database.connectReady(progress: progress, as: .analyst)
+        let stored = try ContractStore.stored(reference: contract, on: connection)
+        var report = Report(summary: try PaymentSummary.read(contract: stored, on: connection))
+        report.notes.append(try ChainHeadNote.text(on: connection))
+        let currency = stored.contract.payments?.currency ?? Currency(code: "USD")!
+        for attribute in by {
+            let table = try PaymentEquity.table(contract: stored.contract.id, by: attribute, policy: suppression.policy, on: connection)
+            report.add(paidBy: table, attribute: attribute, currency: currency, policy: suppression.policy)
+        }
+        return report
+    }
+
+    func notebookParameters() throws -> [String: String] { ["contract": contract] }
 }

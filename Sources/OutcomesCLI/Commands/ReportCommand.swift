@@ -1,23 +1,19 @@
 import ArgumentParser
 import Foundation
 
+/// The options of a command whose output is a report, and the report they ask for. The command
+/// itself, `report KIND` and `export notebook KIND` all make the report by calling `makeReport`.
+protocol ReportOptions: ParsableArguments {
+    /// What `report` (and `export notebook`) calls the report: `metrics`, `payments`, …
+    static var kind: String { get }
+    /// The command the options are of, as typed after `outcomes` (`payments statement`).
+    static var command: String { get }
+
+    func makeReport(progress: Progress) throws -> Report
+}
+
 /// `outcomes report KIND …`: the report of a command as one self-contained HTML file with charts.
 struct ReportCommand: ParsableCommand {
-    enum Kind: String, ExpressibleByArgument, CaseIterable {
-        case metrics, payments, summary, compare, scenario
-
-        /// The command whose report it is.
-        var command: [String] {
-            switch self {
-            case .metrics: ["metrics"]
-            case .payments: ["payments", "statement"]
-            case .summary: ["payments", "summary"]
-            case .compare: ["compare"]
-            case .scenario: ["scenario", "run"]
-            }
-        }
-    }
-
     static let configuration = CommandConfiguration(
         commandName: "report",
         abstract: "Write a report as one self-contained HTML file: its tables, with charts.",
@@ -34,27 +30,42 @@ struct ReportCommand: ParsableCommand {
             Examples:
               outcomes report scenario scenarios/housing-2021-scenario.yaml --payment-draws 200 --output housing-scenario.html
               outcomes report compare --evaluation scenarios/housing-2021-evaluation.yaml --output comparison.html
-            """
+            """,
+        subcommands: [
+            HTMLReport<MetricsOptions>.self, HTMLReport<StatementOptions>.self, HTMLReport<PaymentSummaryOptions>.self,
+            HTMLReport<CompareOptions>.self, HTMLReport<ScenarioRunOptions>.self,
+        ]
     )
+}
 
-    @Flag(name: .shortAndLong, help: "No progress bars or notes on standard error (as the command's own --quiet).")
+/// `outcomes report KIND`: the command's own options, its report made as the command makes it,
+/// written as HTML.
+struct HTMLReport<Options: ReportOptions>: ParsableCommand {
+    static var configuration: CommandConfiguration {
+        CommandConfiguration(
+            commandName: Options.kind,
+            abstract: "The report of `outcomes \(Options.command)` as one self-contained HTML file with charts.")
+    }
+
+    @OptionGroup var options: Options
+
+    @Option(name: .long, help: ArgumentHelp("The HTML file to write (default: \(Options.kind).html here).", valueName: "file"))
+    var output: String?
+
+    @Flag(name: .shortAndLong, help: "No progress bars or notes on standard error.")
     var quiet = false
 
-    @Argument(help: "What to report: metrics, payments, summary, compare or scenario.")
-    var kind: Kind
-
-    @Argument(parsing: .captureForPassthrough, help: ArgumentHelp("The options of the command the report is of (see its --help).", valueName: "options"))
-    var options: [String] = []
+    /// Not an option: refused by name, so that the user learns where md, json and csv are.
+    @Option(name: .long, help: .private)
+    var format: String?
 
     func validate() throws {
-        if options.contains("--format") { throw ValidationError("a report is HTML; leave out --format (use the command itself for md, json or csv).") }
+        if format != nil { throw ValidationError("a report is HTML; leave out --format (use the command itself for md, json or csv).") }
     }
 
     func run() throws {
-        var arguments = kind.command + options + ["--format", "html"]
-        if !options.contains("--output") { arguments += ["--output", "\(kind.rawValue).html"] }
-        if quiet { arguments.append("--quiet") }
-        var command = try OutcomesCommand.parseAsRoot(arguments)
-        try command.run()
+        let destination = ReportDestination(format: .html, output: output ?? "\(Options.kind).html", quiet: quiet)
+        try destination.checkTarget()
+        try destination.emit(options.makeReport(progress: destination.progress))
     }
 }

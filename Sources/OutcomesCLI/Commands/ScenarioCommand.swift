@@ -37,6 +37,18 @@ struct ScenarioRunCommand: ParsableCommand {
             """
     )
 
+    @OptionGroup var options: ScenarioRunOptions
+    @OptionGroup var output: OutputOptions
+
+    func run() throws { try output.emit(options.makeReport(progress: output.progress)) }
+}
+
+/// What `outcomes scenario run` runs, and its report (also `report scenario` and `export notebook scenario`).
+struct ScenarioRunOptions: NotebookOptions {
+    static let kind = "scenario"
+    static let command = "scenario run"
+    static let notebook = NotebookExport.Kind.scenario
+
     @Argument(help: ArgumentHelp("A scenario file (YAML).", valueName: "file"))
     var file: String
 
@@ -47,7 +59,6 @@ struct ScenarioRunCommand: ParsableCommand {
     var paymentDraws: Int?
 
     @OptionGroup var database: DatabaseOptions
-    @OptionGroup var output: OutputOptions
 
     func validate() throws {
         for (name, value) in [("--draws", draws), ("--payment-draws", paymentDraws)] {
@@ -55,52 +66,44 @@ struct ScenarioRunCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    /// The scenario file as read, with the draws the options ask for.
+    func definition() throws -> (definition: ScenarioDefinition, text: String) {
         let text = try YAMLFile.read(file)
         var definition = try ScenarioDefinition.parse(yaml: text, file: file)
         if let draws { definition.draws = draws }
         if let paymentDraws { definition.paymentDraws = paymentDraws }
-        let (connection, _) = try database.connectReady(progress: output.progress, as: .analyst)
-        let outcome = try ScenarioRunner(definition: definition, text: text, file: file).run(on: connection)
-        try output.emit(Report(scenario: outcome))
+        return (definition, text)
     }
+
+    func makeReport(progress: Progress) throws -> Report {
+        let (definition, text) = try definition()
+        let (connection, _) = try database.connectReady(progress: progress, as: .analyst)
+        let outcome = try ScenarioRunner(definition: definition, text: text, file: file).run(on: connection)
+        return Report(scenario: outcome)
+    }
+
+    func notebookParameters() throws -> [String: String] { ["scenario": try definition().definition.id] }
+}
+
+extension ScenarioRunner.Outcome {
+    /// The contract's currency (dollars when it has no payment terms).
+    var currency: Currency { stored.contract.payments?.currency ?? Currency(code: "USD")! }
 }
 
 extension Report {
     package init(scenario outcome: ScenarioRunner.Outcome) {
         let run = outcome.run, definition = run.definition
         self.init(title: "Benefit-cost scenario \(definition.id): \(outcome.stored.contract.name)")
-        let timing = switch definition.timing {
-        case .endOfPeriod: "each year's flows at its end (the program's cost too, as a spreadsheet NPV discounts its first flow)"
-        case .firstAtZero: "the first year's flows at t = 0, undiscounted"
-        case .midPeriod: "each year's flows at its middle"
-        }
-        notes = [
-            "Run \(outcome.runID): version \(outcome.stored.version) of \(outcome.stored.contract.id) (SHA-256 \(outcome.stored.fileSHA256.prefix(12))…)"
-                + (outcome.comparisonRuns.isEmpty ? "; effects stated in the file." : "; effects from comparison run \(outcome.comparisonRuns.map(String.init).joined(separator: ", "))."),
-            "Per participant, in \(definition.baseYear) dollars; real discount rate \(Self.describe(definition.discountRate)), horizon \(definition.horizon) years, timing: \(timing).",
-            "Chance benefits exceed costs: share of \(definition.draws) Monte Carlo draws (seed \(definition.seed)) of effects (normal, from their standard errors), unit values, cost and discount rate.",
-        ]
+        notes = Self.scenarioRunNotes(outcome)
         if outcome.payments == nil {
             notes.append("Outcome payments: the contract has no payment terms, or no period's metrics are computed; the cost is the program's cost per participant.")
         }
-        let columns = ["group", "taxpayers", "participants", "others", "indirect", "total_benefits", "cost", "benefits_minus_costs",
-                       "benefit_cost_ratio", "chance_benefits_exceed_costs", "net_p5", "net_p95"]
-        let currency = outcome.stored.contract.payments?.currency ?? Currency(code: "USD")!
+        let currency = outcome.currency
         func money(_ amount: Decimal) -> Cell { .money(Money(amount, currency)) }
-        func cells(_ figures: BenefitCost.Figures, _ summary: ScenarioRun.Summary) -> [Cell] {
-            let row = BenefitCostRow(figures)
-            return ScenarioDefinition.Perspective.allCases.map { money(row.benefits[$0]!) }
-                + [money(row.total), money(row.cost), money(row.net), row.ratio.map(Cell.decimal) ?? .null,
-                   .share(summary.chanceBenefitsExceedCosts), .decimal((Decimal(summary.netP5)).rounded(scale: 0)),
-                   .decimal((Decimal(summary.netP95)).rounded(scale: 0))]
-        }
-        var table = ReportTable(name: "benefit_cost", title: "Benefits and costs per participant", columns: columns)
-        table.rows = run.groups.map { [.text($0.group ?? "all")] + cells($0.expected, $0.simulated) }
-        tables.append(table)
+        tables.append(Self.benefitCost(outcome))
         if !run.variants.isEmpty {
-            var variants = ReportTable(name: "variants", title: "Variants (all providers)", columns: ["variant"] + columns.dropFirst())
-            variants.rows = run.variants.map { [.text($0.name)] + cells($0.expected, $0.simulated) }
+            var variants = ReportTable(name: "variants", title: "Variants (all providers)", columns: ["variant"] + Self.benefitCostColumns)
+            variants.rows = run.variants.map { [.text($0.name)] + Self.benefitCostCells($0.expected, $0.simulated, money: money) }
             tables.append(variants)
         }
         if let all = run.groups.first(where: { $0.group == nil }) ?? run.groups.first {
@@ -129,6 +132,44 @@ extension Report {
             notes.append("Finance: no outcome payments are projected (no period's metrics computed), so no investor returns.")
         }
         addCharts(scenario: outcome)
+    }
+
+    /// Which run this is, of what, and how its figures are made: the scenario report's first notes (the demo's too).
+    static func scenarioRunNotes(_ outcome: ScenarioRunner.Outcome) -> [String] {
+        let definition = outcome.run.definition
+        let timing = switch definition.timing {
+        case .endOfPeriod: "each year's flows at its end (the program's cost too, as a spreadsheet NPV discounts its first flow)"
+        case .firstAtZero: "the first year's flows at t = 0, undiscounted"
+        case .midPeriod: "each year's flows at its middle"
+        }
+        return [
+            "Run \(outcome.runID): version \(outcome.stored.version) of \(outcome.stored.contract.id) (SHA-256 \(outcome.stored.fileSHA256.prefix(12))…)"
+                + (outcome.comparisonRuns.isEmpty ? "; effects stated in the file." : "; effects from comparison run \(outcome.comparisonRuns.map(String.init).joined(separator: ", "))."),
+            "Per participant, in \(definition.baseYear) dollars; real discount rate \(Self.describe(definition.discountRate)), horizon \(definition.horizon) years, timing: \(timing).",
+            "Chance benefits exceed costs: share of \(definition.draws) Monte Carlo draws (seed \(definition.seed)) of effects (normal, from their standard errors), unit values, cost and discount rate.",
+        ]
+    }
+
+    static let benefitCostColumns = ["taxpayers", "participants", "others", "indirect", "total_benefits", "cost", "benefits_minus_costs",
+                                     "benefit_cost_ratio", "chance_benefits_exceed_costs", "net_p5", "net_p95"]
+
+    static func benefitCostCells(_ figures: BenefitCost.Figures, _ summary: ScenarioRun.Summary, money: (Decimal) -> Cell) -> [Cell] {
+        let row = BenefitCostRow(figures)
+        return ScenarioDefinition.Perspective.allCases.map { money(row.benefits[$0]!) }
+            + [money(row.total), money(row.cost), money(row.net), row.ratio.map(Cell.decimal) ?? .null,
+               .share(summary.chanceBenefitsExceedCosts), .decimal((Decimal(summary.netP5)).rounded(scale: 0)),
+               .decimal((Decimal(summary.netP95)).rounded(scale: 0))]
+    }
+
+    /// Benefits and costs per participant, for each provider and all together (the demo shows it too).
+    static func benefitCost(_ outcome: ScenarioRunner.Outcome, name: String = "benefit_cost",
+                            title: String = "Benefits and costs per participant") -> ReportTable {
+        let currency = outcome.currency
+        var table = ReportTable(name: name, title: title, columns: ["group"] + benefitCostColumns)
+        table.rows = outcome.run.groups.map {
+            [.text($0.group ?? "all")] + benefitCostCells($0.expected, $0.simulated, money: { .money(Money($0, currency)) })
+        }
+        return table
     }
 
     static func rate(_ value: RateOfReturn) -> Cell {
@@ -175,12 +216,7 @@ extension Report {
         var table = ReportTable(name: "payments", title: "Outcome payments by provider and period (\(payments.draws) draws)", columns: ["provider", "period"] + columns)
         table.rows = payments.byProviderPeriod.map { [.text($0.key.provider), .text($0.key.period)] + cells($0.expected, $0.draws) }
         tables.append(table)
-        var years = ReportTable(name: "payments_by_year", title: "Outcome payments by year, all providers", columns: ["year"] + columns)
-        years.rows = payments.byYear.map { [.text($0.year)] + cells($0.expected, $0.draws) }
-        years.rows.append([.text("worst year"), .null, money(payments.worstYear.mean), money(payments.worstYear.p5), money(payments.worstYear.p50),
-                           money(payments.worstYear.p95)])
-        years.rows.append([.text("all years")] + cells(payments.expectedTotal, payments.total))
-        tables.append(years)
+        tables.append(Self.paymentsByYear(payments, currency: outcome.currency))
         if !outcome.paymentVariants.isEmpty {
             var variants = ReportTable(name: "payment_variants", title: "Outcome payments by variant, all providers and years (\(payments.draws) draws)",
                                        columns: ["variant", "participants_paid", "per_participant"] + columns + ["worst_year_p95", "chance_a_cap_binds"])
@@ -217,6 +253,21 @@ extension Report {
         notes.append(outcome.paymentsLeaveOut.isEmpty
             ? "Outcome payments include every term of the contract in the periods projected: clawbacks as repayments, attested milestones."
             : "Outcome payments leave out: " + outcome.paymentsLeaveOut.map(\.text).joined(separator: "; ") + ".")
+    }
+
+    /// The outcome payments of every provider by year, the worst year and all years (the demo shows it too).
+    static func paymentsByYear(_ payments: PaymentProjection.Summary, currency: Currency, name: String = "payments_by_year",
+                               title: String = "Outcome payments by year, all providers") -> ReportTable {
+        func money(_ amount: Decimal) -> Cell { .money(Money(amount, currency)) }
+        func cells(_ expected: Decimal, _ d: PaymentProjection.Summary.Distribution) -> [Cell] {
+            [money(expected), money(d.mean), money(d.p5), money(d.p50), money(d.p95)]
+        }
+        var years = ReportTable(name: name, title: title, columns: ["year", "expected", "mean", "p5", "p50", "p95"])
+        years.rows = payments.byYear.map { [.text($0.year)] + cells($0.expected, $0.draws) }
+        years.rows.append([.text("worst year"), .null, money(payments.worstYear.mean), money(payments.worstYear.p5), money(payments.worstYear.p50),
+                           money(payments.worstYear.p95)])
+        years.rows.append([.text("all years")] + cells(payments.expectedTotal, payments.total))
+        return years
     }
 
     static func short(_ value: Double) -> String { String(format: "%.6g", value) }

@@ -14,56 +14,7 @@ extension Report {
         if result.imbalanced.isEmpty && spec.method != .none {
             notes.append("Balance: every covariate's |SMD| is at most \(spec.balanceThreshold) after \(spec.method.step).")
         }
-        // Counts, and effective sample sizes (which are nearly counts), under the small-cell policy.
-        func count(_ value: Double) -> Cell {
-            if let policy, value > 0, value < Double(policy.threshold) { return .suppressed(policy.marker) }
-            let whole = value.rounded()
-            return abs(value - whole) < 1e-9 ? .int(Int(whole)) : .real(value)
-        }
-        var estimates = ReportTable(name: "estimates", title: "Effect estimates (\(spec.estimand.rawValue))", columns: [
-            "outcome", "provider", "analysis", "treated", "controls", "mean_treated", "mean_control", "estimate", "std_error", "se_type",
-            "z", "p_value", "ci_lower", "ci_upper", "mde",
-        ])
-        for row in result.estimates {
-            let e = row.effect, ci = e.confidenceInterval
-            let small = policy.map { $0.suppresses(e.treated) || $0.suppresses(e.controls) } ?? false
-            let value = { (x: Double) -> Cell in small ? .suppressed(policy!.marker) : .real(x) }
-            estimates.rows.append([
-                .text(row.outcome), .text(row.group ?? "all"), .text(row.analysis.rawValue), count(Double(e.treated)), count(Double(e.controls)),
-                value(row.meanTreated), value(row.meanControl), value(e.estimate), value(e.standardError), .text(Self.label(e.kind, spec.method)),
-                value(e.z), small ? .suppressed(policy!.marker) : .pValue(e.pValue), value(ci.lower), value(ci.upper), value(e.minimumDetectableEffect),
-            ])
-        }
-        tables.append(estimates)
-        let sizes = result.sampleSizes
-        var sampleSizes = ReportTable(name: "sample_sizes", title: "Sample sizes", columns: ["sample", "control", "treated"])
-        for (label, pair) in [("All", sizes.all), ("Matched (ESS)", sizes.matchedESS), ("Matched", sizes.matched),
-                              ("Unmatched", sizes.unmatched), ("Discarded", sizes.discarded)] {
-            sampleSizes.rows.append([.text(label), count(pair.control), count(pair.treated)])
-        }
-        tables.append(sampleSizes)
-        let columns = ["covariate", "type", "means_treated", "means_control", "std_mean_diff", "var_ratio", "ecdf_mean", "ecdf_max", "std_pair_dist"]
-        func balance(_ name: String, _ title: String, _ rows: [Balance.Row]) -> ReportTable {
-            var table = ReportTable(name: name, title: title, columns: columns)
-            for row in rows {
-                table.rows.append([
-                    .text(row.name), .text(row.name == "distance" ? "propensity" : row.binary ? "binary" : "continuous"),
-                    .real(row.meanTreated), .real(row.meanControl), row.standardizedMeanDifference.map(Cell.real) ?? .null,
-                    row.varianceRatio.map(Cell.real) ?? .null, row.eCDFMean.map(Cell.real) ?? .null, row.eCDFMax.map(Cell.real) ?? .null,
-                    row.standardizedPairDistance.map(Cell.real) ?? .null,
-                ])
-            }
-            return table
-        }
-        tables.append(balance("balance_all", "Balance before (all units)", result.balanceBefore))
-        if spec.method != .none {
-            tables.append(balance("balance_matched", "Balance after \(spec.method.step)", result.balanceAfter))
-        }
-        if spec.method.usesPropensity {
-            var model = ReportTable(name: "propensity_model", title: "Propensity model (logistic regression)", columns: ["term", "coefficient", "std_error"])
-            model.rows = result.propensityModel.map { [.text($0.name), .real($0.coefficient), .real($0.standardError)] }
-            tables.append(model)
-        }
+        tables = ComparisonTables(result, policy: policy).all
         addCharts(comparison: result, policy: policy)
     }
 
@@ -189,4 +140,67 @@ extension Report {
             "Warning: \(treated) of \(of) participants are in \(strata) strata with no comparison unit and are left out; the estimate is over the other \(of - treated) (coarsen more with --cutpoints to keep them)."
         }
     }
+}
+
+/// A comparison's tables, each by what it is, so that a caller (the demo) takes the ones it shows
+/// without looking them up by name; the estimates table holds the estimates given (by default all:
+/// overall, per provider, per group).
+struct ComparisonTables {
+    var estimates, sampleSizes, balanceBefore: ReportTable
+    /// None when nothing was matched or weighted (method none).
+    var balanceAfter: ReportTable?
+    /// None without a propensity model.
+    var propensityModel: ReportTable?
+
+    init(_ result: EvaluationResult, estimates chosen: [EvaluationResult.Estimate]? = nil, policy: SmallCellPolicy?) {
+        let spec = result.spec
+        // Counts, and effective sample sizes (which are nearly counts), under the small-cell policy.
+        func count(_ value: Double) -> Cell {
+            if let policy, value > 0, value < Double(policy.threshold) { return .suppressed(policy.marker) }
+            let whole = value.rounded()
+            return abs(value - whole) < 1e-9 ? .int(Int(whole)) : .real(value)
+        }
+        estimates = ReportTable(name: "estimates", title: "Effect estimates (\(spec.estimand.rawValue))", columns: [
+            "outcome", "provider", "analysis", "treated", "controls", "mean_treated", "mean_control", "estimate", "std_error", "se_type",
+            "z", "p_value", "ci_lower", "ci_upper", "mde",
+        ])
+        for row in chosen ?? result.estimates {
+            let e = row.effect, ci = e.confidenceInterval
+            let small = policy.map { $0.suppresses(e.treated) || $0.suppresses(e.controls) } ?? false
+            let value = { (x: Double) -> Cell in small ? .suppressed(policy!.marker) : .real(x) }
+            estimates.rows.append([
+                .text(row.outcome), .text(row.group ?? "all"), .text(row.analysis.rawValue), count(Double(e.treated)), count(Double(e.controls)),
+                value(row.meanTreated), value(row.meanControl), value(e.estimate), value(e.standardError), .text(Report.label(e.kind, spec.method)),
+                value(e.z), small ? .suppressed(policy!.marker) : .pValue(e.pValue), value(ci.lower), value(ci.upper), value(e.minimumDetectableEffect),
+            ])
+        }
+        let sizes = result.sampleSizes
+        sampleSizes = ReportTable(name: "sample_sizes", title: "Sample sizes", columns: ["sample", "control", "treated"])
+        for (label, pair) in [("All", sizes.all), ("Matched (ESS)", sizes.matchedESS), ("Matched", sizes.matched),
+                              ("Unmatched", sizes.unmatched), ("Discarded", sizes.discarded)] {
+            sampleSizes.rows.append([.text(label), count(pair.control), count(pair.treated)])
+        }
+        let columns = ["covariate", "type", "means_treated", "means_control", "std_mean_diff", "var_ratio", "ecdf_mean", "ecdf_max", "std_pair_dist"]
+        func balance(_ name: String, _ title: String, _ rows: [Balance.Row]) -> ReportTable {
+            var table = ReportTable(name: name, title: title, columns: columns)
+            for row in rows {
+                table.rows.append([
+                    .text(row.name), .text(row.name == "distance" ? "propensity" : row.binary ? "binary" : "continuous"),
+                    .real(row.meanTreated), .real(row.meanControl), row.standardizedMeanDifference.map(Cell.real) ?? .null,
+                    row.varianceRatio.map(Cell.real) ?? .null, row.eCDFMean.map(Cell.real) ?? .null, row.eCDFMax.map(Cell.real) ?? .null,
+                    row.standardizedPairDistance.map(Cell.real) ?? .null,
+                ])
+            }
+            return table
+        }
+        balanceBefore = balance("balance_all", "Balance before (all units)", result.balanceBefore)
+        balanceAfter = spec.method == .none ? nil : balance("balance_matched", "Balance after \(spec.method.step)", result.balanceAfter)
+        if spec.method.usesPropensity {
+            var model = ReportTable(name: "propensity_model", title: "Propensity model (logistic regression)", columns: ["term", "coefficient", "std_error"])
+            model.rows = result.propensityModel.map { [.text($0.name), .real($0.coefficient), .real($0.standardError)] }
+            propensityModel = model
+        }
+    }
+
+    var all: [ReportTable] { [estimates, sampleSizes, balanceBefore] + [balanceAfter, propensityModel].compactMap { $0 } }
 }

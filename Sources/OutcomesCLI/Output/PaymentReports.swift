@@ -8,24 +8,9 @@ extension Report {
     /// the determinations of its effect-based, savings-share and clawback lines.
     init(run result: PaymentRunResult) {
         let currency = result.total.currency
-        let what: String = switch result.outcome {
-        case .posted(let runID) where result.entries.isEmpty:
-            "Posted run \(runID) with nothing new to pay (total 0): the ledger already holds what is owed; the run records "
-                + "that these inputs (version \(result.version), new data or terms) were checked"
-                + (result.determinations.isEmpty ? "." : ", and its determinations.")
-        case .posted(let runID): "Posted run \(runID): \(result.entries.count) ledger lines, \(result.total.grouped) \(currency.code) in all."
-        case .staged(let stagedID):
-            "Staged run \(stagedID) for approval: \(result.entries.count) ledger lines, \(result.total.grouped) \(currency.code) in all. "
-                + "Nothing is in the ledger until another login approves it: outcomes payments approve --staged \(stagedID)."
-        case .noChange where result.owed.isZero && result.postedBefore.isZero:
-            "Nothing is owed for \(result.period): no outcome earned a payment; nothing was posted."
-        case .noChange: "No change: the ledger already holds everything owed for \(result.period); nothing was posted."
-        case .dryRun: "Dry run: nothing was posted. A run would post \(result.entries.count) ledger lines, \(result.total.grouped) "
-            + "\(currency.code) in all."
-        }
         self.init(title: "Payments of \(result.contractID), \(result.period) (\(result.kind.rawValue) run)")
         notes = [
-            what,
+            Self.outcome(of: result),
             "Owed for the period after caps\(result.kind == .interim ? ", at the interim share" : ""): \(result.owed.grouped) "
                 + "\(currency.code). Contract version \(result.version); inputs SHA-256 \(result.inputsSHA256).",
         ]
@@ -60,6 +45,27 @@ extension Report {
                  .text($0.arithmetic)]
             }
             tables.append(determinations)
+        }
+    }
+
+    /// What a payment run did — posted, staged, nothing owed, no change, a dry run — in a sentence:
+    /// the run report's first note (the demo's too).
+    static func outcome(of result: PaymentRunResult) -> String {
+        let currency = result.total.currency
+        return switch result.outcome {
+        case .posted(let runID) where result.entries.isEmpty:
+            "Posted run \(runID) with nothing new to pay (total 0): the ledger already holds what is owed; the run records "
+                + "that these inputs (version \(result.version), new data or terms) were checked"
+                + (result.determinations.isEmpty ? "." : ", and its determinations.")
+        case .posted(let runID): "Posted run \(runID): \(result.entries.count) ledger lines, \(result.total.grouped) \(currency.code) in all."
+        case .staged(let stagedID):
+            "Staged run \(stagedID) for approval: \(result.entries.count) ledger lines, \(result.total.grouped) \(currency.code) in all. "
+                + "Nothing is in the ledger until another login approves it: outcomes payments approve --staged \(stagedID)."
+        case .noChange where result.owed.isZero && result.postedBefore.isZero:
+            "Nothing is owed for \(result.period): no outcome earned a payment; nothing was posted."
+        case .noChange: "No change: the ledger already holds everything owed for \(result.period); nothing was posted."
+        case .dryRun: "Dry run: nothing was posted. A run would post \(result.entries.count) ledger lines, \(result.total.grouped) "
+            + "\(currency.code) in all."
         }
     }
 }
@@ -116,43 +122,22 @@ extension Report {
     }
 
     package init(statement: ProviderStatement) {
-        let currency = statement.currency
-        func money(_ value: Decimal) -> Cell { .money(Money(value, currency)) }
         self.init(title: "Statement of \(statement.providerID) under \(statement.contractID)")
-        let net = statement.lines.reduce(Decimal(0)) { $0 + $1.payments + $1.adjustments }
         notes = [
-            "Net paid to date: \(Money(net, currency).grouped) \(currency.code), in \(statement.runs.count) run\(statement.runs.count == 1 ? "" : "s").",
+            Self.netPaid(statement),
             "Earned is what the outcomes earned before caps; adjustments are later runs' corrections (late data, new terms, final "
                 + "determination after interim payments).",
         ]
         if statement.lines.isEmpty { notes.append("The ledger holds no lines of this provider under this contract (that you may read).") }
-        var lines = ReportTable(name: "lines", title: "Earned and paid, by period and line",
-                                columns: ["period", "line", "participants", "earned", "payments", "adjustments", "net"])
-        lines.rows = statement.lines.map {
-            [.text($0.period), .text($0.lineID), $0.participants.map(Cell.int) ?? .null, money($0.earned), money($0.payments),
-             money($0.adjustments), money($0.payments + $0.adjustments)]
-        }
-        var caps = ReportTable(name: "caps", title: "Caps that applied",
-                               columns: ["period", "line", "cap", "cap amount", "cut", "participants cut"])
-        caps.rows = statement.caps.map {
-            [.text($0.period), .text($0.lineID), .text($0.scope.name), money($0.amount), money($0.cut), $0.participants.map(Cell.int) ?? .null]
-        }
-        var determinations = ReportTable(
-            name: "determinations", title: "How effect-based, savings-share and clawback lines were determined (latest run)",
-            columns: ["period", "line", "cohort", "finding", "improvement", "threshold", "payable", "arithmetic", "run"])
-        determinations.rows = statement.determinations.map {
-            [.text($0.period), .text($0.lineID), .text($0.cohort), .text($0.finding.rawValue.replacingOccurrences(of: "_", with: " ")),
-             $0.improvement.map(Cell.decimal) ?? .null, $0.threshold.map(Cell.decimal) ?? .null, money($0.payable), .text($0.arithmetic),
-             .int($0.runID)]
-        }
-        var repayments = ReportTable(name: "repayments", title: "Repayments due (clawbacks)", columns: ["period", "line", "repayment due"])
-        repayments.rows = statement.repayments.map { [.text($0.period), .text($0.lineID), money($0.amount)] }
-        var payers = ReportTable(name: "payers", title: "Owed by payer", columns: ["payer", "net"])
-        payers.rows = statement.payers.map { [.text($0.payer), money($0.amount)] }
-        var runs = ReportTable(name: "runs", title: "Runs", columns: ["run", "period", "kind", "contract version", "run at"])
-        runs.rows = statement.runs.map { [.int($0.runID), .text($0.period), .text($0.kind.rawValue), .int($0.version), .text($0.runAt)] }
-        tables = [lines, caps, determinations, repayments, payers, runs]
+        tables = StatementTables(statement).all
         addCharts(statement: statement)
+    }
+
+    /// What the provider was paid net to date, in how many runs: the statement's first note (the demo's too).
+    static func netPaid(_ statement: ProviderStatement) -> String {
+        let net = statement.lines.reduce(Decimal(0)) { $0 + $1.payments + $1.adjustments }
+        return "Net paid to date: \(Money(net, statement.currency).grouped) \(statement.currency.code), in \(statement.runs.count) run"
+            + "\(statement.runs.count == 1 ? "" : "s")."
     }
 
     /// What per-participant lines paid, by provider and a person attribute, with every margin.
@@ -182,4 +167,43 @@ extension Report {
         tables = [paid, headroom]
         addCharts(summary: summary)
     }
+}
+
+/// A provider statement's tables, each by what it is, so that a caller (the demo) takes the ones it
+/// shows without looking them up by name. With a small-cell policy, participant counts follow it.
+struct StatementTables {
+    var lines, caps, determinations, repayments, payers, runs: ReportTable
+
+    init(_ statement: ProviderStatement, policy: SmallCellPolicy? = nil) {
+        let currency = statement.currency
+        func money(_ value: Decimal) -> Cell { .money(Money(value, currency)) }
+        func count(_ value: Int?) -> Cell { value.map { count in policy.map { Cell.count(count, $0) } ?? .int(count) } ?? .null }
+        lines = ReportTable(name: "lines", title: "Earned and paid, by period and line",
+                            columns: ["period", "line", "participants", "earned", "payments", "adjustments", "net"])
+        lines.rows = statement.lines.map {
+            [.text($0.period), .text($0.lineID), count($0.participants), money($0.earned), money($0.payments),
+             money($0.adjustments), money($0.payments + $0.adjustments)]
+        }
+        caps = ReportTable(name: "caps", title: "Caps that applied",
+                           columns: ["period", "line", "cap", "cap amount", "cut", "participants cut"])
+        caps.rows = statement.caps.map {
+            [.text($0.period), .text($0.lineID), .text($0.scope.name), money($0.amount), money($0.cut), count($0.participants)]
+        }
+        determinations = ReportTable(
+            name: "determinations", title: "How effect-based, savings-share and clawback lines were determined (latest run)",
+            columns: ["period", "line", "cohort", "finding", "improvement", "threshold", "payable", "arithmetic", "run"])
+        determinations.rows = statement.determinations.map {
+            [.text($0.period), .text($0.lineID), .text($0.cohort), .text($0.finding.rawValue.replacingOccurrences(of: "_", with: " ")),
+             $0.improvement.map(Cell.decimal) ?? .null, $0.threshold.map(Cell.decimal) ?? .null, money($0.payable), .text($0.arithmetic),
+             .int($0.runID)]
+        }
+        repayments = ReportTable(name: "repayments", title: "Repayments due (clawbacks)", columns: ["period", "line", "repayment due"])
+        repayments.rows = statement.repayments.map { [.text($0.period), .text($0.lineID), money($0.amount)] }
+        payers = ReportTable(name: "payers", title: "Owed by payer", columns: ["payer", "net"])
+        payers.rows = statement.payers.map { [.text($0.payer), money($0.amount)] }
+        runs = ReportTable(name: "runs", title: "Runs", columns: ["run", "period", "kind", "contract version", "run at"])
+        runs.rows = statement.runs.map { [.int($0.runID), .text($0.period), .text($0.kind.rawValue), .int($0.version), .text($0.runAt)] }
+    }
+
+    var all: [ReportTable] { [lines, caps, determinations, repayments, payers, runs] }
 }

@@ -6,25 +6,11 @@ extension Report {
     init(quality assessment: QualityAssessment, thresholdsFile: String?) {
         let m = assessment.measurements
         self.init(title: "Data quality of the linked IDS, data through \(m.dataThrough)")
-        let verdict = switch assessment.status {
-        case .ok: "fit for computing payments (every check within its limit)."
-        case .warn: "fit for computing payments, with warnings."
-        case .fail: "NOT fit for computing payments (a check is over a fail limit)."
-        }
         notes = [
-            "Verdict: " + verdict,
+            Self.verdict(on: assessment),
             "Limits: \(thresholdsFile ?? "the defaults (scenarios/quality-thresholds.yaml)").",
             "Counts are of records for data stewards, not published outcomes, and are not suppressed; no person ids are shown.",
         ]
-        var checks = ReportTable(
-            name: "checks", title: "Checks",
-            columns: ["check", "status", "found", "of", "rate", "limit", "where"])
-        checks.rows = assessment.findings.map { finding in
-            [.text(finding.check.rawValue + (finding.subject.isEmpty ? "" : " \(finding.subject)")),
-             .text(finding.status == .ok ? "ok" : finding.status.rawValue.uppercased()),
-             .int(finding.found), .int(finding.outOf), finding.rate.map(Cell.share) ?? .null,
-             .text(finding.limit), .text(finding.detail)]
-        }
         var linkage = ReportTable(
             name: "linkage", title: "Linkage by source system",
             columns: ["source", "name", "persons linked", "of persons", "participants linked", "of participants",
@@ -51,7 +37,28 @@ extension Report {
             [.text(quarter.quarter.quarterLabel), .int(quarter.records),
              gapQuarters[quarter.quarter].map { .text("below \(assessment.thresholds.quarterGapRatio) × median \(Int($0.baseline.rounded()))") } ?? .null]
         }
-        tables = [checks, linkage, programs, wages, Self.eventsByMonth(m)]
+        tables = [Self.checks(assessment), linkage, programs, wages, Self.eventsByMonth(m)]
+    }
+
+    /// Whether the data is fit for computing payments: the report's first note (the demo's too).
+    static func verdict(on assessment: QualityAssessment) -> String {
+        switch assessment.status {
+        case .ok: "Verdict: fit for computing payments (every check within its limit)."
+        case .warn: "Verdict: fit for computing payments, with warnings."
+        case .fail: "Verdict: NOT fit for computing payments (a check is over a fail limit)."
+        }
+    }
+
+    /// The judged checks, each with its status and limit: the report's first table (the demo's too).
+    static func checks(_ assessment: QualityAssessment, name: String = "checks", title: String = "Checks") -> ReportTable {
+        var checks = ReportTable(name: name, title: title, columns: ["check", "status", "found", "of", "rate", "limit", "where"])
+        checks.rows = assessment.findings.map { finding in
+            [.text(finding.check.rawValue + (finding.subject.isEmpty ? "" : " \(finding.subject)")),
+             .text(finding.status == .ok ? "ok" : finding.status.rawValue.uppercased()),
+             .int(finding.found), .int(finding.outOf), finding.rate.map(Cell.share) ?? .null,
+             .text(finding.limit), .text(finding.detail)]
+        }
+        return checks
     }
 
     /// Months down, domains across: events starting in the month (inside a lifetime, not after

@@ -43,73 +43,8 @@ extension Report {
                    ? " Runs are staged by the login that computes them and posted when a different login approves them (maker–checker)." : ""),
         ]
         var lines = ReportTable(name: "lines", title: "Payment lines", columns: ["line", "mechanism", "outcome", "pays", "conditions", "cap"])
-        func money(_ value: Money?) -> Cell { value.map { .money($0) } ?? .null }
-        if let card = terms.rateCard {
-            for line in card.lines {
-                let pays: String = switch line.pricing {
-                case .flat(let price): "\(price.plain) per participant"
-                case .tiers(let tiers):
-                    tiers.map { tier in tier.upTo.map { "up to \($0): \(tier.price.plain)" } ?? "then \(tier.price.plain)" }
-                        .joined(separator: "; ")
-                }
-                var conditions = [line.recurs ? "every period achieved" : "once per participant",
-                                  "achieved when \(line.outcome.condition.comparison.rawValue) \(line.outcome.condition.value)"]
-                if !line.requires.isEmpty { conditions.append("after " + line.requires.joined(separator: ", ")) }
-                if let group = card.exclusiveGroups.first(where: { $0.contains(line.id) }) {
-                    conditions.append("the highest of " + group.joined(separator: ", "))
-                }
-                if let precondition = card.precondition { conditions.append("once \(precondition.metricID) is achieved") }
-                lines.rows.append([.text(line.id), .text("rate card"), .text(line.outcome.metricID), .text(pays),
-                                   .text(conditions.joined(separator: "; ")), money(line.cap)])
-            }
-        }
-        for line in terms.effectLines {
-            let unit = line.improvement == .relative ? "%" : (line.statistic == .rate ? " points" : " units")
-            let pays: String = switch line.pricing {
-            case .tiers(let tiers): tiers.map { "from \($0.from)\(unit): \($0.amount.plain)" }.joined(separator: "; ")
-            case .perUnit(let rule):
-                rule.brackets.enumerated().map { index, bracket in
-                    let from = rule.countedFrom == .zero && index == 0 ? "0 (once the threshold is met)" : "\(bracket.from)"
-                    return "\(bracket.price.plain) per \(rule.units == .whole ? "whole" : "fractional")\(unit) counted from \(from)"
-                        + (bracket.to.map { " to \($0)" } ?? "")
-                }.joined(separator: "; ")
-            }
-            let against: String = switch line.comparison {
-            case .comparisonGroup: "each provider's own control arm"
-            case .sharedControlGroup: "the control group the providers share"
-            case .matchedGroup: "each provider's matched comparison group"
-            case .baseline(let value): "a baseline of \(value)"
-            }
-            var conditions = ["\(line.better.rawValue) \(line.statistic.rawValue) is better, against \(against)",
-                              "nothing below \(line.threshold)\(unit)"]
-            if line.perParticipant { conditions.append("per treated participant") }
-            if let overall = line.overallThreshold { conditions.append("all cohorts together from \(overall)\(unit)") }
-            lines.rows.append([.text(line.id), .text("effect"), .text(line.outcome.metricID), .text(pays),
-                               .text(conditions.joined(separator: "; ")), money(line.cap)])
-        }
-        for line in terms.perDayLines {
-            var conditions = line.less.map { ["less the days of \($0)"] } ?? []
-            if let precondition = line.precondition { conditions.append("once \(precondition.metricID) is achieved") }
-            if let cap = line.participantCap { conditions.append("at most \(cap.plain) per participant") }
-            lines.rows.append([.text(line.id), .text("per day"), .text(line.days), .text("\(line.pricePerDay.plain) per day"),
-                               .text(conditions.joined(separator: "; ")), money(line.cap)])
-        }
-        for line in terms.savingsShares {
-            lines.rows.append([.text(line.id), .text("savings share"), .text(line.outcome),
-                               .text(line.schedule.map { step in
-                                   "\(step.percent)% of \(line.unitCost.plain) per unit avoided"
-                                       + (step.until.map { " until the line has paid \($0.plain)" } ?? "")
-                               }.joined(separator: "; then ")), .text(""), money(line.cap)])
-        }
-        for milestone in terms.milestones {
-            lines.rows.append([.text(milestone.id), .text("milestone"), .null, .text(milestone.amount.plain),
-                               .text("when delivered; paid in \(milestone.period)"), .null])
-        }
-        for clawback in terms.clawbacks {
-            lines.rows.append([.text(clawback.id), .text("clawback"), .text(clawback.outcome.metricID),
-                               .text("repays \(clawback.sharePercent)% of \(clawback.contractValue.plain)"),
-                               .text("when the \(clawback.statistic.rawValue) misses \(clawback.target.wording) in \(clawback.assessedIn)"),
-                               .null])
+        lines.rows = terms.describedLines.map {
+            [.text($0.id), .text($0.mechanism), $0.outcome.map(Cell.text) ?? .null, .text($0.pays), .text($0.conditions), $0.cap.map(Cell.money) ?? .null]
         }
         tables.append(lines)
         if let caps = terms.rateCard?.caps {
@@ -133,5 +68,93 @@ extension Report {
             }
             tables.append(payers)
         }
+    }
+}
+
+/// One line of payment terms as a person reads it: its mechanism, what it pays for and how much,
+/// on what conditions, and its cap. The terms report prints these; INDIGO's export words its
+/// outcome metrics and pricings with them.
+struct DescribedLine {
+    let id: String
+    let mechanism: String
+    /// The metric (or days) it pays on; none for a milestone.
+    let outcome: String?
+    let pays: String
+    let conditions: String
+    let cap: Money?
+}
+
+extension PaymentTerms {
+    /// Every line of the terms, described, in the order the terms report lists them.
+    var describedLines: [DescribedLine] {
+        var lines: [DescribedLine] = []
+        if let card = rateCard {
+            for line in card.lines {
+                let pays: String = switch line.pricing {
+                case .flat(let price): "\(price.plain) per participant"
+                case .tiers(let tiers):
+                    tiers.map { tier in tier.upTo.map { "up to \($0): \(tier.price.plain)" } ?? "then \(tier.price.plain)" }
+                        .joined(separator: "; ")
+                }
+                var conditions = [line.recurs ? "every period achieved" : "once per participant",
+                                  "achieved when \(line.outcome.condition.comparison.rawValue) \(line.outcome.condition.value)"]
+                if !line.requires.isEmpty { conditions.append("after " + line.requires.joined(separator: ", ")) }
+                if let group = card.exclusiveGroups.first(where: { $0.contains(line.id) }) {
+                    conditions.append("the highest of " + group.joined(separator: ", "))
+                }
+                if let precondition = card.precondition { conditions.append("once \(precondition.metricID) is achieved") }
+                lines.append(DescribedLine(id: line.id, mechanism: "rate card", outcome: line.outcome.metricID, pays: pays,
+                                           conditions: conditions.joined(separator: "; "), cap: line.cap))
+            }
+        }
+        for line in effectLines {
+            let unit = line.improvement == .relative ? "%" : (line.statistic == .rate ? " points" : " units")
+            let pays: String = switch line.pricing {
+            case .tiers(let tiers): tiers.map { "from \($0.from)\(unit): \($0.amount.plain)" }.joined(separator: "; ")
+            case .perUnit(let rule):
+                rule.brackets.enumerated().map { index, bracket in
+                    let from = rule.countedFrom == .zero && index == 0 ? "0 (once the threshold is met)" : "\(bracket.from)"
+                    return "\(bracket.price.plain) per \(rule.units == .whole ? "whole" : "fractional")\(unit) counted from \(from)"
+                        + (bracket.to.map { " to \($0)" } ?? "")
+                }.joined(separator: "; ")
+            }
+            let against: String = switch line.comparison {
+            case .comparisonGroup: "each provider's own control arm"
+            case .sharedControlGroup: "the control group the providers share"
+            case .matchedGroup: "each provider's matched comparison group"
+            case .baseline(let value): "a baseline of \(value)"
+            }
+            var conditions = ["\(line.better.rawValue) \(line.statistic.rawValue) is better, against \(against)",
+                              "nothing below \(line.threshold)\(unit)"]
+            if line.perParticipant { conditions.append("per treated participant") }
+            if let overall = line.overallThreshold { conditions.append("all cohorts together from \(overall)\(unit)") }
+            lines.append(DescribedLine(id: line.id, mechanism: "effect", outcome: line.outcome.metricID, pays: pays,
+                                       conditions: conditions.joined(separator: "; "), cap: line.cap))
+        }
+        for line in perDayLines {
+            var conditions = line.less.map { ["less the days of \($0)"] } ?? []
+            if let precondition = line.precondition { conditions.append("once \(precondition.metricID) is achieved") }
+            if let cap = line.participantCap { conditions.append("at most \(cap.plain) per participant") }
+            lines.append(DescribedLine(id: line.id, mechanism: "per day", outcome: line.days, pays: "\(line.pricePerDay.plain) per day",
+                                       conditions: conditions.joined(separator: "; "), cap: line.cap))
+        }
+        for line in savingsShares {
+            let pays = line.schedule.map { step in
+                "\(step.percent)% of \(line.unitCost.plain) per unit avoided" + (step.until.map { " until the line has paid \($0.plain)" } ?? "")
+            }
+            lines.append(DescribedLine(id: line.id, mechanism: "savings share", outcome: line.outcome, pays: pays.joined(separator: "; then "),
+                                       conditions: "", cap: line.cap))
+        }
+        for milestone in milestones {
+            lines.append(DescribedLine(id: milestone.id, mechanism: "milestone", outcome: nil, pays: milestone.amount.plain,
+                                       conditions: "when delivered; paid in \(milestone.period)", cap: nil))
+        }
+        for clawback in clawbacks {
+            lines.append(DescribedLine(id: clawback.id, mechanism: "clawback", outcome: clawback.outcome.metricID,
+                                       pays: "repays \(clawback.sharePercent)% of \(clawback.contractValue.plain)",
+                                       conditions: "when the \(clawback.statistic.rawValue) misses \(clawback.target.wording) in \(clawback.assessedIn)",
+                                       cap: nil))
+        }
+        return lines
     }
 }
