@@ -27,14 +27,13 @@ public enum DataFileFormat: Sendable, Equatable {
         }
     }
 
-    /// The file's kind, and where its export line runs.
-    var kind: (name: String, program: String) {
+    /// The package whose file compare refuses; nil for the formats it reads (CSV, Stata).
+    var refusedPackage: EvaluationError.StatisticalPackage? {
         switch self {
-        case .csv: ("a CSV", "")
-        case .stata: ("a Stata dataset", "in Stata")
-        case .rSingleObject, .rData: ("an R data file", "in R")
-        case .spss, .spssPortable: ("an SPSS data file", "in SPSS")
-        case .sas, .sasTransport: ("a SAS data file", "in R (with the haven package)")
+        case .csv, .stata: nil
+        case .rSingleObject, .rData: .r
+        case .spss, .spssPortable: .spss
+        case .sas, .sasTransport: .sas
         }
     }
 
@@ -58,12 +57,7 @@ public enum DataFileFormat: Sendable, Equatable {
 
     /// The usage error for a file outcomes does not read; nil for a CSV or a .dta.
     public func refusal(_ path: String) -> EvaluationError? {
-        switch self {
-        case .csv, .stata: nil
-        default:
-            .option("data", "\(path.printable) is \(kind.name), which compare does not read (it reads CSV and Stata .dta); "
-                + "\(kind.program), `\(exportLine(path).printable)` writes it as a CSV to give instead")
-        }
+        refusedPackage.map { .option("data", .formatNotRead(file: path, $0, exportLine: exportLine(path))) }
     }
 
     static func rQuoted(_ text: String) -> String {

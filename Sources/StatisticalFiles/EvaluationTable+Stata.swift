@@ -29,7 +29,7 @@ extension EvaluationTable {
             throw error.evaluationError(path: path, treatment: treatment, option: { name in roles.first { $0.0 == name }?.1 ?? "covariates" })
         }
         try checkCategorical(categorical, used: used, numeric: numeric)
-        guard file.observations > 0 else { throw EvaluationError.data(file: path, line: 0, "the file has no observations") }
+        guard file.observations > 0 else { throw EvaluationError.data(file: path, line: 0, .noObservations) }
 
         let treated = try treatmentValues(file.columns[treatment]!, file: path)
         let ids = id.map { name in (0..<file.observations).map { file.columns[name]!.text(at: $0) } }
@@ -52,7 +52,7 @@ extension EvaluationTable {
         for index in 0..<column.count {
             let text = column.text(at: index)
             guard text == "0" || text == "1" else {
-                throw .observation(file: path, observation: index + 1, "the treatment column \(column.name.printable) must be 0 or 1, not \(text.printable)")
+                throw .observation(file: path, observation: index + 1, .treatmentNotBinary(column: column.name, value: text))
             }
             treated.append(text == "1")
         }
@@ -60,25 +60,20 @@ extension EvaluationTable {
     }
 
     private static func column(_ column: StataFile.Column, of file: StataFile, numeric: Bool, categorical: Bool) throws(EvaluationError) -> Column {
-        let name = column.name.printable
         guard column.storage.isString else {
             guard categorical else { return .numeric(column.numbers) }
             // A label set named but absent is a cut copy (ReadStat drops a partly read last table) or
             // labels never defined: either way the categories would silently be codes.
             if let set = column.labelSet, file.valueLabels[set] == nil {
-                throw .data(file: file.path, line: 0, "column \(name) has value labels \(set.printable), which the file does not hold (a truncated copy, "
-                    + "or labels never defined: in Stata, `label list \(set.printable)` shows them, `label values \(name)` detaches the name)")
+                throw .data(file: file.path, line: 0, .valueLabelsMissing(column: column.name, labelSet: set))
             }
             return .categorical(column.numbers.indices.map { file.label(column, at: $0) ?? column.text(at: $0) })
         }
         if numeric {
-            throw .data(file: file.path, line: 0, "column \(name) is an outcome but a string variable (\(column.storageName)); outcomes are numeric: "
-                + "`destring \(name), replace` in Stata, then save the file again")
+            throw .data(file: file.path, line: 0, .outcomeIsString(column: column.name, storage: column.storageName))
         }
         if !categorical, let index = column.texts.firstIndex(where: { NumberLiteral.double($0) != nil }) {
-            throw .observation(file: file.path, observation: index + 1,
-                               "column \(name) is a string variable holding the number \(column.texts[index].printable); if it holds numbers, "
-                                   + "destring it in Stata (`destring \(name), replace`); if categories, declare it with --categorical \(name)")
+            throw .observation(file: file.path, observation: index + 1, .numberInString(column: column.name, text: column.texts[index]))
         }
         return .categorical(column.texts)
     }
@@ -89,25 +84,20 @@ extension StataFileError {
     func evaluationError(path: String, treatment: String, option: (String) -> String) -> EvaluationError {
         switch self {
         case .noVariable(let name, let variables):
-            let known = variables.prefix(30).map(\.printable).joined(separator: ", ")
-            return .option(option(name), "\(path) has no column \(name.printable); its variables are \(known.isEmpty ? "none" : known)")
+            return .option(option(name), .noColumn(name, source: path, columns: variables, listed: .stataVariables))
         case .missing(let observation, let name, let code) where name == treatment:
-            return .observation(file: path, observation: observation,
-                                "the treatment column \(name.printable) must be 0 or 1, not \(code.isEmpty ? "an empty string" : code.printable)")
+            return .observation(file: path, observation: observation, .treatmentMissing(column: name, code: code))
         case .missing(let observation, let name, let code):
-            let what = code.isEmpty ? "an empty string" : code == "NA" ? "NA" : "missing (\(code))"
-            return .observation(file: path, observation: observation,
-                                "column \(name.printable) is \(what); outcomes does not impute — fill or drop the observation")
+            return .observation(file: path, observation: observation, .missingValue(column: name, code: code))
         case .notFinite(let observation, let name):
-            return .observation(file: path, observation: observation, "column \(name.printable) is not a finite number (NaN or infinite)")
+            return .observation(file: path, observation: observation, .notFinite(column: name))
         case .empty:
-            return .data(file: path, line: 0, "the file is empty; a Stata .dta holds at least a header")
+            return .data(file: path, line: 0, .emptyStataFile)
         case .unreadable(let words):
             if Self.isText(path) {
-                return .data(file: path, line: 0, "not a Stata .dta file but text, a CSV perhaps: name it .csv (ReadStat: \(words))")
+                return .data(file: path, line: 0, .textNamedDTA(readStat: words))
             }
-            return .data(file: path, line: 0, "not a Stata .dta file ReadStat can read: \(words); "
-                + "if Stata opens it, `\(DataFileFormat.stata.exportLine(path).printable)` there writes a CSV that --data reads")
+            return .data(file: path, line: 0, .notStata(readStat: words, exportLine: DataFileFormat.stata.exportLine(path)))
         }
     }
 

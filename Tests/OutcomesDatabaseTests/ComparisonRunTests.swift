@@ -93,7 +93,7 @@ import Testing
         runner.design.exact = ["age"]  // one participant finds a control: one matched set cannot give a clustered SE
         runner.storeComparison = true
         let refused = #expect(throws: EvaluationError.self) { _ = try runner.run(on: db) }
-        #expect(refused?.message.contains("too few weighted units (or matched sets) to estimate the effect on any_shelter_12m") == true, "message: \(refused?.message ?? "none")")
+        #expect(refused == .design(.effect(outcome: "any_shelter_12m", .tooLittleData, .cr1)), "\(refused?.message ?? "none")")
         #expect(try db.execute("SELECT count(*) FROM evaluation.runs").scalar(Int.self) == 0)
         #expect(try db.execute("SELECT count(*) FROM metrics.computed_periods WHERE contract_id = 'housing-2021@matched'").scalar(Int.self) == 0)
         #expect(try db.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'evaluation' AND tablename LIKE 'w%'").scalar(Int.self) == 0)
@@ -102,6 +102,7 @@ import Testing
         let error = #expect(throws: EvaluationError.self) {
             _ = try ComparisonRunner(definition: unknown, text: "", stored: stored, period: nil, source: .pool).run(on: db)
         }
-        #expect(error?.message.contains("has no metric housed_24m") == true, "\(error?.message ?? "")")
+        guard case .design(.outcomeNotAMetric(let outcome, let contract, let metrics))? = error else { Issue.record("\(error?.message ?? "")"); return }
+        #expect(outcome == "housed_24m" && contract == "housing-2021" && metrics.contains("any_shelter_12m") && !metrics.contains(outcome))
     }
 }

@@ -176,7 +176,8 @@ import Testing
     @Test func aPeriodWithoutParticipantsIsADeterminationThatPaysNothing() throws {
         let (db, stored) = try prepared()
         // Nobody enrolled in 2022: no matched group can be stored for it …
-        #expect(throws: EvaluationError.self) { _ = try store("ratio: 2", stored, period: "2022", on: db) }
+        let refused = #expect(throws: EvaluationError.self) { _ = try store("ratio: 2", stored, period: "2022", on: db) }
+        guard case .design(.noParticipants)? = refused else { Issue.record("\(refused?.message ?? "no error")"); return }
         _ = try store("ratio: 2", stored, on: db)
         // … and the period still pays: nothing, on record as no participants, for every provider and line.
         let run = try PaymentRunner(stored: stored).run(period: "2022", on: db)

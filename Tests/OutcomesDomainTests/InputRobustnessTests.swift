@@ -191,9 +191,9 @@ import Testing
                 switch error {
                 case .data(let path, let line, _), .cell(let path, let line, _, _, _, _):
                     #expect(path == file.path && (0...lines + 1).contains(line), "\(error.message)")
-                case .option(let option, let reason):
-                    #expect(["treatment", "id", "covariates"].contains(option) && reason.contains(file.path), "\(error.message)")
-                case .unreadable, .design, .observation:  // .observation: .dta files only
+                case .option(let option, .noColumn(_, let source, _, .csvHeader)):
+                    #expect(["treatment", "id", "covariates"].contains(option) && source == file.path, "\(error.message)")
+                case .unreadable, .design, .observation, .option:  // .observation: .dta files only
                     Issue.record("\(error.message)")
                 }
                 #expect(!error.message.contains("\n"), "one paragraph: \(error.message)")  // wording is the subject

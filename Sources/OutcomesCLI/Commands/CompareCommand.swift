@@ -78,8 +78,8 @@ struct CompareCommand: ParsableCommand {
     static func naming<T>(_ file: String, _ body: () throws -> T) throws -> T {
         do {
             return try body()
-        } catch EvaluationError.design(let reason) {
-            throw EvaluationError.data(file: file, line: 0, "cannot compare: \(reason)")
+        } catch EvaluationError.design(let problem) {
+            throw EvaluationError.data(file: file, line: 0, .cannotCompare(problem))
         }
     }
 
@@ -92,7 +92,7 @@ struct CompareCommand: ParsableCommand {
     static func outcome(_ value: String) throws(EvaluationError) -> EvaluationSpec.Outcome {
         let parts = value.split(separator: ":", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
         guard parts.count <= 2, parts.allSatisfy({ !$0.isEmpty }) else {
-            throw .option("outcome", "\(value.printable) is not an outcome: the form is NAME or NAME:PRE (a column, or a column and its pre-period column)")
+            throw .option("outcome", .notAnOutcome(value))
         }
         return EvaluationSpec.Outcome(name: parts[0], pre: parts.count > 1 ? parts[1] : nil)
     }
@@ -101,19 +101,12 @@ struct CompareCommand: ParsableCommand {
     /// first, then exact-match key, then outcome), so an error names the option the user typed. The
     /// treatment column is none of them: it is what the comparison explains, not an input to it.
     static func columnOptions(_ spec: EvaluationSpec, treatment: String) throws(EvaluationError) -> [String: String] {
-        var options: [String: String] = [:]
-        for outcome in spec.outcomes { for name in [outcome.name] + (outcome.pre.map { [$0] } ?? []) { options[name] = "outcome" } }
-        for name in spec.exact { options[name] = "exact" }
-        for name in spec.covariates { options[name] = "covariates" }
-        if let option = options[treatment] {
-            let role = switch option {
-            case "covariates": "a covariate"
-            case "exact": "an exact-match key"
-            default: "an outcome or a pre-period column"
-            }
-            throw .option(option, "\(treatment.printable) is the treatment column (--treatment); the treatment cannot be \(role)")
-        }
-        return options
+        var roles: [String: EvaluationError.ColumnRole] = [:]
+        for outcome in spec.outcomes { for name in [outcome.name] + (outcome.pre.map { [$0] } ?? []) { roles[name] = .outcome } }
+        for name in spec.exact { roles[name] = .exactKey }
+        for name in spec.covariates { roles[name] = .covariate }
+        if let role = roles[treatment] { throw .option(role.option, .treatmentColumn(treatment, as: role)) }
+        return roles.mapValues(\.option)
     }
 
     static func writeUnits(_ result: EvaluationResult, _ table: EvaluationTable, to path: String) throws {
@@ -338,9 +331,9 @@ extension ComparisonDesignOptions {
         for part in CompareCommand.list(value) {
             let pieces = part.split(separator: "=", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
             guard pieces.count == 2, !pieces[0].isEmpty, let count = Int(pieces[1]) else {
-                throw .option("cutpoints", "\(part.printable) is not column=bins (e.g. age=4)")
+                throw .option("cutpoints", .notColumnEqualsBins(part))
             }
-            guard bins.updateValue(count, forKey: pieces[0]) == nil else { throw .option("cutpoints", "\(pieces[0].printable) is given twice") }
+            guard bins.updateValue(count, forKey: pieces[0]) == nil else { throw .option("cutpoints", .binsGivenTwice(pieces[0])) }
         }
         return bins
     }
@@ -352,3 +345,14 @@ extension EvaluationSpec.Discard: ExpressibleByArgument {}
 extension EvaluationSpec.Search: ExpressibleByArgument {}
 extension Estimand: ExpressibleByArgument {}
 extension ComparisonSource: ExpressibleByArgument {}
+
+extension EvaluationError.ColumnRole {
+    /// The option that names a column in this role.
+    fileprivate var option: String {
+        switch self {
+        case .covariate: "covariates"
+        case .exactKey: "exact"
+        case .outcome: "outcome"
+        }
+    }
+}

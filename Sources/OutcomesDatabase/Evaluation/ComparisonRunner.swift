@@ -44,22 +44,22 @@ public struct ComparisonRunner: Sendable {
         let contract = stored.contract
         let outcomeMetrics = try definition.outcomes.map { outcome -> MetricDefinition in
             guard let metric = contract.metrics.first(where: { $0.id == outcome.name }) else {
-                throw EvaluationError.design("the evaluation names the outcome \(outcome.name.printable), but contract \(contract.id) has no metric \(outcome.name.printable); its metrics: \(contract.metrics.map(\.id).joined(separator: ", "))")
+                throw EvaluationError.design(.outcomeNotAMetric(outcome.name, contract: contract.id, metrics: contract.metrics.map(\.id)))
             }
             guard metric.measure.name != "days_to_event", metric.window.anchor != .reportingPeriod else {
-                throw EvaluationError.design("metric \(metric.id) cannot be an evaluation outcome (days_to_event is missing for units without the event; a period-anchored window has no index date)")
+                throw EvaluationError.design(.metricNotAnOutcome(metric.id))
             }
             return metric
         }
         if storeComparison {
             guard design.method != .aipw else {
-                throw EvaluationError.option("store-comparison", "--method aipw has no single set of comparison weights to store: its estimate adds outcome regressions to inverse-probability weights, so no weighted mean of the comparison units is its comparison figure; store --method weighting (the same propensity model's weights) or ebal, and report the AIPW estimate from a run without --store-comparison")
+                throw EvaluationError.option("store-comparison", .storeNeedsOneSetOfWeights)
             }
             guard period != nil, design.method != .none, source == .pool else {
-                throw EvaluationError.option("store-comparison", "stores a matched comparison group (nearest-neighbour matching, 1:1 or k:1, with or without replacement, or the weights of --method weighting, subclass, cem or ebal), from the pool, for one --period (payments weigh each comparison unit by its weight under each provider)")
+                throw EvaluationError.option("store-comparison", .storeNeedsDesignFromPool)
             }
             guard design.estimand == .att else {
-                throw EvaluationError.option("estimand", "a stored comparison group pays each provider's participants, unweighted, against comparison units weighted to resemble them: the ATT; store it with estimand ATT (the default)")
+                throw EvaluationError.option("estimand", .storeNeedsATT)
             }
         }
         return try connection.transaction { connection in

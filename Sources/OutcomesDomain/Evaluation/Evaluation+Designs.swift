@@ -1,4 +1,3 @@
-import Foundation
 import OutcomesStatistics
 
 /// The designs beyond nearest-neighbour matching and weighting: each kernel's failure said as
@@ -9,12 +8,7 @@ extension Evaluation {
         do {
             return try subclassification.subclassify(distance: distance, treated: table.treated)
         } catch {
-            switch error {
-            case .noSubclassWithBothGroups, .noUnits:
-                throw .design("subclassification: \(error.description); use fewer subclasses (--subclasses) or another method")
-            default:
-                throw .design("subclassification: \(error.description)")
-            }
+            throw .design(.subclassification(error))
         }
     }
 
@@ -24,14 +18,8 @@ extension Evaluation {
         do {
             return try matching.match(covariates, treated: table.treated)
         } catch {
-            switch error {
-            case .categoricalCoarsened(let name):
-                throw .option("cutpoints", "\(name.printable) is categorical; coarsened exact matching matches its categories exactly")
-            case .noStratumWithBothGroups(let strata):
-                throw .design("coarsened exact matching: none of the \(strata) strata holds both participants and comparison units; coarsen more (fewer --cutpoints bins) or drop a covariate")
-            default:
-                throw .design("coarsened exact matching: \(error.description)")
-            }
+            if case .categoricalCoarsened(let name) = error { throw .option("cutpoints", .categoricalCoarsened(name)) }
+            throw .design(.coarsenedExactMatching(error))
         }
     }
 
@@ -40,18 +28,7 @@ extension Evaluation {
         do {
             return try EntropyBalancing(estimand: spec.estimand).weights(covariates: covariates, treated: table.treated).weights
         } catch {
-            switch error {
-            case .unreachableTarget(_, let column, let target, let low, let high):
-                let whose = spec.estimand == .att ? "the participants' mean" : "the mean of all units"
-                throw .design("entropy balancing cannot balance \(column.printable): \(whose), \(String(format: "%.6g", target)), lies outside or on the edge of the values of a group it reweights (\(String(format: "%.6g", low)) to \(String(format: "%.6g", high))), which no positive weights reach; drop, merge or coarsen \(column.printable), restrict the pool, or use another method")
-            case .notConverged(let iterations, let imbalance, _, let column):
-                let whose = spec.estimand == .att ? "the participants' mean" : "the mean of all units"
-                throw .design("entropy balancing did not converge in \(iterations) iterations: \(column.printable) is still \(String(format: "%.3g", imbalance)) SD from \(whose); drop covariates that nearly repeat others, or use another method")
-            case .emptyGroup(let treated):
-                throw .design("entropy balancing needs both groups; there are no \(treated ? "participants" : "comparison units")")
-            case .wrongLength, .notFinite:
-                throw .design("entropy balancing: a covariate has a value that is not a finite number")
-            }
+            throw .design(.entropyBalancing(error, spec.estimand))
         }
     }
 
@@ -61,7 +38,7 @@ extension Evaluation {
                                  design: DesignMatrix) throws(EvaluationError) -> [EvaluationResult.Estimate] {
         let nTreated = table.treated.filter { $0 }.count
         guard nTreated >= 2, table.count - nTreated >= 2 else {
-            throw .design("AIPW needs at least two participants and two comparison units (\(nTreated) and \(table.count - nTreated) here)")
+            throw .design(.tooFewForAIPW(participants: nTreated, comparisonUnits: table.count - nTreated))
         }
         var estimates: [EvaluationResult.Estimate] = []
         for outcome in spec.outcomes {
@@ -73,41 +50,24 @@ extension Evaluation {
             }
             for (analysis, values) in analyses {
                 if let first = values.first, values.allSatisfy({ $0 == first }) {
-                    throw .design("\(outcome.name.printable) is \(first) for every unit, so there is no effect on it to estimate")
+                    throw .design(.constantOutcome(outcome.name, first, among: .all))
                 }
                 let result: AugmentedIPW.Result
                 do {
                     result = try AugmentedIPW(effect: spec.estimand).estimate(outcome: values, treated: table.treated, design: design.matrix)
                 } catch {
-                    throw .design("AIPW cannot estimate the effect on \(outcome.name.printable): \(describe(error, design))")
+                    throw .design(.augmentedIPW(outcome: outcome.name, error, columns: design.names))
                 }
                 let effect = EffectEstimate(estimate: result.estimate, standardError: result.standardError, kind: .influenceFunction,
                                             treated: result.treated, controls: result.controls, confidence: spec.confidence, power: spec.power)
                 guard effect.standardError.isFinite, effect.standardError > 0 else {
-                    throw .design("\(outcome.name.printable) does not vary, so its effect has no standard error")
+                    throw .design(.noStandardError(outcome: outcome.name, among: .all))
                 }
                 estimates.append(.init(outcome: outcome.name, group: nil, analysis: analysis, effect: effect,
                                        meanTreated: result.treatedMean, meanControl: result.controlMean))
             }
         }
         return estimates
-    }
-
-    static func describe(_ failure: AugmentedIPW.Failure, _ design: DesignMatrix) -> String {
-        switch failure {
-        case .propensityAtBoundary(let unit, _):
-            "unit \(unit + 1)'s propensity score is 0 or 1 (a covariate level found in one group only), so its inverse weight is unbounded; drop or merge that level"
-        case .tooFewUnits(let treated, let units, let columns):
-            "the \(treated ? "participants" : "comparison units") (\(units)) are too few for an outcome model with \(columns) columns"
-        case .collinearOutcomeModel(let treated, let column):
-            "among the \(treated ? "participants" : "comparison units"), column \(design.names[column].printable) is a linear combination of the others"
-        case .collinearPropensityModel(let column):
-            "in the propensity model, column \(design.names[column].printable) is a linear combination of the others"
-        case .propensityModel:
-            "the propensity model cannot be fitted (see the same design with --method weighting)"
-        case .lengthMismatch, .notFinite:
-            "a value is not a finite number"
-        }
     }
 
     /// The units outside common support, by group, when there are any.

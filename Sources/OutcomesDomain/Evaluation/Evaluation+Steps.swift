@@ -5,11 +5,11 @@ extension Evaluation {
         switch try table.column(name, option: "covariates") {
         case .numeric(let values):
             if let first = values.first, values.allSatisfy({ $0 == first }) {
-                throw .design("covariate \(name.printable) is \(first) for every unit, so it cannot explain who was treated; drop it")
+                throw .design(.constantCovariate(name, first))
             }
             return .numeric(name, values)
         case .categorical(let values):
-            if Set(values).count < 2 { throw .design("covariate \(name.printable) has the single value \(values[0].printable) for every unit; drop it") }
+            if Set(values).count < 2 { throw .design(.singleCategory(covariate: name, values[0])) }
             return .categorical(name, values)
         }
     }
@@ -19,18 +19,8 @@ extension Evaluation {
         do {
             return (try LogisticRegression().fit(design: design.matrix, outcome: outcome), design.names)
         } catch {
-            switch error {
-            case .collinear(let column):
-                throw .design("in the propensity model, column \(design.names[column].printable) is a linear combination of the others (a constant, a copy, or a sum of other columns); drop it")
-            case .separation:
-                let culprits = separatingColumns(design, table.treated)
-                let named = culprits.isEmpty ? "" : " — \(culprits.map(\.printable).joined(separator: ", ")) alone separates them"
-                throw .design("the covariates predict treatment perfectly (no overlap between participants and the pool\(named)); drop or coarsen the covariate, or restrict the pool to comparable people")
-            case .notConverged(let iterations):
-                throw .design("the propensity model did not converge in \(iterations) iterations; rescale or drop covariates")
-            case .tooLittleData:
-                throw .design("\(table.count) units are too few for a propensity model with \(design.names.count) columns")
-            }
+            let separating = error == .separation ? separatingColumns(design, table.treated) : []
+            throw .design(.propensityModel(error, columns: design.names, units: table.count, separating: separating))
         }
     }
 
@@ -105,7 +95,7 @@ extension Evaluation {
             do {
                 rows = try MatchedSetRows(matches: matches ?? [:], unitCount: table.count)
             } catch {
-                throw .design("the matched sets cannot be laid out one row per unit per set")
+                throw .design(.matchedSetRows(error))
             }
         }
         func onRows(_ values: [Double]) -> [Double] { rows?.onRows(values) ?? values }
@@ -130,22 +120,15 @@ extension Evaluation {
                                                            convention: convention, clusters: rowClusters, units: rows?.units,
                                                            confidence: spec.confidence, power: spec.power)
                 } catch {
-                    switch error {
-                    case .tooLittleData: throw .design("too few weighted units (or matched sets) to estimate the effect on \(outcome.name.printable)")
-                    case .collinearAdjustment: throw .design("the covariates are collinear with treatment in the adjusted model for \(outcome.name.printable); drop --adjust")
-                    case .clusterLabelsMissing, .notARegressionConvention:
-                        throw .design("\(outcome.name.printable)'s effect has no \(convention.rawValue) standard error: the units have no matched sets or subclasses")
-                    case .negativeVariance:
-                        throw .design("the two-way clustered variance of the effect on \(outcome.name.printable) is negative (the unit and matched-set terms outweigh their overlap); use --se HC3 or CR1")
-                    }
+                    throw .design(.effect(outcome: outcome.name, error, convention))
                 }
                 // A constant outcome has no effect to estimate; rounding would print one with a tiny SE.
                 let weighted = values.indices.filter { rowWeights[$0] > 0 }.map { values[$0] }
                 if let first = weighted.first, weighted.allSatisfy({ $0 == first }) {
-                    throw .design("\(outcome.name.printable) is \(first) for every weighted unit, so there is no effect on it to estimate")
+                    throw .design(.constantOutcome(outcome.name, first, among: .weighted))
                 }
                 guard effect.standardError.isFinite, effect.standardError > 0 else {
-                    throw .design("\(outcome.name.printable) does not vary among the weighted units, so its effect has no standard error")
+                    throw .design(.noStandardError(outcome: outcome.name, among: .weighted))
                 }
                 let t = treated.indices.filter { treated[$0] }, c = treated.indices.filter { !treated[$0] }
                 func mean(_ indices: [Int]) -> Double {
@@ -220,7 +203,7 @@ extension Evaluation {
             let total = matchedControls.reduce(0) { $0 + local[$1] }
             for control in matchedControls { local[control] *= Double(matchedControls.count) / total }
             let indices = members.filter { local[$0] > 0 } + matchedControls
-            guard !indices.isEmpty else { throw .design("no participant of \(group.printable) was matched") }
+            guard !indices.isEmpty else { throw .design(.groupUnmatched(group)) }
             if spec.standardErrorConvention == .twoWay {
                 let memberSet = Set(members)
                 let own = matches?.filter { memberSet.contains($0.key) }

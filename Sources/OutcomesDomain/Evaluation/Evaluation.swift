@@ -22,8 +22,8 @@ public enum Evaluation {
     /// The propensity model and the method's weights (and matched sets) under a validated spec.
     static func weigh(_ spec: EvaluationSpec, _ table: EvaluationTable) throws(EvaluationError) -> Weighed {
         let nTreated = table.treated.filter { $0 }.count, nControl = table.count - nTreated
-        guard nTreated > 0 else { throw .design("\(table.source) has no treated units (participants)") }
-        guard nControl > 0 else { throw .design("\(table.source) has no comparison units; the pool is empty") }
+        guard nTreated > 0 else { throw .design(.noParticipants(source: table.source)) }
+        guard nControl > 0 else { throw .design(.noComparisonUnits(source: table.source)) }
         let covariates = try spec.covariates.map { name throws(EvaluationError) in try covariate(name, table) }
         let design = DesignMatrix(covariates, rows: table.count)
         let propensity = spec.method.usesPropensity ? try propensityModel(design, table) : nil
@@ -74,7 +74,7 @@ public enum Evaluation {
             let discardedTreated = table.treated.indices.filter { table.treated[$0] && discarded[$0] }.count
             warnings += discardWarnings(discarded, table)
             guard matchedTreated > 0 else {
-                throw .design("no participant found a comparison unit (\(nTreated) participants, \(discardedTreated) outside common support, the rest without a control within the caliper or exact strata); widen the caliper or drop an exact key")
+                throw .design(.noMatches(participants: nTreated, outsideSupport: discardedTreated))
             }
             if matchedTreated < nTreated - discardedTreated { warnings.append(.unmatchedTreated(count: nTreated - discardedTreated - matchedTreated, of: nTreated)) }
             if !spec.replace {

@@ -148,8 +148,8 @@ extension EvaluationDefinition {
         do {
             design = try design.validated()
         } catch {
-            guard case .option(let option, let reason) = error else { throw error }
-            throw (entries[option] ?? root).error(.designRefused(option: option), "\(option): \(reason)")
+            guard case .option(let option, let problem) = error else { throw error }
+            throw (entries[option] ?? root).error(.designRefused(option: option), "\(option): \(problem.explanation)")
         }
         var definition = EvaluationDefinition(id: id, contract: contract, pool: pool, covariates: covariates, exact: exact, outcomes: outcomes,
                                               design: design)

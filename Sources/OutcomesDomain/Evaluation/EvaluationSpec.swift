@@ -124,36 +124,36 @@ public struct EvaluationSpec: Sendable, Equatable, Codable {
 
     /// The options checked together: a one-paragraph error naming the option.
     public func validated() throws(EvaluationError) -> EvaluationSpec {
-        if method != .none && covariates.isEmpty { throw .option("covariates", "method \(method.rawValue) needs at least one covariate") }
-        if outcomes.isEmpty { throw .option("outcome", "name at least one outcome to estimate an effect on") }
-        if ratio < 1 || ratio > 100 { throw .option("ratio", "must be a whole number from 1 to 100, not \(ratio)") }
-        if let caliper, !(caliper > 0 && caliper <= 10) { throw .option("caliper", "must be between 0 and 10 standard deviations, not \(caliper)") }
-        if let trim, !(trim > 0.5 && trim < 1) { throw .option("trim", "must be a quantile between 0.5 and 1 (e.g. 0.99), not \(trim)") }
-        if !(confidence > 0.5 && confidence < 1) { throw .option("confidence", "must be between 0.5 and 1, not \(confidence)") }
-        if !(power > 0.5 && power < 1) { throw .option("power", "must be between 0.5 and 1, not \(power)") }
+        if method != .none && covariates.isEmpty { throw .option("covariates", .methodNeedsCovariates(method)) }
+        if outcomes.isEmpty { throw .option("outcome", .noOutcome) }
+        if ratio < 1 || ratio > 100 { throw .option("ratio", .wholeNumberOutside(1...100, ratio)) }
+        if let caliper, !(caliper > 0 && caliper <= 10) { throw .option("caliper", .numberOutside(.standardDeviations, caliper)) }
+        if let trim, !(trim > 0.5 && trim < 1) { throw .option("trim", .numberOutside(.quantile, trim)) }
+        if !(confidence > 0.5 && confidence < 1) { throw .option("confidence", .numberOutside(.probability, confidence)) }
+        if !(power > 0.5 && power < 1) { throw .option("power", .numberOutside(.probability, power)) }
         if method != .nearest && (!exact.isEmpty || caliper != nil || replace || ratio != 1) {
-            throw .option("method", "exact, caliper, ratio and replace apply to nearest-neighbour matching only")
+            throw .option("method", .matchingOptionsWithoutNearest)
         }
-        if method == .nearest && estimand == .ate { throw .option("estimand", "nearest-neighbour matching estimates the ATT; use method weighting for the ATE") }
-        if method != .weighting && trim != nil { throw .option("trim", "applies to weighting only") }
-        if method == .aipw && adjust { throw .option("adjust", "AIPW already adjusts for the covariates through its outcome models") }
-        if discard != .none && ![.nearest, .subclass].contains(method) { throw .option("discard", "applies to nearest-neighbour matching and subclassification only") }
-        if method == .subclass && !(2...100).contains(subclasses) { throw .option("subclasses", "must be a whole number from 2 to 100, not \(subclasses)") }
-        if method != .subclass && subclasses != 6 { throw .option("subclasses", "applies to subclassification (method subclass) only") }
+        if method == .nearest && estimand == .ate { throw .option("estimand", .nearestEstimatesATT) }
+        if method != .weighting && trim != nil { throw .option("trim", .appliesOnlyTo(.weighting)) }
+        if method == .aipw && adjust { throw .option("adjust", .aipwAdjustsAlready) }
+        if discard != .none && ![.nearest, .subclass].contains(method) { throw .option("discard", .appliesOnlyTo(.nearestOrSubclass)) }
+        if method == .subclass && !(2...100).contains(subclasses) { throw .option("subclasses", .wholeNumberOutside(2...100, subclasses)) }
+        if method != .subclass && subclasses != 6 { throw .option("subclasses", .appliesOnlyTo(.subclass)) }
         if !cutpoints.isEmpty {
-            guard method == .cem else { throw .option("cutpoints", "applies to coarsened exact matching (method cem) only") }
+            guard method == .cem else { throw .option("cutpoints", .appliesOnlyTo(.cem)) }
             for name in cutpoints.keys.sorted() {
-                guard covariates.contains(name) else { throw .option("cutpoints", "\(name.printable) is not a covariate") }
+                guard covariates.contains(name) else { throw .option("cutpoints", .notACovariate(name)) }
                 let bins = cutpoints[name]!
-                guard (1...1000).contains(bins) else { throw .option("cutpoints", "\(name.printable) needs 1 to 1000 bins, not \(bins)") }
+                guard (1...1000).contains(bins) else { throw .option("cutpoints", .binsOutside(covariate: name, 1...1000, bins)) }
             }
         }
         if let standardErrors { try check(standardErrors) }
         if let repeated = Dictionary(grouping: covariates, by: { $0 }).first(where: { $0.value.count > 1 }) {
-            throw .option("covariates", "\(repeated.key.printable) is named twice")
+            throw .option("covariates", .namedTwice(repeated.key))
         }
         if let outcome = outcomes.first(where: { covariates.contains($0.name) }) {
-            throw .option("outcome", "\(outcome.name.printable) is also a covariate; an outcome is measured after the index date, covariates before")
+            throw .option("outcome", .outcomeIsCovariate(outcome.name))
         }
         return self
     }
@@ -163,15 +163,14 @@ public struct EvaluationSpec: Sendable, Equatable, Codable {
     private func check(_ convention: StandardErrors) throws(EvaluationError) {
         switch convention {
         case .hc0, .hc1, .hc2, .hc3:
-            if method == .aipw { throw .option("se", "AIPW's standard error comes from its influence function; no other convention applies") }
+            if method == .aipw { throw .option("se", .aipwStandardErrorIsItsOwn) }
         case .cr0, .cr1:
             let clustered = (method == .nearest && !replace) || method == .subclass || method == .cem
             if !clustered {
-                throw .option("se", "\(convention.rawValue) clusters by matched set or subclass: it needs nearest-neighbour matching without replacement, subclassification or CEM"
-                              + (method == .nearest ? "; with replacement use CR1-two-way or HC0-HC3" : ""))
+                throw .option("se", .clustersNeedSets(convention, withReplacement: method == .nearest))
             }
         case .twoWay:
-            if !(method == .nearest && replace) { throw .option("se", "CR1-two-way clusters by matched set and unit: it applies to nearest-neighbour matching with replacement only") }
+            if !(method == .nearest && replace) { throw .option("se", .twoWayNeedsReplacement) }
         }
     }
 }

@@ -34,14 +34,13 @@ public struct EvaluationTable: Sendable {
         case .numeric(let values): return values
         case .categorical(let values):
             let example = values.first { Double($0) == nil } ?? ""
-            throw .data(file: source, line: 0, "column \(name.printable) (\(option)) must be numeric; it holds text such as \(example.printable)")
+            throw .data(file: source, line: 0, .textInNumericColumn(name, option: option, example: example))
         }
     }
 
     func column(_ name: String, option: String) throws(EvaluationError) -> Column {
         guard let column = columns[name] else {
-            let known = columns.keys.sorted().prefix(30).map(\.printable).joined(separator: ", ")
-            throw .option(option, "\(source) has no column \(name.printable); it has \(known)")
+            throw .option(option, .noColumn(name, source: source, columns: columns.keys.sorted(), listed: .table))
         }
         return column
     }
@@ -81,17 +80,17 @@ extension EvaluationTable {
             do {
                 return try reader.next()
             } catch let error as ExtractError {
-                throw EvaluationError.data(file: path, line: error.line, String(error.reason.dropLast(error.reason.hasSuffix(".") ? 1 : 0)))
+                throw EvaluationError.data(file: path, line: error.line, .csv(error))
             }
         }
-        guard let header = try next() else { throw EvaluationError.data(file: path, line: 1, "the file is empty; it needs a header row") }
+        guard let header = try next() else { throw EvaluationError.data(file: path, line: 1, .noHeader) }
         let names = header.fields.map { $0.trimmingCharacters(in: .whitespaces) }
         func position(_ name: String, _ option: String) throws -> Int {
             guard let index = names.firstIndex(of: name) else {
-                throw EvaluationError.option(option, "\(path) has no column \(name.printable); its header has \(names.prefix(30).map(\.printable).joined(separator: ", "))")
+                throw EvaluationError.option(option, .noColumn(name, source: path, columns: names, listed: .csvHeader))
             }
             guard names.lastIndex(of: name) == index else {
-                throw EvaluationError.data(file: path, line: header.line, "the header names column \(name.printable) twice; which one is meant cannot be told")
+                throw EvaluationError.data(file: path, line: header.line, .columnNamedTwice(name))
             }
             return index
         }
@@ -105,11 +104,11 @@ extension EvaluationTable {
         var lines: [Int] = []
         while let record = try next() {
             guard record.fields.count == names.count else {
-                throw EvaluationError.data(file: path, line: record.line, "\(record.fields.count) fields where the header has \(names.count)")
+                throw EvaluationError.data(file: path, line: record.line, .fieldCount(found: record.fields.count, expected: names.count))
             }
             let value = record.fields[treatmentColumn].trimmingSpaces
             guard value == "0" || value == "1" else {
-                throw EvaluationError.data(file: path, line: record.line, "the treatment column \(treatment.printable) must be 0 or 1, not \(value.printable)")
+                throw EvaluationError.data(file: path, line: record.line, .treatmentNotBinary(column: treatment, value: value))
             }
             treated.append(value == "1")
             ids.append(idColumn.map { record.fields[$0] } ?? String(record.line))
@@ -118,12 +117,12 @@ extension EvaluationTable {
             for (slot, (name, index)) in usedColumns.enumerated() {
                 let cell = record.fields[index].trimmingSpaces
                 guard !cell.isEmpty, cell != "NA" else {
-                    throw EvaluationError.data(file: path, line: record.line, "column \(name.printable) is empty; outcomes does not impute — fill or drop the row")
+                    throw EvaluationError.data(file: path, line: record.line, .emptyCell(column: name))
                 }
                 raw[slot].append(cell)
             }
         }
-        guard !ids.isEmpty else { throw EvaluationError.data(file: path, line: 2, "the file has a header but no rows") }
+        guard !ids.isEmpty else { throw EvaluationError.data(file: path, line: 2, .noRows) }
         var columns: [String: Column] = [:]
         for (slot, (name, _)) in usedColumns.enumerated().sorted(by: { $0.element.1 < $1.element.1 }) {
             let cells = raw[slot]
@@ -140,10 +139,10 @@ extension EvaluationTable {
     /// format the table comes from).
     public static func checkCategorical(_ categorical: Set<String>, used: Set<String>, numeric: Set<String>) throws(EvaluationError) {
         for name in categorical.sorted() where !used.contains(name) {
-            throw .option("categorical", "\(name.printable) is not a covariate or exact-match column of this comparison")
+            throw .option("categorical", .categoricalNotUsed(name))
         }
         if let name = categorical.intersection(numeric).sorted().first {
-            throw .option("categorical", "\(name.printable) is an outcome; outcomes are numeric")
+            throw .option("categorical", .categoricalOutcome(name))
         }
     }
 

@@ -39,14 +39,7 @@ public struct WeightedGroup: Sendable, Equatable {
         } else {
             for provider in providers {
                 guard let weights = result.groupWeights[provider] else {
-                    let why: String? = switch result.groupsNotWeighed[provider] {
-                    case .design(let reason)?: reason
-                    case let error?: error.message
-                    case nil: nil
-                    }
-                    throw .design("provider \(provider.printable)'s participants have no comparison weights of their own"
-                                  + (why.map { " (against the pool alone, \($0))" } ?? "")
-                                  + ", so a stored group would leave their payments without a comparison; change the design for them")
+                    throw .design(.providerWithoutOwnWeights(provider, cause: result.groupsNotWeighed[provider]))
                 }
                 weighed.append((provider, weights))
             }
@@ -56,17 +49,17 @@ public struct WeightedGroup: Sendable, Equatable {
         for (provider, group) in weighed {
             let sum = group.weights.reduce(0, +)
             guard sum > 0, group.treatedWeight > 0 else {
-                throw .design("provider \(provider.printable)'s participants have no weighted comparison units")
+                throw .design(.providerWithoutWeightedComparisons(provider))
             }
             let scale = group.treatedWeight / sum * Double(Self.denominator)
             for (unit, weight) in zip(group.controls, group.weights) {
                 let scaled = (weight * scale).rounded()
                 guard scaled.isFinite, scaled < 0x1p62, let whole = Int(exactly: scaled) else {
-                    throw .design("a comparison unit's weight under provider \(provider.printable) is too large to store")
+                    throw .design(.weightTooLarge(provider: provider))
                 }
                 guard whole > 0 else { continue }
                 let (sum, overflow) = total.addingReportingOverflow(whole)
-                guard !overflow else { throw .design("the comparison weights add up to more than a stored group can hold") }
+                guard !overflow else { throw .design(.weightsOverflow) }
                 total = sum
                 members.append(MatchedGroup.Member(unit: unit, provider: provider, weight: whole))
             }
