@@ -33,15 +33,29 @@ let package = Package(
         .target(name: "OutcomesStatistics"),
         // Pure domain code: no database dependency (Yams reads contract files; evaluations use the statistics).
         .target(name: "OutcomesDomain", dependencies: ["OutcomesStatistics", .product(name: "Yams", package: "Yams")]),
-        // Migrations, the embedded cluster, loaders and repositories.
-        .target(name: "OutcomesDatabase", dependencies: ["PostgresClient", "OutcomesDomain"]),
-        // The CLI commands, as a testable library.
+        // Migrations, the embedded cluster, loaders and repositories. The migrations ship as a resource
+        // bundle (outcomes_OutcomesDatabase.resources/migrations) found by ResourceFolder, not Bundle.module.
+        // `sql` in the target is a link to the top-level sql/: a path through a link copies real files,
+        // while a link named as the resource itself would be copied as a link.
+        .target(
+            name: "OutcomesDatabase", dependencies: ["PostgresClient", "OutcomesDomain"],
+            resources: [.copy("sql/migrations")]
+        ),
+        // The CLI commands, as a testable library. The demo's scenario files and the notebook templates
+        // ship in its resource bundle: `scenarios` and `notebooks-export` in the target are links to the
+        // top-level folders, which `.process` follows (`.copy` would copy the links), flattening them
+        // into the bundle's root; only the files the binary reads at run time are kept.
         .target(
             name: "OutcomesCLI",
             dependencies: [
                 "OutcomesDatabase", "OutcomesDomain", "OutcomesStatistics", "PostgresClient", "StatisticalFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+            ],
+            exclude: [
+                "scenarios/README.md", "scenarios/data", "scenarios/extracts",
+                "notebooks-export/README.md", "notebooks-export/requirements.txt",
+            ],
+            resources: [.process("scenarios"), .process("notebooks-export")]
         ),
         .executableTarget(name: "outcomes", dependencies: ["OutcomesCLI"]),
         // The lab, apart from the product: the benchmarks, the local Citus cluster and plan tooling.

@@ -25,6 +25,8 @@ public struct DatabaseError: UserFacingError, Equatable {
         case migrationFiles
         /// The migrations directory cannot be read.
         case migrationsUnreadable
+        /// No resource bundle (migrations, scenario files, notebook templates) beside the binary, and no override set.
+        case resourcesMissing
         case wouldReplaceExtract
         case noData
         case contractVersionConflict
@@ -67,7 +69,7 @@ extension DatabaseError.Code {
     public var exitStatus: ExitStatus {
         switch self {
         case .postgresNotInstalled, .postgresTooOld, .noServerUser, .notADataDirectory, .schemaMissing, .schemaOutdated,
-             .schemaNewer, .migrationChanged, .citusMissing:
+             .schemaNewer, .migrationChanged, .citusMissing, .resourcesMissing:
             .configuration
         case .dataDirectoryOwnership, .authenticationFailed, .makerCheckerRequired, .permissionDenied, .providerNotPermitted:
             .permission

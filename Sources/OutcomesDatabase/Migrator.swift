@@ -18,8 +18,13 @@ public struct Migrator: Sendable {
     public let migrations: [Migration]
     public let directory: URL
 
+    /// Reads the migrations this binary ships (`$OUTCOMES_SQL_DIR` instead, if set): see ``ResourceFolder``.
+    public init() throws {
+        try self.init(directory: ResourceFolder.migrations.directory())
+    }
+
     /// Reads the migration files of a directory (`NNNN_name.sql`, other files ignored).
-    public init(directory: URL = Migrator.defaultDirectory()) throws {
+    public init(directory: URL) throws {
         self.directory = directory
         guard let files = try? FileManager.default.contentsOfDirectory(atPath: directory.path) else {
             throw DatabaseError(
@@ -51,12 +56,6 @@ public struct Migrator: Sendable {
                 checksum: hasher.hexDigest()))
         }
         self.migrations = migrations
-    }
-
-    /// `OUTCOMES_SQL_DIR`, else `share/outcomes/sql/migrations` beside an installed binary,
-    /// else the `sql/migrations` directory of the source checkout this was built from.
-    public static func defaultDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
-        ProjectFiles.directory("sql/migrations", override: "OUTCOMES_SQL_DIR", environment: environment)
     }
 
     public struct Applied: Sendable, Equatable {

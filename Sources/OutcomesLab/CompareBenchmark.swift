@@ -80,7 +80,7 @@ struct CompareBenchmark: ParsableCommand {
         let progress = output.progress
         let (connection, target) = try database.connectReady(progress: progress)
         try reuseOrLoadSynthetic(persons: data.persons, seed: data.seed, connection: connection, progress: progress)
-        let file = ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR").appendingPathComponent(DemoCommand.contractFile).path
+        let file = try ResourceFolder.scenarios.directory().appendingPathComponent(DemoCommand.contractFile).path
         // The contract as loaded when it is (its terms do not matter here), else the scenario file.
         let stored = try (try? ContractStore.stored(reference: "housing-2021", on: connection)) ?? DemoCommand.loadContract(file, on: connection)
         let definition = try EvaluationDefinition.parse(yaml: Self.evaluationYAML, file: "bench-housing.yaml")

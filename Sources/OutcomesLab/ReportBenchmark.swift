@@ -36,7 +36,7 @@ struct ReportBenchmark: ParsableCommand {
         let progress = output.progress
         let (connection, _) = try database.connectReady(progress: progress)
         try reuseOrLoadSynthetic(persons: persons, seed: seed, connection: connection, progress: progress)
-        let directory = ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR")
+        let directory = try ResourceFolder.scenarios.directory()
         let stored = try DemoCommand.loadContract(directory.appendingPathComponent(DemoCommand.contractFile).path, on: connection)
         progress.note("Computing what the reports are of (not timed)…")
         var metricsRows: [ProviderMetricResult] = []

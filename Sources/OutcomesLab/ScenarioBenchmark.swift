@@ -89,7 +89,7 @@ struct ScenarioBenchmark: ParsableCommand {
                                  title: "The rate-card contract's participants shared among more providers, each with its own effects (best of three)",
                                  columns: ["providers", "draws", "seconds", "ms per draw"])
         for file in [DemoCommand.contractFile, DemoCommand.paymentsFile] {
-            let path = ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR").appendingPathComponent(file).path
+            let path = try ResourceFolder.scenarios.directory().appendingPathComponent(file).path
             let stored = try DemoCommand.loadContract(path, on: connection)
             progress.note("Computing every period's metrics of \(stored.contract.id) (not timed)…")
             for period in stored.contract.periods {

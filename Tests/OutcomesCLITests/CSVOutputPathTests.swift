@@ -1,5 +1,6 @@
 import Foundation
 import OutcomesDatabase
+import OutcomesTestSupport
 import Testing
 
 /// `--format csv --output PATH`: a report of one table goes to a file when PATH is not a folder and
@@ -16,7 +17,7 @@ import Testing
 
     /// A contract file whose terms make a report of one table (its lines: no caps, no payers).
     func oneTableContract(in folder: String) throws -> String {
-        let original = try Scratch.text(ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR")
+        let original = try Scratch.text(Checkout.scenarios
             .appendingPathComponent("housing-2021.yaml").path)
         let caps = "  caps:\n    contract: 9000000\n    provider: {hearth: 5000000, keystone: 3000000}\n"
         #expect(original.contains(caps))

@@ -216,7 +216,7 @@ import Testing
 }
 
 @Suite struct MetricsCommandTests {
-    let contract = ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR")
+    let contract = Checkout.scenarios
         .appendingPathComponent("reentry-2021.yaml").path
 
     @Test func printsProviderMetricsAndStoresThem() throws {

@@ -7,7 +7,7 @@ import Testing
 /// `outcomes compare --evaluation` as a user runs it: the tables, the run stored, and mistakes
 /// named before anything is computed.
 @Suite struct CompareIDSCommandTests {
-    static let scenarios = ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR")
+    static let scenarios = Checkout.scenarios
     static let evaluation = scenarios.appendingPathComponent("housing-2021-evaluation.yaml").path
 
     @Test func comparesStoresAndNamesMistakes() throws {

@@ -63,7 +63,7 @@ import Testing
         try? FileManager.default.removeItem(at: folder)
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let scenarios = ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR")
+        let scenarios = Checkout.scenarios
         try FileManager.default.createSymbolicLink(at: folder.appendingPathComponent("scenarios"), withDestinationURL: scenarios)
         let environment = ["DATABASE_URL": conninfo, "OUTCOMES_DATA_DIR": "/dev/null/outcomes-tests-must-name-a-database"]
         var runs: [ExampleRun] = []

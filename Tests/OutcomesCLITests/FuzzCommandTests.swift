@@ -11,7 +11,7 @@ import Testing
 /// error naming the file (and a line inside it, where there is one) with a documented status —
 /// never a signal, exit 70, a raw database or Foundation message, or SQL.
 @Suite struct FuzzCommandTests {
-    static let scenarios = ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR")
+    static let scenarios = Checkout.scenarios
 
     /// Texts of the layers below that must never reach the user.
     static let rawTexts = [

@@ -12,7 +12,7 @@ import Testing
 /// without console errors (a screenshot kept under .build/report-screenshots); CSV one file per
 /// table; an output path that cannot be written is one clear error and no file.
 @Suite struct HTMLReportTests {
-    static let scenarios = ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR")
+    static let scenarios = Checkout.scenarios
     static func path(_ name: String) -> String { scenarios.appendingPathComponent(name).path }
 
     /// What an HTML report holds, read as XML: charts with their marks, table ids, links.

@@ -88,7 +88,7 @@ import Testing
         let folder = TestDatabase.scratchDirectory("examples")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let scenarios = ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR")
+        let scenarios = Checkout.scenarios
         try FileManager.default.createSymbolicLink(at: folder.appendingPathComponent("scenarios"), withDestinationURL: scenarios)
         // `db` examples act on an embedded cluster of their own; all others on the copy.
         let ownCluster = examples.program == "outcomes" && examples.path.first == "db"

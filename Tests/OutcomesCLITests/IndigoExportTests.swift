@@ -9,7 +9,7 @@ import Testing
 /// suppressed, nothing of 1 to 10 published.
 @Suite struct IndigoExportTests {
     static func path(_ name: String) -> String {
-        ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR").appendingPathComponent(name).path
+        Checkout.scenarios.appendingPathComponent(name).path
     }
 
     func value(_ object: Any?) -> Any? { (object as? [String: Any])?["value"] }

@@ -3,6 +3,7 @@ import OutcomesDomain
 import Testing
 @testable import OutcomesCLI
 @testable import OutcomesDatabase
+import OutcomesTestSupport
 
 /// `--format json` of a report and of the INDIGO export, now written from `Encodable` types,
 /// prints the bytes it printed when it was written from dictionaries (main at e024cb5; the
@@ -85,7 +86,7 @@ import Testing
     }
 
     @Test func anIndigoProjectPrintsAsBefore() throws {
-        let path = ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR").appendingPathComponent("reentry-2021.yaml").path
+        let path = Checkout.scenarios.appendingPathComponent("reentry-2021.yaml").path
         let contract = try OutcomeContract.parse(yaml: try String(contentsOfFile: path, encoding: .utf8), file: path)
         let terms = try #require(contract.payments)
         let periods = contract.periods.map(\.label), metrics = contract.metrics.map(\.id)

@@ -9,7 +9,7 @@ import Testing
 /// Python comes from $OUTCOMES_PYTHON, else .build/notebook-venv (which `.ci/run` makes from
 /// notebooks-export/requirements.txt).
 @Suite struct NotebookExportTests {
-    static let scenarios = ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR")
+    static let scenarios = Checkout.scenarios
     static func path(_ name: String) -> String { scenarios.appendingPathComponent(name).path }
 
     static var python: URL? {

@@ -8,7 +8,7 @@ import Testing
 /// tables, from the command's own options — and their options are the command's, checked by the
 /// parser.
 @Suite struct ReportKindsTests {
-    static let scenarios = ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR")
+    static let scenarios = Checkout.scenarios
     static func path(_ name: String) -> String { scenarios.appendingPathComponent(name).path }
 
     /// Each kind, the command it is the report of, and options for both.

@@ -1,5 +1,6 @@
 import Foundation
 import OutcomesDatabase
+import OutcomesTestSupport
 import Testing
 
 /// `--output` and `--matched-data` through real commands: a link, FIFO, device or foreign folder is
@@ -65,7 +66,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: folder + "/mine", withIntermediateDirectories: false)
         try Scratch.put("my notes\n", folder + "/mine/notes.txt")
         CLI.expectCleanFailure(try compare(data, ["--format", "csv", "--output", folder + "/mine/"]), status: 73, naming: ["--output \(folder)/mine/", ".outcomes-output"])
-        let evaluation = ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR").appendingPathComponent("housing-2021-evaluation.yaml").path
+        let evaluation = Checkout.scenarios.appendingPathComponent("housing-2021-evaluation.yaml").path
         let notebook = try CLI.run(["export", "notebook", "compare", "--evaluation", evaluation, "--output", folder + "/mine", "-q"])
         CLI.expectCleanFailure(notebook, status: 73, naming: ["--output \(folder)/mine", ".outcomes-output"])
         #expect(try Scratch.listing(folder + "/mine") == ["notes.txt"] && Scratch.listing(folder) == ["mine", "units.csv"])

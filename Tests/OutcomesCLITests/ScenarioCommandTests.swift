@@ -7,7 +7,7 @@ import Testing
 /// `outcomes scenario run`: the WSIPP-shaped table with its identities exact as printed, the same
 /// report for the same seed, effects taken from a stored comparison, and mistakes named by line.
 @Suite struct ScenarioCommandTests {
-    static let scenarios = ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR")
+    static let scenarios = Checkout.scenarios
     static func path(_ name: String) -> String { scenarios.appendingPathComponent(name).path }
 
     func tables(_ result: ProcessRunner.Result) throws -> [String: [[String: Any]]] {

@@ -7,7 +7,7 @@ import Testing
 /// Strict input at the binary: a number misread, a misnamed extract file or a text cell in a numeric
 /// column is an error with file:line and a documented status; the two crashes are errors too.
 @Suite struct StrictInputCommandTests {
-    static let scenarios = ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR")
+    static let scenarios = Checkout.scenarios
 
     func temporary(_ name: String, _ text: String) throws -> URL {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("strict-\(UUID().uuidString)-\(name)")

@@ -10,7 +10,7 @@ import Testing
 /// date, else the birth year, at the window's start).
 @Suite(.serialized) struct MetricEquityTests {
     @Test func breakdownsEqualAnOracleOverThePersonIndex() throws {
-        let text = try String(contentsOf: ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR")
+        let text = try String(contentsOf: Checkout.scenarios
             .appendingPathComponent("housing-2021.yaml"), encoding: .utf8)
         let (db, stored) = try DeterminationRunTests().prepared(text, persons: 3_000)
         var persons: [Int: (birth: LocalDate?, year: Int?, sex: String, race: String, county: String?)] = [:]
@@ -61,7 +61,7 @@ import Testing
 
     /// What per-participant lines paid, by provider and race: the people paid and their amounts, as the ledger holds them.
     @Test func paymentsByRaceEqualTheLedgerByPerson() throws {
-        let text = try String(contentsOf: ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR")
+        let text = try String(contentsOf: Checkout.scenarios
             .appendingPathComponent("reentry-2021.yaml"), encoding: .utf8)
             // Posted by this one login: the maker–checker approval is not what this test is about.
             .replacingOccurrences(of: "  approval: maker_checker\n", with: "")

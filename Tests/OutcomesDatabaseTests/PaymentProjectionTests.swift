@@ -11,7 +11,7 @@ import Testing
 @Suite(.serialized) struct PaymentProjectionTests {
     /// The demo's housing contract: per-day lines, an effect line, a milestone, caps across every mechanism.
     @Test func perDayLinesAndCapsAcrossMechanismsToo() throws {
-        let text = try String(contentsOf: ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR")
+        let text = try String(contentsOf: Checkout.scenarios
             .appendingPathComponent("housing-2021.yaml"), encoding: .utf8)
         let (db, stored) = try DeterminationRunTests().prepared(text, persons: 3_000)
         let periods = try PaymentRunner(stored: stored).projection(on: db)
@@ -54,7 +54,7 @@ import Testing
     /// and contract, two payers. At the estimates it owes what the runs post; under departures the
     /// integer kernel owes what the engine owes.
     @Test func aRateCardOwesWhatItsRunsPostAndTheKernelAgreesWithTheEngine() throws {
-        let text = try String(contentsOf: ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR")
+        let text = try String(contentsOf: Checkout.scenarios
             .appendingPathComponent("reentry-2021.yaml"), encoding: .utf8)
             // Posted by this one login: the maker–checker approval is not what this test is about.
             .replacingOccurrences(of: "  approval: maker_checker\n", with: "")
@@ -79,7 +79,7 @@ import Testing
 
     /// The same for the housing contract's per-day (their days moved too), effect and milestone lines under caps across every mechanism.
     @Test func theKernelAgreesWithTheEngineOnPerDayAndEffectLines() throws {
-        let text = try String(contentsOf: ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR")
+        let text = try String(contentsOf: Checkout.scenarios
             .appendingPathComponent("housing-2021.yaml"), encoding: .utf8)
         let (db, stored) = try DeterminationRunTests().prepared(text, persons: 3_000)
         let projection = try PaymentProjection(periods: try PaymentRunner(stored: stored).projection(on: db), terms: stored.contract.payments!,

@@ -13,7 +13,7 @@ import Testing
     @Test func matchingOnObservedHistoryRecoversTheExperimentalEstimate() throws {
         let (db, _) = try TestDatabase.fresh()
         _ = try SyntheticLoader(ids: SyntheticIDS(persons: 100_000, seed: 7)).load(into: db)
-        let scenarios = ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR")
+        let scenarios = Checkout.scenarios
         let contractText = try String(contentsOf: scenarios.appendingPathComponent("housing-2021.yaml"), encoding: .utf8)
         let stored = try ContractStore.loadStored(text: contractText, file: "housing-2021.yaml", on: db)
         let path = scenarios.appendingPathComponent("housing-2021-evaluation.yaml").path

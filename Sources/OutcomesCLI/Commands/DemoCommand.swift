@@ -79,7 +79,7 @@ package struct DemoCommand: ParsableCommand {
             title: "Demo IDS: \(persons) synthetic people, seed \(seed)")
 
         // Outcome metrics of the demo contract, for the last year whose 12-month windows are all observed.
-        let file = ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR")
+        let file = try ResourceFolder.scenarios.directory()
             .appendingPathComponent(DemoCommand.contractFile).path
         let stored = try Self.loadContract(file, on: connection)
         let contract = stored.contract
@@ -111,7 +111,7 @@ package struct DemoCommand: ParsableCommand {
     /// The housing participants against a propensity-matched pool of people never referred: the
     /// estimates, sample sizes and balance after matching (`outcomes compare` prints all of it).
     func addComparison(to report: inout Report, on connection: PostgresConnection) throws -> Report {
-        let path = ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR").appendingPathComponent(DemoCommand.evaluationFile).path
+        let path = try ResourceFolder.scenarios.directory().appendingPathComponent(DemoCommand.evaluationFile).path
         let text = try YAMLFile.read(path)
         let definition = try EvaluationDefinition.parse(yaml: text, file: path)
         let stored = try ContractStore.stored(reference: definition.contract, on: connection)
@@ -137,7 +137,7 @@ package struct DemoCommand: ParsableCommand {
     func addPayments(to report: inout Report, on connection: PostgresConnection, target: DatabaseTarget) throws -> Report? {
         var stored: StoredContract?
         for (name, label) in [(DemoCommand.paymentsFile, DemoCommand.paymentsPeriod), (DemoCommand.contractFile, "2022")] {
-            let file = ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR").appendingPathComponent(name).path
+            let file = try ResourceFolder.scenarios.directory().appendingPathComponent(name).path
             let loaded = try Self.loadContract(file, on: connection)
             let contract = loaded.contract
             stored = loaded
@@ -206,7 +206,7 @@ extension DemoCommand {
 
     /// The housing contract's benefits and costs per participant, from the comparison just stored.
     func addScenario(to report: inout Report, on connection: PostgresConnection) throws -> Report {
-        let path = ProjectFiles.directory("scenarios", override: "OUTCOMES_SCENARIOS_DIR").appendingPathComponent(Self.scenarioFile).path
+        let path = try ResourceFolder.scenarios.directory().appendingPathComponent(Self.scenarioFile).path
         let text = try YAMLFile.read(path)
         let definition = try ScenarioDefinition.parse(yaml: text, file: path)
         let outcome = try acting(as: .analyst, on: connection) {

@@ -55,7 +55,7 @@ struct NotebookExport: ParsableCommand {
 
     /// The kind's template with its parameters filled in (as JSON string contents), as FOLDER/KIND.ipynb.
     static func writeNotebook(_ kind: Kind, parameters: [String: String], into folder: String, option: String = "--output") throws {
-        let template = ProjectFiles.directory("notebooks-export", override: "OUTCOMES_NOTEBOOKS_DIR").appendingPathComponent("\(kind.rawValue).ipynb")
+        let template = try ResourceFolder.notebookTemplates.directory().appendingPathComponent("\(kind.rawValue).ipynb")
         var notebook = try String(contentsOf: template, encoding: .utf8)
         for (key, value) in parameters {
             let escaped = String(String(decoding: try JSONEncoder().encode(value), as: UTF8.self).dropFirst().dropLast())

@@ -1,0 +1,11 @@
+import Foundation
+
+/// Folders of the source checkout the tests were built from: the examples in full, sample extracts and
+/// data files included (the binary's resource bundle holds only the files it reads at run time).
+public enum Checkout {
+    public static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .appendingPathComponent("../..").standardizedFileURL
+
+    /// The top-level `scenarios/`: contract, evaluation and scenario files, `data/`, `extracts/sample`.
+    public static let scenarios = root.appendingPathComponent("scenarios")
+}
