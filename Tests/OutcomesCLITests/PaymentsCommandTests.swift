@@ -60,7 +60,7 @@ import Testing
         #expect(summary.output.contains("Ledger chain head: 1:"))
         let verified = try CLI.run(["payments", "verify", "--database", conninfo, "-q"])
         #expect(verified.status == 0 && verified.output.contains("Intact: 1 runs"), "\(verified.output)")
-        try db.executeScript("""
+        try db.runScript("""
             SET session_replication_role = replica; UPDATE payments.ledger SET amount = amount + 1 WHERE line_no = 1;
             SET session_replication_role = origin;
             """)
@@ -72,7 +72,7 @@ import Testing
     @Test func aRunStagedByOneLoginIsApprovedByAnotherAndRecomputes() throws {
         let (db, conninfo) = try TestDatabase.fresh()
         _ = try SyntheticLoader(ids: SyntheticIDS(persons: 2_000, seed: 9)).load(into: db)
-        try db.executeScript("""
+        try db.runScript("""
             DO $$ BEGIN
                 IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'cli_maker') THEN CREATE ROLE cli_maker LOGIN; END IF;
                 IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'cli_checker') THEN CREATE ROLE cli_checker LOGIN; END IF;

@@ -93,6 +93,7 @@ import Testing
         runner.design.exact = ["age"]  // one participant finds a control: one matched set cannot give a clustered SE
         runner.storeComparison = true
         let refused = #expect(throws: EvaluationError.self) { _ = try runner.run(on: db) }
+        // Wording kept until EvaluationError.design carries a typed reason: several design refusals share the case.
         #expect(refused?.message.contains("too few weighted units (or matched sets) to estimate the effect on any_shelter_12m") == true, "message: \(refused?.message ?? "none")")
         #expect(try db.execute("SELECT count(*) FROM evaluation.runs").scalar(Int.self) == 0)
         #expect(try db.execute("SELECT count(*) FROM metrics.computed_periods WHERE contract_id = 'housing-2021@matched'").scalar(Int.self) == 0)
@@ -102,6 +103,7 @@ import Testing
         let error = #expect(throws: EvaluationError.self) {
             _ = try ComparisonRunner(definition: unknown, text: "", stored: stored, period: nil, source: .pool).run(on: db)
         }
+        // Wording kept, as above: an unknown outcome and an unusable one are both .design.
         #expect(error?.message.contains("has no metric housed_24m") == true, "\(error?.message ?? "")")
     }
 }

@@ -154,10 +154,11 @@ import Testing
         let runs = try db.execute("SELECT count(*) FROM evaluation.runs").scalar(Int.self)
         let aipw = #expect(throws: EvaluationError.self) { _ = try store(Self.evaluation("method: aipw", covariates: "sex"), stored, on: db) }
         #expect(aipw?.exitStatus == .usage && aipw?.exitStatus.rawValue == 64)
-        #expect(aipw?.message.hasPrefix("--store-comparison: --method aipw has no single set of comparison weights to store") == true
-                && aipw?.message.contains("store --method weighting") == true, "\(aipw?.message ?? "")")
+        // Only the AIPW guard refuses --store-comparison for a pooled run of one period with a method.
+        if case .option("store-comparison", _)? = aipw {} else { Issue.record("refused otherwise: \(String(describing: aipw))") }
         let ate = #expect(throws: EvaluationError.self) { _ = try store(Self.evaluation("method: cem\nestimand: ATE", covariates: "sex"), stored, on: db) }
-        #expect(ate?.exitStatus == .usage && ate?.message.hasPrefix("--estimand:") == true, "\(ate?.message ?? "")")
+        if case .option("estimand", _)? = ate {} else { Issue.record("refused otherwise: \(String(describing: ate))") }
+        #expect(ate?.exitStatus == .usage)
         #expect(try db.execute("SELECT count(*) FROM evaluation.runs").scalar(Int.self) == runs)
     }
 
@@ -263,7 +264,6 @@ import Testing
             """)
         let refused = #expect(throws: DatabaseError.self) { _ = try PaymentRunner(stored: stored).run(period: "2022", on: db) }
         #expect(refused?.code == .comparisonWeightsInconsistent && refused?.exitStatus == .dataError)
-        #expect(refused?.message.contains("has weights over different denominators") == true && refused?.message.contains("\n") == false,
-                "\(refused?.message ?? "")")
+        #expect(refused?.message.contains("\n") == false, "one paragraph: \(refused?.message ?? "")")
     }
 }
