@@ -89,7 +89,7 @@ import Testing
             #expect(error?.sqlState == .insufficientPrivilege, "the owner ran: \(sql)")
         }
         let totals = try db.execute("SELECT count(*), sum(amount)::int FROM payments.ledger")[0]
-        #expect(try totals.decode(Int.self, at: 0) == 3 && totals.decode(Int.self, at: 1) == 3500)
+        #expect(try totals.decode(Int.self, at: 0) == 3 && totals.decode(Int.self, at: 1) == 4500, "1000 + 1500 + 2000, as written")
     }
 }
 
