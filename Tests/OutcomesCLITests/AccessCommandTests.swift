@@ -22,7 +22,7 @@ import Testing
         let stored = try ContractStore.loadStored(text: Self.contract, file: "reentry.yaml", on: db)
         for period in stored.contract.periods { try MetricsRunner(stored: stored).run(period: period, on: db) }
         _ = try PaymentRunner(stored: stored).run(period: "2021", on: db)
-        try db.executeScript("""
+        try db.runScript("""
             DO $$ BEGIN
                 IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'acc_bridgeway') THEN CREATE ROLE acc_bridgeway LOGIN; END IF;
                 IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'acc_unmapped') THEN CREATE ROLE acc_unmapped LOGIN; END IF;
@@ -62,7 +62,7 @@ import Testing
     @Test func theAnalystStoresRunsAndCannotChangeThem() throws {
         let (db, conninfo) = try TestDatabase.fresh()
         _ = try SyntheticLoader(ids: SyntheticIDS(persons: 3_000, seed: 6)).load(into: db)
-        try db.executeScript("""
+        try db.runScript("""
             DO $$ BEGIN
                 IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'acc_runs_analyst') THEN CREATE ROLE acc_runs_analyst LOGIN; END IF;
             END $$;
@@ -79,26 +79,28 @@ import Testing
         let scenario = try CLI.run(["scenario", "run", ScenarioCommandTests.path("housing-2021-scenario.yaml"), "--payment-draws", "50",
                                     "--database", asAnalyst, "-q"])
         #expect(scenario.status == 0, "\(scenario.errors)")
-        let stored = try ["evaluation.runs", "evaluation.run_units", "scenario.runs"].map {
-            try db.execute(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \($0)")).scalar(Int.self)
-        }
+        let runTables: [SQLIdentifier] = ["evaluation.runs", "evaluation.run_units", "scenario.runs"]
+        let stored = try runTables.map { try db.execute("SELECT count(*) FROM \(identifier: $0)").scalar(Int.self) }
         #expect(stored[0] >= 1 && stored[1] > 0 && stored[2] == 1, "\(stored)")
         #expect(try db.execute("SELECT count(*) FROM pg_tables WHERE schemaname = 'evaluation' AND tablename LIKE 'w%'").scalar(Int.self) == 0,
                 "the comparison dropped its work tables")
 
         let analyst = try PostgresConnection(conninfo: asAnalyst)
         try analyst.execute("SET ROLE outcomes_analyst")
-        for table in ["evaluation.runs", "evaluation.run_units", "scenario.runs"] {
-            for statement in ["UPDATE \(table) SET \(table == "evaluation.run_units" ? "weight = weight" : "spec_text = spec_text")", "DELETE FROM \(table)", "TRUNCATE \(table) CASCADE",
-                              "ALTER TABLE \(table) DISABLE TRIGGER USER", "DROP TABLE \(table) CASCADE"] {
-                #expect { try analyst.executeScript(statement) } throws: { error in
+        for table in runTables {
+            let column: SQLIdentifier = table == "evaluation.run_units" ? "weight" : "spec_text"
+            let statements: [PostgresQuery] = [
+                "UPDATE \(identifier: table) SET \(identifier: column) = \(identifier: column)", "DELETE FROM \(identifier: table)",
+                "TRUNCATE \(identifier: table) CASCADE", "ALTER TABLE \(identifier: table) DISABLE TRIGGER USER",
+                "DROP TABLE \(identifier: table) CASCADE",
+            ]
+            for statement in statements {
+                #expect { try analyst.execute(statement) } throws: { error in
                     [SQLState.insufficientPrivilege].contains { $0 == (error as? PostgresError)?.sqlState }
                 }
             }
         }
-        #expect(try ["evaluation.runs", "evaluation.run_units", "scenario.runs"].map {
-            try db.execute(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \($0)")).scalar(Int.self)
-        } == stored)
+        #expect(try runTables.map { try db.execute("SELECT count(*) FROM \(identifier: $0)").scalar(Int.self) } == stored)
     }
 }
 
@@ -107,7 +109,7 @@ import Testing
 @Suite struct GrantValidationTests {
     @Test func grantRefusesSuperusersPredefinedAndJobRolesAndUnknownProviders() throws {
         let (db, conninfo) = try TestDatabase.fresh()
-        try db.executeScript("""
+        try db.runScript("""
             DO $$ BEGIN
                 IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'gr_group') THEN CREATE ROLE gr_group NOLOGIN; END IF;
                 IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'gr_bypass') THEN CREATE ROLE gr_bypass LOGIN BYPASSRLS; END IF;

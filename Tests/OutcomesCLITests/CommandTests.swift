@@ -44,7 +44,7 @@ import Testing
     @Test func aWrongPasswordIsNamedWithoutTheSecret() throws {
         let cluster = try TestDatabase.cluster()
         let admin = try PostgresConnection(conninfo: cluster.conninfo(database: "postgres"))
-        try admin.executeScript("""
+        try admin.execute("""
             DO $$ BEGIN
               IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'pw_tester') THEN
                 CREATE ROLE pw_tester LOGIN PASSWORD 'right-password';
@@ -310,7 +310,7 @@ import Testing
         #expect(tables?["wage_quarters"]?.count == 24)
         #expect(tables?["checks"]?.isEmpty == false && tables?["checks"]?.allSatisfy { $0["status"] as? String != "FAIL" } == true)
 
-        try db.executeScript("DELETE FROM ids.events WHERE domain = 'wages' AND start_date = '2023-04-01'")
+        try db.execute("DELETE FROM ids.events WHERE domain = 'wages' AND start_date = '2023-04-01'")
         let spoiled = try CLI.run(["quality", "--database", conninfo, "--format", "json", "-q"])
         #expect(spoiled.status == 1)
         let failed = try #require(try JSONSerialization.jsonObject(with: Data(spoiled.output.utf8)) as? [String: Any])

@@ -14,7 +14,7 @@ import Testing
 
     /// What must be the same on both: every stored result, line and hash, read in a fixed order
     /// (times, which differ from run to run, left out).
-    static let comparedQueries: [(name: String, sql: String)] = [
+    static let comparedQueries: [(name: String, sql: PostgresQuery)] = [
         ("data loads", "SELECT load_id, kind, content_hash, row_counts FROM ids.data_loads ORDER BY load_id"),
         ("IDS", """
             SELECT (SELECT count(*) FROM ids.persons), (SELECT count(*) FROM ids.events), (SELECT count(*) FROM ids.enrollments),
@@ -128,7 +128,8 @@ import Testing
         #expect(try coordinator.execute("SELECT count(*) FROM pg_dist_partition").scalar(Int.self) == 0)
         #expect(try TableLayout.of(coordinator) == .singleNode)
         // (Deleted, not truncated: a TRUNCATE would cascade to the append-only comparison runs.)
-        try coordinator.executeScript("DELETE FROM ids.data_loads; SELECT setval(pg_get_serial_sequence('ids.data_loads', 'load_id'), 1, false)")
+        try coordinator.execute("DELETE FROM ids.data_loads")
+        try coordinator.execute("SELECT setval(pg_get_serial_sequence('ids.data_loads', 'load_id'), 1, false)")
 
         // The demo's data set is loaded first, so distributing moves loaded data to the workers;
         // the single server loads it the same way, and both demos find it loaded.
@@ -178,7 +179,7 @@ import Testing
         #expect(try TableLayout.of(connections[1]) == .distributed)
         for (name, sql) in Self.comparedQueries {
             let answers = try connections.map { connection in
-                try connection.execute(PostgresQuery(unsafeSQL: sql)).map { row in
+                try connection.execute(sql).map { row in
                     try (0..<row.columnCount).map { try row.decode(String?.self, at: $0) ?? "NULL" }.joined(separator: "|")
                 }
             }

@@ -49,7 +49,7 @@ import Testing
         let cluster = try TestDatabase.cluster()
         let name = "examples_demo_\(getpid())"
         let admin = try PostgresConnection(conninfo: cluster.conninfo(database: "postgres"))
-        try admin.executeScript("CREATE DATABASE \(name) TEMPLATE outcomes_template")
+        try admin.execute("CREATE DATABASE \(escapedIdentifier: name) TEMPLATE outcomes_template")
         let demo = try CLI.run(["demo", "--persons", "3000", "--database", cluster.conninfo(database: name), "-q",
                                 "--reports", TestDatabase.scratchDirectory("demo-reports").path])
         guard demo.status == 0 else { throw DatabaseError(.noData, "the demo failed: \(demo.errors)") }
@@ -84,7 +84,7 @@ import Testing
         let template = examples.program == "outcomes-bench" ? "outcomes_template" : try Self.demoDatabase.get()
         let name = "ex_" + UUID().uuidString.prefix(8).lowercased()
         let admin = try PostgresConnection(conninfo: cluster.conninfo(database: "postgres"))
-        try admin.executeScript("CREATE DATABASE \(name) TEMPLATE \(template)")
+        try admin.execute("CREATE DATABASE \(escapedIdentifier: name) TEMPLATE \(escapedIdentifier: template)")
         let folder = TestDatabase.scratchDirectory("examples")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -25,7 +25,7 @@ import Testing
         }
         // The contract's runs are approved by a second login (maker–checker).
         #expect(try CLI.run(["payments", "run", "--contract", "reentry-2021", "--period", "2021Q1", "--database", conninfo, "-q"]).status == 0)
-        try db.executeScript("""
+        try db.runScript("""
             DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'indigo_checker') THEN CREATE ROLE indigo_checker LOGIN; END IF; END $$;
             GRANT outcomes_payments TO indigo_checker;
             """)

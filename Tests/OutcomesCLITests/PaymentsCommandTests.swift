@@ -69,7 +69,7 @@ import Testing
         #expect(head.hasPrefix("1:") && summary.notes.contains { $0.contains(head) }, "\(summary.notes)")
         let verified = try CLI.report(try CLI.run(["payments", "verify", "--database", conninfo, "--format", "json", "-q"]))
         #expect(verified.tables["breaks"]?.isEmpty == true && verified.notes.contains { $0.contains(head) }, "the head it checked up to: \(verified.notes)")
-        try db.executeScript("""
+        try db.runScript("""
             SET session_replication_role = replica; UPDATE payments.ledger SET amount = amount + 1 WHERE line_no = 1;
             SET session_replication_role = origin;
             """)
@@ -84,7 +84,7 @@ import Testing
     @Test func aRunStagedByOneLoginIsApprovedByAnotherAndRecomputes() throws {
         let (db, conninfo) = try TestDatabase.fresh()
         _ = try SyntheticLoader(ids: SyntheticIDS(persons: 2_000, seed: 9)).load(into: db)
-        try db.executeScript("""
+        try db.runScript("""
             DO $$ BEGIN
                 IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'cli_maker') THEN CREATE ROLE cli_maker LOGIN; END IF;
                 IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'cli_checker') THEN CREATE ROLE cli_checker LOGIN; END IF;

@@ -10,7 +10,7 @@ import Testing
     @Test func eachRoleDoesItsJobAndNothingMore() throws {
         let (db, conninfo) = try TestDatabase.fresh()
         _ = try SyntheticLoader(ids: SyntheticIDS(persons: 1_500, seed: 9)).load(into: db)
-        try db.executeScript("""
+        try db.runScript("""
             DO $$ BEGIN
                 IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'cli_analyst') THEN CREATE ROLE cli_analyst LOGIN; END IF;
                 IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'cli_payer') THEN CREATE ROLE cli_payer LOGIN; END IF;
@@ -33,7 +33,7 @@ import Testing
         #expect(try run("cli_payer", ["contract", "load", file.path]).status == 0)
         #expect(try db.execute("SELECT loaded_by FROM payments.contracts").scalar(String.self) == "cli_payer", "the login, not the role")
         // A name given by the caller is not recorded either.
-        try db.executeScript("""
+        try db.execute("""
             INSERT INTO payments.contracts (contract_id, version, currency, file_sha256, body, loaded_by) VALUES ('x', 1, 'USD', 'h', 'b', 'somebody else')
             """)
         #expect(try db.execute("SELECT loaded_by FROM payments.contracts WHERE contract_id = 'x'").scalar(String.self) != "somebody else")

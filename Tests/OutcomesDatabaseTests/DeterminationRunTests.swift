@@ -36,7 +36,7 @@ import Testing
         .replacingOccurrences(of: "  savings_share:\n    - {id: jail_savings, outcome: jail_days_12m, comparison: comparison_group, unit_cost: 150.25, share: 40, cap: 400000}\n", with: "")
 
     @Test func providersSharingOneControlGroupAreEachComparedWithAllOfIt() throws {
-        #expect(Self.shared.contains("shared_control_group") && !Self.shared.contains("savings_share"))
+        #expect(Self.shared.contains("shared_control_group") && !Self.shared.contains("savings_share"), "the fixture's edits applied")
         let (db, stored) = try prepared(Self.shared)
         let run = try PaymentRunner(stored: stored).run(period: "2021", on: db)
         let control = try #require(try counts(db, "housing-2021@control", "2021", pooled: true)[""])
@@ -65,6 +65,7 @@ import Testing
         let provider = determinations[0].provider
         let statement = try ProviderStatement.read(contract: stored, provider: provider, on: db)
         let row = try #require(statement.determinations.first { $0.period == "2021" })
+        // The arithmetic is the text a provider's statement prints: its wording is the subject.
         #expect(row.arithmetic.contains("against shared control group \(control.1)/\(control.0)"), "\(row.arithmetic)")
         #expect(row.improvement == determinations[0].improvement?.rounded(scale: 4))
     }
@@ -102,7 +103,7 @@ import Testing
             .replacingOccurrences(of: "threshold: 0\n      per_unit", with: "threshold: 90\n      per_unit")
             .replacingOccurrences(of: "per_unit: [{from: 0, to: 10, price: 100}, {from: 10, price: 40}]", with: "per_unit: [{from: 90, price: 100}]")
             .replacingOccurrences(of: "  savings_share:\n    - {id: jail_savings, outcome: jail_days_12m, comparison: comparison_group, unit_cost: 150.25, share: 40, cap: 400000}\n", with: "")
-        #expect(strict.contains("threshold: 90"))
+        #expect(strict.contains("threshold: 90"), "the fixture's edit applied")
         let (db, stored) = try prepared(strict, persons: 2_500)
         let run = try PaymentRunner(stored: stored).run(period: "2021", on: db)
         guard case .posted(let runID) = run.outcome else { Issue.record("no run recorded: \(run.outcome)"); return }

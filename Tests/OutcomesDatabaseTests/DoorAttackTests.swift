@@ -33,7 +33,7 @@ import Testing
     /// the door's owner (the superuser): here it creates a table in the payments schema.
     @Test func aTemporaryViewDoesNotRunTheCallersCodeAsTheDoorsOwner() throws {
         let (db, conninfo, stored) = try PaymentRunnerTests().prepared(Self.makerChecker)
-        try db.executeScript("""
+        try db.runScript("""
             DO $$ BEGIN
                 IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'review_mallory') THEN CREATE ROLE review_mallory LOGIN; END IF;
             END $$;
@@ -43,7 +43,7 @@ import Testing
         let inputs = try PaymentTrustTests.genuineInputs(stored, period: "2021", on: db)
         do {
             try mallory.transaction { connection in
-                try connection.executeScript("""
+                try connection.runScript("""
                     CREATE FUNCTION pg_temp.review_evil() RETURNS SETOF record LANGUAGE plpgsql AS $f$
                     BEGIN
                         EXECUTE 'CREATE TABLE IF NOT EXISTS payments.review_pwned (who text)';
@@ -179,7 +179,7 @@ import Testing
             """)
         try Migrator().migrate(db)
         #expect(try ChainVerification.verify(on: db).isIntact)
-        try db.executeScript("""
+        try db.runScript("""
             SET session_replication_role = replica;
             UPDATE payments.determinations SET threshold = 0.5, improvement = 0.9 WHERE run_id = 1;
             SET session_replication_role = origin;

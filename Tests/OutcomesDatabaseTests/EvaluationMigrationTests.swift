@@ -19,8 +19,8 @@ import Testing
             VALUES ('housing-2021', 1, 'USD', \(SHA256.hex(EffectPaymentRunTests.contract)), \(EffectPaymentRunTests.contract))
             """)
         func counts() throws -> [Int] {
-            try ["ids.persons", "ids.events", "ids.enrollments", "payments.contracts"].map {
-                try db.execute(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \($0)")).scalar(Int.self)
+            try (["ids.persons", "ids.events", "ids.enrollments", "payments.contracts"] as [SQLIdentifier]).map {
+                try db.execute("SELECT count(*) FROM \(identifier: $0)").scalar(Int.self)
             }
         }
         let before = try counts()

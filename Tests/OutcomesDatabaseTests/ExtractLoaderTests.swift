@@ -38,8 +38,8 @@ struct ExtractFixture {
 
 @Suite struct ExtractLoaderTests {
     func counts(_ db: PostgresConnection) throws -> [Int] {
-        try ["ids.persons", "ids.source_links", "ids.enrollments", "ids.events"].map { table in
-            try db.execute(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(table)")).scalar(Int.self)
+        try (["ids.persons", "ids.source_links", "ids.enrollments", "ids.events"] as [SQLIdentifier]).map { table in
+            try db.execute("SELECT count(*) FROM \(identifier: table)").scalar(Int.self)
         }
     }
 

@@ -17,7 +17,7 @@ import Testing
         .replacingOccurrences(of: "price: 1500}", with: "price: 1500, cap: 5000}")
 
     @Test func theCapsOfPostedLinesStayAsTheyWere() throws {
-        #expect(Self.contract.contains("period: 8000") && Self.contract.contains("cap: 5000}"))
+        #expect(Self.contract.contains("period: 8000") && Self.contract.contains("cap: 5000}"), "the fixture's edits applied")
         let db = try MigratorTests().migrated(before: 22)
         _ = try SyntheticLoader(ids: SyntheticIDS(persons: 3_000, seed: 5)).load(into: db)
         let stored = try ContractStore.loadStored(text: Self.contract, file: "reentry.yaml", on: db)

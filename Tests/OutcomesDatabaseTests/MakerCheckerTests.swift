@@ -12,7 +12,7 @@ import Testing
 
     /// Two logins of the payments role.
     static func logins(_ conninfo: String, _ db: PostgresConnection) throws -> (maker: PostgresConnection, checker: PostgresConnection) {
-        try db.executeScript("""
+        try db.runScript("""
             DO $$ BEGIN
                 IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'a_maker') THEN CREATE ROLE a_maker LOGIN; END IF;
                 IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'a_checker') THEN CREATE ROLE a_checker LOGIN; END IF;
@@ -21,8 +21,8 @@ import Testing
             """)
         let maker = try PostgresConnection(conninfo: conninfo + " user=a_maker")
         let checker = try PostgresConnection(conninfo: conninfo + " user=a_checker")
-        try maker.executeScript("SET ROLE outcomes_payments")
-        try checker.executeScript("SET ROLE outcomes_payments")
+        try maker.execute("SET ROLE outcomes_payments")
+        try checker.execute("SET ROLE outcomes_payments")
         return (maker, checker)
     }
 
@@ -93,11 +93,9 @@ import Testing
         let (db, maker, checker, stored) = try Self.prepared()
         let stagedID = try #require(staged(try PaymentRunner(stored: stored).run(period: "2021", on: maker)))
         // A superuser edits a staged amount (the append-only triggers switched off).
-        try db.executeScript("""
-            SET session_replication_role = replica;
-            UPDATE payments.staged_lines SET amount = amount + 1 WHERE staged_id = \(stagedID) AND line_no = 1;
-            SET session_replication_role = origin;
-            """)
+        try db.execute("SET session_replication_role = replica")
+        try db.execute("UPDATE payments.staged_lines SET amount = amount + 1 WHERE staged_id = \(stagedID) AND line_no = 1")
+        try db.execute("SET session_replication_role = origin")
         let refused = #expect(throws: PaymentRefusal.self) { try StagedRuns.approve(stagedID, on: checker) }
         guard case .stagedRunDiffers(stagedID, let count) = refused else { Issue.record("\(String(describing: refused))"); return }
         #expect(count == 2, "the edited line, as the engine has it and as it is stored")

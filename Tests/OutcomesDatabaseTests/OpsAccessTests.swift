@@ -12,7 +12,7 @@ import Testing
     @Test func aProviderLoginWithoutAMappingSeesNothing() throws {
         let (db, stored) = try DeterminationRunTests().prepared(EffectPaymentRunTests.contract, persons: 1_500)
         _ = try PaymentRunner(stored: stored).run(period: "2021", on: db)
-        try db.executeScript("""
+        try db.runScript("""
             DO $$ BEGIN
                 IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'iso_unmapped') THEN CREATE ROLE iso_unmapped LOGIN; END IF;
                 IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'iso_hearth') THEN CREATE ROLE iso_hearth LOGIN; END IF;
@@ -22,9 +22,9 @@ import Testing
             GRANT outcomes_analyst TO iso_analyst;
             INSERT INTO payments.provider_users VALUES ('iso_hearth', 'hearth');
             """)
-        let relations = ["payments.run_headers", "payments.ledger", "payments.determinations", "payments.ledger_caps"]
+        let relations: [SQLIdentifier] = ["payments.run_headers", "payments.ledger", "payments.determinations", "payments.ledger_caps"]
         func counts(_ connection: PostgresConnection) throws -> [Int] {
-            try relations.map { try connection.execute(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \($0)")).scalar(Int.self) }
+            try relations.map { try connection.execute("SELECT count(*) FROM \(identifier: $0)").scalar(Int.self) }
         }
         let all = try counts(db)
         #expect(all[0] == 1 && all[1] > 0 && all[2] > 0, "the owner sees the run, its lines and determinations: \(all)")
@@ -58,11 +58,11 @@ import Testing
 /// comparison and scenario runs stored, and keeps them as they were; afterwards the runs are
 /// append-only for every role, and the analyst still stores new ones.
 @Suite struct AppendOnlyRunsMigrationTests {
-    static let tables = ["evaluation.runs", "evaluation.run_units", "scenario.runs"]
+    static let tables: [SQLIdentifier] = ["evaluation.runs", "evaluation.run_units", "scenario.runs"]
 
     func digests(_ db: PostgresConnection) throws -> [String] {
         try Self.tables.map {
-            try db.execute(PostgresQuery(unsafeSQL: "SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM \($0) t"))
+            try db.execute("SELECT count(*) || ':' || coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM \(identifier: $0) t")
                 .scalar(String.self)
         }
     }
@@ -71,7 +71,7 @@ import Testing
         let db = try MigratorTests().migrated(before: 19)
         #expect(try db.execute("SELECT max(version) FROM public.schema_migrations").scalar(Int.self) == 18)
         // Runs as the release stored them (its columns, written directly: today's code may store more).
-        try db.executeScript("""
+        try db.runScript("""
             INSERT INTO ids.data_loads (kind, description) VALUES ('extract', 'a released load');
             INSERT INTO evaluation.runs (evaluation_id, contract_id, version, contract_sha256, period, comparison, load_id, spec_text,
                                          spec_sha256, design, inputs_sha256, sample_sizes, estimates, balance, propensity_model, warnings,
@@ -90,7 +90,10 @@ import Testing
         let before = try digests(db)
         #expect(before.map { $0.prefix(2) } == ["2:", "3:", "1:"])
         // The release let the analyst rewrite its runs.
-        try db.executeScript("BEGIN; SET LOCAL ROLE outcomes_analyst; UPDATE scenario.runs SET draws = draws; ROLLBACK")
+        try db.rolledBack { db in
+            try db.execute("SET LOCAL ROLE outcomes_analyst")
+            try db.execute("UPDATE scenario.runs SET draws = draws")
+        }
 
         let applied = try Migrator().migrate(db).map(\.fileName)
         #expect(applied.contains("0020_ops_and_access.sql"))
@@ -101,7 +104,7 @@ import Testing
 
         try AppendOnlyRunsMigrationTests.expectAppendOnly(db)
         // The analyst still stores runs: a new one and its units.
-        try db.executeScript("""
+        try db.runScript("""
             BEGIN; SET LOCAL ROLE outcomes_analyst;
             INSERT INTO evaluation.runs (evaluation_id, contract_id, version, contract_sha256, period, comparison, load_id, spec_text,
                                          spec_sha256, design, inputs_sha256, sample_sizes, estimates, balance, propensity_model, warnings)
@@ -122,12 +125,18 @@ import Testing
         let refusals: [SQLState] = [.insufficientPrivilege]
         for role in ["outcomes_analyst", "outcomes_payments", nil] as [String?] {
             for table in tables {
-                for statement in ["UPDATE \(table) SET \(table == "evaluation.run_units" ? "weight = weight" : "spec_text = spec_text")", "DELETE FROM \(table)", "TRUNCATE \(table) CASCADE"] {
-                    try db.executeScript("BEGIN" + (role.map { "; SET LOCAL ROLE \($0)" } ?? ""))
-                    #expect(sourceLocation: sourceLocation) { try db.executeScript(statement) } throws: { error in
-                        refusals.contains { $0 == (error as? PostgresError)?.sqlState }
+                let column: SQLIdentifier = table == "evaluation.run_units" ? "weight" : "spec_text"
+                let statements: [PostgresQuery] = [
+                    "UPDATE \(identifier: table) SET \(identifier: column) = \(identifier: column)", "DELETE FROM \(identifier: table)",
+                    "TRUNCATE \(identifier: table) CASCADE",
+                ]
+                for statement in statements {
+                    try db.rolledBack { db in
+                        if let role { try db.execute("SET LOCAL ROLE \(escapedIdentifier: role)") }
+                        #expect(sourceLocation: sourceLocation) { try db.execute(statement) } throws: { error in
+                            refusals.contains { $0 == (error as? PostgresError)?.sqlState }
+                        }
                     }
-                    try db.executeScript("ROLLBACK")
                 }
             }
         }

@@ -96,7 +96,7 @@ let paymentRunContract = """
         let (db, _, stored) = try prepared()
         let before = try PaymentRunner(stored: stored).run(period: "2021", on: db)
         // Late data: the jail bookings of one provider's 2021 participants arrive.
-        try db.executeScript("""
+        try db.runScript("""
             SELECT set_config('outcomes.load_id', (SELECT max(load_id)::text FROM ids.data_loads), false);
             INSERT INTO ids.events (person_id, event_id, domain, event_type, source_system, source_record, start_date, end_date)
             SELECT e.person_id, 900000000 + e.enrollment_id, 'jail', 'booking', 'JMS', 'late-' || e.enrollment_id,
@@ -223,7 +223,7 @@ private final class Outcomes: @unchecked Sendable {
     @Test func aProvidersUserReadsOnlyItsOwnStatement() throws {
         let (db, _, stored) = try PaymentRunnerTests().prepared()
         _ = try PaymentRunner(stored: stored).run(period: "2021", on: db)
-        try db.executeScript("""
+        try db.runScript("""
             DO $$ BEGIN
                 IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'bridgeway_staff') THEN CREATE ROLE bridgeway_staff LOGIN; END IF;
             END $$;
@@ -231,16 +231,17 @@ private final class Outcomes: @unchecked Sendable {
             INSERT INTO payments.provider_users VALUES ('bridgeway_staff', 'bridgeway');
             """)
         let asOwner = try ProviderStatement.read(contract: stored, provider: "bridgeway", on: db)
-        try db.executeScript("BEGIN; SET LOCAL ROLE bridgeway_staff")
-        let own = try ProviderStatement.read(contract: stored, provider: "bridgeway", on: db)
-        // Another provider's statement is refused (exit 77), before anything of it is read.
-        let other = #expect(throws: DatabaseError.self) { try ProviderStatement.read(contract: stored, provider: "secondchance", on: db) }
-        try db.executeScript("COMMIT")
+        let (own, other) = try db.transaction(as: "bridgeway_staff") { db in
+            let own = try ProviderStatement.read(contract: stored, provider: "bridgeway", on: db)
+            // Another provider's statement is refused (exit 77), before anything of it is read.
+            let other = #expect(throws: DatabaseError.self) { try ProviderStatement.read(contract: stored, provider: "secondchance", on: db) }
+            return (own, other)
+        }
         #expect(own.lines.map(\.payments) == asOwner.lines.map(\.payments) && !own.lines.isEmpty)
         #expect(other?.code == .providerNotPermitted && other?.exitStatus == .permission)
         // As the owner, an unknown provider is an error too — not an empty statement.
         let unknown = #expect(throws: DatabaseError.self) { try ProviderStatement.read(contract: stored, provider: "nobody", on: db) }
-        #expect(unknown?.message.hasPrefix("nobody is not a provider of contract reentry-2021; its providers: ") == true)
+        #expect(unknown?.code == .noData && unknown?.exitStatus == .dataError)
         #expect(own.runs.count == 1)
     }
 }

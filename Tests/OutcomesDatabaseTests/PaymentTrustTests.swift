@@ -17,22 +17,23 @@ import Testing
         return try PaymentFacts.inputs(request, plan: try PaymentRun.admit(facts).get(), loadID: facts.currentLoad, on: db)
     }
 
-    /// A script staging hand-written lines (provider, payer, person, line, amount) in the door's temporary tables.
-    static func stageLines(_ lines: [(String, String, Int?, String, String)]) -> String {
-        var script = """
+    /// Stages hand-written lines (provider, payer, person, line, amount) in the door's temporary tables, as an
+    /// insider in the open run's transaction would.
+    static func stage(_ lines: [(String, String, Int?, String, String)], on connection: PostgresConnection) throws {
+        try connection.runScript("""
             CREATE TEMP TABLE IF NOT EXISTS outcomes_run_lines (line_no integer, provider_id text, payer_id text, person_id bigint,
                 line_id text, entry text, amount numeric, earned numeric, notes text, reasons jsonb) ON COMMIT DROP;
             CREATE TEMP TABLE IF NOT EXISTS outcomes_run_determinations (seq integer, line_id text, mechanism text, cohort text,
                 provider_id text, finding text, improvement numeric, improvement_exact text, threshold numeric, earned numeric,
                 payable numeric, detail jsonb) ON COMMIT DROP;
             TRUNCATE outcomes_run_lines, outcomes_run_determinations;
-
-            """
+            """)
         for (index, line) in lines.enumerated() {
-            script += "INSERT INTO outcomes_run_lines VALUES (\(index + 1), '\(line.0)', '\(line.1)', \(line.2.map(String.init) ?? "NULL"), "
-                + "'\(line.3)', 'payment', \(line.4), NULL, '', '[]');\n"
+            try connection.execute("""
+                INSERT INTO outcomes_run_lines
+                VALUES (\(index + 1), \(line.0), \(line.1), \(line.2), \(line.3), 'payment', \(line.4)::numeric, NULL, '', '[]')
+                """)
         }
-        return script
     }
 
     /// Opens a run of reentry-2021 as the payments login with the genuine inputs, stages `lines`, closes it.
@@ -46,7 +47,7 @@ import Testing
                                          \(String(decoding: inputs.text, as: UTF8.self))::text,
                                          \(String(decoding: RunContext(prior: [:]).text, as: UTF8.self))::text)
                 """).scalar(Int.self)
-            try connection.executeScript(Self.stageLines(lines))
+            try Self.stage(lines, on: connection)
             _ = try connection.execute("SELECT payments.close_run(\(run)::bigint)").scalar(String.self)
         }
     }
@@ -118,7 +119,7 @@ import Testing
     /// A database the last release migrated (0001–0018) with data loaded, the contract loaded, its
     /// 2021 metrics computed and a run of 1,500 posted through that release's door, not yet migrated further.
     /// `alsoStaged` is staged with the run's line (a determination, say).
-    static func lastRelease(persons: Int = 3_000, alsoStaged: String = "") throws -> PostgresConnection {
+    static func lastRelease(persons: Int = 3_000, alsoStaged: StaticString? = nil) throws -> PostgresConnection {
         let db = try MigratorTests().migrated(before: 19)
         _ = try SyntheticLoader(ids: SyntheticIDS(persons: persons, seed: 5)).load(into: db)
         let load = try db.execute("SELECT max(load_id) FROM ids.data_loads").scalar(Int.self)
@@ -132,7 +133,8 @@ import Testing
             let run = try connection.execute("""
                 SELECT payments.open_run('reentry-2021', 1, '2021', 'final', 'inputs of the last release', \(load)::int, 1500::numeric)
                 """).scalar(Int.self)
-            try connection.executeScript(PaymentTrustTests.stageLines([("bridgeway", "state", 1, "employed", "1500")]) + alsoStaged)
+            try PaymentTrustTests.stage([("bridgeway", "state", 1, "employed", "1500")], on: connection)
+            if let alsoStaged { try connection.runScript(alsoStaged) }
             _ = try connection.execute("SELECT payments.close_run(\(run)::bigint)").scalar(String.self)
         }
         return db
@@ -198,7 +200,7 @@ import Testing
                     SELECT payments.open_run('reentry-2021', 2, '2022', 'final', \(inputs.header.loadID)::int, 1::numeric,
                                              \(String(decoding: inputs.text, as: UTF8.self))::text, '')
                     """).scalar(Int.self)
-                try connection.executeScript(PaymentTrustTests.stageLines([("bridgeway", "state", person, "employed", "1")]))
+                try PaymentTrustTests.stage([("bridgeway", "state", person, "employed", "1")], on: connection)
                 _ = try connection.execute("SELECT payments.close_run(\(run)::bigint)").scalar(String.self)
             }
         }
@@ -210,11 +212,13 @@ import Testing
 /// superuser with the append-only triggers off, is reported as its own problem (beside the seal
 /// that the edit breaks).
 @Suite(.serialized) struct RecomputeFindingsTests {
-    func edited(_ script: String, expecting problem: ChainVerification.Problem, contract: String = EffectPaymentRunTests.contract) throws {
+    func edited(_ script: StaticString, expecting problem: ChainVerification.Problem, contract: String = EffectPaymentRunTests.contract) throws {
         let (db, stored) = try DeterminationRunTests().prepared(contract, persons: 2_000)
         _ = try PaymentRunner(stored: stored).run(period: "2021", on: db)
         #expect(try ChainVerification.verify(on: db, recompute: true).isIntact)
-        try db.executeScript("SET session_replication_role = replica;\n" + script + "\nSET session_replication_role = origin;")
+        try db.execute("SET session_replication_role = replica")
+        try db.runScript(script)
+        try db.execute("SET session_replication_role = origin")
         let found = try ChainVerification.verify(on: db, recompute: true).breaks.map(\.problem)
         #expect(found.contains(problem), "\(problem): found \(found)")
     }
@@ -244,10 +248,10 @@ import Testing
             EffectFigures(cohort: $0.cohort, group: $0.group, treated: $0.treated, comparison: nil)
         }, overall: figures.overall)
         let forged = PaymentInputsRecord(header: record.header, snapshot: snapshot)
-        try db.executeScript("SET session_replication_role = replica")
+        try db.execute("SET session_replication_role = replica")
         try db.execute("UPDATE payments.run_snapshots SET inputs = \(String(decoding: forged.text, as: UTF8.self)) WHERE run_id = 1")
         try db.execute("UPDATE payments.runs SET inputs_sha256 = \(forged.sha256) WHERE run_id = 1")
-        try db.executeScript("SET session_replication_role = origin")
+        try db.execute("SET session_replication_role = origin")
         let found = try ChainVerification.verify(on: db, recompute: true).breaks.map(\.problem)
         #expect(found.contains(.engineRefuses) && found.contains(.sealMismatch), "\(found)")
     }

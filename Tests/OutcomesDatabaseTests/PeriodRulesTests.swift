@@ -12,7 +12,7 @@ typealias HandcraftedPerson = (Int, String, String?, [(String, String, String, S
 func referenceDataOnly() throws -> PostgresConnection {
     let (db, _) = try TestDatabase.fresh()
     _ = try SyntheticLoader(ids: SyntheticIDS(persons: 1, seed: 1)).load(into: db)  // reference data and a load
-    try db.executeScript("TRUNCATE ids.events, ids.enrollments, ids.source_links, ids.persons")
+    try db.execute("TRUNCATE ids.events, ids.enrollments, ids.source_links, ids.persons")
     let load = try db.execute("SELECT max(load_id) FROM ids.data_loads").scalar(Int.self)
     try db.execute("SELECT set_config('outcomes.load_id', \(String(load)), false)")
     return db
@@ -146,8 +146,9 @@ func loadHandcrafted(_ people: [HandcraftedPerson], contract: String = "housing-
         let contract = try OutcomeContract.parse(yaml: Self.tenancy, file: "tenancy.yaml")
         // Before the domain is loaded: the contract does not load, and a file tried out does not compute.
         let refused = #expect(throws: DefinitionFileError.self) { _ = try ContractStore.load(text: Self.tenancy, file: "tenancy.yaml", on: db) }
-        #expect(refused?.message.hasPrefix("tenancy.yaml:8: metric 'days_housed_q' names domain 'tenancy', which the IDS does not know") == true)
+        #expect(refused?.file == "tenancy.yaml" && refused?.line == 8, "the metric naming the domain")
         let unknown = #expect(throws: DatabaseError.self) { try MetricsRunner(trying: contract).run(period: contract.periods[0], on: db) }
+        // Wording kept: .noData is also "no IDS data at all", and only the message tells the two apart.
         #expect(unknown?.message.contains("names domain 'tenancy', which the IDS does not know") == true, "\(unknown?.message ?? "")")
 
         // The vocabulary is data: an extract brings the domain and the system that records it.

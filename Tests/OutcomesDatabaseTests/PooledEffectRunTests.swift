@@ -146,7 +146,7 @@ import Testing
 @Suite(.serialized) struct PooledMigrationTests {
     @Test func noParticipantsAndMatchedWeightsArriveWithTheDataKept() throws {
         let db = try MigratorTests().migrated(before: 19)
-        try db.executeScript("""
+        try db.runScript("""
             INSERT INTO ids.data_loads (kind, description, content_hash, finished_at) VALUES ('synthetic', 'before', repeat('a', 64), now());
             INSERT INTO payments.contracts (contract_id, version, currency, file_sha256, body) VALUES ('c', 1, 'USD', 'x', 'x');
             INSERT INTO payments.runs (contract_id, version, period, kind, inputs_sha256, load_id, total) VALUES ('c', 1, '2021', 'final', 'h', 1, 0);

@@ -10,12 +10,7 @@ import Testing
 @Suite(.serialized) struct PostingDoorTests {
     /// A login of the payments role on the test's database.
     func paymentsLogin(_ conninfo: String, _ db: PostgresConnection) throws -> PostgresConnection {
-        try db.executeScript("""
-            DO $$ BEGIN
-                IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'a_payer') THEN CREATE ROLE a_payer LOGIN; END IF;
-            END $$;
-            GRANT outcomes_payments TO a_payer;
-            """)
+        try db.loginUser("a_payer", memberOf: "outcomes_payments")
         return try PostgresConnection(conninfo: conninfo + " user=a_payer")
     }
 
@@ -45,11 +40,11 @@ import Testing
         // Inputs that are another period's: refused.
         #expect(sqlState { _ = try payer.transaction { _ in try open(1, "2022", total: 10) } } == .checkViolation)
         // Lines that do not add up to the run's total: refused, nothing posted.
-        let stage = PaymentTrustTests.stageLines([("bridgeway", "state", 1, "employed", "1000")])
+        let lines = [("bridgeway", "state", Int?(1), "employed", "1000")]
         let unbalanced = sqlState {
             try payer.transaction { connection in
                 let run = try open(1, "2021", total: 10)
-                try connection.executeScript(stage)
+                try PaymentTrustTests.stage(lines, on: connection)
                 _ = try connection.execute("SELECT payments.close_run(\(run)::bigint)").scalar(String.self)
             }
         }
@@ -59,7 +54,7 @@ import Testing
         // the hash of the inputs it stored, which the door computes.
         let run = try payer.transaction { connection -> Int in
             let run = try open(1, "2021", total: 1000)
-            try connection.executeScript(stage)
+            try PaymentTrustTests.stage(lines, on: connection)
             _ = try connection.execute("SELECT payments.close_run(\(run)::bigint)").scalar(String.self)
             return run
         }
@@ -68,7 +63,7 @@ import Testing
         // A sealed run takes no more lines.
         let again = sqlState {
             try payer.transaction { connection in
-                try connection.executeScript(stage)
+                try PaymentTrustTests.stage(lines, on: connection)
                 _ = try connection.execute("SELECT payments.close_run(\(run)::bigint)").scalar(String.self)
             }
         }
@@ -82,7 +77,7 @@ import Testing
         let intact = try ChainVerification.verify(on: db)
         #expect(intact.isIntact && intact.runs == 2 && intact.head?.position == 2)
         // A superuser switches the append-only triggers off and moves money between lines.
-        try db.executeScript("""
+        try db.runScript("""
             SET session_replication_role = replica;
             UPDATE payments.ledger SET amount = amount + 100 WHERE run_id = 1 AND line_no = 1;
             UPDATE payments.ledger SET amount = amount - 100 WHERE run_id = 1 AND line_no = 2;
@@ -92,7 +87,7 @@ import Testing
         #expect(edited.breaks.map(\.problem) == [.sealMismatch], "the totals still add up; the seal does not")
         #expect(edited.breaks.first?.runID == 1)
         // Removing a run and its seal breaks the chain's links.
-        try db.executeScript("""
+        try db.runScript("""
             SET session_replication_role = replica;
             DELETE FROM payments.run_seals WHERE position = 1;
             SET session_replication_role = origin;
@@ -105,7 +100,7 @@ import Testing
     /// Runs posted before the chain are sealed by its migration, in the order they were posted.
     @Test func runsPostedBeforeTheChainAreSealedByTheMigration() throws {
         let db = try MigratorTests().migrated(before: 13)
-        try db.executeScript("""
+        try db.runScript("""
             INSERT INTO payments.contracts (contract_id, version, currency, file_sha256, body) VALUES ('c', 1, 'USD', 'x', 'x');
             INSERT INTO payments.runs (contract_id, version, period, kind, inputs_sha256, load_id, total)
             VALUES ('c', 1, '2021', 'final', 'h', 1, 1500), ('c', 1, '2022', 'final', 'i', 1, -200);
@@ -125,7 +120,7 @@ import Testing
     @Test func everyRelationAProviderCanReadHoldsOnlyItsOwnRows() throws {
         let (db, _, stored) = try PaymentRunnerTests().prepared()
         _ = try PaymentRunner(stored: stored).run(period: "2021", on: db)
-        try db.executeScript("""
+        try db.runScript("""
             DO $$ BEGIN
                 IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'bridgeway_staff') THEN CREATE ROLE bridgeway_staff LOGIN; END IF;
                 IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'secondchance_staff') THEN CREATE ROLE secondchance_staff LOGIN; END IF;
@@ -134,7 +129,7 @@ import Testing
             INSERT INTO payments.provider_users VALUES ('bridgeway_staff', 'bridgeway'), ('secondchance_staff', 'secondchance');
             """)
         // A run with no bridgeway line (the owner posts one by hand, around the door): its header must stay hidden from bridgeway's users.
-        try db.executeScript("""
+        try db.runScript("""
             SET session_replication_role = replica;
             INSERT INTO payments.runs (contract_id, version, period, kind, inputs_sha256, load_id, total)
             VALUES ('reentry-2021', 1, '2022', 'final', 'only-secondchance', 1, 10);
@@ -143,29 +138,30 @@ import Testing
             SET session_replication_role = origin;
             """)
         let allRuns = try db.execute("SELECT count(*) FROM payments.runs").scalar(Int.self)
-        let relations = try db.execute("""
-            SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        let readable = try db.execute("""
+            SELECT n.nspname::text, c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
             WHERE c.relkind IN ('r', 'v', 'p', 'm') AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
               AND has_table_privilege('bridgeway_staff', c.oid, 'SELECT')
-            ORDER BY 1
-            """).map { try $0.decode(String.self, at: 0) }
+            ORDER BY 1, 2
+            """).map { (schema: try $0.decode(String.self, at: 0), name: try $0.decode(String.self, at: 1)) }
+        let relations = readable.map { "\($0.schema).\($0.name)" }
         #expect(Set(relations) == ["payments.determinations", "payments.ledger", "payments.ledger_caps", "payments.provider_users",
                                    "payments.run_headers", "payments.contracts", "payments.contract_terms", "public.schema_migrations"],
                 "\(relations)")
-        try db.executeScript("BEGIN; SET LOCAL ROLE bridgeway_staff")
-        for relation in relations {
-            let columns = try db.execute(PostgresQuery(unsafeSQL: "SELECT * FROM \(relation) LIMIT 0")).columns.map(\.name)
-            if columns.contains("provider_id") {
-                let others = try db.execute(PostgresQuery(unsafeSQL: "SELECT count(*) FROM \(relation) WHERE provider_id <> 'bridgeway'"))
-                    .scalar(Int.self)
-                #expect(others == 0, "\(relation) shows other providers' rows")
+        try db.transaction(as: "bridgeway_staff") { db in
+            for relation in readable {
+                let table: PostgresQuery = "\(escapedIdentifier: relation.schema).\(escapedIdentifier: relation.name)"
+                let columns = try db.execute("SELECT * FROM \(table) LIMIT 0").columns.map(\.name)
+                if columns.contains("provider_id") {
+                    let others = try db.execute("SELECT count(*) FROM \(table) WHERE provider_id <> 'bridgeway'").scalar(Int.self)
+                    #expect(others == 0, "\(relation) shows other providers' rows")
+                }
             }
+            #expect(try db.execute("SELECT count(*) FROM payments.provider_users").scalar(Int.self) == 1)
+            let visibleRuns = try db.execute("SELECT count(*) FROM payments.run_headers").scalar(Int.self)
+            let ownRuns = try db.execute("SELECT count(DISTINCT run_id) FROM payments.ledger").scalar(Int.self)
+            #expect(visibleRuns == ownRuns && visibleRuns == allRuns - 1, "bridgeway sees \(visibleRuns) of \(allRuns) runs")
         }
-        #expect(try db.execute("SELECT count(*) FROM payments.provider_users").scalar(Int.self) == 1)
-        let visibleRuns = try db.execute("SELECT count(*) FROM payments.run_headers").scalar(Int.self)
-        let ownRuns = try db.execute("SELECT count(DISTINCT run_id) FROM payments.ledger").scalar(Int.self)
-        #expect(visibleRuns == ownRuns && visibleRuns == allRuns - 1, "bridgeway sees \(visibleRuns) of \(allRuns) runs")
-        try db.executeScript("COMMIT")
         // The functions it may call: the door is closed to it, and the digests see only what it may read.
         let functions = try db.execute("""
             SELECT DISTINCT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
@@ -174,17 +170,16 @@ import Testing
             """).map { try $0.decode(String.self, at: 0) }
         #expect(functions == ["acts_as_provider", "chain_head", "determinations_digest", "lines_digest", "seal_of"], "\(functions)")
         let hidden = try db.execute("SELECT max(run_id) FROM payments.runs").scalar(Int.self)
-        try db.executeScript("BEGIN; SET LOCAL ROLE bridgeway_staff")
-        let digest = try db.execute("SELECT payments.lines_digest(\(hidden)::bigint)").scalar(String.self)
-        #expect(digest == SHA256.hex(""), "another provider's run digests as empty")
-        try db.executeScript("COMMIT")
-        #expect(throws: PostgresError.self) {
-            try db.executeScript("BEGIN; SET LOCAL ROLE bridgeway_staff; SELECT payments.seal_of(1, NULL); COMMIT")
+        try db.transaction(as: "bridgeway_staff") { db in
+            let digest = try db.execute("SELECT payments.lines_digest(\(hidden)::bigint)").scalar(String.self)
+            #expect(digest == SHA256.hex(""), "another provider's run digests as empty")
         }
-        try? db.executeScript("ROLLBACK")
+        #expect(throws: PostgresError.self) {
+            try db.transaction(as: "bridgeway_staff") { try $0.execute("SELECT payments.seal_of(1, NULL)") }
+        }
         // As another provider, a run of bridgeway's only would be hidden the same way.
-        try db.executeScript("BEGIN; SET LOCAL ROLE secondchance_staff")
-        #expect(try db.execute("SELECT count(*) FROM payments.ledger WHERE provider_id = 'bridgeway'").scalar(Int.self) == 0)
-        try db.executeScript("COMMIT")
+        try db.transaction(as: "secondchance_staff") { db throws in
+            #expect(try db.execute("SELECT count(*) FROM payments.ledger WHERE provider_id = 'bridgeway'").scalar(Int.self) == 0)
+        }
     }
 }

@@ -90,7 +90,7 @@ import Testing
         _ = try SyntheticLoader(ids: ids).load(into: db)
         let clean = try QualityQueries.measure(on: db, dataThrough: Self.through, reviewScore: Self.reviewScore)
         try db.transaction { db in
-            try db.executeScript("""
+            try db.runScript("""
                 SELECT set_config('outcomes.load_id', (SELECT max(load_id)::text FROM ids.data_loads), true);
                 -- a person linked to nothing
                 INSERT INTO ids.persons (person_id, birth_year) VALUES (900001, 1980);
@@ -121,7 +121,7 @@ import Testing
                 DELETE FROM ids.events WHERE domain = 'shelter' AND start_date BETWEEN '2022-07-01' AND '2022-07-31';
                 """)
             // a second housing enrollment overlapping one that overlapped nothing
-            try db.executeScript("""
+            try db.execute("""
                 INSERT INTO ids.enrollments (person_id, enrollment_id, program_id, provider_id, contract_id, start_date, end_date)
                 SELECT person_id, 900000, program_id, provider_id, contract_id, start_date + 10, end_date
                 FROM ids.enrollments e WHERE program_id = 'housing' AND end_date > start_date + 10

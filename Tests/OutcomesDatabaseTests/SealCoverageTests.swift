@@ -10,14 +10,14 @@ import Testing
 /// read from the catalog, so a column added later fails this test until the seal covers it.
 @Suite(.serialized) struct SealCoverageTests {
     /// The tables a run's seal covers, and which of their rows belong to the run.
-    static let sealed: [(table: String, rowsOfRun: String)] = [
-        ("payments.runs", "run_id = $1"),
-        ("payments.ledger", "run_id = $1 AND line_no = 1"),
-        ("payments.determinations", "run_id = $1 AND seq = 1"),
-        ("payments.run_snapshots", "run_id = $1"),
-        ("payments.run_seals", "run_id = $1"),
-        ("payments.contracts", "(contract_id, version) = (SELECT contract_id, version FROM payments.runs WHERE run_id = $1)"),
-        ("payments.contract_terms", "(contract_id, version) = (SELECT contract_id, version FROM payments.runs WHERE run_id = $1)"),
+    static let sealed: [(table: SQLIdentifier, rowsOfRun: @Sendable (Int) -> PostgresQuery)] = [
+        ("payments.runs", { "run_id = \($0)" }),
+        ("payments.ledger", { "run_id = \($0) AND line_no = 1" }),
+        ("payments.determinations", { "run_id = \($0) AND seq = 1" }),
+        ("payments.run_snapshots", { "run_id = \($0)" }),
+        ("payments.run_seals", { "run_id = \($0)" }),
+        ("payments.contracts", { "(contract_id, version) = (SELECT contract_id, version FROM payments.runs WHERE run_id = \($0))" }),
+        ("payments.contract_terms", { "(contract_id, version) = (SELECT contract_id, version FROM payments.runs WHERE run_id = \($0))" }),
     ]
 
     /// Columns with a CHECK of a few values: another of their values.
@@ -27,9 +27,11 @@ import Testing
     ]
 
     /// A different value of a column of this type (from NULL too).
-    static func changed(_ column: String, type: String) -> String {
-        let quoted = "\"\(column)\""
-        if let (one, other) = vocabularies[column] { return "CASE WHEN \(quoted) = '\(one)' THEN '\(other)' ELSE '\(one)' END" }
+    static func changed(_ column: String, type: String) -> PostgresQuery {
+        let quoted: PostgresQuery = "\(escapedIdentifier: column)"
+        if let (one, other) = vocabularies[column] {
+            return "CASE WHEN \(quoted) = \(escapedLiteral: one) THEN \(escapedLiteral: other) ELSE \(escapedLiteral: one) END"
+        }
         return switch type {
         case "text": "coalesce(\(quoted) || 'x', 'x')"
         case "integer", "bigint", "numeric": "coalesce(\(quoted) + 1000003, 1)"  // clear of every key
@@ -37,7 +39,7 @@ import Testing
         case "jsonb": "CASE WHEN jsonb_typeof(\(quoted)) = 'object' THEN \(quoted) || '{\"forged\": 1}' ELSE coalesce(\(quoted), '[]') || '[1]' END"
         case "timestamp with time zone": "coalesce(\(quoted) + interval '1 second', now())"
         case "boolean": "NOT coalesce(\(quoted), false)"
-        default: "unknown type \(type)"
+        default: "unknown type \(escapedLiteral: type)"
         }
     }
 
@@ -52,21 +54,21 @@ import Testing
         #expect(try db.execute("SELECT count(*) FROM payments.determinations WHERE run_id = \(runID)").scalar(Int.self) > 0)
         var checked = 0
         for (table, rowsOfRun) in Self.sealed {
-            let parts = table.split(separator: ".").map(String.init)
             let columns = try db.execute("""
                 SELECT column_name, data_type, is_identity = 'YES' FROM information_schema.columns
-                WHERE table_schema = \(parts[0]) AND table_name = \(parts[1]) ORDER BY ordinal_position
+                WHERE table_schema = \(table.parts[0]) AND table_name = \(table.parts[1]) ORDER BY ordinal_position
                 """).map { (try $0.decode(String.self, at: 0), try $0.decode(String.self, at: 1), try $0.decode(Bool.self, at: 2)) }
             #expect(!columns.isEmpty, "\(table) has no columns")
             for (column, type, identity) in columns {
-                let value = identity ? "DEFAULT" : Self.changed(column, type: type)
-                try db.executeScript("BEGIN; SET LOCAL session_replication_role = replica")
-                let edited = try db.execute(PostgresQuery(unsafeSQL: "UPDATE \(table) SET \"\(column)\" = \(value) WHERE "
-                    + rowsOfRun.replacingOccurrences(of: "$1", with: "\(runID)")))
-                #expect(edited.affectedRows == 1, "\(table).\(column): edited \(edited.affectedRows ?? 0) rows")
-                let verification = try ChainVerification.verify(on: db)
-                #expect(!verification.isIntact, "an edit to \(table).\(column) is not detected")
-                try db.executeScript("ROLLBACK")
+                let value: PostgresQuery = identity ? "DEFAULT" : Self.changed(column, type: type)
+                try db.rolledBack { db in
+                    try db.execute("SET LOCAL session_replication_role = replica")
+                    let edited = try db.execute(
+                        "UPDATE \(identifier: table) SET \(escapedIdentifier: column) = \(value) WHERE \(rowsOfRun(runID))")
+                    #expect(edited.affectedRows == 1, "\(table).\(column): edited \(edited.affectedRows ?? 0) rows")
+                    let verification = try ChainVerification.verify(on: db)
+                    #expect(!verification.isIntact, "an edit to \(table).\(column) is not detected")
+                }
                 checked += 1
             }
         }
@@ -82,7 +84,7 @@ import Testing
         let anchor = try #require(ChainAnchor("\(head.position):\(head.seal)"))
         #expect(try ChainVerification.verify(on: db, since: anchor).isIntact)
         // The newest run removed whole, seal and all: the chain that is left is consistent in itself.
-        try db.executeScript("""
+        try db.runScript("""
             SET session_replication_role = replica;
             DELETE FROM payments.ledger WHERE run_id = 2;
             DELETE FROM payments.determinations WHERE run_id = 2;

@@ -21,7 +21,7 @@ import Testing
         _ = try PaymentRunner(stored: stored).run(period: "2021", on: db)
         #expect(try ChainVerification.verify(on: db).isIntact)
         // A superuser edits a run, then makes the check return the stored seal whatever the run holds.
-        try db.executeScript("""
+        try db.runScript("""
             SET session_replication_role = replica;
             UPDATE payments.runs SET run_by = 'somebody else' WHERE run_id = 1;
             SET session_replication_role = origin;

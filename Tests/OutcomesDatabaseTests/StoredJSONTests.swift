@@ -111,6 +111,7 @@ import Testing
         let legacy = try LegacyJSON.scenario(run, payments: payments, paymentVariants: variants, leftOut: leftOut)
         // Foundation's order: digits compared as numbers, so line:L2 before line:L10 (byte order would swap them).
         let (l2, l10) = (legacy.range(of: "\"line:L2\"")!, legacy.range(of: "\"line:L10\"")!)
+        // The stored bytes are the subject: their hash is sealed.
         #expect(legacy.contains("\"cap_binds\":{\"contract\"") && l2.lowerBound < l10.lowerBound && legacy.contains("null"))
         #expect(try SortedJSON.text(document) == legacy)
         #expect(SHA256.hex(try SortedJSON.text(document)) == SHA256.hex(legacy))

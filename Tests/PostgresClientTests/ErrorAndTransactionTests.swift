@@ -42,7 +42,7 @@ import Testing
         let error = try #require(failure { try db.execute("INSERT INTO people VALUES (\(1), \("top-secret-value"))") })
         #expect(error.sqlState == .uniqueViolation)
         #expect(error.constraint == "people_pkey")
-        #expect(error.detail?.contains("(person_id)=(1)") == true)
+        #expect(error.detail?.contains("(person_id)=(1)") == true, "the server's DETAIL is kept as it sent it")
         // Bound values are not part of the statement kept with the error.
         #expect(!(error.statement ?? "").contains("top-secret-value"))
     }

@@ -40,6 +40,7 @@ import Testing
         #expect(([] as [PostgresQuery]).joined(separator: " AND ").isEmpty)
     }
 
+    /// The description's text is the subject: what it keeps and what it drops.
     @Test func safeDescriptionDropsThePassword() {
         let text = PostgresConnection.safeDescription(of: "postgresql://ana:s3cret@db.example:6543/ids?sslmode=require")
         #expect(text.contains("host=db.example"))
