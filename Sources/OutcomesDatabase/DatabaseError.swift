@@ -29,6 +29,8 @@ public struct DatabaseError: UserFacingError, Equatable {
         case resourcesMissing
         case wouldReplaceExtract
         case noData
+        /// A definition names an event domain the IDS does not know (none of `ids.event_domains`).
+        case unknownDomain
         case contractVersionConflict
         case contractNotLoaded
         /// A new version of a contract whose runs a second login approves (maker–checker) that would let one login post.
@@ -77,7 +79,7 @@ extension DatabaseError.Code {
             .unavailable
         case .migrationsUnreadable:
             .noInput
-        case .migrationFiles, .wouldReplaceExtract, .noData, .contractVersionConflict, .contractNotLoaded, .staleMetrics,
+        case .migrationFiles, .wouldReplaceExtract, .noData, .unknownDomain, .contractVersionConflict, .contractNotLoaded, .staleMetrics,
              .alreadyDistributed, .notDistributable, .comparisonWeightsTooLarge, .comparisonWeightsInconsistent:
             .dataError
         case .loadRunning:

@@ -156,6 +156,7 @@ private func problem(of body: () throws -> Void) -> OutputPathError.Problem? {
         }
         let error = OutputPathError(option: "--output", path: "/dev/full", target: .file, problem: .wrongKind(.characterDevice))
         #expect(error.exitStatus.rawValue == 73)
+        // Wording is the subject here: how the refusal reads, option and path first.
         #expect(error.message.hasPrefix("--output /dev/full is a character device; outcomes writes regular files only"))
     }
 }

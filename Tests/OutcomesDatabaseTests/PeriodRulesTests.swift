@@ -148,8 +148,7 @@ func loadHandcrafted(_ people: [HandcraftedPerson], contract: String = "housing-
         let refused = #expect(throws: DefinitionFileError.self) { _ = try ContractStore.load(text: Self.tenancy, file: "tenancy.yaml", on: db) }
         #expect(refused?.file == "tenancy.yaml" && refused?.line == 8, "the metric naming the domain")
         let unknown = #expect(throws: DatabaseError.self) { try MetricsRunner(trying: contract).run(period: contract.periods[0], on: db) }
-        // Wording kept: .noData is also "no IDS data at all", and only the message tells the two apart.
-        #expect(unknown?.message.contains("names domain 'tenancy', which the IDS does not know") == true, "\(unknown?.message ?? "")")
+        #expect(unknown?.code == .unknownDomain && unknown?.message.contains("'tenancy'") == true, "\(unknown?.message ?? "")")
 
         // The vocabulary is data: an extract brings the domain and the system that records it.
         let extract = FileManager.default.temporaryDirectory.appendingPathComponent("tenancy-\(UUID().uuidString)")

@@ -74,7 +74,7 @@ public struct MetricsRunner: Sendable {
         for metric in contract.metrics {
             for domain in metric.events.domains + (metric.events.overlap?.events.domains ?? []) where shapes[domain] == nil {
                 throw DatabaseError(
-                    .noData,
+                    .unknownDomain,
                     "metric \(metric.id) of contract \(contract.id) names domain '\(domain)', which the IDS does not know; its "
                         + "domains: \(shapes.keys.sorted().joined(separator: ", ")). Load it with an extract's event_domains.csv "
                         + "(domain, shape).")
