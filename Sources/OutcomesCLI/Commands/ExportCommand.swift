@@ -15,18 +15,18 @@ struct ExportCommand: ParsableCommand {
 protocol NotebookOptions: ReportOptions {
     static var notebook: NotebookExport.Kind { get }
 
-    /// The template's parameters (as JSON string contents), from the options.
+    /// The template's parameters, from the options: plain values, escaped where the template places them.
     func notebookParameters() throws -> [String: String]
 }
 
 /// `outcomes export notebook KIND …`: the command's tables as CSV files and a notebook that
 /// reproduces the report from them (or from the database), ready to run top to bottom.
-struct NotebookExport: ParsableCommand {
-    enum Kind: String, CaseIterable {
+package struct NotebookExport: ParsableCommand {
+    package enum Kind: String, CaseIterable {
         case metrics, summary, compare, scenario
     }
 
-    static let configuration = CommandConfiguration(
+    package static let configuration = CommandConfiguration(
         commandName: "notebook",
         abstract: "Write a Jupyter notebook that reproduces a report, with the report's tables beside it as CSV.",
         discussion: """
@@ -53,15 +53,16 @@ struct NotebookExport: ParsableCommand {
         ]
     )
 
-    /// The kind's template with its parameters filled in (as JSON string contents), as FOLDER/KIND.ipynb.
-    static func writeNotebook(_ kind: Kind, parameters: [String: String], into folder: String, option: String = "--output") throws {
-        let template = try ResourceFolder.notebookTemplates.directory().appendingPathComponent("\(kind.rawValue).ipynb")
-        var notebook = try String(contentsOf: template, encoding: .utf8)
-        for (key, value) in parameters {
-            let escaped = String(String(decoding: try JSONEncoder().encode(value), as: UTF8.self).dropFirst().dropLast())
-            notebook = notebook.replacingOccurrences(of: "{{\(key)}}", with: escaped)
-        }
-        try SafeWriter(option: option).write(notebook, to: folder + "/\(kind.rawValue).ipynb")
+    package init() {}
+
+    /// The kind's template with its parameters filled in, as FOLDER/KIND.ipynb.
+    package static func writeNotebook(_ kind: Kind, parameters: [String: String], into folder: String, option: String = "--output") throws {
+        try writeNotebook(try NotebookTemplate.read(kind), parameters: parameters, into: folder, option: option)
+    }
+
+    /// A template read beforehand with its parameters filled in, as FOLDER/KIND.ipynb.
+    static func writeNotebook(_ template: NotebookTemplate, parameters: [String: String], into folder: String, option: String = "--output") throws {
+        try SafeWriter(option: option).write(template.filled(with: parameters), to: folder + "/\(template.kind.rawValue).ipynb")
     }
 }
 
@@ -92,13 +93,15 @@ struct NotebookOf<Options: NotebookOptions>: ParsableCommand {
 
     func run() throws {
         let kind = Options.notebook
+        // The template and its parameters first: a missing one stops the export before a report is made or stored.
+        let template = try NotebookTemplate.read(kind)
         let parameters = try options.notebookParameters()
         let folder = output ?? "\(kind.rawValue)-notebook"
         // The command's tables and the notebook go into a temporary folder renamed whole into place.
         try SafeWriter(option: "--output").writeFolder(at: folder) { temporary in
             let data = ReportDestination(format: .csv, output: temporary + "/data/", quiet: quiet)
             try data.emit(options.makeReport(progress: data.progress))
-            try NotebookExport.writeNotebook(kind, parameters: parameters, into: temporary)
+            try NotebookExport.writeNotebook(template, parameters: parameters, into: temporary)
         }
         Progress(quiet: quiet).note("Wrote \(folder)/\(kind.rawValue).ipynb and its data.")
     }
