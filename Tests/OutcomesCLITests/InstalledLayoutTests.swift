@@ -1,6 +1,7 @@
 import Foundation
 import OutcomesCLI
 import OutcomesDatabase
+import OutcomesDomain
 import OutcomesTestSupport
 import PostgresClient
 import Testing
@@ -70,11 +71,27 @@ import Testing
     @Test func aBinaryInstalledWithoutItsScenarioBundleStopsTheDemoNamingTheOverride() throws {
         let (prefix, bin) = try Self.install(bundles: [Self.databaseBundle])
         defer { try? FileManager.default.removeItem(at: prefix) }
-        let (_, conninfo) = try TestDatabase.fresh()
+        let (db, conninfo) = try TestDatabase.fresh()
         let reports = prefix.appendingPathComponent("reports").path
         let result = try Self.run(["demo", "--persons", "1", "--quiet", "--reports", reports, "--database", conninfo], bin: bin)
         #expect(result.status == DatabaseError.Code.resourcesMissing.exitStatus.rawValue, "stderr: \(result.errors)")
         #expect(result.errors.contains("OUTCOMES_SCENARIOS_DIR"), "stderr: \(result.errors)")
+        // Stopped before the data set is loaded.
+        #expect(try db.execute("SELECT count(*) FROM ids.data_loads").scalar(Int.self) == 0)
+    }
+
+    /// An override naming a folder without the demo's files stops the demo before it replaces the data set.
+    @Test func anOverrideWithoutTheDemoFilesStopsTheDemoBeforeItLoads() throws {
+        let (db, conninfo) = try TestDatabase.fresh()
+        _ = try SyntheticLoader(ids: SyntheticIDS(persons: 50, seed: 1)).load(into: db)
+        let before = try db.execute("SELECT count(*) FROM ids.data_loads").scalar(Int.self)
+        let missing = "/nonexistent-\(UUID().uuidString)"
+        let reports = TestDatabase.scratchDirectory("reports").path
+        let result = try CLI.run(["demo", "--persons", "100", "--quiet", "--reports", reports, "--database", conninfo],
+                                 environment: ["OUTCOMES_SCENARIOS_DIR": missing])
+        CLI.expectCleanFailure(result, status: ExitStatus.noInput.rawValue, naming: [missing, "OUTCOMES_SCENARIOS_DIR"])
+        #expect(try db.execute("SELECT count(*) FROM ids.data_loads").scalar(Int.self) == before)
+        #expect(!FileManager.default.fileExists(atPath: reports))
     }
 
     /// The copied CLI bundle holds every file the demo and `export notebook` read, as real files.

@@ -64,6 +64,8 @@ package struct DemoCommand: ParsableCommand {
 
     package func run() throws {
         try reportsWriter.check(reports, folder: true)
+        // Every file the demo reads, before it touches the database: a missing one stops it before the data set is replaced.
+        let files = try DemoFiles.read()
         let progress = output.progress
         let (connection, target) = try database.connectReady(progress: progress, migrateNamed: true)
         progress.note("Using \(target).")
@@ -79,9 +81,8 @@ package struct DemoCommand: ParsableCommand {
             title: "Demo IDS: \(persons) synthetic people, seed \(seed)")
 
         // Outcome metrics of the demo contract, for the last year whose 12-month windows are all observed.
-        let file = try ResourceFolder.scenarios.directory()
-            .appendingPathComponent(DemoCommand.contractFile).path
-        let stored = try Self.loadContract(file, on: connection)
+        let file = files.contract.path
+        let stored = try Self.loadContract(files.contract, on: connection)
         let contract = stored.contract
         let period = try contract.period(DemoCommand.metricsPeriod).orThrow(
             ValidationError("\(file) has no period \(DemoCommand.metricsPeriod)"))
@@ -100,19 +101,18 @@ package struct DemoCommand: ParsableCommand {
         report.notes.append("Data quality: " + Report.verdict(on: quality) + " Full report: outcomes quality.")
         report.tables.append(Report.checks(quality, name: "quality_checks", title: "Data-quality checks"))
         var pages = [("metrics", metrics)]
-        if let statement = try addPayments(to: &report, on: connection, target: target) { pages.append(("statement", statement)) }
-        pages.append(("comparison", try addComparison(to: &report, on: connection)))
-        pages.append(("scenario", try addScenario(to: &report, on: connection)))
+        if let statement = try addPayments(to: &report, files: files, on: connection, target: target) { pages.append(("statement", statement)) }
+        pages.append(("comparison", try addComparison(to: &report, file: files.evaluation, on: connection)))
+        pages.append(("scenario", try addScenario(to: &report, file: files.scenario, on: connection)))
         report.notes.append(try verifyLedger(on: connection))
-        try writePages(pages, notingIn: &report)
+        try writePages(pages, templates: files.templates, notingIn: &report)
         try output.emit(report)
     }
 
     /// The housing participants against a propensity-matched pool of people never referred: the
     /// estimates, sample sizes and balance after matching (`outcomes compare` prints all of it).
-    func addComparison(to report: inout Report, on connection: PostgresConnection) throws -> Report {
-        let path = try ResourceFolder.scenarios.directory().appendingPathComponent(DemoCommand.evaluationFile).path
-        let text = try YAMLFile.read(path)
+    func addComparison(to report: inout Report, file: DemoFiles.File, on connection: PostgresConnection) throws -> Report {
+        let (path, text) = file
         let definition = try EvaluationDefinition.parse(yaml: text, file: path)
         let stored = try ContractStore.stored(reference: definition.contract, on: connection)
         let outcome = try acting(as: .analyst, on: connection) {
@@ -134,11 +134,11 @@ package struct DemoCommand: ParsableCommand {
 
     /// Two contracts paid for their first period — the reentry rate card, the housing effect-based
     /// and per-day lines — and one housing provider's statement.
-    func addPayments(to report: inout Report, on connection: PostgresConnection, target: DatabaseTarget) throws -> Report? {
+    func addPayments(to report: inout Report, files: DemoFiles, on connection: PostgresConnection, target: DatabaseTarget) throws -> Report? {
         var stored: StoredContract?
-        for (name, label) in [(DemoCommand.paymentsFile, DemoCommand.paymentsPeriod), (DemoCommand.contractFile, "2022")] {
-            let file = try ResourceFolder.scenarios.directory().appendingPathComponent(name).path
-            let loaded = try Self.loadContract(file, on: connection)
+        for (contractFile, label) in [(files.payments, DemoCommand.paymentsPeriod), (files.contract, "2022")] {
+            let file = contractFile.path
+            let loaded = try Self.loadContract(contractFile, on: connection)
             let contract = loaded.contract
             stored = loaded
             let period = try contract.period(label).orThrow(ValidationError("\(file) has no period \(label)"))
@@ -178,7 +178,7 @@ package struct DemoCommand: ParsableCommand {
     }
 
     /// Each step's full report as an HTML page in the reports folder, named in a note.
-    func writePages(_ pages: [(String, Report)], notingIn report: inout Report) throws {
+    func writePages(_ pages: [(String, Report)], templates: [NotebookExport.Kind: NotebookTemplate], notingIn report: inout Report) throws {
         // The metrics and the scenario as notebooks too, each with its tables beside it.
         let notebooks: [(NotebookExport.Kind, [String: String])] = [
             (.metrics, ["contract": DemoCommand.contractID, "period": DemoCommand.metricsPeriod]), (.scenario, ["scenario": DemoCommand.scenarioID]),
@@ -188,10 +188,10 @@ package struct DemoCommand: ParsableCommand {
         try writer.writeFolder(at: reports) { folder in
             for (name, page) in pages { try writer.write(page.render(.html), to: folder + "/\(name).html") }
             for (kind, parameters) in notebooks {
-                guard let page = pages.first(where: { $0.0 == kind.rawValue })?.1 else { continue }
+                guard let page = pages.first(where: { $0.0 == kind.rawValue })?.1, let template = templates[kind] else { continue }
                 try writer.writeFolder(at: folder + "/\(kind.rawValue)-notebook") { notebook in
                     try writer.writeTables(page, into: notebook + "/data")
-                    try NotebookExport.writeNotebook(kind, parameters: parameters, into: notebook, option: "--reports")
+                    try NotebookExport.writeNotebook(template, parameters: parameters, into: notebook, option: "--reports")
                 }
             }
         }
@@ -205,9 +205,8 @@ extension DemoCommand {
     package static let scenarioFile = "housing-2021-scenario.yaml"
 
     /// The housing contract's benefits and costs per participant, from the comparison just stored.
-    func addScenario(to report: inout Report, on connection: PostgresConnection) throws -> Report {
-        let path = try ResourceFolder.scenarios.directory().appendingPathComponent(Self.scenarioFile).path
-        let text = try YAMLFile.read(path)
+    func addScenario(to report: inout Report, file: DemoFiles.File, on connection: PostgresConnection) throws -> Report {
+        let (path, text) = file
         let definition = try ScenarioDefinition.parse(yaml: text, file: path)
         let outcome = try acting(as: .analyst, on: connection) {
             try ScenarioRunner(definition: definition, text: text, file: path).run(on: connection)
@@ -224,8 +223,27 @@ extension DemoCommand {
 
     /// Loads a scenario contract (no change when its version is already loaded) and returns it as stored.
     package static func loadContract(_ file: String, on connection: PostgresConnection) throws -> StoredContract {
-        let text = try YAMLFile.read(file)
-        return try acting(as: .payments, on: connection) { try ContractStore.loadStored(text: text, file: file, on: connection) }
+        try loadContract((file, try YAMLFile.read(file)), on: connection)
+    }
+
+    /// Loads a scenario contract already read.
+    static func loadContract(_ file: DemoFiles.File, on connection: PostgresConnection) throws -> StoredContract {
+        try acting(as: .payments, on: connection) { try ContractStore.loadStored(text: file.text, file: file.path, on: connection) }
+    }
+}
+
+/// The scenario files and notebook templates the demo reads, all read before it starts.
+struct DemoFiles {
+    typealias File = (path: String, text: String)
+    let contract, payments, evaluation, scenario: File
+    let templates: [NotebookExport.Kind: NotebookTemplate]
+
+    static func read() throws -> DemoFiles {
+        let scenarios = ResourceFolder.scenarios
+        return DemoFiles(
+            contract: try scenarios.text(of: DemoCommand.contractFile), payments: try scenarios.text(of: DemoCommand.paymentsFile),
+            evaluation: try scenarios.text(of: DemoCommand.evaluationFile), scenario: try scenarios.text(of: DemoCommand.scenarioFile),
+            templates: [.metrics: try NotebookTemplate.read(.metrics), .scenario: try NotebookTemplate.read(.scenario)])
     }
 }
 
