@@ -53,7 +53,7 @@ import Testing
         defer { Scratch.remove(folder) }
         let result = try compare(try table(in: folder), options)
         CLI.expectCleanFailure(result, status: 64, naming: [])
-        #expect(result.errors == "error: \(problem.message)\n", "stderr: \(result.errors)")
+        #expect(result.errors == "error: \(problem.message)", "stderr: \(result.errors)")
     }
 
     /// A column given twice is caught while `--cutpoints` is read, before the design's checks.

@@ -79,7 +79,7 @@ import Testing
         let breaks = try #require(try JSONSerialization.jsonObject(with: Data(broken.output.utf8)) as? [String: Any])["tables"] as? [String: [[String: Any]]]
         #expect(breaks?["breaks"]?.compactMap { $0["problem"] as? String }.sorted() == ["seal_mismatch", "total_mismatch"], "\(broken.output)")
         // One paragraph: the chain-broken error with the count of breaks listed.
-        #expect(broken.errors == "error: \(ChainBrokenError(breaks: 2).message)\n", "\(broken.errors)")
+        #expect(broken.errors == "error: \(ChainBrokenError(breaks: 2).message)", "\(broken.errors)")
     }
 
     @Test func aRunStagedByOneLoginIsApprovedByAnotherAndRecomputes() throws {
@@ -119,11 +119,11 @@ import Testing
         // Approved already, and a number no run is staged under: each its refusal, whole.
         let again = try run("cli_checker", ["payments", "approve", "--staged", "1"])
         CLI.expectCleanFailure(again, status: 65, naming: [])
-        #expect(again.errors == "error: \(PaymentRefusal.stagedRunStale(staged: 1, reason: .alreadyApproved).message)\n", "\(again.errors)")
+        #expect(again.errors == "error: \(PaymentRefusal.stagedRunStale(staged: 1, reason: .alreadyApproved).message)", "\(again.errors)")
         #expect(try db.execute("SELECT count(*) FROM payments.runs").scalar(Int.self) == 1, "approved once")
         let unstaged = try run("cli_checker", ["payments", "approve", "--staged", "7"])
         CLI.expectCleanFailure(unstaged, status: 66, naming: [])
-        #expect(unstaged.errors == "error: \(PaymentRefusal.nothingToApprove(staged: 7).message)\n", "\(unstaged.errors)")
+        #expect(unstaged.errors == "error: \(PaymentRefusal.nothingToApprove(staged: 7).message)", "\(unstaged.errors)")
         #expect(try db.execute("SELECT count(*) FROM payments.runs").scalar(Int.self) == 1, "nothing approved")
         let recomputed = try CLI.report(try run(nil, ["payments", "verify", "--recompute", "--format", "json"]))
         #expect(recomputed.tables["breaks"]?.isEmpty == true)
