@@ -91,21 +91,31 @@ import Testing
 
 @Suite struct WorkflowTests {
     @Test func migrateThenStatus() throws {
-        let (_, conninfo) = try TestDatabase.fresh(migrated: false)
+        let (db, conninfo) = try TestDatabase.fresh(migrated: false)
         let files = try Migrator().migrations.map(\.fileName)
         #expect(files.first == "0001_linked_ids.sql")
+        /// `db status`'s counts of migrations applied and pending.
+        func counts() throws -> [Int?] {
+            let rows = try CLI.report(try CLI.run(["db", "status", "--database", conninfo, "--format", "json"])).tables["status"] ?? []
+            func value(_ item: String) -> Int? { rows.first { $0["item"] as? String == item }?["value"] as? Int }
+            return [value("migrations applied"), value("migrations pending")]
+        }
         let migrate = try CLI.run(["db", "migrate", "--database", conninfo])
         #expect(migrate.status == 0)
-        // One line per migration applied, naming its file, in order; run again, it applies none.
+        // One line per migration applied, naming its file, in order.
         let lines = migrate.output.split(separator: "\n")
         #expect(lines.count == files.count && zip(lines, files).allSatisfy { $0.contains($1) }, "\(migrate.output)")
+        #expect(try counts() == [files.count, 0])
+        let record = try db.execute("SELECT version || ' ' || checksum || ' ' || applied_at FROM public.schema_migrations ORDER BY version")
+            .map { try $0.decode(String.self, at: 0) }
+        #expect(record.count == files.count)
+        // Run again: it succeeds, says one line that names no migration, and applies none (the record is untouched).
         let again = try CLI.run(["db", "migrate", "--database", conninfo])
-        #expect(again.status == 0 && !files.contains { again.output.contains($0) }, "\(again.output)")
-        let status = try CLI.run(["db", "status", "--database", conninfo, "--format", "json"])
-        let json = try JSONSerialization.jsonObject(with: Data(status.output.utf8)) as? [String: Any]
-        let rows = (json?["tables"] as? [String: Any])?["status"] as? [[String: Any]] ?? []
-        let applied = rows.first { $0["item"] as? String == "migrations applied" }?["value"] as? Int
-        #expect(applied == files.count)
+        #expect(again.status == 0 && again.errors.isEmpty, "\(again.errors)")
+        #expect(again.output.split(separator: "\n").count == 1 && !files.contains { again.output.contains($0) }, "\(again.output)")
+        #expect(try counts() == [files.count, 0])
+        #expect(try db.execute("SELECT version || ' ' || checksum || ' ' || applied_at FROM public.schema_migrations ORDER BY version")
+            .map { try $0.decode(String.self, at: 0) } == record)
     }
 
     @Test func demoBuildsSummarizesAndReuses() throws {

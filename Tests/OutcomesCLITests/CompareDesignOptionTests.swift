@@ -1,5 +1,7 @@
 import Foundation
+@testable import OutcomesCLI
 import OutcomesDatabase
+import OutcomesDomain
 import Testing
 
 /// The design options of `compare` (method, subclasses, cutpoints, standard errors): each one a
@@ -29,17 +31,36 @@ import Testing
         (["--subclasses", "4"], ["--subclasses: ", "method subclass"]),
         (["--method", "subclass", "--subclasses", "1"], ["--subclasses: ", "2 to 100", "1"]),
         (["--method", "cem", "--cutpoints", "x=three"], ["--cutpoints: x=three", "column=bins"]),
-        (["--method", "cem", "--cutpoints", "x=3,x=4"], ["--cutpoints: x "]),
-        (["--method", "cem", "--cutpoints", "w=3"], ["--cutpoints: w "]),
         (["--method", "cem", "--cutpoints", "x=0"], ["--cutpoints: x ", "1 to 1000", "0"]),
         (["--cutpoints", "x=3"], ["--cutpoints: ", "method cem"]),
-        (["--method", "cem", "--discard", "both"], ["--discard: "]),
     ])
     /// Each names the option with its value, and the bound or the method it needs where there is one.
     func optionsADesignCannotUseAreUsageErrors(_ options: [String], _ values: [String]) throws {
         let folder = try Scratch.folder()
         defer { Scratch.remove(folder) }
         CLI.expectCleanFailure(try compare(try table(in: folder), options), status: 64, naming: values)
+    }
+
+    /// Options whose named values fit other errors too (`x` is named by "needs 1 to 1000 bins" as
+    /// well): the paragraph is the one their typed problem gives, whole.
+    @Test(arguments: [
+        (["--method", "cem", "--cutpoints", "x=3,x=4"], EvaluationError.option("cutpoints", .binsGivenTwice("x"))),
+        (["--method", "cem", "--cutpoints", "w=3"], .option("cutpoints", .notACovariate("w"))),
+        (["--method", "cem", "--discard", "both"], .option("discard", .appliesOnlyTo(.nearestOrSubclass))),
+    ])
+    func optionsPrintTheirTypedProblem(_ options: [String], _ problem: EvaluationError) throws {
+        let folder = try Scratch.folder()
+        defer { Scratch.remove(folder) }
+        let result = try compare(try table(in: folder), options)
+        CLI.expectCleanFailure(result, status: 64, naming: [])
+        #expect(result.errors == "error: \(problem.message)", "stderr: \(result.errors)")
+    }
+
+    /// A column given twice is caught while `--cutpoints` is read, before the design's checks.
+    @Test func cutpointsNamingAColumnTwiceAreBinsGivenTwice() throws {
+        #expect(throws: EvaluationError.option("cutpoints", .binsGivenTwice("x"))) { try ComparisonDesignOptions.bins("x=3,x=4") }
+        #expect(throws: EvaluationError.option("cutpoints", .binsGivenTwice("x"))) { try ComparisonDesignOptions.bins("x=3, z=2, x=3") }
+        #expect(try ComparisonDesignOptions.bins("x=3,z=4") == ["x": 3, "z": 4])
     }
 
     @Test func anUnknownConventionIsRefusedByTheParser() throws {

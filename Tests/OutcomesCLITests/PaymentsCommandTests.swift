@@ -1,4 +1,5 @@
 import Foundation
+@testable import OutcomesCLI
 import OutcomesDatabase
 import OutcomesDomain
 import OutcomesTestSupport
@@ -77,8 +78,8 @@ import Testing
         #expect(broken.status == 1)
         let breaks = try #require(try JSONSerialization.jsonObject(with: Data(broken.output.utf8)) as? [String: Any])["tables"] as? [String: [[String: Any]]]
         #expect(breaks?["breaks"]?.compactMap { $0["problem"] as? String }.sorted() == ["seal_mismatch", "total_mismatch"], "\(broken.output)")
-        // One paragraph with the count of breaks.
-        #expect(broken.errors.hasPrefix("error: ") && broken.errors.contains(" 2 ") && broken.errors.split(separator: "\n").count == 1, "\(broken.errors)")
+        // One paragraph: the chain-broken error with the count of breaks listed.
+        #expect(broken.errors == "error: \(ChainBrokenError(breaks: 2).message)", "\(broken.errors)")
     }
 
     @Test func aRunStagedByOneLoginIsApprovedByAnotherAndRecomputes() throws {
@@ -115,9 +116,15 @@ import Testing
         #expect(try db.execute("SELECT run_id || ' ' || staged_id || ' ' || approved_by FROM payments.runs").map { try $0.decode(String.self, at: 0) }
                 == ["1 1 cli_checker"])
         #expect(try db.execute("SELECT count(*) FROM payments.ledger").scalar(Int.self) > 0)
-        CLI.expectCleanFailure(try run("cli_checker", ["payments", "approve", "--staged", "1"]), status: 65, naming: ["1", "outcomes payments run"])
+        // Approved already, and a number no run is staged under: each its refusal, whole.
+        let again = try run("cli_checker", ["payments", "approve", "--staged", "1"])
+        CLI.expectCleanFailure(again, status: 65, naming: [])
+        #expect(again.errors == "error: \(PaymentRefusal.stagedRunStale(staged: 1, reason: .alreadyApproved).message)", "\(again.errors)")
         #expect(try db.execute("SELECT count(*) FROM payments.runs").scalar(Int.self) == 1, "approved once")
-        CLI.expectCleanFailure(try run("cli_checker", ["payments", "approve", "--staged", "7"]), status: 66, naming: ["7", "outcomes payments approve"])
+        let unstaged = try run("cli_checker", ["payments", "approve", "--staged", "7"])
+        CLI.expectCleanFailure(unstaged, status: 66, naming: [])
+        #expect(unstaged.errors == "error: \(PaymentRefusal.nothingToApprove(staged: 7).message)", "\(unstaged.errors)")
+        #expect(try db.execute("SELECT count(*) FROM payments.runs").scalar(Int.self) == 1, "nothing approved")
         let recomputed = try CLI.report(try run(nil, ["payments", "verify", "--recompute", "--format", "json"]))
         #expect(recomputed.tables["breaks"]?.isEmpty == true)
         // Kept wording: how many runs the engine recomputed is said only in this note (no table holds it).

@@ -130,9 +130,9 @@ import Testing
             ("{name: effects half as large, effect_scale: 0.5}", "{name: effects half as large, effect_size: 0.5}", ["'effect_size'", "effect_scale"]),
             ("{outcome: earnings_year_1, estimate: 1850, std_error: 600, decay: 0.2}", "{outcome: earnings_year_1, comparison: reentry-matched}", ["'earnings_year_1'", "reentry-matched"]),
             ("{outcome: jail_bookings_change, provider: bridgeway,", "{outcome: bookings_9, provider: bridgeway,", ["'bookings_9'", "reentry-2021"]),
-            ("price_scale: 0.8}", "price_scale: 0}", ["price_scale", "0"]),
-            ("enrollment_scale: 0.8}", "enrollment_scale: 1.5}", ["enrollment_scale"]),
-            ("contract_cap: 5000000}", "contract_cap: -5}", ["contract_cap"]),
+            ("price_scale: 0.8}", "price_scale: 0}", ["price_scale", "above 0", "at most 100", "not 0"]),
+            ("enrollment_scale: 0.8}", "enrollment_scale: 1.5}", ["enrollment_scale", "at most 1 ", "not 1.5"]),
+            ("contract_cap: 5000000}", "contract_cap: -5}", ["contract_cap", "0 or more", "not -5"]),
         ]
         for (from, to, values) in cases {
             #expect(text.contains(from), "\(from)")

@@ -166,12 +166,12 @@ extension ScenarioDefinition {
         variant.horizon = try fields["horizon"]?.int("horizon")
         if let horizon = variant.horizon, !(1...100).contains(horizon) { throw fields["horizon"]!.error(.outOfRange("horizon"), "horizon must be 1 to 100 years") }
         variant.priceScale = try fields["price_scale"]?.decimal("price_scale")
-        if let scale = variant.priceScale, !(scale > 0 && scale <= 100) { throw fields["price_scale"]!.error(.outOfRange("price_scale"), "price_scale must be above 0 and at most 100 (1.1: prices 10% higher)") }
+        if let scale = variant.priceScale, !(scale > 0 && scale <= 100) { throw fields["price_scale"]!.error(.outOfRange("price_scale"), "price_scale must be above 0 and at most 100 (1.1: prices 10% higher), not \(scale)") }
         variant.contractCap = try fields["contract_cap"]?.decimal("contract_cap")
-        if let cap = variant.contractCap, cap < 0 { throw fields["contract_cap"]!.error(.outOfRange("contract_cap"), "contract_cap must not be negative") }
+        if let cap = variant.contractCap, cap < 0 { throw fields["contract_cap"]!.error(.outOfRange("contract_cap"), "contract_cap must be 0 or more, not \(cap)") }
         variant.enrollmentScale = try fields["enrollment_scale"].map { try double($0, "enrollment_scale") }
         if let share = variant.enrollmentScale, !(share > 0 && share <= 1) {
-            throw fields["enrollment_scale"]!.error(.outOfRange("enrollment_scale"), "enrollment_scale must be above 0 and at most 1 (0.8: 20% fewer participants)")
+            throw fields["enrollment_scale"]!.error(.outOfRange("enrollment_scale"), "enrollment_scale must be above 0 and at most 1 (0.8: 20% fewer participants), not \(share)")
         }
         variant.line = item.line
         return variant
