@@ -81,8 +81,9 @@ struct CompareBenchmark: ParsableCommand {
         let (connection, target) = try database.connectReady(progress: progress)
         try reuseOrLoadSynthetic(persons: data.persons, seed: data.seed, connection: connection, progress: progress)
         let file = try ResourceFolder.scenarios.directory().appendingPathComponent(DemoCommand.contractFile).path
-        // The contract as loaded when it is (its terms do not matter here), else the scenario file.
-        let stored = try (try? ContractStore.stored(reference: "housing-2021", on: connection)) ?? DemoCommand.loadContract(file, on: connection)
+        // The demo contract's own version (loading it again changes nothing), not the latest: a later
+        // version (the payments benchmark's) may select its participants otherwise.
+        let stored = try DemoCommand.loadContract(file, on: connection)
         let definition = try EvaluationDefinition.parse(yaml: Self.evaluationYAML, file: "bench-housing.yaml")
         progress.note("Comparing the housing participants with the pool (17 covariates)…")
         let ids = try measure {

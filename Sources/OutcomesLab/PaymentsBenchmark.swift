@@ -21,8 +21,9 @@ struct PaymentsBenchmark: ParsableCommand {
             ratios and this process's peak memory.
 
             The contracts are the synthetic ones (care-2021, housing-2021, reentry-2021), whose \
-            participants the data set enrolls; a database whose versions of them need a second \
-            login's approval (the demo's) is refused: run the benchmark on a database of its own.
+            participants the data set enrolls; a database holding a version of them that the \
+            benchmark did not load (a user's, the demo's) is refused before anything is written: \
+            run the benchmark on a database of its own.
 
             Without --persons, 1,000,000 people (the figures in BENCHMARKS.md).
 
@@ -62,6 +63,7 @@ struct PaymentsBenchmark: ParsableCommand {
     func run() throws {
         let progress = output.progress
         let (connection, target) = try database.connectReady(progress: progress)
+        try Self.refuseVersionsNotItsOwn(on: connection)
         try reuseOrLoadSynthetic(persons: data.persons, seed: data.seed, connection: connection, progress: progress)
         // A ledger never forgets: each invocation pays a period of its own under a new version of the terms.
         var stored: [StoredContract] = []
@@ -116,6 +118,34 @@ struct PaymentsBenchmark: ParsableCommand {
         ]
         report.tables = [table]
         try output.emit(report)
+    }
+
+    /// Whether a stored version of a synthetic contract is one this benchmark loaded: every period is bench<N>.
+    static func isBenchVersion(_ contract: OutcomeContract) -> Bool {
+        !contract.periods.isEmpty && contract.periods.allSatisfy { period in
+            let number = period.label.dropFirst("bench".count)
+            return period.label.hasPrefix("bench") && !number.isEmpty && number.allSatisfy { $0.isASCII && $0.isNumber }
+        }
+    }
+
+    /// Refuses, before anything is written, a database holding a version of a synthetic contract that this
+    /// benchmark did not load (a user's, the demo's): it would add versions above it, so that the contract's
+    /// latest version is a bench one, and post runs to that contract's ledger.
+    static func refuseVersionsNotItsOwn(on connection: PostgresConnection) throws {
+        for synthetic in ProgramCatalog.synthetic.contracts {
+            let versions = try connection.execute("""
+                SELECT version FROM payments.contracts WHERE contract_id = \(synthetic.id) ORDER BY version
+                """).map { try $0.decode(Int.self, at: 0) }
+            for version in versions {
+                let stored = try ContractStore.stored(reference: "\(synthetic.id)@\(version)", on: connection)
+                guard isBenchVersion(stored.contract) else {
+                    throw DatabaseError(.contractVersionConflict, "this database holds version \(version) of contract \(synthetic.id), "
+                                        + "which the payments benchmark did not load (a user's or the demo's); the benchmark would add "
+                                        + "versions of its own above it and post runs to its ledger: run it on a database of its own "
+                                        + "(--database, or OUTCOMES_DATA_DIR for an embedded cluster of its own).")
+                }
+            }
+        }
     }
 
     static func runPayments(_ contracts: [StoredContract], on target: DatabaseTarget) throws -> [PaymentRunResult] {
