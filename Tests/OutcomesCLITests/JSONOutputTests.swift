@@ -49,7 +49,9 @@ import OutcomesTestSupport
         for table in project.tables {
             object[table.name] = table.rows.map { row -> [String: Any] in
                 var object: [String: Any] = [:]
-                for (field, cell) in row {
+                for (typed, cell) in row {
+                    // The old writer worked from the printed path names; so does this oracle.
+                    let field = typed.name
                     guard var leaf = value(cell) else { continue }
                     let path = field.split(separator: "/").map(String.init)
                     if table.name == "outcome_metrics" && field == "id", case .text(let id) = cell { leaf = id }

@@ -127,7 +127,7 @@ import Testing
         #expect(try db.execute("SELECT count(*) FROM payments.runs").scalar(Int.self) == 1, "nothing approved")
         let recomputed = try CLI.report(try run(nil, ["payments", "verify", "--recompute", "--format", "json"]))
         #expect(recomputed.tables["breaks"]?.isEmpty == true)
-        // Kept wording: how many runs the engine recomputed is said only in this note (no table holds it).
+        // The count is said only in this note (no table holds it: a second table would make `--format csv --output FILE` a folder).
         #expect(recomputed.notes.contains { $0.hasPrefix("Recomputed by the payment engine") && $0.contains(": 1 runs") }, "\(recomputed.notes)")
         // A head kept earlier: the chain extends it; a made-up one is not found (exit 1); a malformed one is a usage error.
         let head = try db.execute("SELECT position || ':' || seal FROM payments.run_seals").scalar(String.self)

@@ -51,9 +51,25 @@ struct IndigoExport: ParsableCommand {
     }
 }
 
-/// The INDIGO tables of one contract, as rows of INDIGO field paths and values.
+/// An INDIGO field: a key, or a key inside an object (`period/start_date`), kept apart so that the
+/// JSON nests it without reading its printed name back.
+struct IndigoField: ExpressibleByStringLiteral, Equatable {
+    let object: String?
+    let key: String
+    /// INDIGO holds this value as a plain string, not as `{"value": …}` (the outcome metric's id).
+    var isPlain = false
+
+    init(stringLiteral key: String) { (object, self.key) = (nil, key) }
+    init(_ object: String, _ key: String) { (self.object, self.key) = (object, key) }
+    static let plainID = { var field: IndigoField = "id"; field.isPlain = true; return field }()
+
+    /// As a column of the printed tables: INDIGO's path notation.
+    var name: String { object.map { "\($0)/\(key)" } ?? key }
+}
+
+/// The INDIGO tables of one contract, as rows of INDIGO fields and values.
 struct IndigoProject {
-    typealias Row = [(field: String, value: Cell)]
+    typealias Row = [(field: IndigoField, value: Cell)]
     let name: String
     var tables: [(name: String, rows: [Row])] = []
 
@@ -80,14 +96,14 @@ struct IndigoProject {
         }
         let population = "Participants of \(contract.program) enrolled under \(contract.id) (first enrollment, at least \(contract.cohort.minimumEnrolledDays) days)"
         tables.append(("outcome_metrics", outcomes.map { line in
-            [("id", .text(line.id)),
+            [(IndigoField.plainID, .text(line.id)),
              ("definition", .text("\(labels[line.metric] ?? line.metric) (\(line.metric)), \(wording[line.id]?.mechanism ?? ""): \(wording[line.id]?.conditions ?? "")")),
              ("target_population", .text(population)), ("outcome_validation_method", .text(validation(line))),
              ("data_source_for_outcome_validation", .text("Integrated Data System: linked administrative records (\(line.metric))"))]
         }))
         tables.append(("outcome_pricings", outcomes.map { line in
-            [("outcome_metric_id", .text(line.id)), ("currency", .text(currency)), ("price_per_unit/amount", line.price.map { .money($0) } ?? .null),
-             ("maximum_price_if_all_targets_achieved/amount", line.cap.map { .money($0) } ?? .null), ("price_description", .text(wording[line.id]?.pays ?? ""))]
+            [("outcome_metric_id", .text(line.id)), ("currency", .text(currency)), (IndigoField("price_per_unit", "amount"), line.price.map { .money($0) } ?? .null),
+             (IndigoField("maximum_price_if_all_targets_achieved", "amount"), line.cap.map { .money($0) } ?? .null), ("price_description", .text(wording[line.id]?.pays ?? ""))]
         }))
         let periods = Dictionary(uniqueKeysWithValues: contract.periods.map { ($0.label, $0) })
         var results: [Row] = []
@@ -102,7 +118,7 @@ struct IndigoProject {
                 results.append([
                     ("outcome_metric_id", .text(line.id)), ("result_level", .text("Outcome level")),
                     ("result_type", .text(figures.finalPeriods.contains(period.label) ? "Final" : "Interim")),
-                    ("period/start_date", .text("\(period.start)")), ("period/end_date", .text("\(period.end)")),
+                    (IndigoField("period", "start_date"), .text("\(period.start)")), (IndigoField("period", "end_date"), .text("\(period.end)")),
                     ("number_engaged_in_impact_bond", hidden[0] ? marker : .int(engaged)),
                     ("number_with_positive_social_outcomes", positive.map { hidden.count > 1 && hidden[1] ? marker : .int($0) } ?? .null),
                 ])
@@ -110,15 +126,15 @@ struct IndigoProject {
         }
         tables.append(("results", results))
         tables.append(("outcome_payments", figures.paid.map { paid in
-            [("outcome_metric_id", .text(paid.line)), ("period/start_date", .text(periods[paid.period].map { "\($0.start)" } ?? paid.period)),
-             ("period/end_date", .text(periods[paid.period].map { "\($0.end)" } ?? paid.period)), ("payer_organisation_id", .text(paid.payer)),
-             ("recipient_organisation_id", .text(paid.provider)), ("type", .text("Actual")), ("money/currency", .text(currency)),
-             ("money/amount", .money(Money(paid.amount, terms.currency)))]
+            [("outcome_metric_id", .text(paid.line)), (IndigoField("period", "start_date"), .text(periods[paid.period].map { "\($0.start)" } ?? paid.period)),
+             (IndigoField("period", "end_date"), .text(periods[paid.period].map { "\($0.end)" } ?? paid.period)), ("payer_organisation_id", .text(paid.payer)),
+             ("recipient_organisation_id", .text(paid.provider)), ("type", .text("Actual")), (IndigoField("money", "currency"), .text(currency)),
+             (IndigoField("money", "amount"), .money(Money(paid.amount, terms.currency)))]
         } + figures.planned.map { planned in
-            [("outcome_metric_id", .null), ("period/start_date", .text(periods[planned.period].map { "\($0.start)" } ?? planned.period)),
-             ("period/end_date", .text(periods[planned.period].map { "\($0.end)" } ?? planned.period)), ("payer_organisation_id", .null),
-             ("recipient_organisation_id", .text(planned.provider)), ("type", .text("Planned")), ("money/currency", .text(currency)),
-             ("money/amount", .money(Money(planned.amount, terms.currency)))]
+            [("outcome_metric_id", .null), (IndigoField("period", "start_date"), .text(periods[planned.period].map { "\($0.start)" } ?? planned.period)),
+             (IndigoField("period", "end_date"), .text(periods[planned.period].map { "\($0.end)" } ?? planned.period)), ("payer_organisation_id", .null),
+             ("recipient_organisation_id", .text(planned.provider)), ("type", .text("Planned")), (IndigoField("money", "currency"), .text(currency)),
+             (IndigoField("money", "amount"), .money(Money(planned.amount, terms.currency)))]
         }))
     }
 
@@ -127,7 +143,7 @@ struct IndigoProject {
         report.notes = ["Field names of the GO Lab INDIGO data standard (project schema); counts under the small-cell policy; aggregates only."]
         report.tables = tables.map { table in
             var out = ReportTable(name: table.name, title: table.name.replacingOccurrences(of: "_", with: " ").capitalized,
-                                  columns: table.rows.first?.map(\.field) ?? [])
+                                  columns: table.rows.first?.map(\.field.name) ?? [])
             out.rows = table.rows.map { $0.map(\.value) }
             return out
         }
@@ -192,12 +208,11 @@ private struct IndigoDocument: Encodable {
                 var object: [String: Field] = [:]
                 for (field, cell) in row where cell != .null {
                     var value = Value.wrapped(cell)
-                    if table.name == "outcome_metrics" && field == "id", case .text(let id) = cell { value = .plain(id) }
-                    let path = field.split(separator: "/").map(String.init)
-                    if path.count == 1 { object[path[0]] = .value(value); continue }
-                    var inner: [String: Value] = if case .object(let members)? = object[path[0]] { members } else { [:] }
-                    inner[path[1]] = value
-                    object[path[0]] = .object(inner)
+                    if field.isPlain, case .text(let id) = cell { value = .plain(id) }
+                    guard let outer = field.object else { object[field.key] = .value(value); continue }
+                    var inner: [String: Value] = if case .object(let members)? = object[outer] { members } else { [:] }
+                    inner[field.key] = value
+                    object[outer] = .object(inner)
                 }
                 return object
             })
