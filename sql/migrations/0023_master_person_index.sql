@@ -1,0 +1,174 @@
+-- The master person index. Agencies' identifier extracts (names, dates of birth, SSNs,
+-- addresses) live in the `linkage` schema, which only the linker role reads: the hub model, where
+-- the linker sees identifiers and no content and analysts see content and no identifiers. A link
+-- run compares records, clusters them into persons and writes what everyone else sees:
+-- ids.persons and ids.source_links, pseudonymous. Content loaded by (source_system, source_key)
+-- keeps its key, so a re-link can move it to the person its record now belongs to.
+--
+-- Citus: the linkage tables stay on the coordinator as local tables (blocking joins records to
+-- records by name or date, never by person; the tables are a few million rows beside the events).
+
+CREATE SCHEMA linkage;
+COMMENT ON SCHEMA linkage IS 'Identifiers and the linker''s work; readable by outcomes_linker only';
+
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'outcomes_linker') THEN CREATE ROLE outcomes_linker NOLOGIN; END IF;
+END
+$$;
+
+REVOKE ALL ON SCHEMA linkage FROM PUBLIC;
+GRANT USAGE ON SCHEMA linkage TO outcomes_linker;
+
+-- A link run is a data load: it changes which person a record (and its content) belongs to, so
+-- results computed before it are stale, as after an extract.
+ALTER TABLE ids.data_loads DROP CONSTRAINT data_loads_kind_check;
+ALTER TABLE ids.data_loads ADD CONSTRAINT data_loads_kind_check CHECK (kind IN ('synthetic', 'extract', 'linkage'));
+
+-- One agency record's identifiers, as read from `identifiers.csv` (see README, "Linking records").
+-- A partial date of birth keeps what is known: year, or year and month; a full one has all three.
+-- An SSN is nine digits, or only its last four.
+CREATE TABLE linkage.identifiers (
+    record_id      bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    source_system  text NOT NULL REFERENCES ids.source_systems,
+    source_key     text NOT NULL,
+    first_name     text,
+    middle_name    text,
+    last_name      text,
+    birth_date     date,
+    birth_year     smallint CHECK (birth_year BETWEEN 1880 AND 2100),
+    birth_month    smallint CHECK (birth_month BETWEEN 1 AND 12),
+    ssn            text CHECK (ssn ~ '^[0-9]{9}$'),
+    ssn_last4      text CHECK (ssn_last4 ~ '^[0-9]{4}$'),
+    sex            text CHECK (sex IN ('F', 'M', 'X', 'U')),
+    race_ethnicity text,
+    county         text,
+    address        text,
+    city           text,
+    postcode       text,
+    load_id        integer NOT NULL DEFAULT current_setting('outcomes.load_id')::integer REFERENCES ids.data_loads,
+    UNIQUE (source_system, source_key),
+    CHECK (birth_month IS NULL OR birth_year IS NOT NULL),
+    CHECK (birth_date IS NULL OR (birth_year = extract(year FROM birth_date) AND birth_month = extract(month FROM birth_date))),
+    CHECK (ssn IS NULL OR ssn_last4 = right(ssn, 4))
+);
+
+-- Every link run: the specification it used (and its hash), the model it trained, what it did.
+CREATE TABLE linkage.runs (
+    run_id          integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    load_id         integer NOT NULL REFERENCES ids.data_loads,
+    spec_id         text NOT NULL,
+    spec            jsonb NOT NULL,
+    spec_sha256     text NOT NULL CHECK (spec_sha256 ~ '^[0-9a-f]{64}$'),
+    records         integer NOT NULL,
+    candidate_pairs bigint NOT NULL,
+    -- λ, m and u per comparison level, EM iterations and convergence, warnings.
+    model           jsonb NOT NULL,
+    -- Counts: clusters, persons kept, new, merged and split, content rows moved.
+    summary         jsonb NOT NULL DEFAULT '{}'::jsonb,
+    run_by          text NOT NULL DEFAULT session_user,
+    started_at      timestamptz NOT NULL DEFAULT clock_timestamp(),
+    finished_at     timestamptz
+);
+
+-- How many candidate pairs had each agreement pattern, and the pattern's match weight (before
+-- term-frequency adjustments): the distribution of weights and the unlabelled error estimates.
+CREATE TABLE linkage.pattern_counts (
+    run_id       integer NOT NULL REFERENCES linkage.runs,
+    pattern      bigint NOT NULL,
+    pairs        bigint NOT NULL CHECK (pairs > 0),
+    match_weight double precision NOT NULL,
+    PRIMARY KEY (run_id, pattern)
+);
+
+-- Scored pairs at or above the run's review threshold: what clustering and clerical review read.
+-- record_l < record_r.
+CREATE TABLE linkage.pairs (
+    run_id            integer NOT NULL REFERENCES linkage.runs,
+    record_l          bigint NOT NULL,
+    record_r          bigint NOT NULL,
+    pattern           bigint NOT NULL,
+    match_weight      double precision NOT NULL,
+    match_probability double precision NOT NULL CHECK (match_probability BETWEEN 0 AND 1),
+    PRIMARY KEY (run_id, record_l, record_r),
+    CHECK (record_l < record_r)
+);
+
+-- Clerical decisions, keyed by source records so they outlive record ids and re-runs; they
+-- override the model (a match links the pair, a non-match keeps it apart).
+CREATE TABLE linkage.labels (
+    source_system_l text NOT NULL,
+    source_key_l    text NOT NULL,
+    source_system_r text NOT NULL,
+    source_key_r    text NOT NULL,
+    decision        text NOT NULL CHECK (decision IN ('match', 'non_match')),
+    decided_by      text NOT NULL DEFAULT session_user,
+    decided_at      timestamptz NOT NULL DEFAULT clock_timestamp(),
+    note            text,
+    PRIMARY KEY (source_system_l, source_key_l, source_system_r, source_key_r),
+    CHECK ((source_system_l, source_key_l) < (source_system_r, source_key_r))
+);
+
+-- Which person ids a run created, merged or split, with how many records each change moved.
+-- Pseudonymous: analysts read it to find results computed on ids that changed.
+CREATE TABLE linkage.id_changes (
+    run_id          integer NOT NULL REFERENCES linkage.runs,
+    person_id       bigint NOT NULL,
+    change          text NOT NULL CHECK (change IN ('new', 'merged_into', 'split_from')),
+    -- merged_into: the person that took this one's records; split_from: the person this one's
+    -- records came from.
+    other_person_id bigint,
+    records         integer NOT NULL CHECK (records > 0),
+    PRIMARY KEY (run_id, person_id, change),
+    CHECK ((change = 'new') = (other_person_id IS NULL))
+);
+
+-- What was done to the index and by whom: link runs, label imports, purges. Append-only.
+CREATE TABLE linkage.audit_log (
+    entry_id  bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    action    text NOT NULL CHECK (action IN ('link_run', 'labels', 'purge')),
+    run_id    integer REFERENCES linkage.runs,
+    details   jsonb NOT NULL DEFAULT '{}'::jsonb,
+    done_by   text NOT NULL DEFAULT session_user,
+    done_at   timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+
+CREATE FUNCTION linkage.refuse_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    RAISE EXCEPTION '%.% is append-only: % is refused', TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON linkage.audit_log
+    FOR EACH ROW EXECUTE FUNCTION linkage.refuse_change();
+CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON linkage.audit_log
+    FOR EACH STATEMENT EXECUTE FUNCTION linkage.refuse_change();
+CREATE TRIGGER id_changes_append_only BEFORE UPDATE OR DELETE ON linkage.id_changes
+    FOR EACH ROW EXECUTE FUNCTION linkage.refuse_change();
+
+-- Content loaded by source record keeps the record's key (NULL for content loaded pre-linked by
+-- person_id), so a re-link moves it to the record's person. Enrollments name their source too.
+ALTER TABLE ids.enrollments ADD COLUMN source_system text REFERENCES ids.source_systems;
+ALTER TABLE ids.enrollments ADD COLUMN source_key text;
+ALTER TABLE ids.enrollments ADD CONSTRAINT enrollments_source_key_whole CHECK ((source_key IS NULL) OR (source_system IS NOT NULL));
+ALTER TABLE ids.events ADD COLUMN source_key text;
+CREATE INDEX enrollments_source_key ON ids.enrollments (source_system, source_key) WHERE source_key IS NOT NULL;
+CREATE INDEX events_source_key ON ids.events (source_system, source_key) WHERE source_key IS NOT NULL;
+
+-- The linker reads and writes its schema, writes the person index and its links, and reads only
+-- the keys of content (never its dates or amounts) to move it after a re-link.
+GRANT SELECT, INSERT, UPDATE, DELETE ON linkage.identifiers, linkage.runs, linkage.pattern_counts, linkage.pairs, linkage.labels
+    TO outcomes_linker;
+GRANT SELECT, INSERT ON linkage.id_changes, linkage.audit_log TO outcomes_linker;
+GRANT USAGE ON SCHEMA ids TO outcomes_linker;
+GRANT SELECT ON ids.source_systems, ids.data_loads TO outcomes_linker;
+GRANT INSERT, UPDATE ON ids.data_loads TO outcomes_linker;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ids.persons, ids.source_links TO outcomes_linker;
+GRANT SELECT (person_id, source_system, source_key), UPDATE (person_id) ON ids.enrollments, ids.events TO outcomes_linker;
+
+-- Analysts and the payments role see which ids changed, and the runs' headers (no identifiers).
+GRANT USAGE ON SCHEMA linkage TO outcomes_analyst, outcomes_payments;
+GRANT SELECT ON linkage.id_changes TO outcomes_analyst, outcomes_payments;
+GRANT SELECT (run_id, load_id, spec_id, spec_sha256, records, candidate_pairs, summary, run_by, started_at, finished_at)
+    ON linkage.runs TO outcomes_analyst, outcomes_payments;
