@@ -102,6 +102,7 @@ import Testing
         ("- jaro_winkler: 0.80", "- jaro_winkler: 0", 8, .outOfRange("jaro_winkler")),
         ("- jaro_winkler: 0.80", "- jaro_winkler: .8", 8, .unreadNumber(text: ".8", problem: .missingWholePart)),
         ("- jaro_winkler: 0.80", "- {jaro_winkler: 0.8, exact: {}}", 8, .conflictingKeys(["exact", "jaro_winkler"])),
+        ("- jaro_winkler: 0.80", "- {}", 8, .missingOneOf(LinkageSpec.levelsWithValues)),
         ("- jaro_winkler: 0.80", "- {soundex: 1}", 8, .unknownKey("soundex", allowed: LinkageSpec.levelsWithValues)),
         ("- jaro_winkler: 0.80", "- nickname", 8, .unknownWord("nickname", allowed: LinkageSpec.bareLevels.map(\.0))),
         ("- exact: {term_frequency: true}", "- exact: {term_frequency: yes}", 6, .wrongForm(expected: .boolean)),

@@ -116,6 +116,7 @@ extension LinkageSpec {
             return try node.choice("level", bareLevels)
         }
         let fields = try node.mapping(allowed: levelsWithValues, context: "a level")
+        guard !fields.isEmpty else { throw node.error(.missingOneOf(levelsWithValues), "a level names one of \(levelsWithValues.joined(separator: ", ")) or a word") }
         guard fields.count == 1, let (word, value) = fields.first else {
             throw node.error(.conflictingKeys(fields.keys.sorted()), "a level is one of \(levelsWithValues.joined(separator: ", ")), not several in one entry")
         }
