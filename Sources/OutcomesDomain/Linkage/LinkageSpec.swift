@@ -6,6 +6,9 @@
 public struct LinkageSpec: Sendable, Equatable {
     /// The specification's name, recorded with every run.
     public var id: String
+    /// Which pairs of records are candidates at all: any two (dedupe), or only two from different
+    /// source systems (link_only, for linking file A to file B as FEBRL4 does).
+    public var linkType: LinkType
     public var comparisons: [Comparison]
     /// Pairs are compared when any rule holds (the union, each pair once).
     public var blocking: [BlockingRule]
@@ -15,15 +18,25 @@ public struct LinkageSpec: Sendable, Equatable {
     public var limits: Limits
 
     public init(id: String, comparisons: [Comparison], blocking: [BlockingRule], training: Training,
-                thresholds: Thresholds, clustering: Clustering = .init(), limits: Limits = .init())
+                thresholds: Thresholds, clustering: Clustering = .init(), limits: Limits = .init(), linkType: LinkType = .dedupe)
     {
         self.id = id
+        self.linkType = linkType
         self.comparisons = comparisons
         self.blocking = blocking
         self.training = training
         self.thresholds = thresholds
         self.clustering = clustering
         self.limits = limits
+    }
+}
+
+extension LinkageSpec {
+    public enum LinkType: String, Sendable, CaseIterable, Equatable {
+        /// Every pair of records, within a source system and across (one person under two keys of one source).
+        case dedupe
+        /// Only pairs of records from different source systems.
+        case linkOnly = "link_only"
     }
 }
 

@@ -91,6 +91,8 @@ extension DefinitionFileError {
         case identifier
         /// `ID` or `ID@VERSION`.
         case contractReference
+        /// A YAML list (`[a, b]`, or one `- ` entry a line).
+        case list
     }
 
     /// What an unknown name was meant to name.
