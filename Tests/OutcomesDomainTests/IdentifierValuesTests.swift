@@ -1,4 +1,6 @@
+import Foundation
 import OutcomesDomain
+import OutcomesTestSupport
 import Testing
 
 /// The grammar of the identifier extract's date of birth and SSN.
@@ -57,5 +59,42 @@ import Testing
         #expect(SocialSecurityNumber.shape(of: "123-45-678") == "NNN-NN-NNN")
         #expect(SocialSecurityNumber.shape(of: "XXX-45-6789") == "XXX-NN-NNNN")
         #expect(SocialSecurityNumber.shape(of: String(repeating: "1", count: 25)) == String(repeating: "N", count: 20) + "…")
+    }
+
+    /// A mutated identifier extract reads, or fails with an ExtractError at a line of the file
+    /// whose message repeats no SSN of it.
+    @Test func mutatedIdentifierExtractsFailCleanly() throws {
+        let original = """
+            source_system,source_key,first_name,last_name,birth_date,ssn,sex
+            JMS,J-1,Ana,Ruiz,1990-05-01,123-45-6789,F
+            JMS,J-2,Bo,Lee,1985-07,XXX-XX-4321,
+            UI,U-2,Cy,Park,1970,4321,M
+
+            """
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("identifiers-\(UUID().uuidString).csv")
+        defer { try? FileManager.default.removeItem(at: file) }
+        var generator = SeededGenerator(seed: 23)
+        var (read, refused) = (0, 0)
+        for _ in 0..<500 {
+            let text = Fuzz.mutate(original, &generator)
+            try Data(text.utf8).write(to: file)
+            do {
+                var reader = try CSVReader(path: file.path)
+                guard let header = try reader.next() else { continue }
+                let positions = try ExtractLayout.identifiers.positions(header: header, file: file.path)
+                var buffer = CopyTextBuffer()
+                while let record = try reader.next() {
+                    try ExtractLayout.identifiers.write(record, positions: positions, headerWidth: header.fields.count, file: file.path, into: &buffer)
+                }
+                read += 1
+            } catch let error as ExtractError {
+                refused += 1
+                #expect(error.file == file.path && error.line >= 0)
+                if case .notAnSSN = error.code {
+                    #expect(!["123-45-6789", "123456789", "6789", "4321"].contains { error.message.contains($0) }, "\(error.message)")
+                }
+            }
+        }
+        #expect(read > 5 && refused > 100, "read \(read), refused \(refused)")
     }
 }
