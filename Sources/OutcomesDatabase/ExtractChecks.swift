@@ -33,6 +33,12 @@ struct ExtractChecks: Sendable {
         "randomized": "coalesce(randomized::boolean, false)",
     ]
 
+    /// What a staged column stores: its value, or the default that stands in for none. Identifiers
+    /// keep what the source wrote: no sex is no value there, not 'U'.
+    static func stored(_ column: String, of layout: ExtractLayout) -> PostgresQuery {
+        layout.table == ExtractLayout.identifiers.table ? name(column) : defaults[column] ?? name(column)
+    }
+
     static func stage(_ layout: ExtractLayout) -> PostgresQuery { "\(identifier: ExtractLoader.stage(layout))" }
 
     /// A column of the documented layouts (a fixed vocabulary).
@@ -68,12 +74,13 @@ struct ExtractChecks: Sendable {
     }
 
     static let all: [ExtractChecks] = {
-        var checks = ExtractLayout.all.map(duplicates)
+        var checks = ExtractLayout.extractFiles.map(duplicates)
         for layout in [ExtractLayout.sourceLinks, .enrollments, .events] {
             checks.append(unknown(layout, "person_id", in: .persons))
         }
         checks += [
             unknown(.sourceLinks, "source_system", in: .sourceSystems),
+            unknown(.identifiers, "source_system", in: .sourceSystems),
             unknown(.events, "domain", in: .eventDomains),
             unknown(.sourceSystems, "domain", in: .eventDomains),
             unknown(.events, "source_system", in: .sourceSystems),

@@ -16,6 +16,9 @@ public struct ExtractLoadReport: Sendable {
     public let contentHash: String
     /// Entries of the folder that are not extract files, ignored as asked (neither loaded nor hashed).
     public var ignored: [ExtractFolderContents.Unknown] = []
+    /// SSNs in identifiers.csv that the SSA never issues (area 000, 666, 900–999; group 00; serial
+    /// 0000): placeholders for "unknown", stored as no value.
+    public var placeholderSSNs = 0
 }
 
 /// Loads a directory of CSV extract files (see `ExtractLayout`) in one transaction: every file is
@@ -57,7 +60,7 @@ public struct ExtractLoader {
                 return name
             }
         }
-        let files = ExtractLayout.all.map(\.file)
+        let files = ExtractLayout.extractFiles.map(\.file)
         if let folder = entries.first(where: { files.map { $0 + "/" }.contains($0) }) {
             throw ExtractFolderError(directory: directory.path, problem: .directoryNamedAsFile(String(folder.dropLast())))
         }
@@ -103,7 +106,7 @@ public struct ExtractLoader {
     /// make `Events.csv` into `events.csv`).
     public var presentLayouts: [ExtractLayout] {
         let files = (try? contents().files) ?? []
-        return ExtractLayout.all.filter { files.contains($0.file) }
+        return ExtractLayout.extractFiles.filter { files.contains($0.file) }
     }
 
     func path(_ layout: ExtractLayout) -> String { directory.appendingPathComponent(layout.file).path }
@@ -112,7 +115,7 @@ public struct ExtractLoader {
 
     public func load(into connection: PostgresConnection) throws -> ExtractLoadReport {
         let contents = try checkedContents()
-        let layouts = ExtractLayout.all.filter { contents.files.contains($0.file) }
+        let layouts = ExtractLayout.extractFiles.filter { contents.files.contains($0.file) }
         let ignored = contents.unknown.map(\.name)
         return try connection.transaction { connection in
             try LoadLock.holdForLoad(description, on: connection)
@@ -127,17 +130,15 @@ public struct ExtractLoader {
                 """).scalar(Int.self)
             try connection.execute("SELECT set_config('outcomes.load_id', \(String(loadID)), true)")
             var hasher = SHA256()
-            for layout in ExtractLayout.all {
+            for layout in ExtractLayout.extractFiles {
                 try createStage(layout, on: connection)
                 if layouts.contains(where: { $0.file == layout.file }) {
                     hasher.update(try stageFile(layout, on: connection).finalize())
                 }
             }
+            if let failure = try SourceKeyResolution.resolve(on: connection) { throw error(failure) }
             for check in ExtractChecks.all {
-                if let failure = try check.firstFailure(on: connection) {
-                    throw ExtractError(file: path(failure.layout), line: failure.line, column: failure.column,
-                                       code: failure.code, reason: failure.reason)
-                }
+                if let failure = try check.firstFailure(on: connection) { throw error(failure) }
             }
             var tables: [ExtractLoadReport.Table] = []
             for layout in layouts {
@@ -153,17 +154,24 @@ public struct ExtractLoader {
                 """)
             var report = ExtractLoadReport(loadID: loadID, tables: tables, contentHash: hash)
             report.ignored = contents.unknown
+            report.placeholderSSNs = try connection.execute(
+                "SELECT count(*) FROM \(identifier: Self.stage(.identifiers)) WHERE ssn_placeholder").scalar(Int.self)
             return report
         }
     }
 
+    private func error(_ failure: ExtractChecks.Failure) -> ExtractError {
+        ExtractError(file: path(failure.layout), line: failure.line, column: failure.column, code: failure.code, reason: failure.reason)
+    }
+
     private func createStage(_ layout: ExtractLayout, on connection: PostgresConnection) throws {
-        let columns = layout.columns.map { column -> PostgresQuery in
-            let type: PostgresQuery = switch column.kind {
+        let columns = layout.stagedColumns.map { column -> PostgresQuery in
+            let type: PostgresQuery = switch column.value {
             case .integer: "bigint"
             case .date: "date"
             case .decimal: "numeric"  // unconstrained: the layout has checked the digits
-            case .text, .code: "text"
+            case .text: "text"
+            case .flag: "boolean"
             }
             return "\(ExtractChecks.name(column.name)) \(type)"
         }
@@ -198,10 +206,10 @@ public struct ExtractLoader {
 
     /// Inserts new rows and updates changed ones; identical rows are left alone.
     private func upsert(_ layout: ExtractLayout, on connection: PostgresConnection) throws -> (Int, Int, Int) {
-        let names = layout.columns.map(\.name)
-        let selected = names.map { ExtractChecks.defaults[$0] ?? ExtractChecks.name($0) }
+        let names = layout.stagedColumns.filter(\.stored).map(\.name)
+        let selected = names.map { ExtractChecks.stored($0, of: layout) }
         let changing = names.filter { !layout.key.contains($0) }
-        let tracksLoad = layout.referencesPersons || layout.table == "ids.persons"
+        let tracksLoad = layout.referencesPersons || [ExtractLayout.persons.table, ExtractLayout.identifiers.table].contains(layout.table)
         let assignments: [PostgresQuery] = changing.map { "\(ExtractChecks.name($0)) = excluded.\(ExtractChecks.name($0))" }
             + (tracksLoad ? ["load_id = excluded.load_id"] : [])
         let changed: PostgresQuery = changing.isEmpty ? "false"

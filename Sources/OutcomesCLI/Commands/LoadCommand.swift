@@ -60,6 +60,11 @@ struct LoadCommand: ParsableCommand {
             let named = report.ignored.map { $0.name + ($0.nearest.map { " (did you mean \($0)?)" } ?? "") }
             result.notes.append("Ignored (--ignore-unknown; not loaded, not in the content hash): \(named.joined(separator: ", ")).")
         }
+        if report.tables.contains(where: { $0.file == ExtractLayout.identifiers.file }) {
+            let count = report.placeholderSSNs
+            result.notes.append("identifiers.csv: \(count) placeholder SSN\(count == 1 ? "" : "s") (never issued: area 000, 666 or 900–999, "
+                + "group 00 or serial 0000) stored as no value.")
+        }
         var table = ReportTable(name: "files", title: "Rows", columns: ["file", "rows", "new", "changed", "unchanged"])
         table.rows = report.tables.map {
             [.text($0.file), .int($0.rows), .int($0.inserted), .int($0.updated), .int($0.rows - $0.inserted - $0.updated)]

@@ -34,6 +34,12 @@ public enum DistributedLayout {
     public static let droppedKeys: [(table: SQLIdentifier, constraint: String)] = [
         ("metrics.provider_results", "provider_results_load_id_fkey"),
         ("evaluation.runs", "runs_load_id_fkey"),
+        // The linkage schema stays a set of plain tables on the coordinator: a key to a reference
+        // table would make Citus turn it into a Citus table, together with every table its keys
+        // reach. The loader checks an identifier's source system itself (as it does every file's).
+        ("linkage.identifiers", "identifiers_source_system_fkey"),
+        ("linkage.identifiers", "identifiers_load_id_fkey"),
+        ("linkage.runs", "runs_load_id_fkey"),
     ]
 
     /// The schemas whose tables are placed; a table not named above stays on the coordinator.

@@ -15,6 +15,11 @@ extension ExtractError {
         case unknownColumn
         case repeatedColumn
         case missingColumn
+        /// A content file (enrollments, events) names its person both ways: `person_id` and the
+        /// source record's key.
+        case personAndSourceKey
+        /// A content file names its person neither way.
+        case noPersonColumn
 
         // A row.
         case fieldCount(found: Int, expected: Int)
@@ -30,6 +35,13 @@ extension ExtractError {
         case unknownCode(String, allowed: [String])
         /// The end of a span (an enrollment, say) before its start.
         case endsBeforeStart
+        /// A date of birth in none of the forms `YYYY-MM-DD`, `YYYY-MM`, `YYYY`, or a month or day
+        /// that does not exist.
+        case notAPartialDate(String)
+        /// A date of birth whose year is outside 1880–2100.
+        case birthYearOutOfRange(Int)
+        /// An SSN in none of the forms; the shape of the text (digits written N), never its digits.
+        case notAnSSN(shape: String)
 
         // Across rows and files (checked once the extract is staged).
         /// The row's key is the key of an earlier row.
@@ -40,5 +52,10 @@ extension ExtractError {
         case providerNotInProgram
         /// A value outside the range its column takes (a birth year, a match score).
         case outOfRange
+        /// A content row's source record (`source_system/source_key`, shown) that no source link
+        /// holds: the identifier extract is not linked yet, or the key is wrong.
+        case unlinkedSourceKey(String)
+        /// A content row's source record that links to more than one person (the key and the count).
+        case ambiguousSourceKey(String, persons: Int)
     }
 }

@@ -20,7 +20,7 @@ public struct ExtractFolderContents: Sendable, Equatable {
 
     /// Sorts the names of a folder's entries (a directory's with a trailing `/`).
     public init(entries: [String]) {
-        let expected = ExtractLayout.all.map(\.file)
+        let expected = ExtractLayout.extractFiles.map(\.file)
         files = expected.filter(entries.contains)
         unknown = entries.filter { !expected.contains($0) }.sorted().map { Unknown(name: $0, nearest: Self.nearest(to: $0)) }
     }
@@ -31,7 +31,7 @@ public struct ExtractFolderContents: Sendable, Equatable {
     public static func nearest(to name: String) -> String? {
         let lower = name.lowercased().trimmingSuffix("/")
         let stem = String(lower.prefix { $0 != "." })
-        let candidates = ExtractLayout.all.map(\.file)
+        let candidates = ExtractLayout.extractFiles.map(\.file)
         if let same = candidates.first(where: { $0 == lower || $0.dropLast(4) == stem }) { return same }
         let scored = candidates.map { ($0, editDistance(Array(stem), Array($0.dropLast(4)))) }
         guard let best = scored.min(by: { $0.1 < $1.1 }), best.1 <= 2, !stem.isEmpty else { return nil }
@@ -97,7 +97,7 @@ public struct ExtractFolderError: UserFacingError, Equatable {
         self.problem = problem
     }
 
-    static var expected: String { ExtractLayout.all.map(\.file).joined(separator: ", ") }
+    static var expected: String { ExtractLayout.extractFiles.map(\.file).joined(separator: ", ") }
 
     public var message: String {
         switch problem {

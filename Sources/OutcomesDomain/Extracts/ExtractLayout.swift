@@ -9,6 +9,21 @@ public struct ExtractLayout: Sendable {
         /// column stores it: more would be rounded or refused by the database, never read as written.
         case decimal(whole: Int, fraction: Int)
         case code([String])
+        /// A date of birth, whole or partial (`PartialBirthDate`): staged as the whole date, and
+        /// the year and month under the names given (each empty when unknown).
+        case partialDate(year: String, month: String)
+        /// An SSN, whole or its last four (`SocialSecurityNumber`): staged as the nine digits, the
+        /// last four under the name given, and whether it was a placeholder, which holds no value.
+        case ssn(lastFour: String, placeholder: String)
+    }
+
+    /// A column of the staging table a file streams into: a file column fills one or more.
+    public struct StagedColumn: Sendable, Equatable {
+        public enum Value: Sendable, Equatable { case integer, date, decimal, text, flag }
+        public let name: String
+        public let value: Value
+        /// False for what only the load reads (whether an SSN was a placeholder).
+        public let stored: Bool
     }
 
     public struct Column: Sendable {
@@ -26,6 +41,35 @@ public struct ExtractLayout: Sendable {
     /// Tables whose rows must exist for this one's (checked in this order of loading).
     public let referencesPersons: Bool
     public let span: (start: String, end: String)?
+    /// For content that may name a source record instead of a person: the columns of that key
+    /// (`source_system`, `source_key`, or `source_key` alone where `source_system` is required
+    /// anyway). A file gives `person_id` or these, never both; whichever it gives is required.
+    public let sourceKey: [String]
+
+    init(file: String, table: String, columns: [Column], key: [String], referencesPersons: Bool,
+         span: (start: String, end: String)?, sourceKey: [String] = [])
+    {
+        (self.file, self.table, self.columns, self.key) = (file, table, columns, key)
+        (self.referencesPersons, self.span, self.sourceKey) = (referencesPersons, span, sourceKey)
+    }
+
+    /// The staging table's columns, in the order `write` fills them.
+    public var stagedColumns: [StagedColumn] {
+        columns.flatMap { column -> [StagedColumn] in
+            switch column.kind {
+            case .integer: [.init(name: column.name, value: .integer, stored: true)]
+            case .date: [.init(name: column.name, value: .date, stored: true)]
+            case .decimal: [.init(name: column.name, value: .decimal, stored: true)]
+            case .text, .code: [.init(name: column.name, value: .text, stored: true)]
+            case .partialDate(let year, let month):
+                [.init(name: column.name, value: .date, stored: true), .init(name: year, value: .integer, stored: true),
+                 .init(name: month, value: .integer, stored: true)]
+            case .ssn(let lastFour, let placeholder):
+                [.init(name: column.name, value: .text, stored: true), .init(name: lastFour, value: .text, stored: true),
+                 .init(name: placeholder, value: .flag, stored: false)]
+            }
+        }
+    }
 
     static func column(_ name: String, _ kind: Kind, required: Bool = false) -> Column {
         Column(name: name, kind: kind, required: required)
@@ -74,22 +118,39 @@ public struct ExtractLayout: Sendable {
         key: ["person_id", "source_system", "source_key"], referencesPersons: true, span: nil)
     public static let enrollments = ExtractLayout(
         file: "enrollments.csv", table: "ids.enrollments",
-        columns: [column("person_id", .integer, required: true), column("enrollment_id", .integer, required: true),
+        columns: [column("person_id", .integer), column("enrollment_id", .integer, required: true),
                   column("program_id", .text, required: true), column("provider_id", .text, required: true),
                   column("contract_id", .text), column("start_date", .date, required: true), column("end_date", .date),
-                  column("exit_reason", .text), column("study_arm", .code(StudyArm.allCases.map(\.rawValue)))],
-        key: ["person_id", "enrollment_id"], referencesPersons: true, span: ("start_date", "end_date"))
+                  column("exit_reason", .text), column("study_arm", .code(StudyArm.allCases.map(\.rawValue))),
+                  column("source_system", .text), column("source_key", .text)],
+        key: ["person_id", "enrollment_id"], referencesPersons: true, span: ("start_date", "end_date"),
+        sourceKey: ["source_system", "source_key"])
     public static let events = ExtractLayout(
         file: "events.csv", table: "ids.events",
-        columns: [column("person_id", .integer, required: true), column("event_id", .integer, required: true),
+        columns: [column("person_id", .integer), column("event_id", .integer, required: true),
                   column("domain", .text, required: true),
                   column("event_type", .text), column("source_system", .text, required: true),
                   column("source_record", .text, required: true), column("start_date", .date, required: true),
-                  column("end_date", .date), column("amount", .decimal(whole: 12, fraction: 2))],
-        key: ["person_id", "event_id"], referencesPersons: true, span: ("start_date", "end_date"))
+                  column("end_date", .date), column("amount", .decimal(whole: 12, fraction: 2)), column("source_key", .text)],
+        key: ["person_id", "event_id"], referencesPersons: true, span: ("start_date", "end_date"),
+        sourceKey: ["source_key"])
+    /// One agency record's identifiers, for linkage: stored in `linkage.identifiers` (which only
+    /// the linker reads), as the source wrote them; an empty field is no value.
+    public static let identifiers = ExtractLayout(
+        file: "identifiers.csv", table: "linkage.identifiers",
+        columns: [column("source_system", .text, required: true), column("source_key", .text, required: true),
+                  column("first_name", .text), column("middle_name", .text), column("last_name", .text),
+                  column("birth_date", .partialDate(year: "birth_year", month: "birth_month")),
+                  column("ssn", .ssn(lastFour: "ssn_last4", placeholder: "ssn_placeholder")),
+                  column("sex", .code(Sex.allCases.map(\.rawValue))), column("race_ethnicity", .text), column("county", .text),
+                  column("address", .text), column("city", .text), column("postcode", .text)],
+        key: ["source_system", "source_key"], referencesPersons: false, span: nil)
 
-    /// In loading order: what a table refers to comes first.
+    /// The IDS's own files (schema `ids`), in loading order: what a table refers to comes first.
     public static let all = [eventDomains, sourceSystems, programs, providers, contracts, persons, sourceLinks, enrollments, events]
+    /// Every file an extract folder may hold, in loading order: the identifier extract after the
+    /// source systems it names.
+    public static let extractFiles = [eventDomains, sourceSystems, identifiers] + all.dropFirst(2)
 
     /// For each layout column, its position in the file's header (nil when an optional column is absent).
     public func positions(header: CSVReader.Record, file path: String) throws -> [Int?] {
@@ -104,6 +165,22 @@ public struct ExtractLayout: Sendable {
                 throw ExtractError(file: path, line: header.line, column: name, code: .repeatedColumn, reason: "the header names it twice.")
             }
             seen[name] = index
+        }
+        if !sourceKey.isEmpty {
+            let byPerson = seen["person_id"] != nil
+            let byKey = sourceKey.filter { seen[$0] != nil }
+            if byPerson, let keyColumn = byKey.first {
+                throw ExtractError(file: path, line: header.line, column: keyColumn, code: .personAndSourceKey,
+                                   reason: "the header names the person by person_id and by \(sourceKey.joined(separator: " and ")); give one or the other.")
+            }
+            if !byPerson, byKey.isEmpty {
+                throw ExtractError(file: path, line: header.line, column: nil, code: .noPersonColumn,
+                                   reason: "the header names no person: give person_id, or \(sourceKey.joined(separator: " and ")) of a linked source record.")
+            }
+            if let absent = sourceKey.first(where: { !byPerson && seen[$0] == nil }) {
+                throw ExtractError(file: path, line: header.line, column: absent,
+                                   code: .missingColumn, reason: "a column of the source record's key is missing from the header.")
+            }
         }
         return try columns.map { column in
             if column.required && seen[column.name] == nil {
@@ -129,8 +206,18 @@ public struct ExtractLayout: Sendable {
                 ExtractError(file: path, line: record.line, column: column.name, code: code, reason: reason)
             }
             if text.isEmpty {
-                if column.required { throw fail(.missingValue, "a value is required.") }
-                buffer.null()
+                // The person's column the file chose (person_id, or the source key) is required too.
+                let chosen = position != nil && (column.name == "person_id" || sourceKey.contains(column.name)) && !sourceKey.isEmpty
+                if column.required || chosen { throw fail(.missingValue, "a value is required.") }
+                // As many staged columns as the column fills; an absent SSN is no placeholder.
+                switch column.kind {
+                case .partialDate:
+                    buffer.null(); buffer.null(); buffer.null()
+                case .ssn:
+                    buffer.null(); buffer.null(); buffer.bool(false)
+                default:
+                    buffer.null()
+                }
                 continue
             }
             switch column.kind {
@@ -163,6 +250,27 @@ public struct ExtractLayout: Sendable {
                 buffer.text(text)
             case .text:
                 buffer.text(text)
+            case .partialDate:
+                do throws(PartialBirthDate.Problem) {
+                    let birth = try PartialBirthDate(text)
+                    buffer.date(birth.date)
+                    buffer.int(birth.year)
+                    buffer.int(birth.month)
+                } catch .yearOutOfRange(let year) {
+                    throw fail(.birthYearOutOfRange(year), "\(text): the year is outside \(PartialBirthDate.years.lowerBound)–\(PartialBirthDate.years.upperBound).")
+                } catch {
+                    throw fail(.notAPartialDate(text), "'\(text)' is not a date of birth written YYYY-MM-DD, YYYY-MM or YYYY.")
+                }
+            case .ssn:
+                do throws(SocialSecurityNumber.Problem) {
+                    let ssn = try SocialSecurityNumber(text)
+                    buffer.text(ssn.digits)
+                    buffer.text(ssn.lastFourDigits)
+                    buffer.bool(ssn == .placeholder)
+                } catch {
+                    let shape = SocialSecurityNumber.shape(of: text)
+                    throw fail(.notAnSSN(shape: shape), "a value shaped \(shape) is not an SSN: write nine digits (NNNNNNNNN or NNN-NN-NNNN), or the last four (XXX-XX-NNNN or NNNN).")
+                }
             }
         }
         if let span, let start = dates[span.start], let end = dates[span.end], end < start {
