@@ -203,7 +203,8 @@ extension SyntheticIDS {
                 typed[position] = Character(letters[position + 1].lowercased())
                 typed[position + 1] = Character(letters[position].lowercased())
             }
-            if letters[0].isUppercase, let first = typed.first { typed[0] = Character(first.uppercased()) }
+            guard let first = typed.first, first.isLetter else { continue }  // "'Brien" is no slip of the keys
+            if letters[0].isUppercase { typed[0] = Character(first.uppercased()) }
             let result = String(typed)
             if result.lowercased() != word.lowercased() { return result }
         }
