@@ -28,7 +28,7 @@ public enum IdentifierNoiseLevel: String, Sendable, CaseIterable {
 /// Missing fields by source at medium (the wage system always has an SSN; the shelter system
 /// often lacks one and often has no address):
 ///
-/// | source | no SSN | last four only | no birth date | no address | no sex | no race/ethnicity |
+/// | source | no SSN | last four only (of SSNs) | no birth date | no address | no sex | no race/ethnicity |
 /// |---|---|---|---|---|---|---|
 /// | JMS (jail) | 25% | 5% | 1% | 30% | 0% | 5% |
 /// | HMIS (shelter) | 45% | 15% | 5% | 75% | 2% | 10% |
