@@ -267,3 +267,18 @@ func rows(_ bytes: [UInt8], columns: [String]? = nil) throws -> [[String: String
     }
     return result
 }
+
+@Suite struct CSVTextBufferTests {
+    @Test func fieldsNeedingQuotesReadBackExactly() throws {
+        var buffer = CSVTextBuffer()
+        buffer.row(["a", "b", "c", "d"])
+        buffer.row(["plain", "with, comma", "say \"hi\"", nil])
+        buffer.row(["two\nlines", "", "carriage\rreturn", "O'Brien"])
+        let parsed = try rows(buffer.bytes, columns: ["a", "b", "c", "d"])
+        #expect(parsed == [
+            ["a": "plain", "b": "with, comma", "c": "say \"hi\"", "d": ""],
+            ["a": "two\nlines", "b": "", "c": "carriage\rreturn", "d": "O'Brien"],
+        ])
+        #expect(String(decoding: buffer.bytes, as: UTF8.self).hasPrefix("a,b,c,d\nplain,\"with, comma\",\"say \"\"hi\"\"\",\n"))
+    }
+}

@@ -40,7 +40,7 @@ struct SynthCommand: ParsableCommand {
         "Write identifier and content extracts and the truth into this folder instead of loading.", valueName: "folder"))
     var identifiers: String?
 
-    @Option(name: .long, help: "Noise in the identifier extracts: low, medium or high (with --identifiers).")
+    @Option(name: .long, help: "Noise in the identifier extracts: low, medium (the default) or high; with --identifiers only.")
     var noise: IdentifierNoiseLevel?
 
     @OptionGroup var database: DatabaseOptions
