@@ -6,7 +6,7 @@ import OutcomesDomain
 struct SynthCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "synth",
-        abstract: "Replace the IDS data with a synthetic linked data set (deterministic for a seed).",
+        abstract: "Replace the IDS data with a synthetic linked data set, or write it as unlinked agency extracts (deterministic for a seed).",
         discussion: """
             Generates people, source-system links, program enrollments (one program randomized) and \
             six years of jail, shelter, wage, ER, child-welfare and benefit records, with program \
@@ -15,9 +15,18 @@ struct SynthCommand: ParsableCommand {
 
             On your own server: outcomes synth --persons 1000000 --seed 1 --database postgresql:///ids.
 
+            With --identifiers DIR nothing is loaded: the same world is written as agencies would \
+            send it, before linkage: DIR/identifiers/ (identifiers.csv, one record per person and \
+            source, with typos, nicknames, partial dates and SSNs, households, twins and name \
+            changes at the --noise level), DIR/content/ (enrollments and events keyed by source \
+            key) and DIR/truth.csv (which records are the same person). DIR is made if need be \
+            and written whole: a new folder, or one outcomes wrote before (it holds \
+            .outcomes-output), replaced; any other existing folder is refused (exit 73).
+
             Examples:
               outcomes synth --persons 2000 --seed 7
               outcomes synth --persons 500 --seed 1 --format json --quiet
+              outcomes synth --persons 2000 --seed 7 --identifiers agencies --noise high
             """
     )
 
@@ -27,6 +36,13 @@ struct SynthCommand: ParsableCommand {
     @Option(name: .long, help: "Random seed: the same seed gives the same data.")
     var seed: UInt64 = 1
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Write identifier and content extracts and the truth into this folder instead of loading.", valueName: "folder"))
+    var identifiers: String?
+
+    @Option(name: .long, help: "Noise in the identifier extracts: low, medium (the default) or high; with --identifiers only.")
+    var noise: IdentifierNoiseLevel?
+
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var output: OutputOptions
 
@@ -34,9 +50,11 @@ struct SynthCommand: ParsableCommand {
         guard (1...20_000_000).contains(persons) else {
             throw ValidationError("--persons must be between 1 and 20000000, not \(persons).")
         }
+        if noise != nil, identifiers == nil { throw ValidationError("--noise applies to --identifiers only.") }
     }
 
     func run() throws {
+        if let identifiers { return try writeExtracts(into: identifiers) }
         let progress = output.progress
         let (connection, _) = try database.connectReady(progress: progress)
         let started = Date()
@@ -53,6 +71,40 @@ struct SynthCommand: ParsableCommand {
             [.text("ids.enrollments"), .int(report.enrollments)], [.text("ids.events"), .int(report.events)],
         ]
         result.tables = [rows]
+        try output.emit(result)
+    }
+}
+
+extension IdentifierNoiseLevel: ExpressibleByArgument {}
+
+extension SynthCommand {
+    /// `--identifiers DIR`: the extracts streamed into a temporary folder renamed whole into place.
+    func writeExtracts(into folder: String) throws {
+        let level = noise ?? .medium
+        let writer = SafeWriter(option: "--identifiers")
+        try writer.check(folder, folder: true)
+        var extracts = SyntheticExtractWriter(ids: SyntheticIDS(persons: persons, seed: seed), noise: .level(level))
+        let bar = output.progress.bar("Writing identifier extracts for \(persons) people")
+        extracts.progress = bar.update
+        let started = Date()
+        var rows: [SyntheticExtractFile: Int] = [:]
+        do {
+            defer { bar.finish() }
+            try writer.writeFolder(at: folder) { temporary in
+                let files = StreamingFiles(root: temporary, option: "--identifiers")
+                for subfolder in SyntheticExtractFile.folders { try files.makeFolder(subfolder) }
+                rows = try extracts.write { file, bytes in try files.append(bytes, to: file.rawValue) }
+                try files.finish(folders: SyntheticExtractFile.folders)
+            }
+        }
+        var result = Report(title: "Synthetic identifier extracts written")
+        result.notes = [
+            "\(folder): \(persons) persons, seed \(seed), noise \(level.rawValue), "
+                + "\(String(format: "%.1f", Date().timeIntervalSince(started))) s.",
+        ]
+        var table = ReportTable(name: "files", title: "Files written", columns: ["file", "rows"])
+        table.rows = SyntheticExtractFile.allCases.map { [.text($0.rawValue), .int(rows[$0] ?? 0)] }
+        result.tables = [table]
         try output.emit(result)
     }
 }
