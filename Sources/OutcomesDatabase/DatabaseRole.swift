@@ -11,6 +11,8 @@ public enum DatabaseRole: String, Sendable, CaseIterable {
     case payments = "outcomes_payments"
     /// Reads its own provider's lines.
     case provider = "outcomes_provider"
+    /// Reads and writes identifiers (the linkage schema) and links records into persons; sees no content.
+    case linker = "outcomes_linker"
 
     /// `analyst`, `payments` or `provider`.
     public init?(name: String) {

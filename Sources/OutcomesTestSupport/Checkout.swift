@@ -8,4 +8,12 @@ public enum Checkout {
 
     /// The top-level `scenarios/`: contract, evaluation and scenario files, `data/`, `extracts/sample`.
     public static let scenarios = root.appendingPathComponent("scenarios")
+
+    /// The tests' Python (nbclient for notebooks, recordlinkage and Splink for the linkage references):
+    /// $OUTCOMES_PYTHON, else .build/notebook-venv, which `.ci/run` makes.
+    public static var python: URL? {
+        if let explicit = ProcessInfo.processInfo.environment["OUTCOMES_PYTHON"], !explicit.isEmpty { return URL(fileURLWithPath: explicit) }
+        let venv = root.appendingPathComponent(".build/notebook-venv/bin/python")
+        return FileManager.default.isExecutableFile(atPath: venv.path) ? venv : nil
+    }
 }

@@ -12,12 +12,7 @@ import Testing
     static let scenarios = Checkout.scenarios
     static func path(_ name: String) -> String { scenarios.appendingPathComponent(name).path }
 
-    static var python: URL? {
-        if let explicit = ProcessInfo.processInfo.environment["OUTCOMES_PYTHON"], !explicit.isEmpty { return URL(fileURLWithPath: explicit) }
-        let venv = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../.build/notebook-venv/bin/python")
-            .standardizedFileURL
-        return FileManager.default.isExecutableFile(atPath: venv.path) ? venv : nil
-    }
+    static var python: URL? { Checkout.python }
 
     static let runner = """
         import json, os, sys

@@ -158,6 +158,16 @@ import Testing
         #expect(error(tooManyComparisons)?.line == 3)
     }
 
+    /// EM sessions are the blocking rules unless `m: blocking:` names others.
+    @Test func trainingSessionsDefaultToTheBlockingRules() throws {
+        let spec = try LinkageSpec.parse(text: Self.valid, file: "l.yaml")
+        #expect(spec.training.sessions.isEmpty && spec.trainingSessions == spec.blocking)
+        let named = try LinkageSpec.parse(text: Self.valid.replacingOccurrences(
+            of: "m: {max_iterations: 25, tolerance: 0.0001}", with: "m: {blocking: [[ssn], [first_name, sex]], max_iterations: 25, tolerance: 0.0001}"),
+            file: "l.yaml")
+        #expect(named.trainingSessions.map { $0.keys } == [[.ssn], [.firstName, .sex]])
+    }
+
     // MARK: Canonical JSON
 
     /// The canonical JSON of the valid file, written out: defaults included, keys sorted, no lines.
@@ -168,7 +178,8 @@ import Testing
         #expect(json.contains(#"{"level":"exact","term_frequency":true},{"at_least":0.92,"level":"jaro_winkler"}"#))
         #expect(json.contains(#""link_type":"dedupe""#) && json.contains(#""limits":{"max_pairs":200000000}"#))
         #expect(json.contains(#""training":{"deterministic":[["ssn","birth_date"],["first_name","last_name","birth_date"]],"max_iterations":25,"#
-                              + #""recall":0.8,"sample_pairs":1000000,"seed":1,"tolerance":0.0001}"#))
+                              + #""recall":0.8,"sample_pairs":1000000,"seed":1,"#
+                              + #""sessions":[["last_name","birth_year"],["first_name","birth_date"],["ssn"]],"tolerance":0.0001}"#))
         // Comments, layout and the defaults written or left out do not change it.
         let relaid = Self.valid.replacingOccurrences(of: "clustering: {contradiction: 0.01}\n", with: "# the default guard\n")
             .replacingOccurrences(of: "  u: {sample_pairs: 1000000, seed: 1}\n", with: "")

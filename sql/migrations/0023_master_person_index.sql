@@ -18,7 +18,7 @@ END
 $$;
 
 REVOKE ALL ON SCHEMA linkage FROM PUBLIC;
-GRANT USAGE ON SCHEMA linkage TO outcomes_linker;
+GRANT USAGE, CREATE ON SCHEMA linkage TO outcomes_linker;
 
 -- A link run is a data load: it changes which person a record (and its content) belongs to, so
 -- results computed before it are stale, as after an extract.
@@ -119,7 +119,7 @@ CREATE TABLE linkage.id_changes (
     -- records came from.
     other_person_id bigint,
     records         integer NOT NULL CHECK (records > 0),
-    PRIMARY KEY (run_id, person_id, change),
+    UNIQUE NULLS NOT DISTINCT (run_id, person_id, change, other_person_id),
     CHECK ((change = 'new') = (other_person_id IS NULL))
 );
 
@@ -146,6 +146,43 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON linkage.audit_log
     FOR EACH STATEMENT EXECUTE FUNCTION linkage.refuse_change();
 CREATE TRIGGER id_changes_append_only BEFORE UPDATE OR DELETE ON linkage.id_changes
     FOR EACH ROW EXECUTE FUNCTION linkage.refuse_change();
+
+-- Damerau–Levenshtein distance in its optimal-string-alignment form (an adjacent transposition
+-- costs one edit; no substring is edited twice). fuzzystrmatch has plain Levenshtein only, so the
+-- compiled comparisons call this only for the few pairs whose Levenshtein distance leaves the
+-- answer open (k < levenshtein ≤ 2k).
+CREATE FUNCTION linkage.osa_distance(a text, b text) RETURNS integer
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+    s text[] := regexp_split_to_array(a, '');
+    t text[] := regexp_split_to_array(b, '');
+    m integer := coalesce(array_length(s, 1), 0);
+    n integer := coalesce(array_length(t, 1), 0);
+    previous2 integer[];
+    previous integer[];
+    current integer[];
+    cost integer;
+BEGIN
+    IF m = 0 THEN RETURN n; END IF;
+    IF n = 0 THEN RETURN m; END IF;
+    previous := array_fill(0, ARRAY[n + 1], ARRAY[0]);
+    FOR j IN 1..n LOOP previous[j] := j; END LOOP;
+    FOR i IN 1..m LOOP
+        current := array_fill(0, ARRAY[n + 1], ARRAY[0]);
+        current[0] := i;
+        FOR j IN 1..n LOOP
+            cost := CASE WHEN s[i] = t[j] THEN 0 ELSE 1 END;
+            current[j] := least(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost);
+            IF i > 1 AND j > 1 AND s[i] = t[j - 1] AND s[i - 1] = t[j] THEN
+                current[j] := least(current[j], previous2[j - 2] + 1);
+            END IF;
+        END LOOP;
+        previous2 := previous;
+        previous := current;
+    END LOOP;
+    RETURN previous[n];
+END
+$$;
 
 -- Content loaded by source record keeps the record's key (NULL for content loaded pre-linked by
 -- person_id), so a re-link moves it to the record's person. Enrollments name their source too.

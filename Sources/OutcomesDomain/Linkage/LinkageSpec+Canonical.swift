@@ -60,9 +60,11 @@ private struct CanonicalSpec: Encodable {
         let seed: UInt64
         let maxIterations: Int
         let tolerance: Double
+        /// The EM sessions' rules, as the run uses them (the blocking rules when none are given).
+        let sessions: [[String]]
 
         enum CodingKeys: String, CodingKey {
-            case deterministic, recall, seed, tolerance
+            case deterministic, recall, seed, tolerance, sessions
             case samplePairs = "sample_pairs", maxIterations = "max_iterations"
         }
     }
@@ -88,7 +90,8 @@ private struct CanonicalSpec: Encodable {
         blocking = spec.blocking.map { $0.keys.map(\.rawValue) }
         training = Training(deterministic: spec.training.deterministicRules.map { $0.keys.map(\.rawValue) }, recall: spec.training.recall,
                             samplePairs: spec.training.uSamplePairs, seed: spec.training.seed,
-                            maxIterations: spec.training.maxIterations, tolerance: spec.training.tolerance)
+                            maxIterations: spec.training.maxIterations, tolerance: spec.training.tolerance,
+                            sessions: spec.trainingSessions.map { $0.keys.map(\.rawValue) })
         thresholds = ["match": spec.thresholds.match, "review": spec.thresholds.review]
         clustering = ["contradiction": spec.clustering.contradiction]
         limits = ["max_pairs": spec.limits.maxPairs]

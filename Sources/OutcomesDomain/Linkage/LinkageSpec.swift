@@ -144,7 +144,11 @@ extension LinkageSpec {
         /// u from this many random pairs (seeded).
         public var uSamplePairs: Int
         public var seed: UInt64
-        /// m by EM over agreement-pattern counts, u held fixed.
+        /// m by EM over agreement-pattern counts, u held fixed, once per session: the pairs one
+        /// rule proposes, with the comparisons of the rule's own fields left out (those pairs agree
+        /// on them by construction); each m is the mean over the sessions that estimated it, as
+        /// Splink trains. Empty: the blocking rules.
+        public var sessions: [BlockingRule] = []
         public var maxIterations: Int
         /// EM stops when no m moves by more than this.
         public var tolerance: Double
@@ -189,3 +193,26 @@ extension LinkageSpec {
         public init(maxPairs: Int = 200_000_000) { self.maxPairs = maxPairs }
     }
 }
+
+extension LinkageSpec {
+    /// The rules EM trains on, one session each.
+    public var trainingSessions: [BlockingRule] { training.sessions.isEmpty ? blocking : training.sessions }
+}
+
+extension LinkageSpec.BlockingKey {
+    /// The identifier field the key is made from: a session on this key cannot estimate that field's m.
+    public var field: IdentifierField {
+        switch self {
+        case .firstName, .firstInitial, .firstNameSoundex: .firstName
+        case .middleName: .middleName
+        case .lastName, .lastNameSoundex: .lastName
+        case .birthDate, .birthYear, .birthMonth: .birthDate
+        case .ssn, .ssnLastFour: .ssn
+        case .sex: .sex
+        case .postcode: .postcode
+        case .city: .city
+        case .address: .address
+        }
+    }
+}
+

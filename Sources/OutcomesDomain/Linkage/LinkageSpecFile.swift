@@ -182,7 +182,10 @@ extension LinkageSpec {
             }
         }
         if let mNode = fields["m"] {
-            let m = try mNode.mapping(allowed: ["max_iterations", "tolerance"], context: "training m")
+            let m = try mNode.mapping(allowed: ["blocking", "max_iterations", "tolerance"], context: "training m")
+            if let sessionsNode = m["blocking"] {
+                training.sessions = try parseRules(sessionsNode, "training m blocking")
+            }
             if let iterationsNode = m["max_iterations"] {
                 training.maxIterations = try iterationsNode.int("max_iterations")
                 guard training.maxIterations >= 1 else { throw iterationsNode.error(.outOfRange("max_iterations"), "max_iterations must be 1 or more") }

@@ -1,0 +1,114 @@
+import OutcomesDomain
+import PostgresClient
+
+/// Clusters records into persons in SQL: connected components over the links (pairs at or above
+/// the match threshold, and clerical matches; never clerical non-matches), by minimum-label
+/// propagation with pointer jumping. Then the guard against chains: a cluster holding two records
+/// that were compared and scored below the contradiction threshold, or labelled non-matches, is
+/// clustered again from its stronger links only (the threshold steps 0.95 → 0.995 → 0.9995 …),
+/// until no contradiction remains or the steps run out.
+public struct LinkClustering {
+    let spec: LinkageSpec
+    let runID: Int
+
+    public struct Outcome: Sendable, Equatable {
+        /// Clusters of all records (singletons included), and those of two or more.
+        public var clusters: Int
+        public var linkedClusters: Int
+        public var guardSteps: Int
+        public var contradictedClusters: Int
+    }
+
+    static let maximumGuardSteps = 6
+
+    func cluster(on connection: PostgresConnection) throws -> Outcome {
+        let edges = LinkageCompiler.edges, clusters = LinkageCompiler.clusters
+        // Clerical labels as record pairs (l < r), for the records still present.
+        let labels: PostgresQuery = """
+            SELECT least(a.record_id, b.record_id) AS record_l, greatest(a.record_id, b.record_id) AS record_r, x.decision
+            FROM linkage.labels x
+            JOIN linkage.identifiers a ON a.source_system = x.source_system_l AND a.source_key = x.source_key_l
+            JOIN linkage.identifiers b ON b.source_system = x.source_system_r AND b.source_key = x.source_key_r
+            """
+        try connection.execute("""
+            CREATE UNLOGGED TABLE \(identifier: edges) AS
+            SELECT p.record_l AS a, p.record_r AS b, p.match_probability AS p, false AS labelled
+            FROM linkage.pairs p
+            WHERE p.run_id = \(runID) AND p.match_probability >= \(spec.thresholds.match)
+              AND NOT EXISTS (SELECT 1 FROM (\(labels)) x WHERE x.record_l = p.record_l AND x.record_r = p.record_r)
+            UNION ALL
+            SELECT record_l, record_r, 1, true FROM (\(labels)) x WHERE decision = 'match'
+            """)
+        try connection.execute("""
+            CREATE UNLOGGED TABLE \(identifier: clusters) AS
+            SELECT node, node AS cluster FROM (SELECT a AS node FROM \(identifier: edges) UNION SELECT b FROM \(identifier: edges)) n
+            """)
+        try connection.execute("CREATE UNIQUE INDEX ON \(identifier: clusters) (node)")
+        try propagate(on: connection)
+
+        var threshold = spec.thresholds.match
+        var steps = 0
+        var contradicted = try contradictedClusters(labels: labels, on: connection)
+        while !contradicted.isEmpty, steps < Self.maximumGuardSteps {
+            steps += 1
+            threshold = 1 - (1 - threshold) / 10
+            // Keep only the stronger links (and clerical matches) inside the contradicted clusters, and cluster them again.
+            try connection.execute("""
+                DELETE FROM \(identifier: edges) e USING \(identifier: clusters) c
+                WHERE c.node = e.a AND c.cluster = ANY(\(contradicted)::bigint[]) AND NOT e.labelled AND e.p < \(threshold)
+                """)
+            try connection.execute("UPDATE \(identifier: clusters) SET cluster = node WHERE cluster = ANY(\(contradicted)::bigint[])")
+            try propagate(on: connection)
+            contradicted = try contradictedClusters(labels: labels, on: connection)
+        }
+        try connection.execute("ANALYZE \(identifier: clusters)")
+        let row = try connection.execute("""
+            SELECT (SELECT count(*) FROM \(identifier: LinkageCompiler.records) r
+                    WHERE NOT EXISTS (SELECT 1 FROM \(identifier: clusters) c WHERE c.node = r.record_id))
+                   + (SELECT count(DISTINCT cluster) FROM \(identifier: clusters)),
+                   (SELECT count(*) FROM (SELECT cluster FROM \(identifier: clusters) GROUP BY cluster HAVING count(*) > 1) s)
+            """).first { _ in true }
+        return Outcome(clusters: try row?.decode(Int.self, at: 0) ?? 0, linkedClusters: try row?.decode(Int.self, at: 1) ?? 0,
+                       guardSteps: steps, contradictedClusters: contradicted.count)
+    }
+
+    /// Minimum-label propagation to a fixed point; each round also jumps labels to their label's
+    /// label, so long chains settle in a logarithmic number of rounds.
+    private func propagate(on connection: PostgresConnection) throws {
+        let edges = LinkageCompiler.edges, clusters = LinkageCompiler.clusters
+        while true {
+            let changed = try connection.execute("""
+                UPDATE \(identifier: clusters) w SET cluster = s.cluster
+                FROM (SELECT e.node, min(c.cluster) AS cluster
+                      FROM (SELECT a AS node, b AS neighbour FROM \(identifier: edges) UNION ALL SELECT b, a FROM \(identifier: edges)) e
+                      JOIN \(identifier: clusters) c ON c.node = e.neighbour
+                      GROUP BY e.node) s
+                WHERE w.node = s.node AND s.cluster < w.cluster
+                """).affectedRows ?? 0
+            while try connection.execute("""
+                UPDATE \(identifier: clusters) w SET cluster = p.cluster FROM \(identifier: clusters) p
+                WHERE p.node = w.cluster AND p.cluster < w.cluster
+                """).affectedRows ?? 0 > 0 {}
+            if changed == 0 { return }
+        }
+    }
+
+    /// Clusters holding a compared pair scored below the contradiction threshold, or a clerical non-match.
+    private func contradictedClusters(labels: PostgresQuery, on connection: PostgresConnection) throws -> [Int64] {
+        let clusters = LinkageCompiler.clusters
+        return try connection.execute("""
+            SELECT DISTINCT ca.cluster
+            FROM \(identifier: LinkageCompiler.candidates) c
+            JOIN \(identifier: clusters) ca ON ca.node = c.record_l
+            JOIN \(identifier: clusters) cb ON cb.node = c.record_r AND cb.cluster = ca.cluster
+            JOIN \(identifier: LinkageCompiler.patterns) p USING (pattern)
+            WHERE p.weight + c.tf_bits < \(MatchWeight.of(probability: spec.clustering.contradiction))
+            UNION
+            SELECT ca.cluster FROM (\(labels)) x
+            JOIN \(identifier: clusters) ca ON ca.node = x.record_l
+            JOIN \(identifier: clusters) cb ON cb.node = x.record_r AND cb.cluster = ca.cluster
+            WHERE x.decision = 'non_match'
+            ORDER BY 1
+            """).map { try $0.decode(Int64.self, at: 0) }
+    }
+}

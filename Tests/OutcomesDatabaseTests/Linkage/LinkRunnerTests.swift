@@ -1,0 +1,100 @@
+import Foundation
+import OutcomesDomain
+import OutcomesTestSupport
+import PostgresClient
+import Testing
+@testable import OutcomesDatabase
+
+/// A small index linked end to end: well-separated people under three sources' keys, with typos.
+@Suite(.serialized) struct LinkRunnerTests {
+    static let firstNames = ["MARIA", "JAMES", "AISHA", "ROBERT", "LINDA", "DMITRI", "KEIKO", "SAMUEL", "FATIMA", "OWEN",
+                             "PRIYA", "CARLOS", "HELEN", "TREVOR", "NADIA", "GEORGE", "IRENE", "VICTOR", "WANDA", "ZANE"]
+    static let lastNames = ["GARCIA", "OKAFOR", "LINDQVIST", "NAKAMURA", "BROWNING", "PETROV", "SULLIVAN", "HADDAD", "MORENO", "FITZGERALD",
+                            "KOWALSKI", "ABERNATHY", "CHANDRA", "DELACROIX", "EASTWOOD", "FONTAINE", "GUSTAFSON", "HOLLOWAY", "IVANOVA", "JEFFERSON"]
+
+    static func spec() -> LinkageSpec {
+        LinkageSpec(
+            id: "test",
+            comparisons: [
+                .init(name: "first_name", field: .firstName, levels: [.exact(termFrequency: false), .jaroWinkler(atLeast: 0.9)]),
+                .init(name: "last_name", field: .lastName, levels: [.exact(termFrequency: true), .jaroWinkler(atLeast: 0.9)]),
+                .init(name: "birth_date", field: .birthDate, levels: [.exact(termFrequency: false), .dayMonthSwapped, .sameYear]),
+                .init(name: "ssn", field: .ssn, levels: [.exact(termFrequency: false), .ssnTransposition, .ssnLastFour]),
+            ],
+            blocking: [.init(keys: [.birthYear], line: 10), .init(keys: [.ssnLastFour], line: 11)],
+            training: .init(deterministicRules: [.init(keys: [.ssn, .birthDate], line: 20)], recall: 0.9, uSamplePairs: 5_000),
+            thresholds: .init(match: 0.9, review: 0.5))
+    }
+
+    /// Person p's record in source s, with a typo in source 2's first name and source 3's SSN transposed.
+    static func record(person p: Int, source s: Int) -> [String?] {
+        var first = firstNames[p]
+        if s == 2 { first = String(first.dropLast()) + "X" }
+        var ssn = String(format: "%03d%02d%04d", 100 + p, 10 + p, 1000 + p * 7)
+        if s == 3 {
+            var digits = Array(ssn)
+            digits.swapAt(0, 1)
+            ssn = String(digits)
+        }
+        let birth = String(format: "19%02d-%02d-%02d", 50 + p * 2, 1 + p % 12, 3 + p)
+        return ["S\(s)", "K\(p)-\(s)", first, lastNames[p], birth, ssn]
+    }
+
+    static func load(_ records: [[String?]], on db: PostgresConnection) throws {
+        try db.transaction { db in
+            let load = try db.execute("INSERT INTO ids.data_loads (kind, description) VALUES ('extract', 'test identifiers') RETURNING load_id")
+                .scalar(Int.self)
+            try db.execute("SELECT set_config('outcomes.load_id', \(String(load)), true)")
+            for source in Set(records.map { $0[0]! }).sorted() {
+                try db.execute("INSERT INTO ids.source_systems VALUES (\(source), \(source), 'test', NULL) ON CONFLICT DO NOTHING")
+            }
+            for r in records {
+                let birth = LocalDate(iso: r[4]!)!
+                try db.execute("""
+                    INSERT INTO linkage.identifiers (source_system, source_key, first_name, last_name, birth_date, birth_year, birth_month, ssn, ssn_last4)
+                    VALUES (\(r[0]), \(r[1]), \(r[2]), \(r[3]), \(birth), extract(year FROM \(birth)::date), extract(month FROM \(birth)::date), \(r[5]), right(\(r[5])::text, 4))
+                    """)
+            }
+            try db.execute("UPDATE ids.data_loads SET content_hash = repeat('0', 64), finished_at = now() WHERE load_id = \(load)")
+        }
+    }
+
+    static func run(on db: PostgresConnection) throws -> LinkRunReport {
+        try LinkageFunctions.ensure(on: db)
+        try db.execute("SET ROLE outcomes_linker")
+        defer { _ = try? db.execute("RESET ROLE") }
+        return try LinkRunner(spec: spec(), specFile: "test.yaml").run(on: db)
+    }
+
+    /// Person of each key, as the index holds it.
+    static func persons(on db: PostgresConnection) throws -> [String: Int] {
+        var result: [String: Int] = [:]
+        for row in try db.execute("SELECT source_key, person_id FROM ids.source_links") {
+            result[try row.decode(String.self, at: 0)] = try row.decode(Int.self, at: 1)
+        }
+        return result
+    }
+
+    @Test func linksEachPersonsRecordsAndKeepsIdsOnARerun() throws {
+        let (db, _) = try TestDatabase.fresh()
+        try Self.load((0..<20).flatMap { p in (1...3).map { Self.record(person: p, source: $0) } }, on: db)
+        let first = try Self.run(on: db)
+        #expect(first.records == 60)
+        #expect(first.assignment.persons == 20)
+        #expect(first.assignment.new == 20)
+        let ids = try Self.persons(on: db)
+        for p in 0..<20 {
+            #expect(Set((1...3).map { ids["K\(p)-\($0)"] }).count == 1, "person \(p)'s three records share one id")
+        }
+        #expect(Set(ids.values).count == 20)
+
+        // New records for the same people in a fourth source: every id stays.
+        try Self.load((0..<20).map { Self.record(person: $0, source: 4) }, on: db)
+        let second = try Self.run(on: db)
+        #expect(second.assignment.persons == 20 && second.assignment.kept == 20 && second.assignment.new == 0)
+        let again = try Self.persons(on: db)
+        for (key, id) in ids { #expect(again[key] == id) }
+        for p in 0..<20 { #expect(again["K\(p)-4"] == ids["K\(p)-1"]) }
+        #expect(try db.execute("SELECT count(*) FROM linkage.id_changes WHERE run_id = \(second.runID)").scalar(Int.self) == 0)
+    }
+}
