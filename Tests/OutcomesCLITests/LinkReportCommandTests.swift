@@ -87,6 +87,9 @@ import Testing
         // At the default threshold (11) every row, (all) too, counts fewer than 11 records: all are suppressed (null in JSON).
         let suppressed = try CLI.report(try CLI.run(["link", "report", "--format", "json", "--database", conninfo, "-q"]))
         let records = suppressed.column("records", of: "link_rates_by_source_system")
-        #expect(records.count == 3 && records.allSatisfy { $0 is NSNull })
+        #expect(records.count == 3 && records.allSatisfy { ($0 as? [String: Any])?["suppressed"] as? Bool == true })
+        let page = try CLI.run(["link", "report", "--format", "html", "--database", conninfo, "-q"])
+        #expect(page.status == 0 && page.output.contains("Link rates by race/ethnicity"), "\(page.errors)")
+        CLI.expectCleanFailure(try CLI.run(["link", "report", "--run", "99", "--database", conninfo]), status: 65, naming: ["99"])
     }
 }

@@ -82,7 +82,7 @@ extension Report {
     }
 
     static func rateTable(_ breakdown: LinkQuality.Breakdown, _ table: LinkRateTable, marker: String) -> ReportTable {
-        let label = breakdown.rawValue.replacingOccurrences(of: "_", with: " ")
+        let label = breakdown == .raceEthnicity ? "race/ethnicity" : breakdown.rawValue.replacingOccurrences(of: "_", with: " ")
         var result = ReportTable(name: "link_rates_by_\(breakdown.rawValue)", title: "Link rates by \(label)",
                                  columns: [breakdown.rawValue, "records", "linked_across_sources", "rate_across_sources", "linked", "link_rate"])
         result.rows = table.rows.map { row in
