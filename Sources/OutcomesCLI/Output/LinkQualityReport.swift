@@ -22,6 +22,16 @@ extension Report {
         tables = [Self.weightTable("candidate_pair_weights", "Candidate pairs by match weight (without term-frequency adjustments)",
                                    quality.candidateWeights, width),
                   Self.errorTable(quality.estimatedErrors)]
+        if let first = quality.candidateWeights.first {
+            let edges = [first.lower] + quality.candidateWeights.map { $0.lower + width }
+            let weight = { (probability: Double) in log2(probability / (1 - probability)) }
+            charts.append(Chart(title: "Candidate pairs by match weight", summary: "How many candidate pairs fall in each \(Int(width))-bit bin of "
+                                    + "match weight, with the weights of the match and review thresholds.",
+                                xLabel: "match weight (bits)", yLabel: "pairs",
+                                kind: .histogram(edges: edges, series: [("candidate pairs", quality.candidateWeights.map { Optional($0.pairs) })],
+                                                 markers: [("match", weight(run.matchThreshold)), ("review", weight(run.reviewThreshold))]),
+                                table: "candidate_pair_weights"))
+        }
         if let index = quality.index {
             notes += [
                 "Link rates: a record is linked when its person holds another record, linked across sources when its person holds a record "
