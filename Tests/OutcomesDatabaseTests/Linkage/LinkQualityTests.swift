@@ -203,6 +203,64 @@ import Testing
         }
     }
 
+    /// The same scores as reference/linkage/linkage_metrics.py computes from the run's pairs and clusters, on a truth that
+    /// disagrees with the index (p3's records said to be two people, p12 and p13 one): false positives and misses both ways.
+    @Test func scoresMatchTheReferenceDefinition() throws {
+        let python = try #require(Checkout.python, "Python is needed: set OUTCOMES_PYTHON or run .ci/run's venv step")
+        let (db, _) = try Self.linked()
+        let folder = TestDatabase.scratchDirectory("link-labels-reference")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let entities = Self.records.map { r -> [String] in
+            let key = r[1]!
+            let entity = key == "K3-2" ? "p3b" : key == "K13-3" ? "p12" : "p\(key.dropFirst().prefix { $0 != "-" })"
+            return [r[0]!, key, entity]
+        }
+        let truthFile = folder.appendingPathComponent("truth.csv")
+        try Data((["source_system,source_key,entity"] + entities.map { $0.joined(separator: ",") }).joined(separator: "\n").utf8).write(to: truthFile)
+        let run = try LinkQuality.read(run: nil, on: db).run
+        let ours = try LinkLabelEvaluation.evaluate(try LinkageLabels.read(path: truthFile.path), file: truthFile.path, run: run, on: db)
+
+        var predicted: [[[String]]] = [], clusters: [[String]] = []
+        for row in try db.execute("""
+            SELECT a.source_system, a.source_key, b.source_system, b.source_key FROM linkage.pairs p
+            JOIN linkage.identifiers a ON a.record_id = p.record_l JOIN linkage.identifiers b ON b.record_id = p.record_r
+            WHERE p.match_probability >= \(run.matchThreshold)
+            """) {
+            predicted.append([[try row.decode(at: 0), try row.decode(at: 1)], [try row.decode(at: 2), try row.decode(at: 3)]])
+        }
+        for row in try db.execute("SELECT source_system, source_key, person_id::text FROM ids.source_links") {
+            clusters.append([try row.decode(at: 0), try row.decode(at: 1), try row.decode(at: 2)])
+        }
+        let input = folder.appendingPathComponent("input.json")
+        try JSONSerialization.data(withJSONObject: ["entities": entities, "predicted": predicted, "clusters": clusters]).write(to: input)
+        let script = """
+            import json, sys
+            sys.path.insert(0, sys.argv[1])
+            import linkage_metrics as m
+            data = json.load(open(sys.argv[2]))
+            entity_of = {(s, k): e for s, k, e in data["entities"]}
+            cluster_of = {(s, k): c for s, k, c in data["clusters"]}
+            pairs = [(tuple(a), tuple(b)) for a, b in data["predicted"]]
+            print(json.dumps({"pairwise": m.pairwise_scores(pairs, entity_of).as_dict(), "clustered": m.clustered_scores(cluster_of, entity_of).as_dict()}))
+            """
+        let result = try ProcessRunner.run(python, ["-c", script, FEBRLLinkageTests.reference.path, input.path],
+                                           environment: ["HOME": NSTemporaryDirectory()], separateErrors: true)
+        #expect(result.status == 0, "\(result.errors)")
+        let reference = try #require(try JSONSerialization.jsonObject(with: Data(result.output.utf8)) as? [String: [String: Any]])
+        for (name, scores) in [("pairwise", ours.pairwise), ("clustered", ours.clustered)] {
+            let theirs = try #require(reference[name])
+            #expect(theirs["true_positives"] as? Int == scores.truePositives && theirs["predicted_pairs"] as? Int == scores.predictedPairs
+                    && theirs["true_pairs"] as? Int == scores.truePairs, "\(name): \(theirs) against \(scores)")
+            // Foundation's JSON reader may round a double's last bit differently from Python's writer.
+            for (key, value) in [("precision", scores.precision), ("recall", scores.recall), ("f1", scores.f1)] {
+                #expect(abs(((theirs[key] as? NSNumber)?.doubleValue ?? -1) - value) < 1e-12, "\(name) \(key): \(theirs) against \(value)")
+            }
+        }
+        // By hand: true pairs 19 − p3's 1 + p12–p13's 1 = 19; the index's 18 pairs hold 17 of them.
+        #expect(ours.clustered == LinkageScores(truePositives: 17, predictedPairs: 18, truePairs: 19))
+    }
+
     @Test func anEarlierRunHasNoIndexTablesAndNoRunIsAnError() throws {
         let (db, _) = try TestDatabase.fresh()
         #expect(throws: LinkReportError(.noLinkRun)) { try LinkQuality.read(run: nil, on: db) }
