@@ -41,6 +41,10 @@ extension Report {
                 "Clusters: persons by the number of records and of source systems they hold; a conflict is two birth years, two full dates "
                     + "of birth in one year, or records saying F and M. Person ids are pseudonymous.",
             ]
+            if (index.linkCounts[.sourceSystem] ?? []).isEmpty {
+                notes.append("No identifier record is linked now (were the identifiers purged after the run?): link rates, clusters and "
+                             + "conflicts are empty.")
+            }
             if index.recordsNotInIndex > 0 {
                 notes.append("\(index.recordsNotInIndex) identifier records were loaded after the run and are in no table here.")
             }
@@ -64,7 +68,8 @@ extension Report {
         }
         if let labels {
             notes.append(labels.form == .truth
-                ? "Labels: \(labels.labels) records in truth clusters; the true pairs are every pair with one entity, proposed by a blocking rule or not."
+                ? "Labels: \(labels.labels) records in truth clusters; the true pairs are every pair with one entity, proposed by a blocking rule or not; "
+                    + "a predicted pair with a record the labels do not list is left out."
                 : "Labels: \(labels.labels) decided pairs; precision and recall are over the labelled pairs only.")
             var scores = ReportTable(name: "labels", title: "Against the labels",
                                      columns: ["kind", "true_positives", "predicted_pairs", "true_pairs", "precision", "recall", "f1"])
