@@ -81,6 +81,9 @@ import Testing
         let rows = CLI.csvRecords(try String(contentsOfFile: path, encoding: .utf8))
         #expect(rows.first?.prefix(4) == ["source_system_l", "source_key_l", "source_system_r", "source_key_r"])
         #expect(rows.count > 1)
+        // Names and dates of birth: for the owner only.
+        let mode = try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
+        #expect(mode == 0o600)
 
         // The first pair decided as a match, the file read back.
         var decided = rows

@@ -14,8 +14,8 @@ struct LinkReviewCommand: ParsableCommand {
             spec's review and match thresholds, most uncertain (closest to 0.5) first, pairs \
             already labelled left out: the pair's source keys, its probability and weight, each \
             comparison's level and, only where the pair's values differ, the two values (`=` where \
-            they agree; an SSN as its last four only). The file is written whole or not at all; \
-            an existing regular file at FILE is replaced. Fill in the decision column (match, \
+            they agree; an SSN as its last four only). The file is written whole or not at all, \
+            readable by its owner only (mode 0600); an existing regular file at FILE is replaced. Fill in the decision column (match, \
             non_match, or empty for undecided) and, if you like, the note column.
 
             --import FILE reads such a file back strictly (errors at file:line, exit 65; nothing is \
@@ -58,7 +58,9 @@ struct LinkReviewCommand: ParsableCommand {
     }
 
     private func export(to path: String) throws {
-        let writer = SafeWriter(option: "--export")
+        var writer = SafeWriter(option: "--export")
+        // The file holds names and dates of birth: for its owner only.
+        writer.ownerOnly = true
         // Refuse an unwritable path before reading any identifier.
         try writer.check(path, folder: false)
         let (connection, _) = try database.connectReady(progress: output.progress, as: .linker)
