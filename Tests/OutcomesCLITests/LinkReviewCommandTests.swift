@@ -85,6 +85,10 @@ import Testing
         let mode = try #require(try FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int)
         #expect(mode == 0o600)
 
+        // The file as exported: every row undecided, no label.
+        let untouched = try CLI.run(["link", "review", "--import", path, "--database", conninfo, "--format", "json", "-q"])
+        #expect(try CLI.report(untouched).column("value", of: "labels").compactMap { $0 as? Int } == [0, 0, 0, 0, rows.count - 1])
+
         // The first pair decided as a match, the file read back.
         var decided = rows
         decided[1][decided[1].count - 2] = "match"

@@ -51,16 +51,19 @@ public enum ClericalReview {
     /// not yet labelled, closest to 0.5 first, at most `limit`.
     public static func queue(runID requested: Int?, limit: Int?, on connection: PostgresConnection) throws -> Queue {
         guard let latest = try connection.execute("SELECT max(run_id) FROM linkage.runs WHERE finished_at IS NOT NULL").scalar(Int?.self) else {
-            throw ReviewError(.noLinkRun)
+            throw ReviewQueueError(.noLinkRun)
         }
         let runID = requested ?? latest
+        guard try connection.execute("SELECT count(*) FROM linkage.runs WHERE run_id = \(runID)").scalar(Int.self) == 1 else {
+            throw ReviewQueueError(.noSuchRun(runID))
+        }
         // linkage.pairs keeps the latest run's pairs only.
-        guard runID == latest else { throw ReviewError(.pairsNotKept(run: runID, latest: latest)) }
+        guard runID == latest else { throw ReviewQueueError(.pairsNotKept(run: runID, latest: latest)) }
         let run = try connection.execute("""
             SELECT model, (spec->'thresholds'->>'review')::float8, (spec->'thresholds'->>'match')::float8
             FROM linkage.runs WHERE run_id = \(runID)
             """).first { _ in true }
-        guard let run else { throw ReviewError(.noLinkRun) }
+        guard let run else { throw ReviewQueueError(.noSuchRun(runID)) }
         let model = try run.decode(PostgresJSON<LinkageModel>.self, at: 0).value
         let review = try run.decode(Double.self, at: 1), match = try run.decode(Double.self, at: 2)
         let comparisons = try connection.execute("""
@@ -188,10 +191,12 @@ public enum ClericalReview {
 }
 
 /// Why the review queue cannot be exported.
-public struct ReviewError: UserFacingError, Equatable {
+public struct ReviewQueueError: UserFacingError, Equatable {
     public enum Code: Sendable, Equatable {
         /// No link run has finished.
         case noLinkRun
+        /// `--run` names no run.
+        case noSuchRun(Int)
         /// The run asked for is not the latest, and linkage.pairs keeps the latest run's pairs only.
         case pairsNotKept(run: Int, latest: Int)
     }
@@ -203,6 +208,7 @@ public struct ReviewError: UserFacingError, Equatable {
     public var message: String {
         switch code {
         case .noLinkRun: "No link run has finished, so there is nothing to review: run outcomes link run first."
+        case .noSuchRun(let run): "There is no link run \(run); leave out --run for the latest."
         case .pairsNotKept(let run, let latest):
             "Run \(run) is not the latest link run (\(latest)); only the latest run's pairs are kept. Leave out --run or give --run \(latest)."
         }

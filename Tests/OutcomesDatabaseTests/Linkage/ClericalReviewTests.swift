@@ -173,11 +173,14 @@ import Testing
 
     @Test func aRunOtherThanTheLatestOrNoRunIsRefused() throws {
         let db = try Self.linked()
-        #expect(throws: ReviewError(.noLinkRun)) { try Self.asLinker(db) { try ClericalReview.queue(runID: nil, limit: nil, on: db) } }
+        #expect(throws: ReviewQueueError(.noLinkRun)) { try Self.asLinker(db) { try ClericalReview.queue(runID: nil, limit: nil, on: db) } }
         let first = try Self.run(Self.band, on: db)
         let second = try Self.run(Self.band, on: db)
-        #expect(throws: ReviewError(.pairsNotKept(run: first.runID, latest: second.runID))) {
+        #expect(throws: ReviewQueueError(.pairsNotKept(run: first.runID, latest: second.runID))) {
             try Self.asLinker(db) { try ClericalReview.queue(runID: first.runID, limit: nil, on: db) }
+        }
+        #expect(throws: ReviewQueueError(.noSuchRun(second.runID + 1))) {
+            try Self.asLinker(db) { try ClericalReview.queue(runID: second.runID + 1, limit: nil, on: db) }
         }
     }
 
