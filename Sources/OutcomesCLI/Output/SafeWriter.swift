@@ -35,6 +35,9 @@ package struct SafeWriter {
     /// The entries of a folder an earlier version of outcomes wrote at this option's path before
     /// folders carried the marker (the demo's reports): such a folder is replaced like a marked one.
     var formerEntries: Set<String> = []
+    /// Files only their owner may read or write (mode 0600, and a replaced file's mode narrowed to
+    /// that): for files that hold identifiers, such as the clerical review queue.
+    var ownerOnly = false
     /// Called with each temporary path just before it is created (tests plant links there).
     var beforeCreatingTemporary: (String) -> Void = { _ in }
 
@@ -51,13 +54,13 @@ package struct SafeWriter {
         guard existing.kind == .absent || existing.kind == .regularFile else { throw failure(path, .file, .wrongKind(existing.kind)) }
         var descriptor: Int32 = -1
         let temporary = try createTemporary(in: directory, folder: folder, for: name, path: path, target: .file) { name in
-            descriptor = openat(directory, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o666)
+            descriptor = openat(directory, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, ownerOnly ? 0o600 : 0o666)
             return descriptor >= 0
         }
         var open = true
         do {
             // A report replacing one only its owner could read stays that private.
-            if existing.kind == .regularFile, fchmod(descriptor, existing.mode & 0o777) != 0 { throw refused(path, .file) }
+            if existing.kind == .regularFile, fchmod(descriptor, existing.mode & (ownerOnly ? 0o600 : 0o777)) != 0 { throw refused(path, .file) }
             try writeFully(data, to: descriptor, path: path)
             guard fsync(descriptor) == 0 else { throw refused(path, .file) }
             open = false

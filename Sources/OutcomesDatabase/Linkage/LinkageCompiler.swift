@@ -236,8 +236,11 @@ struct LinkageCompiler {
     // MARK: Patterns
 
     /// A packed pattern as a level per comparison (nil for null), in the EM kernel's form.
-    func unpack(_ pattern: Int64) -> [Int?] {
-        spec.comparisons.indices.map { index in
+    func unpack(_ pattern: Int64) -> [Int?] { Self.unpack(pattern, comparisons: spec.comparisons.count) }
+
+    /// The same, from the number of comparisons alone (a stored run's pattern, read with its model).
+    static func unpack(_ pattern: Int64, comparisons: Int) -> [Int?] {
+        (0..<comparisons).map { index in
             let digit = Int((pattern >> Int64(Self.bitsPerComparison * index)) & Int64((1 << Self.bitsPerComparison) - 1))
             return digit == 0 ? nil : digit - 1
         }
