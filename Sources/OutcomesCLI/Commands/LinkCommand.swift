@@ -15,7 +15,7 @@ struct LinkCommand: ParsableCommand {
             Examples:
               outcomes link run --spec scenarios/linkage/agencies.yaml
             """,
-        subcommands: [LinkRunCommand.self]
+        subcommands: [LinkRunCommand.self, LinkPurgeCommand.self, LinkChangesCommand.self]
     )
 }
 
