@@ -3,7 +3,8 @@ import PostgresClient
 /// One row of `ids.data_loads`: a synthetic data set or an extract loaded into the IDS.
 public struct DataLoad: Sendable, Equatable {
     public enum Kind: String, Sendable, PostgresDecodable {
-        case synthetic, extract
+        /// `linkage`: a link run, which changes which person a record and its content belong to (migration 0023).
+        case synthetic, extract, linkage
 
         public init(postgresText text: String, type: PostgresDataType) throws(PostgresDecodingError) {
             guard let kind = Kind(rawValue: text) else { throw PostgresDecodingError(reason: "'\(text)' is not a kind of data load") }

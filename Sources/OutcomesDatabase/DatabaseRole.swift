@@ -14,7 +14,7 @@ public enum DatabaseRole: String, Sendable, CaseIterable {
     /// Reads and writes identifiers (the linkage schema) and links records into persons; sees no content.
     case linker = "outcomes_linker"
 
-    /// `analyst`, `payments` or `provider`.
+    /// `analyst`, `payments`, `provider` or `linker`.
     public init?(name: String) {
         guard let role = Self.allCases.first(where: { $0.rawValue == "outcomes_" + name }) else { return nil }
         self = role

@@ -16,6 +16,9 @@ public enum GrantRefusal: String, Sendable, Equatable {
     case bypassesRowSecurity
     /// For a provider's user: it already reads every provider's rows through a role it holds.
     case readsEveryProvider
+    /// Separation of duties: the linker reads identifiers and no content, the other roles content
+    /// and no identifiers, so no login holds the linker and another job role (or pg_read_all_data).
+    case separatesDuties
 
     var advice: String {
         switch self {
@@ -23,6 +26,7 @@ public enum GrantRefusal: String, Sendable, Equatable {
         case .predefinedRole, .jobRole: "name the login user who is to act as the role."
         case .notALogin: "grant the role to each login user that is to act as it."
         case .readsEveryProvider: "a provider's user needs a login of its own that holds no other role."
+        case .separatesDuties: "the linker sees identifiers and no content, the other roles content and no identifiers: use a login of its own for each."
         }
     }
 }
@@ -74,6 +78,15 @@ extension DatabaseRole {
             if try row.decode(Bool.self, at: 2) { throw refuse(.bypassesRowSecurity, "has BYPASSRLS, which ignores the row-level security the roles rely on") }
         } else if !create {
             throw GrantError.noSuchUser(user)
+        }
+        if exists {
+            let others = self == .linker ? [DatabaseRole.analyst.rawValue, DatabaseRole.payments.rawValue, DatabaseRole.provider.rawValue, "pg_read_all_data"]
+                                         : [DatabaseRole.linker.rawValue]
+            for other in others {
+                if try connection.execute("SELECT pg_has_role(\(user)::text, \(other)::text, 'MEMBER')").scalar(Bool.self) {
+                    throw refuse(.separatesDuties, "holds \(other)")
+                }
+            }
         }
         guard self == .provider else { return exists }
         if exists {

@@ -151,24 +151,27 @@ struct DBCommand: ParsableCommand {
                 Run by the schema's owner or a superuser. The user must exist (CREATE ROLE name LOGIN) \
                 or be created with --create. analyst: metrics, quality, statements, summaries, verify; \
                 payments: contract load, payment runs, attestations; provider: that provider's own \
-                statement only, for a provider that a loaded contract names (load the contract first).
+                statement only, for a provider that a loaded contract names (load the contract first); \
+                linker: link run and purge, reading and writing identifiers, no content.
 
                 Only ordinary login users are given a role: a superuser, a role PostgreSQL predefines \
                 (pg_*), outcomes' job roles themselves, a group role (NOLOGIN) or one with BYPASSRLS is \
                 refused (exit 77), and so is a provider's user that already holds pg_read_all_data or \
-                another job role. A user that does not exist (without --create) or a provider that no \
+                another job role, and the linker and any other job role are never given to one login \
+                (separation of duties). A user that does not exist (without --create) or a provider that no \
                 loaded contract names is exit 65. Nothing is changed when a grant is refused.
 
                 Examples:
                   outcomes db grant --user cli_analyst_example --role analyst --create
                   outcomes contract load scenarios/housing-2021.yaml
                   outcomes db grant --user hearth_reader_example --role provider --provider hearth --create
+                  outcomes db grant --user linker_example --role linker --create
                 """)
 
         @Option(help: ArgumentHelp("The database user (a login role).", valueName: "name"))
         var user: String
 
-        @Option(help: ArgumentHelp("analyst, payments or provider.", valueName: "role"))
+        @Option(help: ArgumentHelp("analyst, payments, provider or linker.", valueName: "role"))
         var role: String
 
         @Option(help: ArgumentHelp("For --role provider: the provider whose lines the user reads.", valueName: "id"))
@@ -184,7 +187,7 @@ struct DBCommand: ParsableCommand {
             guard user.range(of: "^[a-z_][a-z0-9_]*$", options: .regularExpression) != nil, user.count <= 63 else {
                 throw ValidationError("--user '\(user.printable)' must be a plain lower-case name (a-z, 0-9, '_').")
             }
-            guard DatabaseRole(name: role) != nil else { throw ValidationError("--role must be analyst, payments or provider, not '\(role.printable)'.") }
+            guard DatabaseRole(name: role) != nil else { throw ValidationError("--role must be analyst, payments, provider or linker, not '\(role.printable)'.") }
             if (role == "provider") != (provider != nil) {
                 throw ValidationError("--provider is given with --role provider, and only then.")
             }

@@ -15,7 +15,7 @@ struct LinkCommand: ParsableCommand {
             Examples:
               outcomes link run --spec scenarios/linkage/agencies.yaml
             """,
-        subcommands: [LinkRunCommand.self, LinkReportCommand.self, LinkReviewCommand.self]
+        subcommands: [LinkRunCommand.self, LinkReportCommand.self, LinkReviewCommand.self, LinkChangesCommand.self, LinkPurgeCommand.self]
     )
 }
 

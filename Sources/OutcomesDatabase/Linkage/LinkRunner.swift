@@ -51,7 +51,12 @@ public struct LinkRunner {
             step("Normalising records")
             try connection.execute(compiler.createRecords)
             let records = try connection.execute("SELECT count(*) FROM \(identifier: LinkageCompiler.records)").scalar(Int.self)
-            guard records > 0 else { throw LinkageError(.noIdentifierRecords, file: specFile) }
+            guard records > 0 else {
+                if let purge = try LinkPurge.latestWithNothingLoadedSince(on: connection) {
+                    throw LinkageError(.identifiersPurged(by: purge.by, at: purge.at), file: specFile)
+                }
+                throw LinkageError(.noIdentifierRecords, file: specFile)
+            }
             try connection.execute("ANALYZE \(identifier: LinkageCompiler.records)")
 
             step("Estimating the blocking rules")

@@ -5,6 +5,8 @@ public struct LinkageError: UserFacingError, Equatable {
     public enum Code: Sendable, Equatable {
         /// linkage.identifiers holds no record.
         case noIdentifierRecords
+        /// linkage.identifiers is empty because `link purge` destroyed them (by whom, when), and none was loaded since.
+        case identifiersPurged(by: String, at: String)
         /// A blocking rule whose keys no record has: it could never propose a pair.
         case nothingToBlockOn(ruleLine: Int, keys: [String])
         /// The rules would propose more pairs than the spec's limit (an upper bound, before running).
@@ -27,6 +29,10 @@ public struct LinkageError: UserFacingError, Equatable {
         switch code {
         case .noIdentifierRecords:
             "There are no identifier records to link: load an identifier extract (identifiers.csv) with outcomes load first."
+        case .identifiersPurged(let by, let at):
+            "There are no identifier records to link: \(by) purged them at \(at) (outcomes link purge), and the index keeps only "
+                + "pseudonymous links. Load a new identifier extract to link new records: they link among themselves and through "
+                + "the source keys ids.source_links already holds, never to purged records (see README, \"Purging identifiers\")."
         case .nothingToBlockOn(let line, let keys):
             "\(file):\(line): the blocking rule [\(keys.joined(separator: ", "))] has nothing to block on: no identifier record has "
                 + "\(keys.count == 1 ? "a value" : "values") for \(keys.joined(separator: " and ")). Remove the rule or load records that have them."
