@@ -3,7 +3,7 @@ import Testing
 @testable import OutcomesDomain
 
 /// Linkage specifications: what a file declares, every mistake as a typed code at file:line, the
-/// canonical JSON a run records, and the worked examples under scenarios/linkage.
+/// canonical JSON a run records, and the worked examples scenarios/linkage-*.yaml.
 @Suite struct LinkageSpecFileTests {
     static let valid = """
         linkage: agencies
@@ -194,21 +194,22 @@ import Testing
     // MARK: The worked examples
 
     static let examplesFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-        .deletingLastPathComponent().appendingPathComponent("scenarios/linkage")
+        .deletingLastPathComponent().appendingPathComponent("scenarios")
 
     @Test func everyWorkedExampleReads() throws {
-        let files = try FileManager.default.contentsOfDirectory(atPath: Self.examplesFolder.path).filter { $0.hasSuffix(".yaml") }.sorted()
-        #expect(files == ["agencies.yaml", "febrl.yaml", "febrl4.yaml"])
+        let files = try FileManager.default.contentsOfDirectory(atPath: Self.examplesFolder.path)
+            .filter { $0.hasPrefix("linkage-") && $0.hasSuffix(".yaml") }.sorted()
+        #expect(files == ["linkage-agencies.yaml", "linkage-febrl3.yaml", "linkage-febrl4.yaml"])
         for file in files {
             let spec = try LinkageSpec.read(path: Self.examplesFolder.appendingPathComponent(file).path)
-            #expect(spec.id == String(file.dropLast(5)))
+            #expect(spec.id == String(file.dropFirst("linkage-".count).dropLast(".yaml".count)))
         }
     }
 
-    /// febrl4.yaml is febrl.yaml linking A to B only, with Splink's FEBRL4 recall for λ.
+    /// linkage-febrl4.yaml is linkage-febrl3.yaml linking A to B only, with Splink's FEBRL4 recall for λ.
     @Test func theFEBRLExamplesDifferOnlyInLinkType() throws {
-        let febrl = try LinkageSpec.read(path: Self.examplesFolder.appendingPathComponent("febrl.yaml").path)
-        let febrl4 = try LinkageSpec.read(path: Self.examplesFolder.appendingPathComponent("febrl4.yaml").path)
+        let febrl = try LinkageSpec.read(path: Self.examplesFolder.appendingPathComponent("linkage-febrl3.yaml").path)
+        let febrl4 = try LinkageSpec.read(path: Self.examplesFolder.appendingPathComponent("linkage-febrl4.yaml").path)
         #expect(febrl.comparisons.map(\.field) == [.firstName, .lastName, .birthDate, .ssn, .address, .postcode])
         #expect(febrl.linkType == .dedupe && febrl4.linkType == .linkOnly)
         #expect(febrl.training.recall == 0.9 && febrl4.training.recall == 0.8)

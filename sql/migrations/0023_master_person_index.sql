@@ -202,10 +202,54 @@ GRANT USAGE ON SCHEMA ids TO outcomes_linker;
 GRANT SELECT ON ids.source_systems, ids.data_loads TO outcomes_linker;
 GRANT INSERT, UPDATE ON ids.data_loads TO outcomes_linker;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ids.persons, ids.source_links TO outcomes_linker;
-GRANT SELECT (person_id, source_system, source_key), UPDATE (person_id) ON ids.enrollments, ids.events TO outcomes_linker;
+GRANT SELECT (person_id, source_system, source_key) ON ids.enrollments, ids.events TO outcomes_linker;
+
+-- Content follows its record after a re-link: the rows of every key a link run gave another person
+-- (linkage.work_assignments, the run's own work table) are deleted and inserted under the new person
+-- — not updated, since Citus does not update a distribution column. The linker calls it without
+-- reading content itself. Returns the rows moved.
+CREATE FUNCTION linkage.move_content() RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    enrollments bigint;
+    events bigint;
+BEGIN
+    WITH moves AS (
+        SELECT source_system, source_key, earlier, person_id FROM linkage.work_assignments
+        WHERE earlier IS NOT NULL AND earlier <> person_id),
+    moved AS (
+        DELETE FROM ids.enrollments t USING moves m
+        WHERE t.source_system = m.source_system AND t.source_key = m.source_key AND t.person_id = m.earlier
+        RETURNING m.person_id AS new_person, t.*)
+    INSERT INTO ids.enrollments (person_id, enrollment_id, program_id, provider_id, contract_id, start_date, end_date,
+                                 exit_reason, study_arm, load_id, source_system, source_key)
+    SELECT new_person, enrollment_id, program_id, provider_id, contract_id, start_date, end_date, exit_reason, study_arm,
+           load_id, source_system, source_key
+    FROM moved;
+    GET DIAGNOSTICS enrollments = ROW_COUNT;
+    WITH moves AS (
+        SELECT source_system, source_key, earlier, person_id FROM linkage.work_assignments
+        WHERE earlier IS NOT NULL AND earlier <> person_id),
+    moved AS (
+        DELETE FROM ids.events t USING moves m
+        WHERE t.source_system = m.source_system AND t.source_key = m.source_key AND t.person_id = m.earlier
+        RETURNING m.person_id AS new_person, t.*)
+    INSERT INTO ids.events (person_id, event_id, domain, event_type, source_system, source_record, start_date, end_date,
+                            amount, load_id, source_key)
+    SELECT new_person, event_id, domain, event_type, source_system, source_record, start_date, end_date, amount, load_id, source_key
+    FROM moved;
+    GET DIAGNOSTICS events = ROW_COUNT;
+    RETURN enrollments + events;
+END
+$$;
+REVOKE ALL ON FUNCTION linkage.move_content() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION linkage.move_content() TO outcomes_linker;
 
 -- Analysts and the payments role see which ids changed, and the runs' headers (no identifiers).
 GRANT USAGE ON SCHEMA linkage TO outcomes_analyst, outcomes_payments;
 GRANT SELECT ON linkage.id_changes TO outcomes_analyst, outcomes_payments;
 GRANT SELECT (run_id, load_id, spec_id, spec_sha256, records, candidate_pairs, summary, run_by, started_at, finished_at)
     ON linkage.runs TO outcomes_analyst, outcomes_payments;
+
+-- Every command checks the schema's version as the role it takes.
+GRANT SELECT ON public.schema_migrations TO outcomes_linker;

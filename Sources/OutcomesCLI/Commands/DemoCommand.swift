@@ -69,16 +69,18 @@ package struct DemoCommand: ParsableCommand {
         let progress = output.progress
         let (connection, target) = try database.connectReady(progress: progress, migrateNamed: true)
         progress.note("Using \(target).")
-        if fresh {
-            let report = try loadSynthetic(persons: persons, seed: seed, connection: connection, progress: progress)
-            progress.note("Loaded \(report.totalRows) rows (load \(report.loadID)).")
+        let data = DemoData(persons: persons, seed: seed)
+        var linked: DemoData.Loaded?
+        if !fresh, let loadID = try data.existingLoad(on: connection) {
+            progress.note("Reusing the data set already loaded and linked (load \(loadID)).")
         } else {
-            try reuseOrLoadSynthetic(persons: persons, seed: seed, connection: connection, progress: progress)
+            linked = try data.load(spec: files.linkage, connection: connection, progress: progress)
         }
         let policy = suppression.policy
         var report = Report(
             summary: try IDSSummary.read(from: connection), policy: policy,
-            title: "Demo IDS: \(persons) synthetic people, seed \(seed)")
+            title: "Demo IDS: \(persons) synthetic people, seed \(seed), linked from their agencies' records")
+        if let linked { report.addLinkage(linked) }
 
         // Outcome metrics of the demo contract, for the last year whose 12-month windows are all observed.
         let file = files.contract.path
@@ -235,7 +237,7 @@ extension DemoCommand {
 /// The scenario files and notebook templates the demo reads, all read before it starts.
 struct DemoFiles {
     typealias File = (path: String, text: String)
-    let contract, payments, evaluation, scenario: File
+    let contract, payments, evaluation, scenario, linkage: File
     let templates: [NotebookExport.Kind: NotebookTemplate]
 
     static func read() throws -> DemoFiles {
@@ -243,6 +245,7 @@ struct DemoFiles {
         return DemoFiles(
             contract: try scenarios.text(of: DemoCommand.contractFile), payments: try scenarios.text(of: DemoCommand.paymentsFile),
             evaluation: try scenarios.text(of: DemoCommand.evaluationFile), scenario: try scenarios.text(of: DemoCommand.scenarioFile),
+            linkage: try scenarios.text(of: DemoData.specFile),
             templates: [.metrics: try NotebookTemplate.read(.metrics), .scenario: try NotebookTemplate.read(.scenario)])
     }
 }

@@ -10,10 +10,10 @@ struct LinkCommand: ParsableCommand {
         discussion: """
             Identifier extracts (identifiers.csv, loaded with outcomes load) are compared, scored, \
             clustered and given stable person ids, as a linkage specification says (see \
-            scenarios/linkage/). Runs as outcomes_linker, the only role that reads identifiers.
+            scenarios/linkage-*.yaml). Runs as outcomes_linker, the only role that reads identifiers.
 
             Examples:
-              outcomes link run --spec scenarios/linkage/agencies.yaml
+              outcomes link run --spec scenarios/linkage-agencies.yaml
             """,
         subcommands: [LinkRunCommand.self, LinkReportCommand.self, LinkReviewCommand.self, LinkChangesCommand.self, LinkPurgeCommand.self]
     )
@@ -32,8 +32,8 @@ struct LinkRunCommand: ParsableCommand {
             loaded by source key moves with its record. Id changes are kept in linkage.id_changes.
 
             Examples:
-              outcomes link run --spec scenarios/linkage/agencies.yaml
-              outcomes link run --spec scenarios/linkage/agencies.yaml --format json --quiet
+              outcomes link run --spec scenarios/linkage-agencies.yaml
+              outcomes link run --spec scenarios/linkage-agencies.yaml --format json --quiet
             """
     )
 

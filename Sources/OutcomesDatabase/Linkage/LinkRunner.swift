@@ -10,6 +10,8 @@ public struct LinkRunReport: Sendable {
     public var records: Int
     /// Candidate pairs per blocking rule (each pair counted under the first rule that proposed it).
     public var pairsPerRule: [Int]
+    /// Each blocking rule's keys, in the spec's order.
+    public var ruleKeys: [[String]]
     public var candidatePairs: Int { pairsPerRule.reduce(0, +) }
     public var model: LinkageModel
     public var assignment: PersonAssignment.Outcome
@@ -100,7 +102,8 @@ public struct LinkRunner {
             step("Assigning person ids")
             let assignment = try PersonAssignment(runID: runID).assign(on: connection)
 
-            let report = LinkRunReport(runID: runID, loadID: loadID, records: records, pairsPerRule: pairsPerRule, model: model,
+            let report = LinkRunReport(runID: runID, loadID: loadID, records: records, pairsPerRule: pairsPerRule,
+                                       ruleKeys: spec.blocking.map { $0.keys.map(\.rawValue) }, model: model,
                                        assignment: assignment, clustering: clustering, warnings: warnings)
             try finish(report, on: connection)
             return report

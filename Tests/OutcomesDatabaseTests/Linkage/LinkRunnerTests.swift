@@ -97,4 +97,75 @@ import Testing
         for p in 0..<20 { #expect(again["K\(p)-4"] == ids["K\(p)-1"]) }
         #expect(try db.execute("SELECT count(*) FROM linkage.id_changes WHERE run_id = \(second.runID)").scalar(Int.self) == 0)
     }
+
+    /// Events keyed by source record, one per key, loaded as a content extract through the index.
+    static func loadEvents(keys: [String], on db: PostgresConnection) throws {
+        try db.transaction { db in
+            let load = try db.execute("INSERT INTO ids.data_loads (kind, description) VALUES ('extract', 'test events') RETURNING load_id")
+                .scalar(Int.self)
+            try db.execute("SELECT set_config('outcomes.load_id', \(String(load)), true)")
+            try db.execute("INSERT INTO ids.event_domains VALUES ('jail', 'point') ON CONFLICT DO NOTHING")
+            for (index, key) in keys.enumerated() {
+                try db.execute("""
+                    INSERT INTO ids.events (person_id, event_id, domain, source_system, source_record, source_key, start_date, end_date)
+                    SELECT person_id, \(index + 1), 'jail', source_system, \(key + "-r"), source_key, DATE '2022-01-01', DATE '2022-01-01'
+                    FROM ids.source_links WHERE source_key = \(key)
+                    """)
+            }
+            try db.execute("UPDATE ids.data_loads SET content_hash = repeat('0', 64), finished_at = now() WHERE load_id = \(load)")
+        }
+    }
+
+    static func label(_ a: String, _ b: String, _ decision: String, on db: PostgresConnection) throws {
+        let (left, right) = a < b ? (a, b) : (b, a)
+        try db.execute("""
+            INSERT INTO linkage.labels (source_system_l, source_key_l, source_system_r, source_key_r, decision)
+            SELECT l.source_system, l.source_key, r.source_system, r.source_key, \(decision)
+            FROM linkage.identifiers l, linkage.identifiers r WHERE l.source_key = \(left) AND r.source_key = \(right)
+            ON CONFLICT (source_system_l, source_key_l, source_system_r, source_key_r) DO UPDATE SET decision = excluded.decision
+            """)
+    }
+
+    static func changes(run: Int, on db: PostgresConnection) throws -> [[String]] {
+        try db.execute("""
+            SELECT person_id::text, change, coalesce(other_person_id::text, ''), records::text FROM linkage.id_changes
+            WHERE run_id = \(run) ORDER BY change, person_id
+            """).map { row in try (0..<4).map { try row.decode(String.self, at: $0) } }
+    }
+
+    /// A clerical match merges two persons (the larger keeps its id; the content of the other moves
+    /// to it and the other is retired), and a clerical non-match splits them again under a new id,
+    /// the content following each record; linkage.id_changes records both.
+    @Test func labelsMergeAndSplitPersonsAndContentFollowsItsRecords() throws {
+        let (db, _) = try TestDatabase.fresh()
+        // Person 0 under three keys; "K0-x" is a record of person 0 too different to link by itself.
+        var records = (0..<20).flatMap { p in (1...3).map { Self.record(person: p, source: $0) } }
+        records.append(["S9", "K0-x", "MAREK", "ZYLBERSZTEJN", "1980-06-30", "777889999"])
+        try Self.load(records, on: db)
+        let first = try Self.run(on: db)
+        #expect(first.assignment.persons == 21)
+        var ids = try Self.persons(on: db)
+        let (kept, stray) = (ids["K0-1"]!, ids["K0-x"]!)
+        #expect(kept != stray)
+        try Self.loadEvents(keys: ["K0-1", "K0-x"], on: db)
+
+        try Self.label("K0-1", "K0-x", "match", on: db)
+        let merged = try Self.run(on: db)
+        ids = try Self.persons(on: db)
+        #expect(ids["K0-x"] == kept && ids["K0-2"] == kept)
+        #expect(try Self.changes(run: merged.runID, on: db) == [["\(stray)", "merged_into", "\(kept)", "1"]])
+        #expect(merged.assignment.contentRowsMoved == 1)
+        #expect(try db.execute("SELECT count(*) FROM ids.events WHERE person_id = \(kept)").scalar(Int.self) == 2)
+        #expect(try db.execute("SELECT count(*) FROM ids.persons WHERE person_id = \(stray)").scalar(Int.self) == 0,
+                "a person nothing refers to any more is retired")
+
+        try Self.label("K0-1", "K0-x", "non_match", on: db)
+        let split = try Self.run(on: db)
+        ids = try Self.persons(on: db)
+        let fresh = try #require(ids["K0-x"])
+        #expect(ids["K0-1"] == kept && fresh != kept && fresh > stray, "a new id, above every id used before")
+        #expect(try Self.changes(run: split.runID, on: db) == [["\(fresh)", "split_from", "\(kept)", "1"]])
+        #expect(try db.execute("SELECT person_id FROM ids.events WHERE source_key = 'K0-x'").scalar(Int.self) == fresh)
+        #expect(try db.execute("SELECT person_id FROM ids.events WHERE source_key = 'K0-1'").scalar(Int.self) == kept)
+    }
 }

@@ -1,0 +1,103 @@
+import Foundation
+import OutcomesDatabase
+import OutcomesDomain
+import PostgresClient
+
+/// The demo's data, built as a county builds its IDS: the synthetic agencies' extracts are written
+/// (identifiers and content keyed by source records, as `synth --identifiers` writes them), the
+/// identifiers are loaded and linked into persons with scenarios/linkage-agencies.yaml, then the
+/// content is loaded through the index. The previous IDS data is replaced, as the pre-linked
+/// synthetic data set replaces it; a database holding another extract is refused.
+struct DemoData {
+    let persons: Int
+    let seed: UInt64
+    static let specFile = "linkage-agencies.yaml"
+
+    struct Loaded {
+        var link: LinkRunReport
+        var identifiers: ExtractLoadReport
+        var content: ExtractLoadReport
+    }
+
+    /// The description of the demo's content load: how a later demo knows it may reuse the data.
+    var contentDescription: String { "demo content: \(persons) persons, seed \(seed), model \(SyntheticIDS.modelVersion)" }
+
+    /// The demo's data set is loaded and nothing came after it.
+    func existingLoad(on connection: PostgresConnection) throws -> Int? {
+        guard let newest = try DataLoads.newest(on: connection), newest.finished, newest.kind == .extract else { return nil }
+        let same = try connection.execute("SELECT description = \(contentDescription) FROM ids.data_loads WHERE load_id = \(newest.id)")
+            .scalar(Bool.self)
+        return same ? newest.id : nil
+    }
+
+    func load(spec: (path: String, text: String), connection: PostgresConnection, progress: Progress) throws -> Loaded {
+        let specification = try LinkageSpec.parse(text: spec.text, file: spec.path)
+        let folder = try SafeWriter.privateTemporaryFolder(prefix: "outcomes-demo")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try write(into: folder, progress: progress)
+        try clear(on: connection)
+        let identifiers = try ExtractLoader(directory: folder.appendingPathComponent("identifiers"),
+                                            description: "demo identifiers: \(persons) persons, seed \(seed)").load(into: connection)
+        try LinkageFunctions.ensure(on: connection)
+        let bar = progress.bar("Linking \(identifiers.tables.first { $0.file == "identifiers.csv" }?.rows ?? 0) identifier records")
+        var runner = LinkRunner(spec: specification, specFile: spec.path)
+        var done = 0
+        runner.step = { _ in
+            bar.update(done, of: LinkRunner.steps)
+            done += 1
+        }
+        let link = try acting(as: .linker, on: connection) { try runner.run(on: connection) }
+        bar.finish()
+        let content = try ExtractLoader(directory: folder.appendingPathComponent("content"), description: contentDescription)
+            .load(into: connection)
+        try IDSMaintenance.refreshAfterLoad(connection)
+        return Loaded(link: link, identifiers: identifiers, content: content)
+    }
+
+    /// The synthetic agencies' files, in a private scratch folder.
+    private func write(into folder: URL, progress: Progress) throws {
+        var extracts = SyntheticExtractWriter(ids: SyntheticIDS(persons: persons, seed: seed), noise: .level(.medium))
+        let bar = progress.bar("Writing the agencies' extracts for \(persons) people")
+        extracts.progress = bar.update
+        defer { bar.finish() }
+        let files = StreamingFiles(root: folder.path, option: "--persons")
+        for subfolder in SyntheticExtractFile.folders { try files.makeFolder(subfolder) }
+        try extracts.write { file, bytes in try files.append(bytes, to: file.rawValue) }
+        try files.finish(folders: SyntheticExtractFile.folders)
+    }
+
+    /// Empties the IDS and the index for the demo's data, refusing a database that holds another extract.
+    private func clear(on connection: PostgresConnection) throws {
+        try connection.transaction { connection in
+            let extracts = try connection.execute("""
+                SELECT string_agg(load_id::text, ', ' ORDER BY load_id) FROM ids.data_loads
+                WHERE kind = 'extract' AND description NOT LIKE 'demo %'
+                  AND (load_id IN (SELECT DISTINCT load_id FROM ids.persons) OR load_id IN (SELECT DISTINCT load_id FROM ids.events)
+                       OR load_id IN (SELECT DISTINCT load_id FROM linkage.identifiers))
+                """).scalar(String?.self)
+            if let extracts {
+                throw DatabaseError(
+                    .wouldReplaceExtract,
+                    "\(connection.target) holds IDS data from extract load(s) \(extracts). The demo data set replaces all "
+                        + "IDS data, so outcomes refuses to load one here: use the embedded cluster or another database.")
+            }
+            try connection.execute("""
+                TRUNCATE ids.events, ids.enrollments, ids.source_links, ids.persons, linkage.pairs, linkage.labels, linkage.identifiers
+                """)
+        }
+    }
+}
+
+extension Report {
+    /// The demo's linkage: what the link run made of the agencies' records.
+    mutating func addLinkage(_ loaded: DemoData.Loaded) {
+        let run = loaded.link, a = run.assignment
+        notes.append("Linkage (run \(run.runID), spec \(DemoData.specFile)): \(run.records) identifier records from the agencies became "
+                     + "\(a.persons) persons; \(run.candidatePairs) candidate pairs compared, \(run.clustering.linkedClusters) persons "
+                     + "hold two or more records. Full report: outcomes link report.")
+        notes += run.warnings.map { "Linkage: " + $0.sentence }
+        var table = ReportTable(name: "linkage_rules", title: "Linkage: candidate pairs by blocking rule", columns: ["keys", "pairs"])
+        table.rows = run.pairsPerRule.indices.map { [.text(run.ruleKeys[$0].joined(separator: ", ")), .int(run.pairsPerRule[$0])] }
+        tables.append(table)
+    }
+}
