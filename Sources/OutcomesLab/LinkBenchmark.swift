@@ -13,9 +13,8 @@ struct LinkBenchmark: ParsableCommand {
             1. Synthetic identifier extracts (as `outcomes synth --identifiers` writes them) from four \
             sources, JMS, HMIS, UI and MMIS, up to --records records, with the truth;
             2. outcomes loads them (`outcomes load`) and links them with the spec (`outcomes link \
-            run`: blocking, training, scoring, clustering, writing persons and links), timed; the \
-            benchmark first empties linkage.identifiers, linkage.runs and the ids tables, as the load \
-            benchmark does;
+            run`: blocking, training, scoring, clustering, writing persons and links), timed, on a \
+            database that holds no identifier records yet (outcomes db reset makes one);
             3. with --splink-python, Splink 5 (DuckDB) links the same file with the same model \
             (Tests/OutcomesDatabaseTests/reference/linkage/splink_synthetic.py --bench), timed as a \
             subprocess.
@@ -64,9 +63,11 @@ struct LinkBenchmark: ParsableCommand {
         let (written, persons) = try writeExtracts(into: folder)
 
         let (connection, target) = try database.connectReady(progress: progress)
-        try connection.execute("""
-            TRUNCATE linkage.identifiers, linkage.runs, linkage.labels, ids.events, ids.enrollments, ids.source_links, ids.persons CASCADE
-            """)
+        // The audit log is append-only, so a used database cannot be emptied: the benchmark wants a fresh one.
+        guard try connection.execute("SELECT count(*) FROM linkage.identifiers").scalar(Int.self) == 0 else {
+            throw ValidationError("The database already holds identifier records: run the link benchmark on a fresh database "
+                                  + "(outcomes db reset, with OUTCOMES_DATA_DIR naming a scratch cluster, or --database).")
+        }
         let backend = try connection.execute("SELECT pg_backend_pid()").scalar(Int.self)
         let sampler = ServerMemorySampler(backend: Int32(backend))
         sampler.start()

@@ -21,23 +21,32 @@ import Testing
     }
 
     struct Outcome: Sendable {
+        /// At the spec's match threshold.
         var pairwise: FEBRLLinkageTests.Scores
+        /// At each threshold of Splink's JSON at or above the review threshold (the pairs kept).
+        var pairwiseAt: [Double: FEBRLLinkageTests.Scores]
         var clustered: FEBRLLinkageTests.Scores
+        var match: Double
         var model: LinkageModel
         var linkRates: [GroupRate]
     }
 
     /// Splink's numbers for one noise level, as splink_synthetic.py wrote them.
     struct SplinkReference: Decodable {
-        struct Scores: Decodable { var f1: Double }
-        struct Best: Decodable { var pairwise: Double; var clustered: Double }
+        struct Scores: Decodable { var f1: Double; var true_pairs: Int }
+        struct LinkRate: Decodable { var records: Int; var splink: Double; var truth: Double }
+        struct Both: Decodable { var pairwise: Scores; var clustered: Scores }
         struct Comparison: Decodable { var name: String; var m: [Double?]; var u: [Double?] }
         var records: Int
+        var threshold_match_probability: Double
         var pairwise: Scores
         var clustered: Scores
-        var best: Best
+        var by_threshold: [String: Both]
         var lambda: Double
         var comparisons: [Comparison]
+        var true_pairs_not_blocked: Int
+        /// Group (source_system, race_ethnicity, sex) → value → Splink's and the truth's link rate.
+        var link_rates: [String: [String: LinkRate]]
 
         static func of(_ level: IdentifierNoiseLevel) throws -> SplinkReference {
             let file = FEBRLLinkageTests.reference.appendingPathComponent("splink_synthetic_\(level.rawValue).json")
@@ -89,14 +98,20 @@ import Testing
         try db.execute("RESET ROLE")
         let truePairs = try db.execute("SELECT coalesce(sum(n * (n - 1) / 2), 0)::bigint FROM (SELECT count(*) AS n FROM truth GROUP BY entity) g")
             .scalar(Int.self)
-        let pairwise = try #require(try db.execute("""
-            SELECT count(*) FILTER (WHERE ta.entity = tb.entity), count(*)
-            FROM linkage.pairs p
-            JOIN linkage.identifiers a ON a.record_id = p.record_l JOIN linkage.identifiers b ON b.record_id = p.record_r
-            JOIN truth ta ON ta.source_system = a.source_system AND ta.source_key = a.source_key
-            JOIN truth tb ON tb.source_system = b.source_system AND tb.source_key = b.source_key
-            WHERE p.run_id = \(run.runID) AND p.match_probability >= \(spec.thresholds.match)
-            """).first { _ in true })
+        let thresholds = try SplinkReference.of(level).by_threshold.keys.compactMap(Double.init).filter { $0 >= spec.thresholds.review }
+        var pairwiseAt: [Double: FEBRLLinkageTests.Scores] = [:]
+        for threshold in Set(thresholds + [spec.thresholds.match]) {
+            let counts = try #require(try db.execute("""
+                SELECT count(*) FILTER (WHERE ta.entity = tb.entity), count(*)
+                FROM linkage.pairs p
+                JOIN linkage.identifiers a ON a.record_id = p.record_l JOIN linkage.identifiers b ON b.record_id = p.record_r
+                JOIN truth ta ON ta.source_system = a.source_system AND ta.source_key = a.source_key
+                JOIN truth tb ON tb.source_system = b.source_system AND tb.source_key = b.source_key
+                WHERE p.run_id = \(run.runID) AND p.match_probability >= \(threshold)
+                """).first { _ in true })
+            pairwiseAt[threshold] = .init(truePositives: try counts.decode(Int.self, at: 0), predicted: try counts.decode(Int.self, at: 1),
+                                          truePairs: truePairs)
+        }
         let clustered = try #require(try db.execute("""
             SELECT count(*) FILTER (WHERE ta.entity = tb.entity), count(*)
             FROM ids.source_links a JOIN ids.source_links b
@@ -113,7 +128,7 @@ import Testing
             FROM linkage.identifiers i
             JOIN ours o USING (source_system, source_key) JOIN real t USING (source_system, source_key)
             CROSS JOIN LATERAL (VALUES ('source_system', i.source_system), ('race_ethnicity', coalesce(i.race_ethnicity, '(none)')),
-                                       ('sex', coalesce(i.sex, '(none)'))) g(grp, value)
+                                       ('sex', coalesce(nullif(i.sex, 'U'), '(none)'))) g(grp, value)
             GROUP BY 1, 2 ORDER BY 1, 2
             """) {
             rates.append(GroupRate(group: try row.decode(String.self, at: 0), value: try row.decode(String.self, at: 1),
@@ -121,17 +136,26 @@ import Testing
                                    truth: try row.decode(Double.self, at: 4)))
         }
         return Outcome(
-            pairwise: .init(truePositives: try pairwise.decode(Int.self, at: 0), predicted: try pairwise.decode(Int.self, at: 1), truePairs: truePairs),
+            pairwise: try #require(pairwiseAt[spec.thresholds.match]), pairwiseAt: pairwiseAt,
             clustered: .init(truePositives: try clustered.decode(Int.self, at: 0), predicted: try clustered.decode(Int.self, at: 1), truePairs: truePairs),
-            model: run.model, linkRates: rates)
+            match: spec.thresholds.match, model: run.model, linkRates: rates)
     }
 
+    /// The same model and the same threshold give the same F1, within 0.005: pairwise at every
+    /// threshold Splink was scored at from the review threshold up (the pairs we keep), clustered
+    /// at the spec's match threshold (the persons we write). Splink's best pairwise and best
+    /// clustered F1 fall at different thresholds (0.3 and 0.8–0.9), which no single run reaches.
     @Test(arguments: IdentifierNoiseLevel.allCases)
     func linksAsWellAsSplink(_ level: IdentifierNoiseLevel) throws {
         let ours = try Self.outcome(level), splink = try SplinkReference.of(level)
         #expect(ours.linkRates.filter { $0.group == "source_system" }.map(\.records).reduce(0, +) == splink.records)
-        #expect(ours.pairwise.f1 >= splink.best.pairwise - 0.005, "pairwise \(ours.pairwise) against Splink's best \(splink.best.pairwise)")
-        #expect(ours.clustered.f1 >= splink.best.clustered - 0.005, "clustered \(ours.clustered) against Splink's best \(splink.best.clustered)")
+        #expect(splink.threshold_match_probability == ours.match)
+        #expect(ours.pairwiseAt.count >= 5)
+        for (threshold, scores) in ours.pairwiseAt.sorted(by: { $0.key < $1.key }) {
+            let theirs = try #require(splink.by_threshold[String(threshold)]?.pairwise.f1)
+            #expect(scores.f1 >= theirs - 0.005, "pairwise at \(threshold): \(scores) against Splink's \(theirs)")
+        }
+        #expect(ours.clustered.f1 >= splink.clustered.f1 - 0.005, "clustered \(ours.clustered) against Splink's \(splink.clustered.f1)")
     }
 
     @Test func f1DoesNotRiseWithNoise() throws {
@@ -143,26 +167,44 @@ import Testing
     }
 
     /// Uneven linkage biases what is built on it, so each group's link rate must be the truth's
-    /// within `linkRateTolerance` (groups of 100 records or more; smaller ones are too few to say).
-    static let linkRateTolerance = 0.02
+    /// within a tolerance (groups of 100 records or more; smaller ones are too few to say). A
+    /// record whose true partners no blocking rule proposes cannot be linked, so the tolerance is
+    /// the share of true pairs blocking never proposes at that noise level (from Splink's JSON:
+    /// 0.4%, 2.2% and 7.1% for low, medium and high) plus two points. And so that no group is
+    /// linked worse by the engine than the model allows, no group's gap may exceed Splink's gap
+    /// for it (same spec, same files) by more than 1.5 points or 5 of its records, whichever is
+    /// more: our clustering splits a cluster holding a contradiction, Splink's does not, and in a
+    /// group of 200 records a few such records are points.
+    static let linkRateAllowance = 0.02
+    static let linkRateExcessOverSplink = 0.015, linkRateExcessRecords = 5
 
     @Test(arguments: IdentifierNoiseLevel.allCases)
     func linkRatesByGroupMatchTheTruth(_ level: IdentifierNoiseLevel) throws {
-        let rates = try Self.outcome(level).linkRates
+        let rates = try Self.outcome(level).linkRates, splink = try SplinkReference.of(level)
+        let tolerance = Double(splink.true_pairs_not_blocked) / Double(splink.pairwise.true_pairs) + Self.linkRateAllowance
         #expect(Set(rates.map(\.group)) == ["source_system", "race_ethnicity", "sex"])
         for rate in rates where rate.records >= 100 {
-            #expect(abs(rate.linked - rate.truth) <= Self.linkRateTolerance,
-                    "\(level) \(rate.group)=\(rate.value): linked \(rate.linked), truth \(rate.truth) of \(rate.records) records")
+            let label = "\(level) \(rate.group)=\(rate.value): linked \(rate.linked), truth \(rate.truth) of \(rate.records) records"
+            #expect(abs(rate.linked - rate.truth) <= tolerance, "\(label); tolerance \(tolerance)")
+            let theirs = try #require(splink.link_rates[rate.group]?[rate.value])
+            #expect(theirs.records == rate.records && theirs.truth == (rate.truth * 1e6).rounded() / 1e6, "\(label): Splink's group differs")
+            let excess = max(Self.linkRateExcessOverSplink, Double(Self.linkRateExcessRecords) / Double(rate.records))
+            #expect(abs(rate.linked - rate.truth) <= abs(theirs.splink - theirs.truth) + excess, "\(label); Splink linked \(theirs.splink)")
         }
     }
 
     /// λ comes from the same deterministic rules over the same records: equal but for rounding.
-    /// m comes from EM over the same sessions, starting from u that differ by sampling: within 0.02.
-    /// u comes from different random samples of a million pairs (ours: every pair among seeded
-    /// records; Splink's: its own sampler): within four binomial standard errors of a million
-    /// pairs, sqrt(u(1−u)/10⁶), plus 10% of u for the pairs a sample of records shares (levels
-    /// Splink never observed hold no value to compare).
+    /// m comes from EM over the same sessions, from u that differ by sampling: within 0.02.
+    /// u comes from different random samples of a million pairs: ours every pair among 1,415
+    /// records picked by a seeded hash, Splink's its own sample of records, so each level's count
+    /// rests on about 1,400 of the 12,175 records and who they are, not on a million independent
+    /// pairs; a rare level (similar but unequal names: u about 0.001) moves by half or double
+    /// between samples. So: within a factor of two (one bit of match weight), or, for levels a
+    /// sample holds a few pairs of (an SSN transposition: u about 5·10⁻⁶), within four Poisson
+    /// standard errors of a count among a million pairs, 4·sqrt(u/10⁶). Levels Splink never
+    /// observed in its sample hold no value to compare.
     static let mTolerance = 0.02
+    static let uToleranceBits = 1.0
 
     @Test(arguments: IdentifierNoiseLevel.allCases)
     func lambdaMAndUAgreeWithSplink(_ level: IdentifierNoiseLevel) throws {
@@ -176,8 +218,9 @@ import Testing
                     #expect(abs(m - theirM) <= Self.mTolerance, "\(ours.name) level \(ours.levels[level]): m \(m) against \(theirM)")
                 }
                 if let theirU = theirs.u[level] {
-                    let tolerance = 4 * (theirU * (1 - theirU) / 1e6).squareRoot() + 0.1 * theirU
-                    #expect(abs(u - theirU) <= tolerance, "\(ours.name) level \(ours.levels[level]): u \(u) against \(theirU)")
+                    let fewPairs = abs(u - theirU) <= 4 * (max(u, theirU) / 1e6).squareRoot()
+                    #expect(abs(log2(u / theirU)) <= Self.uToleranceBits || fewPairs,
+                            "\(ours.name) level \(ours.levels[level]): u \(u) against \(theirU)")
                 }
             }
         }
