@@ -33,7 +33,7 @@ public struct BenchCommand: ParsableCommand {
             """,
         version: OutcomesCommand.configuration.version,
         subcommands: [LoadBenchmark.self, MetricsBenchmark.self, PaymentsBenchmark.self, CompareBenchmark.self, ScenarioBenchmark.self, ScaleBenchmark.self,
-                      ReportBenchmark.self]
+                      ReportBenchmark.self, LinkBenchmark.self]
     )
 
     public init() {}

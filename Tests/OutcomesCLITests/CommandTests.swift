@@ -18,7 +18,7 @@ import Testing
     @Test func theLabBinaryListsTheBenchmarks() throws {
         let result = try CLI.run(["--help"], program: "outcomes-bench")
         #expect(result.status == 0)
-        for benchmark in ["load", "metrics", "payments", "compare", "scenario", "scale", "report"] {
+        for benchmark in ["load", "metrics", "payments", "compare", "scenario", "scale", "report", "link"] {
             #expect(result.output.contains("\n  \(benchmark) "), "\(benchmark)")
         }
         #expect(result.output.contains("swift run -c release outcomes-bench compare"))
