@@ -40,7 +40,7 @@ struct LinkBenchmark: ParsableCommand {
     var noise: IdentifierNoiseLevel = .medium
 
     @Option(name: .long, help: ArgumentHelp("The linkage specification.", valueName: "file"))
-    var spec = "scenarios/linkage/agencies.yaml"
+    var spec = "scenarios/linkage-agencies.yaml"
 
     @Option(name: .long, help: ArgumentHelp("A Python with splink 5 installed; without it Splink is not run.", valueName: "path"))
     var splinkPython: String?

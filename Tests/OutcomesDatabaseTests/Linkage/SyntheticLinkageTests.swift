@@ -6,7 +6,7 @@ import Testing
 @testable import OutcomesDatabase
 
 /// The synthetic agency extracts (`outcomes synth --persons 3000 --seed 7 --identifiers DIR --noise L`)
-/// linked with scenarios/linkage/agencies.yaml at each noise level, against the truth and against
+/// linked with scenarios/linkage-agencies.yaml at each noise level, against the truth and against
 /// Splink 5 on the same files with the same model (reference/linkage/splink_synthetic.py, whose
 /// JSON is committed): F1 by noise level, link rates by group, and λ, m and u.
 @Suite(.serialized) struct SyntheticLinkageTests {
@@ -91,7 +91,7 @@ import Testing
         try db.execute("""
             INSERT INTO truth SELECT * FROM unnest(\(truth.map { $0[0] })::text[], \(truth.map { $0[1] })::text[], \(truth.map { $0[2] })::text[])
             """)
-        let spec = try LinkageSpec.read(path: Checkout.scenarios.appendingPathComponent("linkage/agencies.yaml").path)
+        let spec = try LinkageSpec.read(path: Checkout.scenarios.appendingPathComponent("linkage-agencies.yaml").path)
         try LinkageFunctions.ensure(on: db)
         try db.execute("SET ROLE outcomes_linker")
         let run = try LinkRunner(spec: spec, specFile: "agencies.yaml").run(on: db)

@@ -1,5 +1,5 @@
 """Splink 5 (DuckDB) on the synthetic agency identifier extracts, with settings that mirror
-scenarios/linkage/agencies.yaml, scored with linkage_metrics.py against every true pair.
+scenarios/linkage-agencies.yaml, scored with linkage_metrics.py against every true pair.
 
     python splink_synthetic.py DIR OUT.json [--bench]
 
