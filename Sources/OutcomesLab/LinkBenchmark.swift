@@ -26,7 +26,6 @@ struct LinkBenchmark: ParsableCommand {
 
             Examples:
               outcomes-bench link --records 20000
-              outcomes-bench link --records 20000 --splink-python /opt/splink/bin/python --format json --quiet
             """
     )
 

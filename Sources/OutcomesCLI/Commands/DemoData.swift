@@ -68,23 +68,7 @@ struct DemoData {
 
     /// Empties the IDS and the index for the demo's data, refusing a database that holds another extract.
     private func clear(on connection: PostgresConnection) throws {
-        try connection.transaction { connection in
-            let extracts = try connection.execute("""
-                SELECT string_agg(load_id::text, ', ' ORDER BY load_id) FROM ids.data_loads
-                WHERE kind = 'extract' AND description NOT LIKE 'demo %'
-                  AND (load_id IN (SELECT DISTINCT load_id FROM ids.persons) OR load_id IN (SELECT DISTINCT load_id FROM ids.events)
-                       OR load_id IN (SELECT DISTINCT load_id FROM linkage.identifiers))
-                """).scalar(String?.self)
-            if let extracts {
-                throw DatabaseError(
-                    .wouldReplaceExtract,
-                    "\(connection.target) holds IDS data from extract load(s) \(extracts). The demo data set replaces all "
-                        + "IDS data, so outcomes refuses to load one here: use the embedded cluster or another database.")
-            }
-            try connection.execute("""
-                TRUNCATE ids.events, ids.enrollments, ids.source_links, ids.persons, linkage.pairs, linkage.labels, linkage.identifiers
-                """)
-        }
+        try IndexReset.replaceForDemo(on: connection)
     }
 }
 

@@ -47,6 +47,8 @@ public struct LinkRunner {
         try connection.transaction { connection in
             try connection.execute("SELECT pg_advisory_xact_lock(\(Self.lockKey))")
             try LoadLock.holdForLoad("link \(spec.id)", on: connection)
+            // On Citus: the run writes distributed tables after reading reference ones (one connection per node).
+            try TableLayout.prepareLoadTransaction(on: connection)
             try LinkageFunctions.setSearchPath(on: connection)
             var warnings: [LinkageWarning] = []
 

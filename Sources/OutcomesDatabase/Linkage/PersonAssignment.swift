@@ -24,6 +24,12 @@ public struct PersonAssignment {
 
     func assign(on connection: PostgresConnection) throws -> Outcome {
         let assignments = LinkageCompiler.assignments
+        // New ids start above every id ever used (read first: Citus plans no subquery of a
+        // distributed table in a target list).
+        let persons = try connection.execute("SELECT coalesce(max(person_id), 0) FROM ids.persons").scalar(Int.self)
+        let changed = try connection.execute(
+            "SELECT coalesce(max(greatest(person_id, coalesce(other_person_id, 0))), 0) FROM linkage.id_changes").scalar(Int.self)
+        let highest = max(persons, changed)
         try connection.execute("""
             CREATE UNLOGGED TABLE \(identifier: assignments) AS
             WITH records AS (
@@ -40,10 +46,7 @@ public struct PersonAssignment {
             kept AS (      -- each cluster's kept id
                 SELECT DISTINCT ON (cluster) cluster, earlier AS person_id FROM followed ORDER BY cluster, n DESC, earlier),
             fresh AS (
-                SELECT cluster, (SELECT greatest(coalesce(max(person_id), 0),
-                                                 coalesce((SELECT max(greatest(person_id, coalesce(other_person_id, 0))) FROM linkage.id_changes), 0))
-                                 FROM ids.persons)
-                                + row_number() OVER (ORDER BY cluster) AS person_id
+                SELECT cluster, \(highest)::bigint + row_number() OVER (ORDER BY cluster) AS person_id
                 FROM (SELECT DISTINCT cluster FROM records) c WHERE NOT EXISTS (SELECT 1 FROM kept k WHERE k.cluster = c.cluster))
             SELECT r.record_id, r.source_system, r.source_key, r.cluster, r.earlier,
                    coalesce(k.person_id, f.person_id) AS person_id, k.person_id IS NOT NULL AS kept_id
@@ -141,11 +144,19 @@ public struct PersonAssignment {
             WHERE (ids.source_links.match_method, ids.source_links.match_score) IS DISTINCT FROM (excluded.match_method, excluded.match_score)
             """)
         // Through the schema owner's function: the linker moves content without reading it (the
-        // function reads the run's assignments, which the linker owns and lets it read).
-        let mover = try connection.execute(
-            "SELECT r.rolname::text FROM pg_proc p JOIN pg_roles r ON r.oid = p.proowner WHERE p.oid = 'linkage.move_content()'::regprocedure").scalar(String.self)
-        try connection.execute("GRANT SELECT ON \(identifier: assignments) TO \(escapedIdentifier: mover)")
-        let moved = try connection.execute("SELECT linkage.move_content()").scalar(Int.self)
+        // function reads the run's assignments, which the linker owns and lets it read). Called only
+        // when a key changed person (on Citus a function running as another user may not touch
+        // placements this transaction modified: moving content there is not supported yet).
+        var moved = 0
+        let changes = try connection.execute(
+            "SELECT count(*) FROM \(identifier: assignments) WHERE earlier IS NOT NULL AND earlier <> person_id").scalar(Int.self)
+        if changes > 0 {
+            let mover = try connection.execute(
+                "SELECT r.rolname::text FROM pg_proc p JOIN pg_roles r ON r.oid = p.proowner WHERE p.oid = 'linkage.move_content()'::regprocedure")
+                .scalar(String.self)
+            try connection.execute("GRANT SELECT ON \(identifier: assignments) TO \(escapedIdentifier: mover)")
+            moved = try connection.execute("SELECT linkage.move_content()").scalar(Int.self)
+        }
         try connection.execute("""
             DELETE FROM ids.persons p
             WHERE p.person_id IN (SELECT earlier FROM \(identifier: assignments) WHERE earlier IS NOT NULL
