@@ -48,7 +48,8 @@ public struct LinkClustering {
 
         var threshold = spec.thresholds.match
         var steps = 0
-        var contradicted = try contradictedClusters(labels: labels, on: connection)
+        try collectContradictions(labels: labels, on: connection)
+        var contradicted = try contradictedClusters(on: connection)
         while !contradicted.isEmpty, steps < Self.maximumGuardSteps {
             steps += 1
             threshold = 1 - (1 - threshold) / 10
@@ -57,9 +58,15 @@ public struct LinkClustering {
                 DELETE FROM \(identifier: edges) e USING \(identifier: clusters) c
                 WHERE c.node = e.a AND c.cluster = ANY(\(contradicted)::bigint[]) AND NOT e.labelled AND e.p < \(threshold)
                 """)
+            // Only the contradicted clusters' records are labelled again: the rest are settled.
+            try connection.execute("DROP TABLE IF EXISTS \(identifier: LinkageCompiler.regrouped)")
+            try connection.execute("""
+                CREATE UNLOGGED TABLE \(identifier: LinkageCompiler.regrouped) AS
+                SELECT node FROM \(identifier: clusters) WHERE cluster = ANY(\(contradicted)::bigint[])
+                """)
             try connection.execute("UPDATE \(identifier: clusters) SET cluster = node WHERE cluster = ANY(\(contradicted)::bigint[])")
-            try propagate(on: connection)
-            contradicted = try contradictedClusters(labels: labels, on: connection)
+            try propagate(within: LinkageCompiler.regrouped, on: connection)
+            contradicted = try contradictedClusters(on: connection)
         }
         try connection.execute("ANALYZE \(identifier: clusters)")
         let row = try connection.execute("""
@@ -73,41 +80,59 @@ public struct LinkClustering {
     }
 
     /// Minimum-label propagation to a fixed point; each round also jumps labels to their label's
-    /// label, so long chains settle in a logarithmic number of rounds.
-    private func propagate(on connection: PostgresConnection) throws {
+    /// label, so long chains settle in a logarithmic number of rounds. With `within`, a table of
+    /// nodes whose clusters are closed under the edges, only those nodes are visited.
+    private func propagate(within nodes: SQLIdentifier? = nil, on connection: PostgresConnection) throws {
         let edges = LinkageCompiler.edges, clusters = LinkageCompiler.clusters
+        let edgeFilter: PostgresQuery = nodes.map { "WHERE a IN (SELECT node FROM \(identifier: $0))" } ?? ""
+        let nodeFilter: PostgresQuery = nodes.map { "AND w.node IN (SELECT node FROM \(identifier: $0))" } ?? ""
         while true {
             let changed = try connection.execute("""
                 UPDATE \(identifier: clusters) w SET cluster = s.cluster
                 FROM (SELECT e.node, min(c.cluster) AS cluster
-                      FROM (SELECT a AS node, b AS neighbour FROM \(identifier: edges) UNION ALL SELECT b, a FROM \(identifier: edges)) e
+                      FROM (SELECT a AS node, b AS neighbour FROM \(identifier: edges) \(edgeFilter)
+                            UNION ALL SELECT b, a FROM \(identifier: edges) \(edgeFilter)) e
                       JOIN \(identifier: clusters) c ON c.node = e.neighbour
                       GROUP BY e.node) s
                 WHERE w.node = s.node AND s.cluster < w.cluster
                 """).affectedRows ?? 0
             while try connection.execute("""
                 UPDATE \(identifier: clusters) w SET cluster = p.cluster FROM \(identifier: clusters) p
-                WHERE p.node = w.cluster AND p.cluster < w.cluster
+                WHERE p.node = w.cluster AND p.cluster < w.cluster \(nodeFilter)
                 """).affectedRows ?? 0 > 0 {}
             if changed == 0 { return }
         }
     }
 
-    /// Clusters holding a compared pair scored below the contradiction threshold, or a clerical non-match.
-    private func contradictedClusters(labels: PostgresQuery, on connection: PostgresConnection) throws -> [Int64] {
+    /// The pairs that contradict their cluster: compared and scored below the contradiction
+    /// threshold, or clerical non-matches, inside one cluster. The guard only splits clusters, so
+    /// these are the only pairs it need look at again.
+    private func collectContradictions(labels: PostgresQuery, on connection: PostgresConnection) throws {
         let clusters = LinkageCompiler.clusters
-        return try connection.execute("""
-            SELECT DISTINCT ca.cluster
+        try connection.execute("""
+            CREATE UNLOGGED TABLE \(identifier: LinkageCompiler.contradictions) AS
+            SELECT c.record_l, c.record_r
             FROM \(identifier: LinkageCompiler.candidates) c
             JOIN \(identifier: clusters) ca ON ca.node = c.record_l
             JOIN \(identifier: clusters) cb ON cb.node = c.record_r AND cb.cluster = ca.cluster
             JOIN \(identifier: LinkageCompiler.patterns) p USING (pattern)
             WHERE p.weight + c.tf_bits < \(MatchWeight.of(probability: spec.clustering.contradiction))
             UNION
-            SELECT ca.cluster FROM (\(labels)) x
+            SELECT x.record_l, x.record_r FROM (\(labels)) x
             JOIN \(identifier: clusters) ca ON ca.node = x.record_l
             JOIN \(identifier: clusters) cb ON cb.node = x.record_r AND cb.cluster = ca.cluster
             WHERE x.decision = 'non_match'
+            """)
+    }
+
+    /// Clusters that still hold a contradicting pair.
+    private func contradictedClusters(on connection: PostgresConnection) throws -> [Int64] {
+        let clusters = LinkageCompiler.clusters
+        return try connection.execute("""
+            SELECT DISTINCT ca.cluster
+            FROM \(identifier: LinkageCompiler.contradictions) x
+            JOIN \(identifier: clusters) ca ON ca.node = x.record_l
+            JOIN \(identifier: clusters) cb ON cb.node = x.record_r AND cb.cluster = ca.cluster
             ORDER BY 1
             """).map { try $0.decode(Int64.self, at: 0) }
     }

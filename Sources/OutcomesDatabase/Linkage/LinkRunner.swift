@@ -65,9 +65,6 @@ public struct LinkRunner {
 
             step("Estimating the blocking rules")
             try checkBlocking(on: connection)
-            for item in compiler.termFrequencyComparisons {
-                try connection.execute(compiler.createTermFrequencies(item.index))
-            }
 
             step("Comparing candidate pairs")
             let pairsPerRule = try createCandidates(on: connection)
@@ -134,9 +131,8 @@ public struct LinkRunner {
             let from: PostgresQuery = """
                 FROM \(identifier: LinkageCompiler.records) l JOIN \(identifier: LinkageCompiler.records) r
                   ON \(compiler.proposedOnlyBy(index, rules: spec.blocking))
-                \(compiler.termFrequencyJoins)
                 """
-            return "SELECT \(index)::smallint AS rule, * FROM (\(compiler.compared(from: from))) proposed"
+            return "SELECT \(index)::smallint AS rule, * FROM (\(compiler.compared(from: from, proposedBy: index))) proposed"
         }
         try connection.execute("CREATE UNLOGGED TABLE \(identifier: LinkageCompiler.candidates) AS \(selects.joined(separator: " UNION ALL "))")
         var counts = [Int](repeating: 0, count: spec.blocking.count)
@@ -193,7 +189,7 @@ public struct LinkRunner {
             UPDATE ids.data_loads SET content_hash = \(hash), row_counts = \(counts), finished_at = \(try connection.serverClock())::timestamptz
             WHERE load_id = \(report.loadID)
             """)
-        for table in LinkageCompiler.workTables(spec) {
+        for table in LinkageCompiler.workTables {
             try connection.execute("DROP TABLE IF EXISTS \(identifier: table)")
         }
     }

@@ -122,7 +122,6 @@ struct LinkTraining {
             """)
         let from: PostgresQuery = """
             FROM \(identifier: LinkageCompiler.sample) l JOIN \(identifier: LinkageCompiler.sample) r ON \(compiler.pairCondition)
-            \(compiler.termFrequencyJoins)
             """
         var tallies = compiler.levelCounts.map { [Double](repeating: 0, count: $0) }
         var pairs = 0
@@ -161,7 +160,6 @@ struct LinkTraining {
             let from: PostgresQuery = """
                 FROM \(identifier: LinkageCompiler.records) l JOIN \(identifier: LinkageCompiler.records) r
                   ON \(LinkageCompiler.holds(rule)) AND \(compiler.pairCondition)
-                \(compiler.termFrequencyJoins)
                 """
             query = "SELECT pattern, count(*) FROM (\(compiler.compared(from: from))) s GROUP BY pattern ORDER BY pattern"
         }

@@ -17,11 +17,10 @@ struct LinkageCompiler {
     static let edges: SQLIdentifier = "linkage.work_edges"
     static let clusters: SQLIdentifier = "linkage.work_clusters"
     static let assignments: SQLIdentifier = "linkage.work_assignments"
-    static func termFrequencies(_ comparison: Int) -> SQLIdentifier { .generated("linkage.work_tf_\(comparison)") }
+    static let regrouped: SQLIdentifier = "linkage.work_regrouped"
+    static let contradictions: SQLIdentifier = "linkage.work_contradictions"
 
-    static func workTables(_ spec: LinkageSpec) -> [SQLIdentifier] {
-        [records, candidates, patterns, sample, edges, clusters, assignments] + spec.comparisons.indices.map(termFrequencies)
-    }
+    static let workTables: [SQLIdentifier] = [records, candidates, patterns, sample, edges, clusters, assignments, regrouped, contradictions]
 
     /// Four bits per comparison: 0 for the null level, else the level's index plus one.
     static let bitsPerComparison = 4
@@ -30,22 +29,31 @@ struct LinkageCompiler {
     // MARK: Records
 
     /// One row per identifier record with every field normalised as comparisons and blocking read it:
-    /// names upper case with only letters and digits, empty as no value, sex U as no value, and the
-    /// derived blocking keys.
+    /// names upper case with only letters and digits, empty as no value, sex U as no value, the
+    /// derived blocking keys, and for each term-frequency comparison the share of the records with a
+    /// value that hold the record's value (`tf0`, …; counted once here, not joined per pair).
     var createRecords: PostgresQuery {
-        """
-        CREATE UNLOGGED TABLE \(identifier: Self.records) AS
-        SELECT record_id, source_system, source_key,
-               \(Self.name("first_name")) AS first_name, \(Self.name("middle_name")) AS middle_name,
-               \(Self.name("last_name")) AS last_name,
-               birth_date, birth_year, birth_month, ssn, ssn_last4, nullif(sex, 'U') AS sex,
-               nullif(upper(btrim(regexp_replace(address, '[^[:alnum:]]+', ' ', 'g'))), '') AS address,
-               \(Self.name("city")) AS city, \(Self.name("postcode")) AS postcode,
-               left(\(Self.name("first_name")), 1) AS first_initial,
-               nullif(soundex(\(Self.name("last_name"))), '') AS last_name_soundex,
-               nullif(soundex(\(Self.name("first_name"))), '') AS first_name_soundex
-        FROM linkage.identifiers
-        """
+        let frequencies = termFrequencyComparisons.map { item -> PostgresQuery in
+            let value = Self.exactValue(spec.comparisons[item.index].field, side: "n")
+            return """
+                , CASE WHEN \(value) IS NOT NULL
+                       THEN count(*) OVER (PARTITION BY \(value))::float8 / count(\(value)) OVER () END AS \(identifier: Self.tfAlias(item.index))
+                """
+        }
+        return """
+            CREATE UNLOGGED TABLE \(identifier: Self.records) AS
+            SELECT n.* \(frequencies.joined(separator: " ")) FROM (
+                SELECT record_id, source_system, source_key,
+                       \(Self.name("first_name")) AS first_name, \(Self.name("middle_name")) AS middle_name,
+                       \(Self.name("last_name")) AS last_name,
+                       birth_date, birth_year, birth_month, ssn, ssn_last4, nullif(sex, 'U') AS sex,
+                       nullif(upper(btrim(regexp_replace(address, '[^[:alnum:]]+', ' ', 'g'))), '') AS address,
+                       \(Self.name("city")) AS city, \(Self.name("postcode")) AS postcode,
+                       left(\(Self.name("first_name")), 1) AS first_initial,
+                       nullif(soundex(\(Self.name("last_name"))), '') AS last_name_soundex,
+                       nullif(soundex(\(Self.name("first_name"))), '') AS first_name_soundex
+                FROM linkage.identifiers) n
+            """
     }
 
     private static func name(_ column: String) -> PostgresQuery {
@@ -95,7 +103,7 @@ struct LinkageCompiler {
             "\(level(comparison)) AS \(identifier: Self.levelColumn(index))"
         }
         let frequencies = termFrequencyComparisons.map { item -> PostgresQuery in
-            "\(identifier: Self.tfAlias(item.index)).tf AS \(identifier: Self.tfAlias(item.index))"
+            "l.\(identifier: Self.tfAlias(item.index)) AS \(identifier: Self.tfAlias(item.index))"
         }
         return (levels + frequencies).joined(separator: ", ")
     }
@@ -144,6 +152,8 @@ struct LinkageCompiler {
             return "\(l) = \(r)"
         case .jaroWinkler(let threshold):
             return "jarowinkler(\(l), \(r)) >= \(threshold)"
+        case .damerauLevenshtein(atMost: 1):
+            return "(levenshtein_less_equal(\(l), \(r), 1) <= 1 OR \(adjacentSwap(l, r)))"
         case .damerauLevenshtein(let k):
             // Levenshtein bounds the alignment distance: osa ≤ lev ≤ 2·osa; only the open cases pay for it.
             return """
@@ -160,12 +170,19 @@ struct LinkageCompiler {
         case .sameYear:
             return "l.birth_year = r.birth_year"
         case .ssnTransposition:
-            return "(levenshtein(l.ssn, r.ssn) = 2 AND linkage.osa_distance(l.ssn, r.ssn) = 1)"
+            return adjacentSwap("l.ssn", "r.ssn")
         case .ssnOneDigit:
             return "levenshtein(l.ssn, r.ssn) = 1"
         case .ssnLastFour:
             return "l.ssn_last4 = r.ssn_last4"
         }
+    }
+
+    /// Exactly one transposition of adjacent characters apart: equal lengths, two places that differ
+    /// (a Levenshtein distance of 2 when an insertion or deletion costs 2 and a substitution 1), and
+    /// those two swapped. The cheap tests run first; the function sees few pairs.
+    static func adjacentSwap(_ l: PostgresQuery, _ r: PostgresQuery) -> PostgresQuery {
+        "(length(\(l)) = length(\(r)) AND levenshtein_less_equal(\(l), \(r), 2, 2, 1, 2) = 2 AND linkage.adjacent_swap(\(l), \(r)))"
     }
 
     // MARK: Term frequencies
@@ -176,29 +193,6 @@ struct LinkageCompiler {
             guard let level = comparison.levels.firstIndex(where: { $0 == .exact(termFrequency: true) }) else { return nil }
             return (index, level)
         }
-    }
-
-    /// Each value's share of the records that have one.
-    func createTermFrequencies(_ comparison: Int) -> PostgresQuery {
-        let value = Self.exactValue(spec.comparisons[comparison].field, side: "x")
-        return """
-            CREATE UNLOGGED TABLE \(identifier: Self.termFrequencies(comparison)) AS
-            SELECT \(value) AS value, count(*)::float8 / sum(count(*)) OVER () AS tf
-            FROM \(identifier: Self.records) x WHERE \(value) IS NOT NULL GROUP BY 1
-            """
-    }
-
-    /// Joins that bring the term frequency of the pair's value where the pair agrees exactly.
-    var termFrequencyJoins: PostgresQuery {
-        termFrequencyComparisons.map { item -> PostgresQuery in
-            let field = spec.comparisons[item.index].field
-            let alias = Self.tfAlias(item.index)
-            let left = Self.exactValue(field, side: "l"), right = Self.exactValue(field, side: "r")
-            return """
-                LEFT JOIN \(identifier: Self.termFrequencies(item.index)) \(identifier: alias)
-                  ON \(identifier: alias).value = \(left) AND \(left) = \(right)
-                """
-        }.joined(separator: " ")
     }
 
     /// −Σ log2(tf) over the term-frequency comparisons where the pair sits at the exact level (the
@@ -213,11 +207,13 @@ struct LinkageCompiler {
     }
 
     /// The scored pairs' source: every pair a query `from` (with aliases l and r) yields, with its
-    /// pattern, term-frequency bits and which blocking rules it meets (bit i: rule i, for the EM sessions).
-    func compared(from: PostgresQuery) -> PostgresQuery {
+    /// pattern, term-frequency bits and which blocking rules it meets (bit i: rule i, for the EM
+    /// sessions). With `proposedBy`, the pairs are those that rule proposes and no earlier one, so
+    /// only the later rules are tested.
+    func compared(from: PostgresQuery, proposedBy rule: Int? = nil) -> PostgresQuery {
         """
         SELECT record_l, record_r, \(pattern) AS pattern, \(termFrequencyBits) AS tf_bits, rules
-        FROM (SELECT l.record_id AS record_l, r.record_id AS record_r, \(levelColumns), \(rulesMet) AS rules
+        FROM (SELECT l.record_id AS record_l, r.record_id AS record_r, \(levelColumns), \(rulesMet(proposedBy: rule)) AS rules
               \(from) ) compared
         """
     }
@@ -226,11 +222,16 @@ struct LinkageCompiler {
     static let maskedRules = 63
 
     /// A bit per blocking rule the pair meets (the first 63 rules).
-    var rulesMet: PostgresQuery {
-        let bits = spec.blocking.prefix(Self.maskedRules).enumerated().map { index, rule -> PostgresQuery in
-            "CASE WHEN coalesce(\(Self.holds(rule)), false) THEN \(Int64(1) << Int64(index)) ELSE 0 END"
+    func rulesMet(proposedBy first: Int?) -> PostgresQuery {
+        let bits = spec.blocking.prefix(Self.maskedRules).enumerated().compactMap { index, rule -> PostgresQuery? in
+            let bit = Int64(1) << Int64(index)
+            switch first {
+            case .some(let first) where index < first: return nil
+            case .some(let first) where index == first: return "\(bit)"
+            default: return "CASE WHEN coalesce(\(Self.holds(rule)), false) THEN \(bit) ELSE 0 END"
+            }
         }
-        return "(\(bits.joined(separator: " + ")))::bigint"
+        return bits.isEmpty ? "0::bigint" : "(\(bits.joined(separator: " + ")))::bigint"
     }
 
     // MARK: Patterns

@@ -23,6 +23,23 @@ public enum LinkageFunctions {
                 throw try missing(on: connection)
             }
         }
+        try markParallelSafe(on: connection)
+    }
+
+    /// pg_similarity declares its C functions without PARALLEL SAFE (the default is unsafe), which
+    /// keeps every query that calls Jaro–Winkler on one core. The function is pure (it reads its
+    /// arguments and settings, which workers share), so its owner or a superuser marks it safe; a
+    /// DBA does the same where outcomes may not (docs/linkage.md).
+    static func markParallelSafe(on connection: PostgresConnection) throws {
+        let unsafe = try connection.execute("""
+            SELECT n.nspname::text FROM pg_proc p JOIN pg_extension e ON e.extnamespace = p.pronamespace
+            JOIN pg_namespace n ON n.oid = e.extnamespace
+            WHERE e.extname = 'pg_similarity' AND p.proname = 'jarowinkler' AND p.proargtypes = '25 25'::oidvector AND p.proparallel <> 's'
+              AND (pg_has_role(current_user, p.proowner, 'USAGE') OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user))
+            """).map { try $0.decode(String.self, at: 0) }
+        for schema in unsafe {
+            try connection.execute("ALTER FUNCTION \(escapedIdentifier: schema).jarowinkler(text, text) PARALLEL SAFE")
+        }
     }
 
     private static func missing(on connection: PostgresConnection) throws -> LinkageError {
