@@ -50,6 +50,9 @@ public struct LinkRunner {
             // On Citus: the run writes distributed tables after reading reference ones (one connection per node).
             try TableLayout.prepareLoadTransaction(on: connection)
             try LinkageFunctions.setSearchPath(on: connection)
+            // Compiling the comparison expressions with LLVM costs seconds per statement and gains
+            // nothing: the time goes to the string functions they call (measured, BENCHMARKS.md).
+            try connection.execute("SET LOCAL jit = off")
             var warnings: [LinkageWarning] = []
 
             step("Normalising records")
