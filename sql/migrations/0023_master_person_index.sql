@@ -84,7 +84,9 @@ CREATE TABLE linkage.pattern_counts (
 -- Scored pairs at or above the run's review threshold: what clustering and clerical review read.
 -- record_l < record_r.
 CREATE TABLE linkage.pairs (
-    run_id            integer NOT NULL REFERENCES linkage.runs,
+    -- No foreign key to linkage.runs: only the latest run's pairs are kept, written by that run
+    -- (a row-by-row check of hundreds of thousands of pairs against one run cost seconds a run).
+    run_id            integer NOT NULL,
     record_l          bigint NOT NULL,
     record_r          bigint NOT NULL,
     pattern           bigint NOT NULL,

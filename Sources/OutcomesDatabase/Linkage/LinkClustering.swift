@@ -39,11 +39,16 @@ public struct LinkClustering {
             UNION ALL
             SELECT record_l, record_r, 1, true FROM (\(labels)) x WHERE decision = 'match'
             """)
+        // Each node starts at the least of itself and its neighbours; all of them are the first frontier.
         try connection.execute("""
             CREATE UNLOGGED TABLE \(identifier: clusters) AS
-            SELECT node, node AS cluster FROM (SELECT a AS node FROM \(identifier: edges) UNION SELECT b FROM \(identifier: edges)) n
+            SELECT node, least(node, min(neighbour)) AS cluster
+            FROM (SELECT a AS node, b AS neighbour FROM \(identifier: edges) UNION ALL SELECT b, a FROM \(identifier: edges)) n
+            GROUP BY node
             """)
         try connection.execute("CREATE UNIQUE INDEX ON \(identifier: clusters) (node)")
+        try connection.execute("CREATE UNLOGGED TABLE \(identifier: LinkageCompiler.frontier) AS SELECT node FROM \(identifier: clusters)")
+        try connection.execute("CREATE UNLOGGED TABLE \(identifier: LinkageCompiler.changed) (node bigint)")
         try propagate(on: connection)
 
         var threshold = spec.thresholds.match
@@ -58,14 +63,12 @@ public struct LinkClustering {
                 DELETE FROM \(identifier: edges) e USING \(identifier: clusters) c
                 WHERE c.node = e.a AND c.cluster = ANY(\(contradicted)::bigint[]) AND NOT e.labelled AND e.p < \(threshold)
                 """)
-            // Only the contradicted clusters' records are labelled again: the rest are settled.
-            try connection.execute("DROP TABLE IF EXISTS \(identifier: LinkageCompiler.regrouped)")
+            // Only the contradicted clusters' records are labelled again (they are the frontier): the rest are settled.
             try connection.execute("""
-                CREATE UNLOGGED TABLE \(identifier: LinkageCompiler.regrouped) AS
-                SELECT node FROM \(identifier: clusters) WHERE cluster = ANY(\(contradicted)::bigint[])
+                WITH reset AS (UPDATE \(identifier: clusters) SET cluster = node WHERE cluster = ANY(\(contradicted)::bigint[]) RETURNING node)
+                INSERT INTO \(identifier: LinkageCompiler.frontier) SELECT node FROM reset
                 """)
-            try connection.execute("UPDATE \(identifier: clusters) SET cluster = node WHERE cluster = ANY(\(contradicted)::bigint[])")
-            try propagate(within: LinkageCompiler.regrouped, on: connection)
+            try propagate(on: connection)
             contradicted = try contradictedClusters(on: connection)
         }
         try connection.execute("ANALYZE \(identifier: clusters)")
@@ -79,28 +82,37 @@ public struct LinkClustering {
                        guardSteps: steps, contradictedClusters: contradicted.count)
     }
 
-    /// Minimum-label propagation to a fixed point; each round also jumps labels to their label's
-    /// label, so long chains settle in a logarithmic number of rounds. With `within`, a table of
-    /// nodes whose clusters are closed under the edges, only those nodes are visited.
-    private func propagate(within nodes: SQLIdentifier? = nil, on connection: PostgresConnection) throws {
+    /// Minimum-label propagation to a fixed point, visiting only the neighbours of the nodes whose
+    /// label changed (the frontier, which the caller fills); each round also jumps labels to their
+    /// label's label, so long chains settle in a logarithmic number of rounds. Labels only fall, so a
+    /// node whose neighbours did not change has nothing new to learn from them.
+    private func propagate(on connection: PostgresConnection) throws {
         let edges = LinkageCompiler.edges, clusters = LinkageCompiler.clusters
-        let edgeFilter: PostgresQuery = nodes.map { "WHERE a IN (SELECT node FROM \(identifier: $0))" } ?? ""
-        let nodeFilter: PostgresQuery = nodes.map { "AND w.node IN (SELECT node FROM \(identifier: $0))" } ?? ""
-        while true {
-            let changed = try connection.execute("""
-                UPDATE \(identifier: clusters) w SET cluster = s.cluster
-                FROM (SELECT e.node, min(c.cluster) AS cluster
-                      FROM (SELECT a AS node, b AS neighbour FROM \(identifier: edges) \(edgeFilter)
-                            UNION ALL SELECT b, a FROM \(identifier: edges) \(edgeFilter)) e
-                      JOIN \(identifier: clusters) c ON c.node = e.neighbour
-                      GROUP BY e.node) s
-                WHERE w.node = s.node AND s.cluster < w.cluster
-                """).affectedRows ?? 0
+        let frontier = LinkageCompiler.frontier, changed = LinkageCompiler.changed
+        while try connection.execute("SELECT count(*) FROM \(identifier: frontier)").scalar(Int.self) > 0 {
+            try connection.execute("""
+                WITH hooked AS (
+                    UPDATE \(identifier: clusters) w SET cluster = s.cluster
+                    FROM (SELECT e.node, min(c.cluster) AS cluster
+                          FROM (SELECT a AS node, b AS neighbour FROM \(identifier: edges) WHERE b IN (SELECT node FROM \(identifier: frontier))
+                                UNION ALL
+                                SELECT b, a FROM \(identifier: edges) WHERE a IN (SELECT node FROM \(identifier: frontier))) e
+                          JOIN \(identifier: clusters) c ON c.node = e.neighbour
+                          GROUP BY e.node) s
+                    WHERE w.node = s.node AND s.cluster < w.cluster
+                    RETURNING w.node)
+                INSERT INTO \(identifier: changed) SELECT node FROM hooked
+                """)
             while try connection.execute("""
-                UPDATE \(identifier: clusters) w SET cluster = p.cluster FROM \(identifier: clusters) p
-                WHERE p.node = w.cluster AND p.cluster < w.cluster \(nodeFilter)
+                WITH jumped AS (
+                    UPDATE \(identifier: clusters) w SET cluster = p.cluster FROM \(identifier: clusters) p
+                    WHERE p.node = w.cluster AND p.cluster < w.cluster
+                    RETURNING w.node)
+                INSERT INTO \(identifier: changed) SELECT node FROM jumped
                 """).affectedRows ?? 0 > 0 {}
-            if changed == 0 { return }
+            try connection.execute("TRUNCATE \(identifier: frontier)")
+            try connection.execute("INSERT INTO \(identifier: frontier) SELECT DISTINCT node FROM \(identifier: changed)")
+            try connection.execute("TRUNCATE \(identifier: changed)")
         }
     }
 

@@ -17,10 +17,11 @@ struct LinkageCompiler {
     static let edges: SQLIdentifier = "linkage.work_edges"
     static let clusters: SQLIdentifier = "linkage.work_clusters"
     static let assignments: SQLIdentifier = "linkage.work_assignments"
-    static let regrouped: SQLIdentifier = "linkage.work_regrouped"
+    static let frontier: SQLIdentifier = "linkage.work_frontier"
+    static let changed: SQLIdentifier = "linkage.work_changed"
     static let contradictions: SQLIdentifier = "linkage.work_contradictions"
 
-    static let workTables: [SQLIdentifier] = [records, candidates, patterns, sample, edges, clusters, assignments, regrouped, contradictions]
+    static let workTables: [SQLIdentifier] = [records, candidates, patterns, sample, edges, clusters, assignments, frontier, changed, contradictions]
 
     /// Four bits per comparison: 0 for the null level, else the level's index plus one.
     static let bitsPerComparison = 4
