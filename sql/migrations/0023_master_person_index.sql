@@ -149,6 +149,60 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON linkage.audit_log
 CREATE TRIGGER id_changes_append_only BEFORE UPDATE OR DELETE ON linkage.id_changes
     FOR EACH ROW EXECUTE FUNCTION linkage.refuse_change();
 
+-- Who and when are the server's, never the writer's: an audit entry or a run names the login that
+-- really made it, at the time it did.
+CREATE FUNCTION linkage.stamp_writer() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_TABLE_NAME = 'audit_log' THEN
+        NEW.done_by := session_user;
+        NEW.done_at := clock_timestamp();
+    ELSE
+        NEW.run_by := session_user;
+        NEW.started_at := clock_timestamp();
+        NEW.finished_at := NULL;
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER audit_log_stamped BEFORE INSERT ON linkage.audit_log
+    FOR EACH ROW EXECUTE FUNCTION linkage.stamp_writer();
+CREATE TRIGGER runs_stamped BEFORE INSERT ON linkage.runs
+    FOR EACH ROW EXECUTE FUNCTION linkage.stamp_writer();
+
+-- A run's record is written by the run: its summary and finish are set once, before it finishes
+-- (the linker may update only those columns), and it is never deleted.
+CREATE FUNCTION linkage.finish_once() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF TG_OP = 'DELETE' OR OLD.finished_at IS NOT NULL OR NEW.finished_at IS NULL THEN
+        RAISE EXCEPTION 'linkage.runs: run % is finished or being removed: % is refused', OLD.run_id, TG_OP
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NEW;
+END
+$$;
+CREATE TRIGGER runs_finish_once BEFORE UPDATE OR DELETE ON linkage.runs
+    FOR EACH ROW EXECUTE FUNCTION linkage.finish_once();
+CREATE TRIGGER runs_no_truncate BEFORE TRUNCATE ON linkage.runs
+    FOR EACH STATEMENT EXECUTE FUNCTION linkage.refuse_change();
+
+-- Id changes are recorded by the run that made them, while it runs.
+CREATE FUNCTION linkage.changes_of_a_running_run() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM added a LEFT JOIN linkage.runs r USING (run_id) WHERE r.run_id IS NULL OR r.finished_at IS NOT NULL) THEN
+        RAISE EXCEPTION 'linkage.id_changes: changes are recorded only by a run in progress'
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER id_changes_by_their_run AFTER INSERT ON linkage.id_changes
+    REFERENCING NEW TABLE AS added FOR EACH STATEMENT EXECUTE FUNCTION linkage.changes_of_a_running_run();
+CREATE TRIGGER id_changes_no_truncate BEFORE TRUNCATE ON linkage.id_changes
+    FOR EACH STATEMENT EXECUTE FUNCTION linkage.refuse_change();
+
 -- Damerau–Levenshtein distance in its optimal-string-alignment form (an adjacent transposition
 -- costs one edit; no substring is edited twice). fuzzystrmatch has plain Levenshtein only, so the
 -- compiled comparisons call this only for the few pairs whose Levenshtein distance leaves the
@@ -271,3 +325,7 @@ GRANT SELECT (run_id, load_id, spec_id, spec_sha256, records, candidate_pairs, s
 
 -- Every command checks the schema's version as the role it takes.
 GRANT SELECT ON public.schema_migrations TO outcomes_linker;
+
+-- The linker writes a run's summary and finish, nothing else of it (see linkage.finish_once).
+REVOKE UPDATE, DELETE, TRUNCATE ON linkage.runs FROM outcomes_linker;
+GRANT UPDATE (summary, finished_at) ON linkage.runs TO outcomes_linker;

@@ -70,7 +70,10 @@ import Testing
         let (db, _) = try TestDatabase.fresh()
         try load(records, on: db)
         let report = try LinkRunnerTests.run(on: db)
+        // A finished run's record is immutable (linkage.finish_once): the test's superuser lifts that for the fixture.
+        try db.execute("ALTER TABLE linkage.runs DISABLE TRIGGER runs_finish_once")
         try db.execute("UPDATE linkage.runs SET started_at = '2026-06-30 12:00+00' WHERE run_id = \(report.runID)")
+        try db.execute("ALTER TABLE linkage.runs ENABLE TRIGGER runs_finish_once")
         return (db, report)
     }
 

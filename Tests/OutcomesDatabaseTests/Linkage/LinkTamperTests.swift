@@ -1,0 +1,56 @@
+import Foundation
+import OutcomesTestSupport
+import PostgresClient
+import Testing
+@testable import OutcomesDatabase
+
+/// The linker writes the run's record, the audit log and id changes, but cannot rewrite or forge them
+/// (the hostile review's finding 3): who and when are the server's, a finished run is immutable, and
+/// id changes are recorded only by a run in progress.
+@Suite(.serialized) struct LinkTamperTests {
+    @Test func theLinkerCannotRewriteOrForgeTheTrail() throws {
+        let (_, login) = try LinkAccessTests.linked()
+        let linker = try login("sep_linker")
+        try linker.execute("SET ROLE outcomes_linker")
+
+        // An audit entry names its real writer and time, whatever the insert says.
+        try linker.execute("""
+            INSERT INTO linkage.audit_log (action, details, done_by, done_at)
+            VALUES ('purge', '{}', 'dba_alice', '2030-01-01 00:00+00')
+            """)
+        let stamped = try linker.execute("""
+            SELECT done_by, done_at > now() - interval '1 hour' AND done_at <= clock_timestamp()
+            FROM linkage.audit_log ORDER BY entry_id DESC LIMIT 1
+            """).first { _ in true }
+        #expect(try stamped?.decode(String.self, at: 0) == "sep_linker")
+        #expect(try stamped?.decode(Bool.self, at: 1) == true)
+
+        // A finished run's record: no column of it changes, and it is not removed.
+        for statement: PostgresQuery in [
+            "UPDATE linkage.runs SET run_by = 'dba_alice'", "UPDATE linkage.runs SET spec = '{}'",
+            "UPDATE linkage.runs SET model = '{}'", "UPDATE linkage.runs SET started_at = '2030-01-01'",
+            "UPDATE linkage.runs SET summary = '{}'", "UPDATE linkage.runs SET finished_at = now()",
+            "DELETE FROM linkage.runs", "TRUNCATE linkage.runs CASCADE",
+        ] {
+            #expect(LinkAccessTests.refusal(linker, statement) == .insufficientPrivilege, "\(statement.sql)")
+        }
+        // A new run's record names its real writer and start, and starts unfinished.
+        let run = try linker.execute("""
+            INSERT INTO linkage.runs (load_id, spec_id, spec, spec_sha256, records, candidate_pairs, model, run_by, started_at, finished_at)
+            SELECT load_id, 'forged', '{}', repeat('0', 64), 0, 0, '{}', 'dba_alice', '2030-01-01', '2030-01-02'
+            FROM linkage.runs ORDER BY run_id LIMIT 1
+            RETURNING run_id, run_by, finished_at IS NULL, started_at < '2030-01-01'
+            """).first { _ in true }
+        #expect(try run?.decode(String.self, at: 1) == "sep_linker")
+        #expect(try run?.decode(Bool.self, at: 2) == true)
+        #expect(try run?.decode(Bool.self, at: 3) == true)
+
+        // Id changes belong to a run in progress: none is added to a finished one.
+        #expect(LinkAccessTests.refusal(linker, """
+            INSERT INTO linkage.id_changes (run_id, person_id, change, other_person_id, records)
+            SELECT min(run_id), 99999, 'merged_into', 1, 1 FROM linkage.runs
+            """) == .insufficientPrivilege)
+        #expect(LinkAccessTests.refusal(linker, "TRUNCATE linkage.id_changes") == .insufficientPrivilege)
+        #expect(LinkAccessTests.refusal(linker, "TRUNCATE linkage.audit_log") == .insufficientPrivilege)
+    }
+}
