@@ -45,23 +45,9 @@ import Testing
     /// Loads a FEBRL folder and its truth, links it with the spec, and scores pairs and clusters.
     static func link(_ dataset: String) throws -> (pairwise: Scores, clustered: Scores, run: LinkRunReport) {
         let folder = try extracts.get().appendingPathComponent(dataset)
-        let (db, _) = try TestDatabase.fresh()
-        _ = try ExtractLoader(directory: folder, ignoreUnknown: true).load(into: db)
-        try db.execute("CREATE TEMP TABLE truth (source_system text, source_key text, entity text)")
-        var reader = try CSVReader(path: folder.appendingPathComponent("truth.csv").path)
-        _ = try reader.next()
-        var truth: [[String]] = []
-        while let record = try reader.next() { truth.append(record.fields) }
-        try db.execute("""
-            INSERT INTO truth SELECT * FROM unnest(\(truth.map { $0[0] })::text[], \(truth.map { $0[1] })::text[], \(truth.map { $0[2] })::text[])
-            """)
-        let spec = try LinkageSpec.read(path: Checkout.scenarios.appendingPathComponent("linkage-\(dataset).yaml").path)
-        try LinkageFunctions.ensure(on: db)
-        try db.execute("SET ROLE outcomes_linker")
-        let run = try LinkRunner(spec: spec, specFile: "\(dataset).yaml").run(on: db)
-        try db.execute("RESET ROLE")
-        let truePairs = try db.execute("SELECT coalesce(sum(n * (n - 1) / 2), 0)::bigint FROM (SELECT count(*) AS n FROM truth GROUP BY entity) g")
-            .scalar(Int.self)
+        let linked = try TruthLinking.link(identifiers: folder, truth: folder.appendingPathComponent("truth.csv"), spec: dataset,
+                                           ignoreUnknown: true)
+        let (db, spec, run, truePairs) = (linked.db, linked.spec, linked.run, linked.truePairs)
         let pairwise = try db.execute("""
             SELECT count(*) FILTER (WHERE ta.entity = tb.entity), count(*)
             FROM linkage.pairs p

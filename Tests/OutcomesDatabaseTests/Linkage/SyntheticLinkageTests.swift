@@ -81,23 +81,9 @@ import Testing
 
     static func link(_ level: IdentifierNoiseLevel) throws -> Outcome {
         let folder = try writeExtracts(level)
-        let (db, _) = try TestDatabase.fresh()
-        _ = try ExtractLoader(directory: folder.appendingPathComponent("identifiers")).load(into: db)
-        try db.execute("CREATE TEMP TABLE truth (source_system text, source_key text, entity text)")
-        var reader = try CSVReader(path: folder.appendingPathComponent("truth.csv").path)
-        _ = try reader.next()
-        var truth: [[String]] = []
-        while let record = try reader.next() { truth.append(record.fields) }
-        try db.execute("""
-            INSERT INTO truth SELECT * FROM unnest(\(truth.map { $0[0] })::text[], \(truth.map { $0[1] })::text[], \(truth.map { $0[2] })::text[])
-            """)
-        let spec = try LinkageSpec.read(path: Checkout.scenarios.appendingPathComponent("linkage-agencies.yaml").path)
-        try LinkageFunctions.ensure(on: db)
-        try db.execute("SET ROLE outcomes_linker")
-        let run = try LinkRunner(spec: spec, specFile: "agencies.yaml").run(on: db)
-        try db.execute("RESET ROLE")
-        let truePairs = try db.execute("SELECT coalesce(sum(n * (n - 1) / 2), 0)::bigint FROM (SELECT count(*) AS n FROM truth GROUP BY entity) g")
-            .scalar(Int.self)
+        let linked = try TruthLinking.link(identifiers: folder.appendingPathComponent("identifiers"),
+                                           truth: folder.appendingPathComponent("truth.csv"), spec: "agencies")
+        let (db, spec, run, truePairs) = (linked.db, linked.spec, linked.run, linked.truePairs)
         let thresholds = try SplinkReference.of(level).by_threshold.keys.compactMap(Double.init).filter { $0 >= spec.thresholds.review }
         var pairwiseAt: [Double: FEBRLLinkageTests.Scores] = [:]
         for threshold in Set(thresholds + [spec.thresholds.match]) {
