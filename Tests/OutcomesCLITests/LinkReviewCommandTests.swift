@@ -1,4 +1,5 @@
 import Foundation
+import OutcomesDomain
 import OutcomesTestSupport
 import PostgresClient
 import Testing
@@ -35,11 +36,14 @@ import Testing
 
     /// Ten people under three sources' keys; source 2 types the first name's last letter as X, which
     /// puts some pairs between the thresholds.
-    static var identifiers: String {
+    static var identifiers: String { identifiers(typo: { String($0.dropLast()) + "X" }) }
+
+    /// The identifiers with source 2's first name written by `typo`.
+    static func identifiers(typo: (String) -> String) -> String {
         var lines = ["source_system,source_key,first_name,last_name,birth_date,ssn"]
         for p in 0..<10 {
             for s in 1...3 {
-                let first = s == 2 ? String(firstNames[p].dropLast()) + "X" : firstNames[p]
+                let first = s == 2 ? typo(firstNames[p]) : firstNames[p]
                 let birth = String(format: "19%02d-%02d-%02d", 50 + p * 2, 1 + p % 12, 3 + p)
                 lines.append("S\(s),K\(p)-\(s),\(first),\(lastNames[p]),\(birth),\(String(format: "%03d%02d%04d", 100 + p, 10 + p, 1000 + p * 7))")
             }
@@ -48,7 +52,7 @@ import Testing
     }
 
     /// A database with the identifiers loaded and, if `link`, linked once; and a scratch folder.
-    static func database(link: Bool) throws -> (conninfo: String, folder: URL) {
+    static func database(link: Bool, identifiers: String = identifiers) throws -> (conninfo: String, folder: URL) {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("link-review-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("extract"), withIntermediateDirectories: true)
         try Data("source_system,name,agency\nS1,One,A\nS2,Two,B\nS3,Three,C\n".utf8)
@@ -96,6 +100,41 @@ import Testing
         let imported = try CLI.run(["link", "review", "--import", path, "--database", conninfo, "--format", "json", "-q"])
         let report = try CLI.report(imported)
         #expect(report.column("value", of: "labels").compactMap { $0 as? Int } == [1, 0, 1, 0, rows.count - 2])
+    }
+
+    /// Hostile review #6: a value that begins like a formula (`=HYPERLINK(…)`, `+…`, `-…`, `@…`) is
+    /// written with a single quote before it, and the file as exported imports unchanged.
+    @Test func cellsThatBeginLikeAFormulaAreNeutralisedAndTheFileImportsUnchanged() throws {
+        // Normalised for comparison, "=MARIX" is "MARIX": the same pairs fall in the band.
+        let starts = ["=", "+", "-", "@"]
+        let identifiers = Self.identifiers { name in
+            starts[Self.firstNames.firstIndex(of: name)! % starts.count] + String(name.dropLast()) + "X"
+        }
+        let (conninfo, folder) = try Self.database(link: true, identifiers: identifiers)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("review.csv").path
+        let exported = try CLI.run(["link", "review", "--export", path, "--database", conninfo, "-q"])
+        #expect(exported.status == 0, "\(exported.errors)")
+        let rows = CLI.csvRecords(try String(contentsOfFile: path, encoding: .utf8))
+        #expect(rows.count > 1)
+        let cells = rows.dropFirst().flatMap { $0 }
+        // A negative match weight is a number to a spreadsheet, not a formula; `=` alone marks values that agree.
+        let live = cells.filter { cell in
+            guard let first = cell.first, "=+-@\t\r".contains(first), cell != ClericalReviewFile.agrees else { return false }
+            return Double(cell) == nil || !cell.dropFirst().allSatisfy { $0.isASCII && ($0.isNumber || $0 == ".") }
+        }
+        #expect(live.isEmpty, "cells a spreadsheet reads as formulas: \(live)")
+        #expect(cells.contains { $0.hasPrefix("'=") || $0.hasPrefix("'+") || $0.hasPrefix("'-") || $0.hasPrefix("'@") }, "\(rows)")
+
+        // Every pair decided as a match in the file as exported: each is imported under its keys.
+        var decided = rows
+        for index in decided.indices.dropFirst() { decided[index][decided[index].count - 2] = "match" }
+        var text = CSVTextBuffer()
+        for row in decided { text.row(row) }
+        try Data(text.bytes).write(to: URL(fileURLWithPath: path))
+        let imported = try CLI.run(["link", "review", "--import", path, "--database", conninfo, "--format", "json", "-q"])
+        #expect(imported.status == 0, "\(imported.errors)")
+        #expect(try CLI.report(imported).column("value", of: "labels").compactMap { $0 as? Int } == [rows.count - 1, 0, rows.count - 1, 0, 0])
     }
 
     @Test func aBadImportFileExits65AtFileLineAndAnUnknownRecordToo() throws {

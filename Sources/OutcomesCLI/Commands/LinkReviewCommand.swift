@@ -14,7 +14,9 @@ struct LinkReviewCommand: ParsableCommand {
             spec's review and match thresholds, most uncertain (closest to 0.5) first, pairs \
             already labelled left out: the pair's source keys, its probability and weight, each \
             comparison's level and, only where the pair's values differ, the two values (`=` where \
-            they agree; an SSN as its last four only). The file is written whole or not at all, \
+            they agree; an SSN as its last four only); a cell beginning with = + - @, tab or carriage \
+            return is written after a single quote, so a spreadsheet shows it as text instead of \
+            running it as a formula (`=` alone and plain numbers stay as they are). The file is written whole or not at all, \
             readable by its owner only (mode 0600); an existing regular file at FILE is replaced. Fill in the decision column (match, \
             non_match, or empty for undecided) and, if you like, the note column.
 

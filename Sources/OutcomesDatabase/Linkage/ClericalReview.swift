@@ -16,9 +16,10 @@ public enum ClericalReview {
         public var pairsInBand: Int
         public var rows: [Row]
 
-        /// The file's header and rows, as CSV fields.
+        /// The file's header and rows, as CSV fields: every cell that begins like a spreadsheet
+        /// formula neutralised (`ClericalReviewFile.neutralised`).
         public var csvRows: [[String]] {
-            [ClericalReviewFile.header(comparisons: comparisons)] + rows.map(\.fields)
+            ([ClericalReviewFile.header(comparisons: comparisons)] + rows.map(\.fields)).map { $0.map(ClericalReviewFile.neutralised) }
         }
     }
 

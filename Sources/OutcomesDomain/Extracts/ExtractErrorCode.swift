@@ -42,6 +42,15 @@ extension ExtractError {
         case birthYearOutOfRange(Int)
         /// An SSN in none of the forms; the shape of the text (digits written N), never its digits.
         case notAnSSN(shape: String)
+        /// Identifier text or a source key longer than its limit (`IdentifierText`), in code points:
+        /// the value's length and the limit; never the value.
+        case valueTooLong(length: Int, maximum: Int)
+        /// Identifier text or a source key holding a character `IdentifierText.refuses` (a control
+        /// character, a line separator, a bidirectional override): which one, never the value.
+        case controlCharacter(Unicode.Scalar)
+        /// A source key or source system beginning with a character a spreadsheet reads as the start
+        /// of a formula, or with `'` (`IdentifierText.refusedKeyStarts`): that character.
+        case formulaStart(Character)
 
         // Across rows and files (checked once the extract is staged).
         /// The row's key is the key of an earlier row.

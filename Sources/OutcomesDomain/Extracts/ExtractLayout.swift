@@ -15,6 +15,13 @@ public struct ExtractLayout: Sendable {
         /// An SSN, whole or its last four (`SocialSecurityNumber`): staged as the nine digits, the
         /// last four under the name given, and whether it was a placeholder, which holds no value.
         case ssn(lastFour: String, placeholder: String)
+        /// An identifier record's free text (a name, an address): at most `IdentifierText.maximumLength`
+        /// code points, no control characters (`IdentifierText`).
+        case identifierText
+        /// A source record's key or its source system, in every file that carries one: at most
+        /// `IdentifierText.maximumKeyLength` code points, no control characters, and not beginning
+        /// like a spreadsheet formula (`IdentifierText`).
+        case sourceKey
     }
 
     /// A column of the staging table a file streams into: a file column fills one or more.
@@ -60,7 +67,7 @@ public struct ExtractLayout: Sendable {
             case .integer: [.init(name: column.name, value: .integer, stored: true)]
             case .date: [.init(name: column.name, value: .date, stored: true)]
             case .decimal: [.init(name: column.name, value: .decimal, stored: true)]
-            case .text, .code: [.init(name: column.name, value: .text, stored: true)]
+            case .text, .code, .identifierText, .sourceKey: [.init(name: column.name, value: .text, stored: true)]
             case .partialDate(let year, let month):
                 [.init(name: column.name, value: .date, stored: true), .init(name: year, value: .integer, stored: true),
                  .init(name: month, value: .integer, stored: true)]
@@ -84,7 +91,7 @@ public struct ExtractLayout: Sendable {
         key: ["domain"], referencesPersons: false, span: nil)
     public static let sourceSystems = ExtractLayout(
         file: "source_systems.csv", table: "ids.source_systems",
-        columns: [column("source_system", .text, required: true), column("name", .text, required: true),
+        columns: [column("source_system", .sourceKey, required: true), column("name", .text, required: true),
                   column("agency", .text, required: true), column("domain", .text)],
         key: ["source_system"], referencesPersons: false, span: nil)
     public static let programs = ExtractLayout(
@@ -111,8 +118,8 @@ public struct ExtractLayout: Sendable {
         key: ["person_id"], referencesPersons: false, span: nil)
     public static let sourceLinks = ExtractLayout(
         file: "source_links.csv", table: "ids.source_links",
-        columns: [column("person_id", .integer, required: true), column("source_system", .text, required: true),
-                  column("source_key", .text, required: true),
+        columns: [column("person_id", .integer, required: true), column("source_system", .sourceKey, required: true),
+                  column("source_key", .sourceKey, required: true),
                   column("match_method", .code(MatchMethod.allCases.map(\.rawValue)), required: true),
                   column("match_score", .decimal(whole: 1, fraction: 4), required: true)],
         key: ["person_id", "source_system", "source_key"], referencesPersons: true, span: nil)
@@ -122,28 +129,29 @@ public struct ExtractLayout: Sendable {
                   column("program_id", .text, required: true), column("provider_id", .text, required: true),
                   column("contract_id", .text), column("start_date", .date, required: true), column("end_date", .date),
                   column("exit_reason", .text), column("study_arm", .code(StudyArm.allCases.map(\.rawValue))),
-                  column("source_system", .text), column("source_key", .text)],
+                  column("source_system", .sourceKey), column("source_key", .sourceKey)],
         key: ["person_id", "enrollment_id"], referencesPersons: true, span: ("start_date", "end_date"),
         sourceKey: ["source_system", "source_key"])
     public static let events = ExtractLayout(
         file: "events.csv", table: "ids.events",
         columns: [column("person_id", .integer), column("event_id", .integer, required: true),
                   column("domain", .text, required: true),
-                  column("event_type", .text), column("source_system", .text, required: true),
+                  column("event_type", .text), column("source_system", .sourceKey, required: true),
                   column("source_record", .text, required: true), column("start_date", .date, required: true),
-                  column("end_date", .date), column("amount", .decimal(whole: 12, fraction: 2)), column("source_key", .text)],
+                  column("end_date", .date), column("amount", .decimal(whole: 12, fraction: 2)), column("source_key", .sourceKey)],
         key: ["person_id", "event_id"], referencesPersons: true, span: ("start_date", "end_date"),
         sourceKey: ["source_key"])
     /// One agency record's identifiers, for linkage: stored in `linkage.identifiers` (which only
     /// the linker reads), as the source wrote them; an empty field is no value.
     public static let identifiers = ExtractLayout(
         file: "identifiers.csv", table: "linkage.identifiers",
-        columns: [column("source_system", .text, required: true), column("source_key", .text, required: true),
-                  column("first_name", .text), column("middle_name", .text), column("last_name", .text),
+        columns: [column("source_system", .sourceKey, required: true), column("source_key", .sourceKey, required: true),
+                  column("first_name", .identifierText), column("middle_name", .identifierText), column("last_name", .identifierText),
                   column("birth_date", .partialDate(year: "birth_year", month: "birth_month")),
                   column("ssn", .ssn(lastFour: "ssn_last4", placeholder: "ssn_placeholder")),
-                  column("sex", .code(Sex.allCases.map(\.rawValue))), column("race_ethnicity", .text), column("county", .text),
-                  column("address", .text), column("city", .text), column("postcode", .text)],
+                  column("sex", .code(Sex.allCases.map(\.rawValue))), column("race_ethnicity", .identifierText),
+                  column("county", .identifierText), column("address", .identifierText), column("city", .identifierText),
+                  column("postcode", .identifierText)],
         key: ["source_system", "source_key"], referencesPersons: false, span: nil)
 
     /// The IDS's own files (schema `ids`), in loading order: what a table refers to comes first.
@@ -249,6 +257,22 @@ public struct ExtractLayout: Sendable {
                 guard allowed.contains(text) else { throw fail(.unknownCode(text, allowed: allowed), "'\(text)' is not one of \(allowed.joined(separator: ", ")).") }
                 buffer.text(text)
             case .text:
+                buffer.text(text)
+            case .identifierText, .sourceKey:
+                let key = column.kind == .sourceKey
+                do throws(IdentifierText.Problem) {
+                    try IdentifierText.check(text, key: key)
+                } catch .tooLong(let length, let maximum) {
+                    // Never the value: it is an identifier, and long.
+                    throw fail(.valueTooLong(length: length, maximum: maximum),
+                               "the value is \(length) characters long; \(key ? "a source key or source system" : "identifier text") holds at most \(maximum).")
+                } catch .controlCharacter(let scalar) {
+                    throw fail(.controlCharacter(scalar),
+                               "the value holds the character \(IdentifierText.codePoint(scalar)); control characters, line separators and bidirectional overrides are refused.")
+                } catch .formulaStart(let first) {
+                    throw fail(.formulaStart(first),
+                               "the value begins with \(first); a source key or source system may not begin with = + - @ (a spreadsheet reads a formula) or ' (the review file's mark for one).")
+                }
                 buffer.text(text)
             case .partialDate:
                 do throws(PartialBirthDate.Problem) {

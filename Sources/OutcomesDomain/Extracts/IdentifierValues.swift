@@ -100,9 +100,81 @@ public enum SocialSecurityNumber: Sendable, Equatable {
         }
     }
 
-    /// The text's shape with every digit written N, so an error can say what was wrong without
-    /// repeating the number (`NNN-NN-NNNNN`).
+    /// The text's shape with every digit of every script written N (`١٢٣` as well as `123`), so an
+    /// error can say what was wrong without repeating the number (`NNN-NN-NNNNN`); a control or
+    /// format character is written � rather than sent to the terminal. At most 20 code points.
     public static func shape(of text: some StringProtocol) -> String {
-        String(text.prefix(20).map { $0.isASCII && $0.isNumber ? "N" : $0 }) + (text.count > 20 ? "…" : "")
+        var shape = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars.prefix(20) {
+            if scalar.properties.numericType != nil {
+                shape.append("N")
+            } else if IdentifierText.refuses(scalar) || scalar.properties.generalCategory == .format {
+                shape.append("\u{FFFD}")
+            } else {
+                shape.append(scalar)
+            }
+        }
+        return String(shape) + (text.unicodeScalars.count > 20 ? "…" : "")
+    }
+}
+
+/// The free text of an identifier record (names, `race_ethnicity`, `county`, `address`, `city`,
+/// `postcode`) and the key of a source record (`source_system`, `source_key`, in every extract that
+/// carries one): how long they may be, and what characters they may not hold. Lengths count
+/// Unicode code points, as PostgreSQL counts characters.
+public enum IdentifierText {
+    /// The longest identifier text: fuzzystrmatch's Levenshtein distance compares at most 255
+    /// characters and pg_similarity's Jaro–Winkler at most 1,024 bytes (255 code points are at
+    /// most 1,020 bytes of UTF-8), so a longer value would stop every link run.
+    public static let maximumLength = 255
+    /// The longest source key or source system: a key is indexed (a B-tree entry holds at most
+    /// 2,704 bytes), and 200 code points are at most 800 bytes of UTF-8.
+    public static let maximumKeyLength = 200
+    /// First characters a key may not have: `=`, `+`, `-` and `@` begin a formula in a spreadsheet,
+    /// and a leading `'` is how the review file marks a cell it kept from being one
+    /// (`ClericalReviewFile.neutralised`), so such a key could not be read back as written.
+    public static let refusedKeyStarts: [Character] = ["=", "+", "-", "@", "'"]
+
+    public enum Problem: Error, Sendable, Equatable {
+        /// More code points than allowed: the length and the limit.
+        case tooLong(length: Int, maximum: Int)
+        /// A character no identifier needs (`refuses`).
+        case controlCharacter(Unicode.Scalar)
+        /// A key that begins with one of `refusedKeyStarts`.
+        case formulaStart(Character)
+    }
+
+    /// Characters refused in identifier text and keys: C0 and C1 control characters (tab, line
+    /// breaks and ESC among them) and DEL; the line and paragraph separators; and the
+    /// bidirectional embedding, override and isolate controls, which make text display in another
+    /// order than it is stored. (NUL never gets this far: the CSV reader refuses it.)
+    public static func refuses(_ scalar: Unicode.Scalar) -> Bool {
+        switch scalar.value {
+        case 0x00...0x1F, 0x7F...0x9F, 0x2028, 0x2029, 0x202A...0x202E, 0x2066...0x2069: true
+        default: false
+        }
+    }
+
+    /// Checks a name, address or other identifier text (`key` false) or a source key or system (`key` true).
+    public static func check(_ text: String, key: Bool) throws(Problem) {
+        // The first code point, as a spreadsheet reads it (`=` with a combining mark is still `=`).
+        if key, let first = text.unicodeScalars.first.map(Character.init), refusedKeyStarts.contains(first) {
+            throw .formulaStart(first)
+        }
+        var length = 0
+        for scalar in text.unicodeScalars {
+            if refuses(scalar) { throw .controlCharacter(scalar) }
+            length += 1
+        }
+        let maximum = key ? maximumKeyLength : maximumLength
+        if length > maximum { throw .tooLong(length: length, maximum: maximum) }
+    }
+}
+
+extension IdentifierText {
+    /// `U+001B`: how an error names a character without writing it.
+    public static func codePoint(_ scalar: Unicode.Scalar) -> String {
+        let hex = String(scalar.value, radix: 16, uppercase: true)
+        return "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
     }
 }

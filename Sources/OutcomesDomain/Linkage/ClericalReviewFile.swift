@@ -14,6 +14,35 @@ public enum ClericalReviewFile {
     /// Written in both value columns where the values agree, instead of repeating them.
     public static let agrees = "="
 
+    /// First characters that make a spreadsheet read a cell as a formula (OWASP's list for CSV
+    /// injection): `=`, `+`, `-`, `@`, tab and carriage return.
+    public static let formulaStarts: [Unicode.Scalar] = ["=", "+", "-", "@", "\t", "\r"]
+
+    /// A cell as the file writes it: one that begins like a formula is prefixed with a single quote,
+    /// which a spreadsheet shows as text (`'=HYPERLINK(…)`). A plain number (`-1.25`, the match
+    /// weight) is a number to a spreadsheet, not a formula, and `=` alone (`agrees`) holds no
+    /// formula: both are written as they are.
+    public static func neutralised(_ cell: String) -> String {
+        guard let first = cell.unicodeScalars.first, formulaStarts.contains(first), cell != agrees, !isPlainNumber(cell) else { return cell }
+        return "'" + cell
+    }
+
+    /// `-` (optional), digits, and optionally a point and more digits: ASCII only.
+    static func isPlainNumber(_ cell: String) -> Bool {
+        let unsigned = cell.utf8.first == UInt8(ascii: "-") ? cell.utf8.dropFirst() : cell.utf8[...]
+        let parts = unsigned.split(separator: UInt8(ascii: "."), omittingEmptySubsequences: false)
+        return (1...2).contains(parts.count) && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy { (0x30...0x39).contains($0) } }
+    }
+
+    /// A key cell as the import reads it: the quote `neutralised` put before a formula's first
+    /// character taken off. No loaded key begins with `'` or a formula's character
+    /// (`IdentifierText.refusedKeyStarts`), so this reads every exported key back as stored.
+    public static func key(fromCell cell: String) -> String {
+        let scalars = cell.unicodeScalars
+        guard scalars.first == "'", let second = scalars.dropFirst().first, formulaStarts.contains(second) else { return cell }
+        return String(scalars.dropFirst())
+    }
+
     public static func header(comparisons: [String]) -> [String] {
         keyColumns + scoreColumns + comparisons.flatMap { name in comparisonSuffixes.map { name + $0 } } + [decisionColumn, noteColumn]
     }
@@ -102,7 +131,7 @@ public struct ClericalReviewImport: Sendable, Equatable {
                 throw ClericalReviewError(file: path, line: record.line, code: .unknownDecision(text))
             }
             let keys = try columns.keys.enumerated().map { index, column -> String in
-                let value = record.fields[column]
+                let value = ClericalReviewFile.key(fromCell: record.fields[column])
                 guard !value.isEmpty else {
                     throw ClericalReviewError(file: path, line: record.line, code: .missingKey(ClericalReviewFile.keyColumns[index]))
                 }
