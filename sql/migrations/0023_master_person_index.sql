@@ -265,57 +265,166 @@ ALTER TABLE ids.events ADD COLUMN source_key text;
 CREATE INDEX enrollments_source_key ON ids.enrollments (source_system, source_key) WHERE source_key IS NOT NULL;
 CREATE INDEX events_source_key ON ids.events (source_system, source_key) WHERE source_key IS NOT NULL;
 
--- The linker reads and writes its schema, writes the person index and its links, and reads only
--- the keys of content (never its dates or amounts) to move it after a re-link.
+-- The linker reads and writes its schema and reads the person index (ids.persons and
+-- ids.source_links, pseudonymous); it reads no content, not even its keys. What a link run writes
+-- outside its schema — its data load, the index, content moved to its record's new person — it
+-- writes only through the two functions below, which run as the schema's owner.
 GRANT SELECT, INSERT, UPDATE, DELETE ON linkage.identifiers, linkage.runs, linkage.pattern_counts, linkage.pairs, linkage.labels
     TO outcomes_linker;
 GRANT SELECT, INSERT ON linkage.id_changes, linkage.audit_log TO outcomes_linker;
 GRANT USAGE ON SCHEMA ids TO outcomes_linker;
-GRANT SELECT ON ids.source_systems, ids.data_loads TO outcomes_linker;
-GRANT INSERT, UPDATE ON ids.data_loads TO outcomes_linker;
-GRANT SELECT, INSERT, UPDATE, DELETE ON ids.persons, ids.source_links TO outcomes_linker;
-GRANT SELECT (person_id, source_system, source_key) ON ids.enrollments, ids.events TO outcomes_linker;
+GRANT SELECT ON ids.source_systems, ids.data_loads, ids.persons, ids.source_links TO outcomes_linker;
 
--- Content follows its record after a re-link: the rows of every key a link run gave another person
--- (linkage.work_assignments, the run's own work table) are deleted and inserted under the new person
--- — not updated, since Citus does not update a distribution column. The linker calls it without
--- reading content itself. Returns the rows moved.
-CREATE FUNCTION linkage.move_content() RETURNS bigint
+-- Why through the owner, and why every write: the linker moves content it may not read, and on
+-- Citus a transaction may not query placements that another user modified in it (a SECURITY
+-- DEFINER function is that other user; even a foreign key check on a worker would not see the
+-- data load another user's connection inserted). So every write a run makes to the distributed
+-- and reference tables is the owner's, and the linker reads those tables (the index as it was)
+-- only before the first such write.
+
+-- Opens a link run's data load (kind 'linkage', recorded as the login's), makes it this
+-- transaction's outcomes.load_id, and returns its id.
+CREATE FUNCTION linkage.open_link_load(spec_id text) RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    enrollments bigint;
-    events bigint;
+    opened integer;
 BEGIN
-    WITH moves AS (
-        SELECT source_system, source_key, earlier, person_id FROM linkage.work_assignments
-        WHERE earlier IS NOT NULL AND earlier <> person_id),
-    moved AS (
-        DELETE FROM ids.enrollments t USING moves m
-        WHERE t.source_system = m.source_system AND t.source_key = m.source_key AND t.person_id = m.earlier
-        RETURNING m.person_id AS new_person, t.*)
-    INSERT INTO ids.enrollments (person_id, enrollment_id, program_id, provider_id, contract_id, start_date, end_date,
-                                 exit_reason, study_arm, load_id, source_system, source_key)
-    SELECT new_person, enrollment_id, program_id, provider_id, contract_id, start_date, end_date, exit_reason, study_arm,
-           load_id, source_system, source_key
-    FROM moved;
-    GET DIAGNOSTICS enrollments = ROW_COUNT;
-    WITH moves AS (
-        SELECT source_system, source_key, earlier, person_id FROM linkage.work_assignments
-        WHERE earlier IS NOT NULL AND earlier <> person_id),
-    moved AS (
-        DELETE FROM ids.events t USING moves m
-        WHERE t.source_system = m.source_system AND t.source_key = m.source_key AND t.person_id = m.earlier
-        RETURNING m.person_id AS new_person, t.*)
-    INSERT INTO ids.events (person_id, event_id, domain, event_type, source_system, source_record, start_date, end_date,
-                            amount, load_id, source_key)
-    SELECT new_person, event_id, domain, event_type, source_system, source_record, start_date, end_date, amount, load_id, source_key
-    FROM moved;
-    GET DIAGNOSTICS events = ROW_COUNT;
+    IF spec_id IS NULL OR spec_id !~ '^[a-z0-9][a-z0-9_-]*$' THEN
+        RAISE EXCEPTION 'linkage.open_link_load: % is not a linkage specification id', coalesce(quote_literal(spec_id), 'NULL')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    INSERT INTO ids.data_loads (kind, description, parameters, loaded_by)
+    VALUES ('linkage', 'link ' || spec_id, jsonb_build_object('spec_id', spec_id), session_user)
+    RETURNING load_id INTO opened;
+    PERFORM set_config('outcomes.load_id', opened::text, true);
+    RETURN opened;
+END
+$$;
+
+-- Writes the person index as a link run assigned it, and finishes the run's data load; returns the
+-- content rows moved. The assignment is linkage.work_assignments, the run's work table, which the
+-- linker owns and lets the owner read: each identifier record's key, its person before the run
+-- (`earlier`), its person now, and its strongest link's match probability (`link_score`, NULL for
+-- a record linked to none). `link_run` must be the run in progress in this transaction (the one
+-- whose data load is outcomes.load_id, neither finished), and the work table must assign each of
+-- its identifier records once.
+--
+-- Persons get the demographics most of their records agree on; only new or changed rows of
+-- ids.persons and ids.source_links are written. The content of every key that changed person is
+-- deleted and inserted under the new person (Citus does not update a distribution column), joined
+-- on the earlier person's id. Earlier persons nothing refers to any more are removed. The data
+-- load records the SHA-256 of every link and the counts.
+CREATE FUNCTION linkage.write_index(link_run integer) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    run_load integer;
+    run_records integer;
+    enrollments bigint := 0;
+    events bigint := 0;
+    links_hash text;
+    persons bigint;
+    finished timestamptz;
+BEGIN
+    SELECT r.load_id, r.records INTO run_load, run_records FROM linkage.runs r
+    WHERE r.run_id = link_run AND r.finished_at IS NULL
+      AND r.load_id::text = current_setting('outcomes.load_id', true)
+      AND EXISTS (SELECT 1 FROM ids.data_loads d WHERE d.load_id = r.load_id AND d.kind = 'linkage' AND d.finished_at IS NULL);
+    IF run_load IS NULL THEN
+        RAISE EXCEPTION 'linkage.write_index: % is not the link run in progress in this transaction', coalesce(link_run::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF to_regclass('linkage.work_assignments') IS NULL THEN
+        RAISE EXCEPTION 'linkage.write_index: run % has no linkage.work_assignments', link_run USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF (SELECT count(*) <> run_records OR count(DISTINCT a.record_id) <> count(*)
+               OR count(*) FILTER (WHERE i.record_id IS NULL OR a.person_id IS NULL OR a.person_id < 1
+                                          OR (a.source_system, a.source_key) IS DISTINCT FROM (i.source_system, i.source_key)
+                                          OR a.link_score NOT BETWEEN 0 AND 1) > 0
+        FROM linkage.work_assignments a LEFT JOIN linkage.identifiers i USING (record_id)) THEN
+        RAISE EXCEPTION 'linkage.write_index: linkage.work_assignments does not assign each of run %''s % records once', link_run, run_records
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    WITH members AS (
+        SELECT a.person_id, i.birth_date, i.birth_year, nullif(i.sex, 'U') AS sex,
+               nullif(i.race_ethnicity, '') AS race_ethnicity, nullif(i.county, '') AS county
+        FROM linkage.work_assignments a JOIN linkage.identifiers i USING (record_id)),
+    consensus AS (
+        SELECT person_id,
+               mode() WITHIN GROUP (ORDER BY birth_date) AS birth_date,
+               mode() WITHIN GROUP (ORDER BY birth_year) AS birth_year,
+               coalesce(mode() WITHIN GROUP (ORDER BY sex), 'U') AS sex,
+               coalesce(mode() WITHIN GROUP (ORDER BY race_ethnicity), 'unknown') AS race_ethnicity,
+               mode() WITHIN GROUP (ORDER BY county) AS county
+        FROM members GROUP BY person_id)
+    INSERT INTO ids.persons (person_id, birth_date, birth_year, sex, race_ethnicity, county, load_id)
+    SELECT person_id, birth_date, coalesce(extract(year FROM birth_date)::smallint, birth_year), sex, race_ethnicity, county, run_load
+    FROM consensus
+    ON CONFLICT (person_id) DO UPDATE SET
+        birth_date = excluded.birth_date, birth_year = excluded.birth_year, sex = excluded.sex,
+        race_ethnicity = excluded.race_ethnicity, county = excluded.county, load_id = excluded.load_id
+    WHERE (ids.persons.birth_date, ids.persons.birth_year, ids.persons.sex, ids.persons.race_ethnicity, ids.persons.county)
+          IS DISTINCT FROM (excluded.birth_date, excluded.birth_year, excluded.sex, excluded.race_ethnicity, excluded.county);
+
+    DELETE FROM ids.source_links l USING linkage.work_assignments a
+    WHERE l.source_system = a.source_system AND l.source_key = a.source_key AND l.person_id <> a.person_id;
+    INSERT INTO ids.source_links (person_id, source_system, source_key, match_method, match_score, load_id)
+    SELECT a.person_id, a.source_system, a.source_key,
+           CASE WHEN a.link_score IS NULL THEN 'deterministic' ELSE 'probabilistic' END,
+           round(coalesce(a.link_score, 1)::numeric, 4), run_load
+    FROM linkage.work_assignments a
+    ON CONFLICT (person_id, source_system, source_key) DO UPDATE SET
+        match_method = excluded.match_method, match_score = excluded.match_score, load_id = excluded.load_id
+    WHERE (ids.source_links.match_method, ids.source_links.match_score) IS DISTINCT FROM (excluded.match_method, excluded.match_score);
+
+    IF EXISTS (SELECT 1 FROM linkage.work_assignments WHERE earlier <> person_id) THEN
+        WITH moves AS (
+            SELECT source_system, source_key, earlier, person_id FROM linkage.work_assignments WHERE earlier <> person_id),
+        moved AS (
+            DELETE FROM ids.enrollments t USING moves m
+            WHERE t.person_id = m.earlier AND t.source_system = m.source_system AND t.source_key = m.source_key
+            RETURNING m.person_id AS new_person, t.*)
+        INSERT INTO ids.enrollments (person_id, enrollment_id, program_id, provider_id, contract_id, start_date, end_date,
+                                     exit_reason, study_arm, load_id, source_system, source_key)
+        SELECT new_person, enrollment_id, program_id, provider_id, contract_id, start_date, end_date, exit_reason, study_arm,
+               load_id, source_system, source_key
+        FROM moved;
+        GET DIAGNOSTICS enrollments = ROW_COUNT;
+        WITH moves AS (
+            SELECT source_system, source_key, earlier, person_id FROM linkage.work_assignments WHERE earlier <> person_id),
+        moved AS (
+            DELETE FROM ids.events t USING moves m
+            WHERE t.person_id = m.earlier AND t.source_system = m.source_system AND t.source_key = m.source_key
+            RETURNING m.person_id AS new_person, t.*)
+        INSERT INTO ids.events (person_id, event_id, domain, event_type, source_system, source_record, start_date, end_date,
+                                amount, load_id, source_key)
+        SELECT new_person, event_id, domain, event_type, source_system, source_record, start_date, end_date, amount, load_id, source_key
+        FROM moved;
+        GET DIAGNOSTICS events = ROW_COUNT;
+    END IF;
+
+    DELETE FROM ids.persons p
+    WHERE p.person_id IN (SELECT earlier FROM linkage.work_assignments WHERE earlier IS NOT NULL
+                          EXCEPT SELECT person_id FROM linkage.work_assignments)
+      AND NOT EXISTS (SELECT 1 FROM ids.source_links l WHERE l.person_id = p.person_id)
+      AND NOT EXISTS (SELECT 1 FROM ids.enrollments e WHERE e.person_id = p.person_id)
+      AND NOT EXISTS (SELECT 1 FROM ids.events e WHERE e.person_id = p.person_id);
+
+    SELECT encode(sha256(convert_to(coalesce(string_agg(l.source_system || ',' || l.source_key || ',' || l.person_id, E'\n'
+                                                        ORDER BY l.source_system, l.source_key), ''), 'UTF8')), 'hex')
+    INTO links_hash FROM ids.source_links l;
+    SELECT count(DISTINCT person_id) INTO persons FROM linkage.work_assignments;
+    -- (Values read first: Citus runs no volatile function, nor a query of a local table, in an
+    -- UPDATE of a reference table.)
+    finished := clock_timestamp();
+    UPDATE ids.data_loads
+    SET content_hash = links_hash, row_counts = jsonb_build_object('persons', persons, 'source_links', run_records), finished_at = finished
+    WHERE load_id = run_load;
     RETURN enrollments + events;
 END
 $$;
-REVOKE ALL ON FUNCTION linkage.move_content() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION linkage.move_content() TO outcomes_linker;
+REVOKE ALL ON FUNCTION linkage.open_link_load(text), linkage.write_index(integer) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION linkage.open_link_load(text), linkage.write_index(integer) TO outcomes_linker;
 
 -- Analysts and the payments role see which ids changed, and the runs' headers (no identifiers).
 GRANT USAGE ON SCHEMA linkage TO outcomes_analyst, outcomes_payments;

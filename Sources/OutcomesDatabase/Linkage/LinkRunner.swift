@@ -81,12 +81,9 @@ public struct LinkRunner {
             let model = try training.train(records: records, on: connection)
             warnings += training.warnings
 
-            let loadID = try connection.execute("""
-                INSERT INTO ids.data_loads (kind, description, parameters)
-                VALUES ('linkage', \("link \(spec.id)"), jsonb_build_object('spec_id', \(spec.id)::text))
-                RETURNING load_id
-                """).scalar(Int.self)
-            try connection.execute("SELECT set_config('outcomes.load_id', \(String(loadID)), true)")
+            // The run's data load, opened by the owner's function (which sets outcomes.load_id): from here
+            // on every write to the IDS is the owner's (PersonAssignment says why).
+            let loadID = try connection.execute("SELECT linkage.open_link_load(\(spec.id))").scalar(Int.self)
             let runID = try connection.execute("""
                 INSERT INTO linkage.runs (load_id, spec_id, spec, spec_sha256, records, candidate_pairs, model)
                 VALUES (\(loadID), \(spec.id), \(try spec.canonicalJSON())::jsonb, \(try spec.sha256()),
@@ -172,6 +169,8 @@ public struct LinkRunner {
             """)
     }
 
+    /// The run's summary and audit-log entry, and its work tables dropped (its data load was
+    /// finished by `linkage.write_index`).
     private func finish(_ report: LinkRunReport, on connection: PostgresConnection) throws {
         let summary = LinkRunSummary(report)
         try connection.execute("""
@@ -181,16 +180,6 @@ public struct LinkRunner {
         try connection.execute("""
             INSERT INTO linkage.audit_log (action, run_id, details)
             VALUES ('link_run', \(report.runID), \(try PostgresJSON(summary))::jsonb)
-            """)
-        let hash = try connection.execute("""
-            SELECT encode(sha256(convert_to(coalesce(string_agg(source_system || ',' || source_key || ',' || person_id, E'\\n'
-                                                                ORDER BY source_system, source_key), ''), 'UTF8')), 'hex')
-            FROM ids.source_links
-            """).scalar(String.self)
-        let counts = try PostgresJSON(["persons": report.assignment.persons, "source_links": report.records])
-        try connection.execute("""
-            UPDATE ids.data_loads SET content_hash = \(hash), row_counts = \(counts), finished_at = \(try connection.serverClock())::timestamptz
-            WHERE load_id = \(report.loadID)
             """)
         for table in LinkageCompiler.workTables {
             try connection.execute("DROP TABLE IF EXISTS \(identifier: table)")

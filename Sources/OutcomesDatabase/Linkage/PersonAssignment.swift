@@ -10,6 +10,16 @@ import PostgresClient
 /// merged into it; records that did not follow their earlier person are split from it; a cluster
 /// with no id gets a new one, above every id ever used, in the order of its lowest record. Content
 /// loaded by source key moves with its record.
+///
+/// The linker decides all of it on its own tables (the assignment, the id changes) after reading the
+/// index as it was; the schema owner's `linkage.write_index` then writes it: ids.persons,
+/// ids.source_links, the content moves, the persons retired, the run's data load finished. Through
+/// the owner, because the linker moves content it may not read; and every write, because on Citus a
+/// transaction may not touch placements another user modified in it ("cannot perform query on
+/// placements that were modified in this transaction by a different user"): a function running as
+/// the owner could not move content beside links the linker had written, nor could the linker read
+/// the links back after it. So the run's writes to distributed and reference tables are all the
+/// owner's (its data load too: `linkage.open_link_load`), and the linker reads them only before.
 public struct PersonAssignment {
     let runID: Int
 
@@ -47,15 +57,19 @@ public struct PersonAssignment {
                 SELECT DISTINCT ON (cluster) cluster, earlier AS person_id FROM followed ORDER BY cluster, n DESC, earlier),
             fresh AS (
                 SELECT cluster, \(highest)::bigint + row_number() OVER (ORDER BY cluster) AS person_id
-                FROM (SELECT DISTINCT cluster FROM records) c WHERE NOT EXISTS (SELECT 1 FROM kept k WHERE k.cluster = c.cluster))
+                FROM (SELECT DISTINCT cluster FROM records) c WHERE NOT EXISTS (SELECT 1 FROM kept k WHERE k.cluster = c.cluster)),
+            scores AS (    -- each record's strongest link
+                SELECT record_id, max(p) AS link_score
+                FROM (SELECT a AS record_id, p FROM \(identifier: LinkageCompiler.edges)
+                      UNION ALL SELECT b, p FROM \(identifier: LinkageCompiler.edges)) e
+                GROUP BY record_id)
             SELECT r.record_id, r.source_system, r.source_key, r.cluster, r.earlier,
-                   coalesce(k.person_id, f.person_id) AS person_id, k.person_id IS NOT NULL AS kept_id
-            FROM records r LEFT JOIN kept k USING (cluster) LEFT JOIN fresh f USING (cluster)
+                   coalesce(k.person_id, f.person_id) AS person_id, k.person_id IS NOT NULL AS kept_id, s.link_score
+            FROM records r LEFT JOIN kept k USING (cluster) LEFT JOIN fresh f USING (cluster) LEFT JOIN scores s USING (record_id)
             """)
         try connection.execute("ANALYZE \(identifier: assignments)")
         try recordChanges(on: connection)
-        try writePersons(on: connection)
-        let moved = try writeLinks(on: connection)
+        let moved = try writeIndex(on: connection)
         let counts = try connection.execute("""
             SELECT count(DISTINCT person_id),
                    count(DISTINCT person_id) FILTER (WHERE kept_id),
@@ -92,79 +106,15 @@ public struct PersonAssignment {
             """)
     }
 
-    /// Persons get the demographics most of their records agree on; only new or changed rows are written.
-    private func writePersons(on connection: PostgresConnection) throws {
-        try connection.execute("""
-            WITH members AS (
-                SELECT a.person_id, i.birth_date, i.birth_year, nullif(i.sex, 'U') AS sex,
-                       nullif(i.race_ethnicity, '') AS race_ethnicity, nullif(i.county, '') AS county
-                FROM \(identifier: LinkageCompiler.assignments) a JOIN linkage.identifiers i USING (record_id)),
-            consensus AS (
-                SELECT person_id,
-                       mode() WITHIN GROUP (ORDER BY birth_date) AS birth_date,
-                       mode() WITHIN GROUP (ORDER BY birth_year) AS birth_year,
-                       coalesce(mode() WITHIN GROUP (ORDER BY sex), 'U') AS sex,
-                       coalesce(mode() WITHIN GROUP (ORDER BY race_ethnicity), 'unknown') AS race_ethnicity,
-                       mode() WITHIN GROUP (ORDER BY county) AS county
-                FROM members GROUP BY person_id)
-            INSERT INTO ids.persons (person_id, birth_date, birth_year, sex, race_ethnicity, county)
-            SELECT person_id, birth_date, coalesce(extract(year FROM birth_date)::smallint, birth_year), sex, race_ethnicity, county
-            FROM consensus
-            ON CONFLICT (person_id) DO UPDATE SET
-                birth_date = excluded.birth_date, birth_year = excluded.birth_year, sex = excluded.sex,
-                race_ethnicity = excluded.race_ethnicity, county = excluded.county, load_id = excluded.load_id
-            WHERE (ids.persons.birth_date, ids.persons.birth_year, ids.persons.sex, ids.persons.race_ethnicity, ids.persons.county)
-                  IS DISTINCT FROM (excluded.birth_date, excluded.birth_year, excluded.sex, excluded.race_ethnicity, excluded.county)
-            """)
-    }
-
-    /// Replaces the links of the linked keys, moves their content to the new person, and removes
-    /// earlier persons nothing refers to any more. Returns the content rows moved.
-    private func writeLinks(on connection: PostgresConnection) throws -> Int {
-        let assignments = LinkageCompiler.assignments
-        try connection.execute("""
-            CREATE TEMP TABLE link_scores ON COMMIT DROP AS
-            SELECT record_id, max(p) AS score
-            FROM (SELECT a AS record_id, p FROM \(identifier: LinkageCompiler.edges)
-                  UNION ALL SELECT b, p FROM \(identifier: LinkageCompiler.edges)) e
-            GROUP BY record_id
-            """)
-        try connection.execute("""
-            DELETE FROM ids.source_links l USING \(identifier: assignments) a
-            WHERE l.source_system = a.source_system AND l.source_key = a.source_key AND l.person_id <> a.person_id
-            """)
-        try connection.execute("""
-            INSERT INTO ids.source_links (person_id, source_system, source_key, match_method, match_score)
-            SELECT a.person_id, a.source_system, a.source_key,
-                   CASE WHEN s.score IS NULL THEN 'deterministic' ELSE 'probabilistic' END,
-                   round(coalesce(s.score, 1)::numeric, 4)
-            FROM \(identifier: assignments) a LEFT JOIN link_scores s USING (record_id)
-            ON CONFLICT (person_id, source_system, source_key) DO UPDATE SET
-                match_method = excluded.match_method, match_score = excluded.match_score, load_id = excluded.load_id
-            WHERE (ids.source_links.match_method, ids.source_links.match_score) IS DISTINCT FROM (excluded.match_method, excluded.match_score)
-            """)
-        // Through the schema owner's function: the linker moves content without reading it (the
-        // function reads the run's assignments, which the linker owns and lets it read). Called only
-        // when a key changed person (on Citus a function running as another user may not touch
-        // placements this transaction modified: moving content there is not supported yet).
-        var moved = 0
-        let changes = try connection.execute(
-            "SELECT count(*) FROM \(identifier: assignments) WHERE earlier IS NOT NULL AND earlier <> person_id").scalar(Int.self)
-        if changes > 0 {
-            let mover = try connection.execute(
-                "SELECT r.rolname::text FROM pg_proc p JOIN pg_roles r ON r.oid = p.proowner WHERE p.oid = 'linkage.move_content()'::regprocedure")
-                .scalar(String.self)
-            try connection.execute("GRANT SELECT ON \(identifier: assignments) TO \(escapedIdentifier: mover)")
-            moved = try connection.execute("SELECT linkage.move_content()").scalar(Int.self)
-        }
-        try connection.execute("""
-            DELETE FROM ids.persons p
-            WHERE p.person_id IN (SELECT earlier FROM \(identifier: assignments) WHERE earlier IS NOT NULL
-                                  EXCEPT SELECT person_id FROM \(identifier: assignments))
-              AND NOT EXISTS (SELECT 1 FROM ids.source_links l WHERE l.person_id = p.person_id)
-              AND NOT EXISTS (SELECT 1 FROM ids.enrollments e WHERE e.person_id = p.person_id)
-              AND NOT EXISTS (SELECT 1 FROM ids.events e WHERE e.person_id = p.person_id)
-            """)
-        return moved
+    /// Has the schema owner's `linkage.write_index` write the index as the assignment says, move
+    /// the content of the keys that changed person and finish the run's data load (the migration
+    /// says how). The owner reads the run's assignment, which the linker owns and lets it read; the
+    /// linker reads no content. Returns the content rows moved.
+    private func writeIndex(on connection: PostgresConnection) throws -> Int {
+        let writer = try connection.execute(
+            "SELECT r.rolname::text FROM pg_proc p JOIN pg_roles r ON r.oid = p.proowner WHERE p.oid = 'linkage.write_index(integer)'::regprocedure")
+            .scalar(String.self)
+        try connection.execute("GRANT SELECT ON \(identifier: LinkageCompiler.assignments) TO \(escapedIdentifier: writer)")
+        return try connection.execute("SELECT linkage.write_index(\(runID)::integer)").scalar(Int.self)
     }
 }

@@ -83,11 +83,13 @@ import Testing
         try linker.execute("SET ROLE outcomes_linker")
         #expect(try linker.execute("SELECT count(*) FROM linkage.identifiers").scalar(Int.self) == 60)
         #expect(try linker.execute("SELECT count(*) FROM linkage.pairs").scalar(Int.self) > 0)
-        // The keys of content, to move it after a re-link: readable.
-        for table in ["ids.events", "ids.enrollments"] as [SQLIdentifier] {
-            #expect(Self.refusal(linker, "SELECT person_id, source_system, source_key FROM \(identifier: table)") == nil, "\(table)")
+        // The pseudonymous index: readable (a run reads it before it writes).
+        for table in ["ids.persons", "ids.source_links"] as [SQLIdentifier] {
+            #expect(Self.refusal(linker, "SELECT * FROM \(identifier: table)") == nil, "\(table)")
         }
+        // Content, not even its keys: the owner's linkage.write_index moves it after a re-link.
         let content: [PostgresQuery] = [
+            "SELECT person_id, source_system, source_key FROM ids.events", "SELECT source_key FROM ids.enrollments",
             "SELECT * FROM ids.events", "SELECT start_date FROM ids.events", "SELECT end_date FROM ids.events", "SELECT amount FROM ids.events",
             "SELECT domain FROM ids.events", "SELECT * FROM ids.enrollments", "SELECT program_id FROM ids.enrollments",
             "SELECT provider_id FROM ids.enrollments", "SELECT start_date FROM ids.enrollments", "SELECT contract_id FROM ids.enrollments",
@@ -97,6 +99,77 @@ import Testing
         for statement in content {
             #expect(Self.refusal(linker, statement) == .insufficientPrivilege, "the linker ran \(statement.sql)")
         }
+        // Nor does it write the IDS itself: a run's data load, links, persons and content moves are
+        // the owner's functions' (on Citus a transaction's writes to those tables must be one user's).
+        let writes: [PostgresQuery] = [
+            "INSERT INTO ids.data_loads (kind, description) VALUES ('linkage', 'by hand')", "UPDATE ids.data_loads SET description = 'x'",
+            "DELETE FROM ids.source_links", "UPDATE ids.source_links SET match_score = 1",
+            "INSERT INTO ids.source_links (person_id, source_system, source_key, match_method, match_score, load_id) VALUES (1, 'S1', 'new', 'deterministic', 1, 1)",
+            "DELETE FROM ids.persons", "UPDATE ids.persons SET county = 'x'", "INSERT INTO ids.persons (person_id, load_id) VALUES (999, 1)",
+            "DELETE FROM ids.events", "DELETE FROM ids.enrollments",
+        ]
+        for statement in writes {
+            #expect(Self.refusal(linker, statement) == .insufficientPrivilege, "the linker ran \(statement.sql)")
+        }
+    }
+
+    /// The owner's functions a run writes through: the linker's alone, and they take only the run in
+    /// progress in the calling transaction, whose work table assigns each of its records once.
+    @Test func theIndexIsWrittenOnlyThroughTheOwnersFunctionsForTheRunInProgress() throws {
+        let (db, login) = try Self.linked()
+        let calls: [PostgresQuery] = ["SELECT linkage.open_link_load('test')", "SELECT linkage.write_index(1)"]
+        for (user, role) in [("sep_analyst", "outcomes_analyst"), ("sep_payments", "outcomes_payments"), ("sep_provider", "outcomes_provider")] {
+            let connection = try login(user)
+            try connection.execute("SET ROLE \(escapedIdentifier: role)")
+            for call in calls { #expect(Self.refusal(connection, call) == .insufficientPrivilege, "\(user): \(call.sql)") }
+        }
+        let linker = try login("sep_linker")
+        try linker.execute("SET ROLE outcomes_linker")
+        let invalid = SQLState(code: "22023")
+        #expect(Self.refusal(linker, "SELECT linkage.open_link_load('Not an id')") == invalid)
+        #expect(Self.refusal(linker, "SELECT linkage.open_link_load(NULL)") == invalid)
+        // Run 1 is finished; run 2 does not exist.
+        #expect(Self.refusal(linker, "SELECT linkage.write_index(1)") == invalid)
+        #expect(Self.refusal(linker, "SELECT linkage.write_index(2)") == invalid)
+        let loads = try db.execute("SELECT count(*) FROM ids.data_loads").scalar(Int.self)
+
+        // A run of this transaction whose work table is missing, assigns a record twice (and another
+        // not at all), or gives a record another key: each refused.
+        let workTables: [PostgresQuery?] = [
+            nil,
+            """
+            CREATE TABLE linkage.work_assignments AS
+            SELECT record_id, source_system, source_key, 1::bigint AS earlier, 1::bigint AS person_id, NULL::float8 AS link_score
+            FROM linkage.identifiers WHERE record_id > (SELECT min(record_id) FROM linkage.identifiers)
+            UNION ALL SELECT record_id, source_system, source_key, 1, 1, NULL FROM linkage.identifiers
+            WHERE record_id = (SELECT max(record_id) FROM linkage.identifiers)
+            """,
+            """
+            CREATE TABLE linkage.work_assignments AS
+            SELECT record_id, source_system, 'K0-1'::text AS source_key, 1::bigint AS earlier, 1::bigint AS person_id, NULL::float8 AS link_score
+            FROM linkage.identifiers
+            """,
+        ]
+        for workTable in workTables {
+            #expect(throws: PostgresError.self) {
+                try linker.transaction { linker in
+                    let load = try linker.execute("SELECT linkage.open_link_load('test')").scalar(Int.self)
+                    let run = try linker.execute("""
+                        INSERT INTO linkage.runs (load_id, spec_id, spec, spec_sha256, records, candidate_pairs, model)
+                        VALUES (\(load), 'test', '{}', repeat('0', 64), 60, 0, '{}') RETURNING run_id
+                        """).scalar(Int.self)
+                    if let workTable { try linker.execute(workTable) }
+                    do {
+                        try linker.execute("SELECT linkage.write_index(\(run)::integer)")
+                    } catch {
+                        #expect((error as? PostgresError)?.sqlState == invalid, "\(error)")
+                        throw error
+                    }
+                }
+            }
+        }
+        #expect(try db.execute("SELECT count(*) FROM ids.data_loads").scalar(Int.self) == loads)
+        #expect(try db.execute("SELECT count(*) FROM ids.data_loads WHERE finished_at IS NULL").scalar(Int.self) == 0)
     }
 
     /// A link run's work tables (linkage.work_*) are gone when it ends: after a run, and after one refused midway.
