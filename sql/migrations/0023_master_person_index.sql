@@ -302,19 +302,21 @@ END
 $$;
 
 -- Writes the person index as a link run assigned it, and finishes the run's data load; returns the
--- content rows moved. The assignment is linkage.work_assignments, the run's work table, which the
--- linker owns and lets the owner read: each identifier record's key, its person before the run
--- (`earlier`), its person now, and its strongest link's match probability (`link_score`, NULL for
--- a record linked to none). `link_run` must be the run in progress in this transaction (the one
--- whose data load is outcomes.load_id, neither finished), and the work table must assign each of
--- its identifier records once.
+-- content rows moved. The assignment comes as values, one element per identifier record: its id,
+-- its person now, and its strongest link's match probability (NULL for a record linked to none).
+-- The function reads nothing the linker owns or could define (a table, view or type of the linker's
+-- read here would run as the owner): each record's key is read from linkage.identifiers and its
+-- person before the run (`earlier`) from ids.source_links. `link_run` must be the run in progress in
+-- this transaction (the one whose data load is outcomes.load_id, neither finished), and the values
+-- must assign each of its identifier records once.
 --
 -- Persons get the demographics most of their records agree on; only new or changed rows of
 -- ids.persons and ids.source_links are written. The content of every key that changed person is
 -- deleted and inserted under the new person (Citus does not update a distribution column), joined
 -- on the earlier person's id. Earlier persons nothing refers to any more are removed. The data
 -- load records the SHA-256 of every link and the counts.
-CREATE FUNCTION linkage.write_index(link_run integer) RETURNS bigint
+CREATE FUNCTION linkage.write_index(link_run integer, record_ids bigint[], person_ids bigint[], link_scores double precision[])
+RETURNS bigint
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     run_load integer;
@@ -333,22 +335,29 @@ BEGIN
         RAISE EXCEPTION 'linkage.write_index: % is not the link run in progress in this transaction', coalesce(link_run::text, 'NULL')
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF to_regclass('linkage.work_assignments') IS NULL THEN
-        RAISE EXCEPTION 'linkage.write_index: run % has no linkage.work_assignments', link_run USING ERRCODE = 'invalid_parameter_value';
+    IF cardinality(record_ids) IS DISTINCT FROM cardinality(person_ids) OR cardinality(record_ids) IS DISTINCT FROM cardinality(link_scores) THEN
+        RAISE EXCEPTION 'linkage.write_index: the assignment''s arrays differ in length' USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    -- The owner's own copy (a name the linker took first is an error, never read).
+    CREATE TEMP TABLE write_index_assignment ON COMMIT DROP AS
+    SELECT a.record_id, i.source_system, i.source_key, a.person_id, a.link_score, o.earlier
+    FROM unnest(record_ids, person_ids, link_scores) AS a(record_id, person_id, link_score)
+    LEFT JOIN linkage.identifiers i ON i.record_id = a.record_id
+    LEFT JOIN (SELECT l.source_system, l.source_key, min(l.person_id) AS earlier FROM ids.source_links l GROUP BY 1, 2) o
+      ON o.source_system = i.source_system AND o.source_key = i.source_key;
+    ANALYZE pg_temp.write_index_assignment;
     IF (SELECT count(*) <> run_records OR count(DISTINCT a.record_id) <> count(*)
-               OR count(*) FILTER (WHERE i.record_id IS NULL OR a.person_id IS NULL OR a.person_id < 1
-                                          OR (a.source_system, a.source_key) IS DISTINCT FROM (i.source_system, i.source_key)
+               OR count(*) FILTER (WHERE a.source_key IS NULL OR a.person_id IS NULL OR a.person_id < 1
                                           OR a.link_score NOT BETWEEN 0 AND 1) > 0
-        FROM linkage.work_assignments a LEFT JOIN linkage.identifiers i USING (record_id)) THEN
-        RAISE EXCEPTION 'linkage.write_index: linkage.work_assignments does not assign each of run %''s % records once', link_run, run_records
+        FROM pg_temp.write_index_assignment a) THEN
+        RAISE EXCEPTION 'linkage.write_index: the values do not assign each of run %''s % records once', link_run, run_records
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
 
     WITH members AS (
         SELECT a.person_id, i.birth_date, i.birth_year, nullif(i.sex, 'U') AS sex,
                nullif(i.race_ethnicity, '') AS race_ethnicity, nullif(i.county, '') AS county
-        FROM linkage.work_assignments a JOIN linkage.identifiers i USING (record_id)),
+        FROM pg_temp.write_index_assignment a JOIN linkage.identifiers i USING (record_id)),
     consensus AS (
         SELECT person_id,
                mode() WITHIN GROUP (ORDER BY birth_date) AS birth_date,
@@ -366,20 +375,20 @@ BEGIN
     WHERE (ids.persons.birth_date, ids.persons.birth_year, ids.persons.sex, ids.persons.race_ethnicity, ids.persons.county)
           IS DISTINCT FROM (excluded.birth_date, excluded.birth_year, excluded.sex, excluded.race_ethnicity, excluded.county);
 
-    DELETE FROM ids.source_links l USING linkage.work_assignments a
+    DELETE FROM ids.source_links l USING pg_temp.write_index_assignment a
     WHERE l.source_system = a.source_system AND l.source_key = a.source_key AND l.person_id <> a.person_id;
     INSERT INTO ids.source_links (person_id, source_system, source_key, match_method, match_score, load_id)
     SELECT a.person_id, a.source_system, a.source_key,
            CASE WHEN a.link_score IS NULL THEN 'deterministic' ELSE 'probabilistic' END,
            round(coalesce(a.link_score, 1)::numeric, 4), run_load
-    FROM linkage.work_assignments a
+    FROM pg_temp.write_index_assignment a
     ON CONFLICT (person_id, source_system, source_key) DO UPDATE SET
         match_method = excluded.match_method, match_score = excluded.match_score, load_id = excluded.load_id
     WHERE (ids.source_links.match_method, ids.source_links.match_score) IS DISTINCT FROM (excluded.match_method, excluded.match_score);
 
-    IF EXISTS (SELECT 1 FROM linkage.work_assignments WHERE earlier <> person_id) THEN
+    IF EXISTS (SELECT 1 FROM pg_temp.write_index_assignment WHERE earlier <> person_id) THEN
         WITH moves AS (
-            SELECT source_system, source_key, earlier, person_id FROM linkage.work_assignments WHERE earlier <> person_id),
+            SELECT source_system, source_key, earlier, person_id FROM pg_temp.write_index_assignment WHERE earlier <> person_id),
         moved AS (
             DELETE FROM ids.enrollments t USING moves m
             WHERE t.person_id = m.earlier AND t.source_system = m.source_system AND t.source_key = m.source_key
@@ -391,7 +400,7 @@ BEGIN
         FROM moved;
         GET DIAGNOSTICS enrollments = ROW_COUNT;
         WITH moves AS (
-            SELECT source_system, source_key, earlier, person_id FROM linkage.work_assignments WHERE earlier <> person_id),
+            SELECT source_system, source_key, earlier, person_id FROM pg_temp.write_index_assignment WHERE earlier <> person_id),
         moved AS (
             DELETE FROM ids.events t USING moves m
             WHERE t.person_id = m.earlier AND t.source_system = m.source_system AND t.source_key = m.source_key
@@ -404,8 +413,8 @@ BEGIN
     END IF;
 
     DELETE FROM ids.persons p
-    WHERE p.person_id IN (SELECT earlier FROM linkage.work_assignments WHERE earlier IS NOT NULL
-                          EXCEPT SELECT person_id FROM linkage.work_assignments)
+    WHERE p.person_id IN (SELECT earlier FROM pg_temp.write_index_assignment WHERE earlier IS NOT NULL
+                          EXCEPT SELECT person_id FROM pg_temp.write_index_assignment)
       AND NOT EXISTS (SELECT 1 FROM ids.source_links l WHERE l.person_id = p.person_id)
       AND NOT EXISTS (SELECT 1 FROM ids.enrollments e WHERE e.person_id = p.person_id)
       AND NOT EXISTS (SELECT 1 FROM ids.events e WHERE e.person_id = p.person_id);
@@ -413,7 +422,7 @@ BEGIN
     SELECT encode(sha256(convert_to(coalesce(string_agg(l.source_system || ',' || l.source_key || ',' || l.person_id, E'\n'
                                                         ORDER BY l.source_system, l.source_key), ''), 'UTF8')), 'hex')
     INTO links_hash FROM ids.source_links l;
-    SELECT count(DISTINCT person_id) INTO persons FROM linkage.work_assignments;
+    SELECT count(DISTINCT person_id) INTO persons FROM pg_temp.write_index_assignment;
     -- (Values read first: Citus runs no volatile function, nor a query of a local table, in an
     -- UPDATE of a reference table.)
     finished := clock_timestamp();
@@ -423,8 +432,9 @@ BEGIN
     RETURN enrollments + events;
 END
 $$;
-REVOKE ALL ON FUNCTION linkage.open_link_load(text), linkage.write_index(integer) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION linkage.open_link_load(text), linkage.write_index(integer) TO outcomes_linker;
+REVOKE ALL ON FUNCTION linkage.open_link_load(text), linkage.write_index(integer, bigint[], bigint[], double precision[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION linkage.open_link_load(text), linkage.write_index(integer, bigint[], bigint[], double precision[])
+    TO outcomes_linker;
 
 -- Analysts and the payments role see which ids changed, and the runs' headers (no identifiers).
 GRANT USAGE ON SCHEMA linkage TO outcomes_analyst, outcomes_payments;

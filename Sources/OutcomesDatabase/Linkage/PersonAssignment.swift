@@ -108,13 +108,19 @@ public struct PersonAssignment {
 
     /// Has the schema owner's `linkage.write_index` write the index as the assignment says, move
     /// the content of the keys that changed person and finish the run's data load (the migration
-    /// says how). The owner reads the run's assignment, which the linker owns and lets it read; the
-    /// linker reads no content. Returns the content rows moved.
+    /// says how). The linker reads no content.
     private func writeIndex(on connection: PostgresConnection) throws -> Int {
-        let writer = try connection.execute(
-            "SELECT r.rolname::text FROM pg_proc p JOIN pg_roles r ON r.oid = p.proowner WHERE p.oid = 'linkage.write_index(integer)'::regprocedure")
-            .scalar(String.self)
-        try connection.execute("GRANT SELECT ON \(identifier: LinkageCompiler.assignments) TO \(escapedIdentifier: writer)")
-        return try connection.execute("SELECT linkage.write_index(\(runID)::integer)").scalar(Int.self)
+        try connection.execute(writeIndexCall).scalar(Int.self)
+    }
+
+    /// The call, with the run's assignment as values (read here, as the linker): the owner's function
+    /// reads nothing the linker owns or could define.
+    var writeIndexCall: PostgresQuery {
+        """
+        SELECT linkage.write_index(\(runID)::integer, coalesce(array_agg(record_id ORDER BY record_id), '{}'),
+                                   coalesce(array_agg(person_id ORDER BY record_id), '{}'),
+                                   coalesce(array_agg(link_score ORDER BY record_id), '{}'))
+        FROM \(identifier: LinkageCompiler.assignments)
+        """
     }
 }

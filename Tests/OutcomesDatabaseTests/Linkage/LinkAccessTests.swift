@@ -117,7 +117,7 @@ import Testing
     /// progress in the calling transaction, whose work table assigns each of its records once.
     @Test func theIndexIsWrittenOnlyThroughTheOwnersFunctionsForTheRunInProgress() throws {
         let (db, login) = try Self.linked()
-        let calls: [PostgresQuery] = ["SELECT linkage.open_link_load('test')", "SELECT linkage.write_index(1)"]
+        let calls: [PostgresQuery] = ["SELECT linkage.open_link_load('test')", "SELECT linkage.write_index(1, '{}', '{}', '{}')"]
         for (user, role) in [("sep_analyst", "outcomes_analyst"), ("sep_payments", "outcomes_payments"), ("sep_provider", "outcomes_provider")] {
             let connection = try login(user)
             try connection.execute("SET ROLE \(escapedIdentifier: role)")
@@ -129,28 +129,20 @@ import Testing
         #expect(Self.refusal(linker, "SELECT linkage.open_link_load('Not an id')") == invalid)
         #expect(Self.refusal(linker, "SELECT linkage.open_link_load(NULL)") == invalid)
         // Run 1 is finished; run 2 does not exist.
-        #expect(Self.refusal(linker, "SELECT linkage.write_index(1)") == invalid)
-        #expect(Self.refusal(linker, "SELECT linkage.write_index(2)") == invalid)
+        #expect(Self.refusal(linker, "SELECT linkage.write_index(1, '{}', '{}', '{}')") == invalid)
+        #expect(Self.refusal(linker, "SELECT linkage.write_index(2, '{}', '{}', '{}')") == invalid)
         let loads = try db.execute("SELECT count(*) FROM ids.data_loads").scalar(Int.self)
 
-        // A run of this transaction whose work table is missing, assigns a record twice (and another
-        // not at all), or gives a record another key: each refused.
-        let workTables: [PostgresQuery?] = [
-            nil,
-            """
-            CREATE TABLE linkage.work_assignments AS
-            SELECT record_id, source_system, source_key, 1::bigint AS earlier, 1::bigint AS person_id, NULL::float8 AS link_score
-            FROM linkage.identifiers WHERE record_id > (SELECT min(record_id) FROM linkage.identifiers)
-            UNION ALL SELECT record_id, source_system, source_key, 1, 1, NULL FROM linkage.identifiers
-            WHERE record_id = (SELECT max(record_id) FROM linkage.identifiers)
-            """,
-            """
-            CREATE TABLE linkage.work_assignments AS
-            SELECT record_id, source_system, 'K0-1'::text AS source_key, 1::bigint AS earlier, 1::bigint AS person_id, NULL::float8 AS link_score
-            FROM linkage.identifiers
-            """,
+        // A run of this transaction given no assignment, one that assigns a record twice (and another
+        // not at all), one with a record the index does not hold, or arrays of different lengths: each refused.
+        let first: PostgresQuery = "(SELECT min(record_id) FROM linkage.identifiers)", last: PostgresQuery = "(SELECT max(record_id) FROM linkage.identifiers)"
+        let assignments: [(Int) -> PostgresQuery] = [
+            { "SELECT linkage.write_index(\($0)::integer, '{}', '{}', '{}')" },
+            { "SELECT linkage.write_index(\($0)::integer, array_agg(CASE WHEN record_id = \(first) THEN \(last) ELSE record_id END), array_agg(1::bigint), array_agg(NULL::float8)) FROM linkage.identifiers" },
+            { "SELECT linkage.write_index(\($0)::integer, array_agg(CASE WHEN record_id = \(first) THEN -1 ELSE record_id END), array_agg(1::bigint), array_agg(NULL::float8)) FROM linkage.identifiers" },
+            { "SELECT linkage.write_index(\($0)::integer, array_agg(record_id), array_agg(1::bigint), '{}') FROM linkage.identifiers" },
         ]
-        for workTable in workTables {
+        for assignment in assignments {
             #expect(throws: PostgresError.self) {
                 try linker.transaction { linker in
                     let load = try linker.execute("SELECT linkage.open_link_load('test')").scalar(Int.self)
@@ -158,9 +150,8 @@ import Testing
                         INSERT INTO linkage.runs (load_id, spec_id, spec, spec_sha256, records, candidate_pairs, model)
                         VALUES (\(load), 'test', '{}', repeat('0', 64), 60, 0, '{}') RETURNING run_id
                         """).scalar(Int.self)
-                    if let workTable { try linker.execute(workTable) }
                     do {
-                        try linker.execute("SELECT linkage.write_index(\(run)::integer)")
+                        try linker.execute(assignment(run))
                     } catch {
                         #expect((error as? PostgresError)?.sqlState == invalid, "\(error)")
                         throw error

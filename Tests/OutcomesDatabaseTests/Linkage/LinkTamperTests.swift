@@ -53,4 +53,39 @@ import Testing
         #expect(LinkAccessTests.refusal(linker, "TRUNCATE linkage.id_changes") == .insufficientPrivilege)
         #expect(LinkAccessTests.refusal(linker, "TRUNCATE linkage.audit_log") == .insufficientPrivilege)
     }
+
+    /// The hostile review's finding 1: the owner's function that writes the index must not run
+    /// anything the linker defined. The linker makes linkage.work_assignments a view over its own
+    /// function, which promotes the linker if it ever runs as a superuser, and writes the index of a
+    /// run of its own the way a link run does.
+    @Test func theOwnersFunctionRunsNothingTheLinkerDefined() throws {
+        let (db, login) = try LinkAccessTests.linked()
+        defer { _ = try? db.execute("ALTER ROLE sep_linker NOSUPERUSER") }  // roles are the cluster's: leave it as found
+        let linker = try login("sep_linker")
+        try linker.execute("SET ROLE outcomes_linker")
+        try linker.execute("BEGIN")
+        let load = try linker.execute("SELECT linkage.open_link_load('forged')").scalar(Int.self)
+        let run = try linker.execute("""
+            INSERT INTO linkage.runs (load_id, spec_id, spec, spec_sha256, records, candidate_pairs, model)
+            SELECT \(load), 'forged', '{}', repeat('0', 64), count(*), 0, '{}' FROM linkage.identifiers
+            RETURNING run_id
+            """).scalar(Int.self)
+        try linker.execute("""
+            CREATE FUNCTION linkage.promote() RETURNS TABLE (record_id bigint, source_system text, source_key text, cluster bigint,
+                                                             earlier bigint, person_id bigint, kept_id boolean, link_score float8)
+            LANGUAGE plpgsql AS $$
+            BEGIN
+                IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+                    EXECUTE 'ALTER ROLE sep_linker SUPERUSER';
+                END IF;
+                RETURN QUERY SELECT i.record_id, i.source_system, i.source_key, i.record_id, NULL::bigint, l.person_id, true, NULL::float8
+                             FROM linkage.identifiers i JOIN ids.source_links l USING (source_system, source_key);
+            END
+            $$
+            """)
+        try linker.execute("CREATE VIEW linkage.work_assignments AS SELECT * FROM linkage.promote()")
+        try linker.execute(PersonAssignment(runID: run).writeIndexCall)
+        try linker.execute("COMMIT")
+        #expect(try db.execute("SELECT rolsuper FROM pg_roles WHERE rolname = 'sep_linker'").scalar(Bool.self) == false)
+    }
 }
