@@ -326,6 +326,7 @@ DECLARE
     links_hash text;
     persons bigint;
     finished timestamptz;
+    collisions bigint;
 BEGIN
     SELECT r.load_id, r.records INTO run_load, run_records FROM linkage.runs r
     WHERE r.run_id = link_run AND r.finished_at IS NULL
@@ -386,7 +387,33 @@ BEGIN
         match_method = excluded.match_method, match_score = excluded.match_score, load_id = excluded.load_id
     WHERE (ids.source_links.match_method, ids.source_links.match_score) IS DISTINCT FROM (excluded.match_method, excluded.match_score);
 
+    -- Content is keyed by person and its own id: a move that would give a person two events (or
+    -- enrollments) with one id is refused before anything moves, naming the table and how many
+    -- (SQLSTATE 23505; the ids themselves are content, which the linker does not see).
     IF EXISTS (SELECT 1 FROM pg_temp.write_index_assignment WHERE earlier <> person_id) THEN
+        SELECT count(*) INTO collisions FROM (
+            SELECT coalesce(m.person_id, t.person_id), t.event_id
+            FROM ids.events t
+            LEFT JOIN pg_temp.write_index_assignment m
+              ON m.earlier <> m.person_id AND t.person_id = m.earlier AND t.source_system = m.source_system AND t.source_key = m.source_key
+            WHERE t.person_id IN (SELECT earlier FROM pg_temp.write_index_assignment WHERE earlier <> person_id
+                                  UNION SELECT person_id FROM pg_temp.write_index_assignment WHERE earlier <> person_id)
+            GROUP BY 1, 2 HAVING count(*) > 1) c;
+        IF collisions > 0 THEN
+            RAISE EXCEPTION 'linkage.write_index: events %', collisions USING ERRCODE = 'unique_violation';
+        END IF;
+        SELECT count(*) INTO collisions FROM (
+            SELECT coalesce(m.person_id, t.person_id), t.enrollment_id
+            FROM ids.enrollments t
+            LEFT JOIN pg_temp.write_index_assignment m
+              ON m.earlier <> m.person_id AND t.person_id = m.earlier AND t.source_system = m.source_system AND t.source_key = m.source_key
+            WHERE t.person_id IN (SELECT earlier FROM pg_temp.write_index_assignment WHERE earlier <> person_id
+                                  UNION SELECT person_id FROM pg_temp.write_index_assignment WHERE earlier <> person_id)
+            GROUP BY 1, 2 HAVING count(*) > 1) c;
+        IF collisions > 0 THEN
+            RAISE EXCEPTION 'linkage.write_index: enrollments %', collisions USING ERRCODE = 'unique_violation';
+        END IF;
+
         WITH moves AS (
             SELECT source_system, source_key, earlier, person_id FROM pg_temp.write_index_assignment WHERE earlier <> person_id),
         moved AS (

@@ -15,6 +15,9 @@ public struct LinkageError: UserFacingError, Equatable {
         case noCandidatePairs
         /// The string-similarity functions are not installed and cannot be installed by this user.
         case similarityFunctionsMissing(package: String)
+        /// Moving content to its record's new person would give a person two rows of `table` with one
+        /// id (content is keyed by person and its own id); `rows` such pairs. Nothing moved.
+        case contentWouldCollide(table: String, rows: Int)
     }
 
     public let code: Code
@@ -41,6 +44,12 @@ public struct LinkageError: UserFacingError, Equatable {
                 + "Make the rules narrower, raise the limit, or run with --force."
         case .noCandidatePairs:
             "\(file): the blocking rules propose no pair of records to compare, so nothing can be linked; widen the rules."
+        case .contentWouldCollide(let table, let rows):
+            "The run links records whose content cannot follow them: moving it to the person the run gives each record would "
+                + "leave \(rows) pair\(rows == 1 ? "" : "s") of rows in ids.\(table) under one person with one id (the IDS keys "
+                + "content by person and id, and two sources, or one source under two keys, used the same ids). Nothing was "
+                + "written. Reload the content with ids unique across the records of one person (for example prefixed by source), "
+                + "or label the pairs as non-matches (outcomes link review), then run again."
         case .similarityFunctionsMissing(let package):
             "The database has no Jaro-Winkler function (extension pg_similarity) and this user cannot install it. Install the "
                 + "server package \(package), then, as a superuser: CREATE EXTENSION pg_similarity SCHEMA linkage;"

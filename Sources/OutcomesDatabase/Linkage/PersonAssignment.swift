@@ -110,7 +110,14 @@ public struct PersonAssignment {
     /// the content of the keys that changed person and finish the run's data load (the migration
     /// says how). The linker reads no content.
     private func writeIndex(on connection: PostgresConnection) throws -> Int {
-        try connection.execute(writeIndexCall).scalar(Int.self)
+        do {
+            return try connection.execute(writeIndexCall).scalar(Int.self)
+        } catch let error as PostgresError where error.sqlState == .uniqueViolation {
+            // The function's own refusal: "linkage.write_index: <table> <count>".
+            let words = error.message.split(separator: " ")
+            guard words.count == 3, words[0] == "linkage.write_index:", let rows = Int(words[2]) else { throw error }
+            throw LinkageError(.contentWouldCollide(table: String(words[1]), rows: rows), file: "")
+        }
     }
 
     /// The call, with the run's assignment as values (read here, as the linker): the owner's function

@@ -168,4 +168,25 @@ import Testing
         #expect(try db.execute("SELECT person_id FROM ids.events WHERE source_key = 'K0-x'").scalar(Int.self) == fresh)
         #expect(try db.execute("SELECT person_id FROM ids.events WHERE source_key = 'K0-1'").scalar(Int.self) == kept)
     }
+
+    /// The hostile review's finding 5: two records' content loaded under one event id while they
+    /// were two persons; a clerical match then links them. The run is refused with the table and
+    /// the count (never a constraint name), nothing written, and the same on every later run until
+    /// the content or the label changes.
+    @Test func contentThatWouldCollideWhenItsRecordsMergeIsRefusedWhole() throws {
+        let (db, _) = try TestDatabase.fresh()
+        var records = (0..<20).flatMap { p in (1...3).map { Self.record(person: p, source: $0) } }
+        records.append(["S9", "K0-x", "MAREK", "ZYLBERSZTEJN", "1980-06-30", "777889999"])
+        try Self.load(records, on: db)
+        _ = try Self.run(on: db)
+        try Self.loadEvents(keys: ["K0-1"], on: db)
+        try Self.loadEvents(keys: ["K0-x"], on: db)  // event id 1 again, under another person
+        try Self.label("K0-1", "K0-x", "match", on: db)
+        let before = try Self.persons(on: db)
+        let runs = try db.execute("SELECT count(*) FROM linkage.runs").scalar(Int.self)
+        #expect(throws: LinkageError(.contentWouldCollide(table: "events", rows: 1), file: "")) { try Self.run(on: db) }
+        #expect(try Self.persons(on: db) == before)
+        #expect(try db.execute("SELECT count(*) FROM linkage.runs").scalar(Int.self) == runs)
+        #expect(try db.execute("SELECT count(DISTINCT person_id) FROM ids.events").scalar(Int.self) == 2)
+    }
 }
