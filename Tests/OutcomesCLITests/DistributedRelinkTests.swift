@@ -10,30 +10,10 @@ import Testing
 /// cluster it succeeds, the content follows its record, and the index and its changes are those of
 /// the same steps on one server. Citus must be installed (`.ci/run` builds it).
 @Suite(.serialized) struct DistributedRelinkTests {
-    static let spec = """
-        linkage: relink-test
-        comparisons:
-          - name: first_name
-            field: first_name
-            levels: [exact, {jaro_winkler: 0.9}]
-          - name: last_name
-            field: last_name
-            levels: [{exact: {term_frequency: true}}, {jaro_winkler: 0.9}]
-          - name: birth_date
-            field: birth_date
-            levels: [exact, day_month_swapped, same_year]
-          - name: ssn
-            field: ssn
-            levels: [exact, ssn_transposition, ssn_last4]
-        blocking:
-          - [birth_year]
-          - [ssn_last4]
-        training:
-          lambda: {deterministic: [[ssn, birth_date]], recall: 0.9}
-          u: {sample_pairs: 5000, seed: 1}
-        thresholds: {match: 0.9, review: 0.5}
-
-        """
+    /// The review tests' spec, linking at 0.9.
+    static let spec = LinkReviewCommandTests.spec
+        .replacingOccurrences(of: "linkage: review-test", with: "linkage: relink-test")
+        .replacingOccurrences(of: "thresholds: {match: 0.995,", with: "thresholds: {match: 0.9,")
 
     static let firstNames = ["MARIA", "JAMES", "AISHA", "ROBERT", "LINDA", "DMITRI", "KEIKO", "SAMUEL", "FATIMA", "OWEN",
                              "PRIYA", "CARLOS", "HELEN", "TREVOR", "NADIA", "GEORGE", "IRENE", "VICTOR", "WANDA", "ZANE"]
