@@ -18,7 +18,14 @@ END
 $$;
 
 REVOKE ALL ON SCHEMA linkage FROM PUBLIC;
-GRANT USAGE, CREATE ON SCHEMA linkage TO outcomes_linker;
+GRANT USAGE ON SCHEMA linkage TO outcomes_linker;
+-- A link run's work tables (unlogged, dropped at its end) live apart, in a schema the linker may
+-- create in and that no query's search path holds: nothing the linker defines there (a function,
+-- an operator, a view) can be picked up by a name another user's statement resolves, and the
+-- linkage schema, on every run's search path for the similarity functions, stays the owner's alone.
+CREATE SCHEMA linkage_work;
+REVOKE ALL ON SCHEMA linkage_work FROM PUBLIC;
+GRANT USAGE, CREATE ON SCHEMA linkage_work TO outcomes_linker;
 
 -- A link run is a data load: it changes which person a record (and its content) belongs to, so
 -- results computed before it are stale, as after an extract.

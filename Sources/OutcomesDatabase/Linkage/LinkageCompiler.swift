@@ -9,17 +9,17 @@ struct LinkageCompiler {
     let spec: LinkageSpec
 
     /// The run's work tables (unlogged, so that parallel workers can read them; created and dropped
-    /// inside the run's transaction).
-    static let records: SQLIdentifier = "linkage.work_records"
-    static let candidates: SQLIdentifier = "linkage.work_candidates"
-    static let patterns: SQLIdentifier = "linkage.work_patterns"
-    static let sample: SQLIdentifier = "linkage.work_sample"
-    static let edges: SQLIdentifier = "linkage.work_edges"
-    static let clusters: SQLIdentifier = "linkage.work_clusters"
-    static let assignments: SQLIdentifier = "linkage.work_assignments"
-    static let frontier: SQLIdentifier = "linkage.work_frontier"
-    static let changed: SQLIdentifier = "linkage.work_changed"
-    static let contradictions: SQLIdentifier = "linkage.work_contradictions"
+    /// inside the run's transaction), in the linkage_work schema, which no search path holds.
+    static let records: SQLIdentifier = "linkage_work.records"
+    static let candidates: SQLIdentifier = "linkage_work.candidates"
+    static let patterns: SQLIdentifier = "linkage_work.patterns"
+    static let sample: SQLIdentifier = "linkage_work.sample"
+    static let edges: SQLIdentifier = "linkage_work.edges"
+    static let clusters: SQLIdentifier = "linkage_work.clusters"
+    static let assignments: SQLIdentifier = "linkage_work.assignments"
+    static let frontier: SQLIdentifier = "linkage_work.frontier"
+    static let changed: SQLIdentifier = "linkage_work.changed"
+    static let contradictions: SQLIdentifier = "linkage_work.contradictions"
 
     static let workTables: [SQLIdentifier] = [records, candidates, patterns, sample, edges, clusters, assignments, frontier, changed, contradictions]
 

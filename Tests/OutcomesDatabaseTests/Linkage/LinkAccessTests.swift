@@ -163,12 +163,12 @@ import Testing
         #expect(try db.execute("SELECT count(*) FROM ids.data_loads WHERE finished_at IS NULL").scalar(Int.self) == 0)
     }
 
-    /// A link run's work tables (linkage.work_*) are gone when it ends: after a run, and after one refused midway.
+    /// A link run's work tables (linkage_work.*) are gone when it ends: after a run, and after one refused midway.
     @Test func aLinkRunLeavesNoWorkTables() throws {
         let (db, _) = try TestDatabase.fresh()
         let workTables: PostgresQuery = """
             SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE (n.nspname = 'linkage' AND c.relname LIKE 'work%') OR c.relpersistence = 't'
+            WHERE n.nspname = 'linkage_work' OR (n.nspname = 'linkage' AND c.relname LIKE 'work%') OR c.relpersistence = 't'
             """
         try LinkRunnerTests.load((0..<20).flatMap { p in (1...3).map { LinkRunnerTests.record(person: p, source: $0) } }, on: db)
         _ = try LinkRunnerTests.run(on: db)

@@ -55,7 +55,7 @@ import Testing
     }
 
     /// The hostile review's finding 1: the owner's function that writes the index must not run
-    /// anything the linker defined. The linker makes linkage.work_assignments a view over its own
+    /// anything the linker defined. The linker makes linkage_work.assignments a view over its own
     /// function, which promotes the linker if it ever runs as a superuser, and writes the index of a
     /// run of its own the way a link run does.
     @Test func theOwnersFunctionRunsNothingTheLinkerDefined() throws {
@@ -71,7 +71,7 @@ import Testing
             RETURNING run_id
             """).scalar(Int.self)
         try linker.execute("""
-            CREATE FUNCTION linkage.promote() RETURNS TABLE (record_id bigint, source_system text, source_key text, cluster bigint,
+            CREATE FUNCTION linkage_work.promote() RETURNS TABLE (record_id bigint, source_system text, source_key text, cluster bigint,
                                                              earlier bigint, person_id bigint, kept_id boolean, link_score float8)
             LANGUAGE plpgsql AS $$
             BEGIN
@@ -83,9 +83,31 @@ import Testing
             END
             $$
             """)
-        try linker.execute("CREATE VIEW linkage.work_assignments AS SELECT * FROM linkage.promote()")
+        try linker.execute("CREATE VIEW linkage_work.assignments AS SELECT * FROM linkage_work.promote()")
         try linker.execute(PersonAssignment(runID: run).writeIndexCall)
         try linker.execute("COMMIT")
         #expect(try db.execute("SELECT rolsuper FROM pg_roles WHERE rolname = 'sep_linker'").scalar(Bool.self) == false)
+    }
+
+    /// The re-review's finding: an operator the linker planted in the linkage schema (on every run's
+    /// search path, for the similarity functions) was picked by the run's own SQL in whoever's session
+    /// ran it. The linker creates nothing there; its work schema is on no search path.
+    @Test func theLinkerCreatesNothingOnARunsSearchPath() throws {
+        let (db, login) = try LinkAccessTests.linked()
+        let linker = try login("sep_linker")
+        try linker.execute("SET ROLE outcomes_linker")
+        for statement: PostgresQuery in [
+            "CREATE FUNCTION linkage.fdiv(float8, bigint) RETURNS float8 LANGUAGE sql AS 'SELECT 1::float8'",
+            "CREATE TABLE linkage.work_records (record_id bigint)",
+            "CREATE VIEW linkage.planted AS SELECT 1",
+        ] {
+            #expect(LinkAccessTests.refusal(linker, statement) == .insufficientPrivilege, "\(statement.sql)")
+        }
+        #expect(LinkAccessTests.refusal(linker, "CREATE TABLE linkage_work.scratch (x int)") == nil)
+        let path = try db.transaction { db in
+            try LinkageFunctions.setSearchPath(on: db)
+            return try db.execute("SELECT current_setting('search_path')").scalar(String.self)
+        }
+        #expect(path.contains("linkage") && !path.contains("linkage_work"), "\(path)")
     }
 }
