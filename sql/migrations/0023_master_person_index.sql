@@ -156,15 +156,37 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON linkage.audit_log
 CREATE TRIGGER id_changes_append_only BEFORE UPDATE OR DELETE ON linkage.id_changes
     FOR EACH ROW EXECUTE FUNCTION linkage.refuse_change();
 
+-- Whether `value` is the one this session last drew from the sequence: a row's identity came from
+-- its default, not from OVERRIDING SYSTEM VALUE (a run id or audit entry id chosen in advance).
+CREATE FUNCTION linkage.drawn_last(sequence_name regclass, value bigint) RETURNS boolean
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN currval(sequence_name) = value;
+EXCEPTION WHEN object_not_in_prerequisite_state THEN  -- nothing drawn yet in this session
+    RETURN false;
+END
+$$;
+
 -- Who and when are the server's, never the writer's: an audit entry or a run names the login that
--- really made it, at the time it did.
+-- really made it, at the time it did, under the id its sequence gave it. A link run's audit entry
+-- is written only by linkage.write_index (running as its owner), with what the run changed.
 CREATE FUNCTION linkage.stamp_writer() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_TABLE_NAME = 'audit_log' THEN
+        IF NOT linkage.drawn_last('linkage.audit_log_entry_id_seq', NEW.entry_id)
+           OR (NEW.action = 'link_run' AND current_user IS DISTINCT FROM
+               (SELECT pg_get_userbyid(p.proowner) FROM pg_proc p
+                WHERE p.oid = 'linkage.write_index(integer, bigint[], bigint[], double precision[])'::regprocedure)) THEN
+            RAISE EXCEPTION 'linkage.audit_log: an entry''s id is its sequence''s, and a link run''s entry is linkage.write_index''s'
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
         NEW.done_by := session_user;
         NEW.done_at := clock_timestamp();
     ELSE
+        IF NOT linkage.drawn_last('linkage.runs_run_id_seq', NEW.run_id) THEN
+            RAISE EXCEPTION 'linkage.runs: a run''s id is its sequence''s' USING ERRCODE = 'insufficient_privilege';
+        END IF;
         NEW.run_by := session_user;
         NEW.started_at := clock_timestamp();
         NEW.finished_at := NULL;
@@ -178,7 +200,8 @@ CREATE TRIGGER runs_stamped BEFORE INSERT ON linkage.runs
     FOR EACH ROW EXECUTE FUNCTION linkage.stamp_writer();
 
 -- A run's record is written by the run: its summary and finish are set once, before it finishes
--- (the linker may update only those columns), and it is never deleted.
+-- (the linker may update only those columns; the finish is the server's time), and it is never
+-- deleted.
 CREATE FUNCTION linkage.finish_once() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
@@ -186,6 +209,7 @@ BEGIN
         RAISE EXCEPTION 'linkage.runs: run % is finished or being removed: % is refused', OLD.run_id, TG_OP
             USING ERRCODE = 'insufficient_privilege';
     END IF;
+    NEW.finished_at := clock_timestamp();
     RETURN NEW;
 END
 $$;
@@ -278,7 +302,8 @@ CREATE INDEX events_source_key ON ids.events (source_system, source_key) WHERE s
 -- writes only through the two functions below, which run as the schema's owner.
 GRANT SELECT, INSERT, UPDATE, DELETE ON linkage.identifiers, linkage.runs, linkage.pattern_counts, linkage.pairs, linkage.labels
     TO outcomes_linker;
-GRANT SELECT, INSERT ON linkage.id_changes, linkage.audit_log TO outcomes_linker;
+GRANT SELECT ON linkage.id_changes TO outcomes_linker;
+GRANT SELECT, INSERT ON linkage.audit_log TO outcomes_linker;
 GRANT USAGE ON SCHEMA ids TO outcomes_linker;
 GRANT SELECT ON ids.source_systems, ids.data_loads, ids.persons, ids.source_links TO outcomes_linker;
 
@@ -289,19 +314,39 @@ GRANT SELECT ON ids.source_systems, ids.data_loads, ids.persons, ids.source_link
 -- and reference tables is the owner's, and the linker reads those tables (the index as it was)
 -- only before the first such write.
 
--- Opens a link run's data load (kind 'linkage', recorded as the login's), makes it this
--- transaction's outcomes.load_id, and returns its id.
+-- The SHA-256 of the person index: every source key's line "system,key,person" in key order.
+CREATE FUNCTION linkage.links_sha256() RETURNS text
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT encode(sha256(convert_to(coalesce(string_agg(l.source_system || ',' || l.source_key || ',' || l.person_id, E'\n'
+                                                        ORDER BY l.source_system, l.source_key), ''), 'UTF8')), 'hex')
+    FROM ids.source_links l
+$$;
+REVOKE ALL ON FUNCTION linkage.links_sha256() FROM PUBLIC;
+
+-- Opens a link run's data load (kind 'linkage', recorded as the login's, with the transaction that
+-- opened it: only that transaction can write the index under it), makes it this transaction's
+-- outcomes.load_id, and returns its id. A link load still open is one whose transaction committed
+-- without writing its index (a run in progress elsewhere is not visible here): it is closed as
+-- abandoned, with the hash of the links as they are (it changed none), so that nothing waiting for
+-- loads to finish (`db distribute`) waits for it.
 CREATE FUNCTION linkage.open_link_load(spec_id text) RETURNS integer
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     opened integer;
+    closed timestamptz := clock_timestamp();
+    links_hash text;
 BEGIN
     IF spec_id IS NULL OR spec_id !~ '^[a-z0-9][a-z0-9_-]*$' THEN
         RAISE EXCEPTION 'linkage.open_link_load: % is not a linkage specification id', coalesce(quote_literal(spec_id), 'NULL')
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    IF EXISTS (SELECT 1 FROM ids.data_loads WHERE kind = 'linkage' AND finished_at IS NULL) THEN
+        links_hash := linkage.links_sha256();
+        UPDATE ids.data_loads SET finished_at = closed, content_hash = links_hash, row_counts = '{"abandoned": true}'::jsonb
+        WHERE kind = 'linkage' AND finished_at IS NULL;
+    END IF;
     INSERT INTO ids.data_loads (kind, description, parameters, loaded_by)
-    VALUES ('linkage', 'link ' || spec_id, jsonb_build_object('spec_id', spec_id), session_user)
+    VALUES ('linkage', 'link ' || spec_id, jsonb_build_object('spec_id', spec_id, 'transaction', pg_current_xact_id()::text), session_user)
     RETURNING load_id INTO opened;
     PERFORM set_config('outcomes.load_id', opened::text, true);
     RETURN opened;
@@ -314,8 +359,13 @@ $$;
 -- The function reads nothing the linker owns or could define (a table, view or type of the linker's
 -- read here would run as the owner): each record's key is read from linkage.identifiers and its
 -- person before the run (`earlier`) from ids.source_links. `link_run` must be the run in progress in
--- this transaction (the one whose data load is outcomes.load_id, neither finished), and the values
--- must assign each of its identifier records once.
+-- this transaction (the one whose data load is outcomes.load_id, opened by this transaction, neither
+-- finished), and the values must assign each of its identifier records once. A person id is either
+-- kept (the earlier person of one of its own records) or new, and new ids are the next ones in line
+-- above every id ever used, without gaps.
+--
+-- The function records what it changes, whoever calls it: the id changes (new, merged, split; as
+-- PersonAssignment describes them) and the run's audit entry; the linker can write neither.
 --
 -- Persons get the demographics most of their records agree on; only new or changed rows of
 -- ids.persons and ids.source_links are written. The content of every key that changed person is
@@ -334,11 +384,14 @@ DECLARE
     persons bigint;
     finished timestamptz;
     collisions bigint;
+    highest bigint;
+    changes bigint;
 BEGIN
     SELECT r.load_id, r.records INTO run_load, run_records FROM linkage.runs r
     WHERE r.run_id = link_run AND r.finished_at IS NULL
       AND r.load_id::text = current_setting('outcomes.load_id', true)
-      AND EXISTS (SELECT 1 FROM ids.data_loads d WHERE d.load_id = r.load_id AND d.kind = 'linkage' AND d.finished_at IS NULL);
+      AND EXISTS (SELECT 1 FROM ids.data_loads d WHERE d.load_id = r.load_id AND d.kind = 'linkage' AND d.finished_at IS NULL
+                                                  AND d.parameters->>'transaction' = pg_current_xact_id()::text);
     IF run_load IS NULL THEN
         RAISE EXCEPTION 'linkage.write_index: % is not the link run in progress in this transaction', coalesce(link_run::text, 'NULL')
             USING ERRCODE = 'invalid_parameter_value';
@@ -361,6 +414,30 @@ BEGIN
         RAISE EXCEPTION 'linkage.write_index: the values do not assign each of run %''s % records once', link_run, run_records
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    highest := greatest((SELECT coalesce(max(p.person_id), 0) FROM ids.persons p),
+                        (SELECT coalesce(max(greatest(c.person_id, coalesce(c.other_person_id, 0))), 0) FROM linkage.id_changes c));
+    IF EXISTS (SELECT 1 FROM pg_temp.write_index_assignment a GROUP BY a.person_id
+               HAVING a.person_id <= highest AND NOT bool_or(a.earlier IS NOT DISTINCT FROM a.person_id))
+       OR (SELECT count(DISTINCT a.person_id) IS DISTINCT FROM coalesce(max(a.person_id) - highest, 0)
+           FROM pg_temp.write_index_assignment a WHERE a.person_id > highest) THEN
+        RAISE EXCEPTION 'linkage.write_index: run % gives records person ids that are neither kept nor the next new ones', link_run
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+
+    INSERT INTO linkage.id_changes (run_id, person_id, change, other_person_id, records)
+    SELECT link_run, a.person_id, 'new', NULL, count(*) FROM pg_temp.write_index_assignment a
+    WHERE a.person_id > highest GROUP BY a.person_id HAVING count(a.earlier) = 0
+    UNION ALL
+    -- An earlier person whose records mostly went to a person that kept another id.
+    SELECT link_run, a.earlier, 'merged_into', a.person_id, count(*) FROM pg_temp.write_index_assignment a
+    WHERE a.earlier <> a.person_id AND NOT EXISTS (SELECT 1 FROM pg_temp.write_index_assignment k WHERE k.person_id = a.earlier)
+    GROUP BY a.earlier, a.person_id
+    UNION ALL
+    -- Records now under another person while their earlier person lives on.
+    SELECT link_run, a.person_id, 'split_from', a.earlier, count(*) FROM pg_temp.write_index_assignment a
+    WHERE a.earlier <> a.person_id AND EXISTS (SELECT 1 FROM pg_temp.write_index_assignment k WHERE k.person_id = a.earlier)
+    GROUP BY a.person_id, a.earlier;
+    GET DIAGNOSTICS changes = ROW_COUNT;
 
     WITH members AS (
         SELECT a.person_id, i.birth_date, i.birth_year, nullif(i.sex, 'U') AS sex,
@@ -453,9 +530,7 @@ BEGIN
       AND NOT EXISTS (SELECT 1 FROM ids.enrollments e WHERE e.person_id = p.person_id)
       AND NOT EXISTS (SELECT 1 FROM ids.events e WHERE e.person_id = p.person_id);
 
-    SELECT encode(sha256(convert_to(coalesce(string_agg(l.source_system || ',' || l.source_key || ',' || l.person_id, E'\n'
-                                                        ORDER BY l.source_system, l.source_key), ''), 'UTF8')), 'hex')
-    INTO links_hash FROM ids.source_links l;
+    links_hash := linkage.links_sha256();
     SELECT count(DISTINCT person_id) INTO persons FROM pg_temp.write_index_assignment;
     -- (Values read first: Citus runs no volatile function, nor a query of a local table, in an
     -- UPDATE of a reference table.)
@@ -463,10 +538,15 @@ BEGIN
     UPDATE ids.data_loads
     SET content_hash = links_hash, row_counts = jsonb_build_object('persons', persons, 'source_links', run_records), finished_at = finished
     WHERE load_id = run_load;
+    INSERT INTO linkage.audit_log (action, run_id, details)
+    VALUES ('link_run', link_run, jsonb_build_object('records', run_records, 'persons', persons, 'id_changes', changes,
+                                                     'content_rows_moved', enrollments + events, 'links_sha256', links_hash));
     RETURN enrollments + events;
 END
 $$;
-REVOKE ALL ON FUNCTION linkage.open_link_load(text), linkage.write_index(integer, bigint[], bigint[], double precision[]) FROM PUBLIC;
+REVOKE ALL ON FUNCTION linkage.open_link_load(text), linkage.write_index(integer, bigint[], bigint[], double precision[]),
+    linkage.drawn_last(regclass, bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION linkage.drawn_last(regclass, bigint) TO outcomes_linker;
 GRANT EXECUTE ON FUNCTION linkage.open_link_load(text), linkage.write_index(integer, bigint[], bigint[], double precision[])
     TO outcomes_linker;
 

@@ -169,17 +169,13 @@ public struct LinkRunner {
             """)
     }
 
-    /// The run's summary and audit-log entry, and its work tables dropped (its data load was
-    /// finished by `linkage.write_index`).
+    /// The run's summary, and its work tables dropped (its data load was finished, and its audit
+    /// entry written, by `linkage.write_index`).
     private func finish(_ report: LinkRunReport, on connection: PostgresConnection) throws {
         let summary = LinkRunSummary(report)
         try connection.execute("""
             UPDATE linkage.runs SET summary = \(try PostgresJSON(summary))::jsonb, finished_at = clock_timestamp()
             WHERE run_id = \(report.runID)
-            """)
-        try connection.execute("""
-            INSERT INTO linkage.audit_log (action, run_id, details)
-            VALUES ('link_run', \(report.runID), \(try PostgresJSON(summary))::jsonb)
             """)
         for table in LinkageCompiler.workTables {
             try connection.execute("DROP TABLE IF EXISTS \(identifier: table)")

@@ -11,9 +11,10 @@ import PostgresClient
 /// with no id gets a new one, above every id ever used, in the order of its lowest record. Content
 /// loaded by source key moves with its record.
 ///
-/// The linker decides all of it on its own tables (the assignment, the id changes) after reading the
-/// index as it was; the schema owner's `linkage.write_index` then writes it: ids.persons,
-/// ids.source_links, the content moves, the persons retired, the run's data load finished. Through
+/// The linker decides all of it in its own work table (the assignment) after reading the index as it
+/// was; the schema owner's `linkage.write_index` then checks and writes it: ids.persons,
+/// ids.source_links, the content moves, the persons retired, the id changes and the audit entry,
+/// the run's data load finished. Through
 /// the owner, because the linker moves content it may not read; and every write, because on Citus a
 /// transaction may not touch placements another user modified in it ("cannot perform query on
 /// placements that were modified in this transaction by a different user"): a function running as
@@ -68,7 +69,6 @@ public struct PersonAssignment {
             FROM records r LEFT JOIN kept k USING (cluster) LEFT JOIN fresh f USING (cluster) LEFT JOIN scores s USING (record_id)
             """)
         try connection.execute("ANALYZE \(identifier: assignments)")
-        try recordChanges(on: connection)
         let moved = try writeIndex(on: connection)
         let counts = try connection.execute("""
             SELECT count(DISTINCT person_id),
@@ -83,32 +83,9 @@ public struct PersonAssignment {
                        split: try counts?.decode(Int.self, at: 4) ?? 0, contentRowsMoved: moved)
     }
 
-    /// New ids, earlier persons merged into the cluster that kept another's id, records split from
-    /// their earlier person.
-    private func recordChanges(on connection: PostgresConnection) throws {
-        let assignments = LinkageCompiler.assignments
-        try connection.execute("""
-            INSERT INTO linkage.id_changes (run_id, person_id, change, other_person_id, records)
-            SELECT \(runID), person_id, 'new', NULL, count(*) FROM \(identifier: assignments)
-            WHERE NOT kept_id GROUP BY person_id HAVING count(earlier) = 0
-            UNION ALL
-            -- An earlier person whose records mostly went to a cluster that kept another id.
-            SELECT \(runID), a.earlier, 'merged_into', a.person_id, count(*) FROM \(identifier: assignments) a
-            WHERE a.earlier IS NOT NULL AND a.earlier <> a.person_id
-              AND NOT EXISTS (SELECT 1 FROM \(identifier: assignments) k WHERE k.person_id = a.earlier)
-            GROUP BY a.earlier, a.person_id
-            UNION ALL
-            -- Records now under another person while their earlier person lives on elsewhere.
-            SELECT \(runID), a.person_id, 'split_from', a.earlier, count(*) FROM \(identifier: assignments) a
-            WHERE a.earlier IS NOT NULL AND a.earlier <> a.person_id
-              AND EXISTS (SELECT 1 FROM \(identifier: assignments) k WHERE k.person_id = a.earlier)
-            GROUP BY a.person_id, a.earlier
-            """)
-    }
-
-    /// Has the schema owner's `linkage.write_index` write the index as the assignment says, move
-    /// the content of the keys that changed person and finish the run's data load (the migration
-    /// says how). The linker reads no content.
+    /// Has the schema owner's `linkage.write_index` write the index as the assignment says, record
+    /// the id changes, move the content of the keys that changed person and finish the run's data
+    /// load (the migration says how). The linker reads no content.
     private func writeIndex(on connection: PostgresConnection) throws -> Int {
         do {
             return try connection.execute(writeIndexCall).scalar(Int.self)

@@ -54,6 +54,105 @@ import Testing
         #expect(LinkAccessTests.refusal(linker, "TRUNCATE linkage.audit_log") == .insufficientPrivilege)
     }
 
+    /// The re-review's findings 2–5: the index changes only inside the transaction that opened its
+    /// run, every change it makes is recorded by the owner's function (id changes, an audit entry),
+    /// new person ids come next in line, run and audit ids are the sequences', and a run's data load
+    /// left open by a transaction that committed without writing its index does not stay open.
+    @Test func theIndexChangesOnlyWithItsTrail() throws {
+        let (db, login) = try LinkAccessTests.linked()
+        let linker = try login("sep_linker")
+        try linker.execute("SET ROLE outcomes_linker")
+        let invalid = SQLState(code: "22023")
+        let records = try db.execute("SELECT count(*) FROM linkage.identifiers").scalar(Int.self)
+        let highest = try db.execute("SELECT max(person_id) FROM ids.persons").scalar(Int.self)
+        let firstPerson = try db.execute("""
+            SELECT l.person_id FROM linkage.identifiers i JOIN ids.source_links l USING (source_system, source_key)
+            ORDER BY i.record_id LIMIT 1
+            """).scalar(Int.self)
+        // Each record under its person now, but the first record under another existing person.
+        func assignment(run: Int, firstUnder person: Int) -> PostgresQuery {
+            """
+            SELECT linkage.write_index(\(run)::integer,
+                array_agg(i.record_id ORDER BY i.record_id),
+                array_agg(CASE WHEN i.record_id = (SELECT min(record_id) FROM linkage.identifiers) THEN \(person)::bigint
+                               ELSE l.person_id END ORDER BY i.record_id),
+                array_agg(0.5::float8 ORDER BY i.record_id))
+            FROM linkage.identifiers i JOIN ids.source_links l USING (source_system, source_key)
+            """
+        }
+        let openRun: PostgresQuery = """
+            INSERT INTO linkage.runs (load_id, spec_id, spec, spec_sha256, records, candidate_pairs, model)
+            VALUES (current_setting('outcomes.load_id')::integer, 'forged', '{}', repeat('0', 64), \(records), 0, '{}')
+            RETURNING run_id
+            """
+
+        // A load opened in a transaction that committed is no door for a later one.
+        try linker.execute("SELECT linkage.open_link_load('forged')")
+        let stale = try linker.execute("SELECT max(load_id) FROM ids.data_loads").scalar(Int.self)
+        try linker.execute("BEGIN")
+        try linker.execute("SELECT set_config('outcomes.load_id', \(String(stale)), true)")
+        var run = try linker.execute(openRun).scalar(Int.self)
+        #expect(LinkAccessTests.refusal(linker, assignment(run: run, firstUnder: highest)) == invalid)
+        try linker.execute("ROLLBACK")
+        // The next run's opening closes it (as abandoned): no load stays in progress.
+        try linker.execute("BEGIN")
+        try linker.execute("SELECT linkage.open_link_load('forged')")
+        try linker.execute("ROLLBACK")
+        _ = try linker.execute("SELECT linkage.open_link_load('forged')")
+        #expect(try db.execute("SELECT count(*) FROM ids.data_loads WHERE finished_at IS NULL").scalar(Int.self) == 1)
+        #expect(try db.execute("SELECT row_counts->>'abandoned' FROM ids.data_loads WHERE load_id = \(stale)").scalar(String?.self) == "true")
+
+        // Id changes and link-run audit entries are the owner's function's to write.
+        try linker.execute("BEGIN")
+        try linker.execute("SELECT linkage.open_link_load('forged')")
+        run = try linker.execute(openRun).scalar(Int.self)
+        #expect(LinkAccessTests.refusal(linker, """
+            INSERT INTO linkage.id_changes (run_id, person_id, change, other_person_id, records)
+            VALUES (\(run), 9223372036854775807, 'new', NULL, 1)
+            """) == .insufficientPrivilege)
+        try linker.execute("ROLLBACK")
+        #expect(LinkAccessTests.refusal(linker, "INSERT INTO linkage.audit_log (action, details) VALUES ('link_run', '{}')")
+                == .insufficientPrivilege)
+
+        // A new person id is the next one in line, never one of the linker's choosing.
+        for person in [Int.max, highest + 2] {
+            try linker.execute("BEGIN")
+            try linker.execute("SELECT linkage.open_link_load('forged')")
+            run = try linker.execute(openRun).scalar(Int.self)
+            #expect(LinkAccessTests.refusal(linker, assignment(run: run, firstUnder: person)) == invalid, "\(person)")
+            try linker.execute("ROLLBACK")
+        }
+
+        // Run and audit ids come from their sequences; a run finishes at the server's time.
+        #expect(LinkAccessTests.refusal(linker, """
+            INSERT INTO linkage.runs (run_id, load_id, spec_id, spec, spec_sha256, records, candidate_pairs, model)
+            OVERRIDING SYSTEM VALUE SELECT 2147483647, load_id, 'forged', '{}', repeat('0', 64), 0, 0, '{}' FROM linkage.runs LIMIT 1
+            """) == .insufficientPrivilege)
+        #expect(LinkAccessTests.refusal(linker, """
+            INSERT INTO linkage.audit_log (entry_id, action, details) OVERRIDING SYSTEM VALUE VALUES (900000, 'labels', '{}')
+            """) == .insufficientPrivilege)
+
+        // What a run moves is on record whoever calls the function: the id change and the audit entry.
+        try linker.execute("BEGIN")
+        try linker.execute("SELECT linkage.open_link_load('forged')")
+        run = try linker.execute(openRun).scalar(Int.self)
+        try linker.execute(assignment(run: run, firstUnder: highest + 1))
+        try linker.execute("UPDATE linkage.runs SET summary = '{}', finished_at = '1999-01-01' WHERE run_id = \(run)")
+        try linker.execute("COMMIT")
+        let changes = try db.execute("""
+            SELECT string_agg(person_id - \(highest) || ' ' || change || ' ' || coalesce(other_person_id::text, '-') || ' ' || records, '; '
+                              ORDER BY change, person_id)
+            FROM linkage.id_changes WHERE run_id = \(run)
+            """).scalar(String.self)
+        #expect(changes == "1 split_from \(firstPerson) 1", "\(changes)")
+        let audit = try db.execute("""
+            SELECT (details->>'records')::int || ' ' || (details->>'id_changes')::int || ' ' || done_by
+            FROM linkage.audit_log WHERE action = 'link_run' AND run_id = \(run)
+            """).scalar(String.self)
+        #expect(audit == "\(records) 1 sep_linker")
+        #expect(try db.execute("SELECT finished_at >= started_at FROM linkage.runs WHERE run_id = \(run)").scalar(Bool.self))
+    }
+
     /// The hostile review's finding 1: the owner's function that writes the index must not run
     /// anything the linker defined. The linker makes linkage_work.assignments a view over its own
     /// function, which promotes the linker if it ever runs as a superuser, and writes the index of a
