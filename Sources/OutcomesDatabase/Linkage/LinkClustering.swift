@@ -47,8 +47,15 @@ public struct LinkClustering {
             GROUP BY node
             """)
         try connection.execute("CREATE UNIQUE INDEX ON \(identifier: clusters) (node)")
+        // After the first rounds only a few nodes change: their neighbours and followers are looked up.
+        try connection.execute("CREATE INDEX ON \(identifier: clusters) (cluster)")
+        try connection.execute("CREATE INDEX ON \(identifier: edges) (a)")
+        try connection.execute("CREATE INDEX ON \(identifier: edges) (b)")
+        try connection.execute("ANALYZE \(identifier: edges)")
+        try connection.execute("ANALYZE \(identifier: clusters)")
         try connection.execute("CREATE UNLOGGED TABLE \(identifier: LinkageCompiler.frontier) AS SELECT node FROM \(identifier: clusters)")
         try connection.execute("CREATE UNLOGGED TABLE \(identifier: LinkageCompiler.changed) (node bigint)")
+        try connection.execute("CREATE UNLOGGED TABLE \(identifier: LinkageCompiler.jumping) (node bigint)")
         try propagate(on: connection)
 
         var threshold = spec.thresholds.match
@@ -88,7 +95,10 @@ public struct LinkClustering {
     /// node whose neighbours did not change has nothing new to learn from them.
     private func propagate(on connection: PostgresConnection) throws {
         let edges = LinkageCompiler.edges, clusters = LinkageCompiler.clusters
-        let frontier = LinkageCompiler.frontier, changed = LinkageCompiler.changed
+        let frontier = LinkageCompiler.frontier, changed = LinkageCompiler.changed, jumping = LinkageCompiler.jumping
+        // The frontier and the jumping nodes are few after the first rounds: with their statistics
+        // (fresh each round) the planner looks them up by index instead of scanning every edge.
+        try connection.execute("ANALYZE \(identifier: frontier)")
         while try connection.execute("SELECT count(*) FROM \(identifier: frontier)").scalar(Int.self) > 0 {
             try connection.execute("""
                 WITH hooked AS (
@@ -103,15 +113,27 @@ public struct LinkClustering {
                     RETURNING w.node)
                 INSERT INTO \(identifier: changed) SELECT node FROM hooked
                 """)
+            // Only a node that changed, or one whose label did, can have a label whose label fell:
+            // only those jump (the others learn of it from their neighbours in the next rounds).
+            try connection.execute("TRUNCATE \(identifier: jumping)")
+            try connection.execute("INSERT INTO \(identifier: jumping) SELECT DISTINCT node FROM \(identifier: changed)")
+            try connection.execute("ANALYZE \(identifier: jumping)")
             while try connection.execute("""
                 WITH jumped AS (
                     UPDATE \(identifier: clusters) w SET cluster = p.cluster FROM \(identifier: clusters) p
                     WHERE p.node = w.cluster AND p.cluster < w.cluster
+                      AND w.node IN (SELECT node FROM \(identifier: jumping)
+                                     UNION SELECT f.node FROM \(identifier: clusters) f WHERE f.cluster IN (SELECT node FROM \(identifier: jumping)))
                     RETURNING w.node)
                 INSERT INTO \(identifier: changed) SELECT node FROM jumped
-                """).affectedRows ?? 0 > 0 {}
+                """).affectedRows ?? 0 > 0 {
+                try connection.execute("TRUNCATE \(identifier: jumping)")
+                try connection.execute("INSERT INTO \(identifier: jumping) SELECT DISTINCT node FROM \(identifier: changed)")
+                try connection.execute("ANALYZE \(identifier: jumping)")
+            }
             try connection.execute("TRUNCATE \(identifier: frontier)")
             try connection.execute("INSERT INTO \(identifier: frontier) SELECT DISTINCT node FROM \(identifier: changed)")
+            try connection.execute("ANALYZE \(identifier: frontier)")
             try connection.execute("TRUNCATE \(identifier: changed)")
         }
     }

@@ -19,9 +19,10 @@ struct LinkageCompiler {
     static let assignments: SQLIdentifier = "linkage_work.assignments"
     static let frontier: SQLIdentifier = "linkage_work.frontier"
     static let changed: SQLIdentifier = "linkage_work.changed"
+    static let jumping: SQLIdentifier = "linkage_work.jumping"
     static let contradictions: SQLIdentifier = "linkage_work.contradictions"
 
-    static let workTables: [SQLIdentifier] = [records, candidates, patterns, sample, edges, clusters, assignments, frontier, changed, contradictions]
+    static let workTables: [SQLIdentifier] = [records, candidates, patterns, sample, edges, clusters, assignments, frontier, changed, jumping, contradictions]
 
     /// Four bits per comparison: 0 for the null level, else the level's index plus one.
     static let bitsPerComparison = 4
