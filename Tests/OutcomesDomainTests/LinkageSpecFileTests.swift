@@ -84,6 +84,9 @@ import Testing
          .unknownWord("both", allowed: ["dedupe", "link_only"])),
         ("field: ssn", "field: phone", 13, .unknownWord("phone", allowed: IdentifierField.allCases.map(\.rawValue))),
         ("- name: ssn", "- name: first_name", 12, .duplicateName("first_name")),
+        // One field compared twice (hostile review finding 11): its evidence would count twice.
+        ("  - name: birth_date", "  - name: first_initial\n    field: first_name\n    levels: [exact]\n  - name: birth_date", 9,
+         .duplicateName("first_name")),
         ("- name: ssn", "- name: SSN", 12, .wrongForm(expected: .identifier)),
         // A level that does not apply to the field's kind.
         ("[exact, ssn_transposition,", "[exact, day_month_swapped,", 14, .keyDoesNotApply("day_month_swapped")),
@@ -154,8 +157,11 @@ import Testing
         let comparisons = (1...17).map { "  - {name: c\($0), field: sex, levels: [exact]}" }.joined(separator: "\n")
         let tooManyComparisons = "linkage: x\ncomparisons:\n\(comparisons)\nblocking: [[sex]]\ntraining: {lambda: {deterministic: [[sex]], recall: 1}}\n"
             + "thresholds: {match: 0.9, review: 0.5}\n"
-        #expect(error(tooManyComparisons)?.code == .tooMany("comparisons"))
-        #expect(error(tooManyComparisons)?.line == 3)
+        // One comparison per field, so a specification never nears the comparisons a pattern packs:
+        // the second comparison of sex is the error.
+        #expect(IdentifierField.allCases.count <= LinkageSpec.maximumComparisons)
+        #expect(error(tooManyComparisons)?.code == .duplicateName("sex"))
+        #expect(error(tooManyComparisons)?.line == 4)
     }
 
     /// EM sessions are the blocking rules unless `m: blocking:` names others.

@@ -142,8 +142,10 @@ CREATE TABLE linkage.audit_log (
     done_at   timestamptz NOT NULL DEFAULT clock_timestamp()
 );
 
+-- Every trigger function runs with a fixed search path: it fires in the writer's session, whose
+-- temporary objects (a view named pg_proc, an operator) would otherwise be found first.
 CREATE FUNCTION linkage.refuse_change() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     RAISE EXCEPTION '%.% is append-only: % is refused', TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_OP
         USING ERRCODE = 'insufficient_privilege';
@@ -156,37 +158,32 @@ CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON linkage.audit_log
 CREATE TRIGGER id_changes_append_only BEFORE UPDATE OR DELETE ON linkage.id_changes
     FOR EACH ROW EXECUTE FUNCTION linkage.refuse_change();
 
--- Whether `value` is the one this session last drew from the sequence: a row's identity came from
--- its default, not from OVERRIDING SYSTEM VALUE (a run id or audit entry id chosen in advance).
-CREATE FUNCTION linkage.drawn_last(sequence_name regclass, value bigint) RETURNS boolean
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    RETURN currval(sequence_name) = value;
-EXCEPTION WHEN object_not_in_prerequisite_state THEN  -- nothing drawn yet in this session
-    RETURN false;
-END
+-- The next id of a run or an audit entry, drawn for the row by its trigger whatever the insert gave
+-- (OVERRIDING SYSTEM VALUE, or a value drawn earlier and kept for later, is never stored).
+CREATE FUNCTION linkage.next_trail_id(trail text) RETURNS bigint
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE trail WHEN 'runs' THEN nextval('linkage.runs_run_id_seq')
+                      WHEN 'audit_log' THEN nextval('linkage.audit_log_entry_id_seq') END
 $$;
 
 -- Who and when are the server's, never the writer's: an audit entry or a run names the login that
--- really made it, at the time it did, under the id its sequence gave it. A link run's audit entry
+-- really made it, at the time it did, under the next id of its sequence. A link run's audit entry
 -- is written only by linkage.write_index (running as its owner), with what the run changed.
 CREATE FUNCTION linkage.stamp_writer() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF TG_TABLE_NAME = 'audit_log' THEN
-        IF NOT linkage.drawn_last('linkage.audit_log_entry_id_seq', NEW.entry_id)
-           OR (NEW.action = 'link_run' AND current_user IS DISTINCT FROM
-               (SELECT pg_get_userbyid(p.proowner) FROM pg_proc p
-                WHERE p.oid = 'linkage.write_index(integer, bigint[], bigint[], double precision[])'::regprocedure)) THEN
-            RAISE EXCEPTION 'linkage.audit_log: an entry''s id is its sequence''s, and a link run''s entry is linkage.write_index''s'
+        IF NEW.action OPERATOR(pg_catalog.=) 'link_run' AND current_user IS DISTINCT FROM
+               (SELECT pg_catalog.pg_get_userbyid(p.proowner) FROM pg_catalog.pg_proc p
+                WHERE p.oid OPERATOR(pg_catalog.=) 'linkage.write_index(integer, bigint[], bigint[], double precision[])'::pg_catalog.regprocedure) THEN
+            RAISE EXCEPTION 'linkage.audit_log: a link run''s entry is linkage.write_index''s'
                 USING ERRCODE = 'insufficient_privilege';
         END IF;
+        NEW.entry_id := linkage.next_trail_id('audit_log');
         NEW.done_by := session_user;
         NEW.done_at := clock_timestamp();
     ELSE
-        IF NOT linkage.drawn_last('linkage.runs_run_id_seq', NEW.run_id) THEN
-            RAISE EXCEPTION 'linkage.runs: a run''s id is its sequence''s' USING ERRCODE = 'insufficient_privilege';
-        END IF;
+        NEW.run_id := linkage.next_trail_id('runs');
         NEW.run_by := session_user;
         NEW.started_at := clock_timestamp();
         NEW.finished_at := NULL;
@@ -203,7 +200,7 @@ CREATE TRIGGER runs_stamped BEFORE INSERT ON linkage.runs
 -- (the linker may update only those columns; the finish is the server's time), and it is never
 -- deleted.
 CREATE FUNCTION linkage.finish_once() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF TG_OP = 'DELETE' OR OLD.finished_at IS NOT NULL OR NEW.finished_at IS NULL THEN
         RAISE EXCEPTION 'linkage.runs: run % is finished or being removed: % is refused', OLD.run_id, TG_OP
@@ -220,7 +217,7 @@ CREATE TRIGGER runs_no_truncate BEFORE TRUNCATE ON linkage.runs
 
 -- Id changes are recorded by the run that made them, while it runs.
 CREATE FUNCTION linkage.changes_of_a_running_run() RETURNS trigger
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF EXISTS (SELECT 1 FROM added a LEFT JOIN linkage.runs r USING (run_id) WHERE r.run_id IS NULL OR r.finished_at IS NOT NULL) THEN
         RAISE EXCEPTION 'linkage.id_changes: changes are recorded only by a run in progress'
@@ -340,6 +337,8 @@ BEGIN
         RAISE EXCEPTION 'linkage.open_link_load: % is not a linkage specification id', coalesce(quote_literal(spec_id), 'NULL')
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    -- One link run at a time (the key `link run` takes too): two would hand out the same new ids.
+    PERFORM pg_advisory_xact_lock(7811896436411690496);
     IF EXISTS (SELECT 1 FROM ids.data_loads WHERE kind = 'linkage' AND finished_at IS NULL) THEN
         links_hash := linkage.links_sha256();
         UPDATE ids.data_loads SET finished_at = closed, content_hash = links_hash, row_counts = '{"abandoned": true}'::jsonb
@@ -401,10 +400,11 @@ BEGIN
     END IF;
     -- The owner's own copy (a name the linker took first is an error, never read).
     CREATE TEMP TABLE write_index_assignment ON COMMIT DROP AS
-    SELECT a.record_id, i.source_system, i.source_key, a.person_id, a.link_score, o.earlier
+    SELECT a.record_id, i.source_system, i.source_key, a.person_id, a.link_score, o.earlier, o.linked
     FROM unnest(record_ids, person_ids, link_scores) AS a(record_id, person_id, link_score)
     LEFT JOIN linkage.identifiers i ON i.record_id = a.record_id
-    LEFT JOIN (SELECT l.source_system, l.source_key, min(l.person_id) AS earlier FROM ids.source_links l GROUP BY 1, 2) o
+    LEFT JOIN (SELECT l.source_system, l.source_key, min(l.person_id) AS earlier, count(*) AS linked
+               FROM ids.source_links l GROUP BY 1, 2) o
       ON o.source_system = i.source_system AND o.source_key = i.source_key;
     ANALYZE pg_temp.write_index_assignment;
     IF (SELECT count(*) <> run_records OR count(DISTINCT a.record_id) <> count(*)
@@ -413,6 +413,12 @@ BEGIN
         FROM pg_temp.write_index_assignment a) THEN
         RAISE EXCEPTION 'linkage.write_index: the values do not assign each of run %''s % records once', link_run, run_records
             USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    -- A record the index links to two persons (a pre-linked extract may) would lose a link, and the
+    -- content under it, unrecorded: refused whole (SQLSTATE 23505, "source_links <count>").
+    SELECT count(*) INTO collisions FROM pg_temp.write_index_assignment WHERE linked > 1;
+    IF collisions > 0 THEN
+        RAISE EXCEPTION 'linkage.write_index: source_links %', collisions USING ERRCODE = 'unique_violation';
     END IF;
     highest := greatest((SELECT coalesce(max(p.person_id), 0) FROM ids.persons p),
                         (SELECT coalesce(max(greatest(c.person_id, coalesce(c.other_person_id, 0))), 0) FROM linkage.id_changes c));
@@ -545,8 +551,8 @@ BEGIN
 END
 $$;
 REVOKE ALL ON FUNCTION linkage.open_link_load(text), linkage.write_index(integer, bigint[], bigint[], double precision[]),
-    linkage.drawn_last(regclass, bigint) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION linkage.drawn_last(regclass, bigint) TO outcomes_linker;
+    linkage.next_trail_id(text) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION linkage.next_trail_id(text) TO outcomes_linker;
 GRANT EXECUTE ON FUNCTION linkage.open_link_load(text), linkage.write_index(integer, bigint[], bigint[], double precision[])
     TO outcomes_linker;
 

@@ -125,9 +125,13 @@ public struct Distributor: Sendable {
                 + "create; nothing was changed." + (whole ? "" : " Undo the placement (SELECT undistribute_table(...)) first."))
     }
 
+    /// A link run's load visible here unfinished was abandoned (its transaction committed without
+    /// writing the index; `linkage.write_index` only finishes a load its own transaction opened):
+    /// it holds nothing up, and the next link run closes it.
     private func requireNoLoadInProgress(on connection: PostgresConnection) throws {
         let open = try connection.execute("""
-            SELECT string_agg(load_id::text, ', ' ORDER BY load_id) FROM ids.data_loads WHERE finished_at IS NULL
+            SELECT string_agg(load_id::text, ', ' ORDER BY load_id) FROM ids.data_loads
+            WHERE finished_at IS NULL AND kind <> 'linkage'
             """).scalar(String?.self)
         guard let open else { return }
         throw DatabaseError(

@@ -18,6 +18,9 @@ public struct LinkageError: UserFacingError, Equatable {
         /// Moving content to its record's new person would give a person two rows of `table` with one
         /// id (content is keyed by person and its own id); `rows` such pairs. Nothing moved.
         case contentWouldCollide(table: String, rows: Int)
+        /// Source records the index links to more than one person: giving each one person would drop
+        /// the other links, and the content under them, unrecorded. Nothing was written.
+        case sourceRecordsLinkedTwice(records: Int)
     }
 
     public let code: Code
@@ -50,6 +53,11 @@ public struct LinkageError: UserFacingError, Equatable {
                 + "content by person and id, and two sources, or one source under two keys, used the same ids). Nothing was "
                 + "written. Reload the content with ids unique across the records of one person (for example prefixed by source), "
                 + "or label the pairs as non-matches (outcomes link review), then run again."
+        case .sourceRecordsLinkedTwice(let records):
+            "The index links \(records) source record\(records == 1 ? "" : "s") to more than one person (ids.source_links, as a "
+                + "pre-linked extract wrote them), and a record is one person's: the run would keep one link and drop the others "
+                + "with no id change on record. Nothing was written. Correct the links (source_links.csv: one person per source "
+                + "record), then run again."
         case .similarityFunctionsMissing(let package):
             "The database has no Jaro-Winkler function (extension pg_similarity) and this user cannot install it. Install the "
                 + "server package \(package), then, as a superuser: CREATE EXTENSION pg_similarity SCHEMA linkage;"

@@ -90,9 +90,11 @@ public struct PersonAssignment {
         do {
             return try connection.execute(writeIndexCall).scalar(Int.self)
         } catch let error as PostgresError where error.sqlState == .uniqueViolation {
-            // The function's own refusal: "linkage.write_index: <table> <count>".
+            // The function's own refusals: "linkage.write_index: <table> <count>" (source_links: records
+            // linked to two persons; events, enrollments: content that would collide).
             let words = error.message.split(separator: " ")
             guard words.count == 3, words[0] == "linkage.write_index:", let rows = Int(words[2]) else { throw error }
+            if words[1] == "source_links" { throw LinkageError(.sourceRecordsLinkedTwice(records: rows), file: "") }
             throw LinkageError(.contentWouldCollide(table: String(words[1]), rows: rows), file: "")
         }
     }

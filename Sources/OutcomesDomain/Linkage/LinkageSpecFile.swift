@@ -31,6 +31,12 @@ extension LinkageSpec {
             if comparisonLines[comparison.name] != nil {
                 throw item.error(.duplicateName(comparison.name), "comparison '\(comparison.name)' is named twice (first on line \(comparisonLines[comparison.name]!))")
             }
+            // Fellegi–Sunter takes comparisons as independent evidence: one field compared twice
+            // would count twice (its levels belong in one comparison).
+            if let earlier = comparisons.first(where: { $0.field == comparison.field }) {
+                throw item.error(.duplicateName(comparison.field.rawValue),
+                                 "comparison '\(comparison.name)' compares \(comparison.field.rawValue) again (comparison '\(earlier.name)', line \(comparisonLines[earlier.name]!), already does); a field's evidence would count twice: give its levels in one comparison")
+            }
             comparisonLines[comparison.name] = item.line
             comparisons.append(comparison)
         }

@@ -189,4 +189,22 @@ import Testing
         #expect(try db.execute("SELECT count(*) FROM linkage.runs").scalar(Int.self) == runs)
         #expect(try db.execute("SELECT count(DISTINCT person_id) FROM ids.events").scalar(Int.self) == 2)
     }
+
+    /// A source record the index links to two persons (a pre-linked extract can say so) cannot be given
+    /// one person without losing a link and the content under it unrecorded (the re-review's second
+    /// look, finding 3): the run is refused whole, naming how many.
+    @Test func aSourceRecordLinkedToTwoPersonsIsRefusedWhole() throws {
+        let (db, _) = try TestDatabase.fresh()
+        try Self.load((0..<20).flatMap { p in (1...3).map { Self.record(person: p, source: $0) } }, on: db)
+        _ = try Self.run(on: db)
+        try db.execute("""
+            INSERT INTO ids.source_links (person_id, source_system, source_key, match_method, match_score, load_id)
+            SELECT p.person_id, l.source_system, l.source_key, 'deterministic', 1, l.load_id
+            FROM ids.source_links l, ids.persons p WHERE l.source_key = 'K0-1' AND p.person_id <> l.person_id
+            ORDER BY p.person_id LIMIT 1
+            """)
+        let before = try db.execute("SELECT count(*) FROM ids.source_links").scalar(Int.self)
+        #expect(throws: LinkageError(.sourceRecordsLinkedTwice(records: 1), file: "")) { try Self.run(on: db) }
+        #expect(try db.execute("SELECT count(*) FROM ids.source_links").scalar(Int.self) == before)
+    }
 }

@@ -123,14 +123,46 @@ import Testing
             try linker.execute("ROLLBACK")
         }
 
-        // Run and audit ids come from their sequences; a run finishes at the server's time.
-        #expect(LinkAccessTests.refusal(linker, """
+        // Run and audit ids are drawn from their sequences whatever an insert says; a run finishes at
+        // the server's time.
+        let forgedRun = try linker.execute("""
             INSERT INTO linkage.runs (run_id, load_id, spec_id, spec, spec_sha256, records, candidate_pairs, model)
             OVERRIDING SYSTEM VALUE SELECT 2147483647, load_id, 'forged', '{}', repeat('0', 64), 0, 0, '{}' FROM linkage.runs LIMIT 1
-            """) == .insufficientPrivilege)
-        #expect(LinkAccessTests.refusal(linker, """
+            RETURNING run_id
+            """).scalar(Int.self)
+        #expect(forgedRun < 1_000)
+        let forgedEntry = try linker.execute("""
             INSERT INTO linkage.audit_log (entry_id, action, details) OVERRIDING SYSTEM VALUE VALUES (900000, 'labels', '{}')
-            """) == .insufficientPrivilege)
+            RETURNING entry_id
+            """).scalar(Int.self)
+        #expect(forgedEntry < 1_000)
+
+        // The triggers find nothing of the writer's: not a temporary view named pg_proc, nor a function
+        // of its own first on its search path (the re-review's second look, finding 1).
+        try linker.execute("""
+            CREATE TEMP VIEW pg_proc AS
+            SELECT 'linkage.write_index(integer, bigint[], bigint[], double precision[])'::regprocedure::oid AS oid,
+                   (SELECT oid FROM pg_catalog.pg_roles WHERE rolname = current_user) AS proowner
+            """)
+        #expect(LinkAccessTests.refusal(linker, "INSERT INTO linkage.audit_log (action, details) VALUES ('link_run', '{}')")
+                == .insufficientPrivilege)
+        try linker.execute("DROP VIEW pg_temp.pg_proc")
+        try linker.execute("CREATE FUNCTION linkage_work.pg_get_userbyid(oid) RETURNS name LANGUAGE sql AS 'SELECT current_user'")
+        try linker.execute("SET search_path = linkage_work, pg_catalog")
+        #expect(LinkAccessTests.refusal(linker, "INSERT INTO linkage.audit_log (action, details) VALUES ('link_run', '{}')")
+                == .insufficientPrivilege)
+        try linker.execute("RESET search_path")
+
+        // One link run at a time, whoever opens it: a second waits for the first (two would hand out
+        // the same new ids), here refused after a moment.
+        let other = try login("sep_linker")
+        try other.execute("SET ROLE outcomes_linker")
+        try linker.execute("BEGIN")
+        try linker.execute("SELECT linkage.open_link_load('forged')")
+        try other.execute("SET lock_timeout = '200ms'")
+        #expect(LinkAccessTests.refusal(other, "SELECT linkage.open_link_load('other')") == .lockNotAvailable)
+        #expect(LinkAccessTests.refusal(other, "SELECT pg_advisory_xact_lock(\(LinkRunner.lockKey))") == .lockNotAvailable)
+        try linker.execute("ROLLBACK")
 
         // What a run moves is on record whoever calls the function: the id change and the audit entry.
         try linker.execute("BEGIN")
