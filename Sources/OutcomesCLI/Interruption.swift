@@ -1,13 +1,16 @@
 import Dispatch
 import Foundation
+import PostgresClient
 
 /// Ctrl-C (SIGINT) or SIGTERM while a command runs: outcomes removes every temporary it is writing
 /// (`TemporaryFolders`: files, folders, scratch), says so in one line on standard error and exits
 /// with the conventional status, 128 + the signal (130, 143) — instead of dying by the signal with
 /// hidden `.outcomes-tmp` files left behind, some holding person-level data (`--matched-data`).
 ///
-/// A database transaction in progress needs nothing here: the connection closes with the process,
-/// and the server rolls back whatever was not committed.
+/// A database statement in progress is cancelled first (`ServerCancellation`): the server would
+/// otherwise notice the closed connection only when it next writes to it, and a statement waiting
+/// on a lock or computing would run on, holding its locks. The transaction is rolled back as the
+/// connection closes with the process.
 enum Interruption {
     /// The signal sources, kept for the life of the process.
     nonisolated(unsafe) private static var sources: [DispatchSourceSignal] = []
@@ -31,6 +34,7 @@ enum Interruption {
 
     /// Removes the temporaries and exits; the writer, waiting on the registry, never continues.
     private static func stop(by number: Int32, _ name: String) -> Never {
+        ServerCancellation.cancelAll()
         let (_, written) = TemporaryFolders.shared.removeAllForExit()
         let shown = written.map { $0.printable }
         let outcome = shown.isEmpty ? "nothing was written"

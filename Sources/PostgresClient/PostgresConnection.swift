@@ -42,10 +42,14 @@ public final class PostgresConnection {
             throw error
         }
         PQsetNoticeProcessor(handle, { _, _ in }, nil)  // notices are not errors; keep stderr clean
+        ServerCancellation.register(self, handle: handle)
         try executeScript("SET client_encoding = 'UTF8'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'iso_8601'")
     }
 
-    deinit { PQfinish(handle) }
+    deinit {
+        ServerCancellation.unregister(self)
+        PQfinish(handle)
+    }
 
     /// Where this connection goes — host or socket directory, port, database and user, never the password.
     public var target: String {
