@@ -61,8 +61,10 @@ CREATE TABLE linkage.identifiers (
 );
 
 -- Every link run: the specification it used (and its hash), the model it trained, what it did.
+-- run_id and entry_id (below) are drawn from their sequences by the insert's trigger
+-- (linkage.stamp_writer), never given by the writer.
 CREATE TABLE linkage.runs (
-    run_id          integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    run_id          integer PRIMARY KEY,
     load_id         integer NOT NULL REFERENCES ids.data_loads,
     spec_id         text NOT NULL,
     spec            jsonb NOT NULL,
@@ -134,13 +136,16 @@ CREATE TABLE linkage.id_changes (
 
 -- What was done to the index and by whom: link runs, label imports, purges. Append-only.
 CREATE TABLE linkage.audit_log (
-    entry_id  bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    entry_id  bigint PRIMARY KEY,
     action    text NOT NULL CHECK (action IN ('link_run', 'labels', 'purge')),
     run_id    integer REFERENCES linkage.runs,
     details   jsonb NOT NULL DEFAULT '{}'::jsonb,
     done_by   text NOT NULL DEFAULT session_user,
     done_at   timestamptz NOT NULL DEFAULT clock_timestamp()
 );
+
+CREATE SEQUENCE linkage.runs_run_id_seq AS integer OWNED BY linkage.runs.run_id;
+CREATE SEQUENCE linkage.audit_log_entry_id_seq OWNED BY linkage.audit_log.entry_id;
 
 -- Every trigger function runs with a fixed search path: it fires in the writer's session, whose
 -- temporary objects (a view named pg_proc, an operator) would otherwise be found first.
