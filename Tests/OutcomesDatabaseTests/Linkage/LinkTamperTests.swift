@@ -4,9 +4,10 @@ import PostgresClient
 import Testing
 @testable import OutcomesDatabase
 
-/// The linker writes the run's record, the audit log and id changes, but cannot rewrite or forge them
-/// (the hostile review's finding 3): who and when are the server's, a finished run is immutable, and
-/// id changes are recorded only by a run in progress.
+/// The linker writes the run's record and the audit log (labels, purges), but cannot rewrite or forge
+/// them, nor write id changes or a link run's audit entry (the owner's write_index does): who, when
+/// and which id are the server's, a finished run is immutable, and the index changes only inside the
+/// transaction that opened its run.
 @Suite(.serialized) struct LinkTamperTests {
     @Test func theLinkerCannotRewriteOrForgeTheTrail() throws {
         let (_, login) = try LinkAccessTests.linked()
