@@ -29,14 +29,26 @@ import Testing
         return directory
     }
 
+    /// A local Citus cluster in `directory`, migrated and distributed through the binary (4 shards).
+    /// The caller removes it.
+    static func distributedCluster(in directory: URL, workers: Int) throws -> LocalCitusCluster {
+        let cluster = try LocalCitusCluster(directory: directory, workers: workers)
+        do {
+            try cluster.start()
+            let migrate = try CLI.run(["db", "migrate", "--database", cluster.conninfo, "--quiet"])
+            try #require(migrate.status == 0, "\(migrate.errors)")
+            let distributed = try CLI.run(["db", "distribute", "--database", cluster.conninfo, "--shard-count", "4"])
+            try #require(distributed.status == 0, "\(distributed.errors)")
+            return cluster
+        } catch {
+            try? cluster.remove()
+            throw error
+        }
+    }
+
     @Test func identifiersStayOnTheCoordinatorAndKeyedContentLoads() throws {
-        let cluster = try LocalCitusCluster(directory: TestDatabase.scratchDirectory("citus-linkage"), workers: 1)
+        let cluster = try Self.distributedCluster(in: TestDatabase.scratchDirectory("citus-linkage"), workers: 1)
         defer { try? cluster.remove() }
-        try cluster.start()
-        let migrate = try CLI.run(["db", "migrate", "--database", cluster.conninfo, "--quiet"])
-        try #require(migrate.status == 0, "\(migrate.errors)")
-        let distributed = try CLI.run(["db", "distribute", "--database", cluster.conninfo, "--shard-count", "4"])
-        try #require(distributed.status == 0, "\(distributed.errors)")
         let db = try PostgresConnection(conninfo: cluster.conninfo)
         #expect(try db.execute("""
             SELECT count(*) FROM pg_dist_partition p JOIN pg_class c ON c.oid = p.logicalrelid

@@ -146,13 +146,8 @@ import Testing
         defer { try? FileManager.default.removeItem(at: folder) }
         let single = try Self.relink(on: try TestDatabase.fresh().conninfo, in: folder.appendingPathComponent("single"))
 
-        let cluster = try LocalCitusCluster(directory: folder.appendingPathComponent("cluster"), workers: 2)
+        let cluster = try DistributedLinkageLoadTests.distributedCluster(in: folder.appendingPathComponent("cluster"), workers: 2)
         defer { try? cluster.remove() }
-        try cluster.start()
-        let migrate = try CLI.run(["db", "migrate", "--database", cluster.conninfo, "--quiet"])
-        try #require(migrate.status == 0, "\(migrate.errors)")
-        let distributed = try CLI.run(["db", "distribute", "--database", cluster.conninfo, "--shard-count", "4"])
-        try #require(distributed.status == 0, "\(distributed.errors)")
         let citus = try Self.relink(on: cluster.conninfo, in: folder.appendingPathComponent("citus"))
 
         for (index, query) in Self.compared.enumerated() {

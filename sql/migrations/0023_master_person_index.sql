@@ -390,6 +390,7 @@ DECLARE
     collisions bigint;
     highest bigint;
     changes bigint;
+    content text;
 BEGIN
     SELECT r.load_id, r.records INTO run_load, run_records FROM linkage.runs r
     WHERE r.run_id = link_run AND r.finished_at IS NULL
@@ -486,28 +487,23 @@ BEGIN
     -- enrollments) with one id is refused before anything moves, naming the table and how many
     -- (SQLSTATE 23505; the ids themselves are content, which the linker does not see).
     IF EXISTS (SELECT 1 FROM pg_temp.write_index_assignment WHERE earlier <> person_id) THEN
-        SELECT count(*) INTO collisions FROM (
-            SELECT coalesce(m.person_id, t.person_id), t.event_id
-            FROM ids.events t
-            LEFT JOIN pg_temp.write_index_assignment m
-              ON m.earlier <> m.person_id AND t.person_id = m.earlier AND t.source_system = m.source_system AND t.source_key = m.source_key
-            WHERE t.person_id IN (SELECT earlier FROM pg_temp.write_index_assignment WHERE earlier <> person_id
-                                  UNION SELECT person_id FROM pg_temp.write_index_assignment WHERE earlier <> person_id)
-            GROUP BY 1, 2 HAVING count(*) > 1) c;
-        IF collisions > 0 THEN
-            RAISE EXCEPTION 'linkage.write_index: events %', collisions USING ERRCODE = 'unique_violation';
-        END IF;
-        SELECT count(*) INTO collisions FROM (
-            SELECT coalesce(m.person_id, t.person_id), t.enrollment_id
-            FROM ids.enrollments t
-            LEFT JOIN pg_temp.write_index_assignment m
-              ON m.earlier <> m.person_id AND t.person_id = m.earlier AND t.source_system = m.source_system AND t.source_key = m.source_key
-            WHERE t.person_id IN (SELECT earlier FROM pg_temp.write_index_assignment WHERE earlier <> person_id
-                                  UNION SELECT person_id FROM pg_temp.write_index_assignment WHERE earlier <> person_id)
-            GROUP BY 1, 2 HAVING count(*) > 1) c;
-        IF collisions > 0 THEN
-            RAISE EXCEPTION 'linkage.write_index: enrollments %', collisions USING ERRCODE = 'unique_violation';
-        END IF;
+        FOREACH content IN ARRAY ARRAY['events', 'enrollments'] LOOP  -- each keyed by person and <kind>_id
+            EXECUTE format($check$
+                SELECT count(*) FROM (
+                    SELECT coalesce(m.person_id, t.person_id), t.%I
+                    FROM ids.%I t
+                    LEFT JOIN pg_temp.write_index_assignment m
+                      ON m.earlier <> m.person_id AND t.person_id = m.earlier AND t.source_system = m.source_system
+                         AND t.source_key = m.source_key
+                    WHERE t.person_id IN (SELECT earlier FROM pg_temp.write_index_assignment WHERE earlier <> person_id
+                                          UNION SELECT person_id FROM pg_temp.write_index_assignment WHERE earlier <> person_id)
+                    GROUP BY 1, 2 HAVING count(*) > 1) c
+                $check$, left(content, -1) || '_id', content)
+            INTO collisions;
+            IF collisions > 0 THEN
+                RAISE EXCEPTION 'linkage.write_index: % %', content, collisions USING ERRCODE = 'unique_violation';
+            END IF;
+        END LOOP;
 
         WITH moves AS (
             SELECT source_system, source_key, earlier, person_id FROM pg_temp.write_index_assignment WHERE earlier <> person_id),
