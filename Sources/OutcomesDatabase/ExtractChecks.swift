@@ -31,6 +31,7 @@ struct ExtractChecks: Sendable {
     static let defaults: [String: PostgresQuery] = [
         "sex": "coalesce(sex, 'U')", "race_ethnicity": "coalesce(race_ethnicity, 'unknown')",
         "randomized": "coalesce(randomized::boolean, false)",
+        "relationship_to_head": "relationship_to_head::smallint",
     ]
 
     /// What a staged column stores: its value, or the default that stands in for none. Identifiers
@@ -75,10 +76,18 @@ struct ExtractChecks: Sendable {
 
     static let all: [ExtractChecks] = {
         var checks = ExtractLayout.extractFiles.map(duplicates)
-        for layout in [ExtractLayout.sourceLinks, .enrollments, .events] {
+        for layout in [ExtractLayout.sourceLinks, .enrollments, .events, .households, .relationships] {
             checks.append(unknown(layout, "person_id", in: .persons))
         }
         checks += [
+            unknown(.relationships, "relative_id", in: .persons, "person_id"),
+            unknown(.relationships, "source_system", in: .sourceSystems),
+            unknown(.relationships, "relative_source_system", in: .sourceSystems, "source_system"),
+            unknown(.households, "source_system", in: .sourceSystems),
+            ExtractChecks(
+                layout: .relationships, column: "relative_id",
+                query: "SELECT line, person_id::text FROM stage_relationships WHERE person_id = relative_id",
+                code: { _ in .ownRelative }, reason: { "the edge joins person \($0) to the same person; an edge joins two persons." }),
             unknown(.sourceLinks, "source_system", in: .sourceSystems),
             unknown(.identifiers, "source_system", in: .sourceSystems),
             unknown(.events, "domain", in: .eventDomains),

@@ -140,10 +140,13 @@ public struct ExtractLoader {
             for check in ExtractChecks.all {
                 if let failure = try check.firstFailure(on: connection) { throw error(failure) }
             }
+            if let failure = try FamilyLoad.firstParenthoodCycle(on: connection) { throw error(failure) }
             var tables: [ExtractLoadReport.Table] = []
             for layout in layouts {
-                let (inserted, updated, rows) = try upsert(layout, on: connection)
+                let (inserted, updated, rows) = layout.file == ExtractLayout.relationships.file
+                    ? try FamilyLoad.upsertRelationships(on: connection) : try upsert(layout, on: connection)
                 tables.append(.init(file: layout.file, rows: rows, inserted: inserted, updated: updated))
+                if layout.file == ExtractLayout.households.file { try FamilyLoad.inferHouseholdEdges(on: connection) }
             }
             let hash = hasher.hexDigest()
             let counts = try PostgresJSON(Dictionary(uniqueKeysWithValues: tables.map { ($0.file, $0.rows) }))

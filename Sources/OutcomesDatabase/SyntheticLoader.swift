@@ -33,16 +33,23 @@ public struct SyntheticLoader {
     // Small chunks keep the generator and the server working at the same time.
     static let flushSize = 1 << 16
     /// The IDS tables a synthetic load replaces.
-    public static let tables = ["ids.events", "ids.enrollments", "ids.source_links", "ids.persons"]
+    public static let tables = ["ids.relationships", "ids.household_members", "ids.events", "ids.enrollments", "ids.source_links", "ids.persons"]
+
+    /// The tables the schema has (a database an earlier release migrated has no family tables).
+    static func existingTables(on connection: PostgresConnection) throws -> [String] {
+        try connection.execute("SELECT t FROM unnest(\(tables)::text[]) WITH ORDINALITY AS t(t, n) WHERE to_regclass(t) IS NOT NULL ORDER BY n")
+            .map { try $0.decode(String.self, at: 0) }
+    }
 
     public func load(into connection: PostgresConnection) throws -> SyntheticLoadReport {
         let report = try connection.transaction { connection in
             try LoadLock.holdForLoad("synthetic IDS, \(ids.personCount) persons, seed \(ids.seed)", on: connection)
             try TableLayout.prepareLoadTransaction(on: connection)
             try refuseToReplaceExtracts(on: connection)
-            try connection.execute("TRUNCATE \(SQLIdentifier.list(Self.tables))")
+            let tables = try Self.existingTables(on: connection)
+            try connection.execute("TRUNCATE \(SQLIdentifier.list(tables))")
             try ReferenceData.upsert(ids.catalog, on: connection)
-            let foreignKeys = try ForeignKeyDeferral(tables: Self.tables, on: connection)
+            let foreignKeys = try ForeignKeyDeferral(tables: tables, on: connection)
             try foreignKeys.drop(on: connection)
             let parameters = try PostgresJSON(SyntheticParameters(persons: ids.personCount, seed: ids.seed, model: SyntheticIDS.modelVersion))
             let loadID = try connection.execute("""

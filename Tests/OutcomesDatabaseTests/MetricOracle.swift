@@ -50,8 +50,8 @@ struct MetricOracle {
         self.events = events
     }
 
-    func values(contract: OutcomeContract, metric: MetricDefinition, period: ReportingPeriod) -> [Int: Value] {
-        let through = contract.dataThrough
+    /// Each participant's first enrollment under the contract's cohort rule.
+    func participants(_ contract: OutcomeContract) -> [Int: Enrollment] {
         var first: [Int: Enrollment] = [:]
         for enrollment in enrollments where enrollment.contractID == contract.id
             && (contract.cohort.providers.isEmpty || contract.cohort.providers.contains(enrollment.providerID))
@@ -61,8 +61,27 @@ struct MetricOracle {
                 (current.start, current.enrollmentID) < (enrollment.start, enrollment.enrollmentID) { continue }
             first[enrollment.personID] = enrollment
         }
+        return first
+    }
+
+    /// Whether the metric counts the participant in the period, and its window.
+    func countedWindow(contract: OutcomeContract, metric: MetricDefinition, enrollment: Enrollment, period: ReportingPeriod,
+                       selected: [Event]) -> ClosedRange<LocalDate>? {
+        let through = contract.dataThrough
+        let enrolledDays = min(enrollment.end ?? through, through).daysSinceEpoch - enrollment.start.daysSinceEpoch + 1
+        guard enrolledDays >= contract.cohort.minimumEnrolledDays, let window = range(metric.window, enrollment, period) else { return nil }
+        let inPeriod = { (date: LocalDate) in period.start <= date && date <= period.end }
+        switch contract.assignment(of: metric) {
+        case .windowEnd: return window.upperBound <= through && inPeriod(window.upperBound) ? window : nil
+        case .enrollmentStart: return window.upperBound <= through && inPeriod(enrollment.start) ? window : nil
+        case .achieved: return nil
+        }
+    }
+
+    func values(contract: OutcomeContract, metric: MetricDefinition, period: ReportingPeriod) -> [Int: Value] {
+        let through = contract.dataThrough
         var result: [Int: Value] = [:]
-        for (person, enrollment) in first {
+        for (person, enrollment) in participants(contract) {
             let enrolledDays = min(enrollment.end ?? through, through).daysSinceEpoch - enrollment.start.daysSinceEpoch + 1
             guard enrolledDays >= contract.cohort.minimumEnrolledDays, let window = range(metric.window, enrollment, period)
             else { continue }
@@ -101,7 +120,7 @@ struct MetricOracle {
         return result
     }
 
-    private func range(_ window: Window, _ enrollment: Enrollment, _ period: ReportingPeriod? = nil) -> ClosedRange<LocalDate>? {
+    func range(_ window: Window, _ enrollment: Enrollment, _ period: ReportingPeriod? = nil) -> ClosedRange<LocalDate>? {
         let anchor: LocalDate?
         switch window.anchor {
         case .enrollmentStart: anchor = enrollment.start
@@ -157,18 +176,18 @@ struct MetricOracle {
         return Decimal(count)
     }
 
-    private func select(_ event: Event, _ selection: EventSelection) -> Bool {
+    func select(_ event: Event, _ selection: EventSelection) -> Bool {
         selection.domains.contains(event.domain)
             && (selection.sourceSystems.isEmpty || selection.sourceSystems.contains(event.source))
             && (selection.eventTypes.isEmpty || event.type.map(selection.eventTypes.contains) == true)
             && (selection.amount?.matches(event.amount) ?? true)
     }
 
-    private func overlaps(_ event: Event, _ start: LocalDate, _ end: LocalDate, _ through: LocalDate) -> Bool {
+    func overlaps(_ event: Event, _ start: LocalDate, _ end: LocalDate, _ through: LocalDate) -> Bool {
         event.start <= end && (event.end ?? through) >= start
     }
 
-    private func measure(_ measure: Measure, _ window: ClosedRange<LocalDate>, _ events: [Event], _ through: LocalDate) -> Decimal? {
+    func measure(_ measure: Measure, _ window: ClosedRange<LocalDate>, _ events: [Event], _ through: LocalDate) -> Decimal? {
         let (start, end) = (window.lowerBound, window.upperBound)
         let startingIn = events.filter { window.contains($0.start) }
         switch measure {

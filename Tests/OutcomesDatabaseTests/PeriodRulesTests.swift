@@ -12,7 +12,7 @@ typealias HandcraftedPerson = (Int, String, String?, [(String, String, String, S
 func referenceDataOnly() throws -> PostgresConnection {
     let (db, _) = try TestDatabase.fresh()
     _ = try SyntheticLoader(ids: SyntheticIDS(persons: 1, seed: 1)).load(into: db)  // reference data and a load
-    try db.execute("TRUNCATE ids.events, ids.enrollments, ids.source_links, ids.persons")
+    try db.execute("TRUNCATE ids.relationships, ids.household_members, ids.events, ids.enrollments, ids.source_links, ids.persons")
     let load = try db.execute("SELECT max(load_id) FROM ids.data_loads").scalar(Int.self)
     try db.execute("SELECT set_config('outcomes.load_id', \(String(load)), false)")
     return db

@@ -28,7 +28,7 @@ extension Report {
         self.init(title: title)
         self.notes = notes + ["Version \(contract.version); metrics only, no payment terms."]
         var metrics = ReportTable(name: "metrics", title: "Metrics", columns: ["metric", "label", "measure"])
-        metrics.rows = contract.metrics.map { [.text($0.id), .text($0.label), .text($0.measure.name)] }
+        metrics.rows = contract.metrics.map { [.text($0.id), .text($0.label), .text($0.measureName)] }
         tables = [metrics]
     }
 

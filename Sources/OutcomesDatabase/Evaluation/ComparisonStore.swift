@@ -81,7 +81,7 @@ struct ComparisonStore {
         try PersonLevelTable(table: partitions.stagedTable).create(as: """
             SELECT r.person_id, \(storedID)::text AS contract_id, r.metric_id, r.period, r.enrollment_id, m.provider_id,
                    r.window_start, r.window_end, r.value, r.pre_value, r.post_value, r.ratio, r.load_id, r.computed_at,
-                   \(resultSet)::integer AS result_set
+                   \(resultSet)::integer AS result_set, r.relatives, r.relative_ids, r.relative_values
             FROM \(identifier: outcomes) r
             JOIN unnest(\(members.map { table.ids[$0.unit] })::bigint[],
                         \(members.map(\.provider))::text[]) AS m(person_id, provider_id)

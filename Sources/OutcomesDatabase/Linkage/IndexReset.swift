@@ -21,7 +21,7 @@ public enum IndexReset {
                         + "IDS data, so outcomes refuses to load one here: use the embedded cluster or another database.")
             }
             try connection.execute("""
-                TRUNCATE ids.events, ids.enrollments, ids.source_links, ids.persons, linkage.pairs, linkage.labels, linkage.identifiers
+                TRUNCATE ids.relationships, ids.household_members, ids.events, ids.enrollments, ids.source_links, ids.persons, linkage.pairs, linkage.labels, linkage.identifiers
                 """)
         }
     }

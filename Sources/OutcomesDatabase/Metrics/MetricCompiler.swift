@@ -29,6 +29,8 @@ struct MetricCompiler {
     /// The result set (`metrics.result_sets`) the rows are stored under; 0 for a table that does
     /// not become a partition of `metrics.person_results` (an evaluation's).
     var resultSet = 0
+    /// The table of the units' relatives (`relativeUnits()`), for metrics over relatives; `build` makes it.
+    var relativesTable: SQLIdentifier = "metrics.run_relatives"
 
     /// The units metrics are computed for: each a person, an index date (the window anchor
     /// `enrollment_start`/`index_date`), an optional end and the provider it is reported under.
@@ -56,7 +58,7 @@ struct MetricCompiler {
         var unitStarts: SQLIdentifier { .generated(prefix + "_unit_starts") }
     }
 
-    private func parts(of index: Int) -> (post: Part, pre: Part?) {
+    func parts(of index: Int) -> (post: Part, pre: Part?) {
         let metric = contract.metrics[index]
         if case .change(let base, let preWindow) = metric.measure {
             return (Part(prefix: "m\(index)", window: metric.window, measure: base),
@@ -65,8 +67,12 @@ struct MetricCompiler {
         return (Part(prefix: "m\(index)", window: metric.window, measure: metric.measure), nil)
     }
 
-    private var allParts: [Part] {
-        contract.metrics.indices.flatMap { index -> [Part] in
+    /// The metrics over the units' own events, and those over their relatives (by index).
+    var ownMetrics: [Int] { contract.metrics.indices.filter { contract.metrics[$0].relatives == nil } }
+    var relativeMetrics: [Int] { contract.metrics.indices.filter { contract.metrics[$0].relatives != nil } }
+
+    func windowParts(_ indices: [Int]) -> [Part] {
+        indices.flatMap { index -> [Part] in
             let (post, pre) = parts(of: index)
             return [post] + (pre.map { [$0] } ?? [])
         }
@@ -94,18 +100,39 @@ struct MetricCompiler {
     /// participants; `boundaries` are the person ids between slices.
     func results(boundaries: [Int]) -> PostgresQuery {
         let lowers: [Int?] = [nil] + boundaries, uppers: [Int?] = boundaries + [nil]
-        let branches = zip(lowers, uppers).map { branch(lower: $0, upper: $1) }
-        return "SELECT * FROM (\n(\(branches.joined(separator: ")\nUNION ALL\n(")))\n) AS sliced"
+        let slices = Array(zip(lowers, uppers))
+        let (own, relatives) = (ownMetrics, relativeMetrics)
+        func union(_ branches: [PostgresQuery]) -> PostgresQuery {
+            "SELECT * FROM (\n(\(branches.joined(separator: ")\nUNION ALL\n(")))\n) AS sliced"
+        }
+        let ownRows = own.isEmpty ? nil : union(slices.map { branch(own, lower: $0, upper: $1) })
+        let relativeRows = relatives.isEmpty ? nil : union(slices.map { relativeBranch(relatives, lower: $0, upper: $1) })
+        switch (ownRows, relativeRows) {
+        case (let ownRows?, nil): return ownRows
+        case (nil, let relativeRows?): return relativeRows
+        case (let ownRows?, let relativeRows?):
+            guard wide else { return "\(ownRows)\nUNION ALL\n\(relativeRows)" }
+            // One row per unit: the two halves' columns side by side.
+            let columns: [PostgresQuery] = contract.metrics.indices.map {
+                let alias: SQLIdentifier = own.contains($0) ? "o" : "r"
+                return column(alias, .generated("m\($0)"))
+            }
+            return """
+                SELECT coalesce(o.person_id, r.person_id) AS person_id, \(columns.joined(separator: ", "))
+                FROM (\(ownRows)) o FULL JOIN (\(relativeRows)) r ON r.person_id = o.person_id
+                """
+        case (nil, nil): return "SELECT NULL::bigint AS person_id WHERE false"
+        }
     }
 
-    /// The rows of one slice of participants.
-    private func branch(lower: Int?, upper: Int?) -> PostgresQuery {
+    /// The rows of one slice of participants, for the metrics `indices` (over their own events).
+    private func branch(_ indices: [Int], lower: Int?, upper: Int?) -> PostgresQuery {
         let through: PostgresQuery = "\(contract.dataThrough)::date"
         var slice: [PostgresQuery] = []
         if case .enrollments = units { slice.append(cohortConditions()) }
         if let lower { slice.append("e.person_id >= \(lower)") }
         if let upper { slice.append("e.person_id < \(upper)") }
-        let windows = allParts
+        let windows = windowParts(indices)
 
         // 1. Participants with their windows (from the enrollment) and the windows' unit starts.
         var participantColumns: [PostgresQuery] = []
@@ -114,18 +141,19 @@ struct MetricCompiler {
             participantColumns.append("\(start) AS \(identifier: part.start), \(end) AS \(identifier: part.end)")
             participantColumns += measureColumns(part, start: start)
         }
-        let eligible: PostgresQuery = "\(minimumDaysCondition(of: "p", through: through)) AND (\(countsForAnyMetric(in: "p", through: through)))"
+        let eligible: PostgresQuery = "\(minimumDaysCondition(of: "p", through: through)) AND (\(countsForAnyMetric(indices, in: "p", through: through)))"
 
         // 2. Each participant joined once with the events any metric may use.
         let starts = windows.map { column("p", $0.start) }, ends = windows.map { column("p", $0.end) }
-        let domains = Set(contract.metrics.flatMap { $0.events.domains + ($0.events.overlap?.events.domains ?? []) }).sorted()
+        let domains = self.domains(indices)
         var groupColumns: [PostgresQuery] = ["p.person_id", "p.enrollment_id", "p.provider_id", "p.start_date", "p.end_date"]
         for part in windows {
             // Recomputed from the grouped enrollment dates rather than carried as grouping keys.
             let (start, end) = windowBounds(part.window, of: "p")
             groupColumns.append("\(start) AS \(identifier: part.start), \(end) AS \(identifier: part.end)")
         }
-        for (index, metric) in contract.metrics.enumerated() {
+        for index in indices {
+            let metric = contract.metrics[index]
             let events = eventConditions(metric.events)
             let overlap = metric.events.overlap.map { (kind: $0.kind, events: eventConditions($0.events)) }
             let (post, pre) = self.parts(of: index)
@@ -137,17 +165,13 @@ struct MetricCompiler {
             }
         }
 
-        // 3. One row per metric that counts the participant. A searched CASE: Citus evaluates a
-        // simple one's `WHEN 1` on the coordinator, without the value it tests, as NULL.
+        // 3. One row per metric that counts the participant.
         func perMetric(_ expressions: [PostgresQuery?]) -> PostgresQuery {
-            let cases = expressions.enumerated().compactMap { index, expression in
-                expression.map { "WHEN k.i = \(index + 1) THEN \($0)" as PostgresQuery }
-            }
-            return cases.isEmpty ? "NULL" : "CASE \(cases.joined(separator: " ")) END"
+            Self.perMetric(zip(indices, expressions).map { ($0, $1) })
         }
         var counted: [PostgresQuery] = [], windowStarts: [PostgresQuery] = [], windowEnds: [PostgresQuery] = []
         var values: [PostgresQuery] = [], preValues: [PostgresQuery?] = [], postValues: [PostgresQuery?] = [], ratios: [PostgresQuery?] = []
-        for index in contract.metrics.indices {
+        for index in indices {
             let (post, pre) = parts(of: index)
             counted.append(countsForMetric(index, in: "g", through: through))
             windowStarts.append(column("g", post.start))
@@ -182,23 +206,44 @@ struct MetricCompiler {
             """
         if wide {
             // One row per unit, metric i's value in column m<i> (NULL where it does not count the unit).
-            let columns: [PostgresQuery] = contract.metrics.indices.map {
-                "CASE WHEN \(counted[$0]) THEN \(values[$0]) END AS \(identifier: .generated("m\($0)"))"
+            let columns: [PostgresQuery] = zip(indices, zip(counted, values)).map { index, measured in
+                "CASE WHEN \(measured.0) THEN \(measured.1) END AS \(identifier: .generated("m\(index)"))"
             }
             return "SELECT g.person_id, \(columns.joined(separator: ", ")) FROM \(grouped)"
         }
-        let metricRows: [PostgresQuery] = contract.metrics.enumerated().map { "(\($0.offset + 1), \($0.element.id)::text)" }
         return """
             SELECT g.person_id, \(contract.storedID)::text AS contract_id, k.metric_id,
                    \(period.label)::text AS period, g.enrollment_id, g.provider_id,
                    \(perMetric(windowStarts)) AS window_start, \(perMetric(windowEnds)) AS window_end,
                    \(perMetric(values)) AS value, \(perMetric(preValues))::numeric AS pre_value,
                    \(perMetric(postValues))::numeric AS post_value, \(perMetric(ratios))::numeric AS ratio,
-                   \(loadID)::integer AS load_id, now() AS computed_at, \(resultSet)::integer AS result_set
+                   \(loadID)::integer AS load_id, now() AS computed_at, \(resultSet)::integer AS result_set,
+                   NULL::integer AS relatives, NULL::bigint[] AS relative_ids, NULL::numeric[] AS relative_values
             FROM \(grouped)
-            CROSS JOIN (VALUES \(metricRows.joined(separator: ", "))) AS k(i, metric_id)
+            CROSS JOIN \(metricRows(indices))
             WHERE \(perMetric(counted))
             """
+    }
+
+    /// `CASE WHEN k.i = <index + 1> THEN <expression> … END`: each metric's expression on its row.
+    /// A searched CASE: Citus evaluates a simple one's `WHEN 1` on the coordinator, without the
+    /// value it tests, as NULL.
+    static func perMetric(_ expressions: [(index: Int, expression: PostgresQuery?)]) -> PostgresQuery {
+        let cases = expressions.compactMap { index, expression in
+            expression.map { "WHEN k.i = \(index + 1) THEN \($0)" as PostgresQuery }
+        }
+        return cases.isEmpty ? "NULL" : "CASE \(cases.joined(separator: " ")) END"
+    }
+
+    /// `(VALUES (i, metric_id), …) AS k(i, metric_id)` for the metrics `indices` (i is index + 1).
+    func metricRows(_ indices: [Int]) -> PostgresQuery {
+        let rows: [PostgresQuery] = indices.map { "(\($0 + 1), \(contract.metrics[$0].id)::text)" }
+        return "(VALUES \(rows.joined(separator: ", "))) AS k(i, metric_id)"
+    }
+
+    /// The event domains the metrics `indices` read.
+    func domains(_ indices: [Int]) -> [String] {
+        Set(indices.flatMap { contract.metrics[$0].events.domains + (contract.metrics[$0].events.overlap?.events.domains ?? []) }).sorted()
     }
 
     /// `alias.name` for a generated column.
@@ -218,7 +263,7 @@ struct MetricCompiler {
     }
 
     /// The units with their window columns, in person order.
-    private func unitRows(_ columns: [PostgresQuery], _ slice: [PostgresQuery]) -> PostgresQuery {
+    func unitRows(_ columns: [PostgresQuery], _ slice: [PostgresQuery]) -> PostgresQuery {
         let conditions: PostgresQuery = slice.isEmpty ? "true" : slice.joined(separator: " AND ")
         switch units {
         case .enrollments:
@@ -235,13 +280,13 @@ struct MetricCompiler {
     }
 
     /// Enrolled long enough: at least the minimum number of days up to the data-through date.
-    private func minimumDaysCondition(of alias: SQLIdentifier, through: PostgresQuery) -> PostgresQuery {
+    func minimumDaysCondition(of alias: SQLIdentifier, through: PostgresQuery) -> PostgresQuery {
         let (start, end) = (column(alias, "start_date"), column(alias, "end_date"))
         return "least(coalesce(\(end), \(through)), \(through)) - \(start) + 1 >= \(contract.cohort.minimumEnrolledDays)"
     }
 
-    private func countsForAnyMetric(in alias: SQLIdentifier, through: PostgresQuery) -> PostgresQuery {
-        contract.metrics.indices.map { countsForMetric($0, in: alias, through: through) }.joined(separator: " OR ")
+    func countsForAnyMetric(_ indices: [Int], in alias: SQLIdentifier, through: PostgresQuery) -> PostgresQuery {
+        indices.map { countsForMetric($0, in: alias, through: through) }.joined(separator: " OR ")
     }
 
     /// Whether metric `index` counts the participant in the period. By its assignment: the window
@@ -249,7 +294,7 @@ struct MetricCompiler {
     /// the achievement in the period, or none and the window ended in it; for a window that is the
     /// period itself, the participant enrolled during it. On the participant rows (`p`, before the
     /// events are joined) the achievement is unknown: any window reaching into the period may count.
-    private func countsForMetric(_ index: Int, in alias: SQLIdentifier, through: PostgresQuery) -> PostgresQuery {
+    func countsForMetric(_ index: Int, in alias: SQLIdentifier, through: PostgresQuery) -> PostgresQuery {
         let metric = contract.metrics[index]
         let (post, pre) = parts(of: index)
         let (start, end) = (column(alias, post.start), column(alias, post.end))
@@ -369,8 +414,15 @@ extension MetricCompiler {
             ("SET LOCAL min_parallel_index_scan_size = '1TB'", "SET LOCAL min_parallel_index_scan_size TO DEFAULT"),
         ]
         if layout == .distributed { try connection.execute("SET LOCAL citus.propagate_set_commands = 'local'") }
+        var compiler = self
+        if !relativeMetrics.isEmpty {
+            compiler.relativesTable = SQLIdentifier(validating: table.description + "_relatives")!
+            try PersonLevelTable(table: compiler.relativesTable).create(as: relativeUnits(), layout: layout, on: connection)
+            try connection.execute("ANALYZE \(identifier: compiler.relativesTable)")
+        }
         for setting in planning { try connection.execute(setting.set) }
-        try PersonLevelTable(table: table).create(as: results(boundaries: boundaries), layout: layout, on: connection)
+        try PersonLevelTable(table: table).create(as: compiler.results(boundaries: boundaries), layout: layout, on: connection)
         for setting in planning { try connection.execute(setting.reset) }
+        if !relativeMetrics.isEmpty { try connection.execute("DROP TABLE \(identifier: compiler.relativesTable)") }
     }
 }

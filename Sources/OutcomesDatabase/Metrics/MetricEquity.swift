@@ -50,7 +50,7 @@ public enum MetricEquity {
                 total: try row.decode(at: 5)))
         }
         return contract.metrics.compactMap { metric in
-            counts[metric.id].map { (metric, EquityTable(counts: $0, binary: metric.measure.isBinary, policy: policy)) }
+            counts[metric.id].map { (metric, EquityTable(counts: $0, binary: metric.isBinary, policy: policy)) }
         }
     }
 }

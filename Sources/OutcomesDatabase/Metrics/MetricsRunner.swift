@@ -135,7 +135,7 @@ private struct ArmRunner {
             """)
         try connection.execute("SET LOCAL enable_sort TO DEFAULT")
         let kindRows: [PostgresQuery] = contract.metrics.map { metric in
-            "(\(metric.id), \(metric.measure.name), \(metric.measure.isBinary))"
+            "(\(metric.id), \(metric.measureName), \(metric.isBinary))"
         }
         let aggregation: PostgresQuery = """
             INSERT INTO metrics.provider_results

@@ -37,6 +37,19 @@ struct ResultPartitions {
     /// replaces the old partition with them. Runs inside the caller's transaction.
     func swapIn(resultSet: Int, on connection: PostgresConnection) throws {
         let staged = stagedTable
+        // A partition has its parent's columns and no more. The statement that computes results
+        // always gives the columns of metrics over relatives (migration 0024); a parent without
+        // them — a database an earlier release migrated, as the upgrade tests build one — gets
+        // the staged table without them (dropping a column rewrites nothing).
+        let extra = try connection.execute("""
+            SELECT s.attname FROM pg_catalog.pg_attribute s
+            WHERE s.attrelid = \(staged.quoted)::regclass AND s.attnum > 0 AND NOT s.attisdropped
+              AND NOT EXISTS (SELECT 1 FROM pg_catalog.pg_attribute p
+                              WHERE p.attrelid = 'metrics.person_results'::regclass AND p.attname = s.attname AND NOT p.attisdropped)
+            """).map { try $0.decode(String.self, at: 0) }
+        for column in extra {
+            try connection.execute("ALTER TABLE \(identifier: staged) DROP COLUMN \(identifier: .generated(column))")
+        }
         // One CHECK, verified in one scan, implies the partition bound (so attaching scans
         // nothing), lets readers naming a contract and period skip the other partitions, and
         // proves the NOT NULLs (so setting them scans nothing either; a CHECK passes on NULL, so

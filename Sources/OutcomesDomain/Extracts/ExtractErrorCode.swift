@@ -66,5 +66,9 @@ extension ExtractError {
         case unlinkedSourceKey(String)
         /// A content row's source record that links to more than one person (the key and the count).
         case ambiguousSourceKey(String, persons: Int)
+        /// An edge from a person to the same person (after the source records are resolved).
+        case ownRelative
+        /// Parenthood edges that make a person their own ancestor: the persons of the cycle, in order.
+        case parenthoodCycle([Int])
     }
 }

@@ -52,12 +52,20 @@ public struct ExtractLayout: Sendable {
     /// (`source_system`, `source_key`, or `source_key` alone where `source_system` is required
     /// anyway). A file gives `person_id` or these, never both; whichever it gives is required.
     public let sourceKey: [String]
+    /// For an edge between two persons: the relative's column and the columns of the relative's
+    /// source record, read as `person_id` and `sourceKey` are (one or the other, never both).
+    public let relative: (column: String, sourceKey: [String])?
 
     init(file: String, table: String, columns: [Column], key: [String], referencesPersons: Bool,
-         span: (start: String, end: String)?, sourceKey: [String] = [])
+         span: (start: String, end: String)?, sourceKey: [String] = [], relative: (column: String, sourceKey: [String])? = nil)
     {
         (self.file, self.table, self.columns, self.key) = (file, table, columns, key)
-        (self.referencesPersons, self.span, self.sourceKey) = (referencesPersons, span, sourceKey)
+        (self.referencesPersons, self.span, self.sourceKey, self.relative) = (referencesPersons, span, sourceKey, relative)
+    }
+
+    /// The ways a row names its persons: the person (`person_id` or its source record), and the relative for an edge.
+    var personColumns: [(column: String, sourceKey: [String])] {
+        (sourceKey.isEmpty ? [] : [("person_id", sourceKey)]) + (relative.map { [$0] } ?? [])
     }
 
     /// The staging table's columns, in the order `write` fills them.
@@ -154,8 +162,34 @@ public struct ExtractLayout: Sendable {
                   column("postcode", .identifierText)],
         key: ["source_system", "source_key"], referencesPersons: false, span: nil)
 
+    /// Typed edges between persons: "relative_id is person_id's <relation>" (`RelationshipCode`),
+    /// each person named by id or by a source record (the relative's in `relative_source_system`,
+    /// the edge's own source system when empty).
+    public static let relationships = ExtractLayout(
+        file: "relationships.csv", table: "ids.relationships",
+        columns: [column("person_id", .integer), column("relative_id", .integer),
+                  column("relation", .code(RelationshipCode.codes), required: true),
+                  column("source_system", .sourceKey, required: true),
+                  column("valid_from", .date, required: true), column("valid_to", .date),
+                  column("evidence", .code(RelationshipEvidence.allCases.map(\.rawValue))),
+                  column("source_key", .sourceKey), column("relative_source_system", .sourceKey),
+                  column("relative_source_key", .sourceKey)],
+        key: ["person_id", "relative_id", "relation", "source_system", "valid_from"], referencesPersons: true,
+        span: ("valid_from", "valid_to"), sourceKey: ["source_key"],
+        relative: ("relative_id", ["relative_source_key"]))
+    /// Household memberships (HUD HMIS): who lived in which household, with the relationship to its head (3.15).
+    public static let households = ExtractLayout(
+        file: "households.csv", table: "ids.household_members",
+        columns: [column("person_id", .integer), column("household_key", .sourceKey, required: true),
+                  column("source_system", .sourceKey, required: true),
+                  column("relationship_to_head", .code(HouseholdRelationship.allCases.map { String($0.rawValue) }), required: true),
+                  column("valid_from", .date, required: true), column("valid_to", .date), column("source_key", .sourceKey)],
+        key: ["person_id", "source_system", "household_key", "valid_from"], referencesPersons: true,
+        span: ("valid_from", "valid_to"), sourceKey: ["source_key"])
+
     /// The IDS's own files (schema `ids`), in loading order: what a table refers to comes first.
-    public static let all = [eventDomains, sourceSystems, programs, providers, contracts, persons, sourceLinks, enrollments, events]
+    public static let all = [eventDomains, sourceSystems, programs, providers, contracts, persons, sourceLinks, enrollments, events,
+                             households, relationships]
     /// Every file an extract folder may hold, in loading order: the identifier extract after the
     /// source systems it names.
     public static let extractFiles = [eventDomains, sourceSystems, identifiers] + all.dropFirst(2)
@@ -174,16 +208,17 @@ public struct ExtractLayout: Sendable {
             }
             seen[name] = index
         }
-        if !sourceKey.isEmpty {
-            let byPerson = seen["person_id"] != nil
+        for (personColumn, sourceKey) in personColumns {
+            let byPerson = seen[personColumn] != nil
             let byKey = sourceKey.filter { seen[$0] != nil }
+            let whom = personColumn == "person_id" ? "person" : "relative"
             if byPerson, let keyColumn = byKey.first {
                 throw ExtractError(file: path, line: header.line, column: keyColumn, code: .personAndSourceKey,
-                                   reason: "the header names the person by person_id and by \(sourceKey.joined(separator: " and ")); give one or the other.")
+                                   reason: "the header names the \(whom) by \(personColumn) and by \(sourceKey.joined(separator: " and ")); give one or the other.")
             }
             if !byPerson, byKey.isEmpty {
                 throw ExtractError(file: path, line: header.line, column: nil, code: .noPersonColumn,
-                                   reason: "the header names no person: give person_id, or \(sourceKey.joined(separator: " and ")) of a linked source record.")
+                                   reason: "the header names no \(whom): give \(personColumn), or \(sourceKey.joined(separator: " and ")) of a linked source record.")
             }
             if let absent = sourceKey.first(where: { !byPerson && seen[$0] == nil }) {
                 throw ExtractError(file: path, line: header.line, column: absent,
@@ -215,7 +250,7 @@ public struct ExtractLayout: Sendable {
             }
             if text.isEmpty {
                 // The person's column the file chose (person_id, or the source key) is required too.
-                let chosen = position != nil && (column.name == "person_id" || sourceKey.contains(column.name)) && !sourceKey.isEmpty
+                let chosen = position != nil && personColumns.contains { $0.column == column.name || $0.sourceKey.contains(column.name) }
                 if column.required || chosen { throw fail(.missingValue, "a value is required.") }
                 // As many staged columns as the column fills; an absent SSN is no placeholder.
                 switch column.kind {

@@ -7,7 +7,7 @@ extension OutcomeContract {
     ]
     static let metricKeys = [
         "id", "label", "measure", "domain", "domains", "source_systems", "event_types", "amount", "window",
-        "consecutive", "condition", "of", "pre_window", "assign_by", "during", "outside",
+        "consecutive", "condition", "of", "pre_window", "assign_by", "during", "outside", "aggregate",
     ]
 
     /// Limits on what one file may declare (they keep a run's statements and memory bounded).
@@ -162,6 +162,9 @@ extension OutcomeContract {
             let present: Bool = try entries["condition"]?.choice("condition", [("present", true), ("absent", false)]) ?? true
             measure = .sustained(consecutive: offset.amount, unit: offset.unit, present: present)
         case "change":
+            if let mapping = entries["of"], mapping.node.mapping != nil {
+                throw mapping.error(.unsupported, "a change is measured on the participant: 'of' names its base measure (any, count, days_covered, sum), not relatives")
+            }
             let base = try entries.required("of", in: context, at: node)
                 .choice("base measure of a change", [("any", Measure.any), ("count", .count), ("days_covered", .daysCovered), ("sum", .sum)])
             let pre = try parseWindow(try entries.required("pre_window", in: context, at: node), context: "\(context) pre_window")
@@ -172,8 +175,13 @@ extension OutcomeContract {
         for key in ["consecutive", "condition"] where entries[key] != nil && measure.name != "sustained" {
             throw entries[key]!.error(.keyDoesNotApply(key), "'\(key)' belongs to measure: sustained")
         }
-        for key in ["of", "pre_window"] where entries[key] != nil && measure.name != "change" {
+        // `of:` is a change's base measure (a word) or the relatives measured (a mapping).
+        let relativesNode = entries["of"].flatMap { $0.node.mapping == nil ? nil : $0 }
+        for key in ["pre_window"] + (relativesNode == nil ? ["of"] : []) where entries[key] != nil && measure.name != "change" {
             throw entries[key]!.error(.keyDoesNotApply(key), "'\(key)' belongs to measure: change")
+        }
+        if let aggregateNode = entries["aggregate"], relativesNode == nil {
+            throw aggregateNode.error(.keyDoesNotApply("aggregate"), "'aggregate' belongs to a metric over relatives (of: {relation: …})")
         }
         if case .change(_, let pre) = measure, pre.anchor == .reportingPeriod {
             throw entries["pre_window"]!.error(.unsupported, "a pre_window cannot be anchored on the reporting period; anchor it on the enrollment or a date")
@@ -193,6 +201,12 @@ extension OutcomeContract {
         var metric = MetricDefinition(
             id: id, label: try entries["label"]?.string("label") ?? id, measure: measure, events: events, window: window)
         metric.domainLine = (entries["domain"] ?? entries["domains"])?.line ?? node.line
+        if let relativesNode {
+            metric.relatives = try parseRelatives(relativesNode, aggregate: try entries.required("aggregate", in: context, at: node), context: context)
+            if let assignNode = entries["assign_by"], try assignNode.string("assign_by") == CohortRule.PeriodAssignment.achieved.rawValue {
+                throw assignNode.error(.unsupported, "a metric over relatives has no date of achievement: it counts once its window has ended; drop assign_by: achieved")
+            }
+        }
         if let assignNode = entries["assign_by"] {
             metric.assignBy = try assignNode.choice("assign_by", CohortRule.PeriodAssignment.allCases.map { ($0.rawValue, $0) })
             if metric.assignBy == .achieved, !metric.hasAchievementDate {
@@ -257,5 +271,46 @@ extension OutcomeContract {
             throw node.error(.outOfOrder, "the window ends before it starts (from \(window.from) to \(window.to))")
         }
         return window
+    }
+
+    /// `of: {relation: child | [child, ward] | household, age_at_index: 0-5, evidence: [declared]}`.
+    static func parseRelatives(_ node: YAMLValue, aggregate aggregateNode: YAMLValue, context: String) throws -> RelativeSelection {
+        let entries = try node.mapping(allowed: ["relation", "age_at_index", "evidence"], context: "\(context) of")
+        let relationNode = try entries.required("relation", in: "\(context) of", at: node)
+        let words = try relationNode.list().map { try $0.string("relation") }
+        let allowed = RelationshipCode.codes + [RelativeSelection.household]
+        let relations: RelativeSelection.Relations
+        if words.isEmpty {
+            throw relationNode.error(.tooFew("relation"), "relation names no relation; give one, e.g. relation: child")
+        } else if let unknown = words.first(where: { !allowed.contains($0) }) {
+            throw relationNode.error(.unknownWord(unknown, allowed: allowed), "unknown relation '\(unknown)'; relations: \(allowed.joined(separator: ", "))")
+        } else if words.contains(RelativeSelection.household) {
+            guard words.count == 1 else {
+                throw relationNode.error(.unsupported, "relation: household is the whole household; it is not combined with other relations")
+            }
+            relations = .household
+        } else {
+            var codes: [String] = []
+            for word in words { codes += RelationshipCode.selected(by: word).filter { !codes.contains($0) } }
+            relations = .codes(codes)
+        }
+        var ages: ClosedRange<Int>? = nil
+        if let ageNode = entries["age_at_index"] {
+            let text = try ageNode.string("age_at_index")
+            let bounds = text.split(separator: "-", omittingEmptySubsequences: false).map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard bounds.count == 2, let low = bounds[0], let high = bounds[1] else {
+                throw ageNode.error(.wrongForm(expected: .text), "age_at_index must be a range of whole years written LOW-HIGH, e.g. 0-5, not '\(text)'")
+            }
+            guard low >= 0, high <= RelativeSelection.maximumAge else {
+                throw ageNode.error(.outOfRange("age_at_index"), "age_at_index must lie within 0-\(RelativeSelection.maximumAge)")
+            }
+            guard low <= high else { throw ageNode.error(.outOfOrder, "age_at_index \(text) ends before it starts") }
+            ages = low...high
+        }
+        let evidence = try entries["evidence"]?.list().map {
+            try $0.choice("evidence", RelationshipEvidence.allCases.map { ($0.rawValue, $0) })
+        } ?? []
+        let aggregate = try aggregateNode.choice("aggregate", RelativeAggregate.allCases.map { ($0.rawValue, $0) })
+        return RelativeSelection(relations: relations, ageAtIndex: ages, evidence: evidence, aggregate: aggregate)
     }
 }

@@ -172,6 +172,8 @@ public struct MetricDefinition: Sendable, Equatable {
     /// The line of the contract file the metric's domain is named on, for errors found later
     /// (a domain the IDS does not know).
     public var domainLine = 0
+    /// Measured on the participant's relatives (`of:`), not on the participant; nil: the participant's own events.
+    public var relatives: RelativeSelection?
 
     public init(id: String, label: String, measure: Measure, events: EventSelection, window: Window,
                 assignBy: CohortRule.PeriodAssignment? = nil) {
@@ -183,10 +185,21 @@ public struct MetricDefinition: Sendable, Equatable {
         self.assignBy = assignBy
     }
 
+    /// Whether the participant's value is 0/1, so its mean is a rate.
+    public var isBinary: Bool { relatives.map(\.aggregate.isBinary) ?? measure.isBinary }
+
+    /// The measure's name as results record it: `count(sustained)` for a count of relatives
+    /// whose sustained measure holds.
+    public var measureName: String {
+        relatives.map { "\($0.aggregate.rawValue)(\(measure.name))" } ?? measure.name
+    }
+
     /// Whether `assign_by: achieved` can date this metric's achievement: the first event (any,
-    /// count, days to event) or the end of the first run (sustained presence).
+    /// count, days to event) or the end of the first run (sustained presence). A metric over
+    /// relatives has none: it counts once its window has ended.
     public var hasAchievementDate: Bool {
-        switch measure {
+        guard relatives == nil else { return false }
+        return switch measure {
         case .any, .count, .daysToEvent: true
         case .sustained(_, _, let present): present
         default: false

@@ -1,0 +1,155 @@
+import OutcomesDomain
+import PostgresClient
+
+/// What an extract load does with relationships and households beyond the common checks: refuses
+/// a parenthood cycle, writes every edge under both of its persons, and infers the edges between
+/// members of one household.
+enum FamilyLoad {
+    static let parentCodes = RelationshipCode.selected(by: "parent")
+    static let childCodes = RelationshipCode.selected(by: "child")
+
+    /// `(child, parent)` of an edge row `alias` that states parenthood, NULLs otherwise.
+    private static func parenthood(_ alias: SQLIdentifier) -> (child: PostgresQuery, parent: PostgresQuery) {
+        let isParent: PostgresQuery = "\(identifier: alias).relation = ANY (\(parentCodes)::text[])"
+        return ("CASE WHEN \(isParent) THEN \(identifier: alias).person_id ELSE \(identifier: alias).relative_id END",
+                "CASE WHEN \(isParent) THEN \(identifier: alias).relative_id ELSE \(identifier: alias).person_id END")
+    }
+
+    /// The first staged edge that closes a cycle of parenthood (a person their own ancestor), with
+    /// the cycle. The stored ancestry is read generation by generation into a local table (on
+    /// Citus a recursive query cannot read a distributed table), then walked from each staged edge.
+    static func firstParenthoodCycle(on connection: PostgresConnection) throws -> ExtractChecks.Failure? {
+        let isParenthood: PostgresQuery = "relation = ANY (\((parentCodes + childCodes))::text[])"
+        let (child, parent) = parenthood("s")
+        try connection.execute("""
+            CREATE TEMP TABLE stage_parenthood ON COMMIT DROP AS
+            SELECT \(child) AS child, \(parent) AS parent, s.line FROM stage_relationships s WHERE s.\(isParenthood)
+            """)
+        guard try connection.execute("SELECT EXISTS (SELECT 1 FROM stage_parenthood)").scalar(Bool.self) else { return nil }
+        let (storedChild, storedParent) = parenthood("r")
+        try connection.execute("CREATE TEMP TABLE stage_ancestry (child bigint, parent bigint) ON COMMIT DROP")
+        try connection.execute("INSERT INTO stage_ancestry SELECT DISTINCT child, parent FROM stage_parenthood")
+        // Generations upward from the staged parents, each person's stored parents fetched once,
+        // until no one is left to fetch (a cycle among stored edges alone cannot be: each load
+        // refused its own).
+        try connection.execute("CREATE TEMP TABLE stage_fetched (person bigint PRIMARY KEY) ON COMMIT DROP")
+        try connection.execute("CREATE TEMP TABLE stage_frontier (person bigint) ON COMMIT DROP")
+        for _ in 0..<maximumGenerations {
+            try connection.execute("TRUNCATE stage_frontier")
+            let frontier = try connection.execute("""
+                INSERT INTO stage_frontier SELECT DISTINCT parent FROM stage_ancestry
+                WHERE parent NOT IN (SELECT person FROM stage_fetched)
+                """).affectedRows ?? 0
+            if frontier == 0 { break }
+            try connection.execute("""
+                INSERT INTO stage_ancestry
+                SELECT DISTINCT \(storedChild), \(storedParent) FROM ids.relationships r
+                WHERE r.stated AND r.\(isParenthood) AND \(storedChild) IN (SELECT person FROM stage_frontier)
+                """)
+            try connection.execute("INSERT INTO stage_fetched SELECT person FROM stage_frontier")
+        }
+        let rows = try connection.execute("""
+            WITH RECURSIVE walk (origin, line, person, path) AS (
+                SELECT s.child, s.line, s.parent, ARRAY[s.child, s.parent] FROM stage_parenthood s
+                UNION ALL
+                SELECT w.origin, w.line, a.parent, w.path || a.parent
+                FROM walk w JOIN (SELECT DISTINCT child, parent FROM stage_ancestry) a ON a.child = w.person
+                WHERE w.person <> w.origin AND cardinality(w.path) <= \(maximumGenerations)
+                  AND NOT (a.parent = ANY (w.path[2:]))
+            )
+            SELECT line, path FROM walk WHERE person = origin ORDER BY line, cardinality(path) LIMIT 1
+            """)
+        guard rows.count == 1 else { return nil }
+        let path: [Int] = try rows[0].decode(at: 1)
+        return ExtractChecks.Failure(
+            layout: .relationships, line: try rows[0].decode(at: 0), column: "relation", code: .parenthoodCycle(path),
+            reason: "the edge makes a person their own ancestor: \(path.map(String.init).joined(separator: " → ")) (each the child of the next).")
+    }
+
+    static let maximumGenerations = 64
+
+    /// Every staged edge under its person, and read the other way under its relative; returns
+    /// (inserted, updated, rows) of the stated edges.
+    static func upsertRelationships(on connection: PostgresConnection) throws -> (Int, Int, Int) {
+        let row = try connection.execute("""
+            WITH edges AS (
+                SELECT s.person_id, s.relative_id, s.relation, s.source_system, s.valid_from, s.valid_to,
+                       coalesce(s.evidence, 'declared') AS evidence, true AS stated,
+                       CASE WHEN s.source_key IS NOT NULL THEN s.source_system END AS person_key_system, s.source_key AS person_key,
+                       s.relative_source_system AS relative_key_system, s.relative_source_key AS relative_key, s.line
+                FROM stage_relationships s
+                UNION ALL
+                SELECT s.relative_id, s.person_id, c.inverse, s.source_system, s.valid_from, s.valid_to,
+                       coalesce(s.evidence, 'declared'), false,
+                       s.relative_source_system, s.relative_source_key,
+                       CASE WHEN s.source_key IS NOT NULL THEN s.source_system END, s.source_key, s.line
+                FROM stage_relationships s JOIN ids.relationship_codes c USING (relation)
+            ),
+            upserted AS (
+                INSERT INTO ids.relationships AS t (person_id, relative_id, relation, source_system, valid_from, valid_to, evidence,
+                                                    stated, person_key_system, person_key, relative_key_system, relative_key)
+                SELECT person_id, relative_id, relation, source_system, valid_from, valid_to, evidence, stated,
+                       person_key_system, person_key, relative_key_system, relative_key
+                FROM edges ORDER BY line, stated DESC
+                ON CONFLICT (person_id, relative_id, relation, source_system, valid_from, stated) DO UPDATE
+                SET valid_to = excluded.valid_to, evidence = excluded.evidence, person_key_system = excluded.person_key_system,
+                    person_key = excluded.person_key, relative_key_system = excluded.relative_key_system,
+                    relative_key = excluded.relative_key, household_key = NULL, load_id = excluded.load_id
+                WHERE (t.valid_to, t.evidence, t.person_key_system, t.person_key, t.relative_key_system, t.relative_key, t.household_key)
+                      IS DISTINCT FROM (excluded.valid_to, excluded.evidence, excluded.person_key_system, excluded.person_key,
+                                        excluded.relative_key_system, excluded.relative_key, NULL::text)
+                RETURNING (xmax = 0) AS inserted, stated)
+            SELECT count(*) FILTER (WHERE inserted AND stated), count(*) FILTER (WHERE NOT inserted AND stated),
+                   (SELECT count(*) FROM stage_relationships)
+            FROM upserted
+            """)[0]
+        return (try row.decode(at: 0), try row.decode(at: 1), try row.decode(at: 2))
+    }
+
+    /// Replaces the inferred edges of every household this load touched with those its members'
+    /// memberships now imply: each two members at the same time are `household_member`s; the head
+    /// (3.15 code 1) and a member the head's child (2) or partner (3) are parent and child, or partners.
+    static func inferHouseholdEdges(on connection: PostgresConnection) throws {
+        guard try connection.execute("SELECT EXISTS (SELECT 1 FROM stage_households)").scalar(Bool.self) else { return }
+        // The touched households' memberships, read once into a local table (on Citus the
+        // memberships are distributed by person, and the members of one household are on several workers).
+        try connection.execute("""
+            CREATE TEMP TABLE stage_household_members ON COMMIT DROP AS
+            SELECT person_id, source_system, household_key, relationship_to_head, valid_from, valid_to FROM ids.household_members
+            WHERE household_key IN (SELECT household_key FROM stage_households)
+              AND (source_system, household_key) IN (SELECT source_system, household_key FROM stage_households)
+            """)
+        try connection.execute("""
+            DELETE FROM ids.relationships WHERE household_key IS NOT NULL
+              AND household_key IN (SELECT household_key FROM stage_households)
+              AND (source_system, household_key) IN (SELECT source_system, household_key FROM stage_households)
+            """)
+        try connection.execute("""
+            WITH together AS (
+                SELECT a.person_id AS a, b.person_id AS b, a.source_system, a.household_key,
+                       a.relationship_to_head AS a_role, b.relationship_to_head AS b_role,
+                       greatest(a.valid_from, b.valid_from) AS valid_from,
+                       CASE WHEN a.valid_to IS NULL THEN b.valid_to WHEN b.valid_to IS NULL THEN a.valid_to
+                            ELSE least(a.valid_to, b.valid_to) END AS valid_to
+                FROM stage_household_members a
+                JOIN stage_household_members b
+                  ON b.source_system = a.source_system AND b.household_key = a.household_key AND b.person_id <> a.person_id
+                 AND b.valid_from <= coalesce(a.valid_to, 'infinity') AND a.valid_from <= coalesce(b.valid_to, 'infinity')
+            )
+            INSERT INTO ids.relationships (person_id, relative_id, relation, source_system, valid_from, valid_to, evidence, stated,
+                                           household_key)
+            SELECT a, b, relation, source_system, valid_from, valid_to, 'inferred',
+                   CASE WHEN relation IN ('child', 'parent') THEN relation = 'child' ELSE a < b END,
+                   household_key
+            FROM (
+                SELECT *, 'household_member' AS relation FROM together
+                UNION ALL
+                SELECT *, CASE WHEN a_role = 1 AND b_role = 2 THEN 'child' WHEN a_role = 2 AND b_role = 1 THEN 'parent'
+                               WHEN 3 IN (a_role, b_role) AND 1 IN (a_role, b_role) THEN 'partner' END
+                FROM together
+            ) inferred
+            WHERE relation IS NOT NULL
+            ON CONFLICT DO NOTHING
+            """)
+    }
+}

@@ -1,0 +1,190 @@
+import Foundation
+import OutcomesDomain
+import OutcomesTestSupport
+import PostgresClient
+import Testing
+@testable import OutcomesDatabase
+
+/// Metrics over relatives against a naive oracle that walks persons, edges and events, on random
+/// families loaded through the extract loader (edges stated either way round, from two sources,
+/// starting and ending around the index date; households whose members' edges the load infers).
+@Suite struct FamilyMetricTests {
+    static let contractYAML = """
+        contract: housing-2021
+        program: housing
+        data_through: 2024-12-31
+        cohort:
+          min_enrolled_days: 30
+        periods:
+          - {label: all, from: 2020-01-01, to: 2024-12-31}
+        metrics:
+          - id: any_jail_12m
+            measure: any
+            domain: jail
+            window: {anchor: enrollment_start, from: 0 days, to: 12 months}
+          - id: young_child_placed_24m
+            measure: any
+            domain: child_welfare
+            window: {anchor: enrollment_start, from: 0 days, to: 24 months}
+            of: {relation: child, age_at_index: 0-5}
+            aggregate: any
+          - id: children_placed_12m
+            measure: any
+            domain: child_welfare
+            window: {anchor: enrollment_start, from: 0 days, to: 12 months}
+            of: {relation: child}
+            aggregate: count
+          - id: children_out_of_care_4q
+            measure: sustained
+            consecutive: 4 quarters
+            condition: absent
+            domain: child_welfare
+            window: {anchor: enrollment_start, from: 0 days, to: 12 months}
+            of: {relation: [child, ward]}
+            aggregate: count
+          - id: household_wages_4q
+            measure: sum
+            domain: wages
+            window: {anchor: enrollment_start, from: 0 days, to: 12 months}
+            of: {relation: household}
+            aggregate: sum
+          - id: share_children_er
+            measure: any
+            domain: er_visit
+            window: {anchor: enrollment_start, from: -6 months, to: 12 months}
+            of: {relation: child, evidence: [declared, derived]}
+            aggregate: mean
+          - id: partners_all_employed
+            measure: any
+            domain: wages
+            amount: "> 0"
+            window: {anchor: enrollment_start, from: 0 days, to: 12 months}
+            of: {relation: partner}
+            aggregate: all
+          - id: parent_shelter_days
+            measure: days_covered
+            domain: shelter
+            window: {anchor: enrollment_start, from: 0 days, to: 6 months}
+            of: {relation: [parent, guardian], age_at_index: 18-130}
+            aggregate: sum
+        """
+
+    struct Stored: Equatable {
+        let value: Decimal?, relatives: Int?, ids: [Int], values: [Decimal]
+
+        /// Equal, a mean within 1e-12 (PostgreSQL divides numerics to about 20 significant digits).
+        func matches(_ other: Stored) -> Bool {
+            guard relatives == other.relatives, ids == other.ids, values == other.values else { return false }
+            guard let value, let otherValue = other.value else { return value == nil && other.value == nil }
+            return abs(NSDecimalNumber(decimal: value - otherValue).doubleValue) < 1e-12
+        }
+    }
+
+    @Test(arguments: [UInt64(11), 12, 13])
+    func metricsOverRelativesEqualTheOracle(seed: UInt64) throws {
+        let db = try referenceDataOnly()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("families-\(seed)-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try RandomFamilies(seed: seed).write(to: folder)
+        _ = try ExtractLoader(directory: folder).load(into: db)
+        let stored = try ContractStore.loadStored(text: Self.contractYAML, file: "families.yaml", on: db)
+        let contract = stored.contract, period = try #require(contract.period("all"))
+        try MetricsRunner(stored: stored).run(period: period, on: db)
+
+        let oracle = try FamilyOracle(reading: db)
+        var withoutRelatives = 0, withRelatives = 0
+        for metric in contract.metrics where metric.relatives != nil {
+            let expected = oracle.values(contract: contract, metric: metric, period: period)
+            var found: [Int: Stored] = [:]
+            for row in try db.execute("""
+                SELECT person_id, value, relatives, coalesce(relative_ids, '{}'), coalesce(relative_values, '{}')
+                FROM metrics.person_results WHERE contract_id = \(contract.id) AND metric_id = \(metric.id)
+                """) {
+                found[try row.decode(at: 0)] = Stored(value: try row.decode(at: 1), relatives: try row.decode(at: 2),
+                                                      ids: try row.decode(at: 3), values: try row.decode(at: 4))
+            }
+            #expect(Set(found.keys) == Set(expected.keys), "participants of \(metric.id)")
+            for (person, value) in expected {
+                #expect(found[person]?.matches(value) == true, "\(metric.id), participant \(person): \(String(describing: found[person])) ≠ \(value)")
+                if value.relatives == 0 { withoutRelatives += 1 } else { withRelatives += 1 }
+            }
+        }
+        // The random families hold both kinds of participant, so the comparison tests both.
+        #expect(withoutRelatives > 20 && withRelatives > 20, "\(withoutRelatives) without, \(withRelatives) with")
+        // The participant's own metric is computed beside them, as before.
+        let ownMetric = contract.metrics[0]
+        let expectedOwn = try MetricOracle(reading: db).values(contract: contract, metric: ownMetric, period: period)
+        let storedOwn = try MetricOracleTests().storedValues(db, contract: contract.id, metric: ownMetric.id, period: "all")
+        #expect(Set(storedOwn.keys) == Set(expectedOwn.keys) && expectedOwn.allSatisfy { storedOwn[$0.key]?.matches($0.value) == true })
+    }
+}
+
+/// The naive walk: for each participant, the edges valid on the index date (the participant
+/// too, for a household), the relatives' ages counted in whole years, each relative's events
+/// measured day by day over the participant's window, and the values aggregated.
+struct FamilyOracle {
+    struct Edge { let person: Int, relative: Int, relation: String, from: LocalDate, to: LocalDate?, evidence: String }
+
+    let metrics: MetricOracle
+    let edges: [Int: [Edge]]
+    let births: [Int: LocalDate]
+
+    init(reading db: PostgresConnection) throws {
+        metrics = try MetricOracle(reading: db)
+        var edges: [Int: [Edge]] = [:]
+        for row in try db.execute("SELECT person_id, relative_id, relation, valid_from::text, valid_to::text, evidence FROM ids.relationships") {
+            let edge = Edge(person: try row.decode(at: 0), relative: try row.decode(at: 1), relation: try row.decode(at: 2),
+                            from: LocalDate(iso: try row.decode(String.self, at: 3))!, to: try row.decode(String?.self, at: 4).flatMap { LocalDate(iso: $0) },
+                            evidence: try row.decode(at: 5))
+            edges[edge.person, default: []].append(edge)
+        }
+        self.edges = edges
+        var births: [Int: LocalDate] = [:]
+        for row in try db.execute("SELECT person_id, birth_date::text FROM ids.persons WHERE birth_date IS NOT NULL") {
+            births[try row.decode(at: 0)] = LocalDate(iso: try row.decode(String.self, at: 1))!
+        }
+        self.births = births
+    }
+
+    static func wholeYears(from birth: LocalDate, to day: LocalDate) -> Int {
+        let (b, d) = (birth.components, day.components)
+        return d.year - b.year - ((d.month, d.day) < (b.month, b.day) ? 1 : 0)
+    }
+
+    func values(contract: OutcomeContract, metric: MetricDefinition, period: ReportingPeriod) -> [Int: FamilyMetricTests.Stored] {
+        let selection = metric.relatives!
+        let codes = selection.relations.edgeCodes
+        var result: [Int: FamilyMetricTests.Stored] = [:]
+        for (person, enrollment) in metrics.participants(contract) {
+            guard let window = metrics.countedWindow(contract: contract, metric: metric, enrollment: enrollment, period: period, selected: [])
+            else { continue }
+            let index = enrollment.start
+            var relatives = Set<Int>()
+            for edge in edges[person] ?? [] where codes.contains(edge.relation)
+                && (selection.evidence.isEmpty || selection.evidence.map(\.rawValue).contains(edge.evidence))
+                && edge.from <= index && (edge.to.map { $0 >= index } ?? true) {
+                relatives.insert(edge.relative)
+            }
+            if selection.relations.includesParticipant { relatives.insert(person) }
+            if let ages = selection.ageAtIndex {
+                relatives = relatives.filter { births[$0].map { ages.contains(Self.wholeYears(from: $0, to: index)) } ?? false }
+            }
+            let ids = relatives.sorted()
+            let values = ids.map { relative in
+                metrics.measure(metric.measure, window, (metrics.events[relative] ?? []).filter { metrics.select($0, metric.events) },
+                                contract.dataThrough)!
+            }
+            let achieved = values.filter { $0 != 0 }.count
+            let aggregated: Decimal = switch selection.aggregate {
+            case .any: achieved > 0 ? 1 : 0
+            case .all: achieved == ids.count ? 1 : 0
+            case .sum: values.reduce(0, +)
+            case .mean: values.isEmpty ? 0 : values.reduce(0, +) / Decimal(values.count)
+            case .count: Decimal(achieved)
+            }
+            let value: Decimal? = ids.isEmpty ? nil : aggregated
+            result[person] = .init(value: value, relatives: ids.count, ids: ids, values: values)
+        }
+        return result
+    }
+}
