@@ -174,3 +174,38 @@ import Testing
         #expect(RelationshipCode.all.allSatisfy { RelationshipCode.named($0.inverse)?.inverse == $0.code })
     }
 }
+
+/// The quality report counts what sources disagree about: a pair one source calls child and
+/// another sibling at the same time, and a person in two households of one source at once.
+@Suite struct FamilyQualityTests {
+    @Test func contradictionsAndDoubleHouseholdsAreCounted() throws {
+        let (db, _) = try TestDatabase.fresh()
+        _ = try ExtractLoader(directory: Checkout.scenarios.appendingPathComponent("extracts/sample")).load(into: db)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("family-quality-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // JMS says 1 is 3's sibling from 2000 (while UI's birth record makes 1 3's child); 2 and 3
+        // are siblings, which nothing contradicts; after the spouse edge ends, a sibling edge does not overlap it.
+        try Data("""
+            person_id,relative_id,relation,source_system,valid_from,valid_to
+            1,3,sibling,JMS,2000-01-01,
+            2,3,sibling,JMS,2000-01-01,
+            1,2,sibling,JMS,2022-04-01,
+
+            """.utf8).write(to: folder.appendingPathComponent("relationships.csv"))
+        // Person 2 in HH-17 (to 2022-03-31) and HH-18 from 2022-03-01: one month in both.
+        try Data("person_id,household_key,source_system,relationship_to_head,valid_from\n2,HH-18,JMS,1,2022-03-01\n3,HH-19,UI,1,2020-01-01\n"
+            .utf8).write(to: folder.appendingPathComponent("households.csv"))
+        _ = try ExtractLoader(directory: folder).load(into: db)
+        let m = try QualityQueries.measure(on: db, dataThrough: LocalDate(iso: "2024-12-31"), reviewScore: 0.85)
+        // Pairs (read from the lower id): (1,2) spouse and partner (inferred) to 2022-03-31, then
+        // sibling — never at once; (1,3) parent (3's birth record) and sibling, at once; (2,3) sibling.
+        #expect(m.relatedPairs == 3)
+        #expect(m.contradictingPairs == 1)
+        #expect(m.contradictions == [.init(relations: "parent/sibling", pairs: 1)])
+        #expect(m.personsInHouseholds == 3 && m.personsInTwoHouseholds == 1)
+        let findings = QualityAssessment(m, thresholds: .defaults).findings
+        #expect(findings.first { $0.check == .contradictingRelationships }.map { ($0.found, $0.outOf, $0.status) } ?? (0, 0, .ok) == (1, 3, .warn))
+        #expect(findings.first { $0.check == .overlappingHouseholds }.map { ($0.found, $0.outOf, $0.status) } ?? (0, 0, .ok) == (1, 3, .warn))
+    }
+}

@@ -19,12 +19,13 @@ public enum DistributedLayout {
 
     /// Distributed by `person_id`, co-located with the first.
     public static let distributedTables: [SQLIdentifier] = [
-        "ids.persons", "ids.source_links", "ids.enrollments", "ids.events", "metrics.person_results",
+        "ids.persons", "ids.source_links", "ids.enrollments", "ids.events", "ids.household_members", "ids.relationships",
+        "metrics.person_results",
     ]
 
     public static let referenceTables: [SQLIdentifier] = [
         "ids.data_loads", "ids.source_systems", "ids.event_domains", "ids.programs", "ids.providers", "ids.contracts",
-        "ids.synthetic_truth",
+        "ids.synthetic_truth", "ids.relationship_codes",
     ]
 
     /// Foreign keys from coordinator tables to `ids.data_loads`, dropped: Citus keeps a key from a

@@ -107,7 +107,7 @@ enum FamilyLoad {
     }
 
     /// Replaces the inferred edges of every household this load touched with those its members'
-    /// memberships now imply: each two members at the same time are `household_member`s; the head
+    /// memberships now imply (keyed by the memberships' source records, so a re-link moves them): each two members at the same time are `household_member`s; the head
     /// (3.15 code 1) and a member the head's child (2) or partner (3) are parent and child, or partners.
     static func inferHouseholdEdges(on connection: PostgresConnection) throws {
         guard try connection.execute("SELECT EXISTS (SELECT 1 FROM stage_households)").scalar(Bool.self) else { return }
@@ -115,7 +115,7 @@ enum FamilyLoad {
         // memberships are distributed by person, and the members of one household are on several workers).
         try connection.execute("""
             CREATE TEMP TABLE stage_household_members ON COMMIT DROP AS
-            SELECT person_id, source_system, household_key, relationship_to_head, valid_from, valid_to FROM ids.household_members
+            SELECT person_id, source_system, household_key, relationship_to_head, valid_from, valid_to, source_key FROM ids.household_members
             WHERE household_key IN (SELECT household_key FROM stage_households)
               AND (source_system, household_key) IN (SELECT source_system, household_key FROM stage_households)
             """)
@@ -126,7 +126,7 @@ enum FamilyLoad {
             """)
         try connection.execute("""
             WITH together AS (
-                SELECT a.person_id AS a, b.person_id AS b, a.source_system, a.household_key,
+                SELECT a.person_id AS a, b.person_id AS b, a.source_system, a.household_key, a.source_key AS a_key, b.source_key AS b_key,
                        a.relationship_to_head AS a_role, b.relationship_to_head AS b_role,
                        greatest(a.valid_from, b.valid_from) AS valid_from,
                        CASE WHEN a.valid_to IS NULL THEN b.valid_to WHEN b.valid_to IS NULL THEN a.valid_to
@@ -137,10 +137,11 @@ enum FamilyLoad {
                  AND b.valid_from <= coalesce(a.valid_to, 'infinity') AND a.valid_from <= coalesce(b.valid_to, 'infinity')
             )
             INSERT INTO ids.relationships (person_id, relative_id, relation, source_system, valid_from, valid_to, evidence, stated,
-                                           household_key)
+                                           household_key, person_key_system, person_key, relative_key_system, relative_key)
             SELECT a, b, relation, source_system, valid_from, valid_to, 'inferred',
                    CASE WHEN relation IN ('child', 'parent') THEN relation = 'child' ELSE a < b END,
-                   household_key
+                   household_key, CASE WHEN a_key IS NOT NULL THEN source_system END, a_key,
+                   CASE WHEN b_key IS NOT NULL THEN source_system END, b_key
             FROM (
                 SELECT *, 'household_member' AS relation FROM together
                 UNION ALL

@@ -49,8 +49,42 @@ public enum QualityQueries {
                 QualityMeasurements.ProgramEnrollments(
                     program: try $0.decode(at: 0), enrollments: try $0.decode(at: 1), overlapping: try $0.decode(at: 2))
             }
+            step("relationships and households")
+            try measureFamilies(&m, connection)
             return m
         }
+    }
+
+    /// Edges of one pair at overlapping times whose relations disagree (compared at the broadest
+    /// code: a natural child is a child), and persons in two households at once. Every join is on
+    /// person_id: on Citus each runs on the worker holding the person.
+    private static func measureFamilies(_ m: inout QualityMeasurements, _ connection: PostgresConnection) throws {
+        let edges: PostgresQuery = """
+            SELECT r.person_id, r.relative_id, coalesce(c.broader, r.relation) AS kind, daterange(r.valid_from, r.valid_to, '[]') AS span
+            FROM ids.relationships r JOIN ids.relationship_codes c USING (relation)
+            WHERE r.person_id < r.relative_id AND r.relation <> 'household_member'
+            """
+        let disagreements = try connection.execute("""
+            WITH e AS (\(edges))
+            SELECT a.kind || '/' || b.kind, count(DISTINCT (a.person_id, a.relative_id))
+            FROM e a JOIN e b ON b.person_id = a.person_id AND b.relative_id = a.relative_id AND b.kind > a.kind AND b.span && a.span
+            GROUP BY 1 ORDER BY 1
+            """)
+        m.contradictions = try disagreements.map { .init(relations: try $0.decode(String.self, at: 0), pairs: try $0.decode(Int.self, at: 1)) }
+        let row = try connection.execute("""
+            WITH e AS (\(edges))
+            SELECT (SELECT count(*) FROM (SELECT DISTINCT person_id, relative_id FROM e) pairs),
+                   (SELECT count(*) FROM (SELECT DISTINCT a.person_id, a.relative_id FROM e a
+                                          JOIN e b ON b.person_id = a.person_id AND b.relative_id = a.relative_id
+                                           AND b.kind > a.kind AND b.span && a.span) contradicting),
+                   (SELECT count(DISTINCT person_id) FROM ids.household_members),
+                   (SELECT count(DISTINCT a.person_id) FROM ids.household_members a
+                    JOIN ids.household_members b ON b.person_id = a.person_id AND b.source_system = a.source_system
+                     AND b.household_key <> a.household_key
+                     AND daterange(a.valid_from, a.valid_to, '[]') && daterange(b.valid_from, b.valid_to, '[]'))
+            """)[0]
+        (m.relatedPairs, m.contradictingPairs, m.personsInHouseholds, m.personsInTwoHouseholds) =
+            (try row.decode(at: 0), try row.decode(at: 1), try row.decode(at: 2), try row.decode(at: 3))
     }
 
     private static func measurePersons(_ m: inout QualityMeasurements, _ connection: PostgresConnection) throws {

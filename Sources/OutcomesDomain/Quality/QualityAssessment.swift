@@ -109,6 +109,9 @@ public struct QualityAssessment: Sendable {
               Self.describe(quarterGaps, quarterly: true)
                 + (m.wageRecordsOffQuarter > 0 ? "; \(m.wageRecordsOffQuarter) records not spanning one calendar quarter" : ""))
         judge(.eventMonthGaps, monthGaps.count, of: examined, Self.describe(monthGaps, quarterly: false))
+        judge(.contradictingRelationships, m.contradictingPairs, of: m.relatedPairs,
+              m.contradictions.map { "\($0.relations) \($0.pairs)" }.joined(separator: ", "))
+        judge(.overlappingHouseholds, m.personsInTwoHouseholds, of: m.personsInHouseholds)
         self.findings = findings
     }
 

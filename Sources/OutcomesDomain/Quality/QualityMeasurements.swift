@@ -33,6 +33,17 @@ public struct QualityMeasurements: Sendable, Equatable {
         }
     }
 
+    /// Two relations edges of one pair name at the same time (`child/sibling`), and how many pairs.
+    public struct Disagreement: Sendable, Equatable {
+        public var relations: String
+        public var pairs: Int
+
+        public init(relations: String, pairs: Int) {
+            self.relations = relations
+            self.pairs = pairs
+        }
+    }
+
     /// Events of one domain starting in one calendar month.
     public struct MonthCount: Sendable, Equatable {
         public var domain: String
@@ -77,6 +88,13 @@ public struct QualityMeasurements: Sendable, Equatable {
     public var wageRecordsOffQuarter = 0
     public var programs: [ProgramEnrollments] = []
     public var months: [MonthCount] = []
+    /// Pairs of persons joined by an edge (household membership aside), and those whose edges name
+    /// relations that disagree at the same time, with the disagreements seen (`child/sibling 3`).
+    public var relatedPairs = 0
+    public var contradictingPairs = 0
+    public var contradictions: [Disagreement] = []
+    public var personsInHouseholds = 0
+    public var personsInTwoHouseholds = 0
     /// The last day the data should cover: events after it are errors, periods up to it must be present.
     public var dataThrough: LocalDate
 

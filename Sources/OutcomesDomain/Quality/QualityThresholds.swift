@@ -13,6 +13,8 @@ public enum QualityCheck: String, CaseIterable, Sendable {
     case overlappingEnrollments = "overlapping_enrollments"
     case wageQuarterGaps = "wage_quarter_gaps"
     case eventMonthGaps = "event_month_gaps"
+    case contradictingRelationships = "contradicting_relationships"
+    case overlappingHouseholds = "overlapping_households"
 
     /// What is counted, and out of what.
     public var meaning: String {
@@ -28,6 +30,9 @@ public enum QualityCheck: String, CaseIterable, Sendable {
         case .overlappingEnrollments: "enrollments overlapping another of the same person in the same program, of all enrollments"
         case .wageQuarterGaps: "calendar quarters whose wage records fall below the ratio of the trailing median, of quarters"
         case .eventMonthGaps: "domain-months whose events fall below the ratio of the trailing median, of domain-months"
+        case .contradictingRelationships:
+            "pairs of related persons whose edges name relations that disagree at the same time (a child and a sibling, say), of related pairs"
+        case .overlappingHouseholds: "persons in two households of one source at the same time, of persons in a household"
         }
     }
 }
@@ -75,6 +80,9 @@ public struct QualityThresholds: Sendable, Equatable {
         .overlappingEnrollments: QualityLimit(maxRate: 0.01),
         .wageQuarterGaps: QualityLimit(maxCount: 0),
         .eventMonthGaps: QualityLimit(maxCount: 0),
+        // Sources disagree about families: kept side by side, and counted.
+        .contradictingRelationships: QualityLimit(maxCount: 0, severity: .warn),
+        .overlappingHouseholds: QualityLimit(maxCount: 0, severity: .warn),
     ])
 
     static let checkKeys = ["max_count", "max_rate", "severity"]
