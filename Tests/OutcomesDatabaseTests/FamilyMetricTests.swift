@@ -119,6 +119,35 @@ import Testing
     }
 }
 
+/// `family_type` of every participant at the index date, against the rule walked naively.
+@Suite struct FamilyTypeTests {
+    @Test func familyTypesFollowTheRule() throws {
+        let db = try referenceDataOnly()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("family-types-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try RandomFamilies(seed: 31, participants: 120).write(to: folder)
+        _ = try ExtractLoader(directory: folder).load(into: db)
+        let oracle = try FamilyOracle(reading: db)
+        var stored: [Int: String] = [:]
+        for row in try db.execute("""
+            SELECT e.person_id, \(PersonAttribute.familyType.sql(person: "ps", at: "e.start_date"))
+            FROM ids.enrollments e JOIN ids.persons ps USING (person_id)
+            """) { stored[try row.decode(at: 0)] = try row.decode(at: 1) }
+        var seen: [String: Int] = [:]
+        for enrollment in oracle.metrics.enrollments {
+            let day = enrollment.start
+            let relations = Set((oracle.edges[enrollment.personID] ?? []).filter { $0.from <= day && ($0.to.map { $0 >= day } ?? true) }.map(\.relation))
+            let own: Set = ["child", "natural_child", "adopted_child", "step_child"]
+            let expected = relations.contains("foster_child") ? "foster_care"
+                : !relations.isDisjoint(with: own) ? (!relations.isDisjoint(with: ["partner", "spouse", "domestic_partner"]) ? "two_parents" : "single_parent")
+                : !relations.isDisjoint(with: ["ward", "grandchild"]) ? "kinship_care" : "no_children"
+            #expect(stored[enrollment.personID] == expected, "participant \(enrollment.personID)")
+            seen[expected, default: 0] += 1
+        }
+        #expect(seen.count == 5, "every family type occurs: \(seen)")
+    }
+}
+
 /// The naive walk: for each participant, the edges valid on the index date (the participant
 /// too, for a household), the relatives' ages counted in whole years, each relative's events
 /// measured day by day over the participant's window, and the values aggregated.

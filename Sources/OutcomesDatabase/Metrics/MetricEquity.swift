@@ -6,6 +6,8 @@ import PostgresClient
 /// breakdowns). Each is one allow-listed SQL expression over a row of `ids.persons` at a date.
 public enum PersonAttribute: String, Sendable, CaseIterable {
     case race, sex, ageBand = "age_band", county
+    /// The person's family at the date, from their own edges valid then (`FamilyType`).
+    case familyType = "family_type"
 
     /// Age bands at the start of the participant's window, as public health tables cut them.
     static let ageBands = [(25, "under 25"), (35, "25-34"), (45, "35-44"), (55, "45-54"), (65, "55-64")]
@@ -24,6 +26,24 @@ public enum PersonAttribute: String, Sendable, CaseIterable {
                 + "WHEN \(birthYear) IS NOT NULL THEN date_part('year', \(date))::int - \(birthYear) END)"
             let bands: [PostgresQuery] = Self.ageBands.map { "WHEN \(age) < \($0.0) THEN \($0.1)::text " }
             return "CASE WHEN \(age) IS NULL THEN 'unknown' \(bands.joined())ELSE '65 and over' END"
+        case .familyType:
+            // The person's own rows only (on Citus, on the person's worker).
+            let has = { (codes: [String]) -> PostgresQuery in "coalesce(bool_or(r.relation = ANY (\(codes)::text[])), false)" }
+            let cases: [PostgresQuery] = FamilyType.allCases.dropLast().map { type in
+                let condition: PostgresQuery = switch type {
+                case .fosterCare: has(FamilyType.fosterChildren)
+                case .twoParents: "\(has(FamilyType.ownChildren)) AND \(has(FamilyType.partners))"
+                case .singleParent: has(FamilyType.ownChildren)
+                case .kinshipCare: has(FamilyType.kinChildren)
+                case .noChildren: "true"
+                }
+                return "WHEN \(condition) THEN \(type.rawValue)::text "
+            }
+            return """
+                (SELECT CASE \(cases.joined())ELSE \(FamilyType.noChildren.rawValue)::text END
+                 FROM ids.relationships r
+                 WHERE r.person_id = \(column("person_id")) AND r.valid_from <= \(date) AND (r.valid_to IS NULL OR r.valid_to >= \(date)))
+                """
         }
     }
 }

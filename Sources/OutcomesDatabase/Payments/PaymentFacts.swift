@@ -88,6 +88,7 @@ enum PaymentFacts {
         var snapshot = PaymentSnapshot()
         snapshot.achievements = values.achievements
         snapshot.values = values.values
+        snapshot.relatives = values.relatives
         // Which stored comparison each period's matched group came from, with its weights, read once for every line.
         let matched = try EffectInputs.MatchedGroups.read(contract: contract, periods: plan.periods, on: connection)
         snapshot.comparisonRuns = matched.runs

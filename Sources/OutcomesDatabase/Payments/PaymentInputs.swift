@@ -10,6 +10,8 @@ import PostgresClient
 struct PaymentInputs {
     let achievements: [PeriodAchievements]
     let values: [PeriodOutcomes]
+    /// The relatives behind the values of metrics over relatives that rate-card and per-day lines price.
+    var relatives: [RelativeValues] = []
 
     /// Reads the stored values of a run whose metrics are current — and of what came before the
     /// first period when the terms look back.
@@ -47,9 +49,24 @@ struct PaymentInputs {
                     ParticipantOutcome(personID: person, providerID: provider, metricID: metric, value: try row.decode(at: 4)))
             }
         }
-        return PaymentInputs(
+        var inputs = PaymentInputs(
             achievements: achievements,
             values: labels.map { PeriodOutcomes(period: $0, outcomes: values[$0] ?? [], payable: !unpaid.contains($0)) })
+        let priced = Set((terms.rateCard?.lines.map(\.outcome.metricID) ?? []) + terms.perDayLines.map(\.days))
+        let overRelatives = contract.metrics.filter { $0.relatives != nil && priced.contains($0.id) }.map(\.id)
+        if !overRelatives.isEmpty {
+            try connection.stream("""
+                SELECT period, person_id, metric_id, relative_ids, relative_values FROM metrics.person_results
+                WHERE contract_id = \(contract.id) AND period = ANY (\(labels)::text[]) AND metric_id = ANY (\(overRelatives)::text[])
+                  AND relatives > 0
+                ORDER BY array_position(\(labels)::text[], period), person_id, metric_id
+                """) { row in
+                inputs.relatives.append(RelativeValues(
+                    period: try row.decode(at: 0), personID: try row.decode(at: 1), metricID: try row.decode(at: 2),
+                    ids: try row.decode(at: 3), values: try row.decode(at: 4)))
+            }
+        }
+        return inputs
     }
 
     /// One row per participant and period: the bits of the lines whose outcome the values meet
@@ -59,8 +76,12 @@ struct PaymentInputs {
         func test(_ outcome: OutcomeTest) -> PostgresQuery {
             "metric_id = \(outcome.metricID) AND \(outcome.condition.predicate(on: "value"))"
         }
+        // A line paid per relative: any relative whose own value meets the test.
+        func perRelative(_ outcome: OutcomeTest) -> PostgresQuery {
+            "metric_id = \(outcome.metricID) AND EXISTS (SELECT 1 FROM unnest(relative_values) AS v(v) WHERE \(outcome.condition.predicate(on: "v.v")))"
+        }
         let bits: [PostgresQuery] = card.lines.enumerated().map { index, line in
-            "(CASE WHEN \(test(line.outcome)) THEN \(Int(Int64(bitPattern: 1 << UInt64(index))))::bigint ELSE 0 END)"
+            "(CASE WHEN \(line.perRelative ? perRelative(line.outcome) : test(line.outcome)) THEN \(Int(Int64(bitPattern: 1 << UInt64(index))))::bigint ELSE 0 END)"
         }
         let precondition: PostgresQuery = card.precondition.map { "coalesce(bool_or(\(test($0))), false)" } ?? "false"
         let metrics = Set(card.lines.map(\.outcome.metricID) + (card.precondition.map { [$0.metricID] } ?? [])).sorted()

@@ -87,3 +87,24 @@ public enum HouseholdRelationship: Int, Sendable, CaseIterable {
         }
     }
 }
+
+/// A person's family on a date, for equity breakdowns (`--by family_type`), from the person's own
+/// edges valid then, in this order of precedence. Children's ages are not considered: a child
+/// edge is a child in the person's family, as the sources record it.
+public enum FamilyType: String, Sendable, CaseIterable {
+    /// Caring for a foster child.
+    case fosterCare = "foster_care"
+    /// A child of one's own (natural, adopted or step) and a spouse or partner.
+    case twoParents = "two_parents"
+    /// A child of one's own and no spouse or partner.
+    case singleParent = "single_parent"
+    /// Caring for a ward or a grandchild, with no child of one's own.
+    case kinshipCare = "kinship_care"
+    case noChildren = "no_children"
+
+    static let childCodes = RelationshipCode.selected(by: "child")
+    public static let fosterChildren = ["foster_child"]
+    public static let ownChildren = childCodes.filter { $0 != "foster_child" }
+    public static let partners = RelationshipCode.selected(by: "partner")
+    public static let kinChildren = ["ward", "grandchild"]
+}

@@ -77,6 +77,21 @@ public struct PaymentInputsRecord: Sendable {
                 out.endRow()
             }
         }
+        // The relatives behind values of metrics over relatives (a section only records that have them).
+        if !snapshot.relatives.isEmpty {
+            row("relatives", "\(snapshot.relatives.count)")
+            for entry in snapshot.relatives {
+                out.text(entry.period)
+                out.int(entry.personID)
+                out.text(entry.metricID)
+                out.int(entry.ids.count)
+                for (id, value) in zip(entry.ids, entry.values) {
+                    out.int(id)
+                    out.text(value.map { "\($0)" })
+                }
+                out.endRow()
+            }
+        }
         // A figure: its cohort, group, the participants' and the comparison's figures, then each
         // provider's participants (a pooled cohort), one row each.
         func figures(_ list: [EffectFigures]) {
@@ -204,6 +219,19 @@ public struct PaymentInputsRecord: Sendable {
                                                        metricID: try reader.text(2), value: try reader.optionalDecimal(3)))
                 }
                 snapshot.values.append(PeriodOutcomes(period: label, outcomes: outcomes, payable: payable))
+            case "relatives":
+                try reader.expect(fields: 2)
+                let count = try reader.int(1)
+                for _ in 0..<count {
+                    try next()
+                    guard reader.count >= 4 else { try reader.expect(fields: 4); break }
+                    let relatives = try reader.int(3)
+                    try reader.expect(fields: 4 + 2 * relatives)
+                    snapshot.relatives.append(RelativeValues(
+                        period: try reader.text(0), personID: try reader.int(1), metricID: try reader.text(2),
+                        ids: try (0..<relatives).map { try reader.int(4 + 2 * $0) },
+                        values: try (0..<relatives).map { try reader.optionalDecimal(5 + 2 * $0) }))
+                }
             case "effect":
                 try reader.expect(fields: 4)
                 let (line, cohorts, overall) = (try reader.text(1), try reader.int(2), try reader.int(3))

@@ -91,8 +91,45 @@ public struct PaymentSnapshot: Sendable {
     /// The stored comparison run (`evaluation.runs`) whose matched group each period's
     /// `matched_group` lines were measured against, by period.
     public var comparisonRuns: [String: Int] = [:]
+    /// The relatives behind the values of metrics over relatives that rate-card and per-day lines
+    /// price, in period, participant and metric order: what a line paid per relative counts, and
+    /// what the reasons of every such line name.
+    public var relatives: [RelativeValues] = []
 
     public init() {}
+
+    /// The relatives of one participant's value of one metric in one period.
+    func relatives(period: String, person: Int, metric: String) -> RelativeValues? {
+        relativesIndex[RelativeValues.Key(period: period, person: person, metric: metric)]
+    }
+
+    private var relativesIndex: [RelativeValues.Key: RelativeValues] {
+        Dictionary(relatives.map { (RelativeValues.Key(period: $0.period, person: $0.personID, metric: $0.metricID), $0) }) { first, _ in first }
+    }
+}
+
+/// A participant's relatives measured by a metric over relatives in one period, as the metrics
+/// stored them: their pseudonymous ids and their own values, in id order.
+public struct RelativeValues: Sendable, Equatable {
+    public let period: String
+    public let personID: Int
+    public let metricID: String
+    public let ids: [Int]
+    public let values: [Decimal?]
+
+    public init(period: String, personID: Int, metricID: String, ids: [Int], values: [Decimal?]) {
+        (self.period, self.personID, self.metricID, self.ids, self.values) = (period, personID, metricID, ids, values)
+    }
+
+    struct Key: Hashable {
+        let period: String, person: Int, metric: String
+    }
+
+    /// The relatives whose own value meets `condition`.
+    public func meeting(_ condition: AmountCondition) -> RelativeValues {
+        let kept = ids.indices.filter { condition.matches(values[$0]) }
+        return RelativeValues(period: period, personID: personID, metricID: metricID, ids: kept.map { ids[$0] }, values: kept.map { values[$0] })
+    }
 }
 
 /// What a run computes: what the period owes, the difference from the ledger, and the
@@ -153,7 +190,7 @@ public struct PaymentPlan: Sendable {
         let included = Set(periods)
         // What came before the first period (not payable) is read for preconditions and prerequisites.
         if rateCard, let engine = RateCardEngine(terms: terms) {
-            lines += try engine.lines(for: snapshot.achievements.filter { !$0.payable || included.contains($0.period) })
+            lines += try engine.lines(for: snapshot.achievements.filter { !$0.payable || included.contains($0.period) }, snapshot: snapshot)
         }
         for line in terms.effectLines {
             let figures = snapshot.effectFigures[line.id] ?? ([], [])
@@ -242,7 +279,16 @@ public struct PaymentPlan: Sendable {
     public func perDayLines(_ snapshot: PaymentSnapshot) -> [PaymentLine] {
         let included = Set(periods)
         let values = snapshot.values.filter { !$0.payable || included.contains($0.period) }
-        return terms.perDayLines.flatMap { $0.payments(for: values, rounding: terms.rounding) }
+        return terms.perDayLines.flatMap { line in
+            line.payments(for: values, rounding: terms.rounding).map { payment in
+                // A line priced from a metric over relatives names them.
+                guard let person = payment.personID, let relatives = snapshot.relatives(period: payment.period, person: person, metric: line.days)
+                else { return payment }
+                var named = payment
+                named.reasons.insert(.relatives(ids: relatives.ids, values: relatives.values, paidFor: nil), at: 0)
+                return named
+            }
+        }
     }
 
     /// What each provider is owed in each period, all payers together, from the same one pass, and

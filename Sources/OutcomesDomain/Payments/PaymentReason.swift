@@ -110,6 +110,9 @@ public enum PaymentReason: Sendable, Equatable {
     /// A later run's difference from what was posted before.
     case adjustment(postedBefore: Money, nowOwed: Money)
     case noLongerOwed(postedBefore: Money)
+    /// The participant's relatives behind a line priced from a metric over relatives: their
+    /// pseudonymous ids and own values; for a line paid per relative, only those it pays for, and how many.
+    case relatives(ids: [Int], values: [Decimal?], paidFor: Int?)
 
     public var text: String {
         switch self {
@@ -127,7 +130,17 @@ public enum PaymentReason: Sendable, Equatable {
         case .interim(let share, let of): "interim: \(share)% of \(of.plain)"
         case .adjustment(let before, let now): "\(before.plain) posted before; now owed \(now.plain)"
         case .noLongerOwed(let before): "no longer owed; \(before.plain) posted before"
+        case .relatives(let ids, let values, let paidFor):
+            Self.relativesText(ids: ids, values: values, paidFor: paidFor)
         }
+    }
+}
+
+extension PaymentReason {
+    static func relativesText(ids: [Int], values: [Decimal?], paidFor: Int?) -> String {
+        let lead: String = paidFor.map { "\($0) relative" + ($0 == 1 ? "" : "s") + " paid for: " } ?? "relatives: "
+        let listed: [String] = zip(ids, values).map { id, value in "\(id) (" + (value.map { "\($0)" } ?? "no value") + ")" }
+        return lead + listed.joined(separator: ", ")
     }
 }
 
@@ -182,6 +195,12 @@ extension PaymentReason {
         case .interim(let share, let of): return object("interim", [("share_percent", string("\(share)")), ("of", money(of))])
         case .adjustment(let before, let now): return object("adjustment", [("posted_before", money(before)), ("now_owed", money(now))])
         case .noLongerOwed(let before): return object("no_longer_owed", [("posted_before", money(before))])
+        case .relatives(let ids, let values, let paidFor):
+            let idList: String = "[" + ids.map { String($0) }.joined(separator: ",") + "]"
+            let valueList: String = "[" + values.map { (value: Decimal?) -> String in value.map { string("\($0)") } ?? "null" }.joined(separator: ",") + "]"
+            var fields: [(String, String)] = [("ids", idList), ("values", valueList)]
+            if let paidFor { fields.append(("paid_for", String(paidFor))) }
+            return object("relatives", fields)
         }
     }
 }

@@ -4,7 +4,7 @@ import Foundation
 extension PaymentTerms {
     static let paymentKeys = ["rate_card", "effect", "per_day", "savings_share", "milestones", "clawback", "payers", "interim", "caps", "approval"]
     static let rateCardKeys = ["precondition", "lines", "exclusive", "caps", "tiers_count_per"]
-    static let lineKeys = ["id", "outcome", "achieved", "price", "tiers", "recurs", "requires", "cap"]
+    static let lineKeys = ["id", "outcome", "achieved", "price", "tiers", "recurs", "requires", "cap", "per"]
 
     /// The terms, or nil when the file has no `payments`. Every problem names its file:line.
     static func parse(_ entries: [String: YAMLValue], root: YAMLValue, metrics: [MetricDefinition], periods: [ReportingPeriod],
@@ -136,13 +136,23 @@ struct TermsReader {
         case (_?, _?): throw node.error(.conflictingKeys(["price", "tiers"]), "\(context) has both 'price' and 'tiers'; give one")
         case (nil, nil): throw node.error(.missingOneOf(["price", "tiers"]), "\(context) needs 'price' or 'tiers'")
         }
-        return RateCard.Line(
+        var line = RateCard.Line(
             id: id,
             outcome: try outcome(try entries.required("outcome", in: context, at: node), achieved: entries["achieved"]),
             pricing: pricing,
             recurs: try entries["recurs"]?.bool("recurs") ?? false,
             requires: try entries["requires"]?.list().map { try $0.string("a required line") } ?? [],
             cap: try entries["cap"].map { try money($0, "cap") })
+        if let perNode = entries["per"] {
+            line.perRelative = try perNode.choice("per", [("relative", true)])
+            guard metrics.first(where: { $0.id == line.outcome.metricID })?.relatives != nil else {
+                throw perNode.error(.unsupported, "per: relative prices each relative of a metric over relatives (of:); '\(line.outcome.metricID)' is measured on the participant")
+            }
+            guard case .flat = pricing else {
+                throw perNode.error(.unsupported, "\(context): a line paid per relative has one price, not tiers")
+            }
+        }
+        return line
     }
 
     /// Marginal tiers: `up_to` strictly increasing, the last tier open-ended.
@@ -205,6 +215,9 @@ struct TermsReader {
             for id in ids {
                 guard lines.contains(where: { $0.id == id }) else { throw groupNode.error(.unknownName(.line, id), "exclusive group names unknown line '\(id)'") }
                 guard seen.insert(id).inserted else { throw groupNode.error(.duplicateName(id), "line '\(id)' is in two exclusive groups") }
+                guard lines.first(where: { $0.id == id })?.perRelative != true else {
+                    throw groupNode.error(.unsupported, "line '\(id)' pays per relative: it is not in an exclusive group, whose lines pay once")
+                }
             }
             return ids
         }

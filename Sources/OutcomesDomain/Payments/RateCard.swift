@@ -80,6 +80,10 @@ public struct RateCard: Sendable, Equatable {
         public let requires: [String]
         /// The most this line pays over the contract, all participants together.
         public let cap: Money?
+        /// `per: relative`: the line's metric is over relatives, its test applies to each
+        /// relative's own value, and it pays its price for each relative who meets it ("per child
+        /// who stays out of foster care").
+        public var perRelative = false
     }
 
     public enum Pricing: Sendable, Equatable {

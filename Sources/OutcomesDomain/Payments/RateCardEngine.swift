@@ -31,15 +31,37 @@ public struct RateCardEngine: Sendable {
 
     /// The lines of every period, in order; periods later than the one a run is for can be left out.
     /// Running totals are checked: amounts beyond what 64-bit minor units hold are an error, never a crash.
-    public func lines(for periods: [PeriodAchievements]) throws -> [PaymentLine] {
-        let input = RateCardInput(periods)
+    /// `snapshot.relatives` gives a line paid per relative its count, and every line priced from a
+    /// metric over relatives the relatives its reasons name.
+    public func lines(for periods: [PeriodAchievements], snapshot: PaymentSnapshot = PaymentSnapshot()) throws -> [PaymentLine] {
+        var input = RateCardInput(periods)
+        // The relatives behind each participant's line, and the count a line paid per relative multiplies its price by.
+        var named: [Int: [Int: RelativeValues]] = [:]
+        for (periodIndex, period) in input.periods.enumerated() {
+            for k in period.person.indices {
+                let person = input.persons[Int(period.person[k])]
+                for (index, line) in card.lines.enumerated() where period.lines[k] & (1 << UInt64(index)) != 0 {
+                    guard var relatives = snapshot.relatives(period: period.name, person: person, metric: line.outcome.metricID) else { continue }
+                    if line.perRelative {
+                        relatives = relatives.meeting(line.outcome.condition)
+                        input.periods[periodIndex].units[k, default: [:]][index] = relatives.ids.count
+                    }
+                    named[periodIndex << 32 | k, default: [:]][index] = relatives
+                }
+            }
+        }
         var reasons = ReasonRecorder(card: card, currency: currency, providers: input.providers)
         let entries = try kernel.entries(input, recorder: &reasons)
         return entries.enumerated().map { index, entry in
-            PaymentLine(period: input.periods[Int(entry.period)].name, providerID: input.providers[Int(entry.provider)],
-                        personID: input.persons[Int(entry.person)], lineID: card.lines[Int(entry.line)].id,
-                        earned: Money(minorUnits: entry.earned, currency), payable: Money(minorUnits: entry.payable, currency),
-                        reasons: reasons.reasons[index] ?? [])
+            var lineReasons = reasons.reasons[index] ?? []
+            if let relatives = named[Int(entry.period) << 32 | Int(entry.slot)]?[Int(entry.line)] {
+                let perRelative = card.lines[Int(entry.line)].perRelative
+                lineReasons.insert(.relatives(ids: relatives.ids, values: relatives.values, paidFor: perRelative ? relatives.ids.count : nil), at: 0)
+            }
+            return PaymentLine(period: input.periods[Int(entry.period)].name, providerID: input.providers[Int(entry.provider)],
+                               personID: input.persons[Int(entry.person)], lineID: card.lines[Int(entry.line)].id,
+                               earned: Money(minorUnits: entry.earned, currency), payable: Money(minorUnits: entry.payable, currency),
+                               reasons: lineReasons)
         }
     }
 }

@@ -12,6 +12,8 @@ struct RateCardInput: Sendable {
         let provider: [Int32]
         var lines: [UInt64]
         let precondition: [Bool]
+        /// For lines paid per relative: participant (by position) → line → the relatives it pays for.
+        var units: [Int: [Int: Int]] = [:]
     }
 
     /// Dense index → person id; providers in name order (so their indices sort as their names).
@@ -48,6 +50,8 @@ struct RateCardEntry: Sendable {
     let line: Int32
     let earned: Int
     let payable: Int
+    /// The participant's position in the period's input.
+    let slot: Int32
 }
 
 /// A cap the kernel applies, by index: the card's lines and the input's providers.
@@ -164,6 +168,11 @@ struct RateCardKernel: Sendable {
                         recorder.tier(entry: entry, number: tier + 1, ordinal: ordinal)
                         earned = linePrices[tier].minor
                     }
+                    // A line paid per relative: its price for each relative it pays for.
+                    if let units = period.units[k]?[index] {
+                        let (product, overflow) = earned.multipliedReportingOverflow(by: units)
+                        if overflow { overflowed = true } else { earned = product }
+                    }
                     if let members = competed.first(where: { $0.winner == index })?.members { recorder.highestOf(entry: entry, lines: members) }
                     if let group = groupOf[index] {
                         // An outcome of the group paid earlier is topped up to the higher price, never paid twice.
@@ -200,7 +209,7 @@ struct RateCardKernel: Sendable {
                     add(&paidInPeriod)
                     add(&paidInContract)
                     result.append(RateCardEntry(period: Int32(periodIndex), person: Int32(slot), provider: Int32(provider), line: Int32(index),
-                                                earned: earned, payable: payable))
+                                                earned: earned, payable: payable, slot: Int32(k)))
                 }
             }
         }
