@@ -140,7 +140,6 @@ public struct ExtractLoader {
             for check in ExtractChecks.all {
                 if let failure = try check.firstFailure(on: connection) { throw error(failure) }
             }
-            if let failure = try FamilyLoad.firstParenthoodCycle(on: connection) { throw error(failure) }
             var tables: [ExtractLoadReport.Table] = []
             for layout in layouts {
                 let (inserted, updated, rows) = layout.file == ExtractLayout.relationships.file
@@ -148,6 +147,8 @@ public struct ExtractLoader {
                 tables.append(.init(file: layout.file, rows: rows, inserted: inserted, updated: updated))
                 if layout.file == ExtractLayout.households.file { try FamilyLoad.inferHouseholdEdges(on: connection) }
             }
+            // Over what both family files wrote, with the stored edges (the transaction is undone on a cycle).
+            if let failure = try FamilyLoad.firstParenthoodCycle(loadID: loadID, on: connection) { throw error(failure) }
             let hash = hasher.hexDigest()
             let counts = try PostgresJSON(Dictionary(uniqueKeysWithValues: tables.map { ($0.file, $0.rows) }))
             try connection.execute("""

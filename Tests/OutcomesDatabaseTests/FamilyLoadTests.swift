@@ -142,6 +142,58 @@ import Testing
         #expect(error?.line == 1 && error?.code == .personAndSourceKey)
     }
 
+    /// The hostile review's cases: a cycle made by two households' heads and children, a relative
+    /// named by id with a source system, a lattice of ancestors with 2^20 paths walked as a set, and
+    /// an ancestry deeper than the walk goes.
+    @Test func cyclesThroughHouseholdsAndDeepOrWideAncestriesAreHandled() throws {
+        // X (1) heads H1 with Y (2) as the head's child; Y heads H2 with X as the head's child.
+        var error = try refusal("households.csv", """
+            person_id,household_key,source_system,relationship_to_head,valid_from
+            1,H1,JMS,1,2020-01-01
+            2,H1,JMS,2,2020-01-01
+            2,H2,JMS,1,2020-01-01
+            1,H2,JMS,2,2020-01-01
+
+            """)
+        #expect(error?.code == .parenthoodCycle([2, 1, 2]) && error?.line == 2 && error?.column == "relationship_to_head")
+        error = try refusal("relationships.csv", "person_id,relative_id,relation,source_system,valid_from,relative_source_system\n1,2,sibling,UI,2020-01-01,UI\n")
+        #expect(error?.line == 1 && error?.code == .personAndSourceKey && error?.column == "relative_source_system")
+
+        func load(_ edges: [(child: Int, parent: Int)], persons: ClosedRange<Int>, after earlier: [(child: Int, parent: Int)] = []) throws
+            -> ExtractError?
+        {
+            let (db, _) = try TestDatabase.fresh()
+            _ = try ExtractLoader(directory: Checkout.scenarios.appendingPathComponent("extracts/sample")).load(into: db)
+            if !earlier.isEmpty, let error = try load(into: db, earlier, persons: persons) { return error }
+            return try load(into: db, edges, persons: persons)
+        }
+        func load(into db: PostgresConnection, _ edges: [(child: Int, parent: Int)], persons: ClosedRange<Int>) throws -> ExtractError? {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("ancestry-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            try Data(("person_id\n" + persons.map { "\($0)\n" }.joined()).utf8).write(to: folder.appendingPathComponent("persons.csv"))
+            try Data((Self.header + edges.map { "\($0.child),\($0.parent),parent,UI,2000-01-01,\n" }.joined()).utf8)
+                .write(to: folder.appendingPathComponent("relationships.csv"))
+            do {
+                _ = try ExtractLoader(directory: folder).load(into: db)
+                return nil
+            } catch let error as ExtractError { return error }
+        }
+        // 21 generations of two persons, each child of both persons of the next: 2^20 paths from the bottom.
+        let lattice = (0..<20).flatMap { g in [(0, 0), (0, 1), (1, 0), (1, 1)].map { (100 + 2 * g + $0.0, 102 + 2 * g + $0.1) } }
+        #expect(try load(lattice, persons: 100...141) == nil)
+        // The top generation made the bottom's child: a cycle of 21 generations.
+        let closed = try load(lattice + [(140, 100)], persons: 100...141)
+        guard case .parenthoodCycle(let path)? = closed?.code else { Issue.record("not a cycle: \(String(describing: closed))"); return }
+        // Reported at the first line whose edge is on the cycle.
+        #expect(path.count == 22 && path.first == path.last && closed?.line == 2)
+        // 70 generations stored in a line load (the walk reads a load's own edges at once); a child
+        // added below them later has more generations of stored ancestors than the walk goes.
+        let chain = (0..<70).map { (200 + $0, 201 + $0) }
+        #expect(try load(chain, persons: 199...270) == nil)
+        #expect(try load([(199, 200)], persons: 199...270, after: chain)?.code == .ancestryTooDeep(generations: FamilyLoad.maximumGenerations))
+    }
+
     /// A source-keyed edge resolves both persons through the index, keeps its records' keys, and
     /// names the relative's source system when it is not the edge's.
     @Test func sourceKeyedEdgesResolveBothPersons() throws {

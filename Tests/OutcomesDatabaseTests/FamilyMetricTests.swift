@@ -9,65 +9,7 @@ import Testing
 /// families loaded through the extract loader (edges stated either way round, from two sources,
 /// starting and ending around the index date; households whose members' edges the load infers).
 @Suite struct FamilyMetricTests {
-    static let contractYAML = """
-        contract: housing-2021
-        program: housing
-        data_through: 2024-12-31
-        cohort:
-          min_enrolled_days: 30
-        periods:
-          - {label: all, from: 2020-01-01, to: 2024-12-31}
-        metrics:
-          - id: any_jail_12m
-            measure: any
-            domain: jail
-            window: {anchor: enrollment_start, from: 0 days, to: 12 months}
-          - id: young_child_placed_24m
-            measure: any
-            domain: child_welfare
-            window: {anchor: enrollment_start, from: 0 days, to: 24 months}
-            of: {relation: child, age_at_index: 0-5}
-            aggregate: any
-          - id: children_placed_12m
-            measure: any
-            domain: child_welfare
-            window: {anchor: enrollment_start, from: 0 days, to: 12 months}
-            of: {relation: child}
-            aggregate: count
-          - id: children_out_of_care_4q
-            measure: sustained
-            consecutive: 4 quarters
-            condition: absent
-            domain: child_welfare
-            window: {anchor: enrollment_start, from: 0 days, to: 12 months}
-            of: {relation: [child, ward]}
-            aggregate: count
-          - id: household_wages_4q
-            measure: sum
-            domain: wages
-            window: {anchor: enrollment_start, from: 0 days, to: 12 months}
-            of: {relation: household}
-            aggregate: sum
-          - id: share_children_er
-            measure: any
-            domain: er_visit
-            window: {anchor: enrollment_start, from: -6 months, to: 12 months}
-            of: {relation: child, evidence: [declared, derived]}
-            aggregate: mean
-          - id: partners_all_employed
-            measure: any
-            domain: wages
-            amount: "> 0"
-            window: {anchor: enrollment_start, from: 0 days, to: 12 months}
-            of: {relation: partner}
-            aggregate: all
-          - id: parent_shelter_days
-            measure: days_covered
-            domain: shelter
-            window: {anchor: enrollment_start, from: 0 days, to: 6 months}
-            of: {relation: [parent, guardian], age_at_index: 18-130}
-            aggregate: sum
-        """
+    static let contractYAML = RandomFamilies.contractYAML
 
     struct Stored: Equatable {
         let value: Decimal?, relatives: Int?, ids: [Int], values: [Decimal]
@@ -210,8 +152,9 @@ struct FamilyOracle {
             case .sum: values.reduce(0, +)
             case .mean: values.isEmpty ? 0 : values.reduce(0, +) / Decimal(values.count)
             case .count: Decimal(achieved)
+            case .number: Decimal(ids.count)
             }
-            let value: Decimal? = ids.isEmpty ? nil : aggregated
+            let value: Decimal? = ids.isEmpty && selection.aggregate != .number ? nil : aggregated
             result[person] = .init(value: value, relatives: ids.count, ids: ids, values: values)
         }
         return result

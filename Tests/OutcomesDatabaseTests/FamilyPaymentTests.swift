@@ -45,14 +45,14 @@ import Testing
 
     @Test func paysPerChildAndNamesTheChildren() throws {
         let db = try referenceDataOnly()
-        // Participants 1–4; children 11, 12, 13 (a step-child, 11 years old) of 1; 21 and a foster child 22 of 2;
-        // 3 has none; 4's child 41 is recorded only from after 4's enrollment.
-        let births: [Int: String] = [1: "1985-01-01", 2: "1988-01-01", 3: "1990-01-01", 4: "1979-01-01", 11: "2018-03-01",
+        // Participants 1–5; children 11, 12, 13 (a step-child, 11 years old) of 1; 21 and a foster child 22 of 2;
+        // 3 has none; 4's child 41 is recorded only from after 4's enrollment; 5 is 21's other parent.
+        let births: [Int: String] = [1: "1985-01-01", 2: "1988-01-01", 3: "1990-01-01", 4: "1979-01-01", 5: "1987-05-05", 11: "2018-03-01",
                                      12: "2020-06-01", 13: "2010-01-01", 21: "2019-04-01", 22: "2016-09-01", 41: "2021-01-01"]
         for (person, birth) in births.sorted(by: { $0.key < $1.key }) {
             try db.execute("INSERT INTO ids.persons (person_id, birth_date, birth_year) VALUES (\(person), \(birth)::date, \(Int(birth.prefix(4))!))")
         }
-        for (person, start) in [(1, "2022-01-01"), (2, "2022-02-01"), (3, "2022-03-01"), (4, "2022-01-15")] {
+        for (person, start) in [(1, "2022-01-01"), (2, "2022-02-01"), (3, "2022-03-01"), (4, "2022-01-15"), (5, "2022-02-15")] {
             try db.execute("""
                 INSERT INTO ids.enrollments (person_id, enrollment_id, program_id, provider_id, contract_id, start_date)
                 VALUES (\(person), \(person), 'housing', 'hearth', 'housing-2021', \(start)::date)
@@ -74,6 +74,7 @@ import Testing
             2,21,child,CWS,2019-04-01,derived
             2,22,foster_child,CWS,2021-11-01,declared
             4,41,child,CWS,2022-06-01,declared
+            5,21,child,CWS,2019-04-01,derived
 
             """.utf8).write(to: folder.appendingPathComponent("relationships.csv"))
         _ = try ExtractLoader(directory: folder).load(into: db)
@@ -94,13 +95,15 @@ import Testing
              #"[{"ids": [21, 22], "kind": "relatives", "values": ["1", "1"], "paid_for": 2}]"#],
             ["2", "whole_family_home", "1000.00", "500.00",
              #"[{"ids": [21, 22], "kind": "relatives", "values": ["1", "1"]}, {"cap": "1500.00", "cut": "500.00", "kind": "cap", "scope": "participant", "before": "1000.00", "payable": "500.00"}]"#],
+            // 21 was paid for under 2, who comes first: 5's per-child line pays nothing (and posts no line).
+            ["5", "whole_family_home", "1000.00", "1000.00", #"[{"ids": [21], "kind": "relatives", "values": ["1"]}]"#],
         ])
         #expect(try db.execute("SELECT count(*) FROM payments.ledger WHERE period = '2022'").scalar(Int.self) == 0)
         // Participants 3 and 4 have no children on their index dates: no value, never a 0.
         #expect(try db.execute("""
             SELECT string_agg(person_id || ':' || coalesce(value::text, 'none') || ':' || relatives, ' ' ORDER BY person_id)
             FROM metrics.person_results WHERE metric_id = 'children_home_12m'
-            """).scalar(String.self) == "1:2:3 2:2:2 3:none:0 4:none:0")
+            """).scalar(String.self) == "1:2:3 2:2:2 3:none:0 4:none:0 5:1:1")
         let verification = try ChainVerification.verify(on: db, recompute: true)
         #expect(verification.isIntact, "\(verification.breaks)")
     }

@@ -77,14 +77,14 @@ import Testing
             paid["\(person)/\(provider)"] = (provider, race[person]!, try row.decode(at: 2))
         }
         #expect(paid.count > 5)
-        let table = try PaymentEquity.table(contract: "reentry-2021", by: .race, policy: .none, on: db)
+        let table = try PaymentEquity.table(contract: stored.contract, by: .race, policy: .none, on: db)
         #expect(table.rows.count == (table.providers.count + 1) * (table.groups.count + 1))
         for row in table.rows {
             let members = paid.values.filter { (row.provider == nil || $0.provider == row.provider) && (row.group == nil || $0.race == row.group) }
             #expect(row.participants == members.count && row.total == members.reduce(Decimal(0)) { $0 + $1.amount }, "\(row)")
         }
         // Under the policy, no number of people paid from 1 to 10 is shown, nor what they were paid.
-        for row in try PaymentEquity.table(contract: "reentry-2021", by: .race, policy: SmallCellPolicy(), on: db).rows {
+        for row in try PaymentEquity.table(contract: stored.contract, by: .race, policy: SmallCellPolicy(), on: db).rows {
             #expect(row.participants.map { $0 == 0 || $0 >= 11 } ?? (row.total == nil))
         }
     }

@@ -117,6 +117,8 @@ DECLARE
     events bigint := 0;
     family bigint := 0;
     self_edges bigint := 0;
+    merged bigint := 0;
+    moving bigint;
     moved bigint;
     links_hash text;
     persons bigint;
@@ -264,8 +266,10 @@ BEGIN
         GET DIAGNOSTICS events = ROW_COUNT;
 
         -- Household memberships and edges move with their source records. Two rows of one fact
-        -- that meet under one person (a merge) are kept once; an edge whose two ends are now one
-        -- person is dropped, and counted in the run's audit entry.
+        -- that meet under one person (a merge) are kept once, and an edge whose two ends are now
+        -- one person is dropped: the run's audit entry counts both.
+        SELECT count(*) INTO moving FROM ids.household_members t JOIN pg_temp.write_index_assignment m
+          ON m.earlier <> m.person_id AND t.person_id = m.earlier AND t.source_system = m.source_system AND t.source_key = m.source_key;
         WITH moves AS (
             SELECT source_system, source_key, earlier, person_id FROM pg_temp.write_index_assignment WHERE earlier <> person_id),
         moved AS (
@@ -278,6 +282,7 @@ BEGIN
         ON CONFLICT DO NOTHING;
         GET DIAGNOSTICS moved = ROW_COUNT;
         family := family + moved;
+        merged := merged + moving - moved;
         -- An edge moves when either of its ends' source records does: read with its new ends,
         -- deleted, written back (Citus does not update a distribution column).
         CREATE TEMP TABLE write_index_edges ON COMMIT DROP AS
@@ -303,7 +308,11 @@ BEGIN
         ON CONFLICT DO NOTHING;
         GET DIAGNOSTICS moved = ROW_COUNT;
         family := family + moved;
-        SELECT count(*) INTO self_edges FROM pg_temp.write_index_edges WHERE new_person = new_relative;
+        -- Each edge has two rows (one stated): edges are counted by their stated rows.
+        SELECT count(*) FILTER (WHERE new_person = new_relative AND stated),
+               count(*) FILTER (WHERE new_person <> new_relative) - moved
+        INTO self_edges, moving FROM pg_temp.write_index_edges;
+        merged := merged + moving;
     END IF;
 
     DELETE FROM ids.persons p
@@ -313,8 +322,8 @@ BEGIN
       AND NOT EXISTS (SELECT 1 FROM ids.enrollments e WHERE e.person_id = p.person_id)
       AND NOT EXISTS (SELECT 1 FROM ids.events e WHERE e.person_id = p.person_id)
       AND NOT EXISTS (SELECT 1 FROM ids.household_members h WHERE h.person_id = p.person_id)
-      AND NOT EXISTS (SELECT 1 FROM ids.relationships r WHERE r.person_id = p.person_id)
-      AND NOT EXISTS (SELECT 1 FROM ids.relationships r WHERE r.relative_id = p.person_id);
+      -- (Every edge is stored under both its persons: a person named as a relative has a row of its own.)
+      AND NOT EXISTS (SELECT 1 FROM ids.relationships r WHERE r.person_id = p.person_id);
 
     links_hash := linkage.links_sha256();
     SELECT count(DISTINCT person_id) INTO persons FROM pg_temp.write_index_assignment;
@@ -327,7 +336,8 @@ BEGIN
     INSERT INTO linkage.audit_log (action, run_id, details)
     VALUES ('link_run', link_run, jsonb_build_object('records', run_records, 'persons', persons, 'id_changes', changes,
                                                      'content_rows_moved', enrollments + events, 'links_sha256', links_hash,
-                                                     'family_rows_moved', family, 'self_edges_dropped', self_edges));
+                                                     'family_rows_moved', family, 'family_rows_merged', merged,
+                                                     'self_edges_dropped', self_edges));
     RETURN enrollments + events;
 END
 $$;

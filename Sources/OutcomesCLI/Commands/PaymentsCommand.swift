@@ -270,7 +270,7 @@ struct PaymentSummaryOptions: NotebookOptions {
         report.notes.append(try ChainHeadNote.text(on: connection))
         let currency = stored.contract.payments?.currency ?? Currency(code: "USD")!
         for attribute in by {
-            let table = try PaymentEquity.table(contract: stored.contract.id, by: attribute, policy: suppression.policy, on: connection)
+            let table = try PaymentEquity.table(contract: stored.contract, by: attribute, policy: suppression.policy, on: connection)
             report.add(paidBy: table, attribute: attribute, currency: currency, policy: suppression.policy)
         }
         return report

@@ -8,62 +8,107 @@ enum FamilyLoad {
     static let parentCodes = RelationshipCode.selected(by: "parent")
     static let childCodes = RelationshipCode.selected(by: "child")
 
-    /// `(child, parent)` of an edge row `alias` that states parenthood, NULLs otherwise.
-    private static func parenthood(_ alias: SQLIdentifier) -> (child: PostgresQuery, parent: PostgresQuery) {
-        let isParent: PostgresQuery = "\(identifier: alias).relation = ANY (\(parentCodes)::text[])"
-        return ("CASE WHEN \(isParent) THEN \(identifier: alias).person_id ELSE \(identifier: alias).relative_id END",
-                "CASE WHEN \(isParent) THEN \(identifier: alias).relative_id ELSE \(identifier: alias).person_id END")
-    }
-
-    /// The first staged edge that closes a cycle of parenthood (a person their own ancestor), with
-    /// the cycle. The stored ancestry is read generation by generation into a local table (on
-    /// Citus a recursive query cannot read a distributed table), then walked from each staged edge.
-    static func firstParenthoodCycle(on connection: PostgresConnection) throws -> ExtractChecks.Failure? {
-        let isParenthood: PostgresQuery = "relation = ANY (\((parentCodes + childCodes))::text[])"
-        let (child, parent) = parenthood("s")
+    /// The first edge this load wrote (from relationships.csv, or inferred from households.csv)
+    /// that closes a cycle of parenthood — a person their own ancestor — with the cycle; runs
+    /// after the load's rows are written, in its transaction, so edges of both files and the
+    /// stored ones are walked together. Each person's parents are read generation by generation
+    /// into a local table (on Citus a recursive query cannot read a distributed table; every edge
+    /// is stored under both persons, so a person's parents are on the person's own rows), then the
+    /// walk from each new edge is a reachability query (a set, never a list of paths).
+    static func firstParenthoodCycle(loadID: Int, on connection: PostgresConnection) throws -> ExtractChecks.Failure? {
+        // The new edges as (child, parent), each with the line of the file row it came from.
         try connection.execute("""
             CREATE TEMP TABLE stage_parenthood ON COMMIT DROP AS
-            SELECT \(child) AS child, \(parent) AS parent, s.line FROM stage_relationships s WHERE s.\(isParenthood)
+            SELECT r.person_id AS child, r.relative_id AS parent, coalesce(s.line, h.line) AS line,
+                   CASE WHEN s.line IS NOT NULL THEN 'relationships' ELSE 'households' END AS file
+            FROM ids.relationships r
+            LEFT JOIN (SELECT s.*, c.inverse FROM stage_relationships s JOIN ids.relationship_codes c USING (relation)) s
+              ON s.source_system = r.source_system AND s.valid_from = r.valid_from
+             AND ((s.person_id = r.person_id AND s.relative_id = r.relative_id AND s.relation = r.relation)
+                  OR (s.person_id = r.relative_id AND s.relative_id = r.person_id AND s.inverse = r.relation))
+            LEFT JOIN (SELECT source_system, household_key, min(line) AS line FROM stage_households GROUP BY 1, 2) h
+              ON h.source_system = r.source_system AND h.household_key = r.household_key
+            WHERE r.load_id = \(loadID) AND r.relation = ANY (\(parentCodes)::text[])
+              AND (s.line IS NOT NULL OR h.line IS NOT NULL)
             """)
         guard try connection.execute("SELECT EXISTS (SELECT 1 FROM stage_parenthood)").scalar(Bool.self) else { return nil }
-        let (storedChild, storedParent) = parenthood("r")
         try connection.execute("CREATE TEMP TABLE stage_ancestry (child bigint, parent bigint) ON COMMIT DROP")
-        try connection.execute("INSERT INTO stage_ancestry SELECT DISTINCT child, parent FROM stage_parenthood")
-        // Generations upward from the staged parents, each person's stored parents fetched once,
-        // until no one is left to fetch (a cycle among stored edges alone cannot be: each load
-        // refused its own).
         try connection.execute("CREATE TEMP TABLE stage_fetched (person bigint PRIMARY KEY) ON COMMIT DROP")
         try connection.execute("CREATE TEMP TABLE stage_frontier (person bigint) ON COMMIT DROP")
-        for _ in 0..<maximumGenerations {
-            try connection.execute("TRUNCATE stage_frontier")
-            let frontier = try connection.execute("""
-                INSERT INTO stage_frontier SELECT DISTINCT parent FROM stage_ancestry
-                WHERE parent NOT IN (SELECT person FROM stage_fetched)
-                """).affectedRows ?? 0
-            if frontier == 0 { break }
+        try connection.execute("INSERT INTO stage_frontier SELECT DISTINCT parent FROM stage_parenthood")
+        var generations = 0
+        while try connection.execute("SELECT EXISTS (SELECT 1 FROM stage_frontier)").scalar(Bool.self) {
+            guard generations < maximumGenerations else {
+                let line = try connection.execute("SELECT min(line) FROM stage_parenthood").scalar(Int.self)
+                let file = try connection.execute("SELECT file FROM stage_parenthood WHERE line = \(line) LIMIT 1").scalar(String.self)
+                return ExtractChecks.Failure(
+                    layout: file == "households" ? .households : .relationships, line: line, column: nil,
+                    code: .ancestryTooDeep(generations: maximumGenerations),
+                    reason: "the stored and loaded edges give this load's persons more than \(maximumGenerations) generations of ancestors; "
+                        + "a family that deep is an error in the edges.")
+            }
+            generations += 1
             try connection.execute("""
                 INSERT INTO stage_ancestry
-                SELECT DISTINCT \(storedChild), \(storedParent) FROM ids.relationships r
-                WHERE r.stated AND r.\(isParenthood) AND \(storedChild) IN (SELECT person FROM stage_frontier)
+                SELECT DISTINCT r.person_id, r.relative_id FROM ids.relationships r
+                WHERE r.person_id IN (SELECT person FROM stage_frontier) AND r.relation = ANY (\(parentCodes)::text[])
                 """)
-            try connection.execute("INSERT INTO stage_fetched SELECT person FROM stage_frontier")
+            try connection.execute("INSERT INTO stage_fetched SELECT DISTINCT person FROM stage_frontier ON CONFLICT DO NOTHING")
+            try connection.execute("TRUNCATE stage_frontier")
+            try connection.execute("""
+                INSERT INTO stage_frontier SELECT DISTINCT parent FROM stage_ancestry
+                WHERE parent NOT IN (SELECT person FROM stage_fetched)
+                """)
         }
+        try connection.execute("ANALYZE stage_ancestry")
         let rows = try connection.execute("""
-            WITH RECURSIVE walk (origin, line, person, path) AS (
-                SELECT s.child, s.line, s.parent, ARRAY[s.child, s.parent] FROM stage_parenthood s
-                UNION ALL
-                SELECT w.origin, w.line, a.parent, w.path || a.parent
-                FROM walk w JOIN (SELECT DISTINCT child, parent FROM stage_ancestry) a ON a.child = w.person
-                WHERE w.person <> w.origin AND cardinality(w.path) <= \(maximumGenerations)
-                  AND NOT (a.parent = ANY (w.path[2:]))
+            WITH RECURSIVE reach (line, origin, person) AS (
+                SELECT line, child, parent FROM stage_parenthood
+                UNION
+                SELECT r.line, r.origin, a.parent FROM reach r JOIN stage_ancestry a ON a.child = r.person WHERE r.person <> r.origin
             )
-            SELECT line, path FROM walk WHERE person = origin ORDER BY line, cardinality(path) LIMIT 1
+            SELECT r.line, r.origin, s.parent, s.file FROM reach r
+            JOIN stage_parenthood s ON s.line = r.line AND s.child = r.origin
+            WHERE r.person = r.origin
+            ORDER BY s.file DESC, r.line, r.origin, s.parent LIMIT 1
             """)
         guard rows.count == 1 else { return nil }
-        let path: [Int] = try rows[0].decode(at: 1)
+        let (line, origin, first, file): (Int, Int, Int, String) =
+            (try rows[0].decode(at: 0), try rows[0].decode(at: 1), try rows[0].decode(at: 2), try rows[0].decode(at: 3))
+        let path = try cycle(from: origin, through: first, on: connection)
         return ExtractChecks.Failure(
-            layout: .relationships, line: try rows[0].decode(at: 0), column: "relation", code: .parenthoodCycle(path),
+            layout: file == "households" ? .households : .relationships, line: line, column: file == "households" ? "relationship_to_head" : "relation",
+            code: .parenthoodCycle(path),
             reason: "the edge makes a person their own ancestor: \(path.map(String.init).joined(separator: " → ")) (each the child of the next).")
+    }
+
+    /// The shortest chain of parents from `origin` through its parent `first` back to `origin`.
+    private static func cycle(from origin: Int, through first: Int, on connection: PostgresConnection) throws -> [Int] {
+        var parents: [Int: [Int]] = [:]
+        for row in try connection.execute("""
+            WITH RECURSIVE reach (person) AS (
+                SELECT \(first)::bigint UNION SELECT a.parent FROM reach r JOIN stage_ancestry a ON a.child = r.person
+            )
+            SELECT DISTINCT a.child, a.parent FROM stage_ancestry a WHERE a.child IN (SELECT person FROM reach)
+            """) {
+            parents[try row.decode(Int.self, at: 0), default: []].append(try row.decode(at: 1))
+        }
+        var previous: [Int: Int] = [first: origin], queue = [first], index = 0
+        while index < queue.count {
+            let person = queue[index]
+            index += 1
+            if person == origin { break }
+            for parent in (parents[person] ?? []).sorted() where previous[parent] == nil {
+                previous[parent] = person
+                queue.append(parent)
+            }
+        }
+        var path = [origin], step = previous[origin] ?? first
+        while step != origin, path.count <= maximumGenerations + 1 {
+            path.append(step)
+            step = previous[step] ?? origin
+        }
+        return [origin] + path.dropFirst().reversed() + [origin]
     }
 
     static let maximumGenerations = 64

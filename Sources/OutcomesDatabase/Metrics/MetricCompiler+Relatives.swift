@@ -131,6 +131,7 @@ extension MetricCompiler {
             case .sum: "sum(\(value)) FILTER (WHERE \(flag))"
             case .mean: "avg(\(value)) FILTER (WHERE \(flag))"
             case .count: "count(*) FILTER (WHERE \(flag) AND \(achieved))"
+            case .number: "count(*) FILTER (WHERE \(flag))"
             }
             let name = "m\(index)"
             unitAggregates += [
@@ -150,8 +151,11 @@ extension MetricCompiler {
             ) q
             """
         func field(_ index: Int, _ suffix: String) -> PostgresQuery { column("q", .generated("m\(index)_" + suffix)) }
-        // A unit with none of the relatives a metric asks for has no value.
-        let values: [PostgresQuery] = indices.map { "CASE WHEN \(field($0, "relatives")) > 0 THEN \(field($0, "value")) END" }
+        // A unit with none of the relatives a metric asks for has no value (how many there are is 0).
+        let values: [PostgresQuery] = indices.map { index in
+            contract.metrics[index].relatives!.aggregate == .number
+                ? field(index, "value") : "CASE WHEN \(field(index, "relatives")) > 0 THEN \(field(index, "value")) END"
+        }
         let counted = indices.map { countsForMetric($0, in: "q", through: through) }
         if wide {
             let columns: [PostgresQuery] = zip(indices, zip(counted, values)).map { index, measured in

@@ -28,7 +28,8 @@ public enum PersonAttribute: String, Sendable, CaseIterable {
             return "CASE WHEN \(age) IS NULL THEN 'unknown' \(bands.joined())ELSE '65 and over' END"
         case .familyType:
             // The person's own rows only (on Citus, on the person's worker).
-            let has = { (codes: [String]) -> PostgresQuery in "coalesce(bool_or(r.relation = ANY (\(codes)::text[])), false)" }
+            // (An alias of its own: `date` may name the caller's `r`.)
+            let has = { (codes: [String]) -> PostgresQuery in "coalesce(bool_or(family_edge.relation = ANY (\(codes)::text[])), false)" }
             let cases: [PostgresQuery] = FamilyType.allCases.dropLast().map { type in
                 let condition: PostgresQuery = switch type {
                 case .fosterCare: has(FamilyType.fosterChildren)
@@ -41,8 +42,9 @@ public enum PersonAttribute: String, Sendable, CaseIterable {
             }
             return """
                 (SELECT CASE \(cases.joined())ELSE \(FamilyType.noChildren.rawValue)::text END
-                 FROM ids.relationships r
-                 WHERE r.person_id = \(column("person_id")) AND r.valid_from <= \(date) AND (r.valid_to IS NULL OR r.valid_to >= \(date)))
+                 FROM ids.relationships family_edge
+                 WHERE family_edge.person_id = \(column("person_id")) AND family_edge.valid_from <= \(date)
+                   AND (family_edge.valid_to IS NULL OR family_edge.valid_to >= \(date)))
                 """
         }
     }
@@ -79,17 +81,20 @@ public enum MetricEquity {
 /// lines only: an effect line pays a cohort, not a person), as an `EquityTable` of people paid
 /// and amounts.
 public enum PaymentEquity {
-    public static func table(contract: String, by attribute: PersonAttribute, policy: SmallCellPolicy, on connection: PostgresConnection) throws
+    public static func table(contract: OutcomeContract, by attribute: PersonAttribute, policy: SmallCellPolicy, on connection: PostgresConnection) throws
         -> EquityTable
     {
-        // The attribute's expression is one of a fixed list; age is taken at the start of the year paid.
+        // The attribute's expression is one of a fixed list; it is taken on the first day of the
+        // period paid (a label such as "all" names no year).
+        let starts: [PostgresQuery] = contract.periods.map { "(\($0.label)::text, \($0.start)::date)" }
         let query: PostgresQuery = """
             SELECT provider_id, grp, count(*)::bigint, sum(paid) FROM (
-                SELECT l.provider_id, \(attribute.sql(person: "p", at: "make_date(left(l.period, 4)::int, 1, 1)")) AS grp, l.person_id,
+                SELECT l.provider_id, \(attribute.sql(person: "p", at: "ps.start")) AS grp, l.person_id,
                        sum(l.amount) AS paid
                 FROM payments.ledger l
                 JOIN ids.persons p USING (person_id)
-                WHERE l.contract_id = \(contract) AND l.person_id IS NOT NULL
+                JOIN (VALUES \(starts.joined(separator: ", "))) AS ps(period, start) ON ps.period = l.period
+                WHERE l.contract_id = \(contract.id) AND l.person_id IS NOT NULL
                 GROUP BY 1, 2, 3 HAVING sum(l.amount) <> 0) paid
             GROUP BY 1, 2
             """

@@ -55,14 +55,22 @@ public enum QualityQueries {
         }
     }
 
-    /// Edges of one pair at overlapping times whose relations disagree (compared at the broadest
-    /// code: a natural child is a child), and persons in two households at once. Every join is on
-    /// person_id: on Citus each runs on the worker holding the person.
+    /// Edges of one pair at overlapping times whose relations disagree, and persons in two
+    /// households at once. Relations are compared by kind (`FamilyQuality.kind`): a natural child
+    /// is a child, and so is a ward (a parent may be a guardian too); an other relative or a
+    /// household member contradicts nothing. Every join is on person_id: on Citus each runs on the
+    /// worker holding the person.
     private static func measureFamilies(_ m: inout QualityMeasurements, _ connection: PostgresConnection) throws {
+        let kinds: [PostgresQuery] = RelationshipCode.all.compactMap { code in
+            FamilyQuality.kind(of: code.code).map { "WHEN \(code.code)::text THEN \($0)::text " }
+        }
         let edges: PostgresQuery = """
-            SELECT r.person_id, r.relative_id, coalesce(c.broader, r.relation) AS kind, daterange(r.valid_from, r.valid_to, '[]') AS span
-            FROM ids.relationships r JOIN ids.relationship_codes c USING (relation)
-            WHERE r.person_id < r.relative_id AND r.relation <> 'household_member'
+            SELECT person_id, relative_id, kind, span FROM (
+                SELECT r.person_id, r.relative_id, CASE r.relation \(kinds.joined())END AS kind,
+                       daterange(r.valid_from, r.valid_to, '[]') AS span
+                FROM ids.relationships r
+                WHERE r.person_id < r.relative_id) e
+            WHERE kind IS NOT NULL
             """
         let disagreements = try connection.execute("""
             WITH e AS (\(edges))

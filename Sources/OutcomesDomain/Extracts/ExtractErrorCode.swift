@@ -70,5 +70,7 @@ extension ExtractError {
         case ownRelative
         /// Parenthood edges that make a person their own ancestor: the persons of the cycle, in order.
         case parenthoodCycle([Int])
+        /// Edges giving a load's persons more generations of ancestors than the check walks.
+        case ancestryTooDeep(generations: Int)
     }
 }

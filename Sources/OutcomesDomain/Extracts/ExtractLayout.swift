@@ -220,6 +220,11 @@ public struct ExtractLayout: Sendable {
                 throw ExtractError(file: path, line: header.line, column: nil, code: .noPersonColumn,
                                    reason: "the header names no \(whom): give \(personColumn), or \(sourceKey.joined(separator: " and ")) of a linked source record.")
             }
+            // A relative named by id names no source system of its record either.
+            if byPerson, personColumn == relative?.column, seen["relative_source_system"] != nil {
+                throw ExtractError(file: path, line: header.line, column: "relative_source_system", code: .personAndSourceKey,
+                                   reason: "the header names the relative by \(personColumn) and gives relative_source_system, which belongs to relative_source_key; give one form or the other.")
+            }
             if let absent = sourceKey.first(where: { !byPerson && seen[$0] == nil }) {
                 throw ExtractError(file: path, line: header.line, column: absent,
                                    code: .missingColumn, reason: "a column of the source record's key is missing from the header.")

@@ -4,7 +4,8 @@
 ///
 /// `of: {relation: child, age_at_index: 0-5}` with `aggregate: any` reads "any of the
 /// participant's children aged 0 to 5 on the index date …". A participant with no such
-/// relative has no value (reported as such), never a 0.
+/// relative has no value (reported as such), never a 0 — except for `number`, which counts the
+/// relatives themselves.
 public struct RelativeSelection: Sendable, Equatable {
     /// The relationship codes selected, each with its narrower codes (`RelationshipCode.selected(by:)`),
     /// or the whole household (`household`).
@@ -59,6 +60,9 @@ public enum RelativeAggregate: String, Sendable, CaseIterable {
     case mean
     /// How many relatives have a value present and not 0.
     case count
+    /// How many relatives of the kind there are, whatever their values: 0 when there are none
+    /// (family composition, say: the children aged 0–5 on the index date).
+    case number
 
     /// Whether the participant's value is 0/1, so its mean is a rate.
     public var isBinary: Bool { self == .any || self == .all }

@@ -98,12 +98,8 @@ public struct PaymentSnapshot: Sendable {
 
     public init() {}
 
-    /// The relatives of one participant's value of one metric in one period.
-    func relatives(period: String, person: Int, metric: String) -> RelativeValues? {
-        relativesIndex[RelativeValues.Key(period: period, person: person, metric: metric)]
-    }
-
-    private var relativesIndex: [RelativeValues.Key: RelativeValues] {
+    /// The relatives by period, participant and metric (built once per use: a run holds many).
+    func relativesIndex() -> [RelativeValues.Key: RelativeValues] {
         Dictionary(relatives.map { (RelativeValues.Key(period: $0.period, person: $0.personID, metric: $0.metricID), $0) }) { first, _ in first }
     }
 }
@@ -279,13 +275,14 @@ public struct PaymentPlan: Sendable {
     public func perDayLines(_ snapshot: PaymentSnapshot) -> [PaymentLine] {
         let included = Set(periods)
         let values = snapshot.values.filter { !$0.payable || included.contains($0.period) }
+        let index = snapshot.relativesIndex()
         return terms.perDayLines.flatMap { line in
             line.payments(for: values, rounding: terms.rounding).map { payment in
                 // A line priced from a metric over relatives names them.
-                guard let person = payment.personID, let relatives = snapshot.relatives(period: payment.period, person: person, metric: line.days)
-                else { return payment }
+                guard !index.isEmpty, let person = payment.personID,
+                      let relatives = index[.init(period: payment.period, person: person, metric: line.days)] else { return payment }
                 var named = payment
-                named.reasons.insert(.relatives(ids: relatives.ids, values: relatives.values, paidFor: nil), at: 0)
+                named.reasons.insert(.relatives(ids: relatives.ids, values: relatives.values, paidFor: nil, paidBefore: []), at: 0)
                 return named
             }
         }

@@ -111,8 +111,9 @@ public enum PaymentReason: Sendable, Equatable {
     case adjustment(postedBefore: Money, nowOwed: Money)
     case noLongerOwed(postedBefore: Money)
     /// The participant's relatives behind a line priced from a metric over relatives: their
-    /// pseudonymous ids and own values; for a line paid per relative, only those it pays for, and how many.
-    case relatives(ids: [Int], values: [Decimal?], paidFor: Int?)
+    /// pseudonymous ids and own values; for a line paid per relative, only those it pays for, how
+    /// many, and those that met its test but were paid for before (by this line for another participant).
+    case relatives(ids: [Int], values: [Decimal?], paidFor: Int?, paidBefore: [Int])
 
     public var text: String {
         switch self {
@@ -130,14 +131,16 @@ public enum PaymentReason: Sendable, Equatable {
         case .interim(let share, let of): "interim: \(share)% of \(of.plain)"
         case .adjustment(let before, let now): "\(before.plain) posted before; now owed \(now.plain)"
         case .noLongerOwed(let before): "no longer owed; \(before.plain) posted before"
-        case .relatives(let ids, let values, let paidFor):
+        case .relatives(let ids, let values, let paidFor, let paidBefore):
             Self.relativesText(ids: ids, values: values, paidFor: paidFor)
+                + (paidBefore.isEmpty ? "" : "; paid for before: " + paidBefore.map { String($0) }.joined(separator: ", "))
         }
     }
 }
 
 extension PaymentReason {
     static func relativesText(ids: [Int], values: [Decimal?], paidFor: Int?) -> String {
+        if ids.isEmpty { return paidFor == nil ? "no relatives" : "no relative paid for" }
         let lead: String = paidFor.map { "\($0) relative" + ($0 == 1 ? "" : "s") + " paid for: " } ?? "relatives: "
         let listed: [String] = zip(ids, values).map { id, value in "\(id) (" + (value.map { "\($0)" } ?? "no value") + ")" }
         return lead + listed.joined(separator: ", ")
@@ -195,11 +198,12 @@ extension PaymentReason {
         case .interim(let share, let of): return object("interim", [("share_percent", string("\(share)")), ("of", money(of))])
         case .adjustment(let before, let now): return object("adjustment", [("posted_before", money(before)), ("now_owed", money(now))])
         case .noLongerOwed(let before): return object("no_longer_owed", [("posted_before", money(before))])
-        case .relatives(let ids, let values, let paidFor):
+        case .relatives(let ids, let values, let paidFor, let paidBefore):
             let idList: String = "[" + ids.map { String($0) }.joined(separator: ",") + "]"
             let valueList: String = "[" + values.map { (value: Decimal?) -> String in value.map { string("\($0)") } ?? "null" }.joined(separator: ",") + "]"
             var fields: [(String, String)] = [("ids", idList), ("values", valueList)]
             if let paidFor { fields.append(("paid_for", String(paidFor))) }
+            if !paidBefore.isEmpty { fields.append(("paid_before", "[" + paidBefore.map { String($0) }.joined(separator: ",") + "]")) }
             return object("relatives", fields)
         }
     }

@@ -31,32 +31,39 @@ public struct RateCardEngine: Sendable {
 
     /// The lines of every period, in order; periods later than the one a run is for can be left out.
     /// Running totals are checked: amounts beyond what 64-bit minor units hold are an error, never a crash.
-    /// `snapshot.relatives` gives a line paid per relative its count, and every line priced from a
-    /// metric over relatives the relatives its reasons name.
+    /// `snapshot.relatives` gives a line paid per relative the relatives it may pay for, and every
+    /// line priced from a metric over relatives the relatives its reasons name.
     public func lines(for periods: [PeriodAchievements], snapshot: PaymentSnapshot = PaymentSnapshot()) throws -> [PaymentLine] {
         var input = RateCardInput(periods)
-        // The relatives behind each participant's line, and the count a line paid per relative multiplies its price by.
-        var named: [Int: [Int: RelativeValues]] = [:]
-        for (periodIndex, period) in input.periods.enumerated() {
-            for k in period.person.indices {
-                let person = input.persons[Int(period.person[k])]
-                for (index, line) in card.lines.enumerated() where period.lines[k] & (1 << UInt64(index)) != 0 {
-                    guard var relatives = snapshot.relatives(period: period.name, person: person, metric: line.outcome.metricID) else { continue }
-                    if line.perRelative {
-                        relatives = relatives.meeting(line.outcome.condition)
-                        input.periods[periodIndex].units[k, default: [:]][index] = relatives.ids.count
+        let index = snapshot.relativesIndex()
+        // Per entry of a line priced from a metric over relatives: its relatives, found below.
+        var measured: [Int: [Int: RelativeValues]] = [:]
+        if !index.isEmpty {
+            for (periodIndex, period) in input.periods.enumerated() {
+                for k in period.person.indices {
+                    let person = input.persons[Int(period.person[k])]
+                    for (line, definition) in card.lines.enumerated() where period.lines[k] & (1 << UInt64(line)) != 0 {
+                        guard let relatives = index[.init(period: period.name, person: person, metric: definition.outcome.metricID)] else { continue }
+                        measured[periodIndex << 32 | k, default: [:]][line] = relatives
+                        if definition.perRelative {
+                            input.periods[periodIndex].relatives[k, default: [:]][line] = relatives.meeting(definition.outcome.condition).ids
+                        }
                     }
-                    named[periodIndex << 32 | k, default: [:]][index] = relatives
                 }
             }
         }
         var reasons = ReasonRecorder(card: card, currency: currency, providers: input.providers)
         let entries = try kernel.entries(input, recorder: &reasons)
-        return entries.enumerated().map { index, entry in
-            var lineReasons = reasons.reasons[index] ?? []
-            if let relatives = named[Int(entry.period) << 32 | Int(entry.slot)]?[Int(entry.line)] {
-                let perRelative = card.lines[Int(entry.line)].perRelative
-                lineReasons.insert(.relatives(ids: relatives.ids, values: relatives.values, paidFor: perRelative ? relatives.ids.count : nil), at: 0)
+        return entries.enumerated().map { number, entry in
+            var lineReasons = reasons.reasons[number] ?? []
+            if let relatives = measured[Int(entry.period) << 32 | Int(entry.slot)]?[Int(entry.line)] {
+                if let paid = reasons.paidRelatives[number] {
+                    let values = Dictionary(zip(relatives.ids, relatives.values)) { first, _ in first }
+                    lineReasons.insert(.relatives(ids: paid.paid, values: paid.paid.map { values[$0] ?? nil }, paidFor: paid.paid.count,
+                                                  paidBefore: paid.paidBefore), at: 0)
+                } else {
+                    lineReasons.insert(.relatives(ids: relatives.ids, values: relatives.values, paidFor: nil, paidBefore: []), at: 0)
+                }
             }
             return PaymentLine(period: input.periods[Int(entry.period)].name, providerID: input.providers[Int(entry.provider)],
                                personID: input.persons[Int(entry.person)], lineID: card.lines[Int(entry.line)].id,
@@ -72,6 +79,10 @@ struct ReasonRecorder: RateCardRecorder {
     let currency: Currency
     let providers: [String]
     var reasons: [Int: [PaymentReason]] = [:]
+    /// Per entry of a line paid per relative: the relatives paid for, and those paid for before.
+    var paidRelatives: [Int: (paid: [Int], paidBefore: [Int])] = [:]
+
+    mutating func relatives(entry: Int, paid: [Int], paidBefore: [Int]) { paidRelatives[entry] = (paid, paidBefore) }
 
     private func ids(_ lines: UInt64) -> [String] { RateCardKernel.indices(of: lines).map { card.lines[$0].id }.sorted() }
     private func money(_ minor: Int) -> Money { Money(minorUnits: minor, currency) }

@@ -12,8 +12,9 @@ struct RateCardInput: Sendable {
         let provider: [Int32]
         var lines: [UInt64]
         let precondition: [Bool]
-        /// For lines paid per relative: participant (by position) → line → the relatives it pays for.
-        var units: [Int: [Int: Int]] = [:]
+        /// For lines paid per relative: participant (by position) → line → the relatives whose own
+        /// value meets the line's test, by id.
+        var relatives: [Int: [Int: [Int]]] = [:]
     }
 
     /// Dense index → person id; providers in name order (so their indices sort as their names).
@@ -66,6 +67,12 @@ protocol RateCardRecorder {
     mutating func highestOf(entry: Int, lines: UInt64)
     mutating func lessEarnedEarlier(entry: Int, amount: Int, lines: UInt64)
     mutating func cap(entry: Int, _ cap: RateCardCap, limit: Int, payable: Int, before: Int)
+    /// A line paid per relative: the relatives it pays for, and those a line paid for before.
+    mutating func relatives(entry: Int, paid: [Int], paidBefore: [Int])
+}
+
+extension RateCardRecorder {
+    mutating func relatives(entry: Int, paid: [Int], paidBefore: [Int]) {}
 }
 
 /// The rate card's rules in integers: the one implementation the ledger and the scenarios share.
@@ -122,10 +129,14 @@ struct RateCardKernel: Sendable {
         var priced = Array(repeating: 0, count: (perProvider ? providerCount : 1) * lineCount)
         var paidByLine = Array(repeating: 0, count: lineCount), paidByProvider = Array(repeating: 0, count: providerCount)
         var paidInContract = 0, overflowed = false
+        // A relative is paid for once by a line: once over the contract, or once a period for a recurring line.
+        let perRelative = card.lines.map(\.perRelative)
+        var claimed = Array(repeating: Set<Int>(), count: lineCount)
         var result: [RateCardEntry] = []
         result.reserveCapacity(input.periods.reduce(0) { $0 + ($1.payable ? $1.person.count : 0) })
         for (periodIndex, period) in input.periods.enumerated() {
             var paidInPeriod = 0  // the period cap starts afresh
+            for index in 0..<lineCount where recurs[index] && perRelative[index] { claimed[index].removeAll() }
             for k in period.person.indices {
                 let slot = Int(period.person[k]), provider = Int(period.provider[k]), bits = period.lines[k]
                 people[slot].achieved |= bits
@@ -168,9 +179,13 @@ struct RateCardKernel: Sendable {
                         recorder.tier(entry: entry, number: tier + 1, ordinal: ordinal)
                         earned = linePrices[tier].minor
                     }
-                    // A line paid per relative: its price for each relative it pays for.
-                    if let units = period.units[k]?[index] {
-                        let (product, overflow) = earned.multipliedReportingOverflow(by: units)
+                    // A line paid per relative: its price for each relative it has not paid for before.
+                    if perRelative[index] {
+                        let meeting = period.relatives[k]?[index] ?? []
+                        let fresh = meeting.filter { !claimed[index].contains($0) }
+                        claimed[index].formUnion(fresh)
+                        recorder.relatives(entry: entry, paid: fresh, paidBefore: meeting.filter { !fresh.contains($0) })
+                        let (product, overflow) = earned.multipliedReportingOverflow(by: fresh.count)
                         if overflow { overflowed = true } else { earned = product }
                     }
                     if let members = competed.first(where: { $0.winner == index })?.members { recorder.highestOf(entry: entry, lines: members) }

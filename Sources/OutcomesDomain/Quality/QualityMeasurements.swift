@@ -106,3 +106,19 @@ public struct QualityMeasurements: Sendable, Equatable {
     public var keys: Int { sources.reduce(0) { $0 + $1.keys } }
     public var enrollments: Int { programs.reduce(0) { $0 + $1.enrollments } }
 }
+
+/// How the quality report compares the relations two sources give one pair.
+public enum FamilyQuality {
+    /// The kind a relation is compared as: parents and guardians are parents, children and wards
+    /// children, narrower codes their broader one; nil for relations that contradict nothing
+    /// (an other relative, a household member).
+    public static func kind(of relation: String) -> String? {
+        guard let code = RelationshipCode.named(relation) else { return nil }
+        switch code.broader ?? code.code {
+        case "guardian": return "parent"
+        case "ward": return "child"
+        case "other_relative", "household_member": return nil
+        case let kind: return kind
+        }
+    }
+}

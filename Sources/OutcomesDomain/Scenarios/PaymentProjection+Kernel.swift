@@ -45,7 +45,7 @@ extension PaymentProjection {
 
         /// nil when an amount is not a whole number of minor units (the engine's path then serves).
         init?(plan: PaymentPlan, snapshot: PaymentSnapshot, perDay lines: [PaymentLine], movedDayMetrics: [String]) throws {
-            // A line paid per relative multiplies its price by a count the draws do not move: the engine's path serves.
+            // A line paid per relative pays for the relatives in the data, which draws do not model: the engine's path serves.
             guard plan.terms.rateCard?.lines.contains(where: \.perRelative) != true else { return nil }
             self.plan = plan
             let order = ContractCapOrder(plan: plan)

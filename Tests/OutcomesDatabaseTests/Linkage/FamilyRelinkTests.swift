@@ -45,7 +45,7 @@ import Testing
             SELECT (details->>'family_rows_moved')::int, (details->>'self_edges_dropped')::int FROM linkage.audit_log
             WHERE run_id = \(merged.runID) AND action = 'link_run'
             """)[0]
-        #expect(try details.decode(Int.self, at: 0) == 3 && details.decode(Int.self, at: 1) == 2)
+        #expect(try details.decode(Int.self, at: 0) == 3 && details.decode(Int.self, at: 1) == 1)
         #expect(try db.execute("SELECT count(*) FROM ids.persons WHERE person_id = \(stray)").scalar(Int.self) == 0)
 
         try LinkRunnerTests.label("K0-1", "K0-x", "non_match", on: db)

@@ -5,22 +5,99 @@ import OutcomesDomain
 /// housing-2021, their children, partners and parents, with edges stated either way round, from
 /// one or two sources, starting and ending around the index date; households with a head, the
 /// head's children and partner; and events for everyone (child welfare, ER visits, wages, shelter, jail).
-struct RandomFamilies {
-    struct StatedEdge: Equatable {
-        let person: Int, relative: Int, relation: String, source: String, from: LocalDate, to: LocalDate?, evidence: String?
+public struct RandomFamilies {
+    /// A contract measuring these families: a metric of the participants' own, metrics over
+    /// relatives of every aggregate, and payments on two of them (per child, and per parent's day).
+    public static let contractYAML = """
+        contract: housing-2021
+        program: housing
+        version: 1
+        currency: USD
+        data_through: 2024-12-31
+        cohort:
+          min_enrolled_days: 30
+        periods:
+          - {label: all, from: 2020-01-01, to: 2024-12-31}
+        metrics:
+          - id: any_jail_12m
+            measure: any
+            domain: jail
+            window: {anchor: enrollment_start, from: 0 days, to: 12 months}
+          - id: young_child_placed_24m
+            measure: any
+            domain: child_welfare
+            window: {anchor: enrollment_start, from: 0 days, to: 24 months}
+            of: {relation: child, age_at_index: 0-5}
+            aggregate: any
+          - id: children_placed_12m
+            measure: any
+            domain: child_welfare
+            window: {anchor: enrollment_start, from: 0 days, to: 12 months}
+            of: {relation: child}
+            aggregate: count
+          - id: children_out_of_care_4q
+            measure: sustained
+            consecutive: 4 quarters
+            condition: absent
+            domain: child_welfare
+            window: {anchor: enrollment_start, from: 0 days, to: 12 months}
+            of: {relation: [child, ward]}
+            aggregate: count
+          - id: household_wages_4q
+            measure: sum
+            domain: wages
+            window: {anchor: enrollment_start, from: 0 days, to: 12 months}
+            of: {relation: household}
+            aggregate: sum
+          - id: share_children_er
+            measure: any
+            domain: er_visit
+            window: {anchor: enrollment_start, from: -6 months, to: 12 months}
+            of: {relation: child, evidence: [declared, derived]}
+            aggregate: mean
+          - id: partners_all_employed
+            measure: any
+            domain: wages
+            amount: "> 0"
+            window: {anchor: enrollment_start, from: 0 days, to: 12 months}
+            of: {relation: partner}
+            aggregate: all
+          - id: young_children
+            measure: any
+            domain: er_visit
+            window: {anchor: enrollment_start, from: -12 months, to: -1 day}
+            of: {relation: [child, ward], age_at_index: 0-5}
+            aggregate: number
+          - id: parent_shelter_days
+            measure: days_covered
+            domain: shelter
+            window: {anchor: enrollment_start, from: 0 days, to: 6 months}
+            of: {relation: [parent, guardian], age_at_index: 18-130}
+            aggregate: sum
+        payments:
+          rate_card:
+            lines:
+              - {id: per_child_out_of_care, outcome: children_out_of_care_4q, per: relative, price: 250}
+              - {id: young_child_safe, outcome: young_child_placed_24m, achieved: "= 0", price: 400}
+          per_day:
+            - {id: parent_sheltered, days: parent_shelter_days, price: 3.50}
+        """
+
+    public struct StatedEdge: Equatable, Sendable {
+        public let person: Int, relative: Int, relation: String, source: String, from: LocalDate, to: LocalDate?, evidence: String?
     }
 
-    struct Membership {
-        let person: Int, household: String, role: Int, from: LocalDate, to: LocalDate?
+    public struct Membership: Sendable {
+        public let person: Int, household: String, role: Int, from: LocalDate, to: LocalDate?
     }
 
-    var persons: [(id: Int, birth: LocalDate?)] = []
-    var enrollments: [(person: Int, start: LocalDate, end: LocalDate?, provider: String)] = []
-    var events: [(person: Int, domain: String, source: String, start: LocalDate, end: LocalDate?, amount: String?)] = []
-    var edges: [StatedEdge] = []
-    var memberships: [Membership] = []
+    public var persons: [(id: Int, birth: LocalDate?)] = []
+    public var enrollments: [(person: Int, start: LocalDate, end: LocalDate?, provider: String)] = []
+    public var events: [(person: Int, domain: String, source: String, start: LocalDate, end: LocalDate?, amount: String?)] = []
+    public var edges: [StatedEdge] = []
+    public var memberships: [Membership] = []
 
-    init(seed: UInt64, participants: Int = 60) {
+    public init(seed: UInt64, participants: Int = 60) {
         var random = SeededGenerator(seed: seed)
         func day(_ from: String, _ to: String) -> LocalDate {
             let (a, b) = (LocalDate(iso: from)!, LocalDate(iso: to)!)
@@ -121,7 +198,7 @@ struct RandomFamilies {
     }
 
     /// The extract folder's files.
-    var files: [String: String] {
+    public var files: [String: String] {
         func text(_ date: LocalDate?) -> String { date?.description ?? "" }
         var eventID = 0
         return [
@@ -144,7 +221,7 @@ struct RandomFamilies {
         ]
     }
 
-    func write(to directory: URL) throws {
+    public func write(to directory: URL) throws {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         for (name, text) in files { try text.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8) }
     }

@@ -1,0 +1,71 @@
+import Foundation
+import OutcomesDatabase
+import OutcomesDomain
+import OutcomesLab
+import OutcomesTestSupport
+import PostgresClient
+import Testing
+
+/// Families on a Citus cluster (a coordinator and two workers this test starts) and on one server,
+/// with identical answers: the edges and households a load writes, metrics over relatives (whose
+/// relatives live on other workers than the participant), payments per relative, `family_type`
+/// equity tables and the quality counts. Citus must be installed (`.ci/run` builds it).
+@Suite(.serialized) struct DistributedFamilyTests {
+    static func prepare(_ db: PostgresConnection, folder: URL) throws -> StoredContract {
+        _ = try SyntheticLoader(ids: SyntheticIDS(persons: 1, seed: 1)).load(into: db)  // reference data
+        try db.execute("TRUNCATE ids.relationships, ids.household_members, ids.events, ids.enrollments, ids.source_links, ids.persons")
+        _ = try ExtractLoader(directory: folder).load(into: db)
+        return try ContractStore.loadStored(text: RandomFamilies.contractYAML, file: "families.yaml", on: db)
+    }
+
+    static let compared: [(name: String, sql: PostgresQuery)] = [
+        ("edges", """
+            SELECT count(*), md5(string_agg(format('%s', (person_id, relative_id, relation, source_system, valid_from, valid_to, evidence,
+                   stated, household_key)), ',' ORDER BY person_id, relative_id, relation, source_system, valid_from, stated))
+            FROM ids.relationships
+            """),
+        ("person results", """
+            SELECT count(*), md5(string_agg(format('%s', (person_id, metric_id, value, relatives, relative_ids, relative_values)), ','
+                   ORDER BY metric_id, person_id))
+            FROM metrics.person_results
+            """),
+        ("provider results", "SELECT metric_id, provider_id, measure, participants, with_value, total, mean, rate FROM metrics.provider_results ORDER BY 1, 2"),
+        ("ledger", "SELECT person_id, line_id, amount, earned, reasons FROM payments.ledger ORDER BY person_id, line_id"),
+    ]
+
+    @Test func familiesGiveTheSameAnswersOnCitus() throws {
+        let folder = TestDatabase.scratchDirectory("citus-families")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try RandomFamilies(seed: 41, participants: 80).write(to: folder)
+        let cluster = try DistributedLinkageLoadTests.distributedCluster(in: TestDatabase.scratchDirectory("citus-families-cluster"), workers: 2)
+        defer { try? cluster.remove() }
+        let distributed = try PostgresConnection(conninfo: cluster.conninfo)
+        let (single, _) = try TestDatabase.fresh()
+        var answers: [[String]] = []
+        for db in [single, distributed] {
+            let stored = try Self.prepare(db, folder: folder)
+            let period = try #require(stored.contract.period("all"))
+            try MetricsRunner(stored: stored).run(period: period, on: db)
+            _ = try PaymentRunner(stored: stored).run(period: "all", on: db)
+            var answer = try Self.compared.map { query in
+                try db.execute(query.sql).map { row in try (0..<row.columnCount).map { try row.decode(String?.self, at: $0) ?? "∅" }.joined(separator: "|") }
+                    .joined(separator: "\n")
+            }
+            let equity = try MetricEquity.tables(contract: stored.contract, period: "all", by: .familyType, policy: .none, on: db)
+            answer.append(equity.map { "\($0.metric.id): \($0.table.rows.map { "\($0.provider ?? "*")/\($0.group ?? "*") \($0.participants)" })" }
+                .joined(separator: "\n"))
+            let paid = try PaymentEquity.table(contract: stored.contract, by: .familyType, policy: .none, on: db)
+            answer.append(paid.rows.map { "\($0.provider ?? "*")/\($0.group ?? "*") \($0.participants) \($0.total.map { "\($0)" } ?? "")" }
+                .joined(separator: "\n"))
+            let quality = try QualityQueries.measure(on: db, dataThrough: LocalDate(iso: "2024-12-31"), reviewScore: 0.85)
+            answer.append("\(quality.relatedPairs) \(quality.contradictingPairs) \(quality.personsInHouseholds) \(quality.personsInTwoHouseholds)")
+            answers.append(answer)
+        }
+        for (index, name) in (Self.compared.map(\.name) + ["family_type", "paid by family_type", "quality"]).enumerated() {
+            #expect(answers[0][index] == answers[1][index], "\(name) differ")
+        }
+        // The answers hold something: relatives measured, lines paid per relative.
+        #expect(try distributed.execute("SELECT count(*) FROM metrics.person_results WHERE relatives > 0").scalar(Int.self) > 50)
+        #expect(try distributed.execute("SELECT count(*) FROM payments.ledger WHERE line_id = 'per_child_out_of_care'").scalar(Int.self) > 5)
+    }
+}
