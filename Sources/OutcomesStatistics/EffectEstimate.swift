@@ -42,13 +42,14 @@ public struct EffectEstimate: Sendable, Equatable {
 
     /// The coefficient on treatment in the weighted regression of `outcome` on an intercept, the
     /// treatment and, when given, `adjustment` columns (ANCOVA); units with weight 0 are left out.
-    /// Its standard error by `convention`: CR0 and CR1 need `clusters` (each row's matched set),
+    /// Its standard error by `convention`: CR0 and CR1 need `clusters` (each row's matched set;
+    /// CR1 by household, each row's household),
     /// two-way CR1 those and `units` (each row's unit, on `MatchedSetRows`); the HC ones use neither.
     public static func regression(outcome: [Double], treated: [Bool], weights: [Double], adjustment: [[Double]] = [],
                                   convention: StandardErrorConvention, clusters: [Int]? = nil, units: [Int]? = nil,
                                   confidence: Double = 0.95, power: Double = 0.8) throws(Failure) -> EffectEstimate {
         let n = outcome.count
-        if convention.clustersByMatchedSet, clusters?.count != n { throw .clusterLabelsMissing(convention) }
+        if convention.clustersByMatchedSet || convention.clustersByHousehold, clusters?.count != n { throw .clusterLabelsMissing(convention) }
         if convention.clustersByUnit, units?.count != n { throw .clusterLabelsMissing(convention) }
         let kept = outcome.indices.filter { weights[$0] > 0 }
         // Counts are of units: on matched-set rows (two-way) a control may fill several rows.
@@ -77,7 +78,7 @@ public struct EffectEstimate: Sendable, Equatable {
         case .hc2: .hc2
         case .hc3: .hc3
         case .cr0: .cr0(keptClusters)
-        case .cr1: .cr1(keptClusters)
+        case .cr1, .cr1Household: .cr1(keptClusters)
         case .cr1TwoWay: .twoWay(keptClusters, keptUnits)
         case .influenceFunction: throw .notARegressionConvention
         }

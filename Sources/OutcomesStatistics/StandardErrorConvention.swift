@@ -24,6 +24,10 @@ public enum StandardErrorConvention: String, CaseIterable, Codable, Sendable {
     /// unit added and the meat by their intersection (matched set and unit) subtracted, each times
     /// its own G/(G−1), all times (n−1)/(n−k). Its variance can come out negative.
     case cr1TwoWay = "CR1-two-way"
+    /// Clustered by household as `vcovCL(fit, cluster = ~household)` computes it (CR1's
+    /// adjustment), each unit labelled by its household on its index date: members of one family
+    /// are not independent units.
+    case cr1Household = "CR1-household"
     /// Not a regression's: the sandwich of an estimator's stacked estimating equations (AIPW's).
     case influenceFunction = "influence-function"
 
@@ -34,6 +38,7 @@ public enum StandardErrorConvention: String, CaseIterable, Codable, Sendable {
         case .cr0: "CR0 by matched set"
         case .cr1: "CR1 by matched set"
         case .cr1TwoWay: "two-way CR1 by matched set and unit"
+        case .cr1Household: "CR1 by household"
         case .influenceFunction: "influence function"
         }
     }
@@ -42,4 +47,6 @@ public enum StandardErrorConvention: String, CaseIterable, Codable, Sendable {
     public var clustersByMatchedSet: Bool { self == .cr0 || self == .cr1 || self == .cr1TwoWay }
     /// Needs each row's unit as well (a unit may stand in several matched sets).
     public var clustersByUnit: Bool { self == .cr1TwoWay }
+    /// Needs each row's household (given as its cluster label).
+    public var clustersByHousehold: Bool { self == .cr1Household }
 }

@@ -169,9 +169,9 @@ import Testing
     }
 
     @Test func conventionsNamesAndLabels() {
-        #expect(StandardErrorConvention.allCases.map(\.rawValue) == ["HC0", "HC1", "HC2", "HC3", "CR0", "CR1", "CR1-two-way", "influence-function"])
+        #expect(StandardErrorConvention.allCases.map(\.rawValue) == ["HC0", "HC1", "HC2", "HC3", "CR0", "CR1", "CR1-two-way", "CR1-household", "influence-function"])
         #expect(StandardErrorConvention.allCases.map(\.label) == ["HC0", "HC1", "HC2", "HC3", "CR0 by matched set", "CR1 by matched set",
-                                                                 "two-way CR1 by matched set and unit", "influence function"])
+                                                                 "two-way CR1 by matched set and unit", "CR1 by household", "influence function"])
     }
 
     @Test func clusteredConventionsNeedTheirLabels() {

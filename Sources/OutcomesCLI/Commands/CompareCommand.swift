@@ -281,7 +281,7 @@ struct ComparisonDesignOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("CEM: equal-width bins of numeric covariates, e.g. age=4,re74=3 (others by Sturges' rule, as MatchIt).", valueName: "column=bins,…"))
     var cutpoints: String?
 
-    @Option(name: .long, help: ArgumentHelp("Standard errors: HC0, HC1, HC2, HC3, CR0 or CR1 (by matched set or subclass), CR1-two-way (by matched set and unit, matching with replacement). Default per design, as MatchIt's vignette: CR1 matching without replacement; HC3 with replacement, subclass and cem; HC2 weighting, ebal and none.", valueName: "convention"))
+    @Option(name: .long, help: ArgumentHelp("Standard errors: HC0, HC1, HC2, HC3, CR0 or CR1 (by matched set or subclass), CR1-two-way (by matched set and unit, matching with replacement), CR1-household (by each unit's household in the IDS). Default per design, as MatchIt's vignette: CR1 matching without replacement; HC3 with replacement, subclass and cem; HC2 weighting, ebal and none.", valueName: "convention"))
     var se: EvaluationSpec.StandardErrors?
 
     @Flag(name: .long, help: "Also estimate with the covariates in the outcome regression (ANCOVA).")

@@ -113,6 +113,7 @@ extension Report {
         case .cr0: "CR0 (clustered by matched set or subclass, no small-sample factor)"
         case .cr1: "CR1 (clustered by matched set or subclass)"
         case .twoWay: "two-way CR1 (clustered by matched set and by unit, one row per unit per matched set)"
+        case .household: "CR1 (clustered by household: each unit's household on its index date)"
         }
     }
 

@@ -101,7 +101,7 @@ extension Evaluation {
         func onRows(_ values: [Double]) -> [Double] { rows?.onRows(values) ?? values }
         let treated = rows?.onRows(table.treated) ?? table.treated
         let rowWeights = rows?.weights ?? weights
-        let rowClusters = rows?.subclass ?? clusters
+        let rowClusters = convention == .cr1Household ? table.households : rows?.subclass ?? clusters
         let adjustmentOnRows = adjustment.map(onRows)
         var estimates: [EvaluationResult.Estimate] = []
         for outcome in spec.outcomes {
@@ -149,6 +149,7 @@ extension Evaluation {
         case .cr0: .cr0
         case .cr1: .cr1
         case .twoWay: .cr1TwoWay
+        case .household: .cr1Household
         }
     }
 

@@ -107,6 +107,7 @@ public enum Evaluation {
         if !imbalanced.isEmpty { warnings.append(.imbalanced(covariates: imbalanced, threshold: spec.balanceThreshold)) }
 
         let clusters = sets?.map { $0 ?? 0 }
+        if spec.standardErrorConvention == .household, table.households == nil { throw .option("se", .householdsNeedTheIDS) }
         let adjustment = spec.adjust ? (1..<design.matrix.columns).map { column in (0..<table.count).map { design.matrix[$0, column] } } : []
         var estimates = spec.method == .aipw
             ? try augmentedEffects(spec, table, design: design)

@@ -26,6 +26,8 @@ extension EvaluationError {
         case clustersNeedSets(EvaluationSpec.StandardErrors, withReplacement: Bool)
         /// CR1-two-way without nearest-neighbour matching with replacement.
         case twoWayNeedsReplacement
+        /// CR1-household on a table that does not come from the IDS (which knows the households).
+        case householdsNeedTheIDS
         /// Cutpoints for a column that is not a covariate.
         case notACovariate(String)
         /// A covariate named twice.
@@ -119,6 +121,7 @@ extension EvaluationError.OptionProblem {
             "\(convention.rawValue) clusters by matched set or subclass: it needs nearest-neighbour matching without replacement, subclassification or CEM"
                 + (withReplacement ? "; with replacement use CR1-two-way or HC0-HC3" : "")
         case .twoWayNeedsReplacement: "CR1-two-way clusters by matched set and unit: it applies to nearest-neighbour matching with replacement only"
+        case .householdsNeedTheIDS: "CR1-household clusters by the units' households, which the IDS records: it applies to comparisons of the IDS's units, not of a data file"
         case .notACovariate(let name): "\(name.printable) is not a covariate"
         case .namedTwice(let name): "\(name.printable) is named twice"
         case .outcomeIsCovariate(let name): "\(name.printable) is also a covariate; an outcome is measured after the index date, covariates before"

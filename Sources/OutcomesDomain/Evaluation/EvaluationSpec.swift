@@ -42,6 +42,8 @@ public struct EvaluationSpec: Sendable, Equatable, Codable {
     public enum StandardErrors: String, Sendable, Codable, CaseIterable {
         case hc0 = "HC0", hc1 = "HC1", hc2 = "HC2", hc3 = "HC3", cr0 = "CR0", cr1 = "CR1"
         case twoWay = "CR1-two-way"
+        /// Clustered by each unit's household on its index date (the IDS's household memberships).
+        case household = "CR1-household"
     }
 
     /// Which nearest-neighbour search (see `NearestNeighbourMatching.Search`): MatchIt 4.7.x's,
@@ -171,6 +173,8 @@ public struct EvaluationSpec: Sendable, Equatable, Codable {
             }
         case .twoWay:
             if !(method == .nearest && replace) { throw .option("se", .twoWayNeedsReplacement) }
+        case .household:
+            if method == .aipw { throw .option("se", .aipwStandardErrorIsItsOwn) }
         }
     }
 }

@@ -18,6 +18,9 @@ public struct EvaluationTable: Sendable {
     public var source: String
     /// Each unit's index date (ISO), when the units come from the IDS.
     public var indexDates: [String] = []
+    /// Each unit's household on its index date, as a cluster label (a unit in no household is
+    /// its own); nil when the table does not come from the IDS.
+    public var households: [Int]? = nil
 
     public init(ids: [String], treated: [Bool], groups: [String?]? = nil, columns: [String: Column], source: String) {
         self.ids = ids
@@ -55,6 +58,7 @@ public struct EvaluationTable: Sendable {
                                          }
                                      }, source: source)
         if !indexDates.isEmpty { subset.indexDates = indices.map { indexDates[$0] } }
+        subset.households = households.map { labels in indices.map { labels[$0] } }
         return subset
     }
 }
