@@ -122,7 +122,7 @@ import Testing
         let files = try FileManager.default.contentsOfDirectory(atPath: tables.path).sorted()
         #expect(files.contains("benefit_cost.csv") && files.contains("payments_by_year.csv") && files.contains("tornado.csv"), "\(files)")
         let header = try String(contentsOf: tables.appendingPathComponent("benefit_cost.csv"), encoding: .utf8).split(separator: "\n").first
-        #expect(header == "group,taxpayers,participants,others,indirect,total_benefits,cost,benefits_minus_costs,benefit_cost_ratio,chance_benefits_exceed_costs,net_p5,net_p95")
+        #expect(header == "group,taxpayers,participants,households,others,indirect,total_benefits,cost,benefits_minus_costs,benefit_cost_ratio,chance_benefits_exceed_costs,net_p5,net_p95")
         // A directory that does not exist: one clear error, exit 73, no file.
         let missing = folder.appendingPathComponent("no/such/dir/report.html")
         let failed = try CLI.run(["report", "scenario", Self.path("housing-2021-scenario.yaml"), "--payment-draws", "20", "--output", missing.path,

@@ -123,7 +123,7 @@ import Testing
             #expect(check.count == table.count)
             for row in table {
                 let found = try #require(check.first { $0["group"] as? String == row["group"] as? String }, "\(source): \(row)")
-                for column in ["taxpayers", "participants", "others", "indirect", "total_benefits", "cost", "benefits_minus_costs"] {
+                for column in ["taxpayers", "participants", "households", "others", "indirect", "total_benefits", "cost", "benefits_minus_costs"] {
                     #expect(number(found[column]) == number(row[column]), "\(source) \(column)")
                 }
                 #expect(abs((number(found["chance_benefits_exceed_costs"]) ?? .nan) - (number(row["chance_benefits_exceed_costs"]) ?? 0)) <= 1e-4)

@@ -37,9 +37,9 @@ import Testing
             let rows = try #require(tables["benefit_cost"])
             #expect(rows.count >= 3, "all and each provider: \(rows.map { $0["group"] ?? "" })")
             for row in rows + (tables["variants"] ?? []) {
-                let perspectives = ["taxpayers", "participants", "others", "indirect"].compactMap { amount(row[$0]) }
+                let perspectives = ["taxpayers", "participants", "households", "others", "indirect"].compactMap { amount(row[$0]) }
                 let (total, cost, net) = (try #require(amount(row["total_benefits"])), try #require(amount(row["cost"])), try #require(amount(row["benefits_minus_costs"])))
-                #expect(perspectives.count == 4 && perspectives.reduce(0, +) == total)
+                #expect(perspectives.count == 5 && perspectives.reduce(0, +) == total)
                 #expect(total - cost == net)
                 var ratio = total / cost, rounded = Decimal()
                 NSDecimalRound(&rounded, &ratio, 2, .bankers)

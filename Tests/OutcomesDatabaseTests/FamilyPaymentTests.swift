@@ -35,6 +35,7 @@ import Testing
             window: {anchor: enrollment_start, from: 0 days, to: 12 months}
             of: {relation: child, age_at_index: 0-17}
             aggregate: all
+          - {id: own_jail_12m, measure: any, domain: jail, window: {anchor: enrollment_start, from: 0 days, to: 12 months}}
         payments:
           rate_card:
             caps: {participant: 1500}
@@ -43,7 +44,8 @@ import Testing
               - {id: whole_family_home, outcome: all_children_home_12m, price: 1000}
         """
 
-    @Test func paysPerChildAndNamesTheChildren() throws {
+    /// The hand-worked families, loaded, with the contract's metrics computed for both years.
+    static func prepared() throws -> (PostgresConnection, StoredContract) {
         let db = try referenceDataOnly()
         // Participants 1–5; children 11, 12, 13 (a step-child, 11 years old) of 1; 21 and a foster child 22 of 2;
         // 3 has none; 4's child 41 is recorded only from after 4's enrollment; 5 is 21's other parent.
@@ -81,6 +83,11 @@ import Testing
 
         let stored = try ContractStore.loadStored(text: Self.contract, file: "family.yaml", on: db)
         for period in stored.contract.periods { try MetricsRunner(stored: stored).run(period: period, on: db) }
+        return (db, stored)
+    }
+
+    @Test func paysPerChildAndNamesTheChildren() throws {
+        let (db, stored) = try Self.prepared()
         _ = try PaymentRunner(stored: stored).run(period: "2022", on: db)
         _ = try PaymentRunner(stored: stored).run(period: "2023", on: db)
 
@@ -106,5 +113,42 @@ import Testing
             """).scalar(String.self) == "1:2:3 2:2:2 3:none:0 4:none:0 5:1:1")
         let verification = try ChainVerification.verify(on: db, recompute: true)
         #expect(verification.isIntact, "\(verification.breaks)")
+    }
+
+    /// A scenario values the children's outcome for the participants' households: never for the
+    /// participants themselves, and the households perspective takes relatives' outcomes only.
+    @Test func relativesOutcomesAreValuedForHouseholds() throws {
+        let (db, _) = try Self.prepared()
+        func scenario(_ perspective: String, outcome: String = "children_home_12m") -> String {
+            """
+            scenario: family-test
+            contract: housing-2021
+            base_year: 2024
+            price_index: {2024: 100}
+            discount_rate: 0.035
+            horizon: 1
+            timing: end_of_period
+            cost_per_participant: {amount: 100, year: 2024}
+            effects:
+              - {outcome: \(outcome), estimate: 0.5, std_error: 0.000001}
+            unit_values:
+              - {outcome: \(outcome), perspective: \(perspective), value: 1000, year: 2024}
+            draws: 200
+            payment_draws: 10
+            seed: 1
+            """
+        }
+        func run(_ text: String) throws -> ScenarioRunner.Outcome {
+            try ScenarioRunner(definition: try ScenarioDefinition.parse(yaml: text, file: "family-scenario.yaml"), text: text,
+                               file: "family-scenario.yaml").run(on: db)
+        }
+        #expect { _ = try run(scenario("participants")) } throws: { ($0 as? DefinitionFileError).map { $0.code == .unsupported && $0.line == 12 } ?? false }
+        #expect { _ = try run(scenario("households", outcome: "own_jail_12m")) } throws: {
+            ($0 as? DefinitionFileError).map { $0.code == .unsupported && $0.line == 12 } ?? false
+        }
+        let outcome = try run(scenario("households"))
+        let all = try #require(outcome.run.groups.first { $0.group == nil })
+        // One year of half a child more at 1000, at the end of the year: 500 / 1.035.
+        #expect(abs(all.expected.benefits[.households]! - 500 / 1.035) < 0.01 && (all.expected.benefits[.participants] ?? 0) == 0)
     }
 }

@@ -19,7 +19,7 @@ struct ScenarioRunCommand: ParsableCommand {
         discussion: """
             Reads a scenario file (YAML, see scenarios/README.md): a loaded contract, effects per \
             outcome (stated, or from a stored `outcomes compare` run, overall and per provider), \
-            what a unit of each outcome is worth to taxpayers, participants, others and indirectly, \
+            what a unit of each outcome is worth to taxpayers, participants, their households, others and indirectly, \
             the program's cost, a price index, the discount rate, horizon and timing convention, and \
             the uncertainty. Prints, per participant and for each provider and all together, the \
             WSIPP / Results First table — benefits by perspective, total, cost, benefits minus costs, \
@@ -150,7 +150,7 @@ extension Report {
         ]
     }
 
-    static let benefitCostColumns = ["taxpayers", "participants", "others", "indirect", "total_benefits", "cost", "benefits_minus_costs",
+    static let benefitCostColumns = ["taxpayers", "participants", "households", "others", "indirect", "total_benefits", "cost", "benefits_minus_costs",
                                      "benefit_cost_ratio", "chance_benefits_exceed_costs", "net_p5", "net_p95"]
 
     static func benefitCostCells(_ figures: BenefitCost.Figures, _ summary: ScenarioRun.Summary, money: (Decimal) -> Cell) -> [Cell] {

@@ -141,7 +141,11 @@ extension ScenarioResultsDocument.Figures {
     init(from container: KeyedDecodingContainer<ScenarioRowKey>) throws {
         var benefits: [ScenarioDefinition.Perspective: DecimalString] = [:]
         for perspective in ScenarioDefinition.Perspective.allCases {
-            benefits[perspective] = try container.decode(DecimalString.self, forKey: ScenarioRowKey(stringValue: perspective.rawValue))
+            let key = ScenarioRowKey(stringValue: perspective.rawValue)
+            // Runs stored before households were a perspective (migration 0024) have none: 0.
+            benefits[perspective] = perspective == .households
+                ? try container.decodeIfPresent(DecimalString.self, forKey: key) ?? DecimalString(0)
+                : try container.decode(DecimalString.self, forKey: key)
         }
         self.benefits = benefits
         totalBenefits = try container.decode(DecimalString.self, forKey: "total_benefits")

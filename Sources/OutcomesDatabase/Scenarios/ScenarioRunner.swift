@@ -71,6 +71,17 @@ public struct ScenarioRunner: Sendable {
                 }
             }
         }
+        // A relative's outcome is not the participant's: valued for their household, for others
+        // or for taxpayers; the household perspective is for relatives' outcomes only.
+        for value in definition.unitValues {
+            guard let metric = contract.metrics.first(where: { $0.id == value.outcome }) else { continue }
+            if metric.relatives != nil, value.perspective == .participants {
+                throw error(value.line, .unsupported, "unit value of '\(value.outcome)': it is measured on the participants' relatives, so its worth is not the participants'; value it for households (the participants' families), others or taxpayers")
+            }
+            if metric.relatives == nil, value.perspective == .households {
+                throw error(value.line, .unsupported, "unit value of '\(value.outcome)': the households perspective values outcomes of the participants' relatives (metrics with of:); '\(value.outcome)' is the participants' own")
+            }
+        }
         // Every group has every outcome: a provider without its own effect takes the overall one.
         let outcomes = Array(Set(definition.effects.map(\.outcome))).sorted()
         var groups: [String?: [ScenarioRun.ResolvedEffect]] = [:]

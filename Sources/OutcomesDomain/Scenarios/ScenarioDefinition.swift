@@ -5,9 +5,11 @@ import OutcomesStatistics
 /// it: effects per outcome (stated, or from a stored comparison run), what a unit of each outcome
 /// is worth to each perspective, the program's cost, the discounting and the uncertainty.
 public struct ScenarioDefinition: Sendable, Equatable {
-    /// Who gains or loses, as WSIPP / Results First tables break benefits down.
+    /// Who gains or loses, as WSIPP / Results First tables break benefits down, with the
+    /// participants' households (their relatives: a child's avoided foster care, a partner's
+    /// wages) apart from the participants themselves and from others.
     public enum Perspective: String, Sendable, CaseIterable, Codable {
-        case taxpayers, participants, others, indirect
+        case taxpayers, participants, households, others, indirect
     }
 
     /// Where an effect comes from.
