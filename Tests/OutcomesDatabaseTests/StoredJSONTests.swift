@@ -120,6 +120,18 @@ import Testing
         let (old, now) = try stored(legacy, document, on: db)
         #expect(old == now)
         #expect(try readBack(legacy, as: ScenarioResultsDocument.self, on: db) == document)
+        // A run stored before households were a perspective has no such key: it reads as 0.
+        func withoutHouseholds(_ value: Any) -> Any {
+            if let object = value as? [String: Any] {
+                return object.filter { $0.key != "households" }.mapValues(withoutHouseholds)
+            }
+            if let array = value as? [Any] { return array.map(withoutHouseholds) }
+            return value
+        }
+        let older = try JSONSerialization.data(withJSONObject: withoutHouseholds(try JSONSerialization.jsonObject(with: Data(legacy.utf8))))
+        #expect(!String(decoding: older, as: UTF8.self).contains("households") && legacy.contains("\"households\""))
+        let read = try JSONDecoder().decode(ScenarioResultsDocument.self, from: older)
+        #expect(try SortedJSON.text(read) == legacy, "the older run reads back with households 0, as this run has it")
         // Without payments, neither payments key is written.
         let plain = ScenarioResultsDocument(run, payments: nil, paymentVariants: [])
         #expect(try SortedJSON.text(plain) == LegacyJSON.scenario(run, payments: nil, paymentVariants: []))
