@@ -55,12 +55,7 @@ extension MetricCompiler {
         let windows = windowParts(indices)
 
         // Each relative (and unit) with the unit's windows, and whether the relative counts for each metric.
-        var unitColumns: [PostgresQuery] = []
-        for part in windows {
-            let (start, end) = windowBounds(part.window, of: "u")
-            unitColumns.append("\(start) AS \(identifier: part.start), \(end) AS \(identifier: part.end)")
-            unitColumns += measureColumns(part, start: start)
-        }
+        var unitColumns = windowColumns(windows, of: "u")
         for index in indices {
             var flag: PostgresQuery = column("u", relativeFlag(index))
             if let ages = contract.metrics[index].relatives!.ageAtIndex {

@@ -135,12 +135,7 @@ struct MetricCompiler {
         let windows = windowParts(indices)
 
         // 1. Participants with their windows (from the enrollment) and the windows' unit starts.
-        var participantColumns: [PostgresQuery] = []
-        for part in windows {
-            let (start, end) = windowBounds(part.window, of: "e")
-            participantColumns.append("\(start) AS \(identifier: part.start), \(end) AS \(identifier: part.end)")
-            participantColumns += measureColumns(part, start: start)
-        }
+        let participantColumns = windowColumns(windows, of: "e")
         let eligible: PostgresQuery = "\(minimumDaysCondition(of: "p", through: through)) AND (\(countsForAnyMetric(indices, in: "p", through: through)))"
 
         // 2. Each participant joined once with the events any metric may use.
@@ -244,6 +239,14 @@ struct MetricCompiler {
     /// The event domains the metrics `indices` read.
     func domains(_ indices: [Int]) -> [String] {
         Set(indices.flatMap { contract.metrics[$0].events.domains + (contract.metrics[$0].events.overlap?.events.domains ?? []) }).sorted()
+    }
+
+    /// Each window's first and last day for the unit row `alias`, and what its measure needs computed once per unit.
+    func windowColumns(_ windows: [Part], of alias: SQLIdentifier) -> [PostgresQuery] {
+        windows.flatMap { part -> [PostgresQuery] in
+            let (start, end) = windowBounds(part.window, of: alias)
+            return ["\(start) AS \(identifier: part.start), \(end) AS \(identifier: part.end)"] + measureColumns(part, start: start)
+        }
     }
 
     /// `alias.name` for a generated column.

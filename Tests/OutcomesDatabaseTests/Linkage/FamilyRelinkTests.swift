@@ -9,12 +9,18 @@ import Testing
 /// and a split, as events do; an edge whose two ends become one person is dropped and counted in
 /// the run's audit entry; a person an edge still names is not retired.
 @Suite(.serialized) struct FamilyRelinkTests {
-    @Test func familyRowsFollowTheirRecords() throws {
+    /// LinkRunnerTests' twenty persons under three sources, and a stray record of person 0, linked.
+    static func linked() throws -> PostgresConnection {
         let (db, _) = try TestDatabase.fresh()
         var records = (0..<20).flatMap { p in (1...3).map { LinkRunnerTests.record(person: p, source: $0) } }
         records.append(["S9", "K0-x", "MAREK", "ZYLBERSZTEJN", "1980-06-30", "777889999"])
         try LinkRunnerTests.load(records, on: db)
         _ = try LinkRunnerTests.run(on: db)
+        return db
+    }
+
+    @Test func familyRowsFollowTheirRecords() throws {
+        let db = try Self.linked()
         var ids = try LinkRunnerTests.persons(on: db)
         let (kept, stray, child) = (ids["K0-1"]!, ids["K0-x"]!, ids["K2-1"]!)
 
@@ -58,11 +64,7 @@ import Testing
 
     /// A pre-linked edge names a person by id: that person is kept when a re-link leaves it no records.
     @Test func aPersonAPreLinkedEdgeNamesIsNotRetired() throws {
-        let (db, _) = try TestDatabase.fresh()
-        var records = (0..<20).flatMap { p in (1...3).map { LinkRunnerTests.record(person: p, source: $0) } }
-        records.append(["S9", "K0-x", "MAREK", "ZYLBERSZTEJN", "1980-06-30", "777889999"])
-        try LinkRunnerTests.load(records, on: db)
-        _ = try LinkRunnerTests.run(on: db)
+        let db = try Self.linked()
         let ids = try LinkRunnerTests.persons(on: db)
         let (stray, other) = (ids["K0-x"]!, ids["K3-1"]!)
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("family-prelinked-\(UUID().uuidString)")
