@@ -194,6 +194,32 @@ import Testing
         #expect(try load([(199, 200)], persons: 199...270, after: chain)?.code == .ancestryTooDeep(generations: FamilyLoad.maximumGenerations))
     }
 
+    /// The second review's case: a harmless edge and a household-inferred cycle in one load are
+    /// told apart — the error names households.csv and the cycle, not the harmless edge.
+    @Test func aCycleIsReportedInTheFileThatMadeIt() throws {
+        let (db, _) = try TestDatabase.fresh()
+        _ = try ExtractLoader(directory: Checkout.scenarios.appendingPathComponent("extracts/sample")).load(into: db)
+        func load(_ files: [String: String]) throws -> ExtractError? {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("cycle-file-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            for (name, text) in files { try Data(text.utf8).write(to: folder.appendingPathComponent(name)) }
+            do {
+                _ = try ExtractLoader(directory: folder).load(into: db)
+                return nil
+            } catch let error as ExtractError { return error }
+        }
+        // 2 is 1's child, stored.
+        #expect(try load(["relationships.csv": Self.header + "1,2,child,JMS,2020-01-01,\n"]) == nil)
+        // relationships.csv line 2: 3 is 1's parent, as stored (no cycle); households.csv: 2 heads H9 with 1 as the head's child.
+        let error = try load([
+            "relationships.csv": Self.header + "1,3,parent,JMS,2020-01-01,\n",
+            "households.csv": "person_id,household_key,source_system,relationship_to_head,valid_from\n2,H9,JMS,1,2021-01-01\n1,H9,JMS,2,2021-01-01\n",
+        ])
+        #expect(error?.file.hasSuffix("households.csv") == true && error?.line == 2 && error?.code == .parenthoodCycle([1, 2, 1]),
+                "\(String(describing: error))")
+    }
+
     /// A source-keyed edge resolves both persons through the index, keeps its records' keys, and
     /// names the relative's source system when it is not the edge's.
     @Test func sourceKeyedEdgesResolveBothPersons() throws {

@@ -43,10 +43,10 @@ import Testing
             ["2023", "1", "100.00", "1 relative paid for: 10 (1)"],
             // 2: 10 was paid for under 1; 12 is paid for.
             ["2023", "2", "100.00", "1 relative paid for: 12 (1); paid for before: 10"],
-            // 2024: the line is one-off, so 1 is not paid again; 3's only child was paid for under 2;
-            // 4 achieved with no relatives on record: nothing to pay for.
-            ["2024", "3", "0.00", "no relative paid for; paid for before: 12"],
-            ["2024", "4", "0.00"],
+            // 2024: the line is spent per child, not per participant: 1's child 11 now meets the
+            // test and is paid for; 3's only child was paid for under 2 and 4 has none on record:
+            // no line for either.
+            ["2024", "1", "100.00", "1 relative paid for: 11 (1); paid for before: 10"],
         ])
     }
 
@@ -67,5 +67,26 @@ import Testing
         // A record without relatives has no such section (the earlier runs' records read as before).
         let plain = PaymentInputsRecord(header: header, snapshot: PaymentSnapshot())
         #expect(!String(decoding: plain.text, as: UTF8.self).contains("relatives"))
+    }
+
+    /// A cap that leaves a participant's line nothing leaves its relatives unpaid for: the next
+    /// participant they count for is paid for them.
+    @Test func aRelativeCappedToNothingIsPaidForUnderTheNextParticipant() throws {
+        var card = Self.card
+        card = RateCard(precondition: nil, lines: card.lines, exclusiveGroups: [], caps: RateCard.Caps(participant: Self.dollars("150")),
+                        tiersCountPer: .provider)
+        var snapshot = PaymentSnapshot()
+        snapshot.relatives = [
+            RelativeValues(period: "2023", personID: 1, metricID: "kids", ids: [10, 11], values: [1, 1]),
+            RelativeValues(period: "2024", personID: 1, metricID: "kids", ids: [12], values: [1]),
+            RelativeValues(period: "2024", personID: 2, metricID: "kids", ids: [12], values: [1]),
+        ]
+        let lines = try RateCardEngine(card: card, currency: Self.usd, rounding: .halfEven)
+            .lines(for: [Self.achieved("2023", [1]), Self.achieved("2024", [1, 2])], snapshot: snapshot)
+        #expect(lines.map { [$0.period, String($0.personID!), $0.earned.plain, $0.payable.plain] } == [
+            ["2023", "1", "200.00", "150.00"],  // capped at 150
+            ["2024", "1", "100.00", "0.00"],    // the cap is spent: 12 is not paid for under 1…
+            ["2024", "2", "100.00", "100.00"],  // …so 2 is paid for 12
+        ])
     }
 }

@@ -15,12 +15,14 @@ struct ComparisonTable {
     /// The table, the SHA-256 of its rows as read, and how many participants there were before
     /// those without outcomes in the period were left out.
     func read(on connection: PostgresConnection) throws -> (EvaluationTable, String, Int) {
-        // Each unit's household on its index date (its own rows: on Citus, on its worker); none: its own.
-        let household: PostgresQuery = """
+        // Each unit's household on its index date, read only when the standard errors cluster by
+        // it (its own rows: on Citus, on its worker); in none, the unit is its own.
+        let byHousehold = definition.design.standardErrorConvention == .household
+        let household: PostgresQuery = byHousehold ? """
             coalesce((SELECT min(h.source_system || '/' || h.household_key) FROM ids.household_members h
                       WHERE h.person_id = u.person_id AND h.valid_from <= u.start_date
                         AND (h.valid_to IS NULL OR h.valid_to >= u.start_date)), 'person/' || u.person_id)
-            """
+            """ : "NULL::text"
         var select: [PostgresQuery] = ["u.person_id", "u.treated", "u.provider_id", "u.start_date::text", household]
         var kinds: [(name: String, numeric: Bool)] = []
         let metricCovariates = definition.covariates.compactMap { if case .metric(let m) = $0 { m.id } else { nil } }
@@ -69,17 +71,20 @@ struct ComparisonTable {
         var hash = SHA256()
         try connection.stream(query) { row in
             let person: Int = try row.decode(at: 0), isTreated: Bool = try row.decode(at: 1)
-            let provider: String? = try row.decode(at: 2), index: String = try row.decode(at: 3), household: String = try row.decode(at: 4)
-            households.append(householdLabels[household] ?? {
-                householdLabels[household] = householdLabels.count
-                return householdLabels.count - 1
-            }())
+            let provider: String? = try row.decode(at: 2), index: String = try row.decode(at: 3), household: String? = try row.decode(at: 4)
+            if let household {
+                households.append(householdLabels[household] ?? {
+                    householdLabels[household] = householdLabels.count
+                    return householdLabels.count - 1
+                }())
+            }
             ids.append(String(person))
             treated.append(isTreated)
             // A control arm's units name the site whose referral was randomized; a pool's name none.
             groups.append(provider.flatMap { $0.isEmpty ? nil : $0 })
             indexDates.append(index)
-            var line = "\(person)\t\(isTreated)\t\(provider ?? "")\t\(index)\t\(household)"
+            // (The household is part of what was read only when it was read: other runs hash as before.)
+            var line = "\(person)\t\(isTreated)\t\(provider ?? "")\t\(index)" + (household.map { "\t\($0)" } ?? "")
             for (k, kind) in kinds.enumerated() {
                 if kind.numeric {
                     let value: Double = try row.decode(at: 5 + k)
@@ -97,7 +102,7 @@ struct ComparisonTable {
         for (k, kind) in kinds.enumerated() { columns[kind.name] = kind.numeric ? .numeric(numbers[k]) : .categorical(texts[k]) }
         var table = EvaluationTable(ids: ids, treated: treated, groups: groups, columns: columns, source: "the IDS (data load \(loadID))")
         table.indexDates = indexDates
-        table.households = households
+        if byHousehold { table.households = households }
         let participants = try connection.execute("SELECT count(*) FROM \(identifier: units) WHERE treated").scalar(Int.self)
         return (table, hash.hexDigest(), participants)
     }

@@ -16,20 +16,34 @@ enum FamilyLoad {
     /// is stored under both persons, so a person's parents are on the person's own rows), then the
     /// walk from each new edge is a reachability query (a set, never a list of paths).
     static func firstParenthoodCycle(loadID: Int, on connection: PostgresConnection) throws -> ExtractChecks.Failure? {
-        // The new edges as (child, parent), each with the line of the file row it came from.
+        // A load without family files wrote no edges (and asks nothing of the stored ones).
+        guard try connection.execute("""
+            SELECT EXISTS (SELECT 1 FROM stage_relationships) OR EXISTS (SELECT 1 FROM stage_households)
+            """).scalar(Bool.self) else { return nil }
+        // The new edges as (child, parent), each with the file and line of the row it came from:
+        // a household's edge, the line of a staged membership of its child or parent there.
+        // This load's parenthood edges first, on their own (on Citus, a distributed table is not
+        // joined with this session's local ones), then matched to the rows they came from.
+        try connection.execute("""
+            CREATE TEMP TABLE stage_new_parenthood ON COMMIT DROP AS
+            SELECT person_id, relative_id, relation, source_system, valid_from, household_key FROM ids.relationships
+            WHERE load_id = \(loadID) AND relation = ANY (\(parentCodes)::text[])
+            """)
         try connection.execute("""
             CREATE TEMP TABLE stage_parenthood ON COMMIT DROP AS
-            SELECT r.person_id AS child, r.relative_id AS parent, coalesce(s.line, h.line) AS line,
-                   CASE WHEN s.line IS NOT NULL THEN 'relationships' ELSE 'households' END AS file
-            FROM ids.relationships r
-            LEFT JOIN (SELECT s.*, c.inverse FROM stage_relationships s JOIN ids.relationship_codes c USING (relation)) s
-              ON s.source_system = r.source_system AND s.valid_from = r.valid_from
-             AND ((s.person_id = r.person_id AND s.relative_id = r.relative_id AND s.relation = r.relation)
-                  OR (s.person_id = r.relative_id AND s.relative_id = r.person_id AND s.inverse = r.relation))
-            LEFT JOIN (SELECT source_system, household_key, min(line) AS line FROM stage_households GROUP BY 1, 2) h
-              ON h.source_system = r.source_system AND h.household_key = r.household_key
-            WHERE r.load_id = \(loadID) AND r.relation = ANY (\(parentCodes)::text[])
-              AND (s.line IS NOT NULL OR h.line IS NOT NULL)
+            SELECT row_number() OVER (ORDER BY file DESC, line, child, parent) AS id, * FROM (
+                SELECT r.person_id AS child, r.relative_id AS parent, coalesce(s.line, h.line) AS line,
+                       CASE WHEN s.line IS NOT NULL THEN 'relationships' ELSE 'households' END AS file
+                FROM stage_new_parenthood r
+                LEFT JOIN (SELECT s.*, c.inverse FROM stage_relationships s JOIN ids.relationship_codes c USING (relation)) s
+                  ON s.source_system = r.source_system AND s.valid_from = r.valid_from
+                 AND ((s.person_id = r.person_id AND s.relative_id = r.relative_id AND s.relation = r.relation)
+                      OR (s.person_id = r.relative_id AND s.relative_id = r.person_id AND s.inverse = r.relation))
+                LEFT JOIN LATERAL (
+                    SELECT min(h.line) AS line FROM stage_households h
+                    WHERE h.source_system = r.source_system AND h.household_key = r.household_key
+                      AND h.person_id IN (r.person_id, r.relative_id)) h ON r.household_key IS NOT NULL
+                WHERE s.line IS NOT NULL OR h.line IS NOT NULL) edges
             """)
         guard try connection.execute("SELECT EXISTS (SELECT 1 FROM stage_parenthood)").scalar(Bool.self) else { return nil }
         try connection.execute("CREATE TEMP TABLE stage_ancestry (child bigint, parent bigint) ON COMMIT DROP")
@@ -62,15 +76,14 @@ enum FamilyLoad {
         }
         try connection.execute("ANALYZE stage_ancestry")
         let rows = try connection.execute("""
-            WITH RECURSIVE reach (line, origin, person) AS (
-                SELECT line, child, parent FROM stage_parenthood
+            WITH RECURSIVE reach (id, origin, person) AS (
+                SELECT id, child, parent FROM stage_parenthood
                 UNION
-                SELECT r.line, r.origin, a.parent FROM reach r JOIN stage_ancestry a ON a.child = r.person WHERE r.person <> r.origin
+                SELECT r.id, r.origin, a.parent FROM reach r JOIN stage_ancestry a ON a.child = r.person WHERE r.person <> r.origin
             )
-            SELECT r.line, r.origin, s.parent, s.file FROM reach r
-            JOIN stage_parenthood s ON s.line = r.line AND s.child = r.origin
+            SELECT s.line, s.child, s.parent, s.file FROM reach r JOIN stage_parenthood s USING (id)
             WHERE r.person = r.origin
-            ORDER BY s.file DESC, r.line, r.origin, s.parent LIMIT 1
+            ORDER BY r.id LIMIT 1
             """)
         guard rows.count == 1 else { return nil }
         let (line, origin, first, file): (Int, Int, Int, String) =

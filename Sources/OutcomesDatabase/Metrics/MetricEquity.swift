@@ -85,15 +85,16 @@ public enum PaymentEquity {
         -> EquityTable
     {
         // The attribute's expression is one of a fixed list; it is taken on the first day of the
-        // period paid (a label such as "all" names no year).
+        // period paid (a label such as "all" names no year); a period the contract version no
+        // longer has, on the first day of the year its label begins with, if it does.
         let starts: [PostgresQuery] = contract.periods.map { "(\($0.label)::text, \($0.start)::date)" }
         let query: PostgresQuery = """
             SELECT provider_id, grp, count(*)::bigint, sum(paid) FROM (
-                SELECT l.provider_id, \(attribute.sql(person: "p", at: "ps.start")) AS grp, l.person_id,
+                SELECT l.provider_id, \(attribute.sql(person: "p", at: "coalesce(ps.start, CASE WHEN l.period ~ '^[0-9]{4}' THEN make_date(left(l.period, 4)::int, 1, 1) END)")) AS grp, l.person_id,
                        sum(l.amount) AS paid
                 FROM payments.ledger l
                 JOIN ids.persons p USING (person_id)
-                JOIN (VALUES \(starts.joined(separator: ", "))) AS ps(period, start) ON ps.period = l.period
+                LEFT JOIN (VALUES \(starts.joined(separator: ", "))) AS ps(period, start) ON ps.period = l.period
                 WHERE l.contract_id = \(contract.id) AND l.person_id IS NOT NULL
                 GROUP BY 1, 2, 3 HAVING sum(l.amount) <> 0) paid
             GROUP BY 1, 2

@@ -148,7 +148,10 @@ struct RateCardKernel: Sendable {
                 while remaining != 0 {
                     let index = remaining.trailingZeroBitCount, bit = UInt64(1) << UInt64(index)
                     remaining &= remaining - 1
-                    if (recurs[index] || people[slot].counted & bit == 0) && requires[index] & ~people[slot].achieved == 0 { candidates |= bit }
+                    // A line paid per relative is spent per relative (`claimed`), never per participant.
+                    if (recurs[index] || perRelative[index] || people[slot].counted & bit == 0) && requires[index] & ~people[slot].achieved == 0 {
+                        candidates |= bit
+                    }
                 }
                 // Of exclusive outcomes achieved together, only the highest-priced one pays.
                 var competed: [(winner: Int, members: UInt64)] = []
@@ -166,6 +169,12 @@ struct RateCardKernel: Sendable {
                 while remaining != 0 {
                     let index = remaining.trailingZeroBitCount, bit = UInt64(1) << UInt64(index)
                     remaining &= remaining - 1
+                    // A line paid per relative: the relatives it has not paid for before; none, no entry.
+                    var fresh: [Int] = []
+                    if perRelative[index] {
+                        fresh = (period.relatives[k]?[index] ?? []).filter { !claimed[index].contains($0) }
+                        if fresh.isEmpty { continue }
+                    }
                     let entry = result.count
                     people[slot].counted |= bit
                     // The line's price for its next outcome (marginal tiers count outcomes per provider or per contract).
@@ -181,10 +190,7 @@ struct RateCardKernel: Sendable {
                     }
                     // A line paid per relative: its price for each relative it has not paid for before.
                     if perRelative[index] {
-                        let meeting = period.relatives[k]?[index] ?? []
-                        let fresh = meeting.filter { !claimed[index].contains($0) }
-                        claimed[index].formUnion(fresh)
-                        recorder.relatives(entry: entry, paid: fresh, paidBefore: meeting.filter { !fresh.contains($0) })
+                        recorder.relatives(entry: entry, paid: fresh, paidBefore: (period.relatives[k]?[index] ?? []).filter { !fresh.contains($0) })
                         let (product, overflow) = earned.multipliedReportingOverflow(by: fresh.count)
                         if overflow { overflowed = true } else { earned = product }
                     }
@@ -218,6 +224,9 @@ struct RateCardKernel: Sendable {
                         let (sum, overflow) = total.addingReportingOverflow(payable)
                         if overflow { overflowed = true } else { total = sum }
                     }
+                    // The relatives are paid for once something is paid: a cap that leaves nothing
+                    // leaves them to the next participant they count for.
+                    if perRelative[index], payable > 0 { claimed[index].formUnion(fresh) }
                     add(&people[slot].paid)
                     add(&paidByLine[index])
                     if providerCap != nil { add(&paidByProvider[provider]) }
