@@ -6,7 +6,6 @@ import PostgresClient
 /// members of one household.
 enum FamilyLoad {
     static let parentCodes = RelationshipCode.selected(by: "parent")
-    static let childCodes = RelationshipCode.selected(by: "child")
 
     /// The first edge this load wrote (from relationships.csv, or inferred from households.csv)
     /// that closes a cycle of parenthood — a person their own ancestor — with the cycle; runs

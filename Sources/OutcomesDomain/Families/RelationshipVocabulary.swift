@@ -50,11 +50,6 @@ public struct RelationshipCode: Sendable, Equatable, Hashable {
     public static func selected(by code: String) -> [String] {
         all.filter { $0.code == code || $0.broader == code }.map(\.code)
     }
-
-    /// Codes that make the relative a parent figure of the person (parents of every kind and a guardian).
-    public static let parentFigures = selected(by: "parent") + ["guardian"]
-    /// Codes that make the relative a child in the person's care (children of every kind and a ward).
-    public static let childrenInCare = selected(by: "child") + ["ward"]
 }
 
 /// How a source knows a relationship.
