@@ -129,26 +129,7 @@ public struct ExtractLoader {
                 RETURNING load_id
                 """).scalar(Int.self)
             try connection.execute("SELECT set_config('outcomes.load_id', \(String(loadID)), true)")
-            var hasher = SHA256()
-            for layout in ExtractLayout.extractFiles {
-                try createStage(layout, on: connection)
-                if layouts.contains(where: { $0.file == layout.file }) {
-                    hasher.update(try stageFile(layout, on: connection).finalize())
-                }
-            }
-            if let failure = try SourceKeyResolution.resolve(on: connection) { throw error(failure) }
-            for check in ExtractChecks.all {
-                if let failure = try check.firstFailure(on: connection) { throw error(failure) }
-            }
-            var tables: [ExtractLoadReport.Table] = []
-            for layout in layouts {
-                let (inserted, updated, rows) = layout.file == ExtractLayout.relationships.file
-                    ? try FamilyLoad.upsertRelationships(on: connection) : try upsert(layout, on: connection)
-                tables.append(.init(file: layout.file, rows: rows, inserted: inserted, updated: updated))
-                if layout.file == ExtractLayout.households.file { try FamilyLoad.inferHouseholdEdges(on: connection) }
-            }
-            // Over what both family files wrote, with the stored edges (the transaction is undone on a cycle).
-            if let failure = try FamilyLoad.firstParenthoodCycle(loadID: loadID, on: connection) { throw error(failure) }
+            let (tables, hasher) = try stageAndWrite(layouts, loadID: loadID, on: connection)
             let hash = hasher.hexDigest()
             let counts = try PostgresJSON(Dictionary(uniqueKeysWithValues: tables.map { ($0.file, $0.rows) }))
             try connection.execute("""
@@ -162,6 +143,34 @@ public struct ExtractLoader {
                 "SELECT count(*) FROM \(identifier: Self.stage(.identifiers)) WHERE ssn_placeholder").scalar(Int.self)
             return report
         }
+    }
+
+    /// Stages the files, resolves their source keys through the index, checks them and writes them,
+    /// in the load's transaction: what every load of extract files does, the synthetic families' too.
+    func stageAndWrite(_ layouts: [ExtractLayout], loadID: Int, on connection: PostgresConnection) throws
+        -> (tables: [ExtractLoadReport.Table], hash: SHA256)
+    {
+        var hasher = SHA256()
+        for layout in ExtractLayout.extractFiles {
+            try createStage(layout, on: connection)
+            if layouts.contains(where: { $0.file == layout.file }) {
+                hasher.update(try stageFile(layout, on: connection).finalize())
+            }
+        }
+        if let failure = try SourceKeyResolution.resolve(on: connection) { throw error(failure) }
+        for check in ExtractChecks.all {
+            if let failure = try check.firstFailure(on: connection) { throw error(failure) }
+        }
+        var tables: [ExtractLoadReport.Table] = []
+        for layout in layouts {
+            let (inserted, updated, rows) = layout.file == ExtractLayout.relationships.file
+                ? try FamilyLoad.upsertRelationships(on: connection) : try upsert(layout, on: connection)
+            tables.append(.init(file: layout.file, rows: rows, inserted: inserted, updated: updated))
+            if layout.file == ExtractLayout.households.file { try FamilyLoad.inferHouseholdEdges(on: connection) }
+        }
+        // Over what both family files wrote, with the stored edges (the transaction is undone on a cycle).
+        if let failure = try FamilyLoad.firstParenthoodCycle(loadID: loadID, on: connection) { throw error(failure) }
+        return (tables, hasher)
     }
 
     private func error(_ failure: ExtractChecks.Failure) -> ExtractError {

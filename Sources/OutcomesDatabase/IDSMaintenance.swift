@@ -32,6 +32,10 @@ public enum IDSMaintenance {
                     "ALTER TABLE \(identifier: .generated(table)) ALTER COLUMN person_id SET (n_distinct = \(escapedLiteral: String(persons)))")
             }
         }
-        try connection.execute("VACUUM (ANALYZE) ids.persons, ids.source_links, ids.enrollments, ids.events")
+        // The family tables too, where the schema has them (metrics over relatives plan joins on them).
+        let families = try connection.execute("SELECT to_regclass('ids.relationships') IS NOT NULL").scalar(Bool.self)
+        try connection.execute(families
+            ? "VACUUM (ANALYZE) ids.persons, ids.source_links, ids.enrollments, ids.events, ids.relationships, ids.household_members"
+            : "VACUUM (ANALYZE) ids.persons, ids.source_links, ids.enrollments, ids.events")
     }
 }

@@ -7,7 +7,7 @@ extension SyntheticLoader {
     public func existingLoad(on connection: PostgresConnection) throws -> Int? {
         guard let newest = try DataLoads.newest(on: connection), newest.finished, newest.kind == .synthetic else { return nil }
         let loadID = newest.id
-        let parameters = try PostgresJSON(SyntheticParameters(persons: ids.personCount, seed: ids.seed, model: SyntheticIDS.modelVersion))
+        let parameters = try PostgresJSON(SyntheticParameters(persons: ids.personCount, seed: ids.seed, model: ids.model))
         let same = try connection.execute("SELECT parameters = \(parameters) FROM ids.data_loads WHERE load_id = \(loadID)").scalar(Bool.self)
         guard same else { return nil }
         let foreign = try connection.execute("""

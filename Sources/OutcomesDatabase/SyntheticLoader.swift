@@ -9,9 +9,12 @@ public struct SyntheticLoadReport: Sendable, Equatable {
     public let links: Int
     public let enrollments: Int
     public let events: Int
+    /// Relationship rows and household memberships of the synthetic families (as stated, before inverses and inferred edges).
+    public var relationships = 0
+    public var householdMembers = 0
     /// SHA-256 over the rows written (COPY text, without load_id), table by table.
     public let contentHash: String
-    public var totalRows: Int { persons + links + enrollments + events }
+    public var totalRows: Int { persons + links + enrollments + events + relationships + householdMembers }
 }
 
 /// Replaces the IDS data with a synthetic data set, streamed through COPY in one transaction:
@@ -51,7 +54,7 @@ public struct SyntheticLoader {
             try ReferenceData.upsert(ids.catalog, on: connection)
             let foreignKeys = try ForeignKeyDeferral(tables: tables, on: connection)
             try foreignKeys.drop(on: connection)
-            let parameters = try PostgresJSON(SyntheticParameters(persons: ids.personCount, seed: ids.seed, model: SyntheticIDS.modelVersion))
+            let parameters = try PostgresJSON(SyntheticParameters(persons: ids.personCount, seed: ids.seed, model: ids.model))
             let loadID = try connection.execute("""
                 INSERT INTO ids.data_loads (kind, description, parameters)
                 VALUES ('synthetic', \("synthetic IDS, \(ids.personCount) persons, seed \(ids.seed)"), \(parameters))
@@ -64,7 +67,7 @@ public struct SyntheticLoader {
             let persons = try copy(into: "ids.persons", columns: SyntheticRowWriter.personColumns, on: connection) { emit in
                 var buffer = CopyTextBuffer(capacity: Self.flushSize + 4096)
                 for id in ids.personIDs {
-                    SyntheticRowWriter.write(ids.person(id), into: &buffer)
+                    for member in ids.members(ofRoot: id) { SyntheticRowWriter.write(member, into: &buffer) }
                     if buffer.count >= Self.flushSize { try emit(&buffer, &personsHash) }
                     if id % 10_000 == 0 { progress(id, total) }
                 }
@@ -72,16 +75,22 @@ public struct SyntheticLoader {
             }
 
             let linkSpool = try Spool(), enrollmentSpool = try Spool()
+            let familyFiles = try FamilyFiles(enabled: ids.families)
             var linksHash = SHA256(), enrollmentsHash = SHA256(), eventsHash = SHA256()
             let events = try copy(into: "ids.events", columns: SyntheticRowWriter.eventColumns, on: connection) { emit in
                 var events = CopyTextBuffer(capacity: Self.flushSize + 65536)
                 var links = CopyTextBuffer(), enrollments = CopyTextBuffer()
                 var nextEventID = 1, nextEnrollmentID = 1
                 for id in ids.personIDs {
-                    let history = ids.history(of: ids.person(id))
-                    SyntheticRowWriter.writeEvents(history, personID: id, nextID: &nextEventID, into: &events)
-                    SyntheticRowWriter.writeLinks(history, personID: id, into: &links)
-                    SyntheticRowWriter.writeEnrollments(history, personID: id, nextID: &nextEnrollmentID, into: &enrollments)
+                    let members = ids.histories(ofRoot: id)
+                    for (person, history) in members {
+                        SyntheticRowWriter.writeEvents(history, personID: person.id, nextID: &nextEventID, into: &events)
+                        SyntheticRowWriter.writeLinks(history, personID: person.id, into: &links)
+                        SyntheticRowWriter.writeEnrollments(history, personID: person.id, nextID: &nextEnrollmentID, into: &enrollments)
+                    }
+                    if members.count > 1, let family = ids.family(ofRoot: members[0].person) {
+                        try familyFiles.append(SyntheticFamilyRecords(family: family, histories: members))
+                    }
                     if events.count >= Self.flushSize { try emit(&events, &eventsHash) }
                     if links.count >= Self.flushSize { try linkSpool.append(&links, hashing: &linksHash) }
                     if enrollments.count >= Self.flushSize { try enrollmentSpool.append(&enrollments, hashing: &enrollmentsHash) }
@@ -94,16 +103,27 @@ public struct SyntheticLoader {
             let links = try linkSpool.copy(into: "ids.source_links", columns: SyntheticRowWriter.linkColumns, on: connection)
             let enrollments = try enrollmentSpool.copy(
                 into: "ids.enrollments", columns: SyntheticRowWriter.enrollmentColumns, on: connection)
+            // The families' rows go in through the extract loader, keyed by their Medicaid records.
+            let family = try familyFiles.load(loadID: loadID, on: connection)
             progress(total, total)
             try foreignKeys.restore(on: connection)
 
             try writeTruth(loadID: loadID, on: connection)
             var combined = SHA256()
-            for digest in [personsHash, linksHash, enrollmentsHash, eventsHash] { combined.update(digest.finalize()) }
-            let report = SyntheticLoadReport(
+            for digest in [personsHash, linksHash, enrollmentsHash, eventsHash] + (family.map { [$0.hash] } ?? []) {
+                combined.update(digest.finalize())
+            }
+            var report = SyntheticLoadReport(
                 loadID: loadID, persons: persons, links: links, enrollments: enrollments, events: events,
                 contentHash: combined.hexDigest())
-            let counts = try PostgresJSON(["persons": persons, "source_links": links, "enrollments": enrollments, "events": events])
+            var rowCounts = ["persons": persons, "source_links": links, "enrollments": enrollments, "events": events]
+            if let family {
+                report.relationships = family.tables.first { $0.file == ExtractLayout.relationships.file }?.rows ?? 0
+                report.householdMembers = family.tables.first { $0.file == ExtractLayout.households.file }?.rows ?? 0
+                rowCounts["relationships"] = report.relationships
+                rowCounts["household_members"] = report.householdMembers
+            }
+            let counts = try PostgresJSON(rowCounts)
             try connection.execute("""
                 UPDATE ids.data_loads
                 SET content_hash = \(report.contentHash), row_counts = \(counts), finished_at = \(try connection.serverClock())::timestamptz
@@ -180,6 +200,61 @@ final class Spool {
                 try writer.write(chunk)
             }
         }
+    }
+}
+
+/// The synthetic families' relationships.csv and households.csv, written to a private scratch
+/// folder while the histories stream, then loaded as any extract's family files are.
+final class FamilyFiles {
+    private let folder: URL?
+    private var relationships = CSVTextBuffer(), households = CSVTextBuffer()
+    private let relationshipsHandle: FileHandle?, householdsHandle: FileHandle?
+
+    init(enabled: Bool) throws {
+        guard enabled else { (folder, relationshipsHandle, householdsHandle) = (nil, nil, nil); return }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("outcomes-families-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        func create(_ layout: ExtractLayout) throws -> FileHandle {
+            let path = folder.appendingPathComponent(layout.file).path
+            guard FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600]) else {
+                throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: path])
+            }
+            return try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        }
+        self.folder = folder
+        relationshipsHandle = try create(.relationships)
+        householdsHandle = try create(.households)
+        relationships.row(SyntheticFamilyRecords.relationshipColumns)
+        households.row(SyntheticFamilyRecords.householdColumns)
+    }
+
+    deinit {
+        try? relationshipsHandle?.close()
+        try? householdsHandle?.close()
+        if let folder { try? FileManager.default.removeItem(at: folder) }
+    }
+
+    func append(_ records: SyntheticFamilyRecords) throws {
+        for row in records.relationships { relationships.row(row) }
+        for row in records.households { households.row(row) }
+        if relationships.count >= SyntheticLoader.flushSize { try flush() }
+    }
+
+    private func flush() throws {
+        try relationshipsHandle?.write(contentsOf: relationships.bytes)
+        try householdsHandle?.write(contentsOf: households.bytes)
+        relationships.removeAll()
+        households.removeAll()
+    }
+
+    /// Loads both files in the load's transaction; nil when families are off.
+    func load(loadID: Int, on connection: PostgresConnection) throws -> (tables: [ExtractLoadReport.Table], hash: SHA256)? {
+        guard let folder else { return nil }
+        try flush()
+        try relationshipsHandle?.synchronize()
+        try householdsHandle?.synchronize()
+        let layouts = ExtractLayout.extractFiles.filter { [ExtractLayout.relationships.file, ExtractLayout.households.file].contains($0.file) }
+        return try ExtractLoader(directory: folder, description: "synthetic families").stageAndWrite(layouts, loadID: loadID, on: connection)
     }
 }
 

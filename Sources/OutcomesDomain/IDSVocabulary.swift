@@ -7,6 +7,8 @@ public enum EventDomain: String, CaseIterable, Sendable, Codable {
     case erVisit = "er_visit"
     case childWelfare = "child_welfare"
     case benefit
+    /// A school year's enrollment; its amount is the share of school days attended, in percent.
+    case school
 
     /// Spells have a start and an end (possibly open); point events happen on one day;
     /// quarterly amounts cover one calendar quarter.
@@ -14,7 +16,7 @@ public enum EventDomain: String, CaseIterable, Sendable, Codable {
 
     public var shape: Shape {
         switch self {
-        case .jail, .shelter, .childWelfare, .benefit: .spell
+        case .jail, .shelter, .childWelfare, .benefit, .school: .spell
         case .erVisit: .point
         case .wages: .quarterlyAmount
         }
@@ -43,11 +45,14 @@ public struct SourceSystem: Hashable, Sendable {
     public static let benefits = SourceSystem(
         code: "EBT", name: "SNAP and TANF eligibility system", agency: "Department of Human Services",
         domain: .benefit)
+    public static let schools = SourceSystem(
+        code: "SIS", name: "Student information system", agency: "State Department of Education", domain: .school)
     public static let programs = SourceSystem(
         code: "PRG", name: "Program referral and enrollment system", agency: "County Office of Contracts",
         domain: nil)
 
-    public static let all: [SourceSystem] = [jail, hmis, wages, medicaid, childWelfare, benefits, programs]
+    /// The program system stays before the school system: a person's links are drawn in this order.
+    public static let all: [SourceSystem] = [jail, hmis, wages, medicaid, childWelfare, benefits, programs, schools]
 
     public static func feeding(_ domain: EventDomain) -> SourceSystem {
         all.first { $0.domain == domain }!

@@ -130,7 +130,10 @@ import Testing
         #expect(tables["persons"]?.first?["count"] as? Int == linkedPersons)
         #expect(try db.execute("SELECT count(*) FROM ids.persons").scalar(Int.self) == linkedPersons)
         #expect(Set(tables["events"]?.compactMap { $0["domain"] as? String } ?? [])
-            == ["benefit", "child_welfare", "er_visit", "jail", "shelter", "wages"])
+            == ["benefit", "child_welfare", "er_visit", "jail", "school", "shelter", "wages"])
+        // The agencies' records hold families: children and other parents linked like everyone, their edges through the index.
+        #expect(try db.execute("SELECT count(DISTINCT person_id) FROM ids.relationships WHERE relation = 'natural_parent'").scalar(Int.self) > 500)
+        #expect(try db.execute("SELECT count(*) FROM ids.household_members").scalar(Int.self) > 500)
         // Small cells are suppressed: no count from 1 to 10 appears anywhere.
         let countColumns = ["count", "linked_persons", "links", "probabilistic_links", "enrollments", "persons",
                             "events", "open_spells", "participants", "with_value", "treated", "controls", "control"]
@@ -151,13 +154,13 @@ import Testing
             SELECT contract_id || ' ' || run_id || ' ' || (staged_id IS NOT NULL) || ' ' || coalesce(approved_by, '-')
             FROM payments.runs ORDER BY run_id
             """).map { try $0.decode(String.self, at: 0) }
-        #expect(runs == ["reentry-2021 1 true outcomes_demo_checker", "housing-2021 2 false -"], "\(runs)")
+        #expect(runs == ["reentry-2021 1 true outcomes_demo_checker", "housing-2021 2 false -", "family-2021 3 false -"], "\(runs)")
         #expect(try db.execute("SELECT count(*) FROM payments.staged_runs WHERE contract_id = 'reentry-2021'").scalar(Int.self) == 1)
         // The reentry run is staged (maker–checker) and approved by the demo's second login; the ledger verifies.
         // The ledger the demo built verifies: both runs sealed, the chain intact, both recomputed.
         let verified = try CLI.report(try CLI.run(["payments", "verify", "--recompute", "--database", conninfo, "--format", "json", "-q"]))
         #expect(verified.tables["breaks"]?.isEmpty == true, "\(verified.tables)")
-        #expect(try db.execute("SELECT count(*) FROM payments.run_seals").scalar(Int.self) == 2)
+        #expect(try db.execute("SELECT count(*) FROM payments.run_seals").scalar(Int.self) == 3)
         let housingLines = try db.execute("""
             SELECT DISTINCT line_id FROM payments.ledger WHERE contract_id = 'housing-2021' ORDER BY 1
             """).map { try $0.decode(String.self, at: 0) }
@@ -178,6 +181,13 @@ import Testing
         #expect(try db.execute("SELECT run_id FROM evaluation.runs WHERE evaluation_id = 'housing-2021-matched'").scalar(Int.self) == 1)
         #expect(try db.execute("SELECT design->>'method' || ' 1:' || (design->>'ratio') FROM evaluation.runs WHERE run_id = 1")
                 .scalar(String.self) == "nearest 1:1", "1:1 nearest-neighbour matching")
+        // The two-generation contract: metrics over the parents' children, a payment run, a matched comparison.
+        let familyMetrics = try #require(tables["family_metrics"])
+        #expect(Set(familyMetrics.compactMap { $0["metric_id"] as? String })
+                == ["child_placed_24m", "children_out_of_care_12m", "school_attendance_90", "parent_employed_12m", "household_wages_12m"])
+        #expect(Set(try #require(tables["family_comparison_estimates"]).compactMap { $0["outcome"] as? String })
+                == ["child_placed_24m", "parent_employed_12m", "school_attendance_90"])
+        #expect(try db.execute("SELECT run_id FROM evaluation.runs WHERE evaluation_id = 'family-2021-matched'").scalar(Int.self) == 2)
         // It ends with the housing contract's benefits and costs, its effects from that comparison.
         let scenario = try #require(tables["scenario_benefit_cost"])
         #expect(scenario.first?["group"] as? String == "all" && scenario.count == 3)
@@ -208,7 +218,7 @@ import Testing
         let second = try CLI.report(try CLI.run(["demo", "--persons", "3000", "--seed", "3", "--database", conninfo, "--format", "json",
                                                  "--reports", pages.path]))
         #expect(second.tables["persons"]?.first?["count"] as? Int == linkedPersons)
-        #expect(try db.execute("SELECT count(*) FROM payments.runs").scalar(Int.self) == 2)
+        #expect(try db.execute("SELECT count(*) FROM payments.runs").scalar(Int.self) == 3)
         #expect(try db.execute("SELECT sum(amount) FROM payments.ledger").scalar(Decimal.self) == ledgerTotal)
         #expect(try db.execute("SELECT count(*) FROM ids.data_loads").scalar(Int.self) == loads)
         let fresh = try CLI.run(["demo", "--persons", "3000", "--seed", "3", "--fresh", "-q", "--database", conninfo, "--reports", pages.path])
@@ -226,7 +236,16 @@ import Testing
         #expect(lines.first == "table,rows")
         let events = try db.execute("SELECT count(*) FROM ids.events").scalar(Int.self)
         #expect(lines.contains("ids.events,\(events)"))
-        #expect(lines.contains("ids.persons,250"))
+        // 250 people and their families' children and other parents, each a person of the IDS.
+        let persons = try db.execute("SELECT count(*) FROM ids.persons").scalar(Int.self)
+        #expect(persons > 300 && lines.contains("ids.persons,\(persons)"), "\(lines)")
+        #expect(try db.execute("SELECT count(*) FROM ids.persons WHERE person_id <= 250").scalar(Int.self) == 250)
+        let relationships = try db.execute("SELECT count(*) FROM ids.relationships WHERE stated AND evidence = 'declared'").scalar(Int.self)
+        #expect(relationships > 0 && lines.contains("ids.relationships,\(relationships)"), "\(lines)")
+        // --no-families: the people alone.
+        let alone = try CLI.run(["synth", "--persons", "250", "--seed", "8", "--no-families", "--database", conninfo, "--format", "csv", "-q"])
+        #expect(alone.status == 0 && alone.output.contains("ids.persons,250\n") && !alone.output.contains("relationships"), "\(alone.output)")
+        #expect(try db.execute("SELECT count(*) FROM ids.relationships").scalar(Int.self) == 0)
     }
 }
 

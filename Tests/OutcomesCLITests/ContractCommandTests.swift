@@ -56,6 +56,19 @@ import Testing
         CLI.expectCleanFailure(rejected, status: 65, naming: ["\(bad.path):", "price", "-3000"])
     }
 
+    /// A line paid per relative says so: it pays per child, once per child, on the child's own value.
+    @Test func validateDescribesALinePaidPerRelative() throws {
+        let family = Checkout.scenarios.appendingPathComponent("family-2021.yaml")
+        let valid = try CLI.run(["contract", "validate", family.path, "--format", "csv"])
+        #expect(valid.status == 0, "\(valid.errors)")
+        let lines = CLI.csvTables(valid.output).lazy.flatMap { $0 }
+        let perChild = lines.first { $0["line"] == "child_safe_at_home" }
+        #expect(perChild?["pays"] == "1500.00 per relative", "\(valid.output)")
+        #expect(["once per relative", "a relative's own value achieved when > 0"].allSatisfy { perChild?["conditions"]?.contains($0) == true },
+                "\(String(describing: perChild))")
+        #expect(lines.first { $0["line"] == "parent_employed" }?["pays"] == "1000.00 per participant", "\(valid.output)")
+    }
+
     @Test func loadStoresAVersionOnceAndRefusesChangedTerms() throws {
         let (db, conninfo) = try TestDatabase.fresh()
         let first = try CLI.run(["contract", "load", Self.reentry.path, "--database", conninfo, "-q"])

@@ -16,6 +16,10 @@
 -- Relative ids are checked by the loader, not by a foreign key: on Citus a key from a
 -- distributed table must be on its distribution column.
 
+-- Children's school years: one enrollment spell per school year, its amount the share of school
+-- days attended in percent (a database that already defined the domain keeps its definition).
+INSERT INTO ids.event_domains (domain, shape) VALUES ('school', 'spell') ON CONFLICT (domain) DO NOTHING;
+
 CREATE TABLE ids.relationship_codes (
     relation text PRIMARY KEY,
     inverse  text NOT NULL,

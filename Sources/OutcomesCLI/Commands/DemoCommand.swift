@@ -106,6 +106,7 @@ package struct DemoCommand: ParsableCommand {
         if let statement = try addPayments(to: &report, files: files, on: connection, target: target) { pages.append(("statement", statement)) }
         pages.append(("comparison", try addComparison(to: &report, file: files.evaluation, on: connection)))
         pages.append(("scenario", try addScenario(to: &report, file: files.scenario, on: connection)))
+        try addFamilies(to: &report, files: files, on: connection)
         report.notes.append(try verifyLedger(on: connection))
         try writePages(pages, templates: files.templates, notingIn: &report)
         try output.emit(report)
@@ -237,7 +238,7 @@ extension DemoCommand {
 /// The scenario files and notebook templates the demo reads, all read before it starts.
 struct DemoFiles {
     typealias File = (path: String, text: String)
-    let contract, payments, evaluation, scenario, linkage: File
+    let contract, payments, evaluation, scenario, linkage, familyContract, familyEvaluation: File
     let templates: [NotebookExport.Kind: NotebookTemplate]
 
     static func read() throws -> DemoFiles {
@@ -246,6 +247,8 @@ struct DemoFiles {
             contract: try scenarios.text(of: DemoCommand.contractFile), payments: try scenarios.text(of: DemoCommand.paymentsFile),
             evaluation: try scenarios.text(of: DemoCommand.evaluationFile), scenario: try scenarios.text(of: DemoCommand.scenarioFile),
             linkage: try scenarios.text(of: DemoData.specFile),
+            familyContract: try scenarios.text(of: DemoCommand.familyContractFile),
+            familyEvaluation: try scenarios.text(of: DemoCommand.familyEvaluationFile),
             templates: [.metrics: try NotebookTemplate.read(.metrics), .scenario: try NotebookTemplate.read(.scenario)])
     }
 }

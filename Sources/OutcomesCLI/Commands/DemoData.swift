@@ -20,7 +20,7 @@ struct DemoData {
     }
 
     /// The description of the demo's content load: how a later demo knows it may reuse the data.
-    var contentDescription: String { "demo content: \(persons) persons, seed \(seed), model \(SyntheticIDS.modelVersion)" }
+    var contentDescription: String { "demo content: \(persons) persons, seed \(seed), model \(SyntheticIDS.familyModelVersion)" }
 
     /// The demo's data set is loaded and nothing came after it.
     func existingLoad(on connection: PostgresConnection) throws -> Int? {
@@ -56,7 +56,7 @@ struct DemoData {
 
     /// The synthetic agencies' files, in a private scratch folder.
     private func write(into folder: URL, progress: Progress) throws {
-        var extracts = SyntheticExtractWriter(ids: SyntheticIDS(persons: persons, seed: seed), noise: .level(.medium))
+        var extracts = SyntheticExtractWriter(ids: SyntheticIDS(persons: persons, seed: seed, families: true), noise: .level(.medium))
         let bar = progress.bar("Writing the agencies' extracts for \(persons) people")
         extracts.progress = bar.update
         defer { bar.finish() }

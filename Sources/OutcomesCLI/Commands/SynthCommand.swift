@@ -8,10 +8,16 @@ struct SynthCommand: ParsableCommand {
         commandName: "synth",
         abstract: "Replace the IDS data with a synthetic linked data set, or write it as unlinked agency extracts (deterministic for a seed).",
         discussion: """
-            Generates people, source-system links, program enrollments (one program randomized) and \
+            Generates people, source-system links, program enrollments (two programs randomized) and \
             six years of jail, shelter, wage, ER, child-welfare and benefit records, with program \
-            effects planted per provider (written to ids.synthetic_truth). Loads with COPY in one \
-            transaction: the previous IDS data is replaced entirely, or nothing changes.
+            effects planted per provider (written to ids.synthetic_truth). About half of the people \
+            under 56 have children: the children and the children's other parent are persons too \
+            (ids after the --persons people's), with their own records (placements, pediatric ER, \
+            WIC and child care, school years with attendance), their relationships and households \
+            (Medicaid's, keyed by its records), and a randomized two-generation program for parents \
+            whose effect reaches the children. --no-families generates the people alone, as \
+            earlier releases did. Loads with COPY in one transaction: the previous IDS data is \
+            replaced entirely, or nothing changes.
 
             On your own server: outcomes synth --persons 1000000 --seed 1 --database postgresql:///ids.
 
@@ -30,8 +36,11 @@ struct SynthCommand: ParsableCommand {
             """
     )
 
-    @Option(name: .long, help: "Number of people (1 to 20,000,000).")
+    @Option(name: .long, help: "Number of people (1 to 20,000,000), not counting their families' children and other parents.")
     var persons = 2_000
+
+    @Flag(name: .long, inversion: .prefixedNo, help: "Give people families: children, other parents, households.")
+    var families = true
 
     @Option(name: .long, help: "Random seed: the same seed gives the same data.")
     var seed: UInt64 = 1
@@ -58,11 +67,12 @@ struct SynthCommand: ParsableCommand {
         let progress = output.progress
         let (connection, _) = try database.connectReady(progress: progress)
         let started = Date()
-        let report = try loadSynthetic(persons: persons, seed: seed, connection: connection, progress: progress)
+        let report = try loadSynthetic(persons: persons, seed: seed, families: families, connection: connection, progress: progress)
         let seconds = Date().timeIntervalSince(started)
         var result = Report(title: "Synthetic IDS loaded")
         result.notes = [
-            "Load \(report.loadID): \(persons) persons, seed \(seed), \(String(format: "%.1f", seconds)) s.",
+            "Load \(report.loadID): \(persons) persons\(families ? " and their families (\(report.persons) in all)" : ""), seed \(seed), "
+                + "\(String(format: "%.1f", seconds)) s.",
             "Content SHA-256: \(report.contentHash)",
         ]
         var rows = ReportTable(name: "rows", title: "Rows written", columns: ["table", "rows"])
@@ -70,6 +80,9 @@ struct SynthCommand: ParsableCommand {
             [.text("ids.persons"), .int(report.persons)], [.text("ids.source_links"), .int(report.links)],
             [.text("ids.enrollments"), .int(report.enrollments)], [.text("ids.events"), .int(report.events)],
         ]
+        if families {
+            rows.rows += [[.text("ids.relationships"), .int(report.relationships)], [.text("ids.household_members"), .int(report.householdMembers)]]
+        }
         result.tables = [rows]
         try output.emit(result)
     }
@@ -83,7 +96,7 @@ extension SynthCommand {
         let level = noise ?? .medium
         let writer = SafeWriter(option: "--identifiers")
         try writer.check(folder, folder: true)
-        var extracts = SyntheticExtractWriter(ids: SyntheticIDS(persons: persons, seed: seed), noise: .level(level))
+        var extracts = SyntheticExtractWriter(ids: SyntheticIDS(persons: persons, seed: seed, families: families), noise: .level(level))
         let bar = output.progress.bar("Writing identifier extracts for \(persons) people")
         extracts.progress = bar.update
         let started = Date()
@@ -103,17 +116,17 @@ extension SynthCommand {
                 + "\(String(format: "%.1f", Date().timeIntervalSince(started))) s.",
         ]
         var table = ReportTable(name: "files", title: "Files written", columns: ["file", "rows"])
-        table.rows = SyntheticExtractFile.allCases.map { [.text($0.rawValue), .int(rows[$0] ?? 0)] }
+        table.rows = extracts.files.map { [.text($0.rawValue), .int(rows[$0] ?? 0)] }
         result.tables = [table]
         try output.emit(result)
     }
 }
 
 /// Generates and loads a synthetic data set with a progress bar, then refreshes statistics.
-package func loadSynthetic(persons: Int, seed: UInt64, connection: PostgresClientConnection, progress: Progress) throws
-    -> SyntheticLoadReport
-{
-    var loader = SyntheticLoader(ids: SyntheticIDS(persons: persons, seed: seed))
+package func loadSynthetic(
+    persons: Int, seed: UInt64, families: Bool = false, connection: PostgresClientConnection, progress: Progress
+) throws -> SyntheticLoadReport {
+    var loader = SyntheticLoader(ids: SyntheticIDS(persons: persons, seed: seed, families: families))
     let bar = progress.bar("Generating and loading \(persons) people")
     loader.progress = bar.update
     defer { bar.finish() }
@@ -123,11 +136,13 @@ package func loadSynthetic(persons: Int, seed: UInt64, connection: PostgresClien
 }
 
 /// Reuses the synthetic data set when it is already loaded with this size and seed, else loads it.
-package func reuseOrLoadSynthetic(persons: Int, seed: UInt64, connection: PostgresClientConnection, progress: Progress) throws {
-    if let loadID = try SyntheticLoader(ids: SyntheticIDS(persons: persons, seed: seed)).existingLoad(on: connection) {
+package func reuseOrLoadSynthetic(
+    persons: Int, seed: UInt64, families: Bool = false, connection: PostgresClientConnection, progress: Progress
+) throws {
+    if let loadID = try SyntheticLoader(ids: SyntheticIDS(persons: persons, seed: seed, families: families)).existingLoad(on: connection) {
         progress.note("Reusing the data set already loaded (load \(loadID)).")
     } else {
-        let report = try loadSynthetic(persons: persons, seed: seed, connection: connection, progress: progress)
+        let report = try loadSynthetic(persons: persons, seed: seed, families: families, connection: connection, progress: progress)
         progress.note("Loaded \(report.totalRows) rows (load \(report.loadID)).")
     }
 }

@@ -91,13 +91,15 @@ extension PaymentTerms {
         if let card = rateCard {
             for line in card.lines {
                 let pays: String = switch line.pricing {
-                case .flat(let price): "\(price.plain) per participant"
+                case .flat(let price): "\(price.plain) per \(line.perRelative ? "relative" : "participant")"
                 case .tiers(let tiers):
                     tiers.map { tier in tier.upTo.map { "up to \($0): \(tier.price.plain)" } ?? "then \(tier.price.plain)" }
                         .joined(separator: "; ")
                 }
-                var conditions = [line.recurs ? "every period achieved" : "once per participant",
-                                  "achieved when \(line.outcome.condition.comparison.rawValue) \(line.outcome.condition.value)"]
+                let who = line.perRelative ? "relative" : "participant"
+                var conditions = [line.recurs ? "every period achieved" : "once per \(who)",
+                                  (line.perRelative ? "a relative's own value achieved when " : "achieved when ")
+                                      + "\(line.outcome.condition.comparison.rawValue) \(line.outcome.condition.value)"]
                 if !line.requires.isEmpty { conditions.append("after " + line.requires.joined(separator: ", ")) }
                 if let group = card.exclusiveGroups.first(where: { $0.contains(line.id) }) {
                     conditions.append("the highest of " + group.joined(separator: ", "))

@@ -31,18 +31,26 @@ enum FamilyLoad {
         try connection.execute("""
             CREATE TEMP TABLE stage_parenthood ON COMMIT DROP AS
             SELECT row_number() OVER (ORDER BY file DESC, line, child, parent) AS id, * FROM (
-                SELECT r.person_id AS child, r.relative_id AS parent, coalesce(s.line, h.line) AS line,
+                SELECT r.person_id AS child, r.relative_id AS parent, coalesce(s.line, least(hp.line, hr.line)) AS line,
                        CASE WHEN s.line IS NOT NULL THEN 'relationships' ELSE 'households' END AS file
                 FROM stage_new_parenthood r
-                LEFT JOIN (SELECT s.*, c.inverse FROM stage_relationships s JOIN ids.relationship_codes c USING (relation)) s
-                  ON s.source_system = r.source_system AND s.valid_from = r.valid_from
-                 AND ((s.person_id = r.person_id AND s.relative_id = r.relative_id AND s.relation = r.relation)
-                      OR (s.person_id = r.relative_id AND s.relative_id = r.person_id AND s.inverse = r.relation))
-                LEFT JOIN LATERAL (
-                    SELECT min(h.line) AS line FROM stage_households h
-                    WHERE h.source_system = r.source_system AND h.household_key = r.household_key
-                      AND h.person_id IN (r.person_id, r.relative_id)) h ON r.household_key IS NOT NULL
-                WHERE s.line IS NOT NULL OR h.line IS NOT NULL) edges
+                -- Each staged row read both ways, so every join is on equalities (hash joins, not a loop per edge).
+                LEFT JOIN (
+                    SELECT person_id, relative_id, relation, source_system, valid_from, min(line) AS line FROM (
+                        SELECT person_id, relative_id, relation, source_system, valid_from, line FROM stage_relationships
+                        UNION ALL
+                        SELECT s.relative_id, s.person_id, c.inverse, s.source_system, s.valid_from, s.line
+                        FROM stage_relationships s JOIN ids.relationship_codes c USING (relation)) both_ways
+                    GROUP BY person_id, relative_id, relation, source_system, valid_from) s
+                  ON s.person_id = r.person_id AND s.relative_id = r.relative_id AND s.relation = r.relation
+                 AND s.source_system = r.source_system AND s.valid_from = r.valid_from
+                LEFT JOIN (SELECT source_system, household_key, person_id, min(line) AS line FROM stage_households
+                           GROUP BY source_system, household_key, person_id) hp
+                  ON hp.source_system = r.source_system AND hp.household_key = r.household_key AND hp.person_id = r.person_id
+                LEFT JOIN (SELECT source_system, household_key, person_id, min(line) AS line FROM stage_households
+                           GROUP BY source_system, household_key, person_id) hr
+                  ON hr.source_system = r.source_system AND hr.household_key = r.household_key AND hr.person_id = r.relative_id
+                WHERE s.line IS NOT NULL OR hp.line IS NOT NULL OR hr.line IS NOT NULL) edges
             """)
         guard try connection.execute("SELECT EXISTS (SELECT 1 FROM stage_parenthood)").scalar(Bool.self) else { return nil }
         try connection.execute("CREATE TEMP TABLE stage_ancestry (child bigint, parent bigint) ON COMMIT DROP")

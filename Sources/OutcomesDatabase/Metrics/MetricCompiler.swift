@@ -272,9 +272,9 @@ struct MetricCompiler {
         case .enrollments:
             return Self.firstEnrollments(extraColumns: columns, conditions: conditions)
         case .table(let table):
+            let selected: [PostgresQuery] = ["e.person_id", "e.start_date", "e.enrollment_id", "e.provider_id", "e.end_date"] + columns
             return """
-                SELECT e.person_id, e.start_date, e.enrollment_id, e.provider_id, e.end_date,
-                       \(columns.joined(separator: ",\n               "))
+                SELECT \(selected.joined(separator: ",\n       "))
                 FROM \(identifier: table) e
                 WHERE \(conditions)
                 ORDER BY e.person_id

@@ -120,6 +120,9 @@ struct SourceIdentifierProfile: Sendable {
         case "EBT":
             .init(ssnMissing: 0.03, ssnLastFourOnly: 0, birthDateMissing: 0, addressMissing: 0.02, sexMissing: 0,
                   raceMissing: 0.15, middleFull: 0.5, middleInitial: 0.3, upperCase: true, ssnStyle: .digits, lastFourStyle: .digits)
+        case "SIS":  // schools rarely hold a child's SSN
+            .init(ssnMissing: 0.70, ssnLastFourOnly: 0.05, birthDateMissing: 0, addressMissing: 0.05, sexMissing: 0,
+                  raceMissing: 0.05, middleFull: 0.6, middleInitial: 0.2, upperCase: false, ssnStyle: .digits, lastFourStyle: .digits)
         default:  // PRG and any source added later
             .init(ssnMissing: 0.30, ssnLastFourOnly: 0.10, birthDateMissing: 0.02, addressMissing: 0.40, sexMissing: 0.02,
                   raceMissing: 0.05, middleFull: 0.3, middleInitial: 0.3, upperCase: false, ssnStyle: .dashed, lastFourStyle: .maskedStar)

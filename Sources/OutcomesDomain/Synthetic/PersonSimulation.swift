@@ -7,6 +7,10 @@ struct PersonSimulation {
     let person: SyntheticPerson
     let catalog: ProgramCatalog
     var rng: SeededGenerator
+    /// What a referral to the two-generation program sees of the person's children; nil for a person without any.
+    var family: FamilyReferral?
+    /// False for the relatives of the synthetic families: they are never referred to a program.
+    var mayEnroll = true
     private(set) var enrollments: [SyntheticHistory.Enrollment] = []
 
     // Latent traits
@@ -15,8 +19,8 @@ struct PersonSimulation {
     private var employability = 0.0
 
     /// The day treatment starts changing rates and the serving provider, when served.
-    private var treatmentStart = Int.max
-    private var servingProvider: String?
+    private(set) var treatmentStart = Int.max
+    private(set) var servingProvider: String?
 
     private let start = SyntheticIDS.observationStart.daysSinceEpoch
     private let boundary = SyntheticIDS.studyStart.daysSinceEpoch
@@ -177,6 +181,7 @@ struct PersonSimulation {
     /// Decides referral or enrollment from observed pre-period history: the selection an evaluator
     /// must adjust for. At most one program, with occasional re-enrollment and duplicate records.
     private mutating func enroll(preJailDays: Int, preShelterDays: Int, preEmployedQuarters: Int, preERVisits: Int) {
+        guard mayEnroll else { return }
         let age = Double(person.ageAtStudyStart)
         let program: String
         let provider: String
@@ -195,6 +200,14 @@ struct PersonSimulation {
         } else if preERVisits >= 3, rng.bernoulli(logistic(-2.0 + 0.12 * Double(min(preERVisits, 20)))) {
             program = "care"
             provider = "harbor"
+        } else if let family, family.referable,
+            rng.bernoulli(logistic(-1.4 + 1.4 * Double(min(family.priorPlacements, 3)) - 0.12 * Double(preEmployedQuarters)
+                                   + (family.youngestAge < 6 ? 0.4 : 0)))
+        {
+            // The two-generation program: referred on the children's earlier placements and the parent's work history.
+            program = "family"
+            provider = person.county % 2 == 0 ? "roots" : "nest"
+            arm = rng.bernoulli(0.5) ? .treatment : .control
         } else {
             return
         }
@@ -256,6 +269,7 @@ extension EventDomain {
         case .erVisit: "ed_visit"
         case .childWelfare: "case"
         case .benefit: "SNAP"
+        case .school: "school_year"
         }
     }
 }

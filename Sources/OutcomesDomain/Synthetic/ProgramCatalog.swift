@@ -87,3 +87,33 @@ public struct ProgramCatalog: Sendable {
         )
     }()
 }
+
+extension ProgramCatalog {
+    /// The catalog of a synthetic IDS with families: the three programs above and a randomized
+    /// two-generation program serving parents, whose effects reach their children.
+    public static let syntheticWithFamilies: ProgramCatalog = {
+        let base = synthetic
+        let contract = base.contracts[0]
+        func effect(_ provider: String, _ outcome: String, _ kind: String, _ value: Double, _ note: String) -> PlantedEffect {
+            PlantedEffect(programID: "family", providerID: provider, outcome: outcome, kind: kind, value: value, note: note)
+        }
+        return ProgramCatalog(
+            programs: base.programs + [Program(id: "family", name: "Two-generation family stability (randomized referral)", randomized: true)],
+            providers: base.providers + [
+                Provider(id: "roots", name: "Roots Family Services", programID: "family"),
+                Provider(id: "nest", name: "Nest Family Partners", programID: "family"),
+            ],
+            contracts: base.contracts + [
+                Contract(id: "family-2021", programID: "family", name: "Two-Generation Family Stability Contract",
+                         payer: "State Department of Children and Families", start: contract.start, end: contract.end),
+            ],
+            effects: base.effects + [
+                effect("roots", "child_placement_rate", "rate_ratio", 0.55, "each child's out-of-home placements per year × 0.55"),
+                effect("roots", "employment_entry_probability", "probability_added", 0.08,
+                       "the parent's quarterly chance of entering employment + 0.08"),
+                effect("nest", "child_placement_rate", "rate_ratio", 0.75, "each child's out-of-home placements per year × 0.75"),
+                effect("nest", "employment_entry_probability", "probability_added", 0.04,
+                       "the parent's quarterly chance of entering employment + 0.04"),
+            ])
+    }()
+}

@@ -10,6 +10,9 @@ public enum SyntheticExtractFile: String, CaseIterable, Sendable {
     case contracts = "content/contracts.csv"
     case enrollments = "content/enrollments.csv"
     case events = "content/events.csv"
+    /// With families only: relationships and households as Medicaid holds them (`SyntheticFamilyRecords`).
+    case relationships = "content/relationships.csv"
+    case households = "content/households.csv"
     case truth = "truth.csv"
 
     /// The folders the files are in, relative to DIR.
@@ -28,6 +31,8 @@ public enum SyntheticExtractFile: String, CaseIterable, Sendable {
              "end_date", "exit_reason", "study_arm"]
         case .events:
             ["event_id", "domain", "event_type", "source_system", "source_key", "source_record", "start_date", "end_date", "amount"]
+        case .relationships: SyntheticFamilyRecords.relationshipColumns
+        case .households: SyntheticFamilyRecords.householdColumns
         case .truth: ["source_system", "source_key", "entity"]
         }
     }
@@ -54,15 +59,21 @@ public struct SyntheticExtractWriter {
         self.noise = noise
     }
 
+    /// The files written: the family files only when the persons have families.
+    public var files: [SyntheticExtractFile] {
+        SyntheticExtractFile.allCases.filter { ids.families || ![.relationships, .households].contains($0) }
+    }
+
     /// Writes every file, header first; returns the data rows written per file.
     @discardableResult
     public func write(to sink: (SyntheticExtractFile, [UInt8]) throws -> Void) throws -> [SyntheticExtractFile: Int] {
-        var buffers = Dictionary(uniqueKeysWithValues: SyntheticExtractFile.allCases.map { file in
+        let files = self.files
+        var buffers = Dictionary(uniqueKeysWithValues: files.map { file in
             var buffer = CSVTextBuffer()
             buffer.row(file.columns)
             return (file, buffer)
         })
-        var rows = Dictionary(uniqueKeysWithValues: SyntheticExtractFile.allCases.map { ($0, 0) })
+        var rows = Dictionary(uniqueKeysWithValues: files.map { ($0, 0) })
         func add(_ file: SyntheticExtractFile, _ fields: [String?]) {
             buffers[file]!.row(fields)
             rows[file]! += 1
@@ -82,40 +93,46 @@ public struct SyntheticExtractWriter {
 
         var nextEnrollmentID = 1, nextEventID = 1
         for id in ids.personIDs {
-            let person = ids.person(id)
-            let history = ids.history(of: person)
-            let identity = ids.identity(of: person)
-            for record in ids.identifierRecords(of: identity, links: history.links, noise: noise) {
-                add(.identifiers, record.fields)
-                add(.truth, [record.sourceSystem, record.sourceKey, String(id)])
-            }
-            if !history.enrollments.isEmpty {
-                guard let key = history.links.first(where: { $0.source == .programs })?.key else {
-                    preconditionFailure("the simulation links every enrolled person to the program system")
+            let members = ids.histories(ofRoot: id)
+            for (person, history) in members {
+                let identity = ids.identity(of: person)
+                for record in ids.identifierRecords(of: identity, links: history.links, noise: noise) {
+                    add(.identifiers, record.fields)
+                    add(.truth, [record.sourceSystem, record.sourceKey, String(person.id)])
                 }
-                for enrollment in history.enrollments {
-                    add(.enrollments, [
-                        String(nextEnrollmentID), SourceSystem.programs.code, key, enrollment.programID, enrollment.providerID,
-                        enrollment.contractID, enrollment.start.description, enrollment.end?.description,
-                        enrollment.exitReason?.rawValue, enrollment.arm?.rawValue,
+                if !history.enrollments.isEmpty {
+                    guard let key = history.links.first(where: { $0.source == .programs })?.key else {
+                        preconditionFailure("the simulation links every enrolled person to the program system")
+                    }
+                    for enrollment in history.enrollments {
+                        add(.enrollments, [
+                            String(nextEnrollmentID), SourceSystem.programs.code, key, enrollment.programID, enrollment.providerID,
+                            enrollment.contractID, enrollment.start.description, enrollment.end?.description,
+                            enrollment.exitReason?.rawValue, enrollment.arm?.rawValue,
+                        ])
+                        nextEnrollmentID += 1
+                    }
+                }
+                for event in Self.keyedEvents(history) {
+                    add(.events, [
+                        String(nextEventID), event.event.domain.rawValue, event.event.type.description, event.source.code, event.key,
+                        event.record, event.event.start.description, event.event.end?.description, event.event.amountCents.map(Self.amount),
                     ])
-                    nextEnrollmentID += 1
+                    nextEventID += 1
                 }
             }
-            for event in Self.keyedEvents(history) {
-                add(.events, [
-                    String(nextEventID), event.event.domain.rawValue, event.event.type.description, event.source.code, event.key,
-                    event.record, event.event.start.description, event.event.end?.description, event.event.amountCents.map(Self.amount),
-                ])
-                nextEventID += 1
+            if members.count > 1, let family = ids.family(ofRoot: members[0].person) {
+                let records = SyntheticFamilyRecords(family: family, histories: members)
+                for row in records.relationships { add(.relationships, row) }
+                for row in records.households { add(.households, row) }
             }
-            for file in SyntheticExtractFile.allCases where buffers[file]!.count >= Self.flushSize {
+            for file in files where buffers[file]!.count >= Self.flushSize {
                 try sink(file, buffers[file]!.bytes)
                 buffers[file]!.removeAll()
             }
             if id % 10_000 == 0 { progress(id, ids.personCount) }
         }
-        for file in SyntheticExtractFile.allCases { try sink(file, buffers[file]!.bytes) }
+        for file in files { try sink(file, buffers[file]!.bytes) }
         progress(ids.personCount, ids.personCount)
         return rows
     }

@@ -18,9 +18,14 @@ import Foundation
 public struct SyntheticIDS: Sendable {
     public let personCount: Int
     public let seed: UInt64
-    public let catalog = ProgramCatalog.synthetic
+    /// Whether the persons have families: children, the other parent, households (`SyntheticFamily`).
+    public let families: Bool
+    public let catalog: ProgramCatalog
     /// Names the data-generating model; changed whenever a change to the model changes its output.
     public static let modelVersion = "synthetic-ids/1"
+    /// The model with families (the persons of `modelVersion` are drawn the same way, their histories too unless referred to the family program).
+    public static let familyModelVersion = "synthetic-ids/2-families"
+    public var model: String { families ? Self.familyModelVersion : Self.modelVersion }
 
     public static let observationStart = LocalDate(year: 2019, month: 1, day: 1)!
     public static let studyStart = LocalDate(year: 2021, month: 1, day: 1)!
@@ -40,18 +45,28 @@ public struct SyntheticIDS: Sendable {
     static let linkage: [String: (linked: Double, deterministic: Double, secondKey: Double)] = [
         "JMS": (0.97, 0.85, 0.01), "HMIS": (0.86, 0.60, 0.04), "UI": (0.93, 0.95, 0),
         "MMIS": (0.95, 0.90, 0.005), "CWS": (0.90, 0.80, 0.01), "EBT": (0.94, 0.90, 0), "PRG": (1.0, 1.0, 0),
+        "SIS": (0.92, 0.85, 0.01),
     ]
 
-    public init(persons: Int, seed: UInt64) {
+    public init(persons: Int, seed: UInt64, families: Bool = false) {
         precondition(persons >= 0, "the number of persons cannot be negative")
         self.personCount = persons
         self.seed = seed
+        self.families = families
+        self.catalog = families ? .syntheticWithFamilies : .synthetic
     }
 
-    /// Person ids run from 1 to `personCount`.
+    /// The roots' ids run from 1 to `personCount`; with families, their relatives' ids follow (`SyntheticFamily`).
     public var personIDs: Range<Int> { 1..<personCount + 1 }
 
     public func person(_ id: Int) -> SyntheticPerson {
+        if isRelative(id) {
+            let (root, _) = rootAndSlot(ofRelative: id)
+            guard let relative = family(ofRoot: person(root))?.relatives.first(where: { $0.id == id }) else {
+                preconditionFailure("no synthetic person has id \(id)")
+            }
+            return relative
+        }
         var rng = SeededGenerator(seed: seed, stream: UInt64(id), substream: 0)
         let age = 18 + Int(47 * pow(rng.uniform(), 1.35))
         let birth = LocalDate(year: SyntheticIDS.studyStart.year - age, month: 1, day: 1)!.adding(days: -rng.int(in: 1...365))
@@ -65,23 +80,31 @@ public struct SyntheticIDS: Sendable {
     }
 
     public func history(of person: SyntheticPerson) -> SyntheticHistory {
+        if families {
+            let root = isRelative(person.id) ? rootAndSlot(ofRelative: person.id).root : person.id
+            if isRelative(person.id) || family(ofRoot: person) != nil {
+                return histories(ofRoot: root).first { $0.person.id == person.id }!.history
+            }
+        }
         var simulation = PersonSimulation(
             person: person, catalog: catalog,
             rng: SeededGenerator(seed: seed, stream: UInt64(person.id), substream: 1))
         let events = simulation.run()
         var rng = SeededGenerator(seed: seed, stream: UInt64(person.id), substream: 2)
-        return link(person: person, events: events, enrollments: simulation.enrollments, rng: &rng)
+        return link(person: person, events: events, enrollments: simulation.enrollments, inFamily: false, rng: &rng)
     }
 
     /// Links the person to each source that holds records about them; drops unlinked sources' records.
-    private func link(
+    /// Medicaid holds a record of every member of a family (its case names parents and children).
+    func link(
         person: SyntheticPerson, events: [SyntheticHistory.Event], enrollments: [SyntheticHistory.Enrollment],
-        rng: inout SeededGenerator
+        inFamily: Bool, rng: inout SeededGenerator
     ) -> SyntheticHistory {
         var history = SyntheticHistory(enrollments: enrollments)
         var linkedDomains = Set<EventDomain>()
         for source in SourceSystem.all {
-            let present = source.domain.map { domain in events.contains { $0.domain == domain } } ?? !enrollments.isEmpty
+            let present = (inFamily && source == .medicaid)
+                || (source.domain.map { domain in events.contains { $0.domain == domain } } ?? !enrollments.isEmpty)
             guard present, let rates = SyntheticIDS.linkage[source.code], rng.bernoulli(rates.linked) else { continue }
             if let domain = source.domain { linkedDomains.insert(domain) }
             let keys = rng.bernoulli(rates.secondKey) ? 2 : 1

@@ -45,6 +45,7 @@ extension SyntheticIDS {
     /// The person's identifiers. Its own random stream (substream 3) keeps `person` and `history`,
     /// and so the pre-linked data set, exactly as they were.
     public func identity(of person: SyntheticPerson) -> SyntheticIdentity {
+        if isRelative(person.id) { return relativeIdentity(of: person) }
         var rng = SeededGenerator(seed: seed, stream: UInt64(person.id), substream: 3)
         _ = rng.uniform()  // the household draw, read by `joinsPreviousHousehold`
         let family = rng.bernoulli(Self.familyShare), twin = rng.bernoulli(Self.twinShare)
@@ -78,6 +79,42 @@ extension SyntheticIDS {
             ssn: Self.ssn(index: personSSNIndex(person.id)), sex: person.sex, raceEthnicity: person.raceEthnicity,
             county: person.county, address: head?.address ?? address, previousAddress: previousAddress,
             householdHead: headID, twinOf: twinHead?.personID)
+    }
+
+    /// A relative's identifiers: children carry the surname and address of the parent they live
+    /// with; a partner at home shares the root's address (and, half the time, surname).
+    private func relativeIdentity(of person: SyntheticPerson) -> SyntheticIdentity {
+        let (rootID, slot) = rootAndSlot(ofRelative: person.id)
+        let rootPerson = self.person(rootID)
+        let family = self.family(ofRoot: rootPerson)!
+        let root = identity(of: rootPerson)
+        var rng = SeededGenerator(seed: seed, stream: UInt64(person.id), substream: 3)
+        let female = person.sex == .female
+        let first = Self.firstName(female: female, &rng)
+        var middle: String? = rng.bernoulli(0.85) ? Self.firstName(female: female, &rng) : nil
+        if middle == first { middle = nil }
+        let ownLast = Self.lastName(person.raceEthnicity, &rng)
+        let ownAddress = Self.address(county: person.county, &rng)
+        let previousAddress = Self.address(county: person.county, &rng)
+        let sharesName = rng.bernoulli(0.5)
+        let birthDate = person.birthDate ?? LocalDate(year: person.birthYear, month: 1, day: 1)!.adding(days: rng.int(in: 0...364))
+        var last = ownLast, address = ownAddress, former: String?, head = person.id
+        if slot == 1, family.partnerAtHome {
+            (address, head) = (root.address, rootID)
+            if sharesName { (last, former) = (root.lastName, ownLast == root.lastName ? nil : ownLast) }
+        } else if slot > 1 {
+            if family.childrenWithRoot {
+                (last, address, head) = (root.lastName, root.address, rootID)
+            } else if let other = family.otherParent {
+                let parent = relativeIdentity(of: other)
+                (last, address, head) = (parent.lastName, parent.address, other.id)
+            }
+        }
+        return SyntheticIdentity(
+            personID: person.id, firstName: first, middleName: middle, lastName: last, formerLastName: former,
+            birthDate: birthDate, birthYearOnly: person.birthDate == nil, ssn: Self.ssn(index: personSSNIndex(person.id)),
+            sex: person.sex, raceEthnicity: person.raceEthnicity, county: person.county, address: address,
+            previousAddress: previousAddress, householdHead: head, twinOf: nil)
     }
 
     /// Whether the person lives with the household of the person before them (never for ids
