@@ -17,15 +17,24 @@ struct MetricsBenchmark: ParsableCommand {
             by side on one connection each; the best of three runs). Prints both, their ratio, the \
             slowest metrics run and this process's peak memory.
 
-            Without --persons, 1,000,000 people (the figures in BENCHMARKS.md).
+            Without --persons, 1,000,000 people (the figures in BENCHMARKS.md). With --families the \
+            data set has families, and the benchmark also times three metrics (any placement, a \
+            count of ER visits, a sum of wages) on the participants of the four synthetic contracts, \
+            then the same three over their children and households (`of:`), alternating, the best \
+            of three each, and prints their ratio.
 
             Examples:
               outcomes-bench metrics --persons 5000
               outcomes-bench metrics --persons 5000 --format json --quiet
+              outcomes-bench metrics --persons 5000 --families
             """
     )
 
     @OptionGroup var data: BenchmarkDataOptions
+
+    @Flag(name: .long, help: "Load the data set with families, and also time three metrics over relatives against the same three on the participants.")
+    var families = false
+
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var output: OutputOptions
 
@@ -67,7 +76,7 @@ struct MetricsBenchmark: ParsableCommand {
         let (persons, seed) = (data.persons, data.seed)
         let progress = output.progress
         let (connection, target) = try database.connectReady(progress: progress)
-        try reuseOrLoadSynthetic(persons: persons, seed: seed, connection: connection, progress: progress)
+        try reuseOrLoadSynthetic(persons: persons, seed: seed, families: families, connection: connection, progress: progress)
         progress.note("Scanning ids.events…")
         var scans: [Double] = []
         for _ in 0..<3 {
@@ -103,6 +112,7 @@ struct MetricsBenchmark: ParsableCommand {
             [.text("ratio metrics / scan"), .text(String(format: "%.2f", timed.seconds / scan))],
             [.text("peak memory of outcomes (MB)"), .int(peakResidentMegabytes())],
         ]
+        if families { table.rows += try familyRows(on: target, progress: progress) }
         report.tables = [table]
         try output.emit(report)
     }

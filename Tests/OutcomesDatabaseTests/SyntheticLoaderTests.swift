@@ -45,12 +45,18 @@ import Testing
     /// The summary SQL against counts taken straight from the generator in Swift.
     @Test func loadedCountsMatchTheGenerator() throws {
         let (db, _) = try TestDatabase.fresh()
-        let ids = SyntheticIDS(persons: 1_500, seed: 4)
+        let ids = SyntheticIDS(persons: 1_500, seed: 4, families: true)
         let report = try SyntheticLoader(ids: ids).load(into: db)
         var links = 0, linkedPersons: [String: Int] = [:], eventsByDomain: [String: Int] = [:]
-        var enrollmentsByProvider: [String: Int] = [:], openSpells = 0, unlinked = 0
-        for id in ids.personIDs {
-            let history = ids.history(of: ids.person(id))
+        var enrollmentsByProvider: [String: Int] = [:], openSpells = 0, unlinked = 0, persons = 0
+        var relationshipRows = 0, householdRows = 0
+        for (root, members) in ids.personIDs.map({ ($0, ids.histories(ofRoot: $0)) }) {
+            if let family = ids.family(ofRoot: ids.person(root)) {
+                let records = SyntheticFamilyRecords(family: family, histories: members)
+                (relationshipRows, householdRows) = (relationshipRows + records.relationships.count, householdRows + records.households.count)
+            }
+            for (_, history) in members {
+            persons += 1
             links += history.links.count
             if history.links.isEmpty { unlinked += 1 }
             for source in Set(history.links.map(\.source.code)) { linkedPersons[source, default: 0] += 1 }
@@ -61,14 +67,20 @@ import Testing
             for enrollment in history.enrollments {
                 enrollmentsByProvider["\(enrollment.providerID)/\(enrollment.arm?.rawValue ?? "-")", default: 0] += 1
             }
+            }
         }
-        #expect(report.persons == 1_500)
+        #expect(persons > 2_000 && report.persons == persons)
         #expect(report.links == links)
         #expect(report.events == eventsByDomain.values.reduce(0, +))
+        // The families' rows as the generator wrote them, every stated edge stored once more read the other way.
+        #expect(relationshipRows > 500 && report.relationships == relationshipRows && report.householdMembers == householdRows)
+        #expect(try db.execute("SELECT count(*) FROM ids.relationships WHERE evidence = 'declared'").scalar(Int.self) == 2 * relationshipRows)
+        #expect(try db.execute("SELECT count(*) FROM ids.household_members").scalar(Int.self) == householdRows)
         let summary = try IDSSummary.read(from: db)
-        #expect(summary.persons == 1_500)
+        #expect(summary.persons == persons)
         #expect(summary.personsInNoSource == unlinked)
-        #expect(Dictionary(uniqueKeysWithValues: summary.events.map { ($0.domain, $0.events) }) == eventsByDomain)
+        #expect(Dictionary(uniqueKeysWithValues: summary.events.filter { $0.events > 0 }.map { ($0.domain, $0.events) }) == eventsByDomain)
+        #expect(eventsByDomain["school"] ?? 0 > 0)
         #expect(summary.events.map(\.openSpells).reduce(0, +) == openSpells)
         #expect(Dictionary(uniqueKeysWithValues: summary.linkage.filter { $0.linkedPersons > 0 }
             .map { ($0.source, $0.linkedPersons) }) == linkedPersons)

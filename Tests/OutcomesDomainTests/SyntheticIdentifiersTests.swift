@@ -3,9 +3,9 @@ import Testing
 @testable import OutcomesDomain
 
 /// Every file of `synth --identifiers`, as bytes, written by the extract writer into memory.
-func syntheticExtracts(persons: Int, seed: UInt64, noise: IdentifierNoiseLevel) throws -> [SyntheticExtractFile: [UInt8]] {
+func syntheticExtracts(persons: Int, seed: UInt64, noise: IdentifierNoiseLevel, families: Bool = false) throws -> [SyntheticExtractFile: [UInt8]] {
     var files: [SyntheticExtractFile: [UInt8]] = [:]
-    try SyntheticExtractWriter(ids: SyntheticIDS(persons: persons, seed: seed), noise: .level(noise))
+    try SyntheticExtractWriter(ids: SyntheticIDS(persons: persons, seed: seed, families: families), noise: .level(noise))
         .write { file, bytes in files[file, default: []] += bytes }
     return files
 }
@@ -102,8 +102,10 @@ func personRecords(persons: Int, seed: UInt64, noise: IdentifierNoiseLevel) -> [
     }
 
     @Test func everyFileParsesAsItsDocumentedLayout() throws {
-        let files = try syntheticExtracts(persons: 1_500, seed: 19, noise: .high)
+        let files = try syntheticExtracts(persons: 1_500, seed: 19, noise: .high, families: true)
         #expect(Set(files.keys) == Set(SyntheticExtractFile.allCases))
+        #expect(Set(try syntheticExtracts(persons: 10, seed: 19, noise: .high).keys)
+                == Set(SyntheticExtractFile.allCases).subtracting([.relationships, .households]), "the family files only with families")
         var parsed: [SyntheticExtractFile: [[String: String]]] = [:]
         for file in SyntheticExtractFile.allCases { parsed[file] = try rows(files[file]!, columns: file.columns) }
         let sources = Set(parsed[.identifierSourceSystems]!.map { $0["source_system"]! })
@@ -161,6 +163,21 @@ func personRecords(persons: Int, seed: UInt64, noise: IdentifierNoiseLevel) -> [
         }
         #expect(Set(parsed[.events]!.map { $0["event_id"]! }).count == parsed[.events]!.count)
         #expect(Set(parsed[.events]!.map { $0["source_record"]! }).count == parsed[.events]!.count)
+        #expect(domains.contains("school") && parsed[.events]!.contains { $0["domain"] == "school" })
+        // The families' rows name both persons by Medicaid records the identifier extract holds.
+        #expect(!parsed[.relationships]!.isEmpty && !parsed[.households]!.isEmpty)
+        for row in parsed[.relationships]! {
+            #expect(row["source_system"] == "MMIS" && keys.contains("MMIS/" + row["source_key"]!) && keys.contains("MMIS/" + row["relative_source_key"]!), "\(row)")
+            #expect(["natural_parent", "partner"].contains(row["relation"]!) && row["evidence"] == "declared")
+            #expect(LocalDate(iso: row["valid_from"]!) != nil && (row["valid_to"]!.isEmpty || LocalDate(iso: row["valid_to"]!)! > LocalDate(iso: row["valid_from"]!)!))
+        }
+        for row in parsed[.households]! {
+            #expect(row["source_system"] == "MMIS" && keys.contains("MMIS/" + row["source_key"]!), "\(row)")
+            #expect(["1", "2", "3"].contains(row["relationship_to_head"]!) && LocalDate(iso: row["valid_from"]!) != nil)
+        }
+        // One head per household.
+        let heads = Dictionary(grouping: parsed[.households]!.filter { $0["relationship_to_head"] == "1" }, by: { $0["household_key"]! })
+        #expect(heads.values.allSatisfy { $0.count == 1 } && Set(parsed[.households]!.map { $0["household_key"]! }) == Set(heads.keys))
     }
 
     @Test func keyboardTyposAlwaysChangeTheWordAndKeepItsCapital() {

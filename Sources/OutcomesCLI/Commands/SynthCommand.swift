@@ -10,7 +10,7 @@ struct SynthCommand: ParsableCommand {
         discussion: """
             Generates people, source-system links, program enrollments (two programs randomized) and \
             six years of jail, shelter, wage, ER, child-welfare and benefit records, with program \
-            effects planted per provider (written to ids.synthetic_truth). About half of the people \
+            effects planted per provider (written to ids.synthetic_truth). About a third of the people \
             under 56 have children: the children and the children's other parent are persons too \
             (ids after the --persons people's), with their own records (placements, pediatric ER, \
             WIC and child care, school years with attendance), their relationships and households \

@@ -272,7 +272,7 @@ struct ChildSimulation {
     private mutating func schoolYears() -> [Event] {
         var result: [Event] = []
         let tendency = 2.6 - 0.6 * family.risk + 0.4 * rng.normal()
-        for year in 2018...2024 {
+        for year in 2019...2024 {
             let september = LocalDate(year: year, month: 9, day: 1)!
             let age = child.birthDate!.days(to: september) / 365
             guard (5...17).contains(age) else { continue }
