@@ -19,6 +19,9 @@ public struct ExtractLoadReport: Sendable {
     /// SSNs in identifiers.csv that the SSA never issues (area 000, 666, 900–999; group 00; serial
     /// 0000): placeholders for "unknown", stored as no value.
     public var placeholderSSNs = 0
+    /// Rows of the family files set aside because the index links both of their records to one
+    /// person (`FamilyLoad.setAsideRecordsOfOnePerson`), per file.
+    public var setAside: [String: Int] = [:]
 }
 
 /// Loads a directory of CSV extract files (see `ExtractLayout`) in one transaction: every file is
@@ -129,15 +132,17 @@ public struct ExtractLoader {
                 RETURNING load_id
                 """).scalar(Int.self)
             try connection.execute("SELECT set_config('outcomes.load_id', \(String(loadID)), true)")
-            let (tables, hasher) = try stageAndWrite(layouts, loadID: loadID, on: connection)
+            let (tables, hasher, setAside) = try stageAndWrite(layouts, loadID: loadID, on: connection)
             let hash = hasher.hexDigest()
-            let counts = try PostgresJSON(Dictionary(uniqueKeysWithValues: tables.map { ($0.file, $0.rows) }))
+            let counts = try PostgresJSON(Dictionary(uniqueKeysWithValues: tables.map { ($0.file, $0.rows) }
+                + setAside.map { ("\($0.key) set aside (records of one person)", $0.value) }))
             try connection.execute("""
                 UPDATE ids.data_loads SET content_hash = \(hash), row_counts = \(counts),
                     finished_at = \(try connection.serverClock())::timestamptz
                 WHERE load_id = \(loadID)
                 """)
             var report = ExtractLoadReport(loadID: loadID, tables: tables, contentHash: hash)
+            report.setAside = setAside
             report.ignored = contents.unknown
             report.placeholderSSNs = try connection.execute(
                 "SELECT count(*) FROM \(identifier: Self.stage(.identifiers)) WHERE ssn_placeholder").scalar(Int.self)
@@ -148,7 +153,7 @@ public struct ExtractLoader {
     /// Stages the files, resolves their source keys through the index, checks them and writes them,
     /// in the load's transaction: what every load of extract files does, the synthetic families' too.
     func stageAndWrite(_ layouts: [ExtractLayout], loadID: Int, on connection: PostgresConnection) throws
-        -> (tables: [ExtractLoadReport.Table], hash: SHA256)
+        -> (tables: [ExtractLoadReport.Table], hash: SHA256, setAside: [String: Int])
     {
         var hasher = SHA256()
         for layout in ExtractLayout.extractFiles {
@@ -158,6 +163,7 @@ public struct ExtractLoader {
             }
         }
         if let failure = try SourceKeyResolution.resolve(on: connection) { throw error(failure) }
+        let setAside = try FamilyLoad.setAsideRecordsOfOnePerson(on: connection)
         for check in ExtractChecks.all {
             if let failure = try check.firstFailure(on: connection) { throw error(failure) }
         }
@@ -170,7 +176,7 @@ public struct ExtractLoader {
         }
         // Over what both family files wrote, with the stored edges (the transaction is undone on a cycle).
         if let failure = try FamilyLoad.firstParenthoodCycle(loadID: loadID, on: connection) { throw error(failure) }
-        return (tables, hasher)
+        return (tables, hasher, setAside)
     }
 
     private func error(_ failure: ExtractChecks.Failure) -> ExtractError {

@@ -248,7 +248,7 @@ final class FamilyFiles {
     }
 
     /// Loads both files in the load's transaction; nil when families are off.
-    func load(loadID: Int, on connection: PostgresConnection) throws -> (tables: [ExtractLoadReport.Table], hash: SHA256)? {
+    func load(loadID: Int, on connection: PostgresConnection) throws -> (tables: [ExtractLoadReport.Table], hash: SHA256, setAside: [String: Int])? {
         guard let folder else { return nil }
         try flush()
         try relationshipsHandle?.synchronize()

@@ -146,6 +146,12 @@ import Testing
                 }
             }
         }
+        // Nor in the notes: no count of 1 to 10 participants or comparison units, matched or not.
+        let notes = (json["notes"] as? [String] ?? []).joined(separator: "\n")
+        for match in notes.matches(of: /(\d[\d,]*) (?:of [\d,<]+ )?(?:participants|comparison units|units)\b/) {
+            let count = Int(match.1.replacingOccurrences(of: ",", with: ""))!
+            #expect(count == 0 || count >= 11, "\(match.0)")
+        }
         // The demo contract's metrics, by provider, with the all-provider total last.
         let metrics = try #require(tables["metrics"])
         #expect(Set(metrics.compactMap { $0["provider"] as? String }) == ["hearth", "keystone", "(all)"])

@@ -239,6 +239,43 @@ import Testing
         #expect(rows == [["1", "2", "domestic_partner", "true", "JMS/J-1", "UI/U-2"], ["2", "1", "domestic_partner", "false", "UI/U-2", "JMS/J-1"]])
     }
 
+    /// Two records the index links to one person: the edge between them, the same edge from
+    /// both records, and the person's second membership of one household are set aside and
+    /// counted, the rest loads; a pre-linked edge from a person to the same person is still refused.
+    @Test func rowsWhoseRecordsAreOnePersonAreSetAsideAndCounted() throws {
+        let (db, _) = try TestDatabase.fresh()
+        _ = try ExtractLoader(directory: Checkout.scenarios.appendingPathComponent("extracts/sample")).load(into: db)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("one-person-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // J-9 is a second JMS record of person 1 (as a linker that merged two records leaves it).
+        try Data("person_id,source_system,source_key,match_method,match_score\n1,JMS,J-9,probabilistic,0.9100\n".utf8)
+            .write(to: folder.appendingPathComponent("source_links.csv"))
+        let relationships = [
+            "source_system,source_key,relative_source_system,relative_source_key,relation,valid_from",
+            "JMS,J-1,JMS,J-9,natural_parent,2020-01-01",  // person 1 to person 1
+            "JMS,J-1,UI,U-2,partner,2023-02-01",          // kept
+            "JMS,J-9,UI,U-2,partner,2023-02-01",          // the same edge from the other record
+        ]
+        try Data((relationships.joined(separator: "\n") + "\n").utf8).write(to: folder.appendingPathComponent("relationships.csv"))
+        let households = ["household_key,source_system,relationship_to_head,valid_from,source_key",
+                          "HH-90,JMS,1,2022-01-01,J-1", "HH-90,JMS,2,2022-01-01,J-9"]
+        try Data((households.joined(separator: "\n") + "\n").utf8).write(to: folder.appendingPathComponent("households.csv"))
+        let report = try ExtractLoader(directory: folder).load(into: db)
+        #expect(report.setAside == ["relationships.csv": 2, "households.csv": 1])
+        #expect(try db.execute("SELECT count(*) FROM ids.relationships WHERE person_id = relative_id").scalar(Int.self) == 0)
+        #expect(try db.execute("SELECT count(*) FROM ids.relationships WHERE valid_from = '2023-02-01' AND relation = 'partner'").scalar(Int.self) == 2,
+                "the partner edge once, stored both ways")
+        #expect(try db.execute("SELECT string_agg(relationship_to_head::text, ',') FROM ids.household_members WHERE household_key = 'HH-90'")
+                .scalar(String.self) == "1", "the first membership stays")
+        #expect(try db.execute("""
+            SELECT (row_counts->>'relationships.csv set aside (records of one person)')::int FROM ids.data_loads WHERE load_id = \(report.loadID)
+            """).scalar(Int.self) == 2)
+        // Named by id, an edge of a person to the same person is the file's error.
+        let error = try refusal("relationships.csv", Self.header + "1,1,partner,JMS,2023-01-01,\n")
+        #expect(error?.line == 2 && error?.code == .ownRelative)
+    }
+
     /// The vocabulary the migration seeds is the one the program reads.
     @Test func theStoredVocabularyIsTheProgramsOwn() throws {
         let (db, _) = try TestDatabase.fresh()

@@ -5,6 +5,25 @@ import Testing
 /// as persons with records of their own; the two-generation program referring whom it says it does.
 @Suite struct SyntheticFamilyTests {
     /// Families come from a stream of their own: every person 1…N is drawn as without families.
+    /// A relative's data are keyed by its root and slot: they do not depend on how many people are generated.
+    @Test func aFamilyDoesNotDependOnHowManyPeopleAreGenerated() {
+        let small = SyntheticIDS(persons: 60, seed: 3, families: true), large = SyntheticIDS(persons: 5_000, seed: 3, families: true)
+        var compared = 0
+        for root in small.personIDs {
+            let (a, b) = (small.histories(ofRoot: root), large.histories(ofRoot: root))
+            #expect(a.count == b.count)
+            for ((p, h), (q, k)) in zip(a, b) {
+                // The same person under another id: every field but the id, the same records and identifiers.
+                #expect(p.birthDate == q.birthDate && p.sex == q.sex && p.raceEthnicity == q.raceEthnicity && p.county == q.county)
+                #expect(h.events == k.events && h.enrollments == k.enrollments && h.links == k.links)
+                let (x, y) = (small.identity(of: p), large.identity(of: q))
+                #expect(x.firstName == y.firstName && x.lastName == y.lastName && x.ssn == y.ssn && x.address == y.address)
+                compared += 1
+            }
+        }
+        #expect(compared > 70)
+    }
+
     @Test func thePeopleAreDrawnAsWithoutFamilies() {
         let plain = SyntheticIDS(persons: 400, seed: 4), families = SyntheticIDS(persons: 400, seed: 4, families: true)
         for id in plain.personIDs {
@@ -87,10 +106,11 @@ import Testing
             guard let enrollment = members[0].history.enrollments.first, enrollment.programID == "family" else { continue }
             let family = ids.family(ofRoot: members[0].person)!
             #expect(family.childrenWithRoot && ["roots", "nest"].contains(enrollment.providerID))
+            #expect(family.children.contains { (0...17).contains($0.ageAtStudyStart) }, "a child under 18 on the study start")
             #expect(enrollment.contractID == "family-2021" && enrollment.start >= SyntheticIDS.studyStart)
             // Investigated before the study (seen through the simulation, before linkage drops any record).
             let children = family.children.map { child in
-                var simulation = ChildSimulation(child: child, family: family, rng: SeededGenerator(seed: 2, stream: UInt64(child.id), substream: 1))
+                var simulation = ChildSimulation(child: child, family: family, rng: ids.randomStream(of: child.id, 1))
                 simulation.runBeforeStudy()
                 return simulation
             }

@@ -16,8 +16,10 @@ package struct DemoCommand: ParsableCommand {
             and 2022 (a second demo finds nothing new to post; the reentry run is staged and \
             approved by a second login the demo creates, as its maker–checker terms require) \
             and prints a housing provider's statement, a matched comparison and the housing \
-            scenario's benefits and costs, and verifies the ledger, every run recomputed from its \
-            sealed inputs; each \
+            scenario's benefits and costs; then the two-generation contract of \
+            scenarios/family-2021.yaml (metrics over the parents' children and households for 2023, \
+            its payment run for 2023, a comparison matched exactly on the number of young \
+            children); and verifies the ledger, every run recomputed from its sealed inputs; each \
             step's full report is written as an HTML page with charts into --reports. On the \
             embedded cluster unless a database is named (which it migrates). The demo data \
             set replaces the IDS data, so a database holding a loaded extract is refused. A second \

@@ -65,6 +65,11 @@ struct LoadCommand: ParsableCommand {
             result.notes.append("identifiers.csv: \(count) placeholder SSN\(count == 1 ? "" : "s") (never issued: area 000, 666 or 900–999, "
                 + "group 00 or serial 0000) stored as no value.")
         }
+        for (file, rows) in report.setAside.sorted(by: { $0.key < $1.key }) {
+            result.notes.append("\(file): \(rows) row\(rows == 1 ? "" : "s") set aside, not stored: the index links both of their records "
+                + "to one person (an edge between them, the same edge twice, or a second membership of one household from the same day). "
+                + "A false link or a source's duplicate: review the person with outcomes link review.")
+        }
         var table = ReportTable(name: "files", title: "Rows", columns: ["file", "rows", "new", "changed", "unchanged"])
         table.rows = report.tables.map {
             [.text($0.file), .int($0.rows), .int($0.inserted), .int($0.updated), .int($0.rows - $0.inserted - $0.updated)]

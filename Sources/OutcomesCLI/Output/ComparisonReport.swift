@@ -10,7 +10,7 @@ extension Report {
         let spec = result.spec
         self.init(title: "Comparison of \(spec.outcomes.map(\.name).joined(separator: ", ")) — \(source)")
         notes.append(Self.describe(spec))
-        for warning in result.warnings { notes.append(Self.describe(warning, method: spec.method.step)) }
+        for warning in result.warnings { notes.append(Self.describe(warning, method: spec.method.step, policy: policy)) }
         if result.imbalanced.isEmpty && spec.method != .none {
             notes.append("Balance: every covariate's |SMD| is at most \(spec.balanceThreshold) after \(spec.method.step).")
         }
@@ -117,28 +117,38 @@ extension Report {
         }
     }
 
-    static func describe(_ warning: EvaluationResult.Warning, method: String) -> String {
+    /// A warning as a sentence; its counts of units under the small-cell policy (a count and its
+    /// complement hidden together, so that neither can be worked out from the other).
+    static func describe(_ warning: EvaluationResult.Warning, method: String, policy: SmallCellPolicy? = nil) -> String {
+        func shown(_ counts: Int...) -> [String] {
+            let hidden = counts.contains { policy?.suppresses($0) == true }
+            return counts.map { hidden ? policy!.marker : String($0) }
+        }
         switch warning {
         case .unmatchedTreated(let count, let of):
-            "Warning: \(count) of \(of) participants found no comparison unit (caliper or exact strata); the estimate is over the \(of - count) matched."
+            let parts = shown(count, of - count)
+            return "Warning: \(parts[0]) of \(shown(of)[0]) participants found no comparison unit (caliper or exact strata); the estimate is over the \(parts[1]) matched."
         case .discarded(let treated, let control):
-            "Warning: \(treated) participants and \(control) comparison units lie outside common support and were discarded."
+            let parts = shown(treated, control)
+            return "Warning: \(parts[0]) participants and \(parts[1]) comparison units lie outside common support and were discarded."
         case .imbalanced(let covariates, let threshold):
-            "Warning: not balanced — |SMD| above \(threshold) after \(method) for \(covariates.joined(separator: ", "))."
+            return "Warning: not balanced — |SMD| above \(threshold) after \(method) for \(covariates.joined(separator: ", "))."
         case .groupNotEstimated(let group, let reason):
-            "Warning: no estimate for provider \(group): \(reason)"
+            return "Warning: no estimate for provider \(group): \(reason)"
         case .extremePropensity(let count):
-            "Warning: \(count) units have a propensity score of 0 or 1 (a covariate level found in one group only); they cannot be matched or weighted."
+            return "Warning: \(shown(count)[0]) units have a propensity score of 0 or 1 (a covariate level found in one group only); they cannot be matched or weighted."
         case .weightsTrimmed(let at, let count):
-            "Weights trimmed at their \(at) quantile: \(count) weights capped."
+            return "Weights trimmed at their \(at) quantile: \(count) weights capped."
         case .subclassesFilled(let units):
-            "Subclasses: \(units) units were moved to a neighbouring subclass so that every subclass holds participants and comparison units (as MatchIt's min.n = 1)."
+            return "Subclasses: \(shown(units)[0]) units were moved to a neighbouring subclass so that every subclass holds participants and comparison units (as MatchIt's min.n = 1)."
         case .fewerSubclasses(let formed, let asked):
-            "Warning: ties in the propensity score left \(formed) distinct subclasses where \(asked) were asked for."
+            return "Warning: ties in the propensity score left \(formed) distinct subclasses where \(asked) were asked for."
         case .strataWithoutTreated(let strata, let controls, let of):
-            "Warning: \(controls) of \(of) comparison units are in \(strata) strata with no participant and are left out too, so the estimate is over the strata that hold both groups (what MatchIt calls the ATM), not over every unit."
+            let parts = shown(controls, of - controls)
+            return "Warning: \(parts[0]) of \(shown(of)[0]) comparison units are in \(strata) strata with no participant and are left out too, so the estimate is over the strata that hold both groups (what MatchIt calls the ATM), not over every unit."
         case .strataWithoutControls(let strata, let treated, let of):
-            "Warning: \(treated) of \(of) participants are in \(strata) strata with no comparison unit and are left out; the estimate is over the other \(of - treated) (coarsen more with --cutpoints to keep them)."
+            let parts = shown(treated, of - treated)
+            return "Warning: \(parts[0]) of \(shown(of)[0]) participants are in \(strata) strata with no comparison unit and are left out; the estimate is over the other \(parts[1]) (coarsen more with --cutpoints to keep them)."
         }
     }
 }

@@ -133,6 +133,39 @@ enum FamilyLoad {
 
     static let maximumGenerations = 64
 
+    /// Rows of the family files whose source records the index links to one person: an edge
+    /// between two records of one person, or a second membership of one person in a household
+    /// from the same day (from another record). A false link, or records a source holds twice, not
+    /// an error in the file: they are set aside (not stored) and counted in the load's report and
+    /// row counts, for the linker to review. A pre-linked row naming one person twice is still refused.
+    static func setAsideRecordsOfOnePerson(on connection: PostgresConnection) throws -> [String: Int] {
+        let edges = try connection.execute("""
+            WITH gone AS (
+                DELETE FROM stage_relationships s
+                WHERE s.source_key IS NOT NULL AND s.relative_source_key IS NOT NULL
+                  AND (s.person_id = s.relative_id
+                       OR EXISTS (SELECT 1 FROM stage_relationships k
+                                  WHERE k.person_id = s.person_id AND k.relative_id = s.relative_id AND k.relation = s.relation
+                                    AND k.source_system = s.source_system AND k.valid_from = s.valid_from AND k.line < s.line
+                                    AND k.source_key IS NOT NULL AND k.relative_source_key IS NOT NULL
+                                    AND (k.source_key, k.relative_source_key) IS DISTINCT FROM (s.source_key, s.relative_source_key)))
+                RETURNING 1)
+            SELECT count(*) FROM gone
+            """).scalar(Int.self)
+        let memberships = try connection.execute("""
+            WITH gone AS (
+                DELETE FROM stage_households s
+                WHERE s.source_key IS NOT NULL
+                  AND EXISTS (SELECT 1 FROM stage_households k
+                              WHERE k.person_id = s.person_id AND k.source_system = s.source_system
+                                AND k.household_key = s.household_key AND k.valid_from = s.valid_from AND k.line < s.line
+                                AND k.source_key IS NOT NULL AND k.source_key <> s.source_key)
+                RETURNING 1)
+            SELECT count(*) FROM gone
+            """).scalar(Int.self)
+        return [ExtractLayout.relationships.file: edges, ExtractLayout.households.file: memberships].filter { $0.value > 0 }
+    }
+
     /// Every staged edge under its person, and read the other way under its relative; returns
     /// (inserted, updated, rows) of the stated edges.
     static func upsertRelationships(on connection: PostgresConnection) throws -> (Int, Int, Int) {

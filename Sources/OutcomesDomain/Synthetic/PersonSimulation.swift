@@ -201,7 +201,7 @@ struct PersonSimulation {
             program = "care"
             provider = "harbor"
         } else if let family, family.referable,
-            rng.bernoulli(logistic(-1.4 + 1.4 * Double(min(family.priorPlacements, 3)) - 0.12 * Double(preEmployedQuarters)
+            rng.bernoulli(logistic(-0.7 + 1.4 * Double(min(family.priorPlacements, 3)) - 0.12 * Double(preEmployedQuarters)
                                    + (family.youngestAge < 6 ? 0.4 : 0)))
         {
             // The two-generation program: referred on the children's earlier placements and the parent's work history.

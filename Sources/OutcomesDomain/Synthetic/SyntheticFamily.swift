@@ -13,10 +13,13 @@ struct FamilyReferral {
 /// One synthetic person's family: the other parent of their children (a partner at home, or a
 /// parent living elsewhere) and the children, with who the children live with.
 ///
-/// Drawn from the root person's own stream (substream 5), so the root's person, history and
-/// identity are drawn exactly as without families. Relatives are persons of the IDS too, with ids
-/// after every root's: root `r`'s relatives take `personCount + (r − 1)·4 + slot`, slot 1 the other
-/// parent and slots 2–4 the children (an empty slot is an id no one has).
+/// Drawn from the root person's own stream (substream 5), so the root's person row and identity
+/// are drawn exactly as without families; its history differs where the family reaches it (the
+/// two-generation referral, a Medicaid record, investigations of its children). Relatives are
+/// persons of the IDS too, with ids after every root's: root `r`'s relatives take
+/// `personCount + (r − 1)·4 + slot`, slot 1 the other parent and slots 2–4 the children (an empty
+/// slot is an id no one has). A relative's random streams are keyed by (root, slot), not by its
+/// id, so its data do not depend on how many people are generated.
 public struct SyntheticFamily: Sendable {
     public let root: SyntheticPerson
     /// A family-level risk: children's placements and ER visits rise with it, school attendance falls.
@@ -47,6 +50,22 @@ extension SyntheticIDS {
     }
 
     func relativeID(root: Int, slot: Int) -> Int { personCount + (root - 1) * SyntheticFamily.slots + slot }
+
+    /// A person's random stream for one purpose (substream 1: history, 2: links, 3: identity,
+    /// 16 + n: the n-th identifier record): a root's by its id, a relative's by its root and slot.
+    func randomStream(of id: Int, _ purpose: UInt64) -> SeededGenerator {
+        guard isRelative(id) else { return SeededGenerator(seed: seed, stream: UInt64(id), substream: purpose) }
+        let (root, slot) = rootAndSlot(ofRelative: id)
+        return SeededGenerator(seed: seed, stream: UInt64(root), substream: 64 + 32 * UInt64(slot) + purpose)
+    }
+
+    /// The index of a person's SSN among the issuable ones: a relative's by its root and slot (past
+    /// every possible root's, as `--persons` is at most 20,000,000), so it does not depend on the size either.
+    func ssnIndex(of id: Int) -> Int {
+        guard isRelative(id) else { return personSSNIndex(id) }
+        let (root, slot) = rootAndSlot(ofRelative: id)
+        return personSSNIndex(20_000_000 + (root - 1) * SyntheticFamily.slots + slot)
+    }
 
     /// The family of a root person (ids 1…personCount); nil when it has no children or families are off.
     public func family(ofRoot root: SyntheticPerson) -> SyntheticFamily? {
@@ -106,7 +125,7 @@ extension SyntheticIDS {
         guard let family = family(ofRoot: root) else { return [(root, history(of: root))] }
         var children = family.children.map { child in
             ChildSimulation(child: child, family: family,
-                            rng: SeededGenerator(seed: seed, stream: UInt64(child.id), substream: 1))
+                            rng: randomStream(of: child.id, 1))
         }
         for index in children.indices { children[index].runBeforeStudy() }
         let livesWithChildren = family.childrenWithRoot && family.children.contains { $0.ageAtStudyStart >= 0 }
@@ -121,7 +140,7 @@ extension SyntheticIDS {
         var otherEvents: [SyntheticHistory.Event] = []
         if let other = family.otherParent {
             var otherSimulation = PersonSimulation(
-                person: other, catalog: catalog, rng: SeededGenerator(seed: seed, stream: UInt64(other.id), substream: 1))
+                person: other, catalog: catalog, rng: randomStream(of: other.id, 1))
             otherSimulation.mayEnroll = false
             otherEvents = otherSimulation.run()
         }
@@ -142,7 +161,7 @@ extension SyntheticIDS {
 
     private func linked(_ person: SyntheticPerson, events: [SyntheticHistory.Event], enrollments: [SyntheticHistory.Enrollment],
                         inFamily: Bool) -> SyntheticHistory {
-        var rng = SeededGenerator(seed: seed, stream: UInt64(person.id), substream: 2)
+        var rng = randomStream(of: person.id, 2)
         return link(person: person, events: events, enrollments: enrollments, inFamily: inFamily, rng: &rng)
     }
 }
@@ -192,7 +211,7 @@ struct ChildSimulation {
         let resume = max(boundary, born, placements.last.map { ($0.end?.daysSinceEpoch ?? end) + 1 } ?? boundary)
         placements += placementSpells(from: resume, to: min(end, adult))
         investigations += unplacedInvestigations(from: max(boundary, born), to: min(end, adult))
-        investigations = (investigations + placements.map { $0.start.daysSinceEpoch - 7 }).sorted()
+        investigations = (investigations + placements.map { max(start, $0.start.daysSinceEpoch - 7) }).sorted()
         return placements + emergencyVisits() + benefits() + schoolYears()
     }
 

@@ -22,8 +22,10 @@ public struct SyntheticIDS: Sendable {
     public let families: Bool
     public let catalog: ProgramCatalog
     /// Names the data-generating model; changed whenever a change to the model changes its output.
-    public static let modelVersion = "synthetic-ids/1"
-    /// The model with families (the persons of `modelVersion` are drawn the same way, their histories too unless referred to the family program).
+    /// (2: source keys of 60 random bits instead of 40.)
+    public static let modelVersion = "synthetic-ids/2"
+    /// The model with families: the same person rows and identities as `modelVersion`, and the
+    /// relatives after them; a root's history differs where its family reaches it.
     public static let familyModelVersion = "synthetic-ids/2-families"
     public var model: String { families ? Self.familyModelVersion : Self.modelVersion }
 
@@ -110,7 +112,8 @@ public struct SyntheticIDS: Sendable {
             let keys = rng.bernoulli(rates.secondKey) ? 2 : 1
             for _ in 0..<keys {
                 let deterministic = rng.bernoulli(rates.deterministic)
-                let key = source.code + "-" + String(rng.next() & 0xFF_FFFF_FFFF, radix: 36, uppercase: true)
+                // 60 random bits: a million people's keys in one source do not collide (40 bits did, now and then).
+                let key = source.code + "-" + String(rng.next() & 0x0FFF_FFFF_FFFF_FFFF, radix: 36, uppercase: true)
                 history.links.append(SyntheticHistory.Link(
                     source: source, key: key, method: deterministic ? .deterministic : .probabilistic,
                     score: deterministic ? 10_000 : rng.int(in: 8_000...9_900)))

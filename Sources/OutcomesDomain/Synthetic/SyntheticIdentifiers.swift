@@ -33,7 +33,7 @@ extension SyntheticIDS {
         of identity: SyntheticIdentity, links: [SyntheticHistory.Link], noise: IdentifierNoise
     ) -> [IdentifierRecord] {
         links.enumerated().map { index, link in
-            var rng = SeededGenerator(seed: seed, stream: UInt64(identity.personID), substream: 16 + UInt64(index))
+            var rng = randomStream(of: identity.personID, 16 + UInt64(index))
             return Self.record(identity, link: link, noise: noise, &rng)
         }
     }

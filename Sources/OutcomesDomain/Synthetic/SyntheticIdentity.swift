@@ -88,7 +88,7 @@ extension SyntheticIDS {
         let rootPerson = self.person(rootID)
         let family = self.family(ofRoot: rootPerson)!
         let root = identity(of: rootPerson)
-        var rng = SeededGenerator(seed: seed, stream: UInt64(person.id), substream: 3)
+        var rng = randomStream(of: person.id, 3)
         let female = person.sex == .female
         let first = Self.firstName(female: female, &rng)
         var middle: String? = rng.bernoulli(0.85) ? Self.firstName(female: female, &rng) : nil
@@ -112,7 +112,7 @@ extension SyntheticIDS {
         }
         return SyntheticIdentity(
             personID: person.id, firstName: first, middleName: middle, lastName: last, formerLastName: former,
-            birthDate: birthDate, birthYearOnly: person.birthDate == nil, ssn: Self.ssn(index: personSSNIndex(person.id)),
+            birthDate: birthDate, birthYearOnly: person.birthDate == nil, ssn: Self.ssn(index: ssnIndex(of: person.id)),
             sex: person.sex, raceEthnicity: person.raceEthnicity, county: person.county, address: address,
             previousAddress: previousAddress, householdHead: head, twinOf: nil)
     }
