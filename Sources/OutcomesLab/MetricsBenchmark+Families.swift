@@ -11,13 +11,7 @@ extension MetricsBenchmark {
         func of(_ selection: String, _ aggregate: String) -> String {
             overRelatives ? ", of: \(selection), aggregate: \(aggregate)" : ""
         }
-        return """
-            contract: \(contract.id)
-            program: \(contract.programID)
-            data_through: 2024-12-31
-            cohort: {assign_by: enrollment_start}
-            periods:
-              - {label: all, from: 2019-01-01, to: 2024-12-31}
+        return contractHeader(contract) + """
             metrics:
               - {id: placed_24m, measure: any, domain: child_welfare, window: {anchor: enrollment_start, from: 1 day, to: 24 months}\(of("{relation: child, age_at_index: 0-17}", "any"))}
               - {id: er_visits_12m, measure: count, domain: er_visit, window: {anchor: enrollment_start, from: 0 days, to: 12 months}\(of("{relation: child}", "sum"))}

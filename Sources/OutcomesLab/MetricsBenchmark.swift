@@ -38,7 +38,8 @@ struct MetricsBenchmark: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var output: OutputOptions
 
-    static func contractYAML(_ contract: ProgramCatalog.Contract) -> String {
+    /// A benchmark contract's terms before its metrics: every participant, one period of six years.
+    static func contractHeader(_ contract: ProgramCatalog.Contract) -> String {
         """
         contract: \(contract.id)
         program: \(contract.programID)
@@ -46,6 +47,12 @@ struct MetricsBenchmark: ParsableCommand {
         cohort: {assign_by: enrollment_start}
         periods:
           - {label: all, from: 2019-01-01, to: 2024-12-31}
+
+        """
+    }
+
+    static func contractYAML(_ contract: ProgramCatalog.Contract) -> String {
+        contractHeader(contract) + """
         metrics:
           - {id: any_jail_12m, measure: any, domain: jail, window: {anchor: enrollment_start, from: 0 days, to: 12 months}}
           - {id: shelter_entries_12m, measure: count, domain: shelter, window: {anchor: enrollment_start, from: 1 day, to: 12 months}}

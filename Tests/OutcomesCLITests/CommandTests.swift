@@ -286,7 +286,7 @@ import Testing
         let (db, conninfo) = try TestDatabase.fresh()
         let result = try CLI.run(["contract", "load", file.path, "--database", conninfo, "-q"])
         // The line, the unknown domain and the IDS's domains.
-        CLI.expectCleanFailure(result, status: 65, naming: ["\(file.path):\(line):", "'prison'", "benefit, child_welfare, er_visit, jail, shelter, wages"])
+        CLI.expectCleanFailure(result, status: 65, naming: ["\(file.path):\(line):", "'prison'", "benefit, child_welfare, er_visit, jail, school, shelter, wages"])
         #expect(try db.execute("SELECT count(*) FROM payments.contracts").scalar(Int.self) == 0)
     }
 
