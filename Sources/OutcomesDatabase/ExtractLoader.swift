@@ -21,7 +21,7 @@ public struct ExtractLoadReport: Sendable {
     public var placeholderSSNs = 0
     /// Rows of the family files set aside because the index links both of their records to one
     /// person (`FamilyLoad.setAsideRecordsOfOnePerson`), per file.
-    public var setAside: [String: Int] = [:]
+    public var setAside: [String: SetAsideRows] = [:]
 }
 
 /// Loads a directory of CSV extract files (see `ExtractLayout`) in one transaction: every file is
@@ -135,7 +135,7 @@ public struct ExtractLoader {
             let (tables, hasher, setAside) = try stageAndWrite(layouts, loadID: loadID, on: connection)
             let hash = hasher.hexDigest()
             let counts = try PostgresJSON(Dictionary(uniqueKeysWithValues: tables.map { ($0.file, $0.rows) }
-                + setAside.map { ("\($0.key) set aside (records of one person)", $0.value) }))
+                + setAside.map { ("\($0.key) set aside (records of one person)", $0.value.rows) }))
             try connection.execute("""
                 UPDATE ids.data_loads SET content_hash = \(hash), row_counts = \(counts),
                     finished_at = \(try connection.serverClock())::timestamptz
@@ -153,7 +153,7 @@ public struct ExtractLoader {
     /// Stages the files, resolves their source keys through the index, checks them and writes them,
     /// in the load's transaction: what every load of extract files does, the synthetic families' too.
     func stageAndWrite(_ layouts: [ExtractLayout], loadID: Int, on connection: PostgresConnection) throws
-        -> (tables: [ExtractLoadReport.Table], hash: SHA256, setAside: [String: Int])
+        -> (tables: [ExtractLoadReport.Table], hash: SHA256, setAside: [String: SetAsideRows])
     {
         var hasher = SHA256()
         for layout in ExtractLayout.extractFiles {

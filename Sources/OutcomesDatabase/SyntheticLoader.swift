@@ -122,6 +122,8 @@ public struct SyntheticLoader {
                 report.householdMembers = family.tables.first { $0.file == ExtractLayout.households.file }?.rows ?? 0
                 rowCounts["relationships"] = report.relationships
                 rowCounts["household_members"] = report.householdMembers
+                // None with keys of 60 random bits; counted all the same, as an extract's load counts them.
+                for (file, aside) in family.setAside { rowCounts["\(file) set aside (records of one person)"] = aside.rows }
             }
             let counts = try PostgresJSON(rowCounts)
             try connection.execute("""
@@ -248,7 +250,7 @@ final class FamilyFiles {
     }
 
     /// Loads both files in the load's transaction; nil when families are off.
-    func load(loadID: Int, on connection: PostgresConnection) throws -> (tables: [ExtractLoadReport.Table], hash: SHA256, setAside: [String: Int])? {
+    func load(loadID: Int, on connection: PostgresConnection) throws -> (tables: [ExtractLoadReport.Table], hash: SHA256, setAside: [String: SetAsideRows])? {
         guard let folder else { return nil }
         try flush()
         try relationshipsHandle?.synchronize()

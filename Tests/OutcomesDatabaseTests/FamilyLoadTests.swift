@@ -262,7 +262,11 @@ import Testing
                           "HH-90,JMS,1,2022-01-01,J-1", "HH-90,JMS,2,2022-01-01,J-9"]
         try Data((households.joined(separator: "\n") + "\n").utf8).write(to: folder.appendingPathComponent("households.csv"))
         let report = try ExtractLoader(directory: folder).load(into: db)
-        #expect(report.setAside == ["relationships.csv": 2, "households.csv": 1])
+        #expect(report.setAside.mapValues(\.rows) == ["relationships.csv": 2, "households.csv": 1])
+        #expect(report.setAside["relationships.csv"]?.firstLine == 2 && report.setAside["relationships.csv"]?.records == "JMS/J-1 and JMS/J-9")
+        #expect(report.setAside["households.csv"]?.firstLine == 3)
+        // The edge kept is the first line's, from J-1.
+        #expect(try db.execute("SELECT person_key FROM ids.relationships WHERE valid_from = '2023-02-01' AND stated").scalar(String.self) == "J-1")
         #expect(try db.execute("SELECT count(*) FROM ids.relationships WHERE person_id = relative_id").scalar(Int.self) == 0)
         #expect(try db.execute("SELECT count(*) FROM ids.relationships WHERE valid_from = '2023-02-01' AND relation = 'partner'").scalar(Int.self) == 2,
                 "the partner edge once, stored both ways")
@@ -271,6 +275,15 @@ import Testing
         #expect(try db.execute("""
             SELECT (row_counts->>'relationships.csv set aside (records of one person)')::int FROM ids.data_loads WHERE load_id = \(report.loadID)
             """).scalar(Int.self) == 2)
+        // The same records twice are the file's duplicate, even beside another record of the person.
+        try Data((relationships.joined(separator: "\n") + "\nJMS,J-9,UI,U-2,partner,2023-02-01\n").utf8)
+            .write(to: folder.appendingPathComponent("relationships.csv"))
+        do {
+            _ = try ExtractLoader(directory: folder).load(into: db)
+            Issue.record("a repeated row loaded")
+        } catch let error as ExtractError {
+            #expect(error.line == 5 && error.code == .duplicateKey)
+        }
         // Named by id, an edge of a person to the same person is the file's error.
         let error = try refusal("relationships.csv", Self.header + "1,1,partner,JMS,2023-01-01,\n")
         #expect(error?.line == 2 && error?.code == .ownRelative)

@@ -65,10 +65,11 @@ struct LoadCommand: ParsableCommand {
             result.notes.append("identifiers.csv: \(count) placeholder SSN\(count == 1 ? "" : "s") (never issued: area 000, 666 or 900–999, "
                 + "group 00 or serial 0000) stored as no value.")
         }
-        for (file, rows) in report.setAside.sorted(by: { $0.key < $1.key }) {
-            result.notes.append("\(file): \(rows) row\(rows == 1 ? "" : "s") set aside, not stored: the index links both of their records "
-                + "to one person (an edge between them, the same edge twice, or a second membership of one household from the same day). "
-                + "A false link or a source's duplicate: review the person with outcomes link review.")
+        for (file, aside) in report.setAside.sorted(by: { $0.key < $1.key }) {
+            result.notes.append("\(file): \(aside.rows) row\(aside.rows == 1 ? "" : "s") set aside, not stored: the index links both of their records "
+                + "to one person (an edge between them, or the same edge or household membership from another record of the person). "
+                + "The first is line \(aside.firstLine) (\(aside.records)). A false link or a source's duplicate: review those records' "
+                + "person with outcomes link review, and load the file again after a re-link.")
         }
         var table = ReportTable(name: "files", title: "Rows", columns: ["file", "rows", "new", "changed", "unchanged"])
         table.rows = report.tables.map {

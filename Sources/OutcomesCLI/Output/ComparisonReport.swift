@@ -117,38 +117,31 @@ extension Report {
         }
     }
 
-    /// A warning as a sentence; its counts of units under the small-cell policy (a count and its
-    /// complement hidden together, so that neither can be worked out from the other).
+    /// A warning as a sentence; a small count of units shown as the small-cell policy's marker
+    /// (the sample sizes table holds the rest).
     static func describe(_ warning: EvaluationResult.Warning, method: String, policy: SmallCellPolicy? = nil) -> String {
-        func shown(_ counts: Int...) -> [String] {
-            let hidden = counts.contains { policy?.suppresses($0) == true }
-            return counts.map { hidden ? policy!.marker : String($0) }
-        }
+        func shown(_ count: Int) -> String { policy?.suppresses(count) == true ? policy!.marker : String(count) }
         switch warning {
         case .unmatchedTreated(let count, let of):
-            let parts = shown(count, of - count)
-            return "Warning: \(parts[0]) of \(shown(of)[0]) participants found no comparison unit (caliper or exact strata); the estimate is over the \(parts[1]) matched."
+            return "Warning: \(shown(count)) of \(shown(of)) participants found no comparison unit (caliper or exact strata); the estimate is over those matched."
         case .discarded(let treated, let control):
-            let parts = shown(treated, control)
-            return "Warning: \(parts[0]) participants and \(parts[1]) comparison units lie outside common support and were discarded."
+            return "Warning: \(shown(treated)) participants and \(shown(control)) comparison units lie outside common support and were discarded."
         case .imbalanced(let covariates, let threshold):
             return "Warning: not balanced — |SMD| above \(threshold) after \(method) for \(covariates.joined(separator: ", "))."
         case .groupNotEstimated(let group, let reason):
             return "Warning: no estimate for provider \(group): \(reason)"
         case .extremePropensity(let count):
-            return "Warning: \(shown(count)[0]) units have a propensity score of 0 or 1 (a covariate level found in one group only); they cannot be matched or weighted."
+            return "Warning: \(shown(count)) units have a propensity score of 0 or 1 (a covariate level found in one group only); they cannot be matched or weighted."
         case .weightsTrimmed(let at, let count):
-            return "Weights trimmed at their \(at) quantile: \(count) weights capped."
+            return "Weights trimmed at their \(at) quantile: \(shown(count)) weights capped."
         case .subclassesFilled(let units):
-            return "Subclasses: \(shown(units)[0]) units were moved to a neighbouring subclass so that every subclass holds participants and comparison units (as MatchIt's min.n = 1)."
+            return "Subclasses: \(shown(units)) units were moved to a neighbouring subclass so that every subclass holds participants and comparison units (as MatchIt's min.n = 1)."
         case .fewerSubclasses(let formed, let asked):
             return "Warning: ties in the propensity score left \(formed) distinct subclasses where \(asked) were asked for."
         case .strataWithoutTreated(let strata, let controls, let of):
-            let parts = shown(controls, of - controls)
-            return "Warning: \(parts[0]) of \(shown(of)[0]) comparison units are in \(strata) strata with no participant and are left out too, so the estimate is over the strata that hold both groups (what MatchIt calls the ATM), not over every unit."
+            return "Warning: \(shown(controls)) of \(shown(of)) comparison units are in \(strata) strata with no participant and are left out too, so the estimate is over the strata that hold both groups (what MatchIt calls the ATM), not over every unit."
         case .strataWithoutControls(let strata, let treated, let of):
-            let parts = shown(treated, of - treated)
-            return "Warning: \(parts[0]) of \(shown(of)[0]) participants are in \(strata) strata with no comparison unit and are left out; the estimate is over the other \(parts[1]) (coarsen more with --cutpoints to keep them)."
+            return "Warning: \(shown(treated)) of \(shown(of)) participants are in \(strata) strata with no comparison unit and are left out; the estimate is over the others (coarsen more with --cutpoints to keep them)."
         }
     }
 }

@@ -134,36 +134,54 @@ enum FamilyLoad {
     static let maximumGenerations = 64
 
     /// Rows of the family files whose source records the index links to one person: an edge
-    /// between two records of one person, or a second membership of one person in a household
-    /// from the same day (from another record). A false link, or records a source holds twice, not
-    /// an error in the file: they are set aside (not stored) and counted in the load's report and
-    /// row counts, for the linker to review. A pre-linked row naming one person twice is still refused.
-    static func setAsideRecordsOfOnePerson(on connection: PostgresConnection) throws -> [String: Int] {
+    /// between two records of one person, or the same edge or household membership from another
+    /// record of a person (the first line of the key stays). A false link, or a person a source
+    /// holds twice, not an error in the file: they are set aside (not stored) and reported with
+    /// the first one's line and records, for the linker to review. Rows that repeat the same
+    /// records are still the file's duplicates, and a row naming a person by id twice its error.
+    /// Window functions, not a subquery per row: a family file of a million rows is read once.
+    static func setAsideRecordsOfOnePerson(on connection: PostgresConnection) throws -> [String: SetAsideRows] {
         let edges = try connection.execute("""
-            WITH gone AS (
-                DELETE FROM stage_relationships s
-                WHERE s.source_key IS NOT NULL AND s.relative_source_key IS NOT NULL
-                  AND (s.person_id = s.relative_id
-                       OR EXISTS (SELECT 1 FROM stage_relationships k
-                                  WHERE k.person_id = s.person_id AND k.relative_id = s.relative_id AND k.relation = s.relation
-                                    AND k.source_system = s.source_system AND k.valid_from = s.valid_from AND k.line < s.line
-                                    AND k.source_key IS NOT NULL AND k.relative_source_key IS NOT NULL
-                                    AND (k.source_key, k.relative_source_key) IS DISTINCT FROM (s.source_key, s.relative_source_key)))
-                RETURNING 1)
-            SELECT count(*) FROM gone
-            """).scalar(Int.self)
+            WITH keyed AS (
+                SELECT line, person_id = relative_id AS one_person,
+                       line > min(line) OVER edge AS later,
+                       (source_key, coalesce(relative_source_system, source_system), relative_source_key)
+                           IS DISTINCT FROM first_value((source_key, coalesce(relative_source_system, source_system), relative_source_key)) OVER edge_by_line AS other_records,
+                       count(*) OVER (PARTITION BY person_id, relative_id, relation, source_system, valid_from,
+                                      source_key, coalesce(relative_source_system, source_system), relative_source_key) AS copies,
+                       source_system || '/' || source_key || ' and ' || coalesce(relative_source_system, source_system) || '/' || relative_source_key AS records
+                FROM stage_relationships
+                WHERE source_key IS NOT NULL AND relative_source_key IS NOT NULL
+                WINDOW edge AS (PARTITION BY person_id, relative_id, relation, source_system, valid_from),
+                       edge_by_line AS (edge ORDER BY line)),
+            gone AS (
+                DELETE FROM stage_relationships s USING keyed k
+                WHERE s.line = k.line AND (k.one_person OR (k.later AND k.other_records AND k.copies = 1))
+                RETURNING k.line, k.records)
+            SELECT count(*), min(line), (SELECT records FROM gone ORDER BY line LIMIT 1) FROM gone
+            """)[0]
         let memberships = try connection.execute("""
-            WITH gone AS (
-                DELETE FROM stage_households s
-                WHERE s.source_key IS NOT NULL
-                  AND EXISTS (SELECT 1 FROM stage_households k
-                              WHERE k.person_id = s.person_id AND k.source_system = s.source_system
-                                AND k.household_key = s.household_key AND k.valid_from = s.valid_from AND k.line < s.line
-                                AND k.source_key IS NOT NULL AND k.source_key <> s.source_key)
-                RETURNING 1)
-            SELECT count(*) FROM gone
-            """).scalar(Int.self)
-        return [ExtractLayout.relationships.file: edges, ExtractLayout.households.file: memberships].filter { $0.value > 0 }
+            WITH keyed AS (
+                SELECT line, line > min(line) OVER membership AS later,
+                       source_key IS DISTINCT FROM first_value(source_key) OVER (membership ORDER BY line) AS other_record,
+                       count(*) OVER (PARTITION BY person_id, source_system, household_key, valid_from, source_key) AS copies,
+                       source_system || '/' || source_key || ' in household ' || household_key AS records
+                FROM stage_households
+                WHERE source_key IS NOT NULL
+                WINDOW membership AS (PARTITION BY person_id, source_system, household_key, valid_from)),
+            gone AS (
+                DELETE FROM stage_households s USING keyed k
+                WHERE s.line = k.line AND k.later AND k.other_record AND k.copies = 1
+                RETURNING k.line, k.records)
+            SELECT count(*), min(line), (SELECT records FROM gone ORDER BY line LIMIT 1) FROM gone
+            """)[0]
+        var result: [String: SetAsideRows] = [:]
+        for (file, row) in [(ExtractLayout.relationships.file, edges), (ExtractLayout.households.file, memberships)] {
+            let rows = try row.decode(Int.self, at: 0)
+            guard rows > 0 else { continue }
+            result[file] = SetAsideRows(rows: rows, firstLine: try row.decode(Int.self, at: 1), records: try row.decode(String.self, at: 2))
+        }
+        return result
     }
 
     /// Every staged edge under its person, and read the other way under its relative; returns
@@ -251,4 +269,11 @@ enum FamilyLoad {
             ON CONFLICT DO NOTHING
             """)
     }
+}
+
+/// What a load set aside of one family file: how many rows, and the first (its line and records).
+public struct SetAsideRows: Sendable, Equatable {
+    public let rows: Int
+    public let firstLine: Int
+    public let records: String
 }
