@@ -67,7 +67,7 @@ public struct QualityThresholds: Sendable, Equatable {
     public var monthGapRatio = 0.5
     public var quarterGapRatio = 0.5
     /// ...and that median is at least this (too few events to tell a gap from chance otherwise).
-    public var minimumBaseline = 20
+    public var minimumBaseline = 50
 
     public static let defaults = QualityThresholds(limits: [
         .personsWithoutLinks: QualityLimit(maxRate: 0.02),

@@ -255,7 +255,8 @@ struct ChildSimulation {
     private mutating func emergencyVisits() -> [Event] {
         var result: [Event] = []
         let rate = 0.45 * exp(0.4 * family.risk)
-        var day = Double(max(start, born))
+        // From six weeks old: a record dated near the birth would precede a birth date mistyped a few days later.
+        var day = Double(max(start, born + 45))
         while true {
             day += rng.exponential(mean: 365 / rate)
             guard Int(day) <= min(end, adult) else { break }
@@ -271,13 +272,13 @@ struct ChildSimulation {
         var result: [Event] = []
         let fifth = child.birthDate!.adding(days: 5 * 365 + 1).daysSinceEpoch
         if fifth > start, rng.bernoulli(logistic(0.2 + 0.5 * family.risk)) {
-            let from = max(start, born), to = fifth - 1
+            let from = max(start, born + 45), to = fifth - 1
             result.append(Event(domain: .benefit, type: "WIC", start: LocalDate(daysSinceEpoch: from),
                                 end: to <= end ? LocalDate(daysSinceEpoch: to) : nil, amountCents: 150 * (min(to, end) - from + 1)))
         }
         let sixth = child.birthDate!.adding(days: 6 * 365 + 1).daysSinceEpoch
         if sixth > start, rng.bernoulli(0.25) {
-            let from = max(start, born) + rng.int(in: 0...max(0, sixth - max(start, born) - 1))
+            let from = max(start, born + 45) + rng.int(in: 0...max(0, sixth - max(start, born + 45) - 1))
             let to = min(sixth - 1, from + rng.int(in: 180...730))
             if from <= end {
                 result.append(Event(domain: .benefit, type: "CCDF", start: LocalDate(daysSinceEpoch: from),

@@ -97,16 +97,19 @@ extension SyntheticIDS {
         guard !missing else { return nil }
         var (year, month, day) = identity.birthDate.components
         if identity.birthYearOnly { return String(year) }
-        if swap, day <= 12, day != month { (month, day) = (day, month) }
+        // A child's typo never makes the birth later than it was (the child's first records follow the birth
+        // by weeks, so a later birth date would put them before it); an adult's may go either way.
+        let child = year >= SyntheticIDS.studyStart.year - 17
+        if swap, day <= 12, day != month, !child || day < month { (month, day) = (day, month) }
         if digit {
             if rng.bernoulli(0.5) {
                 // One of the day's two digits, kept a day of the month.
                 let length = LocalDate.daysIn(month: month, year: year)
-                let days = (1...length).filter { ($0 / 10 == day / 10) != ($0 % 10 == day % 10) }
-                day = days[rng.int(in: 0...days.count - 1)]
+                let days = (1...length).filter { ($0 / 10 == day / 10) != ($0 % 10 == day % 10) && (!child || $0 < day) }
+                if !days.isEmpty { day = days[rng.int(in: 0...days.count - 1)] }
             } else {
-                let units = (0...9).filter { $0 != year % 10 }
-                year = year / 10 * 10 + units[rng.int(in: 0...units.count - 1)]
+                let units = (0...9).filter { $0 != year % 10 && (!child || $0 < year % 10) }
+                if !units.isEmpty { year = year / 10 * 10 + units[rng.int(in: 0...units.count - 1)] }
                 if month == 2, day == 29, !LocalDate.isLeap(year) { day = 28 }
             }
         }
