@@ -89,6 +89,9 @@ package struct ReportTable {
     let title: String
     let columns: [String]
     package var rows: [[Cell]] = []
+    /// CSV keeps the column names as written (a layout someone else defines, such as a state's
+    /// data dictionary), instead of the documented snake_case.
+    var csvNamesAsWritten = false
 
     package init(name: String, title: String, columns: [String], rows: [[Cell]] = []) {
         (self.name, self.title, self.columns, self.rows) = (name, title, columns, rows)
@@ -157,8 +160,9 @@ package struct Report {
         let flagged = table.columns.indices.filter { column in table.rows.contains { $0[column].isSuppressed } }
         var header: [String] = []
         for (index, column) in table.columns.enumerated() {
-            header.append(snakeCase(column))
-            if flagged.contains(index) { header.append(snakeCase(column) + "_suppressed") }
+            let name = table.csvNamesAsWritten ? column : snakeCase(column)
+            header.append(name)
+            if flagged.contains(index) { header.append(name + "_suppressed") }
         }
         let rows = table.rows.map { row in
             row.enumerated().flatMap { index, cell in

@@ -7,7 +7,7 @@ extension OutcomeContract {
     ]
     static let metricKeys = [
         "id", "label", "measure", "domain", "domains", "source_systems", "event_types", "amount", "window",
-        "consecutive", "condition", "of", "pre_window", "assign_by", "during", "outside", "aggregate",
+        "consecutive", "condition", "of", "pre_window", "assign_by", "during", "outside", "aggregate", "description",
     ]
 
     /// Limits on what one file may declare (they keep a run's statements and memory bounded).
@@ -201,6 +201,7 @@ extension OutcomeContract {
         var metric = MetricDefinition(
             id: id, label: try entries["label"]?.string("label") ?? id, measure: measure, events: events, window: window)
         metric.domainLine = (entries["domain"] ?? entries["domains"])?.line ?? node.line
+        metric.description = try entries["description"]?.string("description")
         if let relativesNode {
             metric.relatives = try parseRelatives(relativesNode, aggregate: try entries.required("aggregate", in: context, at: node), context: context)
             if let assignNode = entries["assign_by"], try assignNode.string("assign_by") == CohortRule.PeriodAssignment.achieved.rawValue {

@@ -164,6 +164,9 @@ public indirect enum Measure: Sendable, Equatable {
 public struct MetricDefinition: Sendable, Equatable {
     public let id: String
     public let label: String
+    /// The contract's own definition of the metric, for the data dictionary and published metadata
+    /// (`description:`); nil: the generated `measuredText` stands for it.
+    public var description: String?
     public let measure: Measure
     public let events: EventSelection
     public let window: Window
