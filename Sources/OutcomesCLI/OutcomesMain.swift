@@ -96,7 +96,7 @@ public struct OutcomesCommand: ParsableCommand {
         version: "0.1.0",
         subcommands: [
             DemoCommand.self, MetricsCommand.self, CompareCommand.self, QualityCommand.self, ContractCommand.self, PaymentsCommand.self, LoadCommand.self, LinkCommand.self,
-            DictionaryCommand.self,
+            DictionaryCommand.self, PublishCommand.self,
             SynthCommand.self,
             ScenarioCommand.self, ReportCommand.self, ExportCommand.self, DBCommand.self,
         ]

@@ -205,7 +205,16 @@ import Testing
         #expect(ledgerTotal > 0)
         // Each step's full report as an HTML page, in the folder the demo names.
         #expect(try FileManager.default.contentsOfDirectory(atPath: pages.path).sorted()
-                == [".outcomes-output", "comparison.html", "metrics-notebook", "metrics.html", "scenario-notebook", "scenario.html", "statement.html"])
+                == [".outcomes-output", "comparison.html", "metrics-notebook", "metrics.html", "open-data", "scenario-notebook", "scenario.html",
+                    "statement.html"])
+        // The housing contract's 2023 open-data package: frictionless validates it.
+        let python = try #require(Checkout.python, "Python with Tests/reference-requirements.txt is needed: set OUTCOMES_PYTHON or run .ci/run's venv step")
+        let reader = Checkout.root.appendingPathComponent("Tests/OutcomesCLITests/reference/read_open_data_package.py")
+        let openData = try ProcessRunner.run(python, [reader.path, pages.appendingPathComponent("open-data").path], separateErrors: true)
+        let package = try JSONSerialization.jsonObject(with: Data(openData.output.utf8)) as? [String: Any]
+        #expect(package?["valid"] as? Bool == true, "\(openData.errors) \(package?["errors"] ?? "")")
+        #expect(((package?["resources"] as? [String: [[String: Any]]])?["metrics_by_provider"] ?? []).allSatisfy { $0["period"] as? String == "2023" })
+        #expect((json["notes"] as? [String] ?? []).contains { $0.hasPrefix("Open data: ") && $0.contains("/open-data/") }, "the summary names the folder")
         for notebook in ["metrics", "scenario"] {
             let folder = pages.appendingPathComponent("\(notebook)-notebook")
             // The parameters cell names what the notebook is of.

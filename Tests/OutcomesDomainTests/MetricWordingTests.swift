@@ -66,3 +66,14 @@ import Testing
         }
     }
 }
+
+extension MetricWordingTests {
+    @Test func windowsBeforeTheAnchorReadAsBefore() throws {
+        let all = try metrics("""
+              - {id: a, measure: count, domain: jail, window: {anchor: enrollment_start, from: -12 months, to: -1 day}}
+              - {id: b, measure: count, domain: jail, window: {anchor: enrollment_end, from: -30 days, to: 90 days}}
+            """)
+        #expect(all.map(\.windowText) == ["in the window from 12 months to 1 day before the enrollment start",
+                                          "in the window from 30 days before to 90 days after the enrollment end"])
+    }
+}

@@ -110,7 +110,8 @@ package struct DemoCommand: ParsableCommand {
         pages.append(("scenario", try addScenario(to: &report, file: files.scenario, on: connection)))
         try addFamilies(to: &report, files: files, on: connection)
         report.notes.append(try verifyLedger(on: connection))
-        try writePages(pages, templates: files.templates, notingIn: &report)
+        let openData = try openDataPackage(of: stored, period: period, file: files.publication, notingIn: &report, on: connection)
+        try writePages(pages, templates: files.templates, openData: openData, notingIn: &report)
         try output.emit(report)
     }
 
@@ -183,7 +184,8 @@ package struct DemoCommand: ParsableCommand {
     }
 
     /// Each step's full report as an HTML page in the reports folder, named in a note.
-    func writePages(_ pages: [(String, Report)], templates: [NotebookExport.Kind: NotebookTemplate], notingIn report: inout Report) throws {
+    func writePages(_ pages: [(String, Report)], templates: [NotebookExport.Kind: NotebookTemplate], openData: OpenDataPackage?,
+                    notingIn report: inout Report) throws {
         // The metrics and the scenario as notebooks too, each with its tables beside it.
         let notebooks: [(NotebookExport.Kind, [String: String])] = [
             (.metrics, ["contract": DemoCommand.contractID, "period": DemoCommand.metricsPeriod]), (.scenario, ["scenario": DemoCommand.scenarioID]),
@@ -199,6 +201,7 @@ package struct DemoCommand: ParsableCommand {
                     try NotebookExport.writeNotebook(template, parameters: parameters, into: notebook, option: "--reports")
                 }
             }
+            if let openData { try writer.writeFolder(at: folder + "/\(DemoCommand.openDataFolder)") { try openData.write(into: $0) } }
         }
         report.notes.append("Reports: \(pages.map { "\($0.0).html" }.joined(separator: ", ")) in \(reports)/ — one self-contained page each, with charts; "
                             + "notebooks metrics-notebook/ and scenario-notebook/ beside them reproduce the metrics and the scenario from their CSV files or the database.")
@@ -206,6 +209,27 @@ package struct DemoCommand: ParsableCommand {
 }
 
 extension DemoCommand {
+    /// The housing contract's open-data package for the metrics period, to go in the reports
+    /// folder; with data too small to publish anything, a note says so instead.
+    func openDataPackage(of stored: StoredContract, period: ReportingPeriod, file: DemoFiles.File, notingIn report: inout Report,
+                         on connection: PostgresConnection) throws -> OpenDataPackage? {
+        let profile = try PublicationProfile.parse(yaml: file.text, file: file.path)
+        do {
+            let package = try acting(as: .analyst, on: connection) {
+                try OpenDataPackage.make(stored: stored, periods: [period], tables: [], by: [], policy: suppression.policy, profile: profile, on: connection)
+            }
+            report.notes.append("Open data: \(stored.contract.id)'s \(period.label) package in \(reports)/\(DemoCommand.openDataFolder)/ — "
+                                + package.resources.map(\.path).joined(separator: ", ") + " with its Table Schema, datapackage.json (Frictionless), "
+                                + "data.json (DCAT-US 1.1, from scenarios/\(DemoCommand.publicationFile)) and README.md; others: outcomes publish.")
+            return package
+        } catch let error as PublishEmptyError {
+            report.notes.append("Open data: not published — \(error.message)")
+            return nil
+        }
+    }
+
+    package static let publicationFile = "publication-profile.yaml"
+    package static let openDataFolder = "open-data"
     package static let evaluationFile = "housing-2021-evaluation.yaml"
     package static let scenarioFile = "housing-2021-scenario.yaml"
 
@@ -240,7 +264,7 @@ extension DemoCommand {
 /// The scenario files and notebook templates the demo reads, all read before it starts.
 struct DemoFiles {
     typealias File = (path: String, text: String)
-    let contract, payments, evaluation, scenario, linkage, familyContract, familyEvaluation: File
+    let contract, payments, evaluation, scenario, linkage, familyContract, familyEvaluation, publication: File
     let templates: [NotebookExport.Kind: NotebookTemplate]
 
     static func read() throws -> DemoFiles {
@@ -251,6 +275,7 @@ struct DemoFiles {
             linkage: try scenarios.text(of: DemoData.specFile),
             familyContract: try scenarios.text(of: DemoCommand.familyContractFile),
             familyEvaluation: try scenarios.text(of: DemoCommand.familyEvaluationFile),
+            publication: try scenarios.text(of: DemoCommand.publicationFile),
             templates: [.metrics: try NotebookTemplate.read(.metrics), .scenario: try NotebookTemplate.read(.scenario)])
     }
 }

@@ -44,6 +44,9 @@ extension DataDictionary {
         return DataDictionary(schemas: schemas, tables: tables, domains: domains, metrics: metrics)
     }
 
+    /// The documented tables and views, with their columns and keys (no scan of the data).
+    public static func tables(on connection: PostgresConnection) throws -> [Table] { try readTables(on: connection) }
+
     private static func readTables(on connection: PostgresConnection) throws -> [Table] {
         let columns = try connection.execute("""
             SELECT r.oid::bigint, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, col_description(r.oid, a.attnum)

@@ -93,6 +93,10 @@ extension DefinitionFileError {
         case contractReference
         /// A YAML list (`[a, b]`, or one `- ` entry a line).
         case list
+        /// An absolute http or https URL.
+        case url
+        /// An e-mail address.
+        case email
     }
 
     /// What an unknown name was meant to name.

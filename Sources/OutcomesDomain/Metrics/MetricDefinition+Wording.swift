@@ -93,7 +93,12 @@ extension Window {
         if case .reportingPeriod = anchor {
             return "in the reporting period (from its start + \(from.phrase) to its end + \(to.phrase))"
         }
-        return "in the window from \(from.phrase) to \(to.phrase) after \(anchorText)"
+        let (fromText, toText) = (Offset(abs(from.amount), from.unit).phrase, Offset(abs(to.amount), to.unit).phrase)
+        switch (from.amount < 0, to.amount < 0) {
+        case (false, false): return "in the window from \(fromText) to \(toText) after \(anchorText)"
+        case (true, true): return "in the window from \(fromText) to \(toText) before \(anchorText)"
+        default: return "in the window from \(fromText) before to \(toText) after \(anchorText)"
+        }
     }
 }
 

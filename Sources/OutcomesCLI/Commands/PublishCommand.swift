@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import OutcomesDatabase
+import OutcomesDomain
+
+struct PublishCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "publish",
+        abstract: "Write an open-data package of a contract's suppressed results: CSV tables, datapackage.json, data.json and a README.",
+        discussion: """
+            Publishes the metrics of a loaded contract's periods as computed (by `outcomes metrics`) \
+            from its latest version: one CSV per table, suppressed under the small-cell policy (a \
+            suppressed cell holds the marker, declared as a missing value), a Frictionless \
+            datapackage.json with a Table Schema per table, a DCAT-US 1.1 data.json with a dataset per \
+            table (publisher, contact, license and portal fields from --profile), each table's \
+            Table Schema as its own file (the datasets' describedBy), and a README for people: what \
+            the figures are, how they were computed, what suppression hid, the limitations, and the \
+            contract version and data load with their hashes.
+
+            Only suppressed aggregates leave: --table refuses any table with a row or an id per \
+            person, and any stored table without suppression. The folder is written whole or not at \
+            all; a folder outcomes did not write is never replaced (one it wrote is).
+
+            Examples:
+              outcomes publish --contract housing-2021 --period 2023 --profile scenarios/publication-profile.yaml --output open-data
+              outcomes publish --contract housing-2021 --period 2022 --period 2023 --by race --profile scenarios/publication-profile.yaml --output open-data
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("A loaded contract (its latest version).", valueName: "id"))
+    var contract: String
+
+    @Option(name: .long, help: ArgumentHelp("A reporting period to publish, computed from the contract's latest version (repeatable).", valueName: "label"))
+    var period: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("Also publish the metrics by provider and a person attribute: race, sex, age_band, county or family_type (repeatable).",
+                                            valueName: "attribute"))
+    var by: [PersonAttribute] = []
+
+    @Option(name: .long, help: ArgumentHelp("A table to publish (repeatable; default metrics_by_provider, plus one per --by).", valueName: "name"))
+    var table: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("The publication profile (YAML): publisher, contact, license and portal fields; see scenarios/publication-profile.yaml.",
+                                            valueName: "file"))
+    var profile: String
+
+    @Option(name: .long, help: ArgumentHelp("The package's folder: new, empty, or one outcomes wrote before (replaced whole).", valueName: "folder"))
+    var output: String
+
+    @OptionGroup var suppression: SuppressionOptions
+    @OptionGroup var database: DatabaseOptions
+
+    @Flag(name: .shortAndLong, help: "No progress notes on standard error.")
+    var quiet = false
+
+    func validate() throws {
+        guard !period.isEmpty else { throw ValidationError("Give at least one --period to publish.") }
+        if Set(period).count != period.count { throw ValidationError("--period names a period twice.") }
+    }
+
+    func run() throws {
+        let progress = Progress(quiet: quiet)
+        // The profile and the folder are checked before the database is touched.
+        let profile = try PublicationProfile.load(path: self.profile)
+        let writer = SafeWriter(option: "--output")
+        try writer.check(output, folder: true)
+        let (connection, _) = try database.connectReady(progress: progress, as: .analyst)
+        let known = try DataDictionary.tables(on: connection)
+        let tables = try table.map { name in try PublishableTable.resolve(name, tables: known).get() }
+        let stored = try ContractStore.stored(contract, on: connection)
+        let periods = try period.map { try stored.contract.period(option: $0) }
+        let package = try OpenDataPackage.make(stored: stored, periods: periods, tables: tables, by: by, policy: suppression.policy,
+                                               profile: profile, on: connection)
+        try writer.writeFolder(at: output) { folder in try package.write(into: folder) }
+        let info = package.info, resources = package.resources
+        progress.note("Wrote the package \(info.name) in \(output): \(resources.map(\.path).joined(separator: ", ")), datapackage.json, data.json, README.md.")
+    }
+}
+
+/// A table would be published with nothing in it: exit 65, nothing written.
+struct PublishEmptyError: UserFacingError {
+    let resource: String
+    let reason: String
+    var exitStatus: ExitStatus { .dataError }
+    var message: String { "the table \(resource) is not published: \(reason). Nothing was written." }
+}

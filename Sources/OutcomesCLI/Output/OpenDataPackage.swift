@@ -1,0 +1,157 @@
+import Foundation
+import OutcomesDatabase
+import OutcomesDomain
+import PostgresClient
+
+/// An open-data package: its tables, suppressed, and what describes them. Made from the stored
+/// results of a loaded contract's periods; written into a folder by `write(into:)`.
+struct OpenDataPackage {
+    let info: OpenDataPackageInfo
+    let resources: [OpenDataResource]
+    let readme: String
+
+    /// The package of `tables` (default: metrics by provider, and by each of `by`); refuses a
+    /// period not computed from the loaded version, and a table with nothing left to publish.
+    static func make(stored: StoredContract, periods: [ReportingPeriod], tables: [PublishableTable], by: [PersonAttribute],
+                     policy: SmallCellPolicy, profile: PublicationProfile, on connection: PostgresConnection) throws -> OpenDataPackage {
+        let tables = tables.isEmpty ? [.metricsByProvider] + by.map { .metricsBy($0) } : tables
+        let computations = try PublishedComputation.of(stored, periods: periods.map(\.label), on: connection)
+        let resources = try tables.map { try OpenDataResource.make($0, contract: stored.contract, periods: periods, policy: policy, on: connection) }
+        for resource in resources {
+            guard !resource.rows.isEmpty else {
+                throw PublishEmptyError(resource: resource.name, reason: "it has no rows: no participant is counted in "
+                    + periods.map(\.label).joined(separator: ", "))
+            }
+            guard resource.hasPublishedFigures else {
+                throw PublishEmptyError(resource: resource.name, reason: "suppression leaves no figure in it (every count is under \(policy.threshold))")
+            }
+        }
+        let attributes = tables.compactMap { table -> String? in
+            if case .metricsBy(let attribute) = table { return attribute.rawValue.replacingOccurrences(of: "_", with: " ") }
+            return nil
+        }
+        let info = OpenDataPackageInfo(
+            name: packageName(stored.contract.id, periods), title: "\(stored.contract.name): outcomes, \(periods.map(\.label).joined(separator: ", "))",
+            description: "Outcome metrics of the \(stored.contract.name) contract (\(stored.contract.id), version \(stored.version)) by provider"
+                + (attributes.isEmpty ? "" : " and by " + attributes.joined(separator: ", ")) + ", suppressed for privacy.",
+            contract: stored, computations: computations, periods: periods, policy: policy, profile: profile)
+        return OpenDataPackage(info: info, resources: resources,
+                               readme: OpenDataReadme.text(info, resources: resources, summary: try IDSSummary.read(from: connection)))
+    }
+
+    /// Every file of the package into `folder` (a temporary folder the caller renames into place).
+    func write(into folder: String) throws {
+        let file = SafeWriter(option: "--output")
+        for resource in resources {
+            try file.write(resource.csv(), to: folder + "/" + resource.path)
+            try file.write(try SortedJSON.text(DataPackageDocument.schema(resource, info), prettyPrinted: true) + "\n",
+                           to: folder + "/" + resource.schemaPath)
+        }
+        try file.write(try SortedJSON.text(DataPackageDocument(info, resources: resources), prettyPrinted: true) + "\n", to: folder + "/datapackage.json")
+        try file.write(try SortedJSON.text(DCATCatalogDocument(info, resources: resources), prettyPrinted: true) + "\n", to: folder + "/data.json")
+        try file.write(readme, to: folder + "/README.md")
+    }
+
+    /// `housing-2021-2023`: lowercase letters, digits, `-`, `.` and `_` (a Data Package name).
+    static func packageName(_ contractID: String, _ periods: [ReportingPeriod]) -> String {
+        let raw = ([contractID] + periods.map(\.label)).joined(separator: "-").lowercased()
+        return String(raw.map { ($0.isASCII && ($0.isLetter || $0.isNumber)) || "-._".contains($0) ? $0 : "-" })
+    }
+}
+
+/// One table of an open-data package: suppressed aggregates only, each column typed and defined.
+struct OpenDataResource {
+    struct Field {
+        let name: String
+        let type: String
+        let description: String
+    }
+
+    let name: String
+    let title: String
+    let description: String
+    let fields: [Field]
+    let primaryKey: [String]
+    var rows: [[Cell]]
+
+    var path: String { name + ".csv" }
+    var schemaPath: String { name + ".schema.json" }
+
+    /// The CSV a portal loads: a suppressed cell is the policy's marker (declared as a missing
+    /// value), an absent one empty; numbers without separators.
+    func csv() -> String {
+        func field(_ text: String) -> String {
+            text.contains(where: { ",\"\n\r".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+        }
+        let lines = [fields.map { field($0.name) }.joined(separator: ",")] + rows.map { row in
+            row.map { cell -> String in
+                if case .suppressed(let marker) = cell { return field(marker) }
+                return field(cell.csv)
+            }.joined(separator: ",")
+        }
+        return lines.joined(separator: "\r\n") + "\r\n"
+    }
+
+    /// Whether any count or figure is left to publish after suppression.
+    var hasPublishedFigures: Bool {
+        rows.contains { row in row.contains { $0.isNumber } }
+    }
+}
+
+/// The tables `outcomes publish` may put in a package — each suppressed by the small-cell policy
+/// and holding no row per person — and why any other table is refused.
+enum PublishableTable: Equatable {
+    case metricsByProvider
+    case metricsBy(PersonAttribute)
+
+    var name: String {
+        switch self {
+        case .metricsByProvider: "metrics_by_provider"
+        case .metricsBy(let attribute): "metrics_by_provider_and_\(attribute.rawValue)"
+        }
+    }
+
+    static var all: [PublishableTable] { [.metricsByProvider] + PersonAttribute.allCases.map { .metricsBy($0) } }
+
+    /// Why a table may not be published.
+    enum Refusal: Equatable {
+        /// A table with a row per person (or a person's id in it): never published.
+        case personLevel(String)
+        /// An aggregate stored without small-cell suppression: only its suppressed report is published.
+        case notSuppressed(String)
+        case unknown(String)
+    }
+
+    /// The publishable table `name` names, or why it is refused: a database table with a person's
+    /// id in it is person-level; any other stored table is unsuppressed.
+    static func resolve(_ name: String, tables: [DataDictionary.Table]) -> Result<PublishableTable, PublishRefusedError> {
+        if let table = all.first(where: { $0.name == name }) { return .success(table) }
+        let personColumns: Set<String> = ["person_id", "participant_id", "relative_id", "relative_ids", "matched_person_id"]
+        if let table = tables.first(where: { $0.qualifiedName == name || $0.name == name }) {
+            let personal = table.columns.contains { personColumns.contains($0.name) }
+            return .failure(PublishRefusedError(table: name, refusal: personal ? .personLevel(table.qualifiedName) : .notSuppressed(table.qualifiedName)))
+        }
+        return .failure(PublishRefusedError(table: name, refusal: .unknown(name)))
+    }
+}
+
+/// `publish --table` named a table that may not leave: exit 64.
+struct PublishRefusedError: UserFacingError, Equatable {
+    let table: String
+    let refusal: PublishableTable.Refusal
+
+    var exitStatus: ExitStatus { .usage }
+    var message: String {
+        let allowed = "Publishable tables: " + PublishableTable.all.map(\.name).joined(separator: ", ") + "."
+        switch refusal {
+        case .personLevel(let qualified):
+            return "--table \(table): \(qualified) holds a row per person (or a person's id) and is never published; only "
+                + "suppressed aggregates leave the database. \(allowed)"
+        case .notSuppressed(let qualified):
+            return "--table \(table): \(qualified) is stored without small-cell suppression and is not published as it is; "
+                + "publish its suppressed form instead. \(allowed)"
+        case .unknown:
+            return "--table \(table) is not a table outcomes publishes. \(allowed)"
+        }
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import OutcomesDatabase
+import OutcomesDomain
+import PostgresClient
+
+extension OpenDataResource {
+    /// The published table, from the stored results of each period, suppressed as the metrics
+    /// report suppresses them (the same cells, by the same rule).
+    static func make(_ table: PublishableTable, contract: OutcomeContract, periods: [ReportingPeriod], policy: SmallCellPolicy,
+                     on connection: PostgresConnection) throws -> OpenDataResource {
+        let marker = "\(policy.marker) means suppressed"
+        var common: [Field] = [
+            Field(name: "period", type: "string", description: "The contract's reporting period."),
+            Field(name: "metric_id", type: "string", description: "The metric's id in the contract file; its definition is in README.md."),
+            Field(name: "metric", type: "string", description: "The metric's label."),
+            Field(name: "provider", type: "string", description: "The provider the participants were enrolled with, or (all) for all providers together."),
+        ]
+        let figures: [Field] = [
+            Field(name: "participants", type: "integer", description: "Participants the metric counts in the period (\(marker))."),
+            Field(name: "with_value", type: "integer", description: "Of them, those with a value (\(marker))."),
+            Field(name: "total", type: "number", description: "Sum of the participants' values, in the metric's unit (\(marker))."),
+            Field(name: "mean", type: "number", description: "total / with_value, rounded to 4 decimals (\(marker))."),
+            Field(name: "rate", type: "number", description: "For a yes/no metric, the share with the outcome, 0 to 1 (\(marker))."),
+        ]
+        switch table {
+        case .metricsByProvider:
+            var resource = OpenDataResource(
+                name: table.name, title: "Outcome metrics by provider",
+                description: "Each metric of the contract for each provider and all providers together, per reporting period; "
+                    + "counts of 1 to \(policy.threshold - 1), and the cells that would reveal them, are suppressed.",
+                fields: common + figures, primaryKey: ["period", "metric_id", "provider"], rows: [])
+            for period in periods {
+                let results = try MetricsRunner.read(contract: contract, period: period, on: connection)
+                let report = Report(metrics: results, contract: contract, period: period, policy: policy)
+                resource.rows += report.tables[0].rows.map { [.text(period.label)] + $0 }
+            }
+            return resource
+        case .metricsBy(let attribute):
+            common.append(Field(name: attribute.rawValue, type: "string",
+                                description: "The participants' \(attribute.rawValue.replacingOccurrences(of: "_", with: " ")), or (all) for the margin."))
+            var resource = OpenDataResource(
+                name: table.name, title: "Outcome metrics by provider and \(attribute.rawValue.replacingOccurrences(of: "_", with: " "))",
+                description: "Each metric by provider and \(attribute.rawValue.replacingOccurrences(of: "_", with: " ")), with margins, per reporting "
+                    + "period; every count of 1 to \(policy.threshold - 1) is suppressed with the cells that would let it be worked out "
+                    + "from a row, column or margin. Rates from 20 or fewer events are marked unstable.",
+                fields: common + figures + [Field(name: "unstable_rate", type: "string",
+                                                  description: "yes when the rate rests on 20 or fewer events (read with care); empty for other measures.")],
+                primaryKey: ["period", "metric_id", "provider", attribute.rawValue], rows: [])
+            for period in periods {
+                var report = Report(title: "")
+                let equity = try MetricEquity.tables(contract: contract, period: period.label, by: attribute, policy: policy, on: connection)
+                report.add(equity: equity, by: attribute, period: period.label, policy: policy)
+                resource.rows += report.tables[0].rows.map { [.text(period.label)] + $0 }
+            }
+            return resource
+        }
+    }
+}
+
+/// The package's README, for people: what the tables are, how they were computed, what
+/// suppression hid, the limitations, and what the figures were computed from.
+enum OpenDataReadme {
+    static func text(_ info: OpenDataPackageInfo, resources: [OpenDataResource], summary: IDSSummary) -> String {
+        let contract = info.contract.contract
+        var lines = ["# \(info.title)", "", info.description, ""]
+        lines += ["Published by \(info.profile.publisher.name)" + (info.profile.publisher.parent.map { " (\($0))" } ?? "")
+                  + "; contact \(info.profile.contactName), \(info.profile.contactEmail). License: \(info.profile.license)"
+                  + (info.profile.licenseTitle.map { " (\($0))" } ?? "") + ". Covers \(info.profile.spatial), \(info.temporal).", ""]
+        lines += ["## Files", ""]
+        for resource in resources {
+            lines.append("- `\(resource.path)` — \(resource.title): \(resource.description) Table Schema: `\(resource.schemaPath)`.")
+        }
+        lines += ["- `datapackage.json` — the Frictionless Data Package: every table's fields, types, keys and missing values.",
+                  "- `data.json` — a DCAT-US 1.1 catalog entry per table, for a state open-data portal.", ""]
+        lines += ["## How the figures were computed", "",
+                  "Participants are each person's first enrollment under contract \(contract.id) that meets its cohort rule "
+                  + "(enrolled at least \(contract.cohort.minimumEnrolledDays) days"
+                  + (contract.cohort.studyArm.map { ", study arm \($0.rawValue)" } ?? "")
+                  + "), counted in a period by \(contract.cohort.assignBy.rawValue.replacingOccurrences(of: "_", with: " ")); data through "
+                  + "\(contract.dataThrough). Each metric is measured on the linked administrative records of the Integrated Data "
+                  + "System (IDS) and aggregated by provider:", "",
+                  "| metric | label | definition | unit |", "|---|---|---|---|"]
+        for metric in contract.metrics {
+            lines.append("| `\(metric.id)` | \(cell(metric.label)) | \(cell(metric.definitionText)) | \(cell(metric.unitText)) |")
+        }
+        lines += ["", "## Suppression", "",
+                  "Counts of 1 to \(info.policy.threshold - 1) are suppressed, with every cell from which one could be worked out "
+                  + "(a complement in the same metric, a margin), and the means and rates of suppressed counts. A suppressed cell holds "
+                  + "`\(info.policy.marker)`, declared in `datapackage.json` as a missing value; an empty cell means there is no value "
+                  + "(for example, no rate for a measure that is not yes/no). No table holds a row or an identifier per person.", ""]
+        lines += ["## Limitations", "",
+                  "- Figures are as good as the linkage of agency records into persons: a person whose records were not linked is "
+                  + "missing from an outcome. The share of the person index each source's records reach (low for a source that covers few people, such as a program's own system):", ""]
+        let persons = max(summary.persons, 1)
+        for source in summary.linkage {
+            lines.append("  - \(source.source) (\(source.name)): \(String(format: "%.1f", Double(source.linkedPersons) * 100 / Double(persons)))%")
+        }
+        lines += ["- Rates from 20 or fewer events are unstable: they are marked in the tables by attribute, and should be read "
+                  + "with care everywhere.",
+                  "- The metrics describe outcomes, not effects: without a comparison group they do not say what the program caused.", ""]
+        lines += ["## Provenance", "",
+                  "Contract \(contract.id) version \(info.contract.version), text SHA-256 `\(info.contract.fileSHA256)`.", ""]
+        for computation in info.computations {
+            lines.append("- Period \(computation.period): computed \(computation.computedOn) from data load \(computation.loadID) "
+                         + "(\(computation.loadDescription)), content SHA-256 `\(computation.contentHash ?? "none")`.")
+        }
+        if let latest = summary.latestLoad, !info.computations.allSatisfy({ $0.loadID == latest.id }) {
+            lines.append("- The IDS has a later data load (\(latest.id)) than some of these computations; they are published as computed.")
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private static func cell(_ text: String) -> String { text.replacingOccurrences(of: "|", with: "\\|") }
+}

@@ -1,0 +1,142 @@
+import Foundation
+import OutcomesDatabase
+import OutcomesDomain
+import OutcomesTestSupport
+import PostgresClient
+import Testing
+@testable import OutcomesCLI
+
+/// `outcomes publish` as a user runs it: a package frictionless validates and pandas reads back
+/// to the same numbers as `outcomes metrics --format json`, with suppressed cells as the declared
+/// missing value; only aggregates leave (every stored table is refused by name), and bad input
+/// writes nothing.
+@Suite(.serialized) struct PublishCommandTests {
+    static let housing = Checkout.scenarios.appendingPathComponent("housing-2021.yaml")
+    static let profile = Checkout.scenarios.appendingPathComponent("publication-profile.yaml")
+
+    /// The conninfo of a database with synthetic data, the housing contract and its 2022 and 2023 metrics.
+    static let prepared: Result<String, Error> = Result {
+        let (db, conninfo) = try TestDatabase.fresh()
+        _ = try SyntheticLoader(ids: SyntheticIDS(persons: 6_000, seed: 21, families: true)).load(into: db)
+        guard try CLI.run(["contract", "load", housing.path, "--database", conninfo, "-q"]).status == 0 else {
+            throw DatabaseError(.noData, "the contract did not load")
+        }
+        for period in ["2022", "2023"] {
+            let computed = try CLI.run(["metrics", "--contract", "housing-2021", "--period", period, "--database", conninfo, "-q"])
+            guard computed.status == 0 else { throw DatabaseError(.noData, computed.errors) }
+        }
+        return conninfo
+    }
+
+    static var database: Result<(PostgresConnection, String), Error> {
+        prepared.flatMap { conninfo in Result { (try PostgresConnection(conninfo: conninfo), conninfo) } }
+    }
+
+    func publish(_ extra: [String], output: String, conninfo: String) throws -> ProcessRunner.Result {
+        try CLI.run(["publish", "--contract", "housing-2021", "--profile", Self.profile.path, "--output", output, "--database", conninfo, "-q"] + extra)
+    }
+
+    @Test func aPackageFrictionlessAcceptsAndPandasReadsBackToTheCLIsNumbers() throws {
+        let (db, conninfo) = try Self.database.get()
+        let folder = TestDatabase.scratchDirectory("publish").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let published = try publish(["--period", "2022", "--period", "2023", "--by", "sex"], output: folder, conninfo: conninfo)
+        #expect(published.status == 0, "\(published.errors)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).filter { !$0.hasPrefix(".") }.sorted() == [
+            "README.md", "data.json", "datapackage.json", "metrics_by_provider.csv", "metrics_by_provider.schema.json",
+            "metrics_by_provider_and_sex.csv", "metrics_by_provider_and_sex.schema.json",
+        ])
+        let python = try #require(Checkout.python, "Python with Tests/reference-requirements.txt is needed: set OUTCOMES_PYTHON or run .ci/run's venv step")
+        let script = Checkout.root.appendingPathComponent("Tests/OutcomesCLITests/reference/read_open_data_package.py")
+        let read = try ProcessRunner.run(python, [script.path, folder], separateErrors: true)
+        #expect(read.status == 0, "\(read.errors)")
+        let package = try #require(try JSONSerialization.jsonObject(with: Data(read.output.utf8)) as? [String: Any])
+        #expect(package["valid"] as? Bool == true, "frictionless: \(package["errors"] ?? "")")
+        let resources = try #require(package["resources"] as? [String: [[String: Any]]])
+
+        // The same numbers as the CLI's JSON, period by period; a suppressed cell is missing in both.
+        func key(_ row: [String: Any]) -> String { "\(row["metric_id"]!) \(row["provider"]!)" }
+        // Numbers as numbers (pandas reads an integer column with a missing cell as floats), a missing cell as nil.
+        func figures(_ row: [String: Any]) -> [Double?] {
+            ["participants", "with_value", "total", "mean", "rate"].map { (row[$0] as? NSNumber)?.doubleValue }
+        }
+        for period in ["2022", "2023"] {
+            let cli = try CLI.report(try CLI.run(["metrics", "--contract", "housing-2021", "--period", period, "--format", "json",
+                                                  "--database", conninfo, "-q"]))
+            let expected = Dictionary(uniqueKeysWithValues: (cli.tables["metrics"] ?? []).map { (key($0), figures($0)) })
+            let rows = (resources["metrics_by_provider"] ?? []).filter { $0["period"] as? String == period }
+            #expect(!rows.isEmpty && rows.count == expected.count)
+            for row in rows { #expect(figures(row) == expected[key(row)], "\(period) \(key(row))") }
+        }
+        let sexRows = resources["metrics_by_provider_and_sex"] ?? []
+        #expect(sexRows.contains { row in row["participants"] == nil || row["participants"] is NSNull }, "small cells by sex are suppressed")
+        let csv = try String(contentsOfFile: folder + "/metrics_by_provider_and_sex.csv", encoding: .utf8)
+        #expect(csv.contains(",<11,"), "the marker, declared as a missing value")
+
+        // Aggregates only: every row is a (period, metric, provider[, group]) and no field is a person's id.
+        let metrics = try db.execute("SELECT count(*) FROM metrics.provider_results WHERE contract_id = 'housing-2021' AND period IN ('2022', '2023')")
+            .scalar(Int.self)
+        #expect(resources["metrics_by_provider"]?.count == metrics)
+        let datapackage = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/datapackage.json"))) as? [String: Any])
+        let fields = ((datapackage["resources"] as? [[String: Any]]) ?? []).flatMap { (($0["schema"] as? [String: Any])?["fields"] as? [[String: Any]]) ?? [] }
+            .compactMap { $0["name"] as? String }
+        #expect(Set(fields) == ["period", "metric_id", "metric", "provider", "sex", "participants", "with_value", "total", "mean", "rate", "unstable_rate"])
+
+        // The DCAT-US entry: one dataset per table, its dictionary the table's own schema.
+        let catalog = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/data.json"))) as? [String: Any])
+        let datasets = try #require(catalog["dataset"] as? [[String: Any]])
+        #expect(datasets.count == 2)
+        #expect(datasets.allSatisfy { ($0["describedBy"] as? String)?.hasSuffix(".schema.json") == true && $0["accessLevel"] as? String == "public"
+                                       && $0["temporal"] as? String == "2022-01-01/2023-12-31" })
+        let readme = try String(contentsOfFile: folder + "/README.md", encoding: .utf8)
+        let sha = try db.execute("SELECT file_sha256 FROM payments.contracts WHERE contract_id = 'housing-2021'").scalar(String.self)
+        #expect(readme.contains(sha), "the README names the contract text it was computed from")
+    }
+
+    @Test func everyStoredTableIsRefusedByName() throws {
+        let (db, _) = try Self.database.get()
+        let dictionary = try DataDictionary.read(on: db)
+        for table in dictionary.tables {
+            let personal = table.columns.contains { ["person_id", "participant_id", "relative_id", "relative_ids"].contains($0.name) }
+            let expected: PublishableTable.Refusal = personal ? .personLevel(table.qualifiedName) : .notSuppressed(table.qualifiedName)
+            switch PublishableTable.resolve(table.qualifiedName, tables: dictionary.tables) {
+            case .success: Issue.record("\(table.qualifiedName) would be published")
+            case .failure(let error): #expect(error.refusal == expected, "\(table.qualifiedName)")
+            }
+        }
+        #expect(throws: PublishRefusedError.self) { try PublishableTable.resolve("person_results", tables: dictionary.tables).get() }
+        #expect(PublishableTable.all.allSatisfy { (try? PublishableTable.resolve($0.name, tables: dictionary.tables).get()) == $0 })
+    }
+
+    @Test func badInputWritesNothing() throws {
+        let (_, conninfo) = try Self.database.get()
+        let folder = TestDatabase.scratchDirectory("publish-bad").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        // A person-level table, by name: refused before anything is written.
+        CLI.expectCleanFailure(try publish(["--period", "2023", "--table", "metrics.person_results"], output: folder, conninfo: conninfo),
+                               status: 64, naming: ["metrics.person_results"])
+        CLI.expectCleanFailure(try publish(["--period", "2023", "--table", "payments.ledger"], output: folder, conninfo: conninfo),
+                               status: 64, naming: ["payments.ledger"])
+        // A period not computed from the loaded version.
+        CLI.expectCleanFailure(try publish(["--period", "2024"], output: folder, conninfo: conninfo), status: 65,
+                               naming: ["2024", "outcomes metrics --contract housing-2021 --period 2024"])
+        #expect(!FileManager.default.fileExists(atPath: folder))
+        // A profile without a contact e-mail, and one whose license is not a URL: file:line.
+        let text = try String(contentsOf: Self.profile, encoding: .utf8)
+        let broken = TestDatabase.scratchDirectory("profile").path + ".yaml"
+        defer { try? FileManager.default.removeItem(atPath: broken) }
+        try text.replacingOccurrences(of: "  email: opendata@example.gov", with: "").write(toFile: broken, atomically: true, encoding: .utf8)
+        CLI.expectCleanFailure(try CLI.run(["publish", "--contract", "housing-2021", "--period", "2023", "--profile", broken, "--output", folder]),
+                               status: 65, naming: ["\(broken):9:", "email"])
+        try text.replacingOccurrences(of: "license: https://creativecommons.org/publicdomain/zero/1.0/", with: "license: CC0")
+            .write(toFile: broken, atomically: true, encoding: .utf8)
+        CLI.expectCleanFailure(try CLI.run(["publish", "--contract", "housing-2021", "--period", "2023", "--profile", broken, "--output", folder]),
+                               status: 65, naming: ["\(broken):11:", "license", "'CC0'"])
+        #expect(!FileManager.default.fileExists(atPath: folder))
+        // A folder outcomes did not write is never replaced.
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        try "mine".write(toFile: folder + "/notes.txt", atomically: true, encoding: .utf8)
+        CLI.expectCleanFailure(try publish(["--period", "2023"], output: folder, conninfo: conninfo), status: 73, naming: [folder])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["notes.txt"])
+    }
+}

@@ -1,0 +1,70 @@
+import Foundation
+import Testing
+@testable import OutcomesDomain
+
+/// The publication profile is read strictly: every DCAT-US field a portal requires is there, URLs
+/// and e-mail addresses are what they say, and anything else is an error at its line.
+@Suite struct PublicationProfileTests {
+    static let valid = """
+        publisher: {name: Department of Human Services, parent: State of Example}
+        contact: {name: Outcomes Data Team, email: opendata@example.gov}
+        license: https://creativecommons.org/publicdomain/zero/1.0/
+        access_level: public
+        identifier_prefix: https://data.example.gov/outcomes/
+        spatial: State of Example
+        accrual_periodicity: R/P1Y
+        keywords: [pay for success]
+        """
+
+    func error(_ text: String) -> DefinitionFileError? {
+        do {
+            _ = try PublicationProfile.parse(yaml: text, file: "profile.yaml")
+            return nil
+        } catch {
+            return error as? DefinitionFileError
+        }
+    }
+
+    @Test func aValidProfile() throws {
+        let profile = try PublicationProfile.parse(yaml: Self.valid, file: "profile.yaml")
+        #expect(profile.publisher == .init(name: "Department of Human Services", parent: "State of Example"))
+        #expect(profile.contactEmail == "opendata@example.gov" && profile.accessLevel == .public && profile.language == "en-US")
+        #expect(profile.keywords == ["pay for success"] && profile.themes.isEmpty && profile.rowLabel == nil)
+    }
+
+    @Test func everyRequiredFieldIsRequired() {
+        let required = ["license", "access_level", "identifier_prefix", "spatial", "accrual_periodicity", "keywords", "publisher", "contact"]
+        for key in required {
+            let text = Self.valid.split(separator: "\n").filter { !$0.hasPrefix(key + ":") }.joined(separator: "\n")
+            #expect(error(text)?.code == .missingKey(key), "\(key)")
+        }
+        #expect(error(Self.valid.replacingOccurrences(of: ", email: opendata@example.gov", with: ""))?.code == .missingKey("email"))
+        #expect(error(Self.valid.replacingOccurrences(of: "{name: Department of Human Services, parent: State of Example}", with: "{parent: State}"))?.code
+                == .missingKey("name"))
+    }
+
+    @Test func badValuesAreErrorsAtTheirLine() {
+        let cases: [(String, String, DefinitionFileError.Code, Int)] = [
+            ("license: https://creativecommons.org/publicdomain/zero/1.0/", "license: CC0", .wrongForm(expected: .url), 3),
+            ("license: https://creativecommons.org/publicdomain/zero/1.0/", "license: ftp://example.gov/x", .wrongForm(expected: .url), 3),
+            ("identifier_prefix: https://data.example.gov/outcomes/", "identifier_prefix: data.example.gov", .wrongForm(expected: .url), 5),
+            ("opendata@example.gov", "opendata at example.gov", .wrongForm(expected: .email), 2),
+            ("opendata@example.gov", "mailto:opendata@example.gov", .wrongForm(expected: .email), 2),
+            ("accrual_periodicity: R/P1Y", "accrual_periodicity: yearly", .wrongForm(expected: .text), 7),
+            ("accrual_periodicity: R/P1Y", "accrual_periodicity: R/P1Y1Y", .wrongForm(expected: .text), 7),
+            ("access_level: public", "access_level: open", .unknownWord("open", allowed: ["public", "restricted public", "non-public"]), 4),
+            ("keywords: [pay for success]", "keywords: []", .tooFew("keywords"), 8),
+            ("keywords: [pay for success]", "keywords: pay for success", .wrongForm(expected: .list), 8),
+            ("spatial: State of Example", "spatial: State of Example\nspatail: typo", .unknownKey("spatail", allowed: PublicationProfile.keys), 7),
+        ]
+        for (old, new, code, line) in cases {
+            let found = error(Self.valid.replacingOccurrences(of: old, with: new))
+            #expect(found?.code == code && found?.line == line, "\(new): \(String(describing: found))")
+        }
+    }
+
+    @Test func accrualPeriodicities() {
+        #expect(["R/P1Y", "R/P3M", "R/P1M", "R/P1W", "R/P1D", "R/P1Y6M", "irregular"].allSatisfy(PublicationProfile.isAccrualPeriodicity))
+        #expect(!["P1Y", "R/P", "R/PY", "R/P1Y1Y", "R/P1H", "yearly", ""].contains(where: PublicationProfile.isAccrualPeriodicity))
+    }
+}
