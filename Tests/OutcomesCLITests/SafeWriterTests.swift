@@ -1,6 +1,7 @@
 import Foundation
 @testable import OutcomesCLI
 import OutcomesDatabase
+import OutcomesTestSupport
 import Testing
 
 /// Real files in a fresh folder: what the one writer of user paths does to links, FIFOs, devices,
@@ -164,4 +165,22 @@ private func problem(of body: () throws -> Void) -> OutputPathError.Problem? {
 
 extension Scratch {
     static func fileKind(_ path: String) -> FileKind { status(path).map { FileKind(mode: $0.st_mode) } ?? .absent }
+}
+
+/// A one-character folder above the target (`z/schemas`) is made, not a trap in Foundation's
+/// path handling; the parent of every shape of path is the folder above it.
+@Suite struct SafeWriterParentFolderTests {
+    @Test func theParentOfEveryShapeOfPath() {
+        #expect(["z": "", "z/": "", "z/s": "z", "/z": "/", "/": "/", "a//b": "a", "/a/b/": "/a", "./q": "."].allSatisfy { SafeWriter.parent(of: $0) == $1 })
+    }
+
+    @Test func missingOneCharacterFoldersAreMade() throws {
+        let folder = try Scratch.folder()
+        defer { Scratch.remove(folder) }
+        let (_, conninfo) = try TestDatabase.fresh()
+        let command = "cd '\(folder)' && exec '\(CLI.binary.path)' dictionary -q --table-schemas z/schemas --database '\(conninfo)' > /dev/null"
+        let result = try ProcessRunner.run(URL(fileURLWithPath: "/bin/sh"), ["-c", command], separateErrors: true)
+        #expect(result.status == 0, "\(result.errors)")
+        #expect(try Scratch.listing(folder + "/z/schemas").contains("ids.persons.schema.json"))
+    }
 }

@@ -63,6 +63,14 @@ import Testing
         }
     }
 
+    @Test func restrictedAccessNeedsRights() throws {
+        let restricted = Self.valid.replacingOccurrences(of: "access_level: public", with: "access_level: restricted public")
+        #expect(error(restricted)?.code == .missingKey("rights") && error(restricted)?.line == 4)
+        let profile = try PublicationProfile.parse(yaml: restricted + "\nrights: Aggregates only; ask the IDS team for access.", file: "profile.yaml")
+        #expect(profile.rights == "Aggregates only; ask the IDS team for access." && profile.accessLevel == .restrictedPublic)
+        #expect(error(restricted + "\nrights: " + String(repeating: "x", count: 256))?.code == .outOfRange("rights"))
+    }
+
     @Test func accrualPeriodicities() {
         #expect(["R/P1Y", "R/P3M", "R/P1M", "R/P1W", "R/P1D", "R/P1Y6M", "irregular"].allSatisfy(PublicationProfile.isAccrualPeriodicity))
         #expect(!["P1Y", "R/P", "R/PY", "R/P1Y1Y", "R/P1H", "yearly", ""].contains(where: PublicationProfile.isAccrualPeriodicity))

@@ -17,13 +17,14 @@ struct PublishCommand: ParsableCommand {
             the figures are, how they were computed, what suppression hid, the limitations, and the \
             contract version and data load with their hashes.
 
-            Only suppressed aggregates leave: --table refuses any table with a row or an id per \
-            person, and any stored table without suppression. The folder is written whole or not at \
+            Only suppressed aggregates leave: a package holds one table, suppressed under a threshold of \
+            at least 11; --table refuses any table with a row or an id per person, and any stored table \
+            without suppression. The folder is written whole or not at \
             all; a folder outcomes did not write is never replaced (one it wrote is).
 
             Examples:
               outcomes publish --contract housing-2021 --period 2023 --profile scenarios/publication-profile.yaml --output open-data
-              outcomes publish --contract housing-2021 --period 2022 --period 2023 --by race --profile scenarios/publication-profile.yaml --output open-data
+              outcomes publish --contract housing-2021 --period 2022 --period 2023 --by race --profile scenarios/publication-profile.yaml --output open-data-race
             """
     )
 
@@ -33,11 +34,11 @@ struct PublishCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("A reporting period to publish, computed from the contract's latest version (repeatable).", valueName: "label"))
     var period: [String] = []
 
-    @Option(name: .long, help: ArgumentHelp("Also publish the metrics by provider and a person attribute: race, sex, age_band, county or family_type (repeatable).",
+    @Option(name: .long, help: ArgumentHelp("Publish the metrics by provider and a person attribute instead: race, sex, age_band, county or family_type.",
                                             valueName: "attribute"))
     var by: [PersonAttribute] = []
 
-    @Option(name: .long, help: ArgumentHelp("A table to publish (repeatable; default metrics_by_provider, plus one per --by).", valueName: "name"))
+    @Option(name: .long, help: ArgumentHelp("The table to publish, by name (default metrics_by_provider, or the --by table).", valueName: "name"))
     var table: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("The publication profile (YAML): publisher, contact, license and portal fields; see scenarios/publication-profile.yaml.",
@@ -53,9 +54,23 @@ struct PublishCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "No progress notes on standard error.")
     var quiet = false
 
+    /// The smallest threshold a package is published under: the default policy's.
+    static let minimumThreshold = SmallCellPolicy().threshold
+
     func validate() throws {
         guard !period.isEmpty else { throw ValidationError("Give at least one --period to publish.") }
         if Set(period).count != period.count { throw ValidationError("--period names a period twice.") }
+        guard suppression.smallCellThreshold >= Self.minimumThreshold else {
+            throw ValidationError("--small-cell-threshold \(suppression.smallCellThreshold) is below \(Self.minimumThreshold): an open-data package "
+                                  + "suppresses every count under \(Self.minimumThreshold) at least (a higher threshold is allowed).")
+        }
+        // Tables that share margins, each suppressed on its own, could give away each other's
+        // hidden cells: a package holds one table. By an attribute, its margins are the providers' figures.
+        guard by.count + table.count <= 1 else {
+            throw ValidationError("A package holds one table: metrics_by_provider, or (--by ATTRIBUTE) metrics by provider and one attribute, "
+                                  + "whose margins are the providers' figures; tables suppressed apart could reveal each other's hidden cells. "
+                                  + "Publish each in a package of its own.")
+        }
     }
 
     func run() throws {
@@ -68,7 +83,7 @@ struct PublishCommand: ParsableCommand {
         let known = try DataDictionary.tables(on: connection)
         let tables = try table.map { name in try PublishableTable.resolve(name, tables: known).get() }
         let stored = try ContractStore.stored(contract, on: connection)
-        let periods = try period.map { try stored.contract.period(option: $0) }
+        let periods = try period.map { try stored.contract.period(option: $0) }.sorted { $0.start < $1.start }
         let package = try OpenDataPackage.make(stored: stored, periods: periods, tables: tables, by: by, policy: suppression.policy,
                                                profile: profile, on: connection)
         try writer.writeFolder(at: output) { folder in try package.write(into: folder) }

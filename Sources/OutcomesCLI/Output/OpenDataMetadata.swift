@@ -27,6 +27,7 @@ struct OpenDataPackageInfo {
 struct DataPackageDocument: Encodable {
     struct License: Encodable { let path: String; let title: String? }
     struct Contributor: Encodable { let title: String; let email: String; let role: String }
+    struct Source: Encodable { let title: String }
     struct Schema: Encodable {
         struct Field: Encodable { let name: String; let type: String; let description: String }
         let fields: [Field]
@@ -54,17 +55,25 @@ struct DataPackageDocument: Encodable {
     let keywords: [String]
     let licenses: [License]
     let contributors: [Contributor]
+    /// What the figures were computed from: the contract version and its text's hash, each data load and its content hash.
+    let sources: [Source]
     let resources: [Resource]
 
     init(_ info: OpenDataPackageInfo, resources: [OpenDataResource]) {
         name = info.name
         title = info.title
         description = info.description
-        version = "\(info.contract.version).0.0"
+        // The contract version, then the latest data load: a recomputation on new data is a new version.
+        version = "\(info.contract.version).\(info.computations.map(\.loadID).max() ?? 0).0"
         created = info.modified + "T00:00:00Z"
         keywords = info.profile.keywords
         licenses = [License(path: info.profile.license, title: info.profile.licenseTitle)]
         contributors = [Contributor(title: info.profile.contactName, email: info.profile.contactEmail, role: "publisher")]
+        sources = [Source(title: "Contract \(info.contract.contract.id) version \(info.contract.version), text SHA-256 \(info.contract.fileSHA256)")]
+            + Set(info.computations.map(\.loadID)).sorted().map { load in
+                let hash = info.computations.first { $0.loadID == load }?.contentHash ?? "none"
+                return Source(title: "IDS data load \(load), content SHA-256 \(hash)")
+            }
         self.resources = resources.map { Resource(name: $0.name, path: $0.path, title: $0.title, description: $0.description, schema: Self.schema($0, info)) }
     }
 
@@ -113,6 +122,7 @@ struct DCATCatalogDocument: Encodable {
         let contactPoint: Contact
         let identifier: String
         let accessLevel: String
+        let rights: String?
         let license: String
         let spatial: String
         let temporal: String
@@ -128,7 +138,7 @@ struct DCATCatalogDocument: Encodable {
         let rowLabel: String?
         let geographicUnit: String?
         enum CodingKeys: String, CodingKey {
-            case type = "@type", title, description, keyword, modified, publisher, contactPoint, identifier, accessLevel, license,
+            case type = "@type", title, description, keyword, modified, publisher, contactPoint, identifier, accessLevel, rights, license,
                  spatial, temporal, accrualPeriodicity, language, theme, landingPage, isPartOf, describedBy, describedByType,
                  distribution, rowLabel, geographicUnit
         }
@@ -151,7 +161,7 @@ struct DCATCatalogDocument: Encodable {
                 modified: info.modified,
                 publisher: Organization(name: profile.publisher.name, subOrganizationOf: profile.publisher.parent.map { ParentOrganization(name: $0) }),
                 contactPoint: Contact(fn: profile.contactName, hasEmail: "mailto:" + profile.contactEmail),
-                identifier: packageURL + resource.name, accessLevel: profile.accessLevel.rawValue, license: profile.license,
+                identifier: packageURL + resource.name, accessLevel: profile.accessLevel.rawValue, rights: profile.rights, license: profile.license,
                 spatial: profile.spatial, temporal: info.temporal, accrualPeriodicity: profile.accrualPeriodicity, language: [profile.language],
                 theme: profile.themes.isEmpty ? nil : profile.themes, landingPage: profile.landingPage, isPartOf: packageURL,
                 describedBy: packageURL + resource.schemaPath,

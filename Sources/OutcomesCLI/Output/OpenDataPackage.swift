@@ -10,11 +10,11 @@ struct OpenDataPackage {
     let resources: [OpenDataResource]
     let readme: String
 
-    /// The package of `tables` (default: metrics by provider, and by each of `by`); refuses a
+    /// The package of `tables` (default: metrics by provider, or by provider and the attribute of `by`); refuses a
     /// period not computed from the loaded version, and a table with nothing left to publish.
     static func make(stored: StoredContract, periods: [ReportingPeriod], tables: [PublishableTable], by: [PersonAttribute],
                      policy: SmallCellPolicy, profile: PublicationProfile, on connection: PostgresConnection) throws -> OpenDataPackage {
-        let tables = tables.isEmpty ? [.metricsByProvider] + by.map { .metricsBy($0) } : tables
+        let tables = tables.isEmpty ? [by.first.map { .metricsBy($0) } ?? .metricsByProvider] : tables
         let computations = try PublishedComputation.of(stored, periods: periods.map(\.label), on: connection)
         let resources = try tables.map { try OpenDataResource.make($0, contract: stored.contract, periods: periods, policy: policy, on: connection) }
         for resource in resources {
@@ -36,7 +36,7 @@ struct OpenDataPackage {
                 + (attributes.isEmpty ? "" : " and by " + attributes.joined(separator: ", ")) + ", suppressed for privacy.",
             contract: stored, computations: computations, periods: periods, policy: policy, profile: profile)
         return OpenDataPackage(info: info, resources: resources,
-                               readme: OpenDataReadme.text(info, resources: resources, summary: try IDSSummary.read(from: connection)))
+                               readme: OpenDataReadme.text(info, resources: resources, latestLoad: try DataLoads.current(on: connection)?.id))
     }
 
     /// Every file of the package into `folder` (a temporary folder the caller renames into place).
@@ -54,7 +54,7 @@ struct OpenDataPackage {
 
     /// `housing-2021-2023`: lowercase letters, digits, `-`, `.` and `_` (a Data Package name).
     static func packageName(_ contractID: String, _ periods: [ReportingPeriod]) -> String {
-        let raw = ([contractID] + periods.map(\.label)).joined(separator: "-").lowercased()
+        let raw = ([contractID] + periods.sorted { $0.start < $1.start }.map(\.label)).joined(separator: "-").lowercased()
         return String(raw.map { ($0.isASCII && ($0.isLetter || $0.isNumber)) || "-._".contains($0) ? $0 : "-" })
     }
 }
@@ -80,9 +80,7 @@ struct OpenDataResource {
     /// The CSV a portal loads: a suppressed cell is the policy's marker (declared as a missing
     /// value), an absent one empty; numbers without separators.
     func csv() -> String {
-        func field(_ text: String) -> String {
-            text.contains(where: { ",\"\n\r".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
-        }
+        let field = Report.csvField
         let lines = [fields.map { field($0.name) }.joined(separator: ",")] + rows.map { row in
             row.map { cell -> String in
                 if case .suppressed(let marker) = cell { return field(marker) }

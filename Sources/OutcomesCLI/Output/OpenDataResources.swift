@@ -34,6 +34,7 @@ extension OpenDataResource {
                 let report = Report(metrics: results, contract: contract, period: period, policy: policy)
                 resource.rows += report.tables[0].rows.map { [.text(period.label)] + $0 }
             }
+            resource.hideSmallTotals(of: contract, policy: policy, groupColumn: nil)
             return resource
         case .metricsBy(let attribute):
             common.append(Field(name: attribute.rawValue, type: "string",
@@ -52,7 +53,65 @@ extension OpenDataResource {
                 report.add(equity: equity, by: attribute, period: period.label, policy: policy)
                 resource.rows += report.tables[0].rows.map { [.text(period.label)] + $0 }
             }
+            resource.hideSmallTotals(of: contract, policy: policy, groupColumn: 4)
             return resource
+        }
+    }
+
+    /// A total of events or days under the threshold says how few people had them (a total of 1
+    /// shelter entry is one person's): such totals are suppressed with their means, and in every
+    /// line whose margin is published (a provider's groups, a group's providers, the providers)
+    /// where one cell alone is hidden, the smallest other non-zero one too, until no line has one.
+    mutating func hideSmallTotals(of contract: OutcomeContract, policy: SmallCellPolicy, groupColumn: Int?) {
+        let counted = Set(contract.metrics.filter { metric in
+            switch metric.relatives.map({ _ in Measure.count }) ?? metric.measure {
+            case .count, .daysCovered, .daysWithout, .daysToEvent: true
+            default: false
+            }
+        }.map(\.id))
+        let (providerColumn, totalColumn) = (3, groupColumn.map { $0 + 3 } ?? 6)
+        let all = MetricsRunner.allProviders
+        func text(_ cell: Cell) -> String { if case .text(let value) = cell { value } else { "" } }
+        func value(_ row: [Cell]) -> Decimal? {
+            switch row[totalColumn] {
+            case .decimal(let value): value
+            case .int(let value): Decimal(value)
+            default: nil
+            }
+        }
+        func isMargin(_ index: Int) -> Bool {
+            text(rows[index][providerColumn]) == all || groupColumn.map { text(rows[index][$0]) == "(all)" } ?? false
+        }
+        let marker = Cell.suppressed(policy.marker)
+        let keys = Dictionary(grouping: rows.indices.filter { counted.contains(text(rows[$0][1])) }) { "\(text(rows[$0][0]))\u{1F}\(text(rows[$0][1]))" }
+        for indices in keys.values {
+            var hidden = Set(indices.filter { index in value(rows[index]).map { $0 > 0 && $0 < Decimal(policy.threshold) } ?? false })
+            // Lines: each provider's groups with its (all) group, each group's providers with the (all) provider.
+            var lines: [[Int]] = []
+            let byProvider = Dictionary(grouping: indices) { text(rows[$0][providerColumn]) }
+            if let groupColumn {
+                lines += byProvider.values.map(Array.init)
+                lines += Dictionary(grouping: indices) { text(rows[$0][groupColumn]) }.values.map(Array.init)
+            } else {
+                lines.append(indices)
+            }
+            var changed = !hidden.isEmpty
+            while changed {
+                changed = false
+                for line in lines where line.filter({ hidden.contains($0) && value(rows[$0]) != nil }).count == 1 {
+                    let shown = line.filter { !hidden.contains($0) && (value(rows[$0]) ?? 0) != 0 }
+                    // The smallest part, else the margin (the row whose provider or group is (all)).
+                    let parts = shown.filter { !isMargin($0) }
+                    if let pick = (parts.isEmpty ? shown : parts).min(by: { value(rows[$0])! < value(rows[$1])! }) {
+                        hidden.insert(pick)
+                        changed = true
+                    }
+                }
+            }
+            for index in hidden {
+                rows[index][totalColumn] = marker
+                rows[index][totalColumn + 1] = marker
+            }
         }
     }
 }
@@ -60,7 +119,7 @@ extension OpenDataResource {
 /// The package's README, for people: what the tables are, how they were computed, what
 /// suppression hid, the limitations, and what the figures were computed from.
 enum OpenDataReadme {
-    static func text(_ info: OpenDataPackageInfo, resources: [OpenDataResource], summary: IDSSummary) -> String {
+    static func text(_ info: OpenDataPackageInfo, resources: [OpenDataResource], latestLoad: Int?) -> String {
         let contract = info.contract.contract
         var lines = ["# \(info.title)", "", info.description, ""]
         lines += ["Published by \(info.profile.publisher.name)" + (info.profile.publisher.parent.map { " (\($0))" } ?? "")
@@ -90,25 +149,26 @@ enum OpenDataReadme {
                   + "(for example, no rate for a measure that is not yes/no). No table holds a row or an identifier per person.", ""]
         lines += ["## Limitations", "",
                   "- Figures are as good as the linkage of agency records into persons: a person whose records were not linked is "
-                  + "missing from an outcome. The share of the person index each source's records reach (low for a source that covers few people, such as a program's own system):", ""]
-        let persons = max(summary.persons, 1)
-        for source in summary.linkage {
-            lines.append("  - \(source.source) (\(source.name)): \(String(format: "%.1f", Double(source.linkedPersons) * 100 / Double(persons)))%")
-        }
-        lines += ["- Rates from 20 or fewer events are unstable: they are marked in the tables by attribute, and should be read "
+                  + "missing from an outcome. The linkage rates of the data load are in the publisher's data-quality report "
+                  + "(outcomes quality, outcomes link report).",
+                  "- Participant counts of different metrics in the same cell can differ (a metric counts a participant only once its "
+                  + "window is observed); they are not meant to be subtracted.",
+                  "- Rates from 20 or fewer events are unstable: they are marked in the tables by attribute, and should be read "
                   + "with care everywhere.",
                   "- The metrics describe outcomes, not effects: without a comparison group they do not say what the program caused.", ""]
         lines += ["## Provenance", "",
                   "Contract \(contract.id) version \(info.contract.version), text SHA-256 `\(info.contract.fileSHA256)`.", ""]
         for computation in info.computations {
-            lines.append("- Period \(computation.period): computed \(computation.computedOn) from data load \(computation.loadID) "
-                         + "(\(computation.loadDescription)), content SHA-256 `\(computation.contentHash ?? "none")`.")
+            lines.append("- Period \(computation.period): computed \(computation.computedOn) from data load \(computation.loadID), "
+                         + "content SHA-256 `\(computation.contentHash ?? "none")`.")
         }
-        if let latest = summary.latestLoad, !info.computations.allSatisfy({ $0.loadID == latest.id }) {
-            lines.append("- The IDS has a later data load (\(latest.id)) than some of these computations; they are published as computed.")
+        if let latestLoad, !info.computations.allSatisfy({ $0.loadID == latestLoad }) {
+            lines.append("- The IDS has a later data load (\(latestLoad)) than some of these computations; they are published as computed.")
         }
         return lines.joined(separator: "\n") + "\n"
     }
 
-    private static func cell(_ text: String) -> String { text.replacingOccurrences(of: "|", with: "\\|") }
+    private static func cell(_ text: String) -> String {
+        text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\r", with: " ").replacingOccurrences(of: "\n", with: " ")
+    }
 }

@@ -152,10 +152,13 @@ package struct Report {
     /// Tables one after another, each with its header row, separated by a blank line.
     private func csv() -> String { tables.map(Self.csv).joined(separator: "\n\n") + "\n" }
 
+    /// One CSV field, quoted (RFC 4180) when it holds a comma, a quote or a line break.
+    static func csvField(_ text: String) -> String {
+        text.contains(where: { ",\"\n\r".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
+    }
+
     static func csv(_ table: ReportTable) -> String {
-        func field(_ text: String) -> String {
-            text.contains(where: { ",\"\n\r".contains($0) }) ? "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : text
-        }
+        let field = csvField
         // A column with a suppressed cell gets a flag column beside it, so an empty cell is never ambiguous.
         let flagged = table.columns.indices.filter { column in table.rows.contains { $0[column].isSuppressed } }
         var header: [String] = []

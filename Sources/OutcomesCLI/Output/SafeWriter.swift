@@ -298,6 +298,17 @@ package struct SafeWriter {
         guard fsync(descriptor) == 0 else { throw refused(path, .folder) }
     }
 
+    /// The folder above `folder` ("" for a relative name without one, "/" below the root). Not
+    /// Foundation's `deletingLastPathComponent`, which traps on a one-character name.
+    static func parent(of folder: String) -> String {
+        var trimmed = Substring(folder)
+        while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed = trimmed.dropLast() }
+        guard let slash = trimmed.lastIndex(of: "/") else { return "" }
+        var parent = trimmed[..<slash]
+        while parent.count > 1, parent.hasSuffix("/") { parent = parent.dropLast() }
+        return parent.isEmpty ? "/" : String(parent)
+    }
+
     /// Makes `folder` and any missing folders above it; returns those it made, outermost first.
     private func makeFolders(_ folder: String, path: String) throws -> [String] {
         var status = stat()
@@ -306,7 +317,7 @@ package struct SafeWriter {
             return []
         }
         guard errno == ENOENT else { throw refused(path, .folder) }
-        let parent = (folder as NSString).deletingLastPathComponent
+        let parent = Self.parent(of: folder)
         var made = parent.isEmpty || parent == folder ? [] : try makeFolders(parent, path: path)
         guard TemporaryFolders.shared.creating(folder, .madeFolder, { mkdir(folder, 0o777) == 0 }) || errno == EEXIST else {
             let error = refused(path, .folder)

@@ -24,6 +24,8 @@ public struct PublicationProfile: Sendable, Equatable {
     public let license: String
     public let licenseTitle: String?
     public let accessLevel: AccessLevel
+    /// Why access is restricted, and how to ask for it: required unless `accessLevel` is public.
+    public let rights: String?
     /// Each dataset's identifier is this URL followed by the package and resource names.
     public let identifierPrefix: String
     public let landingPage: String?
@@ -38,7 +40,7 @@ public struct PublicationProfile: Sendable, Equatable {
     public let geographicUnit: String?
 
     static let keys = [
-        "publisher", "contact", "license", "license_title", "access_level", "identifier_prefix", "landing_page", "spatial",
+        "publisher", "contact", "license", "license_title", "access_level", "rights", "identifier_prefix", "landing_page", "spatial",
         "accrual_periodicity", "keywords", "themes", "language", "row_label", "geographic_unit",
     ]
 
@@ -64,6 +66,16 @@ public struct PublicationProfile: Sendable, Equatable {
             throw periodicityNode.error(.wrongForm(expected: .text),
                                         "accrual_periodicity must be an ISO 8601 repeating duration such as R/P1Y (yearly) or R/P3M (quarterly), or irregular, not '\(periodicity)'")
         }
+        let accessNode = try entries.required("access_level", in: context, at: root)
+        let accessLevel = try accessNode.choice("access_level", AccessLevel.allCases.map { ($0.rawValue, $0) })
+        let rights = try entries["rights"].map { node in
+            let text = try node.string("rights")
+            guard text.count <= 255 else { throw node.error(.outOfRange("rights"), "rights is at most 255 characters (DCAT-US), not \(text.count)") }
+            return text
+        }
+        if accessLevel != .public, rights == nil {
+            throw accessNode.error(.missingKey("rights"), "access_level: \(accessLevel.rawValue) needs 'rights': why access is restricted and how to ask for it")
+        }
         return PublicationProfile(
             publisher: Publisher(name: try publisherEntries.required("name", in: "publisher", at: publisherNode).string("publisher name"),
                                  parent: try publisherEntries["parent"]?.string("publisher parent")),
@@ -71,8 +83,7 @@ public struct PublicationProfile: Sendable, Equatable {
             contactEmail: try emailNode.email("contact email"),
             license: try entries.required("license", in: context, at: root).url("license"),
             licenseTitle: try entries["license_title"]?.string("license_title"),
-            accessLevel: try entries.required("access_level", in: context, at: root)
-                .choice("access_level", AccessLevel.allCases.map { ($0.rawValue, $0) }),
+            accessLevel: accessLevel, rights: rights,
             identifierPrefix: try entries.required("identifier_prefix", in: context, at: root).url("identifier_prefix"),
             landingPage: try entries["landing_page"]?.url("landing_page"),
             spatial: try entries.required("spatial", in: context, at: root).string("spatial"),
