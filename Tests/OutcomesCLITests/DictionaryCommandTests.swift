@@ -40,7 +40,7 @@ import Testing
             FROM ids.events WHERE domain = 'jail'
             """).scalar(String.self)
         let jail = try #require(rows.first { $0["Data Category"] == "Event domain" && $0["Element Name"] == "jail (JMS)" })
-        #expect(jail["Years Available"] == years && jail["Agency"] == "Sheriff's Office" && jail["Data Type"] == "spell")
+        #expect(jail["Years Available"] == years && jail["Agency"] == "Sheriff's Office" && jail["Data Type"] == "event records (spell)")
         let metrics = rows.filter { $0["Data Category"] == "Outcome metric: housing-2021 version 2" }
         #expect(metrics.count == 9 && metrics.allSatisfy { $0["Program"] == "housing" && $0["Years Available"] == "2021–2024" })
 

@@ -92,7 +92,7 @@ COMMENT ON COLUMN ids.contracts.end_date IS 'Last day of the contract; NULL when
 COMMENT ON TABLE ids.persons IS
     'The master person index: one row per person, under a pseudonymous person_id, with the demographics used for matching and equity breakdowns. A link run gives each person the values most of its linked records agree on.';
 COMMENT ON COLUMN ids.persons.person_id IS 'Pseudonymous person id: the key every person-level table joins on. It identifies no one outside the IDS; the identifiers behind it are only in linkage.identifiers.';
-COMMENT ON COLUMN ids.persons.birth_date IS 'Date of birth; NULL when only the year is known. With county, sex and race/ethnicity a quasi-identifier: not for publication at person level.';
+COMMENT ON COLUMN ids.persons.birth_date IS 'Date of birth; NULL when only the year is known (birth_year) or neither is. With county, sex and race/ethnicity a quasi-identifier: not for publication at person level.';
 COMMENT ON COLUMN ids.persons.birth_year IS 'Year of birth (1880-2100); NULL when unknown. Equals the year of birth_date when that is known.';
 COMMENT ON COLUMN ids.persons.sex IS 'Sex: F female, M male, X another sex, U unknown.';
 COMMENT ON COLUMN ids.persons.race_ethnicity IS 'Combined race and ethnicity category as the sources record it (synthetic data: hispanic, black_nh, white_nh, asian_nh, aian_nh, nhpi_nh, multiracial_nh, where nh means non-Hispanic); unknown when not recorded.';

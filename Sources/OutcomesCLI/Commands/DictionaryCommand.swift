@@ -57,7 +57,7 @@ struct DictionaryCommand: ParsableCommand {
             progress.note("Wrote \(dictionary.tables.count) Table Schemas in \(tableSchemas).")
         }
         let report = output.format == .csv
-            ? Report(stateDictionary: dictionary, agency: agency) : Report(dictionary: dictionary, policy: suppression.policy)
+            ? Report(stateDictionary: dictionary, agency: agency, policy: suppression.policy) : Report(dictionary: dictionary, policy: suppression.policy)
         try output.emit(report)
     }
 }

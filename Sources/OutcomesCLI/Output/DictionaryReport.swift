@@ -35,9 +35,10 @@ extension Report {
             name: "event_domains", title: "Event domains by source system",
             columns: ["domain", "shape", "definition", "source_system", "source", "agency", "years_available", "events"])
         domains.rows = dictionary.domains.map {
+            // The years of a suppressed count would narrow when its few events happened.
             [.text($0.domain), .text($0.shape), Self.definition($0.definition), $0.sourceSystem.map(Cell.text) ?? .null,
-             $0.sourceName.map(Cell.text) ?? .null, $0.agency.map(Cell.text) ?? .null, Self.years($0.firstYear, $0.lastYear),
-             .count($0.events, policy)]
+             $0.sourceName.map(Cell.text) ?? .null, $0.agency.map(Cell.text) ?? .null,
+             policy.suppresses($0.events) ? .suppressed(policy.marker) : Self.years($0.firstYear, $0.lastYear), .count($0.events, policy)]
         }
         var metrics = ReportTable(
             name: "metrics", title: "Metrics of the loaded contracts",
@@ -52,7 +53,7 @@ extension Report {
 
     /// The dictionary in the state's layout, one row per element: Agency, Program, Data Category,
     /// Element Name, Definition, Data Type, Years Available. `agency` names the IDS's own tables' keeper.
-    init(stateDictionary dictionary: DataDictionary, agency: String) {
+    init(stateDictionary dictionary: DataDictionary, agency: String, policy: SmallCellPolicy) {
         self.init(title: "Data dictionary")
         var table = ReportTable(
             name: "dictionary", title: "Data dictionary",
@@ -67,7 +68,8 @@ extension Report {
         for domain in dictionary.domains {
             let element = domain.sourceSystem.map { "\(domain.domain) (\($0))" } ?? domain.domain
             table.rows.append([domain.agency.map(Cell.text) ?? .null, .null, .text("Event domain"), .text(element),
-                               Self.definition(domain.definition), .text(domain.shape), Self.years(domain.firstYear, domain.lastYear)])
+                               Self.definition(domain.definition), .text("event records (\(domain.shape))"),
+                               policy.suppresses(domain.events) ? .suppressed(policy.marker) : Self.years(domain.firstYear, domain.lastYear)])
         }
         for metric in dictionary.metrics {
             table.rows.append([.text(agency), .text(metric.programID), .text("Outcome metric: \(metric.contractID) version \(metric.version)"),

@@ -124,9 +124,12 @@ enum PublishableTable: Equatable {
     /// id in it is person-level; any other stored table is unsuppressed.
     static func resolve(_ name: String, tables: [DataDictionary.Table]) -> Result<PublishableTable, PublishRefusedError> {
         if let table = all.first(where: { $0.name == name }) { return .success(table) }
-        let personColumns: Set<String> = ["person_id", "participant_id", "relative_id", "relative_ids", "matched_person_id"]
+        // A person's id, or a source record's key (which the linker's tables map to a person and
+        // to identifiers): the table is about persons. The linkage schemas hold identifiers.
+        let personColumns: Set<String> = ["person_id", "participant_id", "relative_id", "relative_ids", "record_id", "source_key",
+                                          "person_key", "relative_key", "left_record", "right_record"]
         if let table = tables.first(where: { $0.qualifiedName == name || $0.name == name }) {
-            let personal = table.columns.contains { personColumns.contains($0.name) }
+            let personal = ["linkage", "linkage_work"].contains(table.schema) || table.columns.contains { personColumns.contains($0.name) }
             return .failure(PublishRefusedError(table: name, refusal: personal ? .personLevel(table.qualifiedName) : .notSuppressed(table.qualifiedName)))
         }
         return .failure(PublishRefusedError(table: name, refusal: .unknown(name)))
@@ -143,7 +146,7 @@ struct PublishRefusedError: UserFacingError, Equatable {
         let allowed = "Publishable tables: " + PublishableTable.all.map(\.name).joined(separator: ", ") + "."
         switch refusal {
         case .personLevel(let qualified):
-            return "--table \(table): \(qualified) holds a row per person (or a person's id) and is never published; only "
+            return "--table \(table): \(qualified) holds persons' rows, ids, record keys or identifiers and is never published; only "
                 + "suppressed aggregates leave the database. \(allowed)"
         case .notSuppressed(let qualified):
             return "--table \(table): \(qualified) is stored without small-cell suppression and is not published as it is; "

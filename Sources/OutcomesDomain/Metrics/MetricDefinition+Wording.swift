@@ -50,8 +50,8 @@ extension MetricDefinition {
         case .daysCovered:
             var text = "The days covered by \(many)"
             switch events.overlap {
-            case .during(let other)?: text += " while also in \(other.phrase(plural: false))"
-            case .outside(let other)?: text += " while not in \(other.phrase(plural: false))"
+            case .during(let other)?: text += " while also in \(other.phrase(plural: true))"
+            case .outside(let other)?: text += " while not in \(other.phrase(plural: true))"
             case nil: break
             }
             return text
