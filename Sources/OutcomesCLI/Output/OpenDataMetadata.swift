@@ -29,8 +29,7 @@ struct DataPackageDocument: Encodable {
     struct Contributor: Encodable { let title: String; let email: String; let role: String }
     struct Source: Encodable { let title: String }
     struct Schema: Encodable {
-        struct Field: Encodable { let name: String; let type: String; let description: String }
-        let fields: [Field]
+        let fields: [OpenDataResource.Field]
         let primaryKey: [String]
         let missingValues: [String]
     }
@@ -78,8 +77,7 @@ struct DataPackageDocument: Encodable {
     }
 
     static func schema(_ resource: OpenDataResource, _ info: OpenDataPackageInfo) -> Schema {
-        Schema(fields: resource.fields.map { Schema.Field(name: $0.name, type: $0.type, description: $0.description) },
-               primaryKey: resource.primaryKey, missingValues: ["", info.policy.marker])
+        Schema(fields: resource.fields, primaryKey: resource.primaryKey, missingValues: ["", info.policy.marker])
     }
 }
 

@@ -61,7 +61,7 @@ struct OpenDataPackage {
 
 /// One table of an open-data package: suppressed aggregates only, each column typed and defined.
 struct OpenDataResource {
-    struct Field {
+    struct Field: Encodable {
         let name: String
         let type: String
         let description: String

@@ -10,7 +10,7 @@ extension DataDictionary {
             UNION ALL SELECT 'public', 'PostgreSQL''s default schema; outcomes keeps only its migrations table there.'
             ORDER BY 1
             """).map { Schema(name: try $0.decode(at: 0), definition: try $0.decode(at: 1)) }
-        let tables = try readTables(on: connection)
+        let tables = try tables(on: connection)
         let domains = try connection.execute("""
             SELECT d.domain, d.shape, d.description, e.source_system, s.name, s.agency, coalesce(e.events, 0),
                    e.first_year, e.last_year
@@ -45,9 +45,7 @@ extension DataDictionary {
     }
 
     /// The documented tables and views, with their columns and keys (no scan of the data).
-    public static func tables(on connection: PostgresConnection) throws -> [Table] { try readTables(on: connection) }
-
-    private static func readTables(on connection: PostgresConnection) throws -> [Table] {
+    public static func tables(on connection: PostgresConnection) throws -> [Table] {
         let columns = try connection.execute("""
             SELECT r.oid::bigint, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, col_description(r.oid, a.attnum)
             FROM (\(documentedRelations)) r
