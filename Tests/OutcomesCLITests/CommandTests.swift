@@ -213,6 +213,7 @@ import Testing
         let openData = try ProcessRunner.run(python, [reader.path, pages.appendingPathComponent("open-data").path], separateErrors: true)
         let package = try JSONSerialization.jsonObject(with: Data(openData.output.utf8)) as? [String: Any]
         #expect(package?["valid"] as? Bool == true, "\(openData.errors) \(package?["errors"] ?? "")")
+        #expect(package?["dcat_valid"] as? Bool == true, "data.json against the vendored DCAT-US 1.1 schema: \(package?["dcat_errors"] ?? "")")
         #expect(((package?["resources"] as? [String: [[String: Any]]])?["metrics_by_provider"] ?? []).allSatisfy { $0["period"] as? String == "2023" })
         #expect((json["notes"] as? [String] ?? []).contains { $0.hasPrefix("Open data: ") && $0.contains("/open-data/") }, "the summary names the folder")
         for notebook in ["metrics", "scenario"] {

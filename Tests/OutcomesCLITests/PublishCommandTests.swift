@@ -44,6 +44,7 @@ import Testing
         #expect(read.status == 0, "\(read.errors)")
         let package = try #require(try JSONSerialization.jsonObject(with: Data(read.output.utf8)) as? [String: Any])
         #expect(package["valid"] as? Bool == true, "frictionless: \(package["errors"] ?? "")")
+        #expect(package["dcat_valid"] as? Bool == true, "DCAT-US: \(package["dcat_errors"] ?? "")")
         return try #require(package["resources"] as? [String: [[String: Any]]])
     }
 

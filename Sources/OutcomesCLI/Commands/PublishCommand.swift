@@ -8,8 +8,13 @@ struct PublishCommand: ParsableCommand {
         commandName: "publish",
         abstract: "Write an open-data package of a contract's suppressed results: CSV tables, datapackage.json, data.json and a README.",
         discussion: """
-            Publishes the metrics of a loaded contract's periods as computed (by `outcomes metrics`) \
-            from its latest version: one CSV per table, suppressed under the small-cell policy (a \
+            Publishes one table of a loaded contract's periods: its metrics by provider as computed (by \
+            `outcomes metrics`) from its latest version (the default), or by provider and a person \
+            attribute (--by), what its posted payment runs paid per participant by provider and period \
+            (--table payments_by_provider), or the estimates of its latest comparisons from that version \
+            (--table comparison_estimates, from `outcomes compare --evaluation … --period …`), or its latest \
+            benefit-cost scenarios (--table scenario_results, from `outcomes scenario run`; --period then \
+            gives the package's time span only): one CSV per table, suppressed under the small-cell policy (a \
             suppressed cell holds the marker, declared as a missing value), a Frictionless \
             datapackage.json with a Table Schema per table, a DCAT-US 1.1 data.json with a dataset per \
             table (publisher, contact, license and portal fields from --profile), each table's \
@@ -25,6 +30,7 @@ struct PublishCommand: ParsableCommand {
             Examples:
               outcomes publish --contract housing-2021 --period 2023 --profile scenarios/publication-profile.yaml --output open-data
               outcomes publish --contract housing-2021 --period 2022 --period 2023 --by race --profile scenarios/publication-profile.yaml --output open-data-race
+              outcomes publish --contract housing-2021 --period 2022 --table payments_by_provider --profile scenarios/publication-profile.yaml --output open-data-payments
             """
     )
 
@@ -38,7 +44,8 @@ struct PublishCommand: ParsableCommand {
                                             valueName: "attribute"))
     var by: [PersonAttribute] = []
 
-    @Option(name: .long, help: ArgumentHelp("The table to publish, by name (default metrics_by_provider, or the --by table).", valueName: "name"))
+    @Option(name: .long, help: ArgumentHelp("The table to publish, by name: metrics_by_provider (default), payments_by_provider, comparison_estimates or scenario_results.",
+                                            valueName: "name"))
     var table: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("The publication profile (YAML): publisher, contact, license and portal fields; see scenarios/publication-profile.yaml.",

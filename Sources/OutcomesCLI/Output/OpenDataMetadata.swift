@@ -69,7 +69,7 @@ struct DataPackageDocument: Encodable {
         licenses = [License(path: info.profile.license, title: info.profile.licenseTitle)]
         contributors = [Contributor(title: info.profile.contactName, email: info.profile.contactEmail, role: "publisher")]
         sources = [Source(title: "Contract \(info.contract.contract.id) version \(info.contract.version), text SHA-256 \(info.contract.fileSHA256)")]
-            + Set(info.computations.map(\.loadID)).sorted().map { load in
+            + Set(info.computations.map(\.loadID)).subtracting([0]).sorted().map { load in
                 let hash = info.computations.first { $0.loadID == load }?.contentHash ?? "none"
                 return Source(title: "IDS data load \(load), content SHA-256 \(hash)")
             }

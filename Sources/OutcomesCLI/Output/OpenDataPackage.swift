@@ -15,25 +15,25 @@ struct OpenDataPackage {
     static func make(stored: StoredContract, periods: [ReportingPeriod], tables: [PublishableTable], by: [PersonAttribute],
                      policy: SmallCellPolicy, profile: PublicationProfile, on connection: PostgresConnection) throws -> OpenDataPackage {
         let tables = tables.isEmpty ? [by.first.map { .metricsBy($0) } ?? .metricsByProvider] : tables
-        let computations = try PublishedComputation.of(stored, periods: periods.map(\.label), on: connection)
-        let resources = try tables.map { try OpenDataResource.make($0, contract: stored.contract, periods: periods, policy: policy, on: connection) }
+        var computations: [PublishedComputation] = [], resources: [OpenDataResource] = []
+        for table in tables {
+            let (resource, origins) = try OpenDataResource.make(table, contract: stored, periods: periods, policy: policy, on: connection)
+            resources.append(resource)
+            computations += origins
+        }
         for resource in resources {
             guard !resource.rows.isEmpty else {
                 throw PublishEmptyError(resource: resource.name, reason: "it has no rows: no participant is counted in "
                     + periods.map(\.label).joined(separator: ", "))
             }
             guard resource.hasPublishedFigures else {
-                throw PublishEmptyError(resource: resource.name, reason: "suppression leaves no figure in it (every count is under \(policy.threshold))")
+                throw PublishEmptyError(resource: resource.name, reason: "suppression under a threshold of \(policy.threshold) leaves no figure in it")
             }
         }
-        let attributes = tables.compactMap { table -> String? in
-            if case .metricsBy(let attribute) = table { return attribute.rawValue.replacingOccurrences(of: "_", with: " ") }
-            return nil
-        }
+        let subject = tables.map(\.subject).joined(separator: "; ")
         let info = OpenDataPackageInfo(
-            name: packageName(stored.contract.id, periods), title: "\(stored.contract.name): outcomes, \(periods.map(\.label).joined(separator: ", "))",
-            description: "Outcome metrics of the \(stored.contract.name) contract (\(stored.contract.id), version \(stored.version)) by provider"
-                + (attributes.isEmpty ? "" : " and by " + attributes.joined(separator: ", ")) + ", suppressed for privacy.",
+            name: packageName(stored.contract.id, periods, tables), title: "\(stored.contract.name): \(subject), \(periods.map(\.label).joined(separator: ", "))",
+            description: "The \(subject) of the \(stored.contract.name) contract (\(stored.contract.id), version \(stored.version)), suppressed for privacy.",
             contract: stored, computations: computations, periods: periods, policy: policy, profile: profile)
         return OpenDataPackage(info: info, resources: resources,
                                readme: OpenDataReadme.text(info, resources: resources, latestLoad: try DataLoads.current(on: connection)?.id))
@@ -52,9 +52,10 @@ struct OpenDataPackage {
         try file.write(readme, to: folder + "/README.md")
     }
 
-    /// `housing-2021-2023`: lowercase letters, digits, `-`, `.` and `_` (a Data Package name).
-    static func packageName(_ contractID: String, _ periods: [ReportingPeriod]) -> String {
-        let raw = ([contractID] + periods.sorted { $0.start < $1.start }.map(\.label)).joined(separator: "-").lowercased()
+    /// `housing-2021-2023`, `housing-2021-2023-payments`: lowercase letters, digits, `-`, `.` and `_` (a Data Package name).
+    static func packageName(_ contractID: String, _ periods: [ReportingPeriod], _ tables: [PublishableTable] = []) -> String {
+        let raw = ([contractID] + periods.sorted { $0.start < $1.start }.map(\.label) + tables.compactMap(\.packageSuffix))
+            .joined(separator: "-").lowercased()
         return String(raw.map { ($0.isASCII && ($0.isLetter || $0.isNumber)) || "-._".contains($0) ? $0 : "-" })
     }
 }
@@ -101,15 +102,45 @@ struct OpenDataResource {
 enum PublishableTable: Equatable {
     case metricsByProvider
     case metricsBy(PersonAttribute)
+    case paymentsByProvider
+    case comparisonEstimates
+    case scenarioResults
 
     var name: String {
         switch self {
         case .metricsByProvider: "metrics_by_provider"
         case .metricsBy(let attribute): "metrics_by_provider_and_\(attribute.rawValue)"
+        case .paymentsByProvider: "payments_by_provider"
+        case .comparisonEstimates: "comparison_estimates"
+        case .scenarioResults: "scenario_results"
         }
     }
 
-    static var all: [PublishableTable] { [.metricsByProvider] + PersonAttribute.allCases.map { .metricsBy($0) } }
+    /// What the table is about, in a package's title and description.
+    var subject: String {
+        switch self {
+        case .metricsByProvider: "outcome metrics by provider"
+        case .metricsBy(let attribute): "outcome metrics by provider and \(attribute.rawValue.replacingOccurrences(of: "_", with: " "))"
+        case .paymentsByProvider: "outcome payments by provider"
+        case .comparisonEstimates: "estimated effects"
+        case .scenarioResults: "benefits and costs"
+        }
+    }
+
+    /// Tables other than the metrics by provider name their package apart.
+    var packageSuffix: String? {
+        switch self {
+        case .metricsByProvider: nil
+        case .metricsBy(let attribute): "by-" + attribute.rawValue
+        case .paymentsByProvider: "payments"
+        case .comparisonEstimates: "estimates"
+        case .scenarioResults: "scenarios"
+        }
+    }
+
+    static var all: [PublishableTable] {
+        [.metricsByProvider] + PersonAttribute.allCases.map { .metricsBy($0) } + [.paymentsByProvider, .comparisonEstimates, .scenarioResults]
+    }
 
     /// Why a table may not be published.
     enum Refusal: Equatable {

@@ -6,8 +6,23 @@ import PostgresClient
 extension OpenDataResource {
     /// The published table, from the stored results of each period, suppressed as the metrics
     /// report suppresses them (the same cells, by the same rule).
-    static func make(_ table: PublishableTable, contract: OutcomeContract, periods: [ReportingPeriod], policy: SmallCellPolicy,
-                     on connection: PostgresConnection) throws -> OpenDataResource {
+    static func make(_ table: PublishableTable, contract stored: StoredContract, periods: [ReportingPeriod], policy: SmallCellPolicy,
+                     on connection: PostgresConnection) throws -> (OpenDataResource, [PublishedComputation]) {
+        switch table {
+        case .paymentsByProvider: return try payments(contract: stored, periods: periods, policy: policy, on: connection)
+        case .comparisonEstimates: return try estimates(contract: stored, periods: periods, policy: policy, on: connection)
+        case .scenarioResults: return try scenarios(contract: stored, policy: policy, on: connection)
+        case .metricsByProvider, .metricsBy:
+            // Published only from periods computed from the loaded version.
+            let computations = try PublishedComputation.of(stored, periods: periods.map(\.label), on: connection)
+            let attribute: PersonAttribute? = if case .metricsBy(let attribute) = table { attribute } else { nil }
+            return (try metrics(by: attribute, contract: stored.contract, periods: periods, policy: policy, on: connection), computations)
+        }
+    }
+
+    /// The metrics by provider, or by provider and `attribute`.
+    private static func metrics(by attribute: PersonAttribute?, contract: OutcomeContract, periods: [ReportingPeriod], policy: SmallCellPolicy,
+                                on connection: PostgresConnection) throws -> OpenDataResource {
         let marker = "\(policy.marker) means suppressed"
         var common: [Field] = [
             Field(name: "period", type: "string", description: "The contract's reporting period."),
@@ -22,10 +37,9 @@ extension OpenDataResource {
             Field(name: "mean", type: "number", description: "total / with_value, rounded to 4 decimals (\(marker))."),
             Field(name: "rate", type: "number", description: "For a yes/no metric, the share with the outcome, 0 to 1 (\(marker))."),
         ]
-        switch table {
-        case .metricsByProvider:
+        guard let attribute else {
             var resource = OpenDataResource(
-                name: table.name, title: "Outcome metrics by provider",
+                name: PublishableTable.metricsByProvider.name, title: "Outcome metrics by provider",
                 description: "Each metric of the contract for each provider and all providers together, per reporting period; "
                     + "counts of 1 to \(policy.threshold - 1), and the cells that would reveal them, are suppressed.",
                 fields: common + figures, primaryKey: ["period", "metric_id", "provider"], rows: [])
@@ -36,26 +50,25 @@ extension OpenDataResource {
             }
             resource.hideSmallTotals(of: contract, policy: policy, groupColumn: nil)
             return resource
-        case .metricsBy(let attribute):
-            common.append(Field(name: attribute.rawValue, type: "string",
-                                description: "The participants' \(attribute.rawValue.replacingOccurrences(of: "_", with: " ")), or (all) for the margin."))
-            var resource = OpenDataResource(
-                name: table.name, title: "Outcome metrics by provider and \(attribute.rawValue.replacingOccurrences(of: "_", with: " "))",
-                description: "Each metric by provider and \(attribute.rawValue.replacingOccurrences(of: "_", with: " ")), with margins, per reporting "
-                    + "period; every count of 1 to \(policy.threshold - 1) is suppressed with the cells that would let it be worked out "
-                    + "from a row, column or margin. Rates from 20 or fewer events are marked unstable.",
-                fields: common + figures + [Field(name: "unstable_rate", type: "string",
-                                                  description: "yes when the rate rests on 20 or fewer events (read with care); empty for other measures.")],
-                primaryKey: ["period", "metric_id", "provider", attribute.rawValue], rows: [])
-            for period in periods {
-                var report = Report(title: "")
-                let equity = try MetricEquity.tables(contract: contract, period: period.label, by: attribute, policy: policy, on: connection)
-                report.add(equity: equity, by: attribute, period: period.label, policy: policy)
-                resource.rows += report.tables[0].rows.map { [.text(period.label)] + $0 }
-            }
-            resource.hideSmallTotals(of: contract, policy: policy, groupColumn: 4)
-            return resource
         }
+        common.append(Field(name: attribute.rawValue, type: "string",
+                            description: "The participants' \(attribute.rawValue.replacingOccurrences(of: "_", with: " ")), or (all) for the margin."))
+        var resource = OpenDataResource(
+            name: PublishableTable.metricsBy(attribute).name, title: "Outcome metrics by provider and \(attribute.rawValue.replacingOccurrences(of: "_", with: " "))",
+            description: "Each metric by provider and \(attribute.rawValue.replacingOccurrences(of: "_", with: " ")), with margins, per reporting "
+                + "period; every count of 1 to \(policy.threshold - 1) is suppressed with the cells that would let it be worked out "
+                + "from a row, column or margin. Rates from 20 or fewer events are marked unstable.",
+            fields: common + figures + [Field(name: "unstable_rate", type: "string",
+                                              description: "yes when the rate rests on 20 or fewer events (read with care); empty for other measures.")],
+            primaryKey: ["period", "metric_id", "provider", attribute.rawValue], rows: [])
+        for period in periods {
+            var report = Report(title: "")
+            let equity = try MetricEquity.tables(contract: contract, period: period.label, by: attribute, policy: policy, on: connection)
+            report.add(equity: equity, by: attribute, period: period.label, policy: policy)
+            resource.rows += report.tables[0].rows.map { [.text(period.label)] + $0 }
+        }
+        resource.hideSmallTotals(of: contract, policy: policy, groupColumn: 4)
+        return resource
     }
 
     /// A total of events or days under the threshold says how few people had them (a total of 1
@@ -63,12 +76,7 @@ extension OpenDataResource {
     /// line whose margin is published (a provider's groups, a group's providers, the providers)
     /// where one cell alone is hidden, the smallest other non-zero one too, until no line has one.
     mutating func hideSmallTotals(of contract: OutcomeContract, policy: SmallCellPolicy, groupColumn: Int?) {
-        let counted = Set(contract.metrics.filter { metric in
-            switch metric.relatives.map({ _ in Measure.count }) ?? metric.measure {
-            case .count, .daysCovered, .daysWithout, .daysToEvent: true
-            default: false
-            }
-        }.map(\.id))
+        let counted = Set(contract.metrics.filter(OpenDataResource.countsEventsOrDays).map(\.id))
         let (providerColumn, totalColumn) = (3, groupColumn.map { $0 + 3 } ?? 6)
         let all = MetricsRunner.allProviders
         func text(_ cell: Cell) -> String { if case .text(let value) = cell { value } else { "" } }
@@ -142,11 +150,37 @@ enum OpenDataReadme {
         for metric in contract.metrics {
             lines.append("| `\(metric.id)` | \(cell(metric.label)) | \(cell(metric.definitionText)) | \(cell(metric.unitText)) |")
         }
+        if resources.contains(where: { $0.name == PublishableTable.paymentsByProvider.name }) {
+            lines += ["", "Payments are what the contract's posted payment runs owe on lines paid per participant (rate-card "
+                      + "outcomes, days priced per day, effect lines priced per participant), net of later adjustments, summed by "
+                      + "provider and period from the sealed ledger; the runs are listed under Provenance. Lines that pay for a whole "
+                      + "cohort or a milestone are left out: their amounts can say how large a small cohort was."]
+        }
+        if resources.contains(where: { $0.name == PublishableTable.comparisonEstimates.name }) {
+            lines += ["", "Effects are estimated by `outcomes compare`: each participant's outcome against a comparison group "
+                      + "matched or weighted on the evaluation's covariates from the eligible population (or the randomized control "
+                      + "arm), with the standard errors MatchIt and WeightIt report. The latest comparison of each evaluation and "
+                      + "period from this contract version is published; the runs are listed under Provenance."]
+        }
+        if resources.contains(where: { $0.name == PublishableTable.scenarioResults.name }) {
+            lines += ["", "Benefits and costs come from `outcomes scenario run`: each estimated effect (a difference in means from "
+                      + "the comparisons the scenario cites) is valued per unit for each perspective, carried over the scenario's "
+                      + "horizon with its decay, discounted and put in its base year's prices, and set against the program's cost per "
+                      + "participant; the uncertainty comes from the scenario's seeded draws. The latest run of each scenario from this "
+                      + "contract version is published; the runs are listed under Provenance."]
+        }
         lines += ["", "## Suppression", "",
                   "Counts of 1 to \(info.policy.threshold - 1) are suppressed, with every cell from which one could be worked out "
                   + "(a complement in the same metric, a margin), and the means and rates of suppressed counts. A suppressed cell holds "
                   + "`\(info.policy.marker)`, declared in `datapackage.json` as a missing value; an empty cell means there is no value "
                   + "(for example, no rate for a measure that is not yes/no). No table holds a row or an identifier per person.", ""]
+        if resources.contains(where: { $0.name == PublishableTable.comparisonEstimates.name || $0.name == PublishableTable.scenarioResults.name }) {
+            lines += ["In the estimates, a row whose treated or comparison units number 1 to \(info.policy.threshold - 1) hides them and its "
+                      + "figures; a row whose mean gives away a count under \(info.policy.threshold) (a share, or a mean count of events or "
+                      + "days, times the arm's size) hides its means, estimate, interval and p-value; and where one provider's row alone "
+                      + "is hidden, the smallest other provider's is too, so the all-providers row cannot give it back. A scenario's "
+                      + "figures for a provider (or all providers) are hidden when any difference in means they rest on is.", ""]
+        }
         lines += ["## Limitations", "",
                   "- Figures are as good as the linkage of agency records into persons: a person whose records were not linked is "
                   + "missing from an outcome. The linkage rates of the data load are in the publisher's data-quality report "
@@ -155,14 +189,23 @@ enum OpenDataReadme {
                   + "window is observed); they are not meant to be subtracted.",
                   "- Rates from 20 or fewer events are unstable: they are marked in the tables by attribute, and should be read "
                   + "with care everywhere.",
-                  "- The metrics describe outcomes, not effects: without a comparison group they do not say what the program caused.", ""]
+                  "- The metrics describe outcomes, not effects: without a comparison group they do not say what the program caused."]
+        if resources.contains(where: { $0.name == PublishableTable.scenarioResults.name }) {
+            lines.append("- A scenario is a projection: its figures are only as good as its unit values, horizon, decay and "
+                         + "discount rate, which its variants vary one at a time.")
+        }
+        if resources.contains(where: { $0.name == PublishableTable.comparisonEstimates.name || $0.name == PublishableTable.scenarioResults.name }) {
+            lines.append("- A comparison group matched or weighted on recorded covariates balances what was recorded; differences "
+                         + "nobody recorded can remain, so an estimated effect is only as good as the evaluation's design.")
+        }
+        lines.append("")
         lines += ["## Provenance", "",
                   "Contract \(contract.id) version \(info.contract.version), text SHA-256 `\(info.contract.fileSHA256)`.", ""]
         for computation in info.computations {
-            lines.append("- Period \(computation.period): computed \(computation.computedOn) from data load \(computation.loadID), "
-                         + "content SHA-256 `\(computation.contentHash ?? "none")`.")
+            let data = computation.loadID == 0 ? "" : " from data load \(computation.loadID), content SHA-256 `\(computation.contentHash ?? "none")`"
+            lines.append("- \(computation.about): \(computation.origin) on \(computation.computedOn)\(data).")
         }
-        if let latestLoad, !info.computations.allSatisfy({ $0.loadID == latestLoad }) {
+        if let latestLoad, !info.computations.allSatisfy({ $0.loadID == latestLoad || $0.loadID == 0 }) {
             lines.append("- The IDS has a later data load (\(latestLoad)) than some of these computations; they are published as computed.")
         }
         return lines.joined(separator: "\n") + "\n"

@@ -13,6 +13,13 @@ public struct PublishedComputation: Sendable, Equatable {
     public let contentHash: String?
     /// `YYYY-MM-DD`, UTC.
     public let computedOn: String
+    /// How the figures came about: "computed" (metrics), "posted in payment run 5 (final, …)", ….
+    public var origin = "computed"
+    /// What the line of provenance is about: "Period 2023" unless said otherwise ("Scenario …").
+    public var subject: String?
+
+    /// "Period 2023", or the subject given.
+    public var about: String { subject ?? "Period \(period)" }
 
     /// The computations of `periods` of a loaded contract version; a period not computed, or
     /// computed from another version or text, is an error that says what to run.

@@ -1,0 +1,276 @@
+import Foundation
+import OutcomesDatabase
+import OutcomesDomain
+import OutcomesTestSupport
+import PostgresClient
+import Testing
+@testable import OutcomesCLI
+
+/// `outcomes publish --table payments_by_provider` and `--table comparison_estimates`: packages
+/// frictionless and the DCAT-US schema accept, whose shown figures equal a naive walk over the
+/// ledger and the stored comparison, and whose hidden ones are hidden for a reason the rule names.
+@Suite(.serialized) struct PublishResultsCommandTests {
+    static let housing = Checkout.scenarios.appendingPathComponent("housing-2021.yaml")
+    static let evaluation = Checkout.scenarios.appendingPathComponent("housing-2021-evaluation.yaml")
+    static let profile = Checkout.scenarios.appendingPathComponent("publication-profile.yaml")
+    static let scenario = Checkout.scenarios.appendingPathComponent("housing-2021-scenario.yaml")
+
+    /// Synthetic data, the housing contract, its 2021 and 2022 payments posted, a 2023 comparison and a scenario on it stored.
+    static let prepared: Result<String, Error> = Result {
+        let (db, conninfo) = try TestDatabase.fresh()
+        _ = try SyntheticLoader(ids: SyntheticIDS(persons: 6_000, seed: 23)).load(into: db)
+        var steps = [["contract", "load", housing.path]]
+        steps += ["2021", "2022", "2023"].map { ["metrics", "--contract", "housing-2021", "--period", $0] }
+        steps += ["2021", "2022"].map { ["payments", "run", "--contract", "housing-2021", "--period", $0] }
+        steps.append(["compare", "--evaluation", evaluation.path, "--period", "2023"])
+        steps.append(["scenario", "run", scenario.path, "--payment-draws", "50"])
+        for step in steps {
+            let run = try CLI.run(step + ["--database", conninfo, "-q"])
+            guard run.status == 0 else { throw DatabaseError(.noData, "\(step): \(run.errors)") }
+        }
+        return conninfo
+    }
+
+    func publish(_ extra: [String], output: String, conninfo: String) throws -> ProcessRunner.Result {
+        try CLI.run(["publish", "--contract", "housing-2021", "--profile", Self.profile.path, "--output", output, "--database", conninfo, "-q"] + extra)
+    }
+
+    /// The package read back by the committed reference script: frictionless and DCAT-US valid.
+    func readBack(_ folder: String, sourceLocation: SourceLocation = #_sourceLocation) throws -> (rows: [[String: Any]], fields: [String]) {
+        let python = try #require(Checkout.python, "Python with Tests/reference-requirements.txt is needed: set OUTCOMES_PYTHON or run .ci/run's venv step")
+        let script = Checkout.root.appendingPathComponent("Tests/OutcomesCLITests/reference/read_open_data_package.py")
+        let read = try ProcessRunner.run(python, [script.path, folder], separateErrors: true)
+        let package = try #require(try JSONSerialization.jsonObject(with: Data(read.output.utf8)) as? [String: Any], "\(read.errors)")
+        #expect(package["valid"] as? Bool == true, "frictionless: \(package["errors"] ?? "")", sourceLocation: sourceLocation)
+        #expect(package["dcat_valid"] as? Bool == true, "DCAT-US: \(package["dcat_errors"] ?? "")", sourceLocation: sourceLocation)
+        let resources = try #require(package["resources"] as? [String: [[String: Any]]])
+        let datapackage = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/datapackage.json"))) as? [String: Any])
+        let schema = ((datapackage["resources"] as? [[String: Any]])?.first?["schema"] as? [String: Any]) ?? [:]
+        return (try #require(resources.values.first), ((schema["fields"] as? [[String: Any]]) ?? []).compactMap { $0["name"] as? String })
+    }
+
+    static func number(_ value: Any?) -> Double? { (value as? NSNumber)?.doubleValue }
+
+    @Test func paymentsByProviderAreTheLedgersNetPerParticipantSuppressed() throws {
+        let conninfo = try Self.prepared.get()
+        let db = try PostgresConnection(conninfo: conninfo)
+        let folder = TestDatabase.scratchDirectory("publish-payments").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let published = try publish(["--period", "2021", "--period", "2022", "--table", "payments_by_provider"], output: folder, conninfo: conninfo)
+        #expect(published.status == 0, "\(published.errors)")
+        let (rows, fields) = try readBack(folder)
+        #expect(fields == ["period", "provider", "participants_paid", "paid", "mean_paid"], "aggregates only: no id of a person")
+
+        // The naive walk: every per-participant line, netted per provider, period and person.
+        var net: [String: Decimal] = [:]
+        for line in try db.execute("""
+            SELECT provider_id, period, person_id, amount FROM payments.ledger WHERE contract_id = 'housing-2021' AND person_id IS NOT NULL
+            """) {
+            let key = [try line.decode(String.self, at: 0), try line.decode(String.self, at: 1), String(try line.decode(Int.self, at: 2))]
+            net[key.joined(separator: "|"), default: 0] += try line.decode(Decimal.self, at: 3)
+        }
+        var expected: [String: (people: Int, paid: Decimal)] = [:]
+        for (key, amount) in net where amount != 0 {
+            let parts = key.split(separator: "|").map(String.init)
+            for cell in [[parts[1], parts[0]], [parts[1], "(all)"], ["(all)", parts[0]], ["(all)", "(all)"]] {
+                expected[cell.joined(separator: "|"), default: (0, 0)].people += 1
+                expected[cell.joined(separator: "|"), default: (0, 0)].paid += amount
+            }
+        }
+        #expect(!expected.isEmpty && rows.count == expected.count, "one row per provider and period, with margins")
+        var hidden = 0
+        for row in rows {
+            let key = "\(row["period"]!)|\(row["provider"]!)"
+            let want = try #require(expected[key], "\(key)")
+            if let people = Self.number(row["participants_paid"]) {
+                #expect(people == Double(want.people) && people >= 11, "\(key)")
+                #expect(Self.number(row["paid"]) == NSDecimalNumber(decimal: want.paid).doubleValue, "\(key)")
+            } else {
+                hidden += 1
+                #expect(row["paid"] == nil || row["paid"] is NSNull, "an amount goes with its count: \(key)")
+            }
+        }
+        // Each line with a published margin hides none or at least two of its cells.
+        for (axis, other) in [("period", "provider"), ("provider", "period")] {
+            for line in Dictionary(grouping: rows, by: { "\($0[axis]!)" }).values {
+                let parts = line.filter { "\($0[other]!)" != "(all)" }
+                #expect(parts.filter { Self.number($0["participants_paid"]) == nil }.count != 1, "\(line)")
+            }
+        }
+        #expect(hidden == 0, "every provider here is paid for 11 participants or more")
+
+        // Under a threshold of 50, keystone's 47 participants are hidden, and hearth's with them (the
+        // total would give them back); the total of all providers stays.
+        let strict = TestDatabase.scratchDirectory("publish-payments-50").path
+        defer { try? FileManager.default.removeItem(atPath: strict) }
+        #expect(try publish(["--period", "2022", "--table", "payments_by_provider", "--small-cell-threshold", "50"], output: strict,
+                            conninfo: conninfo).status == 0)
+        let suppressed = try readBack(strict).rows
+        #expect(expected["2022|keystone"]?.people == 47 && expected["2022|hearth"]?.people == 117, "the data set this test reasons about")
+        for row in suppressed {
+            let shown = Self.number(row["participants_paid"]) != nil
+            #expect(shown == ("\(row["provider"]!)" == "(all)"), "\(row)")
+            #expect(shown == (Self.number(row["paid"]) != nil) && shown == (Self.number(row["mean_paid"]) != nil), "\(row)")
+        }
+        #expect(try String(contentsOfFile: strict + "/payments_by_provider.csv", encoding: .utf8).contains("2022,keystone,<50,<50,<50"))
+        let readme = try String(contentsOfFile: folder + "/README.md", encoding: .utf8)
+        let runs = try db.execute("SELECT run_id FROM payments.runs WHERE contract_id = 'housing-2021' ORDER BY 1").map { try $0.decode(Int.self, at: 0) }
+        #expect(runs.count == 2 && runs.allSatisfy { readme.contains("posted in payment run \($0) (") }, "the README names the runs")
+    }
+
+    @Test func comparisonEstimatesAreTheStoredRunsSuppressed() throws {
+        let conninfo = try Self.prepared.get()
+        let db = try PostgresConnection(conninfo: conninfo)
+        let folder = TestDatabase.scratchDirectory("publish-estimates").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let published = try publish(["--period", "2023", "--table", "comparison_estimates"], output: folder, conninfo: conninfo)
+        #expect(published.status == 0, "\(published.errors)")
+        let (rows, fields) = try readBack(folder)
+        #expect(fields == ["evaluation", "period", "comparison", "metric_id", "metric", "provider", "analysis", "treated", "controls", "mean_treated",
+                           "mean_control", "estimate", "std_error", "se_type", "ci_lower", "ci_upper", "p_value"])
+
+        // The stored run, read as plain JSON.
+        let (runID, text) = try #require(try db.execute("""
+            SELECT run_id, estimates::text FROM evaluation.runs WHERE contract_id = 'housing-2021' AND period = '2023' ORDER BY run_id DESC LIMIT 1
+            """).map { (try $0.decode(Int.self, at: 0), try $0.decode(String.self, at: 1)) }.first)
+        let stored = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [[String: Any]])
+        func key(_ row: [String: Any], outcome: String) -> String {
+            "\(row[outcome]!)|\((row["provider"] as? String) ?? "(all)")|\(row["analysis"]!)"
+        }
+        let byKey = Dictionary(stored.map { (key($0, outcome: "outcome"), $0) }, uniquingKeysWith: { first, _ in first })
+        #expect(rows.count == stored.count && !rows.isEmpty)
+        let binary: Set<String> = ["housed_12m", "any_er_visit_12m"]
+        var shown = 0
+        for row in rows {
+            let source = try #require(byKey[key(row, outcome: "metric_id")], "\(row)")
+            let (treated, controls) = (source["treated"] as! Int, source["controls"] as! Int)
+            if let n = Self.number(row["treated"]) {
+                #expect(n == Double(treated) && Self.number(row["controls"]) == Double(controls))
+                #expect(treated >= 11 && controls >= 11, "a small arm is never shown: \(row)")
+            }
+            guard let estimate = Self.number(row["estimate"]) else {
+                // Hidden for a reason the rule names: a small arm, a mean that gives away a count
+                // under 11, or another provider's row of the same comparison hidden alone.
+                let meanKind = binary.contains(row["metric_id"] as! String) ? "share" : "total"
+                func small(_ mean: Double?, _ size: Int) -> Bool {
+                    let count = Int(((mean ?? 0) * Double(size)).rounded())
+                    return (1..<11).contains(count) || (meanKind == "share" && (1..<11).contains(size - count))
+                }
+                let sibling = rows.contains { other in
+                    (other["provider"] as? String) != "(all)" && (other["provider"] as? String) != (row["provider"] as? String)
+                        && other["metric_id"] as? String == row["metric_id"] as? String && other["analysis"] as? String == row["analysis"] as? String
+                        && Self.number(other["estimate"]) == nil
+                }
+                let reason = (1..<11).contains(treated) || (1..<11).contains(controls)
+                    || small(Self.number(source["mean_treated"]), treated) || small(Self.number(source["mean_control"]), controls)
+                    || (sibling && (row["provider"] as? String) != "(all)")
+                #expect(reason, "hidden without a reason: \(row)")
+                continue
+            }
+            shown += 1
+            for (published, storedKey) in [("estimate", "estimate"), ("std_error", "std_error"), ("ci_lower", "ci_lower"), ("ci_upper", "ci_upper"),
+                                           ("p_value", "p_value"), ("mean_treated", "mean_treated"), ("mean_control", "mean_control")] {
+                #expect(Self.number(row[published]) == Self.number(source[storedKey]), "\(published) of \(key(row, outcome: "metric_id"))")
+            }
+            _ = estimate
+            // A shown share never gives away fewer than 11 with or without the outcome.
+            if binary.contains(row["metric_id"] as! String) {
+                for (mean, size) in [(Self.number(row["mean_treated"]), treated), (Self.number(row["mean_control"]), controls)] {
+                    let count = Int(((mean ?? 0) * Double(size)).rounded())
+                    #expect((count == 0 || count >= 11) && (size - count == 0 || size - count >= 11), "\(row)")
+                }
+            }
+        }
+        #expect(shown > 0, "the comparison's all-providers estimates are published")
+        let readme = try String(contentsOfFile: folder + "/README.md", encoding: .utf8)
+        #expect(readme.contains("estimated in comparison run \(runID) ("))
+        // No comparison stored for 2022: refused, nothing written.
+        let other = TestDatabase.scratchDirectory("publish-estimates-2022").path
+        CLI.expectCleanFailure(try publish(["--period", "2022", "--table", "comparison_estimates"], output: other, conninfo: conninfo),
+                               status: 65, naming: ["2022", "outcomes compare --evaluation FILE --period 2022"])
+        #expect(!FileManager.default.fileExists(atPath: other))
+    }
+
+    /// At 11 nothing the scenario rests on is hidden; at 21, keystone's differences are (14 of its 45
+    /// treated were not housed; 20 shelter entries), and hearth's with them (the all-providers row
+    /// would give them back), so their scenario rows are too, while all providers' stay.
+    @Test(arguments: [(11, Set<String>()), (21, Set(["hearth", "keystone"]))])
+    func scenarioResultsAreTheStoredRunHiddenWithTheEstimatesTheyRestOn(threshold: Int, hidden: Set<String>) throws {
+        let conninfo = try Self.prepared.get()
+        let db = try PostgresConnection(conninfo: conninfo)
+        let folder = TestDatabase.scratchDirectory("publish-scenarios").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let limit = ["--small-cell-threshold", String(threshold)]
+        let published = try publish(["--period", "2023", "--table", "scenario_results"] + limit, output: folder, conninfo: conninfo)
+        #expect(published.status == 0, "\(published.errors)")
+        let (rows, fields) = try readBack(folder)
+        #expect(fields == ["scenario", "provider", "variant", "benefits_taxpayers", "benefits_participants", "benefits_households", "benefits_others",
+                           "benefits_indirect", "total_benefits", "cost", "benefits_minus_costs", "benefit_cost_ratio", "chance_benefits_exceed_costs",
+                           "net_p5", "net_p95", "break_even_scale"])
+
+        // The stored run, read as plain JSON: a row per group (all providers, each provider) and per variant.
+        let (runID, text) = try #require(try db.execute("SELECT run_id, results::text FROM scenario.runs ORDER BY run_id DESC LIMIT 1")
+            .map { (try $0.decode(Int.self, at: 0), try $0.decode(String.self, at: 1)) }.first)
+        let results = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+        let groups = (results["groups"] as? [[String: Any]]) ?? [], variants = (results["variants"] as? [[String: Any]]) ?? []
+        #expect(rows.count == groups.count + variants.count && groups.count == 3)
+        func stored(_ row: [String: Any]) -> [String: Any]? {
+            if row["variant"] as? String == "(as written)" {
+                return groups.first { (($0["group"] as? String) ?? "(all)") == row["provider"] as? String }
+            }
+            return variants.first { $0["variant"] as? String == row["variant"] as? String }
+        }
+        // Which providers' differences in means the estimates package hides (the scenario's effects are the 2023 comparison's).
+        let estimates = TestDatabase.scratchDirectory("publish-scenarios-estimates").path
+        defer { try? FileManager.default.removeItem(atPath: estimates) }
+        #expect(try publish(["--period", "2023", "--table", "comparison_estimates"] + limit, output: estimates, conninfo: conninfo).status == 0)
+        let hiddenProviders = Set(try readBack(estimates).rows.filter { $0["analysis"] as? String == "difference" && Self.number($0["estimate"]) == nil }
+            .compactMap { $0["provider"] as? String })
+        #expect(hiddenProviders == hidden)
+        var shown = 0
+        for row in rows {
+            let source = try #require(stored(row), "\(row)")
+            let provider = row["provider"] as! String
+            guard let total = Self.number(row["total_benefits"]) else {
+                #expect(hiddenProviders.contains(provider), "hidden without a hidden estimate: \(row)")
+                continue
+            }
+            #expect(!hiddenProviders.contains(provider), "shown though its estimate is hidden: \(row)")
+            shown += 1
+            // Amounts are the stored decimal strings at the currency's cents; the rest as stored.
+            #expect(total == Double(source["total_benefits"] as! String).map { ($0 * 100).rounded() / 100 })
+            for (name, key) in [("benefits_taxpayers", "taxpayers"), ("cost", "cost"), ("benefits_minus_costs", "benefits_minus_costs")] {
+                #expect(Self.number(row[name]) == Double(source[key] as! String).map { ($0 * 100).rounded() / 100 }, "\(name) \(row)")
+            }
+            #expect(Self.number(row["chance_benefits_exceed_costs"]) == Self.number(source["chance_benefits_exceed_costs"]))
+            #expect(Self.number(row["net_p5"]) == Self.number(source["net_p5"]))
+        }
+        #expect(shown > 0)
+        let readme = try String(contentsOfFile: folder + "/README.md", encoding: .utf8)
+        #expect(readme.contains("simulated in scenario run \(runID) ("))
+    }
+
+    /// The DCAT-US check is not a formality: a catalog without a publisher, or with a periodicity
+    /// that is not ISO 8601, fails it.
+    @Test func theCatalogCheckFailsABrokenCatalog() throws {
+        let conninfo = try Self.prepared.get()
+        let folder = TestDatabase.scratchDirectory("publish-broken").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(try publish(["--period", "2022", "--table", "payments_by_provider"], output: folder, conninfo: conninfo).status == 0)
+        let path = folder + "/data.json"
+        var catalog = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as? [String: Any])
+        var datasets = try #require(catalog["dataset"] as? [[String: Any]])
+        datasets[0]["publisher"] = nil
+        datasets[0]["accrualPeriodicity"] = "yearly"
+        catalog["dataset"] = datasets
+        try JSONSerialization.data(withJSONObject: catalog).write(to: URL(fileURLWithPath: path))
+        let python = try #require(Checkout.python)
+        let script = Checkout.root.appendingPathComponent("Tests/OutcomesCLITests/reference/read_open_data_package.py")
+        let read = try ProcessRunner.run(python, [script.path, folder], separateErrors: true)
+        let package = try #require(try JSONSerialization.jsonObject(with: Data(read.output.utf8)) as? [String: Any], "\(read.errors)")
+        let errors = (package["dcat_errors"] as? [String]) ?? []
+        #expect(package["dcat_valid"] as? Bool == false)
+        #expect(errors.contains { $0.contains("'publisher' is a required property") } && errors.contains { $0.hasPrefix("dataset/0/accrualPeriodicity") },
+                "\(errors)")
+    }
+}
