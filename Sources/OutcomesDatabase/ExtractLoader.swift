@@ -229,10 +229,15 @@ public struct ExtractLoader {
         let selected = names.map { ExtractChecks.stored($0, of: layout) }
         let changing = names.filter { !layout.key.contains($0) }
         let tracksLoad = layout.referencesPersons || [ExtractLayout.persons.table, ExtractLayout.identifiers.table].contains(layout.table)
-        let assignments: [PostgresQuery] = changing.map { "\(ExtractChecks.name($0)) = excluded.\(ExtractChecks.name($0))" }
+        // A column that keeps what is stored when its cell is empty takes the stored value then.
+        let keeping = Set(layout.columns.filter(\.keepsStoredWhenEmpty).map(\.name))
+        let incoming = { (name: String) -> PostgresQuery in
+            keeping.contains(name) ? "coalesce(excluded.\(ExtractChecks.name(name)), t.\(ExtractChecks.name(name)))" : "excluded.\(ExtractChecks.name(name))"
+        }
+        let assignments: [PostgresQuery] = changing.map { "\(ExtractChecks.name($0)) = \(incoming($0))" }
             + (tracksLoad ? ["load_id = excluded.load_id"] : [])
         let changed: PostgresQuery = changing.isEmpty ? "false"
-            : "(\(changing.map { "t.\(ExtractChecks.name($0))" as PostgresQuery }.joined(separator: ", "))) IS DISTINCT FROM (\(changing.map { "excluded.\(ExtractChecks.name($0))" as PostgresQuery }.joined(separator: ", ")))"
+            : "(\(changing.map { "t.\(ExtractChecks.name($0))" as PostgresQuery }.joined(separator: ", "))) IS DISTINCT FROM (\(changing.map(incoming).joined(separator: ", ")))"
         let stage = Self.stage(layout)
         let row = try connection.execute("""
             WITH upserted AS (

@@ -94,7 +94,7 @@ import Testing
         let datapackage = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/datapackage.json"))) as? [String: Any])
         let fields = ((datapackage["resources"] as? [[String: Any]]) ?? []).flatMap { (($0["schema"] as? [String: Any])?["fields"] as? [[String: Any]]) ?? [] }
             .compactMap { $0["name"] as? String }
-        #expect(fields == ["period", "metric_id", "metric", "provider", "participants", "with_value", "total", "mean", "rate"])
+        #expect(fields == ["period", "metric_id", "metric", "unit", "provider", "participants", "with_value", "total", "mean", "rate"])
         let sha = try db.execute("SELECT file_sha256 FROM payments.contracts WHERE contract_id = 'housing-2021'").scalar(String.self)
         let sources = (datapackage["sources"] as? [[String: Any]] ?? []).compactMap { $0["title"] as? String }
         #expect(sources.first == "Contract housing-2021 version 2, text SHA-256 \(sha)" && sources.count == 2, "\(sources)")
@@ -156,8 +156,8 @@ import Testing
         // A period not computed from the loaded version.
         CLI.expectCleanFailure(try publish(["--period", "2024"], output: folder, conninfo: conninfo), status: 65,
                                naming: ["2024", "outcomes metrics --contract housing-2021 --period 2024"])
-        // Under a threshold below 11, or with tables that share margins: refused.
-        for options in [["--small-cell-threshold", "5"], ["--by", "race", "--by", "sex"], ["--table", "metrics_by_provider", "--by", "race"],
+        // A threshold is the profile's, never an option; tables that share margins: refused.
+        for options in [["--small-cell-threshold", "11"], ["--by", "race", "--by", "sex"], ["--table", "metrics_by_provider", "--by", "race"],
                         ["--table", "metrics_by_provider", "--table", "metrics_by_provider"]] {
             let refused = try publish(["--period", "2023"] + options, output: folder, conninfo: conninfo)
             #expect(refused.status == 64 && refused.output.isEmpty, "\(options): \(refused.errors)")
@@ -170,6 +170,10 @@ import Testing
         try text.replacingOccurrences(of: "  email: opendata@example.gov", with: "").write(toFile: broken, atomically: true, encoding: .utf8)
         CLI.expectCleanFailure(try CLI.run(["publish", "--contract", "housing-2021", "--period", "2023", "--profile", broken, "--output", folder]),
                                status: 65, naming: ["\(broken):9:", "email"])
+        let thresholdLine = try #require(text.split(separator: "\n", omittingEmptySubsequences: false).firstIndex { $0.hasPrefix("small_cell_threshold: 11 ") }) + 1
+        try text.replacingOccurrences(of: "small_cell_threshold: 11 ", with: "small_cell_threshold: 5 ").write(toFile: broken, atomically: true, encoding: .utf8)
+        CLI.expectCleanFailure(try CLI.run(["publish", "--contract", "housing-2021", "--period", "2023", "--profile", broken, "--output", folder]),
+                               status: 65, naming: ["\(broken):\(thresholdLine):", "small_cell_threshold", "5"])
         try text.replacingOccurrences(of: "license: https://creativecommons.org/publicdomain/zero/1.0/", with: "license: CC0")
             .write(toFile: broken, atomically: true, encoding: .utf8)
         CLI.expectCleanFailure(try CLI.run(["publish", "--contract", "housing-2021", "--period", "2023", "--profile", broken, "--output", folder]),

@@ -31,8 +31,18 @@ import Testing
         return conninfo
     }
 
-    func publish(_ extra: [String], output: String, conninfo: String) throws -> ProcessRunner.Result {
-        try CLI.run(["publish", "--contract", "housing-2021", "--profile", Self.profile.path, "--output", output, "--database", conninfo, "-q"] + extra)
+    /// Publishes under the demo profile, or under a copy of it whose small_cell_threshold is `threshold`.
+    func publish(_ extra: [String], output: String, conninfo: String, threshold: Int? = nil) throws -> ProcessRunner.Result {
+        var profile = Self.profile.path
+        if let threshold {
+            profile = TestDatabase.scratchDirectory("profile-\(threshold)").path + ".yaml"
+            let text = try String(contentsOf: Self.profile, encoding: .utf8)
+            #expect(text.contains("small_cell_threshold: 11 "))
+            try text.replacingOccurrences(of: "small_cell_threshold: 11 ", with: "small_cell_threshold: \(threshold) ")
+                .write(toFile: profile, atomically: true, encoding: .utf8)
+        }
+        defer { if threshold != nil { try? FileManager.default.removeItem(atPath: profile) } }
+        return try CLI.run(["publish", "--contract", "housing-2021", "--profile", profile, "--output", output, "--database", conninfo, "-q"] + extra)
     }
 
     /// The package read back by the committed reference script: frictionless and DCAT-US valid.
@@ -99,34 +109,50 @@ import Testing
         }
         #expect(hidden == 0, "every provider here is paid for 11 participants or more")
 
-        // Under a threshold of 50, keystone's 47 participants are hidden, and hearth's with them (the
-        // total would give them back); the total of all providers stays.
-        let strict = TestDatabase.scratchDirectory("publish-payments-50").path
-        defer { try? FileManager.default.removeItem(atPath: strict) }
-        #expect(try publish(["--period", "2022", "--table", "payments_by_provider", "--small-cell-threshold", "50"], output: strict,
-                            conninfo: conninfo).status == 0)
-        let suppressed = try readBack(strict).rows
         #expect(expected["2022|keystone"]?.people == 47 && expected["2022|hearth"]?.people == 117, "the data set this test reasons about")
-        for row in suppressed {
-            let shown = Self.number(row["participants_paid"]) != nil
-            #expect(shown == ("\(row["provider"]!)" == "(all)"), "\(row)")
-            #expect(shown == (Self.number(row["paid"]) != nil) && shown == (Self.number(row["mean_paid"]) != nil), "\(row)")
+
+        // The metrics the lines price (the per-day line's days out of shelter, less days in jail) decide too.
+        // At 15 the metrics table hides cells of 2022 (keystone's housed count, days to a shelter return), none
+        // of them priced: the payments stay. At 48 it hides keystone's and all providers' days (and keystone
+        // has 47 people paid): nothing is left, and nothing is written.
+        for threshold in [15, 48] {
+            let metricsFolder = TestDatabase.scratchDirectory("publish-metrics-\(threshold)").path
+            defer { try? FileManager.default.removeItem(atPath: metricsFolder) }
+            #expect(try publish(["--period", "2022"], output: metricsFolder, conninfo: conninfo, threshold: threshold).status == 0)
+            let metricRows = try readBack(metricsFolder).rows
+            let priced: Set<String> = ["days_out_of_shelter_12m", "jail_days_out_of_shelter_12m"]
+            let hiddenCells = metricRows.filter { row in ["participants", "with_value", "total", "mean"].contains { Self.number(row[$0]) == nil } }
+            #expect(!hiddenCells.isEmpty)
+            let exposed = Set(hiddenCells.filter { priced.contains($0["metric_id"] as! String) }.map { "\($0["provider"]!)" })
+            let strict = TestDatabase.scratchDirectory("publish-payments-\(threshold)").path
+            defer { try? FileManager.default.removeItem(atPath: strict) }
+            let run = try publish(["--period", "2022", "--table", "payments_by_provider"], output: strict, conninfo: conninfo, threshold: threshold)
+            if threshold == 15 {
+                #expect(exposed.isEmpty && run.status == 0, "\(run.errors)")
+                #expect(try readBack(strict).rows.allSatisfy { Self.number($0["paid"]) != nil })
+            } else {
+                #expect(exposed == ["keystone", "(all)"])
+                CLI.expectCleanFailure(run, status: 65, naming: ["payments_by_provider", "48"])
+                #expect(!FileManager.default.fileExists(atPath: strict))
+            }
         }
-        #expect(try String(contentsOfFile: strict + "/payments_by_provider.csv", encoding: .utf8).contains("2022,keystone,<50,<50,<50"))
         let readme = try String(contentsOfFile: folder + "/README.md", encoding: .utf8)
         let runs = try db.execute("SELECT run_id FROM payments.runs WHERE contract_id = 'housing-2021' ORDER BY 1").map { try $0.decode(Int.self, at: 0) }
         #expect(runs.count == 2 && runs.allSatisfy { readme.contains("posted in payment run \($0) (") }, "the README names the runs")
     }
 
-    @Test func comparisonEstimatesAreTheStoredRunsSuppressed() throws {
+    /// At 11 nothing of this comparison is hidden; at 21 keystone's rows are (14 of its 45 treated were not
+    /// housed, 20 shelter entries), and hearth's with them.
+    @Test(arguments: [(11, false), (21, true)])
+    func comparisonEstimatesAreTheStoredRunsSuppressed(threshold: Int, anyHidden: Bool) throws {
         let conninfo = try Self.prepared.get()
         let db = try PostgresConnection(conninfo: conninfo)
         let folder = TestDatabase.scratchDirectory("publish-estimates").path
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let published = try publish(["--period", "2023", "--table", "comparison_estimates"], output: folder, conninfo: conninfo)
+        let published = try publish(["--period", "2023", "--table", "comparison_estimates"], output: folder, conninfo: conninfo, threshold: threshold)
         #expect(published.status == 0, "\(published.errors)")
         let (rows, fields) = try readBack(folder)
-        #expect(fields == ["evaluation", "period", "comparison", "metric_id", "metric", "provider", "analysis", "treated", "controls", "mean_treated",
+        #expect(fields == ["evaluation", "period", "comparison", "metric_id", "metric", "unit", "provider", "analysis", "treated", "controls", "mean_treated",
                            "mean_control", "estimate", "std_error", "se_type", "ci_lower", "ci_upper", "p_value"])
 
         // The stored run, read as plain JSON.
@@ -140,36 +166,57 @@ import Testing
         let byKey = Dictionary(stored.map { (key($0, outcome: "outcome"), $0) }, uniquingKeysWith: { first, _ in first })
         #expect(rows.count == stored.count && !rows.isEmpty)
         let binary: Set<String> = ["housed_12m", "any_er_visit_12m"]
+        // The rule, worked naively over the stored rows: a small arm hides a row's sizes and figures; a mean
+        // whose count (a share's with and without, or a count's total) is 1 to 10 hides its figures (a change's
+        // means are no count); in each comparison, a provider hidden alone takes the provider with the fewest
+        // treated with it, first for sizes, then for figures.
+        var expectedHidden = (sizes: Set<String>(), figures: Set<String>())
+        for comparison in Dictionary(grouping: stored, by: { "\($0["outcome"]!)|\($0["analysis"]!)" }).values {
+            func small(_ value: Int) -> Bool { (1..<threshold).contains(value) }
+            func sizesOwn(_ row: [String: Any]) -> Bool { small(row["treated"] as! Int) || small(row["controls"] as! Int) }
+            func figuresOwn(_ row: [String: Any]) -> Bool {
+                guard row["analysis"] as? String != "difference-in-differences" else { return false }
+                let share = binary.contains(row["outcome"] as! String)
+                return [("mean_treated", "treated"), ("mean_control", "controls")].contains { mean, size in
+                    let n = row[size] as! Int, count = Int(((Self.number(row[mean]) ?? 0) * Double(n)).rounded())
+                    return small(count) || (share && small(n - count))
+                }
+            }
+            let providers = comparison.filter { $0["provider"] is String }
+            var sizes = Set(comparison.filter(sizesOwn).map { key($0, outcome: "outcome") })
+            func complement(_ hidden: inout Set<String>) {
+                let mine = providers.filter { hidden.contains(key($0, outcome: "outcome")) }
+                guard mine.count == 1, comparison.contains(where: { !($0["provider"] is String) }),
+                      let pick = providers.filter({ !hidden.contains(key($0, outcome: "outcome")) && ($0["treated"] as! Int) > 0 })
+                        .min(by: { ($0["treated"] as! Int) < ($1["treated"] as! Int) }) else { return }
+                hidden.insert(key(pick, outcome: "outcome"))
+            }
+            complement(&sizes)
+            var figures = sizes.union(comparison.filter(figuresOwn).map { key($0, outcome: "outcome") })
+            complement(&figures)
+            expectedHidden.sizes.formUnion(sizes)
+            expectedHidden.figures.formUnion(figures)
+        }
         var shown = 0
         for row in rows {
             let source = try #require(byKey[key(row, outcome: "metric_id")], "\(row)")
             let (treated, controls) = (source["treated"] as! Int, source["controls"] as! Int)
             if let n = Self.number(row["treated"]) {
                 #expect(n == Double(treated) && Self.number(row["controls"]) == Double(controls))
-                #expect(treated >= 11 && controls >= 11, "a small arm is never shown: \(row)")
+                #expect(treated >= threshold && controls >= threshold, "a small arm is never shown: \(row)")
             }
             guard let estimate = Self.number(row["estimate"]) else {
-                // Hidden for a reason the rule names: a small arm, a mean that gives away a count
-                // under 11, or another provider's row of the same comparison hidden alone.
-                let meanKind = binary.contains(row["metric_id"] as! String) ? "share" : "total"
-                func small(_ mean: Double?, _ size: Int) -> Bool {
-                    let count = Int(((mean ?? 0) * Double(size)).rounded())
-                    return (1..<11).contains(count) || (meanKind == "share" && (1..<11).contains(size - count))
-                }
-                let sibling = rows.contains { other in
-                    (other["provider"] as? String) != "(all)" && (other["provider"] as? String) != (row["provider"] as? String)
-                        && other["metric_id"] as? String == row["metric_id"] as? String && other["analysis"] as? String == row["analysis"] as? String
-                        && Self.number(other["estimate"]) == nil
-                }
-                let reason = (1..<11).contains(treated) || (1..<11).contains(controls)
-                    || small(Self.number(source["mean_treated"]), treated) || small(Self.number(source["mean_control"]), controls)
-                    || (sibling && (row["provider"] as? String) != "(all)")
-                #expect(reason, "hidden without a reason: \(row)")
+                #expect(expectedHidden.figures.contains(key(row, outcome: "metric_id")), "hidden without a reason: \(row)")
                 continue
             }
+            #expect(!expectedHidden.figures.contains(key(row, outcome: "metric_id")), "shown though the rule hides it: \(row)")
             shown += 1
+            // A change's means are never published (with the difference row's they would give the counts before).
+            let isChange = row["analysis"] as? String == "difference-in-differences"
+            #expect(!isChange || (Self.number(row["mean_treated"]) == nil && Self.number(row["mean_control"]) == nil), "\(row)")
             for (published, storedKey) in [("estimate", "estimate"), ("std_error", "std_error"), ("ci_lower", "ci_lower"), ("ci_upper", "ci_upper"),
-                                           ("p_value", "p_value"), ("mean_treated", "mean_treated"), ("mean_control", "mean_control")] {
+                                           ("p_value", "p_value"), ("mean_treated", "mean_treated"), ("mean_control", "mean_control")]
+                where !isChange || !published.hasPrefix("mean") {
                 #expect(Self.number(row[published]) == Self.number(source[storedKey]), "\(published) of \(key(row, outcome: "metric_id"))")
             }
             _ = estimate
@@ -177,11 +224,12 @@ import Testing
             if binary.contains(row["metric_id"] as! String) {
                 for (mean, size) in [(Self.number(row["mean_treated"]), treated), (Self.number(row["mean_control"]), controls)] {
                     let count = Int(((mean ?? 0) * Double(size)).rounded())
-                    #expect((count == 0 || count >= 11) && (size - count == 0 || size - count >= 11), "\(row)")
+                    #expect((count == 0 || count >= threshold) && (size - count == 0 || size - count >= threshold), "\(row)")
                 }
             }
         }
         #expect(shown > 0, "the comparison's all-providers estimates are published")
+        #expect((shown < rows.count) == anyHidden && expectedHidden.figures.isEmpty == !anyHidden)
         let readme = try String(contentsOfFile: folder + "/README.md", encoding: .utf8)
         #expect(readme.contains("estimated in comparison run \(runID) ("))
         // No comparison stored for 2022: refused, nothing written.
@@ -200,8 +248,7 @@ import Testing
         let db = try PostgresConnection(conninfo: conninfo)
         let folder = TestDatabase.scratchDirectory("publish-scenarios").path
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let limit = ["--small-cell-threshold", String(threshold)]
-        let published = try publish(["--period", "2023", "--table", "scenario_results"] + limit, output: folder, conninfo: conninfo)
+        let published = try publish(["--period", "2023", "--table", "scenario_results"], output: folder, conninfo: conninfo, threshold: threshold)
         #expect(published.status == 0, "\(published.errors)")
         let (rows, fields) = try readBack(folder)
         #expect(fields == ["scenario", "provider", "variant", "benefits_taxpayers", "benefits_participants", "benefits_households", "benefits_others",
@@ -223,7 +270,7 @@ import Testing
         // Which providers' differences in means the estimates package hides (the scenario's effects are the 2023 comparison's).
         let estimates = TestDatabase.scratchDirectory("publish-scenarios-estimates").path
         defer { try? FileManager.default.removeItem(atPath: estimates) }
-        #expect(try publish(["--period", "2023", "--table", "comparison_estimates"] + limit, output: estimates, conninfo: conninfo).status == 0)
+        #expect(try publish(["--period", "2023", "--table", "comparison_estimates"], output: estimates, conninfo: conninfo, threshold: threshold).status == 0)
         let hiddenProviders = Set(try readBack(estimates).rows.filter { $0["analysis"] as? String == "difference" && Self.number($0["estimate"]) == nil }
             .compactMap { $0["provider"] as? String })
         #expect(hiddenProviders == hidden)
@@ -262,6 +309,7 @@ import Testing
         var datasets = try #require(catalog["dataset"] as? [[String: Any]])
         datasets[0]["publisher"] = nil
         datasets[0]["accrualPeriodicity"] = "yearly"
+        datasets[0]["license"] = "CC0 1.0"
         catalog["dataset"] = datasets
         try JSONSerialization.data(withJSONObject: catalog).write(to: URL(fileURLWithPath: path))
         let python = try #require(Checkout.python)
@@ -270,7 +318,15 @@ import Testing
         let package = try #require(try JSONSerialization.jsonObject(with: Data(read.output.utf8)) as? [String: Any], "\(read.errors)")
         let errors = (package["dcat_errors"] as? [String]) ?? []
         #expect(package["dcat_valid"] as? Bool == false)
-        #expect(errors.contains { $0.contains("'publisher' is a required property") } && errors.contains { $0.hasPrefix("dataset/0/accrualPeriodicity") },
-                "\(errors)")
+        #expect(errors.contains { $0.contains("'publisher' is a required property") } && errors.contains { $0.hasPrefix("dataset/0/accrualPeriodicity") }
+                    && errors.contains { $0.hasPrefix("dataset/0/license") }, "\(errors)")
+        #expect(package["valid"] as? Bool == true)
+        // And frictionless holds the rows to the declared categories: a provider the table does not list fails.
+        let csv = folder + "/payments_by_provider.csv"
+        try (try String(contentsOfFile: csv, encoding: .utf8)).replacingOccurrences(of: "2022,hearth,", with: "2022,hearthx,")
+            .write(toFile: csv, atomically: true, encoding: .utf8)
+        let tampered = try ProcessRunner.run(python, [script.path, folder], separateErrors: true)
+        let checked = try #require(try JSONSerialization.jsonObject(with: Data(tampered.output.utf8)) as? [String: Any], "\(tampered.errors)")
+        #expect(checked["valid"] as? Bool == false && "\(checked["errors"] ?? "")".contains("hearthx"), "\(checked["errors"] ?? "")")
     }
 }

@@ -17,12 +17,9 @@ import Testing
         let period = stored.contract.periods[0]
         try MetricsRunner(stored: stored).run(period: period, on: db)
         _ = try PaymentRunner(stored: stored).run(period: period.label, on: db)
-        // A domain an extract added before the upgrade.
-        let folder = TestDatabase.scratchDirectory("dictionary-migration")
-        defer { try? FileManager.default.removeItem(at: folder) }
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try "domain,shape\ntenancy,spell\n".write(to: folder.appendingPathComponent("event_domains.csv"), atomically: true, encoding: .utf8)
-        _ = try ExtractLoader(directory: folder).load(into: db)
+        // A domain an extract added before the upgrade (as the last release's loader stored it:
+        // today's loader writes the description column 0025 adds).
+        try db.execute("INSERT INTO ids.event_domains (domain, shape) VALUES ('tenancy', 'spell')")
 
         func digest(_ table: SQLIdentifier) throws -> String {
             try db.execute("SELECT count(*) || ' ' || md5(string_agg(t::text, ',' ORDER BY t::text)) FROM \(identifier: table) t")

@@ -133,6 +133,30 @@ struct ExtractFixture {
         return fixture
     }
 
+    /// A domain's description is given in event_domains.csv; an extract that leaves it out (no
+    /// column, or an empty cell) keeps the stored one: the migration's for a built-in domain, an
+    /// earlier extract's for its own.
+    @Test func aDomainsDescriptionIsKeptUntilAnExtractGivesAnother() throws {
+        let (db, _) = try TestDatabase.fresh()
+        func load(_ text: String) throws {
+            let fixture = try ExtractFixture()
+            defer { fixture.remove() }
+            try Data(text.utf8).write(to: fixture.directory.appendingPathComponent("event_domains.csv"))
+            _ = try ExtractLoader(directory: fixture.directory).load(into: db)
+        }
+        func descriptions() throws -> [String] {
+            try db.execute("SELECT domain || ': ' || coalesce(description, 'none') FROM ids.event_domains WHERE domain IN ('shelter', 'tenancy') ORDER BY 1")
+                .map { try $0.decode(String.self, at: 0) }
+        }
+        let shelter = try db.execute("SELECT description FROM ids.event_domains WHERE domain = 'shelter'").scalar(String.self)
+        try load("domain,shape,description\ntenancy,spell,Tenancies from the housing authority's leases\nshelter,spell,\n")
+        #expect(try descriptions() == ["shelter: \(shelter)", "tenancy: Tenancies from the housing authority's leases"])
+        try load("domain,shape\ntenancy,spell\nshelter,spell\n")
+        #expect(try descriptions() == ["shelter: \(shelter)", "tenancy: Tenancies from the housing authority's leases"])
+        try load("domain,shape,description\ntenancy,spell,Leases\n")
+        #expect(try descriptions() == ["shelter: \(shelter)", "tenancy: Leases"])
+    }
+
     @Test func aMisnamedOrUnknownFileIsAnErrorAndNothingIsLoaded() throws {
         let (db, _) = try TestDatabase.fresh()
         let fixture = try misnamed()

@@ -30,6 +30,12 @@ import Testing
         #expect(profile.publisher == .init(name: "Department of Human Services", parent: "State of Example"))
         #expect(profile.contactEmail == "opendata@example.gov" && profile.accessLevel == .public && profile.language == "en-US")
         #expect(profile.keywords == ["pay for success"] && profile.themes.isEmpty && profile.rowLabel == nil)
+        // What DCAT-US's patterns allow: an e-mail address with + and ', a language with a region by number.
+        let other = try PublicationProfile.parse(yaml: Self.valid.replacingOccurrences(of: "opendata@example.gov", with: "\"o'brien+data@dhs.example.gov\"")
+                                                 + "\nlanguage: es-419", file: "profile.yaml")
+        #expect(other.contactEmail == "o'brien+data@dhs.example.gov" && other.language == "es-419")
+        #expect(profile.smallCellThreshold == 11)
+        #expect(try PublicationProfile.parse(yaml: Self.valid + "\nsmall_cell_threshold: 20", file: "p.yaml").smallCellThreshold == 20)
     }
 
     @Test func everyRequiredFieldIsRequired() {
@@ -50,6 +56,14 @@ import Testing
             ("identifier_prefix: https://data.example.gov/outcomes/", "identifier_prefix: data.example.gov", .wrongForm(expected: .url), 5),
             ("opendata@example.gov", "opendata at example.gov", .wrongForm(expected: .email), 2),
             ("opendata@example.gov", "mailto:opendata@example.gov", .wrongForm(expected: .email), 2),
+            ("opendata@example.gov", "\"open data@example.gov\"", .wrongForm(expected: .email), 2),
+            ("opendata@example.gov", "\"opendata<x>@example.gov\"", .wrongForm(expected: .email), 2),
+            ("opendata@example.gov", "opendata@exa_mple", .wrongForm(expected: .email), 2),
+            ("keywords: [pay for success]", "keywords: [pay for success]\nlanguage: English", .wrongForm(expected: .languageTag), 9),
+            ("keywords: [pay for success]", "keywords: [pay for success]\nsmall_cell_threshold: 10", .outOfRange("small_cell_threshold"), 9),
+            ("keywords: [pay for success]", "keywords: [pay for success]\nsmall_cell_threshold: [11]", .wrongForm(expected: .wholeNumber), 9),
+            ("keywords: [pay for success]", "keywords: [pay for success]\nlanguage: en-", .wrongForm(expected: .languageTag), 9),
+            ("keywords: [pay for success]", "keywords: [pay for success]\nlanguage: en_US", .wrongForm(expected: .languageTag), 9),
             ("accrual_periodicity: R/P1Y", "accrual_periodicity: yearly", .wrongForm(expected: .text), 7),
             ("accrual_periodicity: R/P1Y", "accrual_periodicity: R/P1Y1Y", .wrongForm(expected: .text), 7),
             ("access_level: public", "access_level: open", .unknownWord("open", allowed: ["public", "restricted public", "non-public"]), 4),

@@ -216,7 +216,9 @@ extension DemoCommand {
         let profile = try PublicationProfile.parse(yaml: file.text, file: file.path)
         do {
             let package = try acting(as: .analyst, on: connection) {
-                try OpenDataPackage.make(stored: stored, periods: [period], tables: [], by: [], policy: suppression.policy, profile: profile, on: connection)
+                try OpenDataPackage.make(stored: stored, periods: [period], tables: [], by: [],
+                                         policy: SmallCellPolicy(threshold: max(profile.smallCellThreshold, suppression.policy.threshold)), profile: profile,
+                                         on: connection)
             }
             report.notes.append("Open data: \(stored.contract.id)'s \(period.label) package in \(reports)/\(DemoCommand.openDataFolder)/ — "
                                 + package.resources.map(\.path).joined(separator: ", ") + " with its Table Schema, datapackage.json (Frictionless), "

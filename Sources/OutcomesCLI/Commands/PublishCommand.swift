@@ -13,8 +13,8 @@ struct PublishCommand: ParsableCommand {
             attribute (--by), what its posted payment runs paid per participant by provider and period \
             (--table payments_by_provider), or the estimates of its latest comparisons from that version \
             (--table comparison_estimates, from `outcomes compare --evaluation … --period …`), or its latest \
-            benefit-cost scenarios (--table scenario_results, from `outcomes scenario run`; --period then \
-            gives the package's time span only): one CSV per table, suppressed under the small-cell policy (a \
+            benefit-cost scenarios (--table scenario_results, from `outcomes scenario run`; --period names \
+            the periods of the comparisons they cite): one CSV per table, suppressed under the small-cell policy (a \
             suppressed cell holds the marker, declared as a missing value), a Frictionless \
             datapackage.json with a Table Schema per table, a DCAT-US 1.1 data.json with a dataset per \
             table (publisher, contact, license and portal fields from --profile), each table's \
@@ -22,8 +22,9 @@ struct PublishCommand: ParsableCommand {
             the figures are, how they were computed, what suppression hid, the limitations, and the \
             contract version and data load with their hashes.
 
-            Only suppressed aggregates leave: a package holds one table, suppressed under a threshold of \
-            at least 11; --table refuses any table with a row or an id per person, and any stored table \
+            Only suppressed aggregates leave: a package holds one table, suppressed under the profile's \
+            small_cell_threshold (11 unless it says more; one threshold for every package, since a table \
+            published under two could give back what either hides); --table refuses any table with a row or an id per person, and any stored table \
             without suppression. The folder is written whole or not at \
             all; a folder outcomes did not write is never replaced (one it wrote is).
 
@@ -55,22 +56,14 @@ struct PublishCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The package's folder: new, empty, or one outcomes wrote before (replaced whole).", valueName: "folder"))
     var output: String
 
-    @OptionGroup var suppression: SuppressionOptions
     @OptionGroup var database: DatabaseOptions
 
     @Flag(name: .shortAndLong, help: "No progress notes on standard error.")
     var quiet = false
 
-    /// The smallest threshold a package is published under: the default policy's.
-    static let minimumThreshold = SmallCellPolicy().threshold
-
     func validate() throws {
         guard !period.isEmpty else { throw ValidationError("Give at least one --period to publish.") }
         if Set(period).count != period.count { throw ValidationError("--period names a period twice.") }
-        guard suppression.smallCellThreshold >= Self.minimumThreshold else {
-            throw ValidationError("--small-cell-threshold \(suppression.smallCellThreshold) is below \(Self.minimumThreshold): an open-data package "
-                                  + "suppresses every count under \(Self.minimumThreshold) at least (a higher threshold is allowed).")
-        }
         // Tables that share margins, each suppressed on its own, could give away each other's
         // hidden cells: a package holds one table. By an attribute, its margins are the providers' figures.
         guard by.count + table.count <= 1 else {
@@ -91,7 +84,8 @@ struct PublishCommand: ParsableCommand {
         let tables = try table.map { name in try PublishableTable.resolve(name, tables: known).get() }
         let stored = try ContractStore.stored(contract, on: connection)
         let periods = try period.map { try stored.contract.period(option: $0) }.sorted { $0.start < $1.start }
-        let package = try OpenDataPackage.make(stored: stored, periods: periods, tables: tables, by: by, policy: suppression.policy,
+        let package = try OpenDataPackage.make(stored: stored, periods: periods, tables: tables, by: by,
+                                               policy: SmallCellPolicy(threshold: profile.smallCellThreshold),
                                                profile: profile, on: connection)
         try writer.writeFolder(at: output) { folder in try package.write(into: folder) }
         let info = package.info, resources = package.resources

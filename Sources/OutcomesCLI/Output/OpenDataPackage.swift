@@ -66,12 +66,18 @@ struct OpenDataResource {
         let name: String
         let type: String
         let description: String
+        /// The values a categorical field holds (Table Schema v1 checks them) ...
+        var constraints: Constraints? = nil
+        /// ... and their labels (Table Schema v2 categories).
+        var categories: [Category]? = nil
     }
+    struct Constraints: Encodable { let `enum`: [String] }
+    struct Category: Encodable { let value: String; let label: String }
 
     let name: String
     let title: String
     let description: String
-    let fields: [Field]
+    var fields: [Field]
     let primaryKey: [String]
     var rows: [[Cell]]
 
@@ -89,6 +95,19 @@ struct OpenDataResource {
             }.joined(separator: ",")
         }
         return lines.joined(separator: "\r\n") + "\r\n"
+    }
+
+    /// Declares the values of the text fields `names` (those the rows hold) as the field's
+    /// allowed values, with their labels where `labels` has them.
+    mutating func declareCategories(_ names: [String], labels: [String: [String: String]] = [:]) {
+        for name in names {
+            guard let index = fields.firstIndex(where: { $0.name == name }) else { continue }
+            let values = Set(rows.compactMap { row -> String? in if case .text(let value) = row[index] { value } else { nil } }).sorted()
+            fields[index].constraints = Constraints(enum: values)
+            if let labels = labels[name] {
+                fields[index].categories = values.map { Category(value: $0, label: labels[$0] ?? $0) }
+            }
+        }
     }
 
     /// Whether any count or figure is left to publish after suppression.

@@ -5,26 +5,41 @@ import PostgresClient
 
 extension OpenDataResource {
     /// What the ledger paid per participant, by provider and period with margins, suppressed as
-    /// `payments summary --by` suppresses its table: people paid under the threshold, with the
-    /// complements of the two-way table, and their amounts with them.
+    /// `payments summary --by` suppresses its table (people paid under the threshold, with the
+    /// complements of the two-way table, and their amounts with them), and wherever the metrics
+    /// table of the same periods hides a cell of the provider and period in a metric the lines
+    /// price: an amount is prices times those counts and days, so it could give back what that
+    /// table hides.
     static func payments(contract stored: StoredContract, periods: [ReportingPeriod], policy: SmallCellPolicy,
                          on connection: PostgresConnection) throws -> (OpenDataResource, [PublishedComputation]) {
         let (table, runs) = try PublishedPayments.read(stored, periods: periods.map(\.label), policy: policy, on: connection)
+        let computations = try PublishedComputation.of(stored, periods: periods.map(\.label), on: connection)
+        let metricsTable = try Self.metrics(by: nil, contract: stored.contract, periods: periods, policy: policy, on: connection)
+        // The metrics the per-participant lines price (their outcomes, days and days less, and preconditions).
+        let terms = stored.contract.payments
+        let priced = Set((terms?.rateCard.map { card in card.lines.map(\.outcome.metricID) + [card.precondition?.metricID].compactMap { $0 } } ?? [])
+            + (terms?.perDayLines ?? []).flatMap { line in [line.days, line.less, line.precondition?.metricID].compactMap { $0 } })
+        let exposed = Set(metricsTable.rows.map { row in
+            row.prefix(5).map { cell -> String in if case .text(let text) = cell { text } else { "" } }
+        }.enumerated().filter { index, texts in priced.contains(texts[1]) && metricsTable.rows[index].contains(where: \.isSuppressed) }
+            .map { "\($0.1[0])\u{1F}\($0.1[4])" })
         let currency = stored.contract.payments?.currency ?? Currency(code: "USD")!
         let rounding = stored.contract.payments?.rounding ?? .halfEven
         let marker = "\(policy.marker) means suppressed"
         let all = MetricsRunner.allProviders
         var resource = OpenDataResource(
             name: PublishableTable.paymentsByProvider.name, title: "Outcome payments per participant by provider and period",
-            description: "What the contract's posted payment runs paid on lines owed per participant (net of adjustments), by provider "
-                + "and reporting period, with the totals of all providers and of all the published periods; people paid from 1 to "
-                + "\(policy.threshold - 1), the cells that would let them be worked out, and their amounts are suppressed. Lines paid "
-                + "for a whole cohort or a milestone are not in the table.",
+            description: "What the contract's posted payment runs paid on lines owed per participant (rate-card outcomes, days priced "
+                + "per day; net of adjustments), by provider and reporting period, with the totals of all providers and of all the "
+                + "published periods; people paid from 1 to \(policy.threshold - 1), the cells that would let them be worked out, "
+                + "the cells of a provider and period whose priced metrics are suppressed, and their amounts are suppressed. Lines that pay "
+                + "for a cohort's estimated effect, a share of savings or a milestone are not in the table.",
             fields: [
                 Field(name: "period", type: "string", description: "The reporting period paid, or (all) for all the published periods."),
                 Field(name: "provider", type: "string", description: "The provider paid, or \(all) for all providers together."),
                 Field(name: "participants_paid", type: "integer",
-                      description: "Participants whose per-participant lines, net of adjustments, paid a non-zero amount (\(marker))."),
+                      description: "Participants whose per-participant lines, net of adjustments, paid a non-zero amount; a total counts "
+                          + "a participant once in each period and with each provider that paid for them (\(marker))."),
                 Field(name: "paid", type: "number", description: "The net amount of those lines, in \(currency.code) (\(marker))."),
                 Field(name: "mean_paid", type: "number", description: "paid / participants_paid, in \(currency.code) (\(marker))."),
             ],
@@ -35,14 +50,23 @@ extension OpenDataResource {
             let (pa, pb) = (a.group.flatMap { order[$0] } ?? periods.count, b.group.flatMap { order[$0] } ?? periods.count)
             return pa != pb ? pa < pb : (a.provider ?? "\u{10FFFF}") < (b.provider ?? "\u{10FFFF}")
         }
+        // The table's own suppression, and the metrics' cells, completed over the table's lines.
+        let cells = rows.map { TwoWayComplement.Cell(row: $0.group, column: $0.provider, size: $0.participants ?? 0) }
+        let hiddenRows = TwoWayComplement.completing(Set(rows.indices.filter { index in
+            let row = rows[index]
+            return row.participants == nil || row.suppressedTotal
+                || row.group.map { exposed.contains("\($0)\u{1F}\(row.provider ?? all)") } ?? false
+        }), of: cells)
         let hidden = Cell.suppressed(policy.marker)
-        resource.rows = rows.map { row in
-            [.text(row.group ?? "(all)"), .text(row.provider ?? all),
-             row.participants.map(Cell.int) ?? hidden,
-             row.total.map { .money(Money($0, currency)) } ?? hidden,
-             row.suppressedTotal ? hidden : row.figure.map { .money(Money($0, currency).rounded(rounding)) } ?? .null]
+        resource.rows = rows.enumerated().map { index, row in
+            let hide = hiddenRows.contains(index)
+            return [.text(row.group ?? "(all)"), .text(row.provider ?? all),
+                    hide ? hidden : row.participants.map(Cell.int) ?? hidden,
+                    hide ? hidden : row.total.map { .money(Money($0, currency)) } ?? hidden,
+                    hide ? hidden : row.figure.map { .money(Money($0, currency).rounded(rounding)) } ?? .null]
         }
-        return (resource, runs)
+        resource.declareCategories(["period", "provider"])
+        return (resource, computations + runs)
     }
 
     /// The estimates of the latest comparison of each evaluation and period (from the loaded
@@ -68,14 +92,17 @@ extension OpenDataResource {
                       description: "pool: a comparison group matched or weighted from the eligible population; control_arm: the randomized control arm."),
                 Field(name: "metric_id", type: "string", description: "The outcome: the metric's id in the contract file; its definition is in README.md."),
                 Field(name: "metric", type: "string", description: "The metric's label."),
+                Field(name: "unit", type: "string", description: "The unit of the outcome's values, means and estimate: days, events, 1 = yes, 0 = no, …"),
                 Field(name: "provider", type: "string", description: "The provider whose participants were compared, or \(all) for all providers."),
                 Field(name: "analysis", type: "string",
                       description: "difference: weighted difference in means; adjusted: with the covariates in the outcome regression; "
                           + "difference-in-differences: of the change from before the index date."),
                 Field(name: "treated", type: "integer", description: "Participants compared (\(marker))."),
                 Field(name: "controls", type: "integer", description: "Comparison units (\(marker))."),
-                Field(name: "mean_treated", type: "number", description: "The participants' mean outcome, in the metric's unit (\(marker))."),
-                Field(name: "mean_control", type: "number", description: "The comparison group's weighted mean outcome (\(marker))."),
+                Field(name: "mean_treated", type: "number",
+                      description: "The participants' mean outcome, in the metric's unit (\(marker); always for difference-in-differences, "
+                          + "whose means of changes would give, with the difference row's, the counts before the index date)."),
+                Field(name: "mean_control", type: "number", description: "The comparison group's weighted mean outcome (\(marker), as mean_treated)."),
                 Field(name: "estimate", type: "number", description: "The estimated effect, in the metric's unit (\(marker))."),
                 Field(name: "std_error", type: "number", description: "Its standard error (\(marker))."),
                 Field(name: "se_type", type: "string", description: "How the standard error was computed (MatchIt's and WeightIt's names)."),
@@ -87,33 +114,46 @@ extension OpenDataResource {
         let suppressed = Cell.suppressed(policy.marker)
         func real(_ value: Double?, _ hide: Bool) -> Cell { hide ? suppressed : value.map(Cell.real) ?? .null }
         resource.rows = zip(estimates, hidden).map { estimate, hide in
-            [.text(estimate.evaluation), .text(estimate.period), .text(estimate.comparison), .text(estimate.outcome),
-             .text(metrics[estimate.outcome]?.label ?? estimate.outcome), .text(estimate.provider ?? all), .text(estimate.analysis),
+            let isChange = estimate.analysis == Self.differenceInDifferences
+            return [.text(estimate.evaluation), .text(estimate.period), .text(estimate.comparison), .text(estimate.outcome),
+             .text(metrics[estimate.outcome]?.label ?? estimate.outcome), .text(metrics[estimate.outcome]?.unitText ?? ""),
+             .text(estimate.provider ?? all), .text(estimate.analysis),
              hide.sizes ? suppressed : .int(estimate.treated), hide.sizes ? suppressed : .int(estimate.controls),
-             real(estimate.meanTreated, hide.figures), real(estimate.meanControl, hide.figures), real(estimate.estimate, hide.figures),
+             // A change's means, with the difference row's, would give the counts before the index date: never published.
+             real(estimate.meanTreated, hide.figures || isChange), real(estimate.meanControl, hide.figures || isChange),
+             real(estimate.estimate, hide.figures),
              real(estimate.standardError, hide.figures), .text(estimate.standardErrorType), real(estimate.ciLower, hide.figures),
              real(estimate.ciUpper, hide.figures), real(estimate.pValue, hide.figures)]
         }
+        resource.declareCategories(["evaluation", "period", "comparison", "metric_id", "unit", "provider", "analysis", "se_type"],
+                                   labels: ["metric_id": metrics.mapValues(\.label)])
         return (resource, runs)
     }
 
     /// `EstimateSuppression` over stored estimates: each comparison is an evaluation's outcome and
     /// analysis in a period, its mean read as a share, a count's total or neither by the metric.
-    static func suppression(of estimates: [PublishedEstimates.Estimate], contract: OutcomeContract, policy: SmallCellPolicy) -> [EstimateSuppression.Hidden] {
+    /// `runs`, when given, keeps each estimate's run apart (two runs of one comparison are two comparisons).
+    static func suppression(of estimates: [PublishedEstimates.Estimate], runs: [Int]? = nil, contract: OutcomeContract,
+                            policy: SmallCellPolicy) -> [EstimateSuppression.Hidden] {
         let metrics = Dictionary(contract.metrics.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
-        return EstimateSuppression.hidden(estimates.map { estimate in
+        return EstimateSuppression.hidden(estimates.enumerated().map { index, estimate in
             let kind: EstimateSuppression.MeanKind = switch metrics[estimate.outcome] {
+            // Means of changes are not counts (and are never published).
+            case _ where estimate.analysis == Self.differenceInDifferences: .other
             case let metric? where metric.isBinary: .share
             case let metric? where countsEventsOrDays(metric): .total
             case .some: .other
             // An outcome the contract does not define: its mean is taken for a count.
             case nil: .total
             }
-            return EstimateSuppression.Row(comparison: "\(estimate.evaluation)\u{1F}\(estimate.period)\u{1F}\(estimate.outcome)\u{1F}\(estimate.analysis)",
+            let run = runs.map { "\($0[index])\u{1F}" } ?? ""
+            return EstimateSuppression.Row(comparison: run + "\(estimate.evaluation)\u{1F}\(estimate.period)\u{1F}\(estimate.outcome)\u{1F}\(estimate.analysis)",
                                            provider: estimate.provider, treated: estimate.treated, controls: estimate.controls,
                                            meanTreated: estimate.meanTreated, meanControl: estimate.meanControl, kind: kind)
         }, policy: policy)
     }
+
+    static let differenceInDifferences = EvaluationResult.Analysis.differenceInDifferences.rawValue
 
     /// Whether a metric's values are counts of events or days (a small total says how few people had them).
     static func countsEventsOrDays(_ metric: MetricDefinition) -> Bool {
@@ -128,15 +168,16 @@ extension OpenDataResource {
     /// The latest benefit-cost scenario of each scenario of the loaded version, per participant:
     /// for all providers, each provider and each variant. A row whose effects rest on an estimate
     /// the comparison_estimates table hides (by the same rule) hides its figures too.
-    static func scenarios(contract stored: StoredContract, policy: SmallCellPolicy,
+    static func scenarios(contract stored: StoredContract, periods: [ReportingPeriod], policy: SmallCellPolicy,
                           on connection: PostgresConnection) throws -> (OpenDataResource, [PublishedComputation]) {
         let (figures, cited, runs) = try PublishedScenarios.read(stored, on: connection)
-        let citedHidden = suppression(of: cited.map(\.estimate), contract: stored.contract, policy: policy)
-        // Per run and provider (nil: all), whether any difference in means it cites is hidden.
-        var restsOnHidden: [String: Bool] = [:]
-        for ((run, estimate), hide) in zip(cited, citedHidden) where estimate.analysis == "difference" {
-            restsOnHidden["\(run)\u{1F}\(estimate.provider ?? "")", default: false] = restsOnHidden["\(run)\u{1F}\(estimate.provider ?? "")", default: false] || hide.figures
+        // The package covers the periods the scenarios' effects were estimated for (a comparison of every period covers any).
+        let estimated = Set(cited.map(\.estimate.period)).subtracting([PublishedEstimates.allPeriods])
+        if !estimated.isEmpty, estimated != Set(periods.map(\.label)) {
+            throw PublishPeriodsError(table: PublishableTable.scenarioResults.name, periods: estimated.sorted())
         }
+        let citedHidden = suppression(of: cited.map(\.estimate), runs: cited.map(\.run), contract: stored.contract, policy: policy)
+        let restsOnHidden = scenarioRowsHidden(figures, cited: cited, hidden: citedHidden)
         let currency = stored.contract.payments?.currency ?? Currency(code: "USD")!
         let all = MetricsRunner.allProviders
         let marker = "\(policy.marker) means suppressed"
@@ -168,8 +209,7 @@ extension OpenDataResource {
             ],
             primaryKey: ["scenario", "provider", "variant"], rows: [])
         let suppressed = Cell.suppressed(policy.marker)
-        resource.rows = figures.map { row in
-            let hide = row.comparisonRuns.contains { restsOnHidden["\($0)\u{1F}\(row.provider ?? "")"] ?? false }
+        resource.rows = zip(figures, restsOnHidden).map { row, hide in
             func money(_ amount: Decimal) -> Cell { hide ? suppressed : .money(Money(amount, currency)) }
             func real(_ value: Double?) -> Cell { hide ? suppressed : value.map(Cell.real) ?? .null }
             return [.text(row.scenario), .text(row.provider ?? all), .text(row.variant ?? "(as written)")]
@@ -178,6 +218,40 @@ extension OpenDataResource {
                    hide ? suppressed : row.benefitCostRatio.map(Cell.decimal) ?? .null,
                    real(row.chanceBenefitsExceedCosts), real(row.netP5), real(row.netP95), real(row.breakEvenScale)]
         }
+        resource.declareCategories(["scenario", "provider", "variant"])
         return (resource, runs)
+    }
+}
+
+extension OpenDataResource {
+    /// Whether each scenario row rests on a hidden difference in means: each outcome its cited runs
+    /// estimated, for the row's provider, or, where the provider has no estimate of its own (one
+    /// provider, or its own not estimated), for all providers, as the scenario took it.
+    static func scenarioRowsHidden(_ figures: [PublishedScenarios.Figures], cited: [(run: Int, estimate: PublishedEstimates.Estimate)],
+                                   hidden: [EstimateSuppression.Hidden]) -> [Bool] {
+        var differenceHidden: [String: Bool] = [:], outcomes: [Int: Set<String>] = [:]
+        for ((run, estimate), hide) in zip(cited, hidden) where estimate.analysis == EvaluationResult.Analysis.difference.rawValue {
+            differenceHidden["\(run)\u{1F}\(estimate.outcome)\u{1F}\(estimate.provider ?? "")"] = hide.figures
+            outcomes[run, default: []].insert(estimate.outcome)
+        }
+        return figures.map { row in
+            row.comparisonRuns.contains { run in
+                (outcomes[run] ?? []).contains { outcome in
+                    let key = "\(run)\u{1F}\(outcome)\u{1F}"
+                    return differenceHidden[key + (row.provider ?? "")] ?? differenceHidden[key] ?? false
+                }
+            }
+        }
+    }
+}
+
+/// The periods given do not match what the table's figures cover: exit 64.
+struct PublishPeriodsError: UserFacingError {
+    let table: String
+    let periods: [String]
+    var exitStatus: ExitStatus { .usage }
+    var message: String {
+        "--period: \(table) rests on comparisons of " + periods.joined(separator: ", ") + "; publish it with "
+            + periods.map { "--period \($0)" }.joined(separator: " ") + ", so that the package says what time its figures cover. Nothing was written."
     }
 }

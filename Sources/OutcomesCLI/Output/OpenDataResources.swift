@@ -11,7 +11,7 @@ extension OpenDataResource {
         switch table {
         case .paymentsByProvider: return try payments(contract: stored, periods: periods, policy: policy, on: connection)
         case .comparisonEstimates: return try estimates(contract: stored, periods: periods, policy: policy, on: connection)
-        case .scenarioResults: return try scenarios(contract: stored, policy: policy, on: connection)
+        case .scenarioResults: return try scenarios(contract: stored, periods: periods, policy: policy, on: connection)
         case .metricsByProvider, .metricsBy:
             // Published only from periods computed from the loaded version.
             let computations = try PublishedComputation.of(stored, periods: periods.map(\.label), on: connection)
@@ -21,15 +21,23 @@ extension OpenDataResource {
     }
 
     /// The metrics by provider, or by provider and `attribute`.
-    private static func metrics(by attribute: PersonAttribute?, contract: OutcomeContract, periods: [ReportingPeriod], policy: SmallCellPolicy,
+    static func metrics(by attribute: PersonAttribute?, contract: OutcomeContract, periods: [ReportingPeriod], policy: SmallCellPolicy,
                                 on connection: PostgresConnection) throws -> OpenDataResource {
         let marker = "\(policy.marker) means suppressed"
         var common: [Field] = [
             Field(name: "period", type: "string", description: "The contract's reporting period."),
             Field(name: "metric_id", type: "string", description: "The metric's id in the contract file; its definition is in README.md."),
             Field(name: "metric", type: "string", description: "The metric's label."),
+            Field(name: "unit", type: "string", description: "The unit of the metric's values: days, events, 1 = yes, 0 = no, …"),
             Field(name: "provider", type: "string", description: "The provider the participants were enrolled with, or (all) for all providers together."),
         ]
+        // The report's rows (metric id, label, provider, …) with the period first and the unit after the label.
+        let units = Dictionary(contract.metrics.map { ($0.id, $0.unitText) }, uniquingKeysWith: { first, _ in first })
+        func published(_ row: [Cell], _ period: ReportingPeriod) -> [Cell] {
+            let id = if case .text(let id) = row[0] { id } else { "" }
+            return [.text(period.label)] + row.prefix(2) + [.text(units[id] ?? "")] + row.dropFirst(2)
+        }
+        let labels = ["metric_id": Dictionary(contract.metrics.map { ($0.id, $0.label) }, uniquingKeysWith: { first, _ in first })]
         let figures: [Field] = [
             Field(name: "participants", type: "integer", description: "Participants the metric counts in the period (\(marker))."),
             Field(name: "with_value", type: "integer", description: "Of them, those with a value (\(marker))."),
@@ -46,9 +54,10 @@ extension OpenDataResource {
             for period in periods {
                 let results = try MetricsRunner.read(contract: contract, period: period, on: connection)
                 let report = Report(metrics: results, contract: contract, period: period, policy: policy)
-                resource.rows += report.tables[0].rows.map { [.text(period.label)] + $0 }
+                resource.rows += report.tables[0].rows.map { published($0, period) }
             }
             resource.hideSmallTotals(of: contract, policy: policy, groupColumn: nil)
+            resource.declareCategories(["period", "metric_id", "unit", "provider"], labels: labels)
             return resource
         }
         common.append(Field(name: attribute.rawValue, type: "string",
@@ -65,9 +74,10 @@ extension OpenDataResource {
             var report = Report(title: "")
             let equity = try MetricEquity.tables(contract: contract, period: period.label, by: attribute, policy: policy, on: connection)
             report.add(equity: equity, by: attribute, period: period.label, policy: policy)
-            resource.rows += report.tables[0].rows.map { [.text(period.label)] + $0 }
+            resource.rows += report.tables[0].rows.map { published($0, period) }
         }
-        resource.hideSmallTotals(of: contract, policy: policy, groupColumn: 4)
+        resource.hideSmallTotals(of: contract, policy: policy, groupColumn: 5)
+        resource.declareCategories(["period", "metric_id", "unit", "provider", attribute.rawValue], labels: labels)
         return resource
     }
 
@@ -77,7 +87,8 @@ extension OpenDataResource {
     /// where one cell alone is hidden, the smallest other non-zero one too, until no line has one.
     mutating func hideSmallTotals(of contract: OutcomeContract, policy: SmallCellPolicy, groupColumn: Int?) {
         let counted = Set(contract.metrics.filter(OpenDataResource.countsEventsOrDays).map(\.id))
-        let (providerColumn, totalColumn) = (3, groupColumn.map { $0 + 3 } ?? 6)
+        // period, metric_id, metric, unit, provider, [group,] participants, with_value, total, mean, ….
+        let (providerColumn, totalColumn) = (4, groupColumn.map { $0 + 3 } ?? 7)
         let all = MetricsRunner.allProviders
         func text(_ cell: Cell) -> String { if case .text(let value) = cell { value } else { "" } }
         func value(_ row: [Cell]) -> Decimal? {
@@ -152,9 +163,11 @@ enum OpenDataReadme {
         }
         if resources.contains(where: { $0.name == PublishableTable.paymentsByProvider.name }) {
             lines += ["", "Payments are what the contract's posted payment runs owe on lines paid per participant (rate-card "
-                      + "outcomes, days priced per day, effect lines priced per participant), net of later adjustments, summed by "
-                      + "provider and period from the sealed ledger; the runs are listed under Provenance. Lines that pay for a whole "
-                      + "cohort or a milestone are left out: their amounts can say how large a small cohort was."]
+                      + "outcomes, days priced per day), net of later adjustments, summed by provider and period from the sealed "
+                      + "ledger; the runs are listed under Provenance. Lines that pay for a cohort's estimated effect, a share of "
+                      + "savings or a milestone are left out: their amounts can say how large a small cohort was. A provider's "
+                      + "payments in a period are also suppressed wherever a metric the lines price (an outcome, days) is suppressed "
+                      + "for that provider and period: an amount is prices times those counts and days, and could give them back."]
         }
         if resources.contains(where: { $0.name == PublishableTable.comparisonEstimates.name }) {
             lines += ["", "Effects are estimated by `outcomes compare`: each participant's outcome against a comparison group "

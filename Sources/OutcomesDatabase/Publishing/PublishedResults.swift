@@ -3,13 +3,16 @@ import OutcomesDomain
 import PostgresClient
 
 /// What the ledger paid per participant in a contract's periods, by provider and period, with
-/// the posted runs the lines came from. Per-participant lines only (rate cards, per-day lines,
-/// effect lines priced per participant are per participant): a line that pays a cohort or a
+/// the posted runs the lines came from. Per-participant lines only (rate-card outcomes, days
+/// priced per day): a line that pays for a cohort's estimated effect, a share of savings or a
 /// milestone has no person to count, and its amount can say how large a cohort was.
 public enum PublishedPayments {
     public static func read(_ stored: StoredContract, periods: [String], policy: SmallCellPolicy,
                             on connection: PostgresConnection) throws -> (table: EquityTable, runs: [PublishedComputation]) {
         let id = stored.contract.id
+        guard stored.contract.payments != nil else {
+            throw DatabaseError(.noData, "\(id) version \(stored.version) has no payment terms: there are no payments to publish")
+        }
         let runs = try connection.execute("""
             SELECT r.period, r.run_id, r.kind, r.version, c.file_sha256, r.load_id, l.description, l.content_hash,
                    to_char(r.run_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')
@@ -17,11 +20,12 @@ public enum PublishedPayments {
             WHERE r.contract_id = \(id) AND r.period = ANY (\(periods)::text[])
             ORDER BY r.run_id
             """).map { row in
-            let (runID, kind, version): (Int, String, Int) = (try row.decode(at: 1), try row.decode(at: 2), try row.decode(at: 3))
+            let (runID, kind, version, text): (Int, String, Int, String) = (try row.decode(at: 1), try row.decode(at: 2), try row.decode(at: 3),
+                                                                            try row.decode(at: 4))
             return PublishedComputation(
-                period: try row.decode(at: 0), version: version, fileSHA256: try row.decode(at: 4), loadID: try row.decode(at: 5),
+                period: try row.decode(at: 0), version: version, fileSHA256: text, loadID: try row.decode(at: 5),
                 loadDescription: try row.decode(at: 6), contentHash: try row.decode(at: 7), computedOn: try row.decode(at: 8),
-                origin: "posted in payment run \(runID) (\(kind), contract version \(version))")
+                origin: "posted in payment run \(runID) (\(kind), under contract version \(version), text SHA-256 \(text))")
         }
         if let missing = periods.first(where: { period in !runs.contains { $0.period == period } }) {
             throw DatabaseError(.noData, "no payment run of \(id) is posted for period \(missing); post one first: "
@@ -70,7 +74,8 @@ public enum PublishedEstimates {
             """).map { try $0.decode(Int.self, at: 0) }
         let rows = try self.rows(runs: latest, on: connection)
         if let missing = periods.first(where: { period in !rows.contains { $0.estimate.period == period } }) {
-            throw DatabaseError(.noData, "no comparison of \(id) version \(stored.version) is stored for period \(missing); run one first: "
+            throw DatabaseError(.noData, "no comparison of \(id) version \(stored.version) is stored for period \(missing) (a comparison run "
+                                + "without --period covers every period and is not published by period); run one first: "
                                 + "outcomes compare --evaluation FILE --period \(missing)")
         }
         let runs = Set(rows.map(\.runID)).sorted().compactMap { run in
@@ -95,10 +100,13 @@ public enum PublishedEstimates {
         let estimate: Estimate
     }
 
-    /// Every estimate of `runs`, as stored; a run of all periods has the period `(all periods)`.
+    /// The period of a comparison run over every period.
+    public static let allPeriods = "(all periods)"
+
+    /// Every estimate of `runs`, as stored; a run of all periods has the period `allPeriods`.
     static func rows(runs: [Int], on connection: PostgresConnection) throws -> [RunRow] {
         try connection.execute("""
-            SELECT r.run_id, r.evaluation_id, coalesce(r.period, '(all periods)'), r.comparison, r.load_id, l.description, l.content_hash,
+            SELECT r.run_id, r.evaluation_id, coalesce(r.period, \(allPeriods)), r.comparison, r.load_id, l.description, l.content_hash,
                    to_char(r.run_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), r.spec_sha256,
                    e.outcome, e.provider, e.analysis, e.estimate, e.std_error, e.se_type, e.ci_lower, e.ci_upper, e.p_value,
                    e.treated, e.controls, e.mean_treated, e.mean_control

@@ -37,6 +37,9 @@ public struct ExtractLayout: Sendable {
         public let name: String
         public let kind: Kind
         public let required: Bool
+        /// An empty cell (or an absent column) keeps what is stored, instead of clearing it: for a
+        /// description a row may have been given by a migration or an earlier extract.
+        public var keepsStoredWhenEmpty = false
     }
 
     /// The file name in an extract directory, e.g. `events.csv`.
@@ -95,7 +98,8 @@ public struct ExtractLayout: Sendable {
     public static let eventDomains = ExtractLayout(
         file: "event_domains.csv", table: "ids.event_domains",
         columns: [column("domain", .text, required: true),
-                  column("shape", .code(EventDomain.Shape.allCases.map(\.rawValue)), required: true)],
+                  column("shape", .code(EventDomain.Shape.allCases.map(\.rawValue)), required: true),
+                  Column(name: "description", kind: .text, required: false, keepsStoredWhenEmpty: true)],
         key: ["domain"], referencesPersons: false, span: nil)
     public static let sourceSystems = ExtractLayout(
         file: "source_systems.csv", table: "ids.source_systems",

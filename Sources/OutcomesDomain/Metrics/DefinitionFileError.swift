@@ -97,6 +97,8 @@ extension DefinitionFileError {
         case url
         /// An e-mail address.
         case email
+        /// A language tag such as en-US (BCP 47).
+        case languageTag
     }
 
     /// What an unknown name was meant to name.

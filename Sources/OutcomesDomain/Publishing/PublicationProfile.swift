@@ -38,10 +38,17 @@ public struct PublicationProfile: Sendable, Equatable {
     /// The state handbook's extras: what a row is, and the geography the figures cover.
     public let rowLabel: String?
     public let geographicUnit: String?
+    /// The one small-cell threshold every package of this publisher is suppressed under (the data
+    /// use agreement's; at least 11). One threshold, not one per package: the same table published
+    /// under two thresholds, each with its own complements, could give back a cell either hides.
+    public let smallCellThreshold: Int
+
+    /// The smallest threshold a package may be published under.
+    public static let minimumThreshold = 11
 
     static let keys = [
         "publisher", "contact", "license", "license_title", "access_level", "rights", "identifier_prefix", "landing_page", "spatial",
-        "accrual_periodicity", "keywords", "themes", "language", "row_label", "geographic_unit",
+        "accrual_periodicity", "keywords", "themes", "language", "row_label", "geographic_unit", "small_cell_threshold",
     ]
 
     public static func load(path: String) throws -> PublicationProfile {
@@ -73,6 +80,14 @@ public struct PublicationProfile: Sendable, Equatable {
             guard text.count <= 255 else { throw node.error(.outOfRange("rights"), "rights is at most 255 characters (DCAT-US), not \(text.count)") }
             return text
         }
+        let threshold = try entries["small_cell_threshold"].map { node in
+            let value = try node.int("small_cell_threshold")
+            guard value >= minimumThreshold else {
+                throw node.error(.outOfRange("small_cell_threshold"),
+                                 "small_cell_threshold is at least \(minimumThreshold) (no published count from 1 to 10), not \(value)")
+            }
+            return value
+        } ?? minimumThreshold
         if accessLevel != .public, rights == nil {
             throw accessNode.error(.missingKey("rights"), "access_level: \(accessLevel.rawValue) needs 'rights': why access is restricted and how to ask for it")
         }
@@ -90,9 +105,10 @@ public struct PublicationProfile: Sendable, Equatable {
             accrualPeriodicity: periodicity,
             keywords: keywords,
             themes: try entries["themes"]?.strings("themes") ?? [],
-            language: try entries["language"]?.string("language") ?? "en-US",
+            language: try entries["language"]?.languageTag("language") ?? "en-US",
             rowLabel: try entries["row_label"]?.string("row_label"),
-            geographicUnit: try entries["geographic_unit"]?.string("geographic_unit"))
+            geographicUnit: try entries["geographic_unit"]?.string("geographic_unit"),
+            smallCellThreshold: threshold)
     }
 
     /// `irregular`, or `R/P` with at least one of nY, nM, nW, nD (DCAT-US 1.1's accrualPeriodicity).
@@ -126,13 +142,27 @@ extension YAMLValue {
         return text
     }
 
-    /// `name@domain.tld`, without spaces.
+    /// `name@domain.tld` in the characters DCAT-US's `hasEmail` pattern allows (ASCII letters and
+    /// digits, and `_~!$&'()*+,;=:.-` before the `@`; `.` and `-` after it), without `mailto:`.
     func email(_ what: String) throws -> String {
         let text = try string(what)
         let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+        func allowed(_ part: Substring, _ extra: String) -> Bool {
+            part.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || extra.contains($0)) }
+        }
         guard parts.count == 2, !parts[0].isEmpty, parts[1].contains("."), !parts[1].hasPrefix("."), !parts[1].hasSuffix("."),
-              !text.contains(" "), !text.hasPrefix("mailto:")
+              allowed(parts[0], "_~!$&'()*+,;=.-"), allowed(parts[1], "_.-"), !text.hasPrefix("mailto:")
         else { throw error(.wrongForm(expected: .email), "\(what) must be an e-mail address such as opendata@example.gov, not '\(text)'") }
+        return text
+    }
+
+    /// A language tag: a 2- or 3-letter language, then subtags of 2 to 8 letters or digits (`en`, `en-US`, `es-419`).
+    func languageTag(_ what: String) throws -> String {
+        let text = try string(what)
+        let subtags = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard let language = subtags.first, (2...3).contains(language.count), language.allSatisfy({ $0.isASCII && $0.isLetter }),
+              subtags.dropFirst().allSatisfy({ (2...8).contains($0.count) && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } })
+        else { throw error(.wrongForm(expected: .languageTag), "\(what) must be a language tag such as en-US or es, not '\(text)'") }
         return text
     }
 }

@@ -32,7 +32,11 @@ def dcat_errors(catalog) -> list:
     dataset = json.loads((DCAT / "dataset-non-federal.json").read_text(encoding="utf-8"))
     address = schema["id"].rsplit("/", 1)[0] + "/dataset-non-federal.json"
     registry = referencing.Registry().with_resource(address, referencing.Resource(dataset, referencing.jsonschema.DRAFT4))
-    validator = jsonschema.Draft4Validator(schema, registry=registry, format_checker=jsonschema.FormatChecker())
+    checker = jsonschema.FormatChecker()
+    # Without rfc3986-validator, jsonschema takes any text for a URI: refuse to vouch for the catalog then.
+    if checker.conforms("not a uri", "uri"):
+        return ["the uri format is not checked: install rfc3986-validator (Tests/reference-requirements.txt)"]
+    validator = jsonschema.Draft4Validator(schema, registry=registry, format_checker=checker)
     errors = [f"{'/'.join(map(str, error.absolute_path))}: {error.message}" for error in validator.iter_errors(catalog)]
     for index, dataset in enumerate(catalog.get("dataset", [])):
         errors += [f"dataset/{index}: '{field}' is missing" for field in REQUIRED if field not in dataset]
