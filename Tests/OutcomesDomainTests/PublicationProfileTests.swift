@@ -33,6 +33,7 @@ import Testing
         // What DCAT-US's patterns allow: an e-mail address with + and ', a language with a region by number.
         let other = try PublicationProfile.parse(yaml: Self.valid.replacingOccurrences(of: "opendata@example.gov", with: "\"o'brien+data@dhs.example.gov\"")
                                                  + "\nlanguage: es-419", file: "profile.yaml")
+        #expect(try PublicationProfile.parse(yaml: Self.valid + "\nlanguage: zh-Hant-TW", file: "p.yaml").language == "zh-Hant-TW")
         #expect(other.contactEmail == "o'brien+data@dhs.example.gov" && other.language == "es-419")
         #expect(profile.smallCellThreshold == 11)
         #expect(try PublicationProfile.parse(yaml: Self.valid + "\nsmall_cell_threshold: 20", file: "p.yaml").smallCellThreshold == 20)
@@ -64,6 +65,7 @@ import Testing
             ("keywords: [pay for success]", "keywords: [pay for success]\nsmall_cell_threshold: [11]", .wrongForm(expected: .wholeNumber), 9),
             ("keywords: [pay for success]", "keywords: [pay for success]\nlanguage: en-", .wrongForm(expected: .languageTag), 9),
             ("keywords: [pay for success]", "keywords: [pay for success]\nlanguage: en_US", .wrongForm(expected: .languageTag), 9),
+            ("keywords: [pay for success]", "keywords: [pay for success]\nlanguage: en-12", .wrongForm(expected: .languageTag), 9),
             ("accrual_periodicity: R/P1Y", "accrual_periodicity: yearly", .wrongForm(expected: .text), 7),
             ("accrual_periodicity: R/P1Y", "accrual_periodicity: R/P1Y1Y", .wrongForm(expected: .text), 7),
             ("access_level: public", "access_level: open", .unknownWord("open", allowed: ["public", "restricted public", "non-public"]), 4),

@@ -215,10 +215,13 @@ extension DemoCommand {
                          on connection: PostgresConnection) throws -> OpenDataPackage? {
         let profile = try PublicationProfile.parse(yaml: file.text, file: file.path)
         do {
+            // Under the database's one publication threshold (the profile's, unless a package set another).
             let package = try acting(as: .analyst, on: connection) {
-                try OpenDataPackage.make(stored: stored, periods: [period], tables: [], by: [],
-                                         policy: SmallCellPolicy(threshold: max(profile.smallCellThreshold, suppression.policy.threshold)), profile: profile,
-                                         on: connection)
+                try connection.transaction { connection in
+                    let settled = try PublicationThreshold.settle(proposing: profile.smallCellThreshold, on: connection)
+                    return try OpenDataPackage.make(stored: stored, periods: [period], tables: [], by: [],
+                                                    policy: SmallCellPolicy(threshold: settled.threshold), profile: profile, on: connection)
+                }
             }
             report.notes.append("Open data: \(stored.contract.id)'s \(period.label) package in \(reports)/\(DemoCommand.openDataFolder)/ — "
                                 + package.resources.map(\.path).joined(separator: ", ") + " with its Table Schema, datapackage.json (Frictionless), "

@@ -84,10 +84,17 @@ struct PublishCommand: ParsableCommand {
         let tables = try table.map { name in try PublishableTable.resolve(name, tables: known).get() }
         let stored = try ContractStore.stored(contract, on: connection)
         let periods = try period.map { try stored.contract.period(option: $0) }.sorted { $0.start < $1.start }
-        let package = try OpenDataPackage.make(stored: stored, periods: periods, tables: tables, by: by,
-                                               policy: SmallCellPolicy(threshold: profile.smallCellThreshold),
-                                               profile: profile, on: connection)
-        try writer.writeFolder(at: output) { folder in try package.write(into: folder) }
+        // The database's one threshold: set by its first package, in the transaction that writes it.
+        let package = try connection.transaction { connection in
+            let settled = try PublicationThreshold.settle(proposing: profile.smallCellThreshold, on: connection)
+            guard settled.threshold == profile.smallCellThreshold else {
+                throw PublishThresholdError(profile: self.profile, proposed: profile.smallCellThreshold, settled: settled)
+            }
+            let package = try OpenDataPackage.make(stored: stored, periods: periods, tables: tables, by: by,
+                                                   policy: SmallCellPolicy(threshold: settled.threshold), profile: profile, on: connection)
+            try writer.writeFolder(at: output) { folder in try package.write(into: folder) }
+            return package
+        }
         let info = package.info, resources = package.resources
         progress.note("Wrote the package \(info.name) in \(output): \(resources.map(\.path).joined(separator: ", ")), datapackage.json, data.json, README.md.")
     }
@@ -99,4 +106,18 @@ struct PublishEmptyError: UserFacingError {
     let reason: String
     var exitStatus: ExitStatus { .dataError }
     var message: String { "the table \(resource) is not published: \(reason). Nothing was written." }
+}
+
+/// The profile's threshold is not the one the database publishes under: exit 65, nothing written.
+struct PublishThresholdError: UserFacingError {
+    let profile: String
+    let proposed: Int
+    let settled: PublicationThreshold
+    var exitStatus: ExitStatus { .dataError }
+    var message: String {
+        "\(profile): small_cell_threshold is \(proposed), but this database publishes under \(settled.threshold) (set by \(settled.setBy) on "
+            + "\(settled.setOn) with its first package): every package of a database uses one threshold, since the same table under two "
+            + "could give back a cell either hides. Give small_cell_threshold: \(settled.threshold); an administrator may change the "
+            + "database's in ids.publication_policy. Nothing was written."
+    }
 }

@@ -4,66 +4,63 @@ import OutcomesDomain
 import PostgresClient
 
 extension OpenDataResource {
-    /// What the ledger paid per participant, by provider and period with margins, suppressed as
-    /// `payments summary --by` suppresses its table (people paid under the threshold, with the
-    /// complements of the two-way table, and their amounts with them), and wherever the metrics
-    /// table of the same periods hides a cell of the provider and period in a metric the lines
-    /// price: an amount is prices times those counts and days, so it could give back what that
-    /// table hides.
+    /// What the ledger paid per participant, by provider and period with each period's total,
+    /// suppressed by `PaymentSuppression`: people paid under the threshold in a cell or on one of
+    /// its lines, and the cells whose priced metrics the metrics table of the period hides (an
+    /// amount is prices times those counts and days), with the providers' complements.
     static func payments(contract stored: StoredContract, periods: [ReportingPeriod], policy: SmallCellPolicy,
                          on connection: PostgresConnection) throws -> (OpenDataResource, [PublishedComputation]) {
-        let (table, runs) = try PublishedPayments.read(stored, periods: periods.map(\.label), policy: policy, on: connection)
         let computations = try PublishedComputation.of(stored, periods: periods.map(\.label), on: connection)
-        let metricsTable = try Self.metrics(by: nil, contract: stored.contract, periods: periods, policy: policy, on: connection)
-        // The metrics the per-participant lines price (their outcomes, days and days less, and preconditions).
+        let (paid, runs) = try PublishedPayments.read(stored, periods: periods.map(\.label), computations: computations, on: connection)
+        guard !paid.isEmpty else {
+            throw PublishEmptyError(resource: PublishableTable.paymentsByProvider.name,
+                                    reason: "no line owed per participant paid anything in " + periods.map(\.label).joined(separator: ", "))
+        }
+        let all = MetricsRunner.allProviders
+        // The metrics the per-participant lines price (outcomes, days and days less, preconditions), and where the
+        // metrics table of the same periods hides one of theirs.
         let terms = stored.contract.payments
         let priced = Set((terms?.rateCard.map { card in card.lines.map(\.outcome.metricID) + [card.precondition?.metricID].compactMap { $0 } } ?? [])
             + (terms?.perDayLines ?? []).flatMap { line in [line.days, line.less, line.precondition?.metricID].compactMap { $0 } })
-        let exposed = Set(metricsTable.rows.map { row in
-            row.prefix(5).map { cell -> String in if case .text(let text) = cell { text } else { "" } }
-        }.enumerated().filter { index, texts in priced.contains(texts[1]) && metricsTable.rows[index].contains(where: \.isSuppressed) }
-            .map { "\($0.1[0])\u{1F}\($0.1[4])" })
+        let metricsTable = try Self.metrics(by: nil, contract: stored.contract, periods: periods, policy: policy, on: connection)
+        func text(_ cell: Cell) -> String { if case .text(let value) = cell { value } else { "" } }
+        let exposed = Set(metricsTable.rows.filter { priced.contains(text($0[1])) && $0.contains(where: \.isSuppressed) }
+            .map { "\(text($0[0]))\u{1F}\(text($0[4]))" })
+        let hidden = PaymentSuppression.hidden(paid.map { cell in
+            PaymentSuppression.Cell(period: cell.period, provider: cell.provider, participants: cell.participants, perLine: cell.perLine,
+                                    exposed: exposed.contains("\(cell.period)\u{1F}\(cell.provider ?? all)"))
+        }, policy: policy)
+
         let currency = stored.contract.payments?.currency ?? Currency(code: "USD")!
         let rounding = stored.contract.payments?.rounding ?? .halfEven
         let marker = "\(policy.marker) means suppressed"
-        let all = MetricsRunner.allProviders
         var resource = OpenDataResource(
             name: PublishableTable.paymentsByProvider.name, title: "Outcome payments per participant by provider and period",
             description: "What the contract's posted payment runs paid on lines owed per participant (rate-card outcomes, days priced "
-                + "per day; net of adjustments), by provider and reporting period, with the totals of all providers and of all the "
-                + "published periods; people paid from 1 to \(policy.threshold - 1), the cells that would let them be worked out, "
-                + "the cells of a provider and period whose priced metrics are suppressed, and their amounts are suppressed. Lines that pay "
-                + "for a cohort's estimated effect, a share of savings or a milestone are not in the table.",
+                + "per day; net of adjustments), by provider and reporting period, with each period's total over providers. A cell "
+                + "that paid 1 to \(policy.threshold - 1) people in all or on one line, or whose priced metrics are suppressed, is "
+                + "suppressed with the cells that would let it be worked out. Lines that pay for a cohort's estimated effect, a share "
+                + "of savings or a milestone are not in the table.",
             fields: [
-                Field(name: "period", type: "string", description: "The reporting period paid, or (all) for all the published periods."),
-                Field(name: "provider", type: "string", description: "The provider paid, or \(all) for all providers together."),
+                Field(name: "period", type: "string", description: "The reporting period paid."),
+                Field(name: "provider", type: "string", description: "The provider paid, or \(all) for all providers in the period."),
                 Field(name: "participants_paid", type: "integer",
-                      description: "Participants whose per-participant lines, net of adjustments, paid a non-zero amount; a total counts "
-                          + "a participant once in each period and with each provider that paid for them (\(marker))."),
+                      description: "Participants whose per-participant lines, net of adjustments, paid a non-zero amount; the total counts "
+                          + "a participant once with each provider that paid for them (\(marker))."),
                 Field(name: "paid", type: "number", description: "The net amount of those lines, in \(currency.code) (\(marker))."),
                 Field(name: "mean_paid", type: "number", description: "paid / participants_paid, in \(currency.code) (\(marker))."),
             ],
             primaryKey: ["period", "provider"], rows: [])
-        // Periods in the contract's order, then the margin.
         let order = Dictionary(uniqueKeysWithValues: periods.enumerated().map { ($1.label, $0) })
-        let rows = table.rows.sorted { a, b in
-            let (pa, pb) = (a.group.flatMap { order[$0] } ?? periods.count, b.group.flatMap { order[$0] } ?? periods.count)
-            return pa != pb ? pa < pb : (a.provider ?? "\u{10FFFF}") < (b.provider ?? "\u{10FFFF}")
-        }
-        // The table's own suppression, and the metrics' cells, completed over the table's lines.
-        let cells = rows.map { TwoWayComplement.Cell(row: $0.group, column: $0.provider, size: $0.participants ?? 0) }
-        let hiddenRows = TwoWayComplement.completing(Set(rows.indices.filter { index in
-            let row = rows[index]
-            return row.participants == nil || row.suppressedTotal
-                || row.group.map { exposed.contains("\($0)\u{1F}\(row.provider ?? all)") } ?? false
-        }), of: cells)
-        let hidden = Cell.suppressed(policy.marker)
-        resource.rows = rows.enumerated().map { index, row in
-            let hide = hiddenRows.contains(index)
-            return [.text(row.group ?? "(all)"), .text(row.provider ?? all),
-                    hide ? hidden : row.participants.map(Cell.int) ?? hidden,
-                    hide ? hidden : row.total.map { .money(Money($0, currency)) } ?? hidden,
-                    hide ? hidden : row.figure.map { .money(Money($0, currency).rounded(rounding)) } ?? .null]
+        let suppressed = Cell.suppressed(policy.marker)
+        resource.rows = paid.indices.sorted { a, b in
+            let (pa, pb) = (order[paid[a].period] ?? 0, order[paid[b].period] ?? 0)
+            return pa != pb ? pa < pb : (paid[a].provider ?? "\u{10FFFF}") < (paid[b].provider ?? "\u{10FFFF}")
+        }.map { index in
+            let cell = paid[index]
+            guard !hidden.contains(index) else { return [.text(cell.period), .text(cell.provider ?? all), suppressed, suppressed, suppressed] }
+            return [.text(cell.period), .text(cell.provider ?? all), .int(cell.participants), .money(Money(cell.amount, currency)),
+                    .money(Money(cell.amount / Decimal(cell.participants), currency).rounded(rounding))]
         }
         resource.declareCategories(["period", "provider"])
         return (resource, computations + runs)

@@ -165,9 +165,11 @@ enum OpenDataReadme {
             lines += ["", "Payments are what the contract's posted payment runs owe on lines paid per participant (rate-card "
                       + "outcomes, days priced per day), net of later adjustments, summed by provider and period from the sealed "
                       + "ledger; the runs are listed under Provenance. Lines that pay for a cohort's estimated effect, a share of "
-                      + "savings or a milestone are left out: their amounts can say how large a small cohort was. A provider's "
-                      + "payments in a period are also suppressed wherever a metric the lines price (an outcome, days) is suppressed "
-                      + "for that provider and period: an amount is prices times those counts and days, and could give them back."]
+                      + "savings or a milestone are left out: their amounts can say how large a small cohort was. A cell that "
+                      + "paid 1 to \(info.policy.threshold - 1) people in all or on one line is suppressed, and so is a provider's cell "
+                      + "wherever a metric its lines price (an outcome, days) is suppressed for that provider and period: an amount is "
+                      + "prices times those counts and days, and could give them back. Each period's latest run is of this contract "
+                      + "version and rests on the data load its metrics are computed from."]
         }
         if resources.contains(where: { $0.name == PublishableTable.comparisonEstimates.name }) {
             lines += ["", "Effects are estimated by `outcomes compare`: each participant's outcome against a comparison group "
@@ -191,7 +193,9 @@ enum OpenDataReadme {
             lines += ["In the estimates, a row whose treated or comparison units number 1 to \(info.policy.threshold - 1) hides them and its "
                       + "figures; a row whose mean gives away a count under \(info.policy.threshold) (a share, or a mean count of events or "
                       + "days, times the arm's size) hides its means, estimate, interval and p-value; and where one provider's row alone "
-                      + "is hidden, the smallest other provider's is too, so the all-providers row cannot give it back. A scenario's "
+                      + "is hidden, the smallest other provider's is too, so the all-providers row cannot give it back. A "
+                      + "difference-in-differences row never shows its means: they are means of changes, which with the difference "
+                      + "row's would give the counts before the index date. A scenario's "
                       + "figures for a provider (or all providers) are hidden when any difference in means they rest on is.", ""]
         }
         lines += ["## Limitations", "",

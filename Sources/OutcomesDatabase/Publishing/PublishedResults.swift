@@ -7,12 +7,27 @@ import PostgresClient
 /// priced per day): a line that pays for a cohort's estimated effect, a share of savings or a
 /// milestone has no person to count, and its amount can say how large a cohort was.
 public enum PublishedPayments {
-    public static func read(_ stored: StoredContract, periods: [String], policy: SmallCellPolicy,
-                            on connection: PostgresConnection) throws -> (table: EquityTable, runs: [PublishedComputation]) {
+    /// What one provider (nil: all providers) was paid per participant in one period.
+    public struct Paid: Sendable, Equatable {
+        public let period: String
+        public let provider: String?
+        /// People whose lines, net of adjustments, paid a non-zero amount.
+        public let participants: Int
+        public let amount: Decimal
+        /// People paid on each line that paid in the cell.
+        public let perLine: [Int]
+    }
+
+    /// The cells of the posted runs of `periods`, net of every run; each period's latest run must be
+    /// of the loaded version and rest on the data load its metrics are computed from (their
+    /// suppression decides the cells').
+    public static func read(_ stored: StoredContract, periods: [String], computations: [PublishedComputation],
+                            on connection: PostgresConnection) throws -> (paid: [Paid], runs: [PublishedComputation]) {
         let id = stored.contract.id
         guard stored.contract.payments != nil else {
             throw DatabaseError(.noData, "\(id) version \(stored.version) has no payment terms: there are no payments to publish")
         }
+        // Every run of the periods (the ledger's net sums them all), each with the version it was posted under.
         let runs = try connection.execute("""
             SELECT r.period, r.run_id, r.kind, r.version, c.file_sha256, r.load_id, l.description, l.content_hash,
                    to_char(r.run_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')
@@ -27,21 +42,41 @@ public enum PublishedPayments {
                 loadDescription: try row.decode(at: 6), contentHash: try row.decode(at: 7), computedOn: try row.decode(at: 8),
                 origin: "posted in payment run \(runID) (\(kind), under contract version \(version), text SHA-256 \(text))")
         }
-        if let missing = periods.first(where: { period in !runs.contains { $0.period == period } }) {
-            throw DatabaseError(.noData, "no payment run of \(id) is posted for period \(missing); post one first: "
-                                + "outcomes payments run --contract \(id) --period \(missing)")
+        for period in periods {
+            guard let latest = runs.last(where: { $0.period == period }), latest.version == stored.version, latest.fileSHA256 == stored.fileSHA256 else {
+                throw DatabaseError(.noData, "no payment run of \(id) version \(stored.version) is the latest posted for period \(period); post "
+                                    + "one first: outcomes payments run --contract \(id) --period \(period)")
+            }
+            if let metrics = computations.first(where: { $0.period == period }), metrics.loadID != latest.loadID {
+                throw DatabaseError(.noData, "period \(period)'s latest payment run rests on data load \(latest.loadID) but its metrics are now "
+                                    + "computed from load \(metrics.loadID); post a run on the current metrics first (outcomes payments run "
+                                    + "--contract \(id) --period \(period)), so that the payments are suppressed with the metrics they priced")
+            }
         }
-        let counts = try connection.execute("""
-            SELECT provider_id, period, count(*)::bigint, sum(paid) FROM (
-                SELECT provider_id, period, person_id, sum(amount) AS paid FROM payments.ledger
+        // Per provider, period, person and line: the net amount; then the cells and their lines' counts.
+        let rows = try connection.execute("""
+            WITH net AS (
+                SELECT provider_id, period, person_id, line_id, sum(amount) AS paid FROM payments.ledger
                 WHERE contract_id = \(id) AND period = ANY (\(periods)::text[]) AND person_id IS NOT NULL
-                GROUP BY 1, 2, 3 HAVING sum(amount) <> 0) paid
-            GROUP BY 1, 2
-            """).map {
-            EquityTable.Count(provider: try $0.decode(at: 0), group: try $0.decode(at: 1), participants: try $0.decode(at: 2),
-                              withValue: try $0.decode(at: 2), total: try $0.decode(at: 3))
+                GROUP BY 1, 2, 3, 4),
+            people AS (
+                SELECT provider_id, period, person_id, sum(paid) AS paid FROM net GROUP BY 1, 2, 3 HAVING sum(paid) <> 0),
+            cells AS (
+                SELECT period, provider_id, count(*)::bigint AS participants, sum(paid) AS amount FROM people
+                GROUP BY GROUPING SETS ((period, provider_id), (period))),
+            lines AS (
+                SELECT period, provider_id, line_id, count(*)::bigint AS people FROM net WHERE paid <> 0
+                GROUP BY GROUPING SETS ((period, provider_id, line_id), (period, line_id)))
+            SELECT c.period, c.provider_id, c.participants, c.amount,
+                   coalesce((SELECT array_agg(l.people ORDER BY l.line_id) FROM lines l
+                             WHERE l.period = c.period AND l.provider_id IS NOT DISTINCT FROM c.provider_id), '{}')
+            FROM cells c ORDER BY c.period, c.provider_id NULLS LAST
+            """)
+        let paid = try rows.map { row in
+            Paid(period: try row.decode(at: 0), provider: try row.decode(at: 1), participants: try row.decode(at: 2), amount: try row.decode(at: 3),
+                 perLine: try row.decode([Int].self, at: 4))
         }
-        return (EquityTable(counts: counts, binary: false, policy: policy), runs)
+        return (paid, runs)
     }
 }
 

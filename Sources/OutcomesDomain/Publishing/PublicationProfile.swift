@@ -142,8 +142,8 @@ extension YAMLValue {
         return text
     }
 
-    /// `name@domain.tld` in the characters DCAT-US's `hasEmail` pattern allows (ASCII letters and
-    /// digits, and `_~!$&'()*+,;=:.-` before the `@`; `.` and `-` after it), without `mailto:`.
+    /// `name@domain.tld` in characters DCAT-US's `hasEmail` pattern allows (ASCII letters and
+    /// digits, and `_~!$&'()*+,;=.-` before the `@`; `_`, `.` and `-` after it), without `mailto:`.
     func email(_ what: String) throws -> String {
         let text = try string(what)
         let parts = text.split(separator: "@", omittingEmptySubsequences: false)
@@ -156,12 +156,20 @@ extension YAMLValue {
         return text
     }
 
-    /// A language tag: a 2- or 3-letter language, then subtags of 2 to 8 letters or digits (`en`, `en-US`, `es-419`).
+    /// A language tag as DCAT-US reads one: a 2- or 3-letter language, then optionally a 4-letter
+    /// script and a 2-letter or 3-digit region (`en`, `en-US`, `es-419`, `zh-Hant-TW`).
     func languageTag(_ what: String) throws -> String {
         let text = try string(what)
-        let subtags = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard let language = subtags.first, (2...3).contains(language.count), language.allSatisfy({ $0.isASCII && $0.isLetter }),
-              subtags.dropFirst().allSatisfy({ (2...8).contains($0.count) && $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber) } })
+        var subtags = text.split(separator: "-", omittingEmptySubsequences: false)[...]
+        func take(_ count: ClosedRange<Int>, _ kind: (Character) -> Bool) -> Bool {
+            guard let next = subtags.first, count.contains(next.count), next.allSatisfy({ $0.isASCII && kind($0) }) else { return false }
+            subtags = subtags.dropFirst()
+            return true
+        }
+        let language = take(2...3, \.isLetter)
+        _ = take(4...4, \.isLetter)
+        _ = take(2...2, \.isLetter) || take(3...3, \.isNumber)
+        guard language, subtags.isEmpty
         else { throw error(.wrongForm(expected: .languageTag), "\(what) must be a language tag such as en-US or es, not '\(text)'") }
         return text
     }

@@ -1,0 +1,22 @@
+import OutcomesDomain
+import PostgresClient
+
+/// The small-cell threshold a database publishes under (`ids.publication_policy`): the one the
+/// first package set, or, for the first package, the one it proposes, set now (in the caller's
+/// transaction, so a package that is not written sets nothing).
+public struct PublicationThreshold: Sendable, Equatable {
+    public let threshold: Int
+    public let setBy: String
+    /// `YYYY-MM-DD`, UTC.
+    public let setOn: String
+
+    public static func settle(proposing proposed: Int, on connection: PostgresConnection) throws -> PublicationThreshold {
+        try connection.execute("""
+            INSERT INTO ids.publication_policy (small_cell_threshold) VALUES (\(proposed)) ON CONFLICT (only_row) DO NOTHING
+            """)
+        let row = try connection.execute("""
+            SELECT small_cell_threshold, set_by, to_char(set_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') FROM ids.publication_policy
+            """)[0]
+        return PublicationThreshold(threshold: try row.decode(at: 0), setBy: try row.decode(at: 1), setOn: try row.decode(at: 2))
+    }
+}
