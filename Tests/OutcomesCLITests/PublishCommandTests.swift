@@ -107,6 +107,12 @@ import Testing
                                        && $0["accessLevel"] as? String == "public" && $0["temporal"] as? String == "2022-01-01/2023-12-31" })
         let readme = try String(contentsOfFile: folder + "/README.md", encoding: .utf8)
         #expect(readme.contains(sha), "the README names the contract text it was computed from")
+        // The linkage it rests on, by source system, as the IDS holds it.
+        let linked = try db.execute("""
+            SELECT s.name || ' (' || s.source_system || '): ' || count(DISTINCT l.person_id) || ' persons linked'
+            FROM ids.source_systems s JOIN ids.source_links l USING (source_system) GROUP BY s.source_system, s.name
+            """).map { try $0.decode(String.self, at: 0) }
+        #expect(!linked.isEmpty && linked.allSatisfy(readme.contains), "\(linked)")
 
         // By an attribute: that one table, its margins the providers' figures, small cells suppressed.
         let bySex = TestDatabase.scratchDirectory("publish-sex").path

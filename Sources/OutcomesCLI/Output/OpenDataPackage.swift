@@ -36,7 +36,8 @@ struct OpenDataPackage {
             description: "The \(subject) of the \(stored.contract.name) contract (\(stored.contract.id), version \(stored.version)), suppressed for privacy.",
             contract: stored, computations: computations, periods: periods, policy: policy, profile: profile)
         return OpenDataPackage(info: info, resources: resources,
-                               readme: OpenDataReadme.text(info, resources: resources, latestLoad: try DataLoads.current(on: connection)?.id))
+                               readme: OpenDataReadme.text(info, resources: resources, latestLoad: try DataLoads.current(on: connection)?.id,
+                                                           summary: try IDSSummary.read(from: connection)))
     }
 
     /// Every file of the package into `folder` (a temporary folder the caller renames into place).

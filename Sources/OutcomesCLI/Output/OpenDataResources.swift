@@ -138,7 +138,7 @@ extension OpenDataResource {
 /// The package's README, for people: what the tables are, how they were computed, what
 /// suppression hid, the limitations, and what the figures were computed from.
 enum OpenDataReadme {
-    static func text(_ info: OpenDataPackageInfo, resources: [OpenDataResource], latestLoad: Int?) -> String {
+    static func text(_ info: OpenDataPackageInfo, resources: [OpenDataResource], latestLoad: Int?, summary: IDSSummary) -> String {
         let contract = info.contract.contract
         var lines = ["# \(info.title)", "", info.description, ""]
         lines += ["Published by \(info.profile.publisher.name)" + (info.profile.publisher.parent.map { " (\($0))" } ?? "")
@@ -200,8 +200,8 @@ enum OpenDataReadme {
         }
         lines += ["## Limitations", "",
                   "- Figures are as good as the linkage of agency records into persons: a person whose records were not linked is "
-                  + "missing from an outcome. The linkage rates of the data load are in the publisher's data-quality report "
-                  + "(outcomes quality, outcomes link report).",
+                  + "missing from an outcome, and a false link gives someone else's record. " + linkage(summary, policy: info.policy)
+                  + " The linkage's estimated error rates are in the publisher's linkage report (outcomes link report).",
                   "- Participant counts of different metrics in the same cell can differ (a metric counts a participant only once its "
                   + "window is observed); they are not meant to be subtracted.",
                   "- Rates from 20 or fewer events are unstable: they are marked in the tables by attribute, and should be read "
@@ -226,6 +226,19 @@ enum OpenDataReadme {
             lines.append("- The IDS has a later data load (\(latestLoad)) than some of these computations; they are published as computed.")
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    /// The linkage of the data load by source system: persons linked and the share linked by a
+    /// probabilistic match (which may be false), small counts suppressed.
+    static func linkage(_ summary: IDSSummary, policy: SmallCellPolicy) -> String {
+        func count(_ value: Int) -> String { policy.suppresses(value) ? policy.marker : String(value) }
+        let sources = summary.linkage.filter { $0.links > 0 }.map { source -> String in
+            let probabilistic = policy.suppresses(source.probabilisticLinks) || policy.suppresses(source.links - source.probabilisticLinks)
+                ? "" : String(format: ", %.1f%% of its links probabilistic", Double(source.probabilisticLinks) * 100 / Double(source.links))
+            return "\(source.name) (\(source.source)): \(count(source.linkedPersons)) persons linked\(probabilistic)"
+        }
+        return "When this package was published" + (summary.latestLoad.map { " (data load \($0.id))" } ?? "") + ", the IDS knew "
+            + "\(count(summary.persons)) persons, \(count(summary.personsInNoSource)) of them in no agency's records" + (sources.isEmpty ? "." : ". By source system: " + sources.joined(separator: "; ") + ".")
     }
 
     private static func cell(_ text: String) -> String {
