@@ -23,9 +23,10 @@ struct PublishCommand: ParsableCommand {
             contract version and data load with their hashes.
 
             Only suppressed aggregates leave: a package holds one table, suppressed under the profile's \
-            small_cell_threshold (11 unless it says more; one threshold for every package, since a table \
-            published under two could give back what either hides); --table refuses any table with a row or an id per person, and any stored table \
-            without suppression. The folder is written whole or not at \
+            small_cell_threshold (11 unless it says more), which must be the database's one threshold, \
+            set by its first package (a table published under two could give back what either hides); \
+            --table refuses any table with a row or an id per person, and any stored table without \
+            suppression. The folder is written whole or not at \
             all; a folder outcomes did not write is never replaced (one it wrote is).
 
             Examples:
