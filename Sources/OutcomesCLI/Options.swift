@@ -140,6 +140,27 @@ struct SuppressionOptions: ParsableArguments {
     }
 
     var policy: SmallCellPolicy { SmallCellPolicy(threshold: smallCellThreshold) }
+
+    /// For a table meant for release (an INDIGO export): the database's publication threshold once
+    /// a package has set one (a lower option is raised to it; a higher one is refused, since a
+    /// table released under two thresholds could give back a cell either hides), else the option's.
+    func releasePolicy(on connection: PostgresConnection) throws -> SmallCellPolicy {
+        guard let stored = try PublicationThreshold.stored(on: connection) else { return policy }
+        guard smallCellThreshold <= stored.threshold else { throw ReleaseThresholdError(given: smallCellThreshold, stored: stored) }
+        return SmallCellPolicy(threshold: stored.threshold)
+    }
+}
+
+/// `--small-cell-threshold` above the database's publication threshold, for a table meant for release: exit 64.
+struct ReleaseThresholdError: UserFacingError {
+    let given: Int
+    let stored: PublicationThreshold
+    var exitStatus: ExitStatus { .usage }
+    var message: String {
+        "--small-cell-threshold \(given): this database releases its tables under \(stored.threshold) (set by \(stored.setBy) on \(stored.setOn)), "
+            + "and a table released under two thresholds could give back a cell either hides. Leave the option out to use \(stored.threshold); "
+            + "an administrator may change the database's in ids.publication_policy."
+    }
 }
 
 extension ContractReference {

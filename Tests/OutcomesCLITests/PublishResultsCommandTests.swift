@@ -89,20 +89,22 @@ import Testing
             net[[try line.decode(String.self, at: 0), try line.decode(String.self, at: 1), try line.decode(String.self, at: 2),
                  try line.decode(String.self, at: 3)], default: 0] += try line.decode(Decimal.self, at: 4)
         }
-        var people: [[String]: Decimal] = [:], perLine: [String: [String: Int]] = [:]
+        // Distinct people per cell and line (one paid by two providers is one person in the period's total).
+        var people: [[String]: Decimal] = [:], perLine: [String: [String: Set<String>]] = [:]
         for (key, amount) in net {
             people[Array(key.prefix(3)), default: 0] += amount
             if amount != 0 {
-                for provider in [key[0], "(all)"] { perLine["\(key[1])|\(provider)", default: [:]][key[3], default: 0] += 1 }
+                for provider in [key[0], "(all)"] { perLine["\(key[1])|\(provider)", default: [:]][key[3], default: []].insert(key[2]) }
             }
         }
-        var expected: [String: (people: Int, paid: Decimal)] = [:]
+        var paidPeople: [String: Set<String>] = [:], paidAmount: [String: Decimal] = [:]
         for (key, amount) in people where amount != 0 {
             for provider in [key[0], "(all)"] {
-                expected["\(key[1])|\(provider)", default: (0, 0)].people += 1
-                expected["\(key[1])|\(provider)", default: (0, 0)].paid += amount
+                paidPeople["\(key[1])|\(provider)", default: []].insert(key[2])
+                paidAmount["\(key[1])|\(provider)", default: 0] += amount
             }
         }
+        let expected = paidPeople.mapValues { $0.count }.reduce(into: [String: (people: Int, paid: Decimal)]()) { $0[$1.key] = ($1.value, paidAmount[$1.key]!) }
         #expect(expected["2022|keystone"]?.people == 47 && expected["2022|hearth"]?.people == 117 && expected["2021|hearth"] == nil,
                 "the data set this test reasons about: 2021 paid no one per participant")
         // The metrics table at the same threshold: where it hides the per-day line's days, the payments go too.
@@ -115,7 +117,7 @@ import Testing
         }.map { "\($0["period"]!)|\($0["provider"]!)" })
         func small(_ value: Int) -> Bool { (1..<threshold).contains(value) }
         let ownReasons = Set(expected.filter { key, cell in
-            small(cell.people) || (perLine[key] ?? [:]).values.contains(where: small) || exposed.contains(key)
+            small(cell.people) || (perLine[key] ?? [:]).values.contains { small($0.count) } || exposed.contains(key)
         }.keys)
         // Then in each period, a provider hidden alone beside a shown total takes the fewest paid with it.
         var expectedHidden = ownReasons
@@ -319,6 +321,26 @@ import Testing
         CLI.expectCleanFailure(try publish(["--period", "2024"], output: folder, conninfo: conninfo, threshold: 17, settle: false), status: 65,
                                naming: ["2024"])
         #expect(try PostgresConnection(conninfo: conninfo).execute("SELECT count(*) FROM ids.publication_policy").scalar(Int.self) == 0)
+    }
+
+    /// An INDIGO export is released under the database's publication threshold too: a higher one is
+    /// refused, a lower one (or none) raised to it.
+    @Test func theIndigoExportUsesTheDatabasesThreshold() throws {
+        let conninfo = try Self.prepared.get()
+        let db = try PostgresConnection(conninfo: conninfo)
+        func export(_ extra: [String]) throws -> ProcessRunner.Result {
+            try CLI.run(["export", "indigo", "--contract", "housing-2021", "--format", "json", "--database", conninfo, "-q"] + extra)
+        }
+        try db.execute("DELETE FROM ids.publication_policy")
+        let unset = try export([])
+        try db.execute("INSERT INTO ids.publication_policy (small_cell_threshold) VALUES (1000)")
+        CLI.expectCleanFailure(try export(["--small-cell-threshold", "1500"]), status: 64, naming: ["--small-cell-threshold 1500", "1000"])
+        let raised = try export([]), strict = try export(["--small-cell-threshold", "1000"])
+        #expect(unset.status == 0 && raised.status == 0 && strict.status == 0, "\(raised.errors)")
+        #expect(raised.output == strict.output && raised.output != unset.output, "at 1000 this contract's counts are suppressed that 11 shows")
+        // An administrator's change names who made it.
+        try db.execute("UPDATE ids.publication_policy SET small_cell_threshold = 11, set_by = 'someone else'")
+        #expect(try db.execute("SELECT set_by = session_user FROM ids.publication_policy").scalar(Bool.self))
     }
 
     /// The DCAT-US check is not a formality: a catalog without a publisher, or with a periodicity

@@ -215,13 +215,21 @@ extension DemoCommand {
                          on connection: PostgresConnection) throws -> OpenDataPackage? {
         let profile = try PublicationProfile.parse(yaml: file.text, file: file.path)
         do {
-            // Under the database's one publication threshold (the profile's, unless a package set another).
-            let package = try acting(as: .analyst, on: connection) {
-                try connection.transaction { connection in
+            // Under the database's one publication threshold (the profile's, unless a package set
+            // another), which must be the one the demo's own tables beside it are suppressed under.
+            let built = try acting(as: .analyst, on: connection) {
+                try connection.transaction { connection -> (PublicationThreshold, OpenDataPackage?) in
                     let settled = try PublicationThreshold.settle(proposing: profile.smallCellThreshold, on: connection)
-                    return try OpenDataPackage.make(stored: stored, periods: [period], tables: [], by: [],
-                                                    policy: SmallCellPolicy(threshold: settled.threshold), profile: profile, on: connection)
+                    guard settled.threshold == suppression.smallCellThreshold else { return (settled, nil) }
+                    return (settled, try OpenDataPackage.make(stored: stored, periods: [period], tables: [], by: [],
+                                                              policy: SmallCellPolicy(threshold: settled.threshold), profile: profile, on: connection))
                 }
+            }
+            guard let package = built.1 else {
+                report.notes.append("Open data: not published — the demo's tables are suppressed under \(suppression.smallCellThreshold) and this "
+                                    + "database publishes under \(built.0.threshold); the same table under two thresholds could give back a cell "
+                                    + "either hides. outcomes publish writes the package under \(built.0.threshold).")
+                return nil
             }
             report.notes.append("Open data: \(stored.contract.id)'s \(period.label) package in \(reports)/\(DemoCommand.openDataFolder)/ — "
                                 + package.resources.map(\.path).joined(separator: ", ") + " with its Table Schema, datapackage.json (Frictionless), "

@@ -19,7 +19,9 @@ struct IndigoExport: ParsableCommand {
             recipient; planned, from the contract's latest stored scenario, by recipient and \
             period). --format json prints INDIGO's nested form ({"value": …} objects); md and csv \
             print the tables with INDIGO's field paths as columns. Counts of 1 to 10 are \
-            suppressed, with whatever would reveal them. Milestones (not outcomes) and clawbacks \
+            suppressed, with whatever would reveal them (under the database's publication \
+            threshold once `outcomes publish` has set one; a higher --small-cell-threshold is \
+            refused). Milestones (not outcomes) and clawbacks \
             are left out.
 
             Examples:
@@ -44,7 +46,7 @@ struct IndigoExport: ParsableCommand {
             throw ValidationError("contract \(stored.contract.id) has no payment terms: INDIGO's outcome tables describe paid outcomes.")
         }
         let figures = try IndigoFigures.read(contract: stored.contract.id, on: connection)
-        let project = IndigoProject(contract: stored.contract, terms: terms, figures: figures, policy: suppression.policy)
+        let project = IndigoProject(contract: stored.contract, terms: terms, figures: figures, policy: try suppression.releasePolicy(on: connection))
         if output.format == .json, output.output == nil { return print(try project.json(), terminator: "") }
         if output.format == .json, let path = output.output { return try SafeWriter(option: "--output").write(try project.json(), to: path) }
         try output.emit(project.report)

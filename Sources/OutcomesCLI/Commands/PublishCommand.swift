@@ -85,17 +85,17 @@ struct PublishCommand: ParsableCommand {
         let tables = try table.map { name in try PublishableTable.resolve(name, tables: known).get() }
         let stored = try ContractStore.stored(contract, on: connection)
         let periods = try period.map { try stored.contract.period(option: $0) }.sorted { $0.start < $1.start }
-        // The database's one threshold: set by its first package, in the transaction that writes it.
+        // The database's one threshold: set by its first package, committed with the package built
+        // (a package that cannot be made sets nothing) and before it is written (none is written without it).
         let package = try connection.transaction { connection in
             let settled = try PublicationThreshold.settle(proposing: profile.smallCellThreshold, on: connection)
             guard settled.threshold == profile.smallCellThreshold else {
                 throw PublishThresholdError(profile: self.profile, proposed: profile.smallCellThreshold, settled: settled)
             }
-            let package = try OpenDataPackage.make(stored: stored, periods: periods, tables: tables, by: by,
-                                                   policy: SmallCellPolicy(threshold: settled.threshold), profile: profile, on: connection)
-            try writer.writeFolder(at: output) { folder in try package.write(into: folder) }
-            return package
+            return try OpenDataPackage.make(stored: stored, periods: periods, tables: tables, by: by,
+                                            policy: SmallCellPolicy(threshold: settled.threshold), profile: profile, on: connection)
         }
+        try writer.writeFolder(at: output) { folder in try package.write(into: folder) }
         let info = package.info, resources = package.resources
         progress.note("Wrote the package \(info.name) in \(output): \(resources.map(\.path).joined(separator: ", ")), datapackage.json, data.json, README.md.")
     }

@@ -40,13 +40,13 @@ extension OpenDataResource {
                 + "per day; net of adjustments), by provider and reporting period, with each period's total over providers. A cell "
                 + "that paid 1 to \(policy.threshold - 1) people in all or on one line, or whose priced metrics are suppressed, is "
                 + "suppressed with the cells that would let it be worked out. Lines that pay for a cohort's estimated effect, a share "
-                + "of savings or a milestone are not in the table.",
+                + "of savings or a milestone, and clawbacks, are not in the table.",
             fields: [
                 Field(name: "period", type: "string", description: "The reporting period paid."),
                 Field(name: "provider", type: "string", description: "The provider paid, or \(all) for all providers in the period."),
                 Field(name: "participants_paid", type: "integer",
-                      description: "Participants whose per-participant lines, net of adjustments, paid a non-zero amount; the total counts "
-                          + "a participant once with each provider that paid for them (\(marker))."),
+                      description: "Participants whose per-participant lines, net of adjustments, paid a non-zero amount; one paid by "
+                          + "two providers counts once in the total (\(marker))."),
                 Field(name: "paid", type: "number", description: "The net amount of those lines, in \(currency.code) (\(marker))."),
                 Field(name: "mean_paid", type: "number", description: "paid / participants_paid, in \(currency.code) (\(marker))."),
             ],

@@ -165,7 +165,7 @@ enum OpenDataReadme {
             lines += ["", "Payments are what the contract's posted payment runs owe on lines paid per participant (rate-card "
                       + "outcomes, days priced per day), net of later adjustments, summed by provider and period from the sealed "
                       + "ledger; the runs are listed under Provenance. Lines that pay for a cohort's estimated effect, a share of "
-                      + "savings or a milestone are left out: their amounts can say how large a small cohort was. A cell that "
+                      + "savings or a milestone, and clawbacks, are left out: their amounts can say how large a small cohort was. A cell that "
                       + "paid 1 to \(info.policy.threshold - 1) people in all or on one line is suppressed, and so is a provider's cell "
                       + "wherever a metric its lines price (an outcome, days) is suppressed for that provider and period: an amount is "
                       + "prices times those counts and days, and could give them back. Each period's latest run is of this contract "

@@ -14,9 +14,18 @@ public struct PublicationThreshold: Sendable, Equatable {
         try connection.execute("""
             INSERT INTO ids.publication_policy (small_cell_threshold) VALUES (\(proposed)) ON CONFLICT (only_row) DO NOTHING
             """)
-        let row = try connection.execute("""
+        guard let settled = try stored(on: connection) else {
+            throw DatabaseError(.noData, "the database's publication threshold was removed while this package was being published; publish again")
+        }
+        return settled
+    }
+
+    /// The threshold the database publishes under, if a package has set one.
+    public static func stored(on connection: PostgresConnection) throws -> PublicationThreshold? {
+        try connection.execute("""
             SELECT small_cell_threshold, set_by, to_char(set_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') FROM ids.publication_policy
-            """)[0]
-        return PublicationThreshold(threshold: try row.decode(at: 0), setBy: try row.decode(at: 1), setOn: try row.decode(at: 2))
+            """).map { row in
+            PublicationThreshold(threshold: try row.decode(at: 0), setBy: try row.decode(at: 1), setOn: try row.decode(at: 2))
+        }.first
     }
 }

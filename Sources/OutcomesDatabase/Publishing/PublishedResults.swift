@@ -11,7 +11,7 @@ public enum PublishedPayments {
     public struct Paid: Sendable, Equatable {
         public let period: String
         public let provider: String?
-        /// People whose lines, net of adjustments, paid a non-zero amount.
+        /// People whose lines, net of adjustments, paid a non-zero amount (distinct people in the total).
         public let participants: Int
         public let amount: Decimal
         /// People paid on each line that paid in the cell.
@@ -61,11 +61,12 @@ public enum PublishedPayments {
                 GROUP BY 1, 2, 3, 4),
             people AS (
                 SELECT provider_id, period, person_id, sum(paid) AS paid FROM net GROUP BY 1, 2, 3 HAVING sum(paid) <> 0),
+            -- Distinct people: one paid by two providers in a period is one person in its total.
             cells AS (
-                SELECT period, provider_id, count(*)::bigint AS participants, sum(paid) AS amount FROM people
+                SELECT period, provider_id, count(DISTINCT person_id)::bigint AS participants, sum(paid) AS amount FROM people
                 GROUP BY GROUPING SETS ((period, provider_id), (period))),
             lines AS (
-                SELECT period, provider_id, line_id, count(*)::bigint AS people FROM net WHERE paid <> 0
+                SELECT period, provider_id, line_id, count(DISTINCT person_id)::bigint AS people FROM net WHERE paid <> 0
                 GROUP BY GROUPING SETS ((period, provider_id, line_id), (period, line_id)))
             SELECT c.period, c.provider_id, c.participants, c.amount,
                    coalesce((SELECT array_agg(l.people ORDER BY l.line_id) FROM lines l
