@@ -14,7 +14,7 @@ import OutcomesTestSupport
             switch cell {
             case .text(let text): text
             case .int(let value): value
-            case .decimal(let value): NSDecimalNumber(decimal: value)
+            case .decimal(let value), .ratio(let value): NSDecimalNumber(decimal: value)
             case .real(let value): value
             case .money(let value): ["amount": value.plain, "currency": value.currency.code]
             case .share(let value): (value * 10_000).rounded() / 10_000

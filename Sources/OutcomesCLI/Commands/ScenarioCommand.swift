@@ -156,7 +156,7 @@ extension Report {
     static func benefitCostCells(_ figures: BenefitCost.Figures, _ summary: ScenarioRun.Summary, money: (Decimal) -> Cell) -> [Cell] {
         let row = BenefitCostRow(figures)
         return ScenarioDefinition.Perspective.allCases.map { money(row.benefits[$0]!) }
-            + [money(row.total), money(row.cost), money(row.net), row.ratio.map(Cell.decimal) ?? .null,
+            + [money(row.total), money(row.cost), money(row.net), row.ratio.map(Cell.ratio) ?? .null,
                .share(summary.chanceBenefitsExceedCosts), .decimal((Decimal(summary.netP5)).rounded(scale: 0)),
                .decimal((Decimal(summary.netP95)).rounded(scale: 0))]
     }

@@ -19,8 +19,11 @@ package enum Cell: Equatable {
     /// A share in [0, 1], shown as a percentage with one decimal.
     case share(Double)
     /// A p-value: a real, except that one below 1e-300 (where a double's erfc underflows toward 0)
-    /// reads `< 1e-300` in every format, never 0.
+    /// reads `< 1e-300` in machine formats, never 0. A person reads `< 0.001` below 0.001, else
+    /// three decimals (as MatchIt and cobalt print them).
     case pValue(Double)
+    /// A ratio (benefits to costs): exact for machines, three significant digits for a person.
+    case ratio(Decimal)
     /// Hidden by small-cell suppression; shown as the policy's marker (JSON: null).
     case suppressed(String)
     case null
@@ -40,7 +43,7 @@ package enum Cell: Equatable {
         switch self {
         case .text(let text): text
         case .int(let value): String(value)
-        case .decimal(let value): value.description
+        case .decimal(let value), .ratio(let value): value.description
         case .real(let value): value.description
         case .money(let value): value.plain
         case .share(let value): String(format: "%.1f%%", value * 100)
@@ -56,7 +59,9 @@ package enum Cell: Equatable {
     var display: String {
         switch self {
         case .money(let value): return value.grouped
-        case .real(let value), .pValue(let value) where value >= Self.smallestPValue:
+        case .pValue(let value): return value < 0.001 ? "< 0.001" : String(format: "%.3f", value)
+        case .ratio(let value): return Self.threeSignificantDigits(NSDecimalNumber(decimal: value).doubleValue)
+        case .real(let value):
             return String(format: abs(value) >= 1 || value == 0 ? "%.2f" : "%.4g", value)
         default: return plain
         }
@@ -65,7 +70,7 @@ package enum Cell: Equatable {
     /// Numbers are right-aligned in Markdown tables.
     var isNumber: Bool {
         switch self {
-        case .int, .decimal, .real, .money, .share, .pValue: true
+        case .int, .decimal, .real, .money, .share, .pValue, .ratio: true
         case .text, .suppressed, .null: false
         }
     }
@@ -81,6 +86,13 @@ package enum Cell: Equatable {
     }
 
     var isSuppressed: Bool { if case .suppressed = self { true } else { false } }
+
+    /// `value` to three significant digits, trailing zeros kept, never in exponent form: -0.200, 1.23, 12.3, 1235.
+    static func threeSignificantDigits(_ value: Double) -> String {
+        guard value != 0, value.isFinite else { return value == 0 ? "0.00" : String(value) }
+        let decimals = max(0, 2 - Int((log10(abs(value))).rounded(.down)))
+        return String(format: "%.\(decimals)f", value)
+    }
 }
 
 package struct ReportTable {
