@@ -114,15 +114,19 @@ public enum PublishedEstimates {
                                 + "without --period covers every period and is not published by period); run one first: "
                                 + "outcomes compare --evaluation FILE --period \(missing)")
         }
-        let runs = Set(rows.map(\.runID)).sorted().compactMap { run in
+        return (rows.map(\.estimate), provenance(of: rows, stored))
+    }
+
+    /// Each run of `rows` once, as the provenance of what was published from it.
+    static func provenance(of rows: [RunRow], _ stored: StoredContract, note: String = "") -> [PublishedComputation] {
+        Set(rows.map(\.runID)).sorted().compactMap { run in
             rows.first { $0.runID == run }.map { row in
                 PublishedComputation(
                     period: row.estimate.period, version: stored.version, fileSHA256: stored.fileSHA256, loadID: row.loadID,
                     loadDescription: row.loadDescription, contentHash: row.contentHash, computedOn: row.runOn,
-                    origin: "estimated in comparison run \(run) (evaluation \(row.estimate.evaluation), its file's SHA-256 \(row.specSHA256))")
+                    origin: "estimated in comparison run \(run) (evaluation \(row.estimate.evaluation), its file's SHA-256 \(row.specSHA256))" + note)
             }
         }
-        return (rows.map(\.estimate), runs)
     }
 
     /// A stored run's estimate with the run and data load it came from.
@@ -228,13 +232,7 @@ public enum PublishedScenarios {
         }
         // The cited comparisons' rows, each run whole (its rows' complements depend on each other), and their data loads.
         let cited = try PublishedEstimates.rows(runs: citedRuns.sorted(), on: connection)
-        for run in Set(cited.map(\.runID)).sorted() {
-            guard let estimate = cited.first(where: { $0.runID == run }) else { continue }
-            runs.append(PublishedComputation(
-                period: estimate.estimate.period, version: stored.version, fileSHA256: stored.fileSHA256, loadID: estimate.loadID,
-                loadDescription: estimate.loadDescription, contentHash: estimate.contentHash, computedOn: estimate.runOn,
-                origin: "estimated in comparison run \(run) (evaluation \(estimate.estimate.evaluation)), which the scenarios cite"))
-        }
+        runs += PublishedEstimates.provenance(of: cited, stored, note: ", which the scenarios cite")
         return (figures, cited.map { ($0.runID, $0.estimate) }, runs)
     }
 }
