@@ -34,8 +34,10 @@ enum Interruption {
 
     /// Removes the temporaries and exits; the writer, waiting on the registry, never continues.
     private static func stop(by number: Int32, _ name: String) -> Never {
-        ServerCancellation.cancelAll()
+        // The registry first: the command, seeing its statement cancelled, would otherwise report the
+        // cancellation as a refusal and exit with that status before this handler exits with 128 + N.
         let (_, written) = TemporaryFolders.shared.removeAllForExit()
+        ServerCancellation.cancelAll()
         let shown = written.map { $0.printable }
         let outcome = shown.isEmpty ? "nothing was written"
             : "nothing was written after \(shown.joined(separator: ", ")), which had been written whole before"
