@@ -63,12 +63,15 @@ package struct OutputOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "No progress bars or notes on standard error.")
     var quiet = false
 
+    @Flag(name: .long, help: "Markdown with every column; without it, wide tables show a reader's set of columns and name the rest.")
+    var wide = false
+
     package init() {}
 
     package var progress: Progress { Progress(quiet: quiet) }
 
     /// Where and how the options say a report goes.
-    var destination: ReportDestination { ReportDestination(format: format, output: output, quiet: quiet) }
+    var destination: ReportDestination { ReportDestination(format: format, output: output, quiet: quiet, wide: wide) }
 
     /// Checks the `--output` of every option group of a parsed command (the entry point calls it
     /// before running the command).
@@ -88,6 +91,8 @@ struct ReportDestination {
     var format: OutputFormat
     var output: String?
     var quiet: Bool
+    /// Markdown with every column.
+    var wide = false
 
     var progress: Progress { Progress(quiet: quiet) }
 
@@ -114,7 +119,7 @@ struct ReportDestination {
 
     /// The report in the format, on standard output or written whole to `--output`.
     func emit(_ report: Report) throws {
-        guard let output else { return print(try report.render(format), terminator: "") }
+        guard let output else { return print(try report.render(format, wide: wide), terminator: "") }
         let writer = SafeWriter(option: "--output")
         if writesFolder(report) {
             if !namesFolder, SafeWriter.kind(of: output) == .regularFile {
@@ -122,7 +127,7 @@ struct ReportDestination {
             }
             try writer.writeTables(report, into: output)
         } else {
-            try writer.write(report.render(format), to: output)
+            try writer.write(report.render(format, wide: wide), to: output)
         }
         progress.note("Wrote \(TemporaryFolders.shared.shown(output)).")
     }

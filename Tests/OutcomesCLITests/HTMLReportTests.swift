@@ -76,6 +76,62 @@ import Testing
         return (dom.output, shot.errors + dom.errors)
     }
 
+    /// What a page looks like at a window width: tables wider than their box (of those shown), and
+    /// chart text outside its chart. Measured by a script in a copy of the page (the page has none).
+    struct Geometry: Decodable {
+        struct Table: Decodable { let name: String; let right: Double; let scrollWidth: Double; let clientWidth: Double }
+        struct Text: Decodable { let chart: Int; let text: String }
+        let width: Double
+        let tables: [Table]
+        let overflowing: [Text]
+        let reading: String?
+
+        var wideTables: [String] { tables.filter { $0.scrollWidth > $0.clientWidth + 0.5 || $0.right > width + 0.5 }.map(\.name) }
+    }
+
+    static let measuring = """
+        <script>
+        window.addEventListener('load', () => {
+          const out = {width: document.documentElement.clientWidth, tables: [], overflowing: [],
+                       reading: document.querySelector('.reading') ? document.querySelector('.reading').textContent : null};
+          document.querySelectorAll('table').forEach(t => {
+            if (!t.getClientRects().length) return;
+            let box = t.closest('div'), at = box;
+            while (at && !(at.previousElementSibling && at.previousElementSibling.tagName === 'H2')) at = at.previousElementSibling;
+            out.tables.push({name: at ? at.previousElementSibling.id : '?', right: t.getBoundingClientRect().right,
+                             scrollWidth: box.scrollWidth, clientWidth: box.clientWidth});
+          });
+          document.querySelectorAll('svg').forEach((svg, i) => {
+            const s = svg.getBoundingClientRect();
+            svg.querySelectorAll('text').forEach(t => {
+              const b = t.getBoundingClientRect();
+              if (b.left < s.left - 0.5 || b.right > s.right + 0.5 || b.top < s.top - 0.5 || b.bottom > s.bottom + 0.5)
+                out.overflowing.push({chart: i, text: t.textContent});
+            });
+          });
+          const pre = document.createElement('pre'); pre.id = 'geometry'; pre.textContent = JSON.stringify(out); document.body.appendChild(pre);
+        });
+        </script>
+        """
+
+    /// The page's geometry in headless Chromium at `width` pixels, and a screenshot of it.
+    func measure(_ file: URL, width: Int, screenshot: URL) throws -> Geometry {
+        let chromium = try #require(Self.chromium, "headless Chromium is needed to render the reports (apt-get install chromium)")
+        let copy = file.deletingPathExtension().appendingPathExtension("measured-\(width).html")
+        try String(contentsOf: file, encoding: .utf8).replacingOccurrences(of: "</body>", with: Self.measuring + "</body>")
+            .write(to: copy, atomically: true, encoding: .utf8)
+        let common = ["--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=\(width),1600"]
+        let dom = try ProcessRunner.run(URL(fileURLWithPath: chromium), common + ["--virtual-time-budget=3000", "--dump-dom", copy.absoluteString],
+                                        environment: [:], separateErrors: true)
+        let shot = try ProcessRunner.run(URL(fileURLWithPath: chromium), common + ["--screenshot=\(screenshot.path)", file.absoluteString],
+                                         environment: [:], separateErrors: true)
+        #expect(dom.status == 0 && shot.status == 0, "\(dom.errors)")
+        let json = try #require(dom.output.components(separatedBy: "<pre id=\"geometry\">").dropFirst().first?.components(separatedBy: "</pre>").first)
+        let text = json.replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&lt;", with: "<")
+            .replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&amp;", with: "&")
+        return try JSONDecoder().decode(Geometry.self, from: Data(text.utf8))
+    }
+
     @Test func everyReportIsSelfContainedAndRendersInChromium() throws {
         let (db, conninfo) = try TestDatabase.fresh()
         _ = try SyntheticLoader(ids: SyntheticIDS(persons: 3_000, seed: 6)).load(into: db)
@@ -89,12 +145,15 @@ import Testing
         let screenshots = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../.build/report-screenshots")
             .standardizedFileURL
         try FileManager.default.createDirectory(at: screenshots, withIntermediateDirectories: true)
-        let reports: [(name: String, arguments: [String], charts: Int)] = [
-            ("comparison", ["report", "compare", "--evaluation", Self.path("housing-2021-evaluation.yaml")], 5),
-            ("scenario", ["report", "scenario", Self.path("housing-2021-scenario.yaml"), "--payment-draws", "200"], 7),
-            ("metrics", ["report", "metrics", "--contract", "housing-2021", "--period", "2022"], 5),
-            ("summary", ["report", "summary", "--contract", "housing-2021"], 2),
-            ("statement", ["report", "payments", "--contract", "housing-2021", "--provider", "hearth"], 1),
+        // The report kinds open with a reading; the dictionary and the data-quality checks are pages of tables.
+        let reports: [(name: String, arguments: [String], charts: Int, reading: Bool)] = [
+            ("comparison", ["report", "compare", "--evaluation", Self.path("housing-2021-evaluation.yaml")], 5, true),
+            ("scenario", ["report", "scenario", Self.path("housing-2021-scenario.yaml"), "--payment-draws", "200"], 7, true),
+            ("metrics", ["report", "metrics", "--contract", "housing-2021", "--period", "2022"], 5, true),
+            ("summary", ["report", "summary", "--contract", "housing-2021"], 2, true),
+            ("statement", ["report", "payments", "--contract", "housing-2021", "--provider", "hearth"], 1, true),
+            ("dictionary", ["dictionary", "--format", "html"], 0, false),
+            ("quality", ["quality", "--format", "html"], 0, false),
         ]
         for report in reports {
             let file = folder.appendingPathComponent("\(report.name).html")
@@ -113,7 +172,20 @@ import Testing
             #expect(!log.contains(":CONSOLE("), "no console messages: \(log)")
             #expect(dom.components(separatedBy: "<svg").count - 1 == page.svgs, "Chromium built every chart")
             #expect(FileManager.default.fileExists(atPath: screenshots.appendingPathComponent("\(report.name).png").path))
+            // At a laptop's 1280 pixels and a small window's 800: every table a reader sees by default fits the
+            // window, no chart text leaves its chart, and the page opens with its reading.
+            for width in [1280, 800] {
+                let geometry = try measure(file, width: width, screenshot: screenshots.appendingPathComponent("\(report.name)-\(width).png"))
+                #expect(geometry.width == Double(width) && !geometry.tables.isEmpty, "\(report.name) at \(width): \(geometry.tables.count) tables")
+                #expect(geometry.wideTables.isEmpty, "\(report.name) at \(width): wider than the window: \(geometry.wideTables)")
+                #expect(geometry.overflowing.isEmpty, "\(report.name) at \(width): chart text cut: \(geometry.overflowing.map(\.text))")
+                #expect((geometry.reading.map { $0.count > 80 } ?? false) == report.reading, "\(report.name): \(geometry.reading ?? "no reading")")
+            }
         }
+        // README's screenshot is one this test makes: the scenario report at 1280 pixels (a PNG that wide).
+        let committed = try Data(contentsOf: Checkout.root.appendingPathComponent("docs/report-scenario.png"))
+        #expect(committed.prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]) && committed.count > 16 + 8)
+        #expect(committed.dropFirst(16).prefix(4).reduce(0) { $0 << 8 | Int($1) } == 1280, "the PNG's width")
         // One CSV file per table, each with its header row.
         let tables = folder.appendingPathComponent("scenario-tables")
         let csv = try CLI.run(["scenario", "run", Self.path("housing-2021-scenario.yaml"), "--payment-draws", "50", "--format", "csv",

@@ -12,10 +12,10 @@ import OutcomesTestSupport
     static func legacyReport(_ report: Report) throws -> String {
         func json(_ cell: Cell) -> Any {
             switch cell {
-            case .text(let text): text
+            case .text(let text), .named(let text, _): text
             case .int(let value): value
-            case .decimal(let value), .ratio(let value): NSDecimalNumber(decimal: value)
-            case .real(let value): value
+            case .decimal(let value), .ratio(let value), .rate(let value): NSDecimalNumber(decimal: value)
+            case .real(let value), .realRatio(let value): value
             case .money(let value): ["amount": value.plain, "currency": value.currency.code]
             case .share(let value): (value * 10_000).rounded() / 10_000
             case .pValue(let value): value < Cell.smallestPValue ? "< 1e-300" as Any : value

@@ -53,7 +53,7 @@ import Testing
         // Benefits are linear in the effect: they equal the cost at cost / benefits of the estimate.
         #expect(abs(all.breakEvenScale! - cost / (taxpayers + participants)) < 1e-12)
         // The cost's swing: (1300 − 800) / 1.05; the participants' value swings by (−400 + 700)·1.1·units.
-        let swings: [String: Double] = Dictionary(uniqueKeysWithValues: all.tornado.map { ($0.input, $0.width) })
+        let swings: [String: Double] = Dictionary(uniqueKeysWithValues: all.tornado.map { ($0.input.id, $0.width) })
         let costWidth: Double = 500 / 1.05
         #expect(abs(swings["cost per participant"]! - costWidth) < 1e-9)
         let valueWidth: Double = abs(300 * 1.1 * units)

@@ -226,7 +226,8 @@ struct CompareOptions: NotebookOptions {
         let outcome = try CompareCommand.naming(path) { try runner.run(on: connection) }
         if let matchedData { try CompareCommand.writeUnits(outcome.result, outcome.table, to: matchedData) }
         let comparison = against == .pool ? "the comparison pool" : "the randomized control arm"
-        var report = Report(comparison: outcome.result, source: "\(stored.contract.id) against \(comparison)", policy: suppression.policy)
+        var report = Report(comparison: outcome.result, source: "\(stored.contract.id) against \(comparison)", policy: suppression.policy,
+                            labels: definition.metricLabels(stored.contract))
         var notes = ["Evaluation \(definition.id), run \(outcome.runID): participants and outcomes from version \(stored.version) of \(stored.contract.id) as loaded (SHA-256 \(stored.fileSHA256.prefix(12))…), data load \(outcome.loadID)\(chosen.map { ", period \($0.label)" } ?? ", every complete window"); inputs SHA-256 \(outcome.inputsSHA256.prefix(12))…."]
         if outcome.participantsLeftOut > 0 {
             notes.append("\(outcome.participantsLeftOut) participants have no outcome counted\(chosen.map { " in \($0.label)" } ?? " yet") (or no known age) and are left out.")

@@ -26,8 +26,7 @@ extension DemoCommand {
             let metrics = Report(metrics: latest, contract: contract, period: period, policy: suppression.policy)
             report.notes += metrics.notes.map { "Two-generation metrics: \($0)" }
             report.tables += metrics.tables.map { table in
-                ReportTable(name: "family_" + table.name, title: "Two-generation contract: " + table.title.lowercased(),
-                            columns: table.columns, rows: table.rows)
+                table.renamed("family_" + table.name, title: "Two-generation contract: " + table.title.lowercased())
             }
         }
         let run = try acting(as: .payments, on: connection) { try PaymentRunner(stored: stored).run(period: period.label, on: connection) }
@@ -52,8 +51,7 @@ extension DemoCommand {
                             + comparison.notes.joined(separator: " ")
                             + " Full report: outcomes compare --evaluation scenarios/\(Self.familyEvaluationFile).")
         let tables = ComparisonTables(outcome.result, estimates: outcome.result.estimates.filter { $0.group == nil }, policy: suppression.policy)
-        report.tables.append(ReportTable(name: "family_comparison_estimates",
-                                         title: "Two-generation comparison: effect estimates against a matched pool (ATT)",
-                                         columns: tables.estimates.columns, rows: tables.estimates.rows))
+        report.tables.append(tables.estimates.renamed("family_comparison_estimates",
+                                                      title: "Two-generation comparison: effect estimates against a matched pool (ATT)"))
     }
 }

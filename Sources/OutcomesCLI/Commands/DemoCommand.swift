@@ -124,7 +124,8 @@ package struct DemoCommand: ParsableCommand {
         let outcome = try acting(as: .analyst, on: connection) {
             try ComparisonRunner(definition: definition, text: text, stored: stored, period: nil, source: .pool).run(on: connection)
         }
-        let comparison = Report(comparison: outcome.result, source: stored.contract.id, policy: suppression.policy)
+        let comparison = Report(comparison: outcome.result, source: stored.contract.id, policy: suppression.policy,
+                                labels: definition.metricLabels(stored.contract))
         report.notes.append("Comparison (evaluation \(definition.id), run \(outcome.runID)): " + comparison.notes.joined(separator: " ")
                             + " Full report: outcomes compare --evaluation scenarios/\(DemoCommand.evaluationFile).")
         // The estimates for all participants (not per provider), their sample sizes and the balance after matching.
@@ -133,7 +134,7 @@ package struct DemoCommand: ParsableCommand {
                      (tables.sampleSizes, "sample_sizes", "Comparison: sample sizes")]
             + (tables.balanceAfter.map { [($0, "balance_matched", "Comparison: balance after matching")] } ?? [])
         report.tables += shown.map { table, name, title in
-            ReportTable(name: "comparison_\(name)", title: title, columns: table.columns, rows: table.rows)
+            table.renamed("comparison_\(name)", title: title)
         }
         return comparison
     }
@@ -170,8 +171,7 @@ package struct DemoCommand: ParsableCommand {
         // Published like every demo table: small participant counts are suppressed.
         let tables = StatementTables(statement, policy: suppression.policy)
         report.tables += [tables.lines, tables.caps, tables.determinations, tables.payers].map { table in
-            ReportTable(name: "statement_\(table.name)", title: "Statement of \(provider): \(table.title.lowercased())",
-                        columns: table.columns, rows: table.rows)
+            table.renamed("statement_\(table.name)", title: "Statement of \(provider): \(table.title.lowercased())")
         }
         return Report(statement: statement)
     }
@@ -260,7 +260,10 @@ extension DemoCommand {
             report.tables.append(Report.paymentsByYear(payments, currency: outcome.currency, name: "scenario_payments_by_year",
                                                        title: "Scenario: outcome payments by year"))
         }
-        return Report(scenario: outcome)
+        let page = Report(scenario: outcome)
+        // What the numbers say and what drives them, so the summary names the next question too.
+        if !page.reading.isEmpty { report.notes.append("Scenario, in plain words: " + page.reading.joined(separator: " ")) }
+        return page
     }
 
     /// Loads a scenario contract (no change when its version is already loaded) and returns it as stored.

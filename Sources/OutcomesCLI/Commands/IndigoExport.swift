@@ -147,6 +147,7 @@ struct IndigoProject {
             var out = ReportTable(name: table.name, title: table.name.replacingOccurrences(of: "_", with: " ").capitalized,
                                   columns: table.rows.first?.map(\.field.name) ?? [])
             out.rows = table.rows.map { $0.map(\.value) }
+            out.headersAsWritten = true
             return out
         }
         return report

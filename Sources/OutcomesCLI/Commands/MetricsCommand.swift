@@ -147,9 +147,10 @@ extension Report {
             "Counts of 1 to \(policy.threshold - 1) are suppressed (\(policy.marker)) — participants, with a value, and totals of "
                 + "yes/no measures — with the cells that would reveal them, and the means and rates of suppressed counts.",
         ]
+        var rates: [Reading.Rate] = []
         var table = ReportTable(
             name: "metrics", title: "Outcome metrics by provider, \(period.label)",
-            columns: ["metric_id", "metric", "provider", "participants", "with value", "total", "mean", "rate"])
+            columns: ["metric_id", "metric", "provider", "participants", "with value", "total", "mean", "rate"], moreColumns: ["metric_id"])
         let labels = Dictionary(uniqueKeysWithValues: contract.metrics.map { ($0.id, $0.label) })
         for metricID in contract.metrics.map(\.id) {
             let rows = results.filter { $0.metricID == metricID }
@@ -161,12 +162,25 @@ extension Report {
                     hidden.withValue[index] ? marker : .int(row.withValue),
                     hidden.total[index] ? marker : row.total.map(Cell.rounded) ?? .null,
                     hidden.figure[index] ? marker : row.mean.map(Cell.rounded) ?? .null,
-                    hidden.figure[index] ? marker : row.rate.map(Cell.rounded) ?? .null,
+                    hidden.figure[index] ? marker : row.rate.map(Cell.roundedRate) ?? .null,
                 ]
                 table.rows.append([.text(metricID), .text(labels[metricID] ?? metricID), .text(row.providerID)] + cells)
             }
+            // The reading cites rates the table shows, at the precision it shows them.
+            func shown(_ index: Int) -> Double? {
+                hidden.figure[index] ? nil : rows[index].rate.map { NSDecimalNumber(decimal: Cell.roundedValue($0)).doubleValue }
+            }
+            if let all = rows.firstIndex(where: { $0.providerID == MetricsRunner.allProviders }), let rate = shown(all) {
+                let providers = rows.indices.filter { rows[$0].providerID != MetricsRunner.allProviders }.compactMap { index in shown(index).map { (rows[index].providerID, $0) } }
+                rates.append(Reading.Rate(label: labels[metricID] ?? metricID, all: rate, lowest: providers.min { $0.1 < $1.1 },
+                                          highest: providers.max { $0.1 < $1.1 }))
+            }
         }
         tables = [table]
+        let first = results.first { $0.providerID == MetricsRunner.allProviders }
+        reading = Reading.metrics(period: period.label, participants: first.flatMap { policy.suppresses($0.participants) ? nil : $0.participants },
+                                  providers: Set(results.map(\.providerID)).subtracting([MetricsRunner.allProviders]).count, rates: rates,
+                                  threshold: policy.threshold)
         addCharts(metrics: results, contract: contract, policy: policy)
     }
 }
@@ -182,7 +196,7 @@ extension Report {
         let marker = Cell.suppressed(policy.marker)
         for (metric, equity) in breakdown {
             for row in equity.rows {
-                let figure = row.figure.map(Cell.rounded) ?? (row.suppressedWithValue || row.suppressedTotal ? marker : .null)
+                let figure = row.figure.map(equity.binary ? Cell.roundedRate : Cell.rounded) ?? (row.suppressedWithValue || row.suppressedTotal ? marker : .null)
                 table.rows.append([
                     .text(metric.id), .text(metric.label), .text(row.provider ?? MetricsRunner.allProviders), .text(row.group ?? "(all)"),
                     row.participants.map(Cell.int) ?? marker, row.withValue.map(Cell.int) ?? marker,
@@ -271,5 +285,17 @@ extension Cell {
         var source = value, result = Decimal()
         NSDecimalRound(&result, &source, 4, .bankers)
         return .decimal(result)
+    }
+
+    /// `value` to four decimals (half-even), as the tables show it.
+    static func roundedValue(_ value: Decimal) -> Decimal {
+        guard case .decimal(let result) = rounded(value) else { return value }
+        return result
+    }
+
+    /// A rate to four decimals (half-even) for machines; a percentage for a person.
+    static func roundedRate(_ value: Decimal) -> Cell {
+        guard case .decimal(let result) = rounded(value) else { return .null }
+        return .rate(result)
     }
 }

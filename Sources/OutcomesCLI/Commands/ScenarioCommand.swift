@@ -101,8 +101,17 @@ extension Report {
         let currency = outcome.currency
         func money(_ amount: Decimal) -> Cell { .money(Money(amount, currency)) }
         tables.append(Self.benefitCost(outcome))
+        if let all = run.groups.first(where: { $0.group == nil }) ?? run.groups.first {
+            let row = BenefitCostRow(all.expected)
+            reading = Reading.scenario(.init(
+                cost: Money(row.cost, currency), totalBenefits: Money(row.total, currency), taxpayers: Money(row.benefits[.taxpayers] ?? 0, currency),
+                net: Money(row.net, currency), ratio: row.ratio, chance: all.simulated.chanceBenefitsExceedCosts, draws: all.simulated.draws,
+                largest: all.tornado.first.map { ($0.input.label(outcome.metricLabels), Money(Decimal($0.width), currency)) },
+                breakEvenScale: all.breakEvenScale, baseYear: definition.baseYear))
+        }
         if !run.variants.isEmpty {
-            var variants = ReportTable(name: "variants", title: "Variants (all providers)", columns: ["variant"] + Self.benefitCostColumns)
+            var variants = ReportTable(name: "variants", title: "Variants (all providers)", columns: ["variant"] + Self.benefitCostColumns,
+                                       moreColumns: Self.benefitCostDetail)
             variants.rows = run.variants.map { [.text($0.name)] + Self.benefitCostCells($0.expected, $0.simulated, money: money) }
             tables.append(variants)
         }
@@ -110,8 +119,8 @@ extension Report {
             var tornado = ReportTable(name: "tornado", title: "One-way sensitivity of benefits minus costs (\(all.group ?? "all"))",
                                       columns: ["input", "low", "high", "net_at_low", "net_at_high", "swing"])
             tornado.rows = all.tornado.map {
-                [.text($0.input), .real($0.low), .real($0.high), .decimal((Decimal($0.netAtLow)).rounded(scale: 0)),
-                 .decimal((Decimal($0.netAtHigh)).rounded(scale: 0)), .decimal((Decimal($0.width)).rounded(scale: 0))]
+                [.named($0.input.id, label: $0.input.label(outcome.metricLabels)), .real($0.low), .real($0.high),
+                 money(Decimal($0.netAtLow)), money(Decimal($0.netAtHigh)), money(Decimal($0.width))]
             }
             tables.append(tornado)
         }
@@ -152,20 +161,22 @@ extension Report {
 
     static let benefitCostColumns = ["taxpayers", "participants", "households", "others", "indirect", "total_benefits", "cost", "benefits_minus_costs",
                                      "benefit_cost_ratio", "chance_benefits_exceed_costs", "net_p5", "net_p95"]
+    /// A reader sees benefits to taxpayers and in all, the cost, the net and its chance; the other
+    /// perspectives and the net's percentiles are a click away.
+    static let benefitCostDetail: Set<String> = ["participants", "households", "others", "indirect", "net_p5", "net_p95"]
 
     static func benefitCostCells(_ figures: BenefitCost.Figures, _ summary: ScenarioRun.Summary, money: (Decimal) -> Cell) -> [Cell] {
         let row = BenefitCostRow(figures)
         return ScenarioDefinition.Perspective.allCases.map { money(row.benefits[$0]!) }
             + [money(row.total), money(row.cost), money(row.net), row.ratio.map(Cell.ratio) ?? .null,
-               .share(summary.chanceBenefitsExceedCosts), .decimal((Decimal(summary.netP5)).rounded(scale: 0)),
-               .decimal((Decimal(summary.netP95)).rounded(scale: 0))]
+               .share(summary.chanceBenefitsExceedCosts), money(Decimal(summary.netP5)), money(Decimal(summary.netP95))]
     }
 
     /// Benefits and costs per participant, for each provider and all together (the demo shows it too).
     static func benefitCost(_ outcome: ScenarioRunner.Outcome, name: String = "benefit_cost",
                             title: String = "Benefits and costs per participant") -> ReportTable {
         let currency = outcome.currency
-        var table = ReportTable(name: name, title: title, columns: ["group"] + benefitCostColumns)
+        var table = ReportTable(name: name, title: title, columns: ["group"] + benefitCostColumns, moreColumns: benefitCostDetail)
         table.rows = outcome.run.groups.map {
             [.text($0.group ?? "all")] + benefitCostCells($0.expected, $0.simulated, money: { .money(Money($0, currency)) })
         }
@@ -185,19 +196,19 @@ extension Report {
         var table = ReportTable(name: "investors", title: "Investor returns per tranche (XIRR on actual dates)", columns: [
             "tranche", "kind", "amount", "expected_irr", "expected_multiple", "irr_p5", "irr_p50", "irr_p95", "draws_without_unique_irr", "mean_multiple",
             "probability_repaid_in_full",
-        ])
+        ], moreColumns: ["irr_p50", "draws_without_unique_irr", "mean_multiple"])
         for (summary, tranche) in zip(investors.tranches, financing.tranches) {
             table.rows.append([
                 .text(summary.id), .text(tranche.kind.rawValue), money((Decimal(tranche.amount)).rounded(scale: 2)), Self.rate(summary.expected),
-                .real(summary.expectedMultiple), summary.irrP5.map(Cell.share) ?? .null, summary.irrP50.map(Cell.share) ?? .null,
-                summary.irrP95.map(Cell.share) ?? .null, .int(summary.irrNotUnique), .real(summary.meanMultiple), .share(summary.probabilityRepaidInFull),
+                .realRatio(summary.expectedMultiple), summary.irrP5.map(Cell.share) ?? .null, summary.irrP50.map(Cell.share) ?? .null,
+                summary.irrP95.map(Cell.share) ?? .null, .int(summary.irrNotUnique), .realRatio(summary.meanMultiple), .share(summary.probabilityRepaidInFull),
             ])
         }
         tables.append(table)
         var levels = ReportTable(name: "returns_by_effect", title: "Payments and investor returns by effect level",
                                  columns: ["effect", "payments"] + financing.tranches.flatMap { ["\($0.id)_irr", "\($0.id)_multiple"] })
         levels.rows = investors.levels.map { level in
-            [.text(level.name), money(level.payments)] + level.tranches.flatMap { [Self.rate($0.rateOfReturn), .real($0.multiple)] }
+            [.text(level.name), money(level.payments)] + level.tranches.flatMap { [Self.rate($0.rateOfReturn), .realRatio($0.multiple)] }
         }
         tables.append(levels)
         notes.append("Finance: payments reach investors at each period's end, through fees (upfront \(Self.short(financing.upfrontFee)), annual \(Self.short(financing.annualFee))), then "
@@ -219,7 +230,8 @@ extension Report {
         tables.append(Self.paymentsByYear(payments, currency: outcome.currency))
         if !outcome.paymentVariants.isEmpty {
             var variants = ReportTable(name: "payment_variants", title: "Outcome payments by variant, all providers and years (\(payments.draws) draws)",
-                                       columns: ["variant", "participants_paid", "per_participant"] + columns + ["worst_year_p95", "chance_a_cap_binds"])
+                                       columns: ["variant", "participants_paid", "per_participant"] + columns + ["worst_year_p95", "chance_a_cap_binds"],
+                                       moreColumns: ["mean", "p50", "worst_year_p95"])
             func row(_ name: String, _ summary: PaymentProjection.Summary, _ participants: Int) -> [Cell] {
                 [.text(name), .int(participants), participants > 0 ? money((summary.expectedTotal / Decimal(participants)).rounded(scale: 2)) : .null]
                     + cells(summary.expectedTotal, summary.total) + [money(summary.worstYear.p95), .share(summary.anyCapBinds)]

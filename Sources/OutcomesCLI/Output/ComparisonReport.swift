@@ -6,7 +6,9 @@ import OutcomesStatistics
 extension Report {
     /// The estimate table, sample sizes, balance before and after (MatchIt's `summary()` columns)
     /// and the propensity model, with what the reader must know stated as notes.
-    package init(comparison result: EvaluationResult, source: String, ids: [String]? = nil, policy: SmallCellPolicy? = nil) {
+    /// `labels`: metric labels by id, for the charts.
+    package init(comparison result: EvaluationResult, source: String, ids: [String]? = nil, policy: SmallCellPolicy? = nil,
+                 labels: [String: String] = [:]) {
         let spec = result.spec
         self.init(title: "Comparison of \(spec.outcomes.map(\.name).joined(separator: ", ")) — \(source)")
         notes.append(Self.describe(spec))
@@ -15,7 +17,26 @@ extension Report {
             notes.append("Balance: every covariate's |SMD| is at most \(spec.balanceThreshold) after \(spec.method.step).")
         }
         tables = ComparisonTables(result, policy: policy).all
-        addCharts(comparison: result, policy: policy)
+        reading = Self.reading(result, policy: policy, labels: labels)
+        addCharts(comparison: result, policy: policy, labels: labels)
+    }
+
+    /// The reading: sizes and balance, then the overall effects (each outcome's first analysis) whose
+    /// arms are not small counts.
+    static func reading(_ result: EvaluationResult, policy: SmallCellPolicy?, labels: [String: String]) -> [String] {
+        var seen = Set<String>(), effects: [Reading.Effect] = [], hidden = 0, sizes: (Int, Int)?
+        for row in result.estimates where row.group == nil && seen.insert(row.outcome).inserted {
+            let e = row.effect, ci = e.confidenceInterval
+            if let policy, policy.suppresses(e.treated) || policy.suppresses(e.controls) { hidden += 1; continue }
+            sizes = sizes ?? (e.treated, e.controls)
+            effects.append(.init(label: labels[row.outcome] ?? row.outcome, estimate: e.estimate, low: ci.lower, high: ci.upper,
+                                 meanTreated: row.meanTreated, meanControl: row.meanControl))
+        }
+        guard let sizes else { return hidden > 0 ? ["Every estimate is suppressed: an arm is a small count."] : [] }
+        let spec = result.spec
+        return Reading.comparison(.init(treated: sizes.0, controls: sizes.1, step: spec.method == .none ? nil : spec.method.step,
+                                        covariates: result.balanceAfter.filter { $0.name != "distance" }.count, imbalanced: result.imbalanced.count,
+                                        threshold: spec.balanceThreshold, effects: effects, hidden: hidden))
     }
 
     /// The estimates for each group of a person attribute, from the same units: a group whose
@@ -167,7 +188,9 @@ struct ComparisonTables {
         estimates = ReportTable(name: "estimates", title: "Effect estimates (\(spec.estimand.rawValue))", columns: [
             "outcome", "provider", "analysis", "treated", "controls", "mean_treated", "mean_control", "estimate", "std_error", "se_type",
             "z", "p_value", "ci_lower", "ci_upper", "mde",
-        ])
+        ], moreColumns: ["std_error", "se_type", "z", "mde"])
+        // The sizes are in the sample-size table too.
+        estimates.narrowColumns = ["treated", "controls"]
         for row in chosen ?? result.estimates {
             let e = row.effect, ci = e.confidenceInterval
             let small = policy.map { $0.suppresses(e.treated) || $0.suppresses(e.controls) } ?? false
@@ -191,7 +214,7 @@ struct ComparisonTables {
                 table.rows.append([
                     .text(row.name), .text(row.name == "distance" ? "propensity" : row.binary ? "binary" : "continuous"),
                     .real(row.meanTreated), .real(row.meanControl), row.standardizedMeanDifference.map(Cell.real) ?? .null,
-                    row.varianceRatio.map(Cell.real) ?? .null, row.eCDFMean.map(Cell.real) ?? .null, row.eCDFMax.map(Cell.real) ?? .null,
+                    row.varianceRatio.map(Cell.realRatio) ?? .null, row.eCDFMean.map(Cell.real) ?? .null, row.eCDFMax.map(Cell.real) ?? .null,
                     row.standardizedPairDistance.map(Cell.real) ?? .null,
                 ])
             }

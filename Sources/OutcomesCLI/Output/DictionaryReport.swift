@@ -21,7 +21,9 @@ extension Report {
         tables.rows = dictionary.tables.map {
             [.text($0.qualifiedName), .text($0.kind), .int($0.columns.count), .text($0.primaryKey.joined(separator: ", ")), Self.definition($0.definition)]
         }
-        var columns = ReportTable(name: "columns", title: "Columns", columns: ["table", "column", "type", "required", "references", "definition"])
+        var columns = ReportTable(name: "columns", title: "Columns", columns: ["table", "column", "type", "required", "references", "definition"],
+                                  moreColumns: ["references"])
+        columns.narrowColumns = ["required", "type"]
         for table in dictionary.tables {
             for column in table.columns {
                 let references = table.foreignKeys.filter { $0.columns.contains(column.name) }.map { key in
@@ -33,7 +35,9 @@ extension Report {
         }
         var domains = ReportTable(
             name: "event_domains", title: "Event domains by source system",
-            columns: ["domain", "shape", "definition", "source_system", "source", "agency", "years_available", "events"])
+            columns: ["domain", "shape", "definition", "source_system", "source", "agency", "years_available", "events"],
+            moreColumns: ["shape", "source"])
+        domains.narrowColumns = ["source_system", "events"]
         domains.rows = dictionary.domains.map {
             // The years of a suppressed count would narrow when its few events happened.
             [.text($0.domain), .text($0.shape), Self.definition($0.definition), $0.sourceSystem.map(Cell.text) ?? .null,
@@ -42,7 +46,9 @@ extension Report {
         }
         var metrics = ReportTable(
             name: "metrics", title: "Metrics of the loaded contracts",
-            columns: ["contract", "version", "program", "metric", "label", "definition", "measure", "window", "unit", "years"])
+            columns: ["contract", "version", "program", "metric", "label", "definition", "measure", "window", "unit", "years"],
+            moreColumns: ["program", "measure", "window"])
+        metrics.narrowColumns = ["version", "years", "unit"]
         metrics.rows = dictionary.metrics.map {
             [.text($0.contractID), .int($0.version), .text($0.programID), .text($0.metric.id), .text($0.metric.label),
              .text($0.metric.definitionText), .text($0.metric.measureName), .text($0.metric.windowText), .text($0.metric.unitText),
@@ -59,6 +65,7 @@ extension Report {
             name: "dictionary", title: "Data dictionary",
             columns: ["Agency", "Program", "Data Category", "Element Name", "Definition", "Data Type", "Years Available"])
         table.csvNamesAsWritten = true
+        table.headersAsWritten = true
         for source in dictionary.tables {
             for column in source.columns {
                 table.rows.append([.text(agency), .null, .text(source.qualifiedName), .text(column.name), Self.definition(column.definition),

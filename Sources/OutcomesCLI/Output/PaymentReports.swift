@@ -130,6 +130,12 @@ extension Report {
         ]
         if statement.lines.isEmpty { notes.append("The ledger holds no lines of this provider under this contract (that you may read).") }
         tables = StatementTables(statement).all
+        let currency = statement.currency
+        reading = Reading.statement(provider: statement.providerID, contract: statement.contractID,
+                                    earned: Money(statement.lines.reduce(Decimal(0)) { $0 + $1.earned }, currency),
+                                    net: Money(statement.lines.reduce(Decimal(0)) { $0 + $1.payments + $1.adjustments }, currency),
+                                    cut: Money(statement.caps.reduce(Decimal(0)) { $0 + $1.cut }, currency),
+                                    periods: Array(Set(statement.lines.map(\.period))).sorted(), runs: statement.runs.count)
         addCharts(statement: statement)
     }
 
@@ -165,6 +171,8 @@ extension Report {
         var headroom = ReportTable(name: "headroom", title: "Headroom under the caps", columns: ["scope", "cap", "paid", "left"])
         headroom.rows = summary.headroom.map { [.text($0.name), money($0.cap), money($0.paid), money($0.left)] }
         tables = [paid, headroom]
+        reading = Reading.summary(contract: summary.contractID, paid: Money(total, currency), providers: Set(summary.paid.map(\.provider)).count,
+                                  tightest: summary.headroom.min { $0.left < $1.left }.map { ($0.name, Money($0.left, currency)) })
         addCharts(summary: summary)
     }
 }

@@ -15,7 +15,8 @@ extension Report {
             name: "linkage", title: "Linkage by source system",
             columns: ["source", "name", "persons linked", "of persons", "participants linked", "of participants",
                       "links", "keys", "probabilistic", "below review score", "persons with several keys",
-                      "keys on several persons"])
+                      "keys on several persons"],
+            moreColumns: ["keys", "probabilistic", "below review score", "persons with several keys", "keys on several persons"])
         linkage.rows = m.sources.map {
             [.text($0.source), .text($0.name), .int($0.personsLinked), Cell.ratio($0.personsLinked, m.persons),
              .int($0.participantsLinked), Cell.ratio($0.participantsLinked, m.participants), .int($0.links), .int($0.keys),

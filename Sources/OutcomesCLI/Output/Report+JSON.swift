@@ -44,10 +44,10 @@ extension Cell: Encodable {
         default:
             var container = encoder.singleValueContainer()
             switch self {
-            case .text(let text): try container.encode(text)
+            case .text(let text), .named(let text, _): try container.encode(text)
             case .int(let value): try container.encode(value)
-            case .decimal(let value), .ratio(let value): try container.encode(value)
-            case .real(let value): try container.encode(value)
+            case .decimal(let value), .ratio(let value), .rate(let value): try container.encode(value)
+            case .real(let value), .realRatio(let value): try container.encode(value)
             case .share(let value): try container.encode((value * 10_000).rounded() / 10_000)
             case .pValue(let value) where value < Self.smallestPValue: try container.encode("< 1e-300")
             case .pValue(let value): try container.encode(value)

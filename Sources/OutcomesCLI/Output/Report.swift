@@ -24,6 +24,15 @@ package enum Cell: Equatable {
     case pValue(Double)
     /// A ratio (benefits to costs): exact for machines, three significant digits for a person.
     case ratio(Decimal)
+    /// A ratio of statistics (a variance ratio, an investor's multiple): full precision for
+    /// machines, three significant digits for a person.
+    case realRatio(Double)
+    /// A proportion computed exactly (a metric's rate): its decimal for machines, a percentage with
+    /// one decimal for a person.
+    case rate(Decimal)
+    /// A thing with a machine name and a label (a sensitivity's input): the name for machines,
+    /// the label for a person.
+    case named(String, label: String)
     /// Hidden by small-cell suppression; shown as the policy's marker (JSON: null).
     case suppressed(String)
     case null
@@ -41,10 +50,10 @@ package enum Cell: Equatable {
 
     var plain: String {
         switch self {
-        case .text(let text): text
+        case .text(let text), .named(let text, _): text
         case .int(let value): String(value)
-        case .decimal(let value), .ratio(let value): value.description
-        case .real(let value): value.description
+        case .decimal(let value), .ratio(let value), .rate(let value): value.description
+        case .real(let value), .realRatio(let value): value.description
         case .money(let value): value.plain
         case .share(let value): String(format: "%.1f%%", value * 100)
         case .pValue(let value): value < Self.smallestPValue ? "< 1e-300" : value.description
@@ -55,12 +64,17 @@ package enum Cell: Equatable {
 
     static let smallestPValue = 1e-300
 
-    /// As a person reads it in Markdown: money with thousands separators.
+    /// As a person reads it in Markdown and HTML: one format per kind (money with separators and the
+    /// currency's decimals, ratios to three significant digits, rates and shares as percentages
+    /// with one decimal, p-values as MatchIt prints them).
     var display: String {
         switch self {
         case .money(let value): return value.grouped
         case .pValue(let value): return value < 0.001 ? "< 0.001" : String(format: "%.3f", value)
         case .ratio(let value): return Self.threeSignificantDigits(NSDecimalNumber(decimal: value).doubleValue)
+        case .realRatio(let value): return Self.threeSignificantDigits(value)
+        case .named(_, let label): return label
+        case .rate(let value): return Cell.share(NSDecimalNumber(decimal: value).doubleValue).plain
         case .real(let value):
             return String(format: abs(value) >= 1 || value == 0 ? "%.2f" : "%.4g", value)
         default: return plain
@@ -70,8 +84,8 @@ package enum Cell: Equatable {
     /// Numbers are right-aligned in Markdown tables.
     var isNumber: Bool {
         switch self {
-        case .int, .decimal, .real, .money, .share, .pValue, .ratio: true
-        case .text, .suppressed, .null: false
+        case .int, .decimal, .real, .money, .share, .pValue, .ratio, .realRatio, .rate: true
+        case .text, .named, .suppressed, .null: false
         }
     }
 
@@ -104,16 +118,48 @@ package struct ReportTable {
     /// CSV keeps the column names as written (a layout someone else defines, such as a state's
     /// data dictionary), instead of the documented snake_case.
     var csvNamesAsWritten = false
+    /// Markdown and HTML show the column names as written (INDIGO's fields, a state's layout), not
+    /// their labels.
+    var headersAsWritten = false
+    /// Columns a person sees only on asking: in HTML a click away (the whole table in a details
+    /// element), in Markdown with `--wide`. Machines (CSV, JSON) get every column. The default set
+    /// fits a 1280-pixel page.
+    var moreColumns: Set<String> = []
+    /// Columns of the reader's table that a narrow page (under 900 pixels) also leaves a click away.
+    var narrowColumns: Set<String> = []
 
-    package init(name: String, title: String, columns: [String], rows: [[Cell]] = []) {
-        (self.name, self.title, self.columns, self.rows) = (name, title, columns, rows)
+    package init(name: String, title: String, columns: [String], rows: [[Cell]] = [], moreColumns: Set<String> = []) {
+        (self.name, self.title, self.columns, self.rows, self.moreColumns) = (name, title, columns, rows, moreColumns)
     }
+
+    /// The same table under another name and title (the demo's copies of each step's tables).
+    func renamed(_ name: String, title: String) -> ReportTable {
+        var table = ReportTable(name: name, title: title, columns: columns, rows: rows, moreColumns: moreColumns)
+        (table.csvNamesAsWritten, table.headersAsWritten, table.narrowColumns) = (csvNamesAsWritten, headersAsWritten, narrowColumns)
+        return table
+    }
+
+    /// What a person reads above the column.
+    func header(_ column: String) -> String { headersAsWritten ? column : ColumnLabels.header(column) }
+
+    /// The table a person sees first: without `moreColumns`.
+    var readersTable: ReportTable {
+        let kept = columns.indices.filter { !moreColumns.contains(columns[$0]) }
+        var table = ReportTable(name: name, title: title, columns: kept.map { columns[$0] }, rows: rows.map { row in kept.map { row[$0] } })
+        (table.csvNamesAsWritten, table.headersAsWritten) = (csvNamesAsWritten, headersAsWritten)
+        return table
+    }
+
+    /// Whether some columns are left out of the reader's table.
+    var hasMoreColumns: Bool { columns.contains(where: moreColumns.contains) }
 }
 
 /// A titled set of tables that renders as Markdown, JSON or CSV.
 package struct Report {
     var title: String
     package var notes: [String] = []
+    /// A plain-language reading of the numbers (`Reading`), at the top of the HTML page.
+    package var reading: [String] = []
     package var tables: [ReportTable] = []
     /// Drawn in HTML reports only; each chart's numbers are in one of the tables.
     package var charts: [Chart] = []
@@ -122,23 +168,26 @@ package struct Report {
         (self.title, self.notes, self.tables, self.charts) = (title, notes, tables, charts)
     }
 
-    package func render(_ format: OutputFormat) throws(SortedJSONError) -> String {
+    /// The report in `format`; `wide`: Markdown with every column of every table.
+    package func render(_ format: OutputFormat, wide: Bool = false) throws(SortedJSONError) -> String {
         switch format {
-        case .md: markdown()
+        case .md: markdown(wide: wide)
         case .json: try json()
         case .csv: csv()
         case .html: html(generated: "Written by outcomes. Every chart's numbers are in a table below; counts under the small-cell policy are suppressed.")
         }
     }
 
-    private func markdown() -> String {
+    private func markdown(wide: Bool) -> String {
         var lines = ["# \(title.printable)", ""]
         if !notes.isEmpty { lines += notes.map { "- \($0.printable)" } + [""] }
-        for table in tables {
-            lines += ["## \(table.title)", ""]
+        for whole in tables {
+            lines += ["## \(whole.title)", ""]
+            let table = wide ? whole : whole.readersTable
+            let headers = table.columns.map { table.header($0).printable.replacingOccurrences(of: "|", with: "\\|") }
             let rows = table.rows.map { $0.map { $0.display.printable.replacingOccurrences(of: "|", with: "\\|") } }
             let widths = table.columns.indices.map { column in
-                max(3, ([table.columns[column]] + rows.map { $0[column] }).map(\.count).max() ?? 3)
+                max(3, ([headers[column]] + rows.map { $0[column] }).map(\.count).max() ?? 3)
             }
             // A column of numbers (every non-empty cell a number) is right-aligned.
             let numeric = table.columns.indices.map { column in
@@ -152,11 +201,16 @@ package struct Report {
             func line(_ cells: [String]) -> String {
                 "| " + cells.enumerated().map { pad($1, $0) }.joined(separator: " | ") + " |"
             }
-            lines.append(line(table.columns))
+            lines.append(line(headers))
             lines.append("|" + widths.indices.map { String(repeating: "-", count: widths[$0] + 1) + (numeric[$0] ? ":" : "-") }
                 .joined(separator: "|") + "|")
             lines += rows.map(line)
             lines.append("")
+            if !wide && whole.hasMoreColumns {
+                let more = whole.columns.filter(whole.moreColumns.contains).map { whole.header($0) }
+                lines += ["\(more.count) more column\(more.count == 1 ? "" : "s") (\(more.joined(separator: ", "))) with --wide, "
+                          + "or in --format csv or json.", ""]
+            }
         }
         return lines.joined(separator: "\n")
     }

@@ -104,7 +104,7 @@ public struct BenefitCost: Sendable {
 
     /// One input moved to its low and high value, the others at their centre.
     public struct Swing: Sendable, Equatable {
-        public var input: String
+        public var input: Input
         public var low: Double
         public var high: Double
         public var netAtLow: Double
@@ -112,10 +112,28 @@ public struct BenefitCost: Sendable {
         public var width: Double { abs(netAtHigh - netAtLow) }
     }
 
+    /// An uncertain input of the model.
+    public enum Input: Sendable, Equatable {
+        case effect(outcome: String)
+        case value(outcome: String, perspective: ScenarioDefinition.Perspective)
+        case cost
+        case discountRate
+
+        /// Its machine name: `effect on housed_12m`, `value of housed_12m to taxpayers`, `cost per participant`.
+        public var id: String {
+            switch self {
+            case .effect(let outcome): "effect on \(outcome)"
+            case .value(let outcome, let perspective): "value of \(outcome) to \(perspective.rawValue)"
+            case .cost: "cost per participant"
+            case .discountRate: "discount rate"
+            }
+        }
+    }
+
     /// A tornado: the net present value's swing for each uncertain input, widest first.
     public func tornado() -> [Swing] {
         var swings: [Swing] = []
-        func swing(_ name: String, _ range: (low: Double, high: Double), _ set: (inout Draw, Double) -> Void) {
+        func swing(_ name: Input, _ range: (low: Double, high: Double), _ set: (inout Draw, Double) -> Void) {
             guard range.low != range.high else { return }
             var low = center, high = center
             set(&low, range.low)
@@ -123,14 +141,14 @@ public struct BenefitCost: Sendable {
             swings.append(Swing(input: name, low: range.low, high: range.high, netAtLow: figures(low).net, netAtHigh: figures(high).net))
         }
         for (k, effect) in effects.enumerated() {
-            swing("effect on \(effect.outcome)", Distribution.normal(mean: effect.estimate, sd: effect.standardError).range) { $0.effects[k] = $1 }
+            swing(.effect(outcome: effect.outcome), Distribution.normal(mean: effect.estimate, sd: effect.standardError).range) { $0.effects[k] = $1 }
         }
         for (k, value) in values.enumerated() {
-            swing("value of \(value.outcome) to \(value.perspective.rawValue)", value.value.range) { $0.values[k] = $1 }
+            swing(.value(outcome: value.outcome, perspective: value.perspective), value.value.range) { $0.values[k] = $1 }
         }
-        swing("cost per participant", cost.range) { $0.cost = $1 }
-        swing("discount rate", discountRate.range) { $0.rate = $1 }
-        return swings.sorted { ($0.width, $1.input) > ($1.width, $0.input) }
+        swing(.cost, cost.range) { $0.cost = $1 }
+        swing(.discountRate, discountRate.range) { $0.rate = $1 }
+        return swings.sorted { ($0.width, $1.input.id) > ($1.width, $0.input.id) }
     }
 
     /// The share of the estimated effects (all scaled together) at which benefits equal costs:

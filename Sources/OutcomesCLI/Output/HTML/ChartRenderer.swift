@@ -50,23 +50,53 @@ extension Chart {
         abs(value) >= 100 ? String(format: "%.0f", value) : String(format: abs(value) >= 1 ? "%.2f" : "%.3g", value)
     }
 
-    /// One row per label, an x axis at the bottom, dashed reference lines, an optional legend.
+    /// One row per label, an x axis at the bottom, dashed reference lines, an optional legend. A
+    /// label longer than its column wraps onto more lines (its row grows), never cut.
     private func rowChart(id: String, labels: [String], values: [Double], references: [Double], legend: [String] = [],
                           draw: (inout SVGCanvas, LinearScale, Double, Int) -> Void) -> String {
         let legendHeight = legend.isEmpty ? 0.0 : 22
-        let height = Self.top + legendHeight + Double(labels.count) * Self.rowHeight + Self.bottom
+        let lines = labels.map { Self.wrapped($0, columns: Self.labelColumns) }
+        let heights = lines.map { max(Self.rowHeight, Double($0.count) * Self.lineHeight + 10) }
+        let height = Self.top + legendHeight + heights.reduce(0, +) + Self.bottom
         var canvas = SVGCanvas(width: Self.width, height: height)
         let x = LinearScale(including: values, from: Self.labelWidth, to: Self.width - Self.right)
         let plotTop = Self.top + legendHeight, plotBottom = height - Self.bottom
         drawXAxis(&canvas, x, top: plotTop, bottom: plotBottom)
         for reference in references { canvas.line(x(reference), plotTop, x(reference), plotBottom, class: "reference") }
-        for (index, label) in labels.enumerated() {
-            let y = plotTop + (Double(index) + 0.5) * Self.rowHeight
-            canvas.text(Self.labelWidth - 8, y + 4, String(label.prefix(34)), anchor: .end)
+        var rowTop = plotTop
+        for index in labels.indices {
+            let y = rowTop + heights[index] / 2
+            let first = y + 4 - Double(lines[index].count - 1) * Self.lineHeight / 2
+            canvas.text(Self.labelWidth - 8, first, lines: lines[index], lineHeight: Self.lineHeight, anchor: .end)
             draw(&canvas, x, y, index)
+            rowTop += heights[index]
         }
         drawLegend(&canvas, legend, y: Self.top + 4)
         return canvas.rendered(id: id, title: title, description: summary)
+    }
+
+    /// Characters of an 11-pixel label that fit the label column, and the distance between lines.
+    private static let labelColumns = 30, lineHeight = 13.0
+
+    /// `text` in lines of at most `columns` characters, broken between words (a longer word is
+    /// broken inside), nothing left out.
+    static func wrapped(_ text: String, columns: Int) -> [String] {
+        var lines: [String] = [], line = ""
+        for word in text.split(separator: " ", omittingEmptySubsequences: true) {
+            var word = Substring(word)
+            if !line.isEmpty && line.count + 1 + word.count > columns {
+                lines.append(line)
+                line = ""
+            }
+            while word.count > columns {
+                if !line.isEmpty { lines.append(line); line = "" }
+                lines.append(String(word.prefix(columns)))
+                word = word.dropFirst(columns)
+            }
+            line += (line.isEmpty ? "" : " ") + word
+        }
+        if !line.isEmpty || lines.isEmpty { lines.append(line) }
+        return lines
     }
 
     private func drawXAxis(_ canvas: inout SVGCanvas, _ x: LinearScale, top: Double, bottom: Double) {

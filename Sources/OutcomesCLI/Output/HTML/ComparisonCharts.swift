@@ -5,9 +5,10 @@ import OutcomesStatistics
 extension Report {
     /// A comparison's charts: balance before and after (a love plot), and each estimate with its
     /// 95% interval, overall and per provider. Estimates whose groups are small cells are left out.
-    mutating func addCharts(comparison result: EvaluationResult, policy: SmallCellPolicy?) {
+    /// Metrics are named by their `labels` (by id) where given.
+    mutating func addCharts(comparison result: EvaluationResult, policy: SmallCellPolicy?, labels: [String: String] = [:]) {
         let before = Dictionary(result.balanceBefore.map { ($0.name, $0.standardizedMeanDifference) }, uniquingKeysWith: { first, _ in first })
-        let rows = result.balanceAfter.map { row in (label: row.name, values: [before[row.name].flatMap { $0 }.map(abs), row.standardizedMeanDifference.map(abs)]) }
+        let rows = result.balanceAfter.map { row in (label: labels[row.name] ?? row.name, values: [before[row.name].flatMap { $0 }.map(abs), row.standardizedMeanDifference.map(abs)]) }
         if result.spec.method != .none, !rows.isEmpty {
             charts.append(Chart(
                 title: "Balance before and after \(result.spec.method.step) (absolute standardized mean differences)",
@@ -47,10 +48,20 @@ extension Report {
                              high: e.confidenceInterval.upper)
             }
             guard !intervals.isEmpty else { continue }
+            let label = labels[outcome] ?? outcome
             charts.append(Chart(
-                title: "Effect on \(outcome) with 95% confidence intervals",
-                summary: "The estimated effect on \(outcome) (participants minus comparisons), overall and per provider, each with its 95% confidence interval; the dashed line is no effect.",
-                xLabel: "effect on \(outcome)", kind: .intervals(intervals, reference: 0), table: "estimates"))
+                title: "Effect on \(label) with 95% confidence intervals",
+                summary: "The estimated effect on \(label) (participants minus comparisons), overall and per provider, each with its 95% confidence interval; the dashed line is no effect.",
+                xLabel: "effect (participants minus comparisons)", kind: .intervals(intervals, reference: 0), table: "estimates"))
         }
+    }
+}
+
+extension EvaluationDefinition {
+    /// The labels of the metrics an evaluation names, by id: the contract's, and its covariates'.
+    func metricLabels(_ contract: OutcomeContract) -> [String: String] {
+        var labels = Dictionary(contract.metrics.map { ($0.id, $0.label) }, uniquingKeysWith: { first, _ in first })
+        for case .metric(let metric) in covariates { labels[metric.id] = metric.label }
+        return labels
     }
 }

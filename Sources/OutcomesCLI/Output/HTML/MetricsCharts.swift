@@ -87,7 +87,7 @@ extension Report {
             let hidden = MetricCellSuppression(rows: [row], policy: policy)
             let marker = Cell.suppressed(policy.marker)
             table.rows.append([.text(row.metricID), hidden.participants[0] ? marker : .int(row.participants), hidden.withValue[0] ? marker : .int(row.withValue),
-                               hidden.figure[0] ? marker : row.rate.map(Cell.rounded) ?? .null, hidden.figure[0] ? marker : row.mean.map(Cell.rounded) ?? .null])
+                               hidden.figure[0] ? marker : row.rate.map(Cell.roundedRate) ?? .null, hidden.figure[0] ? marker : row.mean.map(Cell.rounded) ?? .null])
         }
         tables.append(table)
     }

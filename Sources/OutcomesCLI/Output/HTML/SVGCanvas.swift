@@ -50,6 +50,16 @@ struct SVGCanvas {
             + "\(escapedMarkup(text))</text>")
     }
 
+    /// Lines of text, the first at `y`, each under the one before.
+    mutating func text(_ x: Double, _ y: Double, lines: [String], lineHeight: Double, anchor: Anchor = .start, class name: String = "label") {
+        guard lines.count > 1 else { return text(x, y, lines.first ?? "", anchor: anchor, class: name) }
+        let spans = lines.enumerated().map { index, line in
+            "<tspan x=\"\(Self.number(x))\"\(index == 0 ? "" : " dy=\"\(Self.number(lineHeight))\"")>\(escapedMarkup(line))</tspan>"
+        }
+        elements.append("<text x=\"\(Self.number(x))\" y=\"\(Self.number(y))\" text-anchor=\"\(anchor.rawValue)\" class=\"\(name)\">"
+            + spans.joined() + "</text>")
+    }
+
     /// The picture, titled and described for screen readers.
     func rendered(id: String, title: String, description: String) -> String {
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 \(Self.number(width)) \(Self.number(height))\" role=\"img\" "

@@ -31,7 +31,8 @@ extension Report {
                 title: "One-way sensitivity of benefits minus costs (\(group))",
                 summary: "Benefits minus costs per participant with each input at its low and its high value, the others at their central values; widest swing first.",
                 xLabel: "benefits minus costs per participant (dollars)",
-                kind: .tornado(rows: all.tornado.map { ($0.input, $0.netAtLow, $0.netAtHigh) }, base: all.expected.net), table: "tornado"))
+                kind: .tornado(rows: all.tornado.map { ($0.input.label(outcome.metricLabels), $0.netAtLow, $0.netAtHigh) }, base: all.expected.net),
+                table: "tornado"))
         }
         if let payments = outcome.payments { addPaymentCharts(payments, outcome: outcome) }
         if let investors = outcome.investors, let financing = run.definition.financing {
@@ -72,6 +73,23 @@ extension Report {
                 kind: .intervals(rows.map { .init(label: $0.0, estimate: double($0.1.total.p50), low: double($0.1.total.p5), high: double($0.1.total.p95)) },
                                  reference: nil),
                 table: "payment_variants"))
+        }
+    }
+}
+
+extension ScenarioRunner.Outcome {
+    /// The contract's metric labels by id.
+    var metricLabels: [String: String] { Dictionary(stored.contract.metrics.map { ($0.id, $0.label) }, uniquingKeysWith: { first, _ in first }) }
+}
+
+extension BenefitCost.Input {
+    /// As a person reads it: metrics by their labels.
+    func label(_ metrics: [String: String]) -> String {
+        switch self {
+        case .effect(let outcome): "Effect on \(Reading.lowercasedFirst(metrics[outcome] ?? outcome))"
+        case .value(let outcome, let perspective): "Value of \(Reading.lowercasedFirst(metrics[outcome] ?? outcome)) to \(perspective.rawValue)"
+        case .cost: "Cost per participant"
+        case .discountRate: "Discount rate"
         }
     }
 }

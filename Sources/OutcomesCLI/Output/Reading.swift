@@ -1,0 +1,168 @@
+import Foundation
+import OutcomesDomain
+
+/// A plain-language reading: three or four sentences at the top of an HTML report that say what
+/// its numbers mean, the way WSIPP summarizes a program. Made only from figures the report's tables
+/// show (suppressed cells are never cited), so each sentence can be held to them.
+enum Reading {
+    /// An amount as a sentence says it: whole units, separators, the currency's sign where it has
+    /// a common one (`$15,017`, `-$3,700`), else its code (`CHF 1,200`).
+    static func spoken(_ money: Money) -> String {
+        let whole = Money(money.amount.rounded(scale: 0), money.currency)
+        let grouped = String(whole.grouped.split(separator: ".")[0])
+        let digits = grouped.hasPrefix("-") ? String(grouped.dropFirst()) : grouped
+        let signs = ["USD": "$", "GBP": "£", "EUR": "€"]
+        let amount = signs[money.currency.code].map { $0 + digits } ?? "\(money.currency.code) \(digits)"
+        return (whole.amount < 0 ? "-" : "") + amount
+    }
+
+    static func percent(_ share: Double) -> String { String(format: "%.1f%%", share * 100) }
+
+    // MARK: - Scenario
+
+    struct Scenario {
+        var cost, totalBenefits, taxpayers, net: Money
+        var ratio: Decimal?
+        var chance: Double
+        var draws: Int
+        /// The input whose low-to-high swing moves the net most, and by how much.
+        var largest: (label: String, swing: Money)?
+        /// The share of the estimated effects at which benefits equal costs.
+        var breakEvenScale: Double?
+        var baseYear: Int
+    }
+
+    static func scenario(_ s: Scenario) -> [String] {
+        var sentences: [String] = []
+        let ratio = s.ratio.map { ", a benefit-cost ratio of " + Cell.ratio($0).display } ?? ""
+        let benefits = "benefits of \(spoken(s.totalBenefits)) per participant (present values in \(s.baseYear) dollars, "
+            + "\(spoken(s.taxpayers)) of them to taxpayers)"
+        if s.net.amount >= 0 {
+            sentences.append("At a cost of \(spoken(s.cost)) per participant, the program's \(benefits) cover its cost: "
+                             + "benefits exceed costs by \(spoken(s.net))\(ratio).")
+        } else {
+            sentences.append("At a cost of \(spoken(s.cost)) per participant, the program's \(benefits) do not cover its cost: "
+                             + "benefits fall short by \(spoken(Money(-s.net.amount, s.net.currency)))\(ratio).")
+        }
+        sentences.append("Benefits exceed costs in \(percent(s.chance)) of \(s.draws.formatted(.number.grouping(.automatic))) simulations "
+                         + "of the effects' and values' uncertainty.")
+        if let largest = s.largest {
+            sentences.append("The largest driver is \(lowercasedFirst(largest.label)): between its low and high values, "
+                             + "benefits minus costs move by \(spoken(largest.swing)) per participant.")
+        }
+        switch (s.net.amount >= 0, s.breakEvenScale) {
+        case (false, let scale?) where scale > 0:
+            sentences.append("The program would break even only with effects \(Cell.threeSignificantDigits(scale)) times those estimated.")
+        case (false, _):
+            sentences.append("No size of the estimated effects makes benefits equal the cost.")
+        case (true, let scale?) where scale > 0 && scale < 1:
+            sentences.append("Benefits would still equal the cost with effects at \(percent(scale)) of those estimated.")
+        default: break
+        }
+        return sentences
+    }
+
+    // MARK: - Comparison
+
+    struct Effect {
+        var label: String
+        var estimate, low, high, meanTreated, meanControl: Double
+    }
+
+    struct Comparison {
+        var treated, controls: Int
+        /// How the comparisons were chosen ("matching", "weighting"); nil: none (raw difference).
+        var step: String?
+        var covariates: Int
+        var imbalanced: Int
+        var threshold: Double
+        /// Overall effects (all providers, the first analysis of each outcome) not suppressed.
+        var effects: [Effect]
+        var hidden: Int
+    }
+
+    static func comparison(_ c: Comparison) -> [String] {
+        var sentences: [String] = []
+        let sizes = "\(c.treated.formatted(.number.grouping(.automatic))) participants were compared with "
+            + "\(c.controls.formatted(.number.grouping(.automatic))) comparison units"
+        if let step = c.step {
+            let balance = c.imbalanced == 0
+                ? "after \(step), all \(c.covariates) covariates are balanced (|SMD| at most \(String(format: "%g", c.threshold)))"
+                : "after \(step), \(c.imbalanced) of \(c.covariates) covariates remain imbalanced (|SMD| above \(String(format: "%g", c.threshold))), so read the estimates with care"
+            sentences.append("\(sizes); \(balance).")
+        } else {
+            sentences.append("\(sizes), without matching or weighting.")
+        }
+        let clear = c.effects.filter { $0.low > 0 || $0.high < 0 }, unclear = c.effects.filter { !($0.low > 0 || $0.high < 0) }
+        if !clear.isEmpty {
+            let named = clear.prefix(3).map { e in
+                "\(lowercasedFirst(e.label)) (\(number(e.meanTreated)) against \(number(e.meanControl)), a difference of \(number(e.estimate)))"
+            }
+            sentences.append("The 95% interval excludes no effect for \(clear.count) of \(c.effects.count) outcomes: "
+                             + named.joined(separator: "; ") + (clear.count > 3 ? "; and \(clear.count - 3) more" : "") + ".")
+        }
+        if !unclear.isEmpty {
+            sentences.append("No clear effect (the interval includes zero) on " + unclear.prefix(3).map { lowercasedFirst($0.label) }.joined(separator: "; ")
+                             + (unclear.count > 3 ? "; and \(unclear.count - 3) more" : "") + ".")
+        }
+        if c.hidden > 0 { sentences.append("\(c.hidden) estimate\(c.hidden == 1 ? " is" : "s are") suppressed: an arm is a small count.") }
+        return sentences
+    }
+
+    // MARK: - Metrics
+
+    struct Rate {
+        var label: String
+        var all: Double
+        var lowest: (provider: String, rate: Double)?
+        var highest: (provider: String, rate: Double)?
+    }
+
+    static func metrics(period: String, participants: Int?, providers: Int, rates: [Rate], threshold: Int) -> [String] {
+        var sentences: [String] = []
+        if let participants {
+            sentences.append("In \(period), \(participants.formatted(.number.grouping(.automatic))) participants were counted across "
+                             + "\(providers) provider\(providers == 1 ? "" : "s").")
+        }
+        for rate in rates.prefix(2) {
+            var sentence = "\(rate.label): \(percent(rate.all)) of participants with a value"
+            if let low = rate.lowest, let high = rate.highest, low.provider != high.provider {
+                sentence += ", from \(percent(low.rate)) at \(low.provider) to \(percent(high.rate)) at \(high.provider)"
+            }
+            sentences.append(sentence + ".")
+        }
+        if threshold > 1 {
+            sentences.append("Counts of 1 to \(threshold - 1) are hidden, with the cells that would give them away.")
+        }
+        return sentences
+    }
+
+    // MARK: - Payments
+
+    static func statement(provider: String, contract: String, earned: Money, net: Money, cut: Money, periods: [String], runs: Int) -> [String] {
+        guard !periods.isEmpty else { return ["The ledger holds no payments to \(provider) under \(contract)."] }
+        var sentences = ["\(provider) earned \(spoken(earned)) under \(contract) in \(list(periods)), and was paid \(spoken(net)) net, in \(runs) run\(runs == 1 ? "" : "s")."]
+        if cut.amount > 0 { sentences.append("Caps cut \(spoken(cut)) of what the outcomes earned.") }
+        return sentences
+    }
+
+    static func summary(contract: String, paid: Money, providers: Int, tightest: (scope: String, left: Money)?) -> [String] {
+        var sentences = ["\(contract) has paid \(spoken(paid)) to date to \(providers) provider\(providers == 1 ? "" : "s")."]
+        if let tightest { sentences.append("The closest cap is \(tightest.scope), with \(spoken(tightest.left)) left under it.") }
+        return sentences
+    }
+
+    // MARK: - Words
+
+    static func number(_ value: Double) -> String { Cell.real(value).display }
+
+    static func list(_ items: [String]) -> String {
+        items.count <= 2 ? items.joined(separator: " and ") : items.dropLast().joined(separator: ", ") + " and " + items.last!
+    }
+
+    /// "Effect on …" → "effect on …" inside a sentence; a label that starts with an acronym or a number stays.
+    static func lowercasedFirst(_ text: String) -> String {
+        guard let first = text.first, first.isUppercase, !(text.dropFirst().first?.isUppercase ?? false) else { return text }
+        return first.lowercased() + text.dropFirst()
+    }
+}
