@@ -63,7 +63,7 @@ package struct OutputOptions: ParsableArguments {
     @Flag(name: .shortAndLong, help: "No progress bars or notes on standard error.")
     var quiet = false
 
-    @Flag(name: .long, help: "Markdown with every column; without it, wide tables show a reader's set of columns and name the rest.")
+    @Flag(name: .long, help: "Markdown with every column; without it, wide tables show a reader's set of columns and name the rest (CSV, JSON and HTML always hold every column).")
     var wide = false
 
     package init() {}

@@ -126,30 +126,7 @@ import Testing
         #expect(first.status == 0, "\(first.errors)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(first.output.utf8)) as? [String: Any])
         let tables = try #require(json["tables"] as? [String: [[String: Any]]])
-        // Every column a person reads has a label (ColumnLabels): the JSON's machine names, and the pages' headers.
-        let unlabelled = Set(tables.values.flatMap { $0.flatMap(\.keys) }).filter { ColumnLabels.label(of: $0) == nil }
-        #expect(unlabelled.isEmpty, "\(unlabelled.sorted())")
-        for page in ["metrics", "statement", "comparison", "scenario"] {
-            let html = try String(contentsOf: pages.appendingPathComponent("\(page).html"), encoding: .utf8)
-            let headers = html.components(separatedBy: "<th scope=\"col\"").dropFirst().map { $0.components(separatedBy: ">")[1].components(separatedBy: "<")[0] }
-            #expect(!headers.isEmpty && headers.allSatisfy { !$0.contains("_") }, "\(page): \(headers.filter { $0.contains("_") })")
-        }
-        // The scenario's reading cites the benefit-cost table's own figures, in whole dollars.
-        let plain = try #require((json["notes"] as? [String])?.first { $0.hasPrefix("Scenario, in plain words: ") })
-        let all = try #require(tables["scenario_benefit_cost"]?.first { $0["group"] as? String == "all" })
-        func amount(_ column: String) throws -> Decimal {
-            let text = try #require((all[column] as? [String: Any])?["amount"] as? String, "\(column)")
-            return try #require(Decimal(string: text))
-        }
-        func dollars(_ column: String) throws -> String {
-            let value = try amount(column)
-            return Reading.spoken(Money(value < 0 ? -value : value, Currency(code: "USD")!))
-        }
-        #expect(plain.contains("At a cost of \(try dollars("cost")) per participant, the program's benefits of "), "\(plain)")
-        let net = try amount("benefits_minus_costs")
-        #expect(plain.contains(net < 0 ? "fall short by \(try dollars("benefits_minus_costs"))" : "exceed costs by \(try dollars("benefits_minus_costs"))"))
-        let chance = try #require((all["chance_benefits_exceed_costs"] as? NSNumber)?.doubleValue)
-        #expect(plain.contains("Benefits exceed costs in \(String(format: "%.1f%%", chance * 100)) of "), "\(plain)")
+        try ReaderTablesTests.expectLabelledAndRead(demo: json, pages: pages)
         // The persons are the ones the demo's link run made of the agencies' records.
         let linkedPersons = try db.execute("SELECT (summary->>'persons')::int FROM linkage.runs ORDER BY run_id DESC LIMIT 1").scalar(Int.self)
         #expect(tables["persons"]?.first?["count"] as? Int == linkedPersons)

@@ -6,6 +6,7 @@ import OutcomesDatabase
 import OutcomesDomain
 import OutcomesTestSupport
 import Testing
+@testable import OutcomesCLI
 
 /// HTML reports as a person sees them: one self-contained file (nothing fetched, no script), well
 /// formed, every chart drawn with marks and pointing to its table, rendered by headless Chromium
@@ -85,6 +86,9 @@ import Testing
         let tables: [Table]
         let overflowing: [Text]
         let reading: String?
+        /// Tables with more columns, and how many show them all once the first one's box is ticked.
+        let boxes: Int
+        let toggled: Int
 
         var wideTables: [String] { tables.filter { $0.scrollWidth > $0.clientWidth + 0.5 || $0.right > width + 0.5 }.map(\.name) }
     }
@@ -109,6 +113,13 @@ import Testing
                 out.overflowing.push({chart: i, text: t.textContent});
             });
           });
+          const boxes = [...document.querySelectorAll('.table-box')];
+          out.boxes = boxes.length; out.toggled = 0;
+          if (boxes.length) {
+            boxes[0].querySelector('.more').checked = true;
+            out.toggled = boxes.filter(b => getComputedStyle(b.querySelector('.wide')).display !== 'none').length;
+            boxes[0].querySelector('.more').checked = false;
+          }
           const pre = document.createElement('pre'); pre.id = 'geometry'; pre.textContent = JSON.stringify(out); document.body.appendChild(pre);
         });
         </script>
@@ -130,6 +141,23 @@ import Testing
         let text = json.replacingOccurrences(of: "&quot;", with: "\"").replacingOccurrences(of: "&lt;", with: "<")
             .replacingOccurrences(of: "&gt;", with: ">").replacingOccurrences(of: "&amp;", with: "&")
         return try JSONDecoder().decode(Geometry.self, from: Data(text.utf8))
+    }
+
+    /// Labels in capitals, long words and long names wrap inside the chart at both widths.
+    @Test func wideChartLabelsWrapInsideTheirChart() throws {
+        let labels = ["EMERGENCY ROOM VISITS WITHIN 12 MONTHS OF RELEASE", String(repeating: "W", count: 45), "Value of Days in jail in the 12 months after enrollment to taxpayers", "short"]
+        var report = Report(title: "Labels", tables: [ReportTable(name: "numbers", title: "Numbers", columns: ["input", "value"],
+                                                                  rows: labels.enumerated().map { [.text($1), .int($0 + 1)] })])
+        report.charts = [Chart(title: "Bars", summary: "Bars", xLabel: "value", kind: .bars(labels.enumerated().map { ($1, Double($0 + 1)) }), table: "numbers"),
+                         Chart(title: "Tornado", summary: "Tornado", xLabel: "net", kind: .tornado(rows: labels.map { ($0, -5, 7) }, base: 0), table: "numbers")]
+        let folder = try Scratch.folder()
+        defer { Scratch.remove(folder) }
+        let file = URL(fileURLWithPath: folder + "/labels.html")
+        try report.html(generated: "test").write(to: file, atomically: true, encoding: .utf8)
+        for width in [1280, 800] {
+            let geometry = try measure(file, width: width, screenshot: URL(fileURLWithPath: folder + "/labels-\(width).png"))
+            #expect(geometry.overflowing.isEmpty, "at \(width): \(geometry.overflowing.map(\.text))")
+        }
     }
 
     @Test func everyReportIsSelfContainedAndRendersInChromium() throws {
@@ -179,6 +207,8 @@ import Testing
                 #expect(geometry.width == Double(width) && !geometry.tables.isEmpty, "\(report.name) at \(width): \(geometry.tables.count) tables")
                 #expect(geometry.wideTables.isEmpty, "\(report.name) at \(width): wider than the window: \(geometry.wideTables)")
                 #expect(geometry.overflowing.isEmpty, "\(report.name) at \(width): chart text cut: \(geometry.overflowing.map(\.text))")
+                // Ticking one table's box shows that table whole, and no other.
+                #expect(geometry.toggled == min(geometry.boxes, 1), "\(report.name): \(geometry.toggled) of \(geometry.boxes) tables shown whole")
                 #expect((geometry.reading.map { $0.count > 80 } ?? false) == report.reading, "\(report.name): \(geometry.reading ?? "no reading")")
             }
         }

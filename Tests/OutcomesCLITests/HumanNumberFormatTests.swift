@@ -21,7 +21,8 @@ struct HumanNumberFormatTests {
     }
 
     @Test func ratiosOfStatisticsHaveThreeSignificantDigitsToo() {
-        #expect([1.5912, 0.98765, 1.1, 12.04].map { Cell.realRatio($0).display } == ["1.59", "0.988", "1.10", "12.0"])
+        #expect([1.5912, 0.98765, 1.1, 12.04, 0.9996, 9.996, -0.09996].map { Cell.realRatio($0).display }
+                == ["1.59", "0.988", "1.10", "12.0", "1.00", "10.0", "-0.100"])
         #expect(Cell.realRatio(1.5912).csv == "1.5912")
     }
 

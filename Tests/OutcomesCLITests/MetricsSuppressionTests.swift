@@ -43,4 +43,38 @@ import Testing
         #expect(cells[0][0] == marker || cells[0][1] == marker)
         #expect((cells[2][0] == marker || cells[2][1] == marker), "the (all) row would give it by the same subtraction")
     }
+
+    /// The reading cites only what the table shows: the participants it counts are a shown (all)
+    /// cell, and each rate it names is a shown rate cell, at the table's precision.
+    @Test(arguments: [
+        [("hearth", 40, 40, 3), ("keystone", 55, 55, 20), ("(all)", 95, 95, 23)],
+        [("hearth", 5, 5, 2), ("keystone", 60, 60, 30), ("(all)", 65, 65, 32)],
+        [("hearth", 44, 40, 20), ("keystone", 55, 55, 20), ("(all)", 99, 95, 40)],
+        [("hearth", 3, 3, 1), ("keystone", 4, 4, 2), ("(all)", 7, 7, 3)],
+        [("hearth", 120, 118, 60), ("keystone", 80, 80, 61), ("(all)", 200, 198, 121)],
+    ] as [[(String, Int, Int, Int)]])
+    func theReadingCitesOnlyShownCells(_ rows: [(String, Int, Int, Int)]) throws {
+        let contract = try OutcomeContract.parse(yaml: """
+            contract: c
+            program: reentry
+            data_through: 2024-12-31
+            periods: [{label: "2021", from: 2021-01-01, to: 2021-12-31}]
+            metrics:
+              - {id: any_jail, label: Any jail stay, measure: any, domain: jail, window: {anchor: enrollment_start, from: 0 days, to: 12 months}}
+            """, file: "c.yaml")
+        let report = Report(metrics: rows.map { row($0.0, $0.1, $0.2, $0.3) }, contract: contract, period: contract.periods[0],
+                            policy: SmallCellPolicy(threshold: 11))
+        let table = report.tables[0].rows
+        let all = try #require(table.first { $0[2] == .text("(all)") })
+        let sentence = report.reading.first { $0.hasPrefix("In 2021, up to ") }
+        if case .int(let shown) = all[3] {
+            #expect(sentence == "In 2021, up to \(shown) participants were measured across 2 providers.", "\(report.reading)")
+        } else {
+            #expect(sentence == nil, "a hidden count is never cited: \(report.reading)")
+        }
+        let shownRates = Set(table.compactMap { row -> String? in if case .rate = row[7] { row[7].display } else { nil } })
+        let cited = report.reading.joined(separator: " ").split(separator: " ").filter { $0.contains("%") }
+            .map { String($0.trimmingCharacters(in: CharacterSet(charactersIn: ",."))) }
+        #expect(cited.allSatisfy(shownRates.contains), "cited \(cited), shown \(shownRates)")
+    }
 }

@@ -51,6 +51,11 @@ import Testing
             let tables = try Self.htmlTables(folder + "/\(kind)-report.html")
             #expect(!tables.isEmpty)
             #expect(try tables == Self.htmlTables(folder + "/\(kind)-own.html"), "\(kind)")
+            // The reading too: it is made from the same figures (and names no run).
+            func reading(_ file: String) throws -> String? {
+                try Scratch.text(file).components(separatedBy: "<section class=\"reading\"").dropFirst().first?.components(separatedBy: "</section>").first
+            }
+            #expect(try reading(folder + "/\(kind)-report.html") != nil && reading(folder + "/\(kind)-report.html") == reading(folder + "/\(kind)-own.html"), "\(kind)")
             if ["payments", "summary"].contains(kind) {
                 // Read from the ledger, stored nothing: the whole page is the same.
                 #expect(try Scratch.text(folder + "/\(kind)-report.html") == Scratch.text(folder + "/\(kind)-own.html"), "\(kind)")

@@ -42,13 +42,22 @@ import Testing
                 #expect(perspectives.count == 5 && perspectives.reduce(0, +) == total)
                 #expect(total - cost == net)
                 var ratio = total / cost, rounded = Decimal()
-                NSDecimalRound(&rounded, &ratio, 2, .bankers)
+                NSDecimalRound(&rounded, &ratio, 4, .bankers)
                 let printed = try #require((row["benefit_cost_ratio"] as? NSNumber)?.doubleValue)
                 #expect(abs(printed - NSDecimalNumber(decimal: rounded).doubleValue) < 1e-12, "\(printed) vs \(rounded)")
                 let chance = try #require(row["chance_benefits_exceed_costs"] as? Double)
                 #expect(chance >= 0 && chance <= 1)
+                // The net's percentiles are money, to the cent.
+                let (p5, p95) = (try #require(amount(row["net_p5"])), try #require(amount(row["net_p95"])))
+                #expect(p5 <= p95, "\(row)")
             }
             #expect(tables["tornado"]?.isEmpty == false && tables["break_even"]?.isEmpty == false)
+            // A sensitivity's nets are money around the benefit-cost table's own net; its swing is their distance.
+            for row in tables["tornado"] ?? [] {
+                let (low, high, swing) = (try #require(amount(row["net_at_low"])), try #require(amount(row["net_at_high"])), try #require(amount(row["swing"])))
+                let distance = high > low ? high - low : low - high
+                #expect((distance - swing).magnitude <= Decimal(string: "0.01")!, "\(row)")
+            }
             // The payment distributions, per provider and period, and by year with the worst year.
             let payments = try #require(tables["payments"])
             #expect(!payments.isEmpty && Set(payments.compactMap { $0["period"] as? String }).isSubset(of: ["2021Q1", "2021Q2", "2021", "2022"]), "\(payments)")

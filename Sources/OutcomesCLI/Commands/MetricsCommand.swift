@@ -147,7 +147,7 @@ extension Report {
             "Counts of 1 to \(policy.threshold - 1) are suppressed (\(policy.marker)) — participants, with a value, and totals of "
                 + "yes/no measures — with the cells that would reveal them, and the means and rates of suppressed counts.",
         ]
-        var rates: [Reading.Rate] = []
+        var rates: [Reading.Rate] = [], participants: Int?
         var table = ReportTable(
             name: "metrics", title: "Outcome metrics by provider, \(period.label)",
             columns: ["metric_id", "metric", "provider", "participants", "with value", "total", "mean", "rate"], moreColumns: ["metric_id"])
@@ -170,15 +170,16 @@ extension Report {
             func shown(_ index: Int) -> Double? {
                 hidden.figure[index] ? nil : rows[index].rate.map { NSDecimalNumber(decimal: Cell.roundedValue($0)).doubleValue }
             }
-            if let all = rows.firstIndex(where: { $0.providerID == MetricsRunner.allProviders }), let rate = shown(all) {
+            let all = rows.firstIndex { $0.providerID == MetricsRunner.allProviders }
+            if let all, !hidden.participants[all] { participants = max(participants ?? 0, rows[all].participants) }
+            if let all, let rate = shown(all) {
                 let providers = rows.indices.filter { rows[$0].providerID != MetricsRunner.allProviders }.compactMap { index in shown(index).map { (rows[index].providerID, $0) } }
                 rates.append(Reading.Rate(label: labels[metricID] ?? metricID, all: rate, lowest: providers.min { $0.1 < $1.1 },
                                           highest: providers.max { $0.1 < $1.1 }))
             }
         }
         tables = [table]
-        let first = results.first { $0.providerID == MetricsRunner.allProviders }
-        reading = Reading.metrics(period: period.label, participants: first.flatMap { policy.suppresses($0.participants) ? nil : $0.participants },
+        reading = Reading.metrics(period: period.label, participants: participants,
                                   providers: Set(results.map(\.providerID)).subtracting([MetricsRunner.allProviders]).count, rates: rates,
                                   threshold: policy.threshold)
         addCharts(metrics: results, contract: contract, policy: policy)

@@ -105,8 +105,8 @@ extension Report {
             let row = BenefitCostRow(all.expected)
             reading = Reading.scenario(.init(
                 cost: Money(row.cost, currency), totalBenefits: Money(row.total, currency), taxpayers: Money(row.benefits[.taxpayers] ?? 0, currency),
-                net: Money(row.net, currency), ratio: row.ratio, chance: all.simulated.chanceBenefitsExceedCosts, draws: all.simulated.draws,
-                largest: all.tornado.first.map { ($0.input.label(outcome.metricLabels), Money(Decimal($0.width), currency)) },
+                net: Money(row.net, currency), ratio: Self.ratio(row), chance: all.simulated.chanceBenefitsExceedCosts, draws: all.simulated.draws,
+                largest: all.tornado.first.map { ($0.input.phrase(outcome.metricLabels), Money(Decimal($0.width), currency)) },
                 breakEvenScale: all.breakEvenScale, baseYear: definition.baseYear))
         }
         if !run.variants.isEmpty {
@@ -118,9 +118,16 @@ extension Report {
         if let all = run.groups.first(where: { $0.group == nil }) ?? run.groups.first {
             var tornado = ReportTable(name: "tornado", title: "One-way sensitivity of benefits minus costs (\(all.group ?? "all"))",
                                       columns: ["input", "low", "high", "net_at_low", "net_at_high", "swing"])
-            tornado.rows = all.tornado.map {
-                [.named($0.input.id, label: $0.input.label(outcome.metricLabels)), .real($0.low), .real($0.high),
-                 money(Decimal($0.netAtLow)), money(Decimal($0.netAtHigh)), money(Decimal($0.width))]
+            // Each net as a departure from the benefit-cost table's own (a sum of rounded parts), so an
+            // input that moves nothing shows that table's net to the cent.
+            let centre = BenefitCostRow(all.expected).net
+            func net(_ value: Double) -> Cell { money(centre + Decimal(value - all.expected.net).rounded(scale: 2)) }
+            tornado.rows = all.tornado.map { swing in
+                let level = { (value: Double) -> Cell in
+                    swing.input.isMoney ? money(Decimal(value)) : swing.input == .discountRate ? .share(value) : .real(value)
+                }
+                return [.named(swing.input.id, label: swing.input.label(outcome.metricLabels)), level(swing.low), level(swing.high),
+                        net(swing.netAtLow), net(swing.netAtHigh), money(Decimal(swing.width))]
             }
             tables.append(tornado)
         }
@@ -165,10 +172,14 @@ extension Report {
     /// perspectives and the net's percentiles are a click away.
     static let benefitCostDetail: Set<String> = ["participants", "households", "others", "indirect", "net_p5", "net_p95"]
 
+    /// Benefits over cost to four decimals (a person reads three significant digits of it); nil
+    /// for a program that costs nothing.
+    static func ratio(_ row: BenefitCostRow) -> Decimal? { row.cost > 0 ? (row.total / row.cost).rounded(scale: 4) : nil }
+
     static func benefitCostCells(_ figures: BenefitCost.Figures, _ summary: ScenarioRun.Summary, money: (Decimal) -> Cell) -> [Cell] {
         let row = BenefitCostRow(figures)
         return ScenarioDefinition.Perspective.allCases.map { money(row.benefits[$0]!) }
-            + [money(row.total), money(row.cost), money(row.net), row.ratio.map(Cell.ratio) ?? .null,
+            + [money(row.total), money(row.cost), money(row.net), ratio(row).map(Cell.ratio) ?? .null,
                .share(summary.chanceBenefitsExceedCosts), money(Decimal(summary.netP5)), money(Decimal(summary.netP95))]
     }
 
@@ -211,7 +222,7 @@ extension Report {
             [.text(level.name), money(level.payments)] + level.tranches.flatMap { [Self.rate($0.rateOfReturn), .realRatio($0.multiple)] }
         }
         tables.append(levels)
-        notes.append("Finance: payments reach investors at each period's end, through fees (upfront \(Self.short(financing.upfrontFee)), annual \(Self.short(financing.annualFee))), then "
+        notes.append("Finance: payments reach investors at each period's end, through fees (upfront \(money(Decimal(financing.upfrontFee)).display), annual \(money(Decimal(financing.annualFee)).display)), then "
                      + financing.tranches.map(\.id).joined(separator: ", ") + " in order of seniority, each its accrued return before its principal, the rest to the most junior; "
                      + (investors.breakEvenScale.map { "the junior investors get their money back at \(String(format: "%.0f%%", $0 * 100)) of the estimated effects." }
                         ?? "the junior investors do not get their money back at up to three times the estimated effects."))
@@ -259,7 +270,7 @@ extension Report {
             tables.append(savings)
             notes.append("Outcome payments: \(participants) participants paid for; taxpayer benefits are present values in \(outcome.run.definition.baseYear) dollars, "
                          + "payments the expected amounts as the contract pays them (nominal, undiscounted). "
-                         + "Worst-year exposure: \(payments.worstYear.p95) at the 95th percentile. Payments are computed by the contract's own terms "
+                         + "Worst-year exposure: \(money(payments.worstYear.p95).display) at the 95th percentile. Payments are computed by the contract's own terms "
                          + "on the stored figures, each draw moving them by its effects' departures from the estimates.")
         }
         notes.append(outcome.paymentsLeaveOut.isEmpty

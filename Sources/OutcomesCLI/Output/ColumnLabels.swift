@@ -49,8 +49,8 @@ enum ColumnLabels {
         "unstable_rate": "Unstable rate", "figure": "Figure",
         // Comparisons (MatchIt's and cobalt's words)
         "outcome": "Outcome", "analysis": "Analysis", "treated": "Treated", "controls": "Controls", "control": "Control",
-        "sample": "Sample", "estimate": "Estimate", "std_error": "Std. error", "ci_lower": "95% CI, lower",
-        "ci_upper": "95% CI, upper", "p_value": "p-value", "z": "z", "se_type": "SE type", "mde": "Min. detectable effect",
+        "sample": "Sample", "estimate": "Estimate", "std_error": "Std. error", "ci_lower": "CI, lower",
+        "ci_upper": "CI, upper", "p_value": "p-value", "z": "z", "se_type": "SE type", "mde": "Min. detectable effect",
         "mean_treated": "Mean, treated", "mean_control": "Mean, control", "covariate": "Covariate",
         "means_treated": "Means treated", "means_control": "Means control", "std_mean_diff": "Std. mean diff.",
         "var_ratio": "Var. ratio", "ecdf_mean": "eCDF mean", "ecdf_max": "eCDF max", "std_pair_dist": "Std. pair dist.",

@@ -29,14 +29,15 @@ extension Report {
             let e = row.effect, ci = e.confidenceInterval
             if let policy, policy.suppresses(e.treated) || policy.suppresses(e.controls) { hidden += 1; continue }
             sizes = sizes ?? (e.treated, e.controls)
-            effects.append(.init(label: labels[row.outcome] ?? row.outcome, estimate: e.estimate, low: ci.lower, high: ci.upper,
+            effects.append(.init(id: row.outcome, label: labels[row.outcome] ?? row.outcome, estimate: e.estimate, low: ci.lower, high: ci.upper,
                                  meanTreated: row.meanTreated, meanControl: row.meanControl))
         }
         guard let sizes else { return hidden > 0 ? ["Every estimate is suppressed: an arm is a small count."] : [] }
         let spec = result.spec
         return Reading.comparison(.init(treated: sizes.0, controls: sizes.1, step: spec.method == .none ? nil : spec.method.step,
-                                        covariates: result.balanceAfter.filter { $0.name != "distance" }.count, imbalanced: result.imbalanced.count,
-                                        threshold: spec.balanceThreshold, effects: effects, hidden: hidden))
+                                        covariates: result.balanceAfter.filter { $0.name != "distance" }.count,
+                                        imbalanced: result.imbalanced.filter { $0 != "distance" }.count, threshold: spec.balanceThreshold,
+                                        confidence: spec.confidence, effects: effects, hidden: hidden))
     }
 
     /// The estimates for each group of a person attribute, from the same units: a group whose

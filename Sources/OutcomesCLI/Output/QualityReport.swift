@@ -70,6 +70,8 @@ extension Report {
         var counts: [LocalDate: [String: Int]] = [:]
         for count in monthly { counts[count.month, default: [:]][count.domain] = count.events }
         var table = ReportTable(name: "events_by_month", title: "Events by domain and month of start", columns: ["month"] + domains)
+        // The event domains are the data's own names.
+        table.labels = Dictionary(uniqueKeysWithValues: domains.map { ($0, $0) })
         table.rows = counts.keys.sorted().map { month in
             [.text(String(month.description.prefix(7)))] + domains.map { .int(counts[month]?[$0] ?? 0) }
         }

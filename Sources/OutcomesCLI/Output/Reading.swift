@@ -5,15 +5,23 @@ import OutcomesDomain
 /// its numbers mean, the way WSIPP summarizes a program. Made only from figures the report's tables
 /// show (suppressed cells are never cited), so each sentence can be held to them.
 enum Reading {
-    /// An amount as a sentence says it: whole units, separators, the currency's sign where it has
-    /// a common one (`$15,017`, `-$3,700`), else its code (`CHF 1,200`).
+    /// An amount as a sentence says it: whole units of the amount the tables show (its cents
+    /// first, then the nearest unit), separators, the currency's sign where it has a common one
+    /// (`$15,017`, `-$3,700`), else its code (`CHF 1,200`).
     static func spoken(_ money: Money) -> String {
-        let whole = Money(money.amount.rounded(scale: 0), money.currency)
-        let grouped = String(whole.grouped.split(separator: ".")[0])
+        let shown = Decimal(string: money.plain) ?? money.amount
+        return signed(Money(shown.rounded(scale: 0), money.currency), decimals: false)
+    }
+
+    /// An amount to the cent, as the tables show it (`$4,997,615.50`): for payments, which add up.
+    static func exact(_ money: Money) -> String { signed(money, decimals: true) }
+
+    private static func signed(_ money: Money, decimals: Bool) -> String {
+        let grouped = decimals ? money.grouped : String(money.grouped.split(separator: ".")[0])
         let digits = grouped.hasPrefix("-") ? String(grouped.dropFirst()) : grouped
         let signs = ["USD": "$", "GBP": "£", "EUR": "€"]
         let amount = signs[money.currency.code].map { $0 + digits } ?? "\(money.currency.code) \(digits)"
-        return (whole.amount < 0 ? "-" : "") + amount
+        return (grouped.hasPrefix("-") && digits.contains(where: { $0 != "0" && $0 != "." && $0 != "," }) ? "-" : "") + amount
     }
 
     static func percent(_ share: Double) -> String { String(format: "%.1f%%", share * 100) }
@@ -25,8 +33,9 @@ enum Reading {
         var ratio: Decimal?
         var chance: Double
         var draws: Int
-        /// The input whose low-to-high swing moves the net most, and by how much.
-        var largest: (label: String, swing: Money)?
+        /// The input whose low-to-high swing moves the net most (as a phrase: "the cost per
+        /// participant"), and by how much.
+        var largest: (phrase: String, swing: Money)?
         /// The share of the estimated effects at which benefits equal costs.
         var breakEvenScale: Double?
         var baseYear: Int
@@ -35,19 +44,27 @@ enum Reading {
     static func scenario(_ s: Scenario) -> [String] {
         var sentences: [String] = []
         let ratio = s.ratio.map { ", a benefit-cost ratio of " + Cell.ratio($0).display } ?? ""
-        let benefits = "benefits of \(spoken(s.totalBenefits)) per participant (present values in \(s.baseYear) dollars, "
-            + "\(spoken(s.taxpayers)) of them to taxpayers)"
-        if s.net.amount >= 0 {
-            sentences.append("At a cost of \(spoken(s.cost)) per participant, the program's \(benefits) cover its cost: "
+        let taxpayers = s.taxpayers.amount < 0 ? "taxpayers lose \(spoken(Money(-s.taxpayers.amount, s.taxpayers.currency)))"
+            : "taxpayers gain \(spoken(s.taxpayers))"
+        let benefits = s.totalBenefits.amount < 0
+            ? "the program's benefits net to a loss of \(spoken(Money(-s.totalBenefits.amount, s.totalBenefits.currency))) per participant"
+            : "the program's benefits of \(spoken(s.totalBenefits)) per participant"
+        let terms = " (\(taxpayers); present values at \(s.baseYear) prices)"
+        let shortfall = Money(-s.net.amount, s.net.currency)
+        switch spoken(s.net) {
+        case let net where spoken(shortfall) == net:  // rounds to nothing either way
+            sentences.append("At a cost of \(spoken(s.cost)) per participant, \(benefits)\(terms) about equal its cost\(ratio).")
+        case _ where s.net.amount > 0:
+            sentences.append("At a cost of \(spoken(s.cost)) per participant, \(benefits)\(terms) cover its cost: "
                              + "benefits exceed costs by \(spoken(s.net))\(ratio).")
-        } else {
-            sentences.append("At a cost of \(spoken(s.cost)) per participant, the program's \(benefits) do not cover its cost: "
-                             + "benefits fall short by \(spoken(Money(-s.net.amount, s.net.currency)))\(ratio).")
+        default:
+            sentences.append("At a cost of \(spoken(s.cost)) per participant, \(benefits)\(terms) do not cover its cost: "
+                             + "benefits fall short by \(spoken(shortfall))\(ratio).")
         }
         sentences.append("Benefits exceed costs in \(percent(s.chance)) of \(s.draws.formatted(.number.grouping(.automatic))) simulations "
                          + "of the effects' and values' uncertainty.")
         if let largest = s.largest {
-            sentences.append("The largest driver is \(lowercasedFirst(largest.label)): between its low and high values, "
+            sentences.append("The largest driver is \(largest.phrase): between its low and high values, "
                              + "benefits minus costs move by \(spoken(largest.swing)) per participant.")
         }
         switch (s.net.amount >= 0, s.breakEvenScale) {
@@ -65,7 +82,8 @@ enum Reading {
     // MARK: - Comparison
 
     struct Effect {
-        var label: String
+        /// The metric's id (as the estimates table names it) and its label.
+        var id, label: String
         var estimate, low, high, meanTreated, meanControl: Double
     }
 
@@ -73,9 +91,11 @@ enum Reading {
         var treated, controls: Int
         /// How the comparisons were chosen ("matching", "weighting"); nil: none (raw difference).
         var step: String?
-        var covariates: Int
-        var imbalanced: Int
+        /// Covariates, and those still imbalanced after the step (the propensity score left out of both).
+        var covariates, imbalanced: Int
         var threshold: Double
+        /// The intervals' level (0.95).
+        var confidence: Double
         /// Overall effects (all providers, the first analysis of each outcome) not suppressed.
         var effects: [Effect]
         var hidden: Int
@@ -85,24 +105,26 @@ enum Reading {
         var sentences: [String] = []
         let sizes = "\(c.treated.formatted(.number.grouping(.automatic))) participants were compared with "
             + "\(c.controls.formatted(.number.grouping(.automatic))) comparison units"
+        let threshold = String(format: "%g", c.threshold)
         if let step = c.step {
             let balance = c.imbalanced == 0
-                ? "after \(step), all \(c.covariates) covariates are balanced (|SMD| at most \(String(format: "%g", c.threshold)))"
-                : "after \(step), \(c.imbalanced) of \(c.covariates) covariates remain imbalanced (|SMD| above \(String(format: "%g", c.threshold))), so read the estimates with care"
+                ? "after \(step), all \(c.covariates) covariates are balanced (|SMD| at most \(threshold))"
+                : "after \(step), \(c.imbalanced) of \(c.covariates) covariates remain imbalanced (|SMD| above \(threshold)), so read the estimates with care"
             sentences.append("\(sizes); \(balance).")
         } else {
             sentences.append("\(sizes), without matching or weighting.")
         }
+        let level = String(format: "%g%%", c.confidence * 100)
         let clear = c.effects.filter { $0.low > 0 || $0.high < 0 }, unclear = c.effects.filter { !($0.low > 0 || $0.high < 0) }
         if !clear.isEmpty {
             let named = clear.prefix(3).map { e in
-                "\(lowercasedFirst(e.label)) (\(number(e.meanTreated)) against \(number(e.meanControl)), a difference of \(number(e.estimate)))"
+                "\(e.label) (\(e.id): \(number(e.meanTreated)) against \(number(e.meanControl)), a difference of \(number(e.estimate)))"
             }
-            sentences.append("The 95% interval excludes no effect for \(clear.count) of \(c.effects.count) outcomes: "
+            sentences.append("The \(level) interval excludes zero for \(clear.count) of \(c.effects.count) outcomes: "
                              + named.joined(separator: "; ") + (clear.count > 3 ? "; and \(clear.count - 3) more" : "") + ".")
         }
         if !unclear.isEmpty {
-            sentences.append("No clear effect (the interval includes zero) on " + unclear.prefix(3).map { lowercasedFirst($0.label) }.joined(separator: "; ")
+            sentences.append("No clear effect (the \(level) interval includes zero) on " + unclear.prefix(3).map { "\($0.label) (\($0.id))" }.joined(separator: "; ")
                              + (unclear.count > 3 ? "; and \(unclear.count - 3) more" : "") + ".")
         }
         if c.hidden > 0 { sentences.append("\(c.hidden) estimate\(c.hidden == 1 ? " is" : "s are") suppressed: an arm is a small count.") }
@@ -118,10 +140,11 @@ enum Reading {
         var highest: (provider: String, rate: Double)?
     }
 
+    /// `participants`: the most participants any metric counted over all providers (as the table shows them).
     static func metrics(period: String, participants: Int?, providers: Int, rates: [Rate], threshold: Int) -> [String] {
         var sentences: [String] = []
         if let participants {
-            sentences.append("In \(period), \(participants.formatted(.number.grouping(.automatic))) participants were counted across "
+            sentences.append("In \(period), up to \(participants.formatted(.number.grouping(.automatic))) participants were measured across "
                              + "\(providers) provider\(providers == 1 ? "" : "s").")
         }
         for rate in rates.prefix(2) {
@@ -139,16 +162,18 @@ enum Reading {
 
     // MARK: - Payments
 
+    /// Sums of the statement's lines (earned, and net of adjustments) and of its caps' cuts, to the cent.
     static func statement(provider: String, contract: String, earned: Money, net: Money, cut: Money, periods: [String], runs: Int) -> [String] {
         guard !periods.isEmpty else { return ["The ledger holds no payments to \(provider) under \(contract)."] }
-        var sentences = ["\(provider) earned \(spoken(earned)) under \(contract) in \(list(periods)), and was paid \(spoken(net)) net, in \(runs) run\(runs == 1 ? "" : "s")."]
-        if cut.amount > 0 { sentences.append("Caps cut \(spoken(cut)) of what the outcomes earned.") }
+        var sentences = ["Over the lines below, \(provider) earned \(exact(earned)) under \(contract) in \(list(periods)), "
+                         + "and was paid \(exact(net)) net, in \(runs) run\(runs == 1 ? "" : "s")."]
+        if cut.amount > 0 { sentences.append("Caps cut \(exact(cut)) of what the outcomes earned.") }
         return sentences
     }
 
     static func summary(contract: String, paid: Money, providers: Int, tightest: (scope: String, left: Money)?) -> [String] {
-        var sentences = ["\(contract) has paid \(spoken(paid)) to date to \(providers) provider\(providers == 1 ? "" : "s")."]
-        if let tightest { sentences.append("The closest cap is \(tightest.scope), with \(spoken(tightest.left)) left under it.") }
+        var sentences = ["\(contract) has paid \(exact(paid)) to date to \(providers) provider\(providers == 1 ? "" : "s")."]
+        if let tightest { sentences.append("The closest cap is \(tightest.scope), with \(exact(tightest.left)) left under it.") }
         return sentences
     }
 
@@ -158,11 +183,5 @@ enum Reading {
 
     static func list(_ items: [String]) -> String {
         items.count <= 2 ? items.joined(separator: " and ") : items.dropLast().joined(separator: ", ") + " and " + items.last!
-    }
-
-    /// "Effect on …" → "effect on …" inside a sentence; a label that starts with an acronym or a number stays.
-    static func lowercasedFirst(_ text: String) -> String {
-        guard let first = text.first, first.isUppercase, !(text.dropFirst().first?.isUppercase ?? false) else { return text }
-        return first.lowercased() + text.dropFirst()
     }
 }

@@ -101,10 +101,13 @@ package enum Cell: Equatable {
 
     var isSuppressed: Bool { if case .suppressed = self { true } else { false } }
 
-    /// `value` to three significant digits, trailing zeros kept, never in exponent form: -0.200, 1.23, 12.3, 1235.
+    /// `value` to three significant digits, trailing zeros kept, never in exponent form: -0.200, 1.23, 12.3, 1235
+    /// (0.9996 is 1.00: the digits are counted after rounding).
     static func threeSignificantDigits(_ value: Double) -> String {
         guard value != 0, value.isFinite else { return value == 0 ? "0.00" : String(value) }
-        let decimals = max(0, 2 - Int((log10(abs(value))).rounded(.down)))
+        var decimals = max(0, 2 - Int((log10(abs(value))).rounded(.down)))
+        let rounded = (value * pow(10, Double(decimals))).rounded() / pow(10, Double(decimals))
+        if decimals > 0, rounded != 0, Int((log10(abs(rounded))).rounded(.down)) > Int((log10(abs(value))).rounded(.down)) { decimals -= 1 }
         return String(format: "%.\(decimals)f", value)
     }
 }
@@ -121,8 +124,10 @@ package struct ReportTable {
     /// Markdown and HTML show the column names as written (INDIGO's fields, a state's layout), not
     /// their labels.
     var headersAsWritten = false
-    /// Columns a person sees only on asking: in HTML a click away (the whole table in a details
-    /// element), in Markdown with `--wide`. Machines (CSV, JSON) get every column. The default set
+    /// Labels of this table's own columns (named by the data, such as event domains), before the shared table's.
+    var labels: [String: String] = [:]
+    /// Columns a person sees only on asking: in HTML a click away (the whole table behind a
+    /// checkbox, no script), in Markdown with `--wide`. Machines (CSV, JSON) get every column. The default set
     /// fits a 1280-pixel page.
     var moreColumns: Set<String> = []
     /// Columns of the reader's table that a narrow page (under 900 pixels) also leaves a click away.
@@ -135,18 +140,18 @@ package struct ReportTable {
     /// The same table under another name and title (the demo's copies of each step's tables).
     func renamed(_ name: String, title: String) -> ReportTable {
         var table = ReportTable(name: name, title: title, columns: columns, rows: rows, moreColumns: moreColumns)
-        (table.csvNamesAsWritten, table.headersAsWritten, table.narrowColumns) = (csvNamesAsWritten, headersAsWritten, narrowColumns)
+        (table.csvNamesAsWritten, table.headersAsWritten, table.narrowColumns, table.labels) = (csvNamesAsWritten, headersAsWritten, narrowColumns, labels)
         return table
     }
 
     /// What a person reads above the column.
-    func header(_ column: String) -> String { headersAsWritten ? column : ColumnLabels.header(column) }
+    func header(_ column: String) -> String { headersAsWritten ? column : labels[column] ?? ColumnLabels.header(column) }
 
     /// The table a person sees first: without `moreColumns`.
     var readersTable: ReportTable {
         let kept = columns.indices.filter { !moreColumns.contains(columns[$0]) }
         var table = ReportTable(name: name, title: title, columns: kept.map { columns[$0] }, rows: rows.map { row in kept.map { row[$0] } })
-        (table.csvNamesAsWritten, table.headersAsWritten) = (csvNamesAsWritten, headersAsWritten)
+        (table.csvNamesAsWritten, table.headersAsWritten, table.labels) = (csvNamesAsWritten, headersAsWritten, labels)
         return table
     }
 
@@ -208,7 +213,7 @@ package struct Report {
             lines.append("")
             if !wide && whole.hasMoreColumns {
                 let more = whole.columns.filter(whole.moreColumns.contains).map { whole.header($0) }
-                lines += ["\(more.count) more column\(more.count == 1 ? "" : "s") (\(more.joined(separator: ", "))) with --wide, "
+                lines += ["\(more.count) more column\(more.count == 1 ? "" : "s") (\(more.joined(separator: "; "))) with --wide, "
                           + "or in --format csv or json.", ""]
             }
         }

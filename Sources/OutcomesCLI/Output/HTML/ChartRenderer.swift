@@ -55,7 +55,7 @@ extension Chart {
     private func rowChart(id: String, labels: [String], values: [Double], references: [Double], legend: [String] = [],
                           draw: (inout SVGCanvas, LinearScale, Double, Int) -> Void) -> String {
         let legendHeight = legend.isEmpty ? 0.0 : 22
-        let lines = labels.map { Self.wrapped($0, columns: Self.labelColumns) }
+        let lines = labels.map { Self.wrapped($0) }
         let heights = lines.map { max(Self.rowHeight, Double($0.count) * Self.lineHeight + 10) }
         let height = Self.top + legendHeight + heights.reduce(0, +) + Self.bottom
         var canvas = SVGCanvas(width: Self.width, height: height)
@@ -75,28 +75,43 @@ extension Chart {
         return canvas.rendered(id: id, title: title, description: summary)
     }
 
-    /// Characters of an 11-pixel label that fit the label column, and the distance between lines.
-    private static let labelColumns = 30, lineHeight = 13.0
+    /// The width an 11-pixel label may take (the label column less its gap), and the distance between lines.
+    private static let labelRoom = labelWidth - 12, lineHeight = 13.0
 
-    /// `text` in lines of at most `columns` characters, broken between words (a longer word is
-    /// broken inside), nothing left out.
-    static func wrapped(_ text: String, columns: Int) -> [String] {
+    /// `text` in lines no wider than `room` pixels at 11 pixels a letter's height, broken between
+    /// words (a longer word is broken inside), nothing left out.
+    static func wrapped(_ text: String, room: Double = labelRoom) -> [String] {
         var lines: [String] = [], line = ""
+        func fits(_ candidate: String) -> Bool { estimatedWidth(candidate) <= room }
         for word in text.split(separator: " ", omittingEmptySubsequences: true) {
-            var word = Substring(word)
-            if !line.isEmpty && line.count + 1 + word.count > columns {
-                lines.append(line)
-                line = ""
+            let joined = line.isEmpty ? String(word) : line + " " + word
+            if fits(joined) { line = joined; continue }
+            if !line.isEmpty { lines.append(line) }
+            line = ""
+            for character in word {
+                if !line.isEmpty && !fits(line + String(character)) { lines.append(line); line = "" }
+                line.append(character)
             }
-            while word.count > columns {
-                if !line.isEmpty { lines.append(line); line = "" }
-                lines.append(String(word.prefix(columns)))
-                word = word.dropFirst(columns)
-            }
-            line += (line.isEmpty ? "" : " ") + word
         }
         if !line.isEmpty || lines.isEmpty { lines.append(line) }
         return lines
+    }
+
+    /// A generous estimate of `text`'s width in pixels at 11 pixels (wide sans-serif faces such as
+    /// DejaVu Sans): capitals and m/w wide, i/l/t narrow.
+    static func estimatedWidth(_ text: String) -> Double {
+        text.reduce(0.0) { width, character in
+            let em: Double
+            switch character {
+            case "M", "W", "m", "w", "@", "%": em = 1.0
+            case "i", "j", "l", "!", "|", ".", ",", ":", ";", "'": em = 0.35
+            case "f", "t", "r", "I", " ", "(", ")", "-": em = 0.45
+            case _ where character.isUppercase: em = 0.8
+            case _ where character.isLowercase || character.isNumber: em = 0.64
+            default: em = 0.85
+            }
+            return width + em * 11
+        }
     }
 
     private func drawXAxis(_ canvas: inout SVGCanvas, _ x: LinearScale, top: Double, bottom: Double) {

@@ -36,10 +36,11 @@ extension Report {
         guard table.hasMoreColumns else { return heading + "<div class=\"scroll\">\(grid(table))</div>" }
         let toggle = "more-\(escapedMarkup(table.name))"
         let more = table.columns.filter(table.moreColumns.contains).map(table.header)
-        return heading + "<input type=\"checkbox\" class=\"more\" id=\"\(toggle)\"/>"
+        // In a box of its own: the checkbox's sibling selectors reach this table's copies only.
+        return heading + "<div class=\"table-box\"><input type=\"checkbox\" class=\"more\" id=\"\(toggle)\"/>"
             + "<div class=\"scroll narrow\">\(grid(table.readersTable, wideOnly: table.narrowColumns))</div><div class=\"scroll wide\">\(grid(table))</div>"
             + "<label for=\"\(toggle)\" class=\"more-label\"><span class=\"show\">Show all \(table.columns.count) columns (adds "
-            + escapedMarkup(more.joined(separator: ", ")) + ")</span><span class=\"hide\">Show fewer columns</span></label>"
+            + escapedMarkup(more.joined(separator: "; ")) + ")</span><span class=\"hide\">Show fewer columns</span></label></div>"
     }
 
     /// `wideOnly`: columns hidden on a narrow page.

@@ -58,7 +58,7 @@ extension Report {
                 for (index, row) in metricRows.enumerated() {
                     let figure = row.rate ?? row.mean
                     table.rows.append([.text(metricID), .text(label), .text(row.providerID),
-                                       hidden.figure[index] ? .suppressed(policy.marker) : figure.map(Cell.rounded) ?? .null])
+                                       hidden.figure[index] ? .suppressed(policy.marker) : figure.map(row.rate == nil ? Cell.rounded : Cell.roundedRate) ?? .null])
                     if !hidden.figure[index], let figure { figures[metricID, default: [:]][label, default: [:]][row.providerID] = NSDecimalNumber(decimal: figure).doubleValue }
                 }
             }

@@ -83,13 +83,26 @@ extension ScenarioRunner.Outcome {
 }
 
 extension BenefitCost.Input {
-    /// As a person reads it: metrics by their labels.
+    /// As a person reads it: metrics by their labels, as written.
     func label(_ metrics: [String: String]) -> String {
         switch self {
-        case .effect(let outcome): "Effect on \(Reading.lowercasedFirst(metrics[outcome] ?? outcome))"
-        case .value(let outcome, let perspective): "Value of \(Reading.lowercasedFirst(metrics[outcome] ?? outcome)) to \(perspective.rawValue)"
+        case .effect(let outcome): "Effect on \(metrics[outcome] ?? outcome)"
+        case .value(let outcome, let perspective): "Value of \(metrics[outcome] ?? outcome) to \(perspective.rawValue)"
         case .cost: "Cost per participant"
         case .discountRate: "Discount rate"
         }
     }
+
+    /// Inside a sentence: "the effect on …", "the cost per participant".
+    func phrase(_ metrics: [String: String]) -> String {
+        switch self {
+        case .effect(let outcome): "the effect on \(metrics[outcome] ?? outcome)"
+        case .value(let outcome, let perspective): "the value of \(metrics[outcome] ?? outcome) to \(perspective.rawValue)"
+        case .cost: "the cost per participant"
+        case .discountRate: "the discount rate"
+        }
+    }
+
+    /// Whether its low and high values are amounts of money (per participant).
+    var isMoney: Bool { switch self { case .cost, .value: true; case .effect, .discountRate: false } }
 }
