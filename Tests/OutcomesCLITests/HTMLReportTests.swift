@@ -145,7 +145,8 @@ import Testing
 
     /// Labels in capitals, long words and long names wrap inside the chart at both widths.
     @Test func wideChartLabelsWrapInsideTheirChart() throws {
-        let labels = ["EMERGENCY ROOM VISITS WITHIN 12 MONTHS OF RELEASE", String(repeating: "W", count: 45), "Value of Days in jail in the 12 months after enrollment to taxpayers", "short"]
+        let labels = ["EMERGENCY ROOM VISITS WITHIN 12 MONTHS OF RELEASE", String(repeating: "W", count: 45), "Value of Days in jail in the 12 months after enrollment to taxpayers",
+                      String(repeating: "Ш", count: 30), String(repeating: "—", count: 30) + " ωωω ÆÆÆ", "short"]
         var report = Report(title: "Labels", tables: [ReportTable(name: "numbers", title: "Numbers", columns: ["input", "value"],
                                                                   rows: labels.enumerated().map { [.text($1), .int($0 + 1)] })])
         report.charts = [Chart(title: "Bars", summary: "Bars", xLabel: "value", kind: .bars(labels.enumerated().map { ($1, Double($0 + 1)) }), table: "numbers"),
@@ -180,6 +181,8 @@ import Testing
             ("metrics", ["report", "metrics", "--contract", "housing-2021", "--period", "2022"], 5, true),
             ("summary", ["report", "summary", "--contract", "housing-2021"], 2, true),
             ("statement", ["report", "payments", "--contract", "housing-2021", "--provider", "hearth"], 1, true),
+            ("metrics-by-race", ["report", "metrics", "--contract", "housing-2021", "--period", "2022", "--by", "race"], 5, true),
+            ("comparison-by-sex", ["report", "compare", "--evaluation", Self.path("housing-2021-evaluation.yaml"), "--by", "sex"], 5, true),
             ("dictionary", ["dictionary", "--format", "html"], 0, false),
             ("quality", ["quality", "--format", "html"], 0, false),
         ]

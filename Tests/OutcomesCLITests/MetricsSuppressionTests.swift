@@ -44,6 +44,33 @@ import Testing
         #expect((cells[2][0] == marker || cells[2][1] == marker), "the (all) row would give it by the same subtraction")
     }
 
+    /// The chart's dashed line (all providers' rate) is drawn only when the table shows that rate, at
+    /// the value shown: hearth's 35 of 40 and keystone's 20 of 55 hide the (all) counts, and a line at
+    /// 55/95 would give them back (95 − 55 = 40 for hearth, so its 5 without the outcome).
+    @Test func theChartsLineIsAShownRate() throws {
+        let contract = try OutcomeContract.parse(yaml: """
+            contract: c
+            program: reentry
+            data_through: 2024-12-31
+            periods: [{label: "2021", from: 2021-01-01, to: 2021-12-31}]
+            metrics:
+              - {id: any_jail, measure: any, domain: jail, window: {anchor: enrollment_start, from: 0 days, to: 12 months}}
+            """, file: "c.yaml")
+        for (rows, hidden) in [([row("hearth", 40, 40, 35), row("keystone", 55, 55, 20), row("(all)", 95, 95, 55)], true),
+                               ([row("hearth", 40, 40, 20), row("keystone", 55, 55, 20), row("(all)", 95, 95, 40)], false)] {
+            let report = Report(metrics: rows, contract: contract, period: contract.periods[0], policy: SmallCellPolicy(threshold: 11))
+            let rate = try #require(report.tables[0].rows.first { $0[2] == .text("(all)") })[7]
+            #expect(rate.isSuppressed == hidden)
+            let references = report.charts.compactMap { chart -> Double?? in if case .intervals(_, let reference) = chart.kind { reference } else { nil } }
+            #expect(references.count == 1)
+            if case .rate(let shown) = rate {
+                #expect(references == [NSDecimalNumber(decimal: shown).doubleValue])
+            } else {
+                #expect(rate.isSuppressed && references == [nil], "a hidden rate draws no line: \(references)")
+            }
+        }
+    }
+
     /// The reading cites only what the table shows: the participants it counts are a shown (all)
     /// cell, and each rate it names is a shown rate cell, at the table's precision.
     @Test(arguments: [

@@ -236,7 +236,9 @@ struct CompareOptions: NotebookOptions {
             notes.append("Stored the \(spec.method == .nearest ? "matched" : "weighted comparison") group's metrics as \(stored.contract.id)\(OutcomeContract.matchedSuffix), period \(chosen!.label), for version \(stored.version): effect lines with comparison: matched_group pay against it.")
         }
         report.notes.insert(contentsOf: notes, at: 0)
-        if let by, let byGroup = outcome.byGroup { report.add(estimatesBy: byGroup, attribute: by, policy: suppression.policy) }
+        if let by, let byGroup = outcome.byGroup {
+            report.add(estimatesBy: byGroup, attribute: by, policy: suppression.policy, labels: definition.metricLabels(stored.contract))
+        }
         return report
     }
 

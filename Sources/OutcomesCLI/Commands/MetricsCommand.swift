@@ -193,7 +193,9 @@ extension Report {
     mutating func add(equity breakdown: [(metric: MetricDefinition, table: EquityTable)], by attribute: PersonAttribute, period: String,
                       policy: SmallCellPolicy) {
         var table = ReportTable(name: "metrics_by_\(attribute.rawValue)", title: "Outcome metrics by provider and \(attribute.rawValue.replacingOccurrences(of: "_", with: " ")), \(period)",
-                                columns: ["metric_id", "metric", "provider", attribute.rawValue, "participants", "with value", "total", "mean", "rate", "unstable rate"])
+                                columns: ["metric_id", "metric", "provider", attribute.rawValue, "participants", "with value", "total", "mean", "rate", "unstable rate"],
+                                moreColumns: ["metric_id"])
+        table.narrowColumns = ["total"]
         let marker = Cell.suppressed(policy.marker)
         for (metric, equity) in breakdown {
             for row in equity.rows {

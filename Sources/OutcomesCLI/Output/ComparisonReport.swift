@@ -43,9 +43,11 @@ extension Report {
     /// The estimates for each group of a person attribute, from the same units: a group whose
     /// participants or comparisons are a small count is suppressed, with another when one alone
     /// could be worked out from the totals.
-    mutating func add(estimatesBy result: EvaluationResult, attribute: PersonAttribute, policy: SmallCellPolicy) {
+    mutating func add(estimatesBy result: EvaluationResult, attribute: PersonAttribute, policy: SmallCellPolicy, labels: [String: String] = [:]) {
         var table = ReportTable(name: "estimates_by_\(attribute.rawValue)", title: "Effect estimates by \(attribute.rawValue.replacingOccurrences(of: "_", with: " ")) (\(result.spec.estimand.rawValue))",
-                                columns: ["outcome", attribute.rawValue, "analysis", "treated", "controls", "estimate", "std_error", "ci_lower", "ci_upper", "p_value"])
+                                columns: ["outcome", attribute.rawValue, "analysis", "treated", "controls", "estimate", "std_error", "ci_lower", "ci_upper", "p_value"],
+                                moreColumns: ["std_error"])
+        table.narrowColumns = ["treated", "controls"]
         let marker = Cell.suppressed(policy.marker)
         var intervals: [String: [Chart.Interval]] = [:]
         let grouped = Dictionary(grouping: result.estimates.filter { $0.group != nil }) { "\($0.outcome)/\($0.analysis.rawValue)" }
@@ -63,11 +65,13 @@ extension Report {
             }
         }
         tables.append(table)
+        let level = String(format: "%g%%", result.spec.confidence * 100)
         for outcome in intervals.keys.sorted() {
+            let label = labels[outcome] ?? outcome
             charts.append(Chart(
-                title: "Effect on \(outcome) by \(attribute.rawValue.replacingOccurrences(of: "_", with: " ")), with 95% intervals",
-                summary: "The estimated effect on \(outcome) for the participants of each group against their own matches or weights; small groups are left out.",
-                xLabel: "effect on \(outcome)", kind: .intervals(intervals[outcome]!, reference: 0), table: table.name))
+                title: "Effect on \(label) by \(attribute.rawValue.replacingOccurrences(of: "_", with: " ")), with \(level) intervals",
+                summary: "The estimated effect on \(label) for the participants of each group against their own matches or weights; small groups are left out.",
+                xLabel: "effect (participants minus comparisons)", kind: .intervals(intervals[outcome]!, reference: 0), table: table.name))
         }
         notes.append("By \(attribute.rawValue.replacingOccurrences(of: "_", with: " ")): each group's participants against their own matches or weights from the same run (not stored "
                      + "apart); groups of fewer than \(policy.threshold) participants or comparisons are suppressed, with another when one alone could be worked out from the totals.")
@@ -192,9 +196,10 @@ struct ComparisonTables {
         ], moreColumns: ["std_error", "se_type", "z", "mde"])
         // The sizes are in the sample-size table too.
         estimates.narrowColumns = ["treated", "controls"]
-        for row in chosen ?? result.estimates {
+        let rows = chosen ?? result.estimates
+        let hidden = Self.hidden(rows, policy: policy)
+        for (row, small) in zip(rows, hidden) {
             let e = row.effect, ci = e.confidenceInterval
-            let small = policy.map { $0.suppresses(e.treated) || $0.suppresses(e.controls) } ?? false
             let value = { (x: Double) -> Cell in small ? .suppressed(policy!.marker) : .real(x) }
             estimates.rows.append([
                 .text(row.outcome), .text(row.group ?? "all"), .text(row.analysis.rawValue), count(Double(e.treated)), count(Double(e.controls)),
@@ -204,10 +209,7 @@ struct ComparisonTables {
         }
         let sizes = result.sampleSizes
         sampleSizes = ReportTable(name: "sample_sizes", title: "Sample sizes", columns: ["sample", "control", "treated"])
-        for (label, pair) in [("All", sizes.all), ("Matched (ESS)", sizes.matchedESS), ("Matched", sizes.matched),
-                              ("Unmatched", sizes.unmatched), ("Discarded", sizes.discarded)] {
-            sampleSizes.rows.append([.text(label), count(pair.control), count(pair.treated)])
-        }
+        sampleSizes.rows = Self.sampleSizeRows(sizes, policy: policy, count: count)
         let columns = ["covariate", "type", "means_treated", "means_control", "std_mean_diff", "var_ratio", "ecdf_mean", "ecdf_max", "std_pair_dist"]
         func balance(_ name: String, _ title: String, _ rows: [Balance.Row]) -> ReportTable {
             var table = ReportTable(name: name, title: title, columns: columns)
@@ -232,3 +234,37 @@ struct ComparisonTables {
 
     var all: [ReportTable] { [estimates, sampleSizes, balanceBefore] + [balanceAfter, propensityModel].compactMap { $0 } }
 }
+
+extension ComparisonTables {
+    typealias SampleSizes = EvaluationResult.SampleSizes
+
+    /// The sample sizes as MatchIt lays them out. Matched, unmatched and discarded add up to all: one
+    /// small part hides another with it, and the effective size of a hidden matched count (matching
+    /// without weights makes them equal).
+    static func sampleSizeRows(_ sizes: SampleSizes, policy: SmallCellPolicy?, count: (Double) -> Cell) -> [[Cell]] {
+        func arm(_ part: (SampleSizes.Pair) -> Double) -> [Cell] {
+            let parts = [sizes.matched, sizes.unmatched, sizes.discarded].map(part)
+            let hide = policy?.suppressedParts(of: parts.map { Int($0.rounded()) }) ?? [false, false, false]
+            let marker = Cell.suppressed(policy?.marker ?? "")
+            return [count(part(sizes.all)), hide[0] ? marker : count(part(sizes.matchedESS))] + (0..<3).map { hide[$0] ? marker : count(parts[$0]) }
+        }
+        let (control, treated) = (arm(\.control), arm(\.treated))
+        return ["All", "Matched (ESS)", "Matched", "Unmatched", "Discarded"].enumerated().map { [.text($1), control[$0], treated[$0]] }
+    }
+
+    /// Which estimates to hide: an overall one whose arm is a small count; among the groups of one
+    /// outcome and analysis (providers), the small ones and — when one alone could be worked out
+    /// from the overall count — another with it.
+    static func hidden(_ rows: [EvaluationResult.Estimate], policy: SmallCellPolicy?) -> [Bool] {
+        guard let policy else { return rows.map { _ in false } }
+        var hidden = rows.map { policy.suppresses($0.effect.treated) || policy.suppresses($0.effect.controls) }
+        let groups = Dictionary(grouping: rows.indices.filter { rows[$0].group != nil }) { "\(rows[$0].outcome)/\(rows[$0].analysis.rawValue)" }
+        for indices in groups.values {
+            let treated = policy.suppressedParts(of: indices.map { rows[$0].effect.treated })
+            let controls = policy.suppressedParts(of: indices.map { rows[$0].effect.controls })
+            for (k, index) in indices.enumerated() where treated[k] || controls[k] { hidden[index] = true }
+        }
+        return hidden
+    }
+}
+

@@ -46,19 +46,20 @@ enum Reading {
         let ratio = s.ratio.map { ", a benefit-cost ratio of " + Cell.ratio($0).display } ?? ""
         let taxpayers = s.taxpayers.amount < 0 ? "taxpayers lose \(spoken(Money(-s.taxpayers.amount, s.taxpayers.currency)))"
             : "taxpayers gain \(spoken(s.taxpayers))"
-        let benefits = s.totalBenefits.amount < 0
-            ? "the program's benefits net to a loss of \(spoken(Money(-s.totalBenefits.amount, s.totalBenefits.currency))) per participant"
-            : "the program's benefits of \(spoken(s.totalBenefits)) per participant"
         let terms = " (\(taxpayers); present values at \(s.baseYear) prices)"
         let shortfall = Money(-s.net.amount, s.net.currency)
-        switch spoken(s.net) {
-        case let net where spoken(shortfall) == net:  // rounds to nothing either way
-            sentences.append("At a cost of \(spoken(s.cost)) per participant, \(benefits)\(terms) about equal its cost\(ratio).")
-        case _ where s.net.amount > 0:
-            sentences.append("At a cost of \(spoken(s.cost)) per participant, \(benefits)\(terms) cover its cost: "
+        let opening = "At a cost of \(spoken(s.cost)) per participant, "
+        if s.totalBenefits.amount < 0 {
+            // Losses elsewhere outweigh any gain: there are no benefits to set against the cost.
+            sentences.append(opening + "the program's benefits are a net loss of \(spoken(Money(-s.totalBenefits.amount, s.totalBenefits.currency))) "
+                             + "per participant\(terms), so they fall short of its cost by \(spoken(shortfall))\(ratio).")
+        } else if spoken(s.net) == spoken(shortfall) {  // rounds to nothing either way
+            sentences.append(opening + "the program's benefits of \(spoken(s.totalBenefits)) per participant\(terms) about equal its cost\(ratio).")
+        } else if s.net.amount > 0 {
+            sentences.append(opening + "the program's benefits of \(spoken(s.totalBenefits)) per participant\(terms) cover its cost: "
                              + "benefits exceed costs by \(spoken(s.net))\(ratio).")
-        default:
-            sentences.append("At a cost of \(spoken(s.cost)) per participant, \(benefits)\(terms) do not cover its cost: "
+        } else {
+            sentences.append(opening + "the program's benefits of \(spoken(s.totalBenefits)) per participant\(terms) do not cover its cost: "
                              + "benefits fall short by \(spoken(shortfall))\(ratio).")
         }
         sentences.append("Benefits exceed costs in \(percent(s.chance)) of \(s.draws.formatted(.number.grouping(.automatic))) simulations "

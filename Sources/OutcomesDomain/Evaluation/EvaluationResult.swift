@@ -8,6 +8,8 @@ public struct EvaluationResult: Sendable {
         public struct Pair: Sendable, Equatable {
             public var control: Double
             public var treated: Double
+
+            public init(control: Double, treated: Double) { (self.control, self.treated) = (control, treated) }
         }
         public var all: Pair
         /// Kish's effective sample size of the weights.
@@ -16,6 +18,10 @@ public struct EvaluationResult: Sendable {
         public var matched: Pair
         public var unmatched: Pair
         public var discarded: Pair
+
+        public init(all: Pair, matchedESS: Pair, matched: Pair, unmatched: Pair, discarded: Pair) {
+            (self.all, self.matchedESS, self.matched, self.unmatched, self.discarded) = (all, matchedESS, matched, unmatched, discarded)
+        }
     }
 
     public enum Analysis: String, Sendable, Codable {
@@ -35,6 +41,11 @@ public struct EvaluationResult: Sendable {
         public let effect: EffectEstimate
         public let meanTreated: Double
         public let meanControl: Double
+
+        public init(outcome: String, group: String?, analysis: Analysis, effect: EffectEstimate, meanTreated: Double, meanControl: Double) {
+            (self.outcome, self.group, self.analysis, self.effect) = (outcome, group, analysis, effect)
+            (self.meanTreated, self.meanControl) = (meanTreated, meanControl)
+        }
     }
 
     /// Stated beside the tables: facts the estimate depends on, with their counts.

@@ -106,6 +106,7 @@ extension Chart {
             case "M", "W", "m", "w", "@", "%": em = 1.0
             case "i", "j", "l", "!", "|", ".", ",", ":", ";", "'": em = 0.35
             case "f", "t", "r", "I", " ", "(", ")", "-": em = 0.45
+            case _ where !character.isASCII: em = 1.05  // other scripts, dashes: as wide as an M
             case _ where character.isUppercase: em = 0.8
             case _ where character.isLowercase || character.isNumber: em = 0.64
             default: em = 0.85

@@ -40,18 +40,19 @@ extension Report {
                                  markers: []),
                 table: "propensity_overlap"))
         }
+        let hidden = ComparisonTables.hidden(result.estimates, policy: policy)
+        let level = String(format: "%g%%", result.spec.confidence * 100)
         for outcome in Set(result.estimates.map(\.outcome)).sorted() {
-            let intervals = result.estimates.filter { $0.outcome == outcome }.compactMap { row -> Chart.Interval? in
-                let e = row.effect
-                if let policy, policy.suppresses(e.treated) || policy.suppresses(e.controls) { return nil }
+            let intervals = result.estimates.indices.filter { result.estimates[$0].outcome == outcome && !hidden[$0] }.map { index -> Chart.Interval in
+                let row = result.estimates[index], e = row.effect
                 return .init(label: "\(row.group ?? "all") — \(row.analysis.rawValue)", estimate: e.estimate, low: e.confidenceInterval.lower,
                              high: e.confidenceInterval.upper)
             }
             guard !intervals.isEmpty else { continue }
             let label = labels[outcome] ?? outcome
             charts.append(Chart(
-                title: "Effect on \(label) with 95% confidence intervals",
-                summary: "The estimated effect on \(label) (participants minus comparisons), overall and per provider, each with its 95% confidence interval; the dashed line is no effect.",
+                title: "Effect on \(label) with \(level) confidence intervals",
+                summary: "The estimated effect on \(label) (participants minus comparisons), overall and per provider, each with its \(level) confidence interval; the dashed line is no effect.",
                 xLabel: "effect (participants minus comparisons)", kind: .intervals(intervals, reference: 0), table: "estimates"))
         }
     }

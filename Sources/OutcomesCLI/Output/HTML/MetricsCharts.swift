@@ -13,7 +13,6 @@ extension Report {
             let rows = results.filter { $0.metricID == metricID }
             let hidden = MetricCellSuppression(rows: rows, policy: policy)
             let shown = rows.indices.filter { !hidden.figure[$0] && rows[$0].providerID != MetricsRunner.allProviders }
-            let all = rows.first { $0.providerID == MetricsRunner.allProviders }
             let label = labels[metricID] ?? metricID
             if rows.contains(where: { $0.rate != nil }) {
                 // The control arm's own rate and interval, when it is computed and not a small cell.
@@ -31,11 +30,15 @@ extension Report {
                     return .init(label: row.providerID, estimate: NSDecimalNumber(decimal: rate).doubleValue, low: ci.lower, high: ci.upper)
                 }
                 guard !intervals.isEmpty else { continue }
+                // All providers' rate as the table shows it, and only when it shows it: a line drawn at a
+                // hidden rate would give back the counts the table hides.
+                let allIndex = rows.firstIndex { $0.providerID == MetricsRunner.allProviders }
+                let reference = allIndex.flatMap { hidden.figure[$0] ? nil : rows[$0].rate.map { NSDecimalNumber(decimal: Cell.roundedValue($0)).doubleValue } }
                 charts.append(Chart(
                     title: "\(label): rate by provider with 95% intervals" + (arm == nil ? "" : ", against the control arm"),
                     summary: "Each provider's rate of \(label) among its participants with a value, with its Wilson 95% interval"
-                        + (arm == nil ? "" : ", and the randomized control arm's") + "; the dashed line is all providers' rate.",
-                    xLabel: "rate", kind: .intervals(intervals, reference: all?.rate.map { NSDecimalNumber(decimal: $0).doubleValue }), table: "metrics"))
+                        + (arm == nil ? "" : ", and the randomized control arm's") + (reference == nil ? "." : "; the dashed line is all providers' rate."),
+                    xLabel: "rate", kind: .intervals(intervals, reference: reference), table: "metrics"))
             } else {
                 let bars = shown.compactMap { index in rows[index].mean.map { (rows[index].providerID, NSDecimalNumber(decimal: $0).doubleValue) } }
                 guard !bars.isEmpty else { continue }
