@@ -6,6 +6,18 @@ import Testing
 
 /// Every count cell of the metrics report is protected, not only the participant count.
 @Suite struct MetricsSuppressionTests {
+    /// A contract of one yes/no metric, Any jail stay.
+    static func contract() throws -> OutcomeContract {
+        try OutcomeContract.parse(yaml: """
+            contract: c
+            program: reentry
+            data_through: 2024-12-31
+            periods: [{label: "2021", from: 2021-01-01, to: 2021-12-31}]
+            metrics:
+              - {id: any_jail, label: Any jail stay, measure: any, domain: jail, window: {anchor: enrollment_start, from: 0 days, to: 12 months}}
+            """, file: "c.yaml")
+    }
+
     func row(_ provider: String, _ participants: Int, _ withValue: Int, _ total: Int) -> ProviderMetricResult {
         let rate = withValue == 0 ? nil : Decimal(total) / Decimal(withValue)
         return ProviderMetricResult(metricID: "any_jail", providerID: provider, measure: "any", participants: participants,
@@ -13,14 +25,7 @@ import Testing
     }
 
     func report(_ rows: [ProviderMetricResult]) throws -> [[Cell]] {
-        let contract = try OutcomeContract.parse(yaml: """
-            contract: c
-            program: reentry
-            data_through: 2024-12-31
-            periods: [{label: "2021", from: 2021-01-01, to: 2021-12-31}]
-            metrics:
-              - {id: any_jail, measure: any, domain: jail, window: {anchor: enrollment_start, from: 0 days, to: 12 months}}
-            """, file: "c.yaml")
+        let contract = try Self.contract()
         return Report(metrics: rows, contract: contract, period: contract.periods[0], policy: SmallCellPolicy(threshold: 11))
             .tables[0].rows.map { Array($0.dropFirst(3)) }
     }
@@ -48,14 +53,7 @@ import Testing
     /// the value shown: hearth's 35 of 40 and keystone's 20 of 55 hide the (all) counts, and a line at
     /// 55/95 would give them back (95 − 55 = 40 for hearth, so its 5 without the outcome).
     @Test func theChartsLineIsAShownRate() throws {
-        let contract = try OutcomeContract.parse(yaml: """
-            contract: c
-            program: reentry
-            data_through: 2024-12-31
-            periods: [{label: "2021", from: 2021-01-01, to: 2021-12-31}]
-            metrics:
-              - {id: any_jail, measure: any, domain: jail, window: {anchor: enrollment_start, from: 0 days, to: 12 months}}
-            """, file: "c.yaml")
+        let contract = try Self.contract()
         for (rows, hidden) in [([row("hearth", 40, 40, 35), row("keystone", 55, 55, 20), row("(all)", 95, 95, 55)], true),
                                ([row("hearth", 40, 40, 20), row("keystone", 55, 55, 20), row("(all)", 95, 95, 40)], false)] {
             let report = Report(metrics: rows, contract: contract, period: contract.periods[0], policy: SmallCellPolicy(threshold: 11))
@@ -81,14 +79,7 @@ import Testing
         [("hearth", 120, 118, 60), ("keystone", 80, 80, 61), ("(all)", 200, 198, 121)],
     ] as [[(String, Int, Int, Int)]])
     func theReadingCitesOnlyShownCells(_ rows: [(String, Int, Int, Int)]) throws {
-        let contract = try OutcomeContract.parse(yaml: """
-            contract: c
-            program: reentry
-            data_through: 2024-12-31
-            periods: [{label: "2021", from: 2021-01-01, to: 2021-12-31}]
-            metrics:
-              - {id: any_jail, label: Any jail stay, measure: any, domain: jail, window: {anchor: enrollment_start, from: 0 days, to: 12 months}}
-            """, file: "c.yaml")
+        let contract = try Self.contract()
         let report = Report(metrics: rows.map { row($0.0, $0.1, $0.2, $0.3) }, contract: contract, period: contract.periods[0],
                             policy: SmallCellPolicy(threshold: 11))
         let table = report.tables[0].rows
