@@ -18,6 +18,13 @@ public enum Balance {
         /// MatchIt's "Std. Pair Dist." (`standardizedPairDistance(values:treated:subclass:weights:estimand:)`);
         /// `nil` unless matched sets were given.
         public let standardizedPairDistance: Double?
+
+        public init(name: String, binary: Bool, meanTreated: Double, meanControl: Double, standardizedMeanDifference: Double?,
+                    varianceRatio: Double?, eCDFMean: Double?, eCDFMax: Double?, standardizedPairDistance: Double?) {
+            (self.name, self.binary, self.meanTreated, self.meanControl) = (name, binary, meanTreated, meanControl)
+            (self.standardizedMeanDifference, self.varianceRatio, self.eCDFMean, self.eCDFMax) = (standardizedMeanDifference, varianceRatio, eCDFMean, eCDFMax)
+            self.standardizedPairDistance = standardizedPairDistance
+        }
     }
 
     /// One row. `weights` nil: the sample before matching (all units, weight 1). `subclass`, each

@@ -44,3 +44,18 @@ struct ComparisonSuppressionTests {
         #expect(ComparisonTables.hidden(rows, policy: nil).allSatisfy { !$0 })
     }
 }
+
+extension ComparisonSuppressionTests {
+    @Test func aBinaryCovariatesMeansThatGiveASmallCountAreHidden() {
+        func row(_ name: String, binary: Bool = true, _ treated: Double, _ control: Double) -> Balance.Row {
+            Balance.Row(name: name, binary: binary, meanTreated: treated, meanControl: control, standardizedMeanDifference: 0.1,
+                        varianceRatio: nil, eCDFMean: 0.01, eCDFMax: 0.02, standardizedPairDistance: nil)
+        }
+        let units = EvaluationResult.SampleSizes.Pair(control: 400, treated: 200)
+        // 0.02 × 200 = 4 treated with the covariate; 0.99 × 400 = 396, so 4 controls without it; 0.1 × 200 = 20
+        // and 0.2 × 400 = 80 give nothing away; a continuous covariate's mean is not a count.
+        let rows = [row("county_Fir", 0.02, 0.30), row("any_jail", 0.1, 0.2), row("employed", 0.5, 0.99), row("age", binary: false, 0.02, 0.03)]
+        #expect(ComparisonTables.hiddenBalance(rows, units: units, policy: Self.policy) == ["county_Fir", "employed"])
+        #expect(ComparisonTables.hiddenBalance(rows, units: units, policy: nil).isEmpty)
+    }
+}

@@ -211,9 +211,15 @@ struct ComparisonTables {
         sampleSizes = ReportTable(name: "sample_sizes", title: "Sample sizes", columns: ["sample", "control", "treated"])
         sampleSizes.rows = Self.sampleSizeRows(sizes, policy: policy, count: count)
         let columns = ["covariate", "type", "means_treated", "means_control", "std_mean_diff", "var_ratio", "ecdf_mean", "ecdf_max", "std_pair_dist"]
-        func balance(_ name: String, _ title: String, _ rows: [Balance.Row]) -> ReportTable {
+        func balance(_ name: String, _ title: String, _ rows: [Balance.Row], units: SampleSizes.Pair) -> ReportTable {
             var table = ReportTable(name: name, title: title, columns: columns)
+            let hidden = Self.hiddenBalance(rows, units: units, policy: policy)
             for row in rows {
+                if hidden.contains(row.name) {
+                    let marker = Cell.suppressed(policy?.marker ?? "")
+                    table.rows.append([.text(row.name), .text("binary")] + Array(repeating: marker, count: columns.count - 2))
+                    continue
+                }
                 table.rows.append([
                     .text(row.name), .text(row.name == "distance" ? "propensity" : row.binary ? "binary" : "continuous"),
                     .real(row.meanTreated), .real(row.meanControl), row.standardizedMeanDifference.map(Cell.real) ?? .null,
@@ -223,8 +229,8 @@ struct ComparisonTables {
             }
             return table
         }
-        balanceBefore = balance("balance_all", "Balance before (all units)", result.balanceBefore)
-        balanceAfter = spec.method == .none ? nil : balance("balance_matched", "Balance after \(spec.method.step)", result.balanceAfter)
+        balanceBefore = balance("balance_all", "Balance before (all units)", result.balanceBefore, units: sizes.all)
+        balanceAfter = spec.method == .none ? nil : balance("balance_matched", "Balance after \(spec.method.step)", result.balanceAfter, units: sizes.matched)
         if spec.method.usesPropensity {
             var model = ReportTable(name: "propensity_model", title: "Propensity model (logistic regression)", columns: ["term", "coefficient", "std_error"])
             model.rows = result.propensityModel.map { [.text($0.name), .real($0.coefficient), .real($0.standardError)] }
@@ -237,6 +243,17 @@ struct ComparisonTables {
 
 extension ComparisonTables {
     typealias SampleSizes = EvaluationResult.SampleSizes
+
+    /// Binary covariates whose means give away a small count: a mean times its arm's units (with or
+    /// without the covariate) of 1 to T − 1. Their whole row is hidden — the standardized difference
+    /// and the rest would give the mean back — in the tables and in the love plot.
+    static func hiddenBalance(_ rows: [Balance.Row], units: SampleSizes.Pair, policy: SmallCellPolicy?) -> Set<String> {
+        guard let policy else { return [] }
+        func small(_ mean: Double, _ n: Double) -> Bool {
+            [mean * n, (1 - mean) * n].contains { policy.suppresses(Int($0.rounded())) }
+        }
+        return Set(rows.filter { $0.binary && (small($0.meanTreated, units.treated) || small($0.meanControl, units.control)) }.map(\.name))
+    }
 
     /// The sample sizes as MatchIt lays them out. Matched, unmatched and discarded add up to all: one
     /// small part hides another with it, and the effective size of a hidden matched count (matching

@@ -8,7 +8,10 @@ extension Report {
     /// Metrics are named by their `labels` (by id) where given.
     mutating func addCharts(comparison result: EvaluationResult, policy: SmallCellPolicy?, labels: [String: String] = [:]) {
         let before = Dictionary(result.balanceBefore.map { ($0.name, $0.standardizedMeanDifference) }, uniquingKeysWith: { first, _ in first })
-        let rows = result.balanceAfter.map { row in (label: labels[row.name] ?? row.name, values: [before[row.name].flatMap { $0 }.map(abs), row.standardizedMeanDifference.map(abs)]) }
+        // A covariate whose means give away a small count is left out, as its rows are hidden.
+        let hiddenCovariates = ComparisonTables.hiddenBalance(result.balanceBefore, units: result.sampleSizes.all, policy: policy)
+            .union(ComparisonTables.hiddenBalance(result.balanceAfter, units: result.sampleSizes.matched, policy: policy))
+        let rows = result.balanceAfter.filter { !hiddenCovariates.contains($0.name) }.map { row in (label: labels[row.name] ?? row.name, values: [before[row.name].flatMap { $0 }.map(abs), row.standardizedMeanDifference.map(abs)]) }
         if result.spec.method != .none, !rows.isEmpty {
             charts.append(Chart(
                 title: "Balance before and after \(result.spec.method.step) (absolute standardized mean differences)",
