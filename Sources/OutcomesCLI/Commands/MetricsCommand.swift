@@ -284,21 +284,11 @@ struct MetricCellSuppression {
 
 extension Cell {
     /// A computed figure to four decimals (half-even), exact in JSON up to that rounding.
-    static func rounded(_ value: Decimal) -> Cell {
-        var source = value, result = Decimal()
-        NSDecimalRound(&result, &source, 4, .bankers)
-        return .decimal(result)
-    }
+    static func rounded(_ value: Decimal) -> Cell { .decimal(value.rounded(scale: 4)) }
 
     /// `value` to four decimals (half-even), as the tables show it.
-    static func roundedValue(_ value: Decimal) -> Decimal {
-        guard case .decimal(let result) = rounded(value) else { return value }
-        return result
-    }
+    static func roundedValue(_ value: Decimal) -> Decimal { value.rounded(scale: 4) }
 
     /// A rate to four decimals (half-even) for machines; a percentage for a person.
-    static func roundedRate(_ value: Decimal) -> Cell {
-        guard case .decimal(let result) = rounded(value) else { return .null }
-        return .rate(result)
-    }
+    static func roundedRate(_ value: Decimal) -> Cell { .rate(value.rounded(scale: 4)) }
 }

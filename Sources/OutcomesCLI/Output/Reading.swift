@@ -9,7 +9,7 @@ enum Reading {
     /// first, then the nearest unit), separators, the currency's sign where it has a common one
     /// (`$15,017`, `-$3,700`), else its code (`CHF 1,200`).
     static func spoken(_ money: Money) -> String {
-        let shown = Decimal(string: money.plain) ?? money.amount
+        let shown = money.amount.rounded(scale: money.currency.minorUnits)  // as Money.plain shows it
         return signed(Money(shown.rounded(scale: 0), money.currency), decimals: false)
     }
 
