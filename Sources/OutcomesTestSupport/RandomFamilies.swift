@@ -74,6 +74,12 @@ public struct RandomFamilies {
             window: {anchor: enrollment_start, from: 0 days, to: 6 months}
             of: {relation: [parent, guardian], age_at_index: 18-130}
             aggregate: sum
+          - id: household_adults_employed
+            measure: any
+            domain: wages
+            window: {anchor: enrollment_start, from: 0 days, to: 12 months}
+            of: {relation: household, age_at_index: 18-130}
+            aggregate: mean
         payments:
           rate_card:
             lines:

@@ -1,31 +1,91 @@
 import OutcomesDomain
 import PostgresClient
 
-/// Metrics over relatives (`of:`). Two statements:
-/// 1. `relativeUnits()`: each unit's relatives through the edges valid on its index date, one row
-///    per unit and relative, keyed by the relative (on Citus distributed by the relative, so the
-///    relative's events and birth date are on the same worker), and a row for the unit itself
-///    (the household's own member, and the anchor of a unit with no relatives). A flag per metric
-///    says whether the relative is of the kind it asks for.
-/// 2. `relativeBranch`: each relative's events measured over the unit's windows (the same
-///    aggregates as a unit's own), then, per unit, the relatives' values aggregated (any, all,
-///    sum, mean, count), with their ids and values kept in order.
+/// Metrics over relatives (`of:`): each unit's relatives through the edges valid on its index
+/// date, a row per unit and relative (and one for the unit itself: the household's own member,
+/// and the anchor of a unit with no relatives), with a flag per metric saying whether the relative
+/// is of the kind it asks for. Each relative's events are measured over the unit's windows (the
+/// same aggregates as a unit's own), then, per unit, the relatives' values are aggregated (any,
+/// all, sum, mean, count), with their ids and values kept in order.
+///
+/// On one node the units' relatives are found inside each slice's branch (`inlineRelatives`): the
+/// rows stay in unit order, so both groupings stream, with no table and no sort. On Citus a
+/// relative's events are on the relative's shard, so the relatives are first written to a table
+/// distributed by the relative (`relativeUnits()`), and the branch reads it.
 extension MetricCompiler {
     /// The flag of metric `index` on a relatives row: the relative is of the kind the metric asks for.
     func relativeFlag(_ index: Int) -> SQLIdentifier { .generated("m\(index)_of") }
 
-    /// Statement 1: the units' relatives.
+    /// The relation codes any of the metrics over relatives follows.
+    var relativeEdgeCodes: [String] {
+        Set(relativeMetrics.flatMap { contract.metrics[$0].relatives!.relations.edgeCodes }).sorted()
+    }
+
+    /// Whether the edge `r` is of the kind metric `index` asks for.
+    func edgeCondition(_ index: Int) -> PostgresQuery {
+        let selection = contract.metrics[index].relatives!
+        var condition: PostgresQuery = "r.relation = ANY (\(selection.relations.edgeCodes)::text[])"
+        if !selection.evidence.isEmpty {
+            condition.append(" AND r.evidence = ANY (\(selection.evidence.map(\.rawValue))::text[])")
+        }
+        return condition
+    }
+
+    /// The edges of `p`'s person valid on its index date, of the codes the metrics follow.
+    func validEdges(of alias: SQLIdentifier) -> PostgresQuery {
+        "r.relation = ANY (\(relativeEdgeCodes)::text[]) AND r.valid_from <= \(column(alias, "start_date")) "
+            + "AND (r.valid_to IS NULL OR r.valid_to >= \(column(alias, "start_date")))"
+    }
+
+    /// Metric `index`'s age rule on a relative born on `birthDate`, at the unit's index date
+    /// `indexDate`: whole years on the index date; a relative without a date of birth, or not yet
+    /// born (whose negative age PostgreSQL's age() truncates to 0 years), has no age.
+    func ageCondition(_ index: Int, birthDate: PostgresQuery, indexDate: PostgresQuery) -> PostgresQuery? {
+        guard let ages = contract.metrics[index].relatives!.ageAtIndex else { return nil }
+        return "coalesce(\(birthDate) <= \(indexDate) AND date_part('year', age(\(indexDate), \(birthDate))) "
+            + "BETWEEN \(ages.lowerBound) AND \(ages.upperBound), false)"
+    }
+
+    /// Each unit of the slice with its relatives, found inside the branch (one node): a row per
+    /// unit and relative and one for the unit itself, grouped in unit order, with the flags.
+    func inlineRelatives(_ indices: [Int], slice: [PostgresQuery]) -> PostgresQuery {
+        // The windows are computed here, once per unit and relative: in a subquery PostgreSQL
+        // flattens they would be computed again in every event's FILTER.
+        var columns: [PostgresQuery] = windowColumns(windowParts(indices), of: "p")
+        for index in indices {
+            let includesSelf = contract.metrics[index].relatives!.relations.includesParticipant
+            var flag: PostgresQuery = "bool_or(CASE WHEN s.own THEN \(includesSelf) ELSE \(edgeCondition(index)) END)"
+            if let age = ageCondition(index, birthDate: "min(rp.birth_date)", indexDate: "p.start_date") {
+                flag.append(" AND \(age)")
+            }
+            columns.append("\(flag) AS \(identifier: relativeFlag(index))")
+        }
+        // The unit's own row is the `own` one; the other reads the edges (none: a NULL key finds
+        // nothing). Birth dates are read for the ages asked: the unit's own only for a household's.
+        let aged = indices.filter { contract.metrics[$0].relatives!.ageAtIndex != nil }
+        let ownAge = aged.contains { contract.metrics[$0].relatives!.relations.includesParticipant }
+        let born: PostgresQuery = ownAge ? "coalesce(r.relative_id, p.person_id)" : "r.relative_id"
+        let birthDates: PostgresQuery = aged.isEmpty
+            ? "LEFT JOIN (SELECT NULL::date AS birth_date) rp ON false"
+            : "LEFT JOIN ids.persons rp ON rp.person_id = \(born)"
+        return """
+            SELECT p.person_id AS participant_id, p.start_date, p.enrollment_id, p.provider_id, p.end_date,
+                   coalesce(r.relative_id, p.person_id) AS person_id,
+                   \(columns.joined(separator: ",\n       "))
+            FROM (\(unitRows([], slice))) p
+            CROSS JOIN (VALUES (true), (false)) AS s(own)
+            LEFT JOIN ids.relationships r
+              ON r.person_id = CASE WHEN s.own THEN NULL ELSE p.person_id END AND \(validEdges(of: "p"))
+            \(birthDates)
+            WHERE s.own OR r.person_id IS NOT NULL
+            GROUP BY p.person_id, p.start_date, p.enrollment_id, p.provider_id, p.end_date, coalesce(r.relative_id, p.person_id)
+            """
+    }
+
+    /// Statement 1 on Citus: the units' relatives, as a table distributed by the relative.
     func relativeUnits() -> PostgresQuery {
         let indices = relativeMetrics
-        let codes = Set(indices.flatMap { contract.metrics[$0].relatives!.relations.edgeCodes }).sorted()
-        let edgeFlags: [PostgresQuery] = indices.map { index in
-            let selection = contract.metrics[index].relatives!
-            var condition: PostgresQuery = "r.relation = ANY (\(selection.relations.edgeCodes)::text[])"
-            if !selection.evidence.isEmpty {
-                condition.append(" AND r.evidence = ANY (\(selection.evidence.map(\.rawValue))::text[])")
-            }
-            return "bool_or(\(condition)) AS \(identifier: relativeFlag(index))"
-        }
+        let edgeFlags: [PostgresQuery] = indices.map { "bool_or(\(edgeCondition($0))) AS \(identifier: relativeFlag($0))" }
         let selfFlags: [PostgresQuery] = indices.map { index in
             "\(contract.metrics[index].relatives!.relations.includesParticipant) AS \(identifier: relativeFlag(index))"
         }
@@ -35,9 +95,7 @@ extension MetricCompiler {
             SELECT r.relative_id AS person_id, p.person_id AS participant_id, p.start_date, p.enrollment_id, p.provider_id, p.end_date,
                    \(edgeFlags.joined(separator: ", "))
             FROM (\(unitRows([], slice))) p
-            JOIN ids.relationships r
-              ON r.person_id = p.person_id AND r.relation = ANY (\(codes)::text[])
-             AND r.valid_from <= p.start_date AND (r.valid_to IS NULL OR r.valid_to >= p.start_date)
+            JOIN ids.relationships r ON r.person_id = p.person_id AND \(validEdges(of: "p"))
             GROUP BY r.relative_id, p.person_id, p.start_date, p.enrollment_id, p.provider_id, p.end_date
             UNION ALL
             SELECT p.person_id, p.person_id, p.start_date, p.enrollment_id, p.provider_id, p.end_date, \(selfFlags.joined(separator: ", "))
@@ -49,32 +107,36 @@ extension MetricCompiler {
     /// that counts the unit, as `branch` gives for own metrics.
     func relativeBranch(_ indices: [Int], lower: Int?, upper: Int?) -> PostgresQuery {
         let through: PostgresQuery = "\(contract.dataThrough)::date"
-        var slice: [PostgresQuery] = []
-        if let lower { slice.append("u.participant_id >= \(lower)") }
-        if let upper { slice.append("u.participant_id < \(upper)") }
         let windows = windowParts(indices)
-
         // Each relative (and unit) with the unit's windows, and whether the relative counts for each metric.
-        var unitColumns = windowColumns(windows, of: "u")
-        for index in indices {
-            var flag: PostgresQuery = column("u", relativeFlag(index))
-            if let ages = contract.metrics[index].relatives!.ageAtIndex {
-                // Whole years on the index date; a relative without a date of birth, or not yet
-                // born (whose negative age PostgreSQL's age() truncates to 0 years), has no age.
-                flag.append(" AND coalesce(rp.birth_date <= u.start_date AND date_part('year', age(u.start_date, rp.birth_date)) "
-                    + "BETWEEN \(ages.lowerBound) AND \(ages.upperBound), false)")
+        let relativeRows: PostgresQuery
+        switch relativesSource {
+        case .inline:
+            var slice: [PostgresQuery] = []
+            if case .enrollments = units { slice.append(cohortConditions()) }
+            if let lower { slice.append("e.person_id >= \(lower)") }
+            if let upper { slice.append("e.person_id < \(upper)") }
+            relativeRows = inlineRelatives(indices, slice: slice)
+        case .table(let table):
+            var slice: [PostgresQuery] = []
+            if let lower { slice.append("u.participant_id >= \(lower)") }
+            if let upper { slice.append("u.participant_id < \(upper)") }
+            var unitColumns = windowColumns(windows, of: "u")
+            for index in indices {
+                var flag: PostgresQuery = column("u", relativeFlag(index))
+                if let age = ageCondition(index, birthDate: "rp.birth_date", indexDate: "u.start_date") { flag.append(" AND \(age)") }
+                unitColumns.append("\(flag) AS \(identifier: relativeFlag(index))")
             }
-            unitColumns.append("\(flag) AS \(identifier: relativeFlag(index))")
+            let conditions: PostgresQuery = slice.isEmpty ? "true" : slice.joined(separator: " AND ")
+            relativeRows = """
+                SELECT u.participant_id, u.start_date, u.enrollment_id, u.provider_id, u.end_date, u.person_id,
+                       \(unitColumns.joined(separator: ",\n       "))
+                FROM \(identifier: table) u
+                LEFT JOIN ids.persons rp ON rp.person_id = u.person_id
+                WHERE \(conditions)
+                ORDER BY u.person_id
+                """
         }
-        let conditions: PostgresQuery = slice.isEmpty ? "true" : slice.joined(separator: " AND ")
-        let relativeRows: PostgresQuery = """
-            SELECT u.person_id, u.participant_id, u.start_date, u.enrollment_id, u.provider_id, u.end_date,
-                   \(unitColumns.joined(separator: ",\n       "))
-            FROM \(identifier: relativesTable) u
-            LEFT JOIN ids.persons rp ON rp.person_id = u.person_id
-            WHERE \(conditions)
-            ORDER BY u.person_id
-            """
         let anyFlag: PostgresQuery = indices.map { column("p", relativeFlag($0)) }.joined(separator: " OR ")
         // Every unit keeps its own row, so that a unit without relatives is reported; only the
         // relatives a metric asks for have their events read.
@@ -83,9 +145,12 @@ extension MetricCompiler {
 
         // Each relative's measures, grouped per relative and unit.
         let starts = windows.map { column("p", $0.start) }, ends = windows.map { column("p", $0.end) }
-        let keys: [PostgresQuery] = ["p.person_id", "p.participant_id", "p.start_date", "p.enrollment_id", "p.provider_id", "p.end_date"]
-            + indices.map { column("p", relativeFlag($0)) }
-        var measuredColumns = keys
+        // Grouped in the order the rows arrive: by unit inline, by relative from the table.
+        let unitKeys: [PostgresQuery] = ["p.participant_id", "p.start_date", "p.enrollment_id", "p.provider_id", "p.end_date"]
+        let keys: [PostgresQuery] = relativesSource == .inline ? unitKeys + ["p.person_id"] : ["p.person_id"] + unitKeys
+        var measuredColumns = keys + indices.map {
+            "bool_or(\(column("p", relativeFlag($0)))) AS \(identifier: relativeFlag($0))" as PostgresQuery
+        }
         for part in windows {
             let (start, end) = windowBounds(part.window, of: "p")
             measuredColumns.append("\(start) AS \(identifier: part.start), \(end) AS \(identifier: part.end)")
@@ -109,7 +174,11 @@ extension MetricCompiler {
             GROUP BY \(keys.joined(separator: ", "))
             """
 
-        // Per unit: the relatives' values aggregated, with their ids and values.
+        // Per unit: the relatives' values aggregated, with their ids and values in the relatives'
+        // order. Inline, `measured` is grouped by unit and then relative, so the rows arrive in that
+        // order and a sort per unit and array would be wasted (the oracle tests check the order);
+        // from the table (Citus) they do not.
+        let inRelativeOrder: PostgresQuery = relativesSource == .inline ? "" : " ORDER BY g.person_id"
         var unitAggregates: [PostgresQuery] = ["g.participant_id", "g.start_date", "g.enrollment_id", "g.provider_id", "g.end_date"]
         for part in windows {
             let (start, end) = windowBounds(part.window, of: "g")
@@ -132,8 +201,8 @@ extension MetricCompiler {
             unitAggregates += [
                 "count(*) FILTER (WHERE \(flag)) AS \(identifier: .generated(name + "_relatives"))",
                 "(\(aggregated))::numeric AS \(identifier: .generated(name + "_value"))",
-                "array_agg(g.person_id ORDER BY g.person_id) FILTER (WHERE \(flag)) AS \(identifier: .generated(name + "_ids"))",
-                "array_agg(\(value) ORDER BY g.person_id) FILTER (WHERE \(flag)) AS \(identifier: .generated(name + "_values"))",
+                "array_agg(g.person_id\(inRelativeOrder)) FILTER (WHERE \(flag)) AS \(identifier: .generated(name + "_ids"))",
+                "array_agg(\(value)\(inRelativeOrder)) FILTER (WHERE \(flag)) AS \(identifier: .generated(name + "_values"))",
             ]
         }
         let grouped: PostgresQuery = """

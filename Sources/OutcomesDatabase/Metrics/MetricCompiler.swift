@@ -29,8 +29,14 @@ struct MetricCompiler {
     /// The result set (`metrics.result_sets`) the rows are stored under; 0 for a table that does
     /// not become a partition of `metrics.person_results` (an evaluation's).
     var resultSet = 0
-    /// The table of the units' relatives (`relativeUnits()`), for metrics over relatives; `build` makes it.
-    var relativesTable: SQLIdentifier = "metrics.run_relatives"
+    /// Where metrics over relatives find the units' relatives: inside each branch, or (on Citus)
+    /// in a table `build` makes with `relativeUnits()`.
+    var relativesSource: RelativesSource = .inline
+
+    enum RelativesSource: Equatable {
+        case inline
+        case table(SQLIdentifier)
+    }
 
     /// The units metrics are computed for: each a person, an index date (the window anchor
     /// `enrollment_start`/`index_date`), an optional end and the provider it is reported under.
@@ -418,14 +424,17 @@ extension MetricCompiler {
         ]
         if layout == .distributed { try connection.execute("SET LOCAL citus.propagate_set_commands = 'local'") }
         var compiler = self
-        if !relativeMetrics.isEmpty {
-            compiler.relativesTable = SQLIdentifier(validating: table.description + "_relatives")!
-            try PersonLevelTable(table: compiler.relativesTable).create(as: relativeUnits(), layout: layout, on: connection)
-            try connection.execute("ANALYZE \(identifier: compiler.relativesTable)")
+        // On Citus the relatives' events are on the relatives' shards: their units go in a table distributed by them.
+        let relativesTable = SQLIdentifier(validating: table.description + "_relatives")!
+        let staged = layout == .distributed && !relativeMetrics.isEmpty
+        if staged {
+            compiler.relativesSource = .table(relativesTable)
+            try PersonLevelTable(table: relativesTable).create(as: relativeUnits(), layout: layout, on: connection)
+            try connection.execute("ANALYZE \(identifier: relativesTable)")
         }
         for setting in planning { try connection.execute(setting.set) }
         try PersonLevelTable(table: table).create(as: compiler.results(boundaries: boundaries), layout: layout, on: connection)
         for setting in planning { try connection.execute(setting.reset) }
-        if !relativeMetrics.isEmpty { try connection.execute("DROP TABLE \(identifier: compiler.relativesTable)") }
+        if staged { try connection.execute("DROP TABLE \(identifier: relativesTable)") }
     }
 }
