@@ -18,6 +18,7 @@ public struct RandomFamilies {
           min_enrolled_days: 30
         periods:
           - {label: all, from: 2020-01-01, to: 2024-12-31}
+          - {label: "2023", from: 2023-01-01, to: 2023-12-31}
         metrics:
           - id: any_jail_12m
             measure: any

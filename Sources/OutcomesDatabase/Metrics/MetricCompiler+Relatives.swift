@@ -51,7 +51,8 @@ extension MetricCompiler {
     func inlineRelatives(_ indices: [Int], slice: [PostgresQuery]) -> PostgresQuery {
         // The windows are computed here, once per unit and relative: in a subquery PostgreSQL
         // flattens they would be computed again in every event's FILTER.
-        var columns: [PostgresQuery] = windowColumns(windowParts(indices), of: "p")
+        let windows = windowParts(indices)
+        var columns: [PostgresQuery] = windowColumns(windows, of: "p")
         for index in indices {
             let includesSelf = contract.metrics[index].relatives!.relations.includesParticipant
             var flag: PostgresQuery = "bool_or(CASE WHEN s.own THEN \(includesSelf) ELSE \(edgeCondition(index)) END)"
@@ -60,11 +61,19 @@ extension MetricCompiler {
             }
             columns.append("\(flag) AS \(identifier: relativeFlag(index))")
         }
+        // Only the units a metric counts in the period have their relatives looked up.
+        let through: PostgresQuery = "\(contract.dataThrough)::date"
+        let eligible: PostgresQuery =
+            "\(minimumDaysCondition(of: "p", through: through)) AND (\(countsForAnyMetric(indices, in: "p", through: through)))"
         // The unit's own row is the `own` one; the other reads the edges (none: a NULL key finds
-        // nothing). Birth dates are read for the ages asked: the unit's own only for a household's.
+        // nothing). Birth dates are read for the ages asked, on the edges of the relations that ask
+        // (an age rule's edge is among them, so its group has the date), and the unit's own only
+        // for a household's.
         let aged = indices.filter { contract.metrics[$0].relatives!.ageAtIndex != nil }
+        let agedCodes = Set(aged.flatMap { contract.metrics[$0].relatives!.relations.edgeCodes }).sorted()
         let ownAge = aged.contains { contract.metrics[$0].relatives!.relations.includesParticipant }
-        let born: PostgresQuery = ownAge ? "coalesce(r.relative_id, p.person_id)" : "r.relative_id"
+        let born: PostgresQuery = "CASE WHEN s.own THEN \(ownAge ? "p.person_id" : "NULL::bigint" as PostgresQuery) "
+            + "WHEN r.relation = ANY (\(agedCodes)::text[]) THEN r.relative_id END"
         let birthDates: PostgresQuery = aged.isEmpty
             ? "LEFT JOIN (SELECT NULL::date AS birth_date) rp ON false"
             : "LEFT JOIN ids.persons rp ON rp.person_id = \(born)"
@@ -72,12 +81,12 @@ extension MetricCompiler {
             SELECT p.person_id AS participant_id, p.start_date, p.enrollment_id, p.provider_id, p.end_date,
                    coalesce(r.relative_id, p.person_id) AS person_id,
                    \(columns.joined(separator: ",\n       "))
-            FROM (\(unitRows([], slice))) p
+            FROM (\(unitRows(windowColumns(windows, of: "e"), slice))) p
             CROSS JOIN (VALUES (true), (false)) AS s(own)
             LEFT JOIN ids.relationships r
               ON r.person_id = CASE WHEN s.own THEN NULL ELSE p.person_id END AND \(validEdges(of: "p"))
             \(birthDates)
-            WHERE s.own OR r.person_id IS NOT NULL
+            WHERE (s.own OR r.person_id IS NOT NULL) AND \(eligible)
             GROUP BY p.person_id, p.start_date, p.enrollment_id, p.provider_id, p.end_date, coalesce(r.relative_id, p.person_id)
             """
     }

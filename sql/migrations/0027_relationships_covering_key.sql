@@ -1,0 +1,9 @@
+-- Metrics over relatives find each unit's relatives by probing ids.relationships on person_id. The
+-- primary key now carries the two columns those probes also read (valid_to, evidence), so they are
+-- answered from the index alone (an index-only scan, once a load's VACUUM has marked the pages
+-- all-visible) instead of a heap page per edge; a parent with several children had one random
+-- heap read per child. The key itself, and so what is unique, is unchanged.
+ALTER TABLE ids.relationships
+    DROP CONSTRAINT relationships_pkey,
+    ADD CONSTRAINT relationships_pkey PRIMARY KEY (person_id, relative_id, relation, source_system, valid_from, stated)
+        INCLUDE (valid_to, evidence);
