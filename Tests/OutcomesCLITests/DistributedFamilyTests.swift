@@ -68,4 +68,40 @@ import Testing
         #expect(try distributed.execute("SELECT count(*) FROM metrics.person_results WHERE relatives > 0").scalar(Int.self) > 50)
         #expect(try distributed.execute("SELECT count(*) FROM payments.ledger WHERE line_id = 'per_child_out_of_care'").scalar(Int.self) > 5)
     }
+    /// Migration 0027 (the edges' key with included columns) on a database the last release left
+    /// and `db distribute` spread over workers: every shard's key gains the columns, and a run
+    /// over relatives gives the same answers as before.
+    @Test func theEdgeKeyMigratesOnADistributedDatabase() throws {
+        let folder = TestDatabase.scratchDirectory("citus-edge-key")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try RandomFamilies(seed: 43, participants: 40).write(to: folder)
+        let cluster = try LocalCitusCluster(directory: TestDatabase.scratchDirectory("citus-edge-key-cluster"), workers: 1)
+        defer { try? cluster.remove() }
+        try cluster.start()
+        let db = try PostgresConnection(conninfo: cluster.conninfo)
+        let release = TestDatabase.scratchDirectory("migrations-0026")
+        defer { try? FileManager.default.removeItem(at: release) }
+        try FileManager.default.createDirectory(at: release, withIntermediateDirectories: true)
+        for migration in try Migrator().migrations where migration.version < 27 {
+            try Data(migration.sql.utf8).write(to: release.appendingPathComponent(migration.fileName))
+        }
+        try Migrator(directory: release).migrate(db)
+        // As the last release's `db distribute` did (today's refuses a database a migration behind).
+        _ = try Distributor(shardCount: 4).distribute(db)
+        let stored = try Self.prepare(db, folder: folder)
+        let period = try #require(stored.contract.period("all"))
+        try MetricsRunner(stored: stored).run(period: period, on: db)
+        let results = Self.compared[1].sql
+        let before = try db.execute(results).map { try $0.decode(String.self, at: 1) }
+
+        #expect(try Migrator().migrate(db).map(\.fileName) == ["0027_relationships_covering_key.sql"])
+        let shardKeys = try db.execute("""
+            SELECT result FROM run_command_on_shards('ids.relationships', $$SELECT count(*) FROM pg_index
+                WHERE indrelid = '%s'::regclass AND indisprimary AND indnkeyatts = 6 AND indnatts = 8$$)
+            """).map { try $0.decode(String.self, at: 0) }
+        #expect(shardKeys == Array(repeating: "1", count: 4))
+        try MetricsRunner(stored: stored).run(period: period, on: db)
+        #expect(try db.execute(results).map { try $0.decode(String.self, at: 1) } == before)
+        #expect(try db.execute("SELECT count(*) FROM metrics.person_results WHERE relatives > 0").scalar(Int.self) > 20)
+    }
 }

@@ -6,9 +6,9 @@ import Testing
 @testable import OutcomesDatabase
 
 /// Migration 0027 applies to a database the last release (0001–0026) left, with families, metrics
-/// over relatives and a posted payment on them: the edges and results read as before, the key is
-/// the same six columns (a duplicate edge is still refused), and a run finds the relatives from
-/// the key's index alone.
+/// over relatives and a posted payment on them: the edges and the ledger read as before, the key is
+/// the same six columns (a duplicate edge is still refused), a new run gives the results this
+/// version computed on the old key, and the relatives can be read from the key's index alone.
 @Suite(.serialized) struct RelationshipsKeyMigrationTests {
     @Test func theLastReleasesEdgesKeepTheirKeyAndAreReadFromItsIndex() throws {
         let db = try MigratorTests().migrated(before: 27)
@@ -48,7 +48,8 @@ import Testing
             #expect(error.sqlState == .uniqueViolation)
         }
 
-        // A new run gives the same results, its relatives read from the key's index alone.
+        // A new run gives the results computed before the migration; the edges a unit's relatives
+        // come from can be read from the key's index alone (with the old key, only with the heap).
         try IDSMaintenance.refreshAfterLoad(db)
         try MetricsRunner(stored: stored).run(period: period, on: db)
         #expect(try digest("metrics.person_results", results) == resultsBefore)

@@ -9,9 +9,10 @@ import PostgresClient
 /// all, sum, mean, count), with their ids and values kept in order.
 ///
 /// On one node the units' relatives are found inside each slice's branch (`inlineRelatives`): the
-/// rows stay in unit order, so both groupings stream, with no table and no sort. On Citus a
-/// relative's events are on the relative's shard, so the relatives are first written to a table
-/// distributed by the relative (`relativeUnits()`), and the branch reads it.
+/// rows stay in unit order (only each unit's few rows are sorted by relative), so the groupings
+/// per relative and per unit stream, with no table and no full sort. On Citus a relative's events
+/// are on the relative's shard, so the relatives are first written to a table distributed by the
+/// relative (`relativeUnits()`), and the branch reads it.
 extension MetricCompiler {
     /// The flag of metric `index` on a relatives row: the relative is of the kind the metric asks for.
     func relativeFlag(_ index: Int) -> SQLIdentifier { .generated("m\(index)_of") }
@@ -112,7 +113,7 @@ extension MetricCompiler {
             """
     }
 
-    /// Statement 2, for one slice of units (by the unit's person id): a row per unit and metric
+    /// The branch of one slice of units (by the unit's person id): a row per unit and metric
     /// that counts the unit, as `branch` gives for own metrics.
     func relativeBranch(_ indices: [Int], lower: Int?, upper: Int?) -> PostgresQuery {
         let through: PostgresQuery = "\(contract.dataThrough)::date"
@@ -170,6 +171,7 @@ extension MetricCompiler {
             let part = parts(of: index).post
             measuredColumns.append("\(aggregate(part, events: eventConditions(metric.events), overlap: overlap, through: through)) AS \(identifier: part.measured)")
         }
+        let inUnitOrder: PostgresQuery = relativesSource == .inline ? "ORDER BY \(keys.joined(separator: ", "))" : ""
         let measured: PostgresQuery = """
             SELECT \(measuredColumns.joined(separator: ",\n       "))
             FROM (
@@ -181,12 +183,14 @@ extension MetricCompiler {
              AND coalesce(ev.end_date, \(through)) >= least(\(starts.joined(separator: ", ")))
             WHERE \(eligible)
             GROUP BY \(keys.joined(separator: ", "))
+            \(inUnitOrder)
             """
 
         // Per unit: the relatives' values aggregated, with their ids and values in the relatives'
-        // order. Inline, `measured` is grouped by unit and then relative, so the rows arrive in that
-        // order and a sort per unit and array would be wasted (the oracle tests check the order);
-        // from the table (Citus) they do not.
+        // order. Inline, `measured` is sorted by unit and then relative (its grouping's own order,
+        // so the sort costs nothing; whatever the planner's settings, the unit's rows reach the
+        // arrays in that order, which a sort per unit and array would only repeat). From the table
+        // (Citus, where a subquery's order does not reach the coordinator's aggregate) they do not.
         let inRelativeOrder: PostgresQuery = relativesSource == .inline ? "" : " ORDER BY g.person_id"
         var unitAggregates: [PostgresQuery] = ["g.participant_id", "g.start_date", "g.enrollment_id", "g.provider_id", "g.end_date"]
         for part in windows {
