@@ -101,4 +101,45 @@ import Testing
         #expect(DatabaseError.Code.migrationFiles.exitStatus.rawValue == 65)
         #expect(DatabaseError.Code.loadRunning.exitStatus.rawValue == 75)
     }
+
+    /// The top-level statements of a migration: semicolons outside comments, quotes and dollar quotes.
+    static func topLevelStatements(_ sql: String) -> Int {
+        var statements = 0, sawText = false
+        var rest = Substring(sql)
+        while let character = rest.first {
+            if rest.hasPrefix("--") {
+                rest = rest.drop { $0 != "\n" }
+            } else if character == "'" {
+                rest = rest.dropFirst().drop { $0 != "'" }.dropFirst()
+                sawText = true
+            } else if character == "$", let close = rest.dropFirst().firstIndex(of: "$") {
+                let tag = rest[rest.startIndex...close]
+                let body = rest[rest.index(after: close)...]
+                rest = body.range(of: tag).map { body[$0.upperBound...] } ?? ""
+                sawText = true
+            } else if character == ";" {
+                statements += 1
+                sawText = false
+                rest = rest.dropFirst()
+            } else {
+                if !character.isWhitespace { sawText = true }
+                rest = rest.dropFirst()
+            }
+        }
+        return statements + (sawText ? 1 : 0)
+    }
+
+    /// From 0027 on a migration may meet a database `db distribute` spread over Citus workers,
+    /// which forwards a DDL statement's text to every shard and refuses a script of several: each
+    /// such migration is one statement (several go in one DO block).
+    @Test func migrationsForDistributedDatabasesAreOneStatement() throws {
+        #expect(Self.topLevelStatements("SELECT 1; -- a; comment\nSELECT ';'") == 2)
+        #expect(Self.topLevelStatements("DO $$ BEGIN PERFORM 1; PERFORM 2; END $$;\n-- done;") == 1)
+        #expect(Self.topLevelStatements("DO $body$ BEGIN PERFORM '$$;'; END $body$; SELECT 2;") == 2)
+        let later = try Migrator().migrations.filter { $0.version >= 27 }
+        #expect(!later.isEmpty)
+        for migration in later {
+            #expect(Self.topLevelStatements(migration.sql) == 1, "\(migration.fileName)")
+        }
+    }
 }

@@ -4,8 +4,9 @@
 -- all-visible) instead of a heap page per edge; a parent with several children had one random
 -- heap read per child. The key itself, and so what is unique, is unchanged.
 --
--- On a database distributed with Citus, Citus takes no ADD CONSTRAINT beside another subcommand in
--- one ALTER TABLE, nor (in a test) the two as a script of two statements: hence one block.
+-- On a database distributed with Citus, Citus forwards a DDL statement's text to every shard and
+-- refuses a text of several statements, and an ADD CONSTRAINT beside another subcommand: hence one
+-- block, whose statements PL/pgSQL hands over one at a time (docs/citus.md, "Upgrades").
 DO $$
 BEGIN
     ALTER TABLE ids.relationships DROP CONSTRAINT relationships_pkey;

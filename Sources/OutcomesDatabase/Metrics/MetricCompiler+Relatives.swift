@@ -9,8 +9,8 @@ import PostgresClient
 /// all, sum, mean, count), with their ids and values kept in order.
 ///
 /// On one node the units' relatives are found inside each slice's branch (`inlineRelatives`): the
-/// rows stay in unit order (only each unit's few rows are sorted by relative), so the groupings
-/// per relative and per unit stream, with no table and no full sort. On Citus a relative's events
+/// rows stay in unit order (the plan sorts only each unit's few rows by relative), so the
+/// groupings per relative and per unit stream, with no table and no full sort. On Citus a relative's events
 /// are on the relative's shard, so the relatives are first written to a table distributed by the
 /// relative (`relativeUnits()`), and the branch reads it.
 extension MetricCompiler {
@@ -188,9 +188,11 @@ extension MetricCompiler {
 
         // Per unit: the relatives' values aggregated, with their ids and values in the relatives'
         // order. Inline, `measured` is sorted by unit and then relative (its grouping's own order,
-        // so the sort costs nothing; whatever the planner's settings, the unit's rows reach the
-        // arrays in that order, which a sort per unit and array would only repeat). From the table
-        // (Citus, where a subquery's order does not reach the coordinator's aggregate) they do not.
+        // so the sort costs nothing), and the unit's rows reach the arrays in that order, which a
+        // sort per unit and array would only repeat. That holds while the level below stays
+        // without joins and `measured`'s keys stay plain columns, so the grouping needs no sort of
+        // its own (a sort is not stable). From the table (Citus, where a subquery's order does not
+        // reach the coordinator's aggregate) the arrays sort their own input.
         let inRelativeOrder: PostgresQuery = relativesSource == .inline ? "" : " ORDER BY g.person_id"
         var unitAggregates: [PostgresQuery] = ["g.participant_id", "g.start_date", "g.enrollment_id", "g.provider_id", "g.end_date"]
         for part in windows {
