@@ -93,14 +93,11 @@ extension BenefitCost.Input {
         }
     }
 
-    /// Inside a sentence: "the effect on …", "the cost per participant".
+    /// Inside a sentence: "the effect on …", "the cost per participant" (the label, its own first
+    /// word in lower case; a metric's label never comes first).
     func phrase(_ metrics: [String: String]) -> String {
-        switch self {
-        case .effect(let outcome): "the effect on \(metrics[outcome] ?? outcome)"
-        case .value(let outcome, let perspective): "the value of \(metrics[outcome] ?? outcome) to \(perspective.rawValue)"
-        case .cost: "the cost per participant"
-        case .discountRate: "the discount rate"
-        }
+        let label = label(metrics)
+        return "the " + label.prefix(1).lowercased() + label.dropFirst()
     }
 
     /// Whether its low and high values are amounts of money (per participant).
