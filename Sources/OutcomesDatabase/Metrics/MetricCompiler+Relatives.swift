@@ -63,9 +63,7 @@ extension MetricCompiler {
             columns.append("\(flag) AS \(identifier: relativeFlag(index))")
         }
         // Only the units a metric counts in the period have their relatives looked up.
-        let through: PostgresQuery = "\(contract.dataThrough)::date"
-        let eligible: PostgresQuery =
-            "\(minimumDaysCondition(of: "p", through: through)) AND (\(countsForAnyMetric(indices, in: "p", through: through)))"
+        let eligible = self.eligible(indices, in: "p", through: "\(contract.dataThrough)::date")
         // The unit's own row is the `own` one; the other reads the edges (none: a NULL key finds
         // nothing). Birth dates are read for the ages asked, on the edges of the relations that ask
         // (an age rule's edge is among them, so its group has the date), and the unit's own only
@@ -149,9 +147,8 @@ extension MetricCompiler {
         }
         let anyFlag: PostgresQuery = indices.map { column("p", relativeFlag($0)) }.joined(separator: " OR ")
         // Every unit keeps its own row, so that a unit without relatives is reported; only the
-        // relatives a metric asks for have their events read.
-        let eligible: PostgresQuery =
-            "\(minimumDaysCondition(of: "p", through: through)) AND (\(countsForAnyMetric(indices, in: "p", through: through)))"
+        // relatives a metric asks for have their events read. Inline, only measured units came.
+        let eligible: PostgresQuery = relativesSource == .inline ? "true" : self.eligible(indices, in: "p", through: through)
 
         // Each relative's measures, grouped per relative and unit.
         let starts = windows.map { column("p", $0.start) }, ends = windows.map { column("p", $0.end) }

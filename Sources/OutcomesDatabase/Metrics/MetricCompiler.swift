@@ -142,7 +142,7 @@ struct MetricCompiler {
 
         // 1. Participants with their windows (from the enrollment) and the windows' unit starts.
         let participantColumns = windowColumns(windows, of: "e")
-        let eligible: PostgresQuery = "\(minimumDaysCondition(of: "p", through: through)) AND (\(countsForAnyMetric(indices, in: "p", through: through)))"
+        let eligible = self.eligible(indices, in: "p", through: through)
 
         // 2. Each participant joined once with the events any metric may use.
         let starts = windows.map { column("p", $0.start) }, ends = windows.map { column("p", $0.end) }
@@ -296,6 +296,11 @@ struct MetricCompiler {
 
     func countsForAnyMetric(_ indices: [Int], in alias: SQLIdentifier, through: PostgresQuery) -> PostgresQuery {
         indices.map { countsForMetric($0, in: alias, through: through) }.joined(separator: " OR ")
+    }
+
+    /// The unit row `alias` is measured at all: enrolled long enough, and counted by one of the metrics `indices`.
+    func eligible(_ indices: [Int], in alias: SQLIdentifier, through: PostgresQuery) -> PostgresQuery {
+        "\(minimumDaysCondition(of: alias, through: through)) AND (\(countsForAnyMetric(indices, in: alias, through: through)))"
     }
 
     /// Whether metric `index` counts the participant in the period. By its assignment: the window
