@@ -91,6 +91,7 @@ public final class PostgresConnection {
         guard sent == 1 else { throw PostgresError(connection: handle, kind: .server, statement: sql) }
         PQsetSingleRowMode(handle)
         var failure: Error?
+        var columns: [PostgresRows.Column]?
         while let result = PQgetResult(handle) {
             if failure != nil {
                 PQclear(result)
@@ -98,7 +99,8 @@ public final class PostgresConnection {
             }
             switch PQresultStatus(result) {
             case PGRES_SINGLE_TUPLE:
-                let rows = PostgresRows(result: result, statement: sql)
+                let rows = PostgresRows(result: result, statement: sql, columns: columns)
+                columns = rows.columns
                 do { try body(rows[0]) } catch {
                     failure = error
                     PQrequestCancel(handle)

@@ -12,12 +12,13 @@ public final class PostgresRows: Sequence {
         public let type: PostgresDataType
     }
 
-    init(result: OpaquePointer, statement: String) {
+    /// `columns`: the same statement's columns, already read (a stream's rows come one result each).
+    init(result: OpaquePointer, statement: String, columns: [Column]? = nil) {
         self.result = result
         self.statement = statement
         self.count = Int(PQntuples(result))
         // COPY results report columns without names or types.
-        self.columns = (0..<PQnfields(result)).map { index in
+        self.columns = columns ?? (0..<PQnfields(result)).map { index in
             Column(name: PQfname(result, index).map { String(cString: $0) } ?? "", type: PostgresDataType(oid: PQftype(result, index)))
         }
     }

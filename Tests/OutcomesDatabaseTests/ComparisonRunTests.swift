@@ -34,6 +34,21 @@ import Testing
                                       source: .pool)
         runner.storeComparison = true
         let comparison = try runner.run(on: db)
+        // The inputs' hash is over the table as read, a line per unit: person, treated, provider,
+        // index date and each covariate and outcome as Swift writes a number, tab-separated. Written
+        // here as the first release wrote it, so a rerun hashes the same inputs the same way.
+        let table = comparison.table
+        let names = ["shelter_days_2019_2020", "any_jail_2019_2020", "shelter_entries_12m_before", "age", "any_shelter_12m"]
+        var lines = SHA256()
+        for unit in table.ids.indices {
+            var line = "\(table.ids[unit])\t\(table.treated[unit])\t\(table.groups[unit] ?? "")\t\(table.indexDates[unit])"
+            for name in names {
+                guard case .numeric(let values) = table.columns[name] else { Issue.record("\(name) is not numeric"); return }
+                line += "\t\(values[unit])"
+            }
+            lines.update(line + "\n")
+        }
+        #expect(table.count > 100 && comparison.inputsSHA256 == lines.hexDigest(), "\(table.count) units")
         let run = try PaymentRunner(stored: stored).run(period: "2021", on: db)
         guard case .posted = run.outcome else { Issue.record("not posted: \(run.outcome)"); return }
 

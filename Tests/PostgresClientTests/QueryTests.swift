@@ -98,6 +98,19 @@ import Testing
         #expect(try row.decode(String.self, at: 5) == "{x,NULL}")
     }
 
+    @Test func arrayLiteralsQuoteEveryElementAndEscapeQuotesAndBackslashes() throws {
+        #expect(["a", "b\"c", "d\\e", "", "né,{}"].postgresText == #"{"a","b\"c","d\\e","","né,{}"}"#)
+        #expect([Optional("x"), nil].postgresText == #"{"x",NULL}"#)
+        #expect(([] as [Int]).postgresText == "{}")
+        #expect([1.5, .nan, -.infinity].postgresText == #"{"1.5","NaN","-Infinity"}"#)
+        // What the server reads back is what was sent, element for element.
+        let (db, _) = try TestDatabase.fresh(migrated: false)
+        let texts = ["back\\slash", "quote\"d", "\\\"", "ünï ☃", "NULL", " "]
+        let row = try db.execute("SELECT \(texts)::text[] = ARRAY['back\\slash', 'quote\"d', '\\\"', 'ünï ☃', 'NULL', ' '], (\(texts)::text[])[5] IS NULL")[0]
+        #expect(try row.decode(Bool.self, at: 0))
+        #expect(try !row.decode(Bool.self, at: 1))
+    }
+
     @Test func valuesRoundTripThroughParameters() throws {
         let (db, _) = try TestDatabase.fresh(migrated: false)
         let text = "tab\t quote' backslash\\ ünïcödé 🚀"

@@ -69,6 +69,13 @@ struct ComparisonTable {
         var householdLabels: [String: Int] = [:]
         var numbers = Array(repeating: [Double](), count: kinds.count), texts = Array(repeating: [String](), count: kinds.count)
         var hash = SHA256()
+        // Each row's line, as text: person, treated, provider, index date[, household], then every
+        // value (a number as Swift writes it), tab-separated. Built in one reused buffer.
+        var line: [UInt8] = []
+        func field(_ text: String) {
+            line.append(UInt8(ascii: "\t"))
+            line.append(contentsOf: text.utf8)
+        }
         try connection.stream(query) { row in
             let person: Int = try row.decode(at: 0), isTreated: Bool = try row.decode(at: 1)
             let provider: String? = try row.decode(at: 2), index: String = try row.decode(at: 3), household: String? = try row.decode(at: 4)
@@ -84,19 +91,25 @@ struct ComparisonTable {
             groups.append(provider.flatMap { $0.isEmpty ? nil : $0 })
             indexDates.append(index)
             // (The household is part of what was read only when it was read: other runs hash as before.)
-            var line = "\(person)\t\(isTreated)\t\(provider ?? "")\t\(index)" + (household.map { "\t\($0)" } ?? "")
+            line.removeAll(keepingCapacity: true)
+            line.append(contentsOf: String(person).utf8)
+            field(isTreated ? "true" : "false")
+            field(provider ?? "")
+            field(index)
+            if let household { field(household) }
             for (k, kind) in kinds.enumerated() {
                 if kind.numeric {
                     let value: Double = try row.decode(at: 5 + k)
                     numbers[k].append(value)
-                    line += "\t\(value)"
+                    field(value.description)
                 } else {
                     let value: String = try row.decode(at: 5 + k)
                     texts[k].append(value)
-                    line += "\t\(value)"
+                    field(value)
                 }
             }
-            hash.update(line + "\n")
+            line.append(UInt8(ascii: "\n"))
+            hash.update(line)
         }
         var columns: [String: EvaluationTable.Column] = [:]
         for (k, kind) in kinds.enumerated() { columns[kind.name] = kind.numeric ? .numeric(numbers[k]) : .categorical(texts[k]) }

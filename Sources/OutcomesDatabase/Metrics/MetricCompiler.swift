@@ -271,7 +271,9 @@ struct MetricCompiler {
         """
     }
 
-    /// The units with their window columns, in person order.
+    /// The units with their window columns, in the order their results are grouped (person first).
+    /// Sorting a unit table by the person alone would leave the events each unit joins to be
+    /// sorted again by the rest of the key before grouping.
     func unitRows(_ columns: [PostgresQuery], _ slice: [PostgresQuery]) -> PostgresQuery {
         let conditions: PostgresQuery = slice.isEmpty ? "true" : slice.joined(separator: " AND ")
         switch units {
@@ -283,7 +285,7 @@ struct MetricCompiler {
                 SELECT \(selected.joined(separator: ",\n       "))
                 FROM \(identifier: table) e
                 WHERE \(conditions)
-                ORDER BY e.person_id
+                ORDER BY e.person_id, e.start_date, e.enrollment_id, e.provider_id, e.end_date
                 """
         }
     }
