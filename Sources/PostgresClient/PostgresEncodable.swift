@@ -111,7 +111,7 @@ extension Optional: PostgresArrayElement where Wrapped: PostgresArrayElement {
     public static var arrayType: PostgresDataType { Wrapped.arrayType }
 }
 
-/// An array parameter, sent as an array literal with every element quoted: `["a", "b\"c"]` binds `{"a","b\"c"}`.
+/// An array parameter, sent as an array literal with every element but NULL quoted: `["a", "b\"c", nil]` binds `{"a","b\"c",NULL}`.
 extension Array: PostgresEncodable where Element: PostgresArrayElement {
     /// Built byte by byte: a comparison's units bind arrays of hundreds of thousands of elements.
     public var postgresText: String? {

@@ -18,6 +18,7 @@ public final class PostgresRows: Sequence {
         self.statement = statement
         self.count = Int(PQntuples(result))
         // COPY results report columns without names or types.
+        assert(columns.map { $0.count == Int(PQnfields(result)) } ?? true, "a stream's rows have its first row's columns")
         self.columns = columns ?? (0..<PQnfields(result)).map { index in
             Column(name: PQfname(result, index).map { String(cString: $0) } ?? "", type: PostgresDataType(oid: PQftype(result, index)))
         }

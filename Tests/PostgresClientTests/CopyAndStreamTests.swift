@@ -78,6 +78,19 @@ import Testing
         #expect(sum == 200_000 * 200_001)
     }
 
+    @Test func everyStreamedRowKnowsItsColumnsByNameAndType() throws {
+        let (db, _) = try TestDatabase.fresh(migrated: false)
+        var rows: [(Int, String, Double?)] = []
+        try db.stream("SELECT x AS n, 'row ' || x AS label, CASE WHEN x % 2 = 0 THEN x / 4.0 END AS quarter FROM generate_series(1, 5) x") { row in
+            rows.append((try row.decode(named: "n"), try row.decode(named: "label"), try row.decode(named: "quarter")))
+            // The last row's types still refuse a wrong decoding.
+            #expect(throws: PostgresError.self) { _ = try row.decode(Bool.self, named: "n") }
+        }
+        #expect(rows.map(\.0) == [1, 2, 3, 4, 5])
+        #expect(rows.map(\.1) == ["row 1", "row 2", "row 3", "row 4", "row 5"])
+        #expect(rows.map(\.2) == [nil, 0.5, nil, 1.0, nil])
+    }
+
     @Test func throwingFromTheBodyStopsTheStream() throws {
         let (db, _) = try TestDatabase.fresh(migrated: false)
         struct Enough: Error {}

@@ -69,13 +69,7 @@ struct ComparisonTable {
         var householdLabels: [String: Int] = [:]
         var numbers = Array(repeating: [Double](), count: kinds.count), texts = Array(repeating: [String](), count: kinds.count)
         var hash = SHA256()
-        // Each row's line, as text: person, treated, provider, index date[, household], then every
-        // value (a number as Swift writes it), tab-separated. Built in one reused buffer.
-        var line: [UInt8] = []
-        func field(_ text: String) {
-            line.append(UInt8(ascii: "\t"))
-            line.append(contentsOf: text.utf8)
-        }
+        var line = InputLine()
         try connection.stream(query) { row in
             let person: Int = try row.decode(at: 0), isTreated: Bool = try row.decode(at: 1)
             let provider: String? = try row.decode(at: 2), index: String = try row.decode(at: 3), household: String? = try row.decode(at: 4)
@@ -90,26 +84,19 @@ struct ComparisonTable {
             // A control arm's units name the site whose referral was randomized; a pool's name none.
             groups.append(provider.flatMap { $0.isEmpty ? nil : $0 })
             indexDates.append(index)
-            // (The household is part of what was read only when it was read: other runs hash as before.)
-            line.removeAll(keepingCapacity: true)
-            line.append(contentsOf: String(person).utf8)
-            field(isTreated ? "true" : "false")
-            field(provider ?? "")
-            field(index)
-            if let household { field(household) }
+            line.start(person: person, treated: isTreated, provider: provider, indexDate: index, household: household)
             for (k, kind) in kinds.enumerated() {
                 if kind.numeric {
                     let value: Double = try row.decode(at: 5 + k)
                     numbers[k].append(value)
-                    field(value.description)
+                    line.append(value)
                 } else {
                     let value: String = try row.decode(at: 5 + k)
                     texts[k].append(value)
-                    field(value)
+                    line.append(value)
                 }
             }
-            line.append(UInt8(ascii: "\n"))
-            hash.update(line)
+            hash.update(line.finished())
         }
         var columns: [String: EvaluationTable.Column] = [:]
         for (k, kind) in kinds.enumerated() { columns[kind.name] = kind.numeric ? .numeric(numbers[k]) : .categorical(texts[k]) }
@@ -118,6 +105,34 @@ struct ComparisonTable {
         if byHousehold { table.households = households }
         let participants = try connection.execute("SELECT count(*) FROM \(identifier: units) WHERE treated").scalar(Int.self)
         return (table, hash.hexDigest(), participants)
+    }
+
+    /// A unit's line in the inputs' hash: person, treated, provider (empty for none), index date,
+    /// household (only when read: other runs hash as before), then each value as Swift interpolates
+    /// it, tab-separated, ending in a newline. Built in one reused buffer.
+    struct InputLine {
+        private var bytes: [UInt8] = []
+
+        mutating func start(person: Int, treated: Bool, provider: String?, indexDate: String, household: String?) {
+            bytes.removeAll(keepingCapacity: true)
+            bytes.append(contentsOf: "\(person)".utf8)
+            append("\(treated)")
+            append(provider ?? "")
+            append(indexDate)
+            if let household { append(household) }
+        }
+
+        mutating func append(_ value: Double) { append("\(value)") }
+
+        mutating func append(_ text: String) {
+            bytes.append(UInt8(ascii: "\t"))
+            bytes.append(contentsOf: text.utf8)
+        }
+
+        mutating func finished() -> [UInt8] {
+            bytes.append(UInt8(ascii: "\n"))
+            return bytes
+        }
     }
 
     private func column(_ prefix: String, _ index: Int) -> SQLIdentifier { .generated("\(prefix)\(index)") }

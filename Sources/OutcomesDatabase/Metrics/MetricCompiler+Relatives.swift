@@ -86,7 +86,7 @@ extension MetricCompiler {
               ON r.person_id = CASE WHEN s.own THEN NULL ELSE p.person_id END AND \(validEdges(of: "p"))
             \(birthDates)
             WHERE (s.own OR r.person_id IS NOT NULL) AND \(eligible)
-            GROUP BY p.person_id, p.start_date, p.enrollment_id, p.provider_id, p.end_date, coalesce(r.relative_id, p.person_id)
+            GROUP BY \(Self.unitKey(of: "p")), coalesce(r.relative_id, p.person_id)
             """
     }
 
@@ -104,7 +104,7 @@ extension MetricCompiler {
                    \(edgeFlags.joined(separator: ", "))
             FROM (\(unitRows([], slice))) p
             JOIN ids.relationships r ON r.person_id = p.person_id AND \(validEdges(of: "p"))
-            GROUP BY r.relative_id, p.person_id, p.start_date, p.enrollment_id, p.provider_id, p.end_date
+            GROUP BY r.relative_id, \(Self.unitKey(of: "p"))
             UNION ALL
             SELECT p.person_id, p.person_id, p.start_date, p.enrollment_id, p.provider_id, p.end_date, \(selfFlags.joined(separator: ", "))
             FROM (\(unitRows([], slice))) p

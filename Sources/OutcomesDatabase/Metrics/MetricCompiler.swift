@@ -202,7 +202,7 @@ struct MetricCompiler {
                  AND ev.start_date <= greatest(\(ends.joined(separator: ", ")))
                  AND coalesce(ev.end_date, \(through)) >= least(\(starts.joined(separator: ", ")))
                 WHERE \(eligible)
-                GROUP BY p.person_id, p.start_date, p.enrollment_id, p.provider_id, p.end_date
+                GROUP BY \(Self.unitKey(of: "p"))
             ) g
             """
         if wide {
@@ -258,36 +258,6 @@ struct MetricCompiler {
     /// `alias.name` for a generated column.
     func column(_ alias: SQLIdentifier, _ name: SQLIdentifier) -> PostgresQuery {
         "\(identifier: alias).\(identifier: name)"
-    }
-
-    /// A participant is a person's first enrollment that meets `conditions` (on `ids.enrollments e`),
-    /// with its person, start, enrollment, provider and end, and `extraColumns` computed from it.
-    static func firstEnrollments(extraColumns: [PostgresQuery] = [], conditions: PostgresQuery) -> PostgresQuery {
-        """
-        SELECT DISTINCT ON (e.person_id) e.person_id, e.start_date, e.enrollment_id, e.provider_id, e.end_date\(extraColumns.map { ",\n       \($0)" as PostgresQuery }.joined())
-        FROM ids.enrollments e
-        WHERE \(conditions)
-        ORDER BY e.person_id, e.start_date, e.enrollment_id, e.provider_id, e.end_date
-        """
-    }
-
-    /// The units with their window columns, in the order their results are grouped (person first).
-    /// Sorting a unit table by the person alone would leave the events each unit joins to be
-    /// sorted again by the rest of the key before grouping.
-    func unitRows(_ columns: [PostgresQuery], _ slice: [PostgresQuery]) -> PostgresQuery {
-        let conditions: PostgresQuery = slice.isEmpty ? "true" : slice.joined(separator: " AND ")
-        switch units {
-        case .enrollments:
-            return Self.firstEnrollments(extraColumns: columns, conditions: conditions)
-        case .table(let table):
-            let selected: [PostgresQuery] = ["e.person_id", "e.start_date", "e.enrollment_id", "e.provider_id", "e.end_date"] + columns
-            return """
-                SELECT \(selected.joined(separator: ",\n       "))
-                FROM \(identifier: table) e
-                WHERE \(conditions)
-                ORDER BY e.person_id, e.start_date, e.enrollment_id, e.provider_id, e.end_date
-                """
-        }
     }
 
     /// Enrolled long enough: at least the minimum number of days up to the data-through date.
