@@ -69,6 +69,7 @@ public final class PostgresConnection {
     @discardableResult
     public func execute(_ query: PostgresQuery) throws(PostgresError) -> PostgresRows {
         let sql = try rendered(query)
+        try refuseNUL(in: query, statement: sql)
         let result = withParameters(query) { count, types, values in
             PQexecParams(handle, sql, count, types, values, nil, nil, 0)
         }
@@ -85,6 +86,7 @@ public final class PostgresConnection {
     /// (libpq's single-row mode). Throwing from `body` abandons the remaining rows.
     public func stream(_ query: PostgresQuery, _ body: (PostgresRow) throws -> Void) throws {
         let sql = try rendered(query)
+        try refuseNUL(in: query, statement: sql)
         let sent = withParameters(query) { count, types, values in
             PQsendQueryParams(handle, sql, count, types, values, nil, nil, 0)
         }
@@ -107,6 +109,11 @@ public final class PostgresConnection {
                 }
             case PGRES_TUPLES_OK, PGRES_COMMAND_OK:
                 PQclear(result)
+            case PGRES_COPY_OUT, PGRES_COPY_IN, PGRES_COPY_BOTH:
+                // Rows of a COPY are not rows of a result (copyIn and copyOut read them): end it, refused.
+                PQclear(result)
+                failure = PostgresError(kind: .copy, message: "a COPY cannot be streamed as rows; copyIn or copyOut runs it", statement: sql)
+                endCopy()
             default:
                 failure = PostgresError(result: result, statement: sql)
                 PQclear(result)
@@ -181,6 +188,30 @@ public final class PostgresConnection {
     /// Discards any further results, so the connection is ready for the next command.
     func drainResults() {
         while let extra = PQgetResult(handle) { PQclear(extra) }
+    }
+
+    /// PostgreSQL text cannot hold U+0000, and libpq sends a parameter as a C string, which ends
+    /// there: refused as the server refuses such text, rather than sent cut short.
+    private func refuseNUL(in query: PostgresQuery, statement: String) throws(PostgresError) {
+        func holdsNUL(_ text: String) -> Bool {
+            text.utf8.withContiguousStorageIfAvailable { bytes in
+                bytes.baseAddress.map { memchr($0, 0, bytes.count) != nil } ?? false
+            } ?? text.utf8.contains(0)
+        }
+        guard query.binds.contains(where: { $0.text.map(holdsNUL) == true }) else { return }
+        throw PostgresError(kind: .server, sqlState: .characterNotInRepertoire,
+                            message: "a bound value holds a NUL character (U+0000), which PostgreSQL text cannot hold", statement: statement)
+    }
+
+    /// Ends a COPY a statement started: an outgoing one read to its end, an incoming one aborted.
+    private func endCopy() {
+        var buffer: UnsafeMutablePointer<CChar>?
+        while true {
+            let length = PQgetCopyData(handle, &buffer, 0)
+            if let taken = buffer { PQfreemem(taken); buffer = nil }
+            if length < 0 { break }
+        }
+        _ = PQputCopyEnd(handle, "refused: not a stream of rows")
     }
 
     private func withParameters<R>(

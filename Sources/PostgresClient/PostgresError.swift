@@ -106,6 +106,7 @@ public struct SQLState: Hashable, Sendable, CustomStringConvertible {
     public static let checkViolation = SQLState(code: "23514")
     public static let exclusionViolation = SQLState(code: "23P01")
     public static let divisionByZero = SQLState(code: "22012")
+    public static let characterNotInRepertoire = SQLState(code: "22021")
     public static let invalidTextRepresentation = SQLState(code: "22P02")
     public static let invalidDatetimeFormat = SQLState(code: "22007")
     public static let datetimeFieldOverflow = SQLState(code: "22008")

@@ -105,6 +105,15 @@ import Testing
         #expect(try db.execute("SELECT 2").scalar(Int.self) == 2)
     }
 
+    @Test func aCopyOutIsRefusedByAStreamNotWaitedOnForever() throws {
+        let (db, _) = try TestDatabase.fresh(migrated: false)
+        #expect { try db.stream("COPY (SELECT 1) TO STDOUT") { _ in } } throws: { ($0 as? PostgresError)?.kind == .copy }
+        #expect(try db.execute("SELECT 2").scalar(Int.self) == 2)
+        try db.execute("CREATE TABLE items (n int)")
+        #expect { try db.stream("COPY items FROM STDIN") { _ in } } throws: { ($0 as? PostgresError)?.kind == .copy }
+        #expect(try db.execute("SELECT count(*) FROM items").scalar(Int.self) == 0)
+    }
+
     @Test func serverErrorsMidStreamAreThrown() throws {
         let (db, _) = try TestDatabase.fresh(migrated: false)
         #expect {

@@ -115,6 +115,19 @@ import Testing
         #expect(try !row.decode(Bool.self, at: 1))
     }
 
+    @Test func aValueHoldingANulIsRefusedNotCutShort() throws {
+        // PostgreSQL text cannot hold U+0000, and a C string ends there: sent as it was, "a\0b"
+        // would have been stored as "a", unseen. It is the server's own error for such text instead.
+        let (db, _) = try TestDatabase.fresh(migrated: false)
+        try db.execute("CREATE TABLE notes (body text)")
+        for query: PostgresQuery in ["INSERT INTO notes VALUES (\("a\u{0}b"))", "INSERT INTO notes SELECT unnest(\(["ok", "x\u{0}"])::text[])"] {
+            #expect { try db.execute(query) } throws: { ($0 as? PostgresError)?.sqlState == .characterNotInRepertoire }
+            #expect { try db.stream(query) { _ in } } throws: { ($0 as? PostgresError)?.sqlState == .characterNotInRepertoire }
+        }
+        #expect(try db.execute("SELECT count(*) FROM notes").scalar(Int.self) == 0)
+        #expect(try db.execute("SELECT \("a\u{1}b") = 'a' || chr(1) || 'b'").scalar(Bool.self))
+    }
+
     @Test func valuesRoundTripThroughParameters() throws {
         let (db, _) = try TestDatabase.fresh(migrated: false)
         let text = "tab\t quote' backslash\\ ünïcödé 🚀"
