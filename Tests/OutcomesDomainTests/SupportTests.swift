@@ -78,6 +78,35 @@ import Testing
         #expect(String(decoding: buffer.bytes, as: UTF8.self)
             == "-42\ttab\\there\\nline\\\\slash\\r\t\\N\t2024-02-29\t-123.45\t0.07\t0.9731\tt\n")
     }
+
+    /// Text is escaped as COPY reads it, whatever it holds: checked against a byte-by-byte oracle
+    /// on random text of escapes, plain runs and multi-byte characters, escapes first, last and twice.
+    @Test func textMatchesAByteByByteOracle() {
+        func oracle(_ text: String) -> [UInt8] {
+            text.utf8.flatMap { byte -> [UInt8] in
+                switch byte {
+                case 0x5C: [0x5C, 0x5C]
+                case 0x09: [0x5C, 0x74]
+                case 0x0A: [0x5C, 0x6E]
+                case 0x0D: [0x5C, 0x72]
+                default: [byte]
+                }
+            }
+        }
+        let pieces = ["\\", "\t", "\n", "\r", "a", "plain text ", "{\"kind\":\"cap\"}", "é", "☃", "𝄞", "\\\\", "\r\n", String(repeating: "x", count: 300)]
+        var generator = SeededGenerator(seed: 26)
+        var texts = ["", "\\", "\t\t", "no escapes at all", String(repeating: "long ", count: 2_000)]
+        for _ in 0..<500 {
+            texts.append((0..<Int.random(in: 0...12, using: &generator)).map { _ in pieces.randomElement(using: &generator)! }.joined())
+        }
+        for text in texts {
+            var buffer = CopyTextBuffer()
+            buffer.int(1)
+            buffer.text(text)
+            buffer.endRow()
+            #expect(buffer.bytes == Array("1\t".utf8) + oracle(text) + [0x0A], "\(text.debugDescription)")
+        }
+    }
 }
 
 @Suite struct SeededGeneratorTests {

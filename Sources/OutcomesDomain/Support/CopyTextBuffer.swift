@@ -30,14 +30,30 @@ public struct CopyTextBuffer: Sendable {
     public mutating func text(_ value: String?) {
         guard let value else { return null() }
         separator()
-        for byte in value.utf8 {
-            switch byte {
-            case 0x5C: bytes.append(contentsOf: [0x5C, 0x5C])
-            case 0x09: bytes.append(contentsOf: [0x5C, 0x74])
-            case 0x0A: bytes.append(contentsOf: [0x5C, 0x6E])
-            case 0x0D: bytes.append(contentsOf: [0x5C, 0x72])
-            default: bytes.append(byte)
+        // Runs without anything to escape are copied whole: most text (a run's reasons, names) has none.
+        let copied: Void? = value.utf8.withContiguousStorageIfAvailable { text in
+            var start = 0
+            for (index, byte) in text.enumerated() where byte == 0x5C || byte == 0x09 || byte == 0x0A || byte == 0x0D {
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[start..<index]))
+                escape(byte)
+                start = index + 1
             }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: text[start...]))
+        }
+        if copied == nil {
+            for byte in value.utf8 {
+                if byte == 0x5C || byte == 0x09 || byte == 0x0A || byte == 0x0D { escape(byte) } else { bytes.append(byte) }
+            }
+        }
+    }
+
+    private mutating func escape(_ byte: UInt8) {
+        bytes.append(0x5C)
+        switch byte {
+        case 0x09: bytes.append(0x74)  // \t
+        case 0x0A: bytes.append(0x6E)  // \n
+        case 0x0D: bytes.append(0x72)  // \r
+        default: bytes.append(byte)  // \\
         }
     }
 
