@@ -132,7 +132,8 @@ public struct ExtractLoader {
                 RETURNING load_id
                 """).scalar(Int.self)
             try connection.execute("SELECT set_config('outcomes.load_id', \(String(loadID)), true)")
-            let (tables, hasher, setAside) = try stageAndWrite(layouts, loadID: loadID, on: connection)
+            let (tables, hasher, setAside, changes) = try stageAndWrite(layouts, loadID: loadID, on: connection)
+            try LoadChanges.record(loadID: loadID, persons: changes.persons, complete: changes.complete, on: connection)
             let hash = hasher.hexDigest()
             let counts = try PostgresJSON(Dictionary(uniqueKeysWithValues: tables.map { ($0.file, $0.rows) }
                 + setAside.map { ("\($0.key) set aside (records of one person)", $0.value.rows) }))
@@ -153,7 +154,7 @@ public struct ExtractLoader {
     /// Stages the files, resolves their source keys through the index, checks them and writes them,
     /// in the load's transaction: what every load of extract files does, the synthetic families' too.
     func stageAndWrite(_ layouts: [ExtractLayout], loadID: Int, on connection: PostgresConnection) throws
-        -> (tables: [ExtractLoadReport.Table], hash: SHA256, setAside: [String: SetAsideRows])
+        -> (tables: [ExtractLoadReport.Table], hash: SHA256, setAside: [String: SetAsideRows], changes: (persons: Set<Int>, complete: Bool))
     {
         var hasher = SHA256()
         for layout in ExtractLayout.extractFiles {
@@ -168,15 +169,20 @@ public struct ExtractLoader {
             if let failure = try check.firstFailure(on: connection) { throw error(failure) }
         }
         var tables: [ExtractLoadReport.Table] = []
+        // The persons the load changes, for incremental metrics; a change to reference data may
+        // change anyone's, and leaves the load unlogged.
+        var changed = Set<Int>(), referenceChanged = false
         for layout in layouts {
-            let (inserted, updated, rows) = layout.file == ExtractLayout.relationships.file
+            let written = layout.file == ExtractLayout.relationships.file
                 ? try FamilyLoad.upsertRelationships(on: connection) : try upsert(layout, on: connection)
-            tables.append(.init(file: layout.file, rows: rows, inserted: inserted, updated: updated))
-            if layout.file == ExtractLayout.households.file { try FamilyLoad.inferHouseholdEdges(on: connection) }
+            tables.append(.init(file: layout.file, rows: written.rows, inserted: written.inserted, updated: written.updated))
+            changed.formUnion(written.persons)
+            if !layout.holdsPersons, written.inserted + written.updated > 0 { referenceChanged = true }
+            if layout.file == ExtractLayout.households.file { changed.formUnion(try FamilyLoad.inferHouseholdEdges(on: connection)) }
         }
         // Over what both family files wrote, with the stored edges (the transaction is undone on a cycle).
         if let failure = try FamilyLoad.firstParenthoodCycle(loadID: loadID, on: connection) { throw error(failure) }
-        return (tables, hasher, setAside)
+        return (tables, hasher, setAside, (changed, !referenceChanged))
     }
 
     private func error(_ failure: ExtractChecks.Failure) -> ExtractError {
@@ -224,7 +230,7 @@ public struct ExtractLoader {
     }
 
     /// Inserts new rows and updates changed ones; identical rows are left alone.
-    private func upsert(_ layout: ExtractLayout, on connection: PostgresConnection) throws -> (Int, Int, Int) {
+    private func upsert(_ layout: ExtractLayout, on connection: PostgresConnection) throws -> WrittenRows {
         let names = layout.stagedColumns.filter(\.stored).map(\.name)
         let selected = names.map { ExtractChecks.stored($0, of: layout) }
         let changing = names.filter { !layout.key.contains($0) }
@@ -245,11 +251,24 @@ public struct ExtractLoader {
                 SELECT \(selected.joined(separator: ", ")) FROM \(identifier: stage) ORDER BY line
                 ON CONFLICT (\(SQLIdentifier.list(layout.key))) DO UPDATE SET \(assignments.joined(separator: ", "))
                 WHERE \(changed)
-                RETURNING (xmax = 0) AS inserted)
+                RETURNING (xmax = 0) AS inserted, \(layout.holdsPersons ? "person_id" : "NULL::bigint" as PostgresQuery) AS person_id)
             SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted),
-                   (SELECT count(*) FROM \(identifier: stage))
+                   (SELECT count(*) FROM \(identifier: stage)),
+                   coalesce(array_agg(DISTINCT person_id) FILTER (WHERE person_id IS NOT NULL), '{}')
             FROM upserted
             """)[0]
-        return (try row.decode(at: 0), try row.decode(at: 1), try row.decode(at: 2))
+        return WrittenRows(inserted: try row.decode(at: 0), updated: try row.decode(at: 1), rows: try row.decode(at: 2),
+                           persons: try row.decode(at: 3))
     }
+}
+
+/// What writing one extract file did: rows inserted, updated and staged, and the persons whose rows it inserted or updated.
+struct WrittenRows {
+    let inserted: Int, updated: Int, rows: Int
+    let persons: [Int]
+}
+
+extension ExtractLayout {
+    /// Its rows are a person's (keyed by `person_id`), not reference data nor the linker's identifiers.
+    var holdsPersons: Bool { referencesPersons || self.file == ExtractLayout.persons.file }
 }

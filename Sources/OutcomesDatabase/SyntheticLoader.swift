@@ -256,7 +256,9 @@ final class FamilyFiles {
         try relationshipsHandle?.synchronize()
         try householdsHandle?.synchronize()
         let layouts = ExtractLayout.extractFiles.filter { [ExtractLayout.relationships.file, ExtractLayout.households.file].contains($0.file) }
-        return try ExtractLoader(directory: folder, description: "synthetic families").stageAndWrite(layouts, loadID: loadID, on: connection)
+        // A synthetic load replaces everything: it is not logged person by person.
+        let written = try ExtractLoader(directory: folder, description: "synthetic families").stageAndWrite(layouts, loadID: loadID, on: connection)
+        return (written.tables, written.hash, written.setAside)
     }
 }
 

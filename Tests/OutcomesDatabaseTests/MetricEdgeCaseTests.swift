@@ -140,9 +140,9 @@ import Testing
         let rows = try db.execute("SELECT count(*) FROM metrics.person_results").scalar(Int.self)
         #expect(try MetricsRunner(stored: stored).run(period: period, on: db) == first)
         #expect(try db.execute("SELECT count(*) FROM metrics.person_results").scalar(Int.self) == rows)
-        // A failing recompute keeps the previous results.
+        // A failing recompute (in full: nothing changed since) keeps the previous results.
         try db.execute("ALTER TABLE metrics.person_results ADD CONSTRAINT stop CHECK (metric_id <> 'er_2022') NOT VALID")
-        #expect(throws: PostgresError.self) { try MetricsRunner(stored: stored).run(period: period, on: db) }
+        #expect(throws: PostgresError.self) { try MetricsRunner(stored: stored).run(period: period, full: true, on: db) }
         #expect(try db.execute("SELECT count(*) FROM metrics.person_results").scalar(Int.self) == rows)
         let all = try #require(first.first { $0.metricID == "any_jail_12m" && $0.providerID == MetricsRunner.allProviders })
         #expect(all.participants == 8)  // 101–107 and 109

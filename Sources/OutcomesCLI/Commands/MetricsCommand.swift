@@ -20,11 +20,21 @@ struct MetricsCommand: ParsableCommand {
             `--file` tries a contract file out without loading it: its results are stored apart \
             (as <id>@trial) and never feed a payment.
 
+            A period computed before is computed again only for the persons the data loads since \
+            then changed (their records, links, enrollments, events, memberships or edges; with \
+            metrics over relatives, also everyone with an edge to them); everyone else's results \
+            are kept, and the provider aggregates are computed again. It is computed in full when \
+            the contract version or its text changed, when a load since then does not say whom it \
+            changed (a synthetic data set, an extract that changed reference data such as \
+            providers.csv), or with --full. The report says which, and metrics.computed_periods \
+            records both loads (load_id, base_load_id).
+
             Examples:
               outcomes metrics --contract housing-2021 --period 2023
               outcomes metrics --contract reentry-2021@3 --period 2021Q1 --format csv
               outcomes metrics --file scenarios/housing-2021.yaml --period 2022
               outcomes metrics --contract housing-2021 --period 2023 --by race --by age_band
+              outcomes metrics --contract housing-2021 --period 2023 --full
             """
     )
 
@@ -49,6 +59,9 @@ struct MetricsOptions: NotebookOptions {
 
     @Option(name: .long, help: ArgumentHelp("A reporting period label of the contract, e.g. 2023 or 2022Q1.", valueName: "label"))
     var period: String
+
+    @Flag(name: .long, help: "Compute every participant again, not only those the loads since the last run changed.")
+    var full = false
 
     @OptionGroup var suppression: SuppressionOptions
     @Option(name: .long, help: ArgumentHelp("Also break the metrics down by provider and a person attribute: race, sex, age_band or county (repeatable).",
@@ -90,7 +103,9 @@ struct MetricsOptions: NotebookOptions {
         let enrolled = try connection.execute(
             "SELECT count(*) FROM ids.enrollments WHERE contract_id = \(definition.id)").scalar(Int.self)
         if enrolled == 0 { progress.note("No enrollments are recorded under contract \(definition.id) in the IDS.") }
-        let results = try runner.run(period: chosen, on: connection)
+        let computation = try runner.compute(period: chosen, full: full, on: connection)
+        let results = computation.results
+        notes.append(contentsOf: computation.arms.map(\.note))
         var report = Report(
             metrics: results, contract: definition, period: chosen,
             policy: suppression.policy)

@@ -20,6 +20,7 @@ public enum IndexReset {
                     "\(connection.target) holds IDS data from extract load(s) \(extracts). The demo data set replaces all "
                         + "IDS data, so outcomes refuses to load one here: use the embedded cluster or another database.")
             }
+            try LoadChanges.recordReplacement(on: connection)
             try connection.execute("""
                 TRUNCATE ids.relationships, ids.household_members, ids.events, ids.enrollments, ids.source_links, ids.persons, linkage.pairs, linkage.labels, linkage.identifiers
                 """)

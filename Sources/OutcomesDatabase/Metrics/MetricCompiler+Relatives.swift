@@ -97,8 +97,7 @@ extension MetricCompiler {
         let selfFlags: [PostgresQuery] = indices.map { index in
             "\(contract.metrics[index].relatives!.relations.includesParticipant) AS \(identifier: relativeFlag(index))"
         }
-        var slice: [PostgresQuery] = []
-        if case .enrollments = units { slice.append(cohortConditions()) }
+        let slice = unitConditions(lower: nil, upper: nil)
         return """
             SELECT r.relative_id AS person_id, p.person_id AS participant_id, p.start_date, p.enrollment_id, p.provider_id, p.end_date,
                    \(edgeFlags.joined(separator: ", "))
@@ -120,11 +119,7 @@ extension MetricCompiler {
         let relativeRows: PostgresQuery
         switch relativesSource {
         case .inline:
-            var slice: [PostgresQuery] = []
-            if case .enrollments = units { slice.append(cohortConditions()) }
-            if let lower { slice.append("e.person_id >= \(lower)") }
-            if let upper { slice.append("e.person_id < \(upper)") }
-            relativeRows = inlineRelatives(indices, slice: slice)
+            relativeRows = inlineRelatives(indices, slice: unitConditions(lower: lower, upper: upper))
         case .table(let table):
             var slice: [PostgresQuery] = []
             if let lower { slice.append("u.participant_id >= \(lower)") }

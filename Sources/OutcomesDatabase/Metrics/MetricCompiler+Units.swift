@@ -21,6 +21,17 @@ extension MetricCompiler {
         """
     }
 
+    /// The conditions on the unit rows `e` of one slice (person ids from `lower`, below `upper`):
+    /// the cohort rule for the contract's participants, and the persons asked for.
+    func unitConditions(lower: Int?, upper: Int?) -> [PostgresQuery] {
+        var conditions: [PostgresQuery] = []
+        if case .enrollments = units { conditions.append(cohortConditions()) }
+        if let persons { conditions.append("e.person_id = ANY (\(persons)::bigint[])") }
+        if let lower { conditions.append("e.person_id >= \(lower)") }
+        if let upper { conditions.append("e.person_id < \(upper)") }
+        return conditions
+    }
+
     /// The units with their window columns, in key order.
     func unitRows(_ columns: [PostgresQuery], _ slice: [PostgresQuery]) -> PostgresQuery {
         let conditions: PostgresQuery = slice.isEmpty ? "true" : slice.joined(separator: " AND ")

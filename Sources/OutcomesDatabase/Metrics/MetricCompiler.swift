@@ -32,6 +32,8 @@ struct MetricCompiler {
     /// Where metrics over relatives find the units' relatives: inside each branch, or (on Citus)
     /// in a table `build` makes with `relativeUnits()`.
     var relativesSource: RelativesSource = .inline
+    /// Only the units of these persons (an incremental run's changed persons); nil for all.
+    var persons: [Int]? = nil
 
     enum RelativesSource: Equatable {
         case inline
@@ -134,10 +136,7 @@ struct MetricCompiler {
     /// The rows of one slice of participants, for the metrics `indices` (over their own events).
     private func branch(_ indices: [Int], lower: Int?, upper: Int?) -> PostgresQuery {
         let through: PostgresQuery = "\(contract.dataThrough)::date"
-        var slice: [PostgresQuery] = []
-        if case .enrollments = units { slice.append(cohortConditions()) }
-        if let lower { slice.append("e.person_id >= \(lower)") }
-        if let upper { slice.append("e.person_id < \(upper)") }
+        let slice = unitConditions(lower: lower, upper: upper)
         let windows = windowParts(indices)
 
         // 1. Participants with their windows (from the enrollment) and the windows' unit starts.
@@ -387,7 +386,8 @@ extension MetricCompiler {
         let workers = try connection.execute(
             "SELECT current_setting('max_parallel_workers_per_gather')::int").scalar(Int.self)
         // On Citus every shard is a slice already, run by its worker.
-        let slices = layout == .distributed ? 1 : min(max(workers, 1), 8)
+        // A few changed persons' units are found by index, in one slice.
+        let slices = layout == .distributed || persons != nil ? 1 : min(max(workers, 1), 8)
         let boundaries: [Int] = slices > 1 ? try connection.execute(sliceBoundaries(count: slices)).map { try $0.decode(at: 0) } : []
         // Each unit's events are few and found by index, in person order: keep the planner from
         // hashing the events table or the groups. The parallelism comes from the slices: keep it

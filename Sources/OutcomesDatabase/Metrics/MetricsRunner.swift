@@ -51,18 +51,27 @@ public struct MetricsRunner: Sendable {
     /// with the control arm, the same metrics over the control arm (stored as `<id>@control`), in
     /// the same transaction, so both arms always come from the same data load. With the first
     /// period, when the terms look back before it, everything before it too (`priorPeriod`).
+    ///
+    /// A period computed before is computed again only for the persons the loads since changed
+    /// (and those whose relatives they changed), when every such load logged its changes and the
+    /// contract is the same; otherwise, or with `full`, in full.
     @discardableResult
-    public func run(period: ReportingPeriod, on connection: PostgresConnection) throws -> [ProviderMetricResult] {
+    public func run(period: ReportingPeriod, full: Bool = false, on connection: PostgresConnection) throws -> [ProviderMetricResult] {
+        try compute(period: period, full: full, on: connection).results
+    }
+
+    /// `run`, saying how each stored contract-period was computed.
+    public func compute(period: ReportingPeriod, full: Bool = false, on connection: PostgresConnection) throws -> MetricsComputation {
         try connection.transaction { connection in
             try requireKnownDomains(on: connection)
-            let results = try runArm(contract, period: period, on: connection)
+            var arms = [try runArm(contract, period: period, full: full, on: connection)]
             if contract.needsComparisonArm, let arm = contract.comparisonArm {
-                try runArm(arm, period: period, on: connection)
+                arms.append(try runArm(arm, period: period, full: full, on: connection))
             }
             if period.label == contract.periods.first?.label, contract.needsPriorPeriod {
-                try runArm(contract, period: contract.priorPeriod, on: connection)
+                arms.append(try runArm(contract, period: contract.priorPeriod, full: full, on: connection))
             }
-            return results
+            return MetricsComputation(results: try Self.read(contract: contract, period: period, on: connection), arms: arms)
         }
     }
 
@@ -82,9 +91,8 @@ public struct MetricsRunner: Sendable {
         }
     }
 
-    @discardableResult
-    private func runArm(_ contract: OutcomeContract, period: ReportingPeriod, on connection: PostgresConnection) throws
-        -> [ProviderMetricResult]
+    private func runArm(_ contract: OutcomeContract, period: ReportingPeriod, full: Bool, on connection: PostgresConnection) throws
+        -> ArmComputation
     {
         let arm = ArmRunner(contract: contract)
         return try connection.transaction { connection in
@@ -97,23 +105,66 @@ public struct MetricsRunner: Sendable {
                 throw DatabaseError(
                     .noData, "There are no IDS data to compute metrics from: load an extract or run `outcomes synth` first.")
             }
-            try connection.execute(
-                "DELETE FROM metrics.provider_results WHERE contract_id = \(contract.storedID) AND period = \(period.label)")
-            try arm.computePersonResults(period: period, loadID: loadID, on: connection)
-            try arm.aggregateByProvider(period: period, loadID: loadID, on: connection)
             let (version, fileSHA256): (Int?, String?) = switch source {
             case .stored(let version, let hash): (version, hash)
             case .trial(let hash): (nil, hash)
             }
+            let tables = ResultPartitions(contractID: contract.storedID, period: period.label)
+            let recomputation = try LoadChanges.recomputation(
+                of: contract.storedID, period: period.label, version: version, fileSHA256: fileSHA256,
+                currentLoad: loadID, partition: tables.periodTable, fullRequested: full, on: connection)
+            var recomputed: Int? = nil, base: Int? = nil
+            switch recomputation {
+            case .full:
+                try arm.computePersonResults(period: period, loadID: loadID, on: connection)
+            case .incremental(let since):
+                let persons = try LoadChanges.persons(since: since, through: loadID, relatives: contract.metrics.contains { $0.relatives != nil },
+                                                      on: connection)
+                try arm.updatePersonResults(of: persons, period: period, loadID: loadID, on: connection)
+                (recomputed, base) = (persons.count, since)
+            }
+            try connection.execute(
+                "DELETE FROM metrics.provider_results WHERE contract_id = \(contract.storedID) AND period = \(period.label)")
+            try arm.aggregateByProvider(period: period, loadID: loadID, on: connection)
+            guard try LoadChanges.isKept(on: connection) else {
+                // A database an earlier release migrated (the upgrade tests): computed_periods without 0028's columns.
+                try connection.execute("""
+                    INSERT INTO metrics.computed_periods (contract_id, period, load_id, version, file_sha256)
+                    VALUES (\(contract.storedID), \(period.label), \(loadID), \(version), \(fileSHA256))
+                    ON CONFLICT (contract_id, period) DO UPDATE
+                    SET load_id = excluded.load_id, version = excluded.version, file_sha256 = excluded.file_sha256, computed_at = now()
+                    """)
+                return ArmComputation(storedID: contract.storedID, period: period.label, loadID: loadID, recomputation: recomputation,
+                                      recomputedPersons: nil)
+            }
             try connection.execute("""
-                INSERT INTO metrics.computed_periods (contract_id, period, load_id, version, file_sha256)
-                VALUES (\(contract.storedID), \(period.label), \(loadID), \(version), \(fileSHA256))
+                INSERT INTO metrics.computed_periods (contract_id, period, load_id, version, file_sha256, base_load_id, recomputed_persons)
+                VALUES (\(contract.storedID), \(period.label), \(loadID), \(version), \(fileSHA256), \(base), \(recomputed))
                 ON CONFLICT (contract_id, period) DO UPDATE
-                SET load_id = excluded.load_id, version = excluded.version, file_sha256 = excluded.file_sha256, computed_at = now()
+                SET load_id = excluded.load_id, version = excluded.version, file_sha256 = excluded.file_sha256, computed_at = now(),
+                    base_load_id = excluded.base_load_id, recomputed_persons = excluded.recomputed_persons
                 """)
-            return try Self.read(contract: contract, period: period, on: connection)
+            return ArmComputation(storedID: contract.storedID, period: period.label, loadID: loadID, recomputation: recomputation,
+                                  recomputedPersons: recomputed)
         }
     }
+}
+
+/// What a metrics run did: the period's provider aggregates, and how each stored contract-period
+/// (the contract's, its control arm's, the time before its first period) was computed.
+public struct MetricsComputation: Sendable, Equatable {
+    public let results: [ProviderMetricResult]
+    public let arms: [ArmComputation]
+}
+
+/// How one stored contract-period was computed.
+public struct ArmComputation: Sendable, Equatable {
+    public let storedID: String
+    public let period: String
+    public let loadID: Int
+    public let recomputation: MetricsRecomputation
+    /// For an incremental run, how many persons' results were computed again.
+    public let recomputedPersons: Int?
 }
 
 /// The statements that compute one arm's results.
@@ -160,6 +211,24 @@ private struct ArmRunner {
         compiler.resultSet = try tables.resultSet(on: connection)
         try compiler.build(tables.stagedTable, on: connection)
         try tables.swapIn(resultSet: compiler.resultSet, on: connection)
+    }
+
+    /// Computes again the results of `persons`' units, in place of their old ones; everyone
+    /// else's stay. Built like a full run's (a staged table, on Citus distributed like the IDS),
+    /// then moved into the period's partition.
+    func updatePersonResults(of persons: [Int], period: ReportingPeriod, loadID: Int, on connection: PostgresConnection) throws {
+        let tables = ResultPartitions(contractID: contract.storedID, period: period.label)
+        try connection.execute("DELETE FROM \(identifier: tables.periodTable) WHERE person_id = ANY (\(persons)::bigint[])")
+        guard !persons.isEmpty else { return }
+        var compiler = MetricCompiler(contract: contract, period: period, loadID: loadID)
+        compiler.resultSet = try tables.resultSet(on: connection)
+        compiler.persons = persons
+        try compiler.build(tables.stagedTable, on: connection)
+        let columns = try tables.columns(on: connection)
+        try connection.execute("""
+            INSERT INTO \(identifier: tables.periodTable) (\(SQLIdentifier.list(columns))) SELECT \(SQLIdentifier.list(columns)) FROM \(identifier: tables.stagedTable)
+            """)
+        try connection.execute("DROP TABLE \(identifier: tables.stagedTable)")
     }
 
 }

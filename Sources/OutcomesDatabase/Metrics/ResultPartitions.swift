@@ -33,6 +33,14 @@ struct ResultPartitions {
             """).scalar(Int.self)
     }
 
+    /// The period partition's columns, in order.
+    func columns(on connection: PostgresConnection) throws -> [String] {
+        try connection.execute("""
+            SELECT attname FROM pg_catalog.pg_attribute WHERE attrelid = \(periodTable.quoted)::regclass AND attnum > 0 AND NOT attisdropped
+            ORDER BY attnum
+            """).map { try $0.decode(String.self, at: 0) }
+    }
+
     /// Gives the staged results (built under `resultSet`) the constraints of a partition, then
     /// replaces the old partition with them. Runs inside the caller's transaction.
     func swapIn(resultSet: Int, on connection: PostgresConnection) throws {

@@ -1,0 +1,311 @@
+import Foundation
+import OutcomesDomain
+import OutcomesTestSupport
+import PostgresClient
+import Testing
+@testable import OutcomesDatabase
+
+/// Monthly loads recomputed incrementally give exactly what a full run gives: on random families,
+/// random loads that add and change events, edges (at either end, ending inside a window),
+/// household memberships (whose inferred edges are replaced), dates of birth and participants.
+@Suite(.serialized) struct IncrementalMetricsTests {
+    /// Everything stored for a contract-period but when and from which load a row was computed.
+    static func digest(_ db: PostgresConnection, contract: String, period: String) throws -> [String] {
+        let persons = try db.execute("""
+            SELECT count(*) || ' ' || coalesce(md5(string_agg(r::text, ',' ORDER BY r::text)), '') FROM (
+                SELECT person_id, metric_id, enrollment_id, provider_id, window_start, window_end, value, pre_value, post_value, ratio,
+                       relatives, relative_ids, relative_values, result_set
+                FROM metrics.person_results WHERE contract_id = \(contract) AND period = \(period)) r
+            """).scalar(String.self)
+        let providers = try db.execute("""
+            SELECT count(*) || ' ' || coalesce(md5(string_agg(r::text, ',' ORDER BY r::text)), '') FROM (
+                SELECT metric_id, provider_id, measure, participants, with_value, total, mean, rate
+                FROM metrics.provider_results WHERE contract_id = \(contract) AND period = \(period)) r
+            """).scalar(String.self)
+        return [persons, providers]
+    }
+
+    /// What a payment run would post on the stored metrics (lines and total).
+    static func payment(_ db: PostgresConnection, _ stored: StoredContract, period: String) throws -> [String] {
+        let result = try PaymentRunner(stored: stored).run(period: period, dryRun: true, on: db)
+        return result.entries.map { "\($0)" }.sorted() + ["\(result.total)"]
+    }
+
+    @Test(arguments: [UInt64(41), 42, 43])
+    func monthlyLoadsRecomputedIncrementallyEqualFullRuns(seed: UInt64) throws {
+        let db = try referenceDataOnly()
+        let folder = TestDatabase.scratchDirectory("incremental-\(seed)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let families = RandomFamilies(seed: seed, participants: 80)
+        try families.write(to: folder.appendingPathComponent("base"))
+        _ = try ExtractLoader(directory: folder.appendingPathComponent("base")).load(into: db)
+        let stored = try ContractStore.loadStored(text: RandomFamilies.contractYAML, file: "families.yaml", on: db)
+        let periods = stored.contract.periods
+        for period in periods {
+            let first = try MetricsRunner(stored: stored).compute(period: period, on: db)
+            #expect(first.arms.map(\.recomputation) == [.full(.notComputed)])
+        }
+        let persons = try db.execute("SELECT count(*) FROM ids.persons").scalar(Int.self)
+        var random = SeededGenerator(seed: seed)
+        var change = MonthlyChange(base: families)
+        // Loads between runs: one, two at once, one; the first run after each is incremental from the run before.
+        var computedFrom = try db.execute("SELECT max(load_id) FROM ids.data_loads").scalar(Int.self)
+        for (round, loads) in [1, 2, 1].enumerated() {
+            for number in 0..<loads {
+                let files = change.next(using: &random)
+                let directory = folder.appendingPathComponent("load-\(round)-\(number)")
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+                for (name, text) in files { try text.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+                _ = try ExtractLoader(directory: directory).load(into: db)
+            }
+            let current = try db.execute("SELECT max(load_id) FROM ids.data_loads").scalar(Int.self)
+            var incremental: [String: [String]] = [:], paid: [String] = []
+            for period in periods {
+                let computation = try MetricsRunner(stored: stored).compute(period: period, on: db)
+                let arm = try #require(computation.arms.first)
+                #expect(arm.recomputation == .incremental(since: computedFrom), "round \(round), \(period.label)")
+                let recomputed = try #require(arm.recomputedPersons)
+                #expect(recomputed > 0 && recomputed < persons / 2, "round \(round): \(recomputed) of \(persons) persons computed again")
+                #expect(try db.execute("""
+                    SELECT base_load_id = \(computedFrom) AND load_id = \(current) AND recomputed_persons = \(recomputed)
+                    FROM metrics.computed_periods WHERE contract_id = \(stored.contract.id) AND period = \(period.label)
+                    """).scalar(Bool.self))
+                incremental[period.label] = try Self.digest(db, contract: stored.contract.id, period: period.label)
+            }
+            paid = try Self.payment(db, stored, period: "all")
+            for period in periods {
+                #expect(try MetricsRunner(stored: stored).compute(period: period, full: true, on: db).arms.map(\.recomputation)
+                    == [.full(.requested)])
+                #expect(try Self.digest(db, contract: stored.contract.id, period: period.label) == incremental[period.label],
+                        "round \(round), period \(period.label): incremental ≠ full")
+            }
+            #expect(try Self.payment(db, stored, period: "all") == paid, "round \(round): payments on incremental ≠ on full")
+            computedFrom = current
+        }
+    }
+
+    /// A load that changed reference data, or one not logged (synthetic), is followed by a full run.
+    @Test func anUnloggedLoadMeansAFullRun() throws {
+        let db = try referenceDataOnly()
+        let folder = TestDatabase.scratchDirectory("incremental-unlogged")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try RandomFamilies(seed: 44, participants: 20).write(to: folder.appendingPathComponent("base"))
+        _ = try ExtractLoader(directory: folder.appendingPathComponent("base")).load(into: db)
+        let stored = try ContractStore.loadStored(text: RandomFamilies.contractYAML, file: "families.yaml", on: db)
+        let period = try #require(stored.contract.period("2023"))
+        try MetricsRunner(stored: stored).run(period: period, on: db)
+        // Nothing loaded since: incremental, with no one to compute again.
+        let again = try MetricsRunner(stored: stored).compute(period: period, on: db).arms[0]
+        #expect(again.recomputation == .incremental(since: again.loadID) && again.recomputedPersons == 0)
+
+        let providers = folder.appendingPathComponent("providers")
+        try FileManager.default.createDirectory(at: providers, withIntermediateDirectories: true)
+        try "provider_id,name,program_id\nnewcomer,Newcomer Housing,housing\n".write(to: providers.appendingPathComponent("providers.csv"), atomically: true, encoding: .utf8)
+        let load = try ExtractLoader(directory: providers).load(into: db).loadID
+        #expect(try db.execute("SELECT count(*) FROM ids.logged_loads WHERE load_id = \(load)").scalar(Int.self) == 0)
+        #expect(try MetricsRunner(stored: stored).compute(period: period, on: db).arms[0].recomputation == .full(.loadNotLogged(load)))
+
+        // The IDS emptied outside a load (as the demo's reset records it).
+        try LoadChanges.recordReplacement(on: db)
+        #expect(try MetricsRunner(stored: stored).compute(period: period, on: db).arms[0].recomputation == .full(.replaced))
+    }
+}
+
+/// Random monthly loads over a `RandomFamilies` extract: each adds events for a few persons and
+/// changes a few stored ones, re-sends unchanged rows, changes dates of birth and edges' ends, and
+/// brings new children (with edges to a participant and a household membership) and a new participant.
+struct MonthlyChange {
+    var base: RandomFamilies
+    private var nextPerson = 900_000, nextEvent = 900_000
+
+    init(base: RandomFamilies) { self.base = base }
+
+    mutating func next(using random: inout SeededGenerator) -> [String: String] {
+        func text(_ date: LocalDate?) -> String { date?.description ?? "" }
+        func pick<T>(_ items: [T]) -> T { items[Int.random(in: 0..<items.count, using: &random)] }
+        // Each stored row at most once per load (a key twice in a file is refused).
+        var taken = Set<String>()
+        func fresh(_ kind: String, below count: Int) -> Int {
+            while true {
+                let index = Int.random(in: 0..<count, using: &random)
+                if taken.insert("\(kind) \(index)").inserted { return index }
+            }
+        }
+        func day(_ from: String, _ to: String) -> LocalDate {
+            let (a, b) = (LocalDate(iso: from)!, LocalDate(iso: to)!)
+            return a.adding(days: Int.random(in: 0...a.days(to: b), using: &random))
+        }
+        var persons = "person_id,birth_date,birth_year\n"
+        var events = "person_id,event_id,domain,source_system,source_record,start_date,end_date,amount\n"
+        var edges = "person_id,relative_id,relation,source_system,valid_from,valid_to,evidence\n"
+        var households = "person_id,household_key,source_system,relationship_to_head,valid_from,valid_to\n"
+        var enrollments = "person_id,enrollment_id,program_id,provider_id,contract_id,start_date,end_date\n"
+        // Events: new ones for a few persons, a few stored ones moved or changed, a few re-sent as they are.
+        // (Wages are quarterly amounts, each starting on a quarter's first day: they are added by quarter.)
+        let spells = base.events.filter { $0.domain != "wages" }
+        for _ in 0..<6 {
+            let model = pick(spells)
+            nextEvent += 1
+            let start = day("2020-06-01", "2024-06-30")
+            events += "\(pick(base.persons).id),\(nextEvent),\(model.domain),\(model.source),N\(nextEvent),\(start),"
+                + "\(model.end == nil ? "" : start.adding(days: Int.random(in: 0...200, using: &random)).description),\(model.amount ?? "")\n"
+        }
+        for _ in 0..<4 {
+            let index = fresh("event", below: base.events.count)
+            let event = base.events[index]
+            let moved = event.domain == "wages" ? event.start : event.start.adding(days: Int.random(in: -120...120, using: &random))
+            let (start, end) = (moved, event.domain == "wages" ? event.end : event.end.map { max($0, moved) })
+            let amount = event.domain == "wages" ? "\(Int.random(in: 0...9_000, using: &random)).00" : event.amount
+            base.events[index] = (event.person, event.domain, event.source, start, end, amount)
+            events += "\(event.person),\(index + 1),\(event.domain),\(event.source),R\(index + 1),\(start),\(text(end)),\(amount ?? "")\n"
+        }
+        for _ in 0..<3 {
+            let index = fresh("event", below: base.events.count)
+            let event = base.events[index]
+            events += "\(event.person),\(index + 1),\(event.domain),\(event.source),R\(index + 1),\(event.start),\(text(event.end)),\(event.amount ?? "")\n"
+        }
+        // Dates of birth corrected (a child's age at the index date moves across a band).
+        for _ in 0..<2 {
+            let index = fresh("person", below: base.persons.count)
+            let birth = day("2016-01-01", "2022-12-31")
+            base.persons[index].birth = birth
+            persons += "\(base.persons[index].id),\(birth),\(birth.components.year)\n"
+        }
+        // An edge's end changed (it may now end inside a window, or no longer end).
+        for _ in 0..<2 {
+            let index = fresh("edge", below: base.edges.count)
+            let edge = base.edges[index]
+            let to: LocalDate? = Bool.random(using: &random) ? nil : edge.from.adding(days: Int.random(in: 0...500, using: &random))
+            edges += "\(edge.person),\(edge.relative),\(edge.relation),\(edge.source),\(edge.from),\(text(to)),\(edge.evidence ?? "")\n"
+        }
+        // A new child of a participant, with events, an edge and (when the participant heads a household) a membership.
+        let parent = pick(base.enrollments)
+        nextPerson += 1
+        let child = nextPerson, birth = day("2016-01-01", "2023-01-01")
+        base.persons.append((child, birth))
+        persons += "\(child),\(birth),\(birth.components.year)\n"
+        for domain in [("child_welfare", "CWS"), ("er_visit", "MMIS")] {
+            nextEvent += 1
+            let start = day("2021-01-01", "2024-06-30")
+            events += "\(child),\(nextEvent),\(domain.0),\(domain.1),N\(nextEvent),\(start),\(start),\(domain.0 == "er_visit" ? "120.00" : "")\n"
+        }
+        edges += "\(parent.person),\(child),child,CWS,\(parent.start.adding(days: -30)),,declared\n"
+        if let head = base.memberships.first(where: { $0.person == parent.person && $0.role == 1 }) {
+            households += "\(child),\(head.household),HMIS,2,\(head.from),\(text(head.to))\n"
+        }
+        // A new participant.
+        nextPerson += 1
+        let adult = nextPerson, adultBirth = day("1975-01-01", "1995-12-31"), start = day("2021-02-01", "2022-06-30")
+        persons += "\(adult),\(adultBirth),\(adultBirth.components.year)\n"
+        enrollments += "\(adult),\(adult),housing,hearth,housing-2021,\(start),\n"
+        nextEvent += 1
+        events += "\(adult),\(nextEvent),jail,JMS,N\(nextEvent),\(start.adding(days: 40)),\(start.adding(days: 45)),\n"
+        base.enrollments.append((adult, start, nil, "hearth"))
+        return ["persons.csv": persons, "events.csv": events, "relationships.csv": edges, "households.csv": households,
+                "enrollments.csv": enrollments]
+    }
+}
+
+/// A re-link that merges a person into another moves their content; the next run computes both
+/// again (from the run's id changes) and gives what a full run gives.
+@Suite(.serialized) struct IncrementalRelinkTests {
+    @Test func aMergeIsComputedAgainForBothPersons() throws {
+        let (db, _) = try TestDatabase.fresh()
+        _ = try SyntheticLoader(ids: SyntheticIDS(persons: 1_500, seed: 5)).load(into: db)
+        let stored = try ContractStore.loadStored(text: paymentRunContract, file: "reentry.yaml", on: db)
+        let period = try #require(stored.contract.period("2021"))
+        // A and B: two participants of 2021 without a jail stay in their first year.
+        let ab = try db.execute("""
+            SELECT e.person_id, e.start_date FROM ids.enrollments e
+            WHERE e.contract_id = 'reentry-2021' AND e.start_date BETWEEN '2021-01-01' AND '2021-06-30'
+              AND coalesce(e.end_date, '2024-12-31') >= e.start_date + 60
+              AND NOT EXISTS (SELECT 1 FROM ids.events v WHERE v.person_id = e.person_id AND v.domain = 'jail'
+                              AND v.start_date <= e.start_date + 400 AND coalesce(v.end_date, v.start_date) >= e.start_date - 30)
+            ORDER BY e.person_id LIMIT 2
+            """).map { (try $0.decode(Int.self, at: 0), try $0.decode(LocalDate.self, at: 1)) }
+        try #require(ab.count == 2)
+        let (a, b) = (ab[0].0, ab[1].0)
+        let jailed = max(ab[0].1, ab[1].1).adding(days: 10)
+        let others = try db.execute("SELECT person_id FROM ids.persons WHERE person_id NOT IN (\(a), \(b)) ORDER BY person_id LIMIT 19")
+            .map { try $0.decode(Int.self, at: 0) }
+        let people = [a] + others
+        try DownstreamChangesTests.preLink(people.indices.flatMap { p in (1...3).map { (system: "S\($0)", key: "K\(p)-\($0)", person: people[p]) } }
+                                           + [(system: "S4", key: "KB-9", person: b)], on: db)
+        try LinkRunnerTests.load((0..<20).flatMap { p in (1...3).map { LinkRunnerTests.record(person: p, source: $0) } }, on: db)
+        _ = try LinkRunnerTests.run(on: db)
+        // B's record arrives with A's identifiers, and a jail stay under B's key.
+        try LinkRunnerTests.load([["S4", "KB-9"] + LinkRunnerTests.record(person: 0, source: 1).dropFirst(2)], on: db)
+        let folder = TestDatabase.scratchDirectory("incremental-relink")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        try "source_key,event_id,domain,source_system,source_record,start_date\nKB-9,9000001,jail,S4,J-1,\(jailed)\n"
+            .write(to: folder.appendingPathComponent("events.csv"), atomically: true, encoding: .utf8)
+        _ = try ExtractLoader(directory: folder).load(into: db)
+        try MetricsRunner(stored: stored).run(period: period, on: db)
+        let base = try db.execute("SELECT load_id FROM metrics.computed_periods WHERE contract_id = 'reentry-2021' AND period = '2021'")
+            .scalar(Int.self)
+        func jail(_ person: Int) throws -> Decimal? {
+            try db.execute("""
+                SELECT value FROM metrics.person_results
+                WHERE contract_id = 'reentry-2021' AND period = '2021' AND metric_id = 'any_jail_12m' AND person_id = \(person)
+                """).map { try $0.decode(Decimal?.self, at: 0) }.first ?? nil
+        }
+        #expect(try jail(a) == 0 && jail(b) == 1)
+
+        // The re-link merges B into A, and the stay goes with B's record.
+        _ = try LinkRunnerTests.run(on: db)
+        let computation = try MetricsRunner(stored: stored).compute(period: period, on: db).arms[0]
+        #expect(computation.recomputation == .incremental(since: base))
+        #expect((computation.recomputedPersons ?? 0) >= 2 && (computation.recomputedPersons ?? 0) < 100)
+        #expect(try jail(a) == 1)
+        let incremental = try IncrementalMetricsTests.digest(db, contract: "reentry-2021", period: "2021")
+        try MetricsRunner(stored: stored).run(period: period, full: true, on: db)
+        #expect(try IncrementalMetricsTests.digest(db, contract: "reentry-2021", period: "2021") == incremental)
+    }
+}
+
+/// Migration 0028 applies to a database the last release (0001–0027) left, with families, metrics
+/// and a posted payment: what was stored reads as before, the periods computed then are the base
+/// of the first incremental run after a load, which equals a full one.
+@Suite(.serialized) struct IncrementalMetricsMigrationTests {
+    @Test func theLastReleasesPeriodsAreComputedIncrementallyAfterALoad() throws {
+        let db = try MigratorTests().migrated(before: 28)
+        _ = try SyntheticLoader(ids: SyntheticIDS(persons: 1, seed: 1)).load(into: db)  // reference data and a load
+        try db.execute("TRUNCATE ids.relationships, ids.household_members, ids.events, ids.enrollments, ids.source_links, ids.persons")
+        let folder = TestDatabase.scratchDirectory("incremental-migration")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let families = RandomFamilies(seed: 28, participants: 40)
+        try families.write(to: folder.appendingPathComponent("base"))
+        let baseLoad = try ExtractLoader(directory: folder.appendingPathComponent("base")).load(into: db).loadID
+        let stored = try ContractStore.loadStored(text: RandomFamilies.contractYAML, file: "families.yaml", on: db)
+        let period = try #require(stored.contract.period("all"))
+        try MetricsRunner(stored: stored).run(period: period, on: db)
+        _ = try PaymentRunner(stored: stored).run(period: "all", on: db)
+        let before = try IncrementalMetricsTests.digest(db, contract: stored.contract.id, period: "all")
+
+        #expect(try Migrator().migrate(db).map(\.fileName) == ["0028_incremental_metrics.sql"])
+        #expect(try IncrementalMetricsTests.digest(db, contract: stored.contract.id, period: "all") == before)
+        #expect(try db.execute("SELECT count(*) FROM metrics.computed_periods WHERE base_load_id IS NOT NULL OR recomputed_persons IS NOT NULL")
+            .scalar(Int.self) == 0)
+        #expect(try ChainVerification.verify(on: db, recompute: true).isIntact)
+        #expect(try DataDictionary.undocumented(on: db) == [])
+
+        // Nothing loaded since: incremental over no one, the same results.
+        let same = try MetricsRunner(stored: stored).compute(period: period, on: db).arms[0]
+        #expect(same.recomputation == .incremental(since: baseLoad) && same.recomputedPersons == 0)
+        #expect(try IncrementalMetricsTests.digest(db, contract: stored.contract.id, period: "all") == before)
+
+        // A monthly load after the migration is logged; the next run is incremental and equals a full one.
+        var random = SeededGenerator(seed: 28)
+        var change = MonthlyChange(base: families)
+        let monthly = folder.appendingPathComponent("monthly")
+        try FileManager.default.createDirectory(at: monthly, withIntermediateDirectories: true)
+        for (name, text) in change.next(using: &random) { try text.write(to: monthly.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+        _ = try ExtractLoader(directory: monthly).load(into: db)
+        #expect(try MetricsRunner(stored: stored).compute(period: period, on: db).arms[0].recomputation == .incremental(since: baseLoad))
+        let incremental = try IncrementalMetricsTests.digest(db, contract: stored.contract.id, period: "all")
+        #expect(incremental != before)
+        try MetricsRunner(stored: stored).run(period: period, full: true, on: db)
+        #expect(try IncrementalMetricsTests.digest(db, contract: stored.contract.id, period: "all") == incremental)
+    }
+}
