@@ -33,7 +33,7 @@ public struct BenchCommand: ParsableCommand {
             """,
         version: OutcomesCommand.configuration.version,
         subcommands: [LoadBenchmark.self, MetricsBenchmark.self, PaymentsBenchmark.self, CompareBenchmark.self, ScenarioBenchmark.self, ScaleBenchmark.self,
-                      ReportBenchmark.self, LinkBenchmark.self]
+                      ReportBenchmark.self, LinkBenchmark.self, IncrementalBenchmark.self]
     )
 
     public init() {}

@@ -73,9 +73,9 @@ struct MetricsBenchmark: ParsableCommand {
     }
 
     /// Runs each contract's metrics on a connection of its own, all at once; the first error wins.
-    static func runSideBySide(_ runners: [MetricsRunner], on target: DatabaseTarget) throws -> [ProviderMetricResult] {
+    static func runSideBySide(_ runners: [MetricsRunner], full: Bool = false, on target: DatabaseTarget) throws -> [ProviderMetricResult] {
         try sideBySide(runners.count) { index in
-            try runners[index].run(period: runners[index].contract.periods[0], on: try target.connect())
+            try runners[index].run(period: runners[index].contract.periods[0], full: full, on: try target.connect())
         }.flatMap { $0 }
     }
 
