@@ -67,6 +67,25 @@ import Testing
         // The answers hold something: relatives measured, lines paid per relative.
         #expect(try distributed.execute("SELECT count(*) FROM metrics.person_results WHERE relatives > 0").scalar(Int.self) > 50)
         #expect(try distributed.execute("SELECT count(*) FROM payments.ledger WHERE line_id = 'per_child_out_of_care'").scalar(Int.self) > 5)
+
+        // A monthly load, computed incrementally on both: the same results, and those of a full run.
+        var change = MonthlyChange(base: RandomFamilies(seed: 41, participants: 80))
+        var random = SeededGenerator(seed: 41)
+        try change.writeNext(to: folder.appendingPathComponent("monthly"), using: &random)
+        var incremental: [String] = []
+        for db in [single, distributed] {
+            let stored = try ContractStore.stored("housing-2021", on: db)
+            let base = try db.execute("SELECT max(load_id) FROM ids.data_loads").scalar(Int.self)
+            _ = try ExtractLoader(directory: folder.appendingPathComponent("monthly")).load(into: db)
+            let period = try #require(stored.contract.period("all"))
+            #expect(try MetricsRunner(stored: stored).compute(period: period, on: db).arms[0].recomputation == .incremental(since: base))
+            incremental.append(try db.execute(Self.compared[1].sql).map { try $0.decode(String.self, at: 0) + " " + $0.decode(String.self, at: 1) }[0])
+        }
+        #expect(incremental[0] == incremental[1], "incremental person results differ on Citus")
+        let stored = try ContractStore.stored("housing-2021", on: distributed)
+        try MetricsRunner(stored: stored).run(period: try #require(stored.contract.period("all")), full: true, on: distributed)
+        #expect(try distributed.execute(Self.compared[1].sql).map { try $0.decode(String.self, at: 0) + " " + $0.decode(String.self, at: 1) }[0]
+            == incremental[1], "incremental ≠ full on Citus")
     }
     /// Migration 0027 (the edges' key with included columns) on a database the last release left
     /// and `db distribute` spread over workers: every shard's key gains the columns, and a run
@@ -94,7 +113,7 @@ import Testing
         let results = Self.compared[1].sql
         let before = try db.execute(results).map { try $0.decode(String.self, at: 1) }
 
-        #expect(try Migrator().migrate(db).map(\.fileName) == ["0027_relationships_covering_key.sql"])
+        #expect(try Migrator().migrate(db).map(\.fileName) == ["0027_relationships_covering_key.sql", "0028_incremental_metrics.sql"])
         let shardKeys = try db.execute("""
             SELECT result FROM run_command_on_shards('ids.relationships', $$SELECT string_agg(a.attname, ',' ORDER BY k.i)
                 FROM pg_index x, unnest(x.indkey) WITH ORDINALITY AS k(attnum, i), pg_attribute a
@@ -107,8 +126,15 @@ import Testing
             SELECT string_agg(a.attname, ',' ORDER BY k.i) FROM pg_index x, unnest(x.indkey) WITH ORDINALITY AS k(attnum, i), pg_attribute a
             WHERE x.indrelid = 'ids.relationships'::regclass AND x.indisprimary AND a.attrelid = x.indrelid AND a.attnum = k.attnum
             """).scalar(String.self) == columns)
-        try MetricsRunner(stored: stored).run(period: period, on: db)
+        // Computed again in full on the new key (nothing was loaded since: an incremental run would compute nobody).
+        try MetricsRunner(stored: stored).run(period: period, full: true, on: db)
         #expect(try db.execute(results).map { try $0.decode(String.self, at: 1) } == before)
         #expect(try db.execute("SELECT count(*) FROM metrics.person_results WHERE relatives > 0").scalar(Int.self) > 20)
+        // 0028's index on the persons' loads is on every shard.
+        #expect(try db.execute("""
+            SELECT result FROM run_command_on_shards('ids.persons', $$SELECT count(*) FROM pg_index x
+                JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = x.indkey[0]
+                WHERE x.indrelid = '%s'::regclass AND x.indnatts = 1 AND a.attname = 'load_id'$$)
+            """).map { try $0.decode(String.self, at: 0) } == Array(repeating: "1", count: 4))
     }
 }
