@@ -132,9 +132,11 @@ public struct ExtractLoader {
                 RETURNING load_id
                 """).scalar(Int.self)
             try connection.execute("SELECT set_config('outcomes.load_id', \(String(loadID)), true)")
-            let (tables, hasher, setAside, changes) = try stageAndWrite(layouts, loadID: loadID, on: connection)
-            try LoadChanges.record(loadID: loadID, persons: changes.persons, complete: changes.complete, on: connection)
-            let hash = hasher.hexDigest()
+            let logged = try LoadChanges.isKept(on: connection)
+            let written = try stageAndWrite(layouts, loadID: loadID, logChanges: logged, on: connection)
+            let (tables, setAside) = (written.tables, written.setAside)
+            if logged { try LoadChanges.finish(loadID: loadID, complete: !written.referenceDataChanged, on: connection) }
+            let hash = written.hash.hexDigest()
             let counts = try PostgresJSON(Dictionary(uniqueKeysWithValues: tables.map { ($0.file, $0.rows) }
                 + setAside.map { ("\($0.key) set aside (records of one person)", $0.value.rows) }))
             try connection.execute("""
@@ -151,38 +153,44 @@ public struct ExtractLoader {
         }
     }
 
+    /// What `stageAndWrite` wrote.
+    struct Written {
+        var tables: [ExtractLoadReport.Table] = []
+        var hash = SHA256()
+        var setAside: [String: SetAsideRows] = [:]
+        /// A row of reference data (event domains, source systems, programs, providers, contracts)
+        /// was inserted or changed: it may change anyone's results, so the load is not logged.
+        var referenceDataChanged = false
+    }
+
     /// Stages the files, resolves their source keys through the index, checks them and writes them,
     /// in the load's transaction: what every load of extract files does, the synthetic families' too.
-    func stageAndWrite(_ layouts: [ExtractLayout], loadID: Int, on connection: PostgresConnection) throws
-        -> (tables: [ExtractLoadReport.Table], hash: SHA256, setAside: [String: SetAsideRows], changes: (persons: Set<Int>, complete: Bool))
-    {
-        var hasher = SHA256()
+    /// With `logChanges`, the persons whose rows it inserts or changes go in `ids.load_changes`.
+    func stageAndWrite(_ layouts: [ExtractLayout], loadID: Int, logChanges: Bool, on connection: PostgresConnection) throws -> Written {
+        var written = Written()
         for layout in ExtractLayout.extractFiles {
             try createStage(layout, on: connection)
             if layouts.contains(where: { $0.file == layout.file }) {
-                hasher.update(try stageFile(layout, on: connection).finalize())
+                written.hash.update(try stageFile(layout, on: connection).finalize())
             }
         }
         if let failure = try SourceKeyResolution.resolve(on: connection) { throw error(failure) }
-        let setAside = try FamilyLoad.setAsideRecordsOfOnePerson(on: connection)
+        written.setAside = try FamilyLoad.setAsideRecordsOfOnePerson(on: connection)
         for check in ExtractChecks.all {
             if let failure = try check.firstFailure(on: connection) { throw error(failure) }
         }
-        var tables: [ExtractLoadReport.Table] = []
-        // The persons the load changes, for incremental metrics; a change to reference data may
-        // change anyone's, and leaves the load unlogged.
-        var changed = Set<Int>(), referenceChanged = false
+        let logTo = logChanges ? loadID : nil
         for layout in layouts {
-            let written = layout.file == ExtractLayout.relationships.file
-                ? try FamilyLoad.upsertRelationships(on: connection) : try upsert(layout, on: connection)
-            tables.append(.init(file: layout.file, rows: written.rows, inserted: written.inserted, updated: written.updated))
-            changed.formUnion(written.persons)
-            if !layout.holdsPersons, written.inserted + written.updated > 0 { referenceChanged = true }
-            if layout.file == ExtractLayout.households.file { changed.formUnion(try FamilyLoad.inferHouseholdEdges(on: connection)) }
+            let (inserted, updated, rows) = layout.file == ExtractLayout.relationships.file
+                ? try FamilyLoad.upsertRelationships(loggingChangesTo: logTo, on: connection)
+                : try upsert(layout, loggingChangesTo: logTo, on: connection)
+            written.tables.append(.init(file: layout.file, rows: rows, inserted: inserted, updated: updated))
+            if layout.isReferenceData, inserted + updated > 0 { written.referenceDataChanged = true }
+            if layout.file == ExtractLayout.households.file { try FamilyLoad.inferHouseholdEdges(loggingChangesTo: logTo, on: connection) }
         }
         // Over what both family files wrote, with the stored edges (the transaction is undone on a cycle).
         if let failure = try FamilyLoad.firstParenthoodCycle(loadID: loadID, on: connection) { throw error(failure) }
-        return (tables, hasher, setAside, (changed, !referenceChanged))
+        return written
     }
 
     private func error(_ failure: ExtractChecks.Failure) -> ExtractError {
@@ -229,8 +237,9 @@ public struct ExtractLoader {
         return hasher
     }
 
-    /// Inserts new rows and updates changed ones; identical rows are left alone.
-    private func upsert(_ layout: ExtractLayout, on connection: PostgresConnection) throws -> WrittenRows {
+    /// Inserts new rows and updates changed ones; identical rows are left alone. A person's rows
+    /// inserted or changed name the person in `ids.load_changes` under `loggingChangesTo`.
+    private func upsert(_ layout: ExtractLayout, loggingChangesTo loadID: Int?, on connection: PostgresConnection) throws -> (Int, Int, Int) {
         let names = layout.stagedColumns.filter(\.stored).map(\.name)
         let selected = names.map { ExtractChecks.stored($0, of: layout) }
         let changing = names.filter { !layout.key.contains($0) }
@@ -251,24 +260,20 @@ public struct ExtractLoader {
                 SELECT \(selected.joined(separator: ", ")) FROM \(identifier: stage) ORDER BY line
                 ON CONFLICT (\(SQLIdentifier.list(layout.key))) DO UPDATE SET \(assignments.joined(separator: ", "))
                 WHERE \(changed)
-                RETURNING (xmax = 0) AS inserted, \(layout.holdsPersons ? "person_id" : "NULL::bigint" as PostgresQuery) AS person_id)
+                RETURNING (xmax = 0) AS inserted\(layout.holdsPersons ? ", person_id" : "" as PostgresQuery))\(
+                layout.holdsPersons ? LoadChanges.logging(from: "upserted", to: loadID) : "")
             SELECT count(*) FILTER (WHERE inserted), count(*) FILTER (WHERE NOT inserted),
-                   (SELECT count(*) FROM \(identifier: stage)),
-                   coalesce(array_agg(DISTINCT person_id) FILTER (WHERE person_id IS NOT NULL), '{}')
+                   (SELECT count(*) FROM \(identifier: stage))
             FROM upserted
             """)[0]
-        return WrittenRows(inserted: try row.decode(at: 0), updated: try row.decode(at: 1), rows: try row.decode(at: 2),
-                           persons: try row.decode(at: 3))
+        return (try row.decode(at: 0), try row.decode(at: 1), try row.decode(at: 2))
     }
 }
 
-/// What writing one extract file did: rows inserted, updated and staged, and the persons whose rows it inserted or updated.
-struct WrittenRows {
-    let inserted: Int, updated: Int, rows: Int
-    let persons: [Int]
-}
-
 extension ExtractLayout {
-    /// Its rows are a person's (keyed by `person_id`), not reference data nor the linker's identifiers.
+    /// Its rows are a person's (keyed by `person_id`).
     var holdsPersons: Bool { referencesPersons || self.file == ExtractLayout.persons.file }
+    /// The IDS's reference data, which any person's results may read (not the linker's identifiers,
+    /// which change no one's until a link run, itself logged).
+    var isReferenceData: Bool { !holdsPersons && table.hasPrefix("ids.") }
 }

@@ -257,7 +257,8 @@ final class FamilyFiles {
         try householdsHandle?.synchronize()
         let layouts = ExtractLayout.extractFiles.filter { [ExtractLayout.relationships.file, ExtractLayout.households.file].contains($0.file) }
         // A synthetic load replaces everything: it is not logged person by person.
-        let written = try ExtractLoader(directory: folder, description: "synthetic families").stageAndWrite(layouts, loadID: loadID, on: connection)
+        let written = try ExtractLoader(directory: folder, description: "synthetic families")
+            .stageAndWrite(layouts, loadID: loadID, logChanges: false, on: connection)
         return (written.tables, written.hash, written.setAside)
     }
 }

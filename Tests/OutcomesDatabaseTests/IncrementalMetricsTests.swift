@@ -105,6 +105,16 @@ import Testing
         #expect(try db.execute("SELECT count(*) FROM ids.logged_loads WHERE load_id = \(load)").scalar(Int.self) == 0)
         #expect(try MetricsRunner(stored: stored).compute(period: period, on: db).arms[0].recomputation == .full(.loadNotLogged(load)))
 
+        // New identifiers change no one's results until a link run (itself logged): the load is logged.
+        let identifiers = folder.appendingPathComponent("identifiers")
+        try FileManager.default.createDirectory(at: identifiers, withIntermediateDirectories: true)
+        try "source_system,source_key,first_name,last_name,birth_date\nCWS,K-1,ANA,LOPEZ,1980-01-02\n"
+            .write(to: identifiers.appendingPathComponent("identifiers.csv"), atomically: true, encoding: .utf8)
+        let identified = try ExtractLoader(directory: identifiers).load(into: db).loadID
+        #expect(try db.execute("SELECT persons FROM ids.logged_loads WHERE load_id = \(identified)").scalar(Int.self) == 0)
+        let afterIdentifiers = try MetricsRunner(stored: stored).compute(period: period, on: db).arms[0]
+        #expect(afterIdentifiers.recomputation == .incremental(since: load) && afterIdentifiers.recomputedPersons == 0)
+
         // The IDS emptied outside a load (as the demo's reset records it).
         try LoadChanges.recordReplacement(on: db)
         #expect(try MetricsRunner(stored: stored).compute(period: period, on: db).arms[0].recomputation == .full(.replaced))
@@ -195,21 +205,68 @@ import Testing
         #expect(try ChainVerification.verify(on: db, recompute: true).isIntact)
         #expect(try DataDictionary.undocumented(on: db) == [])
 
-        // Nothing loaded since: incremental over no one, the same results.
+        // The release before did not record its compiler: the first run computes in full, the same results.
         let same = try MetricsRunner(stored: stored).compute(period: period, on: db).arms[0]
-        #expect(same.recomputation == .incremental(since: baseLoad) && same.recomputedPersons == 0)
+        #expect(same.recomputation == .full(.engineChanged))
         #expect(try IncrementalMetricsTests.digest(db, contract: stored.contract.id, period: "all") == before)
 
         // A monthly load after the migration is logged; the next run is incremental and equals a full one.
         var random = SeededGenerator(seed: 28)
         var change = MonthlyChange(base: families)
         let monthly = folder.appendingPathComponent("monthly")
-        try FileManager.default.createDirectory(at: monthly, withIntermediateDirectories: true)
-        for (name, text) in change.next(using: &random) { try text.write(to: monthly.appendingPathComponent(name), atomically: true, encoding: .utf8) }
+        try change.writeNext(to: monthly, using: &random)
         _ = try ExtractLoader(directory: monthly).load(into: db)
         #expect(try MetricsRunner(stored: stored).compute(period: period, on: db).arms[0].recomputation == .incremental(since: baseLoad))
         let incremental = try IncrementalMetricsTests.digest(db, contract: stored.contract.id, period: "all")
         #expect(incremental != before)
+        try MetricsRunner(stored: stored).run(period: period, full: true, on: db)
+        #expect(try IncrementalMetricsTests.digest(db, contract: stored.contract.id, period: "all") == incremental)
+    }
+}
+
+/// Loads commit in any order: one numbered before a run but finished after it is taken in by the next.
+@Suite(.serialized) struct IncrementalLoadOrderTests {
+    @Test func aLoadThatFinishesAfterARunNumberedBeforeItIsTakenInNext() throws {
+        let (db, conninfo) = try TestDatabase.fresh()
+        _ = try SyntheticLoader(ids: SyntheticIDS(persons: 1, seed: 1)).load(into: db)
+        try db.execute("TRUNCATE ids.relationships, ids.household_members, ids.events, ids.enrollments, ids.source_links, ids.persons")
+        let folder = TestDatabase.scratchDirectory("incremental-order")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let families = RandomFamilies(seed: 45, participants: 30)
+        try families.write(to: folder.appendingPathComponent("base"))
+        _ = try ExtractLoader(directory: folder.appendingPathComponent("base")).load(into: db)
+        let stored = try ContractStore.loadStored(text: RandomFamilies.contractYAML, file: "families.yaml", on: db)
+        let period = try #require(stored.contract.period("all"))
+        try MetricsRunner(stored: stored).run(period: period, on: db)
+
+        // A slow load takes its number and writes a jail stay for a participant, not yet committed…
+        let slow = try PostgresConnection(conninfo: conninfo)
+        let participant = families.enrollments[0]
+        try slow.execute("BEGIN")
+        let slowLoad = try slow.execute("INSERT INTO ids.data_loads (kind, description) VALUES ('extract', 'slow') RETURNING load_id")
+            .scalar(Int.self)
+        try slow.execute("SELECT set_config('outcomes.load_id', \(String(slowLoad)), true)")
+        try slow.execute("""
+            INSERT INTO ids.events (person_id, event_id, domain, source_system, source_record, start_date, end_date)
+            VALUES (\(participant.person), 777777, 'jail', 'JMS', 'SLOW-1', \(participant.start.adding(days: 20)), \(participant.start.adding(days: 25)))
+            """)
+        try slow.execute("INSERT INTO ids.load_changes VALUES (\(slowLoad), \(participant.person))")
+        try slow.execute("INSERT INTO ids.logged_loads VALUES (\(slowLoad), 1)")
+        try slow.execute("UPDATE ids.data_loads SET content_hash = repeat('0', 64), finished_at = now() WHERE load_id = \(slowLoad)")
+        // …while a quicker one, numbered after it, finishes, and the metrics are computed.
+        var random = SeededGenerator(seed: 45)
+        var change = MonthlyChange(base: families)
+        try change.writeNext(to: folder.appendingPathComponent("quick"), using: &random)
+        let quick = try ExtractLoader(directory: folder.appendingPathComponent("quick")).load(into: db).loadID
+        #expect(quick > slowLoad)
+        #expect(try MetricsRunner(stored: stored).compute(period: period, on: db).arms[0].recomputation != .full(.requested))
+        #expect(try db.execute("SELECT \(slowLoad) = ANY (pending_loads) FROM metrics.computed_periods WHERE period = 'all'").scalar(Bool.self))
+        try slow.execute("COMMIT")
+
+        // The next run takes the slow load in, though it is numbered before the last run's.
+        let next = try MetricsRunner(stored: stored).compute(period: period, on: db).arms[0]
+        #expect(next.recomputation == .incremental(since: quick) && (next.recomputedPersons ?? 0) >= 1)
+        let incremental = try IncrementalMetricsTests.digest(db, contract: stored.contract.id, period: "all")
         try MetricsRunner(stored: stored).run(period: period, full: true, on: db)
         #expect(try IncrementalMetricsTests.digest(db, contract: stored.contract.id, period: "all") == incremental)
     }

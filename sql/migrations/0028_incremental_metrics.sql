@@ -34,7 +34,8 @@ BEGIN
     );
     CREATE INDEX persons_load ON ids.persons (load_id);
 
-    ALTER TABLE metrics.computed_periods ADD COLUMN base_load_id integer, ADD COLUMN recomputed_persons integer;
+    ALTER TABLE metrics.computed_periods ADD COLUMN base_load_id integer, ADD COLUMN recomputed_persons integer,
+        ADD COLUMN pending_loads integer[], ADD COLUMN engine text;
 
     GRANT SELECT ON ids.load_changes, ids.logged_loads, ids.replacements TO outcomes_analyst, outcomes_payments;
 
@@ -48,6 +49,8 @@ BEGIN
     COMMENT ON COLUMN ids.replacements.after_load IS 'The newest data load when the IDS was emptied (0 when there was none).';
     COMMENT ON COLUMN ids.replacements.replaced_at IS 'When the IDS was emptied.';
     COMMENT ON COLUMN metrics.computed_periods.base_load_id IS 'For an incremental run, the data load whose results were kept for the persons nothing had changed since; NULL when computed in full.';
+    COMMENT ON COLUMN metrics.computed_periods.pending_loads IS 'Loads numbered up to load_id that had not finished when the metrics were computed (a load commits after it takes its number): the next run takes them in. NULL when not recorded.';
+    COMMENT ON COLUMN metrics.computed_periods.engine IS 'The version of the metric compiler that computed the results; a run by another version computes them again in full. NULL when not recorded.';
     COMMENT ON COLUMN metrics.computed_periods.recomputed_persons IS 'For an incremental run, how many persons'' results were computed again; NULL when computed in full.';
 END
 $$;

@@ -18,6 +18,7 @@ extension ArmComputation {
             case .notComputed: "its first computation"
             case .trial: "a contract file tried out is always computed whole"
             case .contractChanged: "it was computed before from another version or text of the contract"
+            case .engineChanged: "it was computed before by another version of outcomes' metric compiler"
             case .newerLoad(let load): "it was computed from load \(load), newer than the current load"
             case .loadNotLogged(let load): "load \(load) does not say whom it changed (a synthetic data set, an extract that "
                 + "changed reference data, or a load before incremental runs)"

@@ -186,7 +186,7 @@ enum FamilyLoad {
 
     /// Every staged edge under its person, and read the other way under its relative; returns
     /// (inserted, updated, rows) of the stated edges.
-    static func upsertRelationships(on connection: PostgresConnection) throws -> WrittenRows {
+    static func upsertRelationships(loggingChangesTo loadID: Int?, on connection: PostgresConnection) throws -> (Int, Int, Int) {
         let row = try connection.execute("""
             WITH edges AS (
                 SELECT s.person_id, s.relative_id, s.relation, s.source_system, s.valid_from, s.valid_to,
@@ -214,22 +214,21 @@ enum FamilyLoad {
                 WHERE (t.valid_to, t.evidence, t.person_key_system, t.person_key, t.relative_key_system, t.relative_key, t.household_key)
                       IS DISTINCT FROM (excluded.valid_to, excluded.evidence, excluded.person_key_system, excluded.person_key,
                                         excluded.relative_key_system, excluded.relative_key, NULL::text)
-                RETURNING (xmax = 0) AS inserted, stated, person_id)
+                RETURNING (xmax = 0) AS inserted, stated, person_id)\(LoadChanges.logging(from: "upserted", to: loadID))
             SELECT count(*) FILTER (WHERE inserted AND stated), count(*) FILTER (WHERE NOT inserted AND stated),
-                   (SELECT count(*) FROM stage_relationships), coalesce(array_agg(DISTINCT person_id), '{}')
+                   (SELECT count(*) FROM stage_relationships)
             FROM upserted
             """)[0]
-        // Each edge is written under both of its persons: their ids are both here.
-        return WrittenRows(inserted: try row.decode(at: 0), updated: try row.decode(at: 1), rows: try row.decode(at: 2),
-                           persons: try row.decode(at: 3))
+        // (Each edge is written under both of its persons, so both are logged.)
+        return (try row.decode(at: 0), try row.decode(at: 1), try row.decode(at: 2))
     }
 
     /// Replaces the inferred edges of every household this load touched with those its members'
     /// memberships now imply (keyed by the memberships' source records, so a re-link moves them): each two members at the same time are `household_member`s; the head
     /// (3.15 code 1) and a member the head's child (2) or partner (3) are parent and child, or partners.
-    /// Returns the touched households' members, whose edges it replaced.
-    static func inferHouseholdEdges(on connection: PostgresConnection) throws -> [Int] {
-        guard try connection.execute("SELECT EXISTS (SELECT 1 FROM stage_households)").scalar(Bool.self) else { return [] }
+    /// Every member of a touched household (whose edges it replaced) is logged under `loggingChangesTo`.
+    static func inferHouseholdEdges(loggingChangesTo loadID: Int?, on connection: PostgresConnection) throws {
+        guard try connection.execute("SELECT EXISTS (SELECT 1 FROM stage_households)").scalar(Bool.self) else { return }
         // The touched households' memberships, read once into a local table (on Citus the
         // memberships are distributed by person, and the members of one household are on several workers).
         try connection.execute("""
@@ -271,7 +270,12 @@ enum FamilyLoad {
             WHERE relation IS NOT NULL
             ON CONFLICT DO NOTHING
             """)
-        return try connection.execute("SELECT coalesce(array_agg(DISTINCT person_id), '{}') FROM stage_household_members").scalar([Int].self)
+        if let loadID {
+            try connection.execute("""
+                INSERT INTO ids.load_changes (load_id, person_id) SELECT DISTINCT \(loadID)::integer, person_id FROM stage_household_members
+                ON CONFLICT DO NOTHING
+                """)
+        }
     }
 }
 

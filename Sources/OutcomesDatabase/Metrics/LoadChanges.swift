@@ -4,15 +4,28 @@ import PostgresClient
 /// Which persons data loads changed (migration 0028): written by a load in its own transaction,
 /// read by an incremental metrics run.
 public enum LoadChanges {
-    /// Records the persons `loadID` changed. `complete`: every person it changed is among them (an
-    /// extract load that changed no reference data); otherwise the load is not logged, and a
-    /// period computed before it is computed again in full.
-    static func record(loadID: Int, persons: Set<Int>, complete: Bool, on connection: PostgresConnection) throws {
-        guard complete, try isKept(on: connection) else { return }
-        try connection.execute("""
-            INSERT INTO ids.load_changes (load_id, person_id) SELECT \(loadID), p FROM unnest(\(persons.sorted())::bigint[]) AS p
-            """)
-        try connection.execute("INSERT INTO ids.logged_loads (load_id, persons) VALUES (\(loadID), \(persons.count))")
+    /// `, logged AS (…)`: a CTE that logs the persons of `rows` (a CTE with a `person_id` column)
+    /// as changed by `loadID`; nothing when nil.
+    static func logging(from rows: SQLIdentifier, to loadID: Int?) -> PostgresQuery {
+        guard let loadID else { return "" }
+        return """
+            ,
+            logged AS (INSERT INTO ids.load_changes (load_id, person_id) SELECT DISTINCT \(loadID)::integer, person_id FROM \(identifier: rows)
+                       ON CONFLICT DO NOTHING)
+            """
+    }
+
+    /// Ends the logging of `loadID`: when `complete` (every person it changed is logged), the load
+    /// is listed as logged; otherwise its partial log is dropped, and a period computed before it
+    /// is computed again in full.
+    static func finish(loadID: Int, complete: Bool, on connection: PostgresConnection) throws {
+        if complete {
+            try connection.execute("""
+                INSERT INTO ids.logged_loads (load_id, persons) SELECT \(loadID), count(*) FROM ids.load_changes WHERE load_id = \(loadID)
+                """)
+        } else {
+            try connection.execute("DELETE FROM ids.load_changes WHERE load_id = \(loadID)")
+        }
     }
 
     /// Records that the IDS was emptied outside a load: periods computed before are computed in full.
@@ -27,50 +40,58 @@ public enum LoadChanges {
         try connection.execute("SELECT to_regclass('ids.logged_loads') IS NOT NULL").scalar(Bool.self)
     }
 
-    /// How a stored contract-period is to be computed on load `currentLoad`.
+    /// The loads numbered up to `currentLoad` that have not finished (in flight, or rolled back):
+    /// recorded with a run, whose next run takes in those that finish later.
+    static func pending(through currentLoad: Int, on connection: PostgresConnection) throws -> [Int] {
+        try connection.execute("""
+            SELECT coalesce(array_agg(i ORDER BY i), '{}') FROM generate_series(1, \(currentLoad)) AS i
+            WHERE NOT EXISTS (SELECT 1 FROM ids.data_loads d WHERE d.load_id = i AND d.finished_at IS NOT NULL)
+            """).scalar([Int].self)
+    }
+
+    /// How a stored contract-period is to be computed on load `currentLoad`, and the loads it has
+    /// not taken in yet (for an incremental run, whose persons it computes again).
     static func recomputation(of storedID: String, period: String, version: Int?, fileSHA256: String?, currentLoad: Int,
                               partition: SQLIdentifier, fullRequested: Bool, on connection: PostgresConnection) throws
-        -> MetricsRecomputation
+        -> (MetricsRecomputation, laterLoads: [Int])
     {
-        guard try isKept(on: connection) else {
-            return .decide(version: version, fileSHA256: fileSHA256, currentLoad: currentLoad, history: nil, laterLoads: [],
-                           replacedSince: false, fullRequested: fullRequested)
+        func decide(_ history: MetricsRecomputation.History?, _ later: [MetricsRecomputation.LaterLoad], replaced: Bool) -> MetricsRecomputation {
+            .decide(version: version, fileSHA256: fileSHA256, engine: MetricCompiler.engine, currentLoad: currentLoad, history: history,
+                    laterLoads: later, replacedSince: replaced, fullRequested: fullRequested)
         }
+        guard try isKept(on: connection) else { return (decide(nil, [], replaced: false), []) }
         let history = try connection.execute("""
-            SELECT load_id, version, file_sha256, to_regclass(\(partition.description)) IS NOT NULL
+            SELECT load_id, version, file_sha256, to_regclass(\(partition.quoted)) IS NOT NULL, coalesce(pending_loads, '{}'), engine
             FROM metrics.computed_periods WHERE contract_id = \(storedID) AND period = \(period)
             """).map {
             MetricsRecomputation.History(loadID: try $0.decode(at: 0), version: try $0.decode(at: 1), fileSHA256: try $0.decode(at: 2),
-                                         resultsKept: try $0.decode(at: 3))
+                                         resultsKept: try $0.decode(at: 3), pendingLoads: try $0.decode(at: 4), engine: try $0.decode(at: 5))
         }.first
-        var later: [MetricsRecomputation.LaterLoad] = []
-        var replaced = false
-        if let history {
-            // A link run's changes are its id changes and the attributes it set: always known.
-            later = try connection.execute("""
-                SELECT d.load_id, d.kind = 'linkage' OR EXISTS (SELECT 1 FROM ids.logged_loads l WHERE l.load_id = d.load_id)
-                FROM ids.data_loads d WHERE d.load_id > \(history.loadID) AND d.load_id <= \(currentLoad) AND d.finished_at IS NOT NULL
-                ORDER BY d.load_id
-                """).map { MetricsRecomputation.LaterLoad(id: try $0.decode(at: 0), logged: try $0.decode(at: 1)) }
-            replaced = try connection.execute("SELECT EXISTS (SELECT 1 FROM ids.replacements WHERE after_load >= \(history.loadID))")
-                .scalar(Bool.self)
-        }
-        return MetricsRecomputation.decide(version: version, fileSHA256: fileSHA256, currentLoad: currentLoad, history: history,
-                                           laterLoads: later, replacedSince: replaced, fullRequested: fullRequested)
+        guard let history else { return (decide(nil, [], replaced: false), []) }
+        // A link run's changes are its id changes and the attributes it set: always known.
+        let later = try connection.execute("""
+            SELECT d.load_id, d.kind = 'linkage' OR EXISTS (SELECT 1 FROM ids.logged_loads l WHERE l.load_id = d.load_id)
+            FROM ids.data_loads d
+            WHERE d.finished_at IS NOT NULL AND d.load_id <= \(currentLoad)
+              AND (d.load_id > \(history.loadID) OR d.load_id = ANY (\(history.pendingLoads)::integer[]))
+            ORDER BY d.load_id
+            """).map { MetricsRecomputation.LaterLoad(id: try $0.decode(at: 0), logged: try $0.decode(at: 1)) }
+        let replaced = try connection.execute("SELECT EXISTS (SELECT 1 FROM ids.replacements WHERE after_load >= \(history.loadID))")
+            .scalar(Bool.self)
+        return (decide(history, later, replaced: replaced), later.map(\.id))
     }
 
-    /// The persons the loads after `since` up to `through` changed, in order: those an extract load
-    /// logged, those a link run merged or split (both sides), and those whose attributes either
-    /// set. With `relatives`, also every person with an edge to one of them (whose metrics over
-    /// relatives read the changed person's events, attributes or edges).
-    static func persons(since: Int, through: Int, relatives: Bool, on connection: PostgresConnection) throws -> [Int] {
+    /// The persons the `loads` changed, in order: those an extract load logged, those a link run
+    /// merged or split (both sides), and those whose attributes either set. With `relatives`, also
+    /// every person with an edge to one of them (whose metrics over relatives read the changed
+    /// person's events, attributes or edges).
+    static func persons(changedBy loads: [Int], relatives: Bool, on connection: PostgresConnection) throws -> [Int] {
         let changed: PostgresQuery = """
-            SELECT person_id FROM ids.load_changes WHERE load_id > \(since) AND load_id <= \(through)
-            UNION SELECT c.person_id FROM linkage.id_changes c JOIN linkage.runs r USING (run_id)
-                  WHERE r.load_id > \(since) AND r.load_id <= \(through)
+            SELECT person_id FROM ids.load_changes WHERE load_id = ANY (\(loads)::integer[])
+            UNION SELECT c.person_id FROM linkage.id_changes c JOIN linkage.runs r USING (run_id) WHERE r.load_id = ANY (\(loads)::integer[])
             UNION SELECT c.other_person_id FROM linkage.id_changes c JOIN linkage.runs r USING (run_id)
-                  WHERE r.load_id > \(since) AND r.load_id <= \(through) AND c.other_person_id IS NOT NULL
-            UNION SELECT person_id FROM ids.persons WHERE load_id > \(since) AND load_id <= \(through)
+                  WHERE r.load_id = ANY (\(loads)::integer[]) AND c.other_person_id IS NOT NULL
+            UNION SELECT person_id FROM ids.persons WHERE load_id = ANY (\(loads)::integer[])
             """
         let persons = try connection.execute("SELECT coalesce(array_agg(person_id ORDER BY person_id), '{}') FROM (\(changed)) c")
             .scalar([Int].self)

@@ -110,39 +110,36 @@ public struct MetricsRunner: Sendable {
             case .trial(let hash): (nil, hash)
             }
             let tables = ResultPartitions(contractID: contract.storedID, period: period.label)
-            let recomputation = try LoadChanges.recomputation(
+            let kept = try LoadChanges.isKept(on: connection)
+            // Read before anything is computed: a load that finishes later is taken in by the next run.
+            let pending = kept ? try LoadChanges.pending(through: loadID, on: connection) : []
+            let (recomputation, laterLoads) = try LoadChanges.recomputation(
                 of: contract.storedID, period: period.label, version: version, fileSHA256: fileSHA256,
                 currentLoad: loadID, partition: tables.periodTable, fullRequested: full, on: connection)
             var recomputed: Int? = nil, base: Int? = nil
             switch recomputation {
             case .full:
                 try arm.computePersonResults(period: period, loadID: loadID, on: connection)
+                try arm.aggregateByProvider(period: period, loadID: loadID, on: connection)
             case .incremental(let since):
-                let persons = try LoadChanges.persons(since: since, through: loadID, relatives: contract.metrics.contains { $0.relatives != nil },
+                let persons = try LoadChanges.persons(changedBy: laterLoads, relatives: contract.metrics.contains { $0.relatives != nil },
                                                       on: connection)
                 try arm.updatePersonResults(of: persons, period: period, loadID: loadID, on: connection)
                 (recomputed, base) = (persons.count, since)
             }
-            try connection.execute(
-                "DELETE FROM metrics.provider_results WHERE contract_id = \(contract.storedID) AND period = \(period.label)")
-            try arm.aggregateByProvider(period: period, loadID: loadID, on: connection)
-            guard try LoadChanges.isKept(on: connection) else {
-                // A database an earlier release migrated (the upgrade tests): computed_periods without 0028's columns.
-                try connection.execute("""
-                    INSERT INTO metrics.computed_periods (contract_id, period, load_id, version, file_sha256)
-                    VALUES (\(contract.storedID), \(period.label), \(loadID), \(version), \(fileSHA256))
-                    ON CONFLICT (contract_id, period) DO UPDATE
-                    SET load_id = excluded.load_id, version = excluded.version, file_sha256 = excluded.file_sha256, computed_at = now()
-                    """)
-                return ArmComputation(storedID: contract.storedID, period: period.label, loadID: loadID, recomputation: recomputation,
-                                      recomputedPersons: nil)
-            }
+            // A database an earlier release migrated (the upgrade tests) has none of 0028's columns.
+            let incremental: [(column: SQLIdentifier, value: PostgresQuery)] = kept ? [
+                ("base_load_id", "\(base)::integer"), ("recomputed_persons", "\(recomputed)::integer"),
+                ("pending_loads", "\(pending)::integer[]"), ("engine", "\(MetricCompiler.engine)::text"),
+            ] : []
+            let columns: [SQLIdentifier] = ["contract_id", "period", "load_id", "version", "file_sha256"] + incremental.map(\.column)
+            let values: [PostgresQuery] = ["\(contract.storedID)", "\(period.label)", "\(loadID)", "\(version)", "\(fileSHA256)"]
+                + incremental.map(\.value)
+            let updates: [PostgresQuery] = columns.dropFirst(2).map { "\(identifier: $0) = excluded.\(identifier: $0)" }
             try connection.execute("""
-                INSERT INTO metrics.computed_periods (contract_id, period, load_id, version, file_sha256, base_load_id, recomputed_persons)
-                VALUES (\(contract.storedID), \(period.label), \(loadID), \(version), \(fileSHA256), \(base), \(recomputed))
-                ON CONFLICT (contract_id, period) DO UPDATE
-                SET load_id = excluded.load_id, version = excluded.version, file_sha256 = excluded.file_sha256, computed_at = now(),
-                    base_load_id = excluded.base_load_id, recomputed_persons = excluded.recomputed_persons
+                INSERT INTO metrics.computed_periods (\(columns.map { "\(identifier: $0)" as PostgresQuery }.joined(separator: ", ")))
+                VALUES (\(values.joined(separator: ", ")))
+                ON CONFLICT (contract_id, period) DO UPDATE SET \(updates.joined(separator: ", ")), computed_at = now()
                 """)
             return ArmComputation(storedID: contract.storedID, period: period.label, loadID: loadID, recomputation: recomputation,
                                   recomputedPersons: recomputed)
@@ -168,11 +165,36 @@ public struct ArmComputation: Sendable, Equatable {
 }
 
 /// The statements that compute one arm's results.
-private struct ArmRunner {
+struct ArmRunner {
     let contract: OutcomeContract
 
-    /// Provider aggregates and the contract's `(all)` row. Counts and sums per provider are taken
-    /// by a CREATE TABLE AS (parallel, unlike an INSERT); the small result is then rolled up.
+    /// Provider aggregates and the contract's `(all)` row, rolled up from per-provider counts and
+    /// sums in `scratch` (metric_id, provider_id, participants, with_value, total), which it drops.
+    /// Totals are stored without trailing zeros, so that a total moved by an incremental run reads
+    /// exactly as one summed afresh.
+    func rollUp(_ scratch: SQLIdentifier, period: ReportingPeriod, loadID: Int, on connection: PostgresConnection) throws {
+        try connection.execute(
+            "DELETE FROM metrics.provider_results WHERE contract_id = \(contract.storedID) AND period = \(period.label)")
+        let kindRows: [PostgresQuery] = contract.metrics.map { metric in
+            "(\(metric.id), \(metric.measureName), \(metric.isBinary))"
+        }
+        let aggregation: PostgresQuery = """
+            INSERT INTO metrics.provider_results
+                (contract_id, metric_id, period, provider_id, measure, participants, with_value, total, mean, rate, load_id)
+            SELECT \(contract.storedID), g.metric_id, \(period.label), coalesce(g.provider_id, \(MetricsRunner.allProviders)), k.measure,
+                   sum(g.participants), sum(g.with_value), trim_scale(sum(g.total)),
+                   trim_scale(sum(g.total)) / nullif(sum(g.with_value), 0),
+                   CASE WHEN k.is_binary THEN trim_scale(sum(g.total)) / nullif(sum(g.with_value), 0) END, \(loadID)
+            FROM \(identifier: scratch) g
+            JOIN (VALUES \(kindRows.joined(separator: ", "))) AS k(metric_id, measure, is_binary) USING (metric_id)
+            GROUP BY GROUPING SETS ((g.metric_id, k.measure, k.is_binary, g.provider_id), (g.metric_id, k.measure, k.is_binary))
+            """
+        try connection.execute(aggregation)
+        try connection.execute("DROP TABLE \(identifier: scratch)")
+    }
+
+    /// Provider aggregates from every stored result of the period. Counts and sums per provider are
+    /// taken by a CREATE TABLE AS (parallel, unlike an INSERT); the small result is then rolled up.
     func aggregateByProvider(period: ReportingPeriod, loadID: Int, on connection: PostgresConnection) throws {
         let scratch = ResultPartitions(contractID: contract.storedID, period: period.label).providerTable
         // The new partition has no statistics yet; without them the planner would sort it.
@@ -185,22 +207,7 @@ private struct ArmRunner {
             GROUP BY metric_id, provider_id
             """)
         try connection.execute("SET LOCAL enable_sort TO DEFAULT")
-        let kindRows: [PostgresQuery] = contract.metrics.map { metric in
-            "(\(metric.id), \(metric.measureName), \(metric.isBinary))"
-        }
-        let aggregation: PostgresQuery = """
-            INSERT INTO metrics.provider_results
-                (contract_id, metric_id, period, provider_id, measure, participants, with_value, total, mean, rate, load_id)
-            SELECT \(contract.storedID), g.metric_id, \(period.label), coalesce(g.provider_id, \(MetricsRunner.allProviders)), k.measure,
-                   sum(g.participants), sum(g.with_value), sum(g.total),
-                   sum(g.total) / nullif(sum(g.with_value), 0),
-                   CASE WHEN k.is_binary THEN sum(g.total) / nullif(sum(g.with_value), 0) END, \(loadID)
-            FROM \(identifier: scratch) g
-            JOIN (VALUES \(kindRows.joined(separator: ", "))) AS k(metric_id, measure, is_binary) USING (metric_id)
-            GROUP BY GROUPING SETS ((g.metric_id, k.measure, k.is_binary, g.provider_id), (g.metric_id, k.measure, k.is_binary))
-            """
-        try connection.execute(aggregation)
-        try connection.execute("DROP TABLE \(identifier: scratch)")
+        try rollUp(scratch, period: period, loadID: loadID, on: connection)
     }
 
     /// Builds the participants' values in a staged table, one slice of participants per parallel
@@ -212,25 +219,6 @@ private struct ArmRunner {
         try compiler.build(tables.stagedTable, on: connection)
         try tables.swapIn(resultSet: compiler.resultSet, on: connection)
     }
-
-    /// Computes again the results of `persons`' units, in place of their old ones; everyone
-    /// else's stay. Built like a full run's (a staged table, on Citus distributed like the IDS),
-    /// then moved into the period's partition.
-    func updatePersonResults(of persons: [Int], period: ReportingPeriod, loadID: Int, on connection: PostgresConnection) throws {
-        let tables = ResultPartitions(contractID: contract.storedID, period: period.label)
-        try connection.execute("DELETE FROM \(identifier: tables.periodTable) WHERE person_id = ANY (\(persons)::bigint[])")
-        guard !persons.isEmpty else { return }
-        var compiler = MetricCompiler(contract: contract, period: period, loadID: loadID)
-        compiler.resultSet = try tables.resultSet(on: connection)
-        compiler.persons = persons
-        try compiler.build(tables.stagedTable, on: connection)
-        let columns = try tables.columns(on: connection)
-        try connection.execute("""
-            INSERT INTO \(identifier: tables.periodTable) (\(SQLIdentifier.list(columns))) SELECT \(SQLIdentifier.list(columns)) FROM \(identifier: tables.stagedTable)
-            """)
-        try connection.execute("DROP TABLE \(identifier: tables.stagedTable)")
-    }
-
 }
 
 extension MetricsRunner {

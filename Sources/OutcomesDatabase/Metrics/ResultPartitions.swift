@@ -22,6 +22,8 @@ struct ResultPartitions {
     /// Scratch tables of a run; created and dropped inside its transaction.
     var stagedTable: SQLIdentifier { SQLIdentifier(validating: "metrics.run_\(periodKey)_staged")! }
     var providerTable: SQLIdentifier { SQLIdentifier(validating: "metrics.run_\(periodKey)_providers")! }
+    /// An incremental run's changes to the provider aggregates.
+    var changesTable: SQLIdentifier { SQLIdentifier(validating: "metrics.run_\(periodKey)_changes")! }
     private var periodName: String { periodTable.parts[1] }
 
     /// The contract-period's result set, the partition key of its rows: registered on its first run.
