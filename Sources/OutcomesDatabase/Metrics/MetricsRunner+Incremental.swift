@@ -26,7 +26,7 @@ extension ArmRunner {
             compiler.resultSet = try tables.resultSet(on: connection)
             compiler.persons = persons
             try compiler.build(tables.stagedTable, on: connection)
-            let columns = SQLIdentifier.list(try tables.columns(on: connection))
+            let columns = try tables.columns(on: connection).map { "\(identifier: $0)" as PostgresQuery }.joined(separator: ", ")
             try connection.execute("""
                 INSERT INTO \(identifier: tables.periodTable) (\(columns)) SELECT \(columns) FROM \(identifier: tables.stagedTable)
                 """)

@@ -35,12 +35,20 @@ struct ResultPartitions {
             """).scalar(Int.self)
     }
 
-    /// The period partition's columns, in order.
-    func columns(on connection: PostgresConnection) throws -> [String] {
+    /// The period partition's columns, in order. A column the schema does not give (one a
+    /// database administrator added, under a name outcomes never makes) is refused, not spliced in.
+    func columns(on connection: PostgresConnection) throws -> [SQLIdentifier] {
         try connection.execute("""
             SELECT attname FROM pg_catalog.pg_attribute WHERE attrelid = \(periodTable.quoted)::regclass AND attnum > 0 AND NOT attisdropped
             ORDER BY attnum
-            """).map { try $0.decode(String.self, at: 0) }
+            """).map {
+            let name = try $0.decode(String.self, at: 0)
+            guard let column = SQLIdentifier(validating: name) else {
+                throw DatabaseError(.schemaOutdated, "metrics.person_results has a column \(name.debugDescription) that outcomes did not make and "
+                                    + "cannot compute; drop it from metrics.person_results.")
+            }
+            return column
+        }
     }
 
     /// Gives the staged results (built under `resultSet`) the constraints of a partition, then
