@@ -52,14 +52,7 @@ struct IncrementalBenchmark: ParsableCommand {
         let (connection, target) = try database.connectReady(progress: progress)
         try PaymentsBenchmark.refuseVersionsNotItsOwn(on: connection)
         try reuseOrLoadSynthetic(persons: data.persons, seed: data.seed, connection: connection, progress: progress)
-        var stored: [StoredContract] = []
-        for synthetic in ProgramCatalog.synthetic.contracts {
-            let loaded = try connection.execute("SELECT coalesce(max(version), 0) FROM payments.contracts WHERE contract_id = \(synthetic.id)")
-                .scalar(Int.self)
-            let text = PaymentsBenchmark.contractYAML(synthetic, version: loaded + 1)
-            let contract = try ContractStore.load(text: text, file: "bench-\(synthetic.id).yaml", on: connection).0
-            stored.append(try ContractStore.stored(contract.id, on: connection))
-        }
+        let stored = try PaymentsBenchmark.loadNewVersions(on: connection)
         let runners = stored.map(MetricsRunner.init(stored:))
         progress.note("Computing the metrics of \(stored.count) contracts in full…")
         _ = try MetricsBenchmark.runSideBySide(runners, full: true, on: target)

@@ -66,22 +66,7 @@ struct PaymentsBenchmark: ParsableCommand {
         try Self.refuseVersionsNotItsOwn(on: connection)
         try reuseOrLoadSynthetic(persons: data.persons, seed: data.seed, connection: connection, progress: progress)
         // A ledger never forgets: each invocation pays a period of its own under a new version of the terms.
-        var stored: [StoredContract] = []
-        for synthetic in ProgramCatalog.synthetic.contracts {
-            let loaded = try connection.execute("""
-                SELECT coalesce(max(version), 0) FROM payments.contracts WHERE contract_id = \(synthetic.id)
-                """).scalar(Int.self)
-            let text = Self.contractYAML(synthetic, version: loaded + 1)
-            let contract: OutcomeContract
-            do {
-                contract = try ContractStore.load(text: text, file: "bench-\(synthetic.id).yaml", on: connection).0
-            } catch let error as DatabaseError where error.code == .makerCheckerRequired {
-                throw DatabaseError(.makerCheckerRequired, "this database holds contract \(synthetic.id) with terms whose runs a second login approves "
-                                    + "(the demo's?); the benchmark posts its runs with one login: run it on a database of its own "
-                                    + "(--database, or OUTCOMES_DATA_DIR for an embedded cluster of its own).")
-            }
-            stored.append(try ContractStore.stored(contract.id, on: connection))
-        }
+        let stored = try Self.loadNewVersions(on: connection)
         progress.note("Computing the metrics of \(stored.count) contracts, side by side…")
         let metrics = try measure { try MetricsBenchmark.runSideBySide(stored.map(MetricsRunner.init(stored:)), on: target) }
         progress.note("Posting their payment runs, side by side…")
@@ -118,6 +103,28 @@ struct PaymentsBenchmark: ParsableCommand {
         ]
         report.tables = [table]
         try output.emit(report)
+    }
+
+    /// Loads the benchmark's contracts as a new version each (bench<N>), refusing terms a second
+    /// login approves; returns them as stored.
+    static func loadNewVersions(on connection: PostgresConnection) throws -> [StoredContract] {
+        var stored: [StoredContract] = []
+        for synthetic in ProgramCatalog.synthetic.contracts {
+            let loaded = try connection.execute("""
+                SELECT coalesce(max(version), 0) FROM payments.contracts WHERE contract_id = \(synthetic.id)
+                """).scalar(Int.self)
+            let text = Self.contractYAML(synthetic, version: loaded + 1)
+            let contract: OutcomeContract
+            do {
+                contract = try ContractStore.load(text: text, file: "bench-\(synthetic.id).yaml", on: connection).0
+            } catch let error as DatabaseError where error.code == .makerCheckerRequired {
+                throw DatabaseError(.makerCheckerRequired, "this database holds contract \(synthetic.id) with terms whose runs a second login approves "
+                                    + "(the demo's?); the benchmark posts its runs with one login: run it on a database of its own "
+                                    + "(--database, or OUTCOMES_DATA_DIR for an embedded cluster of its own).")
+            }
+            stored.append(try ContractStore.stored(contract.id, on: connection))
+        }
+        return stored
     }
 
     /// Whether a stored version of a synthetic contract is one this benchmark loaded: every period is bench<N>.
