@@ -3,7 +3,7 @@ import PostgresClient
 
 /// Which persons data loads changed (migration 0028): written by a load in its own transaction,
 /// read by an incremental metrics run.
-public enum LoadChanges {
+enum LoadChanges {
     /// `, logged AS (…)`: a CTE that logs the persons of `rows` (a CTE with a `person_id` column)
     /// as changed by `loadID`; nothing when nil.
     static func logging(from rows: SQLIdentifier, to loadID: Int?) -> PostgresQuery {
