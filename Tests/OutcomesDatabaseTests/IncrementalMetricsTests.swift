@@ -271,3 +271,45 @@ import Testing
         #expect(try IncrementalMetricsTests.digest(db, contract: stored.contract.id, period: "all") == incremental)
     }
 }
+
+/// A contract paid on its effect against the control arm: both arms are computed incrementally
+/// after a load, and give what full runs give; so does the payment run on them.
+@Suite(.serialized) struct IncrementalArmsTests {
+    @Test func theControlArmIsComputedIncrementallyToo() throws {
+        let (db, _) = try TestDatabase.fresh()
+        _ = try SyntheticLoader(ids: SyntheticIDS(persons: 3_000, seed: 4)).load(into: db)
+        let stored = try ContractStore.loadStored(text: EffectPaymentRunTests.contract, file: "housing.yaml", on: db)
+        let period = try #require(stored.contract.period("2021"))
+        let first = try MetricsRunner(stored: stored).compute(period: period, on: db)
+        #expect(first.arms.map(\.storedID) == ["housing-2021", "housing-2021@control"])
+        let base = first.arms[0].loadID
+
+        // A monthly load: a shelter stay and a jail stay for one person in twenty, treated and control alike.
+        let folder = TestDatabase.scratchDirectory("incremental-arms")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let rows = try db.execute("""
+            SELECT e.person_id, e.start_date FROM ids.enrollments e
+            WHERE e.contract_id = 'housing-2021' AND e.person_id % 20 = 0 ORDER BY e.person_id
+            """).map { (try $0.decode(Int.self, at: 0), try $0.decode(LocalDate.self, at: 1)) }
+        try #require(rows.count > 10)
+        var events = "person_id,event_id,domain,source_system,source_record,start_date,end_date\n"
+        for (index, (person, start)) in rows.enumerated() {
+            events += "\(person),\(800_000 + 2 * index),shelter,HMIS,M-\(index),\(start.adding(days: 30)),\(start.adding(days: 40))\n"
+            events += "\(person),\(800_001 + 2 * index),jail,JMS,J-\(index),\(start.adding(days: 60)),\(start.adding(days: 75))\n"
+        }
+        try events.write(to: folder.appendingPathComponent("events.csv"), atomically: true, encoding: .utf8)
+        _ = try ExtractLoader(directory: folder).load(into: db)
+
+        let computation = try MetricsRunner(stored: stored).compute(period: period, on: db)
+        #expect(computation.arms.map(\.recomputation) == [.incremental(since: base), .incremental(since: base)])
+        #expect(computation.arms.allSatisfy { ($0.recomputedPersons ?? 0) == rows.count })
+        let arms = ["housing-2021", "housing-2021@control"]
+        let incremental = try arms.map { try IncrementalMetricsTests.digest(db, contract: $0, period: "2021") }
+        let paid = try IncrementalMetricsTests.payment(db, stored, period: "2021")
+        try MetricsRunner(stored: stored).run(period: period, full: true, on: db)
+        #expect(try arms.map { try IncrementalMetricsTests.digest(db, contract: $0, period: "2021") } == incremental)
+        #expect(try IncrementalMetricsTests.payment(db, stored, period: "2021") == paid)
+        #expect(paid.count > 1)
+    }
+}
