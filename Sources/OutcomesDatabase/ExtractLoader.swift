@@ -19,6 +19,9 @@ public struct ExtractLoadReport: Sendable {
     /// SSNs in identifiers.csv that the SSA never issues (area 000, 666, 900–999; group 00; serial
     /// 0000): placeholders for "unknown", stored as no value.
     public var placeholderSSNs = 0
+    /// How many persons the load changed (what the next incremental metrics run computes again);
+    /// nil when the load changed reference data, so that the next run computes in full.
+    public var changedPersons: Int?
     /// Rows of the family files set aside because the index links both of their records to one
     /// person (`FamilyLoad.setAsideRecordsOfOnePerson`), per file.
     public var setAside: [String: SetAsideRows] = [:]
@@ -147,6 +150,9 @@ public struct ExtractLoader {
             var report = ExtractLoadReport(loadID: loadID, tables: tables, contentHash: hash)
             report.setAside = setAside
             report.ignored = contents.unknown
+            if logged, !written.referenceDataChanged {
+                report.changedPersons = try connection.execute("SELECT persons FROM ids.logged_loads WHERE load_id = \(loadID)").scalar(Int.self)
+            }
             report.placeholderSSNs = try connection.execute(
                 "SELECT count(*) FROM \(identifier: Self.stage(.identifiers)) WHERE ssn_placeholder").scalar(Int.self)
             return report

@@ -56,7 +56,9 @@ import Testing
                 let directory = folder.appendingPathComponent("load-\(round)-\(number)")
                 try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
                 for (name, text) in files { try text.write(to: directory.appendingPathComponent(name), atomically: true, encoding: .utf8) }
-                _ = try ExtractLoader(directory: directory).load(into: db)
+                let report = try ExtractLoader(directory: directory).load(into: db)
+                #expect(try report.changedPersons == db.execute("SELECT count(*) FROM ids.load_changes WHERE load_id = \(report.loadID)")
+                    .scalar(Int.self) && (report.changedPersons ?? 0) > 10)
             }
             let current = try db.execute("SELECT max(load_id) FROM ids.data_loads").scalar(Int.self)
             var incremental: [String: [String]] = [:], paid: [String] = []
@@ -101,7 +103,9 @@ import Testing
         let providers = folder.appendingPathComponent("providers")
         try FileManager.default.createDirectory(at: providers, withIntermediateDirectories: true)
         try "provider_id,name,program_id\nnewcomer,Newcomer Housing,housing\n".write(to: providers.appendingPathComponent("providers.csv"), atomically: true, encoding: .utf8)
-        let load = try ExtractLoader(directory: providers).load(into: db).loadID
+        let report = try ExtractLoader(directory: providers).load(into: db)
+        let load = report.loadID
+        #expect(report.changedPersons == nil)
         #expect(try db.execute("SELECT count(*) FROM ids.logged_loads WHERE load_id = \(load)").scalar(Int.self) == 0)
         #expect(try MetricsRunner(stored: stored).compute(period: period, on: db).arms[0].recomputation == .full(.loadNotLogged(load)))
 
@@ -110,7 +114,9 @@ import Testing
         try FileManager.default.createDirectory(at: identifiers, withIntermediateDirectories: true)
         try "source_system,source_key,first_name,last_name,birth_date\nCWS,K-1,ANA,LOPEZ,1980-01-02\n"
             .write(to: identifiers.appendingPathComponent("identifiers.csv"), atomically: true, encoding: .utf8)
-        let identified = try ExtractLoader(directory: identifiers).load(into: db).loadID
+        let identifiersReport = try ExtractLoader(directory: identifiers).load(into: db)
+        let identified = identifiersReport.loadID
+        #expect(identifiersReport.changedPersons == 0)
         #expect(try db.execute("SELECT persons FROM ids.logged_loads WHERE load_id = \(identified)").scalar(Int.self) == 0)
         let afterIdentifiers = try MetricsRunner(stored: stored).compute(period: period, on: db).arms[0]
         #expect(afterIdentifiers.recomputation == .incremental(since: load) && afterIdentifiers.recomputedPersons == 0)

@@ -71,6 +71,12 @@ struct LoadCommand: ParsableCommand {
                 + "The first is line \(aside.firstLine) (\(aside.records)). A false link or a source's duplicate: review those records' "
                 + "person with outcomes link review, and load the file again after a re-link.")
         }
+        if let persons = report.changedPersons {
+            result.notes.append("Persons changed: \(persons); outcomes metrics computes only theirs again (and their relatives').")
+        } else {
+            result.notes.append("This load inserted or changed reference data (event domains, source systems, programs, providers or "
+                + "contracts), which any result may read: outcomes metrics computes each period in full once.")
+        }
         var table = ReportTable(name: "files", title: "Rows", columns: ["file", "rows", "new", "changed", "unchanged"])
         table.rows = report.tables.map {
             [.text($0.file), .int($0.rows), .int($0.inserted), .int($0.updated), .int($0.rows - $0.inserted - $0.updated)]
