@@ -59,7 +59,7 @@ struct IncrementalBenchmark: ParsableCommand {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("outcomes-bench-incremental-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
         var table = ReportTable(name: "rounds", title: "Rounds",
-                                columns: ["round", "persons_changed", "load_s", "incremental_s", "full_s", "ratio", "persons_recomputed", "equal"])
+                                columns: ["round", "persons_changed", "load_s", "incremental_s", "full_s", "incremental_over_full", "persons_recomputed", "equal"])
         var ratios: [Double] = []
         for round in 1...rounds {
             progress.note("Round \(round): a load that changes \(share)% of the people…")

@@ -99,7 +99,7 @@ enum ColumnLabels {
         "load_s": "Load (s)", "metrics_s": "Metrics (s)", "metrics_cpu_s": "Metrics CPU (s)", "payments_s": "Payments (s)",
         "payments_cpu_s": "Payments CPU (s)", "metrics_vs_one_server": "Metrics vs one server",
         "joins_on_workers": "Joins on workers", "re_partitioned_joins": "Re-partitioned joins", "via_coordinator": "Via coordinator",
-        "share_of_events": "Share of events", "incremental_s": "Incremental (s)", "full_s": "Full (s)",
+        "share_of_events": "Share of events", "incremental_s": "Incremental (s)", "full_s": "Full (s)", "round": "Round", "incremental_over_full": "Incremental / full",
         "persons_changed": "Persons changed", "persons_recomputed": "Persons computed again", "equal": "Equal to full",
     ]
 }
