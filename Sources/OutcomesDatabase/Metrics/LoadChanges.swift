@@ -51,15 +51,16 @@ enum LoadChanges {
 
     /// How a stored contract-period is to be computed on load `currentLoad`, and the loads it has
     /// not taken in yet (for an incremental run, whose persons it computes again).
+    /// `kept`: whether the database keeps loads' changes (`isKept`); without them, in full.
     static func recomputation(of storedID: String, period: String, version: Int?, fileSHA256: String?, currentLoad: Int,
-                              partition: SQLIdentifier, fullRequested: Bool, on connection: PostgresConnection) throws
+                              partition: SQLIdentifier, fullRequested: Bool, kept: Bool, on connection: PostgresConnection) throws
         -> (MetricsRecomputation, laterLoads: [Int])
     {
         func decide(_ history: MetricsRecomputation.History?, _ later: [MetricsRecomputation.LaterLoad], replaced: Bool) -> MetricsRecomputation {
             .decide(version: version, fileSHA256: fileSHA256, engine: MetricCompiler.engine, currentLoad: currentLoad, history: history,
                     laterLoads: later, replacedSince: replaced, fullRequested: fullRequested)
         }
-        guard try isKept(on: connection) else { return (decide(nil, [], replaced: false), []) }
+        guard kept else { return (decide(nil, [], replaced: false), []) }
         let history = try connection.execute("""
             SELECT load_id, version, file_sha256, to_regclass(\(partition.quoted)) IS NOT NULL, coalesce(pending_loads, '{}'), engine
             FROM metrics.computed_periods WHERE contract_id = \(storedID) AND period = \(period)

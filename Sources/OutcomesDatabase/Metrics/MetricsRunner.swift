@@ -115,7 +115,7 @@ public struct MetricsRunner: Sendable {
             let pending = kept ? try LoadChanges.pending(through: loadID, on: connection) : []
             let (recomputation, laterLoads) = try LoadChanges.recomputation(
                 of: contract.storedID, period: period.label, version: version, fileSHA256: fileSHA256,
-                currentLoad: loadID, partition: tables.periodTable, fullRequested: full, on: connection)
+                currentLoad: loadID, partition: tables.periodTable, fullRequested: full, kept: kept, on: connection)
             var recomputed: Int? = nil, base: Int? = nil
             switch recomputation {
             case .full:
