@@ -157,6 +157,26 @@ import Testing
         // The demo contract's metrics, by provider, with the all-provider total last.
         let metrics = try #require(tables["metrics"])
         #expect(Set(metrics.compactMap { $0["provider"] as? String }) == ["hearth", "keystone", "(all)"])
+        // The monthly cycle: the shelter system's December came a month late, after a first computation. The persons
+        // it changed (a stay begun in December, or one that ended in it) were computed again, and what is stored
+        // equals a full computation.
+        func load(_ kind: String) throws -> Int {
+            try db.execute("SELECT load_id FROM ids.data_loads WHERE description LIKE \(kind + ": %")").scalar(Int.self)
+        }
+        let lateStayers = try db.execute("""
+            SELECT count(DISTINCT person_id) FROM ids.events
+            WHERE source_system = 'HMIS' AND (start_date >= '2024-12-01' OR end_date >= '2024-12-01')
+            """).scalar(Int.self)
+        let cycle = try db.execute("""
+            SELECT base_load_id || ' ' || load_id || ' ' || recomputed_persons FROM metrics.computed_periods
+            WHERE contract_id = 'housing-2021' AND period = '2023'
+            """).scalar(String.self)
+        let (content, monthly) = (try load("demo content"), try load("demo monthly"))
+        #expect(lateStayers > 50 && cycle == "\(content) \(monthly) \(lateStayers)", "\(cycle)")
+        let incremental = try StoredMetrics.digest(db, contract: "housing-2021", period: "2023")
+        let full = try CLI.run(["metrics", "--contract", "housing-2021", "--period", "2023", "--full", "--database", conninfo, "-q"])
+        #expect(full.status == 0, "\(full.errors)")
+        #expect(try StoredMetrics.digest(db, contract: "housing-2021", period: "2023") == incremental)
         // The reentry run is staged (maker–checker) and approved by the demo's second login; housing's is posted.
         let runs = try db.execute("""
             SELECT contract_id || ' ' || run_id || ' ' || (staged_id IS NOT NULL) || ' ' || coalesce(approved_by, '-')
@@ -241,8 +261,8 @@ import Testing
         #expect(try db.execute("SELECT count(*) FROM ids.data_loads").scalar(Int.self) == loads)
         let fresh = try CLI.run(["demo", "--persons", "3000", "--seed", "3", "--fresh", "-q", "--database", conninfo, "--reports", pages.path])
         #expect(fresh.status == 0 && fresh.errors.isEmpty)
-        // A fresh data set: the identifiers, the link run and the content, each a data load.
-        #expect(try db.execute("SELECT count(*) FROM ids.data_loads").scalar(Int.self) == loads + 3)
+        // A fresh data set: the identifiers, the link run, the content and the monthly load, each a data load.
+        #expect(try db.execute("SELECT count(*) FROM ids.data_loads").scalar(Int.self) == loads + 4)
         #expect(try db.execute("SELECT count(*) FROM linkage.runs").scalar(Int.self) == 2)
     }
 

@@ -9,22 +9,6 @@ import Testing
 /// random loads that add and change events, edges (at either end, ending inside a window),
 /// household memberships (whose inferred edges are replaced), dates of birth and participants.
 @Suite(.serialized) struct IncrementalMetricsTests {
-    /// Everything stored for a contract-period but when and from which load a row was computed.
-    static func digest(_ db: PostgresConnection, contract: String, period: String) throws -> [String] {
-        let persons = try db.execute("""
-            SELECT count(*) || ' ' || coalesce(md5(string_agg(r::text, ',' ORDER BY r::text)), '') FROM (
-                SELECT person_id, metric_id, enrollment_id, provider_id, window_start, window_end, value, pre_value, post_value, ratio,
-                       relatives, relative_ids, relative_values, result_set
-                FROM metrics.person_results WHERE contract_id = \(contract) AND period = \(period)) r
-            """).scalar(String.self)
-        let providers = try db.execute("""
-            SELECT count(*) || ' ' || coalesce(md5(string_agg(r::text, ',' ORDER BY r::text)), '') FROM (
-                SELECT metric_id, provider_id, measure, participants, with_value, total, mean, rate
-                FROM metrics.provider_results WHERE contract_id = \(contract) AND period = \(period)) r
-            """).scalar(String.self)
-        return [persons, providers]
-    }
-
     /// What a payment run would post on the stored metrics (lines and total).
     static func payment(_ db: PostgresConnection, _ stored: StoredContract, period: String) throws -> [String] {
         let result = try PaymentRunner(stored: stored).run(period: period, dryRun: true, on: db)
@@ -72,13 +56,13 @@ import Testing
                     SELECT base_load_id = \(computedFrom) AND load_id = \(current) AND recomputed_persons = \(recomputed)
                     FROM metrics.computed_periods WHERE contract_id = \(stored.contract.id) AND period = \(period.label)
                     """).scalar(Bool.self))
-                incremental[period.label] = try Self.digest(db, contract: stored.contract.id, period: period.label)
+                incremental[period.label] = try StoredMetrics.digest(db, contract: stored.contract.id, period: period.label)
             }
             paid = try Self.payment(db, stored, period: "all")
             for period in periods {
                 #expect(try MetricsRunner(stored: stored).compute(period: period, full: true, on: db).arms.map(\.recomputation)
                     == [.full(.requested)])
-                #expect(try Self.digest(db, contract: stored.contract.id, period: period.label) == incremental[period.label],
+                #expect(try StoredMetrics.digest(db, contract: stored.contract.id, period: period.label) == incremental[period.label],
                         "round \(round), period \(period.label): incremental ≠ full")
             }
             #expect(try Self.payment(db, stored, period: "all") == paid, "round \(round): payments on incremental ≠ on full")
@@ -179,9 +163,9 @@ import Testing
         #expect(computation.recomputation == .incremental(since: base))
         #expect((computation.recomputedPersons ?? 0) >= 2 && (computation.recomputedPersons ?? 0) < 100)
         #expect(try jail(a) == 1)
-        let incremental = try IncrementalMetricsTests.digest(db, contract: "reentry-2021", period: "2021")
+        let incremental = try StoredMetrics.digest(db, contract: "reentry-2021", period: "2021")
         try MetricsRunner(stored: stored).run(period: period, full: true, on: db)
-        #expect(try IncrementalMetricsTests.digest(db, contract: "reentry-2021", period: "2021") == incremental)
+        #expect(try StoredMetrics.digest(db, contract: "reentry-2021", period: "2021") == incremental)
     }
 }
 
@@ -202,10 +186,10 @@ import Testing
         let period = try #require(stored.contract.period("all"))
         try MetricsRunner(stored: stored).run(period: period, on: db)
         _ = try PaymentRunner(stored: stored).run(period: "all", on: db)
-        let before = try IncrementalMetricsTests.digest(db, contract: stored.contract.id, period: "all")
+        let before = try StoredMetrics.digest(db, contract: stored.contract.id, period: "all")
 
         #expect(try Migrator().migrate(db).map(\.fileName) == ["0028_incremental_metrics.sql"])
-        #expect(try IncrementalMetricsTests.digest(db, contract: stored.contract.id, period: "all") == before)
+        #expect(try StoredMetrics.digest(db, contract: stored.contract.id, period: "all") == before)
         #expect(try db.execute("SELECT count(*) FROM metrics.computed_periods WHERE base_load_id IS NOT NULL OR recomputed_persons IS NOT NULL")
             .scalar(Int.self) == 0)
         #expect(try ChainVerification.verify(on: db, recompute: true).isIntact)
@@ -214,7 +198,7 @@ import Testing
         // The release before did not record its compiler: the first run computes in full, the same results.
         let same = try MetricsRunner(stored: stored).compute(period: period, on: db).arms[0]
         #expect(same.recomputation == .full(.engineChanged))
-        #expect(try IncrementalMetricsTests.digest(db, contract: stored.contract.id, period: "all") == before)
+        #expect(try StoredMetrics.digest(db, contract: stored.contract.id, period: "all") == before)
 
         // A monthly load after the migration is logged; the next run is incremental and equals a full one.
         var random = SeededGenerator(seed: 28)
@@ -223,10 +207,10 @@ import Testing
         try change.writeNext(to: monthly, using: &random)
         _ = try ExtractLoader(directory: monthly).load(into: db)
         #expect(try MetricsRunner(stored: stored).compute(period: period, on: db).arms[0].recomputation == .incremental(since: baseLoad))
-        let incremental = try IncrementalMetricsTests.digest(db, contract: stored.contract.id, period: "all")
+        let incremental = try StoredMetrics.digest(db, contract: stored.contract.id, period: "all")
         #expect(incremental != before)
         try MetricsRunner(stored: stored).run(period: period, full: true, on: db)
-        #expect(try IncrementalMetricsTests.digest(db, contract: stored.contract.id, period: "all") == incremental)
+        #expect(try StoredMetrics.digest(db, contract: stored.contract.id, period: "all") == incremental)
     }
 }
 
@@ -272,9 +256,9 @@ import Testing
         // The next run takes the slow load in, though it is numbered before the last run's.
         let next = try MetricsRunner(stored: stored).compute(period: period, on: db).arms[0]
         #expect(next.recomputation == .incremental(since: quick) && (next.recomputedPersons ?? 0) >= 1)
-        let incremental = try IncrementalMetricsTests.digest(db, contract: stored.contract.id, period: "all")
+        let incremental = try StoredMetrics.digest(db, contract: stored.contract.id, period: "all")
         try MetricsRunner(stored: stored).run(period: period, full: true, on: db)
-        #expect(try IncrementalMetricsTests.digest(db, contract: stored.contract.id, period: "all") == incremental)
+        #expect(try StoredMetrics.digest(db, contract: stored.contract.id, period: "all") == incremental)
     }
 }
 
@@ -311,10 +295,10 @@ import Testing
         #expect(computation.arms.map(\.recomputation) == [.incremental(since: base), .incremental(since: base)])
         #expect(computation.arms.allSatisfy { ($0.recomputedPersons ?? 0) == rows.count })
         let arms = ["housing-2021", "housing-2021@control"]
-        let incremental = try arms.map { try IncrementalMetricsTests.digest(db, contract: $0, period: "2021") }
+        let incremental = try arms.map { try StoredMetrics.digest(db, contract: $0, period: "2021") }
         let paid = try IncrementalMetricsTests.payment(db, stored, period: "2021")
         try MetricsRunner(stored: stored).run(period: period, full: true, on: db)
-        #expect(try arms.map { try IncrementalMetricsTests.digest(db, contract: $0, period: "2021") } == incremental)
+        #expect(try arms.map { try StoredMetrics.digest(db, contract: $0, period: "2021") } == incremental)
         #expect(try IncrementalMetricsTests.payment(db, stored, period: "2021") == paid)
         #expect(paid.count > 1)
     }

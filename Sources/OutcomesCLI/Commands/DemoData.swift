@@ -8,29 +8,44 @@ import PostgresClient
 /// identifiers are loaded and linked into persons with scenarios/linkage-agencies.yaml, then the
 /// content is loaded through the index. The previous IDS data is replaced, as the pre-linked
 /// synthetic data set replaces it; a database holding another extract is refused.
+///
+/// The shelter system's last month comes a month late, as a monthly extract: the content holds
+/// its stays through November 2024 (those still open then without their end), and the monthly
+/// load the stays of December and the ends of those that closed in it.
 struct DemoData {
     let persons: Int
     let seed: UInt64
     static let specFile = "linkage-agencies.yaml"
+    static let lateFeed = LateFeed(source: .hmis, from: LocalDate(year: 2024, month: 12, day: 1)!)
 
     struct Loaded {
         var link: LinkRunReport
         var identifiers: ExtractLoadReport
         var content: ExtractLoadReport
+        /// The late month's extract, loaded after `beforeMonthly` ran.
+        var monthly: ExtractLoadReport
     }
 
-    /// The description of the demo's content load: how a later demo knows it may reuse the data.
+    /// The description of the demo's content load.
     var contentDescription: String { "demo content: \(persons) persons, seed \(seed), model \(SyntheticIDS.familyModelVersion)" }
+    /// The description of the demo's monthly load, its last: how a later demo knows it may reuse the data.
+    var monthlyDescription: String {
+        "demo monthly: \(Self.lateFeed.source.code) from \(Self.lateFeed.from), \(persons) persons, seed \(seed), model \(SyntheticIDS.familyModelVersion)"
+    }
 
     /// The demo's data set is loaded and nothing came after it.
     func existingLoad(on connection: PostgresConnection) throws -> Int? {
         guard let newest = try DataLoads.newest(on: connection), newest.finished, newest.kind == .extract else { return nil }
-        let same = try connection.execute("SELECT description = \(contentDescription) FROM ids.data_loads WHERE load_id = \(newest.id)")
+        let same = try connection.execute("SELECT description = \(monthlyDescription) FROM ids.data_loads WHERE load_id = \(newest.id)")
             .scalar(Bool.self)
         return same ? newest.id : nil
     }
 
-    func load(spec: (path: String, text: String), connection: PostgresConnection, progress: Progress) throws -> Loaded {
+    /// Writes the agencies' extracts, loads and links the identifiers, loads the content, runs
+    /// `beforeMonthly` (what the county computes before the late month arrives), then loads the
+    /// monthly extract.
+    func load(spec: (path: String, text: String), connection: PostgresConnection, progress: Progress,
+              beforeMonthly: () throws -> Void) throws -> Loaded {
         let specification = try LinkageSpec.parse(text: spec.text, file: spec.path)
         let folder = try SafeWriter.privateTemporaryFolder(prefix: "outcomes-demo")
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -51,19 +66,23 @@ struct DemoData {
         let content = try ExtractLoader(directory: folder.appendingPathComponent("content"), description: contentDescription)
             .load(into: connection)
         try IDSMaintenance.refreshAfterLoad(connection)
-        return Loaded(link: link, identifiers: identifiers, content: content)
+        try beforeMonthly()
+        let monthly = try ExtractLoader(directory: folder.appendingPathComponent(SyntheticExtractFile.lateFolder), description: monthlyDescription)
+            .load(into: connection)
+        return Loaded(link: link, identifiers: identifiers, content: content, monthly: monthly)
     }
 
     /// The synthetic agencies' files, in a private scratch folder.
     private func write(into folder: URL, progress: Progress) throws {
         var extracts = SyntheticExtractWriter(ids: SyntheticIDS(persons: persons, seed: seed, families: true), noise: .level(.medium))
+        extracts.lateFeed = Self.lateFeed
         let bar = progress.bar("Writing the agencies' extracts for \(persons) people")
         extracts.progress = bar.update
         defer { bar.finish() }
         let files = StreamingFiles(root: folder.path, option: "--persons")
-        for subfolder in SyntheticExtractFile.folders { try files.makeFolder(subfolder) }
+        for subfolder in extracts.folders { try files.makeFolder(subfolder) }
         try extracts.write { file, bytes in try files.append(bytes, to: file.rawValue) }
-        try files.finish(folders: SyntheticExtractFile.folders)
+        try files.finish(folders: extracts.folders)
     }
 
     /// Empties the IDS and the index for the demo's data, refusing a database that holds another extract.
@@ -73,6 +92,16 @@ struct DemoData {
 }
 
 extension Report {
+    /// The demo's monthly load: the shelter system's late month.
+    mutating func addMonthlyLoad(_ monthly: ExtractLoadReport) {
+        let feed = DemoData.lateFeed
+        let events = monthly.tables.first { $0.file == ExtractLayout.events.file }
+        let changed = monthly.changedPersons.map { "\($0) person\($0 == 1 ? "" : "s")" } ?? "persons"
+        notes.append("Monthly load (load \(monthly.loadID)): \(feed.source.name) sent its records from \(feed.from) a month late, "
+                     + "as a monthly extract after the metrics were first computed: \(events?.inserted ?? 0) new stays and "
+                     + "\(events?.updated ?? 0) stays closed, changing \(changed). Full report of a load: outcomes load.")
+    }
+
     /// The demo's linkage: what the link run made of the agencies' records.
     mutating func addLinkage(_ loaded: DemoData.Loaded) {
         let run = loaded.link, a = run.assignment

@@ -105,9 +105,9 @@ extension SynthCommand {
             defer { bar.finish() }
             try writer.writeFolder(at: folder) { temporary in
                 let files = StreamingFiles(root: temporary, option: "--identifiers")
-                for subfolder in SyntheticExtractFile.folders { try files.makeFolder(subfolder) }
+                for subfolder in extracts.folders { try files.makeFolder(subfolder) }
                 rows = try extracts.write { file, bytes in try files.append(bytes, to: file.rawValue) }
-                try files.finish(folders: SyntheticExtractFile.folders)
+                try files.finish(folders: extracts.folders)
             }
         }
         var result = Report(title: "Synthetic identifier extracts written")

@@ -13,10 +13,13 @@ public enum SyntheticExtractFile: String, CaseIterable, Sendable {
     /// With families only: relationships and households as Medicaid holds them (`SyntheticFamilyRecords`).
     case relationships = "content/relationships.csv"
     case households = "content/households.csv"
+    /// With a late feed only: the records that source sends a month late (`LateFeed`).
+    case lateEvents = "monthly/events.csv"
     case truth = "truth.csv"
 
-    /// The folders the files are in, relative to DIR.
+    /// The folders the files are in, relative to DIR (`monthly` with a late feed only).
     public static let folders = ["identifiers", "content"]
+    public static let lateFolder = "monthly"
 
     public var columns: [String] {
         switch self {
@@ -29,7 +32,7 @@ public enum SyntheticExtractFile: String, CaseIterable, Sendable {
         case .enrollments:
             ["enrollment_id", "source_system", "source_key", "program_id", "provider_id", "contract_id", "start_date",
              "end_date", "exit_reason", "study_arm"]
-        case .events:
+        case .events, .lateEvents:
             ["event_id", "domain", "event_type", "source_system", "source_key", "source_record", "start_date", "end_date", "amount"]
         case .relationships: SyntheticFamilyRecords.relationshipColumns
         case .households: SyntheticFamilyRecords.householdColumns
@@ -51,6 +54,8 @@ public struct SyntheticExtractWriter {
     public let noise: IdentifierNoise
     /// Called now and then with (persons done, persons in all).
     public var progress: (Int, Int) -> Void = { _, _ in }
+    /// A source whose latest month arrives in the next monthly extract, or nil.
+    public var lateFeed: LateFeed?
 
     static let flushSize = 1 << 16
 
@@ -59,10 +64,15 @@ public struct SyntheticExtractWriter {
         self.noise = noise
     }
 
-    /// The files written: the family files only when the persons have families.
+    /// The files written: the family files only when the persons have families, the late feed's only with one.
     public var files: [SyntheticExtractFile] {
-        SyntheticExtractFile.allCases.filter { ids.families || ![.relationships, .households].contains($0) }
+        SyntheticExtractFile.allCases.filter {
+            (ids.families || ![.relationships, .households].contains($0)) && (lateFeed != nil || $0 != .lateEvents)
+        }
     }
+
+    /// The folders the files are in.
+    public var folders: [String] { SyntheticExtractFile.folders + (lateFeed == nil ? [] : [SyntheticExtractFile.lateFolder]) }
 
     /// Writes every file, header first; returns the data rows written per file.
     @discardableResult
@@ -114,10 +124,17 @@ public struct SyntheticExtractWriter {
                     }
                 }
                 for event in Self.keyedEvents(history) {
-                    add(.events, [
-                        String(nextEventID), event.event.domain.rawValue, event.event.type.description, event.source.code, event.key,
-                        event.record, event.event.start.description, event.event.end?.description, event.event.amountCents.map(Self.amount),
-                    ])
+                    let fields = { (end: LocalDate?) -> [String?] in
+                        [String(nextEventID), event.event.domain.rawValue, event.event.type.description, event.source.code, event.key,
+                         event.record, event.event.start.description, end?.description, event.event.amountCents.map(Self.amount)]
+                    }
+                    switch lateFeed?.delivery(of: event.event, from: event.source) ?? .onTime {
+                    case .onTime: add(.events, fields(event.event.end))
+                    case .late: add(.lateEvents, fields(event.event.end))
+                    case .closedLate:
+                        add(.events, fields(nil))
+                        add(.lateEvents, fields(event.event.end))
+                    }
                     nextEventID += 1
                 }
             }
@@ -159,5 +176,28 @@ public struct SyntheticExtractWriter {
     /// Cents as a decimal with two places: 12345 → "123.45".
     static func amount(_ cents: Int) -> String {
         (cents < 0 ? "-" : "") + String(cents.magnitude / 100) + "." + SyntheticIDS.padded(Int(cents.magnitude % 100), 2)
+    }
+}
+
+/// One source's latest month, sent a month late as agencies' feeds often are: its records that
+/// start in that month come in the next monthly extract, and its records of spells open when the
+/// month began are sent open (no end date) first, then again with their end.
+public struct LateFeed: Sendable, Equatable {
+    public let source: SourceSystem
+    /// The first day of the late month.
+    public let from: LocalDate
+
+    public init(source: SourceSystem, from: LocalDate) {
+        self.source = source
+        self.from = from
+    }
+
+    public enum Delivery: Equatable { case onTime, late, closedLate }
+
+    func delivery(of event: SyntheticHistory.Event, from source: SourceSystem) -> Delivery {
+        guard source == self.source else { return .onTime }
+        if event.start >= from { return .late }
+        if let end = event.end, end >= from { return .closedLate }
+        return .onTime
     }
 }
