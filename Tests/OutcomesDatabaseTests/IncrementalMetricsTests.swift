@@ -253,9 +253,19 @@ import Testing
         #expect(try db.execute("SELECT \(slowLoad) = ANY (pending_loads) FROM metrics.computed_periods WHERE period = 'all'").scalar(Bool.self))
         try slow.execute("COMMIT")
 
+        // Until then the stored metrics miss the slow load: a payment run on them is refused, though
+        // they were computed from the newest load.
+        #expect {
+            try PaymentRunner(stored: stored).run(period: period.label, dryRun: true, on: db)
+        } throws: { error in
+            guard case .metricsNotCurrent(_, _, _, let currentLoad, let problems) = error as? PaymentRefusal else { return false }
+            return currentLoad == quick && problems.map(\.kind) == [.missedLoad(slowLoad)]
+        }
+
         // The next run takes the slow load in, though it is numbered before the last run's.
         let next = try MetricsRunner(stored: stored).compute(period: period, on: db).arms[0]
         #expect(next.recomputation == .incremental(since: quick) && (next.recomputedPersons ?? 0) >= 1)
+        #expect(try PaymentRunner(stored: stored).run(period: period.label, dryRun: true, on: db).outcome == .dryRun)
         let incremental = try StoredMetrics.digest(db, contract: stored.contract.id, period: "all")
         try MetricsRunner(stored: stored).run(period: period, full: true, on: db)
         #expect(try StoredMetrics.digest(db, contract: stored.contract.id, period: "all") == incremental)

@@ -89,6 +89,29 @@ import Testing
         #expect(try db.execute("SELECT count(*) FROM payments.runs").scalar(Int.self) == 0)
     }
 
+    @Test func aStagedRunIsNotApprovedOnceALoadItsMetricsMissedHasFinished() throws {
+        let (db, maker, checker, stored) = try Self.prepared()
+        let conninfo = try TestDatabase.cluster().conninfo(database: try db.execute("SELECT current_database()").scalar(String.self))
+        // A slow load takes its number; a quicker one, numbered after it, finishes; the metrics are computed.
+        let slow = try PostgresConnection(conninfo: conninfo)
+        try slow.execute("BEGIN")
+        let slowLoad = try slow.execute("INSERT INTO ids.data_loads (kind, description) VALUES ('extract', 'slow') RETURNING load_id")
+            .scalar(Int.self)
+        let quick = try db.execute("""
+            INSERT INTO ids.data_loads (kind, description, content_hash, finished_at) VALUES ('extract', 'quick', repeat('0', 64), now())
+            RETURNING load_id
+            """).scalar(Int.self)
+        try db.execute("INSERT INTO ids.logged_loads VALUES (\(quick), 0)")
+        for period in stored.contract.periods { try MetricsRunner(stored: stored).run(period: period, on: db) }
+        let stagedID = try #require(staged(try PaymentRunner(stored: stored).run(period: "2021", on: maker)))
+        // The slow load finishes: the staged run's metrics do not hold its data, though its number is older.
+        try slow.execute("INSERT INTO ids.logged_loads VALUES (\(slowLoad), 0)")
+        try slow.execute("UPDATE ids.data_loads SET content_hash = repeat('0', 64), finished_at = now() WHERE load_id = \(slowLoad)")
+        try slow.execute("COMMIT")
+        #expect(throws: PaymentRefusal.stagedRunStale(staged: stagedID, reason: .metricsChanged)) { try StagedRuns.approve(stagedID, on: checker) }
+        #expect(try db.execute("SELECT count(*) FROM payments.runs").scalar(Int.self) == 0)
+    }
+
     @Test func aStagedRunWhoseLinesAreNotTheEnginesIsNotApproved() throws {
         let (db, maker, checker, stored) = try Self.prepared()
         let stagedID = try #require(staged(try PaymentRunner(stored: stored).run(period: "2021", on: maker)))

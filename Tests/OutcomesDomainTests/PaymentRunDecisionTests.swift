@@ -60,6 +60,13 @@ import Testing
         #expect(problems(rows).map(\.kind) == [.otherText, .otherText])
         rows = computed().map { ComputedPeriod(storedID: $0.storedID, period: $0.period, loadID: 2, version: 1, fileSHA256: hash) }
         #expect(problems(rows, period: "2021") == [MetricsProblem(period: "2021", arm: .participants, kind: .olderLoad(2))])
+        // From the current load, but while loads 1 and 2 (numbered before it) had not finished; they have since.
+        rows = computed().map {
+            var row = ComputedPeriod(storedID: $0.storedID, period: $0.period, loadID: 3, version: 1, fileSHA256: hash)
+            row.missedLoads = $0.period == "2021" ? [2, 1] : []
+            return row
+        }
+        #expect(problems(rows) == [MetricsProblem(period: "2021", arm: .participants, kind: .missedLoad(1))])
         rows = computed().map { ComputedPeriod(storedID: $0.storedID, period: $0.period, loadID: 3, version: nil, fileSHA256: nil) }
         #expect(problems(rows).map(\.kind) == [.unversioned, .unversioned])
         // A run comparing with a control arm reads the arm's metrics too.

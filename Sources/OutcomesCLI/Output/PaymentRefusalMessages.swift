@@ -87,6 +87,8 @@ extension PaymentRefusal {
             case .otherVersion(let other): reasons.append("for \(label(problem)) were computed from version \(other)")
             case .otherText: reasons.append("for \(label(problem)) were computed from other text under version \(version)")
             case .olderLoad(let load): reasons.append("for \(label(problem)) come from data load \(load), not the current load \(currentLoad)")
+            case .missedLoad(let load):
+                reasons.append("for \(label(problem)) miss data load \(load), which finished after they were computed from load \(currentLoad)")
             }
         }
         if problems.contains(where: { $0.arm == .matchedGroup }) {

@@ -40,9 +40,29 @@ enum PaymentFacts {
         let labels = PaymentRun.periodsRead(contract, paid: contract.periods.map(\.label))
         let computations = try connection.execute("SELECT payments.computations_of(\(contract.id), \(labels))")
             .scalar(PostgresJSON<[Computation]>.self).value
+        let missed = try missedLoads(of: Array(storedIDs), periods: labels, on: connection)
         return computations.filter { storedIDs.contains($0.contractID) }.map {
-            ComputedPeriod(storedID: $0.contractID, period: $0.period, loadID: $0.loadID, version: $0.version, fileSHA256: $0.fileSHA256)
+            var period = ComputedPeriod(storedID: $0.contractID, period: $0.period, loadID: $0.loadID, version: $0.version,
+                                        fileSHA256: $0.fileSHA256)
+            period.missedLoads = missed["\($0.contractID)\n\($0.period)"] ?? []
+            return period
         }
+    }
+
+    /// Per stored contract-period ("id\nperiod") of `periods` (nil: all), the loads that had not
+    /// finished when it was computed (`pending_loads`, migration 0028) and have since: its results
+    /// miss their data.
+    static func missedLoads(of storedIDs: [String], periods: [String]?, on connection: PostgresConnection) throws -> [String: [Int]] {
+        guard try LoadChanges.isKept(on: connection) else { return [:] }
+        let rows = try connection.execute("""
+            SELECT c.contract_id, c.period, array_agg(d.load_id ORDER BY d.load_id)
+            FROM metrics.computed_periods c JOIN ids.data_loads d ON d.load_id = ANY (c.pending_loads) AND d.finished_at IS NOT NULL
+            WHERE c.contract_id = ANY (\(storedIDs)::text[]) AND (\(periods)::text[] IS NULL OR c.period = ANY (\(periods)::text[]))
+            GROUP BY c.contract_id, c.period
+            """)
+        return Dictionary(uniqueKeysWithValues: try rows.map {
+            ("\(try $0.decode(String.self, at: 0))\n\(try $0.decode(String.self, at: 1))", try $0.decode([Int].self, at: 2))
+        })
     }
 
     /// One element of `payments.computations_of` (migration 0019); its `computed_at` is not read.

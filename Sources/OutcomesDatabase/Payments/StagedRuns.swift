@@ -57,9 +57,13 @@ public enum StagedRuns {
             let row = rows[0]
             let (contractID, period): (String, String) = (try row.decode(at: 0), try row.decode(at: 2))
             try PaymentDoor.lock(contract: contractID, period: period, on: connection)
+            // A load numbered before the staged one that finished since the metrics were computed is not in them.
+            let storedIDs = [contractID, contractID + OutcomeContract.comparisonSuffix, contractID + OutcomeContract.matchedSuffix]
+            let missed = try PaymentFacts.missedLoads(of: storedIDs, periods: nil, on: connection)
             let facts = StagedRunFacts(
                 stagedID: stagedID, stagedBy: try row.decode(at: 10), login: try row.decode(at: 12), approvedAlready: try row.decode(at: 13),
-                superseded: try row.decode(at: 14), ledgerUnchanged: try row.decode(at: 15), inputsCurrent: try row.decode(at: 16))
+                superseded: try row.decode(at: 14), ledgerUnchanged: try row.decode(at: 15),
+                inputsCurrent: try row.decode(Bool.self, at: 16) && missed.isEmpty)
             if let refusal = PaymentRun.approvalRefusal(facts) { throw refusal }
             let staged = SealedRun(
                 runID: stagedID, contractID: contractID, version: try row.decode(at: 1), period: period, kind: try row.decode(at: 3),

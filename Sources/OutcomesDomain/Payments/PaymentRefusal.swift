@@ -41,6 +41,9 @@ public struct MetricsProblem: Sendable, Equatable {
         /// The same version number with other text: only possible if the store was bypassed.
         case otherText
         case olderLoad(Int)
+        /// Computed from the current load while this load, numbered before it, had not finished;
+        /// it has since (loads finish in any order), so the results do not hold its data.
+        case missedLoad(Int)
     }
 
     public let period: String
@@ -62,6 +65,8 @@ public struct ComputedPeriod: Sendable, Equatable {
     public let loadID: Int
     public let version: Int?
     public let fileSHA256: String?
+    /// Loads that had not finished when it was computed and have since (`pending_loads`).
+    public var missedLoads: [Int] = []
 
     public init(storedID: String, period: String, loadID: Int, version: Int?, fileSHA256: String?) {
         self.storedID = storedID

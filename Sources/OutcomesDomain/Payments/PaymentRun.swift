@@ -79,7 +79,8 @@ public enum PaymentRun {
     }
 
     /// The one source of truth: every contract-period a run reads must have been computed from the
-    /// stored text of its contract version, from the current data load.
+    /// stored text of its contract version, from the current data load, with every load numbered
+    /// before it that had finished by then or since.
     public static func metricsProblems(_ request: PaymentRunRequest, paid: [String], computed: [ComputedPeriod], currentLoad: Int,
                                        periodsWithoutParticipants: Set<String> = []) -> [MetricsProblem]
     {
@@ -98,7 +99,7 @@ public enum PaymentRun {
                 case (nil, _): .unversioned
                 case (let version?, _) where version != request.version: .otherVersion(version)
                 case (_, let hash) where hash != request.fileSHA256: .otherText
-                default: row.loadID == currentLoad ? nil : .olderLoad(row.loadID)
+                default: row.loadID != currentLoad ? .olderLoad(row.loadID) : row.missedLoads.min().map { .missedLoad($0) }
                 }
                 if let kind { problems.append(MetricsProblem(period: period, arm: arm, kind: kind)) }
             }
