@@ -98,8 +98,8 @@ package struct DemoCommand: ParsableCommand {
         if let linked { report.addLinkage(linked) }
 
         let computation = try computeMetrics()
-        if let linked { report.addMonthlyLoad(linked.monthly) }
-        report.notes += computation.arms.map { "Metrics: \($0.note)" }
+        if let linked { report.addMonthlyLoad(linked.monthly, policy: policy) }
+        report.notes += computation.arms.map { "Metrics: \($0.note(policy))" }
         let metrics = Report(metrics: computation.results, contract: contract, period: period, policy: policy)
         report.notes += metrics.notes.map { "Metrics: \($0)" }
         report.tables += metrics.tables

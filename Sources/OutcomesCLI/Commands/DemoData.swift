@@ -26,18 +26,26 @@ struct DemoData {
         var monthly: ExtractLoadReport
     }
 
-    /// The description of the demo's content load.
-    var contentDescription: String { "demo content: \(persons) persons, seed \(seed), model \(SyntheticIDS.familyModelVersion)" }
+    /// The description of the demo's content load (without the late month).
+    var contentDescription: String {
+        "demo content before \(Self.lateFeed.source.code) from \(Self.lateFeed.from): \(persons) persons, seed \(seed), model \(SyntheticIDS.familyModelVersion)"
+    }
+    /// How the release before the monthly cycle described its content load, which held the whole
+    /// data set (the late month too): the same data as this release's after its monthly load.
+    var wholeContentDescription: String { "demo content: \(persons) persons, seed \(seed), model \(SyntheticIDS.familyModelVersion)" }
     /// The description of the demo's monthly load, its last: how a later demo knows it may reuse the data.
     var monthlyDescription: String {
         "demo monthly: \(Self.lateFeed.source.code) from \(Self.lateFeed.from), \(persons) persons, seed \(seed), model \(SyntheticIDS.familyModelVersion)"
     }
 
-    /// The demo's data set is loaded and nothing came after it.
+    /// The demo's data set is loaded whole and nothing came after it: its monthly load is the
+    /// newest, or the whole content an earlier release loaded. (A run stopped between the content
+    /// and the monthly load left the late month out: that data set is made again.)
     func existingLoad(on connection: PostgresConnection) throws -> Int? {
         guard let newest = try DataLoads.newest(on: connection), newest.finished, newest.kind == .extract else { return nil }
-        let same = try connection.execute("SELECT description = \(monthlyDescription) FROM ids.data_loads WHERE load_id = \(newest.id)")
-            .scalar(Bool.self)
+        let same = try connection.execute("""
+            SELECT description IN (\(monthlyDescription), \(wholeContentDescription)) FROM ids.data_loads WHERE load_id = \(newest.id)
+            """).scalar(Bool.self)
         return same ? newest.id : nil
     }
 
@@ -92,14 +100,15 @@ struct DemoData {
 }
 
 extension Report {
-    /// The demo's monthly load: the shelter system's late month.
-    mutating func addMonthlyLoad(_ monthly: ExtractLoadReport) {
+    /// The demo's monthly load: the shelter system's late month (its counts suppressed as every published count).
+    mutating func addMonthlyLoad(_ monthly: ExtractLoadReport, policy: SmallCellPolicy) {
         let feed = DemoData.lateFeed
         let events = monthly.tables.first { $0.file == ExtractLayout.events.file }
-        let changed = monthly.changedPersons.map { "\($0) person\($0 == 1 ? "" : "s")" } ?? "persons"
-        notes.append("Monthly load (load \(monthly.loadID)): \(feed.source.name) sent its records from \(feed.from) a month late, "
-                     + "as a monthly extract after the metrics were first computed: \(events?.inserted ?? 0) new stays and "
-                     + "\(events?.updated ?? 0) stays closed, changing \(changed). Full report of a load: outcomes load.")
+        let changed = monthly.changedPersons ?? 0
+        notes.append("Monthly load (load \(monthly.loadID)): \(feed.source.name) sent its shelter stays from \(feed.from) a month late, "
+                     + "as a monthly extract after the metrics were first computed: \(policy.shown(events?.inserted ?? 0)) new stays and "
+                     + "\(policy.shown(events?.updated ?? 0)) stays closed, changing \(policy.shown(changed)) person\(changed == 1 ? "" : "s"). "
+                     + "Full report of a load: outcomes load.")
     }
 
     /// The demo's linkage: what the link run made of the agencies' records.

@@ -105,7 +105,7 @@ struct MetricsOptions: NotebookOptions {
         if enrolled == 0 { progress.note("No enrollments are recorded under contract \(definition.id) in the IDS.") }
         let computation = try runner.compute(period: chosen, full: full, on: connection)
         let results = computation.results
-        notes.append(contentsOf: computation.arms.map(\.note))
+        notes.append(contentsOf: computation.arms.map { $0.note(suppression.policy) })
         var report = Report(
             metrics: results, contract: definition, period: chosen,
             policy: suppression.policy)

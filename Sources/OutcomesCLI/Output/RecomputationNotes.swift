@@ -2,15 +2,16 @@ import OutcomesDatabase
 import OutcomesDomain
 
 extension ArmComputation {
-    /// One line saying how a stored contract-period was computed, and why in full.
-    var note: String {
+    /// One line saying how a stored contract-period was computed, and why in full; the number of
+    /// persons computed again is suppressed under `policy` like every published count.
+    func note(_ policy: SmallCellPolicy) -> String {
         let what = "\(storedID), period \(period)"
         switch recomputation {
         case .incremental(let since):
             let persons = recomputedPersons ?? 0
             return since == loadID
                 ? "\(what): no data loaded since it was computed from load \(loadID); nobody's results changed, the aggregates were computed again."
-                : "\(what): computed incrementally from load \(since) to load \(loadID): \(persons) person\(persons == 1 ? "" : "s") "
+                : "\(what): computed incrementally from load \(since) to load \(loadID): \(policy.shown(persons)) person\(persons == 1 ? "" : "s") "
                     + "changed by the loads since, or with a relative they changed, computed again; everyone else's results kept."
         case .full(let reason):
             let why: String = switch reason {
@@ -27,4 +28,9 @@ extension ArmComputation {
             return "\(what): computed in full from load \(loadID): \(why)."
         }
     }
+}
+
+extension SmallCellPolicy {
+    /// A count as a note prints it: the marker when it is suppressed.
+    func shown(_ count: Int) -> String { suppresses(count) ? marker : String(count) }
 }

@@ -162,6 +162,11 @@ public struct ArmComputation: Sendable, Equatable {
     public let recomputation: MetricsRecomputation
     /// For an incremental run, how many persons' results were computed again.
     public let recomputedPersons: Int?
+
+    public init(storedID: String, period: String, loadID: Int, recomputation: MetricsRecomputation, recomputedPersons: Int?) {
+        (self.storedID, self.period, self.loadID) = (storedID, period, loadID)
+        (self.recomputation, self.recomputedPersons) = (recomputation, recomputedPersons)
+    }
 }
 
 /// The statements that compute one arm's results.
