@@ -146,7 +146,7 @@ extension Report {
     /// A warning as a sentence; a small count of units shown as the small-cell policy's marker
     /// (the sample sizes table holds the rest).
     static func describe(_ warning: EvaluationResult.Warning, method: String, policy: SmallCellPolicy? = nil) -> String {
-        func shown(_ count: Int) -> String { policy?.suppresses(count) == true ? policy!.marker : String(count) }
+        func shown(_ count: Int) -> String { policy?.shown(count) ?? String(count) }
         switch warning {
         case .unmatchedTreated(let count, let of):
             return "Warning: \(shown(count)) of \(shown(of)) participants found no comparison unit (caliper or exact strata); the estimate is over those matched."

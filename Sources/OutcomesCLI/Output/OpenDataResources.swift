@@ -231,14 +231,13 @@ enum OpenDataReadme {
     /// The linkage of the data load by source system: persons linked and the share linked by a
     /// probabilistic match (which may be false), small counts suppressed.
     static func linkage(_ summary: IDSSummary, policy: SmallCellPolicy) -> String {
-        func count(_ value: Int) -> String { policy.suppresses(value) ? policy.marker : String(value) }
         let sources = summary.linkage.filter { $0.links > 0 }.map { source -> String in
             let probabilistic = policy.suppresses(source.probabilisticLinks) || policy.suppresses(source.links - source.probabilisticLinks)
                 ? "" : String(format: ", %.1f%% of its links probabilistic", Double(source.probabilisticLinks) * 100 / Double(source.links))
-            return "\(source.name) (\(source.source)): \(count(source.linkedPersons)) persons linked\(probabilistic)"
+            return "\(source.name) (\(source.source)): \(policy.shown(source.linkedPersons)) persons linked\(probabilistic)"
         }
         return "When this package was published" + (summary.latestLoad.map { " (data load \($0.id))" } ?? "") + ", the IDS knew "
-            + "\(count(summary.persons)) persons, \(count(summary.personsInNoSource)) of them in no agency's records" + (sources.isEmpty ? "." : ". By source system: " + sources.joined(separator: "; ") + ".")
+            + "\(policy.shown(summary.persons)) persons, \(policy.shown(summary.personsInNoSource)) of them in no agency's records" + (sources.isEmpty ? "." : ". By source system: " + sources.joined(separator: "; ") + ".")
     }
 
     private static func cell(_ text: String) -> String {

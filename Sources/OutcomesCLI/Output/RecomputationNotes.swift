@@ -29,8 +29,3 @@ extension ArmComputation {
         }
     }
 }
-
-extension SmallCellPolicy {
-    /// A count as a note prints it: the marker when it is suppressed.
-    func shown(_ count: Int) -> String { suppresses(count) ? marker : String(count) }
-}

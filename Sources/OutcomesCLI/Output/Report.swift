@@ -261,3 +261,8 @@ package struct Report {
         return result
     }
 }
+
+extension SmallCellPolicy {
+    /// A count as a note prints it: the marker when it is suppressed.
+    func shown(_ count: Int) -> String { suppresses(count) ? marker : String(count) }
+}
