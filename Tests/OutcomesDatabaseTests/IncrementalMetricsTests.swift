@@ -188,7 +188,8 @@ import Testing
         _ = try PaymentRunner(stored: stored).run(period: "all", on: db)
         let before = try StoredMetrics.digest(db, contract: stored.contract.id, period: "all")
 
-        #expect(try Migrator().migrate(db).map(\.fileName) == ["0028_incremental_metrics.sql"])
+        #expect(try Migrator().migrate(db).map(\.fileName) == ["0028_incremental_metrics.sql", "0029_ledger_block_range_index.sql",
+                                                              "0030_door_refuses_metrics_missing_a_load.sql"])
         #expect(try StoredMetrics.digest(db, contract: stored.contract.id, period: "all") == before)
         #expect(try db.execute("SELECT count(*) FROM metrics.computed_periods WHERE base_load_id IS NOT NULL OR recomputed_persons IS NOT NULL")
             .scalar(Int.self) == 0)
@@ -251,6 +252,9 @@ import Testing
         #expect(quick > slowLoad)
         #expect(try MetricsRunner(stored: stored).compute(period: period, on: db).arms[0].recomputation != .full(.requested))
         #expect(try db.execute("SELECT \(slowLoad) = ANY (pending_loads) FROM metrics.computed_periods WHERE period = 'all'").scalar(Bool.self))
+        // The inputs a run would post on them now, for the door below.
+        let inputs = try PaymentTrustTests.genuineInputs(stored, period: period.label, on: db)
+        try PaymentDoor.recordTerms(stored, on: db)
         try slow.execute("COMMIT")
 
         // Until then the stored metrics miss the slow load: a payment run on them is refused, though
@@ -261,6 +265,18 @@ import Testing
             guard case .metricsNotCurrent(_, _, _, let currentLoad, let problems) = error as? PaymentRefusal else { return false }
             return currentLoad == quick && problems.map(\.kind) == [.missedLoad(slowLoad)]
         }
+        // So does the door, to a payments login calling it itself with those inputs (migration 0030).
+        let payer = try PostingDoorTests().paymentsLogin(conninfo, db)
+        let refused = PostingDoorTests().sqlState {
+            _ = try payer.transaction { connection in
+                try connection.execute("""
+                    SELECT payments.open_run(\(stored.contract.id)::text, \(stored.version)::int, 'all', 'final', \(quick)::int, 0::numeric,
+                                             \(String(decoding: inputs.text, as: UTF8.self))::text, '')
+                    """).scalar(Int.self)
+            }
+        }
+        #expect(refused == .checkViolation)
+        #expect(try db.execute("SELECT count(*) FROM payments.runs").scalar(Int.self) == 0)
 
         // The next run takes the slow load in, though it is numbered before the last run's.
         let next = try MetricsRunner(stored: stored).compute(period: period, on: db).arms[0]

@@ -109,6 +109,12 @@ import Testing
         try slow.execute("UPDATE ids.data_loads SET content_hash = repeat('0', 64), finished_at = now() WHERE load_id = \(slowLoad)")
         try slow.execute("COMMIT")
         #expect(throws: PaymentRefusal.stagedRunStale(staged: stagedID, reason: .metricsChanged)) { try StagedRuns.approve(stagedID, on: checker) }
+        // The door refuses it too, to a checker calling it itself (migration 0030): the newest finished
+        // load is still the one the run was staged on, which is all the door judged before.
+        let refused = PostingDoorTests().sqlState {
+            _ = try checker.execute("SELECT payments.approve_run(\(stagedID)::bigint)").scalar(Int.self)
+        }
+        #expect(refused == .checkViolation)
         #expect(try db.execute("SELECT count(*) FROM payments.runs").scalar(Int.self) == 0)
     }
 
