@@ -42,10 +42,10 @@ import Testing
         try db.execute(PaymentInputs.achievementsQuery(card, contract: contract, periods: periods)).map {
             Row(period: try $0.decode(at: 0), person: try $0.decode(at: 1), provider: try $0.decode(at: 2),
                 lines: UInt64(bitPattern: Int64(try $0.decode(Int.self, at: 3))), precondition: try $0.decode(at: 4))
-        }
+        }.sorted { ($0.period, $0.person) < ($1.period, $1.person) }  // the query leaves the order to its reader
     }
 
-    /// In the query's order: by period, then participant.
+    /// By period, then participant.
     static func swift(_ card: RateCard, _ outcomes: [PeriodOutcomes]) -> [Row] {
         outcomes.flatMap { period in
             card.achievements(period).participants.map {

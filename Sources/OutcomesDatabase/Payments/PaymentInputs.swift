@@ -29,8 +29,10 @@ struct PaymentInputs {
                 byPeriod[period, default: []].append(RateCardAchievement(
                     personID: person, providerID: provider, lines: UInt64(bitPattern: Int64(bits)), precondition: precondition))
             }
+            // In person order: sorted here, where 100,000 ids take milliseconds, not by the server after its aggregate.
             achievements = labels.map {
-                PeriodAchievements(period: $0, participants: byPeriod[$0] ?? [], payable: !unpaid.contains($0))
+                PeriodAchievements(period: $0, participants: (byPeriod[$0] ?? []).sorted { $0.personID < $1.personID },
+                                   payable: !unpaid.contains($0))
             }
         }
         let metrics = Set(terms.perDayLines.flatMap {
@@ -90,7 +92,6 @@ struct PaymentInputs {
             FROM metrics.person_results
             WHERE contract_id = \(contract) AND period = ANY (\(periods)::text[]) AND metric_id = ANY (\(metrics)::text[])
             GROUP BY period, person_id
-            ORDER BY period, person_id
             """
         return query
     }
