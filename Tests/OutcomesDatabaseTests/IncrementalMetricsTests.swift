@@ -174,18 +174,11 @@ import Testing
 /// of the first incremental run after a load, which equals a full one.
 @Suite(.serialized) struct IncrementalMetricsMigrationTests {
     @Test func theLastReleasesPeriodsAreComputedIncrementallyAfterALoad() throws {
-        let db = try MigratorTests().migrated(before: 28)
-        _ = try SyntheticLoader(ids: SyntheticIDS(persons: 1, seed: 1)).load(into: db)  // reference data and a load
-        try db.execute("TRUNCATE ids.relationships, ids.household_members, ids.events, ids.enrollments, ids.source_links, ids.persons")
         let folder = TestDatabase.scratchDirectory("incremental-migration")
         defer { try? FileManager.default.removeItem(at: folder) }
         let families = RandomFamilies(seed: 28, participants: 40)
-        try families.write(to: folder.appendingPathComponent("base"))
-        let baseLoad = try ExtractLoader(directory: folder.appendingPathComponent("base")).load(into: db).loadID
-        let stored = try ContractStore.loadStored(text: RandomFamilies.contractYAML, file: "families.yaml", on: db)
+        let (db, stored, baseLoad) = try MigratorTests().lastReleaseWithFamilies(before: 28, families, folder: folder.appendingPathComponent("base"))
         let period = try #require(stored.contract.period("all"))
-        try MetricsRunner(stored: stored).run(period: period, on: db)
-        _ = try PaymentRunner(stored: stored).run(period: "all", on: db)
         let before = try StoredMetrics.digest(db, contract: stored.contract.id, period: "all")
 
         #expect(try Migrator().migrate(db).map(\.fileName) == ["0028_incremental_metrics.sql", "0029_ledger_block_range_index.sql",

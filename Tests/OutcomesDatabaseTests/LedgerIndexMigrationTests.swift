@@ -11,18 +11,9 @@ import Testing
 /// run posts and seals through the door.
 @Suite(.serialized) struct LedgerIndexMigrationTests {
     @Test func theLastReleasesLedgerReadsAsBeforeThroughTheBlockRangeIndex() throws {
-        let db = try MigratorTests().migrated(before: 29)
-        _ = try SyntheticLoader(ids: SyntheticIDS(persons: 1, seed: 1)).load(into: db)  // reference data and a load
-        try db.execute("TRUNCATE ids.relationships, ids.household_members, ids.events, ids.enrollments, ids.source_links, ids.persons")
         let folder = TestDatabase.scratchDirectory("ledger-index-migration")
         defer { try? FileManager.default.removeItem(at: folder) }
-        try RandomFamilies(seed: 29, participants: 60).write(to: folder)
-        _ = try ExtractLoader(directory: folder).load(into: db)
-        let stored = try ContractStore.loadStored(text: RandomFamilies.contractYAML, file: "families.yaml", on: db)
-        let period = try #require(stored.contract.period("all"))
-        try MetricsRunner(stored: stored).run(period: period, on: db)
-        let first = try PaymentRunner(stored: stored).run(period: "all", on: db)
-        guard case .posted = first.outcome else { Issue.record("\(first.outcome)"); return }
+        let (db, stored, _) = try MigratorTests().lastReleaseWithFamilies(before: 29, RandomFamilies(seed: 29, participants: 60), folder: folder)
         let provider = try db.execute("SELECT min(provider_id) FROM payments.ledger").scalar(String.self)
         func ledger() throws -> String {
             try db.execute("SELECT count(*) || ' ' || md5(string_agg(l::text, ',' ORDER BY run_id, line_no)) FROM payments.ledger l")

@@ -11,17 +11,10 @@ import Testing
 /// version computed on the old key, and the relatives can be read from the key's index alone.
 @Suite(.serialized) struct RelationshipsKeyMigrationTests {
     @Test func theLastReleasesEdgesKeepTheirKeyAndAreReadFromItsIndex() throws {
-        let db = try MigratorTests().migrated(before: 27)
-        _ = try SyntheticLoader(ids: SyntheticIDS(persons: 1, seed: 1)).load(into: db)  // reference data and a load
-        try db.execute("TRUNCATE ids.relationships, ids.household_members, ids.events, ids.enrollments, ids.source_links, ids.persons")
         let folder = TestDatabase.scratchDirectory("relationships-key-migration")
         defer { try? FileManager.default.removeItem(at: folder) }
-        try RandomFamilies(seed: 27, participants: 60).write(to: folder)
-        _ = try ExtractLoader(directory: folder).load(into: db)
-        let stored = try ContractStore.loadStored(text: RandomFamilies.contractYAML, file: "families.yaml", on: db)
+        let (db, stored, _) = try MigratorTests().lastReleaseWithFamilies(before: 27, RandomFamilies(seed: 27, participants: 60), folder: folder)
         let period = try #require(stored.contract.period("all"))
-        try MetricsRunner(stored: stored).run(period: period, on: db)
-        _ = try PaymentRunner(stored: stored).run(period: "all", on: db)
         func digest(_ table: SQLIdentifier, _ columns: PostgresQuery = "t") throws -> String {
             try db.execute("SELECT count(*) || ' ' || md5(string_agg(\(columns)::text, ',' ORDER BY \(columns)::text)) FROM \(identifier: table) t")
                 .scalar(String.self)
