@@ -71,6 +71,10 @@ let paymentRunContract = """
         guard case .posted = first.outcome else { Issue.record("nothing posted: \(first.outcome)"); return }
         let expected = try expectedOwed(db, stored, period: "2021")
         #expect(expected.count > 50, "the synthetic cohort earns outcomes")
+        // A run reads each period's participants in person order (the order of its inputs text).
+        let read = try PaymentInputs.read(contract: stored.contract, terms: stored.contract.payments!, periods: ["2021", "2022"], on: db)
+        #expect(read.achievements.map(\.period) == ["2021", "2022"] && read.achievements.allSatisfy { $0.participants.count > 50 })
+        #expect(read.achievements.allSatisfy { period in zip(period.participants, period.participants.dropFirst()).allSatisfy { $0.personID < $1.personID } })
         #expect(try ledger(db, period: "2021") == expected)
         #expect(first.entries.allSatisfy { $0.kind == .payment })
         #expect(first.total.amount == expected.values.reduce(0, +))

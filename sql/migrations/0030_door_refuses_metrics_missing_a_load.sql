@@ -1,10 +1,28 @@
--- The door's own check that a run's metrics are current. Loads take their numbers when they begin
--- and may finish in any order; a metrics run records the loads numbered before its own that had
--- not finished (metrics.computed_periods.pending_loads, 0028). `outcomes payments` refuses metrics
--- missing such a load once it has finished, but the door judged only the load a run names and (on
--- approval) the newest finished load's number, so a login calling the door's functions itself
--- could post, or approve, a run on metrics that leave a finished load out. `check_run`, which
--- `open_run`, `stage_run` and `approve_run` all call, now refuses them. Nothing stored changes.
+-- The door's own check that a run's metrics are current, as `outcomes payments` checks them.
+-- Until now the door required only a row of metrics.computed_periods for the paid period computed
+-- from the load the run names, so a login calling the door's functions itself could post or stage
+-- a run on metrics from an older load, on metrics that miss a load (loads take their numbers when
+-- they begin and finish in any order: a metrics run records the loads numbered before its own that
+-- had not finished, `pending_loads`, 0028), or on stale earlier periods or comparison arms; and a
+-- checker could approve a staged run after the metrics were computed again (with a load the staged
+-- lines do not hold), since the door judged only the newest finished load's number.
+--
+-- Now `check_run` (called by open_run, stage_run and approve_run) requires the load named to be
+-- the newest finished one, and every row the run reads (the contract's own, its `@control` and
+-- `@matched` arms, for each period up to the one paid and what came before the first, computed
+-- under this version) to be computed from that load, with no load it missed since finished; and
+-- `approve_run` refuses a staged run when any metrics of the contract were computed after it was
+-- staged (stage it again). Nothing stored changes. One block: a migration is one statement.
+DO $migration$
+BEGIN
+-- The periods a run of p_period reads: what came before the first, then every period of the terms up to p_period.
+CREATE FUNCTION payments.periods_read(p_terms jsonb, p_period text) RETURNS text[]
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog AS $$
+    SELECT ARRAY['(before)'] || coalesce(p.periods[1:array_position(p.periods, p_period)], ARRAY[p_period])
+    FROM (SELECT ARRAY(SELECT jsonb_array_elements_text(p_terms->'periods')) AS periods) p
+$$;
+REVOKE ALL ON FUNCTION payments.periods_read(jsonb, text) FROM PUBLIC;
+
 CREATE OR REPLACE FUNCTION payments.check_run(p_contract text, p_version integer, p_period text, p_kind text, p_load integer, p_inputs text)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog SET jit = off AS $$
@@ -12,7 +30,7 @@ DECLARE
     hash text;
     found jsonb;
     head text;
-    missed integer;
+    stale record;
 BEGIN
     SELECT c.file_sha256, t.terms INTO hash, found
     FROM payments.contracts c LEFT JOIN payments.contract_terms t USING (contract_id, version)
@@ -32,14 +50,23 @@ BEGIN
         RAISE EXCEPTION 'period % of contract % has no metrics computed from version % and data load %', p_period, p_contract,
             p_version, p_load USING ERRCODE = 'foreign_key_violation';
     END IF;
-    -- Loads finish in any order: one numbered before p_load that had not finished when the metrics
-    -- were computed (pending_loads, 0028) and has finished since is missing from them.
-    SELECT min(d.load_id) INTO missed
-    FROM metrics.computed_periods c JOIN ids.data_loads d ON d.load_id = ANY (c.pending_loads) AND d.finished_at IS NOT NULL
-    WHERE c.contract_id = p_contract AND c.period = p_period AND c.version = p_version AND c.load_id = p_load;
-    IF missed IS NOT NULL THEN
-        RAISE EXCEPTION 'the metrics of period % of contract % miss data load %, which finished after they were computed', p_period,
-            p_contract, missed USING ERRCODE = 'check_violation';
+    IF p_load IS DISTINCT FROM (SELECT max(d.load_id) FROM ids.data_loads d WHERE d.finished_at IS NOT NULL) THEN
+        RAISE EXCEPTION 'data load % is not the newest finished load: compute the metrics of contract % again', p_load, p_contract
+            USING ERRCODE = 'check_violation';
+    END IF;
+    -- Every row of this version the run reads: from this load, missing no load numbered before it that has finished since.
+    SELECT c.contract_id, c.period INTO stale
+    FROM metrics.computed_periods c
+    WHERE c.contract_id IN (p_contract, p_contract || '@control', p_contract || '@matched')
+      AND c.period = ANY (payments.periods_read(found, p_period))
+      AND c.version = p_version  -- rows of other versions are not this version's (an arm or prior period it no longer reads)
+      AND (c.load_id <> p_load
+           OR EXISTS (SELECT 1 FROM ids.data_loads d WHERE d.load_id = ANY (c.pending_loads) AND d.finished_at IS NOT NULL))
+    ORDER BY c.contract_id, c.period
+    LIMIT 1;
+    IF stale.contract_id IS NOT NULL THEN  -- (FOUND is the terms here)
+        RAISE EXCEPTION 'the metrics of period % of % are not computed from data load % with every load before it',
+            stale.period, stale.contract_id, p_load USING ERRCODE = 'check_violation';
     END IF;
     head := concat_ws(E'\n', E'outcomes-payment-inputs\t1', E'contract\t' || payments.copy_text(p_contract),
                       E'version\t' || p_version, E'file_sha256\t' || hash, E'period\t' || payments.copy_text(p_period),
@@ -51,3 +78,64 @@ BEGIN
     RETURN found;
 END
 $$;
+
+CREATE OR REPLACE FUNCTION payments.approve_run(p_staged bigint) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog SET jit = off AS $$
+DECLARE
+    staged record;
+    terms jsonb;
+    posted bigint;
+BEGIN
+    SELECT * INTO staged FROM payments.staged_runs WHERE staged_id = p_staged;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'no run % is staged', p_staged USING ERRCODE = 'no_data_found';
+    END IF;
+    PERFORM pg_advisory_xact_lock(hashtext('payments/' || staged.contract_id || '/' || staged.period));
+    IF staged.staged_by = session_user THEN
+        RAISE EXCEPTION 'run % was staged by %; another login approves it', p_staged, session_user
+            USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF EXISTS (SELECT 1 FROM payments.runs WHERE staged_id = p_staged) THEN
+        RAISE EXCEPTION 'staged run % is posted already', p_staged USING ERRCODE = 'unique_violation';
+    END IF;
+    IF EXISTS (SELECT 1 FROM payments.staged_runs WHERE contract_id = staged.contract_id AND period = staged.period
+               AND staged_id > p_staged) THEN
+        RAISE EXCEPTION 'staged run % is superseded by a later one', p_staged USING ERRCODE = 'check_violation';
+    END IF;
+    IF (SELECT max(run_id) FROM payments.runs WHERE contract_id = staged.contract_id AND period = staged.period)
+       IS DISTINCT FROM staged.after_run THEN
+        RAISE EXCEPTION 'the ledger changed since run % was staged', p_staged USING ERRCODE = 'check_violation';
+    END IF;
+    IF (SELECT max(load_id) FROM ids.data_loads WHERE finished_at IS NOT NULL) IS DISTINCT FROM staged.load_id THEN
+        RAISE EXCEPTION 'a data load finished since run % was staged', p_staged USING ERRCODE = 'check_violation';
+    END IF;
+    IF EXISTS (SELECT 1 FROM metrics.computed_periods c
+               WHERE c.contract_id IN (staged.contract_id, staged.contract_id || '@control', staged.contract_id || '@matched')
+                 AND c.computed_at > staged.staged_at) THEN
+        RAISE EXCEPTION 'the metrics of contract % were computed again since run % was staged', staged.contract_id, p_staged
+            USING ERRCODE = 'check_violation';
+    END IF;
+    terms := payments.check_run(staged.contract_id, staged.version, staged.period, staged.kind, staged.load_id, staged.inputs);
+    INSERT INTO payments.runs (contract_id, version, period, kind, inputs_sha256, load_id, total, run_by, run_at, staged_id,
+                               staged_by, staged_at, approved_by, approved_at)
+    VALUES (staged.contract_id, staged.version, staged.period, staged.kind, staged.inputs_sha256, staged.load_id, staged.total,
+            staged.staged_by, now(), p_staged, staged.staged_by, staged.staged_at, session_user, now())
+    RETURNING run_id INTO posted;
+    INSERT INTO payments.run_snapshots VALUES (posted, 1, staged.inputs, staged.context, payments.computations_of(staged.contract_id, NULL));
+    INSERT INTO payments.ledger (run_id, line_no, contract_id, period, provider_id, payer_id, person_id, line_id, entry, amount,
+                                 earned, notes, reasons)
+    SELECT posted, s.line_no, staged.contract_id, staged.period, s.provider_id, s.payer_id, s.person_id, s.line_id, s.entry,
+           s.amount, s.earned, s.notes, s.reasons
+    FROM payments.staged_lines s WHERE s.staged_id = p_staged;
+    INSERT INTO payments.determinations (run_id, seq, contract_id, period, line_id, mechanism, cohort, provider_id, finding,
+                                         improvement, improvement_exact, threshold, earned, payable, detail)
+    SELECT posted, d.seq, staged.contract_id, staged.period, d.line_id, d.mechanism, d.cohort, d.provider_id, d.finding,
+           d.improvement, d.improvement_exact, d.threshold, d.earned, d.payable, d.detail
+    FROM payments.staged_determinations d WHERE d.staged_id = p_staged;
+    PERFORM payments.check_caps(staged.contract_id, terms, staged.period, posted, NULL);
+    PERFORM payments.seal_run(posted);
+    RETURN posted;
+END
+$$;
+END
+$migration$;
