@@ -25,7 +25,7 @@ public struct DataLoad: Sendable, Equatable {
 /// its own transaction (or one that never finished).
 public enum DataLoads {
     /// The id of the current load, for statements that compare with it in the server: the newest
-    /// load that finished. `payments.approve_run` (migration 0019, which stays as it is) mirrors
+    /// load that finished. `payments.approve_run` and `payments.check_run` (migrations 0019 and 0030) mirror
     /// it in plpgsql as `(SELECT max(load_id) FROM ids.data_loads WHERE finished_at IS NOT NULL)`;
     /// `CurrentDataLoadTests` holds the two to the same answer.
     static let currentID: PostgresQuery = "(SELECT max(load_id) FROM ids.data_loads WHERE finished_at IS NOT NULL)"

@@ -79,4 +79,21 @@ import Testing
         try Self.compute(stored, "all", on: db)
         #expect(Self.checkRun(stored, "2023", load: quick, on: db) == nil)
     }
+
+    /// A new version whose paid period is computed, while an earlier period it reads is still the old version's.
+    @Test func anEarlierPeriodOfAnotherVersionIsRefused() throws {
+        let (db, _, first) = try Self.prepared("door-currency-version")
+        try Self.compute(first, "all", on: db)
+        let raised = RandomFamilies.contractYAML.replacingOccurrences(of: "version: 1", with: "version: 2")
+            .replacingOccurrences(of: "price: 400}", with: "price: 450}")
+        let second = try ContractStore.loadStored(text: raised, file: "families-v2.yaml", on: db)
+        try PaymentDoor.recordTerms(second, on: db)
+        let load = try db.execute("SELECT max(load_id) FROM ids.data_loads WHERE finished_at IS NOT NULL").scalar(Int.self)
+        try Self.compute(second, "2023", on: db)
+        #expect(Self.checkRun(second, "2023", load: load, on: db) == .checkViolation)
+        try db.execute("DELETE FROM metrics.computed_periods WHERE period = 'all'")  // not computed at all
+        #expect(Self.checkRun(second, "2023", load: load, on: db) == .checkViolation)
+        try Self.compute(second, "all", on: db)
+        #expect(Self.checkRun(second, "2023", load: load, on: db) == nil)
+    }
 }

@@ -3,16 +3,17 @@
 -- from the load the run names, so a login calling the door's functions itself could post or stage
 -- a run on metrics from an older load, on metrics that miss a load (loads take their numbers when
 -- they begin and finish in any order: a metrics run records the loads numbered before its own that
--- had not finished, `pending_loads`, 0028), or on stale earlier periods or comparison arms; and a
--- checker could approve a staged run after the metrics were computed again (with a load the staged
--- lines do not hold), since the door judged only the newest finished load's number.
+-- had not finished, `pending_loads`, 0028), or on earlier periods computed under another version,
+-- from another load or not at all; and a checker could approve a staged run once a load its lines
+-- do not hold had finished and the metrics had been computed again, since the door judged only the
+-- newest finished load's number.
 --
 -- Now `check_run` (called by open_run, stage_run and approve_run) requires the load named to be
--- the newest finished one, and every row the run reads (the contract's own, its `@control` and
--- `@matched` arms, for each period up to the one paid and what came before the first, computed
--- under this version) to be computed from that load, with no load it missed since finished; and
--- `approve_run` refuses a staged run when any metrics of the contract were computed after it was
--- staged (stage it again). Nothing stored changes. One block: a migration is one statement.
+-- the newest finished one, and each period the run reads up to the one paid (with what came before
+-- the first and the control arm, where the version has them) to be computed under this version
+-- from that load, with no load it missed since finished. `stage_run` records the loads numbered up
+-- to the run's that had not finished (`staged_runs.pending_loads`), and `approve_run` refuses the
+-- run once one of them has finished (stage it again). One block: a migration is one statement.
 DO $migration$
 BEGIN
 -- The periods a run of p_period reads: what came before the first, then every period of the terms up to p_period.
@@ -54,19 +55,27 @@ BEGIN
         RAISE EXCEPTION 'data load % is not the newest finished load: compute the metrics of contract % again', p_load, p_contract
             USING ERRCODE = 'check_violation';
     END IF;
-    -- Every row of this version the run reads: from this load, missing no load numbered before it that has finished since.
-    SELECT c.contract_id, c.period INTO stale
-    FROM metrics.computed_periods c
-    WHERE c.contract_id IN (p_contract, p_contract || '@control', p_contract || '@matched')
-      AND c.period = ANY (payments.periods_read(found, p_period))
-      AND c.version = p_version  -- rows of other versions are not this version's (an arm or prior period it no longer reads)
-      AND (c.load_id <> p_load
-           OR EXISTS (SELECT 1 FROM ids.data_loads d WHERE d.load_id = ANY (c.pending_loads) AND d.finished_at IS NOT NULL))
-    ORDER BY c.contract_id, c.period
+    -- Each period the run reads up to the one paid: computed under this version from this load, missing no load
+    -- numbered before it that has finished since. What came before the first and the control arm, where this
+    -- version has them (only the metrics run writes them, and only for a version that reads them), the same.
+    -- (A matched group, `@matched`, may be stored by a comparison for a version that does not pay on it: the
+    -- tool checks it where it is read.)
+    SELECT p.period, p.contract_id INTO stale
+    FROM (SELECT p_contract AS contract_id, r.period, true AS required
+          FROM unnest(payments.periods_read(found, p_period)) AS r(period) WHERE r.period <> '(before)'
+          UNION ALL
+          SELECT c.contract_id, c.period, false FROM metrics.computed_periods c
+          WHERE c.version = p_version AND ((c.contract_id = p_contract AND c.period = '(before)')
+                                           OR (c.contract_id = p_contract || '@control'
+                                               AND c.period = ANY (payments.periods_read(found, p_period))))) p
+    LEFT JOIN metrics.computed_periods c ON c.contract_id = p.contract_id AND c.period = p.period
+    WHERE c.contract_id IS NULL OR c.version IS DISTINCT FROM p_version OR c.load_id <> p_load
+       OR EXISTS (SELECT 1 FROM ids.data_loads d WHERE d.load_id = ANY (c.pending_loads) AND d.finished_at IS NOT NULL)
+    ORDER BY p.contract_id, p.period
     LIMIT 1;
     IF stale.contract_id IS NOT NULL THEN  -- (FOUND is the terms here)
-        RAISE EXCEPTION 'the metrics of period % of % are not computed from data load % with every load before it',
-            stale.period, stale.contract_id, p_load USING ERRCODE = 'check_violation';
+        RAISE EXCEPTION 'the metrics of period % of % are not computed from version % and data load % with every load before it',
+            stale.period, stale.contract_id, p_version, p_load USING ERRCODE = 'check_violation';
     END IF;
     head := concat_ws(E'\n', E'outcomes-payment-inputs\t1', E'contract\t' || payments.copy_text(p_contract),
                       E'version\t' || p_version, E'file_sha256\t' || hash, E'period\t' || payments.copy_text(p_period),
@@ -76,6 +85,45 @@ BEGIN
             p_contract, p_period, p_kind, p_load USING ERRCODE = 'check_violation';
     END IF;
     RETURN found;
+END
+$$;
+
+-- The loads numbered up to a staged run's own that had not finished when it was staged: its lines
+-- cannot hold their data, so it is not approved once one of them has finished.
+ALTER TABLE payments.staged_runs ADD COLUMN pending_loads integer[];
+COMMENT ON COLUMN payments.staged_runs.pending_loads IS 'Loads numbered up to load_id that had not finished when the run was staged (its lines cannot hold their data): the run is not approved once one of them has finished. NULL for runs staged before this was recorded.';
+
+CREATE OR REPLACE FUNCTION payments.stage_run(p_contract text, p_version integer, p_period text, p_kind text, p_load integer, p_total numeric,
+                                   p_inputs text, p_context text) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog SET jit = off AS $$
+DECLARE
+    terms jsonb := payments.check_run(p_contract, p_version, p_period, p_kind, p_load, p_inputs);
+    staged bigint;
+BEGIN
+    IF terms->>'approval' IS DISTINCT FROM 'maker_checker' THEN
+        RAISE EXCEPTION 'runs of version % of contract % are posted by the login that runs them', p_version, p_contract
+            USING ERRCODE = 'check_violation';
+    END IF;
+    PERFORM payments.check_lines(p_contract, terms, p_total);
+    INSERT INTO payments.staged_runs (contract_id, version, period, kind, inputs_sha256, load_id, total, after_run, inputs, context,
+                                      staged_by, staged_at, pending_loads)
+    VALUES (p_contract, p_version, p_period, p_kind, payments.text_sha256(p_inputs), p_load, p_total,
+            (SELECT max(run_id) FROM payments.runs WHERE contract_id = p_contract AND period = p_period), p_inputs, p_context,
+            session_user, now(),
+            ARRAY(SELECT i FROM generate_series(1, p_load) AS i
+                  WHERE NOT EXISTS (SELECT 1 FROM ids.data_loads d WHERE d.load_id = i AND d.finished_at IS NOT NULL) ORDER BY i))
+    RETURNING staged_id INTO staged;
+    INSERT INTO payments.staged_lines (staged_id, line_no, provider_id, payer_id, person_id, line_id, entry, amount, earned, notes,
+                                       reasons)
+    SELECT staged, s.line_no, s.provider_id, s.payer_id, s.person_id, s.line_id, s.entry, s.amount, s.earned, s.notes, s.reasons
+    FROM pg_temp.outcomes_run_lines s;
+    INSERT INTO payments.staged_determinations (staged_id, seq, line_id, mechanism, cohort, provider_id, finding, improvement,
+                                                improvement_exact, threshold, earned, payable, detail)
+    SELECT staged, d.seq, d.line_id, d.mechanism, d.cohort, d.provider_id, d.finding, d.improvement, d.improvement_exact,
+           d.threshold, d.earned, d.payable, d.detail
+    FROM pg_temp.outcomes_run_determinations d;
+    PERFORM payments.check_caps(p_contract, terms, p_period, NULL, staged);
+    RETURN staged;
 END
 $$;
 
@@ -109,10 +157,9 @@ BEGIN
     IF (SELECT max(load_id) FROM ids.data_loads WHERE finished_at IS NOT NULL) IS DISTINCT FROM staged.load_id THEN
         RAISE EXCEPTION 'a data load finished since run % was staged', p_staged USING ERRCODE = 'check_violation';
     END IF;
-    IF EXISTS (SELECT 1 FROM metrics.computed_periods c
-               WHERE c.contract_id IN (staged.contract_id, staged.contract_id || '@control', staged.contract_id || '@matched')
-                 AND c.computed_at > staged.staged_at) THEN
-        RAISE EXCEPTION 'the metrics of contract % were computed again since run % was staged', staged.contract_id, p_staged
+    -- A load numbered before the staged run's that had not finished when it was staged is not in its lines.
+    IF EXISTS (SELECT 1 FROM ids.data_loads d WHERE d.load_id = ANY (staged.pending_loads) AND d.finished_at IS NOT NULL) THEN
+        RAISE EXCEPTION 'a data load that had not finished when run % was staged has finished since', p_staged
             USING ERRCODE = 'check_violation';
     END IF;
     terms := payments.check_run(staged.contract_id, staged.version, staged.period, staged.kind, staged.load_id, staged.inputs);

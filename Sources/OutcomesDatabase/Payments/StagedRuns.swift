@@ -50,11 +50,8 @@ public enum StagedRuns {
                        s.load_id IS NOT DISTINCT FROM \(DataLoads.currentID)
                          AND EXISTS (SELECT 1 FROM metrics.computed_periods m WHERE m.contract_id = s.contract_id AND m.period = s.period
                                      AND m.version = s.version AND m.load_id = s.load_id)
-                         -- Metrics computed again since staging may hold a load the staged lines do not: stage again.
-                         AND NOT EXISTS (SELECT 1 FROM metrics.computed_periods m
-                                         WHERE m.contract_id IN (s.contract_id, s.contract_id || \(OutcomeContract.comparisonSuffix),
-                                                                 s.contract_id || \(OutcomeContract.matchedSuffix))
-                                           AND m.computed_at > s.staged_at)
+                         -- A load that had not finished when the run was staged is not in its lines (migration 0030).
+                         AND NOT EXISTS (SELECT 1 FROM ids.data_loads d WHERE d.load_id = ANY (s.pending_loads) AND d.finished_at IS NOT NULL)
                 FROM payments.staged_runs s JOIN payments.contracts c USING (contract_id, version)
                 WHERE s.staged_id = \(stagedID)
                 """)
