@@ -99,19 +99,21 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog SET jit = off AS 
 DECLARE
     terms jsonb := payments.check_run(p_contract, p_version, p_period, p_kind, p_load, p_inputs);
     staged bigint;
+    pending integer[];
 BEGIN
     IF terms->>'approval' IS DISTINCT FROM 'maker_checker' THEN
         RAISE EXCEPTION 'runs of version % of contract % are posted by the login that runs them', p_version, p_contract
             USING ERRCODE = 'check_violation';
     END IF;
     PERFORM payments.check_lines(p_contract, terms, p_total);
+    -- Read apart from the INSERT: on Citus an INSERT … VALUES may not hold a subquery on a distributed or reference table.
+    pending := ARRAY(SELECT i FROM generate_series(1, p_load) AS i
+                     WHERE NOT EXISTS (SELECT 1 FROM ids.data_loads d WHERE d.load_id = i AND d.finished_at IS NOT NULL) ORDER BY i);
     INSERT INTO payments.staged_runs (contract_id, version, period, kind, inputs_sha256, load_id, total, after_run, inputs, context,
                                       staged_by, staged_at, pending_loads)
     VALUES (p_contract, p_version, p_period, p_kind, payments.text_sha256(p_inputs), p_load, p_total,
             (SELECT max(run_id) FROM payments.runs WHERE contract_id = p_contract AND period = p_period), p_inputs, p_context,
-            session_user, now(),
-            ARRAY(SELECT i FROM generate_series(1, p_load) AS i
-                  WHERE NOT EXISTS (SELECT 1 FROM ids.data_loads d WHERE d.load_id = i AND d.finished_at IS NOT NULL) ORDER BY i))
+            session_user, now(), pending)
     RETURNING staged_id INTO staged;
     INSERT INTO payments.staged_lines (staged_id, line_no, provider_id, payer_id, person_id, line_id, entry, amount, earned, notes,
                                        reasons)
