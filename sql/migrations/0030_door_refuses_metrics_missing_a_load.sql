@@ -15,7 +15,15 @@
 -- to the run's that had not finished (`staged_runs.pending_loads`), and `approve_run` refuses the
 -- run once one of them has finished (stage it again). One block: a migration is one statement.
 DO $migration$
+DECLARE
+    propagation text := current_setting('citus.enable_ddl_propagation', true);
 BEGIN
+-- The door's functions run on the coordinator only. Citus would also create them on every node,
+-- which it refuses in a transaction that changed a distributed table in parallel (0027, applied in
+-- the same transaction on a database distributed before it): not here.
+IF propagation IS NOT NULL THEN
+    PERFORM set_config('citus.enable_ddl_propagation', 'off', true);
+END IF;
 -- The periods a run of p_period reads: what came before the first, then every period of the terms up to p_period.
 CREATE FUNCTION payments.periods_read(p_terms jsonb, p_period text) RETURNS text[]
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog AS $$
@@ -186,5 +194,8 @@ BEGIN
     RETURN posted;
 END
 $$;
+IF propagation IS NOT NULL THEN
+    PERFORM set_config('citus.enable_ddl_propagation', propagation, true);
+END IF;
 END
 $migration$;
