@@ -69,10 +69,10 @@ BEGIN
     -- (A matched group, `@matched`, may be stored by a comparison for a version that does not pay on it: the
     -- tool checks it where it is read.)
     SELECT p.period, p.contract_id INTO stale
-    FROM (SELECT p_contract AS contract_id, r.period, true AS required
+    FROM (SELECT p_contract AS contract_id, r.period
           FROM unnest(payments.periods_read(found, p_period)) AS r(period) WHERE r.period <> '(before)'
           UNION ALL
-          SELECT c.contract_id, c.period, false FROM metrics.computed_periods c
+          SELECT c.contract_id, c.period FROM metrics.computed_periods c
           WHERE c.version = p_version AND ((c.contract_id = p_contract AND c.period = '(before)')
                                            OR (c.contract_id = p_contract || '@control'
                                                AND c.period = ANY (payments.periods_read(found, p_period))))) p

@@ -42,6 +42,7 @@ enum LoadChanges {
 
     /// The loads numbered up to `currentLoad` that have not finished (in flight, or rolled back):
     /// recorded with a run, whose next run takes in those that finish later.
+    /// (`payments.stage_run`, migration 0030, records a staged run's the same way in plpgsql.)
     static func pending(through currentLoad: Int, on connection: PostgresConnection) throws -> [Int] {
         try connection.execute("""
             SELECT coalesce(array_agg(i ORDER BY i), '{}') FROM generate_series(1, \(currentLoad)) AS i
