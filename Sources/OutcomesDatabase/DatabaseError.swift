@@ -41,6 +41,8 @@ public struct DatabaseError: UserFacingError, Equatable {
         case permissionDenied
         /// A provider's user asked for what is not its own provider's (or is mapped to no provider).
         case providerNotPermitted
+        /// The participants' results carry code of their owner's that would run in the reader's session (row security, a column type not PostgreSQL's own).
+        case resultsReshaped
         /// `db distribute` on a server or database without Citus, or not on its coordinator.
         case citusMissing
         /// `db distribute` on a database whose tables are distributed already (wholly or in part).
@@ -73,7 +75,8 @@ extension DatabaseError.Code {
         case .postgresNotInstalled, .postgresTooOld, .noServerUser, .notADataDirectory, .schemaMissing, .schemaOutdated,
              .schemaNewer, .migrationChanged, .citusMissing, .resourcesMissing:
             .configuration
-        case .dataDirectoryOwnership, .authenticationFailed, .makerCheckerRequired, .permissionDenied, .providerNotPermitted:
+        case .dataDirectoryOwnership, .authenticationFailed, .makerCheckerRequired, .permissionDenied, .providerNotPermitted,
+             .resultsReshaped:
             .permission
         case .clusterStartFailed, .clusterCommandFailed, .untrustedPidFile, .clusterInUse, .unreachable, .databaseMissing:
             .unavailable

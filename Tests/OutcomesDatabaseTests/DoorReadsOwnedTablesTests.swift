@@ -62,6 +62,46 @@ import Testing
         #expect(try db.execute(kind).scalar(String.self) == "r")
     }
 
+    /// A login's temporary schema is searched first for type names unless the path lists it: a
+    /// payments login's `pg_temp.jsonb`, a domain whose CHECK is its own function, would stand for
+    /// the door's `jsonb` and run that function as the door's owner (the review's finding 1).
+    @Test func aTypeInTheCallersTemporarySchemaDoesNotStandForTheDoors() throws {
+        let (db, conninfo, stored) = try DoorCurrencyTests.prepared("door-temp-type")
+        let (_, payments) = try Self.logins(conninfo, db)
+        let terms = try PaymentDoorTerms(contract: stored.contract).jsonText()
+        try payments.runScript("""
+            CREATE FUNCTION pg_temp.door_evil(x anyelement) RETURNS boolean LANGUAGE plpgsql AS $f$
+            BEGIN
+                IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+                    EXECUTE 'CREATE TABLE IF NOT EXISTS payments.door_pwned (who text)';
+                END IF;
+                RETURN true;
+            END $f$;
+            CREATE DOMAIN pg_temp.jsonb AS pg_catalog.jsonb CHECK (pg_temp.door_evil(VALUE));
+            CREATE DOMAIN pg_temp.text AS pg_catalog.text CHECK (pg_temp.door_evil(VALUE));
+            """)
+        try payments.execute("SELECT payments.index_terms(\(stored.contract.id)::text, \(stored.version)::int, \(terms)::pg_catalog.jsonb)")
+        #expect(try db.execute("SELECT to_regclass('payments.door_pwned') IS NULL").scalar(Bool.self),
+                "the caller's function ran with the door owner's rights")
+    }
+
+    /// Every function of the tool that runs with its owner's rights or sets its own search path
+    /// lists the temporary schema last, so a later migration that restates one cannot drop it.
+    @Test func everyPathTheToolSetsListsTheTemporarySchemaLast() throws {
+        let (db, _) = try TestDatabase.fresh()
+        let paths = try db.execute("""
+            SELECT p.oid::regprocedure::text, coalesce((SELECT c FROM unnest(p.proconfig) AS c WHERE c LIKE 'search\\_path=%'), '')
+            FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+            WHERE n.nspname IN ('ids', 'metrics', 'payments', 'linkage', 'evaluation', 'scenario')
+              AND (p.prosecdef OR EXISTS (SELECT 1 FROM unnest(p.proconfig) AS c WHERE c LIKE 'search\\_path=%'))
+            ORDER BY 1
+            """).map { (try $0.decode(String.self, at: 0), try $0.decode(String.self, at: 1)) }
+        #expect(paths.count >= 20)
+        for (function, path) in paths {
+            #expect(path == "search_path=pg_catalog, pg_temp", "\(function): \(path)")
+        }
+    }
+
     /// Each way an owner reshapes a table the door reads, refused to the analyst for both tables.
     @Test func theAnalystCannotReshapeWhatTheDoorReads() throws {
         let (db, conninfo, _) = try DoorCurrencyTests.prepared("door-owned-reshape")
@@ -145,5 +185,41 @@ import Testing
         let run = try PaymentRunner(stored: stored).run(period: "all", on: payments)
         #expect({ if case .posted = run.outcome { true } else { false } }())
         #expect(try ChainVerification.verify(on: db, recompute: true).isIntact)
+    }
+}
+
+extension DoorOwnedTablesMigrationTests {
+    /// A table the analyst reshaped while it owned it (the review's finding 3) is not adopted: the
+    /// migration stops with nothing applied, until an administrator has restored the table.
+    @Test func aTableReshapedBeforeTheMigrationIsRefusedNotAdopted() throws {
+        let folder = TestDatabase.scratchDirectory("door-owned-reshaped")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (db, _, _) = try MigratorTests().lastReleaseWithFamilies(before: 31, RandomFamilies(seed: 32, participants: 10), folder: folder)
+        let conninfo = try TestDatabase.cluster().conninfo(database: try db.execute("SELECT current_database()").scalar(String.self))
+        let (analyst, _) = try DoorReadsOwnedTablesTests.logins(conninfo, db)
+        func refused() -> SQLState? {
+            do { _ = try Migrator().migrate(db); return nil } catch { return (error as? PostgresError)?.sqlState ?? SQLState(code: "XXXXX") }
+        }
+        let traps: [(set: PostgresQuery, undo: PostgresQuery)] = [
+            ("CREATE POLICY door_trap ON metrics.computed_periods USING (true)", "DROP POLICY door_trap ON metrics.computed_periods"),
+            ("ALTER TABLE metrics.provider_results FORCE ROW LEVEL SECURITY", "ALTER TABLE metrics.provider_results NO FORCE ROW LEVEL SECURITY"),
+            ("ALTER TABLE metrics.computed_periods ALTER COLUMN engine TYPE metrics.door_text",
+             "ALTER TABLE metrics.computed_periods ALTER COLUMN engine TYPE text"),
+            ("ALTER TABLE metrics.provider_results ADD CONSTRAINT door_trap CHECK (metrics.door_true())",
+             "ALTER TABLE metrics.provider_results DROP CONSTRAINT door_trap"),
+            ("CREATE INDEX door_trap ON metrics.computed_periods ((metrics.door_true()))", "DROP INDEX metrics.door_trap"),
+        ]
+        try analyst.execute("CREATE DOMAIN metrics.door_text AS text")
+        try analyst.execute("CREATE FUNCTION metrics.door_true() RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT true'")
+        for trap in traps {
+            try analyst.execute(trap.set)
+            #expect(refused() == SQLState(code: "55000"), "\(trap.set.sql)")
+            #expect(try db.execute("SELECT count(*) FROM public.schema_migrations WHERE version = 31").scalar(Int.self) == 0)
+            #expect(try db.execute("SELECT pg_get_userbyid(relowner)::text FROM pg_class WHERE oid = 'metrics.computed_periods'::regclass")
+                .scalar(String.self) == "outcomes_analyst")
+            try analyst.execute(trap.undo)
+        }
+        #expect(refused() == nil)
+        #expect(LinkAccessTests.refusal(analyst, "ALTER TABLE metrics.computed_periods ENABLE ROW LEVEL SECURITY") == .insufficientPrivilege)
     }
 }

@@ -7,6 +7,7 @@ import PostgresClient
 /// run is admitted — its inputs: the snapshot of stored figures it computes from.
 enum PaymentFacts {
     static func read(_ request: PaymentRunRequest, on connection: PostgresConnection) throws -> PaymentRunFacts {
+        try ResultsReadGuard.hold(on: connection)
         let contract = request.contract
         let currentLoad = try DataLoads.current(on: connection)?.id ?? 0
         let computed = try computed(contract, on: connection)
@@ -102,6 +103,7 @@ enum PaymentFacts {
     static func inputs(_ request: PaymentRunRequest, plan: PaymentPlan, loadID: Int, attestedBy: String? = nil,
                        on connection: PostgresConnection) throws -> PaymentInputsRecord
     {
+        try ResultsReadGuard.hold(on: connection)  // again: an approval reads the inputs without the facts
         let contract = request.contract
         let terms = plan.terms
         let values = try PaymentInputs.read(contract: contract, terms: terms, periods: plan.periods, on: connection)
