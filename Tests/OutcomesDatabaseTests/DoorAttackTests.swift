@@ -68,6 +68,48 @@ import Testing
                 "the caller's function ran with the door owner's rights")
     }
 
+    /// The staged tables may be plain tables with the expected columns and still carry an index whose
+    /// predicate is the caller's immutable function, which the planner folds when the door reads
+    /// them, as the door's owner. (A sequence only the owner may use marks the run: no rollback undoes it.)
+    @Test func anIndexOnTheStagedLinesDoesNotRunTheCallersCodeAsTheDoorsOwner() throws {
+        let (db, conninfo, stored) = try PaymentRunnerTests().prepared(Self.makerChecker)
+        try db.runScript("""
+            DO $$ BEGIN
+                IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'review_mallory') THEN CREATE ROLE review_mallory LOGIN; END IF;
+            END $$;
+            GRANT outcomes_payments TO review_mallory;
+            CREATE SEQUENCE payments.review_marker;
+            """)
+        let mallory = try PostgresConnection(conninfo: conninfo + " user=review_mallory")
+        let inputs = try PaymentTrustTests.genuineInputs(stored, period: "2021", on: db)
+        do {
+            try mallory.transaction { connection in
+                try connection.runScript("""
+                    CREATE FUNCTION pg_temp.review_evil() RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $f$
+                    BEGIN
+                        IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN PERFORM nextval('payments.review_marker'); END IF;
+                        RETURN true;
+                    END $f$;
+                    CREATE TEMP TABLE outcomes_run_lines (line_no integer, provider_id text, payer_id text, person_id bigint, line_id text,
+                        entry text, amount numeric, earned numeric, notes text, reasons jsonb);
+                    CREATE INDEX ON pg_temp.outcomes_run_lines (line_no) WHERE pg_temp.review_evil();
+                    CREATE TEMP TABLE outcomes_run_determinations (seq integer, line_id text, mechanism text, cohort text,
+                        provider_id text, finding text, improvement numeric, improvement_exact text, threshold numeric, earned numeric,
+                        payable numeric, detail jsonb);
+                    """)
+                _ = try connection.execute("""
+                    SELECT payments.stage_run('reentry-2021', 1, '2021', 'final', \(inputs.header.loadID)::int, 0::numeric,
+                                              \(String(decoding: inputs.text, as: UTF8.self))::text,
+                                              \(String(decoding: RunContext(prior: [:]).text, as: UTF8.self))::text)
+                    """).scalar(Int.self)
+            }
+        } catch {
+            // Refused: what a fixed door does.
+        }
+        #expect(try db.execute("SELECT is_called FROM payments.review_marker").scalar(Bool.self) == false,
+                "the caller's function ran with the door owner's rights")
+    }
+
     /// Maker–checker separates who computes a payment from who releases it. A maker who stages a
     /// run on forged inputs (with the lines the engine gives from them) must not get it approved:
     /// approval should read the inputs again from the current results, as the run's metrics are current.

@@ -15,13 +15,14 @@ import Testing
         let (db, conninfo, stored) = try DoorCurrencyTests.prepared(name)
         let (analyst, payments) = try DoorReadsOwnedTablesTests.logins(conninfo, db)
         try DoorCurrencyTests.compute(stored, "all", on: analyst)  // as the CLI does: the results' partition is the analyst's
-        // What the analyst's code leaves when it runs, and in whose session.
+        // What the analyst's code leaves when it runs in another's session: a sequence advances, which no
+        // rollback undoes. (Immutable, so the planner folds it in an index predicate.)
         try analyst.runScript("""
-            CREATE TABLE metrics.guard_seen (who text);
-            GRANT INSERT ON metrics.guard_seen TO PUBLIC;
-            CREATE FUNCTION metrics.guard_spy() RETURNS boolean LANGUAGE plpgsql AS $f$
+            CREATE SEQUENCE metrics.guard_seen;
+            GRANT USAGE, SELECT ON SEQUENCE metrics.guard_seen TO PUBLIC;
+            CREATE FUNCTION metrics.guard_spy() RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $f$
             BEGIN
-                INSERT INTO metrics.guard_seen VALUES (session_user);
+                IF current_user <> 'outcomes_analyst' THEN PERFORM nextval('metrics.guard_seen'); END IF;
                 RETURN true;
             END $f$;
             """)
@@ -44,7 +45,7 @@ import Testing
             CREATE POLICY guard_spy ON metrics.person_results FOR SELECT USING (metrics.guard_spy());
             """)
         #expect(Self.refusal(stored, on: payments) == .resultsReshaped)
-        #expect(try db.execute("SELECT count(*) FROM metrics.guard_seen").scalar(Int.self) == 0)
+        #expect(try db.execute("SELECT is_called FROM metrics.guard_seen").scalar(Bool.self) == false)
         #expect(try db.execute("SELECT count(*) FROM payments.runs").scalar(Int.self) == 0)
 
         // Restored (here by its owner), the run reads and posts.
@@ -54,7 +55,7 @@ import Testing
             """)
         #expect(Self.refusal(stored, on: payments) == nil)
         #expect(try db.execute("SELECT count(*) FROM payments.runs").scalar(Int.self) == 1)
-        #expect(try db.execute("SELECT count(*) FROM metrics.guard_seen").scalar(Int.self) == 0)
+        #expect(try db.execute("SELECT is_called FROM metrics.guard_seen").scalar(Bool.self) == false)
     }
 
     @Test func aColumnOfTheAnalystsTypeIsRefusedBeforeItsCastRuns() throws {
@@ -70,7 +71,46 @@ import Testing
             ALTER TABLE metrics.person_results ALTER COLUMN metric_id TYPE metrics.guard_metric USING ROW(metric_id)::metrics.guard_metric;
             """)
         #expect(Self.refusal(stored, on: payments) == .resultsReshaped)
-        #expect(try db.execute("SELECT count(*) FROM metrics.guard_seen").scalar(Int.self) == 0)
+        #expect(try db.execute("SELECT is_called FROM metrics.guard_seen").scalar(Bool.self) == false)
         #expect(try db.execute("SELECT count(*) FROM payments.runs").scalar(Int.self) == 0)
+    }
+
+    /// An index over the analyst's function on a partition, or a statistics object: the planner would
+    /// fold the function in the payments session.
+    @Test func anIndexOrStatisticsOverTheAnalystsFunctionIsRefused() throws {
+        let (db, stored, analyst, payments) = try Self.prepared("guard-index")
+        let partition = try db.execute("""
+            SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = 'metrics.person_results'::regclass LIMIT 1
+            """).scalar(String.self)
+        let traps: [(set: PostgresQuery, undo: PostgresQuery)] = [
+            (PostgresQuery(stringLiteral: "CREATE INDEX guard_trap ON \(partition) (person_id) WHERE metrics.guard_spy()"),
+             "DROP INDEX metrics.guard_trap"),
+            (PostgresQuery(stringLiteral: "CREATE STATISTICS metrics.guard_trap ON (person_id + (metrics.guard_spy())::int), contract_id "
+                                          + "FROM \(partition)"),
+             "DROP STATISTICS metrics.guard_trap"),
+        ]
+        for trap in traps {
+            try analyst.execute(trap.set)
+            #expect(Self.refusal(stored, on: payments) == .resultsReshaped, "\(trap.set.sql)")
+            #expect(try db.execute("SELECT is_called FROM metrics.guard_seen").scalar(Bool.self) == false)
+            try analyst.execute(trap.undo)
+        }
+        #expect(try db.execute("SELECT count(*) FROM payments.runs").scalar(Int.self) == 0)
+        #expect(Self.refusal(stored, on: payments) == nil)
+    }
+
+    /// A trap the analyst sets while a payment run reads (the payments role's share lock on the
+    /// parent does not exclude an index on a partition) is found when the run has read, and the
+    /// run's transaction is undone.
+    @Test func aTrapSetWhileTheRunReadsUndoesTheRun() throws {
+        let (_, _, analyst, payments) = try Self.prepared("guard-race")
+        let partition = try payments.execute("""
+            SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = 'metrics.person_results'::regclass LIMIT 1
+            """).scalar(String.self)
+        try payments.execute("BEGIN")
+        try ResultsReadGuard.hold(on: payments)
+        try analyst.execute(PostgresQuery(stringLiteral: "CREATE INDEX guard_trap ON \(partition) (person_id) WHERE person_id > 0"))
+        #expect(throws: DatabaseError.self) { try ResultsReadGuard.confirm(on: payments) }
+        try payments.execute("ROLLBACK")
     }
 }

@@ -12,6 +12,10 @@
 --    the analyst keeping the rights to their rows that a metrics run and a stored comparison use.
 --    A table already reshaped while the analyst owned it is refused, not adopted: the migration
 --    stops, naming it, and an administrator looks at what was done.
+-- 3. The door reads the caller's staged lines from its temporary tables, which check_staging required
+--    to be plain; but an index whose predicate is the caller's immutable function was folded by the
+--    planner, as the door's owner. They now carry no index, statistics object, constraint, default or
+--    trigger either (LedgerWriter makes none).
 -- One block: a migration is one statement.
 DO $migration$
 DECLARE
@@ -24,6 +28,38 @@ BEGIN
 IF propagation IS NOT NULL THEN
     PERFORM set_config('citus.enable_ddl_propagation', 'off', true);
 END IF;
+
+CREATE OR REPLACE FUNCTION payments.check_staging() RETURNS void
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+DECLARE
+    expected constant text[] := ARRAY[
+        'outcomes_run_lines:line_no integer, provider_id text, payer_id text, person_id bigint, line_id text, entry text, '
+            || 'amount numeric, earned numeric, notes text, reasons jsonb',
+        'outcomes_run_determinations:seq integer, line_id text, mechanism text, cohort text, provider_id text, finding text, '
+            || 'improvement numeric, improvement_exact text, threshold numeric, earned numeric, payable numeric, detail jsonb'];
+    item text;
+    found text;
+BEGIN
+    FOREACH item IN ARRAY expected LOOP
+        -- format_type qualifies a type the path does not find first: a pg_temp domain named numeric is not numeric.
+        SELECT string_agg(a.attname || ' ' || format_type(a.atttypid, a.atttypmod), ', ' ORDER BY a.attnum) INTO found
+        FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+        WHERE c.relnamespace = pg_my_temp_schema() AND c.relname = split_part(item, ':', 1)
+          AND c.relkind = 'r' AND NOT c.relrowsecurity AND NOT c.relhasrules AND NOT c.relhassubclass AND NOT c.relispartition
+          AND NOT c.relhastriggers AND c.relchecks = 0
+          AND NOT EXISTS (SELECT 1 FROM pg_index x WHERE x.indrelid = c.oid)
+          AND NOT EXISTS (SELECT 1 FROM pg_statistic_ext s WHERE s.stxrelid = c.oid)
+          AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conrelid = c.oid)
+          AND NOT EXISTS (SELECT 1 FROM pg_attrdef d WHERE d.adrelid = c.oid)
+          AND NOT EXISTS (SELECT 1 FROM pg_trigger t WHERE t.tgrelid = c.oid)
+        GROUP BY c.oid;
+        IF found IS DISTINCT FROM split_part(item, ':', 2) THEN
+            RAISE EXCEPTION 'the staged % are not a plain temporary table of the expected columns', split_part(item, ':', 1)
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+    END LOOP;
+END
+$$;
 
 FOR fn IN
     SELECT p.oid::regprocedure FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace

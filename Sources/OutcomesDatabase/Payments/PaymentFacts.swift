@@ -30,6 +30,7 @@ enum PaymentFacts {
                 """).map { try $0.decode(String.self, at: 0) }
             facts.periodsWithoutParticipants = Set(paid).subtracting(withParticipants)
         }
+        try ResultsReadGuard.confirm(on: connection)
         return facts
     }
 
@@ -141,6 +142,7 @@ enum PaymentFacts {
         let header = PaymentRunHeader(contractID: contract.id, version: request.version, fileSHA256: request.fileSHA256,
                                       period: request.period, kind: request.kind, periods: plan.periods, isLastPeriod: plan.isLastPeriod,
                                       loadID: loadID)
+        try ResultsReadGuard.confirm(on: connection)
         return PaymentInputsRecord(header: header, snapshot: snapshot)
     }
 }
