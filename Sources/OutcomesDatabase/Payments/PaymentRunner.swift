@@ -81,16 +81,20 @@ public struct PaymentRunner {
     /// would compute from — the inputs of a payment scenario, which runs the same engine on them.
     public func projection(on connection: PostgresConnection) throws -> [PaymentProjection.Period] {
         guard stored.contract.payments != nil else { return [] }
-        var result: [PaymentProjection.Period] = []
-        for period in stored.contract.periods {
-            let request = PaymentRunRequest(contract: stored.contract, version: stored.version, fileSHA256: stored.fileSHA256,
-                                            period: period.label, kind: .final)
-            let facts = try PaymentFacts.read(request, on: connection)
-            // The periods after the last one computed are not projected.
-            guard case .success(let plan) = PaymentRun.admit(facts) else { break }
-            let inputs = try PaymentFacts.inputs(request, plan: plan, loadID: facts.currentLoad, on: connection)
-            result.append(.init(period: period.label, plan: plan, snapshot: inputs.snapshot))
+        // One transaction: one snapshot of the results for every period, and what the results guard refuses after
+        // reading is undone (a projection writes nothing).
+        return try connection.transaction { connection in
+            var result: [PaymentProjection.Period] = []
+            for period in stored.contract.periods {
+                let request = PaymentRunRequest(contract: stored.contract, version: stored.version, fileSHA256: stored.fileSHA256,
+                                                period: period.label, kind: .final)
+                let facts = try PaymentFacts.read(request, on: connection)
+                // The periods after the last one computed are not projected.
+                guard case .success(let plan) = PaymentRun.admit(facts) else { break }
+                let inputs = try PaymentFacts.inputs(request, plan: plan, loadID: facts.currentLoad, on: connection)
+                result.append(.init(period: period.label, plan: plan, snapshot: inputs.snapshot))
+            }
+            return result
         }
-        return result
     }
 }

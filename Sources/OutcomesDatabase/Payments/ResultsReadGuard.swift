@@ -10,8 +10,8 @@ import PostgresClient
 /// the payments role's share lock does not exclude, undoes the run's transaction with all it did.
 enum ResultsReadGuard {
     static func hold(on connection: PostgresConnection) throws {
-        // ACCESS SHARE on the parent excludes ALTER TABLE, policies and rules on it while the transaction lasts.
-        // (A reader outside one, a projection or a recomputation, is checked as it starts.)
+        // ACCESS SHARE on the parent excludes ALTER TABLE, policies and rules on it while the transaction lasts
+        // (every reader holds one: a run, an approval, a projection, a recomputation's re-read).
         if connection.inTransaction { try connection.execute("LOCK TABLE ONLY metrics.person_results IN ACCESS SHARE MODE") }
         try confirm(on: connection)
     }

@@ -90,7 +90,11 @@ enum RunRecomputation {
             """).scalar(Bool.self)
         guard unchanged else { return }
         outcome.checkedAgainstResults += 1
-        let reread = try PaymentFacts.inputs(request, plan: plan, loadID: sealed.loadID, attestedBy: try row.decode(at: 10), on: connection)
+        // In a transaction of its own: what the results guard refuses after reading is undone (a verification writes nothing).
+        let attestedBy: String? = try row.decode(at: 10)
+        let reread = try connection.transaction { connection in
+            try PaymentFacts.inputs(request, plan: plan, loadID: sealed.loadID, attestedBy: attestedBy, on: connection)
+        }
         if reread.sha256 != sealed.inputsSHA256 {
             broken(.inputsDifferFromResults, "the run's stored inputs are not what its contract-periods' stored results give")
         }
