@@ -75,8 +75,8 @@ import Testing
         #expect(try db.execute("SELECT count(*) FROM payments.runs").scalar(Int.self) == 0)
     }
 
-    /// An index over the analyst's function on a partition, or a statistics object: the planner would
-    /// fold the function in the payments session.
+    /// An index, statistics object or constraint over the analyst's function or operator on a partition, or a
+    /// partition with a key of its own over one: the planner would fold the function in the payments session.
     @Test func anIndexOrStatisticsOverTheAnalystsFunctionIsRefused() throws {
         let (db, stored, analyst, payments) = try Self.prepared("guard-index")
         let partition = try db.execute("""
@@ -88,12 +88,25 @@ import Testing
             (PostgresQuery(stringLiteral: "CREATE STATISTICS metrics.guard_trap ON (person_id + (metrics.guard_spy())::int), contract_id "
                                           + "FROM \(partition)"),
              "DROP STATISTICS metrics.guard_trap"),
+            // A constraint over the analyst's operator, and a partition with a key of its own (the third review).
+            (PostgresQuery(stringLiteral: "ALTER TABLE \(partition) ADD CONSTRAINT guard_trap CHECK (result_set > OPERATOR(metrics.###) 0)"),
+             PostgresQuery(stringLiteral: "ALTER TABLE \(partition) DROP CONSTRAINT guard_trap")),
+            ("""
+             CREATE TABLE metrics.guard_sub (LIKE metrics.person_results) PARTITION BY LIST ((person_id + (metrics.guard_spy())::int));
+             CREATE TABLE metrics.guard_sub_rest PARTITION OF metrics.guard_sub DEFAULT;
+             ALTER TABLE metrics.person_results ATTACH PARTITION metrics.guard_sub FOR VALUES IN (999999)
+             """,
+             "ALTER TABLE metrics.person_results DETACH PARTITION metrics.guard_sub; DROP TABLE metrics.guard_sub"),
         ]
+        try analyst.runScript("""
+            CREATE FUNCTION metrics.guard_op(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1 + CASE WHEN metrics.guard_spy() THEN 0 ELSE 1 END';
+            CREATE OPERATOR metrics.### (RIGHTARG = int, FUNCTION = metrics.guard_op);
+            """)
         for trap in traps {
-            try analyst.execute(trap.set)
+            try analyst.executeScript(trap.set.sql)
             #expect(Self.refusal(stored, on: payments) == .resultsReshaped, "\(trap.set.sql)")
             #expect(try db.execute("SELECT is_called FROM metrics.guard_seen").scalar(Bool.self) == false)
-            try analyst.execute(trap.undo)
+            try analyst.executeScript(trap.undo.sql)
         }
         #expect(try db.execute("SELECT count(*) FROM payments.runs").scalar(Int.self) == 0)
         #expect(Self.refusal(stored, on: payments) == nil)

@@ -16,6 +16,11 @@
 --    to be plain; but an index whose predicate is the caller's immutable function was folded by the
 --    planner, as the door's owner. They now carry no index, statistics object, constraint, default or
 --    trigger either (LedgerWriter makes none).
+-- 4. Runs of one contract passed the door side by side: each one's cap check saw only committed
+--    lines, so two uncommitted runs could together pass a cap; and a REPEATABLE READ caller's
+--    snapshot, taken before a load finished or a run was staged, passed the door's freshness checks.
+--    check_run (open_run, stage_run, approve_run) now takes the contract's lock and refuses any
+--    isolation but READ COMMITTED.
 -- One block: a migration is one statement.
 DO $migration$
 DECLARE
@@ -28,6 +33,78 @@ BEGIN
 IF propagation IS NOT NULL THEN
     PERFORM set_config('citus.enable_ddl_propagation', 'off', true);
 END IF;
+
+CREATE OR REPLACE FUNCTION payments.check_run(p_contract text, p_version integer, p_period text, p_kind text, p_load integer, p_inputs text)
+RETURNS jsonb
+LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off AS $$
+DECLARE
+    hash text;
+    found jsonb;
+    head text;
+    stale record;
+BEGIN
+    -- What the door checks must be what has committed: not a snapshot the caller's transaction took before.
+    IF current_setting('transaction_isolation') <> 'read committed' THEN
+        RAISE EXCEPTION 'the ledger''s door runs in a READ COMMITTED transaction, not %', current_setting('transaction_isolation')
+            USING ERRCODE = 'invalid_transaction_state';
+    END IF;
+    -- A contract's runs pass the door one at a time, until each commits: a cap sums lines across periods and runs,
+    -- and each run's check must see the others' lines. (Volatile, so that what follows reads after the wait.)
+    PERFORM pg_advisory_xact_lock(hashtext('payments/' || p_contract));
+    SELECT c.file_sha256, t.terms INTO hash, found
+    FROM payments.contracts c LEFT JOIN payments.contract_terms t USING (contract_id, version)
+    WHERE c.contract_id = p_contract AND c.version = p_version;
+    IF hash IS NULL THEN
+        RAISE EXCEPTION 'version % of contract % is not loaded', p_version, p_contract USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    IF found IS NULL THEN
+        RAISE EXCEPTION 'the terms of version % of contract % are not recorded', p_version, p_contract
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    IF p_kind IS NULL OR p_kind NOT IN ('interim', 'final') OR p_inputs IS NULL OR p_load IS NULL OR p_period IS NULL THEN
+        RAISE EXCEPTION 'a run is interim or final, not %', p_kind USING ERRCODE = 'check_violation';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM metrics.computed_periods
+                   WHERE contract_id = p_contract AND period = p_period AND version = p_version AND load_id = p_load) THEN
+        RAISE EXCEPTION 'period % of contract % has no metrics computed from version % and data load %', p_period, p_contract,
+            p_version, p_load USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    IF p_load IS DISTINCT FROM (SELECT max(d.load_id) FROM ids.data_loads d WHERE d.finished_at IS NOT NULL) THEN
+        RAISE EXCEPTION 'data load % is not the newest finished load: compute the metrics of contract % again', p_load, p_contract
+            USING ERRCODE = 'check_violation';
+    END IF;
+    -- Each period the run reads up to the one paid: computed under this version from this load, missing no load
+    -- numbered before it that has finished since. What came before the first and the control arm, where this
+    -- version has them (only the metrics run writes them, and only for a version that reads them), the same.
+    -- (A matched group, `@matched`, may be stored by a comparison for a version that does not pay on it: the
+    -- tool checks it where it is read.)
+    SELECT p.period, p.contract_id INTO stale
+    FROM (SELECT p_contract AS contract_id, r.period
+          FROM unnest(payments.periods_read(found, p_period)) AS r(period) WHERE r.period <> '(before)'
+          UNION ALL
+          SELECT c.contract_id, c.period FROM metrics.computed_periods c
+          WHERE c.version = p_version AND ((c.contract_id = p_contract AND c.period = '(before)')
+                                           OR (c.contract_id = p_contract || '@control'
+                                               AND c.period = ANY (payments.periods_read(found, p_period))))) p
+    LEFT JOIN metrics.computed_periods c ON c.contract_id = p.contract_id AND c.period = p.period
+    WHERE c.contract_id IS NULL OR c.version IS DISTINCT FROM p_version OR c.load_id <> p_load
+       OR EXISTS (SELECT 1 FROM ids.data_loads d WHERE d.load_id = ANY (c.pending_loads) AND d.finished_at IS NOT NULL)
+    ORDER BY p.contract_id, p.period
+    LIMIT 1;
+    IF stale.contract_id IS NOT NULL THEN  -- (FOUND is the terms here)
+        RAISE EXCEPTION 'the metrics of period % of % are not computed from version % and data load % with every load before it',
+            stale.period, stale.contract_id, p_version, p_load USING ERRCODE = 'check_violation';
+    END IF;
+    head := concat_ws(E'\n', E'outcomes-payment-inputs\t1', E'contract\t' || payments.copy_text(p_contract),
+                      E'version\t' || p_version, E'file_sha256\t' || hash, E'period\t' || payments.copy_text(p_period),
+                      E'kind\t' || p_kind) || E'\n';
+    IF left(p_inputs, length(head)) <> head OR split_part(left(p_inputs, 65536), E'\n', 9) <> E'load\t' || p_load THEN
+        RAISE EXCEPTION 'the inputs given are not those of version % of contract %, period %, % run, data load %', p_version,
+            p_contract, p_period, p_kind, p_load USING ERRCODE = 'check_violation';
+    END IF;
+    RETURN found;
+END
+$$;
 
 CREATE OR REPLACE FUNCTION payments.check_staging() RETURNS void
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp SET jit = off AS $$

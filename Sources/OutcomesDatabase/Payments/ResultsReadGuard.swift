@@ -8,6 +8,9 @@ import PostgresClient
 /// (or, for a superuser's login, past its role). So a payment run refuses the table while it carries
 /// any of these, before it reads and again after (`confirm`): a change the owner makes meanwhile, which
 /// the payments role's share lock does not exclude, undoes the run's transaction with all it did.
+/// Not closed: a statistics object the owner creates and drops between the two checks (neither
+/// conflicts with the share lock) runs once unseen. Reading through a role that owns nothing would
+/// close it; the boundary meanwhile is the login (run commands as ordinary logins).
 enum ResultsReadGuard {
     static func hold(on connection: PostgresConnection) throws {
         // ACCESS SHARE on the parent excludes ALTER TABLE, policies and rules on it while the transaction lasts
@@ -28,14 +31,23 @@ enum ResultsReadGuard {
                                 OR EXISTS (SELECT 1 FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid
                                            WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
                                              AND t.typnamespace <> 'pg_catalog'::regnamespace)))
-                OR EXISTS (SELECT 1 FROM tree t JOIN pg_class c ON c.oid = t.relid WHERE c.relkind NOT IN ('r', 'p'))
+                -- One level of plain partitions, as a metrics run makes them (a partition key of its own is code).
+                OR EXISTS (SELECT 1 FROM tree t JOIN pg_class c ON c.oid = t.relid
+                           WHERE c.relkind <> 'r' AND c.oid <> 'metrics.person_results'::regclass)
+                OR EXISTS (SELECT 1 FROM pg_partitioned_table k WHERE k.partrelid = 'metrics.person_results'::regclass
+                           AND k.partexprs IS NOT NULL)
                 OR EXISTS (SELECT 1 FROM pg_index x JOIN tree t ON x.indrelid = t.relid
                            WHERE x.indexprs IS NOT NULL OR x.indpred IS NOT NULL)
                 OR EXISTS (SELECT 1 FROM pg_statistic_ext s JOIN tree t ON s.stxrelid = t.relid)
+                -- Constraints (the planner folds them) over anything but PostgreSQL's own functions, operators and types.
                 OR EXISTS (SELECT 1 FROM pg_constraint k JOIN tree t ON k.conrelid = t.relid
                            JOIN pg_depend d ON d.classid = 'pg_constraint'::regclass AND d.objid = k.oid
-                                           AND d.refclassid = 'pg_proc'::regclass
-                           JOIN pg_proc f ON f.oid = d.refobjid AND f.pronamespace <> 'pg_catalog'::regnamespace)
+                           WHERE (d.refclassid = 'pg_proc'::regclass
+                                  AND (SELECT pronamespace FROM pg_proc WHERE oid = d.refobjid) <> 'pg_catalog'::regnamespace)
+                              OR (d.refclassid = 'pg_operator'::regclass
+                                  AND (SELECT oprnamespace FROM pg_operator WHERE oid = d.refobjid) <> 'pg_catalog'::regnamespace)
+                              OR (d.refclassid = 'pg_type'::regclass
+                                  AND (SELECT typnamespace FROM pg_type WHERE oid = d.refobjid) <> 'pg_catalog'::regnamespace))
             """).scalar(Bool.self)
         guard !reshaped else {
             throw DatabaseError(
