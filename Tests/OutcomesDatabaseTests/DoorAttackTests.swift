@@ -28,10 +28,9 @@ import Testing
         return (PaymentInputsRecord(header: genuine.header, snapshot: snapshot), try plan.compute(kind: .final, snapshot: snapshot, posted: [:]))
     }
 
-    /// The door's SECURITY DEFINER functions read the caller's `pg_temp.outcomes_run_lines`. A
-    /// payments login that makes it a temporary VIEW over its own function has that function run as
-    /// the door's owner (the superuser): here it creates a table in the payments schema.
-    @Test func aTemporaryViewDoesNotRunTheCallersCodeAsTheDoorsOwner() throws {
+    /// A payments login (created here) runs `staging` in a transaction, then stages a run of 2021
+    /// through the door; a refusal is what a fixed door does. Returns the test's database.
+    static func stageAsMallory(_ staging: StaticString, setup: StaticString? = nil) throws -> PostgresConnection {
         let (db, conninfo, stored) = try PaymentRunnerTests().prepared(Self.makerChecker)
         try db.runScript("""
             DO $$ BEGIN
@@ -39,22 +38,12 @@ import Testing
             END $$;
             GRANT outcomes_payments TO review_mallory;
             """)
+        if let setup { try db.runScript(setup) }
         let mallory = try PostgresConnection(conninfo: conninfo + " user=review_mallory")
         let inputs = try PaymentTrustTests.genuineInputs(stored, period: "2021", on: db)
         do {
             try mallory.transaction { connection in
-                try connection.runScript("""
-                    CREATE FUNCTION pg_temp.review_evil() RETURNS SETOF record LANGUAGE plpgsql AS $f$
-                    BEGIN
-                        EXECUTE 'CREATE TABLE IF NOT EXISTS payments.review_pwned (who text)';
-                        RETURN;
-                    END $f$;
-                    CREATE TEMP VIEW outcomes_run_lines AS SELECT * FROM pg_temp.review_evil() AS t(line_no integer, provider_id text,
-                        payer_id text, person_id bigint, line_id text, entry text, amount numeric, earned numeric, notes text, reasons jsonb);
-                    CREATE TEMP TABLE outcomes_run_determinations (seq integer, line_id text, mechanism text, cohort text,
-                        provider_id text, finding text, improvement numeric, improvement_exact text, threshold numeric, earned numeric,
-                        payable numeric, detail jsonb);
-                    """)
+                try connection.runScript(staging)
                 _ = try connection.execute("""
                     SELECT payments.stage_run('reentry-2021', 1, '2021', 'final', \(inputs.header.loadID)::int, 0::numeric,
                                               \(String(decoding: inputs.text, as: UTF8.self))::text,
@@ -64,6 +53,25 @@ import Testing
         } catch {
             // Refused: what a fixed door does.
         }
+        return db
+    }
+
+    /// The door's SECURITY DEFINER functions read the caller's `pg_temp.outcomes_run_lines`. A
+    /// payments login that makes it a temporary VIEW over its own function has that function run as
+    /// the door's owner (the superuser): here it creates a table in the payments schema.
+    @Test func aTemporaryViewDoesNotRunTheCallersCodeAsTheDoorsOwner() throws {
+        let db = try Self.stageAsMallory("""
+            CREATE FUNCTION pg_temp.review_evil() RETURNS SETOF record LANGUAGE plpgsql AS $f$
+            BEGIN
+                EXECUTE 'CREATE TABLE IF NOT EXISTS payments.review_pwned (who text)';
+                RETURN;
+            END $f$;
+            CREATE TEMP VIEW outcomes_run_lines AS SELECT * FROM pg_temp.review_evil() AS t(line_no integer, provider_id text,
+                payer_id text, person_id bigint, line_id text, entry text, amount numeric, earned numeric, notes text, reasons jsonb);
+            CREATE TEMP TABLE outcomes_run_determinations (seq integer, line_id text, mechanism text, cohort text,
+                provider_id text, finding text, improvement numeric, improvement_exact text, threshold numeric, earned numeric,
+                payable numeric, detail jsonb);
+            """)
         #expect(try db.execute("SELECT to_regclass('payments.review_pwned') IS NULL").scalar(Bool.self),
                 "the caller's function ran with the door owner's rights")
     }
@@ -72,40 +80,19 @@ import Testing
     /// predicate is the caller's immutable function, which the planner folds when the door reads
     /// them, as the door's owner. (A sequence only the owner may use marks the run: no rollback undoes it.)
     @Test func anIndexOnTheStagedLinesDoesNotRunTheCallersCodeAsTheDoorsOwner() throws {
-        let (db, conninfo, stored) = try PaymentRunnerTests().prepared(Self.makerChecker)
-        try db.runScript("""
-            DO $$ BEGIN
-                IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'review_mallory') THEN CREATE ROLE review_mallory LOGIN; END IF;
-            END $$;
-            GRANT outcomes_payments TO review_mallory;
-            CREATE SEQUENCE payments.review_marker;
-            """)
-        let mallory = try PostgresConnection(conninfo: conninfo + " user=review_mallory")
-        let inputs = try PaymentTrustTests.genuineInputs(stored, period: "2021", on: db)
-        do {
-            try mallory.transaction { connection in
-                try connection.runScript("""
-                    CREATE FUNCTION pg_temp.review_evil() RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $f$
-                    BEGIN
-                        IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN PERFORM nextval('payments.review_marker'); END IF;
-                        RETURN true;
-                    END $f$;
-                    CREATE TEMP TABLE outcomes_run_lines (line_no integer, provider_id text, payer_id text, person_id bigint, line_id text,
-                        entry text, amount numeric, earned numeric, notes text, reasons jsonb);
-                    CREATE INDEX ON pg_temp.outcomes_run_lines (line_no) WHERE pg_temp.review_evil();
-                    CREATE TEMP TABLE outcomes_run_determinations (seq integer, line_id text, mechanism text, cohort text,
-                        provider_id text, finding text, improvement numeric, improvement_exact text, threshold numeric, earned numeric,
-                        payable numeric, detail jsonb);
-                    """)
-                _ = try connection.execute("""
-                    SELECT payments.stage_run('reentry-2021', 1, '2021', 'final', \(inputs.header.loadID)::int, 0::numeric,
-                                              \(String(decoding: inputs.text, as: UTF8.self))::text,
-                                              \(String(decoding: RunContext(prior: [:]).text, as: UTF8.self))::text)
-                    """).scalar(Int.self)
-            }
-        } catch {
-            // Refused: what a fixed door does.
-        }
+        let db = try Self.stageAsMallory("""
+            CREATE FUNCTION pg_temp.review_evil() RETURNS boolean LANGUAGE plpgsql IMMUTABLE AS $f$
+            BEGIN
+                IF (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN PERFORM nextval('payments.review_marker'); END IF;
+                RETURN true;
+            END $f$;
+            CREATE TEMP TABLE outcomes_run_lines (line_no integer, provider_id text, payer_id text, person_id bigint, line_id text,
+                entry text, amount numeric, earned numeric, notes text, reasons jsonb);
+            CREATE INDEX ON pg_temp.outcomes_run_lines (line_no) WHERE pg_temp.review_evil();
+            CREATE TEMP TABLE outcomes_run_determinations (seq integer, line_id text, mechanism text, cohort text,
+                provider_id text, finding text, improvement numeric, improvement_exact text, threshold numeric, earned numeric,
+                payable numeric, detail jsonb);
+            """, setup: "CREATE SEQUENCE payments.review_marker")
         #expect(try db.execute("SELECT is_called FROM payments.review_marker").scalar(Bool.self) == false,
                 "the caller's function ran with the door owner's rights")
     }
