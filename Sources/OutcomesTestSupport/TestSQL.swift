@@ -46,7 +46,10 @@ extension PostgresConnection {
                 guard Self.raced(error) else { throw error }
             }
         }
-        try execute("GRANT \(escapedIdentifier: role) TO \(escapedIdentifier: user)")
+        do { try execute("GRANT \(escapedIdentifier: role) TO \(escapedIdentifier: user)") } catch {
+            // Another test may be granting the same membership at the same moment.
+            guard Self.raced(error) else { throw error }
+        }
     }
 
     /// A concurrent CREATE ROLE of the same name: "already exists", or the catalog's unique index.

@@ -115,7 +115,7 @@ import Testing
 
         #expect(try Migrator().migrate(db).map(\.fileName) == ["0027_relationships_covering_key.sql", "0028_incremental_metrics.sql",
                                                               "0029_ledger_block_range_index.sql", "0030_door_refuses_metrics_missing_a_load.sql",
-                                                              "0031_door_reads_tables_it_owns.sql"])
+                                                              "0031_door_reads_tables_it_owns.sql", "0032_results_carry_no_code.sql"])
         let shardKeys = try db.execute("""
             SELECT result FROM run_command_on_shards('ids.relationships', $$SELECT string_agg(a.attname, ',' ORDER BY k.i)
                 FROM pg_index x, unnest(x.indkey) WITH ORDINALITY AS k(attnum, i), pg_attribute a

@@ -159,7 +159,7 @@ import Testing
         let before = try records()
         #expect(try db.execute("SELECT count(*) FROM payments.ledger").scalar(Int.self) > 10)
 
-        #expect(try Migrator().migrate(db).map(\.fileName) == ["0031_door_reads_tables_it_owns.sql"])
+        #expect(try Migrator().migrate(db).map(\.fileName) == ["0031_door_reads_tables_it_owns.sql", "0032_results_carry_no_code.sql"])
         #expect(try records() == before)
         #expect(try ChainVerification.verify(on: db, recompute: true).isIntact)
         #expect(try DataDictionary.undocumented(on: db) == [])

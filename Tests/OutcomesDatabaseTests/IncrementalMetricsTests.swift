@@ -182,7 +182,7 @@ import Testing
         let before = try StoredMetrics.digest(db, contract: stored.contract.id, period: "all")
 
         #expect(try Migrator().migrate(db).map(\.fileName) == ["0028_incremental_metrics.sql", "0029_ledger_block_range_index.sql",
-                                                              "0030_door_refuses_metrics_missing_a_load.sql", "0031_door_reads_tables_it_owns.sql"])
+                                                              "0030_door_refuses_metrics_missing_a_load.sql", "0031_door_reads_tables_it_owns.sql", "0032_results_carry_no_code.sql"])
         #expect(try StoredMetrics.digest(db, contract: stored.contract.id, period: "all") == before)
         #expect(try db.execute("SELECT count(*) FROM metrics.computed_periods WHERE base_load_id IS NOT NULL OR recomputed_persons IS NOT NULL")
             .scalar(Int.self) == 0)

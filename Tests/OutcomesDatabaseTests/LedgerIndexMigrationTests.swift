@@ -27,7 +27,7 @@ import Testing
         #expect(try db.execute("SELECT count(*) FROM payments.ledger").scalar(Int.self) > 20)
 
         #expect(try Migrator().migrate(db).map(\.fileName)
-            == ["0029_ledger_block_range_index.sql", "0030_door_refuses_metrics_missing_a_load.sql", "0031_door_reads_tables_it_owns.sql"])
+            == ["0029_ledger_block_range_index.sql", "0030_door_refuses_metrics_missing_a_load.sql", "0031_door_reads_tables_it_owns.sql", "0032_results_carry_no_code.sql"])
         #expect(try ledger() == lines)
         #expect(try statements() == read)
         #expect(try ChainVerification.verify(on: db, recompute: true).isIntact)

@@ -8,11 +8,15 @@ import Testing
 /// The analyst role owns the participants' results, which a payment run reads as the payments
 /// role. The analyst attaches its own code to the table — a row-security policy, a column of its
 /// own type with an implicit cast — that would run in the payments session (the second hostile
-/// review's finding 2); the run refuses the table instead, and the code does not run.
+/// review's finding 2); the run refuses the table instead, and the code does not run. Here the
+/// database has no event trigger refusing such code where it is made (migration 0032 leaves it to a
+/// superuser on a server where the schema's owner is none): the guard is then the whole check.
 @Suite(.serialized) struct ResultsReadGuardTests {
-    static func prepared(_ name: String) throws -> (db: PostgresConnection, stored: StoredContract, analyst: PostgresConnection,
-                                                    payments: PostgresConnection) {
+    static func prepared(_ name: String, keepTrigger: Bool = false) throws
+        -> (db: PostgresConnection, stored: StoredContract, analyst: PostgresConnection, payments: PostgresConnection)
+    {
         let (db, conninfo, stored) = try DoorCurrencyTests.prepared(name)
+        if !keepTrigger { try db.execute("DROP EVENT TRIGGER outcomes_results_carry_no_code") }
         let (analyst, payments) = try DoorReadsOwnedTablesTests.logins(conninfo, db)
         try DoorCurrencyTests.compute(stored, "all", on: analyst)  // as the CLI does: the results' partition is the analyst's
         // What the analyst's code leaves when it runs in another's session: a sequence advances, which no

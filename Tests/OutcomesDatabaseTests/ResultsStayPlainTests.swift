@@ -1,0 +1,166 @@
+import Foundation
+import OutcomesDomain
+import OutcomesTestSupport
+import PostgresClient
+import Testing
+@testable import OutcomesDatabase
+
+/// The analyst owns the participants' results, which payment runs read. Migration 0032's event
+/// trigger refuses, at its own statement, any DDL that leaves code of the analyst's on them — so
+/// nothing is there for a reader to run, not even between a payment run's two checks (the third
+/// hostile review's finding 3: a statistics object created and dropped between them ran unseen).
+@Suite(.serialized) struct ResultsStayPlainTests {
+    static let refused = SQLState(code: "42501")
+
+    static func partition(_ db: PostgresConnection) throws -> String {
+        try db.execute("SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = 'metrics.person_results'::regclass LIMIT 1")
+            .scalar(String.self)
+    }
+
+    /// Each way the reviews found of attaching code is refused where it is made, by the analyst and
+    /// by a superuser alike, and leaves nothing; the analyst's own runs go on.
+    @Test func codeOnTheResultsIsRefusedAtItsStatement() throws {
+        let (db, stored, analyst, payments) = try ResultsReadGuardTests.prepared("plain-refused", keepTrigger: true)
+        let partition = try Self.partition(db)
+        try analyst.runScript("""
+            CREATE FUNCTION metrics.plain_op(int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT $1 + CASE WHEN metrics.guard_spy() THEN 0 ELSE 1 END';
+            CREATE OPERATOR metrics.### (RIGHTARG = int, FUNCTION = metrics.plain_op);
+            CREATE DOMAIN metrics.plain_text AS text;
+            CREATE TABLE metrics.plain_sub (LIKE metrics.person_results) PARTITION BY LIST ((person_id + (metrics.guard_spy())::int));
+            CREATE TABLE metrics.plain_staged (LIKE metrics.person_results);
+            CREATE STATISTICS metrics.plain_staged_stats ON (person_id + (metrics.guard_spy())::int), contract_id FROM metrics.plain_staged;
+            """)
+        let traps: [String] = [
+            "ALTER TABLE metrics.person_results ENABLE ROW LEVEL SECURITY",
+            "ALTER TABLE \(partition) FORCE ROW LEVEL SECURITY",
+            "CREATE POLICY plain_trap ON metrics.person_results FOR SELECT USING (metrics.guard_spy())",
+            "CREATE RULE plain_trap AS ON UPDATE TO \(partition) DO INSTEAD NOTHING",
+            "ALTER TABLE metrics.person_results ALTER COLUMN metric_id TYPE metrics.plain_text",
+            "CREATE INDEX plain_trap ON \(partition) (person_id) WHERE metrics.guard_spy()",
+            "CREATE INDEX plain_trap ON metrics.person_results ((person_id + (metrics.guard_spy())::int))",
+            "CREATE STATISTICS metrics.plain_trap ON (person_id + (metrics.guard_spy())::int), contract_id FROM \(partition)",
+            "ALTER TABLE \(partition) ADD CONSTRAINT plain_trap CHECK (result_set > OPERATOR(metrics.###) 0)",
+            "ALTER TABLE \(partition) ALTER COLUMN value SET DEFAULT (metrics.guard_spy())::int",
+            "ALTER TABLE metrics.person_results ATTACH PARTITION metrics.plain_sub FOR VALUES IN (999998)",
+            "ALTER TABLE metrics.person_results ATTACH PARTITION metrics.plain_staged FOR VALUES IN (999999)",
+            "CREATE TABLE metrics.plain_view_of PARTITION OF metrics.person_results FOR VALUES IN (999997) PARTITION BY LIST (person_id)",
+            "ALTER TABLE metrics.person_results RENAME TO plain_moved",
+        ]
+        for trap in traps {
+            #expect(LinkAccessTests.refusal(analyst, PostgresQuery(stringLiteral: trap)) == Self.refused, "\(trap)")
+            #expect(try db.execute("SELECT metrics.results_reshaped()").scalar(Bool.self) == false, "\(trap)")
+        }
+        // The rule is the database's, not the analyst role's.
+        #expect(LinkAccessTests.refusal(db, PostgresQuery(stringLiteral: traps[7])) == Self.refused)
+        #expect(try db.execute("SELECT count(*) FROM pg_statistic_ext WHERE stxname = 'plain_trap'").scalar(Int.self) == 0)
+
+        // What the tool does itself passes: the analyst computes the period again (a new partition swapped in) and
+        // the payments role posts on it, no code of the analyst's having run in its session.
+        _ = try DoorCurrencyTests.emptyLoad(on: db)
+        try DoorCurrencyTests.compute(stored, "all", on: analyst)
+        #expect(ResultsReadGuardTests.refusal(stored, on: payments) == nil)
+        #expect(try db.execute("SELECT count(*) FROM payments.runs").scalar(Int.self) == 1)
+        #expect(try db.execute("SELECT is_called FROM metrics.guard_seen").scalar(Bool.self) == false)
+    }
+
+    /// The review's race: while a payment run holds what it reads, the analyst creates a statistics
+    /// object over its function on a partition. It is refused then and there, and the run reads on.
+    @Test func aStatisticsObjectMadeDuringARunIsRefused() throws {
+        let (db, _, analyst, payments) = try ResultsReadGuardTests.prepared("plain-race", keepTrigger: true)
+        let partition = try Self.partition(db)
+        try payments.execute("BEGIN")
+        try ResultsReadGuard.hold(on: payments)
+        #expect(LinkAccessTests.refusal(analyst, PostgresQuery(stringLiteral:
+            "CREATE STATISTICS metrics.plain_trap ON (person_id + (metrics.guard_spy())::int), contract_id FROM \(partition)"))
+            == Self.refused)
+        _ = try payments.execute("SELECT count(*) FROM metrics.person_results WHERE person_id > 0")
+        try ResultsReadGuard.confirm(on: payments)
+        try payments.execute("COMMIT")
+        #expect(try db.execute("SELECT is_called FROM metrics.guard_seen").scalar(Bool.self) == false)
+    }
+
+    /// CREATE INDEX CONCURRENTLY commits its index before the trigger sees it, which leaves it
+    /// invalid (and a REINDEX, which no event trigger sees, would make it valid): payment runs then
+    /// refuse the results, until the index is dropped — a DROP being let through while others are refused.
+    @Test func anIndexLeftByACreateConcurrentlyIsRefusedByPaymentsUntilDropped() throws {
+        let (db, stored, analyst, payments) = try ResultsReadGuardTests.prepared("plain-concurrently", keepTrigger: true)
+        let partition = try Self.partition(db)
+        #expect(LinkAccessTests.refusal(analyst, PostgresQuery(stringLiteral:
+            "CREATE INDEX CONCURRENTLY plain_trap ON \(partition) (person_id) WHERE metrics.guard_spy()")) == Self.refused)
+        #expect(try db.execute("SELECT indisvalid FROM pg_index WHERE indexrelid = 'metrics.plain_trap'::regclass").scalar(Bool.self) == false)
+        try analyst.execute("REINDEX INDEX metrics.plain_trap")
+        #expect(ResultsReadGuardTests.refusal(stored, on: payments) == .resultsReshaped)
+        #expect(LinkAccessTests.refusal(analyst, "CREATE TABLE metrics.plain_other (n int)") == Self.refused)
+        #expect(try db.execute("SELECT is_called FROM metrics.guard_seen").scalar(Bool.self) == false)
+
+        try analyst.execute("DROP INDEX metrics.plain_trap")
+        #expect(ResultsReadGuardTests.refusal(stored, on: payments) == nil)
+        #expect(try db.execute("SELECT count(*) FROM payments.runs").scalar(Int.self) == 1)
+    }
+}
+
+/// Migration 0032 on a database the last release (0001–0031) left: nothing stored changes, and a
+/// table reshaped before it is refused, not adopted.
+@Suite(.serialized) struct ResultsStayPlainMigrationTests {
+    @Test func theLastReleasesDatabaseGainsTheTriggerWithItsRecordsUnchanged() throws {
+        let folder = TestDatabase.scratchDirectory("plain-migration")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let (db, stored, _) = try MigratorTests().lastReleaseWithFamilies(before: 32, RandomFamilies(seed: 33, participants: 30), folder: folder)
+        let partition = try ResultsStayPlainTests.partition(db)
+        func records() throws -> String {
+            try db.execute("""
+                SELECT (SELECT md5(string_agg(r::text, ',' ORDER BY person_id, metric_id, enrollment_id)) FROM metrics.person_results r)
+                    || ' ' || (SELECT md5(string_agg(l::text, ',' ORDER BY run_id, line_no)) FROM payments.ledger l)
+                """).scalar(String.self)
+        }
+        let before = try records()
+        func refused() -> SQLState? {
+            do { _ = try Migrator().migrate(db); return nil } catch { return (error as? PostgresError)?.sqlState ?? SQLState(code: "XXXXX") }
+        }
+        try db.execute("CREATE FUNCTION metrics.plain_true() RETURNS boolean LANGUAGE sql IMMUTABLE AS 'SELECT true'")
+        let traps: [(set: String, undo: String)] = [
+            ("CREATE STATISTICS metrics.plain_trap ON (person_id + (metrics.plain_true())::int), contract_id FROM \(partition)",
+             "DROP STATISTICS metrics.plain_trap"),
+            ("CREATE INDEX plain_trap ON \(partition) (person_id) WHERE metrics.plain_true()", "DROP INDEX metrics.plain_trap"),
+            ("CREATE POLICY plain_trap ON metrics.person_results USING (metrics.plain_true())",
+             "DROP POLICY plain_trap ON metrics.person_results"),
+        ]
+        for trap in traps {
+            try db.execute(PostgresQuery(stringLiteral: trap.set))
+            #expect(refused() == SQLState(code: "55000"), "\(trap.set)")
+            #expect(try db.execute("SELECT count(*) FROM public.schema_migrations WHERE version = 32").scalar(Int.self) == 0)
+            #expect(try db.execute("SELECT count(*) FROM pg_event_trigger").scalar(Int.self) == 0)
+            try db.execute(PostgresQuery(stringLiteral: trap.undo))
+        }
+        #expect(refused() == nil)
+        #expect(try records() == before)
+        #expect(try ChainVerification.verify(on: db, recompute: true).isIntact)
+        #expect(try db.execute("SELECT evtenabled::text FROM pg_event_trigger WHERE evtname = 'outcomes_results_carry_no_code'")
+            .scalar(String.self) == "O")
+        #expect(LinkAccessTests.refusal(db, PostgresQuery(stringLiteral: traps[0].set)) == ResultsStayPlainTests.refused)
+        // The results computed again after a new load, and a payment run on them.
+        _ = try DoorCurrencyTests.emptyLoad(on: db)
+        try DoorCurrencyTests.compute(stored, "all", on: db)
+        let run = try PaymentRunner(stored: stored).run(period: "all", on: db)
+        #expect({ if case .posted = run.outcome { true } else { false } }())
+    }
+
+    /// Where the migrating role is no superuser (a shared server's schema owner), the migration
+    /// applies without the trigger, which is a superuser's to create; the payment run's guard stands.
+    @Test func aMigratingRoleThatIsNoSuperuserLeavesTheTriggerToOne() throws {
+        let db = try MigratorTests().migrated(before: 32)
+        try db.runScript("""
+            CREATE ROLE plain_owner NOLOGIN NOSUPERUSER;
+            GRANT CREATE, USAGE ON SCHEMA metrics TO plain_owner;
+            GRANT USAGE, CREATE ON SCHEMA public TO plain_owner;
+            GRANT SELECT, INSERT ON public.schema_migrations TO plain_owner;
+            """)
+        try db.execute("SET ROLE plain_owner")
+        #expect(try Migrator().migrate(db).map(\.fileName) == ["0032_results_carry_no_code.sql"])
+        try db.execute("RESET ROLE")
+        #expect(try db.execute("SELECT count(*) FROM pg_event_trigger").scalar(Int.self) == 0)
+        #expect(try db.execute("SELECT metrics.results_reshaped()").scalar(Bool.self) == false)
+        try db.execute("CREATE INDEX plain_trap ON metrics.person_results ((person_id + 1))")
+        #expect(try db.execute("SELECT metrics.results_reshaped()").scalar(Bool.self) == true)
+    }
+}
