@@ -8,11 +8,13 @@ import PostgresClient
 /// (or, for a superuser's login, past its role).
 ///
 /// The database refuses such code as it is made: an event trigger (migration 0032) undoes any DDL
-/// statement that leaves `metrics.results_reshaped()` true, within the statement. A payment run also
-/// refuses the table while it carries any, before it reads and again after (`confirm`): where no
-/// superuser could create the trigger, this is the check; and an index built CONCURRENTLY, which the
-/// trigger leaves behind invalid and a REINDEX (no event trigger sees one) makes valid, is found at
-/// the end, undoing the run's transaction with all it did.
+/// statement that leaves `payments.results_reshaped(false)` true, within the statement. A payment run
+/// also refuses the table while it carries any (strictly: an invalid index too), before it reads and
+/// again after (`confirm`): where no superuser could create the trigger, this is the check. Not
+/// closed: an index left invalid by an interrupted CREATE INDEX CONCURRENTLY and made valid by a
+/// REINDEX (which no event trigger sees) between the two checks runs its function once in this
+/// session before the end check undoes the run's transaction; what the function did outside it (a
+/// sequence, a superuser's server program) stays. Reading through a role that owns nothing would close it.
 enum ResultsReadGuard {
     static func hold(on connection: PostgresConnection) throws {
         // ACCESS SHARE on the parent excludes ALTER TABLE, policies and rules on it while the transaction lasts
@@ -23,9 +25,13 @@ enum ResultsReadGuard {
 
     static func confirm(on connection: PostgresConnection) throws {
         // A database an earlier release migrated (as the upgrade tests build one; commands run only on a
-        // current schema) has no such function yet.
-        guard try connection.execute("SELECT to_regprocedure('metrics.results_reshaped()') IS NOT NULL").scalar(Bool.self) else { return }
-        let reshaped = try connection.execute("SELECT metrics.results_reshaped()").scalar(Bool.self)
+        // current schema) has no such function yet; one that has lost it is refused.
+        let (present, migrated) = try connection.execute("""
+            SELECT to_regprocedure('payments.results_reshaped(boolean)') IS NOT NULL,
+                   EXISTS (SELECT 1 FROM public.schema_migrations WHERE version >= 32)
+            """).map { (try $0.decode(Bool.self, at: 0), try $0.decode(Bool.self, at: 1)) }[0]
+        guard present || migrated else { return }
+        let reshaped = try !present || connection.execute("SELECT payments.results_reshaped(true)").scalar(Bool.self)
         guard !reshaped else {
             throw DatabaseError(
                 .resultsReshaped,
