@@ -199,3 +199,40 @@ import Testing
         }
     }
 }
+
+extension WeightedMatchedGroupTests {
+    /// A matched group stored while a load numbered before the comparison's had not finished (loads
+    /// finish in any order) misses that load's data, as metrics computed then do: once the load has
+    /// finished, a payment run on the group is refused until it is stored again.
+    @Test func aGroupStoredBeforeAnEarlierLoadFinishedIsNotPaidOnOnceItHas() throws {
+        let (db, stored) = try prepared()
+        let conninfo = try TestDatabase.cluster().conninfo(database: try db.execute("SELECT current_database()").scalar(String.self))
+        let slow = try PostgresConnection(conninfo: conninfo)
+        try slow.execute("BEGIN")
+        let slowLoad = try slow.execute("INSERT INTO ids.data_loads (kind, description) VALUES ('extract', 'slow') RETURNING load_id")
+            .scalar(Int.self)
+        try slow.execute("INSERT INTO ids.logged_loads VALUES (\(slowLoad), 0)")
+        try slow.execute("UPDATE ids.data_loads SET content_hash = repeat('0', 64), finished_at = now() WHERE load_id = \(slowLoad)")
+        // A quicker load, numbered after it, finishes; the metrics and the group are computed from it.
+        let quick = try DoorCurrencyTests.emptyLoad(on: db)
+        for period in stored.contract.periods { try MetricsRunner(stored: stored).run(period: period, on: db) }
+        _ = try store("ratio: 2", stored, on: db)
+        #expect(try db.execute("""
+            SELECT coalesce(pending_loads = ARRAY[\(slowLoad)]::integer[], false) FROM metrics.computed_periods WHERE contract_id = 'housing-2021@matched' AND period = '2021'
+            """).scalar(Bool.self))
+        try slow.execute("COMMIT")
+
+        // The metrics computed again take the slow load in; the group, stored before it finished, does not.
+        for period in stored.contract.periods { try MetricsRunner(stored: stored).run(period: period, on: db) }
+        #expect {
+            _ = try PaymentRunner(stored: stored).run(period: "2021", on: db)
+        } throws: { error in
+            guard case .metricsNotCurrent(_, _, _, let currentLoad, let problems) = error as? PaymentRefusal else { return false }
+            return currentLoad == quick && problems == [MetricsProblem(period: "2021", arm: .matchedGroup, kind: .missedLoad(slowLoad))]
+        }
+        #expect(try db.execute("SELECT count(*) FROM payments.runs").scalar(Int.self) == 0)
+        _ = try store("ratio: 2", stored, on: db)
+        let run = try PaymentRunner(stored: stored).run(period: "2021", on: db)
+        #expect({ if case .posted = run.outcome { true } else { false } }())
+    }
+}

@@ -66,6 +66,9 @@ public struct ComparisonRunner: Sendable {
             try connection.execute("SET LOCAL jit = off")
             let loadID = try DataLoads.current(on: connection)?.id
             guard let loadID else { throw DatabaseError(.noData, "There are no IDS data to compare: load an extract or run `outcomes synth` first.") }
+            // Read before anything is computed, as a metrics run does: a stored group misses the data of a
+            // load numbered before this one that has not finished, and a payment run on it refuses it once that load has.
+            let pendingLoads = try storeComparison && LoadChanges.isKept(on: connection) ? LoadChanges.pending(through: loadID, on: connection) : nil
             let key = String(SHA256.hex(definition.id + "/" + UUID().uuidString).prefix(12))
             func work(_ name: String) -> SQLIdentifier { SQLIdentifier(validating: "evaluation.w\(key)_\(name)")! }
             let (units, covariates, outcomes) = (work("units"), work("covariates"), work("outcomes"))
@@ -94,7 +97,7 @@ public struct ComparisonRunner: Sendable {
             // A comparison that cannot be made rolls back: nothing of it is stored.
             progress("Fitting the propensity model, \(design.method.step) and estimating on \(table.count) units…")
             let result = try Evaluation.run(design, on: table)
-            let store = ComparisonStore(runner: self, loadID: loadID, inputsSHA256: hash)
+            let store = ComparisonStore(runner: self, loadID: loadID, pendingLoads: pendingLoads, inputsSHA256: hash)
             let group = storeComparison ? try ComparisonStore.group(result, table) : nil
             let runID = try store.record(result, table, group: group, on: connection)
             if let group { try store.storeMatchedGroup(group, table, outcomes: outcomes, on: connection) }

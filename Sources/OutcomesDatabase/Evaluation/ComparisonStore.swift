@@ -9,6 +9,9 @@ import PostgresClient
 struct ComparisonStore {
     let runner: ComparisonRunner
     let loadID: Int
+    /// Loads numbered up to `loadID` that had not finished when the comparison began; nil on a
+    /// database an earlier release migrated (no `pending_loads`, migration 0028).
+    let pendingLoads: [Int]?
     let inputsSHA256: String
 
     /// A stored comparison group: each comparison unit under each provider it serves, with its
@@ -88,11 +91,14 @@ struct ComparisonStore {
               USING (person_id)
             """, layout: try TableLayout.of(connection), on: connection)
         try partitions.swapIn(resultSet: resultSet, on: connection)
+        let pending: (column: PostgresQuery, value: PostgresQuery, update: PostgresQuery) = pendingLoads.map {
+            (", pending_loads", ", \($0)::integer[]", ", pending_loads = excluded.pending_loads")
+        } ?? ("", "", "")
         try connection.execute("""
-            INSERT INTO metrics.computed_periods (contract_id, period, load_id, version, file_sha256)
-            VALUES (\(storedID), \(period.label), \(loadID), \(runner.stored.version), \(runner.stored.fileSHA256))
+            INSERT INTO metrics.computed_periods (contract_id, period, load_id, version, file_sha256\(pending.column))
+            VALUES (\(storedID), \(period.label), \(loadID), \(runner.stored.version), \(runner.stored.fileSHA256)\(pending.value))
             ON CONFLICT (contract_id, period) DO UPDATE
-            SET load_id = excluded.load_id, version = excluded.version, file_sha256 = excluded.file_sha256, computed_at = now()
+            SET load_id = excluded.load_id, version = excluded.version, file_sha256 = excluded.file_sha256\(pending.update), computed_at = now()
             """)
     }
 }
