@@ -40,11 +40,16 @@ public enum DatabaseTarget: Sendable, CustomStringConvertible {
 
     /// Opens a connection, turning libpq's failures into errors that say what to do.
     static func open(_ conninfo: String, shownAs target: String) throws -> PostgresConnection {
+        let connection: PostgresConnection
         do {
-            return try PostgresConnection(conninfo: conninfo)
+            connection = try PostgresConnection(conninfo: conninfo)
         } catch {
             throw explain(error, target: target)
         }
+        // Whatever the server's, role's or database's default: the ledger's door and DDL (migration 0032)
+        // run only in READ COMMITTED; a command that wants a snapshot asks for one (QualityQueries).
+        try connection.execute("SET default_transaction_isolation = 'read committed'")
+        return connection
     }
 
     static func explain(_ error: PostgresError, target: String) -> DatabaseError {

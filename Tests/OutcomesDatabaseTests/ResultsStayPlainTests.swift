@@ -46,9 +46,11 @@ import Testing
             "ALTER TABLE metrics.person_results ATTACH PARTITION metrics.plain_sub FOR VALUES IN (999998)",
             "ALTER TABLE metrics.person_results ATTACH PARTITION metrics.plain_staged FOR VALUES IN (999999)",
             "CREATE TABLE metrics.plain_view_of PARTITION OF metrics.person_results FOR VALUES IN (999997) PARTITION BY LIST (person_id)",
-            "ALTER TABLE metrics.person_results RENAME TO plain_moved",
             "CREATE TRIGGER plain_trap BEFORE INSERT ON \(partition) FOR EACH ROW EXECUTE FUNCTION metrics.plain_trigger()",
             "ALTER TABLE metrics.person_results ALTER COLUMN metric_id TYPE text COLLATE metrics.plain_collation",
+            // A trigger of PostgreSQL's own whose WHEN clause is the analyst's (the second review).
+            "CREATE TRIGGER plain_when BEFORE UPDATE ON \(partition) FOR EACH ROW WHEN (metrics.guard_spy()) "
+                + "EXECUTE FUNCTION pg_catalog.suppress_redundant_updates_trigger()",
         ]
         for trap in traps {
             #expect(LinkAccessTests.refusal(analyst, PostgresQuery(stringLiteral: trap)) == Self.refused, "\(trap)")
@@ -127,6 +129,45 @@ import Testing
             "CREATE STATISTICS metrics.plain_trap ON (person_id + (metrics.guard_spy())::int), contract_id FROM metrics.plain_late")
             == Self.refused)
         #expect(try db.execute("SELECT count(*) FROM pg_statistic_ext WHERE stxname = 'plain_trap'").scalar(Int.self) == 0)
+    }
+
+    /// The refusal names what the results carry, for the administrator to drop; and the results'
+    /// table dropped altogether (DROP passes) blocks no one else's DDL, while a view in its place is refused.
+    @Test func aRefusalNamesTheObjectAndAMissingTableBlocksNoOne() throws {
+        let (db, stored, analyst, payments) = try ResultsReadGuardTests.prepared("plain-named", keepTrigger: true)
+        let partition = try Self.partition(db)
+        do {
+            try analyst.execute(PostgresQuery(stringLiteral: "CREATE INDEX plain_named ON \(partition) (person_id) WHERE metrics.guard_spy()"))
+            Issue.record("the index was made")
+        } catch let error as PostgresError {
+            #expect(error.sqlState == Self.refused && error.message.contains("index metrics.plain_named"), "\(error.message)")
+        }
+        try analyst.execute("DROP TABLE metrics.person_results CASCADE")
+        #expect(LinkAccessTests.refusal(db, "CREATE TABLE ids.plain_other (n int)") == nil)
+        do {
+            _ = try PaymentRunner(stored: stored).run(period: "all", on: payments)
+            Issue.record("a run read results that are not there")
+        } catch {
+            #expect((error as? DatabaseError)?.code == .resultsReshaped, "\(error)")
+        }
+        #expect(LinkAccessTests.refusal(analyst, "CREATE VIEW metrics.person_results AS SELECT 1 AS person_id") == Self.refused)
+    }
+
+    /// A server, database or role whose default isolation is SERIALIZABLE: the tool's connections
+    /// run READ COMMITTED all the same, so their DDL and the ledger's door go on.
+    @Test func theToolsConnectionsReadCommittedWhateverTheDefault() throws {
+        let (db, stored, _, _) = try ResultsReadGuardTests.prepared("plain-serializable", keepTrigger: true)
+        let conninfo = try TestDatabase.cluster().conninfo(database: try db.execute("SELECT current_database()").scalar(String.self))
+        try db.execute(PostgresQuery(stringLiteral: "ALTER DATABASE \(try db.execute("SELECT quote_ident(current_database())").scalar(String.self)) "
+                                                    + "SET default_transaction_isolation = 'serializable'"))
+        let plain = try PostgresConnection(conninfo: conninfo)
+        #expect(LinkAccessTests.refusal(plain, "CREATE TABLE ids.plain_refused (n int)") == Self.refused)
+        let tool = try DatabaseTarget.named(conninfo).connect()
+        #expect(try tool.execute("SHOW default_transaction_isolation").scalar(String.self) == "read committed")
+        _ = try DoorCurrencyTests.emptyLoad(on: tool)
+        try DoorCurrencyTests.compute(stored, "all", on: tool)
+        #expect(ResultsReadGuardTests.refusal(stored, on: tool) == nil)
+        #expect(try db.execute("SELECT count(*) FROM payments.runs").scalar(Int.self) == 1)
     }
 }
 
